@@ -1,0 +1,38 @@
+# ftcheck — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint types unit bench install clean serve
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job: Slack if SLACK_BOT_TOKEN is set, else the same walk-through in the terminal.
+run: $(STAMP)
+	$(BIN)/ftcheck run
+
+## Lint, types and the whole test suite (real redis-server, Slack and OpenAI stand-ins).
+test: lint types unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot conversations scoring tests
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+## Benchmarks (not part of `make test`): prints a table.
+bench: $(STAMP)
+	$(BIN)/python -m tests.benchmarks
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

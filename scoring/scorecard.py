@@ -1,0 +1,166 @@
+"""(checklist, answers) -> Scorecard: totals, sections, band, provisional range, tree, gaps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import BaseModel
+
+from scoring.checklist import Checklist
+from scoring.decision_tree import TreeResult, walk
+
+
+class BandInfo(BaseModel):
+    id: str
+    name: str
+    recommendation: str
+    go: bool
+
+
+class SectionScore(BaseModel):
+    id: str
+    title: str
+    score: float
+    max: float
+    unanswered: int
+
+
+class Gap(BaseModel):
+    question: str  # "q4"
+    id: str
+    text: str
+    answer: str  # option label, e.g. "Partly"
+    value: float
+    next_step: str
+
+
+class SectionGaps(BaseModel):
+    section: str
+    title: str
+    score: float
+    max: float
+    gaps: list[Gap]
+
+
+class Scorecard(BaseModel):
+    checklist: str
+    title: str
+    total: float
+    max: float
+    band: BandInfo
+    provisional: bool
+    unanswered: list[str]  # "q3", …
+    range: tuple[float, float]  # lowest and highest total still reachable
+    band_range: tuple[str, str]  # band ids at the ends of the range
+    sections: list[SectionScore]
+    decision_tree: TreeResult | None
+    disagreement: str | None  # set when the tree's verdict and the band point different ways
+    gaps: list[SectionGaps]
+    rule: str
+
+    @property
+    def total_text(self) -> str:
+        return f"{fmt_score(self.total)}/{fmt_score(self.max)}"
+
+    @property
+    def headline(self) -> str:
+        if not self.provisional:
+            return f"{self.total_text} — {self.band.name}"
+        low, high = self.range
+        return (f"provisional: {self.total_text} with {len(self.unanswered)} unanswered, "
+                f"range {fmt_score(low)}–{fmt_score(high)}")
+
+
+def fmt_score(value: float) -> str:
+    """18.5 -> '18.5', 20.0 -> '20'."""
+    return f"{value:g}"
+
+
+class AnswersError(ValueError):
+    """Answers that do not fit the checklist (unknown question, value not allowed)."""
+
+
+def normalize_answers(checklist: Checklist, raw: Mapping[str, float | None]) -> dict[str, float]:
+    """Map ``{"q1": 1, "labeled_examples": 0.5, "q3": None}`` to ``{stable_id: value}``; None = unanswered."""
+    allowed = {o.value for o in checklist.options}
+    out: dict[str, float] = {}
+    for ref, value in raw.items():
+        try:
+            question = checklist.question(ref)
+        except KeyError as exc:
+            raise AnswersError(str(exc.args[0])) from None
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or float(value) not in allowed:
+            shown = ", ".join(f"{v:g}" for v in sorted(allowed, reverse=True))
+            raise AnswersError(f"{question.key}: {value!r} is not an allowed answer (use {shown} or null)")
+        if question.id in out:
+            raise AnswersError(f"{question.key} is answered twice (by number and by id)")
+        out[question.id] = float(value)
+    return out
+
+
+def score(checklist: Checklist, answers: Mapping[str, float]) -> Scorecard:
+    """Build the scorecard; ``answers`` maps stable ids to values (see :func:`normalize_answers`)."""
+    total = sum(answers.get(q.id, 0.0) for q in checklist.questions)
+    unanswered = [q for q in checklist.questions if q.id not in answers]
+    high = total + len(unanswered)
+    sections = [_section_score(checklist, s.id, s.title, answers) for s in checklist.sections]
+    band = checklist.band_for(total)
+    tree = walk(checklist, answers)
+    return Scorecard(
+        checklist=checklist.id,
+        title=checklist.title,
+        total=total,
+        max=checklist.max_score,
+        band=BandInfo(id=band.id, name=band.name, recommendation=band.recommendation, go=band.go),
+        provisional=bool(unanswered),
+        unanswered=[q.key for q in unanswered],
+        range=(total, high),
+        band_range=(band.id, checklist.band_for(high).id),
+        sections=sections,
+        decision_tree=tree,
+        disagreement=_disagreement(tree, band.go, band.name, bool(unanswered)),
+        gaps=_gaps(checklist, answers, sections),
+        rule=checklist.rule,
+    )
+
+
+def _section_score(checklist: Checklist, sid: str, title: str, answers: Mapping[str, float]) -> SectionScore:
+    questions = [q for q in checklist.questions if q.section == sid]
+    return SectionScore(
+        id=sid,
+        title=title,
+        score=sum(answers.get(q.id, 0.0) for q in questions),
+        max=float(len(questions)),
+        unanswered=sum(1 for q in questions if q.id not in answers),
+    )
+
+
+def _disagreement(tree: TreeResult | None, band_go: bool, band_name: str, provisional: bool) -> str | None:
+    if tree is None or tree.go is None or tree.go == band_go:
+        return None
+    step = tree.path[-1]
+    where = f"{step.label} → {step.outcome} ({step.note})"
+    stance = "go ahead" if band_go else "not go ahead yet"
+    prefix = "provisional: " if provisional else ""
+    return (f"{prefix}The decision tree and the score disagree: the band ({band_name}) says {stance}, "
+            f"but the tree stops at \u201c{where}\u201d: {tree.verdict_text} Resolve that step before deciding.")
+
+
+def _gaps(checklist: Checklist, answers: Mapping[str, float], sections: list[SectionScore]) -> list[SectionGaps]:
+    out: list[SectionGaps] = []
+    for section in sections:
+        gaps = [
+            Gap(question=q.key, id=q.id, text=q.text, answer=checklist.option(answers[q.id]).label,
+                value=answers[q.id], next_step=q.if_not)
+            for q in checklist.questions
+            if q.section == section.id and q.id in answers and answers[q.id] < 1
+        ]
+        if gaps:
+            out.append(SectionGaps(section=section.id, title=section.title, score=section.score,
+                                   max=section.max, gaps=gaps))
+    # weakest section first: lowest share of its answered points; ties keep the checklist's order
+    share = {s.id: s.score / (s.max - s.unanswered) if s.max > s.unanswered else 1.0 for s in sections}
+    out.sort(key=lambda g: share[g.section])
+    return out

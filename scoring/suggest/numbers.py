@@ -1,0 +1,123 @@
+"""Reading numbers out of prose: counts, percentages, money and durations.
+
+Shared by the offline extractor and by the evidence check that a quoted sentence really states
+the number a fact claims.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+WORD_NUMBERS: dict[str, float] = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "a couple of": 2, "a few": 3, "several": 4,
+    "a dozen": 12, "dozen": 12,
+}
+FRACTION_WORDS: dict[str, float] = {
+    "half": 50, "a third": 33, "one third": 33, "a quarter": 25, "one quarter": 25, "two thirds": 67,
+    "most": 70, "the majority": 70, "a majority": 70, "nearly all": 90, "almost all": 90,
+}
+_MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6}
+_WORDS_RE = "|".join(sorted((re.escape(w) for w in WORD_NUMBERS if w not in ("a", "an")), key=len, reverse=True))
+
+# 2,000 / 2000 / 2.5 / 5,000+ ; the multiplier is optional (k, K, thousand, M, million)
+NUM_CORE = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+NUM = r"(?<![\w.])" + NUM_CORE
+MULT = r"(?:\s?(k|K|thousand|m|M|mm|million)\b)?"
+_NUMBER_RE = re.compile(NUM + MULT + r"(\+)?")
+_PERCENT_RE = re.compile(NUM + r"\s?(?:%|percent\b|per cent\b|pct\b)")
+_MONEY_RE = re.compile(
+    r"(?:\$|USD\s?|US\$\s?)\s?" + NUM + MULT + r"|" + NUM + MULT + r"\s?(?:USD|usd|dollars|bucks)\b",
+)
+_UNIT = r"(weeks?|wks?|months?|days?|sprints?)"
+_AMOUNT = rf"({NUM_CORE[1:-1]}|{_WORDS_RE})"
+_DURATION_RE = re.compile(
+    rf"(?<![\w.]){_AMOUNT}(?:\s?(?:-|–|—|to)\s?{_AMOUNT})?[\s-]*(?:more\s+|full\s+|working\s+|business\s+)?"
+    rf"{_UNIT}\b",
+    re.IGNORECASE,
+)
+_WEEKS_PER = {"week": 1.0, "wk": 1.0, "month": 4.35, "day": 1 / 7, "sprint": 2.0}
+
+
+@dataclass(frozen=True)
+class Found:
+    """A number found in text: its value, an optional upper bound (ranges) and where it sits."""
+
+    value: float
+    start: int
+    end: int
+    upper: float | None = None
+
+
+def to_number(token: str, mult: str | None = None) -> float:
+    value = WORD_NUMBERS[token.lower()] if token.lower() in WORD_NUMBERS else float(token.replace(",", ""))
+    return value * _MULTIPLIERS.get((mult or "").lower(), 1.0)
+
+
+def numbers(text: str) -> list[Found]:
+    """Plain numbers with an optional k/thousand/M multiplier ("2,000", "5,000+", "2.5k")."""
+    return [Found(to_number(m.group(1), m.group(2)), m.start(), m.end()) for m in _NUMBER_RE.finditer(text)]
+
+
+def percents(text: str) -> list[Found]:
+    return [Found(float(m.group(1).replace(",", "")), m.start(), m.end()) for m in _PERCENT_RE.finditer(text)]
+
+
+def money(text: str) -> list[Found]:
+    """Dollar amounts: "$3K", "$2,500", "2.5k USD", "USD 4,000"."""
+    out = []
+    for m in _MONEY_RE.finditer(text):
+        if m.group(1) is not None:
+            out.append(Found(to_number(m.group(1), m.group(2)), m.start(), m.end()))
+        else:
+            out.append(Found(to_number(m.group(3), m.group(4)), m.start(), m.end()))
+    return out
+
+
+def durations_weeks(text: str) -> list[Found]:
+    """Durations converted to weeks: "3 weeks", "2-3 weeks", "two months" (≈8.7), "10 working days"."""
+    out = []
+    for m in _DURATION_RE.finditer(text):
+        unit = m.group(3).lower().rstrip("s")
+        factor = _WEEKS_PER[unit]
+        if unit == "day" and re.search(r"working|business", m.group(0), re.IGNORECASE):
+            factor = 1 / 5
+        low = to_number(m.group(1)) * factor
+        high = to_number(m.group(2)) * factor if m.group(2) else None
+        out.append(Found(round(low, 2), m.start(), m.end(), round(high, 2) if high is not None else None))
+    return out
+
+
+def fraction_percent(text: str) -> float | None:
+    """A share stated in words ("about half", "a third") as a percentage."""
+    lowered = text.lower()
+    for words, pct in sorted(FRACTION_WORDS.items(), key=lambda kv: len(kv[0]), reverse=True):
+        if re.search(rf"\b{re.escape(words)}\b", lowered):
+            return pct
+    return None
+
+
+def close(a: float, b: float, rel: float = 0.01) -> bool:
+    return abs(a - b) <= max(abs(a), abs(b)) * rel + 1e-9
+
+
+def states_value(quote: str, value: float, kind: str) -> bool:
+    """Whether ``quote`` states ``value`` as the given kind (count, percent, money, weeks)."""
+    if kind == "weeks":
+        found = durations_weeks(quote)
+        return any(close(f.value, value, 0.1) or (f.upper is not None and close(f.upper, value, 0.1))
+                   for f in found)
+    if kind == "money":
+        amounts = [f.value for f in money(quote)] or [f.value for f in numbers(quote)]
+        return any(close(a, value) for a in amounts) or (len(amounts) > 1 and close(sum(amounts), value))
+    if kind == "percent":
+        candidates = [f.value for f in percents(quote)] + [f.value for f in numbers(quote)]
+        word = fraction_percent(quote)
+        if word is not None:
+            candidates.append(word)
+        return any(close(c, value) or close(c * 100, value) for c in candidates)
+    candidates = [f.value for f in numbers(quote)]
+    candidates += [WORD_NUMBERS[w] for w in re.findall(rf"\b({_WORDS_RE})\b", quote.lower())]
+    return any(close(c, value) for c in candidates)
