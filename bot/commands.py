@@ -1,0 +1,119 @@
+"""`/ftcheck …` and `@ftcheck …` text -> a typed command. Pure: no Slack, no I/O."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import Literal
+
+from pydantic import BaseModel
+
+Verb = Literal["start", "help", "suggest", "summary", "list", "history", "export", "remind", "delete", "status"]
+VERBS: tuple[str, ...] = ("start", "help", "suggest", "summary", "list", "history", "export", "remind", "delete",
+                          "status")
+
+HELP = """*ftcheck* — decide on evidence whether to fine-tune.
+• `/ftcheck start <project> [--checklist ID]` — walk the team through a checklist in a new thread
+• `/ftcheck suggest <project description>` — suggested answers for this channel's open evaluation
+  (or paste a long description into the evaluation thread); people confirm every score
+• `/ftcheck status` — where this channel's open evaluation stands
+• `/ftcheck summary [project]` · `/ftcheck list` · `/ftcheck history <project>`
+• `/ftcheck export <project> [md|csv|json]` — upload the decision record
+• `/ftcheck remind <project> quarterly|monthly|off|YYYY-MM-DD`
+• `/ftcheck delete <project>` — remove the latest evaluation (its starter, leads or admins)
+• `/ftcheck help` — this message
+Checklists: {checklists}"""
+
+
+class CommandError(ValueError):
+    """The text does not form a command; the message says what to type instead."""
+
+
+class Command(BaseModel):
+    verb: Verb
+    project: str | None = None
+    checklist: str | None = None
+    text: str | None = None  # suggest: the description
+    format: Literal["md", "csv", "json"] = "md"
+    schedule: str | None = None  # remind: quarterly | monthly | off | YYYY-MM-DD
+    unknown: str | None = None  # help shown because of this unknown sub-command
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse(text: str) -> Command:
+    raw = (text or "").strip()
+    if not raw:
+        return Command(verb="help")
+    verb, _, rest = raw.partition(" ")
+    verb = verb.lower()
+    rest = rest.strip()
+    if verb not in VERBS:
+        return Command(verb="help", unknown=verb)
+    if verb == "suggest":
+        if not rest:
+            raise CommandError("Paste the project description after `/ftcheck suggest`.")
+        return Command(verb="suggest", text=rest)
+    if verb == "start":
+        return _start(rest)
+    if verb in ("help", "list", "status"):
+        return Command(verb=verb)
+    if verb == "summary":
+        return Command(verb="summary", project=rest or None)
+    if verb in ("history", "delete"):
+        if not rest:
+            raise CommandError(f"Name the project: `/ftcheck {verb} <project>`.")
+        return Command(verb=verb, project=rest)
+    if verb == "export":
+        return _export(rest)
+    return _remind(rest)
+
+
+def _words(rest: str) -> list[str]:
+    try:
+        return shlex.split(rest)
+    except ValueError:
+        return rest.split()
+
+
+def _start(rest: str) -> Command:
+    words = _words(rest)
+    checklist = None
+    if "--checklist" in words:
+        i = words.index("--checklist")
+        if i + 1 >= len(words):
+            raise CommandError("`--checklist` needs a checklist id, e.g. `--checklist dataset-readiness`.")
+        checklist = words[i + 1]
+        del words[i : i + 2]
+    project = " ".join(words).strip()
+    if not project:
+        raise CommandError("Name the project: `/ftcheck start <project name>`.")
+    if len(project) > 80:
+        raise CommandError(f"Project names are limited to 80 characters (this one has {len(project)}).")
+    return Command(verb="start", project=project, checklist=checklist)
+
+
+def _export(rest: str) -> Command:
+    words = _words(rest)
+    fmt = "md"
+    if words and words[-1].lower() in ("md", "csv", "json"):
+        fmt = words.pop().lower()
+    if not words:
+        raise CommandError("Name the project: `/ftcheck export <project> [md|csv|json]`.")
+    return Command(verb="export", project=" ".join(words), format=fmt)
+
+
+def _remind(rest: str) -> Command:
+    words = _words(rest)
+    if len(words) < 2:
+        raise CommandError("Use `/ftcheck remind <project> quarterly|monthly|off|YYYY-MM-DD`.")
+    schedule = words.pop().lower()
+    if schedule not in ("quarterly", "monthly", "off") and not _DATE.match(schedule):
+        raise CommandError(f"`{schedule}` is not a schedule; use quarterly, monthly, off or a date like 2027-03-01.")
+    return Command(verb="remind", project=" ".join(words), schedule=schedule)
+
+
+def help_text(checklist_ids: list[str], unknown: str | None = None) -> str:
+    intro = f"`{unknown}` is not an ftcheck command.\n" if unknown else ""
+    return intro + HELP.format(checklists=", ".join(f"`{c}`" for c in checklist_ids))

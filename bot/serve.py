@@ -1,0 +1,98 @@
+"""Runners: HTTP (aiohttp: /slack/events, /healthz, /metrics) and Socket Mode, both with the reminder clock."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import structlog
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+
+from bot.app import Runtime
+from bot.metrics import ACK_SECONDS, REQUESTS, request_kind
+
+log = structlog.get_logger(__name__)
+
+
+def start_clock(runtime: Runtime) -> AsyncIOScheduler:
+    """APScheduler only runs the clock; the reminders themselves live in Redis (see conversations.reminders)."""
+    scheduler = AsyncIOScheduler()
+    scheduler.add_job(runtime.tick, "interval", seconds=runtime.settings.tick_s, max_instances=1, coalesce=True,
+                      id="ftcheck-tick")
+    scheduler.start()
+    return scheduler
+
+
+def http_app(runtime: Runtime) -> web.Application:
+    async def events(request: web.Request) -> web.Response:
+        started = time.perf_counter()
+        bolt_request = await to_bolt_request(request)
+        kind = request_kind(bolt_request.raw_body, request.headers.get("Content-Type", ""))
+        bolt_response = await runtime.app.async_dispatch(bolt_request)
+        ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
+        REQUESTS.labels(kind, str(bolt_response.status)).inc()
+        return await to_aiohttp_response(bolt_response)
+
+    async def healthz(_: web.Request) -> web.Response:
+        if await runtime.services.store.ping():
+            return web.json_response({"ok": True, "redis": "up"})
+        return web.json_response({"ok": False, "redis": "down"}, status=503)
+
+    async def metrics(_: web.Request) -> web.Response:
+        return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app = web.Application(client_max_size=1024 * 1024)
+    app.router.add_post("/slack/events", events)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    return app
+
+
+async def serve_http(runtime: Runtime, host: str, port: int) -> None:
+    if not runtime.settings.slack_signing_secret:
+        raise SystemExit("HTTP mode needs SLACK_SIGNING_SECRET (Basic Information → App Credentials in your "
+                         "Slack app's settings) so forged requests are refused.")
+    scheduler = start_clock(runtime)
+    runner = web.AppRunner(http_app(runtime), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    log.info("http_listening", host=host, port=port)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        await runner.cleanup()
+
+
+async def serve_socket(runtime: Runtime, watchdog_s: float = 60.0) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    token = runtime.settings.slack_app_token
+    if not token:
+        raise SystemExit("Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write).")
+    scheduler = start_clock(runtime)
+    handler = AsyncSocketModeHandler(runtime.app, token)
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    log.info("socket_mode_connected")
+    try:
+        while True:
+            await asyncio.sleep(watchdog_s)
+            await _watchdog(handler)
+    finally:
+        scheduler.shutdown(wait=False)
+        await handler.close_async()  # type: ignore[no-untyped-call]
+
+
+async def _watchdog(handler: object) -> None:
+    """slack_sdk can believe it is connected while no frames arrive; check and reconnect when stale."""
+    client = getattr(handler, "client", None)
+    if client is None:
+        return
+    connected = await client.is_connected()
+    if not connected:
+        log.warning("socket_mode_reconnect", reason="not connected")
+        await client.connect_to_new_endpoint(force=True)

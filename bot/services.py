@@ -1,0 +1,58 @@
+"""Everything a listener needs, built once per process from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.presenter import SlackPresenter
+from bot.settings import Settings
+from conversations.engine import Engine
+from conversations.store import Store
+from scoring.checklist import Registry
+from scoring.suggest import SuggestConfig, Suggester, make_suggester
+
+
+def make_redis(url: str, timeout_s: float = 2.0) -> aioredis.Redis:
+    """A pool that fails fast during an outage and reconnects by itself when Redis is back."""
+    client: aioredis.Redis = aioredis.Redis.from_url(
+        url,
+        socket_timeout=timeout_s,
+        socket_connect_timeout=min(timeout_s, 1.0),
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        health_check_interval=15,
+    )
+    return client
+
+
+def suggest_config(settings: Settings) -> SuggestConfig:
+    return SuggestConfig(api_key=settings.openai_api_key, base_url=settings.openai_base_url,
+                         model=settings.openai_model, timeout_s=settings.openai_timeout_s,
+                         max_retries=settings.openai_max_retries, price_input_per_1m=settings.price_input_per_1m,
+                         price_output_per_1m=settings.price_output_per_1m)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    registry: Registry
+    client: AsyncWebClient
+    engine: Engine
+    suggester: Suggester
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: Settings, redis: aioredis.Redis, client: AsyncWebClient) -> Services:
+        store = Store(redis)
+        registry = Registry(settings.checklist_dir)
+        engine = Engine(store, registry, SlackPresenter(client))
+        return cls(settings=settings, store=store, registry=registry, client=client, engine=engine,
+                   suggester=make_suggester(suggest_config(settings)))

@@ -1,0 +1,101 @@
+"""Every setting ftcheck reads, from the environment and ``.env`` (pydantic-settings).
+
+The README's configuration table is generated from this class's field descriptions
+(``ftcheck settings``), so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90d``, ``2w``, ``12h``, ``30m``, ``30s`` -> timedelta; a clear error otherwise."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a duration; use a number and a unit: 30s, 15m, 12h, 90d or 2w")
+    amount, unit = match.groups()
+    return timedelta(**{_UNITS[unit]: int(amount)})
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      populate_by_name=True)
+
+    slack_bot_token: str | None = Field(None, validation_alias="SLACK_BOT_TOKEN",
+                                        description="Bot token (xoxb-…). Without it `ftcheck run` uses the terminal.")
+    slack_signing_secret: str | None = Field(None, validation_alias="SLACK_SIGNING_SECRET",
+                                             description="Signing secret; required in HTTP mode.")
+    slack_app_token: str | None = Field(None, validation_alias="SLACK_APP_TOKEN",
+                                        description="App-level token (xapp-…) with connections:write: Socket Mode.")
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL",
+                               description="Web API base URL; point it at a local stand-in for tests.")
+    redis_url: str | None = Field(None, validation_alias="REDIS_URL",
+                                  description="Redis URL. Unset: 127.0.0.1:6379 if it answers, else an embedded "
+                                              "Redis (terminal only; Slack modes require a real one).")
+    redis_timeout_s: float = Field(2.0, validation_alias="FTCHECK_REDIS_TIMEOUT",
+                                   description="Seconds before a Redis call counts as an outage.")
+    openai_api_key: str | None = Field(None, validation_alias="OPENAI_API_KEY",
+                                       description="Enables the LLM suggester; unset = offline suggester.")
+    openai_base_url: str | None = Field(None, validation_alias="OPENAI_BASE_URL",
+                                        description="Any OpenAI-compatible server (default OpenAI's).")
+    openai_model: str = Field("gpt-4o-mini", validation_alias="OPENAI_MODEL", description="Chat model for suggestions.")
+    openai_timeout_s: float = Field(20.0, validation_alias="FTCHECK_LLM_TIMEOUT",
+                                    description="Seconds one LLM request may take.")
+    openai_max_retries: int = Field(2, validation_alias="FTCHECK_LLM_RETRIES",
+                                    description="Retries (with backoff) on 429/5xx/timeouts.")
+    price_input_per_1m: float = Field(0.15, validation_alias="FTCHECK_PRICE_INPUT_PER_1M",
+                                      description="USD per 1M prompt tokens, for cost estimates.")
+    price_output_per_1m: float = Field(0.60, validation_alias="FTCHECK_PRICE_OUTPUT_PER_1M",
+                                       description="USD per 1M completion tokens, for cost estimates.")
+    checklist_dir: Path | None = Field(None, validation_alias="FTCHECK_CHECKLIST_DIR",
+                                       description="Directory of a team's own checklist files (YAML/JSON).")
+    description_min_chars: int = Field(400, validation_alias="FTCHECK_DESCRIPTION_MIN_CHARS",
+                                       description="A thread message at least this long is read as a project "
+                                                   "description.")
+    reevaluate_after: str = Field("90d", validation_alias="FTCHECK_REEVALUATE_AFTER",
+                                  description="Re-evaluation reminder after completion: 90d, 2w, 30s …")
+    idle_nudge_after: str = Field("2d", validation_alias="FTCHECK_IDLE_NUDGE_AFTER",
+                                  description="One nudge when an evaluation gets no answer for this long.")
+    timezone: str = Field("UTC", validation_alias="FTCHECK_TIMEZONE", description="Time zone of working hours.")
+    working_hours: str = Field("Mon-Fri 09:00-17:00", validation_alias="FTCHECK_WORKING_HOURS",
+                               description="When reminders may be posted; `always` disables the window.")
+    leads: str = Field("", validation_alias="FTCHECK_LEADS",
+                       description="Comma-separated Slack user ids who may delete evaluations and change reminders.")
+    tick_s: float = Field(30.0, validation_alias="FTCHECK_TICK_SECONDS",
+                          description="How often each replica claims due reminders and repairs stalled posts.")
+    data_dir: Path | None = Field(None, validation_alias="FTCHECK_DATA_DIR",
+                                  description="Where the embedded Redis keeps its file (default: user data dir).")
+    log_level: str = Field("INFO", validation_alias="FTCHECK_LOG_LEVEL", description="DEBUG, INFO, WARNING …")
+    log_json: bool = Field(False, validation_alias=AliasChoices("FTCHECK_LOG_JSON"),
+                           description="Log JSON lines instead of console text.")
+
+    @field_validator("reevaluate_after", "idle_nudge_after")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def reevaluate_delta(self) -> timedelta:
+        return parse_duration(self.reevaluate_after)
+
+    @property
+    def idle_delta(self) -> timedelta:
+        return parse_duration(self.idle_nudge_after)
+
+    @property
+    def lead_ids(self) -> set[str]:
+        return {u.strip() for u in self.leads.split(",") if u.strip()}
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token)

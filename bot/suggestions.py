@@ -1,0 +1,45 @@
+"""Pasted description -> suggestions in the thread. People still confirm every answer on its card."""
+
+from __future__ import annotations
+
+import structlog
+
+from bot.blocks.suggestions import reading_blocks, report_blocks, report_text
+from bot.replies import Reply
+from bot.services import Services
+from conversations.models import Evaluation, SuggestionRef
+from scoring.suggest import MAX_DESCRIPTION_CHARS, DescriptionTooLong, SuggestionReport, clean_description
+
+log = structlog.get_logger(__name__)
+
+
+def to_refs(report: SuggestionReport) -> dict[str, SuggestionRef]:
+    return {s.question: SuggestionRef(value=s.answer, reason=s.reason, evidence=s.evidence, engine=report.engine)
+            for s in report.suggestions}
+
+
+async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, reply: Reply) -> None:
+    checklist = svc.registry.get(ev.checklist)
+    cleaned = clean_description(text)
+    if len(cleaned) > MAX_DESCRIPTION_CHARS:
+        await reply(f"That description has {len(cleaned):,} characters; the limit is {MAX_DESCRIPTION_CHARS:,}. "
+                    "Paste the parts about data, accuracy, budget, timeline and team.")
+        return
+    if ev.status != "in_progress":
+        await reply("That evaluation is finished; start a re-evaluation to use a new description.")
+        return
+    placeholder = await svc.client.chat_postMessage(channel=ev.channel, thread_ts=ev.thread_ts,
+                                                    text="Reading the description…", blocks=reading_blocks(user))
+    try:
+        report = await svc.suggester.suggest(cleaned, checklist)
+    except DescriptionTooLong as exc:
+        await reply(str(exc))
+        return
+    # question ids in the report are "q1"…: store them under stable ids
+    refs = {checklist.question(k).id: v for k, v in to_refs(report).items()}
+    ev, refreshed = await svc.engine.suggest(ev.id, refs, user=user)
+    log.info("suggestions", evaluation=ev.id, engine=report.engine, suggested=len(report.suggestions),
+             refreshed=len(refreshed), dropped=len(report.dropped), tokens=report.usage.total_tokens,
+             cost_usd=report.usage.estimated_cost_usd)
+    await svc.client.chat_update(channel=ev.channel, ts=placeholder["ts"], text=report_text(report),
+                                 blocks=report_blocks(report, checklist, ev, refreshed))

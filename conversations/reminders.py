@@ -1,0 +1,217 @@
+"""Re-evaluation reminders and idle nudges, exactly once across any number of replicas.
+
+APScheduler 3 must not share a job store between schedulers, so APScheduler only runs the clock: every
+replica's ``AsyncIOScheduler`` calls :meth:`Reminders.tick` every few seconds. The reminders themselves
+live in Redis:
+
+* ``ftc:{rem}:due`` — sorted set, member = evaluation id, score = due time (epoch seconds);
+* ``ftc:{rem}:lease`` — sorted set of claimed members, score = lease expiry.
+
+A tick claims due members with one Lua script (ZREM from ``due`` + ZADD to ``lease``), so exactly one
+replica gets each. After posting it removes the lease and schedules the next reminder; a post that
+fails goes back into ``due`` a minute later; a replica that dies holding a lease loses it when the lease
+expires and another replica posts instead. A reminder that fell due while every replica was down
+simply waits in ``due`` and is posted once by the first tick after restart. Both keys share the hash
+tag ``{rem}``, so the script runs on Redis Cluster.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+import structlog
+
+from conversations import flow
+from conversations.engine import scorecard_of
+from conversations.models import Evaluation, utcnow
+from conversations.store import Store
+from scoring.checklist import Registry
+from scoring.scorecard import Scorecard
+
+log = structlog.get_logger(__name__)
+
+DUE = "ftc:{rem}:due"
+LEASE = "ftc:{rem}:lease"
+LEASE_S = 120
+RETRY_S = 60
+
+_CLAIM = """
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
+for _, m in ipairs(expired) do
+  redis.call('ZREM', KEYS[2], m)
+  redis.call('ZADD', KEYS[1], ARGV[1], m)
+end
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+local claimed = {}
+for _, m in ipairs(due) do
+  if redis.call('ZREM', KEYS[1], m) == 1 then
+    redis.call('ZADD', KEYS[2], tonumber(ARGV[1]) + tonumber(ARGV[2]), m)
+    table.insert(claimed, m)
+  end
+end
+return claimed
+"""
+
+SCHEDULES = {"quarterly": timedelta(days=91), "monthly": timedelta(days=30)}
+SNOOZE = timedelta(days=14)
+_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_HOURS = re.compile(r"^\s*([A-Za-z]{3})\s*-\s*([A-Za-z]{3})\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    """``Mon-Fri 09:00-17:00`` in a time zone; ``always`` means no window."""
+
+    days: frozenset[int] | None
+    start: time
+    end: time
+    tz: ZoneInfo
+
+    @classmethod
+    def parse(cls, spec: str, tz: str = "UTC") -> WorkingHours:
+        zone = ZoneInfo(tz)
+        if spec.strip().lower() == "always":
+            return cls(days=None, start=time(0), end=time(23, 59, 59), tz=zone)
+        match = _HOURS.match(spec)
+        if not match:
+            raise ValueError(f"{spec!r} is not a working-hours window; use e.g. 'Mon-Fri 09:00-17:00' or 'always'")
+        d1, d2, h1, m1, h2, m2 = match.groups()
+        try:
+            first, last = _DAYS.index(d1.lower()), _DAYS.index(d2.lower())
+        except ValueError:
+            raise ValueError(f"{spec!r}: days are Mon, Tue, Wed, Thu, Fri, Sat, Sun") from None
+        days = range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)]
+        start, end = time(int(h1), int(m1)), time(int(h2), int(m2))
+        if start >= end:
+            raise ValueError(f"{spec!r}: the window must end after it starts")
+        return cls(days=frozenset(days), start=start, end=end, tz=zone)
+
+    def contains(self, at: datetime) -> bool:
+        if self.days is None:
+            return True
+        local = at.astimezone(self.tz)
+        return local.weekday() in self.days and self.start <= local.time() < self.end
+
+    def next_open(self, at: datetime) -> datetime:
+        """``at`` itself if inside the window, else the start of the next window."""
+        if self.contains(at):
+            return at
+        local = at.astimezone(self.tz)
+        for offset in range(8):
+            day = (local + timedelta(days=offset)).date()
+            candidate = datetime.combine(day, self.start, tzinfo=self.tz)
+            if (self.days is None or day.weekday() in self.days) and candidate > local:
+                return candidate
+        raise ValueError("working-hours window never opens")
+
+
+class ReminderQueue:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.redis = store.redis
+
+    async def schedule(self, eid: str, due: datetime) -> None:
+        await self.store._call(lambda: self.redis.zadd(DUE, {eid: due.timestamp()}))
+
+    async def cancel(self, eid: str) -> None:
+        async def both() -> object:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.zrem(DUE, eid)
+            pipe.zrem(LEASE, eid)
+            return await pipe.execute()
+
+        await self.store._call(both)
+
+    async def due_at(self, eid: str) -> datetime | None:
+        score = await self.store._call(lambda: self.redis.zscore(DUE, eid))
+        return None if score is None else datetime.fromtimestamp(float(score), tz=utcnow().tzinfo)
+
+    async def claim(self, now: datetime, limit: int = 200) -> list[str]:
+        raw = await self.store._call(
+            lambda: self.redis.eval(_CLAIM, 2, DUE, LEASE, str(now.timestamp()), str(LEASE_S), str(limit)))
+        return [m.decode() if isinstance(m, bytes) else str(m) for m in raw]
+
+    async def done(self, eid: str) -> None:
+        await self.store._call(lambda: self.redis.zrem(LEASE, eid))
+
+    async def retry_later(self, eid: str, now: datetime) -> None:
+        async def move() -> object:
+            pipe = self.redis.pipeline(transaction=True)
+            pipe.zrem(LEASE, eid)
+            pipe.zadd(DUE, {eid: (now + timedelta(seconds=RETRY_S)).timestamp()})
+            return await pipe.execute()
+
+        await self.store._call(move)
+
+
+class ReminderSink(Protocol):
+    """What a front end does with a reminder (Slack posts it in the evaluation's thread)."""
+
+    async def post_reminder(self, ev: Evaluation, card: Scorecard) -> None: ...
+    async def post_idle_nudge(self, ev: Evaluation, question_id: str) -> None: ...
+
+
+class Reminders:
+    def __init__(self, store: Store, registry: Registry, sink: ReminderSink, *, after: timedelta,
+                 idle_after: timedelta, hours: WorkingHours) -> None:
+        self.store, self.registry, self.sink = store, registry, sink
+        self.queue = ReminderQueue(store)
+        self.after, self.idle_after, self.hours = after, idle_after, hours
+
+    async def on_completed(self, ev: Evaluation, now: datetime | None = None) -> datetime:
+        due = (now or utcnow()) + self.after
+        await self.queue.schedule(ev.id, due)
+        return due
+
+    async def tick(self, now: datetime | None = None) -> int:
+        """Post what is due (inside working hours only); returns how many reminders were posted."""
+        now = now or utcnow()
+        if not self.hours.contains(now):
+            return 0
+        posted = 0
+        for eid in await self.queue.claim(now):
+            if await self._post_one(eid, now):
+                posted += 1
+        await self._idle_nudges(now)
+        return posted
+
+    async def _post_one(self, eid: str, now: datetime) -> bool:
+        ev = await self.store.get(eid)
+        if ev is None or ev.status != "completed":
+            await self.queue.done(eid)
+            return False
+        try:
+            await self.sink.post_reminder(ev, scorecard_of(ev, self.registry.get(ev.checklist)))
+        except Exception:
+            log.exception("reminder_post_failed", evaluation=eid)
+            await self.queue.retry_later(eid, now)
+            return False
+        await self.queue.done(eid)
+        await self.queue.schedule(eid, now + self.after)
+        log.info("reminder_posted", evaluation=eid)
+        return True
+
+    async def _idle_nudges(self, now: datetime) -> None:
+        for ev in await self.store.active():
+            if ev.idle_nudged or ev.origin != "slack" or now - ev.last_activity < self.idle_after:
+                continue
+            checklist = self.registry.get(ev.checklist)
+            question = next(iter(c.question for c in ev.open_cards().values()), None) or flow.next_question(
+                ev, checklist)
+            if question is None:
+                continue
+
+            def mark(e: Evaluation) -> bool:
+                if e.idle_nudged:
+                    return False
+                e.idle_nudged = True
+                return True
+
+            # the write decides which replica nudges: only the one whose CAS landed sees True
+            _, won, _ = await self.store.update(ev.id, mark, by="ftcheck", action="idle nudge", known=ev)
+            if won:
+                await self.sink.post_idle_nudge(ev, question)

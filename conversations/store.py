@@ -1,0 +1,274 @@
+"""The Redis store: key schema, atomic compare-and-set of an evaluation, indexes and delivery dedupe.
+
+Key schema (``ftc`` prefix; every key of one evaluation shares the hash tag ``{e:<id>}``, so the
+multi-key script runs unchanged on Redis Cluster):
+
+==========================================  ==========================================================
+``ftc:{e:<id>}:eval``                       the evaluation, one JSON document (pydantic ``Evaluation``)
+``ftc:{e:<id>}:audit``                      list of JSON audit entries, one per applied change
+``ftc:{e:<id>}:seen:<token>``               a delivery already applied (Slack retry, double click); TTL
+``ftc:thread:<channel>:<thread_ts>``        thread root -> evaluation id
+``ftc:chan:<team>:<channel>``               sorted set of evaluation ids by start time
+``ftc:proj:<team>:<project_key>``           sorted set: the project's evaluations (its history)
+``ftc:team:<team>``                         sorted set: every evaluation of the team
+``ftc:active``                              sorted set: in-progress evaluation ids by start time
+``ftc:once:<token>``                        a delivery seen before we know its evaluation; TTL
+``ftc:reminders``                           sorted set: evaluation ids by reminder due time (reminders.py)
+==========================================  ==========================================================
+
+Index keys are written after the evaluation itself and can be rebuilt from the documents
+(:meth:`Store.rebuild_indexes`). No key expires except the dedupe markers: completed evaluations are
+the project's history and in-progress ones wait for their team.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+import redis.asyncio as aioredis
+import structlog
+from pydantic import BaseModel, ValidationError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from conversations.models import Evaluation
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+SEEN_TTL_S = 24 * 3600
+MAX_ATTEMPTS = 20
+
+# KEYS: eval doc, audit list, seen marker ("" to skip dedupe is not possible in cluster; pass a dummy in-slot key)
+# ARGV: expected version, new document, audit entry ("" for none), seen ttl, use_seen ("1"/"0")
+_CAS = """
+if ARGV[5] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then
+  return {'dup', redis.call('GET', KEYS[1]) or ''}
+end
+local current = redis.call('GET', KEYS[1])
+local version = 0
+if current then version = tonumber(cjson.decode(current)['version']) end
+if version ~= tonumber(ARGV[1]) then
+  return {'conflict', current or ''}
+end
+redis.call('SET', KEYS[1], ARGV[2])
+if ARGV[3] ~= '' then redis.call('RPUSH', KEYS[2], ARGV[3]) end
+if ARGV[5] == '1' then redis.call('SET', KEYS[3], '1', 'EX', tonumber(ARGV[4])) end
+return {'ok', ''}
+"""
+
+
+class StoreUnavailable(RuntimeError):
+    """Redis did not answer; nothing was written by the failed call."""
+
+
+class CorruptRecord(RuntimeError):
+    """A stored record failed validation; reported, never silently dropped."""
+
+
+class AuditEntry(BaseModel):
+    at: datetime
+    by: str
+    action: str
+    detail: dict[str, Any] = {}
+
+
+class Saved(BaseModel):
+    status: Literal["ok", "dup"]
+    evaluation: Evaluation
+
+
+def _key(eid: str, part: str) -> str:
+    return f"ftc:{{e:{eid}}}:{part}"
+
+
+def eval_key(eid: str) -> str:
+    return _key(eid, "eval")
+
+
+class Store:
+    """Async store over one Redis connection pool; every method raises :class:`StoreUnavailable` on outage."""
+
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self.redis = redis
+        self._cas_sha: str | None = None
+        self.round_trips = 0  # counted for the benchmark; cheap
+
+    # -- plumbing -------------------------------------------------------------------------------------
+    async def _call(self, fn: Callable[[], Any]) -> Any:
+        """One Redis round trip; redis-py's async stubs type results as ``Awaitable[T] | T``."""
+        self.round_trips += 1
+        try:
+            result = fn()
+            return await result if inspect.isawaitable(result) else result
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            log.warning("redis_unavailable", error=str(exc))
+            raise StoreUnavailable(str(exc)) from exc
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._call(self.redis.ping))
+        except (StoreUnavailable, RedisError):
+            return False
+
+    @staticmethod
+    def _parse(raw: bytes | str | None, where: str) -> Evaluation | None:
+        if raw is None or raw in (b"", ""):
+            return None
+        try:
+            return Evaluation.model_validate_json(raw)
+        except ValidationError as exc:
+            log.error("corrupt_record", key=where, error=str(exc))
+            raise CorruptRecord(f"{where}: stored evaluation failed validation: {exc.errors()[0]['msg']}") from exc
+
+    async def _cas(self, ev: Evaluation, expected: int, audit: AuditEntry | None, seen: str | None) -> list[Any]:
+        keys = [eval_key(ev.id), _key(ev.id, "audit"), _key(ev.id, f"seen:{seen or '-'}")]
+        args: list[Any] = [expected, ev.model_dump_json(), audit.model_dump_json() if audit else "", SEEN_TTL_S,
+                "1" if seen else "0"]
+        if self._cas_sha is None:
+            self._cas_sha = await self._call(lambda: self.redis.script_load(_CAS))
+        try:
+            return list(await self._call(lambda: self.redis.evalsha(self._cas_sha or "", 3, *keys, *args)))
+        except NoScriptError:  # Redis restarted without persistence: load it again
+            self._cas_sha = None
+            return await self._cas(ev, expected, audit, seen)
+
+    # -- evaluations ----------------------------------------------------------------------------------
+    async def get(self, eid: str) -> Evaluation | None:
+        raw = await self._call(lambda: self.redis.get(eval_key(eid)))
+        return self._parse(raw, eval_key(eid))
+
+    async def create(self, ev: Evaluation, by: str) -> Evaluation:
+        ev.version = 1
+        audit = AuditEntry(at=ev.started_at, by=by, action="start",
+                           detail={"project": ev.project, "checklist": ev.checklist})
+        result = await self._cas(ev, 0, audit, None)
+        if result[0] != b"ok" and result[0] != "ok":
+            raise RuntimeError(f"evaluation id collision for {ev.id}")
+        await self._index(ev)
+        return ev
+
+    async def update(self, eid: str, fn: Callable[[Evaluation], T], *, by: str = "", action: str = "",
+                     seen: str | None = None, known: Evaluation | None = None
+                     ) -> tuple[Evaluation, T | None, bool]:
+        """Read, apply ``fn`` (a pure transition), write back if the version is unchanged; retry on conflict.
+
+        ``fn`` returns a result; the change is written only when ``fn`` mutated the evaluation (its JSON
+        differs). ``seen`` names a delivery: if it was applied before, nothing runs and ``dup`` is True.
+        Returns ``(evaluation, fn's result or None for a duplicate, dup)``. ``known`` is a copy read
+        moments ago: it saves the read, and a stale copy only costs one retry.
+        """
+        ev = known if known is not None else await self.get(eid)
+        if ev is None:
+            raise KeyError(f"evaluation {eid} not found")
+        for _ in range(MAX_ATTEMPTS):
+            before = ev.model_dump_json()
+            work = ev.model_copy(deep=True)
+            result = fn(work)
+            if work.model_dump_json() == before:
+                return ev, result, False
+            work.version = ev.version + 1
+            audit = AuditEntry(at=work.last_activity, by=by, action=action or "update",
+                               detail=_audit_detail(result))
+            status, raw = await self._cas(work, ev.version, audit, seen)
+            status = status.decode() if isinstance(status, bytes) else status
+            if status == "ok":
+                if work.status != ev.status or work.thread_ts != ev.thread_ts:
+                    await self._index(work)
+                return work, result, False
+            current = self._parse(raw, eval_key(eid))
+            if current is None:
+                raise KeyError(f"evaluation {eid} not found")
+            if status == "dup":
+                return current, None, True
+            ev = current
+        raise StoreUnavailable(f"evaluation {eid}: too many concurrent writers, try again")
+
+    async def by_thread(self, channel: str, thread_ts: str) -> Evaluation | None:
+        eid = await self._call(lambda: self.redis.get(f"ftc:thread:{channel}:{thread_ts}"))
+        if eid is None:
+            return None
+        return await self.get(eid.decode() if isinstance(eid, bytes) else eid)
+
+    async def _index(self, ev: Evaluation) -> None:
+        started = ev.started_at.timestamp()
+
+        async def write() -> Any:
+            pipe = self.redis.pipeline(transaction=False)
+            if ev.thread_ts:
+                pipe.set(f"ftc:thread:{ev.channel}:{ev.thread_ts}", ev.id)
+            pipe.zadd(f"ftc:chan:{ev.team}:{ev.channel}", {ev.id: started})
+            pipe.zadd(f"ftc:proj:{ev.team}:{ev.project_key}", {ev.id: started})
+            pipe.zadd(f"ftc:team:{ev.team}", {ev.id: started})
+            if ev.status == "in_progress":
+                pipe.zadd("ftc:active", {ev.id: started})
+            else:
+                pipe.zrem("ftc:active", ev.id)
+            return await pipe.execute()
+
+        await self._call(write)
+
+    async def _many(self, ids: list[str]) -> list[Evaluation]:
+        if not ids:
+            return []
+        pipe = self.redis.pipeline(transaction=False)
+        for eid in ids:
+            pipe.get(eval_key(eid))
+
+        raws = await self._call(pipe.execute)
+        out = []
+        for eid, raw in zip(ids, raws, strict=True):
+            ev = self._parse(raw, eval_key(eid))
+            if ev is not None and ev.status != "deleted":
+                out.append(ev)
+        return out
+
+    async def _ids(self, key: str, limit: int = 500) -> list[str]:
+        raw = await self._call(lambda: self.redis.zrevrange(key, 0, limit - 1))
+        return [r.decode() if isinstance(r, bytes) else r for r in raw]
+
+    async def channel_evaluations(self, team: str, channel: str) -> list[Evaluation]:
+        """Newest first."""
+        return await self._many(await self._ids(f"ftc:chan:{team}:{channel}"))
+
+    async def project_history(self, team: str, key: str) -> list[Evaluation]:
+        """Oldest first: the project's evaluations over time."""
+        return list(reversed(await self._many(await self._ids(f"ftc:proj:{team}:{key}"))))
+
+    async def team_evaluations(self, team: str) -> list[Evaluation]:
+        return await self._many(await self._ids(f"ftc:team:{team}", limit=2000))
+
+    async def active(self, limit: int = 1000) -> list[Evaluation]:
+        ids = await self._call(lambda: self.redis.zrange("ftc:active", 0, limit - 1))
+        return await self._many([r.decode() if isinstance(r, bytes) else r for r in ids])
+
+    async def audit(self, eid: str) -> list[AuditEntry]:
+        raw = await self._call(lambda: self.redis.lrange(_key(eid, "audit"), 0, -1))
+        return [AuditEntry.model_validate_json(r) for r in raw]
+
+    async def once(self, token: str, ttl_s: int = SEEN_TTL_S) -> bool:
+        """True the first time ``token`` is seen (Slack event ids, slash-command trigger ids)."""
+        return bool(await self._call(lambda: self.redis.set(f"ftc:once:{token}", "1", nx=True, ex=ttl_s)))
+
+    async def rebuild_indexes(self) -> int:
+        """Re-derive every index key from the evaluation documents (after a partial write or a restore)."""
+        count = 0
+        async for key in self.redis.scan_iter(match="ftc:{e:*}:eval", count=500):
+            raw = await self._call(lambda k=key: self.redis.get(k))  # type: ignore[misc]
+            ev = self._parse(raw, str(key))
+            if ev is not None:
+                await self._index(ev)
+                count += 1
+        return count
+
+
+def _audit_detail(result: object) -> dict[str, Any]:
+    if isinstance(result, BaseModel):
+        data = result.model_dump(mode="json")
+        return {k: v for k, v in data.items() if k in ("status", "effects", "completed")}
+    return {} if result is None else {"result": json.loads(json.dumps(result, default=str))}

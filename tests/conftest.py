@@ -1,0 +1,47 @@
+"""Shared fixtures: a real redis-server, the Slack Web API stand-in, and the bot served over HTTP."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import redis.asyncio as aioredis
+
+from tests.standins.redis_server import RedisServer
+from tests.standins.slack_api import SlackStandIn
+
+# Never let a developer's .env or shell point the tests at a real workspace, model or Redis.
+for _var in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "OPENAI_API_KEY", "OPENAI_BASE_URL",
+             "REDIS_URL", "FTCHECK_CHECKLIST_DIR"):
+    os.environ.pop(_var, None)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def redis_client(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
+    client: aioredis.Redis = aioredis.Redis.from_url(redis_server.url)
+    await client.flushall()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def slack_session() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def slack(slack_session: SlackStandIn) -> Iterator[SlackStandIn]:
+    slack_session.reset()
+    slack_session.set_channel("C1", name="ml-team", members=["U1", "U2", "U3", "U4", "U5"])
+    yield slack_session
+    assert slack_session.violations == [], "the bot made calls Slack would reject"
