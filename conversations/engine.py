@@ -115,37 +115,34 @@ class Engine:
         """Post/update what the transition owes, then record the new message ts in one write."""
         checklist = self.checklist(ev)
         card = scorecard_of(ev, checklist)
+        view = ev.model_copy(deep=True)  # what the front end sees; ``ev`` stays the stored version
         posted_cards: list[tuple[str, str]] = []
-        root_ts: str | None = None
-        scorecard_ts: str | None = None
         done: list[str] = []
         for effect in effects:
             kind, _, arg = effect.partition(":")
             if kind == "root":
-                if ev.thread_ts is None and root_ts is None:
-                    root_ts = await self.presenter.post_root(ev, checklist, card)
-                    ev.thread_ts = root_ts
+                if view.thread_ts is None:
+                    view.thread_ts = await self.presenter.post_root(view, checklist, card)
                 else:
-                    await self.presenter.update_root(ev, checklist, card)
+                    await self.presenter.update_root(view, checklist, card)
             elif kind == "ask":
-                posted_cards.append((arg, await self.presenter.post_card(ev, checklist, arg)))
+                posted_cards.append((arg, await self.presenter.post_card(view, checklist, arg)))
             elif kind == "card":
-                await self.presenter.update_card(ev, checklist, arg)
+                await self.presenter.update_card(view, checklist, arg)
             elif kind == "scorecard":
-                if ev.scorecard_ts is None and scorecard_ts is None:
-                    scorecard_ts = await self.presenter.post_scorecard(ev, checklist, card)
-                    ev.scorecard_ts = scorecard_ts
+                if view.scorecard_ts is None:
+                    view.scorecard_ts = await self.presenter.post_scorecard(view, checklist, card)
                 else:
-                    await self.presenter.update_scorecard(ev, checklist, card)
+                    await self.presenter.update_scorecard(view, checklist, card)
             elif kind == "provisional":
-                await self.presenter.post_provisional(ev, checklist, card)
+                await self.presenter.post_provisional(view, checklist, card)
             done.append(effect)
 
         def record(e: Evaluation) -> None:
-            if root_ts:
-                flow.root_posted(e, root_ts)
-            if scorecard_ts:
-                flow.scorecard_posted(e, scorecard_ts)
+            if view.thread_ts and not e.thread_ts:
+                flow.root_posted(e, view.thread_ts)
+            if view.scorecard_ts and not e.scorecard_ts:
+                flow.scorecard_posted(e, view.scorecard_ts)
             for qid, ts in posted_cards:
                 flow.card_posted(e, qid, ts)
             for effect in done:

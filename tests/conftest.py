@@ -13,7 +13,9 @@ from tests.standins.slack_api import SlackStandIn
 
 # Never let a developer's .env or shell point the tests at a real workspace, model or Redis.
 for _var in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "OPENAI_API_KEY", "OPENAI_BASE_URL",
-             "REDIS_URL", "FTCHECK_CHECKLIST_DIR"):
+             "REDIS_URL", "FTCHECK_CHECKLIST_DIR",
+             # slack_sdk reads these and ignores NO_PROXY: calls to the local stand-ins must not go through one
+             "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
     os.environ.pop(_var, None)
 
 

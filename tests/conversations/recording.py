@@ -1,0 +1,47 @@
+"""A Presenter that records what the engine asked the front end to do (the front end, not Redis, is faked)."""
+
+from __future__ import annotations
+
+import itertools
+
+from conversations.models import Evaluation
+from scoring.checklist import Checklist
+from scoring.scorecard import Scorecard
+
+
+class RecordingPresenter:
+    def __init__(self) -> None:
+        self.log: list[tuple[str, str]] = []
+        self._ts = itertools.count(1)
+
+    def _next(self) -> str:
+        return f"1700000000.{next(self._ts):06d}"
+
+    async def post_root(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> str:
+        ts = self._next()
+        self.log.append(("root", ts))
+        return ts
+
+    async def update_root(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
+        self.log.append(("update_root", card.total_text))
+
+    async def post_card(self, ev: Evaluation, checklist: Checklist, question_id: str) -> str:
+        ts = self._next()
+        self.log.append(("card", question_id))
+        return ts
+
+    async def update_card(self, ev: Evaluation, checklist: Checklist, card_ts: str) -> None:
+        self.log.append(("update_card", card_ts))
+
+    async def post_scorecard(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> str:
+        self.log.append(("scorecard", card.total_text))
+        return self._next()
+
+    async def update_scorecard(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
+        self.log.append(("update_scorecard", card.total_text))
+
+    async def post_provisional(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
+        self.log.append(("provisional", card.headline))
+
+    def kinds(self, kind: str) -> list[str]:
+        return [arg for k, arg in self.log if k == kind]

@@ -1,0 +1,162 @@
+"""The engine over a real Redis: atomic answers, dedupe, skips, changes, notes, crash repair."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+import redis.asyncio as aioredis
+from redis.crc import key_slot
+
+from conversations.engine import Engine
+from conversations.models import Evaluation, SuggestionRef
+from conversations.store import Store
+from scoring.checklist import Registry
+from tests.conversations.recording import RecordingPresenter
+
+REGISTRY = Registry()
+FT = REGISTRY.get()
+
+
+@pytest.fixture
+async def engine(redis_client: aioredis.Redis) -> Engine:
+    return Engine(Store(redis_client), REGISTRY, RecordingPresenter())
+
+
+def open_card(ev: Evaluation) -> tuple[str, str]:
+    (ts, card), = ev.open_cards().items()
+    return ts, card.question
+
+
+async def start(engine: Engine) -> Evaluation:
+    return await engine.start(team="T1", channel="C1", project="Ticket router", checklist_id=None, user="U1")
+
+
+async def test_start_posts_root_then_first_card(engine: Engine) -> None:
+    ev = await start(engine)
+    presenter = engine.presenter
+    assert isinstance(presenter, RecordingPresenter)
+    assert [k for k, _ in presenter.log] == ["root", "card"]
+    assert ev.thread_ts and open_card(ev)[1] == "labeled_examples" and ev.pending == []
+    stored = await engine.store.get(ev.id)
+    assert stored == ev
+    assert await engine.store.by_thread("C1", ev.thread_ts) == ev
+
+
+async def test_ten_simultaneous_clicks_record_exactly_one_answer(engine: Engine) -> None:
+    ev = await start(engine)
+    ts, qid = open_card(ev)
+    results = await asyncio.gather(*[
+        engine.answer(ev.id, card_ts=ts, user=f"U{i}", value=1.0 if i % 2 else 0.0, seen=f"{ts}:{i}:U{i}")
+        for i in range(10)])
+    outcomes = [o for _, o in results]
+    assert sum(1 for o in outcomes if o is not None and o.applied) == 1
+    losers = [o for o in outcomes if o is not None and not o.applied]
+    assert len(losers) == 9 and all("already answered" in (o.message or "") for o in losers)
+    final = await engine.store.get(ev.id)
+    assert final is not None
+    winner = final.answers[qid]
+    assert all(f"<@{winner.by}>" in (o.message or "") or winner.by == "U0" for o in losers)
+    assert engine.presenter.kinds("card") == ["labeled_examples", "diverse_examples"]  # type: ignore[attr-defined]
+
+
+async def test_hundred_duplicate_deliveries_change_state_once(engine: Engine) -> None:
+    ev = await start(engine)
+    ts, _ = open_card(ev)
+    version_before = (await engine.store.get(ev.id)).version  # type: ignore[union-attr]
+    results = await asyncio.gather(*[
+        engine.answer(ev.id, card_ts=ts, user="U1", value=1.0, seen="same-delivery") for _ in range(100)])
+    applied = [o for _, o in results if o is not None and o.applied]
+    assert len(applied) == 1
+    after = await engine.store.get(ev.id)
+    assert after is not None and after.version == version_before + 2  # the answer, then recording the next card
+    audit = await engine.store.audit(ev.id)
+    assert [a.action for a in audit].count("answer card " + ts + " = 1") == 1
+
+
+async def test_skip_is_asked_again_before_the_scorecard(engine: Engine) -> None:
+    ev = await start(engine)
+    for i in range(20):
+        ts, qid = open_card(ev)
+        ev, _ = await engine.answer(ev.id, card_ts=ts, user="U1", value=None if qid == "task_definition" else 1.0)
+    ts, qid = open_card(ev)
+    assert qid == "task_definition"  # the skipped question comes back
+    ev, outcome = await engine.answer(ev.id, card_ts=ts, user="U2", value=0.5)
+    assert outcome is not None and outcome.completed and ev.status == "completed"
+    assert engine.presenter.kinds("scorecard") == ["19.5/20"]  # type: ignore[attr-defined]
+
+
+async def test_skipped_twice_leaves_a_provisional_scorecard_then_change_completes(engine: Engine) -> None:
+    ev = await start(engine)
+    while ev.open_cards():
+        ts, qid = open_card(ev)
+        ev, _ = await engine.answer(ev.id, card_ts=ts, user="U1", value=None if qid == "budget" else 1.0)
+    assert ev.status == "in_progress" and ev.answers["budget"].skips == 2
+    assert engine.presenter.kinds("provisional") == [  # type: ignore[attr-defined]
+        "provisional: 19/20 with 1 unanswered, range 19–20"]
+    ev, outcome = await engine.change(ev.id, question="q14", user="U3", value=0.0)
+    assert outcome is not None and outcome.completed and ev.status == "completed"
+
+
+async def test_change_and_note_after_completion_update_the_scorecard(engine: Engine) -> None:
+    ev = await start(engine)
+    while ev.open_cards():
+        ts, _ = open_card(ev)
+        ev, _ = await engine.answer(ev.id, card_ts=ts, user="U1", value=1.0)
+    ev, outcome = await engine.change(ev.id, question="q4", user="U2", value=0.5)
+    assert outcome is not None and outcome.applied
+    assert ev.answers["labeler_agreement"].previous == 1.0 and ev.answers["labeler_agreement"].by == "U2"
+    ev, outcome = await engine.note(ev.id, question="q4", user="U3", text="Only 50 items tested so far")
+    assert ev.answers["labeler_agreement"].note == "Only 50 items tested so far"
+    assert engine.presenter.kinds("update_scorecard")[-1] == "19.5/20"  # type: ignore[attr-defined]
+    _, same = await engine.change(ev.id, question="q4", user="U2", value=0.5)
+    assert same is not None and same.status == "unchanged"
+
+
+async def test_suggestions_never_score_and_refresh_only_unanswered(engine: Engine) -> None:
+    ev = await start(engine)
+    ts, _ = open_card(ev)
+    ev, _ = await engine.answer(ev.id, card_ts=ts, user="U1", value=0.0)
+    refs = {q: SuggestionRef(value=1.0, reason="r", evidence="e") for q in ("labeled_examples", "diverse_examples")}
+    ev, refreshed = await engine.suggest(ev.id, refs, user="U2")
+    assert refreshed == ["diverse_examples"]
+    assert ev.scored() == {"labeled_examples": 0.0}  # nothing scored by the suggestion
+    ts, qid = open_card(ev)
+    ev, _ = await engine.answer(ev.id, card_ts=ts, user="U3", value=1.0)
+    entry = ev.answers[qid]
+    assert entry.suggestion is not None and entry.suggestion.value == 1.0 and entry.by == "U3"
+
+
+async def test_crash_between_save_and_post_is_repaired(engine: Engine) -> None:
+    ev = await start(engine)
+    ts, _ = open_card(ev)
+
+    class Crash(Exception):
+        pass
+
+    presenter = engine.presenter
+    real_post = presenter.post_card
+
+    async def crash(*args: object) -> str:
+        raise Crash
+
+    presenter.post_card = crash  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        await engine.answer(ev.id, card_ts=ts, user="U1", value=1.0)
+    presenter.post_card = real_post  # type: ignore[method-assign]
+    stored = await engine.store.get(ev.id)
+    assert stored is not None and "ask:diverse_examples" in stored.pending and not stored.open_cards()
+    assert await engine.repair(older_than=timedelta(0)) == 1
+    repaired = await engine.store.get(ev.id)
+    assert repaired is not None and repaired.pending == [] and open_card(repaired)[1] == "diverse_examples"
+
+
+async def test_all_keys_of_an_evaluation_share_a_hash_tag(engine: Engine, redis_client: aioredis.Redis) -> None:
+    ev = await start(engine)
+    ts, _ = open_card(ev)
+    await engine.answer(ev.id, card_ts=ts, user="U1", value=1.0, seen="x")
+    keys = [k.decode() for k in await redis_client.keys(f"*{ev.id}*")]
+    assert {k.split("}")[0] + "}" for k in keys if k.startswith("ftc:{")} == {f"ftc:{{e:{ev.id}}}"}
+    assert len([k for k in keys if k.startswith("ftc:{")]) == 3  # eval, audit, seen marker
+    assert len({key_slot(k.encode()) for k in keys if k.startswith("ftc:{")}) == 1  # one Redis Cluster slot
