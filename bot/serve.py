@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from urllib.parse import parse_qs
 
 import structlog
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_sdk.signature import SignatureVerifier
 
 from bot.app import Runtime
 from bot.metrics import ACK_SECONDS, REQUESTS, request_kind
@@ -26,11 +29,51 @@ def start_clock(runtime: Runtime) -> AsyncIOScheduler:
     return scheduler
 
 
+def malformed(body: str, content_type: str) -> str | None:
+    """Why a signed body cannot be a Slack request, or None; answered 400 instead of crashing a listener."""
+    try:
+        if "json" in content_type:
+            data = json.loads(body)
+            if not isinstance(data, dict):
+                return "JSON body must be an object"
+            if data.get("type") == "event_callback" and not isinstance(data.get("event"), dict):
+                return "event_callback without an event object"
+            return None
+        form = parse_qs(body, keep_blank_values=True)
+        if "payload" in form:
+            data = json.loads(form["payload"][0])
+            if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+                return "payload must be a JSON object with a type"
+            if not isinstance(data.get("user", {}), dict):
+                return "payload.user must be an object"
+            actions = data.get("actions", [])
+            if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
+                return "payload.actions must be a list of objects"
+            if not isinstance(data.get("view", {}), dict):
+                return "payload.view must be an object"
+        elif "command" not in form and "ssl_check" not in form:
+            return "neither a slash command nor an interaction payload"
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return "malformed JSON"
+    return None
+
+
 def http_app(runtime: Runtime) -> web.Application:
+    verifier = SignatureVerifier(runtime.settings.slack_signing_secret or "")
+
     async def events(request: web.Request) -> web.Response:
         started = time.perf_counter()
+        body = await request.text()
+        content_type = request.headers.get("Content-Type", "")
+        kind = request_kind(body, content_type)
+        if not verifier.is_valid_request(body, dict(request.headers)):
+            REQUESTS.labels(kind, "401").inc()
+            return web.Response(status=401, text="invalid or stale Slack signature")
+        problem = malformed(body, content_type)
+        if problem:
+            REQUESTS.labels(kind, "400").inc()
+            return web.Response(status=400, text=problem)
         bolt_request = await to_bolt_request(request)
-        kind = request_kind(bolt_request.raw_body, request.headers.get("Content-Type", ""))
         bolt_response = await runtime.app.async_dispatch(bolt_request)
         ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
         REQUESTS.labels(kind, str(bolt_response.status)).inc()

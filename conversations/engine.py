@@ -71,11 +71,12 @@ class Engine:
                 return ev
         return None
 
-    async def answer(self, eid: str, *, card_ts: str, user: str, value: float | None,
+    async def answer(self, eid: str, *, card_ts: str, user: str, value: float | None, question: str | None = None,
                      seen: str | None = None) -> tuple[Evaluation, flow.Outcome | None]:
         label = "skip" if value is None else f"{value:g}"
         return await self._transition(
-            eid, lambda ev: flow.answer(ev, self.checklist(ev), card_ts=card_ts, user=user, value=value),
+            eid, lambda ev: flow.answer(ev, self.checklist(ev), card_ts=card_ts, user=user, value=value,
+                                        question=question),
             by=user, action=f"answer card {card_ts} = {label}", seen=seen)
 
     async def change(self, eid: str, *, question: str, user: str, value: float,

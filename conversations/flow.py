@@ -88,7 +88,7 @@ def discard(ev: Evaluation) -> None:
 
 
 def card_posted(ev: Evaluation, question_id: str, ts: str) -> None:
-    ev.cards[ts] = Card(question=question_id)
+    ev.cards.setdefault(ts, Card(question=question_id))  # a fast click may have adopted it already
     _done(ev, f"ask:{question_id}")
 
 
@@ -110,13 +110,22 @@ def _done(ev: Evaluation, effect: str) -> None:
 
 
 def answer(ev: Evaluation, checklist: Checklist, *, card_ts: str, user: str, value: float | None,
-           now: datetime | None = None) -> Outcome:
-    """Answer the question on an open card; ``value`` None means "Not sure" (skip for now)."""
+           question: str | None = None, now: datetime | None = None) -> Outcome:
+    """Answer the question on an open card; ``value`` None means "Not sure" (skip for now).
+
+    ``question`` (carried by the click) lets a click on a card that Slack has shown but whose ts is not
+    recorded yet (the post is still owed) be accepted instead of refused.
+    """
     now = now or utcnow()
+    if card_ts not in ev.cards and question and f"ask:{question}" in ev.pending:
+        ev.cards[card_ts] = Card(question=question)
     card = ev.cards.get(card_ts)
     if card is None:
         return Outcome(status="unknown_card",
                        message="That card is not part of this evaluation any more. Use the newest card in the thread.")
+    prior = ev.answers.get(card.question)
+    if not card.open and prior is not None and prior.by == user and prior.value == value:
+        return Outcome(status="unchanged")  # the same click again (double click or a redelivery): nothing to say
     if ev.status != "in_progress" and not card.open:
         return Outcome(status="closed", message=_taken_message(ev, checklist, card.question, user))
     if not card.open:
@@ -124,7 +133,6 @@ def answer(ev: Evaluation, checklist: Checklist, *, card_ts: str, user: str, val
     if value is not None:
         checklist.option(value)  # raises KeyError on a value the checklist does not allow
     question = card.question
-    prior = ev.answers.get(question)
     skips = (prior.skips if prior else 0) + (1 if value is None else 0)
     ev.answers[question] = AnswerEntry(
         question=question, value=value, by=user, at=now, skips=skips,

@@ -44,6 +44,6 @@ def slack_session() -> Iterator[SlackStandIn]:
 @pytest.fixture
 def slack(slack_session: SlackStandIn) -> Iterator[SlackStandIn]:
     slack_session.reset()
-    slack_session.set_channel("C1", name="ml-team", members=["U1", "U2", "U3", "U4", "U5"])
+    slack_session.set_channel("C1", name="ml-team", members=["UBOT", *(f"U{i}" for i in range(10))])
     yield slack_session
     assert slack_session.violations == [], "the bot made calls Slack would reject"

@@ -42,7 +42,7 @@ def register(app: AsyncApp, svc: Services) -> None:
                 raise KeyError("That evaluation no longer exists.")
             value = None if key == SKIP else svc.registry.get(ev.checklist).option(key).value
             _, outcome = await svc.engine.answer(ev.id, card_ts=click.message_ts, user=click.user.id, value=value,
-                                                 seen=click.seen_token())
+                                                 question=click.ref.question, seen=click.seen_token())
             await tell(body, outcome)
 
         await guarded(replier(body), work, what="answer")

@@ -10,17 +10,49 @@ import re
 from dataclasses import dataclass
 
 WORD_NUMBERS: dict[str, float] = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
-    "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "a couple of": 2, "a few": 3, "several": 4,
-    "a dozen": 12, "dozen": 12,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "hundred": 100,
+    "a couple of": 2,
+    "a few": 3,
+    "several": 4,
+    "a dozen": 12,
+    "dozen": 12,
 }
 FRACTION_WORDS: dict[str, float] = {
-    "half": 50, "a third": 33, "one third": 33, "a quarter": 25, "one quarter": 25, "two thirds": 67,
-    "most": 70, "the majority": 70, "a majority": 70, "nearly all": 90, "almost all": 90,
+    "half": 50,
+    "a third": 33,
+    "one third": 33,
+    "a quarter": 25,
+    "one quarter": 25,
+    "two thirds": 67,
+    "most": 70,
+    "the majority": 70,
+    "a majority": 70,
+    "nearly all": 90,
+    "almost all": 90,
 }
 _MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6}
-_WORDS_RE = "|".join(sorted((re.escape(w) for w in WORD_NUMBERS if w not in ("a", "an")), key=len, reverse=True))
+_WORDS_RE = "|".join(
+    sorted((re.escape(w) for w in WORD_NUMBERS if w not in ("a", "an")), key=len, reverse=True)
+)
 
 # 2,000 / 2000 / 2.5 / 5,000+ ; the multiplier is optional (k, K, thousand, M, million)
 NUM_CORE = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
@@ -29,7 +61,8 @@ MULT = r"(?:\s?(k|K|thousand|m|M|mm|million)\b)?"
 _NUMBER_RE = re.compile(NUM + MULT + r"(\+)?")
 _PERCENT_RE = re.compile(NUM + r"\s?(?:%|percent\b|per cent\b|pct\b)")
 _MONEY_RE = re.compile(
-    r"(?:\$|USD\s?|US\$\s?)\s?" + NUM + MULT + r"|" + NUM + MULT + r"\s?(?:USD|usd|dollars|bucks)\b",
+    r"(?:\$|USD\s?|US\$\s?)\s?" + NUM + MULT + r"|" + NUM + MULT + r"\s?(?:USD|dollars|bucks)\b",
+    re.IGNORECASE,
 )
 _UNIT = r"(weeks?|wks?|months?|days?|sprints?)"
 _AMOUNT = rf"({NUM_CORE[1:-1]}|{_WORDS_RE})"
@@ -99,7 +132,7 @@ def fraction_percent(text: str) -> float | None:
     return None
 
 
-def close(a: float, b: float, rel: float = 0.01) -> bool:
+def close(a: float, b: float, rel: float = 0.001) -> bool:
     return abs(a - b) <= max(abs(a), abs(b)) * rel + 1e-9
 
 
@@ -107,8 +140,9 @@ def states_value(quote: str, value: float, kind: str) -> bool:
     """Whether ``quote`` states ``value`` as the given kind (count, percent, money, weeks)."""
     if kind == "weeks":
         found = durations_weeks(quote)
-        return any(close(f.value, value, 0.1) or (f.upper is not None and close(f.upper, value, 0.1))
-                   for f in found)
+        return any(
+            close(f.value, value, 0.1) or (f.upper is not None and close(f.upper, value, 0.1)) for f in found
+        )
     if kind == "money":
         amounts = [f.value for f in money(quote)] or [f.value for f in numbers(quote)]
         return any(close(a, value) for a in amounts) or (len(amounts) > 1 and close(sum(amounts), value))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -33,7 +33,7 @@ def settings_for(slack: SlackStandIn, redis_url: str, **overrides: Any) -> Setti
                               "SLACK_API_URL": slack.base_url, "REDIS_URL": redis_url,
                               "FTCHECK_WORKING_HOURS": "always", "FTCHECK_REDIS_TIMEOUT": 1.0}
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 class Bot:
@@ -125,14 +125,17 @@ class Bot:
             seen = count
             await asyncio.sleep(quiet_s)
 
-    async def answer_all(self, answers: dict[str, float | None], *, users: list[str] | None = None,
-                         channel: str = "C1") -> None:
-        """Click through every card with the given answers (q1…), rotating through ``users``."""
+    async def answer_all(self, answers: Mapping[str, float | None], *, users: list[str] | None = None,
+                         channel: str = "C1", limit: int | None = None) -> None:
+        """Click through the cards (all, or ``limit`` of them) with the given answers (q1…), rotating ``users``."""
         checklist = self.runtime.services.registry.get()
         people = users or ["U1"]
         for i in itertools.count():
-            await self.slack.wait_for(lambda: self.open_card(channel) is not None or self.scorecard(channel) is not None,
-                                      what="a card or the scorecard")
+            if limit is not None and i >= limit:
+                return
+            await self.slack.wait_for(
+                lambda: self.open_card(channel) is not None or self.scorecard(channel) is not None,
+                what="a card or the scorecard")
             card = self.open_card(channel)
             if card is None:
                 return
@@ -142,7 +145,8 @@ class Bot:
             key = "skip" if value is None else checklist.option(value).key
             status, _ = await self.click(card, f"answer_{key}", user=people[i % len(people)], channel=channel)
             assert status == 200
-            await self.slack.wait_for(lambda c=card: self._closed(c, channel), what=f"card {qid} answered")
+            await self.slack.wait_for(lambda c=card: self._closed(c, channel),  # type: ignore[misc]
+                                      what=f"card {qid} answered (ephemerals: {self.slack.ephemerals(channel)})")
 
     def _closed(self, card: Message, channel: str) -> bool:
         now = next((m for m in self.thread(channel) if m.ts == card.ts), None)
@@ -163,9 +167,14 @@ async def running_bot(slack: SlackStandIn, redis_url: str, **overrides: Any) -> 
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    before = asyncio.all_tasks()
     async with aiohttp.ClientSession() as session:
         try:
             yield Bot(runtime, f"http://127.0.0.1:{port}", slack, session)
         finally:
+            # let listeners still working after their ack finish, as a graceful shutdown would
+            leftovers = {t for t in asyncio.all_tasks() - before if "ListenerRunner" in repr(t.get_coro())}
+            if leftovers:
+                await asyncio.wait(leftovers, timeout=10)
             await runner.cleanup()
             await runtime.services.store.redis.aclose()

@@ -77,7 +77,7 @@ async def test_hundred_duplicate_deliveries_change_state_once(engine: Engine) ->
 
 async def test_skip_is_asked_again_before_the_scorecard(engine: Engine) -> None:
     ev = await start(engine)
-    for i in range(20):
+    for _ in range(20):
         ts, qid = open_card(ev)
         ev, _ = await engine.answer(ev.id, card_ts=ts, user="U1", value=None if qid == "task_definition" else 1.0)
     ts, qid = open_card(ev)
@@ -141,10 +141,10 @@ async def test_crash_between_save_and_post_is_repaired(engine: Engine) -> None:
     async def crash(*args: object) -> str:
         raise Crash
 
-    presenter.post_card = crash  # type: ignore[method-assign]
+    setattr(presenter, "post_card", crash)  # noqa: B010
     with pytest.raises(Crash):
         await engine.answer(ev.id, card_ts=ts, user="U1", value=1.0)
-    presenter.post_card = real_post  # type: ignore[method-assign]
+    setattr(presenter, "post_card", real_post)  # noqa: B010
     stored = await engine.store.get(ev.id)
     assert stored is not None and "ask:diverse_examples" in stored.pending and not stored.open_cards()
     assert await engine.repair(older_than=timedelta(0)) == 1

@@ -62,7 +62,7 @@ def test_invalid_file_names_file_and_field(tmp_path: Path, mutate, field: str) -
 def test_not_yaml_and_duplicate_ids(tmp_path: Path) -> None:
     bad = tmp_path / "broken.yaml"
     bad.write_text("id: [unclosed", encoding="utf-8")
-    with pytest.raises(ChecklistError, match="broken.yaml: not valid YAML"):
+    with pytest.raises(ChecklistError, match=r"broken\.yaml: not valid YAML"):
         load_checklist(bad)
     bad.unlink()
     _write(tmp_path, _base(), "copy.yaml")

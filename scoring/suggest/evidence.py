@@ -1,0 +1,236 @@
+"""Evidence handling: cleaning the description, verifying quotes against it, and escaping for Slack.
+
+A quote counts as evidence only if it occurs in the description after normalising whitespace,
+quote marks, dashes, markdown emphasis and case. Quotes that are instructions to an assistant
+(prompt injection planted in the description) never count, even when they are verbatim.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from scoring.suggest.models import MAX_DESCRIPTION_CHARS, DescriptionTooLong
+
+# Zero-width characters, bidi controls, invisible fillers, variation selectors and tag characters.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+    "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+_QUOTES = str.maketrans({c: "'" for c in "‘’‚‛′´"} | {c: '"' for c in "“”„‟″«»"})
+_DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−"})
+_EMPHASIS = frozenset("*_`")
+_MIN_WORDS = 2
+
+
+def clean_description(text: str) -> str:
+    """Strip invisible Unicode (zero-width, bidi, tags, soft hyphen…) and control characters."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
+    text = _INVISIBLE.sub("", text)
+    text = "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs")
+    )
+    return text.strip()
+
+
+def check_description(text: str) -> str:
+    """Clean ``text`` and enforce the size limits; returns the cleaned description."""
+    cleaned = clean_description(text)
+    if not cleaned:
+        raise ValueError("The project description is empty: paste a few paragraphs about the project.")
+    if len(cleaned) > MAX_DESCRIPTION_CHARS:
+        raise DescriptionTooLong(len(cleaned))
+    return cleaned
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Escape ``&``, ``<`` and ``>`` so Slack shows model text literally.
+
+    Slack only parses mentions (``<!channel>``, ``<@U123>``) and links (``<http…|label>``) inside
+    angle brackets, so escaping them turns every such control sequence into plain text.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@functools.lru_cache(maxsize=16)
+def _normalise_with_map(text: str) -> tuple[str, tuple[int, ...]]:
+    """Normalised text plus, for every normalised character, its index in ``text`` (cached: every quote
+    of a report is checked against the same description)."""
+    out: list[str] = []
+    where: list[int] = []
+    pending_space = False
+    for i, ch in enumerate(text.translate(_QUOTES).translate(_DASHES)):  # one char to one char
+        if ch == "…":
+            ch = "..."
+        if ch.isspace():
+            pending_space = bool(out)
+            continue
+        if ch in _EMPHASIS:
+            continue
+        if pending_space:
+            out.append(" ")
+            where.append(i)
+            pending_space = False
+        for c in ch.lower():
+            out.append(c)
+            where.append(i)
+    return "".join(out), tuple(where)
+
+
+def normalise(text: str) -> str:
+    return _normalise_with_map(text)[0]
+
+
+@dataclass(frozen=True)
+class Located:
+    start: int
+    end: int
+
+
+def _strip_quote(quote: str) -> str:
+    return quote.strip().strip("\"'“”‘’").strip().rstrip(".").strip()
+
+
+def locate_parts(quote: str, description: str) -> list[Located] | None:
+    """Where each excerpt of ``quote`` sits in ``description`` (original indices); None if one is missing.
+
+    A quote with an ellipsis ("A … B") joins excerpts; each excerpt must occur in the description.
+    """
+    parts = [normalise(_strip_quote(p)) for p in re.split(r"\.\.\.|…", quote)]
+    parts = [p for p in parts if p]
+    if not parts:
+        return None
+    haystack, where = _normalise_with_map(description)
+    spans: list[Located] = []
+    for part in parts:
+        found = haystack.find(part)
+        if found < 0:
+            return None
+        spans.append(Located(where[found], where[found + len(part) - 1] + 1))
+    return spans
+
+
+def locate(quote: str, description: str) -> Located | None:
+    """The stretch of ``description`` that ``quote`` covers, or None if it is not there."""
+    spans = locate_parts(quote, description)
+    if not spans:
+        return None
+    return Located(min(s.start for s in spans), max(s.end for s in spans))
+
+
+def quote_in_description(quote: str, description: str) -> bool:
+    return locate(quote, description) is not None
+
+
+# Sentences that address an assistant rather than describe the project.
+_INSTRUCTION_PATTERNS = [
+    r"\b(ignore|disregard|forget|override)\s+(?:(?:all|any|the|your|of|everything|of the)\s+)*"
+    r"(?:(?:previous|prior|above|earlier|preceding|foregoing|system|these|those|my|other)\s+)?"
+    r"(instructions?|prompts?|directions|guidelines|rules|above)\b",
+    r"\b(answer|respond|reply|mark|score|rate|grade|say)\b.{0,30}\b(yes|true|pass|full marks)\b"
+    r".{0,30}\b(every|all|each|everything|any)\b",
+    r"\b(answer|mark|score|rate)\b.{0,20}\b(everything|every question|all questions|each question)\b",
+    r"\byou are (now )?(an?|the|my) (ai|assistant|model|language model|chatbot|llm)\b",
+    r"\b(system|developer) (prompt|message|instructions?)\b",
+    r"\bnew instructions?\b",
+    r"^\s*(system|assistant)\s*:",
+    r"\bas an? (ai|language model)\b",
+    r"\b(do not|don't) (verify|check|validate)\b.{0,30}\b(quotes?|evidence)\b",
+    r"\b(note|message|instructions?) (to|for) (the )?(ai|assistant|model|llm|bot)\b",
+]
+_INSTRUCTION_RE = re.compile(
+    "|".join(f"(?:{p})" for p in _INSTRUCTION_PATTERNS), re.IGNORECASE | re.MULTILINE
+)
+
+
+def looks_like_instruction(text: str) -> bool:
+    """Whether ``text`` reads as an instruction to an AI assistant (prompt injection)."""
+    return _INSTRUCTION_RE.search(normalise(text)) is not None
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence of the description with its position; ``text`` is verbatim minus list markers."""
+
+    text: str
+    start: int
+    end: int
+
+
+_LIST_MARKER = re.compile(r"^\s*(?:[-*•>+]|\d+[.)])\s+")
+_HEADING = re.compile(r"^\s*(#+\s+|(?=\*\*[^*]+\*\*\s*$)|(?=[^\s-].{0,60}:\s*$))")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]*]*\s+(?=[\"'(\[*]*[A-Z0-9$])")
+
+
+def _blocks(description: str) -> list[tuple[int, int]]:
+    """Paragraphs and list items as (start, end) offsets; wrapped lines are joined."""
+    blocks: list[tuple[int, int]] = []
+    start: int | None = None
+    end = 0
+    offset = 0
+    for line in description.split("\n"):
+        line_start, offset = offset, offset + len(line) + 1
+        heading = _HEADING.match(line)
+        marker = None if heading else _LIST_MARKER.match(line)
+        if not line.strip() or heading or marker:
+            if start is not None:
+                blocks.append((start, end))
+                start = None
+            if heading:
+                blocks.append((line_start + heading.end(), line_start + len(line)))
+            elif marker:
+                start, end = line_start + marker.end(), line_start + len(line)
+            continue
+        if start is None:
+            start = line_start
+        end = line_start + len(line)
+    if start is not None:
+        blocks.append((start, end))
+    return blocks
+
+
+def sentences(description: str) -> list[Unit]:
+    """Split into sentences (within paragraphs and list items), keeping each one's offsets."""
+    units: list[Unit] = []
+    for block_start, block_end in _blocks(description):
+        block = description[block_start:block_end]
+        cuts = [0, *(m.end() for m in _SENTENCE_END.finditer(block)), len(block)]
+        for a, b in itertools.pairwise(cuts):
+            piece = block[a:b]
+            text = piece.strip()
+            if text and any(ch.isalnum() for ch in text):
+                lead = len(piece) - len(piece.lstrip())
+                start = block_start + a + lead
+                units.append(Unit(text, start, start + len(text)))
+    return units
+
+
+def instruction_spans(description: str) -> list[Located]:
+    return [Located(u.start, u.end) for u in sentences(description) if looks_like_instruction(u.text)]
+
+
+def display_quote(text: str) -> str:
+    """A quote for people to read: markdown emphasis removed, whitespace collapsed (still verifiable)."""
+    text = re.sub(r"(\*\*|__|`)", "", text)
+    return " ".join(text.split())
+
+
+def quote_problem(quote: str, description: str, injected: list[Located] | None = None) -> str | None:
+    """Why ``quote`` cannot serve as evidence, or None when it can."""
+    if len(normalise(_strip_quote(quote)).split()) < _MIN_WORDS:
+        return "the quote is empty or too short to be evidence"
+    parts = locate_parts(quote, description)
+    if not parts:
+        return "the quote was not found in the description"
+    if looks_like_instruction(quote):
+        return "the quote is an instruction to the assistant, not a fact about the project"
+    for span in injected if injected is not None else instruction_spans(description):
+        for part in parts:
+            overlap = min(span.end, part.end) - max(span.start, part.start)
+            if overlap > 0 and overlap >= (part.end - part.start) / 2:
+                return "the quote comes from an instruction to the assistant, not a fact about the project"
+    return None

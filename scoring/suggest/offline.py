@@ -1,0 +1,317 @@
+"""The offline suggester: rule-based fact extraction, no network, same report shape as the LLM path.
+
+Numbers are read per sentence and classified by the words around them (a percentage right after
+"target" is the target, one after "agreed" is labeler agreement…). Qualitative questions and
+yes/no statements come from key phrases (:mod:`scoring.suggest.phrases`). Sentences that address
+an assistant (prompt injection) are skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+
+from scoring.checklist import Checklist
+from scoring.suggest import numbers as num
+from scoring.suggest.evidence import Unit, check_description, display_quote, normalise, sentences
+from scoring.suggest.evidence import looks_like_instruction as _instruction
+from scoring.suggest.facts import AnswerMention, NumberMention, StatusMention
+from scoring.suggest.models import SuggestionReport, Usage
+from scoring.suggest.phrases import ANSWER_CUES, NEG, QUESTION_REASON, STATUS_CUES, Cue
+from scoring.suggest.pipeline import Extraction, assemble
+
+
+def _has(pattern: str, text: str) -> bool:
+    return re.search(pattern, text) is not None
+
+
+_AGREEMENT = (
+    r"\bagree|\bagreement\b|inter-annotator|inter-rater|\bkappa\b|\bindependently\b|\bthe same \d|"
+    r"double[- ](label|annotat)|\bin parallel\b|\bboth (labeled|annotated)|cross-check|\bmatched on\b|"
+    r"\bmatch rate\b|\bconcordance\b"
+)
+_TEST = r"test set|held[- ]?out|hold-out|holdout|eval(uation)? set|test split|for testing"
+_TARGET = (
+    r"\btarget|\bgoal\b|\baim(ing)?\b|\bneed(s|ed)?\b|\brequire[sd]?\b|\brequirement\b|\bmust\b|"
+    r"\bwant\b|\bat least\b|\bexpect(ed)?\b|\bto reach\b|\bbefore (this|it) is\b"
+)
+_ACCURACY = (
+    r"accura|correct|\bf1\b|precision|recall|\bscored?\b|exact match|success rate|hit rate|"
+    r"approval"
+)
+_PROMPTING = (
+    r"prompt|few-shot|zero-shot|one-shot|\bgpt|claude|llama|base model|baseline|in-context|"
+    r"iteration|revision|current(ly)?|today|out of the box|stays? at"
+)
+_SYNTHETIC = (
+    r"synthetic|ai-generated|llm-generated|machine-generated|generated (with|by|using)|chatgpt|"
+    r"gpt-written|written by (chat)?gpt"
+)
+_NOT_ACCURACY = (
+    r"\breduc\w*\b|\bcut\w*\b|\bof (the |all |our )?(tickets|data|dataset|examples|documents)\b|"
+    r"\bimprovement\b|\bshare\b|\bgrowth\b|\bconversion\b|\bclick"
+)
+_BUDGET = (
+    r"\bbudget|\bcan spend\b|\bspend (up to|at most|\$)|\ballocated\b|\bset aside\b|\bapproved\b|"
+    r"\bfunding\b|\bcost cap\b|\bat most\b|\bmax(imum)?\b|\bcosts?\b"
+)
+_BENEFIT = (
+    r"\bsav(e|es|ed|ing|ings)\b|\bbenefit\b|\bworth\b|\bfree up\b|\brevenue\b|\bloaded cost\b|\bvalue\b"
+)
+_RATE = (
+    r"^\s*(\w+\s+){0,3}?(a|per|/|each|every)\s?(day|week|month|year|hour|quarter)\b|^\s*/\s?(day|week|"
+    r"month|year)|^\s*(daily|weekly|monthly|yearly|annually)\b"
+)
+_NOUNS = (
+    r"(code )?examples?|samples?|tickets?|documents?|docs|records?|items?|emails?|messages?|"
+    r"conversations?|transcripts?|contracts?|cases?|summaries|pairs?|subject lines?|rows?|labels?|"
+    r"annotations?|invoices?|statements?|snippets?|queries|questions?|reviews?|notes?|encounters?|"
+    r"reports?|files?|images?|data ?points?|utterances?|calls?|chats?|forms?|receipts?|(purchase )?orders|"
+    r"pos|pages?|transactions?|descriptions?|responses?|answers?|dialogues?|completions?|outputs?|"
+    r"translations?|sentences?|articles?|posts?|comments?|claims?|pdfs?|scans?|q&a pairs|prompts?"
+)
+_LABELED = (
+    r"label|annotat|tagged|categori[sz]ed|classified|graded|rated|ground truth|reviewed|\bhave\b|"
+    r"\bhas\b|we've got|there are|\bdataset\b|\bdata set\b|\bcorpus\b|collected|historical|"
+    r"\bin (our|the) (repo|monorepo|codebase|archive)"
+)
+_PLANNED = (
+    r"\bplan(ned|s)? to\b|\bwill\b|\bbudget(ed)? (to|for)\b|\bgoing to\b|\banother\b|\badditional\b|\bmore\b"
+)
+_REJECTED = (
+    r"decided against|instead of|rather than|rejected|dropped the idea|not going to|won't|"
+    r"would drop|scaling up|scale up"
+)
+_WEEKS_NEEDED = (
+    r"\bneed(s|ed)?\b|\brequire[sd]?\b|\btakes?\b|\bwould take\b|\bwill take\b|\bestimate[sd]?\b|"
+    r"\bexpected to take\b|\bshould take\b|\bplanned at\b"
+)
+_WEEKS_AVAILABLE = (
+    r"\bavailable\b|\ballocate|\bcan (spend|give|dedicate|commit|set aside)\b|\bbefore (the )?"
+    r"(launch|deadline|release)\b|\bdeadline\b|\btime ?box|\bwe have\b|\bwindow\b"
+)
+_PHASE = (
+    r"prep|preparation|anonymi|normali|annotation|labell?ing|audit|fine-tuning itself|training itself|"
+    r"evaluation phase"
+)
+_TOTAL = r"\btotal\b|\bfull cycle\b|\boverall\b|\bend[- ]to[- ]end\b|\bwhole project\b|\bentire project\b"
+
+
+@dataclass
+class _Sentence:
+    unit: Unit
+    norm: str
+
+    @property
+    def quote(self) -> str:
+        return display_quote(self.unit.text)
+
+
+@dataclass
+class _Collector:
+    numbers: list[NumberMention] = field(default_factory=list)
+
+    def add(self, fact: str, value: float, s: _Sentence, upper: float | None = None) -> None:
+        self.numbers.append(
+            NumberMention.model_validate({"fact": fact, "value": value, "upper": upper, "evidence": s.quote})
+        )
+
+
+def _overlaps(found: num.Found, others: list[num.Found]) -> bool:
+    return any(found.start < o.end and o.start < found.end for o in others)
+
+
+def _before(text: str, start: int, width: int = 60) -> str:
+    """The words just before ``start`` within the same clause."""
+    head = text[max(0, start - width) : start]
+    return re.split(r"[;:(]|\. ", head)[-1]
+
+
+def _percents(s: _Sentence, out: _Collector) -> None:
+    text = s.norm
+    found = num.percents(text)
+    agreement = _has(_AGREEMENT, text)
+    synthetic = _has(_SYNTHETIC, text)
+    for i, p in enumerate(found):
+        before = text[found[i - 1].end if i else 0 : p.start]
+        after = text[p.end : p.end + 25]
+        if synthetic and not agreement:
+            out.add("synthetic_share", p.value, s)
+        elif agreement and not _has(_TARGET, before):
+            out.add("agreement_pct", p.value, s)
+        elif _has(_NOT_ACCURACY, before[-40:] + after) and not _has(_ACCURACY, after[:15]):
+            continue
+        elif _has(_TARGET, before):
+            out.add("target_accuracy", p.value, s)
+        elif _has(_ACCURACY, text) or _has(_PROMPTING, text):
+            out.add("prompting_accuracy", p.value, s)
+    if synthetic and not found:
+        share = num.fraction_percent(text)
+        if share is not None:
+            out.add("synthetic_share", share, s)
+
+
+def _counts(s: _Sentence, out: _Collector, taken: list[num.Found]) -> None:
+    text = s.norm
+    if _has(_AGREEMENT, text):
+        return
+    for n in num.numbers(text):
+        if _overlaps(n, taken) or _is_year(text, n):
+            continue
+        after = text[n.end : n.end + 50]
+        before = _before(text, n.start, 45)
+        noun = re.match(rf"^\+?\s*(?:[\w-]+\s+){{0,2}}?({_NOUNS})\b", after)
+        test_near = _has(_TEST, before[-30:]) or re.match(
+            rf"^\+?(?:[\s-]*[\w-]+){{0,5}}?[\s-]*({_TEST})", after
+        )
+        if test_near and not _has(r"\bof (the )?\d", after[:6]):
+            out.add("test_set_size", n.value, s)
+            continue
+        if noun is None or re.match(_RATE, after[noun.end() :]) or re.match(_RATE, after):
+            continue
+        if _has(_REJECTED, text):
+            continue
+        if _has(_PLANNED, before):
+            if _has(r"\blabel|annotat|collect|creat|generat", text):
+                out.add("planned_examples", n.value, s)
+            continue
+        if _has(_LABELED, text):
+            out.add("labeled_examples", n.value, s)
+
+
+def _is_year(text: str, n: num.Found) -> bool:
+    return 1900 <= n.value <= 2100 and _has(
+        r"\b(in|since|by|from|until|of|early|late|q[1-4])\s*$", text[: n.start]
+    )
+
+
+def _money(s: _Sentence, out: _Collector, label: str) -> list[num.Found]:
+    """The budget; ``label`` is the heading the sentence sits under (e.g. "Budget.")."""
+    text = s.norm
+    amounts = num.money(text)
+    topic = f"{label} {text}"
+    if not amounts or not _has(_BUDGET, topic) or (_has(_BENEFIT, text) and not _has(r"\bbudget", topic)):
+        return amounts
+    usable = [a for a in amounts if not re.match(_RATE, text[a.end : a.end + 20])]
+    if not usable:
+        return amounts
+    if len(usable) > 1 and not _has(r"\b(of which|including|includes|incl)\b", text):
+        out.add("budget_usd", sum(a.value for a in usable), s)
+    else:
+        out.add("budget_usd", usable[0].value, s)
+    return amounts
+
+
+def _durations(s: _Sentence, out: _Collector, label: str) -> list[num.Found]:
+    text = s.norm
+    timeline_section = _has(r"\b(timeline|schedule|time available)\b", label)
+    found = num.durations_weeks(text)
+    for d in found:
+        before = _before(text, d.start)
+        after = text[d.end : d.end + 40]
+        if _has(_PHASE, text) and not _has(_TOTAL, text):
+            continue
+        if _has(r"\b(span|spanning|over the (last|past)|ago|since|history|old|every)\b", before[-25:]):
+            continue
+        if _has(_WEEKS_NEEDED, before) or _has(r"^\s*(needed|required|of work)\b", after):
+            out.add("weeks_needed", d.value, s, d.upper)
+        elif (
+            _has(_WEEKS_AVAILABLE, before)
+            or _has(r"^\s*(available|left|until|before)\b", after)
+            or timeline_section
+        ):
+            out.add("weeks_available", d.value, s, d.upper)
+    return found
+
+
+def _negated(text: str, start: int) -> bool:
+    """A negation just before ``start`` in the same clause; a negated condition ("if it doesn't work,
+    we fall back") does not negate what follows it."""
+    clause = re.split(r"[,;:(]| but | though | although ", text[:start])[-1]
+    if _has(r"^\s*(if|when|unless|in case|should)\b", clause):
+        return False
+    return _has(rf"\b{NEG}\b", " ".join(clause.split()[-3:]))
+
+
+def _hypothetical(text: str, start: int) -> bool:
+    """The phrase is something the team will look for, not something it states ("checking for skew")."""
+    clause = re.split(r"[;:(]|\. ", text[:start])[-1]
+    return _has(
+        r"\b(looking|look|check(ing)?|watch(ing)?|screen(ing)?|test(ing)?) for\b|\bto (catch|find|detect|"
+        r"spot)\b|\bin case of\b|\bwhether\b",
+        clause,
+    )
+
+
+def _match(cues: list[Cue], units: list[_Sentence]) -> tuple[Cue, _Sentence] | None:
+    for c in cues:
+        for s in units:
+            m = c.pattern.search(s.norm)
+            if (
+                m
+                and not (c.negatable and _negated(s.norm, m.start()))
+                and not _hypothetical(s.norm, m.start())
+            ):
+                return c, s
+    return None
+
+
+def extract(description: str) -> Extraction:
+    units = [_Sentence(u, normalise(u.text)) for u in sentences(description) if not _instruction(u.text)]
+    out = _Collector()
+    label = ""
+    for s in units:
+        if len(s.norm.split()) <= 4:
+            label = s.norm
+        taken = _money(s, out, label) + _durations(s, out, label) + num.percents(s.norm)
+        _percents(s, out)
+        _counts(s, out, taken)
+    statuses = []
+    for fact, cues in STATUS_CUES.items():
+        hit = _match(cues, units)
+        if hit is not None:
+            c, s = hit
+            statuses.append(
+                StatusMention.model_validate(
+                    {"fact": fact, "value": c.level, "note": c.note, "evidence": s.quote}
+                )
+            )
+    answers = []
+    for question, cues in ANSWER_CUES.items():
+        hit = _match(cues, units)
+        if hit is not None:
+            c, s = hit
+            answers.append(
+                AnswerMention.model_validate(
+                    {
+                        "question": question,
+                        "answer": c.level,
+                        "reason": QUESTION_REASON[question][c.level],
+                        "evidence": s.quote,
+                    }
+                )
+            )
+    return Extraction(numbers=out.numbers, statuses=statuses, answers=answers)
+
+
+class OfflineSuggester:
+    """Suggestions from rules and key phrases only; used when no API key is set and as the LLM fallback."""
+
+    async def suggest(self, description: str, checklist: Checklist) -> SuggestionReport:
+        # regex work on up to 20,000 characters: keep it off the event loop
+        return await asyncio.to_thread(self.suggest_now, description, checklist)
+
+    def suggest_now(
+        self, description: str, checklist: Checklist, *, notice: str | None = None, usage: Usage | None = None
+    ) -> SuggestionReport:
+        text = check_description(description)
+        return assemble(
+            text,
+            checklist,
+            extract(text),
+            engine="offline",
+            origin="phrase",
+            notice=notice,
+            usage=usage or Usage(),
+        )

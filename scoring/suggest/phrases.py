@@ -1,0 +1,437 @@
+"""Key phrases for the offline suggester: yes/partly/no statements and qualitative answers.
+
+Each fact or question has cues in priority order (negative and partial cues first, because
+"all real code, but possibly outdated" must read as partly, not yes). Patterns run on normalised,
+lower-cased sentences. A cue marked ``negatable`` is skipped when a negation word ("no", "not",
+"without", …) stands just before it in the same clause.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from scoring.suggest.facts import Level
+
+
+@dataclass(frozen=True)
+class Cue:
+    level: Level
+    pattern: re.Pattern[str]
+    note: str
+    negatable: bool
+
+
+def cue(level: Level, pattern: str, note: str, negatable: bool | None = None) -> Cue:
+    return Cue(level, re.compile(pattern), note, level != "no" if negatable is None else negatable)
+
+
+W3 = r"\s+(?:[\w'/-]+\s+){0,3}?"  # up to three words in between
+NEG = r"(?:no|not|never|without|lacks?|lacking|none|nobody|neither|nor|don't|doesn't|didn't|isn't|aren't|can't|cannot|haven't|hasn't|won't)"  # noqa: E501
+
+STATUS_CUES: dict[str, list[Cue]] = {
+    "agreement_tested": [
+        cue(
+            "no",
+            r"\bonly one (person|labeler|annotator|reviewer|person, [\w ]+,)\b.{0,40}"
+            r"\b(label|annotat|review)",
+            "a single labeler, no agreement test",
+        ),
+        cue("no", r"\b(single|one) (labeler|annotator)\b", "a single labeler, no agreement test"),
+        cue("no", rf"\b{NEG}{W3}(agreement|inter-annotator|inter-rater)\b", "no agreement test"),
+        cue("partly", r"\bno (single |clear )?ground truth\b", "no ground truth, only informal consistency"),
+        cue("partly", r"\bhard to label\b", "labels are hard to define"),
+        cue("yes", r"\b(inter-annotator|inter-rater|double[- ]label)", "labels were double-checked"),
+    ],
+    "prompting_plateau": [
+        cue("no", r"\bstill improving\b|\bkeeps? improving\b", "still improving"),
+        cue(
+            "no",
+            r"\b(haven't|have not|not yet|never) (tried|tested|evaluated) (prompt|prompting|few-shot)",
+            "prompting not tried yet",
+        ),
+        cue(
+            "yes",
+            r"\bplateau|\bceiling\b|\bstall(ed|s)?\b|\blevell?ed off\b|\bdiminishing returns\b|"
+            r"\bstopped improving\b|\bstuck at\b|\bstays? at\b|\bcan't get (past|beyond|above)\b",
+            "plateau reported",
+            negatable=False,
+        ),
+        cue(
+            "yes",
+            r"\b(did not|didn't|does not|doesn't|no longer|won't|not) (move|help|improve|budge)",
+            "more prompt work did not help",
+            negatable=False,
+        ),
+        cue(
+            "yes",
+            r"\bnone of (them|the prompts|the variants)\b.{0,30}\bbetter\b",
+            "no variant is better",
+            negatable=False,
+        ),
+        cue("yes", r"\blimited by\b", "limited by something prompting can't fix", negatable=False),
+    ],
+    "accuracy_measurable": [
+        cue(
+            "no",
+            r"\b(hard|difficult|impossible|can't|cannot|no way) to (measure|quantify|evaluate)\b.{0,30}"
+            r"(accura|quality|success)|\b(accura\w*|quality|success) is (hard|difficult|impossible) to "
+            r"(measure|quantify|evaluate)",
+            "accuracy is hard to measure",
+        ),
+        cue("no", r"\bno (clear|good|reliable|agreed) (metric|measure|success metric)", "no success metric"),
+        cue("no", r"\bconfounded\b", "the metric is confounded"),
+    ],
+    "held_out_test_set": [
+        cue(
+            "no",
+            rf"\b{NEG}{W3}(held-out|holdout|hold-out|test set|eval set|evaluation set)\b",
+            "no held-out test set",
+        ),
+        cue(
+            "yes",
+            r"\b(held-out|holdout|hold-out|locked) (test|eval|evaluation) set\b|\btest set\b.{0,60}"
+            r"\b(held out|locked|carved out|set aside|never (used|tuned|trained))",
+            "a held-out test set exists",
+        ),
+    ],
+    "real_data": [
+        cue(
+            "no",
+            r"\b(synthetic|generated)[- ]only\b|\b(all|entirely|mostly|purely|only) (synthetic|ai-generated|"
+            r"llm-generated|generated)\b",
+            "synthetic-only or mostly synthetic data",
+        ),
+        cue(
+            "partly",
+            r"\b(synthetic|ai-generated|llm-generated|machine-generated)\b|\bgenerated (with|by|using) "
+            r"(chatgpt|gpt|an llm|a model|ai)\b",
+            "some synthetic examples",
+            negatable=True,
+        ),
+        cue(
+            "partly",
+            r"\b(outdated|out of date|out-of-date|stale|legacy|skewed|over-represented|unbalanced|"
+            r"imbalanced)\b",
+            "possibly outdated or skewed",
+        ),
+        cue(
+            "yes",
+            r"\b(all|only) real\b|"
+            r"\breal (customer|client|production|user|patient|encounter|world|employee)\b|"
+            r"\breal (\w+ )?(tickets|documents|records|conversations|emails|questions|cases|traffic)\b|"
+            r"\b(from|in) production\b|\bproduction (data|traffic|logs|code)\b|\bfrom (our )?(clients|"
+            r"customers|users)\b|\b(historical|actual|real) (tickets|documents|records|contracts|emails|"
+            r"conversations|cases|data|notes|encounter notes)\b",
+            "real-world data",
+        ),
+    ],
+    "expert_review": [
+        cue(
+            "no",
+            r"\b(review|expert review)\b.{0,40}\bafter (training|fine-tuning)\b|\bno (expert|one) "
+            r"(review|has reviewed)",
+            "expert review deferred or missing",
+        ),
+        cue(
+            "yes",
+            r"\breviewed by (a |an |our )?(physician|doctor|clinician|expert|lawyer|accountant|"
+            r"domain expert|specialist)s?\b|\b(expert|experts|physicians?|clinicians?|lawyers?|"
+            r"accountants?|senior [\w ]+ experts?)\b.{0,40}\b(review|audit|check|label|annotat)",
+            "domain experts review the data",
+        ),
+        cue(
+            "yes",
+            r"\b(expert|physician|clinician|legal)[- ]reviewed\b|\b(label|annotat|review|agreement)\w*\b"
+            r".{0,40}\bwith (our )?(legal |domain |medical |clinical |subject[- ]matter )?experts\b",
+            "expert-reviewed data",
+        ),
+    ],
+    "timeline_pressure": [
+        cue(
+            "yes",
+            r"\basap\b|\bas soon as possible\b|\byesterday\b|\b(timeline|deadline|schedule) (is )?"
+            r"(very |too |really )?tight\b|\btight (deadline|timeline)\b|\bno time\b",
+            "the deadline is very tight",
+            negatable=False,
+        ),
+    ],
+    "ml_engineer": [
+        cue(
+            "no",
+            rf"\b{NEG}{W3}(ml|machine[- ]learning|ai) (engineer|expert|expertise|specialist|"
+            r"person|staff|team|experience)",
+            "no ML engineer",
+        ),
+        cue(
+            "no",
+            r"\b(nobody|no one)\b.{0,40}\b(ml|machine learning|fine-tun|trained an? (model|models)|"
+            r"trained models)",
+            "nobody can run fine-tuning",
+        ),
+        cue("partly", r"\b(consultant|contractor|freelancer|agency)\b", "only outside help"),
+        cue(
+            "yes",
+            r"\b(ml|machine[- ]learning|ai) engineers?\b|\bdata scientists?\b|\bengineers?\b.{0,30}"
+            r"\bavailable\b|\bfine-tuned\b.{0,40}\b(before|last year|previously)\b",
+            "someone can run fine-tuning",
+        ),
+        cue("yes", r"\bapplied ml\b|\bml (team|group)\b", "an ML team is involved"),
+    ],
+    "monitoring": [
+        cue("no", rf"\b{NEG}{W3}(monitoring|observability|dashboards?|alerting)\b", "no monitoring"),
+        cue(
+            "partly",
+            r"\b(manual|partial|basic) (monitoring|spot[- ]checks?|checks)\b|\bspot[- ]check",
+            "only partial monitoring",
+        ),
+        cue(
+            "yes",
+            r"\bmonitor(ing|ed)?\b|\bdashboards?\b|\balert(s|ing)\b|\bdrift\b|\baudit trail\b|"
+            r"\bobservability\b|\b(grafana|datadog|prometheus|sentry)\b|\bci/cd\b",
+            "monitoring in place or planned",
+        ),
+    ],
+    "rollback_plan": [
+        cue(
+            "no",
+            rf"\b(no|without|lacks?|lacking|haven't got|don't have|do not have){W3}(rollback|roll-back|"
+            r"fallback|fall-back|plan b|way back)\b|\b(can't|cannot|couldn't) (roll back|revert|go back)\b",
+            "no rollback plan",
+        ),
+        cue(
+            "yes",
+            r"\broll(s|ed|ing)? ?back\b|\brevert(s|ed|ing)?\b|\b(fall|falls|fell|falling) ?back\b|"
+            r"\bfallback\b|\bswitch(es)? back\b|\bgo(es)? back to\b|"
+            r"\bback to (the )?(manual|current|existing|base|previous)|\bturn (it|the \w+) off\b|"
+            r"\bkill switch\b|\bfeature flag\b|\b(stays?|remains?) in place as (the|a) (fallback|backup)\b|"
+            r"\blike today\b",
+            "rollback plan",
+        ),
+    ],
+    "stakeholders_briefed": [
+        cue(
+            "partly",
+            r"\b(know|knows|aware|briefed|told|informed|understand)\b.{0,60}\b(but|though|although)\b"
+            r".{0,60}\b(expect|expectations|unrealistic)",
+            "told, but expectations may be unrealistic",
+            negatable=False,
+        ),
+        cue(
+            "no",
+            r"\b(high|unrealistic|inflated|sky-high) expectations\b|\bexpects? (it|the model|this) to "
+            r"(be perfect|beat|replace|work (perfectly|right away|immediately))|"
+            r"\b(thinks?|expects?|believes?|assumes?)\b.{0,30}\b(will|would) (fully |completely |totally )?"
+            r"(replace|eliminate|solve)\b",
+            "expectations are unrealistic",
+        ),
+        cue(
+            "no",
+            rf"\b(haven't|have not|not yet){W3}(told|briefed|informed|communicated)\b",
+            "stakeholders not briefed",
+        ),
+        cue(
+            "yes",
+            r"\b(stakeholders?|leadership|management|the board|execs?|executives|sponsors?|the team)\b"
+            r".{0,40}\b(briefed|aligned|aware|informed|on board|understands?|signed off|know)\b|"
+            r"\b(briefed|communicated|told|explained)\b.{0,60}\b(experiment|pilot|trial|may not|might not|"
+            r"no guarantee)",
+            "stakeholders briefed",
+        ),
+    ],
+    "retraining_plan": [
+        cue(
+            "no",
+            rf"\b{NEG}{W3}(retraining|maintenance|maintain|retrain)\b|\b(nobody|no one)\b.{{0,30}}"
+            r"\b(maintains?|maintenance|owns?|retrains?)\b",
+            "no maintenance plan",
+        ),
+        cue(
+            "yes",
+            r"\bretrain(ing|ed)?\b.{0,40}\b(monthly|weekly|quarterly|nightly|daily|every|on new|"
+            r"automatic|schedule|cadence|plan|each|after|whenever)|\b(monthly|weekly|quarterly|nightly|automated|automatic|"
+            r"scheduled) retrain|\bversioned models\b|\bmodel (registry|versioning)\b|"
+            r"\bmaintenance plan\b|\bretraining plan\b",
+            "a retraining plan",
+        ),
+    ],
+}
+
+ANSWER_CUES: dict[str, list[Cue]] = {
+    "diverse_examples": [
+        cue(
+            "no",
+            r"\b(not (very )?diverse|little variety|homogeneous|all (from )?the same (template|source|"
+            r"customer)|mostly the same|repetitive)\b",
+            "the examples are narrow",
+        ),
+        cue(
+            "partly",
+            r"\b(somewhat diverse|some variety|skewed toward|over-represented|imbalanced|"
+            r"mostly from one)\b",
+            "diversity is limited",
+        ),
+        cue(
+            "yes",
+            r"\bdivers(e|ity)\b|\bvari(ed|ety|ous)\b|\bwide range\b|\bevery (style|kind|type)\b|"
+            r"\bdifferent (phrasings?|styles?|templates?|types?|categories|contexts?|product|email|body|"
+            r"age|ways)\b|\bedge cases\b|\bmix of\b|\bdozens of (templates|formats|types)\b|"
+            r"\b(many|multiple|\d+) (different )?(templates|formats|languages|sources|services|"
+            r"suppliers|vendors|customers|clients|issuers|authors|domains)\b|"
+            r"\bacross (more than )?\d+|\b(layouts?|formats?|styles?|phrasings?|templates?) (vary|differ)\b|"
+            r"\bmultilingual\b",
+            "the examples are varied",
+        ),
+    ],
+    "task_definition": [
+        cue(
+            "partly",
+            r"\bvague\b|\bsubjective\b|\bhaven't (yet )?agreed\b|\bnot (yet )?agreed\b|"
+            r"\bunclear what (makes|counts)\b|\bwhat makes .{0,30}\bgood\b|\bhard to define\b",
+            "the task definition is vague",
+        ),
+        cue("no", rf"\b{NEG}{W3}(definition|guidelines|spec|rubric)\b", "no written task definition"),
+        cue(
+            "yes",
+            r"\b(clearly|well)[- ]defined\b|\bwritten (up|down)\b|\b(written|documented) "
+            r"(definition|guide|guidelines|standards|spec)|\bdocumented\b|\b(labeling|annotation|"
+            r"routing|style) guide(lines)?\b|\bcoding standards\b|\bschema\b|\bmandated\b|\brubric\b|"
+            r"\btaxonomy\b|\bcriteria\b.{0,30}\b(defined|written|documented)\b",
+            "the task is defined",
+        ),
+    ],
+    "relabel_commitment": [
+        cue(
+            "no",
+            rf"\b{NEG}{W3}(plan|budget|time|capacity)\b.{{0,30}}\b(new|more|fresh|"
+            r"additional) (labeled )?(data|examples|labels)",
+            "no plan for new data",
+        ),
+        cue("no", r"\b(one-off|one-time) (dataset|batch)\b", "a one-off dataset"),
+        cue(
+            "yes",
+            r"\b(add|adding|collect|collecting|label|labeling|relabel|relabeling|augment)\b.{0,40}"
+            r"\b(new|more|fresh|additional)\b.{0,20}\b(data|examples|tickets|documents|cases|labels)\b|"
+            r"\b(new|fresh) (tickets|documents|cases|examples|data)\b.{0,40}\b(arrive|come in|keep|"
+            r"every|weekly|monthly|continuous)|\b(continuous|ongoing)\b.{0,20}\b(data collection|"
+            r"collection|labeling|updates?|flow)\b|\bdata collection\b.{0,30}\b(ongoing|continu|keep)|"
+            r"\b(updated|grows?|growing) continuously\b|\brelabel\b|\bnew examples arrive\b|"
+            r"\bkeep (annotating|labell?ing)\b|\b(label|annotate|add)\b.{0,15}\bmore\b|"
+            r"\bnew \w+ (every|each) (day|week|month)\b",
+            "new data keeps coming",
+        ),
+    ],
+    "justified_effort": [
+        cue(
+            "no",
+            r"\bnice[- ]to[- ]have\b|\bnot (business[- ])?critical\b|\blow[- ](stakes|priority)\b|"
+            r"\bnot a priority\b|\bside project\b",
+            "a nice-to-have",
+        ),
+        cue(
+            "yes",
+            r"\bmission[- ]critical\b|\bbusiness[- ]critical\b|\bhigh[- ]stakes\b|\bpatient safety\b|"
+            r"\bsafety\b|\bcompliance (requires|required)\b|\bregulat(ory|ed|ion)\b.{0,40}\b(requires?|"
+            r"required|high)\b|\bsaves?\b.{0,30}\bhours\b|\bhours (a|per) week\b|\breduce\b.{0,30}"
+            r"\b(manual|review|time|workload)\b|\btop cause\b|\bhigh value\b|\bspend hours\b|"
+            r"\$\s?\d[\d,.]*\s?[km]?\b.{0,30}\b(loss|losses|over-orders?|errors|mistakes|fines|"
+            r"penalt\w+|write-offs?)\b|\bmatters to (the )?(cfo|ceo|coo|board|leadership)\b",
+            "the stakes justify the effort",
+        ),
+    ],
+    "business_impact": [
+        cue(
+            "no",
+            r"\b(roi|impact|benefit|value) (is )?(unclear|unknown|not (yet )?(known|estimated)|"
+            r"hard to (quantify|estimate))\b|\b(haven't|have not|not yet) (estimated|quantified)\b|"
+            r"\b(haven't|have not|not yet|didn't) put a (number|figure|price) on\b",
+            "the impact is not estimated",
+        ),
+        cue(
+            "yes",
+            r"\$\s?\d[\d,.]*\s?k?\b.{0,40}\b(a|per|/|each) ?(year|month|week|yr|mo)\b|"
+            r"\$\s?\d[\d,.]*\s?k?\s?/\s?(year|month|week|yr|mo)\b|\bannual (benefit|savings?)\b|"
+            r"\b(saves?|saving|savings|worth|benefit)\b.{0,40}\$\s?\d|\bliability\b|"
+            r"\breduce\b.{0,30}\bby \d+\s?%|\$\s?\d[\d,.]*\s?[km]?\b.{0,40}\b(last|per|a|each) "
+            r"(year|quarter)\b",
+            "the benefit is estimated",
+        ),
+    ],
+    "iterate_quickly": [
+        cue(
+            "no",
+            r"\b(can't|cannot|unable to) iterate\b|\blimited (iteration|capacity)|\biteration capacity "
+            r"is limited\b|\bone shot\b|\bone-shot\b|\bonly one (attempt|try|shot)\b|"
+            r"\b(slow|long) (approval|sign-off|release|review) (cycle|process)\b|"
+            r"\biterat\w* (is|are|will be) (slow|hard|difficult|limited)\b|\bslow to iterate\b",
+            "iteration is slow",
+        ),
+        cue(
+            "yes",
+            r"\biterate (quickly|weekly|fast|rapidly|daily)\b|\bcan iterate\b|\b(retrain|redeploy)\b"
+            r".{0,30}\b(quickly|cheap|fast|an afternoon|in a day|hours)\b|\bcontinuous improvement\b|"
+            r"\btry again\b|\bquick(ly)? (retrain|iterat)",
+            "the team can iterate quickly",
+        ),
+    ],
+    "finetuning_necessary": [
+        cue(
+            "no",
+            rf"\b(haven't|have not|not yet|never){W3}(considered|looked at|tried|evaluated)\b"
+            r".{0,20}\b(rag|retrieval|alternatives|prompting)\b",
+            "alternatives not assessed",
+        ),
+        cue(
+            "yes",
+            r"\b(rag|retrieval)\b.{0,60}\b(doesn't fit|does not fit|not applicable|won't work|"
+            r"doesn't help|no (static )?knowledge base)|\bno (static )?knowledge base\b",
+            "RAG was assessed and ruled out",
+            negatable=False,
+        ),
+        cue(
+            "yes",
+            r"\b(rag|retrieval[- ]augmented|retrieval)\b|\ba/b test (different )?prompts\b|"
+            r"\bprompts? first\b",
+            "RAG + prompting were assessed",
+            negatable=False,
+        ),
+    ],
+}
+
+QUESTION_REASON: dict[str, dict[str, str]] = {
+    "diverse_examples": {
+        "yes": "The examples cover varied phrasings/contexts.",
+        "partly": "Some variety, but the data is narrow or skewed.",
+        "no": "The examples are narrow.",
+    },
+    "task_definition": {
+        "yes": "The task is defined in writing.",
+        "partly": "The task definition is vague.",
+        "no": "No written task definition.",
+    },
+    "relabel_commitment": {
+        "yes": "New data keeps coming, so the team can relabel/augment.",
+        "partly": "Some capacity to add data.",
+        "no": "No plan to add or relabel data.",
+    },
+    "justified_effort": {
+        "yes": "The stakes or savings justify the effort.",
+        "partly": "The case for the effort is moderate.",
+        "no": "A nice-to-have, not critical.",
+    },
+    "business_impact": {
+        "yes": "The business impact is estimated.",
+        "partly": "The impact is only roughly estimated.",
+        "no": "The business impact is not estimated.",
+    },
+    "iterate_quickly": {
+        "yes": "The team can iterate quickly.",
+        "partly": "Iteration is possible but slow.",
+        "no": "The team can't iterate quickly.",
+    },
+    "finetuning_necessary": {
+        "yes": "RAG + prompting were weighed against fine-tuning.",
+        "partly": "Alternatives only partly considered.",
+        "no": "RAG + prompting not assessed yet.",
+    },
+}

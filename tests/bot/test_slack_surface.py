@@ -1,0 +1,223 @@
+"""The bot over HTTP, driven exactly as Slack drives it, against a real redis-server and the Web API stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import aiohttp
+import redis.asyncio as aioredis
+
+from tests.bot.harness import SECRET, Bot, running_bot
+from tests.standins.redis_server import RedisServer
+from tests.standins.signing import signed_headers, slash_command_body
+from tests.standins.slack_api import SlackStandIn
+
+
+def texts(blocks: list[dict]) -> str:
+    out = []
+    for b in blocks:
+        if isinstance(b.get("text"), dict):
+            out.append(b["text"]["text"])
+        out += [el["text"] for el in b.get("elements", []) if isinstance(el, dict) and isinstance(el.get("text"), str)]
+    return "\n".join(out)
+
+
+async def started(bot: Bot, project: str = "Ticket router") -> None:
+    status, _ = await bot.command(f"start {project}")
+    assert status == 200
+    await bot.slack.wait_for(lambda: bot.open_card() is not None, what="first card")
+
+
+async def test_forged_stale_and_unsigned_requests_are_refused(slack: SlackStandIn, redis_server: RedisServer,
+                                                               redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        body = slash_command_body(text="start Secret plan", user_id="U1", channel_id="C1",
+                                  response_url=slack.response_url("x"))
+        url = f"{bot.url}/slack/events"
+        forged = signed_headers("wrong-secret", body)
+        stale = signed_headers(SECRET, body, timestamp=int(time.time()) - 6 * 60)
+        for headers in (forged, stale, {"Content-Type": "application/x-www-form-urlencoded"}):
+            async with bot.session.post(url, data=body, headers=headers) as resp:
+                assert resp.status == 401
+        await asyncio.sleep(0.2)
+        assert slack.calls_to("chat.postMessage") == [] and slack.response_posts == []
+        assert await redis_client.keys("ftc:*") == []
+
+
+async def test_help_and_unknown_subcommand_answer_ephemerally(slack: SlackStandIn, redis_server: RedisServer,
+                                                              redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await bot.command("help")
+        await bot.command("frobnicate now")
+        await bot.command("start")
+        await slack.wait_for(lambda: len(slack.response_posts) == 3, what="three replies")
+        first, unknown, missing = (p.body for p in slack.response_posts)
+        assert first["response_type"] == "ephemeral" and "/ftcheck start <project>" in first["text"]
+        assert "`frobnicate` is not an ftcheck command" in unknown["text"]
+        assert "Name the project" in missing["text"]
+        assert slack.calls_to("chat.postMessage") == []
+
+
+async def test_unknown_checklist_names_the_available_ones(slack: SlackStandIn, redis_server: RedisServer,
+                                                          redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await bot.command("start Router --checklist nope")
+        await slack.wait_for(lambda: len(slack.response_posts) == 1)
+        text = slack.response_posts[0].body["text"]
+        assert "unknown checklist 'nope'" in text and "dataset-readiness" in text
+
+
+async def test_ten_users_click_one_card_at_once(slack: SlackStandIn, redis_server: RedisServer,
+                                                redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        card = bot.open_card()
+        assert card is not None
+        results = await asyncio.gather(*[bot.click(card, "answer_yes" if i % 2 else "answer_no", user=f"U{i}")
+                                         for i in range(10)])
+        assert all(status == 200 for status, _ in results)
+        await slack.wait_for(lambda: len(slack.ephemerals("C1")) == 9, what="nine 'already answered' notes")
+        await bot.settle()
+        cards = [m for m in bot.thread() if "Question" in texts(m.blocks)]
+        assert len(cards) == 2  # q1 answered once, q2 posted once
+        answered = texts(cards[0].blocks)
+        winner = next(f"U{i}" for i in range(10) if f"<@U{i}>" in answered)
+        assert all(f"<@{winner}>" in e.text or "You already answered" in e.text for e in slack.ephemerals("C1"))
+
+
+async def test_hundred_duplicate_deliveries_one_state_change(slack: SlackStandIn, redis_server: RedisServer,
+                                                             redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        card = bot.open_card()
+        assert card is not None
+        results = await asyncio.gather(*[
+            bot.click(card, "answer_yes", action_ts="1700009999.000001",
+                      headers={"X-Slack-Retry-Num": str(min(i, 3)), "X-Slack-Retry-Reason": "http_timeout"})
+            for i in range(100)])
+        assert all(status == 200 for status, _ in results)
+        await bot.settle()
+        eid = (await redis_client.keys("ftc:{e:*}:eval"))[0].decode().split(":")[2].rstrip("}")
+        raw = await redis_client.lrange(f"ftc:{{e:{eid}}}:audit", 0, -1)  # type: ignore[misc]
+        audit = [json.loads(a) for a in raw]
+        assert [a["action"].split(" = ")[0].split(" ")[0] for a in audit].count("answer") == 1
+        assert len([m for m in bot.thread() if "Question" in texts(m.blocks)]) == 2
+        assert slack.ephemerals("C1") == []  # a retry of one click is silent
+
+
+async def test_change_note_and_running_score(slack: SlackStandIn, redis_server: RedisServer,
+                                             redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        card = bot.open_card()
+        assert card is not None
+        await bot.click(card, "answer_yes", user="U2")
+        await slack.wait_for(lambda: "Answer: Yes" in texts(next(m for m in bot.thread() if m.ts == card.ts).blocks))
+        await slack.wait_for(lambda: "running score 1/20" in texts(slack.messages("C1", top_level=True)[-1].blocks),
+                             what="running score on the root message")
+        assert "1/20 answered" in texts(slack.messages("C1", top_level=True)[-1].blocks)
+        answered = next(m for m in bot.thread() if m.ts == card.ts)
+        await bot.select(answered, "partly", user="U3")
+        await slack.wait_for(lambda: "Answer: Partly" in texts(next(m for m in bot.thread() if m.ts == card.ts).blocks))
+        text = texts(next(m for m in bot.thread() if m.ts == card.ts).blocks)
+        assert "<@U3>" in text and "Changed from Yes" in text
+        await bot.click(next(m for m in bot.thread() if m.ts == card.ts), "add_note", user="U4")
+        await slack.wait_for(lambda: bool(slack.calls_to("views.open")), what="note modal")
+        view = slack.calls_to("views.open")[-1].params["view"]
+        view = json.loads(view) if isinstance(view, str) else view
+        await bot.submit_view("note_modal", {"note": {"note_text": {"type": "plain_text_input",
+                                                                    "value": "<!channel> 1,200 labeled so far"}}},
+                              private_metadata=view["private_metadata"], user="U4")
+        await slack.wait_for(lambda: "1,200 labeled so far" in texts(
+            next(m for m in bot.thread() if m.ts == card.ts).blocks), what="note on the card")
+        text = texts(next(m for m in bot.thread() if m.ts == card.ts).blocks)
+        assert "<!channel>" not in text and "&lt;!channel&gt;" in text
+
+
+async def test_restart_mid_evaluation_loses_nothing(slack: SlackStandIn, redis_server: RedisServer,
+                                                    redis_client: aioredis.Redis) -> None:
+    answers = {f"q{i}": 1.0 for i in range(1, 21)}
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        await bot.answer_all(answers, limit=7)
+        await slack.wait_for(lambda: bot.open_card() is not None, what="card 8 posted")
+    async with running_bot(slack, redis_server.url) as bot2:  # a new process on the same Redis
+        card = bot2.open_card()
+        assert card is not None and "Question 8 of 20" in texts(card.blocks)
+        await bot2.answer_all(answers)
+        await slack.wait_for(lambda: bot2.scorecard() is not None)
+        assert "20/20" in texts(bot2.scorecard().blocks)  # type: ignore[union-attr]
+
+
+async def test_redis_outage_tells_the_user_and_recovers(slack: SlackStandIn, tmp_path) -> None:
+    server = RedisServer(appendonly=True, data_dir=tmp_path)
+    server.start()
+    try:
+        async with running_bot(slack, server.url) as bot:
+            await started(bot)
+            card = bot.open_card()
+            assert card is not None
+            await bot.click(card, "answer_yes")
+            await slack.wait_for(lambda: bot._closed(card, "C1"))
+            await slack.wait_for(lambda: bot.open_card() is not None)
+            second = bot.open_card()
+            assert second is not None
+            server.stop()
+            status, _ = await bot.click(second, "answer_no", user="U2")
+            assert status == 200  # acknowledged at once, whatever Redis does
+            await slack.wait_for(lambda: any("temporarily unavailable" in e.text for e in slack.ephemerals("C1")),
+                                 timeout=15, what="outage message")
+            note = next(e for e in slack.ephemerals("C1") if "temporarily unavailable" in e.text)
+            assert "your earlier answers are safe" in note.text and note.user == "U2"
+            async with bot.session.get(f"{bot.url}/healthz") as resp:
+                assert resp.status == 503
+            server.start()
+            async with bot.session.get(f"{bot.url}/healthz") as resp:
+                assert resp.status == 200
+            status, _ = await bot.click(second, "answer_no", user="U2")
+            await slack.wait_for(lambda: bot._closed(second, "C1"), timeout=15, what="answer after recovery")
+            await slack.wait_for(lambda: "Question 3 of 20" in texts((bot.open_card() or second).blocks))
+            assert "Answer: Yes" in texts(next(m for m in bot.thread() if m.ts == card.ts).blocks)
+    finally:
+        server.close()
+
+
+async def test_malformed_payloads_get_4xx_or_a_message_and_the_bot_stays_up(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        card = bot.open_card()
+        assert card is not None
+        bad_bodies = [
+            ("payload=%7B%22type%22%3A%22block_actions%22", "application/x-www-form-urlencoded"),  # truncated JSON
+            ("payload=" + json.dumps({"type": "block_actions", "actions": "nope"}),
+             "application/x-www-form-urlencoded"),
+            ('{"type": "event_callback", "event": ', "application/json"),
+            ("command=%2Fftcheck&text=" + "x" * 200_000, "application/x-www-form-urlencoded"),
+        ]
+        for body, ctype in bad_bodies:
+            status, _ = await bot.post(body, content_type=ctype)
+            assert status in (200, 400, 401, 404, 413), (status, body[:60])
+        status, _ = await bot.click(card, "answer_maybe", value="garbage")
+        assert status == 200
+        status, _ = await bot.click(card, "answer_yes", value="nope|q1")
+        assert status == 200
+        await slack.wait_for(lambda: len(slack.ephemerals("C1")) >= 1, what="a message about the bad click")
+        async with bot.session.get(f"{bot.url}/healthz") as resp:
+            assert resp.status == 200
+        status, _ = await bot.click(card, "answer_yes")
+        await slack.wait_for(lambda: bot._closed(card, "C1"), what="normal click still works")
+
+
+async def test_healthz_and_metrics(slack: SlackStandIn, redis_server: RedisServer,
+                                   redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await bot.command("help")
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{bot.url}/healthz") as resp:
+                assert resp.status == 200 and (await resp.json())["redis"] == "up"
+            async with session.get(f"{bot.url}/metrics") as resp:
+                text = await resp.text()
+                assert 'ftcheck_ack_seconds_bucket{kind="command"' in text
