@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.listeners import register_all
+from bot.ratelimit import ChannelRateLimiter, PacedWebClient
 from bot.reminder_sink import SlackReminderSink
 from bot.services import Services, make_redis
 from bot.settings import Settings
@@ -24,7 +25,8 @@ log = structlog.get_logger(__name__)
 
 def make_client(settings: Settings) -> AsyncWebClient:
     """The Web API client: retries on rate limits (honouring Retry-After), 5xx and dropped connections."""
-    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+    client = PacedWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10,
+                            limiter=ChannelRateLimiter(per_second=settings.posts_per_second))
     client.retry_handlers = [
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
         AsyncRateLimitErrorRetryHandler(max_retry_count=4),

@@ -54,6 +54,16 @@ def load_settings() -> Settings:
     return settings
 
 
+class _Stderr:
+    """Looks up sys.stderr at every write, so a replaced stream (tests, daemons) is never held on to."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(settings: Settings) -> None:
     level = logging.getLevelName(settings.log_level.upper())
     logging.basicConfig(level=level if isinstance(level, int) else logging.INFO, stream=sys.stderr,
@@ -62,7 +72,7 @@ def configure_logging(settings: Settings) -> None:
     structlog.configure(
         processors=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso"), renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level if isinstance(level, int) else logging.INFO),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
     )
 
 
@@ -144,7 +154,7 @@ def resolve_redis_url(settings: Settings, *, allow_embedded: bool) -> tuple[str,
     if settings.redis_url:
         return settings.redis_url, None
     try:
-        if redis.Redis.from_url(LOCAL_REDIS, socket_connect_timeout=0.5).ping():
+        if settings.probe_local_redis and redis.Redis.from_url(LOCAL_REDIS, socket_connect_timeout=0.5).ping():
             return LOCAL_REDIS, None
     except redis.RedisError:
         pass

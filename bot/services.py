@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -20,7 +22,15 @@ from scoring.suggest import SuggestConfig, Suggester, make_suggester
 
 
 def make_redis(url: str, timeout_s: float = 2.0) -> aioredis.Redis:
-    """A pool that fails fast during an outage and reconnects by itself when Redis is back."""
+    """A pool that fails fast during an outage and reconnects by itself when Redis is back.
+
+    ``redis+cluster://host:port`` (or ``rediss+cluster://``) connects to a Redis Cluster: every key of one
+    evaluation shares a hash tag, so the compare-and-set script runs on one node.
+    """
+    if "+cluster://" in url:
+        cluster: Any = RedisCluster.from_url(url.replace("+cluster://", "://"), socket_timeout=timeout_s,
+                                             socket_connect_timeout=min(timeout_s, 1.0))
+        return cast(aioredis.Redis, cluster)
     client: aioredis.Redis = aioredis.Redis.from_url(
         url,
         socket_timeout=timeout_s,

@@ -38,9 +38,13 @@ class Settings(BaseSettings):
                                         description="App-level token (xapp-…) with connections:write: Socket Mode.")
     slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL",
                                description="Web API base URL; point it at a local stand-in for tests.")
+    posts_per_second: float = Field(1.0, gt=0, validation_alias="FTCHECK_POSTS_PER_SECOND",
+                                    description="New messages per channel per second (Slack allows about 1).")
     redis_url: str | None = Field(None, validation_alias="REDIS_URL",
                                   description="Redis URL. Unset: 127.0.0.1:6379 if it answers, else an embedded "
                                               "Redis (terminal only; Slack modes require a real one).")
+    probe_local_redis: bool = Field(True, validation_alias="FTCHECK_PROBE_LOCAL_REDIS",
+                                    description="Without REDIS_URL, try 127.0.0.1:6379 before the embedded Redis.")
     redis_timeout_s: float = Field(2.0, validation_alias="FTCHECK_REDIS_TIMEOUT",
                                    description="Seconds before a Redis call counts as an outage.")
     openai_api_key: str | None = Field(None, validation_alias="OPENAI_API_KEY",
@@ -77,6 +81,25 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", validation_alias="FTCHECK_LOG_LEVEL", description="DEBUG, INFO, WARNING …")
     log_json: bool = Field(False, validation_alias=AliasChoices("FTCHECK_LOG_JSON"),
                            description="Log JSON lines instead of console text.")
+
+    @field_validator("working_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        from conversations.reminders import WorkingHours
+
+        WorkingHours.parse(value)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone; use an IANA name like Europe/Berlin or UTC") from None
+        return value
 
     @field_validator("reevaluate_after", "idle_nudge_after")
     @classmethod

@@ -140,9 +140,10 @@ class ReminderQueue:
 
     async def retry_later(self, eid: str, now: datetime) -> None:
         async def move() -> object:
-            pipe = self.redis.pipeline(transaction=True)
-            pipe.zrem(LEASE, eid)
+            # due first: a crash in between leaves it in both sets, and an expired lease only re-adds it
+            pipe = self.redis.pipeline(transaction=False)
             pipe.zadd(DUE, {eid: (now + timedelta(seconds=RETRY_S)).timestamp()})
+            pipe.zrem(LEASE, eid)
             return await pipe.execute()
 
         await self.store._call(move)

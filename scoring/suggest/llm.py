@@ -4,6 +4,11 @@ The model only extracts facts and answers the qualitative questions, each with a
 quotes are verified and the thresholds applied in code (:mod:`scoring.suggest.pipeline`).
 Retries with backoff on 429/5xx/timeouts are the openai client's own (``max_retries``; it honours
 ``Retry-After``), so one logical call may be several HTTP requests.
+
+How failures surface (langchain-openai 1.7, openai 2.x): with a pydantic schema the request goes through
+``chat.completions.parse``, so malformed or off-schema JSON raises a pydantic ``ValidationError`` from
+``ainvoke`` itself; a refusal comes back as ``parsed=None`` with ``parsing_error=OpenAIRefusalError``
+(``include_raw=True``), with the raw message and its token usage still available.
 """
 
 from __future__ import annotations

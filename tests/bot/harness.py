@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.app import Runtime
 from bot.serve import http_app
 from bot.settings import Settings
+from scoring.checklist import Registry
 from tests.standins.signing import (
     block_actions_body,
     event_body,
@@ -31,7 +32,9 @@ _ts = itertools.count(1)
 def settings_for(slack: SlackStandIn, redis_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": SECRET,
                               "SLACK_API_URL": slack.base_url, "REDIS_URL": redis_url,
-                              "FTCHECK_WORKING_HOURS": "always", "FTCHECK_REDIS_TIMEOUT": 1.0}
+                              "FTCHECK_WORKING_HOURS": "always", "FTCHECK_REDIS_TIMEOUT": 1.0,
+                              # tests click at machine speed; pacing itself is tested in test_ratelimit.py
+                              "FTCHECK_POSTS_PER_SECOND": 1000}
     values.update(overrides)
     return Settings(_env_file=None, **values)
 
@@ -39,8 +42,15 @@ def settings_for(slack: SlackStandIn, redis_url: str, **overrides: Any) -> Setti
 class Bot:
     """One bot process: its HTTP endpoint and helpers that act as Slack users."""
 
-    def __init__(self, runtime: Runtime, url: str, slack: SlackStandIn, session: aiohttp.ClientSession) -> None:
-        self.runtime, self.url, self.slack, self.session = runtime, url, slack, session
+    def __init__(self, runtime: Runtime | None, url: str, slack: SlackStandIn, session: aiohttp.ClientSession) -> None:
+        self.url, self.slack, self.session = url, slack, session
+        self._runtime = runtime
+
+    @property
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            raise AssertionError("this bot runs in another process")
+        return self._runtime
 
     async def post(self, body: str, *, content_type: str = "application/x-www-form-urlencoded",
                    headers: dict[str, str] | None = None, timestamp: int | None = None) -> tuple[int, str]:
@@ -128,7 +138,7 @@ class Bot:
     async def answer_all(self, answers: Mapping[str, float | None], *, users: list[str] | None = None,
                          channel: str = "C1", limit: int | None = None) -> None:
         """Click through the cards (all, or ``limit`` of them) with the given answers (q1…), rotating ``users``."""
-        checklist = self.runtime.services.registry.get()
+        checklist = Registry().get()
         people = users or ["U1"]
         for i in itertools.count():
             if limit is not None and i >= limit:

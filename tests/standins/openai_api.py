@@ -10,7 +10,8 @@ next responses, point an OpenAI client at :attr:`OpenAIStandin.base_url`, then i
         ...
         assert len(api.requests) == 2
 
-With nothing planned, the server answers 500 with an error saying so.
+With nothing planned, the server answers 500 with an error saying so (and ``x-should-retry: false`` so
+the client fails at once instead of retrying an unplanned request).
 """
 
 from __future__ import annotations

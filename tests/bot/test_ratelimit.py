@@ -1,0 +1,54 @@
+"""Posting respects Slack's ~1 message per second per channel; 429s and 5xx are retried, never duplicated."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+
+import redis.asyncio as aioredis
+
+from bot.app import make_client
+from bot.ratelimit import ChannelRateLimiter
+from tests.bot.harness import running_bot, settings_for
+from tests.bot.test_slack_surface import started
+from tests.standins.redis_server import RedisServer
+from tests.standins.slack_api import SlackStandIn
+
+
+async def test_limiter_spaces_posts_per_channel_but_not_across_channels() -> None:
+    limiter = ChannelRateLimiter(per_second=20, burst=2)  # 50 ms apart after a burst of 2
+    start = time.monotonic()
+    await asyncio.gather(*[limiter.wait("C1") for _ in range(6)], *[limiter.wait("C2") for _ in range(2)])
+    elapsed = time.monotonic() - start
+    assert 0.15 <= elapsed < 0.5  # C1: 2 at once, then 4 × 50 ms; C2 does not wait behind C1
+
+
+async def test_client_paces_chat_post_message(slack: SlackStandIn, redis_server: RedisServer) -> None:
+    client = make_client(settings_for(slack, redis_server.url, FTCHECK_POSTS_PER_SECOND=10))
+    start = time.monotonic()
+    for i in range(6):
+        await client.chat_postMessage(channel="C1", text=f"m{i}")
+    assert time.monotonic() - start >= 0.25  # burst of 3, then 100 ms apart
+    times = [c.time for c in slack.calls_to("chat.postMessage")]
+    assert min(b - a for a, b in itertools.pairwise(times[2:])) >= 0.08
+
+
+async def test_429_then_500s_post_once(slack: SlackStandIn, redis_server: RedisServer,
+                                       redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        card = bot.open_card()
+        assert card is not None
+        for failure in ({"status": 429, "retry_after": 1}, {"status": 500, "times": 2}):
+            slack.fail_next("chat.postMessage", **failure)  # type: ignore[arg-type]
+            await bot.click(card, "answer_yes")
+            await slack.wait_for(lambda c=card: (bot.open_card() or c).ts != c.ts,  # type: ignore[misc]
+                                 timeout=15, what=f"next card after {failure}")
+            card = bot.open_card()
+            assert card is not None
+        await bot.settle()
+        cards = [m for m in bot.thread() if m.text.startswith("Question")]
+        assert [m.text.split(":")[0] for m in cards] == [f"Question {i} of 20" for i in (1, 2, 3)]
+        statuses = [c.status for c in slack.calls_to("chat.postMessage")]
+        assert statuses.count(429) == 1 and statuses.count(500) == 2

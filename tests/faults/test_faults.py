@@ -1,0 +1,103 @@
+"""Fault tests, bounded in time: kill -9 mid-evaluation, duplicate event storms."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import aiohttp
+import redis.asyncio as aioredis
+
+from tests.bot.harness import SECRET, Bot, running_bot
+from tests.bot.test_slack_surface import started, texts
+from tests.bot.test_suggestions_slack import BRIEF, report
+from tests.standins.redis_server import RedisServer, free_port
+from tests.standins.slack_api import SlackStandIn
+
+
+@contextmanager
+def bot_process(slack: SlackStandIn, redis_url: str, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_"))}
+    env.update({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.base_url,
+                "REDIS_URL": redis_url, "FTCHECK_POSTS_PER_SECOND": "1000", "FTCHECK_LOG_LEVEL": "WARNING"})
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--http", "--port", str(port),
+                             "--host", "127.0.0.1"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+
+
+async def wait_healthy(url: str, session: aiohttp.ClientSession, timeout: float = 20) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        try:
+            async with session.get(f"{url}/healthz") as resp:
+                if resp.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    raise AssertionError("bot did not become healthy")
+
+
+async def test_kill_9_mid_evaluation_loses_no_answer(slack: SlackStandIn, redis_server: RedisServer,
+                                                     redis_client: aioredis.Redis) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    answers = {f"q{i}": (1.0 if i % 3 else 0.5) for i in range(1, 21)}
+    async with aiohttp.ClientSession() as session:
+        bot = Bot(None, url, slack, session)
+        with bot_process(slack, redis_server.url, port) as proc:
+            await wait_healthy(url, session)
+            await started(bot)
+            await bot.answer_all(answers, limit=9)
+            await slack.wait_for(lambda: bot.open_card() is not None, what="card 10")
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        with bot_process(slack, redis_server.url, port):
+            await wait_healthy(url, session)
+            card = bot.open_card()
+            assert card is not None and "Question 10 of 20" in texts(card.blocks)
+            await bot.answer_all(answers)
+            await slack.wait_for(lambda: bot.scorecard() is not None, timeout=10, what="scorecard")
+    total = sum(answers.values())
+    assert f"{total:g}/20" in texts(bot.scorecard().blocks)  # type: ignore[union-attr]
+    raw = await redis_client.keys("ftc:{e:*}:eval")
+    assert len(raw) == 1
+    stored = await redis_client.get(raw[0])
+    assert stored is not None and stored.count(b'"value":') >= 20
+
+
+async def test_thousand_duplicate_event_deliveries_run_once(slack: SlackStandIn, redis_server: RedisServer,
+                                                            redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        root = slack.messages("C1", top_level=True)[-1]
+        msg = slack.add_message("C1", text=BRIEF, user="U2", thread_ts=root.ts)
+        event = {"type": "message", "channel": "C1", "user": "U2", "text": BRIEF, "ts": msg.ts,
+                 "thread_ts": root.ts, "channel_type": "channel"}
+        sem = asyncio.Semaphore(50)
+
+        async def deliver(i: int) -> int:
+            async with sem:
+                retry = {"X-Slack-Retry-Num": str(1 + i % 3), "X-Slack-Retry-Reason": "http_timeout"} if i else {}
+                status, _ = await bot.event(event, event_id="Ev0SAME", headers=retry)
+                return status
+
+        statuses = await asyncio.gather(*[deliver(i) for i in range(1000)])
+        assert set(statuses) == {200}
+        await slack.wait_for(lambda: report(bot) != "", timeout=10)
+        await bot.settle()
+        reports = [m for m in bot.thread() if m.text.startswith("Suggested answers")]
+        assert len(reports) == 1
+        readings = [c for c in slack.calls_to("chat.postMessage") if c.params.get("text") == "Reading the description…"]
+        assert len(readings) == 1
