@@ -9,8 +9,8 @@
   validation, Bolt's own verification and single-team authorization), but ``runtime.app`` replaced by a
   bare ``AsyncApp`` whose listeners for the same slash command and buttons only ``await ack()``.
 
-Both add ``GET /bench/stats`` (the store's Redis round-trip counter and the number of asyncio tasks, so
-the load generator can tell when post-ack work has drained).
+Both add ``GET /bench/stats``: the store's Redis round-trip counter (``Store.round_trips``) and the
+number of Bolt listeners still running (post-ack work), so the load generator can tell when it drained.
 """
 
 from __future__ import annotations
@@ -68,8 +68,10 @@ async def serve(mode: str, redis_url: str, slack_api: str) -> None:
     app = http_app(runtime)
 
     async def stats(_: web.Request) -> web.Response:
-        return web.json_response({"round_trips": runtime.services.store.round_trips,
-                                  "tasks": len(asyncio.all_tasks())})
+        tasks = asyncio.all_tasks()
+        listeners = sum(1 for t in tasks if "run_ack_function" in repr(t.get_coro()))
+        return web.json_response({"round_trips": runtime.services.store.round_trips, "tasks": len(tasks),
+                                  "listeners": listeners})
 
     app.router.add_get("/bench/stats", stats)
     scheduler = start_clock(runtime) if mode == "bot" else None
