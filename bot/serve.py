@@ -130,12 +130,17 @@ async def serve_socket(runtime: Runtime, watchdog_s: float = 60.0) -> None:
         await handler.close_async()  # type: ignore[no-untyped-call]
 
 
-async def _watchdog(handler: object) -> None:
-    """slack_sdk can believe it is connected while no frames arrive; check and reconnect when stale."""
+async def _watchdog(handler: object, stale_after_s: float = 90.0) -> None:
+    """Reconnect when slack_sdk believes it is connected but no ping/pong arrived for ``stale_after_s``.
+
+    slack_sdk's own monitor covers most drops; this catches the known case of a half-open connection
+    where ``is_connected()`` stays true and no events arrive.
+    """
     client = getattr(handler, "client", None)
     if client is None:
         return
-    connected = await client.is_connected()
-    if not connected:
-        log.warning("socket_mode_reconnect", reason="not connected")
+    last = getattr(client, "last_ping_pong_time", None)
+    silent = last is not None and time.time() - float(last) > stale_after_s
+    if silent or not await client.is_connected():
+        log.warning("socket_mode_reconnect", reason="stale" if silent else "not connected")
         await client.connect_to_new_endpoint(force=True)

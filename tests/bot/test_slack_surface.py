@@ -221,3 +221,22 @@ async def test_healthz_and_metrics(slack: SlackStandIn, redis_server: RedisServe
             async with session.get(f"{bot.url}/metrics") as resp:
                 text = await resp.text()
                 assert 'ftcheck_ack_seconds_bucket{kind="command"' in text
+
+
+async def test_mention_starts_and_status_reports(slack: SlackStandIn, redis_server: RedisServer,
+                                                 redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        status, _ = await bot.event({"type": "app_mention", "channel": "C1", "user": "U3",
+                                     "text": "<@UBOT> start Contract clauses", "ts": "1700000001.000001"},
+                                    event_id="Ev1")
+        assert status == 200
+        await slack.wait_for(lambda: bot.open_card() is not None, what="card from a mention")
+        root = slack.messages("C1", top_level=True)[-1]
+        assert "Contract clauses" in texts(root.blocks) and "<@U3>" in texts(root.blocks)
+        await bot.command("start contract CLAUSES", user="U4")
+        await slack.wait_for(lambda: len(slack.response_posts) == 1, what="already-running note")
+        assert "already in progress" in slack.response_posts[0].body["text"]
+        await bot.command("status", user="U4")
+        await slack.wait_for(lambda: len(slack.response_posts) == 2)
+        assert "0/20 answered" in slack.response_posts[1].body["text"]
+        assert "Waiting for q1" in slack.response_posts[1].body["text"]
