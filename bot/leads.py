@@ -39,7 +39,7 @@ async def status_text(svc: Services, ev: Evaluation) -> str:
     checklist = svc.registry.get(ev.checklist)
     card = scorecard_of(ev, checklist)
     answered = len(checklist.questions) - len(card.unanswered)
-    nxt = flow.next_question(ev, checklist) or next((c.question for c in ev.open_cards().values()), None)
+    nxt = next((c.question for c in ev.open_cards().values()), None) or flow.next_question(ev, checklist)
     waiting = f" Waiting for {checklist.question(nxt).key}." if nxt else ""
     return (f"*{esc(ev.project)}*: {answered}/{len(checklist.questions)} answered, {card.headline}.{waiting} "
             f"{await permalink(svc, ev)}")
