@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -14,6 +16,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.listeners import register_all
+from bot.metrics import REDIS_ERRORS, REMINDERS_POSTED, SLACK_API_RETRIES
 from bot.ratelimit import ChannelRateLimiter, PacedWebClient
 from bot.reminder_sink import SlackReminderSink
 from bot.services import Services, make_redis
@@ -28,11 +31,23 @@ def make_client(settings: Settings) -> AsyncWebClient:
     client = PacedWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10,
                             limiter=ChannelRateLimiter(per_second=settings.posts_per_second))
     client.retry_handlers = [
-        AsyncConnectionErrorRetryHandler(max_retry_count=2),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=4),
-        AsyncServerErrorRetryHandler(max_retry_count=3),
+        _counted(AsyncConnectionErrorRetryHandler, "connection")(max_retry_count=2),
+        _counted(AsyncRateLimitErrorRetryHandler, "ratelimited")(max_retry_count=4),
+        _counted(AsyncServerErrorRetryHandler, "server_error")(max_retry_count=3),
     ]
     return client
+
+
+def _counted(base: type[AsyncRetryHandler], reason: str) -> type[AsyncRetryHandler]:
+    """The same slack_sdk retry handler, counting each retry in ftcheck_slack_api_retries_total."""
+
+    class Counted(base):  # type: ignore[valid-type,misc]
+        async def prepare_for_next_attempt_async(self, **kwargs: Any) -> None:
+            SLACK_API_RETRIES.labels(reason).inc()
+            await super().prepare_for_next_attempt_async(**kwargs)
+
+    Counted.__name__ = f"Counted{base.__name__}"
+    return Counted
 
 
 def build_app(services: Services) -> AsyncApp:
@@ -59,12 +74,13 @@ class Runtime:
                               after=settings.reevaluate_delta, idle_after=settings.idle_delta,
                               hours=WorkingHours.parse(settings.working_hours, settings.timezone))
         services.engine.on_completed.append(reminders.on_completed)
+        services.store.on_unavailable = REDIS_ERRORS.inc
         return cls(settings=settings, services=services, app=build_app(services), reminders=reminders)
 
     async def tick(self) -> None:
         """One scheduler tick: post due reminders, nudge idle evaluations, repair stalled posts."""
         try:
-            await self.reminders.tick()
+            REMINDERS_POSTED.inc(await self.reminders.tick())
             await self.services.engine.repair()
         except Exception:
             log.exception("tick_failed")

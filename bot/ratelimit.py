@@ -13,8 +13,11 @@ import asyncio
 import time
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.metrics import SLACK_API_ERRORS
 
 PACED_METHODS = frozenset({"chat.postMessage"})
 
@@ -52,4 +55,9 @@ class PacedWebClient(AsyncWebClient):
             channel = args.get("channel") if isinstance(args, dict) else None
             if channel:
                 await self.limiter.wait(str(channel))
-        return await super().api_call(api_method, **kwargs)
+        try:
+            return await super().api_call(api_method, **kwargs)
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            SLACK_API_ERRORS.labels(api_method, str(error or "unknown")).inc()
+            raise

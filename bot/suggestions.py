@@ -5,6 +5,7 @@ from __future__ import annotations
 import structlog
 
 from bot.blocks.suggestions import reading_blocks, report_blocks, report_text
+from bot.metrics import LLM_CALLS, LLM_COST, LLM_TOKENS
 from bot.replies import Reply
 from bot.services import Services
 from conversations.models import Evaluation, SuggestionRef
@@ -38,6 +39,10 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
     # question ids in the report are "q1"…: store them under stable ids
     refs = {checklist.question(k).id: v for k, v in to_refs(report).items()}
     ev, refreshed = await svc.engine.suggest(ev.id, refs, user=user)
+    LLM_CALLS.labels(report.engine).inc()
+    LLM_TOKENS.labels("prompt").inc(report.usage.prompt_tokens)
+    LLM_TOKENS.labels("completion").inc(report.usage.completion_tokens)
+    LLM_COST.inc(report.usage.estimated_cost_usd)
     log.info("suggestions", evaluation=ev.id, engine=report.engine, suggested=len(report.suggestions),
              refreshed=len(refreshed), dropped=len(report.dropped), tokens=report.usage.total_tokens,
              cost_usd=report.usage.estimated_cost_usd)

@@ -5,7 +5,9 @@ replica's ``AsyncIOScheduler`` calls :meth:`Reminders.tick` every few seconds. T
 live in Redis:
 
 * ``ftc:{rem}:due`` — sorted set, member = evaluation id, score = due time (epoch seconds);
-* ``ftc:{rem}:lease`` — sorted set of claimed members, score = lease expiry.
+* ``ftc:{rem}:lease`` — sorted set of claimed members, score = lease expiry;
+* ``ftc:{rem}:every`` — hash, member -> seconds between reminders when a lead chose a cadence
+  (``/ftcheck remind <project> monthly``); absent = the default interval.
 
 A tick claims due members with one Lua script (ZREM from ``due`` + ZADD to ``lease``), so exactly one
 replica gets each. After posting it removes the lease and schedules the next reminder; a post that
@@ -36,6 +38,7 @@ log = structlog.get_logger(__name__)
 
 DUE = "ftc:{rem}:due"
 LEASE = "ftc:{rem}:lease"
+EVERY = "ftc:{rem}:every"
 LEASE_S = 120
 RETRY_S = 60
 
@@ -122,9 +125,17 @@ class ReminderQueue:
             pipe = self.redis.pipeline(transaction=False)
             pipe.zrem(DUE, eid)
             pipe.zrem(LEASE, eid)
+            pipe.hdel(EVERY, eid)
             return await pipe.execute()
 
         await self.store._call(both)
+
+    async def set_every(self, eid: str, every: timedelta) -> None:
+        await self.store._call(lambda: self.redis.hset(EVERY, eid, str(int(every.total_seconds()))))
+
+    async def every(self, eid: str) -> timedelta | None:
+        raw = await self.store._call(lambda: self.redis.hget(EVERY, eid))
+        return None if raw is None else timedelta(seconds=int(raw))
 
     async def due_at(self, eid: str) -> datetime | None:
         score = await self.store._call(lambda: self.redis.zscore(DUE, eid))
@@ -164,8 +175,17 @@ class Reminders:
         self.after, self.idle_after, self.hours = after, idle_after, hours
 
     async def on_completed(self, ev: Evaluation, now: datetime | None = None) -> datetime:
-        due = (now or utcnow()) + self.after
+        """Schedule the next reminder; the project's earlier evaluations stop reminding (this one supersedes them)."""
+        every = await self.queue.every(ev.id)
+        if every is None and ev.previous_id:
+            every = await self.queue.every(ev.previous_id)  # a re-evaluation keeps the cadence a lead chose
+        due = (now or utcnow()) + (every or self.after)
         await self.queue.schedule(ev.id, due)
+        if every is not None:
+            await self.queue.set_every(ev.id, every)
+        for old in await self.store.project_history(ev.team, ev.project_key):
+            if old.id != ev.id and old.started_at <= ev.started_at:
+                await self.queue.cancel(old.id)
         return due
 
     async def tick(self, now: datetime | None = None) -> int:
@@ -192,7 +212,7 @@ class Reminders:
             await self.queue.retry_later(eid, now)
             return False
         await self.queue.done(eid)
-        await self.queue.schedule(eid, now + self.after)
+        await self.queue.schedule(eid, now + (await self.queue.every(eid) or self.after))
         log.info("reminder_posted", evaluation=eid)
         return True
 

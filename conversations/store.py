@@ -98,6 +98,7 @@ class Store:
         self.redis = redis
         self._cas_sha: str | None = None
         self.round_trips = 0  # counted for the benchmark; cheap
+        self.on_unavailable: Callable[[], object] | None = None  # e.g. a metrics counter
 
     # -- plumbing -------------------------------------------------------------------------------------
     async def _call(self, fn: Callable[[], Any]) -> Any:
@@ -108,6 +109,8 @@ class Store:
             return await result if inspect.isawaitable(result) else result
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
             log.warning("redis_unavailable", error=str(exc))
+            if self.on_unavailable is not None:
+                self.on_unavailable()
             raise StoreUnavailable(str(exc)) from exc
 
     async def ping(self) -> bool:

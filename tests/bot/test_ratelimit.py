@@ -52,3 +52,7 @@ async def test_429_then_500s_post_once(slack: SlackStandIn, redis_server: RedisS
         assert [m.text.split(":")[0] for m in cards] == [f"Question {i} of 20" for i in (1, 2, 3)]
         statuses = [c.status for c in slack.calls_to("chat.postMessage")]
         assert statuses.count(429) == 1 and statuses.count(500) == 2
+        async with bot.session.get(f"{bot.url}/metrics") as resp:
+            metrics = await resp.text()
+        assert 'ftcheck_slack_api_retries_total{reason="ratelimited"}' in metrics
+        assert 'ftcheck_slack_api_retries_total{reason="server_error"}' in metrics

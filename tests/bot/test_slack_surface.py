@@ -221,6 +221,9 @@ async def test_healthz_and_metrics(slack: SlackStandIn, redis_server: RedisServe
             async with session.get(f"{bot.url}/metrics") as resp:
                 text = await resp.text()
                 assert 'ftcheck_ack_seconds_bucket{kind="command"' in text
+                for family in ("ftcheck_redis_errors_total", "ftcheck_reminders_posted_total",
+                               "ftcheck_llm_cost_usd_total", "ftcheck_requests_total"):
+                    assert family in text
 
 
 async def test_mention_starts_and_status_reports(slack: SlackStandIn, redis_server: RedisServer,

@@ -59,3 +59,25 @@ def test_checklists_lists_all() -> None:
     assert result.exit_code == 0
     for cid in ("fine-tuning-readiness", "dataset-readiness", "deployment-quality"):
         assert cid in result.output
+
+
+def test_suggest_json_offline() -> None:
+    brief = Path(__file__).parent.parent / "data" / "briefs" / "example4_marketing_subject_lines.md"
+    result = runner.invoke(app, ["suggest", str(brief), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert {"suggestions", "no_evidence", "dropped", "facts", "usage"} <= set(data)
+    first = data["suggestions"][0]
+    assert set(first) >= {"question", "answer", "reason", "evidence"} and first["question"].startswith("q")
+    assert data["usage"]["total_tokens"] == 0 and data["usage"]["estimated_cost_usd"] == 0
+    text = brief.read_text(encoding="utf-8").lower()
+    assert all(" ".join(s["evidence"].lower().split())[:40] in " ".join(text.split()) for s in data["suggestions"])
+
+
+def test_suggest_refuses_oversized_input(tmp_path: Path) -> None:
+    path = tmp_path / "huge.md"
+    path.write_text("word " * 5000)
+    proc = subprocess.run([sys.executable, "-m", "bot", "suggest", str(path)], capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode != 0
+    assert "has 24,999 characters; the limit is 20,000" in proc.stderr
