@@ -50,12 +50,10 @@ class SlackPresenter:
                                                   blocks=eb.scorecard_blocks(ev, checklist, card))
         return _ts(resp)
 
+    async def post_provisional(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
+        await self.post_scorecard(ev, checklist, card)  # same blocks: the scorecard says it is provisional
+
     async def update_scorecard(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
         if ev.scorecard_ts:
             await self.client.chat_update(channel=ev.channel, ts=ev.scorecard_ts, text=eb.scorecard_text(ev, card),
                                           blocks=eb.scorecard_blocks(ev, checklist, card))
-
-    async def post_provisional(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
-        await self.client.chat_postMessage(channel=ev.channel, thread_ts=ev.thread_ts,
-                                           text=eb.scorecard_text(ev, card),
-                                           blocks=eb.scorecard_blocks(ev, checklist, card))

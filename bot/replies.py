@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import structlog
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import CommandError
 from conversations.store import StoreUnavailable
@@ -16,6 +18,21 @@ Reply = Callable[[str], Awaitable[None]]
 
 UNAVAILABLE = ("ftcheck is temporarily unavailable — your earlier answers are safe, try again in a moment. "
                "(Our data store did not answer; nothing from this click was recorded.)")
+
+
+def ephemeral_replier(client: AsyncWebClient, body: dict[str, Any]) -> Reply:
+    """Reply only to the person behind an interaction: ephemeral in its channel (and thread), else a DM."""
+
+    async def reply(text: str) -> None:
+        uid = (body.get("user") or {}).get("id")
+        channel = (body.get("channel") or {}).get("id")
+        thread = (body.get("container") or {}).get("thread_ts")
+        if uid and channel:
+            await client.chat_postEphemeral(channel=channel, user=uid, text=text, thread_ts=thread)
+        elif uid:  # from the Home tab: the app's own DM with the person
+            await client.chat_postMessage(channel=uid, text=text)
+
+    return reply
 
 
 async def guarded(reply: Reply, work: Callable[[], Awaitable[None]], *, what: str) -> None:

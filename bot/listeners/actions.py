@@ -11,20 +11,14 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from bot.blocks.evaluation import ANSWER_ACTION, CHANGE_ACTION, NOTE_ACTION, SKIP
 from bot.blocks.views import note_modal
 from bot.payloads import BlockAction
-from bot.replies import guarded
+from bot.replies import Reply, ephemeral_replier, guarded
 from bot.services import Services
 from conversations.flow import Outcome
 
 
 def register(app: AsyncApp, svc: Services) -> None:
-    def replier(body: dict[str, Any]) -> Any:
-        async def reply(text: str) -> None:
-            channel = (body.get("channel") or {}).get("id")
-            uid = (body.get("user") or {}).get("id")
-            if channel and uid:
-                thread = (body.get("container") or {}).get("thread_ts")
-                await svc.client.chat_postEphemeral(channel=channel, user=uid, text=text, thread_ts=thread)
-        return reply
+    def replier(body: dict[str, Any]) -> Reply:
+        return ephemeral_replier(svc.client, body)
 
     async def tell(body: dict[str, Any], outcome: Outcome | None) -> None:
         if outcome is not None and outcome.message and not outcome.applied:

@@ -74,7 +74,7 @@ async def test_oversized_paste_is_refused_with_the_limit(slack: SlackStandIn, re
     async with running_bot(slack, redis_server.url) as bot:
         await started(bot)
         await paste(bot, "We have 2,000 labeled tickets. " * 800)
-        await slack.wait_for(lambda: bool(slack.ephemerals("C1")), what="refusal")
+        await slack.wait_for(lambda: bool(slack.ephemerals("C1")), timeout=15, what="refusal")
         note = slack.ephemerals("C1")[0]
         assert "the limit is 20,000" in note.text and note.user == "U2"
         assert report(bot) == ""

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import time
 from collections import deque
@@ -27,6 +26,8 @@ from types import TracebackType
 from typing import Any
 
 from aiohttp import web
+
+from tests.standins.threaded_server import ThreadedServer
 
 
 @dataclass(frozen=True)
@@ -58,63 +59,23 @@ class OpenAIStandin:
         self._plan: deque[Planned] = deque()
         self._lock = threading.Lock()
         self._recorded: list[Recorded] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
+        self._server: ThreadedServer | None = None
         self._port = 0
         self._counter = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> OpenAIStandin:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        ready = threading.Event()
-        failure: list[BaseException] = []
-
-        def run() -> None:
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self._serve(sock))
-            except BaseException as exc:  # surfaced to start() below
-                failure.append(exc)
-                ready.set()
-                return
-            ready.set()
-            loop.run_forever()
-            # handlers still sleeping in a planned delay: cancel them so the loop closes cleanly
-            pending = asyncio.all_tasks(loop)
-            for task in pending:
-                task.cancel()
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="openai-standin", daemon=True)
-        self._thread.start()
-        if not ready.wait(10) or failure:
-            raise RuntimeError(f"OpenAI stand-in did not start: {failure[0] if failure else 'timeout'}")
-        return self
-
-    async def _serve(self, sock: socket.socket) -> None:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
-        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.2)
-        await self._runner.setup()
-        await web.SockSite(self._runner, sock).start()
+        self._server = ThreadedServer(app, name="openai-standin", shutdown_timeout=0.2)
+        self._port = self._server.start()
+        return self
 
     def stop(self) -> None:
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), loop).result(timeout=10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        self._loop = self._thread = self._runner = None
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
 
     def __enter__(self) -> OpenAIStandin:
         return self.start()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from tests.standins.slack_records import (
 )
 from tests.standins.slack_spec import DEFAULT_SPEC_PATH, SlackApiSpec, load_spec
 from tests.standins.slack_workspace import ApiError, Params, Workspace
+from tests.standins.threaded_server import ThreadedServer
 
 T = TypeVar("T")
 
@@ -70,9 +70,7 @@ class SlackStandIn:
         self._lock = threading.RLock()
         self._calls: list[Call] = []
         self._plans: dict[str, FailurePlan] = {}
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
+        self._server: ThreadedServer | None = None
         self.port = 0
 
     # ----- lifecycle
@@ -87,39 +85,21 @@ class SlackStandIn:
         return f"{self.root_url}/api/"
 
     def start(self) -> None:
-        if self._thread is not None:
+        if self._server is not None:
             return
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        with self._lock:
-            self._ws.root_url = self.root_url
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        self._thread = threading.Thread(target=loop.run_forever, name="slack-standin", daemon=True)
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._serve(sock), loop).result(timeout=10)
-
-    async def _serve(self, sock: socket.socket) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{name}", self._handle_response_url)
         app.router.add_post("/upload/v1/{file_id}", self._handle_upload)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.SockSite(self._runner, sock).start()
+        self._server = ThreadedServer(app, name="slack-standin")
+        self.port = self._server.start()
+        with self._lock:
+            self._ws.root_url = self.root_url
 
     def stop(self) -> None:
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), loop).result(timeout=10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
-        self._loop, self._thread, self._runner = None, None, None
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
 
     def __enter__(self) -> SlackStandIn:
         self.start()
@@ -287,7 +267,7 @@ class SlackStandIn:
         """(channel, ts, name) for every reactions.add."""
         return self._read(lambda: self._ws.reactions)
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5, what: str = "condition") -> None:
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 15, what: str = "condition") -> None:
         """Poll predicate until true; AssertionError after timeout."""
         deadline = time.monotonic() + timeout
         while not predicate():
