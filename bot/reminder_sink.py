@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import structlog
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.leads import idle_text, reminder_blocks, reminder_text
 from conversations.models import Evaluation
 from scoring.checklist import Registry
 from scoring.scorecard import Scorecard
+
+log = structlog.get_logger(__name__)
+
+# Errors that retrying a minute later cannot fix: the reminder is dropped for this round (logged), not retried.
+PERMANENT = frozenset({"channel_not_found", "is_archived", "not_in_channel", "thread_not_found"})
 
 
 class SlackReminderSink:
@@ -16,9 +23,41 @@ class SlackReminderSink:
         self.registry = registry
 
     async def post_reminder(self, ev: Evaluation, card: Scorecard) -> None:
-        await self.client.chat_postMessage(channel=ev.channel, thread_ts=ev.thread_ts, reply_broadcast=True,
-                                           text=reminder_text(ev, card), blocks=reminder_blocks(ev, card))
+        """A reply in the evaluation's thread, also sent to the channel, with the three buttons."""
+        if not ev.thread_ts:
+            log.warning("reminder_without_thread", evaluation=ev.id)
+            return
+        try:
+            await self.client.chat_postMessage(channel=ev.channel, thread_ts=ev.thread_ts, reply_broadcast=True,
+                                               text=reminder_text(ev, card), blocks=reminder_blocks(ev, card))
+        except SlackApiError as exc:
+            if not _permanent(exc):
+                raise  # retried a minute later by the queue
+            log.warning("reminder_dropped", evaluation=ev.id, error=exc.response.get("error"))
 
     async def post_idle_nudge(self, ev: Evaluation, question_id: str) -> None:
+        """One gentle reply in the thread naming the question it waits for, linking its card."""
+        if not ev.thread_ts:
+            return
         q = self.registry.get(ev.checklist).question(question_id)
-        await self.client.chat_postMessage(channel=ev.channel, thread_ts=ev.thread_ts, text=idle_text(q.key, q.text))
+        link = await self._card_link(ev, question_id)
+        try:
+            await self.client.chat_postMessage(channel=ev.channel, thread_ts=ev.thread_ts,
+                                               text=idle_text(q.key, q.text, link))
+        except SlackApiError as exc:
+            log.warning("idle_nudge_failed", evaluation=ev.id, error=exc.response.get("error"))
+
+    async def _card_link(self, ev: Evaluation, question_id: str) -> str | None:
+        ts = ev.card_for(question_id)
+        if ts is None:
+            return None
+        try:
+            resp = await self.client.chat_getPermalink(channel=ev.channel, message_ts=ts)
+        except SlackApiError:
+            return None
+        link = resp.get("permalink")
+        return link if isinstance(link, str) else None
+
+
+def _permanent(exc: SlackApiError) -> bool:
+    return exc.response is not None and exc.response.get("error") in PERMANENT

@@ -10,9 +10,10 @@ live in Redis:
   (``/ftcheck remind <project> monthly``); absent = the default interval.
 
 A tick claims due members with one Lua script (ZREM from ``due`` + ZADD to ``lease``), so exactly one
-replica gets each. After posting it removes the lease and schedules the next reminder; a post that
-fails goes back into ``due`` a minute later; a replica that dies holding a lease loses it when the lease
-expires and another replica posts instead. A reminder that fell due while every replica was down
+replica gets each. After posting a second script removes the lease and schedules the next reminder
+(unless someone stopped or snoozed the reminders during the post); a post that fails goes back into
+``due`` a minute later; a replica that dies holding a lease loses it when the lease expires and another
+replica posts instead. A reminder that fell due while every replica was down
 simply waits in ``due`` and is posted once by the first tick after restart. Both keys share the hash
 tag ``{rem}``, so the script runs on Redis Cluster.
 """
@@ -57,6 +58,16 @@ for _, m in ipairs(due) do
   end
 end
 return claimed
+"""
+
+# After a post: drop the lease and schedule the next reminder — unless someone stopped the reminders while
+# it was being posted (the lease is gone) or snoozed them (already back in ``due``: NX keeps their time).
+_FINISH = """
+if redis.call('ZREM', KEYS[2], ARGV[1]) == 1 then
+  redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])
+  return 1
+end
+return 0
 """
 
 SCHEDULES = {"quarterly": timedelta(days=91), "monthly": timedelta(days=30)}
@@ -146,6 +157,12 @@ class ReminderQueue:
             lambda: self.redis.eval(_CLAIM, 2, DUE, LEASE, str(now.timestamp()), str(LEASE_S), str(limit)))
         return [m.decode() if isinstance(m, bytes) else str(m) for m in raw]
 
+    async def finish(self, eid: str, next_due: datetime) -> bool:
+        """Posted: release the lease and schedule ``next_due``; False when the reminders were changed meanwhile."""
+        raw = await self.store._call(
+            lambda: self.redis.eval(_FINISH, 2, DUE, LEASE, eid, str(next_due.timestamp())))
+        return bool(raw)
+
     async def done(self, eid: str) -> None:
         await self.store._call(lambda: self.redis.zrem(LEASE, eid))
 
@@ -211,8 +228,7 @@ class Reminders:
             log.exception("reminder_post_failed", evaluation=eid)
             await self.queue.retry_later(eid, now)
             return False
-        await self.queue.done(eid)
-        await self.queue.schedule(eid, now + (await self.queue.every(eid) or self.after))
+        await self.queue.finish(eid, now + (await self.queue.every(eid) or self.after))
         log.info("reminder_posted", evaluation=eid)
         return True
 

@@ -4,36 +4,35 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot import leads
 from bot.blocks.leads import HOME_SUMMARY, home_view, summary_modal
-from bot.payloads import BlockAction, SlashCommand
+from bot.commands import CommandError
 from bot.services import Services
 from bot.visibility import Visibility
-from conversations.engine import scorecard_of
-from conversations.models import Evaluation
-from conversations.reminders import ReminderQueue
 from conversations.store import StoreUnavailable
-from scoring.scorecard import Scorecard
+
+log = structlog.get_logger(__name__)
 
 
-async def home_rows(svc: Services, team: str, user: str) -> list[tuple[Evaluation, Scorecard, Scorecard | None,
-                                                                          Any]]:
-    """Latest evaluation per project the user can see, with its previous scorecard and next reminder."""
-    vis = Visibility(svc.client)
-    queue = ReminderQueue(svc.store)
-    latest: dict[str, list[Evaluation]] = {}
-    for ev in await svc.store.team_evaluations(team):  # newest first
-        if await vis.can_see(user, ev.channel):
-            latest.setdefault(ev.project_key, []).append(ev)
-    rows = []
-    for evs in latest.values():
-        ev = evs[0]
-        before = scorecard_of(evs[1], svc.registry.get(evs[1].checklist)) if len(evs) > 1 else None
-        rows.append((ev, scorecard_of(ev, svc.registry.get(ev.checklist)), before, await queue.due_at(ev.id)))
-    return rows
+async def publish_home(svc: Services, team: str, user: str) -> None:
+    """(Re)draw one user's App Home tab; on a Redis outage the tab keeps its last content."""
+    try:
+        rows = await leads.home_rows(svc, team, user)
+    except StoreUnavailable:
+        log.warning("home_not_refreshed", user=user)
+        return
+    await svc.client.views_publish(user_id=user, view=home_view(rows))
+
+
+def click_ids(body: dict[str, Any]) -> tuple[str, str, str]:
+    """(value of the clicked button, user id, team id) of a block_actions payload."""
+    action = (body.get("actions") or [{}])[0]
+    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or ""
+    return str(action.get("value") or ""), str((body.get("user") or {}).get("id") or ""), str(team)
 
 
 def register(app: AsyncApp, svc: Services) -> None:
@@ -43,23 +42,24 @@ def register(app: AsyncApp, svc: Services) -> None:
             return
         user = str(event.get("user") or "")
         team = str(body.get("team_id") or "")
-        try:
-            rows = await home_rows(svc, team, user)
-        except StoreUnavailable:
-            return  # the tab keeps its last content; the next open retries
-        await svc.client.views_publish(user_id=user, view=home_view(rows))
+        if user and team:
+            await publish_home(svc, team, user)
 
     @app.action(HOME_SUMMARY)
     async def on_summary(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        click = BlockAction.model_validate({**body, "channel": body.get("channel") or {"id": "home"},
-                                            "container": body.get("container") or {}})
-        ev = await svc.store.get(click.action.value or "")
-        if ev is None or not click.trigger_id:
+        eid, user, team = click_ids(body)
+        trigger = body.get("trigger_id")
+        if not trigger:
             return
-        request = SlashCommand(text="", user_id=click.user.id, channel_id="home", team_id=ev.team)
+        ev = await svc.store.get(eid)
+        asker = leads.Asker(user=user, team=team or (ev.team if ev else ""), here=None)
         try:
-            text = await leads.summary_text(svc, Visibility(svc.client), request, ev.project)
-        except (KeyError, ValueError) as exc:
+            if ev is None or ev.status == "deleted":
+                raise CommandError("That evaluation no longer exists; the Home tab has been refreshed.")
+            text = await leads.summary(svc, Visibility(svc.client), asker, ev.project)
+        except (CommandError, StoreUnavailable) as exc:
             text = str(exc)
-        await svc.client.views_open(trigger_id=click.trigger_id, view=summary_modal("Summary", text))
+        await svc.client.views_open(trigger_id=str(trigger), view=summary_modal("Summary", text))
+        if ev is None or ev.status == "deleted":
+            await publish_home(svc, asker.team, user)

@@ -26,7 +26,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.benchmarks.common import SECRET, TEAM
+from tests.benchmarks.common import SECRET, TEAM, cpu_seconds, rss_kib
 from tests.standins.signing import FORM, block_actions_body, new_trigger_id, signed_headers, slash_command_body
 
 STATUS_EVERY = 4
@@ -65,6 +65,9 @@ class Level:
     clicks: int = 0
     client_done: list[float] = field(default_factory=list)  # when each client finished, since start
     timeouts: int = 0
+    cpu_s: float = 0.0  # CPU time the app process used during the run
+    cpu_by_process: dict[str, float] = field(default_factory=dict)  # every process of the benchmark
+    loop_lag: dict[str, float] = field(default_factory=dict)  # the app's event-loop lag during the run
 
     def of(self, kind: str) -> list[float]:
         return [s.latency for s in self.samples if s.kind == kind and s.status == 200]
@@ -87,7 +90,7 @@ class Sender:
             async with self.session.post(self.url, data=data, headers=headers) as resp:
                 await resp.read()
                 status = resp.status
-        except (aiohttp.ClientError, asyncio.TimeoutError):
+        except (TimeoutError, aiohttp.ClientError):
             status = 599
         latency = time.perf_counter() - sent
         level.samples.append(Sample(kind, sent - start, latency, status))
@@ -145,6 +148,15 @@ class CardFeed:
         self._running.set()
 
 
+def click_body(driver: Driver, call: dict[str, Any], channel: str, user: str, button: dict[str, Any]) -> str:
+    """A block_actions payload for a click on the card the stand-in recorded, shaped like Slack's."""
+    return block_actions_body(
+        user_id=user, channel_id=channel, message_ts=call["ts"], thread_ts=call["thread_ts"],
+        action_id=button["action_id"], value=button["value"], message_blocks=call["card"]["blocks"],
+        response_url=driver.response_url(), team_id=TEAM, action_ts=f"{time.time():.6f}",
+        trigger_id=new_trigger_id())
+
+
 @dataclass
 class Driver:
     """Drives the real bot: clients clicking through their own evaluations."""
@@ -162,55 +174,75 @@ class Driver:
         return slash_command_body(text=text, user_id=user, channel_id=channel, team_id=TEAM,
                                   response_url=self.response_url(), trigger_id=new_trigger_id())
 
-    async def evaluation(self, level: Level, start: float, channel: str, user: str, project: str) -> int:
-        """One evaluation from start to scorecard; returns the number of clicks."""
-        queue = self.feed.queue(channel)
+    async def next_call(self, channel: str) -> dict[str, Any]:
+        return await asyncio.wait_for(self.feed.queue(channel).get(), self.card_timeout_s)
+
+    async def evaluation(self, level: Level, start: float, channel: str, user: str, project: str, *,
+                         status_every: int | None = STATUS_EVERY) -> int:
+        """One evaluation from ``/ftcheck start`` to the scorecard; returns the number of clicks."""
         background: list[asyncio.Task[int]] = []
         await self.sender.send(level, start, "command", self.command_body(f"start {project}", channel, user))
         clicks = 0
         while True:
-            call = await asyncio.wait_for(queue.get(), self.card_timeout_s)
-            card = call.get("card")
-            if card is None:  # the scorecard: the evaluation is complete
+            call = await self.next_call(channel)
+            if "card" not in call:  # the scorecard: the evaluation is complete
                 break
-            buttons = [b for b in card["buttons"] if b["action_id"] != "answer_skip"]
-            button = self.rng.choice(buttons)
-            body = block_actions_body(
-                user_id=user, channel_id=channel, message_ts=call["ts"], thread_ts=call["thread_ts"],
-                action_id=button["action_id"], value=button["value"], message_blocks=card["blocks"],
-                response_url=self.response_url(), team_id=TEAM, action_ts=f"{time.time():.6f}",
-                trigger_id=new_trigger_id())
-            await self.sender.send(level, start, "click", body)
+            button = self.rng.choice([b for b in call["card"]["buttons"] if b["action_id"] != "answer_skip"])
+            await self.sender.send(level, start, "click", click_body(self, call, channel, user, button))
             clicks += 1
-            if clicks % STATUS_EVERY == 0:
+            if status_every and clicks % status_every == 0:
                 background.append(asyncio.create_task(
                     self.sender.send(level, start, "command", self.command_body("status", channel, user))))
         await asyncio.gather(*background)
         return clicks
 
-    async def run(self, clients: int, evaluations_each: int, tag: str, deadline_s: float) -> Level:
+    async def run(self, clients: int, evaluations: int, tag: str, deadline_s: float, *,
+                  status_every: int | None = STATUS_EVERY) -> Level:
+        """``clients`` concurrent clients sharing ``evaluations`` (each takes the next one when done)."""
         level = Level(clients)
         start = time.perf_counter()
+        numbers = iter(range(evaluations))
 
         async def client(n: int) -> None:
             user = f"U{n % 10}"
-            for k in range(evaluations_each):
-                channel = f"C{tag}{n:04d}X{k:03d}".upper()
+            for k in numbers:
+                channel = f"C{tag}{k:05d}".upper()
                 try:
-                    level.clicks += await self.evaluation(level, start, channel, user, f"bench {tag} {n} {k}")
-                    level.evaluations += 1
+                    clicks = await self.evaluation(level, start, channel, user, f"bench {tag} {k}",
+                                                   status_every=status_every)
                 except TimeoutError:
                     level.timeouts += 1
-                    return
+                    break
+                level.clicks += clicks
+                level.evaluations += 1
             level.client_done.append(time.perf_counter() - start)
 
-        await asyncio.wait_for(asyncio.gather(*(client(n) for n in range(clients))), deadline_s)
+        try:
+            await asyncio.wait_for(asyncio.gather(*(client(n) for n in range(clients))), deadline_s)
+        except TimeoutError:
+            level.timeouts += 1
         level.duration = time.perf_counter() - start
         return level
 
 
+def floor_schedule(schedule: list[Planned], max_gap_s: float, window_s: float) -> list[Planned]:
+    """The bot's arrival schedule for the floor: idle gaps longer than ``max_gap_s`` shortened to it (nothing
+    is in flight across such a gap, so only idle time goes), then the first ``window_s`` seconds."""
+    out: list[Planned] = []
+    shift, previous = 0.0, None
+    for planned in sorted(schedule, key=lambda p: p.offset):
+        if previous is not None and planned.offset - previous > max_gap_s:
+            shift += planned.offset - previous - max_gap_s
+        previous = planned.offset
+        offset = planned.offset - shift
+        if offset > window_s:
+            break
+        out.append(Planned(planned.kind, offset, planned.body))
+    return out
+
+
 async def replay(sender: Sender, schedule: list[Planned], clients: int) -> Level:
-    """Send the recorded requests at their recorded offsets (open loop), re-signed now."""
+    """Send the planned requests at their offsets (open loop), each signed just before it is sent."""
     level = Level(clients)
     start = time.perf_counter()
     tasks: list[asyncio.Task[int]] = []
@@ -233,8 +265,8 @@ async def wait_until(check: Callable[[], Awaitable[bool]], timeout: float, every
     return False
 
 
-async def bot_stats(session: aiohttp.ClientSession, base: str) -> dict[str, Any]:
-    async with session.get(f"{base}/bench/stats") as resp:
+async def bot_stats(session: aiohttp.ClientSession, base: str, *, reset_lag: bool = False) -> dict[str, Any]:
+    async with session.get(f"{base}/bench/stats", params={"reset_lag": "1"} if reset_lag else {}) as resp:
         data: dict[str, Any] = await resp.json()
         return data
 
@@ -252,8 +284,9 @@ async def drain(session: aiohttp.ClientSession, base: str, timeout: float = 60) 
     return await wait_until(idle, timeout)
 
 
-def window_rate(level: Level, warmup_s: float = 1.0) -> tuple[int, float]:
-    """Clicks answered while every client was still busy: (clicks, seconds) from ``warmup_s`` in."""
+def window_rate(level: Level, warmup_s: float = 2.0) -> tuple[int, float]:
+    """Clicks answered while every client was still busy: (clicks, seconds) from ``warmup_s`` in until the
+    first client ran out of evaluations."""
     end = min(level.client_done) if level.client_done else level.duration
     begin = min(warmup_s, end / 4)
     clicks = sum(1 for s in level.samples if s.kind == "click" and s.status == 200 and begin <= s.done <= end)
@@ -262,3 +295,137 @@ def window_rate(level: Level, warmup_s: float = 1.0) -> tuple[int, float]:
 
 def new_tag() -> str:
     return uuid.uuid4().hex[:4]
+
+
+# ----- the phase: latency at each concurrency, sustained throughput, RSS ------------------------------------
+
+
+class CpuMeter:
+    """CPU seconds of every process taking part (the app, the stand-in, redis-server, this load generator)."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self._start: dict[str, float] = {}
+
+    def _now(self) -> dict[str, float]:
+        out = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        out["load generator"] = time.process_time()
+        return out
+
+    def start(self) -> None:
+        self._start = self._now()
+
+    def stop(self) -> dict[str, float]:
+        now = self._now()
+        return {name: now[name] - self._start[name] for name in now}
+
+
+@dataclass(frozen=True)
+class AckConfig:
+    levels: tuple[tuple[int, int], ...]  # (concurrent clients, evaluations they share)
+    pool_clients: int  # concurrency of the throughput phase (clicks only, no status commands)
+    total_evaluations: int  # completed in the bot process before RSS is read again
+    level_deadline_s: float
+    pool_deadline_s: float  # the throughput phase stops here (the table then says how many were done)
+    floor_window_s: float = 15.0  # how much of each level's schedule the floor gets
+    floor_max_gap_s: float = 0.25  # idle gaps longer than this are shortened in the floor's schedule
+
+
+@dataclass
+class AckResults:
+    levels: list[tuple[Level, Level]] = field(default_factory=list)  # (bot, floor)
+    pool: Level | None = None
+    rss_idle_kib: int = 0
+    rss_floor_idle_kib: int = 0
+    rss_after_kib: int = 0
+    completed: int = 0
+    round_trips_per_click: list[int] = field(default_factory=list)
+    undrained: int = 0
+
+
+async def walkthrough_round_trips(driver: Driver, session: aiohttp.ClientSession, bot_base: str
+                                  ) -> tuple[list[int], Level]:
+    """One evaluation, one click at a time with the bot drained in between: the bot's Redis round trips
+    (``Store.round_trips``, minus any the reminder clock made meanwhile) per click, whole path: listener,
+    engine, recording the posted cards, completion. Also the bot's warm-up."""
+    level = Level(1)
+    start = time.perf_counter()
+    channel, user = f"CRT{new_tag()}".upper(), "U1"
+    await driver.sender.send(level, start, "command", driver.command_body("start round trips", channel, user))
+    call = await driver.next_call(channel)
+    per_click: list[int] = []
+
+    async def counter() -> int:
+        stats = await bot_stats(session, bot_base)
+        return int(stats["round_trips"]) - int(stats["tick_round_trips"])
+
+    while "card" in call:
+        await drain(session, bot_base)
+        before = await counter()
+        button = next(b for b in call["card"]["buttons"] if b["action_id"] != "answer_skip")
+        await driver.sender.send(level, start, "click", click_body(driver, call, channel, user, button))
+        call = await driver.next_call(channel)
+        await drain(session, bot_base)
+        per_click.append(await counter() - before)
+    return per_click, level
+
+
+async def measure(cfg: AckConfig, *, inspect_url: str, response_root: str, bot_base: str, floor_base: str,
+                  bot_pid: int, floor_pid: int, other_pids: dict[str, int], say: Callable[[str], None]
+                  ) -> AckResults:
+    out = AckResults()
+    connector = aiohttp.TCPConnector(limit=0)  # no client-side queueing: every client has its own connection
+    timeout = aiohttp.ClientTimeout(total=30)
+    bot_cpu = CpuMeter({"bot": bot_pid, **other_pids})
+    floor_cpu = CpuMeter({"floor": floor_pid, **other_pids})
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        feed = CardFeed(session, inspect_url)
+        feed.start()
+        try:
+            bot, floor = Sender(session, f"{bot_base}/slack/events"), Sender(session, f"{floor_base}/slack/events")
+            driver = Driver(bot, feed, response_root)
+
+            async def on_bot(clients: int, evaluations: int, deadline_s: float, status_every: int | None) -> Level:
+                bot_cpu.start()
+                await bot_stats(session, bot_base, reset_lag=True)
+                level = await driver.run(clients, evaluations, new_tag(), deadline_s, status_every=status_every)
+                level.loop_lag = (await bot_stats(session, bot_base))["loop_lag"]
+                out.completed += level.evaluations
+                out.undrained += 0 if await drain(session, bot_base) else 1
+                level.cpu_by_process = bot_cpu.stop()
+                level.cpu_s = level.cpu_by_process["bot"]
+                await feed.reset_standin()
+                return level
+
+            await asyncio.sleep(1.0)
+            out.rss_idle_kib, out.rss_floor_idle_kib = rss_kib(bot_pid), rss_kib(floor_pid)
+
+            say("warm-up: one evaluation on the bot, one click at a time (Redis round trips per click)")
+            out.round_trips_per_click, warm = await walkthrough_round_trips(driver, session, bot_base)
+            out.completed = 1
+            await replay(floor, floor_schedule(warm.schedule, cfg.floor_max_gap_s, 3.0), 1)
+            await feed.reset_standin()
+
+            for clients, evaluations in cfg.levels:
+                say(f"acks: {clients} concurrent evaluation(s), {evaluations} in all, on the bot")
+                measured = await on_bot(clients, evaluations, cfg.level_deadline_s, STATUS_EVERY)
+                schedule = floor_schedule(measured.schedule, cfg.floor_max_gap_s, cfg.floor_window_s)
+                say(f"acks: {len(schedule)} of its {len(measured.schedule)} requests replayed on the floor")
+                floor_cpu.start()
+                await bot_stats(session, floor_base, reset_lag=True)
+                reference = await replay(floor, schedule, clients)
+                reference.loop_lag = (await bot_stats(session, floor_base))["loop_lag"]
+                reference.cpu_by_process = floor_cpu.stop()
+                reference.cpu_s = reference.cpu_by_process["floor"]
+                out.levels.append((measured, reference))
+
+            remaining = cfg.total_evaluations - out.completed
+            if remaining > 0:
+                say(f"throughput: {cfg.pool_clients} concurrent clients, {remaining} more evaluations "
+                    f"({out.completed} completed so far)")
+                out.pool = await on_bot(cfg.pool_clients, remaining, cfg.pool_deadline_s, None)
+            await asyncio.sleep(1.0)
+            out.rss_after_kib = rss_kib(bot_pid)
+        finally:
+            await feed.stop()
+    return out

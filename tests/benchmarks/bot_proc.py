@@ -9,8 +9,9 @@
   validation, Bolt's own verification and single-team authorization), but ``runtime.app`` replaced by a
   bare ``AsyncApp`` whose listeners for the same slash command and buttons only ``await ack()``.
 
-Both add ``GET /bench/stats``: the store's Redis round-trip counter (``Store.round_trips``) and the
-number of Bolt listeners still running (post-ack work), so the load generator can tell when it drained.
+Both add ``GET /bench/stats``: the store's Redis round-trip counter (``Store.round_trips``, and the part
+of it the reminder clock's ticks made), the number of Bolt listeners still running (post-ack work, so
+the load generator can tell when it drained) and the event loop's lag.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import sys
 from typing import Any
 
@@ -39,7 +41,7 @@ def settings_for(slack_api: str, redis_url: str, **extra: Any) -> Settings:
     values: dict[str, Any] = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
                               "SLACK_API_URL": slack_api, "REDIS_URL": redis_url,
                               "FTCHECK_WORKING_HOURS": "always", **extra}
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 def bare_app(runtime: Runtime) -> AsyncApp:
@@ -59,21 +61,57 @@ def bare_app(runtime: Runtime) -> AsyncApp:
     return app
 
 
-async def serve(mode: str, redis_url: str, slack_api: str) -> None:
+async def serve(mode: str, redis_url: str, slack_api: str, slow_ms: float = 0) -> None:
     settings = settings_for(slack_api, redis_url)
     configure_logging(settings)
+    if slow_ms:
+        loop = asyncio.get_running_loop()
+        loop.set_debug(True)
+        loop.slow_callback_duration = slow_ms / 1000
     runtime = Runtime.build(settings, redis_url)
     if mode == "floor":
         runtime.app = bare_app(runtime)
     app = http_app(runtime)
 
-    async def stats(_: web.Request) -> web.Response:
+    lags: list[float] = []
+    ticks = [0, 0]  # clock ticks so far, and the Redis round trips they made
+    tick = runtime.tick
+
+    async def counted_tick() -> None:
+        before = runtime.services.store.round_trips
+        try:
+            await tick()
+        finally:
+            ticks[0] += 1
+            ticks[1] += runtime.services.store.round_trips - before
+
+    runtime.tick = counted_tick  # type: ignore[method-assign]  # the clock below calls runtime.tick
+
+    async def watch_lag(every: float = 0.01) -> None:
+        """How late the event loop wakes a 10 ms sleep: the time a ready callback waits for the loop."""
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(every)
+            lags.append(loop.time() - before - every)
+            if len(lags) > 200_000:
+                del lags[:100_000]
+
+    async def stats(request: web.Request) -> web.Response:
         tasks = asyncio.all_tasks()
         listeners = sum(1 for t in tasks if "run_ack_function" in repr(t.get_coro()))
+        ordered = sorted(lags)
+        lag = {f"p{p}": ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] if ordered else 0.0
+               for p in (50, 99)}
+        lag["max"] = ordered[-1] if ordered else 0.0
+        if request.query.get("reset_lag"):
+            lags.clear()
         return web.json_response({"round_trips": runtime.services.store.round_trips, "tasks": len(tasks),
-                                  "listeners": listeners})
+                                  "listeners": listeners, "loop_lag": lag, "ticks": ticks[0],
+                                  "tick_round_trips": ticks[1]})
 
     app.router.add_get("/bench/stats", stats)
+    lag_task = asyncio.create_task(watch_lag())
     scheduler = start_clock(runtime) if mode == "bot" else None
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
@@ -81,9 +119,12 @@ async def serve(mode: str, redis_url: str, slack_api: str) -> None:
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     print(json.dumps({"port": port, "pid": os.getpid(), "mode": mode}), flush=True)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
+        lag_task.cancel()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         await runner.cleanup()
@@ -94,9 +135,23 @@ def main() -> None:
     parser.add_argument("--mode", choices=("bot", "floor"), required=True)
     parser.add_argument("--redis", required=True)
     parser.add_argument("--slack", required=True, help="the stand-in's Web API base URL")
+    parser.add_argument("--profile", help="write cProfile stats here on SIGTERM (diagnosis only)")
+    parser.add_argument("--slow-callbacks", type=float, default=0,
+                        help="log event-loop callbacks slower than this many ms (asyncio debug; diagnosis only)")
     args = parser.parse_args()
     scrub_environ()
-    asyncio.run(serve(args.mode, args.redis, args.slack))
+    if not args.profile:
+        asyncio.run(serve(args.mode, args.redis, args.slack, args.slow_callbacks))
+        return
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        asyncio.run(serve(args.mode, args.redis, args.slack, args.slow_callbacks))
+    finally:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,285 @@
+"""``python -m tests.benchmarks [--quick]``: run every benchmark and print one table (also to last_run.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import math
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+
+from tests.benchmarks import acks, llm_figures, reminders_bench, store_figures
+from tests.benchmarks.common import Child, Row, loadavg, machine_lines, mib, ms, percentile, render_table
+from tests.standins.redis_server import RedisServer
+
+HERE = Path(__file__).resolve().parent
+SLACK_ACK_LIMIT_S = 3.0
+FLOOR_FACTOR = 1.5
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    acks: acks.AckConfig
+    memory_evaluations: int
+    reminders: int
+    reminder_channels: int
+    replicas: int
+    reminder_deadline_s: float
+
+
+FULL = Plan(
+    name="full",
+    acks=acks.AckConfig(levels=((1, 1), (50, 50), (200, 200)), pool_clients=200, total_evaluations=1000,
+                        level_deadline_s=240, pool_deadline_s=360),
+    memory_evaluations=200, reminders=10_000, reminder_channels=500, replicas=4, reminder_deadline_s=240)
+QUICK = Plan(
+    name="quick",
+    acks=acks.AckConfig(levels=((1, 1), (20, 20)), pool_clients=20, total_evaluations=0, level_deadline_s=120,
+                        pool_deadline_s=60, floor_window_s=8),
+    memory_evaluations=20, reminders=500, reminder_channels=100, replicas=2, reminder_deadline_s=120)
+
+
+def say(text: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def quiet_logging() -> None:
+    """This process's own structlog output (the LLM suggester logs) goes to stderr, warnings only."""
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+                        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr))
+
+
+# ----- rows ---------------------------------------------------------------------------------------------------
+
+
+def pct3(values: list[float]) -> tuple[float, float, float]:
+    return percentile(values, 50), percentile(values, 95), percentile(values, 99)
+
+
+def latency_value(values: list[float], errors: int) -> str:
+    p50, p95, p99 = pct3(values)
+    text = f"{ms(p50)} / {ms(p95)} / {ms(p99)} ms"
+    return text + (f", {errors} non-200" if errors else "")
+
+
+def ack_rows(results: acks.AckResults) -> list[Row]:
+    rows: list[Row] = []
+    names = {"click": "button click", "command": "slash command"}
+    for bot, floor in results.levels:
+        for kind in ("click", "command"):
+            got, ref = bot.of(kind), floor.of(kind)
+            p99, floor_p99 = percentile(got, 99), percentile(ref, 99)
+            limit = FLOOR_FACTOR * floor_p99
+            ratio = p99 / floor_p99 if floor_p99 else math.nan
+            errors = bot.errors(kind)
+            met = p99 <= limit and p99 < SLACK_ACK_LIMIT_S and errors == 0
+            verdict = f"{'met' if met else 'missed'} ({ratio:.1f}x floor)"
+            if p99 >= SLACK_ACK_LIMIT_S:
+                verdict += "; over Slack's 3 s"
+            where = f"{bot.clients} concurrent eval{'s' if bot.clients > 1 else ''}"
+            rows.append(Row(f"Ack p50/p95/p99, {names[kind]}, {where}: ftcheck (n={len(got)})",
+                            latency_value(got, errors), f"p99 <= 1.5x floor ({ms(limit)} ms), << 3 s", verdict))
+            rows.append(Row(f"Ack p50/p95/p99, {names[kind]}, {where}: bare Bolt floor (n={len(ref)})",
+                            latency_value(ref, floor.errors(kind)), "-", "floor"))
+        requests = len(bot.samples)
+        shares = " / ".join(f"{name} {100 * cpu / bot.duration:.0f}%" for name, cpu in bot.cpu_by_process.items())
+        lag, floor_lag = bot.loop_lag.get("p99", math.nan), floor.loop_lag.get("p99", math.nan)
+        rows.append(Row(f"  why: ftcheck at {bot.clients} concurrent ({requests} requests in {bot.duration:.0f} s)",
+                        f"{1000 * bot.cpu_s / max(requests, 1):.1f} ms bot CPU per request "
+                        f"(floor {1000 * floor.cpu_s / max(len(floor.samples), 1):.1f}); event-loop lag p99 "
+                        f"{ms(lag)} ms (floor {ms(floor_lag)}); CPU of a core: {shares}", "-", "diagnostic"))
+    return rows
+
+
+def throughput_rows(plan: Plan, results: acks.AckResults) -> list[Row]:
+    pool = results.pool
+    if pool is None:
+        bot = results.levels[-1][0]
+        clicks, seconds = acks.window_rate(bot)
+        source = f"{bot.clients} concurrent evaluations, status commands included"
+    else:
+        bot = pool
+        clicks, seconds = acks.window_rate(pool)
+        source = f"{pool.clients} concurrent evaluations, clicks only"
+    rate = clicks / seconds
+    p99 = percentile(bot.of("click"), 99)
+    # the per-channel limiter lets each evaluation's next card out about once a second
+    paced = rate >= 0.8 * bot.clients
+    rows = [Row(f"Interactions/s one bot process sustains ({source}; {seconds:.0f} s window)",
+                f"{rate:.0f} clicks/s (bot CPU {100 * bot.cpu_s / bot.duration:.0f}% of a core; click ack p99 "
+                f"{ms(p99)} ms; pacing allows ~{bot.clients}/s)", "-",
+                "limited by pacing, not the bot" if paced else "measured (bot-bound)")]
+    rows.append(Row("Bot RSS idle (VmRSS after start-up)",
+                    f"{mib(results.rss_idle_kib)} (bare Bolt floor: {mib(results.rss_floor_idle_kib)})"))
+    rows.append(Row(f"Bot RSS after {results.completed:,} completed evaluations",
+                    f"{mib(results.rss_after_kib)} (+{mib(results.rss_after_kib - results.rss_idle_kib)})",
+                    f"after {plan.acks.total_evaluations:,}" if results.completed < plan.acks.total_evaluations
+                    else "-", "measured" if results.completed >= plan.acks.total_evaluations else "short"))
+    return rows
+
+
+def store_rows(figures: store_figures.StoreFigures, per_click: list[int]) -> list[Row]:
+    engine_ok = figures.round_trips_modal <= 3
+    rows = [Row("Redis round trips per answered question (Store.round_trips around engine.answer, in-process; "
+                f"n={figures.answers})",
+                f"{figures.round_trips_modal} typical; mean {figures.round_trips_mean:.2f}, max "
+                f"{figures.round_trips_max} (the completing answer also rewrites the indexes)", "<= 3",
+                ("met" if figures.round_trips_mean <= 3 else "met for all but the completing answer")
+                if engine_ok else "missed")]
+    if per_click:
+        mean = statistics.fmean(per_click)
+        rows.append(Row("Redis round trips per click, whole bot path (Store.round_trips in the bot process; "
+                        f"n={len(per_click)})", f"{statistics.mode(per_click)} typical; mean {mean:.2f}, max "
+                        f"{max(per_click)} (listener lookup + engine.answer + completion)", "<= 3",
+                        "met" if mean <= 3 else "missed"))
+    rows.append(Row(f"Redis memory per completed evaluation (INFO used_memory delta / {figures.evaluations})",
+                    f"{figures.used_memory_per_eval / 1024:.1f} KiB (document + audit list "
+                    f"{figures.own_keys_bytes / 1024:.1f} KiB by MEMORY USAGE; JSON document "
+                    f"{figures.doc_bytes / 1024:.1f} KiB)"))
+    return rows
+
+
+def llm_rows(f: llm_figures.LLMFigures) -> list[Row]:
+    prompt_cost = f.prompt_chars4 / 1e6 * f.price_in
+    completion_cost = f.completion_chars4 / 1e6 * f.price_out
+    return [
+        Row(f"Prompt tokens, one LLM call for a {f.words:,}-word description (estimate: chars/4)",
+            f"~{f.prompt_chars4:,} (messages {f.message_chars:,} chars + JSON schema {f.schema_chars:,} chars); "
+            f"word/punct split ~{f.prompt_split:,}", "-", "estimate"),
+        Row(f"Estimated cost per suggestion ({f.model} at ${f.price_in:g} / ${f.price_out:g} per 1M in/out)",
+            f"${f.cost:.5f} (prompt ${prompt_cost:.5f} + ~{f.completion_chars4:,} completion tokens "
+            f"${completion_cost:.5f}, a full extraction)", "-", "estimate"),
+    ]
+
+
+def reminder_rows(r: reminders_bench.ReminderFigures) -> list[Row]:
+    ok = r.duplicates == 0 and r.missing == 0 and r.posts == r.reminders and r.still_due == 0 and r.leased == 0
+    limiter = f"{r.limiter} {r.limiter_rate}, one per replica" if r.limiter else "no limiter"
+    return [
+        Row(f"Reminders: {r.reminders:,} due, {r.replicas} replicas ticking concurrently, {r.channels} channels "
+            "(posts / duplicates / missing)",
+            f"{r.posts:,} / {r.duplicates} / {r.missing} (rescheduled {r.rescheduled:,}, still due {r.still_due}, "
+            f"leased {r.leased})", "0 duplicates, 0 missing", "met" if ok else "missed"),
+        Row(f"Reminder dispatch time ({limiter})",
+            f"{r.wall_s:.1f} s ({r.posts / max(r.wall_s, 1e-9):.0f} posts/s); at most {r.max_per_channel_1s} "
+            "posts to one channel within 1 s", "-", "measured"),
+    ]
+
+
+# ----- the run ------------------------------------------------------------------------------------------------
+
+
+async def guarded_phase(rows: list[Row], name: str, phase: Callable[[], Awaitable[list[Row]]]) -> None:
+    say(f"{name} ...")
+    try:
+        rows.extend(await phase())
+    except Exception as exc:
+        traceback.print_exc(file=sys.stderr)
+        rows.append(Row(f"{name}: failed", f"{type(exc).__name__}: {str(exc)[:120]}", "-", "error"))
+
+
+async def run(plan: Plan, redis: RedisServer, log_dir: Path) -> list[Row]:
+    rows: list[Row] = []
+    children: list[Child] = []
+    try:
+        per_click: list[int] = []
+        memory: list[store_figures.StoreFigures] = []
+
+        async def store_phase() -> list[Row]:
+            memory.append(await store_figures.measure(redis.url, plan.memory_evaluations))
+            return []
+
+        async def llm_phase() -> list[Row]:
+            return llm_rows(await llm_figures.measure())
+
+        await guarded_phase(rows, "Redis round trips and memory (in-process engine)", store_phase)
+        await guarded_phase(rows, "LLM prompt tokens (OpenAI stand-in)", llm_phase)
+
+        slack = Child("tests.benchmarks.slack_proc", [], log_dir / "slack.log")
+        children.append(slack)
+        stand_in = await slack.ready()
+        info: dict[str, object] = redis.client().info("server")  # type: ignore[assignment]
+        redis_pid = int(str(info["process_id"]))
+
+        async def ack_phase() -> list[Row]:
+            bot = Child("tests.benchmarks.bot_proc", ["--mode", "bot", "--redis", redis.url, "--slack",
+                                                      stand_in["api"]], log_dir / "bot.log")
+            floor = Child("tests.benchmarks.bot_proc", ["--mode", "floor", "--redis", redis.url, "--slack",
+                                                        stand_in["api"]], log_dir / "floor.log")
+            children.extend([bot, floor])
+            try:
+                bot_info, floor_info = await bot.ready(), await floor.ready()
+                results = await acks.measure(
+                    plan.acks, inspect_url=stand_in["inspect"], response_root=stand_in["root"],
+                    bot_base=f"http://127.0.0.1:{bot_info['port']}", floor_base=f"http://127.0.0.1:{floor_info['port']}",
+                    bot_pid=bot.pid, floor_pid=floor.pid, other_pids={"stand-in": slack.pid, "redis": redis_pid},
+                    say=say)
+            finally:
+                bot.stop()
+                floor.stop()
+            per_click.extend(results.round_trips_per_click)
+            return ack_rows(results) + throughput_rows(plan, results)
+
+        async def reminder_phase() -> list[Row]:
+            return reminder_rows(await reminders_bench.measure(
+                redis_url=redis.url, slack_api=stand_in["api"], inspect_url=stand_in["inspect"],
+                reminders=plan.reminders, channels=plan.reminder_channels, replicas=plan.replicas,
+                deadline_s=plan.reminder_deadline_s, log_dir=log_dir))
+
+        await guarded_phase(rows, "Ack latency, throughput and RSS (bot and floor over HTTP)", ack_phase)
+        await guarded_phase(rows, f"Reminder dispatch ({plan.reminders:,} reminders)", reminder_phase)
+        if memory:
+            rows[:0] = store_rows(memory[0], per_click)
+    finally:
+        for child in children:
+            child.stop()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a fast smoke run with small numbers")
+    parser.add_argument("--out", type=Path, help="where to write the table (default: last_run.md next to this "
+                                                  "file for a full run; a quick run writes nothing)")
+    args = parser.parse_args()
+    plan = QUICK if args.quick else FULL
+    out: Path | None = args.out or (None if args.quick else HERE / "last_run.md")
+    quiet_logging()
+    load_before = loadavg()
+    started = time.monotonic()
+    log_dir = Path(tempfile.mkdtemp(prefix="ftcheck-bench-"))
+    redis = RedisServer()  # its own server on a free port, never the one on 6379
+    redis.start()
+    try:
+        if redis.port == 6379:
+            raise RuntimeError("refusing to benchmark against port 6379")
+        rows = asyncio.run(run(plan, redis, log_dir))
+    finally:
+        redis.close()
+    elapsed = time.monotonic() - started
+    header = machine_lines(redis.executable, load_before)
+    table = render_table(rows)
+    errors = [r for r in rows if r.verdict == "error"]
+    footer = f"Run: {plan.name}, {elapsed:.0f} s; child logs: " + (str(log_dir) if errors else "removed")
+    text = "\n".join([*header, "", table, "", footer])
+    print(text)
+    if out is not None:
+        out.write_text(text + "\n", encoding="utf-8")
+    if not errors:
+        shutil.rmtree(log_dir, ignore_errors=True)
+    sys.exit(1 if errors else 0)
+
+
+if __name__ == "__main__":
+    main()
