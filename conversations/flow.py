@@ -119,6 +119,7 @@ def answer(ev: Evaluation, checklist: Checklist, *, card_ts: str, user: str, val
     now = now or utcnow()
     if card_ts not in ev.cards and question and f"ask:{question}" in ev.pending:
         ev.cards[card_ts] = Card(question=question)
+        _done(ev, f"ask:{question}")  # the card exists: someone just clicked it; repair must not post it again
     card = ev.cards.get(card_ts)
     if card is None:
         return Outcome(status="unknown_card",

@@ -160,8 +160,9 @@ async def test_redis_outage_tells_the_user_and_recovers(slack: SlackStandIn, tmp
             card = bot.open_card()
             assert card is not None
             await bot.click(card, "answer_yes")
-            await slack.wait_for(lambda: bot._closed(card, "C1"))
-            await slack.wait_for(lambda: bot.open_card() is not None)
+            await slack.wait_for(lambda: bot._closed(card, "C1"), what="first answer")
+            await slack.wait_for(lambda: bot.open_card() is not None, what="second card")
+            await bot.settle()  # the second card's ts is recorded before Redis goes away
             second = bot.open_card()
             assert second is not None
             server.stop()
@@ -178,7 +179,8 @@ async def test_redis_outage_tells_the_user_and_recovers(slack: SlackStandIn, tmp
                 assert resp.status == 200
             status, _ = await bot.click(second, "answer_no", user="U2")
             await slack.wait_for(lambda: bot._closed(second, "C1"), timeout=15, what="answer after recovery")
-            await slack.wait_for(lambda: "Question 3 of 20" in texts((bot.open_card() or second).blocks))
+            await slack.wait_for(lambda: "Question 3 of 20" in texts((bot.open_card() or second).blocks),
+                                 what="third card after recovery")
             assert "Answer: Yes" in texts(next(m for m in bot.thread() if m.ts == card.ts).blocks)
     finally:
         server.close()

@@ -160,3 +160,28 @@ async def test_all_keys_of_an_evaluation_share_a_hash_tag(engine: Engine, redis_
     assert {k.split("}")[0] + "}" for k in keys if k.startswith("ftc:{")} == {f"ftc:{{e:{ev.id}}}"}
     assert len([k for k in keys if k.startswith("ftc:{")]) == 3  # eval, audit, seen marker
     assert len({key_slot(k.encode()) for k in keys if k.startswith("ftc:{")}) == 1  # one Redis Cluster slot
+
+
+async def test_click_on_a_card_whose_ts_was_never_recorded_is_adopted_once(engine: Engine) -> None:
+    ev = await start(engine)
+    ts, _ = open_card(ev)
+    store_update = engine.store.update
+
+    async def flaky_update(*args, **kwargs):  # Redis goes away between posting card 2 and recording it
+        if kwargs.get("action") == "posted":
+            raise RuntimeError("redis down")
+        return await store_update(*args, **kwargs)
+
+    setattr(engine.store, "update", flaky_update)  # noqa: B010
+    with pytest.raises(RuntimeError):
+        await engine.answer(ev.id, card_ts=ts, user="U1", value=1.0)
+    setattr(engine.store, "update", store_update)  # noqa: B010
+    stored = await engine.store.get(ev.id)
+    assert stored is not None and "ask:diverse_examples" in stored.pending
+    assert engine.presenter.kinds("card") == ["labeled_examples", "diverse_examples"]  # type: ignore[attr-defined]
+    posted_ts = "1700000000.000003"  # what Slack returned for card 2, never written to Redis
+    ev, outcome = await engine.answer(ev.id, card_ts=posted_ts, user="U2", value=0.0, question="diverse_examples")
+    assert outcome is not None and outcome.applied
+    assert "ask:diverse_examples" not in ev.pending
+    await engine.repair(older_than=timedelta(0))
+    assert engine.presenter.kinds("card").count("diverse_examples") == 1  # type: ignore[attr-defined]
