@@ -71,13 +71,22 @@ class Engine:
                 return ev
         return None
 
-    async def answer(self, eid: str, *, card_ts: str, user: str, value: float | None, question: str | None = None,
+    async def answer(self, eid: str, *, card_ts: str, user: str, value: float | None = None,
+                     option: str | None = None, question: str | None = None,
                      seen: str | None = None) -> tuple[Evaluation, flow.Outcome | None]:
-        label = "skip" if value is None else f"{value:g}"
-        return await self._transition(
-            eid, lambda ev: flow.answer(ev, self.checklist(ev), card_ts=card_ts, user=user, value=value,
-                                        question=question),
-            by=user, action=f"answer card {card_ts} = {label}", seen=seen)
+        """Answer a card with a ``value``, or with an ``option`` key ("yes", "pass"; "skip" = Not sure).
+
+        An option key is resolved against the evaluation's own checklist inside the transition, so a click
+        needs no read of its own.
+        """
+        label = option or ("skip" if value is None else f"{value:g}")
+
+        def transition(ev: Evaluation) -> flow.Outcome:
+            checklist = self.checklist(ev)
+            chosen = value if option is None else (None if option == flow.SKIP else checklist.option(option).value)
+            return flow.answer(ev, checklist, card_ts=card_ts, user=user, value=chosen, question=question)
+
+        return await self._transition(eid, transition, by=user, action=f"answer card {card_ts} = {label}", seen=seen)
 
     async def change(self, eid: str, *, question: str, user: str, value: float,
                      seen: str | None = None) -> tuple[Evaluation, flow.Outcome | None]:

@@ -21,6 +21,8 @@ from pydantic import BaseModel, Field
 from conversations.models import AnswerEntry, Card, Evaluation, SuggestionRef, project_key, utcnow
 from scoring.checklist import Checklist
 
+SKIP = "skip"  # the option key of "Not sure"
+
 OutcomeStatus = Literal["ok", "taken", "closed", "unknown_card", "unchanged", "invalid"]
 
 

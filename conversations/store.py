@@ -168,7 +168,7 @@ class Store:
         """
         ev = known if known is not None else await self.get(eid)
         if ev is None:
-            raise KeyError(f"evaluation {eid} not found")
+            raise KeyError(f"That evaluation ({eid}) no longer exists.")
         for _ in range(MAX_ATTEMPTS):
             before = ev.model_dump_json()
             work = ev.model_copy(deep=True)
@@ -186,7 +186,7 @@ class Store:
                 return work, result, False
             current = self._parse(raw, eval_key(eid))
             if current is None:
-                raise KeyError(f"evaluation {eid} not found")
+                raise KeyError(f"That evaluation ({eid}) no longer exists.")
             if status == "dup":
                 return current, None, True
             ev = current

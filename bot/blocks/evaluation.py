@@ -15,6 +15,7 @@ from bot.blocks.common import (
     user,
     when,
 )
+from conversations.flow import SKIP
 from conversations.models import Evaluation
 from scoring.checklist import Checklist, Question
 from scoring.render import bar, tree_lines
@@ -23,7 +24,6 @@ from scoring.scorecard import Scorecard, fmt_score
 ANSWER_ACTION = "answer"  # action ids: answer_yes, answer_partly, answer_no, answer_skip
 CHANGE_ACTION = "change_answer"
 NOTE_ACTION = "add_note"
-SKIP = "skip"
 
 
 def action_value(ev: Evaluation, question_id: str) -> str:

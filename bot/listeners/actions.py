@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.blocks.evaluation import ANSWER_ACTION, CHANGE_ACTION, NOTE_ACTION, SKIP
+from bot.blocks.evaluation import ANSWER_ACTION, CHANGE_ACTION, NOTE_ACTION
 from bot.blocks.views import note_modal
 from bot.payloads import BlockAction
 from bot.replies import Reply, ephemeral_replier, guarded
@@ -31,12 +31,8 @@ def register(app: AsyncApp, svc: Services) -> None:
         async def work() -> None:
             click = BlockAction.model_validate(body)
             key = click.action.action_id.removeprefix(f"{ANSWER_ACTION}_")
-            ev = await svc.store.get(click.ref.evaluation)
-            if ev is None:
-                raise KeyError("That evaluation no longer exists.")
-            value = None if key == SKIP else svc.registry.get(ev.checklist).option(key).value
-            _, outcome = await svc.engine.answer(ev.id, card_ts=click.message_ts, user=click.user.id, value=value,
-                                                 question=click.ref.question, seen=click.seen_token())
+            _, outcome = await svc.engine.answer(click.ref.evaluation, card_ts=click.message_ts, user=click.user.id,
+                                                 option=key, question=click.ref.question, seen=click.seen_token())
             await tell(body, outcome)
 
         await guarded(replier(body), work, what="answer")
