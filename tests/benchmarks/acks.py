@@ -109,6 +109,9 @@ class CardFeed:
         self._running = asyncio.Event()
         self._running.set()
         self._task: asyncio.Task[None] | None = None
+        self.violations: list[str] = []  # what the stand-in flagged (calls Slack would reject), across resets
+        self.failed_calls = 0  # Web API calls the stand-in answered with a non-200 status
+        self.violation_count = 0
 
     def queue(self, channel: str) -> asyncio.Queue[dict[str, Any]]:
         return self.queues.setdefault(channel, asyncio.Queue())
@@ -141,6 +144,11 @@ class CardFeed:
         self._running.clear()
         await asyncio.sleep(POLL_S * 3)
         await self._poll()
+        async with self.session.get(f"{self.inspect_url}/summary") as resp:
+            summary = await resp.json()
+        self.violations.extend(summary["violation_samples"][: max(0, 5 - len(self.violations))])
+        self.violation_count += summary["violations"]
+        self.failed_calls += sum(n for status, n in summary["statuses"].items() if status != "200")
         async with self.session.post(f"{self.inspect_url}/reset") as resp:
             resp.raise_for_status()
         self.cursor = 0
@@ -197,9 +205,9 @@ class Driver:
         return clicks
 
     async def run(self, clients: int, evaluations: int, tag: str, deadline_s: float, *,
-                  status_every: int | None = STATUS_EVERY) -> Level:
+                  status_every: int | None = STATUS_EVERY, level: Level | None = None) -> Level:
         """``clients`` concurrent clients sharing ``evaluations`` (each takes the next one when done)."""
-        level = Level(clients)
+        level = level or Level(clients)
         start = time.perf_counter()
         numbers = iter(range(evaluations))
 
@@ -329,6 +337,7 @@ class AckConfig:
     pool_deadline_s: float  # the throughput phase stops here (the table then says how many were done)
     floor_window_s: float = 15.0  # how much of each level's schedule the floor gets
     floor_max_gap_s: float = 0.25  # idle gaps longer than this are shortened in the floor's schedule
+    one_at_a_time: int = 5  # evaluations clicked through round-robin, one request at a time (the baseline)
 
 
 @dataclass
@@ -338,36 +347,55 @@ class AckResults:
     rss_idle_kib: int = 0
     rss_floor_idle_kib: int = 0
     rss_after_kib: int = 0
+    rss_trail: list[tuple[int, int]] = field(default_factory=list)  # (completed evaluations, VmRSS KiB)
     completed: int = 0
     round_trips_per_click: list[int] = field(default_factory=list)
     undrained: int = 0
+    violations: list[str] = field(default_factory=list)
+    violation_count: int = 0
+    failed_calls: int = 0
 
 
-async def walkthrough_round_trips(driver: Driver, session: aiohttp.ClientSession, bot_base: str
-                                  ) -> tuple[list[int], Level]:
-    """One evaluation, one click at a time with the bot drained in between: the bot's Redis round trips
-    (``Store.round_trips``, minus any the reminder clock made meanwhile) per click, whole path: listener,
-    engine, recording the posted cards, completion. Also the bot's warm-up."""
+async def one_at_a_time(driver: Driver, session: aiohttp.ClientSession, bot_base: str, evaluations: int,
+                        per_click: list[int]) -> Level:
+    """A few evaluations (own channels) clicked through round-robin, one request at a time, each sent once
+    the bot has finished the previous one's post-ack work (as people reading each card would): the
+    unloaded baseline. Also counts the bot's Redis round trips per click (``Store.round_trips``, minus any
+    the reminder clock made meanwhile), whole path: listener, engine, recording the posted cards,
+    completion."""
     level = Level(1)
     start = time.perf_counter()
-    channel, user = f"CRT{new_tag()}".upper(), "U1"
-    await driver.sender.send(level, start, "command", driver.command_body("start round trips", channel, user))
-    call = await driver.next_call(channel)
-    per_click: list[int] = []
+    tag, user = new_tag(), "U1"
 
     async def counter() -> int:
         stats = await bot_stats(session, bot_base)
         return int(stats["round_trips"]) - int(stats["tick_round_trips"])
 
-    while "card" in call:
+    cards: dict[str, dict[str, Any]] = {}
+    clicks: dict[str, int] = {}
+    for k in range(evaluations):
+        channel = f"C1X{tag}{k:02d}".upper()
+        await driver.sender.send(level, start, "command", driver.command_body(f"start one {tag} {k}", channel, user))
+        cards[channel], clicks[channel] = await driver.next_call(channel), 0
         await drain(session, bot_base)
-        before = await counter()
-        button = next(b for b in call["card"]["buttons"] if b["action_id"] != "answer_skip")
-        await driver.sender.send(level, start, "click", click_body(driver, call, channel, user, button))
-        call = await driver.next_call(channel)
-        await drain(session, bot_base)
-        per_click.append(await counter() - before)
-    return per_click, level
+    while cards:
+        for channel, call in list(cards.items()):
+            before = await counter()
+            button = next(b for b in call["card"]["buttons"] if b["action_id"] != "answer_skip")
+            await driver.sender.send(level, start, "click", click_body(driver, call, channel, user, button))
+            level.clicks += 1
+            clicks[channel] += 1
+            cards[channel] = await driver.next_call(channel)
+            await drain(session, bot_base)
+            per_click.append(await counter() - before)
+            if clicks[channel] % STATUS_EVERY == 0:
+                await driver.sender.send(level, start, "command", driver.command_body("status", channel, user))
+                await drain(session, bot_base)
+            if "card" not in cards[channel]:
+                del cards[channel]
+                level.evaluations += 1
+    level.duration = time.perf_counter() - start
+    return level
 
 
 async def measure(cfg: AckConfig, *, inspect_url: str, response_root: str, bot_base: str, floor_base: str,
@@ -385,10 +413,10 @@ async def measure(cfg: AckConfig, *, inspect_url: str, response_root: str, bot_b
             bot, floor = Sender(session, f"{bot_base}/slack/events"), Sender(session, f"{floor_base}/slack/events")
             driver = Driver(bot, feed, response_root)
 
-            async def on_bot(clients: int, evaluations: int, deadline_s: float, status_every: int | None) -> Level:
+            async def on_bot(run: Callable[[], Awaitable[Level]]) -> Level:
                 bot_cpu.start()
                 await bot_stats(session, bot_base, reset_lag=True)
-                level = await driver.run(clients, evaluations, new_tag(), deadline_s, status_every=status_every)
+                level = await run()
                 level.loop_lag = (await bot_stats(session, bot_base))["loop_lag"]
                 out.completed += level.evaluations
                 out.undrained += 0 if await drain(session, bot_base) else 1
@@ -397,35 +425,65 @@ async def measure(cfg: AckConfig, *, inspect_url: str, response_root: str, bot_b
                 await feed.reset_standin()
                 return level
 
-            await asyncio.sleep(1.0)
-            out.rss_idle_kib, out.rss_floor_idle_kib = rss_kib(bot_pid), rss_kib(floor_pid)
-
-            say("warm-up: one evaluation on the bot, one click at a time (Redis round trips per click)")
-            out.round_trips_per_click, warm = await walkthrough_round_trips(driver, session, bot_base)
-            out.completed = 1
-            await replay(floor, floor_schedule(warm.schedule, cfg.floor_max_gap_s, 3.0), 1)
-            await feed.reset_standin()
-
-            for clients, evaluations in cfg.levels:
-                say(f"acks: {clients} concurrent evaluation(s), {evaluations} in all, on the bot")
-                measured = await on_bot(clients, evaluations, cfg.level_deadline_s, STATUS_EVERY)
+            async def on_floor(measured: Level) -> None:
                 schedule = floor_schedule(measured.schedule, cfg.floor_max_gap_s, cfg.floor_window_s)
                 say(f"acks: {len(schedule)} of its {len(measured.schedule)} requests replayed on the floor")
                 floor_cpu.start()
                 await bot_stats(session, floor_base, reset_lag=True)
-                reference = await replay(floor, schedule, clients)
+                reference = await replay(floor, schedule, measured.clients)
                 reference.loop_lag = (await bot_stats(session, floor_base))["loop_lag"]
                 reference.cpu_by_process = floor_cpu.stop()
                 reference.cpu_s = reference.cpu_by_process["floor"]
                 out.levels.append((measured, reference))
 
+            await asyncio.sleep(1.0)
+            out.rss_idle_kib, out.rss_floor_idle_kib = rss_kib(bot_pid), rss_kib(floor_pid)
+
+            say("warm-up (not measured): /ftcheck help x3 on the bot and on the floor")
+            warm = Level(1)
+            for n in range(3):
+                body = driver.command_body("help", f"CWARM{n}", "U1")
+                await bot.send(warm, time.perf_counter(), "command", body)
+                await floor.send(warm, time.perf_counter(), "command", body)
+            await drain(session, bot_base)
+
+            say(f"acks: {cfg.one_at_a_time} evaluations on the bot, one request at a time (and Redis round trips)")
+            await on_floor(await on_bot(lambda: one_at_a_time(driver, session, bot_base, cfg.one_at_a_time,
+                                                              out.round_trips_per_click)))
+            out.rss_trail.append((out.completed, rss_kib(bot_pid)))
+
+            for clients, evaluations in cfg.levels:
+                say(f"acks: {clients} concurrent evaluations, {evaluations} in all, on the bot")
+                await on_floor(await on_bot(lambda c=clients, e=evaluations: driver.run(  # type: ignore[misc]
+                    c, e, new_tag(), cfg.level_deadline_s, status_every=STATUS_EVERY)))
+                out.rss_trail.append((out.completed, rss_kib(bot_pid)))
+
             remaining = cfg.total_evaluations - out.completed
             if remaining > 0:
                 say(f"throughput: {cfg.pool_clients} concurrent clients, {remaining} more evaluations "
                     f"({out.completed} completed so far)")
-                out.pool = await on_bot(cfg.pool_clients, remaining, cfg.pool_deadline_s, None)
+                pool = Level(cfg.pool_clients)
+                done_before = out.completed
+
+                async def sample_rss() -> None:
+                    mark = 250
+                    while True:
+                        await asyncio.sleep(0.5)
+                        if done_before + pool.evaluations >= mark:
+                            out.rss_trail.append((done_before + pool.evaluations, rss_kib(bot_pid)))
+                            mark += 250
+
+                sampler = asyncio.create_task(sample_rss())
+                try:
+                    out.pool = await on_bot(lambda: driver.run(cfg.pool_clients, remaining, new_tag(),
+                                                               cfg.pool_deadline_s, status_every=None, level=pool))
+                finally:
+                    sampler.cancel()
             await asyncio.sleep(1.0)
             out.rss_after_kib = rss_kib(bot_pid)
+            out.rss_trail.append((out.completed, out.rss_after_kib))
+            out.violations, out.violation_count, out.failed_calls = (feed.violations, feed.violation_count,
+                                                                     feed.failed_calls)
         finally:
             await feed.stop()
     return out
