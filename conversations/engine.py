@@ -133,6 +133,7 @@ class Engine:
             if kind == "root":
                 if view.thread_ts is None:
                     view.thread_ts = await self.presenter.post_root(view, checklist, card)
+                    await self.store.link_thread(ev.id, ev.channel, view.thread_ts)
                 else:
                     await self.presenter.update_root(view, checklist, card)
             elif kind == "ask":

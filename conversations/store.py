@@ -198,6 +198,10 @@ class Store:
             return None
         return await self.get(eid.decode() if isinstance(eid, bytes) else eid)
 
+    async def link_thread(self, eid: str, channel: str, thread_ts: str) -> None:
+        """Make the thread findable as soon as its root message exists (before the rest is recorded)."""
+        await self._call(lambda: self.redis.set(f"ftc:thread:{channel}:{thread_ts}", eid))
+
     async def _index(self, ev: Evaluation) -> None:
         started = ev.started_at.timestamp()
 

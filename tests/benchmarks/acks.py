@@ -1,15 +1,25 @@
 """Ack latency, sustained interactions per second and RSS, against the bot and the bare-Bolt floor over HTTP.
 
-A *client* plays one team member: ``/ftcheck start <project>`` in its own channel, then clicks an answer
-on every question card as soon as the card appears (no think time), and every ``STATUS_EVERY`` clicks
-also sends ``/ftcheck status`` alongside. Latency is measured here, in the load process, from just
-before the Slack-signed request is sent to the end of the HTTP response (signing happens before the
-clock starts, as Slack signs before sending). Cards are found through the Slack stand-in's inspection
-endpoint (one poller for all clients), never by reading Redis.
+Levels, each run on the bot and then replayed on the floor:
 
-The floor gets the same requests (the same bodies, freshly signed) at the same offsets from the start
-of the level as the bot got them: an open-loop replay of the bot's arrival schedule, so both see the
-identical offered load.
+* *one request at a time*: a few evaluations (own channels) clicked through in turn, each request sent
+  once the bot has finished the previous one's post-ack work (the unloaded baseline; it also counts the
+  bot's Redis round trips per click);
+* *N concurrent evaluations*: N clients, each ``/ftcheck start <project>`` in its own channel, then
+  clicking an answer on every question card as soon as the card appears (no think time), and every
+  ``STATUS_EVERY`` clicks also ``/ftcheck status`` alongside. The product's per-channel pacing lets a
+  channel's next card out about once a second, so N evaluations offer at most ~N clicks/s.
+
+Latency is measured here, in the load process, from just before the Slack-signed request is sent to the
+end of the HTTP response (signing happens before the clock starts, as Slack signs before sending). Cards
+are found through the Slack stand-in's inspection endpoint (one poller for all clients), never by reading
+Redis. The floor gets the same requests (the same bodies, freshly signed) at the same offsets from the
+start of the level as the bot got them — an open-loop replay of the bot's arrival schedule, with idle
+gaps shortened and cut to a window (:func:`floor_schedule`) — so both see the same offered load.
+
+Then a throughput phase: a pool of concurrent clients (clicks only) runs evaluations until the bot
+process has completed the target number; clicks/s is taken over the window in which every client was
+still busy, and the bot's RSS is sampled along the way.
 """
 
 from __future__ import annotations
@@ -122,7 +132,7 @@ class CardFeed:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, aiohttp.ClientError):
                 await self._task
 
     async def _poll(self) -> None:
@@ -134,9 +144,16 @@ class CardFeed:
         self.cursor = data["next"]
 
     async def _run(self) -> None:
+        failures = 0
         while True:
             await self._running.wait()
-            await self._poll()
+            try:
+                await self._poll()
+                failures = 0
+            except (aiohttp.ClientError, TimeoutError):
+                failures += 1
+                if failures > 50:  # the stand-in is gone: the clients time out waiting for cards
+                    raise
             await asyncio.sleep(POLL_S)
 
     async def reset_standin(self) -> None:

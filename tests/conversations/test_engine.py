@@ -185,3 +185,18 @@ async def test_click_on_a_card_whose_ts_was_never_recorded_is_adopted_once(engin
     assert "ask:diverse_examples" not in ev.pending
     await engine.repair(older_than=timedelta(0))
     assert engine.presenter.kinds("card").count("diverse_examples") == 1  # type: ignore[attr-defined]
+
+
+async def test_thread_is_findable_as_soon_as_its_root_is_posted(engine: Engine) -> None:
+    presenter = engine.presenter
+    seen: list[Evaluation | None] = []
+    real_post_card = presenter.post_card
+
+    async def post_card_and_look(ev: Evaluation, checklist, question_id: str) -> str:
+        assert ev.thread_ts is not None
+        seen.append(await engine.store.by_thread(ev.channel, ev.thread_ts))  # a paste arriving right now
+        return await real_post_card(ev, checklist, question_id)
+
+    setattr(presenter, "post_card", post_card_and_look)  # noqa: B010
+    ev = await start(engine)
+    assert seen and seen[0] is not None and seen[0].id == ev.id
