@@ -224,7 +224,8 @@ async def run(plan: Plan, redis: RedisServer, log_dir: Path) -> list[Row]:
         slack = Child("tests.benchmarks.slack_proc", [], log_dir / "slack.log")
         children.append(slack)
         stand_in = await slack.ready()
-        info: dict[str, object] = redis.client().info("server")  # type: ignore[assignment]
+        with redis.client() as client:
+            info: dict[str, object] = client.info("server")
         redis_pid = int(str(info["process_id"]))
 
         async def ack_phase() -> list[Row]:
@@ -273,9 +274,10 @@ def main() -> None:
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
     if args.evaluations is not None:
-        plan = replace(plan, acks=replace(plan.acks, total_evaluations=args.evaluations))
+        plan = replace(plan, name=f"{plan.name}, --evaluations {args.evaluations}",
+                       acks=replace(plan.acks, total_evaluations=args.evaluations))
     if args.reminders is not None:
-        plan = replace(plan, reminders=args.reminders)
+        plan = replace(plan, name=f"{plan.name}, --reminders {args.reminders}", reminders=args.reminders)
     out: Path | None = args.out or (None if args.quick else HERE / "last_run.md")
     quiet_logging()
     load_before = loadavg()

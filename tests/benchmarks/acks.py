@@ -352,7 +352,7 @@ class AckConfig:
     total_evaluations: int  # completed in the bot process before RSS is read again
     level_deadline_s: float
     pool_deadline_s: float  # the throughput phase stops here (the table then says how many were done)
-    floor_window_s: float = 15.0  # how much of each level's schedule the floor gets
+    floor_window_s: float = 10.0  # how much of each level's schedule the floor gets
     floor_max_gap_s: float = 0.25  # idle gaps longer than this are shortened in the floor's schedule
     one_at_a_time: int = 5  # evaluations clicked through round-robin, one request at a time (the baseline)
 
@@ -483,7 +483,7 @@ async def measure(cfg: AckConfig, *, inspect_url: str, response_root: str, bot_b
                 done_before = out.completed
 
                 async def sample_rss() -> None:
-                    mark = 250
+                    mark = (done_before // 250 + 1) * 250
                     while True:
                         await asyncio.sleep(0.5)
                         if done_before + pool.evaluations >= mark:

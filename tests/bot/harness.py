@@ -32,7 +32,7 @@ _ts = itertools.count(1)
 def settings_for(slack: SlackStandIn, redis_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": SECRET,
                               "SLACK_API_URL": slack.base_url, "REDIS_URL": redis_url,
-                              "FTCHECK_WORKING_HOURS": "always", "FTCHECK_REDIS_TIMEOUT": 1.0,
+                              "FTCHECK_WORKING_HOURS": "always", "FTCHECK_REDIS_TIMEOUT": 3.0,
                               # tests click at machine speed; pacing itself is tested in test_ratelimit.py
                               "FTCHECK_POSTS_PER_SECOND": 1000}
     values.update(overrides)
