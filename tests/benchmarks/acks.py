@@ -61,6 +61,7 @@ class Planned:
     kind: str
     offset: float
     body: str
+    index: int  # of the bot's sample for this request
 
 
 @dataclass
@@ -78,12 +79,18 @@ class Level:
     cpu_s: float = 0.0  # CPU time the app process used during the run
     cpu_by_process: dict[str, float] = field(default_factory=dict)  # every process of the benchmark
     loop_lag: dict[str, float] = field(default_factory=dict)  # the app's event-loop lag during the run
+    replayed: list[int] = field(default_factory=list)  # floor: indexes of the bot's samples it replayed
 
     def of(self, kind: str) -> list[float]:
         return [s.latency for s in self.samples if s.kind == kind and s.status == 200]
 
     def errors(self, kind: str) -> int:
         return sum(1 for s in self.samples if s.kind == kind and s.status != 200)
+
+    def paired(self, floor: Level, kind: str) -> list[float]:
+        """This (bot) level's latencies for exactly the requests the floor replayed."""
+        chosen = (self.samples[i] for i in floor.replayed)
+        return [s.latency for s in chosen if s.kind == kind and s.status == 200]
 
 
 class Sender:
@@ -105,7 +112,7 @@ class Sender:
         latency = time.perf_counter() - sent
         level.samples.append(Sample(kind, sent - start, latency, status))
         if record_plan:
-            level.schedule.append(Planned(kind, sent - start, body))
+            level.schedule.append(Planned(kind, sent - start, body, len(level.samples) - 1))
         return status
 
 
@@ -262,7 +269,7 @@ def floor_schedule(schedule: list[Planned], max_gap_s: float, window_s: float) -
         offset = planned.offset - shift
         if offset > window_s:
             break
-        out.append(Planned(planned.kind, offset, planned.body))
+        out.append(Planned(planned.kind, offset, planned.body, planned.index))
     return out
 
 
@@ -448,6 +455,7 @@ async def measure(cfg: AckConfig, *, inspect_url: str, response_root: str, bot_b
                 floor_cpu.start()
                 await bot_stats(session, floor_base, reset_lag=True)
                 reference = await replay(floor, schedule, measured.clients)
+                reference.replayed = [p.index for p in schedule]
                 reference.loop_lag = (await bot_stats(session, floor_base))["loop_lag"]
                 reference.cpu_by_process = floor_cpu.stop()
                 reference.cpu_s = reference.cpu_by_process["floor"]

