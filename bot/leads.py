@@ -8,13 +8,9 @@ changing its reminders is for its starter, the leads in ``FTCHECK_LEADS`` and wo
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
@@ -34,9 +30,9 @@ from bot.services import Services
 from bot.visibility import Visibility
 from conversations import flow
 from conversations.engine import scorecard_of
+from conversations.export import decision_record
 from conversations.models import Evaluation, project_key
 from conversations.reminders import SCHEDULES, ReminderQueue, WorkingHours
-from scoring.render import AnswerRecord, render_json, render_markdown
 
 __all__ = ["Asker", "Reply", "handle", "permalink", "status_text"]
 
@@ -229,7 +225,8 @@ async def export(svc: Services, vis: Visibility, asker: Asker, command: Command)
         raise CommandError("Run `/ftcheck export <project>` in a channel; the file is shared there.")
     ev = (await find_project(svc, vis, asker, command.project or "")).current
     names = await _names(svc, {a.by for a in ev.answers.values()} | {ev.started_by})
-    content = decision_record(svc, ev, command.format, names, await _thread_url(svc, ev))
+    content = decision_record(ev, svc.registry.get(ev.checklist), command.format, names,
+                              await _thread_url(svc, ev))
     try:
         await svc.client.files_upload_v2(
             channel=asker.here, content=content, filename=f"ftcheck-{ev.project_key}-{ev.started_at:%Y%m%d}."
@@ -264,85 +261,6 @@ async def _thread_url(svc: Services, ev: Evaluation) -> str | None:
         return str(resp["permalink"])
     except SlackApiError:
         return None
-
-
-def decision_record(svc: Services, ev: Evaluation, fmt: str, names: dict[str, str] | None = None,
-                    thread_url: str | None = None) -> str:
-    """The exported decision log (seed 004): answers with who/when, suggestions and quotes, scorecard, tree."""
-    names = names or {}
-    if fmt == "md":
-        return _record_md(svc, ev, names, thread_url)
-    rows = _answer_rows(svc, ev, names)
-    if fmt == "json":
-        card = scorecard_of(ev, svc.registry.get(ev.checklist))
-        return json.dumps({**_meta(ev, names, thread_url), "scorecard": json.loads(render_json(card)),
-                           "answers": rows}, indent=2, ensure_ascii=False)
-    if fmt == "csv":
-        return _record_csv(svc, ev, rows)
-    raise CommandError(f"`{fmt}` is not an export format; use md, csv or json.")
-
-
-def _meta(ev: Evaluation, names: dict[str, str], thread_url: str | None) -> dict[str, Any]:
-    return {"project": ev.project, "evaluation": ev.id, "checklist": ev.checklist, "channel": ev.channel,
-            "thread": thread_url, "status": ev.status, "started_by": names.get(ev.started_by, ev.started_by),
-            "started_at": ev.started_at.isoformat(),
-            "completed_at": ev.completed_at.isoformat() if ev.completed_at else None,
-            "previous_evaluation": ev.previous_id}
-
-
-def _answer_rows(svc: Services, ev: Evaluation, names: dict[str, str]) -> list[dict[str, Any]]:
-    checklist = svc.registry.get(ev.checklist)
-    rows = []
-    for q in checklist.questions:
-        a = ev.answers.get(q.id)
-        value = a.value if a is not None else None
-        sug = a.suggestion if a is not None else ev.suggestions.get(q.id)
-        rows.append({
-            "question": q.key, "id": q.id, "section": checklist.section(q.section).title, "text": q.text,
-            "answer": value, "answer_label": checklist.option(value).label if value is not None else None,
-            "by": names.get(a.by, a.by) if a else None, "at": a.at.isoformat() if a else None,
-            "changed_from": a.previous if a else None, "note": a.note if a else None,
-            "suggested": sug.value if sug else None, "suggestion_reason": sug.reason if sug else None,
-            "suggestion_quote": sug.evidence if sug else None, "suggestion_engine": sug.engine if sug else None,
-        })
-    return rows
-
-
-def _record_md(svc: Services, ev: Evaluation, names: dict[str, str], thread_url: str | None) -> str:
-    checklist = svc.registry.get(ev.checklist)
-    card = scorecard_of(ev, checklist)
-    records = {}
-    for qid, a in ev.answers.items():
-        sug = a.suggestion
-        records[qid] = AnswerRecord(
-            by=names.get(a.by, a.by), at=a.at.isoformat(), note=a.note,
-            suggestion=(f"{checklist.option(sug.value).label} — \u201c{sug.evidence}\u201d ({sug.reason})"
-                        if sug else None))
-    body = render_markdown(card, checklist, ev.scored(), records, ev.project)
-    title, _, rest = body.partition("\n")
-    meta = _meta(ev, names, thread_url)
-    head = [f"- **Evaluation:** `{ev.id}` ({ev.status}) in channel {ev.channel}",
-            f"- **Started:** {meta['started_at']} by {meta['started_by']}",
-            f"- **Completed:** {meta['completed_at'] or 'not yet'}"]
-    if thread_url:
-        head.append(f"- **Thread:** {thread_url}")
-    return "\n".join([title, "", *head, rest.lstrip("\n")])
-
-
-def _record_csv(svc: Services, ev: Evaluation, rows: list[dict[str, Any]]) -> str:
-    """One row per question, then the scorecard and decision tree as rows keyed in the ``question`` column."""
-    card = scorecard_of(ev, svc.registry.get(ev.checklist))
-    tree = card.decision_tree
-    extra = [("total", card.total_text), ("band", card.band.name),
-             ("decision_tree", " → ".join(f"{s.label} {s.outcome}" for s in tree.path) if tree else ""),
-             ("verdict", tree.verdict_text if tree else ""), ("disagreement", card.disagreement or "")]
-    extra += [(f"section:{s.id}", f"{s.score:g}/{s.max:g}") for s in card.sections]
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    writer.writerows({"question": key, "text": value} for key, value in extra)
-    return buf.getvalue()
 
 
 # -- who may change things: remind, delete ----------------------------------------------------------------

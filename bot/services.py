@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, cast
 
 import redis.asyncio as aioredis
@@ -57,7 +57,6 @@ class Services:
     client: AsyncWebClient
     engine: Engine
     suggester: Suggester
-    extras: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def build(cls, settings: Settings, redis: aioredis.Redis, client: AsyncWebClient) -> Services:

@@ -21,9 +21,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 log = structlog.get_logger(__name__)
 
-HOME: None = None  # ``here`` for requests from the App Home tab
-
-
 class Visibility:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client

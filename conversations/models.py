@@ -57,12 +57,6 @@ class Card(_Record):
     open: bool = True
 
 
-class Reminder(_Record):
-    due: AwareDatetime
-    kind: Literal["reevaluate", "idle"] = "reevaluate"
-    every: str | None = None  # "90d", "monthly", … None = once
-
-
 class Evaluation(_Record):
     id: str = Field(default_factory=new_id)
     version: int = 0

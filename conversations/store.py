@@ -27,7 +27,7 @@ import inspect
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 import structlog
@@ -76,11 +76,6 @@ class AuditEntry(BaseModel):
     by: str
     action: str
     detail: dict[str, Any] = {}
-
-
-class Saved(BaseModel):
-    status: Literal["ok", "dup"]
-    evaluation: Evaluation
 
 
 def _key(eid: str, part: str) -> str:

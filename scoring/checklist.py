@@ -268,16 +268,3 @@ class Registry:
 
     def all(self) -> list[Checklist]:
         return list(self._items.values())
-
-
-_default: Registry | None = None
-
-
-def default_registry(extra_dir: Path | None = None) -> Registry:
-    """The process-wide registry (built-ins + ``extra_dir``), loaded once."""
-    global _default
-    if _default is None or extra_dir is not None:
-        _default = Registry(extra_dir)
-    return _default
-
-
