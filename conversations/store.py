@@ -27,13 +27,13 @@ import inspect
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import redis.asyncio as aioredis
 import structlog
 from pydantic import BaseModel, ValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import NoScriptError, OutOfMemoryError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from conversations.models import Evaluation
@@ -63,8 +63,23 @@ return {'ok', ''}
 """
 
 
+OutageReason = Literal["down", "full", "busy"]
+
+
 class StoreUnavailable(RuntimeError):
-    """Redis did not answer; nothing was written by the failed call."""
+    """Redis could not take the call.
+
+    ``recorded`` says what the person may be told: ``"no"`` when the call certainly changed nothing (refused
+    connection, out of memory, a script that never ran), ``"unknown"`` when the request may have reached Redis
+    before it stopped answering (a timeout). ``reason``: ``down`` (no answer), ``full`` (maxmemory reached,
+    writes refused), ``busy`` (too many concurrent writers, or a cluster slot migrating).
+    """
+
+    def __init__(self, message: str, *, recorded: Literal["no", "unknown"] = "no",
+                 reason: OutageReason = "down") -> None:
+        super().__init__(message)
+        self.recorded = recorded
+        self.reason = reason
 
 
 class CorruptRecord(RuntimeError):
@@ -102,11 +117,27 @@ class Store:
         try:
             result = fn()
             return await result if inspect.isawaitable(result) else result
-        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-            log.warning("redis_unavailable", error=str(exc))
-            if self.on_unavailable is not None:
-                self.on_unavailable()
+        except RedisTimeoutError as exc:
+            self._outage(exc)
+            raise StoreUnavailable(str(exc), recorded="unknown") from exc
+        except (RedisConnectionError, OSError) as exc:
+            self._outage(exc)
             raise StoreUnavailable(str(exc)) from exc
+        except OutOfMemoryError as exc:
+            self._outage(exc)
+            raise StoreUnavailable(str(exc), reason="full") from exc
+
+    def _outage(self, exc: Exception) -> None:
+        log.warning("redis_unavailable", error=str(exc))
+        if self.on_unavailable is not None:
+            self.on_unavailable()
+
+    async def writable(self) -> bool:
+        """True while Redis answers *and* accepts writes (``/healthz``: a full Redis is not healthy)."""
+        try:
+            return bool(await self._call(lambda: self.redis.set("ftc:health", "1", ex=60)))
+        except (StoreUnavailable, RedisError):
+            return False
 
     async def ping(self) -> bool:
         try:
@@ -185,7 +216,7 @@ class Store:
             if status == "dup":
                 return current, None, True
             ev = current
-        raise StoreUnavailable(f"evaluation {eid}: too many concurrent writers, try again")
+        raise StoreUnavailable(f"evaluation {eid}: too many concurrent writers, try again", reason="busy")
 
     async def by_thread(self, channel: str, thread_ts: str) -> Evaluation | None:
         eid = await self._call(lambda: self.redis.get(f"ftc:thread:{channel}:{thread_ts}"))
