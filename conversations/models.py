@@ -21,8 +21,21 @@ def new_id() -> str:
 
 
 def project_key(name: str) -> str:
-    """The key two spellings of one project share: lowercase, words joined by '-'."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "project"
+    """The key two spellings of one project share: NFKC-normalised, case-folded, words joined by '-'.
+
+    Letters, digits, marks and symbols (emoji) of every script are kept, so "Проект Б" and "🚀🔥" get keys of
+    their own; whitespace and punctuation separate words. In ASCII only a-z and 0-9 are kept, as they always
+    were, so names stored before keep their keys.
+    """
+    import unicodedata  # local: this function is the module's only user
+
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    kept = "".join(
+        ch if (ch.isascii() and ch in "abcdefghijklmnopqrstuvwxyz0123456789")
+        or (not ch.isascii() and (unicodedata.category(ch)[0] in "LNMS" or ch == "\u200d")) else "-"
+        for ch in folded
+    )
+    return re.sub(r"-+", "-", kept).strip("-") or "project"
 
 
 class _Record(BaseModel):

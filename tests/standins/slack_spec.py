@@ -1,4 +1,9 @@
-"""Slack's published OpenAPI 2.0 spec of the Web API, used to check every call's arguments."""
+"""What Slack's Web API accepts, used to check every call's arguments.
+
+The facts (method names, argument names, required flags) come from Slack's published OpenAPI 2.0 spec of the Web
+API, written to ``slack_api_facts.json`` beside this file by ``tools/make_slack_spec_facts.py``; that file says
+which spec version it holds and carries the spec's MIT licence. Tests read only the facts file, never the spec.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +14,27 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "slack-api-specs" / "slack_web_openapi_v2.json"
+DEFAULT_SPEC_PATH = Path(__file__).resolve().parent / "slack_api_facts.json"
 
 # The spec (v1.7.0, 2021-09) predates these methods. (arguments, required arguments)
 EXTRA_METHODS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    # https://api.slack.com/methods/apps.connections.open (Socket Mode; app-level token only)
     "apps.connections.open": (frozenset(), frozenset()),
+    # https://api.slack.com/methods/files.getUploadURLExternal
     "files.getUploadURLExternal": (
         frozenset({"filename", "length", "alt_txt", "snippet_type"}),
         frozenset({"filename", "length"}),
     ),
+    # https://api.slack.com/methods/files.completeUploadExternal
     "files.completeUploadExternal": (
         frozenset({"files", "channel_id", "channels", "initial_comment", "thread_ts"}),
         frozenset({"files"}),
     ),
 }
 
-# Newer optional arguments of methods the spec does know.
+# Newer optional arguments of methods the spec does know, as listed on
+# https://api.slack.com/methods/chat.postMessage, https://api.slack.com/methods/chat.update and
+# https://api.slack.com/methods/chat.postEphemeral
 EXTRA_ARGS: dict[str, frozenset[str]] = {
     "chat.postMessage": frozenset({"metadata", "markdown_text"}),
     "chat.update": frozenset({"metadata", "markdown_text", "reply_broadcast", "file_ids"}),
@@ -60,25 +70,16 @@ class MethodSpec:
 
 
 class SlackApiSpec:
-    """Lookup of method specs from Slack's OpenAPI file, plus the explicit allow-lists above."""
+    """Lookup of method specs from the facts file, plus the explicit allow-lists above."""
 
     def __init__(self, path: Path = DEFAULT_SPEC_PATH) -> None:
         with path.open(encoding="utf-8") as fh:
             raw: dict[str, Any] = json.load(fh)
+        self.version: str = raw["version"]
         self.methods: dict[str, MethodSpec] = {}
-        for route, operations in raw["paths"].items():
-            name = route.lstrip("/")
-            args: set[str] = set()
-            required: set[str] = set()
-            for operation in operations.values():
-                for param in operation.get("parameters", []):
-                    if param.get("in") not in ("formData", "query", "header"):
-                        continue
-                    args.add(param["name"])
-                    if param.get("required"):
-                        required.add(param["name"])
-            args |= EXTRA_ARGS.get(name, frozenset())
-            self.methods[name] = MethodSpec(name, frozenset(args), frozenset(required))
+        for name, facts in raw["methods"].items():
+            args = frozenset(facts["args"]) | EXTRA_ARGS.get(name, frozenset())
+            self.methods[name] = MethodSpec(name, args, frozenset(facts["required"]))
         for name, (extra_args, extra_required) in EXTRA_METHODS.items():
             self.methods.setdefault(name, MethodSpec(name, extra_args, extra_required))
 
@@ -88,5 +89,5 @@ class SlackApiSpec:
 
 @cache
 def load_spec(path: Path = DEFAULT_SPEC_PATH) -> SlackApiSpec:
-    """Parsed spec, cached per path (the file is ~1 MB)."""
+    """Parsed facts, cached per path."""
     return SlackApiSpec(path)
