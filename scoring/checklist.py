@@ -42,6 +42,7 @@ class Question(_Frozen):
     number: int = Field(ge=1)
     section: Slug
     text: str = Field(min_length=1, max_length=500)
+    short: str | None = Field(default=None, max_length=40, description="A few words naming it: 'prompting ceiling'.")
     why: str = Field(min_length=1, max_length=1000)
     if_not: str = Field(min_length=1, max_length=1500, description="Next step when the answer is no/partly.")
     criteria: str | None = Field(default=None, max_length=1500, description="Pass criteria, if any.")
@@ -51,6 +52,11 @@ class Question(_Frozen):
     def key(self) -> str:
         """The short key people type: ``q7``."""
         return f"q{self.number}"
+
+    @property
+    def name(self) -> str:
+        """``q7 (prompting ceiling)``, or ``q7`` when the checklist gives no short name."""
+        return f"{self.key} ({self.short})" if self.short else self.key
 
 
 class Section(_Frozen):

@@ -1,17 +1,21 @@
-"""Scorecard renderers: plain text, Markdown (a decision-log record, seed 004) and JSON."""
+"""Scorecard renderers: plain text (80 columns), Markdown (the decision log) and JSON; all start from the verdict."""
 
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
 
+from scoring.agreement import Agreement, spread_text
 from scoring.checklist import Checklist
 from scoring.scorecard import Scorecard, fmt_score
+from scoring.verdict import GapRef, tree_line, verdict_of
 
 FORMATS = ("text", "md", "json")
+WIDTH = 80
 
 
 class AnswerRecord(BaseModel):
@@ -31,18 +35,25 @@ def bar(score: float, maximum: float, width: int = 10) -> str:
 
 def render(card: Scorecard, checklist: Checklist, fmt: str,
            records: Mapping[str, AnswerRecord] | None = None, answers: Mapping[str, float] | None = None,
-           project: str | None = None) -> str:
+           project: str | None = None, agreement: Agreement | None = None) -> str:
     if fmt == "json":
-        return render_json(card)
+        return render_json(card, agreement)
     if fmt == "md":
-        return render_markdown(card, checklist, answers or {}, records or {}, project)
+        return render_markdown(card, checklist, answers or {}, records or {}, project, agreement)
     if fmt == "text":
-        return render_text(card)
+        return render_text(card, agreement)
     raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
-def render_json(card: Scorecard) -> str:
+def render_json(card: Scorecard, agreement: Agreement | None = None) -> str:
+    v = verdict_of(card)
     data: dict[str, Any] = card.model_dump(mode="json")
+    data["verdict"] = {"decision": v.decision, "line": v.line(), "tone": v.tone, "blocking": v.blocking,
+                       "band_alone": v.band_alone, "next_step": v.next_step.question if v.next_step else None,
+                       "top_gaps": [g.question for g in v.top_gaps]}
+    if agreement is not None:
+        data["agreement"] = {**agreement.model_dump(mode="json"), "share": agreement.share,
+                             "below_bar": agreement.below_bar}
     data["band"] = card.band.id
     data["band_name"] = card.band.name
     data["recommendation"] = card.band.recommendation
@@ -59,36 +70,75 @@ def render_json(card: Scorecard) -> str:
 
 
 def tree_lines(card: Scorecard) -> list[str]:
-    tree = card.decision_tree
-    if tree is None:
-        return []
-    steps = [f"{s.label} {s.outcome} ({s.note})" for s in tree.path]
-    return [" → ".join(steps), f"Verdict: {tree.verdict_text}"]
+    """The decision tree's path and verdict as one line (kept as a list for older callers)."""
+    line = tree_line(card)
+    return [line] if line else []
 
 
-def render_text(card: Scorecard) -> str:
-    lines = [f"{card.title}: {card.headline}"]
+def wrap(text: str, indent: str = "", first: str | None = None, width: int = WIDTH) -> list[str]:
+    """Wrap for an 80-column terminal; continuation lines get ``indent``."""
+    head = indent if first is None else first
+    return textwrap.wrap(text, width=width, initial_indent=head, subsequent_indent=indent,
+                         break_on_hyphens=False) or [head.rstrip()]
+
+
+def gap_list(gaps: Sequence[GapRef]) -> str:
+    """``q1 (500+ labeled examples): No · q12 (ML engineer): No``."""
+    return " · ".join(f"{g.name}: {g.answer}" for g in gaps)
+
+
+def render_text(card: Scorecard, agreement: Agreement | None = None) -> str:
+    v = verdict_of(card)
+    lines = [f"{card.title} scorecard", *wrap(f"{v.line()}.", "  ", "")]
+    if v.advice:
+        lines += wrap(v.advice, "  ", "")
     if card.provisional:
-        lines.append(f"Band so far: {card.band.name} (unanswered: {', '.join(card.unanswered)})")
-    lines.append(card.band.recommendation)
-    lines.append("")
-    lines.append("Sections")
+        lines += wrap(f"Unanswered: {', '.join(card.unanswered)}. An unanswered question is never counted "
+                      "as 0.", "  ", "")
+    if v.next_step:
+        lines += ["", *wrap(f"Next step for {v.next_step.name}: {v.next_step.next_step}", "  ", "")]
+    if v.top_gaps:
+        lines += wrap(f"Top gaps: {gap_list(v.top_gaps)}", "  ", "")
+    lines += ["", "Sections"]
     width = max(len(s.title) for s in card.sections)
     for s in card.sections:
         pending = f"  ({s.unanswered} unanswered)" if s.unanswered else ""
         lines.append(f"  {s.title:<{width}}  {bar(s.score, s.max)} {fmt_score(s.score)}/{fmt_score(s.max)}{pending}")
-    if card.decision_tree is not None:
-        lines += ["", "Decision tree", *(f"  {line}" for line in tree_lines(card))]
-    if card.disagreement:
-        lines += ["", f"⚠ {card.disagreement}"]
-    if card.gaps:
-        lines += ["", "Gaps and next steps (weakest section first)"]
-        for group in card.gaps:
-            lines.append(f"  {group.title} ({fmt_score(group.score)}/{fmt_score(group.max)})")
-            for gap in group.gaps:
-                lines.append(f"    {gap.question} [{gap.answer}] {gap.text}")
-                lines.append(f"        → {gap.next_step}")
+    if v.tree:
+        lines += ["", "Decision tree", *wrap(v.tree, "    ", "  ")]
+    if agreement is not None:
+        lines += ["", *agreement_text(agreement)]
+    lines += _text_gaps(card, v.next_step.question if v.next_step else None)
     return "\n".join(lines) + "\n"
+
+
+def agreement_text(agreement: Agreement) -> list[str]:
+    lines = [f"Team agreement: {agreement.summary}"]
+    if agreement.warning:
+        lines += wrap(f"⚠ {agreement.warning}", "  ", "  ")
+    for split in agreement.splits:
+        settled = f" — settled {split.settled} by {split.settled_by}" if split.settled else " — not settled yet"
+        lines += wrap(f"{split.name}: {spread_text(split)}{settled}", "      ", "  ")
+    return lines
+
+
+def _text_gaps(card: Scorecard, first: str | None) -> list[str]:
+    if not card.gaps:
+        return []
+    count = sum(len(group.gaps) for group in card.gaps)
+    lines = ["", f"All {plural(count, 'gap')} and next steps (weakest section first)"]
+    for group in card.gaps:
+        lines.append(f"  {group.title} ({fmt_score(group.score)}/{fmt_score(group.max)})")
+        for gap in group.gaps:
+            lines += wrap(f"{gap.question} {gap.answer} — {gap.text}", "        ", "    ")
+            step = "the next step above" if gap.question == first else gap.next_step
+            lines += wrap(f"→ {step}", "        ", "      ")
+    return lines
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``1 gap``, ``2 gaps``, ``0 gaps``."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
 
 
 def _md_cell(text: str | None) -> str:
@@ -96,34 +146,60 @@ def _md_cell(text: str | None) -> str:
 
 
 def render_markdown(card: Scorecard, checklist: Checklist, answers: Mapping[str, float],
-                    records: Mapping[str, AnswerRecord], project: str | None = None) -> str:
+                    records: Mapping[str, AnswerRecord], project: str | None = None,
+                    agreement: Agreement | None = None, details: Sequence[str] = ()) -> str:
+    """The decision log: the decision first, then the facts, agreement, sections, tree, answers and gaps."""
+    v = verdict_of(card)
     title = f"# Decision log: {project}" if project else f"# Decision log: {card.title}"
-    out = [title, "", f"- **Checklist:** {card.title} (`{card.checklist}`)",
-           f"- **Score:** {card.headline}", f"- **Band:** {card.band.name} — {card.band.recommendation}",
-           f"- **Rule:** {card.rule}"]
-    if card.disagreement:
-        out.append(f"- **⚠ Disagreement:** {card.disagreement}")
+    out = [title, "", f"**{v.symbol} {v.decision}** — {v.reason}" + (f"; {v.band_alone}." if v.band_alone else ".")]
+    if v.advice:
+        out += ["", v.advice]
+    if v.next_step:
+        out += ["", f"**Next step for {v.next_step.name}:** {v.next_step.next_step}"]
+    if v.top_gaps:
+        out += ["", f"**Top gaps:** {gap_list(v.top_gaps)}"]
+    out += ["", f"- **Checklist:** {card.title} (`{card.checklist}`)", f"- **Rule:** {card.rule}", *details]
+    if card.provisional:
+        out.append(f"- **Unanswered:** {', '.join(card.unanswered)} (never counted as 0)")
+    if agreement is not None:
+        out += ["", "## Team agreement", "", *_md_agreement(agreement)]
     out += ["", "## Sections", "", "| Section | Score | Max |", "|---|---:|---:|"]
     out += [f"| {s.title} | {fmt_score(s.score)} | {fmt_score(s.max)} |" for s in card.sections]
     if card.decision_tree is not None:
         out += ["", "## Decision tree", ""]
         out += [f"{i}. {s.label} — **{s.outcome}** ({s.note})" for i, s in enumerate(card.decision_tree.path, 1)]
-        out += ["", f"**Verdict:** {card.decision_tree.verdict_text}"]
-    out += ["", "## Answers", "", "| # | Question | Answer | By | When | Note | Suggestion |",
-            "|---|---|---|---|---|---|---|"]
+        out += ["", f"**Where it ends:** {card.decision_tree.verdict_text}"]
+    out += _md_answers(checklist, answers, records)
+    if card.gaps:
+        out += ["", f"## All {plural(v.gap_count, 'gap')} and next steps", ""]
+        for group in card.gaps:
+            out.append(f"### {group.title} ({fmt_score(group.score)}/{fmt_score(group.max)})")
+            out += [f"- **{g.question}** ({g.answer}) {g.text}  \n  Next: {g.next_step}" for g in group.gaps]
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _md_agreement(agreement: Agreement) -> list[str]:
+    out = [f"{agreement.summary}."]
+    if agreement.warning:
+        out += ["", f"> ⚠ {agreement.warning}"]
+    if agreement.splits:
+        out += ["", "| Question | Votes | Team answer | Settled by |", "|---|---|---|---|"]
+        out += [f"| {_md_cell(s.name)} | {spread_text(s)} | {s.settled or 'not settled'} | {_md_cell(s.settled_by)} |"
+                for s in agreement.splits]
+    return out
+
+
+def _md_answers(checklist: Checklist, answers: Mapping[str, float], records: Mapping[str, AnswerRecord]) -> list[str]:
+    out = ["", "## Answers", "", "| # | Question | Answer | By | When | Note | Suggestion |",
+           "|---|---|---|---|---|---|---|"]
     for q in checklist.questions:
         value = answers.get(q.id)
         label = checklist.option(value).label if value is not None else "—"
         rec = records.get(q.id, AnswerRecord())
         out.append(f"| {q.key} | {_md_cell(q.text)} | {label} | {_md_cell(rec.by)} | {_md_cell(rec.at)} "
                    f"| {_md_cell(rec.note)} | {_md_cell(rec.suggestion)} |")
-    if card.gaps:
-        out += ["", "## Gaps and next steps", ""]
-        for group in card.gaps:
-            out.append(f"### {group.title} ({fmt_score(group.score)}/{fmt_score(group.max)})")
-            out += [f"- **{g.question}** ({g.answer}) {g.text}  \n  Next: {g.next_step}" for g in group.gaps]
-            out.append("")
-    return "\n".join(out).rstrip() + "\n"
+    return out
 
 
 def list_checklists(checklists: Sequence[Checklist]) -> str:

@@ -28,6 +28,7 @@ class SectionScore(BaseModel):
 class Gap(BaseModel):
     question: str  # "q4"
     id: str
+    name: str  # "q4 (labeler agreement)": the key and the checklist's short name for it
     text: str
     answer: str  # option label, e.g. "Partly"
     value: float
@@ -52,6 +53,7 @@ class Scorecard(BaseModel):
     unanswered: list[str]  # "q3", …
     range: tuple[float, float]  # lowest and highest total still reachable
     band_range: tuple[str, str]  # band ids at the ends of the range
+    band_range_names: tuple[str, str]  # the same bands by name
     sections: list[SectionScore]
     decision_tree: TreeResult | None
     disagreement: str | None  # set when the tree's verdict and the band point different ways
@@ -118,6 +120,7 @@ def score(checklist: Checklist, answers: Mapping[str, float]) -> Scorecard:
         unanswered=[q.key for q in unanswered],
         range=(total, high),
         band_range=(band.id, checklist.band_for(high).id),
+        band_range_names=(band.name, checklist.band_for(high).name),
         sections=sections,
         decision_tree=tree,
         disagreement=_disagreement(tree, band.go, band.name, bool(unanswered)),
@@ -152,7 +155,7 @@ def _gaps(checklist: Checklist, answers: Mapping[str, float], sections: list[Sec
     out: list[SectionGaps] = []
     for section in sections:
         gaps = [
-            Gap(question=q.key, id=q.id, text=q.text, answer=checklist.option(answers[q.id]).label,
+            Gap(question=q.key, id=q.id, name=q.name, text=q.text, answer=checklist.option(answers[q.id]).label,
                 value=answers[q.id], next_step=q.if_not)
             for q in checklist.questions
             if q.section == section.id and q.id in answers and answers[q.id] < 1

@@ -10,9 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.blocks.common import Block, actions, button, clip, context, divider, esc, header, section, user, when
+from bot.blocks.scorecard import agreement_mrkdwn, verdict_line, verdict_mrkdwn
 from conversations.models import Evaluation
-from scoring.render import bar, tree_lines
+from scoring.agreement import Agreement
+from scoring.render import bar, gap_list, plural
 from scoring.scorecard import Scorecard, fmt_score
+from scoring.verdict import verdict_of
 
 REEVAL_START = "reeval_start"
 REEVAL_SNOOZE = "reeval_snooze"
@@ -30,6 +33,7 @@ class Scored:
     card: Scorecard
     answered: int
     questions: int
+    agreement: Agreement | None = None  # set for a team vote
 
     @property
     def done(self) -> bool:
@@ -64,90 +68,115 @@ def evaluated_at(ev: Evaluation) -> datetime:
 
 
 def _score_and_band(s: Scored) -> str:
-    return f"{s.card.total_text} — {esc(s.card.band.name)}" if s.done else f"running score {s.card.total_text}"
+    """The decision with its tree-vs-band warning once done; only progress while the walk runs."""
+    return verdict_line(s.card) if s.done else f"in progress, {s.progress} answered"
+
+
+def _agreement_short(s: Scored) -> str:
+    a = s.agreement
+    if a is None:
+        return ""
+    return f" · team agreement {a.percent}" + (" :warning: under 75%" if a.below_bar else "")
 
 
 # -- /ftcheck summary -------------------------------------------------------------------------------------
 
 def summary_text(current: Scored, previous: Scored | None, running: Scored | None, *, link: str,
                  running_link: str | None = None) -> str:
-    """The latest evaluation's scorecard and the change since the previous one, as mrkdwn."""
+    """The latest evaluation, verdict first, and the change since the previous one, as mrkdwn."""
     ev, card = current.ev, current.card
-    lines = [f"*{esc(ev.project)}* — {esc(card.headline)}{_since(current, previous)}",
-             f"_{esc(card.band.recommendation)}_", "", "*Sections*"]
+    v = verdict_of(card)
+    lines = [f"*{esc(ev.project)}* — {verdict_mrkdwn(v)}{_since(current, previous)}"]
+    if v.advice:
+        lines.append(f"_{esc(v.advice)}_")
+    if card.provisional:
+        lines.append(f"Unanswered: {', '.join(card.unanswered)}.")
+    if v.next_step is not None:
+        lines += [f"*Next step for {esc(v.next_step.name)}:* {esc(v.next_step.next_step)}",
+                  f"*Top gaps:* {esc(gap_list(v.top_gaps))}"]
+    lines += ["", "*Sections*"]
     before = {s.id: s for s in previous.card.sections} if previous else {}
     for s in card.sections:
         change = f" ({signed(s.score - before[s.id].score)})" if s.id in before else ""
         lines.append(f"`{bar(s.score, s.max)}` {fmt_score(s.score)}/{fmt_score(s.max)} {esc(s.title)}{change}")
-    if card.decision_tree is not None:
-        lines += ["", "*Decision tree*", *(esc(line) for line in tree_lines(card))]
-    if card.disagreement:
-        lines.append(f":warning: {esc(card.disagreement)}")
+    if v.tree:
+        lines += ["", f"*Decision tree:* {esc(v.tree)}"]
+    if current.agreement is not None:
+        lines += ["", agreement_mrkdwn(current.agreement, _agreement_moved(current, previous))]
     lines += _gap_lines(card)
     lines += ["", _who_and_when(ev), link]
     if running is not None and running.ev.id != ev.id:
-        lines.append(f":hourglass_flowing_sand: A re-evaluation is in progress ({running.progress} answered, "
-                     f"{esc(running.card.headline)}) {running_link or ''}".rstrip())
+        lines.append(f":hourglass_flowing_sand: A re-evaluation is in progress ({running.progress} answered) "
+                     f"{running_link or ''}".rstrip())
     return "\n".join(lines)
+
+
+def _agreement_moved(current: Scored, previous: Scored | None) -> str:
+    """`` (was 70% last time)`` when both evaluations were team votes."""
+    if current.agreement is None or previous is None or previous.agreement is None:
+        return ""
+    return f" (was {previous.agreement.percent} on {day(evaluated_at(previous.ev))})"
 
 
 def _since(current: Scored, previous: Scored | None) -> str:
     if previous is None:
         return ""
     d = current.card.total - previous.card.total
-    return (f" · {signed(d)} since {day(evaluated_at(previous.ev))} "
-            f"({previous.card.total_text}, {esc(previous.card.band.name)})")
+    return f" · {signed(d)} since {day(evaluated_at(previous.ev))} ({previous.card.total_text})"
 
 
 def _gap_lines(card: Scorecard) -> list[str]:
     if not card.gaps:
         return ["", "*Gaps:* none — every answer is a Yes."] if not card.provisional else []
-    lines = ["", "*Gaps and next steps* (weakest section first)"]
+    count = sum(len(group.gaps) for group in card.gaps)
+    lines = ["", f"*All {plural(count, 'gap')} and next steps* (weakest section first)"]
     for group in card.gaps:
         for g in group.gaps:
-            lines.append(f"• *{g.question}* ({g.answer}) {esc(g.text)}\n    → {esc(g.next_step)}")
+            lines.append(f"• *{esc(g.name)}: {g.answer}* — {esc(g.text)}\n    → {esc(g.next_step)}")
     return lines
 
 
 def _who_and_when(ev: Evaluation) -> str:
     counts = Counter(a.by for a in ev.answers.values() if a.value is not None)
-    people = ", ".join(f"{user(uid)} ({n})" for uid, n in counts.most_common()) or "nobody yet"
+    people = ", ".join(f"{user(uid)} ({plural(n, 'answer')})" for uid, n in counts.most_common()) or "nobody yet"
     finished = f"completed {when(ev.completed_at)}" if ev.completed_at else f"last answer {when(ev.last_activity)}"
     return f"Answered by {people} · started by {user(ev.started_by)} {when(ev.started_at)} · {finished}"
 
 
 def channel_summary_line(current: Scored, previous: Scored | None, running: Scored | None, link: str) -> str:
     """One project in the short form of ``/ftcheck summary`` without a project."""
-    status = f" · re-evaluation in progress {running.progress}" if running and running.ev.id != current.ev.id else ""
-    if not current.done:
-        status = f" · in progress {current.progress}"
-    return (f"• *{esc(current.ev.project)}* — {_score_and_band(current)}{_since(current, previous)}{status} "
-            f"· {link}")
+    status = (f" · re-evaluation in progress, {running.progress} answered"
+              if running and running.ev.id != current.ev.id else "")
+    return (f"• *{esc(current.ev.project)}* — {_score_and_band(current)}{_since(current, previous)}"
+            f"{_agreement_short(current)}{status} · {link}")
 
 
 # -- /ftcheck list ----------------------------------------------------------------------------------------
 
 def list_line(current: Scored, running: Scored | None, count: int, due: datetime | None) -> str:
     status = f"in progress {running.progress}" if running is not None else "done"
-    evaluations = f" · {count} evaluations" if count > 1 else ""
-    return (f"• *{esc(current.ev.project)}* in <#{current.ev.channel}> — {_score_and_band(current)} · {status} "
-            f"· last evaluated {day(evaluated_at(current.ev))} · next reminder {day(due)}{evaluations}")
+    return (f"• *{esc(current.ev.project)}* in <#{current.ev.channel}> — {_score_and_band(current)}"
+            f"{_agreement_short(current)} · {status} · last evaluated {day(evaluated_at(current.ev))} "
+            f"· next reminder {day(due)} · {plural(count, 'evaluation')}")
 
 
 # -- /ftcheck history -------------------------------------------------------------------------------------
 
 def history_line(entry: Scored, before: Scored | None, link: str) -> str:
     ev, card = entry.ev, entry.card
-    head = (f"• {day(ev.started_at)} — {card.total_text} {esc(card.band.name)}" if entry.done
-            else f"• {day(ev.started_at)} — in progress {entry.progress} ({esc(card.headline)})")
+    head = f"• {day(ev.started_at)} — {_score_and_band(entry)}{_agreement_short(entry)}"
     line = f"{head} · started by {user(ev.started_by)} · {link}"
     if before is None or not entry.done:
         return line
+    moved = ""
+    if entry.agreement is not None and before.agreement is not None:
+        d = round(entry.agreement.share * 100) - round(before.agreement.share * 100)
+        moved = f" · agreement {signed(d)} points"
     if before.ev.checklist != ev.checklist:
-        return f"{line}\n    Δ total {signed(card.total - before.card.total)} (different checklist)"
+        return f"{line}\n    Δ total {signed(card.total - before.card.total)} (different checklist){moved}"
     old = {s.id: s.score for s in before.card.sections}
     parts = [f"{esc(s.title)} {signed(s.score - old.get(s.id, 0.0))}" for s in card.sections]
-    return f"{line}\n    Δ total {signed(card.total - before.card.total)} · {', '.join(parts)}"
+    return f"{line}\n    Δ total {signed(card.total - before.card.total)} · {', '.join(parts)}{moved}"
 
 
 # -- reminders and nudges ---------------------------------------------------------------------------------
@@ -156,8 +185,7 @@ def reminder_blocks(ev: Evaluation, card: Scorecard, *, outcome: str | None = No
     """The re-evaluation reminder; with ``outcome`` (after a click) the buttons give way to what happened."""
     blocks = [
         section(f":calendar: *Time to re-evaluate {esc(ev.project)}.* A \u201cnot yet\u201d then can be a "
-                f"strong candidate now.\n*Last time* ({day(evaluated_at(ev))}): *{card.total_text}* — "
-                f"{esc(card.band.name)}"),
+                f"strong candidate now.\n*Last time* ({day(evaluated_at(ev))}): {verdict_line(card)}"),
         section(_reminder_gaps(card)),
     ]
     if outcome is not None:
@@ -175,14 +203,14 @@ def _reminder_gaps(card: Scorecard) -> str:
     gaps = [g for group in card.gaps for g in group.gaps]
     if not gaps:
         return "*Gaps then:* none."
-    lines = [f"• *{g.question}* ({g.answer}) {esc(g.text)}" for g in gaps[:GAPS_IN_REMINDER]]
+    lines = [f"• *{esc(g.name)}: {g.answer}* — {esc(g.text)}" for g in gaps[:GAPS_IN_REMINDER]]
     if len(gaps) > GAPS_IN_REMINDER:
         lines.append(f"… and {len(gaps) - GAPS_IN_REMINDER} more")
     return clip("*Gaps then:*\n" + "\n".join(lines))
 
 
 def reminder_text(ev: Evaluation, card: Scorecard) -> str:
-    return f"Time to re-evaluate {ev.project}: last score {card.total_text} ({card.band.name})."
+    return f"Time to re-evaluate {ev.project}. Last time: {verdict_of(card).line()}."
 
 
 def idle_text(question_key: str, question_text: str, link: str | None = None) -> str:
@@ -214,7 +242,7 @@ def _home_row(row: HomeRow) -> list[Block]:
         arrow = "▲" if d > 0 else "▼" if d < 0 else "="
         trend = f" · trend {arrow} {signed(d)} since {day(evaluated_at(row.previous.ev))}"
     lines = [f"*{esc(cur.ev.project)}* in <#{cur.ev.channel}>" + (" · you took part" if row.took_part else ""),
-             f"{_score_and_band(cur)}{trend}"]
+             f"{_score_and_band(cur)}{trend}{_agreement_short(cur)}"]
     if row.running is not None:
         lines.append(f":hourglass_flowing_sand: in progress: {row.running.progress} answered")
     lines.append(f"Next re-evaluation: {day(row.due)}")

@@ -96,7 +96,7 @@ def test_renderers() -> None:
     assert {"checklist", "sections", "unanswered", "decision_tree", "gaps"} <= set(data)
     assert data["decision_tree"]["verdict"] == "collect_data" and data["decision_tree"]["path"]
     md = render_markdown(card, FT, answers, {}, "Subject lines")
-    assert md.startswith("# Decision log: Subject lines") and "| q1 |" in md and "## Gaps and next steps" in md
+    assert md.startswith("# Decision log: Subject lines") and "| q1 |" in md and "## All 15 gaps and next steps" in md
 
 
 def test_other_checklists_use_their_own_rules() -> None:

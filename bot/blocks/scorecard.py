@@ -1,0 +1,120 @@
+"""The scorecard in Slack, verdict first: the one decision, the next step, the top gaps, then the detail.
+
+The full gap list sits behind a button (:data:`GAPS_ACTION`) that opens :func:`gaps_modal`.
+"""
+
+from __future__ import annotations
+
+from bot.blocks.common import Block, actions, button, clip, context, divider, esc, header, limit_blocks, section, user
+from conversations.models import Evaluation
+from scoring.agreement import Agreement, spread_text
+from scoring.checklist import Checklist
+from scoring.render import bar, gap_list, plural
+from scoring.scorecard import Scorecard, fmt_score
+from scoring.verdict import Tone, Verdict, verdict_of
+
+GAPS_ACTION = "scorecard_gaps"  # button value: the evaluation id; opens gaps_modal
+EMOJI: dict[Tone, str] = {"go": ":white_check_mark:", "stop": ":no_entry:", "warn": ":warning:",
+                          "pending": ":hourglass_flowing_sand:"}
+MAX_FIELDS = 10
+
+
+def verdict_mrkdwn(v: Verdict) -> str:
+    """``:warning: *Not yet* — q1 (…) blocks it; the score alone, 12/20, would be Conditional go``."""
+    text = f"{EMOJI[v.tone]} *{esc(v.decision)}* — {esc(v.reason)}"
+    return f"{text}; {esc(v.band_alone)}" if v.band_alone else text
+
+
+def verdict_line(card: Scorecard) -> str:
+    """One line for the root message, lists and rows: the decision with the tree-vs-band warning."""
+    return verdict_mrkdwn(verdict_of(card))
+
+
+def scorecard_blocks(ev: Evaluation, checklist: Checklist, card: Scorecard, *, title: str | None = None,
+                     thread_link: str | None = None, previous: Scorecard | None = None,
+                     agreement: Agreement | None = None) -> list[Block]:
+    v = verdict_of(card)
+    head = title or (f"Scorecard: {ev.project}" if not card.provisional else f"Provisional scorecard: {ev.project}")
+    blocks: list[Block] = [header(head[:150]), section(_decision(v, card, previous)), *_next_and_top(v)]
+    if card.provisional:
+        blocks.append(context(f"Unanswered: {', '.join(card.unanswered)}. Answer them on their cards to finish; "
+                              "an unanswered question is never counted as 0."))
+    blocks.append(_section_fields(card))
+    if v.tree:
+        blocks.append(context(f"*Decision tree:* {esc(v.tree)}"))
+    if agreement is not None:
+        blocks.append(section(agreement_mrkdwn(agreement)))
+    blocks.append(divider())
+    if v.gap_count:
+        blocks.append(actions(f"scorecard:{ev.id}",
+                              button(f"All {plural(v.gap_count, 'gap')} and next steps", GAPS_ACTION, ev.id)))
+    blocks.append(context(_who_answered(ev, checklist)))
+    if thread_link:
+        blocks.append(context(f"<{thread_link}|Open the evaluation thread>"))
+    return limit_blocks(blocks)
+
+
+def _decision(v: Verdict, card: Scorecard, previous: Scorecard | None) -> str:
+    lines = [verdict_mrkdwn(v)]
+    if previous is not None:
+        d = card.total - previous.total
+        lines.append(f"{'+' if d >= 0 else ''}{fmt_score(d)} since last time ({previous.total_text}).")
+    if v.advice:
+        lines.append(f"_{esc(v.advice)}_")
+    return "\n".join(lines)
+
+
+def _next_and_top(v: Verdict) -> list[Block]:
+    if v.next_step is None:
+        return [] if v.provisional else [context("No gaps: every answer is a Yes.")]
+    out = [section(f"*Next step for {esc(v.next_step.name)}:* {esc(v.next_step.next_step)}")]
+    out.append(section(f"*Top gaps:* {esc(gap_list(v.top_gaps))}"))
+    return out
+
+
+def _section_fields(card: Scorecard) -> Block:
+    fields = [{"type": "mrkdwn", "text": f"*{esc(s.title)}*\n`{bar(s.score, s.max)}` "
+               f"{fmt_score(s.score)}/{fmt_score(s.max)}" + (f" · {s.unanswered} open" if s.unanswered else "")}
+              for s in card.sections[:MAX_FIELDS]]
+    return {"type": "section", "fields": fields}
+
+
+def agreement_mrkdwn(agreement: Agreement, since: str = "") -> str:
+    """``*Team agreement:* 17 of 20 questions unanimous (85%)``, the splits and the warning under 75%;
+    ``since`` follows the figure, e.g. `` (was 70% on 2026-08-03)``."""
+    lines = [f"*Team agreement:* {agreement.summary}{since}"]
+    if agreement.warning:
+        lines.append(f":warning: {agreement.warning}")
+    for split in agreement.splits:
+        settled = (f" — settled *{split.settled}* by {user(split.settled_by)}" if split.settled and split.settled_by
+                   else " — not settled yet")
+        lines.append(f"• {esc(split.name)}: {spread_text(split)}{settled}")
+    return clip("\n".join(lines))
+
+
+def _who_answered(ev: Evaluation, checklist: Checklist) -> str:
+    people: dict[str, list[str]] = {}
+    for q in checklist.questions:
+        entry = ev.answers.get(q.id)
+        if entry is not None and entry.value is not None:
+            people.setdefault(entry.by, []).append(q.key)
+    if not people:
+        return "No answers yet."
+    return "Who answered what — " + "; ".join(f"{user(uid)}: {', '.join(keys)}" for uid, keys in people.items())
+
+
+def scorecard_text(ev: Evaluation, card: Scorecard) -> str:
+    """The notification text: the decision in plain words."""
+    return f"Scorecard for {ev.project}: {verdict_of(card).line()}"
+
+
+def gaps_modal(ev: Evaluation, card: Scorecard) -> Block:
+    """Every gap and its next step, weakest section first, in a modal (opened by :data:`GAPS_ACTION`)."""
+    blocks: list[Block] = [context(f"*{esc(ev.project)}* · {esc(card.title)} · {card.total_text}")]
+    for group in card.gaps:
+        blocks.append(section(f"*{esc(group.title)}* ({fmt_score(group.score)}/{fmt_score(group.max)})"))
+        blocks += [section(f"*{esc(g.name)}: {g.answer}* — {esc(g.text)}\n→ {esc(g.next_step)}") for g in group.gaps]
+    if not card.gaps:
+        blocks.append(section("No gaps: every answer is a Yes."))
+    return {"type": "modal", "title": {"type": "plain_text", "text": "Gaps and next steps"},
+            "close": {"type": "plain_text", "text": "Close"}, "blocks": blocks[:100]}

@@ -1,0 +1,158 @@
+"""The one decision a scorecard states first: the decision tree and the score band folded together.
+
+Every renderer (Slack blocks, terminal text, the Markdown decision log, summary and list rows) starts
+from :func:`verdict_of`, so the decision is worded once and the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel
+
+from scoring.scorecard import Gap, Scorecard, fmt_score
+
+Tone = Literal["go", "stop", "warn", "pending"]
+SYMBOLS: dict[Tone, str] = {"go": "✅", "stop": "⛔", "warn": "⚠", "pending": "⏳"}
+TOP_GAPS = 3
+
+
+class GapRef(BaseModel):
+    """A gap named the way people read it: ``q7 (prompting ceiling)``, the answer and what to do."""
+
+    question: str  # "q7"
+    name: str  # "q7 (prompting ceiling)"
+    answer: str  # "No"
+    text: str
+    next_step: str
+
+
+class Verdict(BaseModel):
+    tone: Tone
+    decision: str  # "Not yet", "Strong go", "Not decided yet", a band name for checklists without a tree
+    reason: str  # "q1 (500+ labeled examples) blocks it" / "20/20, and the decision tree agrees"
+    band_alone: str | None  # "the score alone, 12/20, would be Conditional go" when the tree overrules the band
+    total_text: str  # "12/20"
+    band: str
+    advice: str | None  # the band's advice without its own name; None when the band is overruled
+    blocking: list[str]  # question keys that stop the decision tree
+    next_step: GapRef | None
+    top_gaps: list[GapRef]
+    gap_count: int
+    tree: str | None  # the tree's path and its verdict, one line
+    provisional: bool
+    unanswered: int
+
+    @property
+    def symbol(self) -> str:
+        return SYMBOLS[self.tone]
+
+    @property
+    def disagrees(self) -> bool:
+        return self.band_alone is not None
+
+    def line(self, symbol: str | None = None) -> str:
+        """``⚠ Not yet — q1 (…) blocks it; the score alone, 12/20, would be Conditional go``."""
+        text = f"{self.symbol if symbol is None else symbol} {self.decision} — {self.reason}"
+        return f"{text}; {self.band_alone}" if self.band_alone else text
+
+
+def verdict_of(card: Scorecard) -> Verdict:
+    refs = _ranked_gaps(card)
+    blocking = _blocking(card)
+    tone, decision, reason, band_alone = _decide(card, blocking)
+    advice = None if tone == "warn" else band_advice(card.band.name, card.band.recommendation)
+    return Verdict(
+        tone=tone, decision=decision, reason=reason, band_alone=band_alone, total_text=card.total_text,
+        band=card.band.name, advice=advice, blocking=blocking, next_step=refs[0] if refs else None,
+        top_gaps=refs[:TOP_GAPS], gap_count=len(refs), tree=tree_line(card),
+        provisional=card.provisional, unanswered=len(card.unanswered),
+    )
+
+
+def band_advice(name: str, recommendation: str) -> str:
+    """The band's recommendation without a first sentence that only repeats the band's name."""
+    first, _, rest = recommendation.partition(". ")
+    if rest and _plain(first) == _plain(name):
+        return rest.strip()
+    return recommendation.strip()
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def _decide(card: Scorecard, blocking: list[str]) -> tuple[Tone, str, str, str | None]:
+    tree, total, band = card.decision_tree, card.total_text, card.band
+    names = _names(card, blocking)
+    if card.provisional:
+        if tree is not None and tree.go is False:
+            left = len(card.unanswered)
+            return ("warn", "Not yet", f"{names} {_verb(blocking)} it, whatever the {left} unanswered "
+                    f"question{'' if left == 1 else 's'} say; {total} so far", None)
+        low, high = (fmt_score(v) for v in card.range)
+        ends = card.band_range_names
+        span = ends[0] if ends[0] == ends[1] else f"{ends[0]} to {ends[1]}"
+        return ("pending", "Not decided yet",
+                f"{total} so far with {len(card.unanswered)} unanswered; it can end at {low}–{high} ({span})", None)
+    if tree is None or tree.go is None:
+        return ("go" if band.go else "stop"), band.name, total, None
+    if tree.go and band.go:
+        halves = {g.question for group in card.gaps for g in group.gaps if g.value < 1}
+        partly = [k for s in tree.path if s.outcome == "uncertain" for k in s.questions if k in halves]
+        caveat = f", though {_names(card, partly)} {'was' if len(partly) == 1 else 'were'} answered Partly" \
+            if partly else ""
+        return "go", band.name, f"{total}, and the decision tree agrees{caveat}", None
+    if not tree.go and not band.go:
+        return "stop", band.name, f"{total}, and the decision tree agrees: {names} {_verb(blocking)} it", None
+    if not tree.go:
+        return "warn", "Not yet", f"{names} {_verb(blocking)} it", f"the score alone, {total}, would be {band.name}"
+    return ("warn", "Not yet", f"the score, {total}, is only {band.name}",
+            "the decision tree alone would go ahead")
+
+
+def _verb(blocking: list[str]) -> str:
+    return "block" if len(blocking) > 1 else "blocks"
+
+
+def _names(card: Scorecard, keys: list[str]) -> str:
+    known = {g.question: g.name for group in card.gaps for g in group.gaps}
+    named = [known.get(k, k) for k in keys]
+    return " and ".join(named) if named else "the decision tree"
+
+
+def _blocking(card: Scorecard) -> list[str]:
+    """The questions answered No at the step where the tree stopped on a no-go."""
+    tree = card.decision_tree
+    if tree is None or tree.go is not False or not tree.path:
+        return []
+    step = tree.path[-1]
+    zero = {g.question for group in card.gaps for g in group.gaps if g.value == 0}
+    return [k for k in step.questions if k in zero] or list(step.questions)
+
+
+def _ranked_gaps(card: Scorecard) -> list[GapRef]:
+    """Blocking questions first, then the tree's other weak steps, then No before Partly, weakest section first."""
+    gaps: list[Gap] = [g for group in card.gaps for g in group.gaps]  # already weakest section first
+    blocking = _blocking(card)
+    on_path = {k for s in (card.decision_tree.path if card.decision_tree else []) for k in s.questions}
+
+    def rank(g: Gap) -> tuple[int, int]:
+        if g.question in blocking:
+            return 0, blocking.index(g.question)
+        return (1 if g.question in on_path else 2 if g.value == 0 else 3), 0
+
+    ordered = sorted(gaps, key=rank)  # sorted() is stable: ties keep the weakest-section order
+    return [GapRef(question=g.question, name=g.name, answer=g.answer, text=g.text,
+                   next_step=g.next_step) for g in ordered]
+
+
+def tree_line(card: Scorecard) -> str | None:
+    """``500+ labeled examples? No (q1) → Collect data first. …`` — the path and the tree's verdict, once."""
+    tree = card.decision_tree
+    if tree is None:
+        return None
+    words = {"yes": "Yes", "no": "No", "uncertain": "Partly", "unanswered": "not answered yet"}
+    steps = [f"{s.label} {words[s.outcome]} ({', '.join(s.questions)})" for s in tree.path]
+    return " → ".join([*steps, tree.verdict_text])
