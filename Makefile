@@ -22,7 +22,7 @@ run: $(STAMP)
 test: lint types unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot conversations scoring tests
+	$(BIN)/ruff check bot conversations scoring tests tools
 
 types: $(STAMP)
 	$(BIN)/mypy

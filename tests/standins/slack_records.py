@@ -157,3 +157,30 @@ class FailurePlan:
     retry_after: int
     times: int
     error: str | None
+
+
+def block_text(blocks: list[dict[str, Any]]) -> list[str]:
+    """Every text a reader can see in blocks: text objects anywhere (sections, fields, context, buttons,
+    select placeholders and options, accessories), in document order."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("plain_text", "mrkdwn") and isinstance(node.get("text"), str):
+                found.append(node["text"])
+                return
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks)
+    return found
+
+
+def thread_characters(messages: list[Message]) -> int:
+    """Issue 11's thread budget: the bot's messages' fallback text plus their block text, in characters.
+
+    Messages in their current state (after updates); people's messages are not counted."""
+    return sum(len(m.text) + sum(len(t) for t in block_text(m.blocks)) for m in messages if m.bot_id is not None)

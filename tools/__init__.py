@@ -1,0 +1,1 @@
+"""Developer tools that live in the repository but are not shipped in the wheel."""
