@@ -1,59 +1,148 @@
-"""The engine's Presenter for Slack: turns owed effects into Web API calls."""
+"""The engine's Presenter and Recovery for Slack: owed effects become Web API calls.
+
+Every message the bot posts for an evaluation carries Slack message metadata naming what it is
+(``Evaluation.post_ref``), so the outbox can look a message up in the thread before posting it again.
+Slack's errors become :class:`DeliveryFailed`, permanent when retrying cannot help (archived channel,
+message too long …), so one bad message is given up on instead of being retried forever.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import structlog
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import evaluation as eb
+from bot.blocks.common import esc
+from bot.blocks.scorecard import scorecard_blocks, scorecard_text
+from conversations.effects import DeliveryFailed
 from conversations.models import Evaluation
+from conversations.voting import agreement
 from scoring.checklist import Checklist
 from scoring.scorecard import Scorecard
 
+log = structlog.get_logger(__name__)
 
-def _ts(response: object) -> str:
-    ts = getattr(response, "get", lambda _k: None)("ts")
+METADATA_TYPE = "ftcheck_message"
+# Slack errors that no retry can fix: give up on the message and tell the people in the thread.
+PERMANENT = frozenset({
+    "is_archived", "channel_not_found", "not_in_channel", "msg_too_long", "invalid_blocks",
+    "invalid_blocks_format", "no_text", "too_many_attachments", "restricted_action", "cant_update_message",
+    "message_not_found", "edit_window_closed", "invalid_metadata_format", "invalid_metadata_schema",
+    "account_inactive", "invalid_auth", "not_authed", "token_revoked", "missing_scope", "team_access_not_granted",
+})
+_WHAT = {"root": "the evaluation's first message", "card": "a question card", "scorecard": "the scorecard",
+         "update_root": "an update of the evaluation's first message", "update_card": "an update of a card"}
+
+
+def _ts(response: Any) -> str:
+    ts = response.get("ts") if hasattr(response, "get") else None
     if not isinstance(ts, str):
-        raise RuntimeError("Slack did not return a message ts")
+        raise DeliveryFailed("Slack did not return a message ts", permanent=False)
     return ts
+
+
+def _failed(exc: Exception) -> DeliveryFailed:
+    if isinstance(exc, SlackApiError):
+        code = str(exc.response.get("error") or "unknown") if exc.response is not None else "unknown"
+        return DeliveryFailed(code, permanent=code in PERMANENT)
+    return DeliveryFailed(type(exc).__name__, permanent=False)
 
 
 class SlackPresenter:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
+        self._workspace_url: str | None = None
+
+    async def _call(self, method: str, **kwargs: Any) -> Any:
+        try:  # the typed methods: each sends its arguments the way Slack expects (JSON, form or query)
+            return await getattr(self.client, method.replace(".", "_"))(**kwargs)
+        except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+            raise _failed(exc) from exc
+
+    async def _post(self, ev: Evaluation, ref: str, **kwargs: Any) -> str:
+        metadata = {"event_type": METADATA_TYPE, "event_payload": {"evaluation": ev.id, "ref": ref}}
+        return _ts(await self._call("chat.postMessage", channel=ev.channel, metadata=metadata, **kwargs))
+
+    async def card_link(self, ev: Evaluation, checklist: Checklist) -> str | None:
+        """A link to the open card, built from the workspace URL (asked of Slack once per process)."""
+        open_cards = sorted(ev.open_cards())
+        if not open_cards or ev.thread_ts is None:
+            return None
+        if self._workspace_url is None:
+            try:
+                self._workspace_url = str((await self.client.auth_test()).get("url") or "")
+            except SlackApiError:
+                self._workspace_url = ""
+        if not self._workspace_url:
+            return None
+        ts = open_cards[-1]
+        return (f"{self._workspace_url.rstrip('/')}/archives/{ev.channel}/p{ts.replace('.', '')}"
+                f"?thread_ts={ev.thread_ts}&cid={ev.channel}")
 
     async def post_root(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> str:
-        resp = await self.client.chat_postMessage(channel=ev.channel, text=eb.root_text(ev, card),
-                                                  blocks=eb.root_blocks(ev, checklist, card))
-        return _ts(resp)
+        return await self._post(ev, ev.post_ref("root"), text=eb.root_text(ev, checklist),
+                                blocks=eb.root_blocks(ev, checklist, card))
 
     async def update_root(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
         if ev.thread_ts:
-            await self.client.chat_update(channel=ev.channel, ts=ev.thread_ts, text=eb.root_text(ev, card),
-                                          blocks=eb.root_blocks(ev, checklist, card))
+            link = await self.card_link(ev, checklist)
+            await self._call("chat.update", channel=ev.channel, ts=ev.thread_ts, text=eb.root_text(ev, checklist),
+                             blocks=eb.root_blocks(ev, checklist, card, link))
 
     async def post_card(self, ev: Evaluation, checklist: Checklist, question_id: str) -> str:
-        resp = await self.client.chat_postMessage(channel=ev.channel, thread_ts=ev.thread_ts,
-                                                  text=eb.card_text(checklist, question_id),
-                                                  blocks=eb.open_card_blocks(ev, checklist, question_id))
-        return _ts(resp)
+        return await self._post(ev, ev.post_ref("card", question_id), thread_ts=ev.thread_ts,
+                                 text=eb.card_text(ev, checklist, question_id),
+                                 blocks=eb.open_card_blocks(ev, checklist, question_id))
 
     async def update_card(self, ev: Evaluation, checklist: Checklist, card_ts: str) -> None:
         card = ev.cards.get(card_ts)
-        if card is None:
-            return
-        await self.client.chat_update(channel=ev.channel, ts=card_ts, text=eb.card_text(checklist, card.question),
-                                      blocks=eb.card_blocks(ev, checklist, card_ts))
+        if card is not None:
+            await self._call("chat.update", channel=ev.channel, ts=card_ts,
+                             text=eb.card_text(ev, checklist, card.question),
+                             blocks=eb.card_blocks(ev, checklist, card_ts))
 
     async def post_scorecard(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> str:
-        resp = await self.client.chat_postMessage(channel=ev.channel, thread_ts=ev.thread_ts,
-                                                  text=eb.scorecard_text(ev, card),
-                                                  blocks=eb.scorecard_blocks(ev, checklist, card))
-        return _ts(resp)
-
-    async def post_provisional(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
-        await self.post_scorecard(ev, checklist, card)  # same blocks: the scorecard says it is provisional
+        return await self._post(ev, ev.post_ref("scorecard"), thread_ts=ev.thread_ts,
+                                text=scorecard_text(ev, card),
+                                blocks=scorecard_blocks(ev, checklist, card, agreement=agreement(ev, checklist)))
 
     async def update_scorecard(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
         if ev.scorecard_ts:
-            await self.client.chat_update(channel=ev.channel, ts=ev.scorecard_ts, text=eb.scorecard_text(ev, card),
-                                          blocks=eb.scorecard_blocks(ev, checklist, card))
+            await self._call("chat.update", channel=ev.channel, ts=ev.scorecard_ts, text=scorecard_text(ev, card),
+                             blocks=scorecard_blocks(ev, checklist, card, agreement=agreement(ev, checklist)))
+
+    # -- Recovery -------------------------------------------------------------------------------------------
+    async def find_posted(self, ev: Evaluation, ref: str) -> str | None:
+        """The ts of a message this evaluation posted under ``ref`` (its metadata), if Slack has it."""
+        if ref.endswith(":root"):
+            method, args = "conversations.history", {"oldest": f"{ev.started_at.timestamp() - 60:.6f}"}
+        elif ev.thread_ts is not None:
+            method, args = "conversations.replies", {"ts": ev.thread_ts}
+        else:
+            return None
+        cursor = None
+        for _ in range(10):  # a thread holds a few dozen messages; pages of 200
+            page = await self._call(method, channel=ev.channel, include_all_metadata=True, limit=200,
+                                    **args, **({"cursor": cursor} if cursor else {}))
+            for message in page.get("messages") or []:
+                payload = ((message.get("metadata") or {}).get("event_payload") or {})
+                if payload.get("ref") == ref:
+                    return str(message.get("ts"))
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
+
+    async def tell_undelivered(self, ev: Evaluation, checklist: Checklist, what: str, reason: str) -> None:
+        """Say plainly what could not be posted; in the thread, or to the starter when the channel is gone."""
+        kind = what.split(":")[0].removeprefix("post_")
+        text = (f"I could not post {_WHAT.get(kind, 'a message')} for *{esc(ev.project)}* "
+                f"(Slack said `{esc(reason)}`). Every answer so far is saved; "
+                "`/ftcheck status` in the channel shows where the evaluation stands.")
+        if reason not in ("is_archived", "channel_not_found", "not_in_channel") and ev.thread_ts:
+            await self._call("chat.postMessage", channel=ev.channel, thread_ts=ev.thread_ts, text=text)
+        else:
+            await self._call("chat.postMessage", channel=ev.started_by, text=text)

@@ -1,22 +1,38 @@
-"""The engine: runs flow transitions against the store and hands the owed effects to a front end.
+"""The engine: runs walk transitions against the store and delivers what they owe through a front end.
 
 A front end (Slack, terminal) implements the narrow :class:`Presenter` interface; it never touches the
-store or decides what comes next. Only the caller whose transition was written owns its effects, so
-concurrent clicks cannot post the same card twice; effects still owed after a crash are replayed by
-:meth:`Engine.repair`.
+store or decides what comes next. Every owed message is an outbox entry in the evaluation document,
+written with the transition that owed it. The writer whose transition landed delivers its own entries at
+once; anything left (a crash, a Slack or Redis failure) is delivered by :class:`conversations.outbox.Outbox`
+within seconds, after looking up whether a first attempt landed. One table (``HANDLERS``) maps each
+effect type to the code that delivers it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 import structlog
 
-from conversations import flow
-from conversations.models import Evaluation, SuggestionRef, project_key, utcnow
-from conversations.store import Store
+from conversations import flow, voting
+from conversations.effects import (
+    LEASE_S,
+    DeliveryFailed,
+    Effect,
+    PostCard,
+    PostRoot,
+    PostScorecard,
+    TellUndelivered,
+    UpdateCard,
+    UpdateRoot,
+)
+from conversations.models import Card, Evaluation, Mode, SuggestionRef, project_key
+from conversations.store import Store, StoreUnavailable
 from scoring.checklist import Checklist, Registry
 from scoring.scorecard import Scorecard, score
 
@@ -30,39 +46,66 @@ class Presenter(Protocol):
     async def update_card(self, ev: Evaluation, checklist: Checklist, card_ts: str) -> None: ...
     async def post_scorecard(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> str: ...
     async def update_scorecard(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None: ...
-    async def post_provisional(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None: ...
+
+
+class Recovery(Protocol):
+    """What a front end offers the outbox after a fault (Slack: metadata lookups and a thread notice)."""
+
+    async def find_posted(self, ev: Evaluation, ref: str) -> str | None: ...
+    async def tell_undelivered(self, ev: Evaluation, checklist: Checklist, what: str, reason: str) -> None: ...
 
 
 def scorecard_of(ev: Evaluation, checklist: Checklist) -> Scorecard:
     return score(checklist, ev.scored())
 
 
+class Deferred(Exception):
+    """An effect that cannot be delivered yet (a card before its thread exists); not a failed attempt."""
+
+
+@dataclass
+class Delivery:
+    """One delivery run: the view the front end renders and what it posted, delivered or failed."""
+
+    view: Evaluation
+    checklist: Checklist
+    card: Scorecard
+    look_first: bool  # a repeat: find out whether an earlier attempt landed before posting again
+    cards: list[tuple[str, str]] = field(default_factory=list)
+    done: list[str] = field(default_factory=list)
+    failed: dict[str, DeliveryFailed] = field(default_factory=dict)
+
+
+Handler = Callable[["Engine", Delivery, Effect], Awaitable[None]]
+
+
 class Engine:
-    def __init__(self, store: Store, registry: Registry, presenter: Presenter) -> None:
+    def __init__(self, store: Store, registry: Registry, presenter: Presenter,
+                 recovery: Recovery | None = None) -> None:
         self.store = store
         self.registry = registry
         self.presenter = presenter
+        self.recovery = recovery
         self.on_completed: list[Callable[[Evaluation], Awaitable[object]]] = []
 
     def checklist(self, ev: Evaluation) -> Checklist:
         return self.registry.get(ev.checklist)
 
+    # -- transitions --------------------------------------------------------------------------------------
     async def start(self, *, team: str, channel: str, project: str, checklist_id: str | None, user: str,
-                    origin: Literal["slack", "terminal"] = "slack",
-                    previous: Evaluation | None = None) -> Evaluation:
+                    origin: Literal["slack", "terminal"] = "slack", previous: Evaluation | None = None,
+                    mode: Mode = "quick", quorum: int = 3) -> Evaluation:
+        """Create the evaluation and post its root and first card; no root means no thread, so no evaluation."""
         checklist = self.registry.get(checklist_id or (previous.checklist if previous else None))
         ev = flow.start(team=team, channel=channel, project=project, checklist=checklist, user=user,
-                        origin=origin, previous=previous)
+                        origin=origin, previous=previous, mode=mode, quorum=quorum)
         outcome = flow.begin(ev, checklist)
         ev = await self.store.create(ev, by=user)
-        try:
-            return await self.carry_out(ev, outcome.effects)
-        except Exception:
-            # no root message means no thread anyone could answer in: don't leave a ghost behind
-            stored = await self.store.get(ev.id)
-            if stored is not None and stored.thread_ts is None:
-                await self.store.update(ev.id, flow.discard, by=user, action="discard (root not posted)")
-            raise
+        ev, failed = await self.deliver(ev, outcome.effects)
+        if ev.thread_ts is None:
+            await self.store.update(ev.id, lambda e: flow.discard(e), by=user, action="discard (root not posted)")
+            raise failed.get("post_root") or DeliveryFailed("root message not posted", permanent=False)
+        return ev
 
     async def find_open(self, team: str, channel: str, project: str) -> Evaluation | None:
         key = project_key(project)
@@ -74,7 +117,7 @@ class Engine:
     async def answer(self, eid: str, *, card_ts: str, user: str, value: float | None = None,
                      option: str | None = None, question: str | None = None,
                      seen: str | None = None) -> tuple[Evaluation, flow.Outcome | None]:
-        """Answer a card with a ``value``, or with an ``option`` key ("yes", "pass"; "skip" = Not sure).
+        """A click on Yes / Partly / No / Not sure: the answer in quick mode, a hidden vote in vote mode.
 
         An option key is resolved against the evaluation's own checklist inside the transition, so a click
         needs no read of its own.
@@ -84,7 +127,8 @@ class Engine:
         def transition(ev: Evaluation) -> flow.Outcome:
             checklist = self.checklist(ev)
             chosen = value if option is None else (None if option == flow.SKIP else checklist.option(option).value)
-            return flow.answer(ev, checklist, card_ts=card_ts, user=user, value=chosen, question=question)
+            step = voting.vote if ev.mode == "vote" else flow.answer
+            return step(ev, checklist, card_ts=card_ts, user=user, value=chosen, question=question)
 
         return await self._transition(eid, transition, by=user, action=f"answer card {card_ts} = {label}", seen=seen)
 
@@ -100,14 +144,32 @@ class Engine:
             eid, lambda ev: flow.add_note(ev, self.checklist(ev), question=question, user=user, note=text),
             by=user, action=f"note {question}", seen=seen)
 
+    async def reveal(self, eid: str, *, question: str, user: str,
+                     seen: str | None = None) -> tuple[Evaluation, flow.Outcome | None]:
+        return await self._transition(
+            eid, lambda ev: voting.reveal(ev, self.checklist(ev), question=question, user=user),
+            by=user, action=f"reveal {question}", seen=seen)
+
+    async def settle(self, eid: str, *, question: str, user: str, value: float,
+                     seen: str | None = None) -> tuple[Evaluation, flow.Outcome | None]:
+        """The team answer of a split card; the caller checked that ``user`` may settle."""
+        return await self._transition(
+            eid, lambda ev: voting.settle(ev, self.checklist(ev), question=question, user=user, value=value),
+            by=user, action=f"settle {question} = {value:g}", seen=seen)
+
     async def suggest(self, eid: str, suggestions: dict[str, SuggestionRef], *, user: str) -> tuple[
             Evaluation, list[str]]:
         """Store suggestions (unanswered questions only) and refresh the open cards that show them."""
-        ev, refreshed, _ = await self.store.update(
+        ev, outcome, _ = await self.store.update(
             eid, lambda e: flow.apply_suggestions(e, suggestions), by=user, action="suggestions")
-        effects = [e for e in ev.pending if e.startswith("card:")]
-        ev = await self.carry_out(ev, effects)
-        return ev, refreshed or []
+        refreshed = [q for q in suggestions if q in ev.suggestions and ev.suggestions[q] == suggestions[q]]
+        if outcome is not None and outcome.effects:
+            ev, _ = await self.deliver(ev, outcome.effects)
+        return ev, refreshed
+
+    async def discard(self, eid: str, *, user: str) -> Evaluation:
+        ev, _, _ = await self.store.update(eid, flow.discard, by=user, action="delete")
+        return ev
 
     async def _transition(self, eid: str, fn: Callable[[Evaluation], flow.Outcome], *, by: str, action: str,
                           seen: str | None) -> tuple[Evaluation, flow.Outcome | None]:
@@ -115,60 +177,170 @@ class Engine:
         if dup or outcome is None:
             return ev, None
         if outcome.applied:
-            ev = await self.carry_out(ev, outcome.effects)
+            ev, _ = await self.deliver(ev, outcome.effects)
             if outcome.completed:
                 for hook in self.on_completed:
                     await hook(ev)
         return ev, outcome
 
-    async def carry_out(self, ev: Evaluation, effects: list[str]) -> Evaluation:
-        """Post/update what the transition owes, then record the new message ts in one write."""
+    # -- delivery -----------------------------------------------------------------------------------------
+    async def deliver(self, ev: Evaluation, effects: list[Effect], *, look_first: bool = False
+                      ) -> tuple[Evaluation, dict[str, DeliveryFailed]]:
+        """Deliver effects in order, then record what was posted and what failed in one write.
+
+        A failure never reaches the person who clicked: their action is recorded and the entry stays owed.
+        """
         checklist = self.checklist(ev)
-        card = scorecard_of(ev, checklist)
-        view = ev.model_copy(deep=True)  # what the front end sees; ``ev`` stays the stored version
-        posted_cards: list[tuple[str, str]] = []
-        done: list[str] = []
+        view = ev.model_copy(update={"cards": dict(ev.cards)})  # what the front end sees; ``ev`` stays stored
+        run = Delivery(view=view, checklist=checklist, card=scorecard_of(ev, checklist), look_first=look_first)
+        async with self._holding(ev.id):
+            await self._deliver_each(run, effects)
+        return await self._record(ev, run), run.failed
+
+    @contextlib.asynccontextmanager
+    async def _holding(self, eid: str) -> AsyncIterator[None]:
+        """Keep this evaluation held in the outbox while a slow delivery is in flight (a 30 s Retry-After …)."""
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(LEASE_S / 3)
+                with contextlib.suppress(StoreUnavailable):
+                    await self.store.hold(eid, time.time())
+
+        task = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _deliver_each(self, run: Delivery, effects: list[Effect]) -> None:
         for effect in effects:
-            kind, _, arg = effect.partition(":")
-            if kind == "root":
-                if view.thread_ts is None:
-                    view.thread_ts = await self.presenter.post_root(view, checklist, card)
-                    await self.store.link_thread(ev.id, ev.channel, view.thread_ts)
-                else:
-                    await self.presenter.update_root(view, checklist, card)
-            elif kind == "ask":
-                posted_cards.append((arg, await self.presenter.post_card(view, checklist, arg)))
-            elif kind == "card":
-                await self.presenter.update_card(view, checklist, arg)
-            elif kind == "scorecard":
-                if view.scorecard_ts is None:
-                    view.scorecard_ts = await self.presenter.post_scorecard(view, checklist, card)
-                else:
-                    await self.presenter.update_scorecard(view, checklist, card)
-            elif kind == "provisional":
-                await self.presenter.post_provisional(view, checklist, card)
-            done.append(effect)
+            try:
+                await HANDLERS[type(effect)](self, run, effect)
+                run.done.append(effect.key)
+            except Deferred:
+                continue
+            except DeliveryFailed as exc:
+                run.failed[effect.key] = exc
+            except StoreUnavailable as exc:
+                run.failed[effect.key] = DeliveryFailed(f"store: {exc}", permanent=False)
+            except Exception as exc:  # a front end's bug must not lose the entry or block the others
+                log.exception("delivery_failed", evaluation=run.view.id, effect=effect.key)
+                run.failed[effect.key] = DeliveryFailed(type(exc).__name__, permanent=False)
 
-        def record(e: Evaluation) -> None:
-            if view.thread_ts and not e.thread_ts:
-                flow.root_posted(e, view.thread_ts)
-            if view.scorecard_ts and not e.scorecard_ts:
-                flow.scorecard_posted(e, view.scorecard_ts)
-            for qid, ts in posted_cards:
+    async def _record(self, ev: Evaluation, run: Delivery) -> Evaluation:
+        now = time.time()
+
+        def record(e: Evaluation) -> list[Effect]:
+            if run.view.thread_ts and not e.thread_ts:
+                flow.root_posted(e, run.view.thread_ts)
+            if run.view.scorecard_ts and not e.scorecard_ts:
+                flow.scorecard_posted(e, run.view.scorecard_ts)
+            for qid, ts in run.cards:
                 flow.card_posted(e, qid, ts)
-            for effect in done:
-                flow.effect_done(e, effect)
+            for key in run.done:
+                flow.delivered(e, key, rendered=ev.version)
+            return _give_up_or_retry(e, run.failed, now)
 
-        ev, _, _ = await self.store.update(ev.id, record, by="ftcheck", action="posted", known=ev)
-        return ev
+        try:
+            stored, tells, _ = await self.store.update(ev.id, record, by="ftcheck", action="delivered", known=ev)
+        except (StoreUnavailable, KeyError) as exc:
+            # the messages went out; the outbox finds them by their metadata when Redis answers again
+            log.warning("delivery_not_recorded", evaluation=ev.id, error=str(exc))
+            return ev
+        if tells:
+            stored, _ = await self.deliver(stored, tells)
+        return stored
 
-    async def repair(self, older_than: timedelta = timedelta(seconds=30)) -> int:
-        """Replay effects left owed by a crash between saving a transition and posting its messages."""
-        repaired = 0
-        cutoff = utcnow() - older_than
-        for ev in await self.store.active():
-            if ev.pending and ev.last_activity < cutoff and ev.origin == "slack":
-                log.info("repair_pending", evaluation=ev.id, effects=ev.pending)
-                await self.carry_out(ev, list(ev.pending))
-                repaired += 1
-        return repaired
+    async def find_or_post(self, run: Delivery, ref: str, post: Callable[[], Awaitable[str]]) -> str:
+        """Post a message, unless this is a repeat and the first attempt is already in the thread."""
+        if run.look_first and self.recovery is not None:
+            found = await self.recovery.find_posted(run.view, ref)
+            if found is not None:
+                log.info("delivery_found", evaluation=run.view.id, ref=ref)
+                return found
+        return await post()
+
+
+def _give_up_or_retry(e: Evaluation, failed: dict[str, DeliveryFailed], now: float) -> list[Effect]:
+    """Count failed attempts; give up on an entry that cannot succeed and owe a notice about it."""
+    tells: list[Effect] = []
+    for entry in list(e.pending):
+        exc = failed.get(entry.key)
+        if exc is None:
+            continue
+        entry.failed(exc.reason, now)
+        if not (exc.permanent or entry.exhausted):
+            continue
+        log.warning("delivery_given_up", evaluation=e.id, effect=entry.key, reason=exc.reason)
+        e.pending.remove(entry)
+        e.undelivered.append(entry.key)
+        if not isinstance(entry.effect, TellUndelivered):
+            reason = exc.reason if exc.permanent else "retries exhausted"
+            tells += flow.owe(e, [TellUndelivered(what=entry.key, reason=reason)])
+    return tells
+
+
+# -- one handler per effect type ---------------------------------------------------------------------------
+
+async def _post_root(engine: Engine, run: Delivery, effect: Effect) -> None:
+    view = run.view
+    if view.thread_ts is not None:
+        return
+    ts = await engine.find_or_post(run, view.post_ref("root"),
+                                   lambda: engine.presenter.post_root(view, run.checklist, run.card))
+    view.thread_ts = ts
+    await engine.store.link_thread(view.id, view.channel, ts)  # findable before the record is written
+
+
+async def _update_root(engine: Engine, run: Delivery, effect: Effect) -> None:
+    if run.view.thread_ts is not None:
+        await engine.presenter.update_root(run.view, run.checklist, run.card)
+
+
+async def _post_card(engine: Engine, run: Delivery, effect: Effect) -> None:
+    assert isinstance(effect, PostCard)
+    view = run.view
+    if view.thread_ts is None:
+        raise Deferred
+    if any(c.open for c in view.cards.values() if c.question == effect.question):
+        return  # adopted by a click before this delivery (never post a card twice)
+    ts = await engine.find_or_post(run, view.post_ref("card", effect.question),
+                                   lambda: engine.presenter.post_card(view, run.checklist, effect.question))
+    view.cards[ts] = Card(question=effect.question)
+    run.cards.append((effect.question, ts))
+
+
+async def _update_card(engine: Engine, run: Delivery, effect: Effect) -> None:
+    assert isinstance(effect, UpdateCard)
+    for ts in run.view.cards_of(effect.question):
+        await engine.presenter.update_card(run.view, run.checklist, ts)
+
+
+async def _post_scorecard(engine: Engine, run: Delivery, effect: Effect) -> None:
+    view = run.view
+    if view.thread_ts is None:
+        raise Deferred
+    if view.scorecard_ts is not None:
+        await engine.presenter.update_scorecard(view, run.checklist, run.card)
+        return
+    view.scorecard_ts = await engine.find_or_post(
+        run, view.post_ref("scorecard"), lambda: engine.presenter.post_scorecard(view, run.checklist, run.card))
+
+
+async def _tell_undelivered(engine: Engine, run: Delivery, effect: Effect) -> None:
+    assert isinstance(effect, TellUndelivered)
+    if engine.recovery is not None:
+        await engine.recovery.tell_undelivered(run.view, run.checklist, effect.what, effect.reason)
+
+
+HANDLERS: dict[type, Handler] = {
+    PostRoot: _post_root,
+    UpdateRoot: _update_root,
+    PostCard: _post_card,
+    UpdateCard: _update_card,
+    PostScorecard: _post_scorecard,
+    TellUndelivered: _tell_undelivered,
+}

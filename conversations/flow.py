@@ -1,13 +1,9 @@
-"""The walk-through as pure transitions over an :class:`Evaluation`.
+"""The walk-through as pure transitions over an :class:`Evaluation`; the moves are declared in ``walk.py``.
 
 Each transition mutates the evaluation it is given and returns an :class:`Outcome`: whether it applied,
-a message for the person when it did not, and the *effects* the front end owes (post the next card,
-update the root message, post the scorecard). Effects are also kept in ``evaluation.pending`` until the
-front end has carried them out, so a crash between saving and posting is repaired on restart.
-
-Effects are strings: ``card:<ts>`` (update that card), ``ask:<question id>`` (post a card),
-``root`` (update the root message), ``scorecard`` (post or update the scorecard), ``provisional``
-(post a provisional scorecard: only questions skipped twice remain).
+a :class:`Notice` for the person when it did not, the moves of the walk it made, and the effects those
+moves owe (taken from ``walk.owes``). The owed effects are also added to ``evaluation.pending`` (the
+outbox) in the same write, so nothing owed is lost to a crash. Vote-mode moves live in ``voting.py``.
 """
 
 from __future__ import annotations
@@ -18,18 +14,36 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from conversations.models import AnswerEntry, Card, Evaluation, SuggestionRef, project_key, utcnow
+from conversations import walk
+from conversations.effects import LEASE_S, Effect, Owed, PostCard, PostRoot, PostScorecard, UpdateCard, UpdateRoot
+from conversations.models import AnswerEntry, Card, Evaluation, Mode, SuggestionRef, project_key, utcnow
 from scoring.checklist import Checklist
 
 SKIP = "skip"  # the option key of "Not sure"
+NOTE_MAX = 1000
 
-OutcomeStatus = Literal["ok", "taken", "closed", "unknown_card", "unchanged", "invalid"]
+OutcomeStatus = Literal["ok", "refused", "unchanged"]
+NoticeKind = Literal["taken", "closed", "deleted", "unknown_card", "unchanged", "invalid", "not_allowed",
+                     "revealed", "not_split", "voted"]
+
+
+class Notice(BaseModel):
+    """Why an action did not apply, as data; the front end words it (``bot/blocks/notices.py``)."""
+
+    kind: NoticeKind
+    question: str | None = None  # the question's key ("q3")
+    by: str | None = None  # who answered first (a user id)
+    label: str | None = None  # what they answered
+    at: datetime | None = None
+    actor: str | None = None  # who acted (so the front end can say "you")
+    detail: str | None = None  # a plain sentence, for ``invalid``
 
 
 class Outcome(BaseModel):
     status: OutcomeStatus
-    message: str | None = None  # for the person who acted, when status is not ok
-    effects: list[str] = Field(default_factory=list)
+    notice: Notice | None = None
+    effects: list[Effect] = Field(default_factory=list)
+    moves: list[str] = Field(default_factory=list)  # walk rows that fired, "event:source->target"
     completed: bool = False
 
     @property
@@ -37,13 +51,101 @@ class Outcome(BaseModel):
         return self.status == "ok"
 
 
+def refused(kind: NoticeKind, **fields: object) -> Outcome:
+    return Outcome(status="refused", notice=Notice.model_validate({"kind": kind, **fields}))
+
+
+def invalid(text: str) -> Outcome:
+    return refused("invalid", detail=text)
+
+
+# -- states -----------------------------------------------------------------------------------------------
+
+def card_state(ev: Evaluation, question_id: str) -> walk.CardState:
+    entry = ev.answers.get(question_id)
+    if entry is not None and entry.value is not None:
+        return "answered"
+    ballot = ev.ballots.get(question_id)
+    if ballot is not None and ballot.revealed and len(ballot.decided()) > 1:
+        return "split"
+    if any(c.open and c.question == question_id for c in ev.cards.values()):
+        return "asked"  # a fresh card, or a skipped question asked again
+    if entry is not None:
+        return "skipped"
+    return "asked" if ev.cards_of(question_id) else "unasked"
+
+
+class Move:
+    """Collects the moves of one transition and the effects they owe (deduplicated, in order)."""
+
+    def __init__(self, ev: Evaluation) -> None:
+        self.ev = ev
+        self.moves: list[str] = []
+        self.effects: list[Effect] = []
+
+    def make(self, event: walk.Event, source: str, target: str, question: str | None = None) -> None:
+        self.moves.append(walk.row_id(event, source, target))
+        for kind in walk.owes(event, source, target):
+            self.owe(_effect(kind, question))
+
+    def owe(self, effect: Effect) -> None:
+        if all(e.key != effect.key for e in self.effects):
+            self.effects.append(effect)
+
+    def outcome(self, *, completed: bool = False) -> Outcome:
+        mine = owe(self.ev, self.effects)
+        return Outcome(status="ok", effects=mine, moves=list(self.moves), completed=completed)
+
+
+def _effect(kind: walk.EffectKind, question: str | None) -> Effect:
+    if kind in ("post_card", "update_card"):
+        if question is None:
+            raise ValueError(f"{kind} needs a question")
+        return PostCard(question=question) if kind == "post_card" else UpdateCard(question=question)
+    fixed: dict[str, Effect] = {"post_root": PostRoot(), "update_root": UpdateRoot(), "post_scorecard": PostScorecard()}
+    return fixed[kind]
+
+
+def owe(ev: Evaluation, effects: list[Effect], now: datetime | None = None) -> list[Effect]:
+    """Add effects to the outbox and return what this writer now owns and should deliver at once.
+
+    A post already owed belongs to whoever owed it first (delivering it again could duplicate it); an update
+    already owed is re-owed at this version, so an older delivery cannot clear it.
+    """
+    at = (now or utcnow()).timestamp()
+    owed = {o.key: o for o in ev.pending}
+    mine: list[Effect] = []
+    for effect in effects:
+        if isinstance(effect, UpdateRoot) and "post_root" in owed:
+            continue  # the root, once posted, already shows the current state
+        entry = owed.get(effect.key)
+        if entry is None:
+            entry = Owed(effect=effect, next_at=at + LEASE_S, since=ev.version)
+            ev.pending.append(entry)
+            owed[effect.key] = entry
+        elif effect.posts:
+            continue
+        else:
+            entry.since = ev.version
+        mine.append(effect)
+    return mine
+
+
+def delivered(ev: Evaluation, key: str, rendered: int | None = None) -> None:
+    """Clear an owed effect; with ``rendered`` (the version the delivery showed) only owings older than it."""
+    ev.pending = [o for o in ev.pending if o.key != key or (rendered is not None and o.since >= rendered)]
+
+
+# -- creating ---------------------------------------------------------------------------------------------
+
 def start(*, team: str, channel: str, project: str, checklist: Checklist, user: str,
           origin: Literal["slack", "terminal"] = "slack", previous: Evaluation | None = None,
-          now: datetime | None = None) -> Evaluation:
+          mode: Mode = "quick", quorum: int = 3, now: datetime | None = None) -> Evaluation:
     """A new evaluation; with ``previous`` it is a re-evaluation pre-filled with last time's answers."""
     now = now or utcnow()
     ev = Evaluation(team=team, channel=channel, project=project.strip(), project_key=project_key(project),
-                    checklist=checklist.id, started_by=user, started_at=now, last_activity=now, origin=origin)
+                    checklist=checklist.id, started_by=user, started_at=now, last_activity=now, origin=origin,
+                    mode=mode, quorum=quorum)
     if previous is not None:
         ev.previous_id = previous.id
         ev.prefill = {q: v for q, v in previous.scored().items() if _known(checklist, q)}
@@ -58,11 +160,33 @@ def _known(checklist: Checklist, question_id: str) -> bool:
     return True
 
 
+def begin(ev: Evaluation, checklist: Checklist) -> Outcome:
+    """Right after creation: the root message, then the first card."""
+    move = Move(ev)
+    move.make("start", "new", "in_progress")
+    first = next_question(ev, checklist)
+    if first:
+        move.make("ask", "unasked", "asked", first)
+    return move.outcome()
+
+
+def discard(ev: Evaluation) -> Outcome:
+    """Mark an evaluation deleted (kept for the audit trail, hidden everywhere); nothing more is owed."""
+    move = Move(ev)
+    if ev.status != "deleted":
+        move.make("discard", ev.status, "deleted")
+    ev.status = "deleted"
+    ev.pending = []
+    return Outcome(status="ok", moves=move.moves)
+
+
+# -- what comes next --------------------------------------------------------------------------------------
+
 def next_question(ev: Evaluation, checklist: Checklist) -> str | None:
     """First question never asked; else the first skipped once (asked again before the scorecard)."""
     open_questions = {c.question for c in ev.open_cards().values()}
     for q in checklist.questions:
-        if q.id not in ev.answers and q.id not in open_questions:
+        if q.id not in ev.answers and q.id not in open_questions and not ev.cards_of(q.id):
             return q.id
     for q in checklist.questions:
         entry = ev.answers.get(q.id)
@@ -75,23 +199,46 @@ def is_complete(ev: Evaluation, checklist: Checklist) -> bool:
     return all(ev.value(q.id) is not None for q in checklist.questions)
 
 
-def begin(ev: Evaluation, checklist: Checklist) -> Outcome:
-    """Effects owed right after creation: the root message, then the first card."""
-    first = next_question(ev, checklist)
-    effects = ["root"] + ([f"ask:{first}"] if first else [])
-    ev.pending = list(effects)
-    return Outcome(status="ok", effects=effects)
+def advance(ev: Evaluation, checklist: Checklist, move: Move, now: datetime) -> bool:
+    """After a card changed: ask the next question, or complete, or stall on twice-skipped ones.
+
+    Returns True when this move completed the evaluation.
+    """
+    ev.last_activity = now
+    ev.idle_nudged = False
+    if ev.status != "in_progress":
+        move.make("change", "completed", "completed")
+        return False
+    if ev.open_cards() or any(isinstance(o.effect, PostCard) for o in ev.pending):
+        return False  # one question at a time: a card is out (or on its way), e.g. after a Change answer
+    nxt = next_question(ev, checklist)
+    if nxt:
+        move.make("ask", card_state(ev, nxt), "asked", nxt)
+        if nxt in ev.ballots and ev.answers.get(nxt) is not None:
+            ev.ballots.pop(nxt)  # a re-asked vote starts a fresh round
+        return False
+    if is_complete(ev, checklist):
+        ev.status, ev.completed_at = "completed", now
+        move.make("complete", "in_progress", "completed")
+        close_open_cards(ev, move)
+        return True
+    if not ev.open_cards():
+        move.make("stall", "in_progress", "in_progress")
+    return False
 
 
-def discard(ev: Evaluation) -> None:
-    """Mark an evaluation deleted (kept for the audit trail, hidden everywhere)."""
-    ev.status = "deleted"
-    ev.pending = []
+def close_open_cards(ev: Evaluation, move: Move) -> None:
+    """The scorecard is out: no card in the thread keeps offering answer buttons."""
+    for card in ev.cards.values():
+        if card.open:
+            card.open = False
+            move.owe(UpdateCard(question=card.question))
 
+
+# -- the front end reports what it posted -------------------------------------------------------------------
 
 def card_posted(ev: Evaluation, question_id: str, ts: str) -> None:
     ev.cards.setdefault(ts, Card(question=question_id))  # a fast click may have adopted it already
-    _done(ev, f"ask:{question_id}")
 
 
 def root_posted(ev: Evaluation, ts: str) -> None:
@@ -102,48 +249,47 @@ def scorecard_posted(ev: Evaluation, ts: str) -> None:
     ev.scorecard_ts = ts
 
 
-def effect_done(ev: Evaluation, effect: str) -> None:
-    _done(ev, effect)
+# -- quick mode: one click answers --------------------------------------------------------------------------
 
-
-def _done(ev: Evaluation, effect: str) -> None:
-    if effect in ev.pending:
-        ev.pending.remove(effect)
+def find_card(ev: Evaluation, card_ts: str, question: str | None) -> Card | Outcome:
+    """The card a click was on; a click on a card Slack shows but whose post is not recorded yet is adopted."""
+    if ev.status == "deleted":
+        return refused("deleted")
+    owed_post = question is not None and any(o.key == f"post_card:{question}" for o in ev.pending)
+    if card_ts not in ev.cards and question and owed_post:
+        ev.cards[card_ts] = Card(question=question)
+        delivered(ev, f"post_card:{question}")  # someone just clicked it: the card exists, never post it again
+    card = ev.cards.get(card_ts)
+    if card is None:
+        return refused("unknown_card")
+    return card
 
 
 def answer(ev: Evaluation, checklist: Checklist, *, card_ts: str, user: str, value: float | None,
            question: str | None = None, now: datetime | None = None) -> Outcome:
-    """Answer the question on an open card; ``value`` None means "Not sure" (skip for now).
-
-    ``question`` (carried by the click) lets a click on a card that Slack has shown but whose ts is not
-    recorded yet (the post is still owed) be accepted instead of refused.
-    """
+    """Answer the question on an open card; ``value`` None means "Not sure" (skip for now)."""
     now = now or utcnow()
-    if card_ts not in ev.cards and question and f"ask:{question}" in ev.pending:
-        ev.cards[card_ts] = Card(question=question)
-        _done(ev, f"ask:{question}")  # the card exists: someone just clicked it; repair must not post it again
-    card = ev.cards.get(card_ts)
-    if card is None:
-        return Outcome(status="unknown_card",
-                       message="That card is not part of this evaluation any more. Use the newest card in the thread.")
+    found = find_card(ev, card_ts, question)
+    if isinstance(found, Outcome):
+        return found
+    card = found
     prior = ev.answers.get(card.question)
     if not card.open and prior is not None and prior.by == user and prior.value == value:
-        return Outcome(status="unchanged")  # the same click again (double click or a redelivery): nothing to say
-    if ev.status != "in_progress" and not card.open:
-        return Outcome(status="closed", message=_taken_message(ev, checklist, card.question, user))
+        return Outcome(status="unchanged")  # the same click again (double click or a redelivery)
     if not card.open:
-        return Outcome(status="taken", message=_taken_message(ev, checklist, card.question, user))
+        return _taken(ev, checklist, card.question, "closed" if ev.status != "in_progress" else "taken", user)
     if value is not None:
         checklist.option(value)  # raises KeyError on a value the checklist does not allow
-    question = card.question
+    source = card_state(ev, card.question)
     skips = (prior.skips if prior else 0) + (1 if value is None else 0)
-    ev.answers[question] = AnswerEntry(
-        question=question, value=value, by=user, at=now, skips=skips,
-        suggestion=ev.suggestions.get(question),
-        note=prior.note if prior else None, note_by=prior.note_by if prior else None,
-    )
+    ev.answers[card.question] = AnswerEntry(
+        question=card.question, value=value, by=user, at=now, skips=skips,
+        suggestion=ev.suggestions.get(card.question),
+        note=prior.note if prior else None, note_by=prior.note_by if prior else None)
     card.open = False
-    return _after_change(ev, checklist, [f"card:{card_ts}"], now)
+    move = Move(ev)
+    move.make("answer" if value is not None else "skip", source, card_state(ev, card.question), card.question)
+    return move.outcome(completed=advance(ev, checklist, move, now))
 
 
 def change(ev: Evaluation, checklist: Checklist, *, question: str, user: str, value: float,
@@ -153,21 +299,22 @@ def change(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
     q = checklist.question(question)
     checklist.option(value)
     prior = ev.answers.get(q.id)
+    if ev.status == "deleted":
+        return refused("deleted")
     if prior is None:
-        return Outcome(status="invalid", message=f"{q.key} has not been asked yet; answer it on its card.")
+        return invalid(f"{q.key} has not been answered yet; answer it on its card.")
     if prior.value == value:
-        return Outcome(status="unchanged", message=f"{q.key} is already {checklist.option(value).label}.")
+        return refused("unchanged", question=q.key, label=checklist.option(value).label)
+    source = card_state(ev, q.id)
     ev.answers[q.id] = prior.model_copy(update={
         "value": value, "by": user, "at": now, "previous": prior.value,
         "suggestion": ev.suggestions.get(q.id, prior.suggestion)})
-    effects = []
     for card in ev.cards.values():
         if card.question == q.id:
             card.open = False
-    ts = ev.card_for(q.id)
-    if ts:
-        effects.append(f"card:{ts}")
-    return _after_change(ev, checklist, effects, now)
+    move = Move(ev)
+    move.make("change" if source == "answered" else "answer", source, "answered", q.id)
+    return move.outcome(completed=advance(ev, checklist, move, now))
 
 
 def add_note(ev: Evaluation, checklist: Checklist, *, question: str, user: str, note: str,
@@ -175,64 +322,48 @@ def add_note(ev: Evaluation, checklist: Checklist, *, question: str, user: str, 
     q = checklist.question(question)
     entry = ev.answers.get(q.id)
     text = note.strip()
+    if ev.status == "deleted":
+        return refused("deleted")
     if not text:
-        return Outcome(status="invalid", message="The note is empty; write something or cancel.")
-    if len(text) > 1000:
-        return Outcome(status="invalid", message=f"Notes are limited to 1,000 characters (this one has {len(text)}).")
+        return invalid("The note is empty; write something or cancel.")
+    if len(text) > NOTE_MAX:
+        return invalid(f"Notes are limited to {NOTE_MAX:,} characters (this one has {len(text):,}).")
     if entry is None:
-        return Outcome(status="invalid", message=f"Answer {q.key} first, then add a note to it.")
+        return invalid(f"Answer {q.key} first, then add a note to it.")
     entry.note, entry.note_by = text, user
     ev.last_activity = now or utcnow()
-    effects = [f"card:{ts}" for ts in [ev.card_for(q.id)] if ts]
+    move = Move(ev)
+    state = card_state(ev, q.id)
+    if state == "answered":
+        move.make("note", "answered", "answered", q.id)
+    else:
+        move.owe(UpdateCard(question=q.id))  # a note on a skipped card: just redraw it
     if ev.status == "completed":
-        effects.append("scorecard")
-    ev.pending += [e for e in effects if e not in ev.pending]
-    return Outcome(status="ok", effects=effects)
+        move.make("note", "completed", "completed")
+    return move.outcome()
 
 
-def apply_suggestions(ev: Evaluation, suggestions: Mapping[str, SuggestionRef]) -> list[str]:
-    """Store suggestions for questions nobody has answered yet; returns the question ids refreshed.
-
-    Answered questions keep their answers and the suggestion that was shown when they were answered.
-    """
-    refreshed = []
+def apply_suggestions(ev: Evaluation, suggestions: Mapping[str, SuggestionRef]) -> Outcome:
+    """Store suggestions for questions nobody has answered yet; answered ones keep what was shown then."""
+    move = Move(ev)
     for qid, ref in suggestions.items():
         entry = ev.answers.get(qid)
         if entry is None or entry.value is None:
             ev.suggestions[qid] = ref
-            refreshed.append(qid)
-    effects = [f"card:{ts}" for ts, c in ev.open_cards().items() if c.question in refreshed]
-    ev.pending += [e for e in effects if e not in ev.pending]
-    return refreshed
+            if any(c.question == qid for c in ev.open_cards().values()):
+                move.make("suggest", "asked", "asked", qid)
+    return move.outcome()
 
 
-def _after_change(ev: Evaluation, checklist: Checklist, effects: list[str], now: datetime) -> Outcome:
-    ev.last_activity = now
-    ev.idle_nudged = False
-    completed = False
-    if ev.status == "in_progress":
-        nxt = next_question(ev, checklist)
-        if nxt:
-            effects.append(f"ask:{nxt}")
-        elif is_complete(ev, checklist):
-            ev.status, ev.completed_at, completed = "completed", now, True
-            effects.append("scorecard")
-        elif not ev.open_cards():
-            effects.append("provisional")
-    else:
-        effects.append("scorecard")
-    effects.append("root")
-    ev.pending += [e for e in effects if e not in ev.pending]
-    return Outcome(status="ok", effects=effects, completed=completed)
+def refreshed(outcome: Outcome) -> list[str]:
+    """The questions whose cards a suggestion outcome redraws."""
+    return [e.question for e in outcome.effects if isinstance(e, UpdateCard)]
 
 
-def _taken_message(ev: Evaluation, checklist: Checklist, question: str, user: str) -> str:
+def _taken(ev: Evaluation, checklist: Checklist, question: str, kind: NoticeKind, user: str) -> Outcome:
     entry = ev.answers.get(question)
     q = checklist.question(question)
     if entry is None:
-        return f"{q.key} is no longer open."
+        return refused(kind, question=q.key, actor=user)
     label = "Not sure" if entry.value is None else checklist.option(entry.value).label
-    who = "You" if entry.by == user else f"<@{entry.by}>"
-    when = entry.at.strftime("%H:%M UTC")
-    return (f"{who} already answered {q.key} ({label}) at {when}. "
-            "To change it, use “Change answer” on the card.")
+    return refused(kind, question=q.key, by=entry.by, label=label, at=entry.at, actor=user)

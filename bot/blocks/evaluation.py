@@ -1,29 +1,28 @@
-"""Blocks of an evaluation thread: the root message, the question cards and the scorecard."""
+"""Blocks of an evaluation thread: the root message (the dashboard) and the question cards.
+
+A quiet thread: an open card carries the question, why it matters and the buttons; once answered it
+shrinks to one line ("✓ Q3 Yes — @ana") with Change answer and Add note. In vote mode the open card
+shows who has voted (never what) until the reveal, then each person's vote; a split card offers the team
+answer. The scorecard lives in ``bot/blocks/scorecard.py``.
+"""
 
 from __future__ import annotations
 
-from bot.blocks.common import (
-    Block,
-    actions,
-    button,
-    context,
-    divider,
-    esc,
-    header,
-    limit_blocks,
-    section,
-    user,
-    when,
-)
-from conversations.flow import SKIP
-from conversations.models import Evaluation
+from bot.blocks.common import Block, actions, button, context, esc, header, section, user
+from bot.blocks.scorecard import verdict_line
+from bot.blocks.suggestions import suggestion_hint_blocks
+from conversations.flow import SKIP, card_state, next_question
+from conversations.models import AnswerEntry, Ballot, Evaluation
+from conversations.voting import hidden_tally
 from scoring.checklist import Checklist, Question
-from scoring.render import bar, tree_lines
-from scoring.scorecard import Scorecard, fmt_score
+from scoring.scorecard import Scorecard
 
 ANSWER_ACTION = "answer"  # action ids: answer_yes, answer_partly, answer_no, answer_skip
 CHANGE_ACTION = "change_answer"
 NOTE_ACTION = "add_note"
+REVEAL_ACTION = "reveal_votes"
+SETTLE_ACTION = "settle_answer"
+BAR_WIDTH = 20
 
 
 def action_value(ev: Evaluation, question_id: str) -> str:
@@ -35,148 +34,182 @@ def progress(ev: Evaluation, checklist: Checklist) -> tuple[int, int]:
     return answered, len(checklist.questions)
 
 
-def root_blocks(ev: Evaluation, checklist: Checklist, card: Scorecard) -> list[Block]:
+# -- the root message: a dashboard ----------------------------------------------------------------------------
+
+def root_blocks(ev: Evaluation, checklist: Checklist, card: Scorecard, card_link: str | None = None) -> list[Block]:
+    kind = "Re-evaluation" if ev.previous_id else "Evaluation"
+    mode = f"team vote, reveal at {ev.quorum} votes" if ev.mode == "vote" else "first answer counts"
+    blocks = [header(f"{kind}: {ev.project}"[:150]),
+              section(f"*{esc(checklist.title)}* · {mode} · started by {user(ev.started_by)}\n"
+                      f"{_status(ev, checklist, card, card_link)}")]
+    who = _who(ev, checklist)
+    if who:
+        blocks.append(context(who))
+    return blocks
+
+
+def _status(ev: Evaluation, checklist: Checklist, card: Scorecard, card_link: str | None) -> str:
+    answered, total = progress(ev, checklist)
+    filled = round(BAR_WIDTH * answered / total) if total else 0
+    bar = f"`{'█' * filled}{'░' * (BAR_WIDTH - filled)}` {answered} of {total} answered"
+    if ev.status == "completed":
+        return f"{bar}\n{verdict_line(card)} · the scorecard is the last message in this thread."
+    waiting = _waiting(ev, checklist)
+    if waiting is None:
+        return f"{bar}\nOnly questions the team skipped twice are left: answer them with Change answer on their cards."
+    label = f"Question {waiting.number} — {short(waiting)}"
+    return f"{bar}\n*Now:* {f'<{card_link}|{label}>' if card_link else label}"
+
+
+def _waiting(ev: Evaluation, checklist: Checklist) -> Question | None:
+    for card in ev.open_cards().values():
+        return checklist.question(card.question)
+    nxt = next_question(ev, checklist)
+    return checklist.question(nxt) if nxt else None
+
+
+def _who(ev: Evaluation, checklist: Checklist) -> str:
+    if ev.mode == "vote":
+        for card in ev.open_cards().values():
+            voters = hidden_tally(ev.ballots.get(card.question))
+            if voters:
+                return f"Voted on Q{checklist.question(card.question).number}: " + ", ".join(map(user, voters))
+        return ""
+    people: dict[str, int] = {}
+    for entry in ev.answers.values():
+        if entry.value is not None:
+            people[entry.by] = people.get(entry.by, 0) + 1
+    return ("Answered by " + ", ".join(f"{user(u)} ({n})" for u, n in people.items())) if people else ""
+
+
+def root_text(ev: Evaluation, checklist: Checklist) -> str:
     answered, total = progress(ev, checklist)
     if ev.status == "completed":
-        status = f"*Result:* {card.total_text} — *{card.band.name}*"
-        if card.disagreement:
-            status += "\n:warning: The decision tree disagrees with the band — see the scorecard in the thread."
-    else:
-        status = (f"*Progress:* {answered}/{total} answered · running score {card.total_text}"
-                  + (f" · {len(card.unanswered)} to go" if card.unanswered else ""))
-    kind = "Re-evaluation" if ev.previous_id else "Evaluation"
-    return [
-        header(f"{kind}: {ev.project}"[:150]),
-        section(f"*Checklist:* {esc(checklist.title)}\n*Started by* {user(ev.started_by)} {when(ev.started_at)}\n"
-                f"{status}"),
-        context("Anyone in this channel can answer in the thread. Each answer records who and when."),
-    ]
+        return f"Evaluation of {ev.project}: finished, scorecard in the thread"
+    return f"Evaluation of {ev.project}: {answered} of {total} answered"
 
 
-def root_text(ev: Evaluation, card: Scorecard) -> str:
-    return f"ftcheck evaluation of {ev.project}: {card.headline}"
+# -- question cards ---------------------------------------------------------------------------------------------
+
+_HEADS: dict[tuple[str, str], tuple[Block, Block]] = {}
 
 
-def _question_head(ev: Evaluation, checklist: Checklist, q: Question) -> list[Block]:
-    section_title = checklist.section(q.section).title
-    return [
-        section(f"*Question {q.number} of {len(checklist.questions)}* · {esc(section_title)}\n*{esc(q.text)}*"),
-        context(f"_Why it matters:_ {esc(q.why)}"),
-    ]
+def _question_head(checklist: Checklist, question_id: str) -> tuple[Block, Block]:
+    """The static top of an open card, built once per question (shared, never mutated)."""
+    cached = _HEADS.get((checklist.id, question_id))
+    if cached is None:
+        q = checklist.question(question_id)
+        title = checklist.section(q.section).title
+        cached = (section(f"*Question {q.number} of {len(checklist.questions)}* · {esc(title)}\n*{esc(q.text)}*"),
+                  context(f"_Why it matters:_ {esc(q.why)}"))
+        _HEADS[(checklist.id, question_id)] = cached
+    return cached
 
 
-def _hint(ev: Evaluation, checklist: Checklist, q: Question) -> list[Block]:
-    out: list[Block] = []
-    suggestion = ev.suggestions.get(q.id)
-    if suggestion is not None:
-        label = checklist.option(suggestion.value).label
-        out.append(section(f":bulb: *Suggested: {label}* — {esc(suggestion.reason)}\n"
-                           f"> {esc(suggestion.evidence)}\n_A suggestion only: click an answer to confirm it "
-                           f"or pick another._"))
-    if q.id in ev.prefill:
-        out.append(context(f"Last time: *{checklist.option(ev.prefill[q.id]).label}* — confirm it or change it."))
-    return out
+def short(q: Question) -> str:
+    return esc(q.short or q.text)
+
+
+def card_blocks(ev: Evaluation, checklist: Checklist, card_ts: str) -> list[Block]:
+    card = ev.cards[card_ts]
+    state = card_state(ev, card.question)
+    if state == "split":
+        return split_card_blocks(ev, checklist, card.question)
+    if card.open:
+        return open_card_blocks(ev, checklist, card.question)
+    return record_blocks(ev, checklist, card.question)
 
 
 def open_card_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> list[Block]:
     q = checklist.question(question_id)
-    value = action_value(ev, q.id)
-    preferred = ev.suggestions[q.id].value if q.id in ev.suggestions else ev.prefill.get(q.id)
-    buttons = []
-    for option in checklist.options:
-        text = option.label + (" (suggested)" if q.id in ev.suggestions and preferred == option.value else "")
-        style = "primary" if preferred == option.value else None
-        buttons.append(button(text, f"{ANSWER_ACTION}_{option.key}", value, style))
-    buttons.append(button("Not sure", f"{ANSWER_ACTION}_{SKIP}", value))
+    blocks: list[Block] = [*_question_head(checklist, q.id), *suggestion_hint_blocks(ev, checklist, q.id)]
+    if q.id in ev.prefill:
+        blocks.append(context(f"Last time: *{checklist.option(ev.prefill[q.id]).label}* — confirm it or change it."))
     entry = ev.answers.get(q.id)
-    again = [context("Asked again: it was skipped earlier.")] if entry and entry.value is None else []
-    return [*_question_head(ev, checklist, q), *_hint(ev, checklist, q), *again,
-            actions(f"answer:{q.id}", *buttons)]
+    if entry is not None and entry.value is None:
+        blocks.append(context("Asked again: the team was not sure the first time."))
+    value = action_value(ev, q.id)
+    suggested = ev.suggestions[q.id].value if q.id in ev.suggestions else None
+    buttons = [button(o.label + (" (suggested)" if suggested == o.value else ""), f"{ANSWER_ACTION}_{o.key}", value)
+               for o in checklist.options]
+    buttons.append(button("Not sure", f"{ANSWER_ACTION}_{SKIP}", value))
+    if ev.mode == "vote":
+        blocks.append(context(_tally(ev, q.id)))
+        buttons.append(button("Reveal votes", REVEAL_ACTION, value))
+    blocks.append(actions(f"answer:{q.id}", *buttons))
+    return blocks
 
 
-def answered_card_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> list[Block]:
+def _tally(ev: Evaluation, question_id: str) -> str:
+    voters = hidden_tally(ev.ballots.get(question_id))
+    if not voters:
+        return f"Team vote: nobody has voted yet. Votes stay hidden until {ev.quorum} people have voted or someone " \
+               "clicks Reveal votes."
+    names = ", ".join(map(user, voters))
+    return f"Team vote: {len(voters)} of {ev.quorum} have voted ({names}). Votes stay hidden until the reveal."
+
+
+def split_card_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> list[Block]:
+    q = checklist.question(question_id)
+    value = action_value(ev, q.id)
+    settle = [button(o.label, SETTLE_ACTION, f"{value}|{o.key}") for o in checklist.options]
+    return [
+        section(f"*Question {q.number} of {len(checklist.questions)}* · *Split* — the team disagrees\n*{esc(q.text)}*"),
+        section(_spread(ev, checklist, ev.ballots[q.id])),
+        context(f"Team answer — the starter ({user(ev.started_by)}), a lead or an admin decides; "
+                "the spread is kept on the record:"),
+        actions(f"settle:{q.id}", *settle),
+    ]
+
+
+def _spread(ev: Evaluation, checklist: Checklist, ballot: Ballot) -> str:
+    parts = []
+    for value, uids in ballot.spread().items():
+        label = "Not sure" if value is None else checklist.option(value).label
+        parts.append(f"*{label}:* " + ", ".join(map(user, uids)))
+    return " · ".join(parts)
+
+
+def record_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> list[Block]:
+    """An answered (or skipped) card, shrunk to one line with Change answer and Add note."""
     q = checklist.question(question_id)
     entry = ev.answers.get(q.id)
     if entry is None:
-        return open_card_blocks(ev, checklist, question_id)
-    label = "Not sure" if entry.value is None else checklist.option(entry.value).label
-    lines = [f"*Answer: {label}* — {user(entry.by)} {when(entry.at)}"]
-    if entry.value is None:
-        lines.append("_Skipped for now — it will be asked again before the scorecard; or pick an answer below._"
-                     if entry.skips < 2 else "_Still not sure — pick an answer below when the team knows._")
-    if entry.previous is not None:
-        lines.append(f"_Changed from {checklist.option(entry.previous).label}._")
-    if entry.suggestion is not None:
-        confirmed = entry.value == entry.suggestion.value
-        lines.append(f"_Suggestion was {checklist.option(entry.suggestion.value).label}"
-                     f" ({'confirmed' if confirmed else 'overridden'} by {user(entry.by)})._")
+        return [context(f"Q{q.number} closed — the scorecard was posted before it was answered.")]
+    lines = [_record_line(ev, checklist, q, entry)]
     if entry.note:
         lines.append(f":memo: {esc(entry.note)} — {user(entry.note_by or entry.by)}")
     options = [{"text": {"type": "plain_text", "text": o.label}, "value": f"{action_value(ev, q.id)}|{o.key}"}
                for o in checklist.options]
     change = {"type": "static_select", "action_id": CHANGE_ACTION, "options": options,
               "placeholder": {"type": "plain_text", "text": "Change answer"}}
-    return [*_question_head(ev, checklist, q), section("\n".join(lines)),
+    return [section("\n".join(lines)),
             actions(f"answered:{q.id}", change, button("Add note", NOTE_ACTION, action_value(ev, q.id)))]
 
 
-def card_blocks(ev: Evaluation, checklist: Checklist, card_ts: str) -> list[Block]:
-    card = ev.cards[card_ts]
-    if card.open:
-        return open_card_blocks(ev, checklist, card.question)
-    return answered_card_blocks(ev, checklist, card.question)
+def _record_line(ev: Evaluation, checklist: Checklist, q: Question, entry: AnswerEntry) -> str:
+    if entry.value is None:
+        again = "asked again before the end" if entry.skips < 2 else "left for the team: pick an answer when you know"
+        return f"… *Q{q.number}* Not sure — {user(entry.by)} · {again}"
+    head = f"✓ *Q{q.number}* {checklist.option(entry.value).label}"
+    ballot = ev.ballots.get(q.id)
+    if ballot is not None and ballot.revealed:
+        tail = (f"settled by {user(entry.settled_by)} · {_spread(ev, checklist, ballot)}" if entry.settled_by
+                else "unanimous: " + ", ".join(map(user, hidden_tally(ballot))))
+    else:
+        tail = user(entry.by)
+    extras = []
+    if entry.previous is not None:
+        extras.append(f"changed from {checklist.option(entry.previous).label}")
+    if entry.suggestion is not None:
+        extras.append("as the helper suggested" if entry.suggestion.value == entry.value else "helper differed")
+    return f"{head} — {tail}" + (f" · _{'; '.join(extras)}_" if extras else "") + f" · {short(q)}"
 
 
-def card_text(checklist: Checklist, question_id: str) -> str:
+def card_text(ev: Evaluation, checklist: Checklist, question_id: str) -> str:
+    """The notification text: the full question while it is open, one line once answered."""
     q = checklist.question(question_id)
+    entry = ev.answers.get(q.id)
+    if entry is not None and entry.value is not None:
+        return f"Q{q.number}: {checklist.option(entry.value).label}"
     return f"Question {q.number} of {len(checklist.questions)}: {q.text}"
-
-
-def scorecard_blocks(ev: Evaluation, checklist: Checklist, card: Scorecard, *, title: str | None = None,
-                     thread_link: str | None = None, previous: Scorecard | None = None) -> list[Block]:
-    head = title or (f"Scorecard: {ev.project}" if not card.provisional else f"Provisional scorecard: {ev.project}")
-    delta = ""
-    if previous is not None:
-        d = card.total - previous.total
-        delta = f" ({'+' if d >= 0 else ''}{fmt_score(d)} since last time: {previous.total_text})"
-    blocks: list[Block] = [
-        header(head[:150]),
-        section(f"*{card.headline}*{delta}\n*{card.band.name}:* {esc(card.band.recommendation)}"),
-    ]
-    if card.provisional:
-        blocks.append(context(f"Unanswered: {', '.join(card.unanswered)} — answer them on their cards "
-                              "to finish; an unanswered question is never counted as 0."))
-    blocks.append(section("\n".join(
-        f"`{bar(s.score, s.max)}` {fmt_score(s.score)}/{fmt_score(s.max)} {esc(s.title)}" for s in card.sections)))
-    if card.decision_tree is not None:
-        blocks.append(section("*Decision tree*\n" + "\n".join(esc(line) for line in tree_lines(card))))
-    if card.disagreement:
-        blocks.append(section(f":warning: {esc(card.disagreement)}"))
-    if card.gaps:
-        blocks.append(divider())
-        blocks.append(section("*Gaps and next steps* (weakest section first)"))
-        for group in card.gaps:
-            lines = [f"*{esc(group.title)}* ({fmt_score(group.score)}/{fmt_score(group.max)})"]
-            lines += [f"• *{g.question}* ({g.answer}) {esc(g.text)}\n    → {esc(g.next_step)}" for g in group.gaps]
-            blocks.append(section("\n".join(lines)))
-    blocks.append(divider())
-    blocks.append(context(_who_answered(ev, checklist)))
-    if thread_link:
-        blocks.append(context(f"<{thread_link}|Open the evaluation thread>"))
-    return limit_blocks(blocks)
-
-
-def _who_answered(ev: Evaluation, checklist: Checklist) -> str:
-    people: dict[str, list[str]] = {}
-    for q in checklist.questions:
-        entry = ev.answers.get(q.id)
-        if entry is not None and entry.value is not None:
-            people.setdefault(entry.by, []).append(q.key)
-    if not people:
-        return "No answers yet."
-    parts = [f"{user(uid)}: {', '.join(keys)}" for uid, keys in people.items()]
-    return "Who answered what — " + "; ".join(parts)
-
-
-def scorecard_text(ev: Evaluation, card: Scorecard) -> str:
-    return f"Scorecard for {ev.project}: {card.headline}"

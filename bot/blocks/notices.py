@@ -1,12 +1,57 @@
-"""What the person who acted is told when their action did not apply (taken, closed, unknown card …)."""
+"""What the person who acted is told about their action, in their own words: taken, closed, your vote …"""
 
 from __future__ import annotations
 
-from conversations.flow import Outcome
+from collections.abc import Callable
+
+from bot.blocks.common import esc, user
+from conversations.flow import Notice, Outcome
 
 
 def notice_text(outcome: Outcome | None) -> str | None:
-    """The ephemeral line for an outcome that did not apply; None when there is nothing to say."""
-    if outcome is None or outcome.applied:
+    """The ephemeral line for an outcome (None when there is nothing to say: an applied click, a repeat)."""
+    if outcome is None or outcome.notice is None:
         return None
-    return outcome.message
+    return _WORDS[outcome.notice.kind](outcome.notice)
+
+
+def _who(n: Notice) -> str:
+    return "You" if n.by is not None and n.by == n.actor else user(n.by or "someone")
+
+
+def _when(n: Notice) -> str:
+    return f" at {n.at:%H:%M} UTC" if n.at else ""
+
+
+def _taken(n: Notice) -> str:
+    if n.by is None:
+        return f"{n.question} is no longer open."
+    return (f"{_who(n)} already answered {n.question} ({n.label}){_when(n)}. "
+            "To change it, use “Change answer” on the card.")
+
+
+def _closed(n: Notice) -> str:
+    if n.by is None:
+        return f"This evaluation is finished, so {n.question} can no longer be answered here."
+    return _taken(n)
+
+
+def _voted(n: Notice) -> str:
+    if n.detail == "revealed":
+        return f"Your vote on {n.question}: *{n.label}*. That completed the vote, so the card now shows everyone's."
+    return f"Your vote on {n.question}: *{n.label}* — you can change it until the votes are revealed."
+
+
+_WORDS: dict[str, Callable[[Notice], str]] = {
+    "taken": _taken,
+    "closed": _closed,
+    "deleted": lambda n: "This evaluation was deleted, so nothing was recorded.",
+    "unknown_card": lambda n: "That card is not part of this evaluation any more. Use the newest card in the thread.",
+    "unchanged": lambda n: f"{n.question} is already {n.label}; nothing changed.",
+    "invalid": lambda n: esc(n.detail or "That did not work; nothing was recorded."),
+    "not_allowed": lambda n: esc(n.detail or "You may not do that here."),
+    "revealed": lambda n: (f"The votes on {n.question} are already revealed, so votes can no longer change. "
+                           "Use “Change answer” on the card if the team's answer should change."),
+    "not_split": lambda n: f"{n.question} is not split, so there is nothing to settle.",
+    "voted": _voted,
+}

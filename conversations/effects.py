@@ -1,0 +1,134 @@
+"""What a transition owes the front end: a small discriminated union, kept in the evaluation until delivered.
+
+Each owed effect is wrapped in an :class:`Owed` entry of the evaluation's outbox (``Evaluation.pending``):
+a stable id, how often delivery was tried, when to try next and the last error. The engine dispatches on
+the effect's type from one table (``conversations.engine.HANDLERS``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Effect(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @property
+    def key(self) -> str:
+        """Two owed effects with the same key are one: posting or updating the same thing twice is pointless."""
+        return self.kind  # type: ignore[attr-defined, no-any-return]
+
+    @property
+    def posts(self) -> bool:
+        """True when delivery creates a message (so a repeat could duplicate it); updates are idempotent."""
+        return False
+
+
+class PostRoot(_Effect):
+    kind: Literal["post_root"] = "post_root"
+
+    @property
+    def posts(self) -> bool:
+        return True
+
+
+class UpdateRoot(_Effect):
+    kind: Literal["update_root"] = "update_root"
+
+
+class PostCard(_Effect):
+    kind: Literal["post_card"] = "post_card"
+    question: str
+
+    @property
+    def key(self) -> str:
+        return f"post_card:{self.question}"
+
+    @property
+    def posts(self) -> bool:
+        return True
+
+
+class UpdateCard(_Effect):
+    """Redraw every card of a question (the original and any re-ask), or post nothing if none exists yet."""
+
+    kind: Literal["update_card"] = "update_card"
+    question: str
+
+    @property
+    def key(self) -> str:
+        return f"update_card:{self.question}"
+
+
+class PostScorecard(_Effect):
+    """Post the scorecard (provisional while only twice-skipped questions remain), or update the one posted."""
+
+    kind: Literal["post_scorecard"] = "post_scorecard"
+
+    @property
+    def posts(self) -> bool:
+        return True
+
+
+class TellUndelivered(_Effect):
+    """Tell the people in the thread (or the starter, by DM) that a message could not be delivered."""
+
+    kind: Literal["tell_undelivered"] = "tell_undelivered"
+    what: str  # the key of the effect given up on
+    reason: str  # Slack's error code, or "retries exhausted"
+
+    @property
+    def key(self) -> str:
+        return f"tell_undelivered:{self.what}"
+
+
+Effect = Annotated[PostRoot | UpdateRoot | PostCard | UpdateCard | PostScorecard | TellUndelivered,
+                   Field(discriminator="kind")]
+KINDS: tuple[str, ...] = ("post_root", "update_root", "post_card", "update_card", "post_scorecard",
+                          "tell_undelivered")
+
+
+LEASE_S = 5.0  # an owner delivers what it owed within this (renewed while in flight); then the outbox tick may
+MAX_ATTEMPTS = 8
+BACKOFF_S = (2, 4, 8, 16, 32, 60)
+
+
+class Owed(BaseModel):
+    """One outbox entry: an effect still owed, with its delivery attempts.
+
+    ``next_at`` reserves a new entry for the writer that owed it (it delivers at once) and then spaces out
+    retries; ``since`` is the document version it was (last) owed at, so a delivery that rendered an older
+    version never clears a newer owing.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    effect: Effect
+    attempts: int = 0
+    next_at: float = 0.0  # epoch seconds: not before
+    since: int = 0
+    error: str | None = None
+
+    def failed(self, reason: str, now: float) -> None:
+        self.attempts += 1
+        self.error = reason
+        self.next_at = now + BACKOFF_S[min(self.attempts, len(BACKOFF_S)) - 1]
+
+    @property
+    def exhausted(self) -> bool:
+        return self.attempts >= MAX_ATTEMPTS
+
+    @property
+    def key(self) -> str:
+        return self.effect.key
+
+
+class DeliveryFailed(RuntimeError):
+    """A front end could not deliver an effect. ``permanent``: retrying will not help (archived channel …)."""
+
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent

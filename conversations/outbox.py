@@ -1,0 +1,78 @@
+"""The outbox tick: delivers what evaluations still owe after a fault, within seconds, once.
+
+Every replica calls :meth:`Outbox.tick` every second or so. It claims the evaluations whose hold in the
+due queue (``outbox_keys.OUTBOX_DUE``) has run out — the writer that owed a message delivers it itself
+and holds the entry meanwhile, so the tick only sees what a crash, a Slack error or a Redis outage left
+behind. It reads only what is due: the cost of a tick does not grow with the number of evaluations. Each
+evaluation is delivered on its own; one that keeps failing backs off alone and never blocks the others.
+Before a message is posted again, the front end looks in the thread for the first attempt (Slack message
+metadata), so a post that landed while its record failed is adopted, not repeated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import structlog
+
+from conversations.engine import Engine
+from conversations.outbox_keys import OUTBOX_DUE, hold_score
+
+log = structlog.get_logger(__name__)
+
+# Claim up to ARGV[2] members whose hold ran out (score <= ARGV[1]) by holding them until ARGV[3].
+_CLAIM = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, m in ipairs(due) do redis.call('ZADD', KEYS[1], ARGV[3], m) end
+return due
+"""
+
+# Drop a member only if nobody holds it beyond our own hold (a new writer's hold is later than ours).
+_RELEASE = """
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if s and tonumber(s) <= tonumber(ARGV[2]) then return redis.call('ZREM', KEYS[1], ARGV[1]) end
+return 0
+"""
+
+BATCH = 50
+CONCURRENCY = 8
+
+
+class Outbox:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.store = engine.store
+        self._claim = self.store.redis.register_script(_CLAIM)
+        self._release = self.store.redis.register_script(_RELEASE)
+
+    async def tick(self, now: float | None = None) -> int:
+        """Deliver what is due now; returns how many evaluations were looked at."""
+        now = time.time() if now is None else now
+        held = hold_score(now)
+        raw = await self.store._call(lambda: self._claim(keys=[OUTBOX_DUE], args=[int(now * 1000), BATCH, held]))
+        eids = [m.decode() if isinstance(m, bytes) else str(m) for m in raw]
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(eid: str) -> None:
+            async with gate:
+                try:
+                    await self.repair(eid, now, held)
+                except Exception:  # isolated: the hold runs out and the next tick tries again
+                    log.exception("outbox_repair_failed", evaluation=eid)
+
+        await asyncio.gather(*(one(eid) for eid in eids))
+        return len(eids)
+
+    async def repair(self, eid: str, now: float, held: int) -> None:
+        ev = await self.store.get(eid)
+        if ev is None or ev.status == "deleted" or not ev.pending:
+            await self.store._call(lambda: self._release(keys=[OUTBOX_DUE], args=[eid, held]))
+            return
+        due = [o.effect for o in ev.pending if o.next_at <= now]
+        if not due:
+            later = min(o.next_at for o in ev.pending)
+            await self.store.hold(eid, now, later - now)
+            return
+        log.info("outbox_repair", evaluation=eid, effects=[e.key for e in due])
+        await self.engine.deliver(ev, due, look_first=True)

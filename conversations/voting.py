@@ -1,0 +1,124 @@
+"""Vote mode: every person votes on a card, nobody sees a vote before the reveal, a split is settled.
+
+Pure transitions over an :class:`Evaluation` (moves declared in ``walk.py``). A vote on a card whose
+quorum is reached reveals it in the same write, so two simultaneous last votes reveal once; a settle that
+races a late vote is decided by the store's compare-and-set.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from conversations.flow import Move, Notice, Outcome, advance, card_state, find_card, invalid, refused
+from conversations.models import AnswerEntry, Ballot, Evaluation, Vote, utcnow
+from scoring.agreement import Agreement, agreement_of
+from scoring.checklist import Checklist
+
+
+def vote(ev: Evaluation, checklist: Checklist, *, card_ts: str, user: str, value: float | None,
+         question: str | None = None, now: datetime | None = None) -> Outcome:
+    """Record (or change) one person's hidden vote; reveal when the quorum has voted."""
+    now = now or utcnow()
+    found = find_card(ev, card_ts, question)
+    if isinstance(found, Outcome):
+        return found
+    qid = found.question
+    ballot = ev.ballots.get(qid)
+    if not found.open or card_state(ev, qid) != "asked" or (ballot is not None and ballot.revealed):
+        return refused("revealed", question=checklist.question(qid).key)
+    if value is not None:
+        checklist.option(value)
+    mine = ballot.votes.get(user) if ballot is not None else None
+    if mine is not None and mine.value == value:
+        return Outcome(status="unchanged")
+    ballot = ev.ballots.setdefault(qid, Ballot())
+    ballot.votes[user] = Vote(value=value, at=now)
+    ev.last_activity = now
+    move = Move(ev)
+    move.make("vote", "asked", "asked", qid)
+    outcome = _reveal(ev, checklist, qid, None, move, now) if len(ballot.votes) >= ev.quorum else move.outcome()
+    label = "Not sure" if value is None else checklist.option(value).label
+    outcome.notice = Notice(kind="voted", question=checklist.question(qid).key, label=label, actor=user,
+                            detail="revealed" if ballot.revealed else None)
+    return outcome
+
+
+def reveal(ev: Evaluation, checklist: Checklist, *, question: str, user: str,
+           now: datetime | None = None) -> Outcome:
+    """Someone clicked Reveal before the quorum was reached."""
+    now = now or utcnow()
+    q = checklist.question(question)
+    ballot = ev.ballots.get(q.id)
+    if ev.status == "deleted":
+        return refused("deleted")
+    if ballot is None or not ballot.votes:
+        return invalid(f"Nobody has voted on {q.key} yet; vote first, then reveal.")
+    if ballot.revealed:
+        return Outcome(status="unchanged")  # two Reveal clicks at once: the first one did it
+    return _reveal(ev, checklist, q.id, user, Move(ev), now)
+
+
+def _reveal(ev: Evaluation, checklist: Checklist, qid: str, user: str | None, move: Move,
+            now: datetime) -> Outcome:
+    ballot = ev.ballots[qid]
+    ballot.revealed, ballot.revealed_by = True, user
+    decided = ballot.decided()
+    prior = ev.answers.get(qid)
+    last_voter = max(ballot.votes.items(), key=lambda kv: kv[1].at)[0]
+    if len(decided) > 1:
+        move.make("reveal", "asked", "split", qid)
+        return move.outcome()
+    value = next(iter(decided)) if decided else None
+    ev.answers[qid] = AnswerEntry(question=qid, value=value, by=user or last_voter, at=now,
+                                  skips=(prior.skips if prior else 0) + (1 if value is None else 0),
+                                  suggestion=ev.suggestions.get(qid))
+    for card in ev.cards.values():
+        if card.question == qid:
+            card.open = False
+    move.make("reveal", "asked", card_state(ev, qid), qid)
+    return move.outcome(completed=advance(ev, checklist, move, now))
+
+
+def settle(ev: Evaluation, checklist: Checklist, *, question: str, user: str, value: float,
+           now: datetime | None = None) -> Outcome:
+    """The team answer of a split card; the caller has checked that ``user`` may settle."""
+    now = now or utcnow()
+    q = checklist.question(question)
+    checklist.option(value)
+    if ev.status == "deleted":
+        return refused("deleted")
+    state = card_state(ev, q.id)
+    if state == "answered":
+        entry = ev.answers[q.id]
+        if entry.settled_by == user and entry.value == value:
+            return Outcome(status="unchanged")
+        label = checklist.option(entry.value).label if entry.value is not None else "Not sure"
+        return refused("taken", question=q.key, by=entry.settled_by or entry.by, label=label, at=entry.at)
+    if state != "split":
+        return refused("not_split", question=q.key)
+    prior = ev.answers.get(q.id)
+    ev.answers[q.id] = AnswerEntry(question=q.id, value=value, by=user, at=now, settled_by=user,
+                                   skips=prior.skips if prior else 0, suggestion=ev.suggestions.get(q.id))
+    for card in ev.cards.values():
+        if card.question == q.id:
+            card.open = False
+    move = Move(ev)
+    move.make("settle", "split", "answered", q.id)
+    return move.outcome(completed=advance(ev, checklist, move, now))
+
+
+def hidden_tally(ballot: Ballot | None) -> list[str]:
+    """Who has voted (never what) — safe to show before the reveal."""
+    if ballot is None:
+        return []
+    return [uid for uid, _ in sorted(ballot.votes.items(), key=lambda kv: kv[1].at)]
+
+
+def agreement(ev: Evaluation, checklist: Checklist) -> Agreement | None:
+    """Team agreement over the revealed cards of a vote (None in quick mode); unrevealed votes stay hidden."""
+    if ev.mode != "vote":
+        return None
+    votes = {qid: {uid: v.value for uid, v in b.votes.items()} for qid, b in ev.ballots.items() if b.revealed}
+    settled = {qid: (entry.value, entry.settled_by) for qid, entry in ev.answers.items()
+               if entry.settled_by is not None and entry.value is not None}
+    return agreement_of(checklist, votes, settled)

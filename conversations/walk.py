@@ -1,0 +1,88 @@
+"""The walk-through, declared in one place: states, the events that move them, and what each move owes.
+
+Read this table to know the whole walk; ``conversations/flow.py`` implements each row as a pure
+transition and takes the effects a row owes from here (``owes``), so the two cannot drift apart. The
+Mermaid diagram in ``docs/ARCHITECTURE.md`` is generated from this table (``mermaid()``) and a test checks
+that it is current.
+
+A *card* is one question's card in the thread; an *evaluation* is the whole walk. In vote mode a card
+collects hidden votes while ``asked``; the reveal makes it ``answered`` (unanimous) or ``split``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+CardState = Literal["unasked", "asked", "skipped", "split", "answered"]
+EvalState = Literal["new", "in_progress", "completed", "deleted"]
+Event = Literal["start", "ask", "answer", "skip", "change", "note", "suggest", "vote", "reveal", "settle",
+                "complete", "stall", "discard", "reevaluate"]
+EffectKind = Literal["post_root", "update_root", "post_card", "update_card", "post_scorecard"]
+
+
+class Row(NamedTuple):
+    event: Event
+    source: str
+    target: str
+    owes: tuple[EffectKind, ...]
+    says: str
+
+
+CARD: tuple[Row, ...] = (
+    Row("ask", "unasked", "asked", ("post_card", "update_root"), "the next question gets its card"),
+    Row("answer", "asked", "answered", ("update_card", "update_root"), "quick mode: the first click wins"),
+    Row("skip", "asked", "skipped", ("update_card", "update_root"),
+        "Not sure: asked again once before the end; a second skip leaves it to the team"),
+    Row("ask", "skipped", "asked", ("post_card", "update_root"), "re-ask a question skipped once"),
+    Row("answer", "skipped", "answered", ("update_card", "update_root"), "Change answer on a skipped card"),
+    Row("change", "answered", "answered", ("update_card", "update_root"), "Change answer"),
+    Row("note", "answered", "answered", ("update_card",), "Add note"),
+    Row("suggest", "asked", "asked", ("update_card",), "a pasted description suggests an answer"),
+    Row("vote", "asked", "asked", ("update_card", "update_root"), "vote mode: hidden until the reveal"),
+    Row("reveal", "asked", "answered", ("update_card", "update_root"), "quorum or Reveal: all votes agree"),
+    Row("reveal", "asked", "skipped", ("update_card", "update_root"), "everyone voted Not sure"),
+    Row("reveal", "asked", "split", ("update_card", "update_root"), "votes differ: the starter or a lead settles"),
+    Row("settle", "split", "answered", ("update_card", "update_root"), "Team answer, kept with the spread"),
+)
+
+EVALUATION: tuple[Row, ...] = (
+    Row("start", "new", "in_progress", ("post_root",), "the root message opens the thread"),
+    Row("complete", "in_progress", "completed", ("post_scorecard", "update_root"),
+        "every question answered: scorecard; open cards close"),
+    Row("stall", "in_progress", "in_progress", ("post_scorecard", "update_root"),
+        "only twice-skipped questions left: provisional scorecard"),
+    Row("change", "completed", "completed", ("post_scorecard", "update_root"), "the scorecard follows a change"),
+    Row("note", "completed", "completed", ("post_scorecard",), "the scorecard shows the note"),
+    Row("discard", "in_progress", "deleted", (), "/ftcheck delete (kept for the audit trail)"),
+    Row("discard", "completed", "deleted", (), "/ftcheck delete of a finished evaluation"),
+    Row("reevaluate", "completed", "new", (), "a new evaluation, pre-filled with these answers"),
+)
+
+TABLE: tuple[Row, ...] = CARD + EVALUATION
+
+
+def owes(event: Event, source: str, target: str) -> tuple[EffectKind, ...]:
+    """The effects a move owes; a move not in the table is a programming error."""
+    for row in TABLE:
+        if row.event == event and row.source == source and row.target == target:
+            return row.owes
+    raise LookupError(f"the walk has no move {event}: {source} -> {target}")
+
+
+def row_id(event: str, source: str, target: str) -> str:
+    return f"{event}:{source}->{target}"
+
+
+def mermaid() -> str:
+    """The table as two Mermaid state diagrams (cards, evaluation)."""
+    lines = ["```mermaid", "stateDiagram-v2", "    direction LR"]
+    for title, rows in (("Card", CARD), ("Evaluation", EVALUATION)):
+        lines.append(f"    state {title} {{")
+        for r in rows:
+            src = "[*]" if r.source in ("unasked", "new") else f"{title[0]}_{r.source}"
+            dst = "[*]" if r.target in ("deleted", "new") else f"{title[0]}_{r.target}"
+            owed = ", ".join(r.owes) or "nothing"
+            lines.append(f"        {src} --> {dst}: {r.event} / {owed}")
+        lines.append("    }")
+    lines.append("```")
+    return "\n".join(lines)
