@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
@@ -25,17 +25,22 @@ def make_redis(url: str, timeout_s: float = 2.0) -> aioredis.Redis:
     """A pool that fails fast during an outage and reconnects by itself when Redis is back.
 
     ``redis+cluster://host:port`` (or ``rediss+cluster://``) connects to a Redis Cluster: every key of one
-    evaluation shares a hash tag, so the compare-and-set script runs on one node.
+    evaluation shares a hash tag, so the compare-and-set script runs on one node. Lost connections and a
+    cluster without a primary for a slot re-read the topology and retry twice; ``TRYAGAIN`` during a slot
+    migration is retried by the store within the request budget (``conversations/redis_retry.py``).
     """
+    retry = Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2)
     if "+cluster://" in url:
-        cluster: Any = RedisCluster.from_url(url.replace("+cluster://", "://"), socket_timeout=timeout_s,
-                                             socket_connect_timeout=min(timeout_s, 1.0))
+        cluster = RedisCluster.from_url(url.replace("+cluster://", "://"), socket_timeout=timeout_s,
+                                        socket_connect_timeout=min(timeout_s, 1.0), retry=retry,
+                                        health_check_interval=15)
+        # RedisCluster takes the same commands (keys routed by slot); the store is typed for the plain client
         return cast(aioredis.Redis, cluster)
     client: aioredis.Redis = aioredis.Redis.from_url(
         url,
         socket_timeout=timeout_s,
         socket_connect_timeout=min(timeout_s, 1.0),
-        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
+        retry=retry,
         retry_on_error=[RedisConnectionError, RedisTimeoutError],
         health_check_interval=15,
     )

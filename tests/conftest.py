@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
+from bot.services import make_redis
+from tests.standins.redis_cluster import RedisCluster
 from tests.standins.redis_server import RedisServer
 from tests.standins.repo_guard import OutsideReads
 from tests.standins.slack_api import SlackStandIn
@@ -37,6 +39,22 @@ def redis_server() -> Iterator[RedisServer]:
 async def redis_client(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
     client: aioredis.Redis = aioredis.Redis.from_url(redis_server.url)
     await client.flushall()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[RedisCluster]:
+    """A real 3-primary Redis Cluster on loopback, started once (about 2-3 s) for the tests that ask for it."""
+    with RedisCluster(masters=3) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+async def cluster_client(redis_cluster: RedisCluster) -> AsyncIterator[aioredis.Redis]:
+    """The bot's own client factory pointed at the cluster (``redis+cluster://``), on an empty cluster."""
+    redis_cluster.flushall()
+    client = make_redis(redis_cluster.url)
     yield client
     await client.aclose()
 

@@ -75,11 +75,13 @@ class RedisServer:
         appendonly: bool = False,
         data_dir: Path | None = None,
         executable: str | None = None,
+        extra_args: list[str] | None = None,
     ) -> None:
         self._fixed_port = port is not None
         self.port: int = port if port is not None else free_port()
         self.appendonly = appendonly
         self.executable = executable or find_redis_server()
+        self.extra_args: list[str] = list(extra_args or [])
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if data_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="ftcheck-redis-")
@@ -120,7 +122,7 @@ class RedisServer:
             argv += ["--appendfsync", "always"]
         else:
             argv += ["--save", ""]
-        return argv
+        return argv + self.extra_args
 
     def start(self, timeout: float = 10) -> None:
         """Spawn redis-server and wait until it answers PING."""
