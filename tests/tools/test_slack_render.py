@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,10 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from slack_sdk.web.async_client import AsyncWebClient
 
+from tests.standins.redis_server import RedisServer
 from tests.standins.slack_api import SlackStandIn
 from tests.standins.slack_records import block_text, thread_characters
 from tools.slack_render import RenderContext, RenderMessage, mrkdwn_to_html, plain_to_html, render_page
-from tools.slack_render.capture import snapshot
+from tools.slack_render.capture import load_example, run_walk, snapshot
 from tools.slack_render.dates import format_date
 
 NOW = datetime(2026, 12, 3, 12, 3, tzinfo=UTC)
@@ -179,3 +181,16 @@ async def test_stand_in_messages_render_in_their_final_state_and_count(slack: Sl
     assert thread_characters(thread) == expected
     slack.add_message("C1", text="a person's words are not counted", user="U1", thread_ts=root["ts"])
     assert thread_characters(slack.thread("C1", root["ts"])) == expected
+
+
+async def test_capture_walks_the_real_bot_and_writes_the_thread_mid_walk_and_at_the_end(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: object, tmp_path: Path) -> None:
+    example = load_example("example3_code_generation")
+    shots = await run_walk(slack, redis_server.url, "quick", example, tmp_path, png=False)
+    assert [s.name for s in shots] == ["quick-mid", "quick-end"]
+    mid, end = (s.html.read_text(encoding="utf-8") for s in shots)
+    assert "Question 11 of 20" in mid and "Scorecard" not in mid
+    assert "Scorecard" in end and "18.5/20" in end
+    assert "@maya" in end and "&lt;@U1&gt;" not in end  # mentions show names, as Slack does
+    assert 0 < shots[0].characters < shots[1].characters
+    assert shots[1].characters == thread_characters(slack.thread("C1", slack.messages("C1", top_level=True)[-1].ts))

@@ -103,17 +103,17 @@ def shoot(bot: Bot, name: str, out: Path, *, viewer: str, png: bool) -> Shot:
 
 
 async def _started(bot: Bot) -> Message | None:
-    """The new root once the start is recorded (first card posted), or None if the bot answered with a refusal."""
+    """The new root once the start is recorded (a root or a reply to the command), or None if none was posted."""
     before = len(bot.slack.response_posts) + len(bot.slack.ephemerals())
 
     def done() -> bool:
-        return bot.open_card(CHANNEL) is not None or len(bot.slack.response_posts) + len(
-            bot.slack.ephemerals()) > before
+        replies = len(bot.slack.response_posts) + len(bot.slack.ephemerals())
+        return bot.open_card(CHANNEL) is not None or replies > before
 
     await bot.slack.wait_for(done, what="the first card or a reply to /ftcheck start")
     await bot.settle()
     roots = bot.slack.messages(CHANNEL, top_level=True)
-    return roots[-1] if bot.open_card(CHANNEL) is not None and roots else None
+    return roots[-1] if roots else None
 
 
 def _refusal(bot: Bot) -> str:
@@ -124,8 +124,8 @@ def _refusal(bot: Bot) -> str:
 async def quick_walk(bot: Bot, example: dict[str, Any], out: Path, *, png: bool) -> list[Shot]:
     """`/ftcheck start <project>`, first click wins; three people take turns answering."""
     status, _ = await bot.command(f"start {example['title']}", user="U1", channel=CHANNEL)
-    if status != 200 or await _started(bot) is None:
-        raise RuntimeError(f"/ftcheck start was refused (HTTP {status}): {_refusal(bot)}")
+    if status != 200 or await _started(bot) is None or bot.open_card(CHANNEL) is None:
+        raise RuntimeError(f"/ftcheck start posted no open question card (HTTP {status}): {_refusal(bot)}")
     answers: dict[str, float | None] = example["answers"]
     people = list(PEOPLE)
     await bot.answer_all(answers, users=people, channel=CHANNEL, limit=len(answers) // 2)
@@ -186,6 +186,9 @@ async def vote_walk(bot: Bot, example: dict[str, Any], out: Path, *, png: bool) 
     if "--vote" in json.dumps(root.blocks):
         raise VoteModeUnavailable("vote mode not available yet: the bot took `--vote --quorum 3` as part of the "
                                   "project name (see the root message)")
+    if bot.open_card(CHANNEL) is None:
+        raise RuntimeError("vote started, but no open question card was found: the driver looks for an actions "
+                           "block whose block_id starts with 'answer:' (tests/bot/harness.py Bot.open_card)")
     answers: dict[str, float | None] = example["answers"]
     split_on = {"q4", "q9", "q13"}
     half = len(answers) // 2
@@ -206,21 +209,27 @@ _ENV_TO_CLEAR = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "
                  "ALL_PROXY", "all_proxy")
 
 
+async def run_walk(slack: SlackStandIn, redis_url: str, mode: str, example: dict[str, Any], out: Path, *,
+                   png: bool) -> list[Shot]:
+    """Seat three people in #ml-team, run the bot against ``slack`` and ``redis_url``, and walk one evaluation."""
+    slack.set_channel(CHANNEL, name="ml-team", members=["UBOT", *PEOPLE])
+    for uid, (display, real) in PEOPLE.items():
+        slack.set_user(uid, name=display, real_name=real)
+    walk = quick_walk if mode == "quick" else vote_walk
+    async with running_bot(slack, redis_url) as bot:
+        return await walk(bot, example, out, png=png)
+
+
 async def capture(mode: str, example_name: str, out: Path, *, png: bool) -> list[Shot]:
-    """Start redis-server and the Slack stand-in, run the bot in-process, and walk one evaluation."""
+    """Start redis-server and the Slack stand-in, then :func:`run_walk`."""
     for var in _ENV_TO_CLEAR:
         os.environ.pop(var, None)
     example = load_example(example_name)
-    walk = quick_walk if mode == "quick" else vote_walk
     redis_server = RedisServer()
     redis_server.start()
     try:
         with SlackStandIn() as slack:
-            slack.set_channel(CHANNEL, name="ml-team", members=["UBOT", *PEOPLE])
-            for uid, (display, real) in PEOPLE.items():
-                slack.set_user(uid, name=display, real_name=real)
-            async with running_bot(slack, redis_server.url) as bot:
-                shots = await walk(bot, example, out, png=png)
+            shots = await run_walk(slack, redis_server.url, mode, example, out, png=png)
             if slack.violations:
                 print("warning: the bot made calls Slack would reject:", *slack.violations, sep="\n  ")
             return shots
