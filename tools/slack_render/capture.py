@@ -27,7 +27,7 @@ from tests.standins.slack_records import Ephemeral, Message, thread_characters
 from tools.slack_render.context import RenderContext
 from tools.slack_render.page import render_page
 from tools.slack_render.records import RenderMessage
-from tools.slack_render.screenshot import screenshot
+from tools.slack_render.screenshot import ScreenshotError, find_chromium, screenshot
 
 EXAMPLES_PATH = Path(__file__).resolve().parents[2] / "tests" / "data" / "worked_examples.json"
 CHANNEL = "C1"
@@ -259,8 +259,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-png", action="store_true", help="write the HTML only (no Chromium needed)")
     args = parser.parse_args(argv)
     try:
+        if not args.no_png:
+            find_chromium()  # fail before the walk, not after it
         shots = asyncio.run(capture(args.mode, args.example, args.out, png=not args.no_png))
-    except VoteModeUnavailable as exc:
+    except (VoteModeUnavailable, ScreenshotError) as exc:
         print(exc, file=sys.stderr)
         return 2
     print(report(args.mode, shots))
