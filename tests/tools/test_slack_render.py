@@ -68,6 +68,7 @@ def test_dates_render_in_the_readers_clock() -> None:
     assert mrkdwn_to_html(text, CTX) == "Today 11:58"
     assert format_date(epoch - 86400, "{date_short_pretty}", CTX) == "Yesterday"
     assert format_date(epoch, "{date_num} {ago}", CTX) == "2026-12-03 5 minutes ago"
+    assert mrkdwn_to_html("<!date^99999999999999999999^{date}|some day>", CTX) == "some day"
 
 
 @pytest.mark.parametrize("text", [

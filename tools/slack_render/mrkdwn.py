@@ -54,8 +54,10 @@ def _special(body: str, label: str | None, ctx: RenderContext) -> str:
     """<!here>, <!channel>, <!subteam^ID|@team>, <!date^epoch^format^link|fallback>."""
     head, *rest = body.split("^")
     if head == "date" and len(rest) >= 2 and rest[0].isdigit():
-        text = format_date(int(rest[0]), rest[1], ctx)
-        return escape(text)
+        try:
+            return escape(format_date(int(rest[0]), rest[1], ctx))
+        except (OverflowError, ValueError, OSError):  # a date no clock can show: Slack falls back to the label
+            return escape(label or "")
     if head == "subteam":
         return _mention("mention", label or "@team")
     return _mention("mention", "@" + (label or head))
