@@ -1,9 +1,9 @@
-"""Blocks for the suggestion report posted in an evaluation thread."""
+"""Blocks for the helper's suggestions: one line in the thread, and the hint on each open card."""
 
 from __future__ import annotations
 
-from bot.blocks.common import Block, context, esc, limit_blocks, section, user
-from conversations.models import Evaluation
+from bot.blocks.common import Block, context, esc, section, user
+from conversations.models import Evaluation, SuggestionRef
 from scoring.checklist import Checklist
 from scoring.suggest import SuggestionReport
 
@@ -12,47 +12,50 @@ def reading_blocks(uid: str) -> list[Block]:
     return [context(f":hourglass_flowing_sand: Reading the description {user(uid)} pasted…")]
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def report_text(report: SuggestionReport) -> str:
-    return f"Suggested answers for {len(report.suggestions)} questions — people confirm each one on its card."
+    """The whole report in one line; the detail sits on each question's card."""
+    checks = len(report.conflicts) + len(report.cautions)
+    if not report.suggestions and not checks:
+        line = "No suggestions from the pasted description: it does not answer any question clearly"
+    else:
+        line = f"{_plural(len(report.suggestions), 'suggestion')} from the pasted description, shown on each card"
+        if checks:
+            line += f"; {_plural(checks, 'question')} marked to check"
+    if report.notice and report.usage.calls:
+        line += " (the AI helper could not answer, so the built-in reader made them)"
+    return line + "."
 
 
 def report_blocks(report: SuggestionReport, checklist: Checklist, ev: Evaluation,
                   refreshed: list[str]) -> list[Block]:
-    blocks: list[Block] = [section(
-        f"*Suggested answers for {len(report.suggestions)} of {len(checklist.questions)} questions* "
-        "— nothing is scored until someone clicks an answer on the question's card.")]
-    if report.notice:
-        blocks.append(context(f":information_source: {esc(report.notice)}"))
-    lines = []
-    for s in report.suggestions:
-        q = checklist.question(s.question)
-        kept = "" if q.id in refreshed else " _(already answered — kept the team's answer)_"
-        lines.append(f"*{q.key}* {checklist.option(s.answer).label} — {esc(s.reason)}{kept}\n> {esc(s.evidence)}")
-    for chunk in _chunks(lines):
-        blocks.append(section(chunk))
-    if report.no_evidence:
-        keys = ", ".join(f"q{n}" for n in report.no_evidence)
-        blocks.append(section(f"*No evidence — ask the team:* {keys}"))
-    for conflict in report.conflicts:
-        blocks.append(context(f":warning: {conflict.question}: {esc(conflict.note)}"))
-    extra = []
-    if report.dropped:
-        extra.append(f"{len(report.dropped)} suggestion(s) dropped: their quote was not in the description")
-    if report.usage.calls:
-        extra.append(f"{report.usage.total_tokens} tokens, about ${report.usage.estimated_cost_usd:.4f}")
-    extra.append(f"engine: {report.engine}")
-    blocks.append(context(" · ".join(extra)))
-    return limit_blocks(blocks)
+    return [context(f":bulb: {esc(report_text(report))}")]
 
 
-def _chunks(lines: list[str], limit: int = 2900) -> list[str]:
-    out: list[str] = []
-    current = ""
-    for line in lines:
-        if current and len(current) + len(line) + 2 > limit:
-            out.append(current)
-            current = ""
-        current = f"{current}\n\n{line}" if current else line[:limit]
-    if current:
-        out.append(current)
-    return out
+def _quotes(quotes: list[str]) -> str:
+    return "\n".join(f"> {esc(q)}" for q in quotes)
+
+
+def _hint(ref: SuggestionRef, checklist: Checklist) -> list[Block]:
+    if ref.conflict:
+        return [section(f":bulb: *Helper: the description disagrees with itself — check.* {esc(ref.reason)}\n"
+                        f"{_quotes(ref.conflict)}")]
+    if ref.value is None:
+        return [section(f":bulb: *Helper: {esc(ref.caution or ref.reason)}*\n{_quotes([ref.evidence])}")]
+    label = checklist.option(ref.value).label
+    blocks = [section(f":bulb: *Helper suggests: {label}* — {esc(ref.reason)}\n{_quotes([ref.evidence])}")]
+    if ref.caution:
+        blocks.append(context(f":warning: {esc(ref.caution)}"))
+    return blocks
+
+
+def suggestion_hint_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> list[Block]:
+    """The helper's hint on an open card: its answer, reason and quote, a caution or a conflict with both
+    quotes; nothing when the helper has nothing on this question. People still pick the answer."""
+    ref = ev.suggestions.get(question_id)
+    if ref is None:
+        return []
+    return [*_hint(ref, checklist), context("_The helper's reading of the description: pick the answer yourself._")]

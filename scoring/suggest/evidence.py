@@ -162,6 +162,8 @@ class Unit:
 
 
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•>+]|\d+[.)])\s+")
+# "[10:02] jules: …", "@hanna-b: …", "Budget: …": a chat message or a labelled line starts its own block.
+_SPEAKER = re.compile(r"^\s*(?:\[\d{1,2}:\d{2}(?::\d{2})?\]\s*)?@?[\w.&-]{2,24}(?: [\w.&-]{2,24})?:\s+(?=\S)")
 _HEADING = re.compile(r"^\s*(#+\s+|(?=\*\*[^*]+\*\*\s*$)|(?=[^\s-].{0,60}:\s*$))")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]*]*\s+(?=[\"'(\[*]*[A-Z0-9$])")
 
@@ -175,7 +177,7 @@ def _blocks(description: str) -> list[tuple[int, int]]:
     for line in description.split("\n"):
         line_start, offset = offset, offset + len(line) + 1
         heading = _HEADING.match(line)
-        marker = None if heading else _LIST_MARKER.match(line)
+        marker = None if heading else _LIST_MARKER.match(line) or _SPEAKER.match(line)
         if not line.strip() or heading or marker:
             if start is not None:
                 blocks.append((start, end))
@@ -183,7 +185,8 @@ def _blocks(description: str) -> list[tuple[int, int]]:
             if heading:
                 blocks.append((line_start + heading.end(), line_start + len(line)))
             elif marker:
-                start, end = line_start + marker.end(), line_start + len(line)
+                begin = marker.end() if _LIST_MARKER.match(line) else len(line) - len(line.lstrip())
+                start, end = line_start + begin, line_start + len(line)
             continue
         if start is None:
             start = line_start

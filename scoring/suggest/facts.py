@@ -13,7 +13,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
-from scoring.suggest.numbers import close
+from scoring.suggest.numbers import close, numbers
 
 Level = Literal["yes", "partly", "no"]
 LEVEL_VALUE: dict[str, float] = {"yes": 1.0, "partly": 0.5, "no": 0.0}
@@ -142,6 +142,14 @@ class AnswerMention(BaseModel):
     evidence: str = Field(description="Verbatim quote from the description that supports the answer.")
 
 
+class CautionMention(BaseModel):
+    """Evidence too ambiguous to pick an answer from (e.g. a key phrase inside a negated clause)."""
+
+    question: str = Field(description="A fact name or a qualitative question id.")
+    note: str
+    evidence: str
+
+
 class NumberFact(BaseModel):
     value: float
     evidence: str
@@ -211,6 +219,11 @@ def _same(a: NumberMention, b: NumberMention) -> bool:
     return close(a.upper, b.upper)
 
 
+def _times_stated(m: NumberMention) -> int:
+    """How often the quote states the mention's value (as a number, with or without %)."""
+    return sum(1 for f in numbers(m.evidence) if close(f.value, m.value))
+
+
 def _fmt(m: NumberMention) -> str:
     text = f"{m.value:,.10g}"
     return f"{text}–{m.upper:,.10g}" if m.upper is not None else text
@@ -227,9 +240,12 @@ def merge(
         by_fact.setdefault(m.fact, []).append(normalise_number(m))
     for fact, mentions in by_fact.items():
         if fact in SERIES:
+            # a repeated value is a result in its own right (81 → 83 → 83 is a plateau), so a value is
+            # dropped only when it is reported more often than its quote states it
             series: list[NumberMention] = []
             for m in mentions:
-                if not any(_same(m, s) and m.evidence == s.evidence for s in series):
+                kept = sum(1 for x in series if _same(m, x) and x.evidence == m.evidence)
+                if kept < max(1, _times_stated(m)):
                     series.append(m)
             updates[fact] = [NumberFact(value=m.value, evidence=m.evidence) for m in series]
             continue

@@ -42,6 +42,9 @@ class Suggestion(BaseModel):
     reason: str
     evidence: str = Field(description="A verbatim quote from the description, verified in code.")
     origin: Origin
+    caution: str | None = Field(
+        default=None, description="Shown with the suggestion when the evidence is ambiguous: check it."
+    )
 
 
 class Dropped(BaseModel):
@@ -54,6 +57,14 @@ class Conflict(BaseModel):
     question: str
     note: str
     quotes: list[str]
+
+
+class Caution(BaseModel):
+    """Ambiguous evidence on a question: shown on its card, with no answer picked."""
+
+    question: str
+    note: str
+    quote: str
 
 
 class Usage(BaseModel):
@@ -72,6 +83,7 @@ class SuggestionReport(BaseModel):
     no_evidence: list[int] = Field(default_factory=list, description="Question numbers without a suggestion.")
     dropped: list[Dropped] = Field(default_factory=list)
     conflicts: list[Conflict] = Field(default_factory=list)
+    cautions: list[Caution] = Field(default_factory=list)
     facts: dict[str, Any] = Field(default_factory=dict)
     usage: Usage = Field(default_factory=Usage)
 

@@ -54,14 +54,31 @@ _WORDS_RE = "|".join(
     sorted((re.escape(w) for w in WORD_NUMBERS if w not in ("a", "an")), key=len, reverse=True)
 )
 
-# 2,000 / 2000 / 2.5 / 5,000+ ; the multiplier is optional (k, K, thousand, M, million)
-NUM_CORE = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+# 2,000 / 2000 / 2.5 / 5,000+ / 40.000 and 1 200 (thousands written the European way); the multiplier is
+# optional (k, K, thousand, M, million)
+_EURO_THOUSANDS = r"\d{1,3}(?:[.\u00a0\u202f ]\d{3})+"
+NUM_CORE = rf"(\d{{1,3}}(?:,\d{{3}})+(?![\d.])|{_EURO_THOUSANDS}(?![\d,.]|\s?%)|\d+(?:\.\d+)?)"
 NUM = r"(?<![\w.])" + NUM_CORE
 MULT = r"(?:\s?(k|K|thousand|m|M|mm|million)\b)?"
 _NUMBER_RE = re.compile(NUM + MULT + r"(\+)?")
 _PERCENT_RE = re.compile(NUM + r"\s?(?:%|percent\b|per cent\b|pct\b)")
+
+# Approximate rates to US dollars: the checklist's thresholds are in dollars. A converted amount is
+# shown next to the original one.
+USD_PER: dict[str, float] = {
+    "USD": 1.0, "EUR": 1.08, "GBP": 1.27, "CHF": 1.12, "CAD": 0.73, "AUD": 0.66, "INR": 0.012, "JPY": 0.0067,
+}
+_SYMBOL = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP"}
+_CODE = {
+    "usd": "USD", "dollar": "USD", "dollars": "USD", "bucks": "USD", "eur": "EUR", "euro": "EUR",
+    "euros": "EUR", "gbp": "GBP", "pounds": "GBP", "chf": "CHF", "cad": "CAD", "aud": "AUD", "inr": "INR",
+    "jpy": "JPY",
+}
+_PREFIX = r"(us\$|\$|€|£|usd|eur|gbp|chf|cad|aud|inr|jpy)\s?"
+_SUFFIX = r"\s?(usd|dollars?|bucks|eur|euros?|gbp|pounds|chf|cad|aud|inr|jpy)\b"
+_RANGE_END = r"(?:\s?(?:-|–|to)\s?" + NUM_CORE + MULT + r")?"
 _MONEY_RE = re.compile(
-    r"(?:\$|USD\s?|US\$\s?)\s?" + NUM + MULT + r"|" + NUM + MULT + r"\s?(?:USD|dollars|bucks)\b",
+    r"(?:" + _PREFIX + NUM + MULT + _RANGE_END + r")|(?:" + NUM + MULT + _RANGE_END + _SUFFIX + r")",
     re.IGNORECASE,
 )
 _UNIT = r"(weeks?|wks?|months?|days?|sprints?)"
@@ -85,7 +102,12 @@ class Found:
 
 
 def to_number(token: str, mult: str | None = None) -> float:
-    value = WORD_NUMBERS[token.lower()] if token.lower() in WORD_NUMBERS else float(token.replace(",", ""))
+    if token.lower() in WORD_NUMBERS:
+        value = WORD_NUMBERS[token.lower()]
+    elif re.fullmatch(_EURO_THOUSANDS, token):
+        value = float(re.sub(r"\D", "", token))
+    else:
+        value = float(token.replace(",", ""))
     return value * _MULTIPLIERS.get((mult or "").lower(), 1.0)
 
 
@@ -98,15 +120,37 @@ def percents(text: str) -> list[Found]:
     return [Found(float(m.group(1).replace(",", "")), m.start(), m.end()) for m in _PERCENT_RE.finditer(text)]
 
 
-def money(text: str) -> list[Found]:
-    """Dollar amounts: "$3K", "$2,500", "2.5k USD", "USD 4,000"."""
+@dataclass(frozen=True)
+class Money(Found):
+    currency: str = "USD"
+
+    @property
+    def usd(self) -> float:
+        return round(self.value * USD_PER[self.currency], 2)
+
+
+def money(text: str) -> list[Money]:
+    """Amounts of money in common currencies: "$3K", "£3,900", "€5k", "6 000 euros", "$3-5k" (a range)."""
     out = []
     for m in _MONEY_RE.finditer(text):
-        if m.group(1) is not None:
-            out.append(Found(to_number(m.group(1), m.group(2)), m.start(), m.end()))
+        g = m.groups()
+        if g[0] is not None:
+            currency = _SYMBOL.get(g[0].lower()) or _CODE[g[0].lower()]
+            low, low_mult, high, high_mult = g[1], g[2], g[3], g[4]
         else:
-            out.append(Found(to_number(m.group(3), m.group(4)), m.start(), m.end()))
+            currency = _CODE[g[9].lower()]
+            low, low_mult, high, high_mult = g[5], g[6], g[7], g[8]
+        mult = low_mult or (high_mult if high is not None else None)
+        upper = to_number(high, high_mult) if high is not None else None
+        out.append(Money(to_number(low, mult), m.start(), m.end(), upper, currency))
     return out
+
+
+def show_money(amount: Money) -> str:
+    """The amount as written, in its currency, with the dollar figure when it was converted."""
+    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(amount.currency)
+    shown = f"{symbol}{amount.value:,.0f}" if symbol else f"{amount.value:,.0f} {amount.currency}"
+    return shown if amount.currency == "USD" else f"{shown} (about ${amount.usd:,.0f})"
 
 
 def durations_weeks(text: str) -> list[Found]:
@@ -144,8 +188,10 @@ def states_value(quote: str, value: float, kind: str) -> bool:
             close(f.value, value, 0.1) or (f.upper is not None and close(f.upper, value, 0.1)) for f in found
         )
     if kind == "money":
-        amounts = [f.value for f in money(quote)] or [f.value for f in numbers(quote)]
-        return any(close(a, value) for a in amounts) or (len(amounts) > 1 and close(sum(amounts), value))
+        found = money(quote)
+        amounts = [f.value for f in found] + [f.usd for f in found] or [f.value for f in numbers(quote)]
+        usd = [f.usd for f in found]
+        return any(close(a, value, 0.01) for a in amounts) or (len(usd) > 1 and close(sum(usd), value, 0.01))
     if kind == "percent":
         candidates = [f.value for f in percents(quote)] + [f.value for f in numbers(quote)]
         word = fraction_percent(quote)

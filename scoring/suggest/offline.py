@@ -16,10 +16,11 @@ from scoring.checklist import Checklist
 from scoring.suggest import numbers as num
 from scoring.suggest.evidence import Unit, check_description, display_quote, normalise, sentences
 from scoring.suggest.evidence import looks_like_instruction as _instruction
-from scoring.suggest.facts import AnswerMention, NumberMention, StatusMention
+from scoring.suggest.facts import AnswerMention, CautionMention, NumberMention, StatusMention
 from scoring.suggest.models import SuggestionReport, Usage
 from scoring.suggest.phrases import ANSWER_CUES, NEG, QUESTION_REASON, STATUS_CUES, Cue
 from scoring.suggest.pipeline import Extraction, assemble
+from scoring.suggest.reading import Reading, after_finetuning, clause_negated, read, reply_lines
 
 
 def _has(pattern: str, text: str) -> bool:
@@ -27,15 +28,24 @@ def _has(pattern: str, text: str) -> bool:
 
 
 _AGREEMENT = (
-    r"\bagree|\bagreement\b|inter-annotator|inter-rater|\bkappa\b|\bindependently\b|\bthe same \d|"
+    r"\bagree|\bagreement\b|inter-annotator|inter-rater|\bkappa\b|\bindependently\b|"
+    r"\b(label|annotat|mark|review|classif|summari|rewr|tag)\w*\b.{0,40}\bthe same \d|"
     r"double[- ](label|annotat)|\bin parallel\b|\bboth (labeled|annotated)|cross-check|\bmatched on\b|"
     r"\bmatch rate\b|\bconcordance\b"
 )
 _TEST = r"test set|held[- ]?out|hold-out|holdout|eval(uation)? set|test split|for testing"
 _TARGET = (
     r"\btarget|\bgoal\b|\baim(ing)?\b|\bneed(s|ed)?\b|\brequire[sd]?\b|\brequirement\b|\bmust\b|"
-    r"\bwant\b|\bat least\b|\bexpect(ed)?\b|\bto reach\b|\bbefore (this|it) is\b"
+    r"\bwants?\b|\bat least\b|\bexpect(ed)?\b|\bto reach\b|\bbefore (this|it) is\b|\b('d|would) like\b|"
+    r"\basks?\b|\bminimum\b|\barrive to\b|\bwould let us\b"
 )
+# "merch wants 90", "want ~80": a target without a % sign
+_BARE_TARGET = re.compile(
+    r"\b(?:target(?: is)?|goal(?: is)?|wants?|want to reach|aim(?:ing)? for|need)\s*(?:~|about |around )?"
+    r"(\d{2}(?:\.\d)?)(?![\d%.,]|\s?(?:percent|k\b|[a-z]))"
+)
+# "81 → 83 → 83 → 83.5": a history written with arrows
+_ARROWS = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d+)?%?(?:\s*(?:→|->|=>)\s*\d{1,3}(?:\.\d+)?%?){2,}")
 _ACCURACY = (
     r"accura|correct|\bf1\b|precision|recall|\bscored?\b|exact match|success rate|hit rate|"
     r"approval"
@@ -53,8 +63,19 @@ _NOT_ACCURACY = (
     r"\bimprovement\b|\bshare\b|\bgrowth\b|\bconversion\b|\bclick"
 )
 _BUDGET = (
-    r"\bbudget|\bcan spend\b|\bspend (up to|at most|\$)|\ballocated\b|\bset aside\b|\bapproved\b|"
-    r"\bfunding\b|\bcost cap\b|\bat most\b|\bmax(imum)?\b|\bcosts?\b"
+    r"\bbudget|\bcan spend\b|\bspend (up to|at most)|\bspent\b|\ballocated\b|\bset aside\b|\bapproved\b|"
+    r"\bfunding\b|\bcost cap\b|\bat most\b|\bmax(imum)?\b|\ball in\b|\bfor (the|this) project\b|"
+    r"\basking for\b|\bwe have [^.]{0,12}\b(for this|for the project)\b|\btotal cost\b|\bmoney\b|\bfund\b"
+)
+# Money that is not the team's budget: a vendor's quote, a subscription, an incident's cost, a unit cost
+_NOT_BUDGET = (
+    r"\bquot(e|ed|es)\b|\bpitch\w*\b|\bcharges?\b|\bsubscription\b|\bgoodwill\b|\bcredits\b|"
+    r"\bincident\b|\bper (complaint|ticket|call|claim|document|hour|user|seat)\b|\bto handle\b|\bsalary\b|"
+    r"\bprobably\b|\bsomething like\b|\bmaybe\b"
+)
+# A third party proposing numbers ("the deadline the vendor proposed, two weeks")
+_THIRD_PARTY = (
+    r"\b(vendor|agency|consultant|contractor|sales rep)\b.{0,40}\b(propos|quot|pitch|offer|suggest|recommend)"
 )
 _BENEFIT = (
     r"\bsav(e|es|ed|ing|ings)\b|\bbenefit\b|\bworth\b|\bfree up\b|\brevenue\b|\bloaded cost\b|\bvalue\b"
@@ -64,7 +85,8 @@ _RATE = (
     r"month|year)|^\s*(daily|weekly|monthly|yearly|annually)\b"
 )
 _NOUNS = (
-    r"(code )?examples?|samples?|tickets?|documents?|docs|records?|items?|emails?|messages?|"
+    r"(code )?examples?|samples?|tickets?|listings?|notices?|nda?s|replies|rewrites|incidents|tasks|"
+    r"applications|documents?|docs|records?|items?|emails?|messages?|"
     r"conversations?|transcripts?|contracts?|cases?|summaries|pairs?|subject lines?|rows?|labels?|"
     r"annotations?|invoices?|statements?|snippets?|queries|questions?|reviews?|notes?|encounters?|"
     r"reports?|files?|images?|data ?points?|utterances?|calls?|chats?|forms?|receipts?|(purchase )?orders|"
@@ -72,7 +94,8 @@ _NOUNS = (
     r"translations?|sentences?|articles?|posts?|comments?|claims?|pdfs?|scans?|q&a pairs|prompts?"
 )
 _LABELED = (
-    r"label|annotat|tagged|categori[sz]ed|classified|graded|rated|ground truth|reviewed|\bhave\b|"
+    r"label|annotat|tagged|categori[sz]ed|classified|graded|rated|ground truth|reviewed|\bhave\b|checked|"
+    r"\bcoded\b|triaged|rewritten|marked up|corrected|translated|accepted|approved|written by|paired|"
     r"\bhas\b|we've got|there are|\bdataset\b|\bdata set\b|\bcorpus\b|collected|historical|"
     r"\bin (our|the) (repo|monorepo|codebase|archive)"
 )
@@ -89,7 +112,14 @@ _WEEKS_NEEDED = (
 )
 _WEEKS_AVAILABLE = (
     r"\bavailable\b|\ballocate|\bcan (spend|give|dedicate|commit|set aside)\b|\bbefore (the )?"
-    r"(launch|deadline|release)\b|\bdeadline\b|\btime ?box|\bwe have\b|\bwindow\b"
+    r"(launch|deadline|release)\b|\bdeadline\b|\btime ?box|\bwe have\b|\bwindow\b|\bgive this\b|"
+    r"\basking for\b|\bof \w+'s time\b|\btimeline\b|\bperiod of\b|\bwe can\b"
+)
+# Durations that are not the schedule: data history, elapsed time, delays before a start
+_NOT_SCHEDULE = (
+    r"\b(span|spans|spanning|over the (last|past)|ago|since|history|old|every|after|within|for the first|"
+    r"start in|starting in|begin in|in production for|covers?|of (data|applications|operations)|"
+    r"from the last|past|during|last)\b"
 )
 _PHASE = (
     r"prep|preparation|anonymi|normali|annotation|labell?ing|audit|fine-tuning itself|training itself|"
@@ -102,6 +132,8 @@ _TOTAL = r"\btotal\b|\bfull cycle\b|\boverall\b|\bend[- ]to[- ]end\b|\bwhole pro
 class _Sentence:
     unit: Unit
     norm: str
+    reading: Reading
+    label: str = ""  # the heading or chat question just before the sentence
 
     @property
     def quote(self) -> str:
@@ -142,9 +174,11 @@ def _percents(s: _Sentence, out: _Collector) -> None:
             out.add("agreement_pct", p.value, s)
         elif _has(_NOT_ACCURACY, before[-40:] + after) and not _has(_ACCURACY, after[:15]):
             continue
-        elif _has(_TARGET, before):
+        elif after_finetuning(text, p.start):
+            continue  # a result measured after fine-tuning is neither a prompting result nor a target
+        elif _has(_TARGET, before) and not _has(r"\b(reached|got|gets|scored|achieved|measured)\b", before):
             out.add("target_accuracy", p.value, s)
-        elif _has(_ACCURACY, text) or _has(_PROMPTING, text):
+        elif _has(_ACCURACY, text) or _has(_PROMPTING, text) or _has(_PROMPTING, s.label):
             out.add("prompting_accuracy", p.value, s)
     if synthetic and not found:
         share = num.fraction_percent(text)
@@ -152,24 +186,43 @@ def _percents(s: _Sentence, out: _Collector) -> None:
             out.add("synthetic_share", share, s)
 
 
+def _bare_numbers(s: _Sentence, out: _Collector) -> None:
+    """Targets and histories written without % ("wants 90", "81 → 83 → 83.5")."""
+    text = s.norm
+    if num.percents(text):
+        return
+    for m in _BARE_TARGET.finditer(text):
+        if 50 <= float(m.group(1)) <= 100 and not after_finetuning(text, m.start()):
+            out.add("target_accuracy", float(m.group(1)), s)
+    if _has(_PROMPTING, text) or _has(_PROMPTING, s.label) or _has(r"\bnumbers\b|\bresults\b", text):
+        for m in _ARROWS.finditer(text):
+            for value in re.findall(r"\d{1,3}(?:\.\d+)?", m.group(0)):
+                out.add("prompting_accuracy", float(value), s)
+
+
 def _counts(s: _Sentence, out: _Collector, taken: list[num.Found]) -> None:
     text = s.norm
-    if _has(_AGREEMENT, text):
+    if _has(_AGREEMENT, text) or s.reading.time == "wished":
         return
     for n in num.numbers(text):
         if _overlaps(n, taken) or _is_year(text, n):
             continue
         after = text[n.end : n.end + 50]
         before = _before(text, n.start, 45)
+        if re.match(r"^\s?(?:-|–|to)\s?\d", after) or re.search(r"\d\s?(?:-|–|to)\s?$", text[: n.start]):
+            continue  # one end of a range ("10–12 documents per type") is not a dataset size
         noun = re.match(rf"^\+?\s*(?:[\w-]+\s+){{0,2}}?({_NOUNS})\b", after)
         test_near = _has(_TEST, before[-30:]) or re.match(
             rf"^\+?(?:[\s-]*[\w-]+){{0,5}}?[\s-]*({_TEST})", after
         )
         if test_near and not _has(r"\bof (the )?\d", after[:6]):
-            out.add("test_set_size", n.value, s)
+            if not _has(r"\b(need|should|want|plan|will|hold out \d+%)\b", before):
+                out.add("test_set_size", n.value, s)
             continue
         if noun is None or re.match(_RATE, after[noun.end() :]) or re.match(_RATE, after):
             continue
+        if re.match(r"^\s*(?:per|a|each)\s+\w+", after[noun.end() :]):
+            continue  # "per permit type": a rate, not a total
         if _has(_REJECTED, text):
             continue
         if _has(_PLANNED, before):
@@ -182,46 +235,54 @@ def _counts(s: _Sentence, out: _Collector, taken: list[num.Found]) -> None:
 
 def _is_year(text: str, n: num.Found) -> bool:
     return 1900 <= n.value <= 2100 and _has(
-        r"\b(in|since|by|from|until|of|early|late|q[1-4])\s*$", text[: n.start]
+        r"\b(in|since|by|from|until|of|early|late|q[1-4]|during)\s*$", text[: n.start]
     )
 
 
-def _money(s: _Sentence, out: _Collector, label: str) -> list[num.Found]:
-    """The budget; ``label`` is the heading the sentence sits under (e.g. "Budget.")."""
+def _money(s: _Sentence, out: _Collector) -> list[num.Found]:
+    """The budget; the heading or chat question the sentence answers (e.g. "Budget.") counts as context."""
     text = s.norm
     amounts = num.money(text)
-    topic = f"{label} {text}"
+    topic = f"{s.label} {text}"
     if not amounts or not _has(_BUDGET, topic) or (_has(_BENEFIT, text) and not _has(r"\bbudget", topic)):
-        return amounts
+        return list(amounts)
+    if _has(_NOT_BUDGET, text) or _has(_THIRD_PARTY, text) or s.reading.time == "wished":
+        return list(amounts)
     usable = [a for a in amounts if not re.match(_RATE, text[a.end : a.end + 20])]
     if not usable:
-        return amounts
-    if len(usable) > 1 and not _has(r"\b(of which|including|includes|incl)\b", text):
-        out.add("budget_usd", sum(a.value for a in usable), s)
+        return list(amounts)
+    if len(usable) > 1 and not _has(r"\b(of which|including|includes|incl|in total)\b", text):
+        out.add("budget_usd", sum(a.usd for a in usable), s)
     else:
-        out.add("budget_usd", usable[0].value, s)
-    return amounts
+        out.add("budget_usd", usable[0].usd, s)
+    return list(amounts)
 
 
-def _durations(s: _Sentence, out: _Collector, label: str) -> list[num.Found]:
+def _durations(s: _Sentence, out: _Collector) -> list[num.Found]:
     text = s.norm
-    timeline_section = _has(r"\b(timeline|schedule|time available)\b", label)
+    timeline_section = _has(r"\b(timeline|schedule|time available)\b", s.label)
     found = num.durations_weeks(text)
+    if _has(_THIRD_PARTY, text) or s.reading.time == "wished":
+        return found
     for d in found:
         before = _before(text, d.start)
         after = text[d.end : d.end + 40]
         if _has(_PHASE, text) and not _has(_TOTAL, text):
             continue
-        if _has(r"\b(span|spanning|over the (last|past)|ago|since|history|old|every)\b", before[-25:]):
+        if _has(_NOT_SCHEDULE, before[-25:]) or _has(r"^\s*(ago|later|into|of (data|history|applications))", after):
             continue
-        if _has(_WEEKS_NEEDED, before) or _has(r"^\s*(needed|required|of work)\b", after):
+        if _has(r"\b(end of|by)\s*(next|this)?\s*$", before):
+            out.add("weeks_available", min(d.value, 1.0), s)
+        elif _has(_WEEKS_NEEDED, before) or _has(r"^\s*(needed|required|of work)\b", after):
             out.add("weeks_needed", d.value, s, d.upper)
         elif (
             _has(_WEEKS_AVAILABLE, before)
-            or _has(r"^\s*(available|left|until|before)\b", after)
+            or _has(r"^\s*(available|left|until|before|next quarter|in (june|march|may|april|q\d))\b", after)
             or timeline_section
         ):
             out.add("weeks_available", d.value, s, d.upper)
+    if not found and _has(r"\bby (the )?end of (next|this) week\b", text) and _has(r"\b(want|need|by)\b", text):
+        out.add("weeks_available", 1.0, s)
     return found
 
 
@@ -244,55 +305,98 @@ def _hypothetical(text: str, start: int) -> bool:
     )
 
 
-def _match(cues: list[Cue], units: list[_Sentence]) -> tuple[Cue, _Sentence] | None:
+# Questions asked in the past tense: a plan is not an answer ("we'll double-label a sample")
+_PAST_TENSE = frozenset({"agreement_tested", "stakeholders_briefed", "prompting_plateau"})
+
+
+@dataclass(frozen=True)
+class _Hit:
+    cue: Cue
+    sentence: _Sentence
+    phrase: str
+    ambiguous: bool
+
+
+def _match(name: str, cues: list[Cue], units: list[_Sentence]) -> _Hit | None:
+    """The first cue (in priority order) stated by the team; a positive cue in a negated clause is kept
+    as ambiguous evidence when nothing clearer is found."""
+    ambiguous: _Hit | None = None
     for c in cues:
         for s in units:
             m = c.pattern.search(s.norm)
-            if (
-                m
-                and not (c.negatable and _negated(s.norm, m.start()))
-                and not _hypothetical(s.norm, m.start())
+            if m is None or not s.reading.counts or _hypothetical(s.norm, m.start()):
+                continue
+            if c.negatable and _negated(s.norm, m.start()):
+                continue
+            if c.level != "no" and (
+                s.reading.time == "wished" or (name in _PAST_TENSE and s.reading.time == "planned")
             ):
-                return c, s
-    return None
+                continue
+            if c.negatable and c.level != "no" and clause_negated(s.norm, m.start(), m.end()):
+                ambiguous = ambiguous or _Hit(c, s, m.group(0), True)
+                continue
+            return _Hit(c, s, m.group(0), False)
+    return ambiguous
+
+
+def _units(description: str) -> list[_Sentence]:
+    replies = reply_lines(description)
+    out: list[_Sentence] = []
+    label = ""
+    for u in sentences(description):
+        if _instruction(u.text):
+            continue
+        norm = normalise(u.text)
+        line = description.count("\n", 0, u.start)
+        s = _Sentence(u, norm, read(norm, in_reply=line in replies), label)
+        if len(norm.split()) <= 4 or norm.rstrip().endswith("?"):
+            label = norm  # a heading or a chat question ("ben: timeline?") frames what follows
+        out.append(s)
+    return out
+
+
+def _caution(question: str, hit: _Hit) -> CautionMention:
+    note = f"mentions '{hit.phrase.strip()}' but in a negative sentence — check"
+    return CautionMention(question=question, note=note, evidence=hit.sentence.quote)
 
 
 def extract(description: str) -> Extraction:
-    units = [_Sentence(u, normalise(u.text)) for u in sentences(description) if not _instruction(u.text)]
+    units = _units(description)
     out = _Collector()
-    label = ""
     for s in units:
-        if len(s.norm.split()) <= 4:
-            label = s.norm
-        taken = _money(s, out, label) + _durations(s, out, label) + num.percents(s.norm)
+        if not s.reading.counts:
+            continue
+        taken = _money(s, out) + _durations(s, out) + num.percents(s.norm)
         _percents(s, out)
+        _bare_numbers(s, out)
         _counts(s, out, taken)
-    statuses = []
+    statuses, answers, cautions = [], [], []
     for fact, cues in STATUS_CUES.items():
-        hit = _match(cues, units)
-        if hit is not None:
-            c, s = hit
-            statuses.append(
-                StatusMention.model_validate(
-                    {"fact": fact, "value": c.level, "note": c.note, "evidence": s.quote}
-                )
+        hit = _match(fact, cues, units)
+        if hit is None:
+            continue
+        if hit.ambiguous:
+            cautions.append(_caution(fact, hit))
+            continue
+        statuses.append(
+            StatusMention.model_validate(
+                {"fact": fact, "value": hit.cue.level, "note": hit.cue.note, "evidence": hit.sentence.quote}
             )
-    answers = []
+        )
     for question, cues in ANSWER_CUES.items():
-        hit = _match(cues, units)
-        if hit is not None:
-            c, s = hit
-            answers.append(
-                AnswerMention.model_validate(
-                    {
-                        "question": question,
-                        "answer": c.level,
-                        "reason": QUESTION_REASON[question][c.level],
-                        "evidence": s.quote,
-                    }
-                )
+        hit = _match(question, cues, units)
+        if hit is None:
+            continue
+        if hit.ambiguous:
+            cautions.append(_caution(question, hit))
+            continue
+        reason = QUESTION_REASON[question][hit.cue.level]
+        answers.append(
+            AnswerMention.model_validate(
+                {"question": question, "answer": hit.cue.level, "reason": reason, "evidence": hit.sentence.quote}
             )
-    return Extraction(numbers=out.numbers, statuses=statuses, answers=answers)
+        )
+    return Extraction(numbers=out.numbers, statuses=statuses, answers=answers, cautions=cautions)
 
 
 class OfflineSuggester:

@@ -70,6 +70,15 @@ STATUS_CUES: dict[str, list[Cue]] = {
             negatable=False,
         ),
         cue("yes", r"\blimited by\b", "limited by something prompting can't fix", negatable=False),
+        cue(
+            "yes",
+            r"\bnever got (past|beyond|above|over)\b|\b(is |it's )?not moving( anymore)?\b|\bwe'?re stuck\b|"
+            r"\bstayed (at|around)\b|\b(haven't|have not|didn't|did not) (fixed|fix|solved|solve) it\b|"
+            r"\bstopped improving\b|\btried (maybe |about |around )?\d+ (prompt )?(variants|versions|rewrites)"
+            r"\b.{0,30}\bbest\b",
+            "prompt work stopped paying off",
+            negatable=False,
+        ),
     ],
     "accuracy_measurable": [
         cue(
@@ -158,6 +167,13 @@ STATUS_CUES: dict[str, list[Cue]] = {
     ],
     "ml_engineer": [
         cue(
+            "partly",
+            r"\b(no|nobody|no one|not)\b.{0,80}\b(freelance\w*|consultant|contractor|vendor's (ml )?engineer|"
+            r"agency|external (ml )?(help|engineer))\b",
+            "no ML engineer in house; outside help would run it",
+            negatable=False,
+        ),
+        cue(
             "no",
             rf"\b{NEG}{W3}(ml|machine[- ]learning|ai) (engineer|expert|expertise|specialist|"
             r"person|staff|team|experience)",
@@ -179,7 +195,18 @@ STATUS_CUES: dict[str, list[Cue]] = {
         cue("yes", r"\bapplied ml\b|\bml (team|group)\b", "an ML team is involved"),
     ],
     "monitoring": [
+        cue(
+            "partly",
+            rf"\b{NEG}{W3}(monitoring|observability)\b.{{0,60}}\b(check|look at|review)\w*\b.{{0,40}}\b(once a|"
+            r"every|monthly|weekly|manually|by hand)",
+            "no monitoring, only a periodic manual check",
+        ),
         cue("no", rf"\b{NEG}{W3}(monitoring|observability|dashboards?|alerting)\b", "no monitoring"),
+        cue(
+            "no",
+            r"\b(nobody|no one)\b.{0,20}\b(watched|monitored|checked|looked at|tracked)\b",
+            "nobody watches production quality",
+        ),
         cue(
             "partly",
             r"\b(manual|partial|basic) (monitoring|spot[- ]checks?|checks)\b|\bspot[- ]check",
@@ -187,7 +214,9 @@ STATUS_CUES: dict[str, list[Cue]] = {
         ),
         cue(
             "yes",
-            r"\bmonitor(ing|ed)?\b|\bdashboards?\b|\balert(s|ing)\b|\bdrift\b|\baudit trail\b|"
+            r"\bmonitor(ing|ed)?\b|\b(quality|accuracy|drift|metrics?|monitoring) dashboards?\b|"
+            r"\bdashboards?\b.{0,40}\b(alert|track|monitor|quality|accuracy|drift)|\balert(s|ing)\b|"
+            r"\bdrift (monitor|detect|alert|check)|\baudit trail\b|"
             r"\bobservability\b|\b(grafana|datadog|prometheus|sentry)\b|\bci/cd\b",
             "monitoring in place or planned",
         ),
@@ -196,13 +225,17 @@ STATUS_CUES: dict[str, list[Cue]] = {
         cue(
             "no",
             rf"\b(no|without|lacks?|lacking|haven't got|don't have|do not have){W3}(rollback|roll-back|"
-            r"fallback|fall-back|plan b|way back)\b|\b(can't|cannot|couldn't) (roll back|revert|go back)\b",
+            r"fallback|fall-back|plan b|way back)\b(?! (needed|necessary|required))|"
+            r"\b(can't|cannot|couldn't) (roll back|revert|go back)\b",
             "no rollback plan",
         ),
         cue(
             "yes",
             r"\broll(s|ed|ing)? ?back\b|\brevert(s|ed|ing)?\b|\b(fall|falls|fell|falling) ?back\b|"
-            r"\bfallback\b|\bswitch(es)? back\b|\bgo(es)? back to\b|"
+            r"\bfallback\b|\bswitch(es|ed)? back\b|\bflip back\b|\bgo(es)? back to\b|\bwent back to\b|"
+            r"\b(keep|keeps) (the )?(prompt|prompted|retrieval|current|old)\w*\b|\bstays? (in place|deployed)\b|"
+            r"\b(is )?still (is )?our production system\b|\bremains? if\b|\bkeeps? reviewing by hand\b|"
+            r"\bbehind a (feature )?flag\b|\bkept warm\b|"
             r"\bback to (the )?(manual|current|existing|base|previous)|\bturn (it|the \w+) off\b|"
             r"\bkill switch\b|\bfeature flag\b|\b(stays?|remains?) in place as (the|a) (fallback|backup)\b|"
             r"\blike today\b",
@@ -243,7 +276,7 @@ STATUS_CUES: dict[str, list[Cue]] = {
         cue(
             "no",
             rf"\b{NEG}{W3}(retraining|maintenance|maintain|retrain)\b|\b(nobody|no one)\b.{{0,30}}"
-            r"\b(maintains?|maintenance|owns?|retrains?)\b",
+            r"\b(maintains?|maintenance|retrains?)\b|\bnot (think|thought) about how to maintain\b",
             "no maintenance plan",
         ),
         cue(
@@ -268,12 +301,14 @@ ANSWER_CUES: dict[str, list[Cue]] = {
         cue(
             "partly",
             r"\b(somewhat diverse|some variety|skewed toward|over-represented|imbalanced|"
-            r"mostly from one)\b",
+            r"mostly from one)\b|\bmostly (come |came )?from (the |our )?(two|three|one|a few|a handful|same)\b",
             "diversity is limited",
         ),
         cue(
             "yes",
-            r"\bdivers(e|ity)\b|\bvari(ed|ety|ous)\b|\bwide range\b|\bevery (style|kind|type)\b|"
+            r"\bdivers(e|ity)\b(?! (team|group|staff|people|workforce|hires|hiring|panel|board|set of people))|"
+            r"\bvari(ed|ety)\b(?! of (tools|models|approaches|prompts))|\bwide range\b|\bvery different\b|"
+            r"\bevery (layout|format|style) (imaginable|you can imagine)\b|\bevery (style|kind|type)\b|"
             r"\bdifferent (phrasings?|styles?|templates?|types?|categories|contexts?|product|email|body|"
             r"age|ways)\b|\bedge cases\b|\bmix of\b|\bdozens of (templates|formats|types)\b|"
             r"\b(many|multiple|\d+) (different )?(templates|formats|languages|sources|services|"
@@ -292,10 +327,19 @@ ANSWER_CUES: dict[str, list[Cue]] = {
         ),
         cue("no", rf"\b{NEG}{W3}(definition|guidelines|spec|rubric)\b", "no written task definition"),
         cue(
+            "no",
+            r"\bguide(lines)? (is |are )?(still )?to be written\b|\bonce we have the guidelines\b|"
+            r"\bwrite a (labell?ing|annotation) guide\b",
+            "the guidelines are not written yet",
+            negatable=False,
+        ),
+        cue(
             "yes",
             r"\b(clearly|well)[- ]defined\b|\bwritten (up|down)\b|\b(written|documented) "
-            r"(definition|guide|guidelines|standards|spec)|\bdocumented\b|\b(labeling|annotation|"
-            r"routing|style) guide(lines)?\b|\bcoding standards\b|\bschema\b|\bmandated\b|\brubric\b|"
+            r"(definition|guide|guidelines|standards|spec|policy|playbook|handbook)|\b(guide|standards|"
+            r"rules|criteria|definitions?|policy|style guide|schema|taxonomy) (is |are )?(documented|written)\b|"
+            r"\b(labeling|labelling|annotation|routing|style|tagging|content|moderation) (guide(lines)?|handbook|"
+            r"policy)\b|\bplaybook\b|\bcoding standards\b|\bschema\b|\bmandated\b|\brubric\b|"
             r"\btaxonomy\b|\bcriteria\b.{0,30}\b(defined|written|documented)\b",
             "the task is defined",
         ),
@@ -331,7 +375,8 @@ ANSWER_CUES: dict[str, list[Cue]] = {
         cue(
             "yes",
             r"\bmission[- ]critical\b|\bbusiness[- ]critical\b|\bhigh[- ]stakes\b|\bpatient safety\b|"
-            r"\bsafety\b|\bcompliance (requires|required)\b|\bregulat(ory|ed|ion)\b.{0,40}\b(requires?|"
+            r"\bsafety[- ](critical|risk)\b|\bregulatory risk\b|\btop complaint\b|\bcan destroy\b|"
+            r"\bcompliance (requires|required)\b|\bregulat(ory|ed|ion)\b.{0,40}\b(requires?|"
             r"required|high)\b|\bsaves?\b.{0,30}\bhours\b|\bhours (a|per) week\b|\breduce\b.{0,30}"
             r"\b(manual|review|time|workload)\b|\btop cause\b|\bhigh value\b|\bspend hours\b|"
             r"\$\s?\d[\d,.]*\s?[km]?\b.{0,30}\b(loss|losses|over-orders?|errors|mistakes|fines|"

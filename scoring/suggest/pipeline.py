@@ -16,6 +16,7 @@ from scoring.suggest.facts import (
     NUMBER_KIND,
     QUALITATIVE,
     AnswerMention,
+    CautionMention,
     FactConflict,
     NumberMention,
     ProjectFacts,
@@ -23,7 +24,7 @@ from scoring.suggest.facts import (
     merge,
     normalise_number,
 )
-from scoring.suggest.models import Conflict, Dropped, Engine, Origin, Suggestion, SuggestionReport, Usage
+from scoring.suggest.models import Caution, Conflict, Dropped, Engine, Origin, Suggestion, SuggestionReport, Usage
 from scoring.suggest.numbers import states_value
 
 
@@ -32,6 +33,7 @@ class Extraction:
     numbers: list[NumberMention] = field(default_factory=list)
     statuses: list[StatusMention] = field(default_factory=list)
     answers: list[AnswerMention] = field(default_factory=list)
+    cautions: list[CautionMention] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,18 @@ class _Assembler:
             out.append(rules.Verdict(question, LEVEL_VALUE[x.answer], x.reason, x.evidence, origin))
         return out
 
+    def cautions(self, said: list[CautionMention], taken: set[str]) -> list[Caution]:
+        """Ambiguous evidence for questions that got neither a suggestion nor a conflict, one per question."""
+        out: dict[str, Caution] = {}
+        for c in said:
+            question = self.primary(c.question) or (
+                self.key(c.question) if c.question in self.profile.qualitative else None
+            )
+            if question is None or question in taken or question in out or not self.keep(question, c.evidence):
+                continue
+            out[question] = Caution(question=question, note=c.note, quote=display_quote(c.evidence))
+        return list(out.values())
+
     def position(self, evidence: str) -> int:
         found = locate(evidence, self.description)
         return found.start if found else len(self.description)
@@ -232,7 +246,9 @@ def assemble(
             reason=v.reason,
             evidence=display_quote(v.evidence),
             origin=v.origin,
+            caution=v.caution,
         )
+    cautions = a.cautions(extraction.cautions, set(suggestions) | conflicted)
     ordered = sorted(suggestions.values(), key=lambda s: checklist.question(s.question).number)
     return SuggestionReport(
         checklist=checklist.id,
@@ -240,10 +256,13 @@ def assemble(
         notice=notice,
         suggestions=ordered,
         no_evidence=[
-            q.number for q in checklist.questions if q.key not in suggestions and q.key not in conflicted
+            q.number
+            for q in checklist.questions
+            if q.key not in suggestions and q.key not in conflicted and all(c.question != q.key for c in cautions)
         ],
         dropped=a.dropped,
         conflicts=conflicts,
+        cautions=cautions,
         facts=facts.dump(),
         usage=usage,
     )

@@ -5,8 +5,10 @@ Thresholds (seed 000 unless noted):
 * q1  500+ labeled examples, or a plan/budget that brings the total to 500+.
 * q4  labelers agree 75%+ of the time.
 * q5  synthetic share: none → Yes; up to 40% → Partly; above 40% → No (seed 001: at least 60% real).
-* q7  a ceiling is < 2 points gained over the last (up to) 5 prompting iterations; three or more results
-      are needed for Yes, two give Partly, one is not a ceiling.
+* q7  a ceiling is < 2 points gained over the last four prompting results (the first of a longer history is
+      usually the untuned prompt); three or more results are needed for Yes, two give Partly, one is not a
+      ceiling. When the team says it hit a ceiling but its numbers gained more, Yes with a caution that
+      shows the numbers (seed 000's own example calls 72% → 76% a ceiling).
 * q8  target at least 5 points above the best prompting result (points, not relative percent).
 * q10 held-out test set of 10%+ of the data; below 10% → Partly; size without a total → Yes with a caveat.
 * q13 2–4 weeks for the full cycle. A firm figure of 2+ weeks → Yes; a range (e.g. 2–3 weeks) is not a
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 
 from scoring.suggest.facts import LEVEL_VALUE, NumberFact, ProjectFacts, RangeFact, StatusFact
 from scoring.suggest.models import Origin
+from scoring.suggest.numbers import money, show_money
 
 MIN_EXAMPLES = 500
 MIN_AGREEMENT = 75.0
@@ -40,10 +43,11 @@ YES, PARTLY, NO = 1.0, 0.5, 0.0
 @dataclass(frozen=True)
 class Verdict:
     question: str  # stable question id
-    answer: float
+    answer: float | None  # None: the evidence disagrees with itself; shown as a caution, no answer picked
     reason: str
     evidence: str
     origin: Origin
+    caution: str | None = None
 
 
 def count(v: float) -> str:
@@ -178,62 +182,86 @@ def representative_data(f: ProjectFacts, origin: Origin) -> Verdict | None:
     return min(options, key=lambda v: v.answer) if options else None
 
 
+CEILING_RECENT = 4
+
+
+def _steps(history: list[NumberFact]) -> str:
+    return " → ".join(pct(h.value) for h in history)
+
+
 def prompting_ceiling(f: ProjectFacts, origin: Origin) -> Verdict | None:
-    history = f.prompting_accuracy
+    history = f.prompting_accuracy[-(CEILING_WINDOW + 1) :]
     plateau = f.prompting_plateau
-    if len(history) >= 2:
-        window = history[-CEILING_WINDOW:]
-        gain = max(h.value for h in window[1:]) - window[0].value
-        steps = " → ".join(pct(h.value) for h in window)
-        quote = window[-1].evidence if window[-1].evidence == window[0].evidence else _join(window)
-        if gain >= CEILING_GAIN:
-            return Verdict(
-                "prompting_ceiling",
-                NO,
-                f"Prompting still improving: {steps} (+{gain:.3g} points, "
-                f"the ceiling is < {CEILING_GAIN:g}).",
-                quote,
-                "rule",
-            )
-        if len(window) >= 3 or (plateau is not None and plateau.value == "yes"):
-            caveat = (
-                "" if len(window) >= CEILING_WINDOW else f" ({len(window)} results; the source asks for 5)"
-            )
+    claimed = plateau is not None and plateau.value == "yes"
+    if not history:
+        if plateau is None:
+            return None
+        said = {
+            "yes": "The team reports prompting has plateaued.",
+            "partly": "Prompting gains are slowing.",
+            "no": "Prompting has not hit a ceiling yet.",
+        }
+        return _status("prompting_ceiling", plateau, origin, said)
+    quote = _join(history)
+    if len(history) == 1:
+        if claimed:
+            assert plateau is not None
             return Verdict(
                 "prompting_ceiling",
                 YES,
-                f"Ceiling: {steps}, under {CEILING_GAIN:g} points gained{caveat}.",
-                quote,
+                f"The team reports a plateau at about {pct(history[0].value)}.",
+                f"{quote} … {plateau.evidence}" if plateau.evidence != quote else quote,
+                "rule",
+                caution="only one result is reported; the checklist asks for 5 iterations gaining < 2 points",
+            )
+        return Verdict(
+            "prompting_ceiling",
+            NO,
+            f"One prompting result ({pct(history[0].value)}); a ceiling needs "
+            "results over several iterations.",
+            quote,
+            "rule",
+        )
+    recent = history[-CEILING_RECENT:]
+    gain = max(h.value for h in recent[1:]) - recent[0].value
+    steps = _steps(history)
+    span = f"the last {len(recent)} results" if len(recent) < len(history) else f"{len(recent)} results"
+    if gain >= CEILING_GAIN:
+        if claimed:
+            assert plateau is not None
+            evidence = quote if plateau.evidence in quote else f"{quote} … {plateau.evidence}"
+            return Verdict(
+                "prompting_ceiling",
+                None,
+                f"the team reports a ceiling, but prompting went {steps} (+{gain:.3g} points over {span}; "
+                f"a ceiling is < {CEILING_GAIN:g}) — check",
+                evidence,
                 "rule",
             )
         return Verdict(
             "prompting_ceiling",
-            PARTLY,
-            f"Little gain ({steps}) but only two results; run more iterations to confirm a ceiling.",
+            NO,
+            f"Prompting still improving: {steps} (+{gain:.3g} points over {span}; "
+            f"a ceiling is < {CEILING_GAIN:g}).",
             quote,
             "rule",
         )
-    if plateau is not None:
-        return _status(
-            "prompting_ceiling",
-            plateau,
-            origin,
-            {
-                "yes": "Prompting reported to have plateaued.",
-                "partly": "Prompting gains are slowing, but no clear ceiling yet.",
-                "no": "Prompting has not hit a ceiling yet.",
-            },
-        )
-    if len(history) == 1:
-        h = history[0]
+    if len(recent) >= 3 or claimed:
+        caveat = "" if len(history) >= CEILING_WINDOW else f" ({len(history)} results; the source asks for 5)"
         return Verdict(
             "prompting_ceiling",
-            NO,
-            f"One prompting result ({pct(h.value)}); a ceiling needs results over several iterations.",
-            h.evidence,
+            YES,
+            f"Ceiling: {steps}; {span} gained {max(gain, 0):.3g} points (< {CEILING_GAIN:g}){caveat}.",
+            quote,
             "rule",
         )
-    return None
+    return Verdict(
+        "prompting_ceiling",
+        PARTLY,
+        f"Little gain ({steps}) but only two results; run more iterations to confirm a ceiling.",
+        quote,
+        "rule",
+    )
 
 
 def _join(items: list[NumberFact]) -> str:
@@ -387,29 +415,48 @@ def timeline(f: ProjectFacts, origin: Origin) -> Verdict | None:
     return None
 
 
+def _money_shown(b: NumberFact) -> tuple[str, str | None]:
+    """How the budget reads in its quote (e.g. "£3,900 (about $4,953)") and a caution when converting
+    at an approximate rate decides the answer."""
+    for m in money(b.evidence):
+        if m.currency != "USD" and abs(m.usd - b.value) <= max(1.0, b.value * 0.01):
+            at_face = (m.value >= MIN_BUDGET) == (b.value >= MIN_BUDGET)
+            caution = None if at_face else f"converted from {m.currency} at an approximate rate — check"
+            return show_money(m), caution
+    return usd(b.value), None
+
+
 def budget(f: ProjectFacts, origin: Origin) -> Verdict | None:
     b = f.budget_usd
     if b is None:
         return None
+    shown, caution = _money_shown(b)
     if b.value < MIN_BUDGET:
         return Verdict(
-            "budget", NO, f"Budget {usd(b.value)} is below the {usd(MIN_BUDGET)} minimum.", b.evidence, "rule"
+            "budget",
+            NO,
+            f"Budget {shown} is below the {usd(MIN_BUDGET)} minimum.",
+            b.evidence,
+            "rule",
+            caution,
         )
     if b.value <= MAX_BUDGET:
         return Verdict(
             "budget",
             YES,
-            f"Budget {usd(b.value)} is within {usd(MIN_BUDGET)}–{usd(MAX_BUDGET)}.",
+            f"Budget {shown} is within {usd(MIN_BUDGET)}–{usd(MAX_BUDGET)}.",
             b.evidence,
             "rule",
+            caution,
         )
     return Verdict(
         "budget",
         YES,
-        f"Budget {usd(b.value)} is above the {usd(MIN_BUDGET)}–{usd(MAX_BUDGET)} range: "
+        f"Budget {shown} is above the {usd(MIN_BUDGET)}–{usd(MAX_BUDGET)} range: "
         "enough for the cycle; keep spend proportionate to the benefit.",
         b.evidence,
         "rule",
+        caution,
     )
 
 
