@@ -77,7 +77,7 @@ def _record_md(ev: Evaluation, checklist: Checklist, names: dict[str, str], thre
         records[qid] = AnswerRecord(
             by=names.get(a.by, a.by), at=a.at.isoformat(), note=a.note,
             suggestion=(f"{checklist.option(sug.value).label} — \u201c{sug.evidence}\u201d ({sug.reason})"
-                        if sug else None))
+                        if sug and sug.value is not None else None))
     meta = _meta(ev, names, thread_url)
     status = "completed" if ev.status == "completed" else "in progress"
     head = [f"- **Evaluation:** `{ev.id}` ({status}) in channel {ev.channel}",

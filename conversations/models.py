@@ -45,10 +45,12 @@ class _Record(BaseModel):
 class SuggestionRef(_Record):
     """A machine suggestion as shown to people; it never counts until a person confirms it."""
 
-    value: float
+    value: float | None  # None: no answer suggested, only a caution or a conflict to check
     reason: str
     evidence: str
     engine: str = "offline"
+    caution: str | None = None  # ambiguous evidence: shown as "check", never as an answer
+    conflict: list[str] = Field(default_factory=list)  # quotes that contradict each other
 
 
 class AnswerEntry(_Record):
