@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from scoring.render import plural as plural  # re-exported: "1 evaluation", "2 evaluations"
 from scoring.suggest.evidence import escape_mrkdwn
 
 Block = dict[str, Any]

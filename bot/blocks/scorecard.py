@@ -9,7 +9,7 @@ from bot.blocks.common import Block, actions, button, clip, context, divider, es
 from conversations.models import Evaluation
 from scoring.agreement import Agreement, spread_text
 from scoring.checklist import Checklist
-from scoring.render import bar, gap_list, plural
+from scoring.render import bar, plural
 from scoring.scorecard import Scorecard, fmt_score
 from scoring.verdict import Tone, Verdict, verdict_of
 
@@ -68,8 +68,15 @@ def _next_and_top(v: Verdict) -> list[Block]:
     if v.next_step is None:
         return [] if v.provisional else [context("No gaps: every answer is a Yes.")]
     out = [section(f"*Next step for {esc(v.next_step.name)}:* {esc(v.next_step.next_step)}")]
-    out.append(section(f"*Top gaps:* {esc(gap_list(v.top_gaps))}"))
+    out.append(section(top_gaps_mrkdwn(v)))
     return out
+
+
+def top_gaps_mrkdwn(v: Verdict) -> str:
+    """``*Top gaps*`` and one bullet per gap: ``• q12 (ML engineer): No``."""
+    more = v.gap_count - len(v.top_gaps)
+    tail = f"\n_…and {more} more below the button._" if more > 0 else ""
+    return "*Top gaps*\n" + "\n".join(f"• {esc(g.name)}: *{g.answer}*" for g in v.top_gaps) + tail
 
 
 def _section_fields(card: Scorecard) -> Block:

@@ -15,6 +15,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.blocks.common import esc
+from bot.blocks.scorecard import verdict_line
 from conversations.reminders import ReminderQueue
 from conversations.store import Store
 from scoring.checklist import Registry
@@ -125,24 +126,26 @@ async def test_summary_of_each_worked_example(name: str, slack: SlackStandIn, re
         await evaluate(bot, example["title"], example["answers"])
         text = await ask(bot, f"summary {example['title'].lower()}")
 
-        assert f"*{example['title']}* — {total:g}/20 — {esc(band)}" in text, text
+        line = verdict_line(expected_card(name))  # the decision first, with the tree-vs-band warning
+        assert text.startswith(f"*{example['title']}* — {line}"), text
+        assert f"{total:g}/20" in line and (esc(band) in line or "Not yet" in line)
         for section in CHECKLIST.sections:  # every section as a small bar
             assert re.search(rf"`[█░]{{10}}` [\d.]+/\d+ {re.escape(esc(section.title))}", text), section.title
-        assert "*Decision tree*" in text and "Verdict:" in text
-        assert ("The decision tree and the score disagree" in text) == example["expected"]["disagree"]
+        assert "*Decision tree:*" in text
+        assert ("would be Conditional go" in text) == example["expected"]["disagree"]
         gaps = [CHECKLIST.question(k) for k, v in example["answers"].items() if v is not None and v < 1]
         for q in gaps:  # each gap with its next step
-            assert f"*{q.key}* (" in text and esc(q.if_not) in text
+            assert f"*{esc(q.name)}: " in text and esc(q.if_not) in text
         if not gaps:
             assert "*Gaps:* none" in text
-        assert "Answered by <@U1> (7), <@U2> (7), <@U3> (6)" in text
+        assert "Answered by <@U1> (7 answers), <@U2> (7 answers), <@U3> (6 answers)" in text
         assert "completed <!date^" in text and today() in text
         root = slack.messages("C1", top_level=True)[-1]
         assert f"/archives/C1/p{root.ts.replace('.', '')}|open the thread>" in text
         assert " since " not in text  # nothing to compare with yet
 
         channel_text = await ask(bot, "summary")  # without a project: this channel's evaluations
-        assert f"{total:g}/20 — {esc(band)}" in channel_text
+        assert line in channel_text
 
 
 async def test_change_since_previous_in_summary_history_and_list(slack: SlackStandIn, redis_server: RedisServer,
@@ -155,7 +158,8 @@ async def test_change_since_previous_in_summary_history_and_list(slack: SlackSta
         before, after = expected_card("example2_medical_diagnosis"), expected_card("example3_code_generation")
 
         summary = await ask(bot, f"summary {title}")
-        assert f"18.5/20 — Strong go · +6.5 since {today()} (12/20, Conditional go)" in summary
+        assert f"*Strong go* — 18.5/20, and the decision tree agrees, though q13 (2–4 week timeline) was " \
+            f"answered Partly · +6.5 since {today()} (12/20)" in summary
         for s_new, s_old in zip(after.sections, before.sections, strict=True):
             d = s_new.score - s_old.score
             assert f"{s_new.score:g}/{s_new.max:g} {esc(s_new.title)} ({'+' if d >= 0 else ''}{d:g})" in summary
@@ -163,8 +167,8 @@ async def test_change_since_previous_in_summary_history_and_list(slack: SlackSta
         history = await ask(bot, f"history {title}")
         entries = [line for line in history.splitlines() if line.startswith("• ")]
         assert len(entries) == 2
-        assert "12/20 Conditional go" in entries[0] and "started by <@U1>" in entries[0]
-        assert "18.5/20 Strong go" in entries[1] and "started by <@U2>" in entries[1]
+        assert "the score alone, 12/20, would be Conditional go" in entries[0] and "started by <@U1>" in entries[0]
+        assert "*Strong go* — 18.5/20" in entries[1] and "started by <@U2>" in entries[1]
         assert "Δ total +6.5" in history
         for s_new, s_old in zip(after.sections, before.sections, strict=True):
             d = s_new.score - s_old.score
@@ -174,7 +178,7 @@ async def test_change_since_previous_in_summary_history_and_list(slack: SlackSta
         listing = await ask(bot, "list")
         rows = [line for line in listing.splitlines() if line.startswith("• ")]
         assert len(rows) == 1  # one project, its latest score
-        assert f"*{title}* in <#C1> — 18.5/20 — Strong go · done · last evaluated {today()}" in rows[0]
+        assert f"*{title}* in <#C1> — {verdict_line(after)} · done · last evaluated {today()}" in rows[0]
         assert f"next reminder {today(90)}" in rows[0] and "2 evaluations" in rows[0]
 
 
@@ -193,11 +197,12 @@ async def test_list_shows_progress_and_next_reminder(slack: SlackStandIn, redis_
         running, done = rows  # the newest activity first
         assert "*Contract &lt;clauses&gt; &amp; co*" in running and "in progress 5/20" in running
         assert "next reminder —" in running
-        assert "*Ticket router* in <#C1> — 20/20 — Strong go · done" in done
+        assert "*Ticket router* in <#C1> — :white_check_mark: *Strong go* — 20/20, and the decision tree agrees " \
+            "· done" in done
         assert f"last evaluated {today()}" in done and f"next reminder {today(90)}" in done
 
         status = await ask(bot, "summary contract <clauses> & co")  # no completed evaluation yet: provisional
-        assert "provisional: 2.5/20 with 15 unanswered" in status
+        assert "2.5/20 so far" in status and "15 unanswered" in status
 
 
 async def test_export_uploads_the_decision_record(slack: SlackStandIn, redis_server: RedisServer,
@@ -227,8 +232,9 @@ async def test_export_uploads_the_decision_record(slack: SlackStandIn, redis_ser
 
         md = (files["md"].content or b"").decode()
         assert md.startswith("# Decision log: Medical Diagnosis Prediction")
-        assert "12/20 — Conditional go" in md and "## Decision tree" in md and "**Verdict:**" in md
-        assert "Disagreement" in md and "U1 (U1)" in md and f"{ev.started_at.isoformat()}" in md
+        assert "**⚠ Not yet** — q1 (500+ labeled examples) blocks it; the score alone, 12/20, would be Conditional go" \
+            in md.splitlines()[2] and "## Decision tree" in md and "**Where it ends:**" in md
+        assert "U1 (U1)" in md and f"{ev.started_at.isoformat()}" in md
         assert quoted[0].suggestion is not None and quoted[0].suggestion.evidence.split("|")[0][:40] in md
         assert "/archives/C1/p" in md  # link to the thread
 
@@ -303,7 +309,7 @@ async def test_private_channel_evaluation_stays_private(slack: SlackStandIn, red
 
         # U2 is a member: it shows inside the private channel and in U2's Home, never in another channel
         assert secret in await ask(bot, "list", user="U2", channel=PRIVATE)
-        assert "20/20 — Strong go" in await ask(bot, f"summary {secret}", user="U2", channel=PRIVATE)
+        assert "*Strong go* — 20/20" in await ask(bot, f"summary {secret}", user="U2", channel=PRIVATE)
         assert secret not in await ask(bot, "list", user="U2")
         assert secret in await open_home(bot, "U2")
 
@@ -323,7 +329,7 @@ async def test_home_tab_shows_band_trend_and_next_reevaluation(slack: SlackStand
 
         home = await open_home(bot, "U1")
         assert f"*{title}* in <#C1> · you took part" in home
-        assert "18.5/20 — Strong go · trend ▲ +6.5" in home
+        assert "answered Partly · trend ▲ +6.5" in home and "*Strong go* — 18.5/20" in home
         assert f"Next re-evaluation: {today(90)}" in home
         view = slack.home_view("U1")
         assert view is not None

@@ -58,8 +58,11 @@ async def test_a_completed_evaluation_gets_exactly_one_reminder_after_the_interv
         (msg,) = reminders(slack)
         assert msg.thread_ts == root.ts and msg.reply_broadcast  # in the thread, also sent to the channel
         body = texts(msg.blocks)
-        assert f"Time to re-evaluate {EX2['title']}" in body and "*12/20* — Conditional go" in body
-        assert f"*q1* (No) {esc(CHECKLIST.question('q1').text)}" in body and "*q5* (Partly)" in body
+        assert f"Time to re-evaluate {EX2['title']}" in body
+        assert ("*Not yet* — q1 (500+ labeled examples) blocks it; the score alone, 12/20, would be "
+                "Conditional go") in body
+        assert f"*q1 (500+ labeled examples): No* — {esc(CHECKLIST.question('q1').text)}" in body
+        assert "*q5 (real-world data): Partly*" in body
         assert [el["action_id"] for b in msg.blocks if b["type"] == "actions" for el in b["elements"]] == [
             "reeval_start", "reeval_snooze", "reeval_stop"]
         (ev,) = await evaluations(redis_client)
@@ -137,7 +140,8 @@ async def test_reevaluation_is_prefilled_and_adds_a_history_entry(slack: SlackSt
         await bot.settle(quiet_s=0.05)
         history = await ask(bot, f"history {EX2['title']}")
         assert len([line for line in history.splitlines() if line.startswith("• ")]) == 2
-        assert "12/20 Conditional go" in history and "18.5/20 Strong go" in history and "Δ total +6.5" in history
+        assert "the score alone, 12/20, would be Conditional go" in history and "*Strong go* — 18.5/20" in history
+        assert "Δ total +6.5" in history
         second, _ = await evaluations(redis_client)
         assert second.previous_id == first.id and second.started_by == "U2"
         due = await queue.due_at(second.id)

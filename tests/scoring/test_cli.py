@@ -35,7 +35,8 @@ def test_score_text_and_markdown(tmp_path: Path, fmt: str) -> None:
     path.write_text(json.dumps({"q1": 1, "q2": 0.5, "q3": None}))
     result = runner.invoke(app, ["score", "--answers", str(path), "--format", fmt])
     assert result.exit_code == 0, result.output
-    assert "provisional: 1.5/20 with 18 unanswered, range 1.5–19.5" in result.output
+    assert "Not decided yet" in result.output
+    assert "1.5/20 so far with 18 unanswered; it can end at 1.5–19.5" in result.output
 
 
 @pytest.mark.parametrize(("content", "message"), [

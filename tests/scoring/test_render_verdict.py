@@ -85,8 +85,8 @@ def test_example_2_warns_in_the_first_lines_of_text_and_blocks() -> None:
     lead = blocks[1]["text"]["text"]
     assert lead.startswith(":warning: *Not yet*") and "blocks it" in lead and "would be Conditional go" in lead
     assert blocks[2]["text"]["text"].startswith("*Next step for q1 (500+ labeled examples):*")
-    assert blocks[3]["text"]["text"] == ("*Top gaps:* q1 (500+ labeled examples): No · q12 (ML engineer): No · "
-                                         "q13 (2–4 week timeline): No")
+    assert blocks[3]["text"]["text"] == ("*Top gaps*\n• q1 (500+ labeled examples): *No*\n• q12 (ML engineer): *No*"
+                                         "\n• q13 (2–4 week timeline): *No*\n_…and 6 more below the button._")
     assert "Not yet" in scorecard_text(ev, card) and "blocks it" in verdict_line(card)
 
 
