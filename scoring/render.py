@@ -126,7 +126,7 @@ def _text_gaps(card: Scorecard, first: str | None) -> list[str]:
     if not card.gaps:
         return []
     count = sum(len(group.gaps) for group in card.gaps)
-    lines = ["", f"All {plural(count, 'gap')} and next steps (weakest section first)"]
+    lines = ["", f"{gaps_title(count)} (weakest section first)"]
     for group in card.gaps:
         lines.append(f"  {group.title} ({fmt_score(group.score)}/{fmt_score(group.max)})")
         for gap in group.gaps:
@@ -134,6 +134,11 @@ def _text_gaps(card: Scorecard, first: str | None) -> list[str]:
             step = "the next step above" if gap.question == first else gap.next_step
             lines += wrap(f"→ {step}", "        ", "      ")
     return lines
+
+
+def gaps_title(count: int) -> str:
+    """``All 9 gaps and next steps``; ``The gap and its next step`` when there is one."""
+    return "The gap and its next step" if count == 1 else f"All {count} gaps and next steps"
 
 
 def plural(count: int, noun: str, many: str | None = None) -> str:
@@ -171,7 +176,7 @@ def render_markdown(card: Scorecard, checklist: Checklist, answers: Mapping[str,
         out += ["", f"**Where it ends:** {card.decision_tree.verdict_text}"]
     out += _md_answers(checklist, answers, records)
     if card.gaps:
-        out += ["", f"## All {plural(v.gap_count, 'gap')} and next steps", ""]
+        out += ["", f"## {gaps_title(v.gap_count)}", ""]
         for group in card.gaps:
             out.append(f"### {group.title} ({fmt_score(group.score)}/{fmt_score(group.max)})")
             out += [f"- **{g.question}** ({g.answer}) {g.text}  \n  Next: {g.next_step}" for g in group.gaps]

@@ -59,10 +59,10 @@ class Verdict(BaseModel):
 
 
 def verdict_of(card: Scorecard) -> Verdict:
-    refs = _ranked_gaps(card)
+    refs = ranked_gaps(card)
     blocking = _blocking(card)
     tone, decision, reason, band_alone = _decide(card, blocking)
-    advice = None if tone == "warn" else band_advice(card.band.name, card.band.recommendation)
+    advice = None if tone in ("warn", "pending") else band_advice(card.band.name, card.band.recommendation)
     return Verdict(
         tone=tone, decision=decision, reason=reason, band_alone=band_alone, total_text=card.total_text,
         band=card.band.name, advice=advice, blocking=blocking, next_step=refs[0] if refs else None,
@@ -93,6 +93,10 @@ def _decide(card: Scorecard, blocking: list[str]) -> tuple[Tone, str, str, str |
                     f"question{'' if left == 1 else 's'} say; {total} so far", None)
         low, high = (fmt_score(v) for v in card.range)
         ends = card.band_range_names
+        if ends[0] == ends[1] and not band.go and (tree is None or tree.go is not True):
+            left = len(card.unanswered)
+            return ("stop", band.name, f"{total} so far; the {left} unanswered question{'' if left == 1 else 's'} "
+                    f"can raise it to {high} at most", None)
         span = ends[0] if ends[0] == ends[1] else f"{ends[0]} to {ends[1]}"
         return ("pending", "Not decided yet",
                 f"{total} so far with {len(card.unanswered)} unanswered; it can end at {low}–{high} ({span})", None)
@@ -132,7 +136,7 @@ def _blocking(card: Scorecard) -> list[str]:
     return [k for k in step.questions if k in zero] or list(step.questions)
 
 
-def _ranked_gaps(card: Scorecard) -> list[GapRef]:
+def ranked_gaps(card: Scorecard) -> list[GapRef]:
     """Blocking questions first, then the tree's other weak steps, then No before Partly, weakest section first."""
     gaps: list[Gap] = [g for group in card.gaps for g in group.gaps]  # already weakest section first
     blocking = _blocking(card)

@@ -13,9 +13,9 @@ from bot.blocks.common import Block, actions, button, clip, context, divider, es
 from bot.blocks.scorecard import agreement_mrkdwn, verdict_line, verdict_mrkdwn
 from conversations.models import Evaluation
 from scoring.agreement import Agreement
-from scoring.render import bar, plural
+from scoring.render import bar, gaps_title, plural
 from scoring.scorecard import Scorecard, fmt_score
-from scoring.verdict import verdict_of
+from scoring.verdict import ranked_gaps, verdict_of
 
 REEVAL_START = "reeval_start"
 REEVAL_SNOOZE = "reeval_snooze"
@@ -129,7 +129,7 @@ def _gap_lines(card: Scorecard) -> list[str]:
     if not card.gaps:
         return ["", "*Gaps:* none — every answer is a Yes."] if not card.provisional else []
     count = sum(len(group.gaps) for group in card.gaps)
-    lines = ["", f"*All {plural(count, 'gap')} and next steps* (weakest section first)"]
+    lines = ["", f"*{gaps_title(count)}* (weakest section first)"]
     for group in card.gaps:
         for g in group.gaps:
             lines.append(f"• *{esc(g.name)}: {g.answer}* — {esc(g.text)}\n    → {esc(g.next_step)}")
@@ -200,7 +200,7 @@ def reminder_blocks(ev: Evaluation, card: Scorecard, *, outcome: str | None = No
 
 
 def _reminder_gaps(card: Scorecard) -> str:
-    gaps = [g for group in card.gaps for g in group.gaps]
+    gaps = ranked_gaps(card)  # what blocks the decision first
     if not gaps:
         return "*Gaps then:* none."
     lines = [f"• *{esc(g.name)}: {g.answer}* — {esc(g.text)}" for g in gaps[:GAPS_IN_REMINDER]]

@@ -9,7 +9,7 @@ from bot.blocks.common import Block, actions, button, clip, context, divider, es
 from conversations.models import Evaluation
 from scoring.agreement import Agreement, spread_text
 from scoring.checklist import Checklist
-from scoring.render import bar, plural
+from scoring.render import bar, gaps_title
 from scoring.scorecard import Scorecard, fmt_score
 from scoring.verdict import Tone, Verdict, verdict_of
 
@@ -47,7 +47,7 @@ def scorecard_blocks(ev: Evaluation, checklist: Checklist, card: Scorecard, *, t
     blocks.append(divider())
     if v.gap_count:
         blocks.append(actions(f"scorecard:{ev.id}",
-                              button(f"All {plural(v.gap_count, 'gap')} and next steps", GAPS_ACTION, ev.id)))
+                              button(gaps_title(v.gap_count), GAPS_ACTION, ev.id)))
     blocks.append(context(_who_answered(ev, checklist)))
     if thread_link:
         blocks.append(context(f"<{thread_link}|Open the evaluation thread>"))

@@ -127,6 +127,16 @@ def test_agreeing_tree_and_provisional_verdicts() -> None:
         "⚠ Not yet — the score, 5/20, is only Don't fine-tune yet; the decision tree alone would go ahead")
 
 
+def test_a_partial_walk_that_cannot_reach_a_go_band_says_so() -> None:
+    deploy = REGISTRY.get("deployment-quality")
+    partial = score(deploy, {q.id: 0.0 if q.number == 4 else 1.0 for q in deploy.questions[:7]})
+    v = verdict_of(partial)
+    assert v.line() == "⛔ Do not ship — 6/10 so far; the 3 unanswered questions can raise it to 9 at most"
+    assert "The gap and its next step" in render_text(partial)
+    pending = verdict_of(score(FT, normalize_answers(FT, {"q1": 1})))
+    assert pending.tone == "pending" and pending.advice is None  # no band advice before the band is known
+
+
 def test_checklist_without_a_tree_names_its_band() -> None:
     deploy = REGISTRY.get("deployment-quality")
     card = score(deploy, {**{q.id: 1.0 for q in deploy.questions}, deploy.questions[9].id: 0.0})
@@ -207,6 +217,7 @@ def test_no_source_id_in_anything_a_user_reads(checklist_id: str) -> None:
         rendered = [render_text(card), texts(scorecard_blocks(ev, checklist, card)), texts([gaps_modal(ev, card)]),
                     decision_record(ev, checklist, "md"), decision_record(ev, checklist, "csv"),
                     summary_text(s, None, None, link=""), texts(reminder_blocks(ev, card))]
+        assert all(len(line) <= 80 for line in rendered[0].splitlines())  # the terminal's text reads in 80 columns
         for out in rendered:
             assert not SOURCE_ID.search(out), SOURCE_ID.search(out)
             assert not re.search(r"\bengine\b", out, re.IGNORECASE)
