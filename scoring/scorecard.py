@@ -144,11 +144,11 @@ def _disagreement(tree: TreeResult | None, band_go: bool, band_name: str, provis
     if tree is None or tree.go is None or tree.go == band_go:
         return None
     step = tree.path[-1]
-    where = f"{step.label} → {step.outcome} ({step.note})"
-    stance = "go ahead" if band_go else "not go ahead yet"
     prefix = "provisional: " if provisional else ""
-    return (f"{prefix}The decision tree and the score disagree: the band ({band_name}) says {stance}, "
-            f"but the tree stops at \u201c{where}\u201d: {tree.verdict_text} Resolve that step before deciding.")
+    if band_go:
+        return (f"{prefix}The decision tree stops at \u201c{step.label}\u201d ({step.note}), though the score "
+                f"alone would be {band_name}.")
+    return f"{prefix}The score is only {band_name}, though every step of the decision tree passes."
 
 
 def _gaps(checklist: Checklist, answers: Mapping[str, float], sections: list[SectionScore]) -> list[SectionGaps]:
