@@ -10,8 +10,10 @@ as not right; recall is correct suggestions over the questions the text does ans
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterable
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 
@@ -20,7 +22,8 @@ from pydantic import BaseModel, Field, ValidationError
 
 from scoring.checklist import Checklist
 from scoring.suggest.evidence import quote_in_description
-from scoring.suggest.models import Suggester, SuggestionReport
+from scoring.suggest.models import SuggestConfig, Suggester, SuggestionReport
+from scoring.suggest.offline import OfflineSuggester
 
 Label = tuple[float | None, str]
 
@@ -182,6 +185,12 @@ def _row(s: ItemScore) -> str:
     )
 
 
+def make_suggester(config: SuggestConfig) -> Suggester:
+    from scoring.suggest import make_suggester as make
+
+    return make(config)
+
+
 def render_table(result: EvalResult, *, mistakes: bool = False) -> str:
     head = (
         f"{'item':<34} {'split':<7} {'lab':>4} {'sugg':>4} {'ok':>4} {'wrng':>4} {'unsp':>4} {'prec':>5} "
@@ -202,3 +211,30 @@ def render_table(result: EvalResult, *, mistakes: bool = False) -> str:
         for i in result.items:
             lines += [f"{i.name}: {m}" for m in i.mistakes]
     return "\n".join(lines)
+
+
+class EvalFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class EvalEngine(StrEnum):
+    auto = "auto"
+    offline = "offline"
+    llm = "llm"
+
+
+def run_evaluation(
+    config: SuggestConfig, checklist: Checklist, corpus: Path | None, engine: EvalEngine, fmt: EvalFormat
+) -> str:
+    """What ``ftcheck eval-suggestions`` prints. ``auto`` uses the LLM when an API key is configured."""
+    items = load_corpus(corpus)
+    use_llm = engine is EvalEngine.llm or (engine is EvalEngine.auto and bool(config.api_key))
+    if use_llm and not config.api_key:
+        raise CorpusError("--engine llm needs OPENAI_API_KEY (and OPENAI_BASE_URL for a local server).")
+    suggester: Suggester = make_suggester(config) if use_llm else OfflineSuggester()
+    name = f"llm ({config.model} at {config.base_url or 'OpenAI'})" if use_llm else "offline"
+    result = evaluate_now(suggester, checklist, items, name)
+    if fmt is EvalFormat.json:
+        return json.dumps(result.as_json(), indent=2)
+    return render_table(result, mistakes=True)

@@ -135,7 +135,9 @@ _INSTRUCTION_PATTERNS = [
     r".{0,30}\b(every|all|each|everything|any)\b",
     r"\b(answer|mark|score|rate)\b.{0,20}\b(everything|every question|all questions|each question)\b",
     r"\byou are (now )?(an?|the|my) (ai|assistant|model|language model|chatbot|llm)\b",
-    r"\b(system|developer) (prompt|message|instructions?)\b",
+    # "a longer system message" is a project fact; asking to reveal or override one is not
+    r"\b(reveal|print|show|repeat|ignore|override|replace|change|follow|obey)\b.{0,20}\b(system|developer) "
+    r"(prompt|message|instructions?)\b",
     r"\bnew instructions?\b",
     r"^\s*(system|assistant)\s*:",
     r"\bas an? (ai|language model)\b",

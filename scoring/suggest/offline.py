@@ -20,7 +20,7 @@ from scoring.suggest.facts import AnswerMention, CautionMention, NumberMention, 
 from scoring.suggest.models import SuggestionReport, Usage
 from scoring.suggest.phrases import ANSWER_CUES, NEG, QUESTION_REASON, STATUS_CUES, Cue
 from scoring.suggest.pipeline import Extraction, assemble
-from scoring.suggest.reading import Reading, after_finetuning, clause_negated, read, reply_lines
+from scoring.suggest.reading import Reading, after_finetuning, read, reply_lines, sentence_negated, time_of
 
 
 def _has(pattern: str, text: str) -> bool:
@@ -45,7 +45,7 @@ _BARE_TARGET = re.compile(
     r"(\d{2}(?:\.\d)?)(?![\d%.,]|\s?(?:percent|k\b|[a-z]))"
 )
 # "81 → 83 → 83 → 83.5": a history written with arrows
-_ARROWS = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d+)?%?(?:\s*(?:→|->|=>)\s*\d{1,3}(?:\.\d+)?%?){2,}")
+_ARROWS = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d+)?%?(?:\s*(?:→|->|=>)\s*\d{1,3}(?:\.\d+)?%?)+")
 _ACCURACY = (
     r"accura|correct|\bf1\b|precision|recall|\bscored?\b|exact match|success rate|hit rate|"
     r"approval"
@@ -100,13 +100,15 @@ _LABELED = (
     r"\bin (our|the) (repo|monorepo|codebase|archive)"
 )
 _PLANNED = (
-    r"\bplan(ned|s)? to\b|\bwill\b|\bbudget(ed)? (to|for)\b|\bgoing to\b|\banother\b|\badditional\b|\bmore\b"
+    r"\badd(ing)?\b|\bplan(ned|s)? to\b|\bwill\b|\bbudget(ed)? (to|for)\b|\bgoing to\b|\banother\b|"
+    r"\badditional\b|\bmore\b"
 )
 _REJECTED = (
     r"decided against|instead of|rather than|rejected|dropped the idea|not going to|won't|"
     r"would drop|scaling up|scale up"
 )
 _WEEKS_NEEDED = (
+    r"\bproject time\b|\bduration\b|\bcycle (is|takes)\b|"
     r"\bneed(s|ed)?\b|\brequire[sd]?\b|\btakes?\b|\bwould take\b|\bwill take\b|\bestimate[sd]?\b|"
     r"\bexpected to take\b|\bshould take\b|\bplanned at\b"
 )
@@ -165,9 +167,12 @@ def _percents(s: _Sentence, out: _Collector) -> None:
     found = num.percents(text)
     agreement = _has(_AGREEMENT, text)
     synthetic = _has(_SYNTHETIC, text)
+    wished = s.reading.time == "wished"
     for i, p in enumerate(found):
         before = text[found[i - 1].end if i else 0 : p.start]
         after = text[p.end : p.end + 25]
+        if wished and not _has(_TARGET, before):
+            continue  # a wish ("next time, get agreement above 80%") states no result; a target is a wish
         if synthetic and not agreement:
             out.add("synthetic_share", p.value, s)
         elif agreement and not _has(_TARGET, before):
@@ -178,6 +183,10 @@ def _percents(s: _Sentence, out: _Collector) -> None:
             continue  # a result measured after fine-tuning is neither a prompting result nor a target
         elif _has(_TARGET, before) and not _has(r"\b(reached|got|gets|scored|achieved|measured)\b", before):
             out.add("target_accuracy", p.value, s)
+        elif _has(r"\b(rag|retrieval)\b", text) and not _has(r"\bprompt", text):
+            continue  # a retrieval result is not a prompting iteration
+        elif _ARROWS.search(text):
+            continue  # the history written with arrows is read once, by _bare_numbers
         elif _has(_ACCURACY, text) or _has(_PROMPTING, text) or _has(_PROMPTING, s.label):
             out.add("prompting_accuracy", p.value, s)
     if synthetic and not found:
@@ -189,9 +198,7 @@ def _percents(s: _Sentence, out: _Collector) -> None:
 def _bare_numbers(s: _Sentence, out: _Collector) -> None:
     """Targets and histories written without % ("wants 90", "81 → 83 → 83.5")."""
     text = s.norm
-    if num.percents(text):
-        return
-    for m in _BARE_TARGET.finditer(text):
+    for m in _BARE_TARGET.finditer(text if not num.percents(text) else ""):
         if 50 <= float(m.group(1)) <= 100 and not after_finetuning(text, m.start()):
             out.add("target_accuracy", float(m.group(1)), s)
     if _has(_PROMPTING, text) or _has(_PROMPTING, s.label) or _has(r"\bnumbers\b|\bresults\b", text):
@@ -225,8 +232,8 @@ def _counts(s: _Sentence, out: _Collector, taken: list[num.Found]) -> None:
             continue  # "per permit type": a rate, not a total
         if _has(_REJECTED, text):
             continue
-        if _has(_PLANNED, before):
-            if _has(r"\blabel|annotat|collect|creat|generat", text):
+        if _has(_PLANNED, before) or s.reading.time == "planned":
+            if _has(r"\blabel|annotat|collect|creat|generat|\badd", text):
                 out.add("planned_examples", n.value, s)
             continue
         if _has(_LABELED, text):
@@ -306,7 +313,7 @@ def _hypothetical(text: str, start: int) -> bool:
 
 
 # Questions asked in the past tense: a plan is not an answer ("we'll double-label a sample")
-_PAST_TENSE = frozenset({"agreement_tested", "stakeholders_briefed", "prompting_plateau"})
+_PAST_TENSE = frozenset({"agreement_tested", "stakeholders_briefed", "prompting_plateau", "finetuning_necessary"})
 
 
 @dataclass(frozen=True)
@@ -326,13 +333,15 @@ def _match(name: str, cues: list[Cue], units: list[_Sentence]) -> _Hit | None:
             m = c.pattern.search(s.norm)
             if m is None or not s.reading.counts or _hypothetical(s.norm, m.start()):
                 continue
+            if c.unless is not None and c.unless.search(s.norm):
+                continue
             if c.negatable and _negated(s.norm, m.start()):
                 continue
             if c.level != "no" and (
                 s.reading.time == "wished" or (name in _PAST_TENSE and s.reading.time == "planned")
             ):
                 continue
-            if c.negatable and c.level != "no" and clause_negated(s.norm, m.start(), m.end()):
+            if c.negatable and c.level != "no" and sentence_negated(s.norm):
                 ambiguous = ambiguous or _Hit(c, s, m.group(0), True)
                 continue
             return _Hit(c, s, m.group(0), False)
@@ -348,7 +357,10 @@ def _units(description: str) -> list[_Sentence]:
             continue
         norm = normalise(u.text)
         line = description.count("\n", 0, u.start)
-        s = _Sentence(u, norm, read(norm, in_reply=line in replies), label)
+        reading = read(norm, in_reply=line in replies)
+        if reading.time != "wished" and time_of(label) == "wished":  # under "Next time." or "Wishlist:"
+            reading = Reading(reading.counts, "wished", reading.after_finetuning)
+        s = _Sentence(u, norm, reading, label)
         if len(norm.split()) <= 4 or norm.rstrip().endswith("?"):
             label = norm  # a heading or a chat question ("ben: timeline?") frames what follows
         out.append(s)

@@ -20,10 +20,17 @@ class Cue:
     pattern: re.Pattern[str]
     note: str
     negatable: bool
+    unless: re.Pattern[str] | None = None  # the same words in another sense: skip the sentence
 
 
-def cue(level: Level, pattern: str, note: str, negatable: bool | None = None) -> Cue:
-    return Cue(level, re.compile(pattern), note, level != "no" if negatable is None else negatable)
+def cue(level: Level, pattern: str, note: str, negatable: bool | None = None, unless: str | None = None) -> Cue:
+    return Cue(
+        level,
+        re.compile(pattern),
+        note,
+        level != "no" if negatable is None else negatable,
+        re.compile(unless) if unless else None,
+    )
 
 
 W3 = r"\s+(?:[\w'/-]+\s+){0,3}?"  # up to three words in between
@@ -200,11 +207,13 @@ STATUS_CUES: dict[str, list[Cue]] = {
             rf"\b{NEG}{W3}(monitoring|observability)\b.{{0,60}}\b(check|look at|review)\w*\b.{{0,40}}\b(once a|"
             r"every|monthly|weekly|manually|by hand)",
             "no monitoring, only a periodic manual check",
+            negatable=False,
         ),
         cue("no", rf"\b{NEG}{W3}(monitoring|observability|dashboards?|alerting)\b", "no monitoring"),
         cue(
             "no",
-            r"\b(nobody|no one)\b.{0,20}\b(watched|monitored|checked|looked at|tracked)\b",
+            r"\b(nobody|no one)\b.{0,20}\b(watched|watches|monitored|monitors|tracked|tracks)\b.{0,30}"
+            r"\b(production|quality|accuracy|drift|outputs?|model)\b",
             "nobody watches production quality",
         ),
         cue(
@@ -215,7 +224,8 @@ STATUS_CUES: dict[str, list[Cue]] = {
         cue(
             "yes",
             r"\bmonitor(ing|ed)?\b|\b(quality|accuracy|drift|metrics?|monitoring) dashboards?\b|"
-            r"\bdashboards?\b.{0,40}\b(alert|track|monitor|quality|accuracy|drift)|\balert(s|ing)\b|"
+            r"\bdashboards?\b.{0,40}\b(alert|track|monitor|quality|accuracy|drift)|\balerting\b|"
+            r"\balerts? (when|on|if|fires?)\b|\bwith an alert\b|"
             r"\bdrift (monitor|detect|alert|check)|\baudit trail\b|"
             r"\bobservability\b|\b(grafana|datadog|prometheus|sentry)\b|\bci/cd\b",
             "monitoring in place or planned",
@@ -260,7 +270,7 @@ STATUS_CUES: dict[str, list[Cue]] = {
         ),
         cue(
             "no",
-            rf"\b(haven't|have not|not yet){W3}(told|briefed|informed|communicated)\b",
+            rf"\b(haven't|have not|hasn't|has not|not yet){W3}(told|briefed|informed|communicated)\b",
             "stakeholders not briefed",
         ),
         cue(
@@ -270,6 +280,7 @@ STATUS_CUES: dict[str, list[Cue]] = {
             r"\b(briefed|communicated|told|explained)\b.{0,60}\b(experiment|pilot|trial|may not|might not|"
             r"no guarantee)",
             "stakeholders briefed",
+            negatable=False,  # "told it may not ship" is the briefing itself; the "not yet told" cue comes first
         ),
     ],
     "retraining_plan": [
@@ -394,12 +405,15 @@ ANSWER_CUES: dict[str, list[Cue]] = {
         ),
         cue(
             "yes",
-            r"\$\s?\d[\d,.]*\s?k?\b.{0,40}\b(a|per|/|each) ?(year|month|week|yr|mo)\b|"
-            r"\$\s?\d[\d,.]*\s?k?\s?/\s?(year|month|week|yr|mo)\b|\bannual (benefit|savings?)\b|"
-            r"\b(saves?|saving|savings|worth|benefit)\b.{0,40}\$\s?\d|\bliability\b|"
-            r"\breduce\b.{0,30}\bby \d+\s?%|\$\s?\d[\d,.]*\s?[km]?\b.{0,40}\b(last|per|a|each) "
-            r"(year|quarter)\b",
+            r"[$€£]\s?\d[\d,.]*\s?k?\b.{0,40}\b(a|per|/|each) ?(year|month|week|yr|mo)\b|"
+            r"[$€£]\s?\d[\d,.]*\s?k?\s?/\s?(year|month|week|yr|mo)\b|\bannual (benefit|savings?)\b|"
+            r"\b(saves?|saving|savings|worth|benefit)\b.{0,40}[$€£]\s?\d|\bliability\b|"
+            r"\breduce\b.{0,30}\bby \d+\s?%|[$€£]\s?\d[\d,.]*\s?[km]?\b.{0,40}\b(last|per|a|each) "
+            r"(year|quarter)\b|\bcosts? (us )?about [$€£]\s?\d",
             "the benefit is estimated",
+            # a price the team pays is not the value of better accuracy
+            unless=r"\b(subscription|charges?|pric(e|es|ing)|licen[cs]es?|fees?|quoted?|salary|rent|goodwill|"
+            r"incident)\b",
         ),
     ],
     "iterate_quickly": [

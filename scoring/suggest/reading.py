@@ -8,8 +8,9 @@ The offline suggester asks these questions of every sentence (normalised, lower-
   for or looked back on ("we hope to", "we'd like … eventually", "next time", "what we would do
   differently"). A wish is never evidence that something exists.
 * **after fine-tuning** — a result measured after fine-tuning is not a prompting result.
-* **negation scope** — a negation anywhere in the clause of a cue, not just right before it: "cases
-  the training data never covered" does not say the data covers edge cases.
+* **negation scope** — a negation anywhere in the sentence of a positive cue, not just right before it:
+  "cases the training data never covered" does not say the data covers edge cases. Such evidence is
+  shown as a caution to check, never as an answer.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ _WISHED = re.compile(
 _PLANNED = re.compile(
     r"\b(?:will|'ll|plan(?:s|ned)? to|going to|intend|to be (?:written|set up|done|added)|once we|"
     r"next (?:quarter|month|week|sprint)|by end of|by the end of|to do:|action item|actions?:|owner:|"
-    r"todo)\b"
+    r"todo|to (?:write|draft|investigate|look into|explore|evaluate|try|prepare))\b"
 )
 _AFTER_FT = re.compile(
     r"\bafter (?:fine-?tun\w*|training|the fine-tun\w*|lora)\b|\bfine-?tuned (?:\w+ )?(?:model|version|"
@@ -90,12 +91,11 @@ def clause_at(text: str, start: int, end: int) -> str:
     return text[lo:hi]
 
 
-def clause_negated(text: str, start: int, end: int) -> bool:
-    """A negation anywhere in the clause of the span, excluding a negated condition ("if it doesn't…")."""
-    clause = clause_at(text, start, end)
-    if re.match(r"\s*(?:if|when|unless|in case|should|whether)\b", clause):
-        return False
-    return re.search(NEGATION, clause) is not None
+def sentence_negated(text: str) -> bool:
+    """A negation anywhere in the sentence, conditional clauses ("if it doesn't work, …") aside: the
+    sentence may be saying the opposite of a positive cue in it."""
+    rest = re.sub(r"\b(?:if|when|unless|in case|whether)\b[^,;.]*", " ", text)
+    return re.search(NEGATION, rest) is not None
 
 
 def after_finetuning(text: str, start: int) -> bool:

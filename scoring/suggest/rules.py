@@ -8,7 +8,7 @@ Thresholds (seed 000 unless noted):
 * q7  a ceiling is < 2 points gained over the last four prompting results (the first of a longer history is
       usually the untuned prompt); three or more results are needed for Yes, two give Partly, one is not a
       ceiling. When the team says it hit a ceiling but its numbers gained more, Yes with a caution that
-      shows the numbers (seed 000's own example calls 72% → 76% a ceiling).
+      shows the numbers: seed 000's worked example 1 calls 72% → 76% "ceiling detected" and scores it 1.
 * q8  target at least 5 points above the best prompting result (points, not relative percent).
 * q10 held-out test set of 10%+ of the data; below 10% → Partly; size without a total → Yes with a caveat.
 * q13 2–4 weeks for the full cycle. A firm figure of 2+ weeks → Yes; a range (e.g. 2–3 weeks) is not a
@@ -232,11 +232,12 @@ def prompting_ceiling(f: ProjectFacts, origin: Origin) -> Verdict | None:
             evidence = quote if plateau.evidence in quote else f"{quote} … {plateau.evidence}"
             return Verdict(
                 "prompting_ceiling",
-                None,
-                f"the team reports a ceiling, but prompting went {steps} (+{gain:.3g} points over {span}; "
-                f"a ceiling is < {CEILING_GAIN:g}) — check",
+                YES,
+                f"The team reports a ceiling; prompting went {steps}.",
                 evidence,
                 "rule",
+                caution=f"{span} still gained {gain:.3g} points; the checklist's ceiling is < {CEILING_GAIN:g} "
+                "points over 5 iterations — check",
             )
         return Verdict(
             "prompting_ceiling",
@@ -352,7 +353,7 @@ def held_out_test_set(f: ProjectFacts, origin: Origin) -> Verdict | None:
 
 def timeline(f: ProjectFacts, origin: Origin) -> Verdict | None:
     have, need = f.weeks_available, f.weeks_needed
-    if need is not None and need.value > MAX_WEEKS:
+    if need is not None and max(need.value, need.upper or 0) > MAX_WEEKS:
         if have is not None and have.value >= need.value:
             return Verdict(
                 "timeline",
