@@ -41,7 +41,7 @@ def render(card: Scorecard, checklist: Checklist, fmt: str,
     if fmt == "md":
         return render_markdown(card, checklist, answers or {}, records or {}, project, agreement)
     if fmt == "text":
-        return render_text(card, agreement)
+        return render_text(card, agreement, project)
     raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
@@ -87,9 +87,11 @@ def gap_list(gaps: Sequence[GapRef]) -> str:
     return " · ".join(f"{g.name}: {g.answer}" for g in gaps)
 
 
-def render_text(card: Scorecard, agreement: Agreement | None = None) -> str:
+def render_text(card: Scorecard, agreement: Agreement | None = None, project: str | None = None) -> str:
+    """The scorecard for a terminal, 80 columns: the decision, the next step and top gaps, then the detail."""
     v = verdict_of(card)
-    lines = [f"{card.title} scorecard", *wrap(f"{v.line()}.", "  ", "")]
+    title = f"Scorecard: {project} · {card.title}" if project else f"{card.title} scorecard"
+    lines = [*wrap(title, "  ", ""), *wrap(f"{v.line()}.", "  ", "")]
     if v.advice:
         lines += wrap(v.advice, "  ", "")
     if card.provisional:

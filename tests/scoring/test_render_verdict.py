@@ -76,6 +76,7 @@ def test_example_2_warns_in_the_first_lines_of_text_and_blocks() -> None:
     v = verdict_of(card)
     assert v.line() == ("⚠ Not yet — q1 (500+ labeled examples) blocks it; the score alone, 12/20, "
                         "would be Conditional go")
+    assert render_text(card, project="Diagnosis").startswith("Scorecard: Diagnosis · Fine-tuning readiness\n⚠ Not yet")
     first = " ".join(" ".join(render_text(card).splitlines()[:3]).split())
     assert "Not yet" in first and "q1 (500+ labeled examples) blocks it" in first and "12/20" in first
     assert "would be Conditional go" in first
