@@ -89,8 +89,8 @@ def _decide(card: Scorecard, blocking: list[str]) -> tuple[Tone, str, str, str |
     if card.provisional:
         if tree is not None and tree.go is False:
             left = len(card.unanswered)
-            return ("warn", "Not yet", f"{names} {_verb(blocking)} it, whatever the {left} unanswered "
-                    f"question{'' if left == 1 else 's'} say; {total} so far", None)
+            rest = "unanswered question says" if left == 1 else "unanswered questions say"
+            return "warn", "Not yet", f"{names} {_verb(blocking)} it, whatever the {left} {rest}; {total} so far", None
         low, high = (fmt_score(v) for v in card.range)
         ends = card.band_range_names
         if ends[0] == ends[1] and not band.go and (tree is None or tree.go is not True):

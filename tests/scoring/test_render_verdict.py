@@ -134,6 +134,8 @@ def test_a_partial_walk_that_cannot_reach_a_go_band_says_so() -> None:
     v = verdict_of(partial)
     assert v.line() == "⛔ Do not ship — 6/10 so far; the 3 unanswered questions can raise it to 9 at most"
     assert "The gap and its next step" in render_text(partial)
+    one_left = verdict_of(score(FT, normalize_answers(FT, {**{f"q{i}": 1 for i in range(1, 20)}, "q7": 0})))
+    assert "whatever the 1 unanswered question says; 18/20 so far" in one_left.line()
     pending = verdict_of(score(FT, normalize_answers(FT, {"q1": 1})))
     assert pending.tone == "pending" and pending.advice is None  # no band advice before the band is known
 
