@@ -100,7 +100,7 @@ def render_text(card: Scorecard, agreement: Agreement | None = None, project: st
     if v.next_step:
         lines += ["", *wrap(f"Next step for {v.next_step.name}: {v.next_step.next_step}", "  ", "")]
     if v.top_gaps:
-        lines += wrap(f"Top gaps: {gap_list(v.top_gaps)}", "  ", "")
+        lines += ["Top gaps:", *(f"  • {g.name}: {g.answer}" for g in v.top_gaps)]
     lines += ["", "Sections"]
     width = max(len(s.title) for s in card.sections)
     for s in card.sections:
@@ -164,7 +164,7 @@ def render_markdown(card: Scorecard, checklist: Checklist, answers: Mapping[str,
     if v.next_step:
         out += ["", f"**Next step for {v.next_step.name}:** {v.next_step.next_step}"]
     if v.top_gaps:
-        out += ["", f"**Top gaps:** {gap_list(v.top_gaps)}"]
+        out += ["", "**Top gaps:**", "", *(f"- {g.name}: {g.answer}" for g in v.top_gaps)]
     out += ["", f"- **Checklist:** {card.title} (`{card.checklist}`)", f"- **Rule:** {card.rule}", *details]
     if card.provisional:
         out.append(f"- **Unanswered:** {', '.join(card.unanswered)} (never counted as 0)")

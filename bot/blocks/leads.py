@@ -13,7 +13,7 @@ from bot.blocks.common import Block, actions, button, clip, context, divider, es
 from bot.blocks.scorecard import agreement_mrkdwn, verdict_line, verdict_mrkdwn
 from conversations.models import Evaluation
 from scoring.agreement import Agreement
-from scoring.render import bar, gaps_title, plural
+from scoring.render import bar, gap_list, gaps_title, plural
 from scoring.scorecard import Scorecard, fmt_score
 from scoring.verdict import ranked_gaps, verdict_of
 
@@ -93,7 +93,7 @@ def summary_text(current: Scored, previous: Scored | None, running: Scored | Non
         lines.append(f"Unanswered: {', '.join(card.unanswered)}.")
     if v.next_step is not None:
         lines += [f"*Next step for {esc(v.next_step.name)}:* {esc(v.next_step.next_step)}",
-                  "*Top gaps:* " + ", ".join(f"{esc(g.name)}: {g.answer}" for g in v.top_gaps)]
+                  f"*Top gaps:* {esc(gap_list(v.top_gaps))}"]
     lines += ["", "*Sections*"]
     before = {s.id: s for s in previous.card.sections} if previous else {}
     for s in card.sections:
