@@ -28,6 +28,7 @@ class Agreement(BaseModel):
     questions: int = Field(ge=0)  # questions the team voted on
     unanimous: int = Field(ge=0)
     splits: list[SplitQuestion] = Field(default_factory=list)
+    voters: list[str] = Field(default_factory=list)  # user ids, in order of first appearance
 
     @property
     def share(self) -> float:
@@ -69,12 +70,14 @@ def agreement_of(checklist: Checklist, votes: Mapping[str, Mapping[str, float | 
     """
     settled = settled or {}
     splits: list[SplitQuestion] = []
+    voters: dict[str, None] = {}
     voted = 0
     for q in checklist.questions:
         ballot = votes.get(q.id) or votes.get(q.key)
         if not ballot:
             continue
         voted += 1
+        voters.update(dict.fromkeys(ballot))
         if len({v for v in ballot.values() if v is not None}) <= 1:
             continue
         counts = {o.label: sum(1 for v in ballot.values() if v == o.value) for o in checklist.options}
@@ -83,4 +86,4 @@ def agreement_of(checklist: Checklist, votes: Mapping[str, Mapping[str, float | 
         splits.append(SplitQuestion(
             question=q.key, name=q.name, spread=counts,
             settled=checklist.option(team[0]).label if team else None, settled_by=team[1] if team else None))
-    return Agreement(questions=voted, unanimous=voted - len(splits), splits=splits)
+    return Agreement(questions=voted, unanimous=voted - len(splits), splits=splits, voters=list(voters))

@@ -48,7 +48,10 @@ def scorecard_blocks(ev: Evaluation, checklist: Checklist, card: Scorecard, *, t
     if v.gap_count:
         blocks.append(actions(f"scorecard:{ev.id}",
                               button(gaps_title(v.gap_count), GAPS_ACTION, ev.id)))
-    blocks.append(context(_who_answered(ev, checklist)))
+    if agreement is not None and agreement.voters:  # a team vote: every answer is the team's
+        blocks.append(context("Voted: " + ", ".join(user(uid) for uid in agreement.voters)))
+    else:
+        blocks.append(context(_who_answered(ev, checklist)))
     if thread_link:
         blocks.append(context(f"<{thread_link}|Open the evaluation thread>"))
     return limit_blocks(blocks)

@@ -168,6 +168,7 @@ def test_agreement_is_counted_and_warned_under_75_percent() -> None:
     assert "*Team agreement:* 14 of 20 questions unanimous (70%)" in slack and ":warning: Under 75%" in slack
     assert "• q1 (500+ labeled examples): Yes 1 · Partly 1 · No 1 — settled *Partly* by <@U1>" in slack
     assert "q2 (diverse examples): Yes 1 · Partly 1 · No 1 — not settled yet" in slack
+    assert "Voted: <@U1>, <@U2>, <@U3>" in slack and "Who answered what" not in slack
     text = render_text(card, low)
     assert "Team agreement: 14 of 20 questions unanimous (70%)" in text and "⚠ Under 75%" in text
     md = decision_record(ev, FT, "md", {"U1": "ana"}, agreement=low)
