@@ -194,8 +194,21 @@ class Engine:
         view = ev.model_copy(update={"cards": dict(ev.cards)})  # what the front end sees; ``ev`` stays stored
         run = Delivery(view=view, checklist=checklist, card=scorecard_of(ev, checklist), look_first=look_first)
         async with self._holding(ev.id):
+            if view.thread_ts is None and not any(isinstance(e, PostRoot) for e in effects):
+                view.thread_ts = await self._thread_of(ev.id)
             await self._deliver_each(run, effects)
         return await self._record(ev, run), run.failed
+
+    async def _thread_of(self, eid: str, wait_s: float = LEASE_S) -> str | None:
+        """The root's ts when a click outran the record of its root message (its poster is writing it now)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_s
+        while loop.time() < deadline:
+            stored = await self.store.get(eid)
+            if stored is None or stored.thread_ts is not None:
+                return stored.thread_ts if stored else None
+            await asyncio.sleep(0.05)
+        return None
 
     @contextlib.asynccontextmanager
     async def _holding(self, eid: str) -> AsyncIterator[None]:

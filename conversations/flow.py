@@ -304,7 +304,8 @@ def change(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
     if prior is None:
         return invalid(f"{q.key} has not been answered yet; answer it on its card.")
     if prior.value == value:
-        return refused("unchanged", question=q.key, label=checklist.option(value).label)
+        return Outcome(status="unchanged",
+                       notice=Notice(kind="unchanged", question=q.key, label=checklist.option(value).label))
     source = card_state(ev, q.id)
     ev.answers[q.id] = prior.model_copy(update={
         "value": value, "by": user, "at": now, "previous": prior.value,

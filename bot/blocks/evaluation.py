@@ -85,8 +85,8 @@ def _who(ev: Evaluation, checklist: Checklist) -> str:
 def root_text(ev: Evaluation, checklist: Checklist) -> str:
     answered, total = progress(ev, checklist)
     if ev.status == "completed":
-        return f"Evaluation of {ev.project}: finished, scorecard in the thread"
-    return f"Evaluation of {ev.project}: {answered} of {total} answered"
+        return f"Evaluation of {esc(ev.project)}: finished, scorecard in the thread"
+    return f"Evaluation of {esc(ev.project)}: {answered} of {total} answered"
 
 
 # -- question cards ---------------------------------------------------------------------------------------------
@@ -212,4 +212,4 @@ def card_text(ev: Evaluation, checklist: Checklist, question_id: str) -> str:
     entry = ev.answers.get(q.id)
     if entry is not None and entry.value is not None:
         return f"Q{q.number}: {checklist.option(entry.value).label}"
-    return f"Question {q.number} of {len(checklist.questions)}: {q.text}"
+    return f"Question {q.number} of {len(checklist.questions)}: {esc(q.text)}"

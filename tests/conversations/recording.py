@@ -34,14 +34,11 @@ class RecordingPresenter:
         self.log.append(("update_card", card_ts))
 
     async def post_scorecard(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> str:
-        self.log.append(("scorecard", card.total_text))
+        self.log.append(("scorecard", card.headline if card.provisional else card.total_text))
         return self._next()
 
     async def update_scorecard(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
         self.log.append(("update_scorecard", card.total_text))
-
-    async def post_provisional(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
-        self.log.append(("provisional", card.headline))
 
     def kinds(self, kind: str) -> list[str]:
         return [arg for k, arg in self.log if k == kind]

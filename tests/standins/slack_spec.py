@@ -36,6 +36,10 @@ EXTRA_METHODS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 # https://api.slack.com/methods/chat.postMessage, https://api.slack.com/methods/chat.update and
 # https://api.slack.com/methods/chat.postEphemeral
 EXTRA_ARGS: dict[str, frozenset[str]] = {
+    # https://api.slack.com/methods/conversations.history and .../conversations.replies: include_all_metadata
+    # (message metadata, 2022) returns each message's metadata; the outbox looks its own posts up by it
+    "conversations.history": frozenset({"include_all_metadata"}),
+    "conversations.replies": frozenset({"include_all_metadata"}),
     "chat.postMessage": frozenset({"metadata", "markdown_text"}),
     "chat.update": frozenset({"metadata", "markdown_text", "reply_broadcast", "file_ids"}),
     "chat.postEphemeral": frozenset({"markdown_text"}),

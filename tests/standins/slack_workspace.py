@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tests.standins import block_kit
+from tests.standins import block_kit, mentions
 from tests.standins.slack_records import (
     Channel,
     Ephemeral,
@@ -170,6 +170,7 @@ class Workspace:
         self.violations.extend(
             block_kit.missing_fallback(text=text, blocks=blocks, markdown_text=params.get("markdown_text"), where=where)
         )
+        self.violations.extend(mentions.message_problems({**params, "text": text}, where))
         has_content = any(params.get(k) for k in ("text", "blocks", "attachments", "markdown_text"))
         if require_content and not has_content:
             self.violation(f"{where}: no text, blocks or attachments")
@@ -324,6 +325,41 @@ class Workspace:
             info["num_members"] = len(ch.members)
         return {"ok": True, "channel": info}
 
+    def _page(self, found: list[Message], params: Params, with_metadata: bool) -> dict[str, Any]:
+        """One page of messages as conversations.history/replies return them (cursor = offset, base64)."""
+        try:
+            limit = max(1, min(int(params.get("limit") or 100), 1000))
+            start = int(base64.b64decode(str(params["cursor"])).decode()) if params.get("cursor") else 0
+        except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+            raise ApiError("invalid_cursor") from exc
+        page = found[start : start + limit]
+        body = [self.message_json(m) for m in page]
+        if not with_metadata:
+            for b in body:
+                b.pop("metadata", None)
+        more = start + limit < len(found)
+        cursor = base64.b64encode(str(start + limit).encode()).decode() if more else ""
+        return {"ok": True, "messages": body, "has_more": more, "response_metadata": {"next_cursor": cursor}}
+
+    def api_conversations_history(self, params: Params) -> dict[str, Any]:
+        """Top-level messages of a channel, newest first, after ``oldest`` when given."""
+        channel = self._channel(params)
+        oldest = float(params.get("oldest") or 0)
+        found = sorted((m for (c, _), m in self.messages.items()
+                        if c == channel.id and not m.is_reply and float(m.ts) > oldest),
+                       key=lambda m: float(m.ts), reverse=True)
+        return self._page(found, params, flag(params.get("include_all_metadata")))
+
+    def api_conversations_replies(self, params: Params) -> dict[str, Any]:
+        """A thread: its parent first, then the replies oldest first."""
+        channel = self._channel(params)
+        ts = _str(params.get("ts"))
+        if ts is None or (channel.id, ts) not in self.messages:
+            raise ApiError("thread_not_found")
+        found = sorted((m for (c, _), m in self.messages.items()
+                        if c == channel.id and (m.ts == ts or m.thread_ts == ts)), key=lambda m: float(m.ts))
+        return self._page(found, params, flag(params.get("include_all_metadata")))
+
     def api_conversations_members(self, params: Params) -> dict[str, Any]:
         members = self._channel(params).members
         try:
@@ -384,6 +420,7 @@ class Workspace:
         }
 
     def _store_view(self, view: Any, where: str, *, view_id: str | None = None) -> dict[str, Any]:
+        self.violations.extend(mentions.payload_problems(view, where))
         problems = block_kit.check_view(view, where=where)
         if problems:
             self.violations.extend(problems)
@@ -466,6 +503,8 @@ class Workspace:
             raise ApiError("invalid_arguments", ["files must be a JSON array of {id, title}"])
         channel_id = _str(params.get("channel_id"))
         thread_ts = self._check_thread_ts(params.get("thread_ts"), "files.completeUploadExternal")
+        self.violations.extend(mentions.text_problems(params.get("initial_comment"),
+                                                      "files.completeUploadExternal initial_comment"))
         completed: list[UploadedFile] = []
         for entry in entries:
             file = self.files.get(str(entry["id"]))
@@ -545,6 +584,7 @@ class Workspace:
             if "blocks" in body:
                 problems += block_kit.check_blocks(body["blocks"], max_blocks=block_kit.MESSAGE_MAX_BLOCKS, where=where)
             problems += block_kit.missing_fallback(text=body.get("text"), blocks=body.get("blocks"), where=where)
+            problems += mentions.message_problems(body, where)
             self.violations.extend(problems)
         self._apply_response(post, target)
 

@@ -1,0 +1,250 @@
+"""The walk-through as conversations, without Redis or Slack (in the style of Zulip's ``verify_dialog``).
+
+Each dialog is a list of steps: an event in, then the moves of the walk it made and the effects it owes.
+A perfect front end delivers what is owed between steps. Every row of ``conversations.walk.TABLE`` must be
+exercised by some dialog here (last test), and the Mermaid diagram in docs/ARCHITECTURE.md must match it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+from conversations import flow, voting, walk
+from conversations.effects import PostCard, PostRoot, PostScorecard, UpdateCard
+from conversations.models import Evaluation, SuggestionRef
+from scoring.checklist import Checklist, Registry
+
+REGISTRY = Registry()
+DATA = REGISTRY.get("dataset-readiness")  # three questions: production_data, locked_test_set, expert_review
+Q1, Q2, Q3 = (q.id for q in DATA.questions)
+FIRED: set[str] = set()
+
+
+class Thread:
+    """An evaluation plus a front end that delivers everything owed, as Slack would."""
+
+    def __init__(self, checklist: Checklist = DATA, **start: Any) -> None:
+        self.checklist = checklist
+        self.ev = flow.start(team="T", channel="C", project="P", checklist=checklist, user="U0", **start)
+        self._ts = (f"100.{n:06d}" for n in itertools.count(1))
+        self.last: flow.Outcome = flow.begin(self.ev, checklist)
+        self._deliver()
+
+    def _deliver(self) -> None:
+        FIRED.update(self.last.moves)
+        for owed in list(self.ev.pending):
+            effect = owed.effect
+            if isinstance(effect, PostRoot):
+                flow.root_posted(self.ev, next(self._ts))
+            elif isinstance(effect, PostCard):
+                flow.card_posted(self.ev, effect.question, next(self._ts))
+            elif isinstance(effect, PostScorecard) and self.ev.scorecard_ts is None:
+                flow.scorecard_posted(self.ev, next(self._ts))
+            flow.delivered(self.ev, owed.key)
+        self.ev.version += 1
+
+    def card(self, question: str) -> str:
+        return self.ev.cards_of(question)[-1]
+
+    def step(self, event: str, question: str, option: str | None = None, user: str = "U1") -> flow.Outcome:
+        ev, cl = self.ev, self.checklist
+        value = None if option in (None, flow.SKIP) else cl.option(option).value
+        if event in ("answer", "skip"):
+            self.last = flow.answer(ev, cl, card_ts=self.card(question), user=user, value=value)
+        elif event == "vote":
+            self.last = voting.vote(ev, cl, card_ts=self.card(question), user=user, value=value)
+        elif event == "reveal":
+            self.last = voting.reveal(ev, cl, question=question, user=user)
+        elif event == "settle":
+            assert value is not None
+            self.last = voting.settle(ev, cl, question=question, user=user, value=value)
+        elif event == "change":
+            assert value is not None
+            self.last = flow.change(ev, cl, question=question, user=user, value=value)
+        elif event == "note":
+            self.last = flow.add_note(ev, cl, question=question, user=user, note="checked with legal")
+        elif event == "suggest":
+            ref = SuggestionRef(value=1.0, reason="r", evidence="e")
+            self.last = flow.apply_suggestions(ev, {question: ref})
+        self._deliver()
+        return self.last
+
+    def expect(self, moves: list[str], owes: list[str], state: str | None = None, question: str | None = None) -> None:
+        assert self.last.moves == moves
+        assert [e.key for e in self.last.effects] == owes
+        if state is not None and question is not None:
+            assert flow.card_state(self.ev, question) == state
+
+
+def test_start_opens_the_thread_and_asks_the_first_question() -> None:
+    t = Thread()
+    t.expect(["start:new->in_progress", "ask:unasked->asked"], ["post_root", f"post_card:{Q1}"], "asked", Q1)
+
+
+def test_quick_walk_answer_skip_reask_and_complete() -> None:
+    t = Thread()
+    t.step("answer", Q1, "pass")
+    t.expect(["answer:asked->answered", "ask:unasked->asked"], [f"update_card:{Q1}", "update_root",
+                                                                  f"post_card:{Q2}"], "answered", Q1)
+    t.step("skip", Q2)
+    t.expect(["skip:asked->skipped", "ask:unasked->asked"], [f"update_card:{Q2}", "update_root", f"post_card:{Q3}"])
+    t.step("answer", Q3, "fail")
+    t.expect(["answer:asked->answered", "ask:skipped->asked"], [f"update_card:{Q3}", "update_root",
+                                                                 f"post_card:{Q2}"], "asked", Q2)
+    assert len(t.ev.cards_of(Q2)) == 2  # the re-ask is a second card of the same question
+    t.step("answer", Q2, "pass")
+    t.expect(["answer:asked->answered", "complete:in_progress->completed"],
+             [f"update_card:{Q2}", "update_root", "post_scorecard"], "answered", Q2)
+    assert t.ev.status == "completed" and t.last.completed
+
+
+def test_second_skip_stalls_with_a_provisional_scorecard_and_change_completes() -> None:
+    t = Thread()
+    t.step("answer", Q1, "pass")
+    t.step("skip", Q2)
+    t.step("answer", Q3, "pass")
+    t.step("skip", Q2)
+    t.expect(["skip:asked->skipped", "stall:in_progress->in_progress"],
+             [f"update_card:{Q2}", "update_root", "post_scorecard"], "skipped", Q2)
+    assert t.ev.status == "in_progress" and flow.next_question(t.ev, DATA) is None
+    t.step("change", Q2, "fail")
+    t.expect(["answer:skipped->answered", "complete:in_progress->completed"],
+             [f"update_card:{Q2}", "update_root", "post_scorecard"], "answered", Q2)
+
+
+def test_change_and_note_after_completion_update_the_scorecard() -> None:
+    t = _completed()
+    t.step("change", Q1, "fail")
+    t.expect(["change:answered->answered", "change:completed->completed"],
+             [f"update_card:{Q1}", "update_root", "post_scorecard"])
+    t.step("note", Q1)
+    t.expect(["note:answered->answered", "note:completed->completed"], [f"update_card:{Q1}", "post_scorecard"])
+
+
+def test_change_mid_walk_never_posts_the_next_card_twice() -> None:
+    t = Thread()
+    t.step("answer", Q1, "pass")
+    t.step("change", Q1, "fail")
+    t.expect(["change:answered->answered"], [f"update_card:{Q1}", "update_root"])
+    assert len(t.ev.cards_of(Q2)) == 1 and len(t.ev.open_cards()) == 1
+
+
+def test_a_click_after_completion_is_refused_and_a_repeat_is_silent() -> None:
+    t = _completed()
+    closed = t.step("answer", Q1, "fail", user="U2")
+    assert closed.status == "refused" and closed.notice and closed.notice.kind == "closed"
+    again = flow.answer(t.ev, DATA, card_ts=t.card(Q1), user="U1", value=1.0)
+    assert again.status == "unchanged" and again.notice is None
+
+
+def test_a_click_on_a_card_never_recorded_is_adopted_once_and_an_unknown_card_refused() -> None:
+    ev = flow.start(team="T", channel="C", project="P", checklist=DATA, user="U0")
+    flow.begin(ev, DATA)  # root and first card owed, nothing delivered yet
+    adopted = flow.answer(ev, DATA, card_ts="9.9", user="U1", value=1.0, question=Q1)
+    assert adopted.applied and f"post_card:{Q1}" not in {o.key for o in ev.pending}
+    unknown = flow.answer(ev, DATA, card_ts="1.1", user="U1", value=1.0)
+    assert unknown.notice is not None and unknown.notice.kind == "unknown_card" and not ev.cards.get("1.1")
+
+
+def test_a_deleted_evaluation_records_nothing() -> None:
+    t = Thread()
+    flow.discard(t.ev)
+    FIRED.add("discard:in_progress->deleted")
+    out = t.step("answer", Q1, "pass")
+    assert out.notice is not None and out.notice.kind == "deleted" and t.ev.answers == {}
+    done = _completed()
+    assert flow.discard(done.ev).moves == ["discard:completed->deleted"]
+    FIRED.add("discard:completed->deleted")
+
+
+def test_suggestion_redraws_the_open_card_only() -> None:
+    t = Thread()
+    t.step("suggest", Q1)
+    t.expect(["suggest:asked->asked"], [f"update_card:{Q1}"])
+    t.step("suggest", Q3)  # no card yet: kept for later, nothing to redraw
+    t.expect([], [])
+
+
+def test_reevaluation_is_prefilled() -> None:
+    done = _completed()
+    again = flow.start(team="T", channel="C", project="P", checklist=DATA, user="U0", previous=done.ev)
+    assert again.prefill == {Q1: 1.0, Q2: 1.0, Q3: 1.0} and again.previous_id == done.ev.id
+    FIRED.add("reevaluate:completed->new")
+
+
+def test_vote_hidden_until_quorum_then_unanimous() -> None:
+    t = Thread(mode="vote", quorum=3)
+    t.step("vote", Q1, "pass", user="U1")
+    t.expect(["vote:asked->asked"], [f"update_card:{Q1}", "update_root"], "asked", Q1)
+    assert t.last.notice is not None and t.last.notice.kind == "voted" and Q1 not in t.ev.answers
+    t.step("vote", Q1, "fail", user="U2")
+    t.step("vote", Q1, "pass", user="U2")  # changed their mind before the reveal
+    t.step("vote", Q1, "pass", user="U3")
+    t.expect(["vote:asked->asked", "reveal:asked->answered", "ask:unasked->asked"],
+             [f"update_card:{Q1}", "update_root", f"post_card:{Q2}"], "answered", Q1)
+    assert t.ev.value(Q1) == 1.0 and t.ev.ballots[Q1].revealed
+
+
+def test_vote_split_is_settled_once_and_a_late_vote_refused() -> None:
+    t = Thread(mode="vote", quorum=2)
+    t.step("vote", Q1, "pass", user="U1")
+    t.step("vote", Q1, "fail", user="U2")
+    t.expect(["vote:asked->asked", "reveal:asked->split"], [f"update_card:{Q1}", "update_root"], "split", Q1)
+    late = t.step("vote", Q1, "pass", user="U3")
+    assert late.notice is not None and late.notice.kind == "revealed"
+    t.step("settle", Q1, "fail", user="U0")
+    t.expect(["settle:split->answered", "ask:unasked->asked"], [f"update_card:{Q1}", "update_root",
+                                                                  f"post_card:{Q2}"], "answered", Q1)
+    assert t.ev.answers[Q1].settled_by == "U0" and t.ev.ballots[Q1].spread() == {1.0: ["U1"], 0.0: ["U2"]}
+    second = voting.settle(t.ev, DATA, question=Q1, user="U9", value=1.0)
+    assert second.notice is not None and second.notice.kind == "taken"
+
+
+def test_reveal_before_quorum_and_all_not_sure_skips() -> None:
+    t = Thread(mode="vote", quorum=5)
+    t.step("vote", Q1, flow.SKIP, user="U1")
+    t.step("reveal", Q1, user="U2")
+    t.expect(["reveal:asked->skipped", "ask:unasked->asked"], [f"update_card:{Q1}", "update_root",
+                                                                f"post_card:{Q2}"], "skipped", Q1)
+    assert t.ev.ballots[Q1].revealed_by == "U2"
+    twice = voting.reveal(t.ev, DATA, question=Q1, user="U3")
+    assert twice.status == "unchanged"
+
+
+def _completed() -> Thread:
+    t = Thread()
+    for q in (Q1, Q2, Q3):
+        t.step("answer", q, "pass")
+    return t
+
+
+def test_the_owed_effects_are_kept_until_delivered() -> None:
+    ev = flow.start(team="T", channel="C", project="P", checklist=DATA, user="U0")
+    out = flow.begin(ev, DATA)
+    assert [o.key for o in ev.pending] == [e.key for e in out.effects]
+    again = flow.owe(ev, [PostCard(question=Q1), UpdateCard(question=Q1)])
+    assert [e.key for e in again] == [f"update_card:{Q1}"]  # a post owed already is not owned twice
+
+
+DIALOGS = [test_start_opens_the_thread_and_asks_the_first_question, test_quick_walk_answer_skip_reask_and_complete,
+           test_second_skip_stalls_with_a_provisional_scorecard_and_change_completes,
+           test_change_and_note_after_completion_update_the_scorecard, test_a_deleted_evaluation_records_nothing,
+           test_suggestion_redraws_the_open_card_only, test_reevaluation_is_prefilled,
+           test_vote_hidden_until_quorum_then_unanimous, test_vote_split_is_settled_once_and_a_late_vote_refused,
+           test_reveal_before_quorum_and_all_not_sure_skips]
+
+
+def test_every_row_of_the_walk_is_exercised() -> None:
+    FIRED.clear()
+    for dialog in DIALOGS:
+        dialog()
+    missing = [walk.row_id(r.event, r.source, r.target) for r in walk.TABLE
+               if walk.row_id(r.event, r.source, r.target) not in FIRED]
+    assert missing == []
+
+
+def test_architecture_doc_shows_the_current_walk() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "ARCHITECTURE.md").read_text()
+    assert walk.mermaid() in doc, "regenerate with: python -m conversations.walk >> docs/ARCHITECTURE.md"
