@@ -13,7 +13,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
-from scoring.suggest.numbers import close, numbers
+from scoring.suggest.numbers import close, money, numbers
 
 Level = Literal["yes", "partly", "no"]
 LEVEL_VALUE: dict[str, float] = {"yes": 1.0, "partly": 0.5, "no": 0.0}
@@ -54,6 +54,23 @@ QualitativeId = Literal[
     "iterate_quickly",
     "finetuning_necessary",
 ]
+
+# Questions the LLM answers directly (each with a quote, or "not_mentioned"): the qualitative ones plus
+# four that the offline suggester reads from statements.
+DirectId = Literal[
+    "diverse_examples",
+    "task_definition",
+    "relabel_commitment",
+    "justified_effort",
+    "business_impact",
+    "iterate_quickly",
+    "finetuning_necessary",
+    "representative_data",
+    "stakeholders_briefed",
+    "rollback_plan",
+    "maintenance_plan",
+]
+DIRECT: tuple[str, ...] = get_args(DirectId)
 
 NUMBER_FACTS: tuple[str, ...] = get_args(NumberFactName)
 STATUS_FACTS: tuple[str, ...] = get_args(StatusFactName)
@@ -117,11 +134,9 @@ class NumberMention(BaseModel):
     """One number the description states."""
 
     fact: NumberFactName
-    value: float = Field(description="The number; percentages as 0-100, money in USD, durations in weeks.")
-    upper: float | None = Field(
-        description="The high end when a range is stated (e.g. 2-3 weeks), else null."
-    )
-    evidence: str = Field(description="Verbatim quote from the description that states the number.")
+    value: float = Field(description="As stated; percent 0-100, weeks for durations.")
+    upper: float | None = Field(description="High end of a range, else null.")
+    evidence: str = Field(description="Verbatim quote.")
 
 
 class StatusMention(BaseModel):
@@ -129,14 +144,14 @@ class StatusMention(BaseModel):
 
     fact: StatusFactName
     value: Level
-    note: str = Field(description="A few words summarising what the description says.")
-    evidence: str = Field(description="Verbatim quote from the description.")
+    note: str = Field(description="A few words.")
+    evidence: str = Field(description="Verbatim quote.")
 
 
 class AnswerMention(BaseModel):
     """A direct answer to a qualitative question."""
 
-    question: QualitativeId
+    question: DirectId
     answer: Level
     reason: str = Field(description="One short sentence.")
     evidence: str = Field(description="Verbatim quote from the description that supports the answer.")
@@ -204,7 +219,13 @@ class FactConflict:
 
 
 def normalise_number(mention: NumberMention) -> NumberMention:
-    """Percentages given as fractions (0.82) become 82."""
+    """Percentages given as fractions (0.82) become 82; money stated in another currency ("£3,900",
+    reported as 3900) becomes US dollars at the rates in :mod:`scoring.suggest.numbers`."""
+    if NUMBER_KIND[mention.fact] == "money":
+        for m in money(mention.evidence):
+            if m.currency != "USD" and close(m.value, mention.value) and not close(m.usd, mention.value):
+                return mention.model_copy(update={"value": m.usd})
+        return mention
     if NUMBER_KIND[mention.fact] == "percent" and 0 < mention.value <= 1 and (mention.upper or 0) <= 1:
         upper = mention.upper * 100 if mention.upper is not None else None
         return mention.model_copy(update={"value": round(mention.value * 100, 2), "upper": upper})

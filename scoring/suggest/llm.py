@@ -28,8 +28,10 @@ from pydantic import SecretStr, ValidationError
 
 from scoring.checklist import Checklist
 from scoring.suggest.evidence import check_description
+from scoring.suggest.facts import AnswerMention, CautionMention, StatusMention
 from scoring.suggest.models import SuggestConfig, SuggestionReport, Usage
 from scoring.suggest.offline import OfflineSuggester
+from scoring.suggest.phrases import QUESTION_REASON
 from scoring.suggest.pipeline import Extraction, assemble, profile_for
 from scoring.suggest.prompt import ModelOutput, build_messages
 
@@ -88,6 +90,26 @@ def usage_of(raw: object, config: SuggestConfig) -> Usage:
     )
 
 
+UNCLEAR = "the description touches this ambiguously — check"
+
+
+def to_extraction(output: ModelOutput) -> Extraction:
+    """The model's output as mentions: "not_mentioned" is silence, "unclear" a caution, never an answer.
+    Reasons are written in code, so no model text reaches a card except verified quotes."""
+    answers: list[AnswerMention] = []
+    cautions: list[CautionMention] = []
+    for a in output.answers:
+        if a.answer == "not_mentioned" or not a.evidence.strip():
+            continue
+        if a.answer == "unclear":
+            cautions.append(CautionMention(question=a.question, note=UNCLEAR, evidence=a.evidence))
+            continue
+        reason = QUESTION_REASON[a.question][a.answer]
+        answers.append(AnswerMention(question=a.question, answer=a.answer, reason=reason, evidence=a.evidence))
+    statuses = [StatusMention(fact=x.fact, value=x.value, note="", evidence=x.evidence) for x in output.statements]
+    return Extraction(numbers=output.numbers, statuses=statuses, answers=answers, cautions=cautions)
+
+
 class LLMSuggester:
     def __init__(self, config: SuggestConfig, fallback: OfflineSuggester | None = None) -> None:
         if not config.api_key:
@@ -122,7 +144,7 @@ class LLMSuggester:
             error = result.get("parsing_error")
             reason = failure_reason(error) if isinstance(error, BaseException) else "malformed output"
             return await self._fall_back(text, checklist, reason, usage, error)
-        extraction = Extraction(parsed.numbers, parsed.statements, parsed.answers)
+        extraction = to_extraction(parsed)
         report = await asyncio.to_thread(
             assemble, text, checklist, extraction, engine="llm", origin="model", notice=None, usage=usage
         )

@@ -488,6 +488,26 @@ QUESTION_REASON: dict[str, dict[str, str]] = {
         "partly": "Iteration is possible but slow.",
         "no": "The team can't iterate quickly.",
     },
+    "representative_data": {
+        "yes": "The data is real, representative traffic.",
+        "partly": "Real data in part, or possibly outdated or skewed.",
+        "no": "Synthetic or unrepresentative data.",
+    },
+    "stakeholders_briefed": {
+        "yes": "Stakeholders were told it is an experiment.",
+        "partly": "Stakeholders were told, but expectations may be unrealistic.",
+        "no": "Stakeholders not told, or their expectations are unrealistic.",
+    },
+    "rollback_plan": {
+        "yes": "There is a fallback if the model underperforms.",
+        "partly": "Rollback is only partly planned.",
+        "no": "No rollback plan.",
+    },
+    "maintenance_plan": {
+        "yes": "There is a plan to retrain and maintain the model.",
+        "partly": "Maintenance is only partly planned.",
+        "no": "No plan to maintain the model.",
+    },
     "finetuning_necessary": {
         "yes": "RAG + prompting were weighed against fine-tuning.",
         "partly": "Alternatives only partly considered.",

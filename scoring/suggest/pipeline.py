@@ -12,9 +12,9 @@ from scoring.checklist import Checklist
 from scoring.suggest import rules
 from scoring.suggest.evidence import display_quote, instruction_spans, locate, quote_problem
 from scoring.suggest.facts import (
+    DIRECT,
     LEVEL_VALUE,
     NUMBER_KIND,
-    QUALITATIVE,
     AnswerMention,
     CautionMention,
     FactConflict,
@@ -78,7 +78,7 @@ FINE_TUNING = Profile(
         "rollback_plan": ("rollback_plan",),
         "retraining_plan": ("maintenance_plan",),
     },
-    qualitative=frozenset(QUALITATIVE),
+    qualitative=frozenset(DIRECT),
 )
 
 DATASET = Profile(
