@@ -70,7 +70,8 @@ def slack(slack_session: SlackStandIn) -> Iterator[SlackStandIn]:
     slack_session.reset()
     slack_session.set_channel("C1", name="ml-team", members=["UBOT", *(f"U{i}" for i in range(10))])
     yield slack_session
-    assert slack_session.violations == [], "the bot made calls Slack would reject"
+    violations = slack_session.violations
+    assert not violations, "the bot made calls Slack would reject:\n" + "\n".join(violations)
 
 
 @pytest.fixture(autouse=True)

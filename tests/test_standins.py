@@ -32,6 +32,7 @@ from tests.standins import (
     block_actions_body,
     event_body,
     find_redis_server,
+    mentions,
     post_signed,
     signed_headers,
     slash_command_body,
@@ -549,3 +550,35 @@ def test_reads_outside_the_repository_are_caught(tmp_path: Path) -> None:
     guard.hook("open", (str(repo.parent / "shared" / "x.json"), "r", 0))
     guard.hook("open", (str(repo / "README.md"), "r", 0))
     assert guard.taken() == [f"open {repo.parent / 'shared' / 'x.json'}"] and guard.taken() == []
+
+
+@pytest.mark.parametrize("text", [
+    "<!channel> launch", "Heads up <!here>", "<!everyone>", "<!channel|@channel> now", "R&D <b>router</b>",
+    "a < b",
+])
+def test_broadcasts_and_unescaped_angle_brackets_are_flagged(text: str) -> None:
+    assert mentions.text_problems(text, "chat.postMessage text")
+
+
+@pytest.mark.parametrize("text", [
+    "&lt;!channel&gt; launch", "R&amp;D &lt;b&gt;router&lt;/b&gt;", "Answered by <@U2> in <#C1|ml-team>",
+    "<https://example.com/a?b=1|the article> and <mailto:a@b.c>", "<!date^1700000000^{date_short}|2023-11-14>",
+    "> a quote, and 3 > 2", "<!subteam^S1>",
+])
+def test_the_bots_own_entities_and_escaped_text_pass(text: str) -> None:
+    assert mentions.text_problems(text, "chat.postMessage text") == []
+
+
+async def test_every_text_field_the_bot_posts_is_checked(slack: SlackStandIn, client: AsyncWebClient) -> None:
+    header = [{"type": "header", "text": {"type": "plain_text", "text": "Evaluation: <!channel> launch"}}]
+    await client.chat_postMessage(channel=CHANNEL, text="fine", blocks=header)
+    posted = await client.chat_postMessage(channel=CHANNEL, text="<!here> launch")
+    await client.chat_update(channel=CHANNEL, ts=posted["ts"], text="ok",
+                             blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "note: <b>x</b>"}}])
+    await client.views_publish(user_id="U1", view={"type": "home", "blocks": [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "*<!everyone> launch*"}}]})
+    found = slack.violations
+    assert len(found) == 4, found
+    assert "chat.postMessage plain_text" in found[0] and "chat.postMessage text" in found[1]
+    assert "chat.update mrkdwn" in found[2] and "views.publish mrkdwn" in found[3]
+    slack.reset()  # the violations were the point of this test
