@@ -14,6 +14,9 @@ VERBS: tuple[str, ...] = ("start", "help", "suggest", "summary", "list", "histor
 
 HELP = """*ftcheck* — decide on evidence whether to fine-tune.
 • `/ftcheck start <project> [--checklist ID]` — walk the team through a checklist in a new thread
+  (the first answer on each card counts)
+• `/ftcheck start <project> --vote [--quorum N]` — everyone votes on each card, hidden until N have voted
+  (default 3) or someone clicks Reveal; the starter or a lead settles a split
 • `/ftcheck suggest <project description>` — suggested answers for this channel's open evaluation
   (or paste a long description into the evaluation thread); people confirm every score
 • `/ftcheck status` — where this channel's open evaluation stands
@@ -37,6 +40,8 @@ class Command(BaseModel):
     format: Literal["md", "csv", "json"] = "md"
     schedule: str | None = None  # remind: quarterly | monthly | off | YYYY-MM-DD
     unknown: str | None = None  # help shown because of this unknown sub-command
+    mode: Literal["quick", "vote"] = "quick"  # start: first answer counts, or hidden team votes
+    quorum: int = 3  # start --vote: votes that reveal a card
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -77,21 +82,45 @@ def _words(rest: str) -> list[str]:
         return rest.split()
 
 
+QUORUM_MAX = 25
+
+
+def _option(words: list[str], flag: str, example: str) -> str | None:
+    """Take ``--flag value`` out of ``words``; None when the flag is absent."""
+    if flag not in words:
+        return None
+    i = words.index(flag)
+    if i + 1 >= len(words) or words[i + 1].startswith("--"):
+        raise CommandError(f"`{flag}` needs a value, e.g. `{flag} {example}`.")
+    value = words[i + 1]
+    del words[i : i + 2]
+    return value
+
+
+def _quorum(raw: str | None) -> int:
+    if raw is None:
+        return 3
+    if not raw.isdigit() or not 1 <= int(raw) <= QUORUM_MAX:
+        raise CommandError(f"`--quorum` takes a number of voters from 1 to {QUORUM_MAX}, e.g. `--quorum 4`.")
+    return int(raw)
+
+
 def _start(rest: str) -> Command:
     words = _words(rest)
-    checklist = None
-    if "--checklist" in words:
-        i = words.index("--checklist")
-        if i + 1 >= len(words):
-            raise CommandError("`--checklist` needs a checklist id, e.g. `--checklist dataset-readiness`.")
-        checklist = words[i + 1]
-        del words[i : i + 2]
+    checklist = _option(words, "--checklist", "dataset-readiness")
+    quorum = _quorum(_option(words, "--quorum", "4"))
+    vote = "--vote" in words
+    if vote:
+        words.remove("--vote")
+    elif quorum != 3:
+        raise CommandError("`--quorum` goes with `--vote`: `/ftcheck start <project> --vote --quorum 4`.")
     project = " ".join(words).strip()
     if not project:
         raise CommandError("Name the project: `/ftcheck start <project name>`.")
     if len(project) > 80:
         raise CommandError(f"Project names are limited to 80 characters (this one has {len(project)}).")
-    return Command(verb="start", project=project, checklist=checklist)
+    return Command(verb="start", project=project, checklist=checklist, mode="vote" if vote else "quick",
+                   quorum=quorum)
 
 
 def _export(rest: str) -> Command:

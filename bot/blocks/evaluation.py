@@ -21,7 +21,7 @@ ANSWER_ACTION = "answer"  # action ids: answer_yes, answer_partly, answer_no, an
 CHANGE_ACTION = "change_answer"
 NOTE_ACTION = "add_note"
 REVEAL_ACTION = "reveal_votes"
-SETTLE_ACTION = "settle_answer"
+SETTLE_ACTION = "settle_answer"  # settle_answer_<option key>: action ids are unique within a block
 BAR_WIDTH = 20
 
 
@@ -152,7 +152,7 @@ def _tally(ev: Evaluation, question_id: str) -> str:
 def split_card_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> list[Block]:
     q = checklist.question(question_id)
     value = action_value(ev, q.id)
-    settle = [button(o.label, SETTLE_ACTION, f"{value}|{o.key}") for o in checklist.options]
+    settle = [button(o.label, f"{SETTLE_ACTION}_{o.key}", f"{value}|{o.key}") for o in checklist.options]
     return [
         section(f"*Question {q.number} of {len(checklist.questions)}* · *Split* — the team disagrees\n*{esc(q.text)}*"),
         section(_spread(ev, checklist, ev.ballots[q.id])),

@@ -1,0 +1,53 @@
+"""Vote mode's buttons on a question card: Reveal votes, and the team answer of a split card."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks.common import user
+from bot.blocks.evaluation import REVEAL_ACTION, SETTLE_ACTION
+from bot.leads.access import may_manage
+from bot.listeners.actions import existing
+from bot.payloads import BlockAction
+from bot.replies import ephemeral_replier, recorded_before_slack, tell_notice
+from bot.services import Services
+
+
+@recorded_before_slack("reveal")
+async def on_reveal(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
+    await ack()
+    click = BlockAction.model_validate(body)
+    _, outcome = await services.engine.reveal(click.ref.evaluation, question=click.ref.question,
+                                              user=click.user.id, seen=click.seen_token())
+    await tell_notice(client, body, outcome)
+
+
+@recorded_before_slack("team answer")
+async def on_settle(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
+    """Only the starter, a lead (FTCHECK_LEADS) or a workspace admin chooses the answer of a split card."""
+    await ack()
+    click = BlockAction.model_validate(body)
+    ref = click.ref
+    ev = await existing(services, ref.evaluation)
+    if ref.option is None:
+        raise ValueError("settle_answer without an option")
+    if not await may_manage(services, click.user.id, ev):
+        await ephemeral_replier(client, body)(
+            f"The team answer of a split card is chosen by the evaluation's starter ({user(ev.started_by)}), "
+            "a lead or a workspace admin, so your click changed nothing. Your vote is on the card; "
+            "“Add note” there if you want your reasons kept with the answer.")
+        return
+    value = services.registry.get(ev.checklist).option(ref.option).value
+    _, outcome = await services.engine.settle(ev.id, question=ref.question, user=click.user.id, value=value,
+                                              seen=click.seen_token())
+    await tell_notice(client, body, outcome)
+
+
+def register(app: AsyncApp) -> None:
+    app.action(REVEAL_ACTION)(on_reveal)
+    app.action(re.compile(rf"^{SETTLE_ACTION}_[a-z0-9_-]+$"))(on_settle)

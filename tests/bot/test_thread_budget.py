@@ -1,0 +1,85 @@
+"""A quiet, current thread: the whole walk fits the character budget, the root names the waiting question,
+no card is posted twice or left open, in quick mode and in vote mode."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from scoring.checklist import Registry
+from tests.bot.harness import Bot, running_bot
+from tests.standins.redis_server import RedisServer
+from tests.standins.slack_api import SlackStandIn
+from tests.standins.slack_records import Message, thread_characters
+
+EXAMPLES = json.loads((Path(__file__).parent.parent / "data" / "worked_examples.json").read_text())["examples"]
+FT = Registry().get()
+BUDGET = 6000
+
+
+def _refs(bot: Bot) -> list[str]:
+    return [str((m.metadata or {}).get("event_payload", {}).get("ref")) for m in bot.thread()]
+
+
+def _root(slack: SlackStandIn) -> Message:
+    return slack.messages("C1", top_level=True)[-1]
+
+
+def _assert_current(bot: Bot, slack: SlackStandIn) -> None:
+    refs = [r for r in _refs(bot) if ":card:" in r]
+    questions = [r.split(":")[2] for r in refs]
+    assert len(questions) == len(set(questions)), f"a card was posted twice: {questions}"
+    open_cards = [m for m in bot.thread() if any(str(b.get("block_id", "")).startswith(("answer:", "settle:"))
+                                                 for b in m.blocks)]
+    assert open_cards == [], "a card still offers buttons after the scorecard"
+
+
+async def _walk_with_root_check(bot: Bot, slack: SlackStandIn, answers: dict[str, float | None]) -> None:
+    await bot.answer_all(answers, limit=9, users=["U1", "U2"])
+    await slack.wait_for(lambda: "Question 10 —" in str(_root(slack).blocks), what="root names the waiting card")
+    root_text = str(_root(slack).blocks)
+    assert "9 of 20 answered" in root_text and "/20" not in root_text  # no running total before the end
+    await bot.answer_all(answers, users=["U1", "U2"])
+
+
+async def test_quick_mode_thread_fits_the_budget_and_stays_current(slack: SlackStandIn, redis_server: RedisServer,
+                                                                   redis_client) -> None:
+    example = EXAMPLES["example3_code_generation"]
+    async with running_bot(slack, redis_server.url) as bot:
+        await bot.command(f"start {example['title']}")
+        await slack.wait_for(lambda: bot.open_card() is not None, what="first card")
+        await _walk_with_root_check(bot, slack, example["answers"])
+        await slack.wait_for(lambda: bot.scorecard() is not None, what="scorecard")
+        await bot.settle()
+        _assert_current(bot, slack)
+        used = thread_characters([_root(slack), *bot.thread()])
+        assert used <= BUDGET, f"{used} characters"
+        assert "18.5/20" in str(_root(slack).blocks)
+
+
+async def test_change_during_the_walk_posts_no_second_card(slack: SlackStandIn, redis_server: RedisServer,
+                                                           redis_client) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await bot.command("start Ticket router")
+        await slack.wait_for(lambda: bot.open_card() is not None, what="first card")
+        await bot.answer_all({f"q{n}": 1.0 for n in range(1, 21)}, limit=2)
+        answered = next(m for m in bot.thread() if "✓ *Q1*" in str(m.blocks))
+        await bot.select(answered, "no")
+        await slack.wait_for(lambda: "✓ *Q1* No" in str(next(m for m in bot.thread() if m.ts == answered.ts).blocks),
+                             what="Q1 changed")
+        await bot.settle()
+        refs = [r for r in _refs(bot) if ":card:" in r]
+        assert len(refs) == 3 and len({r.split(":")[2] for r in refs}) == 3
+
+
+async def test_vote_mode_thread_fits_the_budget(slack: SlackStandIn, redis_server: RedisServer, redis_client) -> None:
+    example = EXAMPLES["example3_code_generation"]
+    async with running_bot(slack, redis_server.url) as bot:
+        await bot.command(f"start {example['title']} --vote --quorum 1")
+        await slack.wait_for(lambda: bot.open_card() is not None, what="first card")
+        await _walk_with_root_check(bot, slack, example["answers"])
+        await slack.wait_for(lambda: bot.scorecard() is not None, what="scorecard")
+        await bot.settle()
+        _assert_current(bot, slack)
+        used = thread_characters([_root(slack), *bot.thread()])
+        assert used <= BUDGET, f"{used} characters"

@@ -1,0 +1,94 @@
+"""Vote mode end to end over signed Slack requests: hidden votes, the reveal, splits settled by the starter."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from scoring.checklist import Registry
+from tests.bot.harness import Bot, running_bot
+from tests.standins.redis_server import RedisServer
+from tests.standins.slack_api import SlackStandIn
+from tests.standins.slack_records import Message
+
+EXAMPLES = json.loads((Path(__file__).parent.parent / "data" / "worked_examples.json").read_text())["examples"]
+FT = Registry().get()
+VOTERS = ["U1", "U2", "U3"]  # U1 starts the evaluation
+SPLIT = {"q4", "q9", "q15"}  # U3 disagrees on these
+
+
+def _texts(msg: Message) -> str:
+    parts = [msg.text]
+    for b in msg.blocks:
+        if isinstance(b.get("text"), dict):
+            parts.append(b["text"]["text"])
+        parts += [e.get("text", "") for e in b.get("elements", []) if isinstance(e.get("text"), str)]
+    return "\n".join(parts)
+
+
+def _card_for(bot: Bot, key: str) -> Message:
+    q = FT.question(key)
+    for msg in reversed(bot.thread()):
+        if any(str(b.get("block_id", "")).endswith(f":{q.id}") for b in msg.blocks):
+            return msg
+    raise AssertionError(f"no card for {key}")
+
+
+def _other(value: float) -> str:
+    return "no" if value != 0 else "yes"
+
+
+async def _vote_round(bot: Bot, slack: SlackStandIn, key: str, value: float) -> None:
+    option = FT.option(value).key
+    for i, voter in enumerate(VOTERS):
+        card = _card_for(bot, key)
+        choice = _other(value) if key in SPLIT and voter == "U3" else option
+        status, _ = await bot.click(card, f"answer_{choice}", user=voter)
+        assert status == 200
+        if i < len(VOTERS) - 1:
+            await slack.wait_for(lambda v=voter: f"<@{v}>" in _texts(_card_for(bot, key)), what=f"{voter} counted")
+            shown = _texts(_card_for(bot, key)) + _texts(slack.messages("C1", top_level=True)[-1])
+            assert f"{i + 1} of 3 have voted" in shown
+            assert "*Yes:*" not in shown and "*No:*" not in shown and "*Partly:*" not in shown  # never what
+
+
+async def test_three_voters_hidden_reveal_splits_settled_by_the_starter(slack: SlackStandIn,
+                                                                        redis_server: RedisServer,
+                                                                        redis_client) -> None:
+    example = EXAMPLES["example3_code_generation"]
+    async with running_bot(slack, redis_server.url) as bot:
+        assert (await bot.command(f"start {example['title']} --vote --quorum 3", user="U1"))[0] == 200
+        await slack.wait_for(lambda: bot.open_card() is not None, what="first card")
+        first = bot.open_card()
+        assert first is not None and "Question 1 of 20" in _texts(first)
+        labels = [el["text"]["text"] for el in bot.element_list(first)]
+        assert [lbl.split()[0] for lbl in labels][:4] == ["Yes", "Partly", "No", "Not"]
+        for n in range(1, 21):
+            key = f"q{n}"
+            value = example["answers"][key]
+            await slack.wait_for(lambda k=key: any(str(b.get("block_id", "")).endswith(f":{FT.question(k).id}")
+                                                   for m in bot.thread() for b in m.blocks), what=f"card {key}")
+            await _vote_round(bot, slack, key, value)
+            if key in SPLIT:
+                await slack.wait_for(lambda k=key: "Split" in _texts(_card_for(bot, k)), what=f"{key} split")
+                split = _card_for(bot, key)
+                assert "<@U3>" in _texts(split) and "*Split*" in _texts(split)
+                settle = f"settle_answer_{FT.option(value).key}"
+                assert (await bot.click(split, settle, user="U2"))[0] == 200  # not the starter: refused
+                await slack.wait_for(lambda: any("chosen by the evaluation's starter" in e.text
+                                                 for e in slack.ephemerals("C1", "U2")), what="U2 told")
+                assert "Split" in _texts(_card_for(bot, key))
+                assert (await bot.click(_card_for(bot, key), settle, user="U1"))[0] == 200
+            await slack.wait_for(lambda k=key: "✓ *Q" in _texts(_card_for(bot, k)), what=f"{key} answered")
+        await slack.wait_for(lambda: bot.scorecard() is not None, what="scorecard")
+        card = bot.scorecard()
+        assert card is not None
+        text = _texts(card)
+        assert "18.5/20" in text
+        assert "17 of 20 questions unanimous (85%)" in text
+        # each voter heard only about their own vote
+        for voter in VOTERS:
+            own = [e.text for e in slack.ephemerals("C1", voter) if "Your vote" in e.text]
+            assert own, voter
+        settled = _texts(_card_for(bot, "q4"))
+        assert "settled by <@U1>" in settled
