@@ -79,7 +79,8 @@ STATUS_CUES: dict[str, list[Cue]] = {
         cue("yes", r"\blimited by\b", "limited by something prompting can't fix", negatable=False),
         cue(
             "yes",
-            r"\bnever got (past|beyond|above|over)\b|\b(is |it's )?not moving( anymore)?\b|\bwe'?re stuck\b|"
+            r"\bnever got (past|beyond|above|over)\b|\b(is |it's )?not moving( anymore)?\b|"
+            r"\bwe('re| are) stuck\b|"
             r"\bstayed (at|around)\b|\b(haven't|have not|didn't|did not) (fixed|fix|solved|solve) it\b|"
             r"\bstopped improving\b|\btried (maybe |about |around )?\d+ (prompt )?(variants|versions|rewrites)"
             r"\b.{0,30}\bbest\b",
