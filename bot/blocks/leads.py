@@ -226,7 +226,7 @@ def home_view(rows: list[HomeRow]) -> Block:
                            context("Evaluations you took part in or can see. Scores count only answers people "
                                    "confirmed.")]
     if not rows:
-        blocks.append(section("Nothing yet. In a channel, run `/ftcheck start <project>`."))
+        blocks.append(section("Nothing yet. In a channel, run `/ftcheck start &lt;project&gt;`."))
     for row in rows[:HOME_MAX_ROWS]:
         blocks += _home_row(row)
     if len(rows) > HOME_MAX_ROWS:
