@@ -138,17 +138,21 @@ async def quick_walk(bot: Bot, example: dict[str, Any], out: Path, *, png: bool)
     return shots
 
 
-async def _vote_on_open_card(bot: Bot, answers: dict[str, float | None], split_on: set[str]) -> bool:
+async def _vote_on_open_card(bot: Bot, answers: dict[str, float | None], split_on: set[str],
+                             done: set[str]) -> bool:
     """Every person votes on the open card (the third disagrees on ``split_on``); the starter settles a split.
 
-    Returns False when no card is open any more. Action ids of the vote surface are the owner's to fix:
-    this clicks the Yes/Partly/No/Not sure buttons by label and a settle button whose label starts with
-    "Team answer" (issue 11), whatever their ids."""
+    Returns False when no card is open any more. Buttons are found by label (Yes/Partly/No/Not sure) and
+    settle buttons by their block (block_id "settle…") or a "Team answer…" label, whatever their action ids."""
     card = bot.open_card(CHANNEL)
     if card is None:
         return False
     block = next(b for b in card.blocks if str(b.get("block_id", "")).startswith("answer:"))
     qid = str(block["block_id"]).split(":", 1)[1]
+    if qid in done:
+        raise RuntimeError(f"the card for {qid} is still open after every vote (and any settle); "
+                           f"Slack stand-in violations: {bot.slack.violations or 'none'}")
+    done.add(qid)
     checklist = Registry().get()
     question = checklist.question(qid)
     value = answers[question.key]
@@ -157,6 +161,7 @@ async def _vote_on_open_card(bot: Bot, answers: dict[str, float | None], split_o
         mine = label
         if question.key in split_on and i == 2:  # the third voter disagrees: a split to settle
             mine = next(o.label for o in checklist.options if o.value != value)
+        card = next((m for m in bot.thread(CHANNEL) if m.ts == card.ts), card)  # as Slack sends it: current
         button = next(el for el in Bot.element_list(card)
                       if el.get("type") == "button" and el["text"]["text"].startswith(mine))
         await bot.click(card, button["action_id"], user=uid, channel=CHANNEL)
@@ -165,14 +170,26 @@ async def _vote_on_open_card(bot: Bot, answers: dict[str, float | None], split_o
     return True
 
 
+def _settle_buttons(msg: Message) -> list[dict[str, Any]]:
+    """Buttons that settle a split: in a block whose id starts with "settle", or labelled "Team answer…"."""
+    found = []
+    for block in msg.blocks:
+        settle_block = str(block.get("block_id", "")).startswith("settle")
+        for el in block.get("elements", []) if block.get("type") == "actions" else []:
+            label = str(el.get("text", {}).get("text", ""))
+            if el.get("type") == "button" and (settle_block or label.startswith("Team answer")):
+                found.append(el)
+    return found
+
+
 async def _settle_split(bot: Bot, card: Message, label: str) -> None:
+    """If the card is now a split, the starter (U1) settles it with the example's answer."""
     now = next((m for m in bot.thread(CHANNEL) if m.ts == card.ts), None)
     if now is None:
         return
-    settle = [el for el in Bot.element_list(now) if str(el.get("text", {}).get("text", "")).startswith("Team answer")]
-    target = next((el for el in settle if label in el["text"]["text"]), None)
+    target = next((el for el in _settle_buttons(now) if str(el["text"]["text"]).endswith(label)), None)
     if target is not None:
-        await bot.click(now, target["action_id"], user="U1", channel=CHANNEL)
+        await bot.click(now, target["action_id"], user="U1", channel=CHANNEL, value=target["value"])
         await bot.settle()
 
 
@@ -192,10 +209,11 @@ async def vote_walk(bot: Bot, example: dict[str, Any], out: Path, *, png: bool) 
     answers: dict[str, float | None] = example["answers"]
     split_on = {"q4", "q9", "q13"}
     half = len(answers) // 2
+    done: set[str] = set()
     for _ in range(half):
-        await _vote_on_open_card(bot, answers, split_on)
+        await _vote_on_open_card(bot, answers, split_on, done)
     shots = [shoot(bot, "vote-mid", out, viewer="U1", png=png)]
-    while await _vote_on_open_card(bot, answers, split_on):
+    while await _vote_on_open_card(bot, answers, split_on, done):
         pass
     await bot.slack.wait_for(lambda: bot.scorecard(CHANNEL) is not None, what="the scorecard")
     await bot.settle()
