@@ -212,5 +212,5 @@ def _md_answers(checklist: Checklist, answers: Mapping[str, float], records: Map
 def list_checklists(checklists: Sequence[Checklist]) -> str:
     lines = []
     for c in checklists:
-        lines.append(f"{c.id:<24} {c.title} ({len(c.questions)} questions) — {c.rule}")
+        lines.append(f"{c.id:<24} {c.title} ({plural(len(c.questions), 'question')}) — {c.rule}")
     return "\n".join(lines) + "\n"
