@@ -239,3 +239,20 @@ def test_full_gap_list_sits_behind_a_button_and_opens_in_a_modal() -> None:
     body = texts(modal["blocks"])
     assert all(g.next_step in body for group in card.gaps for g in group.gaps)
     assert not [b for b in scorecard_blocks(ev, FT, card_of("example1_support_intent")) if b["type"] == "actions"]
+
+
+@pytest.mark.parametrize("checklist_id", REGISTRY.ids())
+def test_scorecard_blocks_stay_within_slack_limits(checklist_id: str) -> None:
+    checklist = REGISTRY.get(checklist_id)
+    ev = walked(checklist, {q.key: 0.0 for q in checklist.questions})
+    everyone_split = agreement_of(checklist, {q.id: {"U1": 1.0, "U2": 0.0} for q in checklist.questions})
+    card = score(checklist, ev.scored())
+    blocks = scorecard_blocks(ev, checklist, card, agreement=everyone_split, thread_link="https://x/t")
+    modal = gaps_modal(ev, card)
+    assert len(blocks) <= 50 and len(modal["blocks"]) <= 100
+    for block in [*blocks, *modal["blocks"]]:
+        if block["type"] == "section" and "text" in block:
+            assert len(block["text"]["text"]) <= 3000
+        fields = block.get("fields", [])
+        assert len(fields) <= 10 and all(len(f["text"]) <= 2000 for f in fields)
+    assert everyone_split.summary == f"0 of {len(checklist.questions)} questions unanimous (0%)"
