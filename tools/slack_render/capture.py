@@ -138,36 +138,7 @@ async def quick_walk(bot: Bot, example: dict[str, Any], out: Path, *, png: bool)
     return shots
 
 
-async def _vote_on_open_card(bot: Bot, answers: dict[str, float | None], split_on: set[str],
-                             done: set[str]) -> bool:
-    """Every person votes on the open card (the third disagrees on ``split_on``); the starter settles a split.
-
-    Returns False when no card is open any more. Buttons are found by label (Yes/Partly/No/Not sure) and
-    settle buttons by their block (block_id "settle…") or a "Team answer…" label, whatever their action ids."""
-    card = bot.open_card(CHANNEL)
-    if card is None:
-        return False
-    block = next(b for b in card.blocks if str(b.get("block_id", "")).startswith("answer:"))
-    qid = str(block["block_id"]).split(":", 1)[1]
-    if qid in done:
-        raise RuntimeError(f"the card for {qid} is still open after every vote (and any settle); "
-                           f"Slack stand-in violations: {bot.slack.violations or 'none'}")
-    done.add(qid)
-    checklist = Registry().get()
-    question = checklist.question(qid)
-    value = answers[question.key]
-    label = "Not sure" if value is None else checklist.option(value).label
-    for i, uid in enumerate(PEOPLE):
-        mine = label
-        if question.key in split_on and i == 2:  # the third voter disagrees: a split to settle
-            mine = next(o.label for o in checklist.options if o.value != value)
-        card = next((m for m in bot.thread(CHANNEL) if m.ts == card.ts), card)  # as Slack sends it: current
-        button = next(el for el in Bot.element_list(card)
-                      if el.get("type") == "button" and el["text"]["text"].startswith(mine))
-        await bot.click(card, button["action_id"], user=uid, channel=CHANNEL)
-        await bot.settle()
-    await _settle_split(bot, card, label)
-    return True
+SPLIT_ON = frozenset({"q4", "q9", "q13"})  # the third voter disagrees here, so the starter settles them
 
 
 def _settle_buttons(msg: Message) -> list[dict[str, Any]]:
@@ -182,15 +153,66 @@ def _settle_buttons(msg: Message) -> list[dict[str, Any]]:
     return found
 
 
-async def _settle_split(bot: Bot, card: Message, label: str) -> None:
-    """If the card is now a split, the starter (U1) settles it with the example's answer."""
-    now = next((m for m in bot.thread(CHANNEL) if m.ts == card.ts), None)
-    if now is None:
-        return
-    target = next((el for el in _settle_buttons(now) if str(el["text"]["text"]).endswith(label)), None)
-    if target is not None:
-        await bot.click(now, target["action_id"], user="U1", channel=CHANNEL, value=target["value"])
-        await bot.settle()
+class _VoteWalk:
+    """Three people vote on every card (found by its Yes/Partly/No/Not sure labels, whatever the action ids);
+    the starter settles the splits; pictures of a split, of a card with hidden votes, and of the end."""
+
+    def __init__(self, bot: Bot, example: dict[str, Any], out: Path, png: bool) -> None:
+        self.bot, self.out, self.png = bot, out, png
+        self.answers: dict[str, float | None] = example["answers"]
+        self.checklist = Registry().get()
+        self.done: set[str] = set()
+        self.shots: list[Shot] = []
+
+    def _current(self, card: Message) -> Message:
+        return next((m for m in self.bot.thread(CHANNEL) if m.ts == card.ts), card)
+
+    def _label(self, qid: str, voter: int) -> str:
+        question = self.checklist.question(qid)
+        value = self.answers[question.key]
+        if question.key in SPLIT_ON and voter == 2:
+            return next(o.label for o in self.checklist.options if o.value != value)
+        return "Not sure" if value is None else self.checklist.option(value).label
+
+    async def _vote(self, card: Message, qid: str, voters: range) -> None:
+        people = list(PEOPLE)
+        for i in voters:
+            card = self._current(card)  # as Slack sends it: the card as it is now
+            label = self._label(qid, i)
+            button = next(el for el in Bot.element_list(card)
+                          if el.get("type") == "button" and str(el["text"]["text"]).startswith(label))
+            await self.bot.click(card, button["action_id"], user=people[i], channel=CHANNEL)
+            await self.bot.settle()
+
+    async def _settle(self, card: Message, qid: str) -> None:
+        buttons = _settle_buttons(self._current(card))
+        if not buttons:
+            return
+        if not any(s.name == "vote-split" for s in self.shots):
+            self.shots.append(shoot(self.bot, "vote-split", self.out, viewer="U1", png=self.png))
+        label = self._label(qid, 0)
+        target = next(el for el in buttons if str(el["text"]["text"]).endswith(label))
+        await self.bot.click(self._current(card), target["action_id"], user="U1", channel=CHANNEL,
+                             value=target["value"])
+        await self.bot.settle()
+
+    async def card(self, *, picture_hidden_votes: bool = False) -> bool:
+        """Vote on the open card (and settle it if split); False when no card is open."""
+        card = self.bot.open_card(CHANNEL)
+        if card is None:
+            return False
+        block = next(b for b in card.blocks if str(b.get("block_id", "")).startswith("answer:"))
+        qid = str(block["block_id"]).split(":", 1)[1]
+        if qid in self.done:
+            raise RuntimeError(f"the card for {qid} is still open after every vote (and any settle); "
+                               f"Slack stand-in violations: {self.bot.slack.violations or 'none'}")
+        self.done.add(qid)
+        await self._vote(card, qid, range(2))
+        if picture_hidden_votes:
+            self.shots.append(shoot(self.bot, "vote-mid", self.out, viewer="U1", png=self.png))
+        await self._vote(card, qid, range(2, len(PEOPLE)))
+        await self._settle(card, qid)
+        return True
 
 
 async def vote_walk(bot: Bot, example: dict[str, Any], out: Path, *, png: bool) -> list[Shot]:
@@ -206,19 +228,16 @@ async def vote_walk(bot: Bot, example: dict[str, Any], out: Path, *, png: bool) 
     if bot.open_card(CHANNEL) is None:
         raise RuntimeError("vote started, but no open question card was found: the driver looks for an actions "
                            "block whose block_id starts with 'answer:' (tests/bot/harness.py Bot.open_card)")
-    answers: dict[str, float | None] = example["answers"]
-    split_on = {"q4", "q9", "q13"}
-    half = len(answers) // 2
-    done: set[str] = set()
-    for _ in range(half):
-        await _vote_on_open_card(bot, answers, split_on, done)
-    shots = [shoot(bot, "vote-mid", out, viewer="U1", png=png)]
-    while await _vote_on_open_card(bot, answers, split_on, done):
+    walk = _VoteWalk(bot, example, out, png)
+    for _ in range(len(walk.answers) // 2):
+        await walk.card()
+    await walk.card(picture_hidden_votes=True)  # mid-walk: two of three have voted on the open card
+    while await walk.card():
         pass
     await bot.slack.wait_for(lambda: bot.scorecard(CHANNEL) is not None, what="the scorecard")
     await bot.settle()
-    shots.append(shoot(bot, "vote-end", out, viewer="U1", png=png))
-    return shots
+    walk.shots.append(shoot(bot, "vote-end", out, viewer="U1", png=png))
+    return walk.shots
 
 
 # slack_sdk reads these and ignores NO_PROXY; the stand-ins are local (tests/conftest.py clears the same)
