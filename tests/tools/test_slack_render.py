@@ -195,3 +195,14 @@ async def test_capture_walks_the_real_bot_and_writes_the_thread_mid_walk_and_at_
     assert "@maya" in end and "&lt;@U1&gt;" not in end  # mentions show names, as Slack does
     assert 0 < shots[0].characters < shots[1].characters
     assert shots[1].characters == thread_characters(slack.thread("C1", slack.messages("C1", top_level=True)[-1].ts))
+
+
+async def test_capture_walks_a_team_vote_with_splits_settled(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: object, tmp_path: Path) -> None:
+    example = load_example("example3_code_generation")
+    shots = await run_walk(slack, redis_server.url, "vote", example, tmp_path, png=False)
+    assert [s.name for s in shots] == ["vote-split", "vote-mid", "vote-end"]
+    split, mid, end = (s.html.read_text(encoding="utf-8") for s in shots)
+    assert "Question 4 of 20" in split and "Scorecard" not in split
+    assert "Question 11 of 20" in mid and "Scorecard" not in mid
+    assert "Scorecard" in end and "18.5/20" in end
