@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import structlog
 
-from bot.blocks.suggestions import reading_blocks, report_blocks, report_text
+from bot.blocks.suggestions import kept_count, reading_blocks, report_blocks, report_text
 from bot.metrics import LLM_CALLS, LLM_COST, LLM_TOKENS
 from bot.replies import Reply
 from bot.services import Services
@@ -46,5 +46,6 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
     log.info("suggestions", evaluation=ev.id, engine=report.engine, suggested=len(report.suggestions),
              refreshed=len(refreshed), dropped=len(report.dropped), tokens=report.usage.total_tokens,
              cost_usd=report.usage.estimated_cost_usd)
-    await svc.client.chat_update(channel=ev.channel, ts=placeholder["ts"], text=report_text(report),
+    await svc.client.chat_update(channel=ev.channel, ts=placeholder["ts"],
+                                 text=report_text(report, kept_count(report, checklist, refreshed)),
                                  blocks=report_blocks(report, checklist, ev, refreshed))

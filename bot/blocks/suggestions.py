@@ -16,8 +16,9 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def report_text(report: SuggestionReport) -> str:
-    """The whole report in one line; the detail sits on each question's card."""
+def report_text(report: SuggestionReport, kept: int = 0) -> str:
+    """The whole report in one line; the detail sits on each question's card. ``kept``: suggestions for
+    questions the team had already answered (their answer stays)."""
     checks = len(report.conflicts) + len(report.cautions)
     if not report.suggestions and not checks:
         line = "No suggestions from the pasted description: it does not answer any question clearly"
@@ -25,14 +26,21 @@ def report_text(report: SuggestionReport) -> str:
         line = f"{_plural(len(report.suggestions), 'suggestion')} from the pasted description, shown on each card"
         if checks:
             line += f"; {_plural(checks, 'question')} marked to check"
+        if kept:
+            line += f"; {kept} already answered, so the team's answer stays"
     if report.notice and report.usage.calls:
         line += " (the AI helper could not answer, so the built-in reader made them)"
     return line + "."
 
 
+def kept_count(report: SuggestionReport, checklist: Checklist, refreshed: list[str]) -> int:
+    """Suggestions whose card was not redrawn: the team had answered those questions already."""
+    return sum(1 for s in report.suggestions if checklist.question(s.question).id not in refreshed)
+
+
 def report_blocks(report: SuggestionReport, checklist: Checklist, ev: Evaluation,
                   refreshed: list[str]) -> list[Block]:
-    return [context(f":bulb: {esc(report_text(report))}")]
+    return [context(f":bulb: {esc(report_text(report, kept_count(report, checklist, refreshed)))}")]
 
 
 def _quotes(quotes: list[str]) -> str:

@@ -50,7 +50,9 @@ class ItemScore(BaseModel):
     wrong: int = 0
     unsupported: int = 0
     unverified: int = 0
+    dropped: int = 0
     cautions: int = 0
+    checks: int = 0  # cautions shown with no answer picked
     conflicts: int = 0
     fallback: bool = False
     prompt_tokens: int = 0
@@ -121,12 +123,14 @@ def score_item(item: CorpusItem, report: SuggestionReport, latency_s: float) -> 
         split=item.split,
         labelled=sum(1 for value, _ in item.labels.values() if value is not None),
         conflicts=len(report.conflicts),
+        checks=len(report.cautions),
+        dropped=len(report.dropped),
         fallback=report.notice is not None and report.usage.calls > 0 and report.engine == "offline",
         prompt_tokens=report.usage.prompt_tokens,
         completion_tokens=report.usage.completion_tokens,
         latency_s=latency_s,
     )
-    quotes = [q for c in report.conflicts for q in c.quotes]
+    quotes = [q for c in report.conflicts for q in c.quotes] + [c.quote for c in report.cautions]
     for sug in report.suggestions:
         s.suggested += 1
         s.cautions += sug.caution is not None
@@ -149,8 +153,8 @@ def score_item(item: CorpusItem, report: SuggestionReport, latency_s: float) -> 
 def pool(items: Iterable[ItemScore], name: str = "pooled") -> ItemScore:
     total = ItemScore(name=name, style="", split="")
     for i in items:
-        for field in ("labelled", "suggested", "correct", "wrong", "unsupported", "unverified", "cautions",
-                      "conflicts", "prompt_tokens", "completion_tokens"):
+        for field in ("labelled", "suggested", "correct", "wrong", "unsupported", "unverified", "dropped",
+                      "cautions", "checks", "conflicts", "prompt_tokens", "completion_tokens"):
             setattr(total, field, getattr(total, field) + getattr(i, field))
         total.fallback = total.fallback or i.fallback
         total.latency_s += i.latency_s
@@ -181,7 +185,8 @@ def _row(s: ItemScore) -> str:
     return (
         f"{s.name[:34]:<34} {s.split[:7]:<7} {s.labelled:>4} {s.suggested:>4} {s.correct:>4} {s.wrong:>4} "
         f"{s.unsupported:>4} {_pct(s.precision):>5} {_pct(s.recall):>5} {_pct(s.unsupported_rate):>5} "
-        f"{s.unverified:>4} {s.cautions:>4} {s.conflicts:>4} {s.prompt_tokens:>6} {s.latency_s:>6.2f}"
+        f"{s.unverified:>4} {s.dropped:>4} {s.cautions + s.checks:>4} {s.conflicts:>4} {s.prompt_tokens:>6} "
+        f"{s.latency_s:>6.2f}"
     )
 
 
@@ -194,7 +199,7 @@ def make_suggester(config: SuggestConfig) -> Suggester:
 def render_table(result: EvalResult, *, mistakes: bool = False) -> str:
     head = (
         f"{'item':<34} {'split':<7} {'lab':>4} {'sugg':>4} {'ok':>4} {'wrng':>4} {'unsp':>4} {'prec':>5} "
-        f"{'rec':>5} {'unsp%':>5} {'unvq':>4} {'caut':>4} {'conf':>4} {'tokens':>6} {'sec':>6}"
+        f"{'rec':>5} {'unsp%':>5} {'unvq':>4} {'drop':>4} {'chk':>4} {'conf':>4} {'tokens':>6} {'sec':>6}"
     )
     lines = [f"engine: {result.engine}", head, "-" * len(head)]
     lines += [_row(i) for i in result.items]
@@ -204,8 +209,9 @@ def render_table(result: EvalResult, *, mistakes: bool = False) -> str:
     lines.append(_row(result.pooled))
     lines.append(
         "lab = questions the text answers (labelled), sugg = suggestions, ok/wrng = agree/disagree with the "
-        "label, unsp = suggested where the text says nothing, unvq = quotes not found in the text, "
-        "caut = suggestions shown with a caution, conf = conflicts shown instead of a suggestion."
+        "label, unsp = suggested where the text says nothing, unvq = shown quotes not found in the text, "
+        "drop = quotes the verifier rejected (never shown), chk = cautions shown (with or without an answer), "
+        "conf = conflicts shown instead of a suggestion, tokens = prompt tokens, sec = seconds."
     )
     if mistakes:
         for i in result.items:

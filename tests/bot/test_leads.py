@@ -212,7 +212,7 @@ async def test_export_uploads_the_decision_record(slack: SlackStandIn, redis_ser
     async with running_bot(slack, redis_server.url) as bot:
         await start(bot, example["title"])
         await bot.command("suggest " + (BRIEFS / "example2_medical_diagnosis.md").read_text())
-        await slack.wait_for(lambda: any(m.text.startswith("Suggested answers") for m in bot.thread()),
+        await slack.wait_for(lambda: any("from the pasted description" in m.text for m in bot.thread()),
                              timeout=8, what="suggestion report")
         await bot.answer_all(example["answers"], users=["U1", "U2"])
         await slack.wait_for(lambda: bot.scorecard() is not None, what="scorecard")

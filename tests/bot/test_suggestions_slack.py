@@ -26,7 +26,7 @@ async def paste(bot: Bot, text: str, user: str = "U2") -> None:
 
 def report(bot: Bot) -> str:
     for m in bot.thread():
-        if m.text.startswith("Suggested answers"):
+        if "from the pasted description" in m.text:
             return texts(m.blocks)
     return ""
 
@@ -39,14 +39,15 @@ async def test_paste_suggests_and_a_click_confirms(slack: SlackStandIn, redis_se
         await slack.wait_for(lambda: report(bot) != "", timeout=15, what="suggestion report")
         assert any(c.params.get("text") == "Reading the description…" for c in slack.calls_to("chat.postMessage"))
         text = report(bot)
-        assert "*q1* Yes" in text and "&gt; " not in text.split("*q1*")[0]
-        assert "nothing is scored until someone clicks" in text
-        await slack.wait_for(lambda: "Suggested: Yes" in texts((bot.open_card() or slack.messages("C1")[0]).blocks),
-                             what="card shows the suggestion")
+        assert "suggestions from the pasted description, shown on each card" in text and "\n" not in text
+        assert "engine" not in text
+        await slack.wait_for(
+            lambda: "Helper suggests: Yes" in texts((bot.open_card() or slack.messages("C1")[0]).blocks),
+            what="card shows the suggestion")
         card = bot.open_card()
         assert card is not None
         yes = bot.element(card, "answer_yes")
-        assert yes["text"]["text"] == "Yes (suggested)" and yes.get("style") == "primary"
+        assert yes["text"]["text"] == "Yes (suggested)" and yes.get("style") is None  # marked 💡, not styled
         root = slack.messages("C1", top_level=True)[-1]
         assert "running score 0/20" in texts(root.blocks)  # the suggestion alone scores nothing
         await bot.click(card, "answer_yes", user="U3")
@@ -66,7 +67,7 @@ async def test_repasting_refreshes_only_unanswered(slack: SlackStandIn, redis_se
         await slack.wait_for(lambda: bot._closed(card, "C1"))
         await paste(bot, BRIEF)
         await slack.wait_for(lambda: report(bot) != "", timeout=15, what="suggestion report")
-        assert "already answered — kept the team's answer" in report(bot)
+        assert "1 already answered, so the team's answer stays" in report(bot)
 
 
 async def test_oversized_paste_is_refused_with_the_limit(slack: SlackStandIn, redis_server: RedisServer,
@@ -91,4 +92,5 @@ async def test_suggest_command_uses_the_llm_through_an_openai_compatible_server(
             assert status == 200
             await slack.wait_for(lambda: report(bot) != "", timeout=10, what="LLM suggestion report")
             assert len(api.requests) == 1
-            assert "engine: llm" in report(bot) and "1500 tokens" in report(bot)
+            assert "suggestions from the pasted description" in report(bot)
+            assert "engine" not in report(bot) and "tokens" not in report(bot)  # developer words stay out
