@@ -97,7 +97,7 @@ def test_any_text_yields_only_the_renderers_own_tags(text: str) -> None:
 
 
 def test_plain_text_is_literal_with_emoji() -> None:
-    assert plain_to_html("*Yes* <@U1> & :warning:") == "*Yes* &lt;@U1&gt; &amp; \u26a0\ufe0f"
+    assert plain_to_html("*Yes* <@U1> &amp; &lt;b&gt; :warning:") == "*Yes* &lt;@U1&gt; &amp; &lt;b&gt; \u26a0\ufe0f"
     assert plain_to_html(":warning:", emoji=False) == ":warning:"
 
 

@@ -41,8 +41,9 @@ def escape(text: str) -> str:
 
 
 def plain_to_html(text: str, *, emoji: bool = True) -> str:
-    """A plain_text object: shown literally (no mrkdwn, no entities), :emoji: when the object asks for it."""
-    out = escape(text)
+    """A plain_text object: no mrkdwn, no mentions or links; Slack's own escapes (&amp; &lt; &gt;) are decoded,
+    as in every text field; :emoji: when the object asks for it."""
+    out = escape(unescape_slack(text))
     return emojify(out) if emoji else out
 
 
