@@ -188,9 +188,9 @@ def states_value(quote: str, value: float, kind: str) -> bool:
             close(f.value, value, 0.1) or (f.upper is not None and close(f.upper, value, 0.1)) for f in found
         )
     if kind == "money":
-        found = money(quote)
-        amounts = [f.value for f in found] + [f.usd for f in found] or [f.value for f in numbers(quote)]
-        usd = [f.usd for f in found]
+        stated = money(quote)
+        amounts = [f.value for f in stated] + [f.usd for f in stated] or [f.value for f in numbers(quote)]
+        usd = [f.usd for f in stated]
         return any(close(a, value, 0.01) for a in amounts) or (len(usd) > 1 and close(sum(usd), value, 0.01))
     if kind == "percent":
         candidates = [f.value for f in percents(quote)] + [f.value for f in numbers(quote)]

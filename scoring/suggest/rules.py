@@ -179,7 +179,7 @@ def representative_data(f: ProjectFacts, origin: Origin) -> Verdict | None:
     )
     if status is not None:
         options.append(status)
-    return min(options, key=lambda v: v.answer) if options else None
+    return min(options, key=lambda v: YES if v.answer is None else v.answer) if options else None
 
 
 CEILING_RECENT = 4

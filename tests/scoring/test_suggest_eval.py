@@ -52,7 +52,7 @@ def test_offline_meets_the_bar_on_the_corpus(checklist: Checklist) -> None:
 
 
 def test_scorer_counts_wrong_and_unsupported(tmp_path: Path, checklist: Checklist) -> None:
-    labels = {f"q{n}": [None, "not addressed"] for n in range(1, 21)}
+    labels: dict[str, list[float | str | None]] = {f"q{n}": [None, "not addressed"] for n in range(1, 21)}
     labels["q1"] = [0, "a deliberately wrong label"]
     item = {"style": "test", "text": "We have 2,000 labeled tickets. Monitoring runs in Grafana.", "labels": labels}
     (tmp_path / "one.yaml").write_text(json.dumps(item), encoding="utf-8")  # JSON is YAML
@@ -147,7 +147,8 @@ def test_llm_not_mentioned_is_silence_and_unclear_is_a_caution(checklist: Checkl
         report = asyncio.run(LLMSuggester(config).suggest(text, checklist))
         system = api.requests[0]["messages"][0]["content"]
     assert [s.question for s in report.suggestions] == ["q1"]
-    assert [(c.question, c.quote) for c in report.cautions] == [("q2", "Our labels are varied, but none cover refunds.")]
+    unclear = "Our labels are varied, but none cover refunds."
+    assert [(c.question, c.quote) for c in report.cautions] == [("q2", unclear)]
     assert "not_mentioned" in system and all(q in system for q in DIRECT)
 
 
