@@ -81,7 +81,7 @@ class TellUndelivered(_Effect):
 
     @property
     def key(self) -> str:
-        return f"tell_undelivered:{self.what}"
+        return "tell_undelivered"  # one notice at a time, however many messages one fault cost
 
 
 Effect = Annotated[PostRoot | UpdateRoot | PostCard | UpdateCard | PostScorecard | TellUndelivered,
@@ -90,7 +90,7 @@ KINDS: tuple[str, ...] = ("post_root", "update_root", "post_card", "update_card"
                           "tell_undelivered")
 
 
-LEASE_S = 5.0  # an owner delivers what it owed within this (renewed while in flight); then the outbox tick may
+LEASE_S = 3.0  # an owner delivers what it owed within this (renewed while in flight); then the outbox tick may
 MAX_ATTEMPTS = 8
 BACKOFF_S = (2, 4, 8, 16, 32, 60)
 

@@ -24,6 +24,7 @@ from conversations.effects import (
     LEASE_S,
     DeliveryFailed,
     Effect,
+    Owed,
     PostCard,
     PostRoot,
     PostScorecard,
@@ -278,22 +279,24 @@ class Engine:
 
 
 def _give_up_or_retry(e: Evaluation, failed: dict[str, DeliveryFailed], now: float) -> list[Effect]:
-    """Count failed attempts; give up on an entry that cannot succeed and owe a notice about it."""
-    tells: list[Effect] = []
+    """Count failed attempts; give up on entries that cannot succeed and owe one notice about them."""
+    given_up: list[tuple[Owed, DeliveryFailed]] = []
     for entry in list(e.pending):
         exc = failed.get(entry.key)
         if exc is None:
             continue
         entry.failed(exc.reason, now)
-        if not (exc.permanent or entry.exhausted):
-            continue
-        log.warning("delivery_given_up", evaluation=e.id, effect=entry.key, reason=exc.reason)
-        e.pending.remove(entry)
-        e.undelivered.append(entry.key)
-        if not isinstance(entry.effect, TellUndelivered):
-            reason = exc.reason if exc.permanent else "retries exhausted"
-            tells += flow.owe(e, [TellUndelivered(what=entry.key, reason=reason)])
-    return tells
+        if exc.permanent or entry.exhausted:
+            log.warning("delivery_given_up", evaluation=e.id, effect=entry.key, reason=exc.reason)
+            e.pending.remove(entry)
+            e.undelivered.append(entry.key)
+            given_up.append((entry, exc))
+    told = [(o, x) for o, x in given_up if not isinstance(o.effect, TellUndelivered)]
+    if not told:
+        return []
+    entry, exc = next(((o, x) for o, x in told if o.effect.posts), told[0])  # a lost post matters most
+    reason = exc.reason if exc.permanent else "retries exhausted"
+    return flow.owe(e, [TellUndelivered(what=entry.key, reason=reason)])
 
 
 # -- one handler per effect type ---------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal, TypeVar
@@ -36,7 +37,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, OutOfMemoryError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from conversations.effects import LEASE_S
 from conversations.models import Evaluation
+from conversations.outbox_keys import OUTBOX_DUE, hold_score
 from conversations.redis_retry import ClusterBusy, retry_refused
 
 log = structlog.get_logger(__name__)
@@ -53,7 +56,7 @@ if ARGV[5] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then
 end
 local current = redis.call('GET', KEYS[1])
 local version = 0
-if current then version = tonumber(cjson.decode(current)['version']) end
+if current then version = tonumber(string.match(current, '^{"id":"[^"]*","version":(%d+)')) end
 if version ~= tonumber(ARGV[1]) then
   return {'conflict', current or ''}
 end
@@ -163,17 +166,43 @@ class Store:
             log.error("corrupt_record", key=where, error=str(exc))
             raise CorruptRecord(f"{where}: stored evaluation failed validation: {exc.errors()[0]['msg']}") from exc
 
-    async def _cas(self, ev: Evaluation, expected: int, audit: AuditEntry | None, seen: str | None) -> list[Any]:
+    async def _cas(self, ev: Evaluation, expected: int, audit: AuditEntry | None, seen: str | None,
+                   doc: str | None = None) -> list[Any]:
+        """Write ``ev`` if the stored version is ``expected``; one round trip.
+
+        When the evaluation owes messages, the same round trip marks it in the outbox's due queue (held for
+        the writer's lease), so a crash right after the write still leaves the owed messages findable.
+        """
         keys = [eval_key(ev.id), _key(ev.id, "audit"), _key(ev.id, f"seen:{seen or '-'}")]
-        args: list[Any] = [expected, ev.model_dump_json(), audit.model_dump_json() if audit else "", SEEN_TTL_S,
-                "1" if seen else "0"]
+        args: list[Any] = [expected, doc or ev.model_dump_json(), audit.model_dump_json() if audit else "",
+                           SEEN_TTL_S, "1" if seen else "0"]
         if self._cas_sha is None:
             self._cas_sha = await self._call(lambda: self.redis.script_load(_CAS))
-        try:
-            return list(await self._call(lambda: self.redis.evalsha(self._cas_sha or "", 3, *keys, *args)))
-        except NoScriptError:  # Redis restarted without persistence: load it again
+
+        async def write() -> list[Any] | None:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.evalsha(self._cas_sha or "", 3, *keys, *args)
+            if ev.pending:
+                pipe.zadd(OUTBOX_DUE, {ev.id: hold_score(time.time())}, gt=True)
+            # nothing owed: the mark stays until the outbox tick finds nothing and drops it. Dropping it here
+            # could drop it for a write that failed (a full Redis refuses the script but takes a ZREM).
+            replies = list(await pipe.execute(raise_on_error=False))
+            if isinstance(replies[0], NoScriptError):
+                return None
+            for reply in replies:
+                if isinstance(reply, Exception):
+                    raise reply  # inside _call: an outage or a full Redis becomes StoreUnavailable
+            return replies
+
+        results = await self._call(write)
+        if results is None:  # Redis restarted without persistence: load the script again
             self._cas_sha = None
-            return await self._cas(ev, expected, audit, seen)
+            return await self._cas(ev, expected, audit, seen, doc)
+        return list(results[0])
+
+    async def hold(self, eid: str, now: float, seconds: float = LEASE_S) -> None:
+        """Mark ``eid`` in the outbox's due queue: nobody else delivers before ``now + seconds`` (only ever later)."""
+        await self._call(lambda: self.redis.zadd(OUTBOX_DUE, {eid: hold_score(now, seconds)}, gt=True))
 
     # -- evaluations ----------------------------------------------------------------------------------
     async def get(self, eid: str) -> Evaluation | None:
@@ -198,32 +227,35 @@ class Store:
         ``fn`` returns a result; the change is written only when ``fn`` mutated the evaluation (its JSON
         differs). ``seen`` names a delivery: if it was applied before, nothing runs and ``dup`` is True.
         Returns ``(evaluation, fn's result or None for a duplicate, dup)``. ``known`` is a copy read
-        moments ago: it saves the read, and a stale copy only costs one retry.
+        moments ago: it saves the read, and a stale copy only costs one retry. Each attempt parses the
+        stored JSON once and serialises the result once more only when it writes.
         """
-        ev = known if known is not None else await self.get(eid)
-        if ev is None:
-            raise KeyError(f"That evaluation ({eid}) no longer exists.")
+        if known is not None:
+            raw: bytes | str | None = known.model_dump_json()
+        else:
+            raw = await self._call(lambda: self.redis.get(eval_key(eid)))
         for _ in range(MAX_ATTEMPTS):
-            before = ev.model_dump_json()
-            work = ev.model_copy(deep=True)
+            work = self._parse(raw, eval_key(eid))
+            if work is None:
+                raise KeyError(f"That evaluation ({eid}) no longer exists.")
+            version, status_before, thread_before = work.version, work.status, work.thread_ts
             result = fn(work)
-            if work.model_dump_json() == before:
-                return ev, result, False
-            work.version = ev.version + 1
+            if work.model_dump_json() == (raw.decode() if isinstance(raw, bytes) else raw):
+                return work, result, False
+            work.version = version + 1
             audit = AuditEntry(at=work.last_activity, by=by, action=action or "update",
                                detail=_audit_detail(result))
-            status, raw = await self._cas(work, ev.version, audit, seen)
+            status, raw = await self._cas(work, version, audit, seen)
             status = status.decode() if isinstance(status, bytes) else status
             if status == "ok":
-                if work.status != ev.status or work.thread_ts != ev.thread_ts:
+                if work.status != status_before or work.thread_ts != thread_before:
                     await self._index(work)
                 return work, result, False
-            current = self._parse(raw, eval_key(eid))
-            if current is None:
-                raise KeyError(f"That evaluation ({eid}) no longer exists.")
             if status == "dup":
+                current = self._parse(raw, eval_key(eid))
+                if current is None:
+                    raise KeyError(f"That evaluation ({eid}) no longer exists.")
                 return current, None, True
-            ev = current
         raise StoreUnavailable(f"evaluation {eid}: too many concurrent writers, try again", reason="busy")
 
     async def by_thread(self, channel: str, thread_ts: str) -> Evaluation | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -101,3 +102,48 @@ async def test_thousand_duplicate_event_deliveries_run_once(slack: SlackStandIn,
         assert len(reports) == 1
         readings = [c for c in slack.calls_to("chat.postMessage") if c.params.get("text") == "Reading the description…"]
         assert len(readings) == 1
+
+
+def _open_question(bot: Bot) -> int | None:
+    card = bot.open_card()
+    if card is None:
+        return None
+    return int(card.text.split()[1])  # "Question 7 of 20: …"
+
+
+async def test_kill_9_right_after_a_click_owed_card_within_seconds_never_twice(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    """kill -9 at random points just after a click's 200: the owed card comes within 5 s of the restart, once."""
+    rng = random.Random(11)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    waits: list[float] = []
+    async with aiohttp.ClientSession() as session:
+        bot = Bot(None, url, slack, session)
+        with bot_process(slack, redis_server.url, port):
+            await wait_healthy(url, session)
+            await started(bot)
+        for _ in range(5):
+            with bot_process(slack, redis_server.url, port) as proc:
+                await wait_healthy(url, session)
+                n = _open_question(bot)
+                card = bot.open_card()
+                assert n is not None and card is not None
+                assert (await bot.click(card, "answer_yes", user="U1"))[0] == 200
+                await asyncio.sleep(rng.choice([0.0, 0.003, 0.01, 0.03, 0.08]))
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+            with bot_process(slack, redis_server.url, port):
+                loop = asyncio.get_running_loop()
+                await wait_healthy(url, session)
+                restarted = loop.time()  # serving again: from here the owed card must come within 5 s
+                raw = await redis_client.get((await redis_client.keys("ftc:{e:*}:eval"))[0])
+                recorded = raw is not None and raw.count(b'"value":1.0') >= n
+                want = n + 1 if recorded else n
+                await slack.wait_for(lambda w=want: _open_question(bot) == w, timeout=8,
+                                     what=f"card {want} after the restart")
+                waits.append(loop.time() - restarted)
+                refs = [str((m.metadata or {}).get("event_payload", {}).get("ref")) for m in bot.thread()]
+                cards = [r for r in refs if ":card:" in r]
+                assert len(cards) == len(set(cards)) and len({r.split(":")[2] for r in cards}) == len(cards)
+        assert max(waits) <= 5.0, waits

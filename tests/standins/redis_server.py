@@ -204,6 +204,15 @@ class RedisServer:
             self._log.close()
             self._log = None
 
+    def pause(self) -> None:
+        """SIGSTOP: the server keeps its connections but answers nothing (a stuck or swapping Redis)."""
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGCONT)
+
     def restart(self, timeout: float = 10) -> None:
         """stop() then start() on the same port and data dir."""
         self._fixed_port = True

@@ -123,11 +123,13 @@ class SlackStandIn:
         is_private: bool = False,
         members: list[str] | None = None,
         is_im: bool = False,
+        is_archived: bool = False,
     ) -> None:
         """Make a channel known to conversations.info / conversations.members (bot is a member by default)."""
         if members is None:
             members = [self._ws.bot_user_id]
-        channel = Channel(channel_id, name or channel_id.lower(), is_private, is_im, list(members))
+        channel = Channel(channel_id, name or channel_id.lower(), is_private, is_im, list(members),
+                          is_archived=is_archived)
         with self._lock:
             self._ws.set_channel(channel)
 

@@ -133,6 +133,7 @@ class Channel:
     is_im: bool = False
     members: list[str] = field(default_factory=list)
     created: int = 1_700_000_000
+    is_archived: bool = False  # posts and updates answer is_archived, as Slack does
 
 
 @dataclass

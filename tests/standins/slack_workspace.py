@@ -216,6 +216,7 @@ class Workspace:
         thread_ts = self._check_thread_ts(params.get("thread_ts"), "chat.postMessage")
         metadata = self._check_metadata(params.get("metadata"), "chat.postMessage")
         channel = str(params["channel"])
+        self._check_not_archived(channel)
         msg = self.add_message(
             Message(
                 ts=self.clock.next(),
@@ -231,7 +232,13 @@ class Workspace:
         )
         return {"ok": True, "channel": channel, "ts": msg.ts, "message": self.message_json(msg)}
 
+    def _check_not_archived(self, channel: str) -> None:
+        known = self.channels.get(channel)
+        if known is not None and known.is_archived:
+            raise ApiError("is_archived")
+
     def api_chat_update(self, params: Params) -> dict[str, Any]:
+        self._check_not_archived(str(params.get("channel")))
         msg = self._existing(params["channel"], params["ts"])
         if msg.user != self.bot_user_id:
             raise ApiError("cant_update_message")
@@ -312,7 +319,7 @@ class Workspace:
                 "is_mpim": False,
                 "is_private": ch.is_private,
                 "created": ch.created,
-                "is_archived": False,
+                "is_archived": ch.is_archived,
                 "is_general": ch.name == "general",
                 "is_shared": False,
                 "is_org_shared": False,

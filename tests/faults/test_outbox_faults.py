@@ -1,0 +1,225 @@
+"""The outbox under faults, each bounded in time: Redis paused, killed and full; Slack 429, 500s, an archived
+channel and a message Slack refuses. Owed messages arrive once, people hear the truth, nothing blocks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import pytest
+
+from scoring.checklist import Registry
+from tests.bot.harness import Bot, running_bot
+from tests.standins.redis_server import RedisServer
+from tests.standins.slack_api import SlackStandIn
+
+pytestmark = pytest.mark.timeout(150)
+ALL_YES = {f"q{n}": 1.0 for n in range(1, 21)}
+FT = Registry().get()
+
+
+@contextlib.asynccontextmanager
+async def ticking(bot: Bot, every: float = 0.3) -> AsyncIterator[None]:
+    """The outbox clock, as `ftcheck serve` runs it (APScheduler every second), a little faster."""
+
+    async def loop() -> None:
+        while True:
+            await bot.runtime.deliver_owed()
+            await asyncio.sleep(every)
+
+    task = asyncio.create_task(loop())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def card_refs(bot: Bot, channel: str = "C1") -> list[str]:
+    refs = [str((m.metadata or {}).get("event_payload", {}).get("ref")) for m in bot.thread(channel)]
+    return [r for r in refs if ":card:" in r]
+
+
+def assert_no_duplicates(bot: Bot, channel: str = "C1") -> None:
+    refs = card_refs(bot, channel)
+    assert len(refs) == len(set(refs)), refs
+    questions = [r.split(":")[2] for r in refs]
+    assert len(questions) == len(set(questions)), questions
+
+
+def card_count(bot: Bot, n: int, channel: str = "C1") -> int:
+    return sum(1 for m in bot.thread(channel) if f"Question {n} of 20" in m.text or f"Q{n}:" in m.text)
+
+
+async def healthz(bot: Bot) -> int:
+    async with bot.session.get(f"{bot.url}/healthz") as resp:
+        return resp.status
+
+
+async def start_and_answer(bot: Bot, slack: SlackStandIn, clicks: int, channel: str = "C1") -> None:
+    await bot.command("start Ticket router", channel=channel)
+    await slack.wait_for(lambda: bot.open_card(channel) is not None, what="first card")
+    await bot.answer_all(ALL_YES, limit=clicks, channel=channel)
+    await slack.wait_for(lambda: bot.open_card(channel) is not None, what="the next card")
+    await bot.settle()
+
+
+async def click_open(bot: Bot, user: str = "U1", channel: str = "C1") -> None:
+    card = bot.open_card(channel)
+    assert card is not None
+    status, _ = await bot.click(card, "answer_yes", user=user, channel=channel)
+    assert status == 200
+
+
+async def finish(bot: Bot, slack: SlackStandIn) -> None:
+    await bot.answer_all(ALL_YES)
+    await slack.wait_for(lambda: bot.scorecard() is not None, what="scorecard")
+    await bot.settle()
+    assert_no_duplicates(bot)
+    assert sum(1 for m in bot.thread() if m.text.startswith("Scorecard for")) == 1
+
+
+async def test_redis_paused_says_it_could_not_confirm_and_delivers_once(slack: SlackStandIn) -> None:
+    with RedisServer() as server:
+        async with running_bot(slack, server.url) as bot, ticking(bot):
+            await start_and_answer(bot, slack, 2)
+            server.pause()
+            try:
+                await click_open(bot)
+                await slack.wait_for(lambda: slack.ephemerals("C1", "U1") != [], timeout=20, what="told")
+            finally:
+                server.resume()
+            told = slack.ephemerals("C1", "U1")[-1].text
+            assert "could not confirm" in told and "nothing from this click was recorded" not in told
+            await slack.wait_for(lambda: bot.open_card() is not None and card_count(bot, 3) >= 1, timeout=15,
+                                 what="card 3 or 4 open after the pause")
+            await finish(bot, slack)
+
+
+async def test_redis_killed_says_nothing_was_recorded_and_health_turns_503(slack: SlackStandIn) -> None:
+    with RedisServer(appendonly=True) as server:
+        async with running_bot(slack, server.url) as bot, ticking(bot):
+            await start_and_answer(bot, slack, 2)
+            server.kill()
+            await click_open(bot)
+            await slack.wait_for(lambda: slack.ephemerals("C1", "U1") != [], timeout=20, what="told")
+            assert "nothing from this click was recorded" in slack.ephemerals("C1", "U1")[-1].text
+            assert await healthz(bot) == 503
+            server.start()
+            assert await healthz(bot) == 200
+            await finish(bot, slack)
+
+
+async def test_redis_full_refuses_with_the_right_words_and_owes_no_duplicate(slack: SlackStandIn) -> None:
+    with RedisServer() as server, server.client() as admin:
+        async with running_bot(slack, server.url) as bot, ticking(bot):
+            await start_and_answer(bot, slack, 2)
+            admin.config_set("maxmemory", "1")
+            try:
+                await click_open(bot)
+                await slack.wait_for(lambda: slack.ephemerals("C1", "U1") != [], timeout=20, what="told")
+                told = slack.ephemerals("C1", "U1")[-1].text
+                assert "full" in told and "was not saved" in told
+                assert await healthz(bot) == 503
+                await asyncio.sleep(2)  # ticks keep running against a full Redis
+            finally:
+                admin.config_set("maxmemory", "0")
+            assert await healthz(bot) == 200
+            await finish(bot, slack)
+
+
+async def test_post_landed_but_its_record_failed_is_found_not_repeated(slack: SlackStandIn) -> None:
+    """Redis fills up between Slack taking card 4 and the write that records it; the outbox adopts the card."""
+    with RedisServer() as server, server.client() as admin:
+        async with running_bot(slack, server.url) as bot:
+            await start_and_answer(bot, slack, 2)
+            store = bot.runtime.services.store
+            real_update = store.update
+
+            async def fill_then_update(*args, **kwargs):  # type: ignore[no-untyped-def]
+                if kwargs.get("action") == "delivered":
+                    admin.config_set("maxmemory", "1")
+                return await real_update(*args, **kwargs)
+
+            store.update = fill_then_update  # type: ignore[method-assign]
+            await click_open(bot)
+            await slack.wait_for(lambda: card_count(bot, 4) == 1, what="card 4 posted")
+            store.update = real_update  # type: ignore[method-assign]
+            async with ticking(bot):
+                await asyncio.sleep(2)  # full: the outbox cannot even claim; it posts nothing meanwhile
+                assert card_count(bot, 4) == 1
+                admin.config_set("maxmemory", "0")
+                for _ in range(60):
+                    ev = (await store.channel_evaluations("T0001", "C1"))[0]
+                    if not ev.pending:
+                        break
+                    await asyncio.sleep(0.2)
+                assert ev.pending == [] and len(ev.cards_of(FT.question("q4").id)) == 1
+                assert card_count(bot, 4) == 1
+                await finish(bot, slack)
+
+
+async def test_slack_429_retry_after_30_posts_the_card_once(slack: SlackStandIn, redis_server: RedisServer,
+                                                            redis_client) -> None:
+    async with running_bot(slack, redis_server.url) as bot, ticking(bot):
+        await start_and_answer(bot, slack, 2)
+        slack.fail_next("chat.postMessage", status=429, retry_after=30, times=1)
+        await click_open(bot)
+        await asyncio.sleep(10)  # the outbox ticks all along; the delivery in flight holds its entry
+        assert card_count(bot, 4) == 0
+        await slack.wait_for(lambda: card_count(bot, 4) == 1, timeout=40, what="card 4 after Retry-After")
+        await asyncio.sleep(2)
+        assert card_count(bot, 4) == 1
+        await finish(bot, slack)
+
+
+async def test_slack_500s_for_60_seconds_then_the_card_arrives_once(slack: SlackStandIn, redis_server: RedisServer,
+                                                                    redis_client) -> None:
+    async with running_bot(slack, redis_server.url) as bot, ticking(bot):
+        await start_and_answer(bot, slack, 2)
+        slack.fail_next("chat.postMessage", status=500, times=100_000)
+        await click_open(bot)
+        await asyncio.sleep(60)
+        assert card_count(bot, 4) == 0
+        slack.fail_next("chat.postMessage", status=500, times=0)
+        await slack.wait_for(lambda: card_count(bot, 4) == 1, timeout=60, what="card 4 after the outage")
+        await finish(bot, slack)
+
+
+async def test_archived_channel_is_given_up_while_another_is_repaired(slack: SlackStandIn,
+                                                                      redis_server: RedisServer,
+                                                                      redis_client) -> None:
+    slack.set_channel("C2", name="archived-soon", members=["UBOT", "U1", "U2"])
+    async with running_bot(slack, redis_server.url) as bot:
+        await start_and_answer(bot, slack, 1, channel="C2")
+        await start_and_answer(bot, slack, 1, channel="C1")
+        slack.set_channel("C2", name="archived-soon", members=["UBOT", "U1", "U2"], is_archived=True)
+        await click_open(bot, channel="C2")  # its next card can never be posted
+        slack.fail_next("chat.postMessage", status=500, times=4)  # C1's next card fails once, inline
+        await click_open(bot, channel="C1")
+        async with ticking(bot):
+            await slack.wait_for(lambda: card_count(bot, 3, "C1") == 1, timeout=10, what="C1 repaired on time")
+            await slack.wait_for(lambda: any("could not post" in m.text for m in slack.messages("U1")), timeout=10,
+                                 what="the starter told by DM")
+            await asyncio.sleep(2)
+        dms = [m for m in slack.messages("U1") if "could not post" in m.text]
+        assert len(dms) == 1 and "is_archived" in dms[0].text
+        assert card_count(bot, 3, "C2") == 0
+
+
+async def test_message_slack_refuses_is_given_up_once_and_people_told(slack: SlackStandIn,
+                                                                       redis_server: RedisServer,
+                                                                       redis_client) -> None:
+    async with running_bot(slack, redis_server.url) as bot, ticking(bot):
+        await start_and_answer(bot, slack, 2)
+        slack.fail_next("chat.postMessage", error="msg_too_long", times=1)
+        before = len(slack.calls_to("chat.postMessage"))
+        await click_open(bot)
+        await slack.wait_for(lambda: any("could not post a question card" in m.text for m in bot.thread()),
+                             what="people told in the thread")
+        await asyncio.sleep(3)
+        notices = [m for m in bot.thread() if "could not post" in m.text]
+        assert len(notices) == 1 and "msg_too_long" in notices[0].text
+        assert len(slack.calls_to("chat.postMessage")) - before == 2  # the refused card, the notice: no repeats
