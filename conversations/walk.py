@@ -73,6 +73,16 @@ def row_id(event: str, source: str, target: str) -> str:
     return f"{event}:{source}->{target}"
 
 
+def markdown_table() -> str:
+    """The table as Markdown, for docs/ARCHITECTURE.md (a test checks the doc holds the current one)."""
+    lines = ["| thing | event | from | to | owes | what it means |", "|---|---|---|---|---|---|"]
+    for title, rows in (("card", CARD), ("evaluation", EVALUATION)):
+        for r in rows:
+            owed = ", ".join(f"`{k}`" for k in r.owes) or "—"
+            lines.append(f"| {title} | `{r.event}` | {r.source} | {r.target} | {owed} | {r.says} |")
+    return "\n".join(lines)
+
+
 def mermaid() -> str:
     """The table as two Mermaid state diagrams (cards, evaluation)."""
     lines = ["```mermaid", "stateDiagram-v2", "    direction LR"]
@@ -86,3 +96,7 @@ def mermaid() -> str:
         lines.append("    }")
     lines.append("```")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown_table(), mermaid(), sep="\n\n")

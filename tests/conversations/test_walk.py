@@ -247,4 +247,6 @@ def test_every_row_of_the_walk_is_exercised() -> None:
 
 def test_architecture_doc_shows_the_current_walk() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "ARCHITECTURE.md").read_text()
-    assert walk.mermaid() in doc, "regenerate with: python -m conversations.walk >> docs/ARCHITECTURE.md"
+    hint = "regenerate the walk section with: python -m conversations.walk"
+    assert walk.markdown_table() in doc, hint
+    assert walk.mermaid() in doc, hint
