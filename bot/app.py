@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -19,8 +21,10 @@ from bot.listeners import register_all
 from bot.metrics import REDIS_ERRORS, REMINDERS_POSTED, SLACK_API_RETRIES
 from bot.ratelimit import ChannelRateLimiter, PacedWebClient
 from bot.reminder_sink import SlackReminderSink
+from bot.replies import on_error
 from bot.services import Services, make_redis
 from bot.settings import Settings
+from conversations.outbox import Outbox
 from conversations.reminders import Reminders, WorkingHours
 
 log = structlog.get_logger(__name__)
@@ -51,11 +55,22 @@ def _counted(base: type[AsyncRetryHandler], reason: str) -> type[AsyncRetryHandl
 
 
 def build_app(services: Services) -> AsyncApp:
-    settings = services.settings
-    app = AsyncApp(client=services.client, signing_secret=settings.slack_signing_secret or "",
-                   request_verification_enabled=bool(settings.slack_signing_secret),
-                   process_before_response=False)
-    register_all(app, services)
+    """The Bolt app: services in every request's context, one error handler, the listeners.
+
+    Signatures are verified once, in :mod:`bot.serve`, before anything parses the body (Bolt parses first and
+    verifies after, so a malformed unsigned body would be a 500 there); Socket Mode carries no signature.
+    """
+    app = AsyncApp(client=services.client, signing_secret=services.settings.slack_signing_secret or "",
+                   request_verification_enabled=False, process_before_response=False)
+
+    async def provide_services(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
+        # Bolt injects context keys by argument name: a listener declares ``services: Services`` and gets these
+        context["services"] = services
+        await next()
+
+    app.middleware(provide_services)
+    app.error(on_error)
+    register_all(app)
     return app
 
 
@@ -78,9 +93,15 @@ class Runtime:
         return cls(settings=settings, services=services, app=build_app(services), reminders=reminders)
 
     async def tick(self) -> None:
-        """One scheduler tick: post due reminders, nudge idle evaluations, repair stalled posts."""
+        """One scheduler tick: post due reminders and nudge idle evaluations."""
         try:
             REMINDERS_POSTED.inc(await self.reminders.tick())
-            await self.services.engine.repair()
         except Exception:
             log.exception("tick_failed")
+
+    async def deliver_owed(self) -> None:
+        """The outbox tick (every second or so): messages left owed by a crash or a failure, delivered once."""
+        try:
+            await Outbox(self.services.engine).tick()
+        except Exception:
+            log.exception("outbox_tick_failed")

@@ -13,17 +13,17 @@ VERBS: tuple[str, ...] = ("start", "help", "suggest", "summary", "list", "histor
                           "status")
 
 HELP = """*ftcheck* — decide on evidence whether to fine-tune.
-• `/ftcheck start <project> [--checklist ID]` — walk the team through a checklist in a new thread
+• `/ftcheck start &lt;project&gt; [--checklist ID]` — walk the team through a checklist in a new thread
   (the first answer on each card counts)
-• `/ftcheck start <project> --vote [--quorum N]` — everyone votes on each card, hidden until N have voted
+• `/ftcheck start &lt;project&gt; --vote [--quorum N]` — everyone votes on each card, hidden until N have voted
   (default 3) or someone clicks Reveal; the starter or a lead settles a split
-• `/ftcheck suggest <project description>` — suggested answers for this channel's open evaluation
+• `/ftcheck suggest &lt;project description&gt;` — suggested answers for this channel's open evaluation
   (or paste a long description into the evaluation thread); people confirm every score
 • `/ftcheck status` — where this channel's open evaluation stands
-• `/ftcheck summary [project]` · `/ftcheck list` · `/ftcheck history <project>`
-• `/ftcheck export <project> [md|csv|json]` — upload the decision record
-• `/ftcheck remind <project> quarterly|monthly|off|YYYY-MM-DD`
-• `/ftcheck delete <project>` — remove the latest evaluation (its starter, leads or admins)
+• `/ftcheck summary [project]` · `/ftcheck list` · `/ftcheck history &lt;project&gt;`
+• `/ftcheck export &lt;project&gt; [md|csv|json]` — upload the decision record
+• `/ftcheck remind &lt;project&gt; quarterly|monthly|off|YYYY-MM-DD`
+• `/ftcheck delete &lt;project&gt;` — remove the latest evaluation (its starter, leads or admins)
 • `/ftcheck help` — this message
 Checklists: {checklists}"""
 
@@ -68,7 +68,7 @@ def parse(text: str) -> Command:
         return Command(verb="summary", project=rest or None)
     if verb in ("history", "delete"):
         if not rest:
-            raise CommandError(f"Name the project: `/ftcheck {verb} <project>`.")
+            raise CommandError(f"Name the project: `/ftcheck {verb} &lt;project&gt;`.")
         return Command(verb=verb, project=rest)
     if verb == "export":
         return _export(rest)
@@ -113,10 +113,10 @@ def _start(rest: str) -> Command:
     if vote:
         words.remove("--vote")
     elif quorum != 3:
-        raise CommandError("`--quorum` goes with `--vote`: `/ftcheck start <project> --vote --quorum 4`.")
+        raise CommandError("`--quorum` goes with `--vote`: `/ftcheck start &lt;project&gt; --vote --quorum 4`.")
     project = " ".join(words).strip()
     if not project:
-        raise CommandError("Name the project: `/ftcheck start <project name>`.")
+        raise CommandError("Name the project: `/ftcheck start &lt;project name&gt;`.")
     if len(project) > 80:
         raise CommandError(f"Project names are limited to 80 characters (this one has {len(project)}).")
     return Command(verb="start", project=project, checklist=checklist, mode="vote" if vote else "quick",
@@ -129,14 +129,14 @@ def _export(rest: str) -> Command:
     if words and words[-1].lower() in ("md", "csv", "json"):
         fmt = words.pop().lower()
     if not words:
-        raise CommandError("Name the project: `/ftcheck export <project> [md|csv|json]`.")
+        raise CommandError("Name the project: `/ftcheck export &lt;project&gt; [md|csv|json]`.")
     return Command(verb="export", project=" ".join(words), format=fmt)
 
 
 def _remind(rest: str) -> Command:
     words = _words(rest)
     if len(words) < 2:
-        raise CommandError("Use `/ftcheck remind <project> quarterly|monthly|off|YYYY-MM-DD`.")
+        raise CommandError("Use `/ftcheck remind &lt;project&gt; quarterly|monthly|off|YYYY-MM-DD`.")
     schedule = words.pop().lower()
     if schedule not in ("quarterly", "monthly", "off") and not _DATE.match(schedule):
         raise CommandError(f"`{schedule}` is not a schedule; use quarterly, monthly, off or a date like 2027-03-01.")

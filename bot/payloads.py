@@ -1,10 +1,14 @@
-"""Pydantic models of the Slack payloads ftcheck reads; anything else in them is ignored."""
+"""Pydantic models of the Slack payloads ftcheck reads; anything else in them is ignored.
+
+One model per listener: a listener validates its body once and reads typed fields from then on.
+:class:`ReplyTarget` is the lenient reading the error handler uses to find who to answer, whatever the kind.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class _In(BaseModel):
@@ -35,7 +39,8 @@ class ActionRef(_In):
 
 
 class _User(_In):
-    id: str
+    id: str = Field(min_length=1)
+    team_id: str | None = None
 
 
 class _Channel(_In):
@@ -43,6 +48,7 @@ class _Channel(_In):
 
 
 class _Container(_In):
+    type: str | None = None
     message_ts: str | None = None
     thread_ts: str | None = None
     channel_id: str | None = None
@@ -63,10 +69,11 @@ class _Action(_In):
     selected_option: _SelectedOption | None = None
 
 
-class BlockAction(_In):
+class _Click(_In):
+    """What every block action carries."""
+
     user: _User
-    channel: _Channel
-    container: _Container
+    container: _Container = Field(default_factory=_Container)
     team: _Team | None = None
     trigger_id: str | None = None
     actions: list[_Action] = Field(min_length=1)
@@ -74,6 +81,16 @@ class BlockAction(_In):
     @property
     def action(self) -> _Action:
         return self.actions[0]
+
+    @property
+    def team_id(self) -> str:
+        return self.team.id if self.team else (self.user.team_id or "")
+
+
+class BlockAction(_Click):
+    """A click on a question card: the value names the evaluation and question (and the chosen option)."""
+
+    channel: _Channel
 
     @property
     def ref(self) -> ActionRef:
@@ -91,6 +108,30 @@ class BlockAction(_In):
         return f"{self.message_ts}:{self.action.action_ts}:{self.user.id}"
 
 
+class AnswerClick(BlockAction):
+    """``answer_<option key>`` on an open question card."""
+
+    def option(self, prefix: str) -> str:
+        return self.action.action_id.removeprefix(f"{prefix}_")
+
+
+class EvaluationClick(_Click):
+    """A button whose value is an evaluation id: reminder buttons and the Home tab's buttons."""
+
+    channel: _Channel | None = None
+
+    @property
+    def evaluation(self) -> str:
+        value = self.action.value or ""
+        if not value or "|" in value:
+            raise ValueError("button without an evaluation id")
+        return value
+
+    @property
+    def from_home(self) -> bool:
+        return self.container.type == "view"
+
+
 class MessageEvent(_In):
     type: str
     channel: str
@@ -103,13 +144,31 @@ class MessageEvent(_In):
     team: str | None = None
 
 
-class EventEnvelope(_In):
+class MessageEnvelope(_In):
+    """An ``event_callback`` carrying a message or an app mention."""
+
     event_id: str | None = None
     team_id: str | None = None
-    event: dict[str, Any]
+    event: MessageEvent
+
+    @property
+    def team(self) -> str:
+        return self.event.team or self.team_id or ""
 
 
-class ViewSubmission(_In):
+class _HomeOpened(_In):
+    user: str = ""
+    tab: str | None = None
+
+
+class HomeOpenedEnvelope(_In):
+    team_id: str = ""
+    event: _HomeOpened
+
+
+class NoteSubmission(_In):
+    """The note modal: the text typed, and the card (``ActionRef|channel``) carried in private_metadata."""
+
     user: _User
     view: dict[str, Any]
 
@@ -120,3 +179,87 @@ class ViewSubmission(_In):
     @property
     def private_metadata(self) -> str:
         return str(self.view.get("private_metadata") or "")
+
+    @property
+    def ref(self) -> ActionRef:
+        return ActionRef.parse(self.private_metadata.rpartition("|")[0])
+
+    @property
+    def channel(self) -> str:
+        return self.private_metadata.rpartition("|")[2]
+
+
+# -- the error handler's lenient reading of any payload ---------------------------------------------------
+
+class _AnyUser(_In):
+    id: str | None = None
+
+
+class _AnyEvent(_In):
+    type: str | None = None
+    user: str | None = None
+    channel: str | None = None
+    thread_ts: str | None = None
+
+
+class _AnyPayload(_In):
+    type: str | None = None
+    command: str | None = None
+    user_id: str | None = None
+    channel_id: str | None = None
+    team_id: str | None = None
+    event_id: str | None = None
+    user: _AnyUser | None = None
+    channel: _Channel | None = None
+    container: _Container | None = None
+    team: _Team | None = None
+    event: _AnyEvent | None = None
+    actions: list[_Action] = Field(default_factory=list)
+    view: dict[str, Any] | None = None
+
+
+class ReplyTarget(_In):
+    """Who acted, where to answer them, and the ids a log line needs — from any payload, never raising."""
+
+    kind: str = "unknown"
+    user: str | None = None
+    channel: str | None = None
+    thread_ts: str | None = None
+    ids: dict[str, str] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, body: dict[str, Any]) -> ReplyTarget:
+        try:
+            p = _AnyPayload.model_validate(body)
+        except ValidationError:
+            return cls()
+        if p.command is not None:
+            return cls(kind="command", user=p.user_id, channel=p.channel_id,
+                       ids=_ids(team=p.team_id, user=p.user_id, channel=p.channel_id, command=p.command))
+        if p.event is not None:
+            e = p.event
+            return cls(kind=f"event:{e.type}", user=e.user, channel=e.channel, thread_ts=e.thread_ts,
+                       ids=_ids(team=p.team_id, user=e.user, channel=e.channel, event=p.event_id))
+        return cls._interaction(p)
+
+    @classmethod
+    def _interaction(cls, p: _AnyPayload) -> ReplyTarget:
+        user = p.user.id if p.user else None
+        channel = p.channel.id if p.channel else None
+        if p.type == "view_submission" and p.view is not None:
+            channel = channel or _note_channel(p.view)
+        ids = _ids(team=p.team.id if p.team else None, user=user, channel=channel,
+                   action=p.actions[0].action_id if p.actions else None,
+                   callback=str((p.view or {}).get("callback_id") or "") or None)
+        return cls(kind=p.type or "unknown", user=user, channel=channel,
+                   thread_ts=p.container.thread_ts if p.container else None, ids=ids)
+
+
+def _note_channel(view: dict[str, Any]) -> str | None:
+    """The note modal carries ``<ActionRef>|<channel>``; other modals carry no channel."""
+    meta = str(view.get("private_metadata") or "")
+    return meta.rpartition("|")[2] or None if meta.count("|") >= 2 else None
+
+
+def _ids(**values: str | None) -> dict[str, str]:
+    return {k: v for k, v in values.items() if v}

@@ -1,57 +1,148 @@
-"""What the person hears when something goes wrong, and the one wrapper that says it."""
+"""What the person hears when something goes wrong: one Bolt error handler, and the words it uses.
+
+Listeners raise; :func:`on_error` (registered with ``@app.error``) answers the person who acted with a short
+ephemeral message. A :class:`~bot.commands.CommandError` carries our own words for the person; a
+:class:`~conversations.store.StoreUnavailable` is worded from what the store knows (was anything recorded?);
+anything else — a payload that fails validation included — is logged with the request's kind and ids and
+answered with an apology and a reference, never with the exception's text.
+"""
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ParamSpec
 
 import structlog
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.blocks.notices import notice_text
 from bot.commands import CommandError
+from bot.payloads import ReplyTarget
+from conversations.flow import Outcome
 from conversations.store import StoreUnavailable
 
 log = structlog.get_logger(__name__)
 
 Reply = Callable[[str], Awaitable[None]]
+P = ParamSpec("P")
 
-UNAVAILABLE = ("ftcheck is temporarily unavailable — your earlier answers are safe, try again in a moment. "
-               "(Our data store did not answer; nothing from this click was recorded.)")
+_WHAT = {"command": "command", "block_actions": "click", "view_submission": "note"}
 
 
-def ephemeral_replier(client: AsyncWebClient, body: dict[str, Any]) -> Reply:
-    """Reply only to the person behind an interaction: ephemeral in its channel (and thread), else a DM."""
+def unavailable_text(exc: StoreUnavailable, what: str = "click") -> str:
+    """The truth about an outage: say nothing was recorded only when the store is sure of it."""
+    if exc.reason == "full":
+        return (f"ftcheck's data store is full and refuses new data, so this {what} was not saved — your earlier "
+                "answers are safe. Tell your admin (Redis reached its memory limit), then try again.")
+    if exc.recorded == "unknown":
+        return (f"ftcheck's data store stopped answering while it handled your {what}, so we could not confirm it "
+                f"was saved. {_check_later(what)}")
+    if exc.reason == "busy":
+        return (f"Too many people changed this evaluation at the same moment; nothing from this {what} was "
+                "recorded. Try again in a moment.")
+    return ("ftcheck is temporarily unavailable — your earlier answers are safe, try again in a moment. "
+            f"(Our data store did not answer; nothing from this {what} was recorded.)")
+
+
+def _check_later(what: str) -> str:
+    if what == "click":
+        return "Look at the card in a minute: if it shows your answer, it was recorded; if not, click again."
+    return "Wait a minute and check whether it took effect before you try again."
+
+
+class Recorded(CommandError):
+    """The person's action was recorded, but telling Slack about it failed; the words say so."""
+
+
+def recorded_before_slack(what: str) -> Callable[[Callable[P, Awaitable[None]]], Callable[P, Awaitable[None]]]:
+    """For a listener whose Slack calls all come after its write: a Slack error means the write landed.
+
+    ``what`` names what was recorded ("answer", "note"). Bolt reads the wrapped function's argument names
+    (``inspect.unwrap``), so injection is unchanged.
+    """
+
+    def decorate(listener: Callable[P, Awaitable[None]]) -> Callable[P, Awaitable[None]]:
+        @functools.wraps(listener)
+        async def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+            try:
+                await listener(*args, **kwargs)
+            except SlackApiError as exc:
+                log.warning("slack_failed_after_write", listener=listener.__name__, error=_slack_error(exc))
+                raise Recorded(f"Your {what} was recorded, but Slack did not take the update of the thread; it "
+                               "will show up there shortly. No need to do it again.") from exc
+
+        return wrapper
+
+    return decorate
+
+
+def words_for(error: BaseException, what: str) -> tuple[str, str | None]:
+    """(text for the person, a log reference when the error was unexpected)."""
+    if isinstance(error, CommandError):
+        return (str(error.args[0]) if error.args else str(error)), None
+    if isinstance(error, StoreUnavailable):
+        return unavailable_text(error, what), None
+    ref = secrets.token_hex(4)
+    return (f"Sorry — ftcheck could not handle that {what} (ref {ref}). Your earlier answers are safe; try "
+            "again, and tell your admin the ref if it keeps happening."), ref
+
+
+async def on_error(error: Exception, body: dict[str, Any], client: AsyncWebClient,
+                   respond: AsyncRespond | None = None) -> None:
+    """Bolt's global error handler (listeners and middleware alike): log, then tell the person who acted."""
+    target = ReplyTarget.of(body)
+    what = _WHAT.get(target.kind, "message")
+    text, ref = words_for(error, what)
+    if ref is not None:
+        log.error("listener_failed", kind=target.kind, ref=ref, error_type=type(error).__name__, **target.ids,
+                  exc_info=error)
+    elif isinstance(error, StoreUnavailable):
+        log.warning("listener_store_unavailable", kind=target.kind, recorded=error.recorded, reason=error.reason,
+                    **target.ids)
+    try:
+        if target.kind == "command" and respond is not None:
+            await respond(text=text, response_type="ephemeral", replace_original=False)
+        else:
+            await ephemeral(client, target)(text)
+    except Exception:
+        log.exception("reply_failed", kind=target.kind, **target.ids)
+
+
+def ephemeral(client: AsyncWebClient, target: ReplyTarget) -> Reply:
+    """Reply only to the person who acted: ephemeral in their channel (and thread), else a DM from the app."""
 
     async def reply(text: str) -> None:
-        uid = (body.get("user") or {}).get("id")
-        channel = (body.get("channel") or {}).get("id")
-        thread = (body.get("container") or {}).get("thread_ts")
-        if uid and channel:
-            await client.chat_postEphemeral(channel=channel, user=uid, text=text, thread_ts=thread)
-        elif uid:  # from the Home tab: the app's own DM with the person
-            await client.chat_postMessage(channel=uid, text=text)
+        if target.user and target.channel:
+            await client.chat_postEphemeral(channel=target.channel, user=target.user, text=text,
+                                            thread_ts=target.thread_ts)
+        elif target.user and target.kind == "block_actions":  # from the Home tab: the app's DM with them
+            await client.chat_postMessage(channel=target.user, text=text)
 
     return reply
 
 
-async def guarded(reply: Reply, work: Callable[[], Awaitable[None]], *, what: str) -> None:
-    """Run a listener's work after the ack; every failure becomes a clear ephemeral reply."""
+async def tell_notice(client: AsyncWebClient, body: dict[str, Any], outcome: Outcome | None) -> None:
+    """Say why an action did not apply (taken, closed, unknown card …); nothing when it applied.
+
+    A failure to say it is logged, not raised: nothing was recorded, and :func:`recorded_before_slack` must
+    never mistake this post for the follow-up of a write.
+    """
+    text = notice_text(outcome)
+    if not text:
+        return
     try:
-        await work()
-    except StoreUnavailable:
-        await _safe(reply, UNAVAILABLE)
-    except (CommandError, KeyError, ValueError) as exc:
-        await _safe(reply, str(exc.args[0]) if exc.args else str(exc))
-    except Exception:
-        ref = secrets.token_hex(4)
-        log.exception("listener_failed", what=what, ref=ref)
-        await _safe(reply, f"Something went wrong on our side (ref {ref}). Your earlier answers are safe; "
-                           "try again, and tell your admin the ref if it keeps happening.")
+        await ephemeral_replier(client, body)(text)
+    except SlackApiError as exc:
+        log.warning("notice_not_posted", error=_slack_error(exc))
 
 
-async def _safe(reply: Reply, text: str) -> None:
-    try:
-        await reply(text)
-    except Exception:
-        log.exception("reply_failed")
+def ephemeral_replier(client: AsyncWebClient, body: dict[str, Any]) -> Reply:
+    return ephemeral(client, ReplyTarget.of(body))
+
+
+def _slack_error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error")) if exc.response is not None else "unknown"

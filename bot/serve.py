@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Mapping
 from urllib.parse import parse_qs
 
 import structlog
@@ -18,6 +19,8 @@ from bot.app import Runtime
 from bot.metrics import ACK_SECONDS, REQUESTS, request_kind
 
 log = structlog.get_logger(__name__)
+
+READ_TIMEOUT_S = 10.0  # Slack sends a request in one go; anything slower is a stuck or hostile client
 
 
 def start_clock(runtime: Runtime) -> AsyncIOScheduler:
@@ -49,6 +52,8 @@ def malformed(body: str, content_type: str) -> str | None:
             actions = data.get("actions", [])
             if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
                 return "payload.actions must be a list of objects"
+            if data["type"] == "block_actions" and not actions:
+                return "block_actions payload without actions"
             if not isinstance(data.get("view", {}), dict):
                 return "payload.view must be an object"
         elif "command" not in form and "ssl_check" not in form:
@@ -58,15 +63,35 @@ def malformed(body: str, content_type: str) -> str | None:
     return None
 
 
+def signed(verifier: SignatureVerifier, body: str, headers: Mapping[str, str]) -> bool:
+    """Slack's signature over the body, checked once for the whole app (Bolt's own check is off)."""
+    timestamp = headers.get("X-Slack-Request-Timestamp", "")
+    if not timestamp.isascii() or not timestamp.isdigit():
+        return False  # slack_sdk would raise on int(); a missing or garbled timestamp is simply not signed
+    return verifier.is_valid(body, timestamp, headers.get("X-Slack-Signature", ""))
+
+
+async def read_body(request: web.Request) -> str | None:
+    """The body, or None when the client takes longer than READ_TIMEOUT_S to send it (a slow-loris)."""
+    try:
+        async with asyncio.timeout(READ_TIMEOUT_S):
+            return await request.text()
+    except TimeoutError:
+        return None
+
+
 def http_app(runtime: Runtime) -> web.Application:
     verifier = SignatureVerifier(runtime.settings.slack_signing_secret or "")
 
     async def events(request: web.Request) -> web.Response:
         started = time.perf_counter()
-        body = await request.text()
+        body = await read_body(request)
+        if body is None:
+            REQUESTS.labels("unknown", "408").inc()
+            return web.Response(status=408, text="request body not received in time")
         content_type = request.headers.get("Content-Type", "")
         kind = request_kind(body, content_type)
-        if not verifier.is_valid_request(body, dict(request.headers)):
+        if not signed(verifier, body, request.headers):
             REQUESTS.labels(kind, "401").inc()
             return web.Response(status=401, text="invalid or stale Slack signature")
         problem = malformed(body, content_type)
@@ -80,9 +105,10 @@ def http_app(runtime: Runtime) -> web.Application:
         return await to_aiohttp_response(bolt_response)
 
     async def healthz(_: web.Request) -> web.Response:
-        if await runtime.services.store.ping():
+        if await runtime.services.store.writable():
             return web.json_response({"ok": True, "redis": "up"})
-        return web.json_response({"ok": False, "redis": "down"}, status=503)
+        state = "up, refusing writes" if await runtime.services.store.ping() else "down"
+        return web.json_response({"ok": False, "redis": state}, status=503)
 
     async def metrics(_: web.Request) -> web.Response:
         return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
@@ -94,12 +120,18 @@ def http_app(runtime: Runtime) -> web.Application:
     return app
 
 
+def make_runner(runtime: Runtime) -> web.AppRunner:
+    """The aiohttp runner; ``keepalive_timeout`` also closes a connection that has not sent a whole request
+    within READ_TIMEOUT_S of opening (aiohttp arms it at connection start), so slow-loris clients go away."""
+    return web.AppRunner(http_app(runtime), access_log=None, keepalive_timeout=READ_TIMEOUT_S)
+
+
 async def serve_http(runtime: Runtime, host: str, port: int) -> None:
     if not runtime.settings.slack_signing_secret:
         raise SystemExit("HTTP mode needs SLACK_SIGNING_SECRET (Basic Information → App Credentials in your "
                          "Slack app's settings) so forged requests are refused.")
     scheduler = start_clock(runtime)
-    runner = web.AppRunner(http_app(runtime), access_log=None)
+    runner = make_runner(runtime)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

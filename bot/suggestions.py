@@ -8,15 +8,11 @@ from bot.blocks.suggestions import kept_count, reading_blocks, report_blocks, re
 from bot.metrics import LLM_CALLS, LLM_COST, LLM_TOKENS
 from bot.replies import Reply
 from bot.services import Services
-from conversations.models import Evaluation, SuggestionRef
-from scoring.suggest import MAX_DESCRIPTION_CHARS, DescriptionTooLong, SuggestionReport, clean_description
+from conversations.models import Evaluation
+from conversations.queries import suggestion_refs
+from scoring.suggest import MAX_DESCRIPTION_CHARS, DescriptionTooLong, clean_description
 
 log = structlog.get_logger(__name__)
-
-
-def to_refs(report: SuggestionReport) -> dict[str, SuggestionRef]:
-    return {s.question: SuggestionRef(value=s.answer, reason=s.reason, evidence=s.evidence, engine=report.engine)
-            for s in report.suggestions}
 
 
 async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, reply: Reply) -> None:
@@ -36,9 +32,7 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
     except DescriptionTooLong as exc:
         await reply(str(exc))
         return
-    # question ids in the report are "q1"…: store them under stable ids
-    refs = {checklist.question(k).id: v for k, v in to_refs(report).items()}
-    ev, refreshed = await svc.engine.suggest(ev.id, refs, user=user)
+    ev, refreshed = await svc.engine.suggest(ev.id, suggestion_refs(report, checklist), user=user)
     LLM_CALLS.labels(report.engine).inc()
     LLM_TOKENS.labels("prompt").inc(report.usage.prompt_tokens)
     LLM_TOKENS.labels("completion").inc(report.usage.completion_tokens)

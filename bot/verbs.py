@@ -38,7 +38,7 @@ async def _open_here(svc: Services, request: SlashCommand) -> Evaluation:
     ev = await open_evaluation(svc.store, request.team_id, request.channel_id)
     if ev is None:
         raise cmd.CommandError("There is no evaluation in progress in this channel. "
-                               "Start one with `/ftcheck start <project>`.")
+                               "Start one with `/ftcheck start &lt;project&gt;`.")
     return ev
 
 

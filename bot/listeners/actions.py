@@ -1,4 +1,4 @@
-"""Button clicks and selects on question cards."""
+"""Clicks on question cards: an answer button, the "Change answer" select, the "Add note" button."""
 
 from __future__ import annotations
 
@@ -7,66 +7,76 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.evaluation import ANSWER_ACTION, CHANGE_ACTION, NOTE_ACTION
+from bot.blocks.evaluation import ANSWER_ACTION, CHANGE_ACTION, NOTE_ACTION, NOTE_OPTION
 from bot.blocks.views import note_modal
-from bot.payloads import BlockAction
-from bot.replies import Reply, ephemeral_replier, guarded
+from bot.commands import CommandError
+from bot.payloads import AnswerClick, BlockAction
+from bot.replies import recorded_before_slack, tell_notice
 from bot.services import Services
-from conversations.flow import Outcome
+from conversations.models import Evaluation
+
+ANSWER_PATTERN = re.compile(rf"^{ANSWER_ACTION}_[a-z0-9_-]+$")
+GONE = "That evaluation no longer exists (it was deleted); there is nothing to answer."
 
 
-def register(app: AsyncApp, svc: Services) -> None:
-    def replier(body: dict[str, Any]) -> Reply:
-        return ephemeral_replier(svc.client, body)
+async def existing(services: Services, eid: str) -> Evaluation:
+    ev = await services.store.get(eid)
+    if ev is None or ev.status == "deleted":
+        raise CommandError(GONE)
+    return ev
 
-    async def tell(body: dict[str, Any], outcome: Outcome | None) -> None:
-        if outcome is not None and outcome.message and not outcome.applied:
-            await replier(body)(outcome.message)
 
-    @app.action(re.compile(rf"^{ANSWER_ACTION}_[a-z0-9_-]+$"))
-    async def on_answer(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
+@recorded_before_slack("answer")
+async def on_answer(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
+    await ack()
+    click = AnswerClick.model_validate(body)
+    try:
+        _, outcome = await services.engine.answer(
+            click.ref.evaluation, card_ts=click.message_ts, user=click.user.id, option=click.option(ANSWER_ACTION),
+            question=click.ref.question, seen=click.seen_token())
+    except KeyError:
+        await existing(services, click.ref.evaluation)  # the store's way of saying "no such evaluation"
+        raise
+    await tell_notice(client, body, outcome)
 
-        async def work() -> None:
-            click = BlockAction.model_validate(body)
-            key = click.action.action_id.removeprefix(f"{ANSWER_ACTION}_")
-            _, outcome = await svc.engine.answer(click.ref.evaluation, card_ts=click.message_ts, user=click.user.id,
-                                                 option=key, question=click.ref.question, seen=click.seen_token())
-            await tell(body, outcome)
 
-        await guarded(replier(body), work, what="answer")
+@recorded_before_slack("answer")
+async def on_change(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
+    """The select beside an answered card: "Change to …", or "Add a note…" (opens the note dialog)."""
+    await ack()
+    click = BlockAction.model_validate(body)
+    ref = click.ref
+    if ref.option == NOTE_OPTION:
+        await open_note(click, client, services)
+        return
+    ev = await existing(services, ref.evaluation)
+    if ref.option is None:
+        raise ValueError("change_answer without an option")
+    value = services.registry.get(ev.checklist).option(ref.option).value
+    _, outcome = await services.engine.change(ev.id, question=ref.question, user=click.user.id, value=value,
+                                              seen=click.seen_token())
+    await tell_notice(client, body, outcome)
 
-    @app.action(CHANGE_ACTION)
-    async def on_change(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
 
-        async def work() -> None:
-            click = BlockAction.model_validate(body)
-            ref = click.ref
-            ev = await svc.store.get(ref.evaluation)
-            if ev is None or ref.option is None:
-                raise KeyError("That evaluation no longer exists.")
-            value = svc.registry.get(ev.checklist).option(ref.option).value
-            _, outcome = await svc.engine.change(ev.id, question=ref.question, user=click.user.id, value=value,
-                                                 seen=click.seen_token())
-            await tell(body, outcome)
+async def on_note_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
+    await ack()
+    await open_note(BlockAction.model_validate(body), client, services)
 
-        await guarded(replier(body), work, what="change")
 
-    @app.action(NOTE_ACTION)
-    async def on_note(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
+async def open_note(click: BlockAction, client: AsyncWebClient, services: Services) -> None:
+    ev = await existing(services, click.ref.evaluation)
+    if not click.trigger_id:
+        raise ValueError("add_note without a trigger id")
+    checklist = services.registry.get(ev.checklist)
+    entry = ev.answers.get(checklist.question(click.ref.question).id)
+    await client.views_open(trigger_id=click.trigger_id,
+                            view=note_modal(ev, checklist, click.ref.question, click.channel.id,
+                                            entry.note if entry else None))
 
-        async def work() -> None:
-            click = BlockAction.model_validate(body)
-            ev = await svc.store.get(click.ref.evaluation)
-            if ev is None or not click.trigger_id:
-                raise KeyError("That evaluation no longer exists.")
-            checklist = svc.registry.get(ev.checklist)
-            entry = ev.answers.get(checklist.question(click.ref.question).id)
-            await svc.client.views_open(trigger_id=click.trigger_id,
-                                        view=note_modal(ev, checklist, click.ref.question, click.channel.id,
-                                                        entry.note if entry else None))
 
-        await guarded(replier(body), work, what="note")
+def register(app: AsyncApp) -> None:
+    app.action(ANSWER_PATTERN)(on_answer)
+    app.action(CHANGE_ACTION)(on_change)
+    app.action(NOTE_ACTION)(on_note_button)

@@ -12,7 +12,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.app import Runtime
-from bot.serve import http_app
+from bot.serve import make_runner
 from bot.settings import Settings
 from scoring.checklist import Registry
 from tests.standins.signing import (
@@ -82,7 +82,8 @@ class Bot:
     @staticmethod
     def element(msg: Message, action_id: str) -> dict[str, Any]:
         for block in msg.blocks:
-            for el in block.get("elements", []) if block.get("type") == "actions" else []:
+            found = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
+            for el in found:
                 if el.get("action_id") == action_id:
                     return dict(el)
         raise AssertionError(f"no {action_id} on message {msg.ts}: {msg.blocks}")
@@ -172,7 +173,7 @@ class Bot:
 @asynccontextmanager
 async def running_bot(slack: SlackStandIn, redis_url: str, **overrides: Any) -> AsyncIterator[Bot]:
     runtime = Runtime.build(settings_for(slack, redis_url, **overrides), redis_url)
-    runner = web.AppRunner(http_app(runtime), access_log=None)
+    runner = make_runner(runtime)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -55,7 +55,7 @@ async def test_help_and_unknown_subcommand_answer_ephemerally(slack: SlackStandI
         await bot.command("start")
         await slack.wait_for(lambda: len(slack.response_posts) == 3, what="three replies")
         first, unknown, missing = (p.body for p in slack.response_posts)
-        assert first["response_type"] == "ephemeral" and "/ftcheck start <project>" in first["text"]
+        assert first["response_type"] == "ephemeral" and "/ftcheck start &lt;project&gt;" in first["text"]
         assert "`frobnicate` is not an ftcheck command" in unknown["text"]
         assert "Name the project" in missing["text"]
         assert slack.calls_to("chat.postMessage") == []
@@ -124,7 +124,7 @@ async def test_change_note_and_running_score(slack: SlackStandIn, redis_server: 
         await slack.wait_for(lambda: "Answer: Partly" in texts(next(m for m in bot.thread() if m.ts == card.ts).blocks))
         text = texts(next(m for m in bot.thread() if m.ts == card.ts).blocks)
         assert "<@U3>" in text and "Changed from Yes" in text
-        await bot.click(next(m for m in bot.thread() if m.ts == card.ts), "add_note", user="U4")
+        await bot.select(next(m for m in bot.thread() if m.ts == card.ts), "note", user="U4")
         await slack.wait_for(lambda: bool(slack.calls_to("views.open")), what="note modal")
         view = slack.calls_to("views.open")[-1].params["view"]
         view = json.loads(view) if isinstance(view, str) else view

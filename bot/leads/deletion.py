@@ -1,0 +1,36 @@
+"""``delete``: hide a project's latest evaluation (kept in the audit trail) and close its thread."""
+
+from __future__ import annotations
+
+import contextlib
+
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.common import context, esc, section
+from bot.leads.access import Asker, denied, find_project, may_manage
+from bot.services import Services
+from bot.visibility import Visibility
+from conversations import flow
+from conversations.models import Evaluation
+from conversations.reminders import ReminderQueue
+
+
+async def delete(svc: Services, vis: Visibility, asker: Asker, name: str) -> str:
+    ev = (await find_project(svc, vis, asker, name)).latest
+    if not await may_manage(svc, asker.user, ev):
+        return denied(ev, "delete it")
+    ev, _, _ = await svc.store.update(ev.id, flow.discard, by=asker.user, action="delete")
+    await ReminderQueue(svc.store).cancel(ev.id)
+    await close_thread(svc, ev, asker.user)
+    return (f"Deleted the {ev.started_at:%Y-%m-%d} evaluation of *{esc(ev.project)}* "
+            "(kept in the audit trail, hidden everywhere).")
+
+
+async def close_thread(svc: Services, ev: Evaluation, by: str) -> None:
+    """Take the buttons off a deleted evaluation's open cards and say so on its root message."""
+    note = [context(f"This evaluation was deleted by <@{by}>.")]
+    targets = list(ev.open_cards()) + ([ev.thread_ts] if ev.thread_ts else [])
+    for ts in targets:
+        with contextlib.suppress(SlackApiError):  # the message may be gone; the evaluation is deleted either way
+            await svc.client.chat_update(channel=ev.channel, ts=ts, text=f"Deleted evaluation of {esc(ev.project)}",
+                                         blocks=[section(f"~{esc(ev.project)}~ — deleted"), *note])

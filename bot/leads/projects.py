@@ -1,0 +1,66 @@
+"""A project's evaluations that the asker may see, grouped, and each one scored for display."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.blocks.leads import Scored
+from bot.services import Services
+from conversations import queries
+from conversations.engine import scorecard_of
+from conversations.models import Evaluation
+
+
+@dataclass
+class Project:
+    """One project's evaluations that the asker may see, oldest first (never empty)."""
+
+    evaluations: list[Evaluation]
+
+    @property
+    def latest(self) -> Evaluation:
+        return self.evaluations[-1]
+
+    @property
+    def completed(self) -> list[Evaluation]:
+        return [ev for ev in self.evaluations if ev.status == "completed"]
+
+    @property
+    def current(self) -> Evaluation:
+        """What a summary reports: the latest completed evaluation, else the latest one."""
+        return queries.latest_completed(self.evaluations) or self.latest
+
+    @property
+    def previous(self) -> Evaluation | None:
+        done = self.completed
+        return done[-2] if len(done) > 1 else None
+
+    @property
+    def running(self) -> Evaluation | None:
+        return queries.running(self.evaluations)
+
+    @property
+    def active_at(self) -> datetime:
+        return max(ev.completed_at or ev.last_activity for ev in self.evaluations)
+
+
+def by_project(evaluations: Iterable[Evaluation]) -> list[Project]:
+    """Group evaluations by project, each oldest first; projects with the newest activity first."""
+    groups: dict[str, list[Evaluation]] = {}
+    for ev in evaluations:
+        groups.setdefault(ev.project_key, []).append(ev)
+    projects = [Project(sorted(evs, key=lambda e: e.started_at)) for evs in groups.values()]
+    return sorted(projects, key=lambda p: p.active_at, reverse=True)
+
+
+def scored(svc: Services, ev: Evaluation) -> Scored:
+    checklist = svc.registry.get(ev.checklist)
+    card = scorecard_of(ev, checklist)
+    return Scored(ev=ev, card=card, answered=len(checklist.questions) - len(card.unanswered),
+                  questions=len(checklist.questions))
+
+
+def maybe_scored(svc: Services, ev: Evaluation | None) -> Scored | None:
+    return None if ev is None else scored(svc, ev)

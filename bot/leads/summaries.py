@@ -1,0 +1,83 @@
+"""``status``, ``summary``, ``list`` and ``history``: what the asker may see, as text."""
+
+from __future__ import annotations
+
+from bot.blocks.common import esc
+from bot.blocks.leads import Scored, channel_summary_line, history_line, list_line, summary_text
+from bot.commands import CommandError
+from bot.leads.access import Asker, find_project, visible
+from bot.leads.projects import Project, by_project, maybe_scored, scored
+from bot.links import thread_link
+from bot.services import Services
+from bot.visibility import Visibility
+from conversations.models import Evaluation
+from conversations.queries import waiting_question
+from conversations.reminders import ReminderQueue
+
+FULL_SUMMARIES = 3  # `/ftcheck summary` without a project: this many in full, the rest one line each
+HISTORY_MAX = 20
+LIST_MAX = 60
+
+
+async def status_text(svc: Services, ev: Evaluation) -> str:
+    checklist = svc.registry.get(ev.checklist)
+    s = scored(svc, ev)
+    nxt = waiting_question(ev, checklist)
+    waiting = f" Waiting for {checklist.question(nxt).key}." if nxt else ""
+    return (f"*{esc(ev.project)}*: {s.progress} answered, {esc(s.card.headline)}.{waiting} "
+            f"{await thread_link(svc.client, ev)}")
+
+
+async def project_summary(svc: Services, project: Project) -> str:
+    running = project.running
+    return summary_text(scored(svc, project.current), maybe_scored(svc, project.previous),
+                        maybe_scored(svc, running), link=await thread_link(svc.client, project.current),
+                        running_link=await thread_link(svc.client, running) if running else None)
+
+
+async def summary(svc: Services, vis: Visibility, asker: Asker, name: str | None) -> str:
+    if name:
+        return await project_summary(svc, await find_project(svc, vis, asker, name))
+    if asker.here is None:
+        raise CommandError("Name the project: `/ftcheck summary &lt;project&gt;`.")
+    projects = by_project(await svc.store.channel_evaluations(asker.team, asker.here))  # this channel's own
+    if not projects:
+        return "No evaluations in this channel yet. Start one with `/ftcheck start &lt;project&gt;`."
+    parts = [await project_summary(svc, p) for p in projects[:FULL_SUMMARIES]]
+    rest = projects[FULL_SUMMARIES:]
+    if rest:
+        lines = [channel_summary_line(scored(svc, p.current), maybe_scored(svc, p.previous),
+                                      maybe_scored(svc, p.running), await thread_link(svc.client, p.current))
+                 for p in rest]
+        parts.append("*Also in this channel* (`/ftcheck summary &lt;project&gt;` for the full scorecard)\n"
+                     + "\n".join(lines))
+    return "\n\n".join(parts)
+
+
+async def list_text(svc: Services, vis: Visibility, asker: Asker) -> str:
+    projects = by_project(await visible(svc, vis, asker))
+    if not projects:
+        return "No evaluations you can see here yet. Start one with `/ftcheck start &lt;project&gt;`."
+    queue = ReminderQueue(svc.store)
+    lines = [f"*Evaluations you can see here* ({len(projects)} projects)"]
+    for p in projects[:LIST_MAX]:
+        due = await queue.due_at(p.current.id) if p.current.status == "completed" else None
+        lines.append(list_line(scored(svc, p.current), maybe_scored(svc, p.running), len(p.evaluations), due))
+    if len(projects) > LIST_MAX:
+        lines.append(f"… and {len(projects) - LIST_MAX} more.")
+    return "\n".join(lines)
+
+
+async def history_text(svc: Services, vis: Visibility, asker: Asker, name: str) -> str:
+    project = await find_project(svc, vis, asker, name)
+    shown = project.evaluations[-HISTORY_MAX:]
+    lines = [f"*History of {esc(project.latest.project)}* ({len(project.evaluations)} evaluations)"]
+    if len(project.evaluations) > len(shown):
+        lines.append(f"_{len(project.evaluations) - len(shown)} earlier evaluations not shown._")
+    before: Scored | None = None
+    for ev in shown:
+        entry = scored(svc, ev)
+        lines.append(history_line(entry, before, await thread_link(svc.client, ev)))
+        if entry.done:
+            before = entry
+    return "\n".join(lines)

@@ -1,0 +1,65 @@
+"""Questions every front end asks of the stored evaluations (Slack, terminal, reminders). No Slack here.
+
+Each answer is written once: which evaluation of a project is the latest completed one, which one is
+still running, which question a thread waits for, and how a suggester's report becomes stored
+suggestions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from conversations import flow
+from conversations.models import Evaluation, SuggestionRef, project_key
+from conversations.store import Store
+from scoring.checklist import Checklist
+from scoring.suggest import SuggestionReport
+
+
+def latest_completed(history: Sequence[Evaluation]) -> Evaluation | None:
+    """The newest completed evaluation of ``history`` (oldest first), or None."""
+    return next((ev for ev in reversed(history) if ev.status == "completed"), None)
+
+
+def running(history: Sequence[Evaluation]) -> Evaluation | None:
+    """The newest evaluation of ``history`` (oldest first) still in progress, or None."""
+    return next((ev for ev in reversed(history) if ev.status == "in_progress"), None)
+
+
+def waiting_question(ev: Evaluation, checklist: Checklist) -> str | None:
+    """The question the thread waits for: its open card, else the card it will ask next (None when done)."""
+    return next((c.question for c in ev.open_cards().values()), None) or flow.next_question(ev, checklist)
+
+
+async def open_evaluation(store: Store, team: str, channel: str, project: str | None = None) -> Evaluation | None:
+    """The evaluation in progress in a channel (of ``project`` when named), newest first."""
+    key = project_key(project) if project is not None else None
+    for ev in await store.channel_evaluations(team, channel):
+        if ev.status == "in_progress" and (key is None or ev.project_key == key):
+            return ev
+    return None
+
+
+async def reevaluation_base(store: Store, clicked: Evaluation) -> Evaluation:
+    """What a re-evaluation starts from: the project's newest completed evaluation in the same channel.
+
+    A reminder of an older evaluation may be clicked after a newer one completed; the newer one wins.
+    """
+    history = [ev for ev in await store.project_history(clicked.team, clicked.project_key)
+               if ev.channel == clicked.channel]
+    return latest_completed(history) or clicked
+
+
+def suggestion_refs(report: SuggestionReport, checklist: Checklist) -> dict[str, SuggestionRef]:
+    """A suggester's report as stored suggestions, keyed by stable question id (the report says "q1"…).
+    A conflict (both quotes) or a caution is stored with no answer picked (value None)."""
+    refs = {s.question: SuggestionRef(value=s.answer, reason=s.reason, evidence=s.evidence, engine=report.engine,
+                                      caution=s.caution)
+            for s in report.suggestions}
+    for c in report.conflicts:
+        refs[c.question] = SuggestionRef(value=None, reason=c.note, evidence=c.quotes[0] if c.quotes else "",
+                                         engine=report.engine, conflict=c.quotes)
+    for w in report.cautions:
+        refs.setdefault(w.question, SuggestionRef(value=None, reason=w.note, evidence=w.quote,
+                                                  engine=report.engine, caution=w.note))
+    return {checklist.question(key).id: ref for key, ref in refs.items()}
