@@ -210,7 +210,7 @@ def _reminder_gaps(card: Scorecard) -> str:
 
 
 def reminder_text(ev: Evaluation, card: Scorecard) -> str:
-    return f"Time to re-evaluate {ev.project}. Last time: {verdict_of(card).line()}."
+    return esc(f"Time to re-evaluate {ev.project}. Last time: {verdict_of(card).line()}.")
 
 
 def idle_text(question_key: str, question_text: str, link: str | None = None) -> str:
@@ -253,7 +253,7 @@ def _home_row(row: HomeRow) -> list[Block]:
 
 
 def summary_modal(title: str, text: str) -> Block:
-    return {"type": "modal", "title": {"type": "plain_text", "text": clip(title, 24)},
+    return {"type": "modal", "title": {"type": "plain_text", "text": clip(esc(title), 24)},
             "close": {"type": "plain_text", "text": "Close"},
             "blocks": [section(chunk) for chunk in split_text(text)][:100]}
 

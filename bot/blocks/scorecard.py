@@ -35,7 +35,8 @@ def scorecard_blocks(ev: Evaluation, checklist: Checklist, card: Scorecard, *, t
                      agreement: Agreement | None = None) -> list[Block]:
     v = verdict_of(card)
     head = title or (f"Scorecard: {ev.project}" if not card.provisional else f"Provisional scorecard: {ev.project}")
-    blocks: list[Block] = [header(head[:150]), section(_decision(v, card, previous)), *_next_and_top(v)]
+    # Slack parses <…> in plain_text too, so the project name is escaped in the header as well
+    blocks: list[Block] = [header(esc(head)), section(_decision(v, card, previous)), *_next_and_top(v)]
     if card.provisional:
         blocks.append(context(f"Unanswered: {', '.join(card.unanswered)}. Answer them on their cards to finish; "
                               "an unanswered question is never counted as 0."))
@@ -114,8 +115,8 @@ def _who_answered(ev: Evaluation, checklist: Checklist) -> str:
 
 
 def scorecard_text(ev: Evaluation, card: Scorecard) -> str:
-    """The notification text: the decision in plain words."""
-    return f"Scorecard for {ev.project}: {verdict_of(card).line()}"
+    """The notification text: the decision in plain words (escaped: Slack parses <…> here too)."""
+    return esc(f"Scorecard for {ev.project}: {verdict_of(card).line()}")
 
 
 def gaps_modal(ev: Evaluation, card: Scorecard) -> Block:

@@ -256,3 +256,25 @@ def test_scorecard_blocks_stay_within_slack_limits(checklist_id: str) -> None:
         fields = block.get("fields", [])
         assert len(fields) <= 10 and all(len(f["text"]) <= 2000 for f in fields)
     assert everyone_split.summary == f"0 of {len(checklist.questions)} questions unanimous (0%)"
+
+
+def test_a_project_name_with_markup_is_escaped_everywhere_slack_parses_it() -> None:
+    from tests.standins.mentions import message_problems, payload_problems
+
+    ev = walked(FT, EXAMPLES["example2_medical_diagnosis"]["answers"])
+    ev.project = "<!channel> Contract <clauses> & co"
+    ev.status, ev.completed_at = "completed", datetime(2026, 11, 3, tzinfo=UTC)
+    card = score(FT, ev.scored())
+    s = _scored(ev, FT, _agreement(3))
+    messages = {
+        "scorecard": {"text": scorecard_text(ev, card),
+                      "blocks": scorecard_blocks(ev, FT, card, agreement=s.agreement)},
+        "reminder": {"text": reminder_text(ev, card), "blocks": reminder_blocks(ev, card)},
+        "summary": {"text": summary_text(s, None, None, link="")},
+        "rows": {"text": "\n".join([list_line(s, None, 1, None), history_line(s, None, "")])},
+    }
+    for where, params in messages.items():
+        assert message_problems(params, where) == []
+    assert payload_problems(gaps_modal(ev, card), "modal") == []
+    head = scorecard_blocks(ev, FT, card)[0]["text"]["text"]
+    assert head == "Scorecard: &lt;!channel&gt; Contract &lt;clauses&gt; &amp; co"
