@@ -28,9 +28,9 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from conversations import flow
 from conversations.engine import scorecard_of
 from conversations.models import Evaluation, utcnow
+from conversations.queries import waiting_question
 from conversations.store import Store
 from scoring.checklist import Registry
 from scoring.scorecard import Scorecard
@@ -127,6 +127,9 @@ class ReminderQueue:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.redis = store.redis
+        # redis-py loads each script once (EVALSHA) and reloads it by itself after a Redis restart
+        self._claim = self.redis.register_script(_CLAIM)
+        self._finish = self.redis.register_script(_FINISH)
 
     async def schedule(self, eid: str, due: datetime) -> None:
         await self.store._call(lambda: self.redis.zadd(DUE, {eid: due.timestamp()}))
@@ -154,13 +157,13 @@ class ReminderQueue:
 
     async def claim(self, now: datetime, limit: int = 200) -> list[str]:
         raw = await self.store._call(
-            lambda: self.redis.eval(_CLAIM, 2, DUE, LEASE, str(now.timestamp()), str(LEASE_S), str(limit)))
+            lambda: self._claim(keys=[DUE, LEASE], args=[str(now.timestamp()), str(LEASE_S), str(limit)]))
         return [m.decode() if isinstance(m, bytes) else str(m) for m in raw]
 
     async def finish(self, eid: str, next_due: datetime) -> bool:
         """Posted: release the lease and schedule ``next_due``; False when the reminders were changed meanwhile."""
         raw = await self.store._call(
-            lambda: self.redis.eval(_FINISH, 2, DUE, LEASE, eid, str(next_due.timestamp())))
+            lambda: self._finish(keys=[DUE, LEASE], args=[eid, str(next_due.timestamp())]))
         return bool(raw)
 
     async def done(self, eid: str) -> None:
@@ -236,9 +239,7 @@ class Reminders:
         for ev in await self.store.active():
             if ev.idle_nudged or ev.origin != "slack" or now - ev.last_activity < self.idle_after:
                 continue
-            checklist = self.registry.get(ev.checklist)
-            question = next(iter(c.question for c in ev.open_cards().values()), None) or flow.next_question(
-                ev, checklist)
+            question = waiting_question(ev, self.registry.get(ev.checklist))
             if question is None:
                 continue
 
