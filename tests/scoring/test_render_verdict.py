@@ -266,7 +266,7 @@ def test_a_project_name_with_markup_is_escaped_everywhere_slack_parses_it() -> N
     ev.status, ev.completed_at = "completed", datetime(2026, 11, 3, tzinfo=UTC)
     card = score(FT, ev.scored())
     s = _scored(ev, FT, _agreement(3))
-    messages = {
+    messages: dict[str, dict[str, Any]] = {
         "scorecard": {"text": scorecard_text(ev, card),
                       "blocks": scorecard_blocks(ev, FT, card, agreement=s.agreement)},
         "reminder": {"text": reminder_text(ev, card), "blocks": reminder_blocks(ev, card)},
