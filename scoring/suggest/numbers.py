@@ -57,7 +57,7 @@ _WORDS_RE = "|".join(
 # 2,000 / 2000 / 2.5 / 5,000+ / 40.000 and 1 200 (thousands written the European way); the multiplier is
 # optional (k, K, thousand, M, million)
 _EURO_THOUSANDS = r"\d{1,3}(?:[.\u00a0\u202f ]\d{3})+"
-NUM_CORE = rf"(\d{{1,3}}(?:,\d{{3}})+(?![\d.])|{_EURO_THOUSANDS}(?![\d,.]|\s?%)|\d+(?:\.\d+)?)"
+NUM_CORE = rf"(\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?!\d)|{_EURO_THOUSANDS}(?!\d|[.,]\d|\s?%)|\d+(?:\.\d+)?)"
 NUM = r"(?<![\w.])" + NUM_CORE
 MULT = r"(?:\s?(k|K|thousand|m|M|mm|million)\b)?"
 _NUMBER_RE = re.compile(NUM + MULT + r"(\+)?")

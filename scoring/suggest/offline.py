@@ -278,9 +278,7 @@ def _durations(s: _Sentence, out: _Collector) -> list[num.Found]:
             continue
         if _has(_NOT_SCHEDULE, before[-25:]) or _has(r"^\s*(ago|later|into|of (data|history|applications))", after):
             continue
-        if _has(r"\b(end of|by)\s*(next|this)?\s*$", before):
-            out.add("weeks_available", min(d.value, 1.0), s)
-        elif _has(_WEEKS_NEEDED, before) or _has(r"^\s*(needed|required|of work)\b", after):
+        if _has(_WEEKS_NEEDED, before) or _has(r"^\s*(needed|required|of work)\b", after):
             out.add("weeks_needed", d.value, s, d.upper)
         elif (
             _has(_WEEKS_AVAILABLE, before)
@@ -288,8 +286,6 @@ def _durations(s: _Sentence, out: _Collector) -> list[num.Found]:
             or timeline_section
         ):
             out.add("weeks_available", d.value, s, d.upper)
-    if not found and _has(r"\bby (the )?end of (next|this) week\b", text) and _has(r"\b(want|need|by)\b", text):
-        out.add("weeks_available", 1.0, s)
     return found
 
 

@@ -168,7 +168,8 @@ STATUS_CUES: dict[str, list[Cue]] = {
         cue(
             "yes",
             r"\basap\b|\bas soon as possible\b|\byesterday\b|\b(timeline|deadline|schedule) (is )?"
-            r"(very |too |really )?tight\b|\btight (deadline|timeline)\b|\bno time\b",
+            r"(very |too |really )?tight\b|\btight (deadline|timeline)\b|\bno time\b|"
+            r"\bby (the )?end of (next|this) week\b",
             "the deadline is very tight",
             negatable=False,
         ),

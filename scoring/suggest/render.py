@@ -29,6 +29,8 @@ def render_report_text(report: SuggestionReport, checklist: Checklist) -> str:
             f"    {_label(checklist, s.answer)} — {s.reason} [{s.origin}]",
             f'    "{s.evidence}"',
         ]
+        if s.caution:
+            lines.append(f"    Check: {s.caution}")
     lines.append("")
     if report.no_evidence:
         lines.append("No evidence — ask the team: " + ", ".join(f"q{n}" for n in report.no_evidence))
@@ -39,6 +41,8 @@ def render_report_text(report: SuggestionReport, checklist: Checklist) -> str:
             f"Dropped: {len(report.dropped)} suggestion(s) whose quote did not hold up "
             f"({'; '.join(sorted({d.why for d in report.dropped}))})."
         )
+    for w in report.cautions:
+        lines.append(f'Check {w.question} (no answer suggested): {w.note} "{w.quote}"')
     for c in report.conflicts:
         quotes = " / ".join(f'"{q}"' for q in c.quotes)
         lines.append(f"Conflict on {c.question}: {c.note} {quotes}")
