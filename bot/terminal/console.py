@@ -1,0 +1,103 @@
+"""Terminal input and output: lines wrapped to the window, prompts, and a pasted description."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import textwrap
+from typing import TextIO
+
+END_OF_PASTE = "."
+
+
+class Console:
+    """Prints text wrapped to the terminal (80 columns when not a terminal), keeping each line's indent."""
+
+    def __init__(self, out: TextIO, width: int | None = None) -> None:
+        self.out = out
+        self.width = width or _width(out)
+
+    def say(self, text: str = "") -> None:
+        print(self.wrap(text), file=self.out, flush=True)
+
+    def prompt(self, text: str) -> None:
+        print(text, end="", file=self.out, flush=True)
+
+    def wrap(self, text: str) -> str:
+        lines: list[str] = []
+        for line in text.split("\n"):
+            if len(line) <= self.width:
+                lines.append(line)
+                continue
+            indent = line[: len(line) - len(line.lstrip())]
+            hang = indent + "  " if indent else ""  # indented detail hangs; a plain paragraph stays flush
+            lines += textwrap.wrap(line, self.width, subsequent_indent=hang, break_on_hyphens=False) or [line]
+        return "\n".join(lines)
+
+
+def _width(out: TextIO) -> int:
+    try:
+        is_tty = out.isatty()
+    except ValueError:
+        is_tty = False
+    if not is_tty:
+        return 80
+    columns = shutil.get_terminal_size((80, 24)).columns
+    return max(40, min(columns, 100))
+
+
+class LineReader:
+    """One line at a time from stdin; None at end of input (Ctrl-D on a terminal)."""
+
+    def __init__(self, stdin: TextIO, console: Console) -> None:
+        self.stdin = stdin
+        self.console = console
+        self.interactive = _isatty(stdin)
+
+    def line(self, prompt: str = "> ") -> str | None:
+        if self.interactive:
+            self.console.prompt(prompt)
+        text = self.stdin.readline()
+        if text == "":
+            if self.interactive:
+                self.console.say()  # Ctrl-D leaves the cursor after the prompt
+            return None
+        return text.rstrip("\r\n")
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty() and os.isatty(stream.fileno())
+    except (ValueError, OSError):
+        return False
+
+
+def read_paste(reader: LineReader) -> str:
+    """Lines up to one holding only ``.`` or the end of input; blank lines are kept."""
+    lines: list[str] = []
+    while True:
+        line = reader.line("")
+        if line is None or line.strip() == END_OF_PASTE:
+            break
+        lines.append(line)
+    return "\n".join(lines).strip()
+
+
+def offer_description(reader: LineReader, console: Console) -> str:
+    """Ask for a description on a terminal; an empty first line answers from scratch."""
+    console.say("Paste a project description to get suggested answers (blank lines are fine); end it with a "
+                f"line holding only {END_OF_PASTE} or with Ctrl-D. Press Enter now to answer from scratch.")
+    first = reader.line("")
+    if first is None or not first.strip():
+        return ""
+    if first.strip() == END_OF_PASTE:
+        return ""
+    return (first + "\n" + read_paste(reader)).strip()
+
+
+def short_description_warning(text: str, minimum: int) -> str | None:
+    if len(text) >= minimum:
+        return None
+    return (f"That description has {len(text):,} characters; below {minimum:,} there is usually too little "
+            "to suggest much (say how much labeled data you have, accuracy so far, budget, timeline, team). "
+            "Using it anyway.")

@@ -1,0 +1,70 @@
+"""`ftcheck list`, `ftcheck history` and `ftcheck export` on the terminal's evaluations (no Slack needed)."""
+
+from __future__ import annotations
+
+from bot.terminal.session import TEAM, progress
+from conversations.engine import scorecard_of
+from conversations.export import decision_record
+from conversations.models import Evaluation, project_key
+from conversations.store import Store
+from scoring.checklist import Registry
+from scoring.scorecard import fmt_score
+
+
+class NotFound(Exception):
+    """No evaluation of that project in the store; the message says what to do."""
+
+
+def _line(ev: Evaluation, registry: Registry, before: Evaluation | None = None) -> str:
+    checklist = registry.get(ev.checklist)
+    card = scorecard_of(ev, checklist)
+    when = (ev.completed_at or ev.started_at).strftime("%Y-%m-%d")
+    if ev.status == "completed":
+        delta = ""
+        if before is not None and before.checklist == ev.checklist:
+            diff = card.total - scorecard_of(before, checklist).total
+            since = (before.completed_at or before.started_at).strftime("%Y-%m-%d")
+            delta = f" ({'+' if diff >= 0 else ''}{fmt_score(diff)} since {since})"
+        return f"{when}  {checklist.id}  {card.headline}{delta}"
+    return f"{when}  {checklist.id}  in progress, {progress(ev, checklist)}"
+
+
+async def project_history(store: Store, name: str) -> list[Evaluation]:
+    history = await store.project_history(TEAM, project_key(name))
+    if not history:
+        raise NotFound(f"no evaluation of “{name}” in this store; `ftcheck list` shows the projects there are.")
+    return history
+
+
+async def history_text(store: Store, registry: Registry, name: str) -> str:
+    history = await project_history(store, name)
+    lines = [f"History of {history[-1].project} ({len(history)} evaluation(s), oldest first)"]
+    before: dict[str, Evaluation] = {}
+    for ev in history:
+        lines.append("  " + _line(ev, registry, before.get(ev.checklist)))
+        if ev.status == "completed":
+            before[ev.checklist] = ev
+    return "\n".join(lines)
+
+
+async def list_text(store: Store, registry: Registry) -> str:
+    evaluations = await store.team_evaluations(TEAM)  # newest first
+    if not evaluations:
+        return "No evaluations in this store yet. `make run` starts one."
+    latest: dict[str, Evaluation] = {}
+    count: dict[str, int] = {}
+    for ev in evaluations:
+        latest.setdefault(ev.project_key, ev)
+        count[ev.project_key] = count.get(ev.project_key, 0) + 1
+    lines = [f"Projects in this store ({len(latest)})"]
+    for key, ev in latest.items():
+        lines.append(f"  {ev.project}: {_line(ev, registry)} · {count[key]} evaluation(s)")
+    return "\n".join(lines)
+
+
+async def export_text(store: Store, registry: Registry, name: str, fmt: str) -> str:
+    """The decision record of the latest completed evaluation (else the latest one)."""
+    history = await project_history(store, name)
+    done = [ev for ev in history if ev.status == "completed"]
+    ev = done[-1] if done else history[-1]
+    return decision_record(ev, registry.get(ev.checklist), fmt)

@@ -1,0 +1,101 @@
+"""One terminal session: the engine and store on one event loop, driven by blocking reads between calls.
+
+Input is read outside the event loop, so one Ctrl-C at a prompt raises KeyboardInterrupt at once; during
+an engine call ``asyncio.Runner`` turns the first Ctrl-C into KeyboardInterrupt too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import redis.asyncio as aioredis
+
+from bot.terminal.console import Console, LineReader
+from bot.terminal.presenter import TerminalPresenter
+from conversations.engine import Engine
+from conversations.models import Evaluation, project_key
+from conversations.store import Store
+from scoring.checklist import Checklist, Registry
+from scoring.suggest import Suggester
+
+T = TypeVar("T")
+
+TEAM = "terminal"
+CHANNEL = "terminal"
+
+
+class Stop(Exception):
+    """The person typed quit (or the input ended): answers so far are saved."""
+
+
+@dataclass
+class Session:
+    runner: asyncio.Runner
+    redis: aioredis.Redis
+    registry: Registry
+    suggester: Suggester
+    console: Console
+    reader: LineReader
+    description_min_chars: int = 400
+    user: str = ""
+
+    def __post_init__(self) -> None:
+        self.store = Store(self.redis)
+        self.presenter = TerminalPresenter(self.console)
+        self.engine = Engine(self.store, self.registry, self.presenter)
+        self.user = self.user or getpass.getuser()
+
+    def call(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self.runner.run(coro)
+
+    def history(self, project: str) -> list[Evaluation]:
+        """The project's terminal evaluations, oldest first."""
+        return self.call(self.store.project_history(TEAM, project_key(project)))
+
+    def checklist(self, ev: Evaluation) -> Checklist:
+        return self.registry.get(ev.checklist)
+
+    def close(self) -> None:
+        self.call(self.redis.aclose())
+
+
+def progress(ev: Evaluation, checklist: Checklist) -> str:
+    answered = sum(1 for q in checklist.questions if ev.value(q.id) is not None)
+    return f"{answered} of {len(checklist.questions)} answered"
+
+
+def open_or_start(session: Session, project: str, checklist_id: str | None) -> Evaluation:
+    """Resume the project's evaluation in progress (of ``checklist_id`` when given), else start one.
+
+    An evaluation in progress of another checklist stays as it is; the person is told how to get back to it.
+    """
+    history = session.history(project)
+    say = session.console.say
+    wanted = session.registry.get(checklist_id).id if checklist_id else None  # KeyError names the choices
+    running = [e for e in history if e.status == "in_progress"]
+    chosen = [e for e in running if wanted is None or e.checklist == wanted]
+    others = [e for e in running if e not in chosen[-1:]]
+    for other in others:
+        title = session.registry.get(other.checklist).title
+        say(f"{other.project} also has a “{title}” evaluation in progress "
+            f"({progress(other, session.registry.get(other.checklist))}); it stays saved: "
+            f"`ftcheck run --project \"{other.project}\" --checklist {other.checklist}` continues it.")
+    done = [e for e in history if e.status == "completed"]
+    if done:
+        say(f"{project}: {len(done)} earlier evaluation(s) in this store (`ftcheck history \"{project}\"`).")
+    if chosen:
+        ev = chosen[-1]
+        say(f"Resuming the evaluation started {ev.started_at:%Y-%m-%d %H:%M} UTC "
+            f"({progress(ev, session.checklist(ev))}).")
+        if ev.pending:  # a run stopped between saving an answer and showing the next question
+            ev, _ = session.call(session.engine.deliver(ev, [owed.effect for owed in ev.pending]))
+        return ev
+    previous = next((e for e in reversed(done) if wanted is None or e.checklist == wanted), None)
+    if wanted and others:
+        say(f"Starting a new “{session.registry.get(wanted).title}” evaluation of {project}.")
+    return session.call(session.engine.start(team=TEAM, channel=CHANNEL, project=project, checklist_id=wanted,
+                                             user=session.user, origin="terminal", previous=previous))

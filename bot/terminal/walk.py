@@ -1,0 +1,246 @@
+"""The question loop: ask the open question, take an answer or a command, until the scorecard.
+
+Questions skipped twice end the engine's walk with a provisional scorecard; here they are asked once
+more when nothing else is left (``skip`` leaves one open), and answered through ``Engine.change``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.blocks.notices import notice_text
+from bot.terminal.session import Session, Stop
+from bot.terminal.words import (
+    Answer,
+    Command,
+    Problem,
+    help_text,
+    option_words,
+    parse_change,
+    parse_input,
+    parse_note,
+    shorten,
+)
+from conversations.engine import scorecard_of
+from conversations.flow import Outcome
+from conversations.models import Evaluation
+from scoring.checklist import Checklist
+from scoring.render import render_text
+
+
+@dataclass(frozen=True)
+class Target:
+    question: str  # stable id
+    card_ts: str | None  # None: a question skipped twice, answered through a change
+
+
+def refusal(outcome: Outcome | None) -> str | None:
+    """Why the engine did not apply an action, in the shared words; plain text where Slack's would escape."""
+    if outcome is not None and outcome.notice is not None and outcome.notice.kind in ("invalid", "not_allowed"):
+        return outcome.notice.detail or notice_text(outcome)
+    return notice_text(outcome)
+
+
+def label_of(ev: Evaluation, checklist: Checklist, question: str) -> str:
+    entry = ev.answers.get(question)
+    if entry is None:
+        return "—"
+    return "Not sure" if entry.value is None else checklist.option(entry.value).label
+
+
+def prompt_for(ev: Evaluation, checklist: Checklist, target: Target) -> str:
+    q = checklist.question(target.question)
+    lines = [f"Question {q.number} of {len(checklist.questions)} · {checklist.section(q.section).title}",
+             f"  {q.text}", f"  Why it matters: {q.why}"]
+    if q.criteria:
+        lines.append(f"  Criteria: {q.criteria}")
+    suggestion = ev.suggestions.get(q.id)
+    if suggestion is not None and suggestion.value is not None:
+        lines.append(f"  Suggested: {checklist.option(suggestion.value).label} — {suggestion.reason}")
+        lines.append(f"    “{suggestion.evidence}”  (press Enter to confirm, or type another answer)")
+    elif suggestion is not None:  # a caution or a conflict: something to check, no answer picked
+        lines.append(f"  From the description, to check: {suggestion.caution or suggestion.reason}")
+        lines += [f"    “{quote}”" for quote in (suggestion.conflict or [suggestion.evidence]) if quote]
+    if q.id in ev.prefill and (suggestion is None or suggestion.value is None):
+        lines.append(f"  Last time: {checklist.option(ev.prefill[q.id]).label} (press Enter to keep it)")
+    if target.card_ts is None:
+        lines.append("  Skipped twice so far: answer it now, or skip to leave it open.")
+    lines.append(f"  {option_words(checklist)} · help for commands")
+    return "\n".join(lines)
+
+
+def default_for(ev: Evaluation, question: str) -> float | None:
+    """What Enter accepts: the suggested answer, else last time's."""
+    suggestion = ev.suggestions.get(question)
+    if suggestion is not None and suggestion.value is not None:
+        return suggestion.value
+    return ev.prefill.get(question)
+
+
+def last_answered(ev: Evaluation) -> str | None:
+    """The question whose answer was given or changed last."""
+    entries = sorted(ev.answers.values(), key=lambda a: a.at, reverse=True)
+    return entries[0].question if entries else None
+
+
+def asked_before(ev: Evaluation, current: str) -> list[str]:
+    """Answered questions in the order they were asked, newest first, without the current one."""
+    out: list[str] = []
+    for ts in sorted(ev.cards, key=lambda t: (len(t), t), reverse=True):
+        question = ev.cards[ts].question
+        if question != current and question in ev.answers and question not in out:
+            out.append(question)
+    return out
+
+
+def answers_list(ev: Evaluation, checklist: Checklist, width: int) -> str:
+    lines = [f"Answers so far ({ev.project}, {checklist.title})"]
+    for q in checklist.questions:
+        entry = ev.answers.get(q.id)
+        label = label_of(ev, checklist, q.id) + (" (skipped twice)" if entry and entry.skips >= 2
+                                                 and entry.value is None else "")
+        note = " [note]" if entry is not None and entry.note else ""
+        head = f"  {q.key:>4}  {label:<10} "
+        lines.append(head + shorten(q.short or q.text, max(20, width - len(head) - len(note))) + note)
+    return "\n".join(lines)
+
+
+@dataclass
+class Walk:
+    session: Session
+    ev: Evaluation
+    left_open: set[str] = field(default_factory=set)  # twice-skipped questions skipped again in this run
+    announced: bool = False
+    shown: Target | None = None  # the question whose full prompt is on screen
+
+    @property
+    def checklist(self) -> Checklist:
+        return self.session.checklist(self.ev)
+
+    def say(self, text: str = "") -> None:
+        self.session.console.say(text)
+
+    def next_target(self) -> Target | None:
+        open_cards = sorted(self.ev.open_cards().items(), key=lambda kv: (len(kv[0]), kv[0]))
+        if open_cards:
+            ts, card = open_cards[0]
+            return Target(card.question, ts)
+        twice = [q.id for q in self.checklist.questions
+                 if q.id in self.ev.answers and self.ev.value(q.id) is None and q.id not in self.left_open]
+        if twice and not self.announced:
+            self.announced = True
+            keys = ", ".join(self.checklist.question(q).key for q in twice)
+            self.say(f"\nEverything else is answered. Skipped twice: {keys}. Each is asked once more; "
+                     "skip leaves it open for a later run.")
+        return Target(twice[0], None) if twice else None
+
+    def run(self) -> Evaluation:
+        """Ask until the evaluation is complete or only questions left open remain; Stop on quit/end of input."""
+        while self.ev.status == "in_progress":
+            target = self.next_target()
+            if target is None:
+                break
+            if target == self.shown:  # still the same question after a change or back: a short reminder
+                q = self.checklist.question(target.question)
+                self.say(f"Question {q.number} of {len(self.checklist.questions)}: {q.text} "
+                         f"({option_words(self.checklist)})")
+            else:
+                self.say("\n" + prompt_for(self.ev, self.checklist, target))
+            self.shown = target
+            self.ask(target)
+        return self.ev
+
+    def ask(self, target: Target) -> None:
+        """Read lines until one changes the evaluation (an answer, change, back or note)."""
+        while True:
+            line = self.session.reader.line()
+            if line is None:
+                raise Stop("eof")
+            parsed = parse_input(line, self.checklist, default_for(self.ev, target.question))
+            if isinstance(parsed, Problem):
+                self.say(f"  {parsed.message}")
+            elif isinstance(parsed, Answer):
+                self.answer(target, parsed.value)
+                return
+            elif self.command(parsed, target):
+                return
+
+    def answer(self, target: Target, value: float | None) -> None:
+        engine, user = self.session.engine, self.session.user
+        if target.card_ts is not None:
+            self.ev, outcome = self.session.call(
+                engine.answer(self.ev.id, card_ts=target.card_ts, user=user, value=value))
+        elif value is None:
+            self.left_open.add(target.question)
+            return
+        else:
+            self.ev, outcome = self.session.call(
+                engine.change(self.ev.id, question=target.question, user=user, value=value))
+        refused = refusal(outcome)
+        if refused:
+            self.say(f"  {refused}")
+
+    def command(self, command: Command, target: Target) -> bool:
+        """Carry out a command; True when the evaluation changed (the question is shown again)."""
+        checklist = self.checklist
+        if command.name == "help":
+            self.say(help_text(checklist))
+        elif command.name == "list":
+            self.say(answers_list(self.ev, checklist, self.session.console.width))
+        elif command.name == "score":
+            self.say(render_text(scorecard_of(self.ev, checklist)).rstrip("\n"))
+        elif command.name == "quit":
+            raise Stop("quit")
+        elif command.name == "change":
+            return self.change(command.args)
+        elif command.name == "note":
+            return self.note(command.args)
+        elif command.name == "back":
+            return self.back(target.question)
+        return False
+
+    def change(self, args: str) -> bool:
+        parsed = parse_change(args, self.checklist)
+        if isinstance(parsed, Problem):
+            self.say(f"  {parsed.message}")
+            return False
+        self.ev, outcome = self.session.call(self.session.engine.change(
+            self.ev.id, question=parsed.question, user=self.session.user, value=parsed.value))
+        if outcome is not None and not outcome.applied:
+            self.say(f"  {refusal(outcome) or 'Not changed.'}")
+            return False
+        q = self.checklist.question(parsed.question)
+        self.say(f"  {q.key} is now {self.checklist.option(parsed.value).label}.")
+        return True
+
+    def note(self, args: str) -> bool:
+        parsed = parse_note(args, self.checklist, last_answered(self.ev))
+        if isinstance(parsed, Problem):
+            self.say(f"  {parsed.message}")
+            return False
+        question, text = parsed
+        self.ev, outcome = self.session.call(
+            self.session.engine.note(self.ev.id, question=question, user=self.session.user, text=text))
+        key = self.checklist.question(question).key
+        self.say(f"  Note added to {key}." if outcome is None or outcome.applied
+                 else f"  {refusal(outcome) or 'Note not added.'}")
+        return False
+
+    def back(self, current: str) -> bool:
+        """Answer earlier questions again, newest first: Enter keeps an answer, back goes one further."""
+        for question in asked_before(self.ev, current):
+            q = self.checklist.question(question)
+            self.say(f"\n{q.key}: {q.text}\n  Now: {label_of(self.ev, self.checklist, question)}. Type a new "
+                     f"answer ({' / '.join(o.key for o in self.checklist.options)}), Enter to keep it, "
+                     "or back to go further back.")
+            line = self.session.reader.line()
+            if line is None:
+                raise Stop("eof")
+            word = line.strip().lower()
+            if word == "back":
+                continue
+            if word:
+                self.change(f"{q.key} {word}")
+            return True
+        self.say("  Nothing answered before this question.")
+        return False

@@ -1,0 +1,147 @@
+"""What a person types at a question prompt: an answer in the checklist's own words, or a command.
+
+Pure: no I/O, no store. Answers are resolved against the checklist's options, so a pass/fail checklist
+takes ``pass``/``fail`` and a yes/partly/no checklist takes ``yes``/``partly``/``no``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scoring.checklist import Checklist
+
+SKIP_WORDS = ("skip", "s", "?", "not sure", "unsure")
+ALIASES = {"partial": "partly", "passed": "pass", "failed": "fail"}
+ECHO_MAX = 40  # a bad answer is echoed back at most this long
+COMMANDS = ("back", "change", "note", "list", "score", "help", "quit")
+
+
+@dataclass(frozen=True)
+class Answer:
+    value: float | None  # None = skip (not sure)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # one of COMMANDS
+    args: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+
+
+Parsed = Answer | Command | Problem
+
+
+def shorten(text: str, limit: int = ECHO_MAX) -> str:
+    """One line, at most ``limit`` characters: long input is cut with an ellipsis."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def option_words(checklist: Checklist) -> str:
+    """``yes / partly / no / skip`` or ``pass / fail / skip``: what this checklist's prompt offers."""
+    return " / ".join([*(o.key for o in checklist.options), "skip"])
+
+
+def parse_value(word: str, checklist: Checklist) -> float | Problem | None:
+    """An option key, label, unique first letter or score (1, 0.5, 0); a skip word -> None."""
+    text = " ".join(word.strip().lower().split())
+    if text in SKIP_WORDS:
+        return None
+    if text in ALIASES and _has_key(checklist, ALIASES[text]):
+        text = ALIASES[text]
+    for o in checklist.options:
+        if text in (o.key, o.label.lower()):
+            return o.value
+    starts = [o for o in checklist.options if text and o.key.startswith(text)]
+    if len(starts) == 1:
+        return starts[0].value
+    try:
+        number = float(text)
+    except ValueError:
+        number = None
+    if number is not None:
+        for o in checklist.options:
+            if o.value == number:
+                return o.value
+    return Problem(f"“{shorten(word)}” is not an answer here; type {option_words(checklist)}, or help")
+
+
+def _has_key(checklist: Checklist, text: str) -> bool:
+    return any(text in (o.key, o.label.lower()) for o in checklist.options)
+
+
+def parse_input(text: str, checklist: Checklist, default: float | None) -> Parsed:
+    """A line typed at a question prompt -> an answer, a command or a problem to show."""
+    stripped = text.strip()
+    if not stripped:
+        if default is None:
+            return Problem(f"type {option_words(checklist)}, or help")
+        return Answer(default)
+    head, _, rest = stripped.partition(" ")
+    name = head.lower()
+    if name in COMMANDS or name in ("h", "exit", "q"):
+        name = {"h": "help", "exit": "quit", "q": "quit"}.get(name, name)
+        return Command(name, rest.strip())
+    value = parse_value(stripped, checklist)
+    if isinstance(value, Problem):
+        return value
+    return Answer(value)
+
+
+@dataclass(frozen=True)
+class Change:
+    question: str  # stable id
+    value: float
+
+
+def parse_change(args: str, checklist: Checklist) -> Change | Problem:
+    """``q3 partly`` (or ``3 partly``) -> a change; anything else -> what to type."""
+    ref, _, word = args.strip().partition(" ")
+    usage = f"type change <question> <answer>, e.g. change q3 {checklist.options[-1].key}"
+    if not ref or not word.strip():
+        return Problem(usage)
+    try:
+        question = checklist.question(ref)
+    except KeyError:
+        return Problem(f"“{shorten(ref)}” is not a question; use q1–q{len(checklist.questions)}")
+    value = parse_value(word, checklist)
+    if isinstance(value, Problem):
+        return value
+    if value is None:
+        return Problem(f"a change needs an answer ({' / '.join(o.key for o in checklist.options)}), not skip")
+    return Change(question.id, value)
+
+
+def parse_note(args: str, checklist: Checklist, last: str | None) -> tuple[str, str] | Problem:
+    """``q3 some text`` or ``some text`` (the question answered last) -> (question id, text)."""
+    ref, _, rest = args.strip().partition(" ")
+    try:
+        question = checklist.question(ref)
+    except KeyError:
+        question = None
+    if question is not None:
+        return (question.id, rest.strip()) if rest.strip() else Problem("the note is empty: note q3 <text>")
+    if not args.strip():
+        return Problem("type note <text> (it goes on the question you answered last) or note q3 <text>")
+    if last is None:
+        return Problem("nothing is answered yet; answer a question first, then add a note to it")
+    return last, args.strip()
+
+
+def help_text(checklist: Checklist) -> str:
+    keys = " / ".join(o.key for o in checklist.options)
+    return "\n".join([
+        f"Answer with {keys}, or skip (not sure: asked again later).",
+        "Commands, at any question:",
+        "  back                 answer the previous question again",
+        f"  change q3 {checklist.options[-1].key:<10} change an earlier answer",
+        "  note <text>          add a note to the answer you gave last (note q3 <text> for another)",
+        "  list                 the answers so far",
+        "  score                the scorecard so far",
+        "  help                 this help",
+        "  quit                 stop here; answers are saved (Ctrl-C does the same)",
+    ])
