@@ -93,8 +93,13 @@ class Move:
             self.effects.append(effect)
 
     def outcome(self, *, completed: bool = False) -> Outcome:
+        # posts first, the root last: the root names (and links) the card just posted
+        self.effects.sort(key=lambda e: _ORDER.index(e.kind))
         mine = owe(self.ev, self.effects)
         return Outcome(status="ok", effects=mine, moves=list(self.moves), completed=completed)
+
+
+_ORDER = ("post_root", "post_card", "update_card", "post_scorecard", "tell_undelivered", "update_root")
 
 
 def _effect(kind: walk.EffectKind, question: str | None) -> Effect:

@@ -20,6 +20,7 @@ from scoring.scorecard import Scorecard
 ANSWER_ACTION = "answer"  # action ids: answer_yes, answer_partly, answer_no, answer_skip
 CHANGE_ACTION = "change_answer"
 NOTE_ACTION = "add_note"
+NOTE_OPTION = "note"  # the "Add a note…" entry of a record's select
 REVEAL_ACTION = "reveal_votes"
 SETTLE_ACTION = "settle_answer"  # settle_answer_<option key>: action ids are unique within a block
 BAR_WIDTH = 20
@@ -39,7 +40,7 @@ def progress(ev: Evaluation, checklist: Checklist) -> tuple[int, int]:
 def root_blocks(ev: Evaluation, checklist: Checklist, card: Scorecard, card_link: str | None = None) -> list[Block]:
     kind = "Re-evaluation" if ev.previous_id else "Evaluation"
     mode = f"team vote, reveal at {ev.quorum} votes" if ev.mode == "vote" else "first answer counts"
-    blocks = [header(f"{kind}: {ev.project}"[:150]),
+    blocks = [header(f"{kind}: {esc(ev.project)}"),
               section(f"*{esc(checklist.title)}* · {mode} · started by {user(ev.started_by)}\n"
                       f"{_status(ev, checklist, card, card_link)}")]
     who = _who(ev, checklist)
@@ -179,12 +180,17 @@ def record_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> lis
     lines = [_record_line(ev, checklist, q, entry)]
     if entry.note:
         lines.append(f":memo: {esc(entry.note)} — {user(entry.note_by or entry.by)}")
-    options = [{"text": {"type": "plain_text", "text": o.label}, "value": f"{action_value(ev, q.id)}|{o.key}"}
+    return [section("\n".join(lines), accessory=record_menu(ev, checklist, q.id))]
+
+
+def record_menu(ev: Evaluation, checklist: Checklist, question_id: str) -> Block:
+    """One select beside the record: change the answer, or add a note (``NOTE_OPTION`` opens the note dialog)."""
+    value = action_value(ev, question_id)
+    options = [{"text": {"type": "plain_text", "text": f"Change to {o.label}"}, "value": f"{value}|{o.key}"}
                for o in checklist.options]
-    change = {"type": "static_select", "action_id": CHANGE_ACTION, "options": options,
-              "placeholder": {"type": "plain_text", "text": "Change answer"}}
-    return [section("\n".join(lines)),
-            actions(f"answered:{q.id}", change, button("Add note", NOTE_ACTION, action_value(ev, q.id)))]
+    options.append({"text": {"type": "plain_text", "text": "Add a note…"}, "value": f"{value}|{NOTE_OPTION}"})
+    return {"type": "static_select", "action_id": CHANGE_ACTION, "options": options,
+            "placeholder": {"type": "plain_text", "text": "Change answer"}}
 
 
 def _record_line(ev: Evaluation, checklist: Checklist, q: Question, entry: AnswerEntry) -> str:

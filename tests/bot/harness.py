@@ -12,7 +12,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.app import Runtime
-from bot.serve import make_runner
+from bot.serve import READ_TIMEOUT_S, make_runner
 from bot.settings import Settings
 from scoring.checklist import Registry
 from tests.standins.signing import (
@@ -171,9 +171,10 @@ class Bot:
 
 
 @asynccontextmanager
-async def running_bot(slack: SlackStandIn, redis_url: str, **overrides: Any) -> AsyncIterator[Bot]:
+async def running_bot(slack: SlackStandIn, redis_url: str, *, read_timeout_s: float = READ_TIMEOUT_S,
+                      **overrides: Any) -> AsyncIterator[Bot]:
     runtime = Runtime.build(settings_for(slack, redis_url, **overrides), redis_url)
-    runner = make_runner(runtime)
+    runner = make_runner(runtime, read_timeout_s)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

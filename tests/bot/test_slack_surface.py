@@ -81,7 +81,7 @@ async def test_ten_users_click_one_card_at_once(slack: SlackStandIn, redis_serve
         assert all(status == 200 for status, _ in results)
         await slack.wait_for(lambda: len(slack.ephemerals("C1")) == 9, what="nine 'already answered' notes")
         await bot.settle()
-        cards = [m for m in bot.thread() if "Question" in texts(m.blocks)]
+        cards = [m for m in bot.thread() if ":card:" in str(m.metadata)]
         assert len(cards) == 2  # q1 answered once, q2 posted once
         answered = texts(cards[0].blocks)
         winner = next(f"U{i}" for i in range(10) if f"<@U{i}>" in answered)
@@ -104,26 +104,26 @@ async def test_hundred_duplicate_deliveries_one_state_change(slack: SlackStandIn
         raw = await redis_client.lrange(f"ftc:{{e:{eid}}}:audit", 0, -1)  # type: ignore[misc]
         audit = [json.loads(a) for a in raw]
         assert [a["action"].split(" = ")[0].split(" ")[0] for a in audit].count("answer") == 1
-        assert len([m for m in bot.thread() if "Question" in texts(m.blocks)]) == 2
+        assert len([m for m in bot.thread() if ":card:" in str(m.metadata)]) == 2
         assert slack.ephemerals("C1") == []  # a retry of one click is silent
 
 
-async def test_change_note_and_running_score(slack: SlackStandIn, redis_server: RedisServer,
-                                             redis_client: aioredis.Redis) -> None:
+async def test_change_note_and_progress_without_a_running_score(slack: SlackStandIn, redis_server: RedisServer,
+                                                                redis_client: aioredis.Redis) -> None:
     async with running_bot(slack, redis_server.url) as bot:
         await started(bot)
         card = bot.open_card()
         assert card is not None
         await bot.click(card, "answer_yes", user="U2")
-        await slack.wait_for(lambda: "Answer: Yes" in texts(next(m for m in bot.thread() if m.ts == card.ts).blocks))
-        await slack.wait_for(lambda: "running score 1/20" in texts(slack.messages("C1", top_level=True)[-1].blocks),
-                             what="running score on the root message")
-        assert "1/20 answered" in texts(slack.messages("C1", top_level=True)[-1].blocks)
+        await slack.wait_for(lambda: "✓ *Q1* Yes" in texts(next(m for m in bot.thread() if m.ts == card.ts).blocks))
+        await slack.wait_for(lambda: "1 of 20 answered" in texts(slack.messages("C1", top_level=True)[-1].blocks),
+                             what="progress on the root message")
+        assert "1/20" not in texts(slack.messages("C1", top_level=True)[-1].blocks)  # no running total mid-walk
         answered = next(m for m in bot.thread() if m.ts == card.ts)
         await bot.select(answered, "partly", user="U3")
-        await slack.wait_for(lambda: "Answer: Partly" in texts(next(m for m in bot.thread() if m.ts == card.ts).blocks))
+        await slack.wait_for(lambda: "✓ *Q1* Partly" in texts(next(m for m in bot.thread() if m.ts == card.ts).blocks))
         text = texts(next(m for m in bot.thread() if m.ts == card.ts).blocks)
-        assert "<@U3>" in text and "Changed from Yes" in text
+        assert "<@U3>" in text and "changed from Yes" in text
         await bot.select(next(m for m in bot.thread() if m.ts == card.ts), "note", user="U4")
         await slack.wait_for(lambda: bool(slack.calls_to("views.open")), what="note modal")
         view = slack.calls_to("views.open")[-1].params["view"]
@@ -182,7 +182,7 @@ async def test_redis_outage_tells_the_user_and_recovers(slack: SlackStandIn, tmp
             await slack.wait_for(lambda: bot._closed(second, "C1"), timeout=15, what="answer after recovery")
             await slack.wait_for(lambda: "Question 3 of 20" in texts((bot.open_card() or second).blocks),
                                  what="third card after recovery")
-            assert "Answer: Yes" in texts(next(m for m in bot.thread() if m.ts == card.ts).blocks)
+            assert "✓ *Q1* Yes" in texts(next(m for m in bot.thread() if m.ts == card.ts).blocks)
     finally:
         server.close()
 

@@ -49,12 +49,12 @@ async def test_paste_suggests_and_a_click_confirms(slack: SlackStandIn, redis_se
         yes = bot.element(card, "answer_yes")
         assert yes["text"]["text"] == "Yes (suggested)" and yes.get("style") is None  # marked 💡, not styled
         root = slack.messages("C1", top_level=True)[-1]
-        assert "running score 0/20" in texts(root.blocks)  # the suggestion alone scores nothing
+        assert "0 of 20 answered" in texts(root.blocks)  # the suggestion alone answers nothing
         await bot.click(card, "answer_yes", user="U3")
-        await slack.wait_for(lambda: "running score 1/20" in texts(slack.messages("C1", top_level=True)[-1].blocks),
-                             what="score after the click")
+        await slack.wait_for(lambda: "1 of 20 answered" in texts(slack.messages("C1", top_level=True)[-1].blocks),
+                             what="progress after the click")
         answered = texts(next(m for m in bot.thread() if m.ts == card.ts).blocks)
-        assert "Suggestion was Yes (confirmed by <@U3>)" in answered
+        assert "✓ *Q1* Yes — <@U3>" in answered and "as the helper suggested" in answered
 
 
 async def test_repasting_refreshes_only_unanswered(slack: SlackStandIn, redis_server: RedisServer,

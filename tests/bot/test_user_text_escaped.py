@@ -54,7 +54,7 @@ async def test_a_note_with_ampersand_and_markup_is_shown_as_typed(
         await bot.click(card, "answer_yes", user="U2")
         await slack.wait_for(lambda: bot._closed(card, "C1"), what="card answered")
         answered = next(m for m in bot.thread() if m.ts == card.ts)
-        await bot.click(answered, "add_note", user="U4")
+        await bot.select(answered, "note", user="U4")
         await slack.wait_for(lambda: bool(slack.calls_to("views.open")), what="note modal")
         view = slack.calls_to("views.open")[-1].params["view"]
         view = json.loads(view) if isinstance(view, str) else view

@@ -29,7 +29,7 @@ def _texts(msg: Message) -> str:
 def _card_for(bot: Bot, key: str) -> Message:
     q = FT.question(key)
     for msg in reversed(bot.thread()):
-        if any(str(b.get("block_id", "")).endswith(f":{q.id}") for b in msg.blocks):
+        if f":card:{q.id}:" in str((msg.metadata or {}).get("event_payload", {}).get("ref")):
             return msg
     raise AssertionError(f"no card for {key}")
 
@@ -66,8 +66,8 @@ async def test_three_voters_hidden_reveal_splits_settled_by_the_starter(slack: S
         for n in range(1, 21):
             key = f"q{n}"
             value = example["answers"][key]
-            await slack.wait_for(lambda k=key: any(str(b.get("block_id", "")).endswith(f":{FT.question(k).id}")
-                                                   for m in bot.thread() for b in m.blocks), what=f"card {key}")
+            await slack.wait_for(lambda k=key: any(f":card:{FT.question(k).id}:" in str(m.metadata) for m in bot.thread()),
+                                 what=f"card {key}")
             await _vote_round(bot, slack, key, value)
             if key in SPLIT:
                 await slack.wait_for(lambda k=key: "Split" in _texts(_card_for(bot, k)), what=f"{key} split")
