@@ -66,8 +66,9 @@ async def test_three_voters_hidden_reveal_splits_settled_by_the_starter(slack: S
         for n in range(1, 21):
             key = f"q{n}"
             value = example["answers"][key]
-            await slack.wait_for(lambda k=key: any(f":card:{FT.question(k).id}:" in str(m.metadata) for m in bot.thread()),
-                                 what=f"card {key}")
+            await slack.wait_for(
+                lambda k=key: any(f":card:{FT.question(k).id}:" in str(m.metadata) for m in bot.thread()),
+                what=f"card {key}")
             await _vote_round(bot, slack, key, value)
             if key in SPLIT:
                 await slack.wait_for(lambda k=key: "Split" in _texts(_card_for(bot, k)), what=f"{key} split")
