@@ -210,7 +210,7 @@ def _reminder_gaps(card: Scorecard) -> str:
 
 
 def reminder_text(ev: Evaluation, card: Scorecard) -> str:
-    return esc(f"Time to re-evaluate {ev.project}. Last time: {verdict_of(card).line()}.")
+    return esc(f"Time to re-evaluate {ev.project}: last time {verdict_of(card).line()}.")
 
 
 def idle_text(question_key: str, question_text: str, link: str | None = None) -> str:
