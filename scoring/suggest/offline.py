@@ -42,12 +42,13 @@ _TARGET = (
 # "merch wants 90", "want ~80": a target without a % sign
 _BARE_TARGET = re.compile(
     r"\b(?:target(?: is)?|goal(?: is)?|wants?|want to reach|aim(?:ing)? for|need)\s*(?:~|about |around )?"
-    r"(\d{2}(?:\.\d)?)(?![\d%.,]|\s?(?:percent|k\b|[a-z]))"
+    r"(\d{2}(?:\.\d)?)(?!\d|[.,]\d|\s?(?:%|percent|k\b|[a-z]))"
 )
 # "81 → 83 → 83 → 83.5": a history written with arrows
 _ARROWS = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d+)?%?(?:\s*(?:→|->|=>)\s*\d{1,3}(?:\.\d+)?%?)+")
 _ACCURACY = (
-    r"accura|correct|\bf1\b|precision|recall|\bscored?\b|exact match|success rate|hit rate|"
+    r"accura|correct|\bright\b|\bof the time\b|pass rate|\bf1\b|precision|recall|\bscored?\b|exact match|"
+    r"success rate|hit rate|"
     r"approval"
 )
 _PROMPTING = (
@@ -181,7 +182,9 @@ def _percents(s: _Sentence, out: _Collector) -> None:
             continue
         elif after_finetuning(text, p.start):
             continue  # a result measured after fine-tuning is neither a prompting result nor a target
-        elif _has(_TARGET, before) and not _has(r"\b(reached|got|gets|scored|achieved|measured)\b", before):
+        elif (_has(_TARGET, before) or _has(r"^\W*(goal|target)\b", s.label)) and not _has(
+            r"\b(reached|got|gets|scored|achieved|measured)\b", before
+        ):
             out.add("target_accuracy", p.value, s)
         elif _has(r"\b(rag|retrieval)\b", text) and not _has(r"\bprompt", text):
             continue  # a retrieval result is not a prompting iteration
@@ -267,7 +270,12 @@ def _money(s: _Sentence, out: _Collector) -> list[num.Found]:
 
 def _durations(s: _Sentence, out: _Collector) -> list[num.Found]:
     text = s.norm
-    timeline_section = _has(r"\b(timeline|schedule|time available)\b", s.label)
+    # under a "Timeline" heading, after "Timeline:" in the sentence, or listed next to the budget
+    timeline_section = (
+        _has(r"\b(timeline|schedule|time available)\b", s.label)
+        or _has(r"^\W*(timeline|schedule)\s*:", text)
+        or (_has(r"\bbudget\b", text) and bool(num.money(text)))
+    )
     found = num.durations_weeks(text)
     if _has(_THIRD_PARTY, text) or s.reading.time == "wished":
         return found

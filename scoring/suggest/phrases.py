@@ -107,7 +107,8 @@ STATUS_CUES: dict[str, list[Cue]] = {
         ),
         cue(
             "yes",
-            r"\b(held-out|holdout|hold-out|locked) (test|eval|evaluation) set\b|\btest set\b.{0,60}"
+            r"\b(held-out|holdout|hold-out|locked) (test|eval|evaluation) set\b|\bfrozen as (a |the )?test\b|"
+            r"\bkeep [\d,]+ \w+ aside\b|\btest set\b.{0,60}"
             r"\b(held out|locked|carved out|set aside|never (used|tuned|trained))",
             "a held-out test set exists",
         ),
@@ -194,7 +195,14 @@ STATUS_CUES: dict[str, list[Cue]] = {
             r"trained models)",
             "nobody can run fine-tuning",
         ),
+        cue("no", r"\bnever trained an? (model|ml model)\b", "nobody has trained a model", negatable=False),
         cue("partly", r"\b(consultant|contractor|freelancer|agency)\b", "only outside help"),
+        cue(
+            "yes",
+            r"\b(can|will|would) run (the )?(training|fine-tuning|training runs)\b|\bexperience (with|in) "
+            r"(the )?(training|fine-tun)",
+            "someone on the team can run the training",
+        ),
         cue(
             "yes",
             r"\b(ml|machine[- ]learning|ai) engineers?\b|\bdata scientists?\b|\bengineers?\b.{0,30}"
