@@ -11,6 +11,7 @@ from scoring.suggest.evidence import clean_description, escape_mrkdwn
 from scoring.suggest.facts import ProjectFacts
 from scoring.suggest.models import (
     MAX_DESCRIPTION_CHARS,
+    Caution,
     Conflict,
     DescriptionTooLong,
     Dropped,
@@ -35,6 +36,7 @@ def make_suggester(config: SuggestConfig) -> Suggester:
 
 __all__ = [
     "MAX_DESCRIPTION_CHARS",
+    "Caution",
     "Conflict",
     "DescriptionTooLong",
     "Dropped",
