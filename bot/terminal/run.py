@@ -74,8 +74,8 @@ def run_terminal(location: StoreLocation, registry: Registry, suggester: Suggest
 def outage_text(location: StoreLocation, exc: StoreUnavailable) -> str:
     last = " (the last one may not have been)" if exc.recorded == "unknown" else ""
     return (f"\nThe store did not answer: {location.label}: {str(exc).rstrip('.')}. "
-            f"Answers given before this are saved{last}. Check that this Redis is running (or unset REDIS_URL to use the embedded one) and run `make run` "
-            "again.")
+            f"Answers given before this are saved{last}. Check that this Redis is running (or unset REDIS_URL "
+            "to use the embedded one) and run `make run` again.")
 
 
 def walk_through(session: Session, options: RunOptions) -> None:

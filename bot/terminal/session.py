@@ -97,5 +97,8 @@ def open_or_start(session: Session, project: str, checklist_id: str | None) -> E
     previous = next((e for e in reversed(done) if wanted is None or e.checklist == wanted), None)
     if wanted and others:
         say(f"Starting a new “{session.registry.get(wanted).title}” evaluation of {project}.")
+    if previous is not None:
+        when = (previous.completed_at or previous.started_at).strftime("%Y-%m-%d")
+        say(f"Starting a re-evaluation: the answers of {when} are the defaults (Enter keeps each).")
     return session.call(session.engine.start(team=TEAM, channel=CHANNEL, project=project, checklist_id=wanted,
                                              user=session.user, origin="terminal", previous=previous))
