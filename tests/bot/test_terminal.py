@@ -152,7 +152,8 @@ def test_checklist_option_with_another_checklist_open(redis_server: RedisServer,
     assert unknown.returncode == 2 and "unknown checklist 'nope'" in unknown.stderr
 
 
-def test_history_list_and_export_read_the_same_store(redis_server: RedisServer, redis_client) -> None:
+def test_history_list_and_export_read_the_same_store(redis_server: RedisServer, redis_client,
+                                                     tmp_path: Path) -> None:
     env = {"REDIS_URL": redis_server.url}
     assert run(["--project", "Exported"], "yes\n" * 20, env).returncode == 0
     assert run(["--project", "Exported"], "\n" * 3 + "no\n" * 17, env).returncode == 0  # re-evaluation
@@ -165,7 +166,10 @@ def test_history_list_and_export_read_the_same_store(redis_server: RedisServer, 
         exported = ftcheck(["export", "Exported", "--format", fmt], "", env)
         assert exported.returncode == 0, exported.stderr
         assert marker in exported.stdout
-    assert json.loads(ftcheck(["export", "Exported", "--format", "json"], "", env).stdout)["scorecard"]["total"] == 3
+    target = tmp_path / "record.json"
+    written = ftcheck(["export", "Exported", "--format", "json", "-o", str(target)], "", env)
+    assert written.returncode == 0 and f"Wrote {target}" in written.stderr
+    assert json.loads(target.read_text())["scorecard"]["total"] == 3
     missing = ftcheck(["history", "Nobody"], "", env)
     assert missing.returncode == 1 and "no evaluation of “Nobody”" in missing.stderr
 
