@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
+import platformdirs
 from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -155,6 +156,8 @@ def hide_password(url: str) -> str:
 
 
 def _shown(name: str, value: object) -> str:
+    if value is None and name == "data_dir":
+        return f"(not set: {platformdirs.user_data_dir('ftcheck')})"
     if value is None or value == "":
         return "(not set)"
     if any(word in name for word in SECRET_WORDS):
