@@ -7,10 +7,10 @@ first (:mod:`scoring.suggest.reading`): advice from a reply, questions and instr
 are skipped, wishes state no result, results after fine-tuning are neither prompting results nor
 targets, and a positive phrase in a negated sentence becomes a caution to check, not an answer.
 
-Libraries measured on the corpus and not adopted: price-parser (one amount per string, no k/M, took
-"3 weeks", "10:06" or "90" for the price: wrong in 12 of 23 money sentences; this reader: 23 of 23), quantulum3 (turns
-"2-3 weeks" into 2.5, misses "three weeks in", "four weeks of"); number words beyond the built-in list
-never occur in the corpus, so text2num/number-parser would add nothing measurable.
+Libraries measured on the corpus and not adopted: price-parser (one amount per string, no k/M; it took
+"3 weeks", "10:06" or "90" for the price and was wrong in 12 of 23 money sentences, this reader in none),
+quantulum3 (turns "2-3 weeks" into 2.5, misses "three weeks in", "four weeks of"); number words beyond
+the built-in list never occur in the corpus, so text2num/number-parser would add nothing measurable.
 """
 
 from __future__ import annotations
