@@ -72,6 +72,13 @@ class PostScorecard(_Effect):
         return True
 
 
+class PostNote(_Effect):
+    """A short note in the thread about the evaluation itself (closed for inactivity …)."""
+
+    kind: Literal["post_note"] = "post_note"
+    about: Literal["abandoned"] = "abandoned"
+
+
 class TellUndelivered(_Effect):
     """Tell the people in the thread (or the starter, by DM) that a message could not be delivered."""
 
@@ -84,10 +91,8 @@ class TellUndelivered(_Effect):
         return "tell_undelivered"  # one notice at a time, however many messages one fault cost
 
 
-Effect = Annotated[PostRoot | UpdateRoot | PostCard | UpdateCard | PostScorecard | TellUndelivered,
+Effect = Annotated[PostRoot | UpdateRoot | PostCard | UpdateCard | PostScorecard | PostNote | TellUndelivered,
                    Field(discriminator="kind")]
-KINDS: tuple[str, ...] = ("post_root", "update_root", "post_card", "update_card", "post_scorecard",
-                          "tell_undelivered")
 
 
 LEASE_S = 3.0  # an owner delivers what it owed within this (renewed while in flight); then the outbox tick may

@@ -26,6 +26,7 @@ from conversations.effects import (
     Effect,
     Owed,
     PostCard,
+    PostNote,
     PostRoot,
     PostScorecard,
     TellUndelivered,
@@ -54,6 +55,7 @@ class Recovery(Protocol):
 
     async def find_posted(self, ev: Evaluation, ref: str) -> str | None: ...
     async def tell_undelivered(self, ev: Evaluation, checklist: Checklist, what: str, reason: str) -> None: ...
+    async def post_note(self, ev: Evaluation, checklist: Checklist, about: str) -> None: ...
 
 
 def scorecard_of(ev: Evaluation, checklist: Checklist) -> Scorecard:
@@ -167,6 +169,11 @@ class Engine:
         if outcome is not None and outcome.effects:
             ev, _ = await self.deliver(ev, outcome.effects)
         return ev, refreshed
+
+    async def abandon(self, ev: Evaluation) -> Evaluation:
+        """Close an evaluation nobody came back to after its nudge (called by the idle watch)."""
+        stored, _ = await self._transition(ev.id, flow.abandon, by="ftcheck", action="abandon", seen=None)
+        return stored
 
     async def discard(self, eid: str, *, user: str) -> Evaluation:
         ev, _, _ = await self.store.update(eid, flow.discard, by=user, action="delete")
@@ -346,6 +353,12 @@ async def _post_scorecard(engine: Engine, run: Delivery, effect: Effect) -> None
         run, view.post_ref("scorecard"), lambda: engine.presenter.post_scorecard(view, run.checklist, run.card))
 
 
+async def _post_note(engine: Engine, run: Delivery, effect: Effect) -> None:
+    assert isinstance(effect, PostNote)
+    if engine.recovery is not None and run.view.thread_ts is not None:
+        await engine.recovery.post_note(run.view, run.checklist, effect.about)
+
+
 async def _tell_undelivered(engine: Engine, run: Delivery, effect: Effect) -> None:
     assert isinstance(effect, TellUndelivered)
     if engine.recovery is not None:
@@ -358,5 +371,6 @@ HANDLERS: dict[type, Handler] = {
     PostCard: _post_card,
     UpdateCard: _update_card,
     PostScorecard: _post_scorecard,
+    PostNote: _post_note,
     TellUndelivered: _tell_undelivered,
 }

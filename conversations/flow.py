@@ -15,7 +15,17 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from conversations import walk
-from conversations.effects import LEASE_S, Effect, Owed, PostCard, PostRoot, PostScorecard, UpdateCard, UpdateRoot
+from conversations.effects import (
+    LEASE_S,
+    Effect,
+    Owed,
+    PostCard,
+    PostNote,
+    PostRoot,
+    PostScorecard,
+    UpdateCard,
+    UpdateRoot,
+)
 from conversations.models import AnswerEntry, Card, Evaluation, Mode, SuggestionRef, project_key, utcnow
 from scoring.checklist import Checklist
 
@@ -99,7 +109,7 @@ class Move:
         return Outcome(status="ok", effects=mine, moves=list(self.moves), completed=completed)
 
 
-_ORDER = ("post_root", "post_card", "update_card", "post_scorecard", "tell_undelivered", "update_root")
+_ORDER = ("post_root", "post_card", "update_card", "post_scorecard", "post_note", "tell_undelivered", "update_root")
 
 
 def _effect(kind: walk.EffectKind, question: str | None) -> Effect:
@@ -107,7 +117,8 @@ def _effect(kind: walk.EffectKind, question: str | None) -> Effect:
         if question is None:
             raise ValueError(f"{kind} needs a question")
         return PostCard(question=question) if kind == "post_card" else UpdateCard(question=question)
-    fixed: dict[str, Effect] = {"post_root": PostRoot(), "update_root": UpdateRoot(), "post_scorecard": PostScorecard()}
+    fixed: dict[str, Effect] = {"post_root": PostRoot(), "update_root": UpdateRoot(), "post_scorecard": PostScorecard(),
+                                "post_note": PostNote()}
     return fixed[kind]
 
 
@@ -185,6 +196,17 @@ def discard(ev: Evaluation) -> Outcome:
     return Outcome(status="ok", moves=move.moves)
 
 
+def abandon(ev: Evaluation, now: datetime | None = None) -> Outcome:
+    """Nobody came back after the nudge: close it, note it in the thread; `/ftcheck start` begins afresh."""
+    if ev.status != "in_progress":
+        return Outcome(status="unchanged")
+    ev.status, ev.completed_at = "abandoned", now or utcnow()
+    move = Move(ev)
+    move.make("abandon", "in_progress", "abandoned")
+    close_open_cards(ev, move)
+    return move.outcome()
+
+
 # -- what comes next --------------------------------------------------------------------------------------
 
 def next_question(ev: Evaluation, checklist: Checklist) -> str | None:
@@ -210,7 +232,7 @@ def advance(ev: Evaluation, checklist: Checklist, move: Move, now: datetime) -> 
     Returns True when this move completed the evaluation.
     """
     ev.last_activity = now
-    ev.idle_nudged = False
+    ev.idle_nudged, ev.idle_check_at = False, None
     if ev.status != "in_progress":
         move.make("change", "completed", "completed")
         return False

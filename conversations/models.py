@@ -7,9 +7,12 @@ import secrets
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-Status = Literal["in_progress", "completed", "deleted"]
+from conversations.effects import Owed, PostCard, PostScorecard, UpdateRoot
+
+Status = Literal["in_progress", "completed", "abandoned", "deleted"]
+Mode = Literal["quick", "vote"]
 
 
 def utcnow() -> datetime:
@@ -63,6 +66,30 @@ class AnswerEntry(_Record):
     suggestion: SuggestionRef | None = None  # the suggestion shown when the person answered
     previous: float | None = None  # set when the answer was changed
     skips: int = 0  # how often "Not sure" was chosen for this question
+    settled_by: str | None = None  # vote mode: who chose the team answer of a split card
+
+
+class Vote(_Record):
+    value: float | None  # None = Not sure
+    at: AwareDatetime
+
+
+class Ballot(_Record):
+    """Vote mode: one question's votes. Nobody reads ``votes`` before ``revealed`` (the renderers check)."""
+
+    votes: dict[str, Vote] = Field(default_factory=dict)  # user id -> vote
+    revealed: bool = False
+    revealed_by: str | None = None  # a user id, or None when the quorum revealed it
+
+    def spread(self) -> dict[float | None, list[str]]:
+        """Who voted what, in voting order."""
+        out: dict[float | None, list[str]] = {}
+        for uid, vote in sorted(self.votes.items(), key=lambda kv: kv[1].at):
+            out.setdefault(vote.value, []).append(uid)
+        return out
+
+    def decided(self) -> set[float]:
+        return {v.value for v in self.votes.values() if v.value is not None}
 
 
 class Card(_Record):
@@ -70,6 +97,10 @@ class Card(_Record):
 
     question: str
     open: bool = True
+
+
+# ``card:<ts>`` (redraw a card) had no question id: redrawing the root is the harmless stand-in.
+_LEGACY_EFFECTS = {"root": UpdateRoot(), "scorecard": PostScorecard(), "provisional": PostScorecard()}
 
 
 class Evaluation(_Record):
@@ -92,9 +123,22 @@ class Evaluation(_Record):
     prefill: dict[str, float] = Field(default_factory=dict)  # last evaluation's answers (re-evaluation)
     previous_id: str | None = None
     scorecard_ts: str | None = None
-    pending: list[str] = Field(default_factory=list)  # Slack posts owed; replayed after a crash
+    pending: list[Owed] = Field(default_factory=list)  # the outbox: messages owed to the thread
+    undelivered: list[str] = Field(default_factory=list)  # effects given up on (people were told)
     origin: Literal["slack", "terminal"] = "slack"
     idle_nudged: bool = False
+    idle_check_at: AwareDatetime | None = None  # after the nudge: when a still-quiet evaluation is closed
+    mode: Mode = "quick"
+    quorum: int = 3
+    ballots: dict[str, Ballot] = Field(default_factory=dict)  # vote mode, by question id
+
+    @field_validator("pending", mode="before")
+    @classmethod
+    def _legacy_pending(cls, value: object) -> object:
+        """Documents written before the outbox held effects as strings (``ask:<q>``, ``card:<ts>``, ``root``)."""
+        if not isinstance(value, list):
+            return value
+        return [_legacy_owed(v) if isinstance(v, str) else v for v in value]
 
     def value(self, question_id: str) -> float | None:
         entry = self.answers.get(question_id)
@@ -111,6 +155,27 @@ class Evaluation(_Record):
         """The ts of the newest card for a question."""
         found = [ts for ts, c in self.cards.items() if c.question == question_id]
         return max(found, key=_ts_key) if found else None
+
+
+    def cards_of(self, question_id: str) -> list[str]:
+        """Every card ts of a question, oldest first (the original and any re-ask)."""
+        return sorted((ts for ts, c in self.cards.items() if c.question == question_id), key=_ts_key)
+
+    def post_ref(self, kind: str, question: str | None = None) -> str:
+        """A stable name for a message this evaluation owes; posted as Slack metadata so a repeat can find it.
+
+        The n-th card of a question is ``card:<question>:<n>``; it is the same name until that card is recorded.
+        """
+        if question is None:
+            return f"{self.id}:{kind}"
+        return f"{self.id}:{kind}:{question}:{len(self.cards_of(question))}"
+
+
+def _legacy_owed(effect: str) -> dict[str, object]:
+    kind, _, arg = effect.partition(":")
+    if kind == "ask":
+        return Owed(effect=PostCard(question=arg)).model_dump()
+    return Owed(effect=_LEGACY_EFFECTS.get(kind, UpdateRoot())).model_dump()
 
 
 def _ts_key(ts: str) -> tuple[int, str]:

@@ -1,7 +1,7 @@
 """The outbox tick: delivers what evaluations still owe after a fault, within seconds, once.
 
 Every replica calls :meth:`Outbox.tick` every second or so. It claims the evaluations whose hold in the
-due queue (``outbox_keys.OUTBOX_DUE``) has run out — the writer that owed a message delivers it itself
+due queue (``due_queues.OUTBOX_DUE``) has run out — the writer that owed a message delivers it itself
 and holds the entry meanwhile, so the tick only sees what a crash, a Slack error or a Redis outage left
 behind. It reads only what is due: the cost of a tick does not grow with the number of evaluations. Each
 evaluation is delivered on its own; one that keeps failing backs off alone and never blocks the others.
@@ -16,8 +16,8 @@ import time
 
 import structlog
 
+from conversations.due_queues import OUTBOX_DUE, hold_score
 from conversations.engine import Engine
-from conversations.outbox_keys import OUTBOX_DUE, hold_score
 
 log = structlog.get_logger(__name__)
 

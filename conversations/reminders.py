@@ -21,6 +21,7 @@ tag ``{rem}``, so the script runs on Redis Cluster.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Protocol
@@ -28,9 +29,10 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
+from conversations import flow
 from conversations.engine import scorecard_of
+from conversations.idle import IdleWatch
 from conversations.models import Evaluation, utcnow
-from conversations.queries import waiting_question
 from conversations.store import Store
 from scoring.checklist import Registry
 from scoring.scorecard import Scorecard
@@ -189,10 +191,17 @@ class ReminderSink(Protocol):
 
 class Reminders:
     def __init__(self, store: Store, registry: Registry, sink: ReminderSink, *, after: timedelta,
-                 idle_after: timedelta, hours: WorkingHours) -> None:
+                 idle_after: timedelta, hours: WorkingHours, abandon_after: timedelta = timedelta(days=30),
+                 close: Callable[[Evaluation], Awaitable[object]] | None = None) -> None:
         self.store, self.registry, self.sink = store, registry, sink
         self.queue = ReminderQueue(store)
         self.after, self.idle_after, self.hours = after, idle_after, hours
+        self.idle = IdleWatch(store, registry, sink.post_idle_nudge, idle_after=idle_after,
+                              abandon_after=abandon_after, close=close or self._close)
+
+    async def _close(self, ev: Evaluation) -> object:
+        """Without an engine (tests of the queue alone) the closing is recorded; the outbox posts its note."""
+        return await self.store.update(ev.id, flow.abandon, by="ftcheck", action="abandon")
 
     async def on_completed(self, ev: Evaluation, now: datetime | None = None) -> datetime:
         """Schedule the next reminder; the project's earlier evaluations stop reminding (this one supersedes them)."""
@@ -217,7 +226,7 @@ class Reminders:
         for eid in await self.queue.claim(now):
             if await self._post_one(eid, now):
                 posted += 1
-        await self._idle_nudges(now)
+        await self.idle.tick(now)
         return posted
 
     async def _post_one(self, eid: str, now: datetime) -> bool:
@@ -234,22 +243,3 @@ class Reminders:
         await self.queue.finish(eid, now + (await self.queue.every(eid) or self.after))
         log.info("reminder_posted", evaluation=eid)
         return True
-
-    async def _idle_nudges(self, now: datetime) -> None:
-        for ev in await self.store.active():
-            if ev.idle_nudged or ev.origin != "slack" or now - ev.last_activity < self.idle_after:
-                continue
-            question = waiting_question(ev, self.registry.get(ev.checklist))
-            if question is None:
-                continue
-
-            def mark(e: Evaluation) -> bool:
-                if e.idle_nudged:
-                    return False
-                e.idle_nudged = True
-                return True
-
-            # the write decides which replica nudges: only the one whose CAS landed sees True
-            _, won, _ = await self.store.update(ev.id, mark, by="ftcheck", action="idle nudge", known=ev)
-            if won:
-                await self.sink.post_idle_nudge(ev, question)

@@ -37,9 +37,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, OutOfMemoryError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from conversations.due_queues import OUTBOX_DUE, hold_score, idle_mark
 from conversations.effects import LEASE_S
 from conversations.models import Evaluation
-from conversations.outbox_keys import OUTBOX_DUE, hold_score
 from conversations.redis_retry import ClusterBusy, retry_refused
 
 log = structlog.get_logger(__name__)
@@ -184,6 +184,7 @@ class Store:
             pipe.evalsha(self._cas_sha or "", 3, *keys, *args)
             if ev.pending:
                 pipe.zadd(OUTBOX_DUE, {ev.id: hold_score(time.time())}, gt=True)
+            idle_mark(pipe, ev)
             # nothing owed: the mark stays until the outbox tick finds nothing and drops it. Dropping it here
             # could drop it for a write that failed (a full Redis refuses the script but takes a ZREM).
             replies = list(await pipe.execute(raise_on_error=False))

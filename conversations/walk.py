@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 
 CardState = Literal["unasked", "asked", "skipped", "split", "answered"]
-EvalState = Literal["new", "in_progress", "completed", "deleted"]
+EvalState = Literal["new", "in_progress", "completed", "abandoned", "deleted"]
 Event = Literal["start", "ask", "answer", "skip", "change", "note", "suggest", "vote", "reveal", "settle",
-                "complete", "stall", "discard", "reevaluate"]
-EffectKind = Literal["post_root", "update_root", "post_card", "update_card", "post_scorecard"]
+                "complete", "stall", "abandon", "discard", "reevaluate"]
+EffectKind = Literal["post_root", "update_root", "post_card", "update_card", "post_scorecard", "post_note"]
 
 
 class Row(NamedTuple):
@@ -53,6 +53,8 @@ EVALUATION: tuple[Row, ...] = (
         "only twice-skipped questions left: provisional scorecard"),
     Row("change", "completed", "completed", ("post_scorecard", "update_root"), "the scorecard follows a change"),
     Row("note", "completed", "completed", ("post_scorecard",), "the scorecard shows the note"),
+    Row("abandon", "in_progress", "abandoned", ("post_note", "update_root"),
+        "quiet long after the nudge: closed with a note; open cards close"),
     Row("discard", "in_progress", "deleted", (), "/ftcheck delete (kept for the audit trail)"),
     Row("discard", "completed", "deleted", (), "/ftcheck delete of a finished evaluation"),
     Row("reevaluate", "completed", "new", (), "a new evaluation, pre-filled with these answers"),

@@ -13,7 +13,7 @@ from typing import Any
 
 from conversations import flow, voting, walk
 from conversations.effects import PostCard, PostRoot, PostScorecard, UpdateCard
-from conversations.models import Evaluation, SuggestionRef
+from conversations.models import SuggestionRef
 from scoring.checklist import Checklist, Registry
 
 REGISTRY = Registry()
@@ -86,17 +86,17 @@ def test_start_opens_the_thread_and_asks_the_first_question() -> None:
 def test_quick_walk_answer_skip_reask_and_complete() -> None:
     t = Thread()
     t.step("answer", Q1, "pass")
-    t.expect(["answer:asked->answered", "ask:unasked->asked"], [f"update_card:{Q1}", "update_root",
-                                                                  f"post_card:{Q2}"], "answered", Q1)
+    t.expect(["answer:asked->answered", "ask:unasked->asked"],
+             [f"post_card:{Q2}", f"update_card:{Q1}", "update_root"], "answered", Q1)
     t.step("skip", Q2)
-    t.expect(["skip:asked->skipped", "ask:unasked->asked"], [f"update_card:{Q2}", "update_root", f"post_card:{Q3}"])
+    t.expect(["skip:asked->skipped", "ask:unasked->asked"], [f"post_card:{Q3}", f"update_card:{Q2}", "update_root"])
     t.step("answer", Q3, "fail")
-    t.expect(["answer:asked->answered", "ask:skipped->asked"], [f"update_card:{Q3}", "update_root",
-                                                                 f"post_card:{Q2}"], "asked", Q2)
+    t.expect(["answer:asked->answered", "ask:skipped->asked"],
+             [f"post_card:{Q2}", f"update_card:{Q3}", "update_root"], "asked", Q2)
     assert len(t.ev.cards_of(Q2)) == 2  # the re-ask is a second card of the same question
     t.step("answer", Q2, "pass")
     t.expect(["answer:asked->answered", "complete:in_progress->completed"],
-             [f"update_card:{Q2}", "update_root", "post_scorecard"], "answered", Q2)
+             [f"update_card:{Q2}", "post_scorecard", "update_root"], "answered", Q2)
     assert t.ev.status == "completed" and t.last.completed
 
 
@@ -107,18 +107,18 @@ def test_second_skip_stalls_with_a_provisional_scorecard_and_change_completes() 
     t.step("answer", Q3, "pass")
     t.step("skip", Q2)
     t.expect(["skip:asked->skipped", "stall:in_progress->in_progress"],
-             [f"update_card:{Q2}", "update_root", "post_scorecard"], "skipped", Q2)
+             [f"update_card:{Q2}", "post_scorecard", "update_root"], "skipped", Q2)
     assert t.ev.status == "in_progress" and flow.next_question(t.ev, DATA) is None
     t.step("change", Q2, "fail")
     t.expect(["answer:skipped->answered", "complete:in_progress->completed"],
-             [f"update_card:{Q2}", "update_root", "post_scorecard"], "answered", Q2)
+             [f"update_card:{Q2}", "post_scorecard", "update_root"], "answered", Q2)
 
 
 def test_change_and_note_after_completion_update_the_scorecard() -> None:
     t = _completed()
     t.step("change", Q1, "fail")
     t.expect(["change:answered->answered", "change:completed->completed"],
-             [f"update_card:{Q1}", "update_root", "post_scorecard"])
+             [f"update_card:{Q1}", "post_scorecard", "update_root"])
     t.step("note", Q1)
     t.expect(["note:answered->answered", "note:completed->completed"], [f"update_card:{Q1}", "post_scorecard"])
 
@@ -183,7 +183,7 @@ def test_vote_hidden_until_quorum_then_unanimous() -> None:
     t.step("vote", Q1, "pass", user="U2")  # changed their mind before the reveal
     t.step("vote", Q1, "pass", user="U3")
     t.expect(["vote:asked->asked", "reveal:asked->answered", "ask:unasked->asked"],
-             [f"update_card:{Q1}", "update_root", f"post_card:{Q2}"], "answered", Q1)
+             [f"post_card:{Q2}", f"update_card:{Q1}", "update_root"], "answered", Q1)
     assert t.ev.value(Q1) == 1.0 and t.ev.ballots[Q1].revealed
 
 
@@ -195,8 +195,8 @@ def test_vote_split_is_settled_once_and_a_late_vote_refused() -> None:
     late = t.step("vote", Q1, "pass", user="U3")
     assert late.notice is not None and late.notice.kind == "revealed"
     t.step("settle", Q1, "fail", user="U0")
-    t.expect(["settle:split->answered", "ask:unasked->asked"], [f"update_card:{Q1}", "update_root",
-                                                                  f"post_card:{Q2}"], "answered", Q1)
+    t.expect(["settle:split->answered", "ask:unasked->asked"],
+             [f"post_card:{Q2}", f"update_card:{Q1}", "update_root"], "answered", Q1)
     assert t.ev.answers[Q1].settled_by == "U0" and t.ev.ballots[Q1].spread() == {1.0: ["U1"], 0.0: ["U2"]}
     second = voting.settle(t.ev, DATA, question=Q1, user="U9", value=1.0)
     assert second.notice is not None and second.notice.kind == "taken"
@@ -206,11 +206,22 @@ def test_reveal_before_quorum_and_all_not_sure_skips() -> None:
     t = Thread(mode="vote", quorum=5)
     t.step("vote", Q1, flow.SKIP, user="U1")
     t.step("reveal", Q1, user="U2")
-    t.expect(["reveal:asked->skipped", "ask:unasked->asked"], [f"update_card:{Q1}", "update_root",
-                                                                f"post_card:{Q2}"], "skipped", Q1)
+    t.expect(["reveal:asked->skipped", "ask:unasked->asked"],
+             [f"post_card:{Q2}", f"update_card:{Q1}", "update_root"], "skipped", Q1)
     assert t.ev.ballots[Q1].revealed_by == "U2"
     twice = voting.reveal(t.ev, DATA, question=Q1, user="U3")
     assert twice.status == "unchanged"
+
+
+def test_abandoned_evaluation_closes_its_open_card_and_leaves_a_note() -> None:
+    t = Thread()
+    t.step("answer", Q1, "pass")
+    t.last = flow.abandon(t.ev)
+    t._deliver()
+    t.expect(["abandon:in_progress->abandoned"], [f"update_card:{Q2}", "post_note", "update_root"])
+    assert t.ev.status == "abandoned" and t.ev.open_cards() == {}
+    late = flow.answer(t.ev, DATA, card_ts=t.card(Q2), user="U1", value=1.0)
+    assert late.notice is not None and late.notice.kind == "closed"
 
 
 def _completed() -> Thread:
@@ -233,7 +244,8 @@ DIALOGS = [test_start_opens_the_thread_and_asks_the_first_question, test_quick_w
            test_change_and_note_after_completion_update_the_scorecard, test_a_deleted_evaluation_records_nothing,
            test_suggestion_redraws_the_open_card_only, test_reevaluation_is_prefilled,
            test_vote_hidden_until_quorum_then_unanimous, test_vote_split_is_settled_once_and_a_late_vote_refused,
-           test_reveal_before_quorum_and_all_not_sure_skips]
+           test_reveal_before_quorum_and_all_not_sure_skips,
+           test_abandoned_evaluation_closes_its_open_card_and_leaves_a_note]
 
 
 def test_every_row_of_the_walk_is_exercised() -> None:

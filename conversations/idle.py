@@ -1,0 +1,85 @@
+"""Idle evaluations from a due-time queue: one gentle nudge, then closed if nobody comes back.
+
+Every write of an in-progress Slack evaluation sets its mark in ``ftc:{idle}:due`` (``due_queues.idle_mark``,
+in the same round trip as the write), so a tick finds the idle ones with one range query over
+what is due — it never reads every open evaluation. A claimed evaluation is nudged once (in vote mode the
+nudge names who has not voted yet); if it stays quiet until ``abandon_after`` it is closed with a note in
+its thread and leaves the active set, so abandoned evaluations stop costing anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+import structlog
+
+from conversations.due_queues import IDLE_DUE
+from conversations.models import Evaluation, utcnow
+from conversations.queries import waiting_question
+from conversations.store import Store
+from scoring.checklist import Registry
+
+log = structlog.get_logger(__name__)
+
+# Take up to ARGV[2] members whose quiet spell began before ARGV[1]; exactly one claimer gets each.
+_CLAIM = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, m in ipairs(due) do redis.call('ZREM', KEYS[1], m) end
+return due
+"""
+
+
+class IdleWatch:
+    def __init__(self, store: Store, registry: Registry, nudge: Callable[[Evaluation, str], Awaitable[None]],
+                 *, idle_after: timedelta, abandon_after: timedelta,
+                 close: Callable[[Evaluation], Awaitable[object]]) -> None:
+        self.store, self.registry, self.nudge, self.close = store, registry, nudge, close
+        self.idle_after, self.abandon_after = idle_after, max(abandon_after, idle_after)
+        self._claim = store.redis.register_script(_CLAIM)
+
+    async def tick(self, now: datetime | None = None, limit: int = 200) -> int:
+        """Nudge or close what has been quiet long enough; returns how many evaluations were looked at."""
+        now = now or utcnow()
+        cutoff = (now - self.idle_after).timestamp()
+        raw = await self.store._call(lambda: self._claim(keys=[IDLE_DUE], args=[cutoff, limit]))
+        for member in raw:
+            eid = member.decode() if isinstance(member, bytes) else str(member)
+            try:
+                await self._one(eid, now)
+            except Exception:
+                log.exception("idle_check_failed", evaluation=eid)
+        return len(raw)
+
+    async def _one(self, eid: str, now: datetime) -> None:
+        ev = await self.store.get(eid)
+        if ev is None or ev.status != "in_progress" or ev.origin != "slack":
+            return
+        quiet = now - ev.last_activity
+        if quiet < self.idle_after:
+            await self._again(ev, ev.last_activity)  # someone came back since the mark was written
+        elif not ev.idle_nudged:
+            await self._nudge(ev)
+        elif quiet >= self.abandon_after:
+            await self.close(ev)
+        else:
+            await self._again(ev, ev.last_activity + (self.abandon_after - self.idle_after))
+
+    async def _nudge(self, ev: Evaluation) -> None:
+        question = waiting_question(ev, self.registry.get(ev.checklist))
+        # measured so that the mark comes due again when the evaluation has been quiet for abandon_after
+        check_at = ev.last_activity + (self.abandon_after - self.idle_after)
+
+        def nudged(e: Evaluation) -> bool:
+            if e.idle_nudged:
+                return False
+            e.idle_nudged, e.idle_check_at = True, check_at
+            return True
+
+        # the write decides who nudges: only the writer whose compare-and-set landed sees True
+        stored, won, _ = await self.store.update(ev.id, nudged, by="ftcheck", action="idle nudge", known=ev)
+        if won and question is not None:
+            await self.nudge(stored, question)
+
+    async def _again(self, ev: Evaluation, since: datetime) -> None:
+        await self.store._call(lambda: self.store.redis.zadd(IDLE_DUE, {ev.id: since.timestamp()}, nx=True))
