@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.listeners import actions, commands, events, home, reminders, views, votes
+from bot.listeners import actions, commands, events, home, reminders, scorecard, views, votes
 
 
 def register_all(app: AsyncApp) -> None:
-    for module in (commands, actions, votes, events, views, home, reminders):
+    for module in (commands, actions, votes, scorecard, events, views, home, reminders):
         module.register(app)

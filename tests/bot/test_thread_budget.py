@@ -55,6 +55,11 @@ async def test_quick_mode_thread_fits_the_budget_and_stays_current(slack: SlackS
         used = thread_characters([_root(slack), *bot.thread()])
         assert used <= BUDGET, f"{used} characters"
         assert "18.5/20" in str(_root(slack).blocks)
+        scorecard = bot.scorecard()
+        assert scorecard is not None
+        await bot.click(scorecard, "scorecard_gaps", user="U2")  # the full gap list lives behind this button
+        await slack.wait_for(lambda: bool(slack.calls_to("views.open")), what="gaps dialog")
+        assert "q13" in str(slack.calls_to("views.open")[-1].params["view"])
 
 
 async def test_change_during_the_walk_posts_no_second_card(slack: SlackStandIn, redis_server: RedisServer,
