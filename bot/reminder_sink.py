@@ -6,8 +6,10 @@ import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.blocks.common import user
 from bot.blocks.leads import idle_text, reminder_blocks, reminder_text
 from conversations.models import Evaluation
+from conversations.voting import still_to_vote
 from scoring.checklist import Registry
 from scoring.scorecard import Scorecard
 
@@ -42,8 +44,10 @@ class SlackReminderSink:
         q = self.registry.get(ev.checklist).question(question_id)
         link = await self._card_link(ev, question_id)
         try:
-            await self.client.chat_postMessage(channel=ev.channel, thread_ts=ev.thread_ts,
-                                               text=idle_text(q.key, q.text, link))
+            text = idle_text(q.key, q.text, link)
+            if ev.mode == "vote" and (missing := still_to_vote(ev, question_id)):
+                text += " Still to vote: " + ", ".join(user(uid) for uid in missing) + "."
+            await self.client.chat_postMessage(channel=ev.channel, thread_ts=ev.thread_ts, text=text)
         except SlackApiError as exc:
             log.warning("idle_nudge_failed", evaluation=ev.id, error=exc.response.get("error"))
 

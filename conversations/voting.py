@@ -122,3 +122,12 @@ def agreement(ev: Evaluation, checklist: Checklist) -> Agreement | None:
     settled = {qid: (entry.value, entry.settled_by) for qid, entry in ev.answers.items()
                if entry.settled_by is not None and entry.value is not None}
     return agreement_of(checklist, votes, settled)
+
+
+def still_to_vote(ev: Evaluation, question_id: str) -> list[str]:
+    """Vote mode: who has voted on earlier cards (or started) but not yet on this one — the people to nudge."""
+    team = [ev.started_by]
+    for ballot in ev.ballots.values():
+        team += [uid for uid in hidden_tally(ballot) if uid not in team]
+    voted = set(hidden_tally(ev.ballots.get(question_id)))
+    return [uid for uid in team if uid not in voted]

@@ -93,3 +93,23 @@ async def test_three_voters_hidden_reveal_splits_settled_by_the_starter(slack: S
             assert own, voter
         settled = _texts(_card_for(bot, "q4"))
         assert "settled by <@U1>" in settled
+
+
+async def test_vote_nudge_names_who_has_not_voted(slack: SlackStandIn, redis_server: RedisServer,
+                                                  redis_client) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    async with running_bot(slack, redis_server.url, FTCHECK_IDLE_NUDGE_AFTER="1h") as bot:
+        await bot.command("start Quiet vote --vote", user="U1")
+        await slack.wait_for(lambda: bot.open_card() is not None, what="first card")
+        for voter in VOTERS:
+            await bot.click(_card_for(bot, "q1"), "answer_yes", user=voter)
+            await slack.wait_for(lambda v=voter: f"<@{v}>" in _texts(_card_for(bot, "q1")), what="vote counted")
+        await slack.wait_for(lambda: any(":card:" in str(m.metadata) and "Question 2 of 20" in m.text
+                                         for m in bot.thread()), what="card 2")
+        await bot.click(_card_for(bot, "q2"), "answer_no", user="U2")
+        await bot.settle()
+        await bot.runtime.reminders.tick(datetime.now(UTC) + timedelta(minutes=61))
+        await slack.wait_for(lambda: any(m.text.startswith("Gentle nudge") for m in bot.thread()), what="nudge")
+        nudge = next(m.text for m in bot.thread() if m.text.startswith("Gentle nudge"))
+        assert "Still to vote: <@U1>, <@U3>." in nudge and "No" not in nudge.split("Still to vote")[1]
