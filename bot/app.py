@@ -9,6 +9,7 @@ from typing import Any
 import structlog
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -63,10 +64,13 @@ def build_app(services: Services) -> AsyncApp:
     app = AsyncApp(client=services.client, signing_secret=services.settings.slack_signing_secret or "",
                    request_verification_enabled=False, process_before_response=False)
 
-    async def provide_services(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
-        # Bolt injects context keys by argument name: a listener declares ``services: Services`` and gets these
+    async def provide_services(context: AsyncBoltContext, resp: BoltResponse,
+                               next: Callable[[], Awaitable[None]]) -> BoltResponse:
+        # Bolt injects context keys by argument name: a listener declares ``services: Services`` and gets these.
+        # Handing ``resp`` on keeps Bolt's default 200 for a listener that acks late on a busy machine.
         context["services"] = services
         await next()
+        return resp
 
     app.middleware(provide_services)
     app.error(on_error)

@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import Mapping
+from datetime import UTC
 from urllib.parse import parse_qs
 
 import structlog
@@ -25,7 +26,7 @@ READ_TIMEOUT_S = 10.0  # Slack sends a request in one go; anything slower is a s
 
 def start_clock(runtime: Runtime) -> AsyncIOScheduler:
     """APScheduler only runs the clock; the reminders themselves live in Redis (see conversations.reminders)."""
-    scheduler = AsyncIOScheduler()
+    scheduler = AsyncIOScheduler(timezone=UTC)  # an interval needs no local zone (tzlocal would read the system)
     scheduler.add_job(runtime.tick, "interval", seconds=runtime.settings.tick_s, max_instances=1, coalesce=True,
                       id="ftcheck-tick")
     scheduler.start()
@@ -71,21 +72,21 @@ def signed(verifier: SignatureVerifier, body: str, headers: Mapping[str, str]) -
     return verifier.is_valid(body, timestamp, headers.get("X-Slack-Signature", ""))
 
 
-async def read_body(request: web.Request) -> str | None:
-    """The body, or None when the client takes longer than READ_TIMEOUT_S to send it (a slow-loris)."""
+async def read_body(request: web.Request, timeout_s: float) -> str | None:
+    """The body, or None when the client takes longer than ``timeout_s`` to send it (a slow-loris)."""
     try:
-        async with asyncio.timeout(READ_TIMEOUT_S):
+        async with asyncio.timeout(timeout_s):
             return await request.text()
     except TimeoutError:
         return None
 
 
-def http_app(runtime: Runtime) -> web.Application:
+def http_app(runtime: Runtime, read_timeout_s: float = READ_TIMEOUT_S) -> web.Application:
     verifier = SignatureVerifier(runtime.settings.slack_signing_secret or "")
 
     async def events(request: web.Request) -> web.Response:
         started = time.perf_counter()
-        body = await read_body(request)
+        body = await read_body(request, read_timeout_s)
         if body is None:
             REQUESTS.labels("unknown", "408").inc()
             return web.Response(status=408, text="request body not received in time")
@@ -120,10 +121,10 @@ def http_app(runtime: Runtime) -> web.Application:
     return app
 
 
-def make_runner(runtime: Runtime) -> web.AppRunner:
+def make_runner(runtime: Runtime, read_timeout_s: float = READ_TIMEOUT_S) -> web.AppRunner:
     """The aiohttp runner; ``keepalive_timeout`` also closes a connection that has not sent a whole request
-    within READ_TIMEOUT_S of opening (aiohttp arms it at connection start), so slow-loris clients go away."""
-    return web.AppRunner(http_app(runtime), access_log=None, keepalive_timeout=READ_TIMEOUT_S)
+    within ``read_timeout_s`` of opening (aiohttp arms it at connection start), so slow-loris clients go away."""
+    return web.AppRunner(http_app(runtime, read_timeout_s), access_log=None, keepalive_timeout=read_timeout_s)
 
 
 async def serve_http(runtime: Runtime, host: str, port: int) -> None:

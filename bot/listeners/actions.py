@@ -13,7 +13,7 @@ from bot.blocks.evaluation import ANSWER_ACTION, CHANGE_ACTION, NOTE_ACTION, NOT
 from bot.blocks.views import note_modal
 from bot.commands import CommandError
 from bot.payloads import AnswerClick, BlockAction
-from bot.replies import recorded_before_slack, tell_notice
+from bot.replies import after_ack, tell_notice
 from bot.services import Services
 from conversations.models import Evaluation
 
@@ -28,7 +28,7 @@ async def existing(services: Services, eid: str) -> Evaluation:
     return ev
 
 
-@recorded_before_slack("answer")
+@after_ack(recorded="answer")
 async def on_answer(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
     await ack()
     click = AnswerClick.model_validate(body)
@@ -42,7 +42,7 @@ async def on_answer(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     await tell_notice(client, body, outcome)
 
 
-@recorded_before_slack("answer")
+@after_ack(recorded="answer")
 async def on_change(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
     """The select beside an answered card: "Change to …", or "Add a note…" (opens the note dialog)."""
     await ack()
@@ -60,6 +60,7 @@ async def on_change(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     await tell_notice(client, body, outcome)
 
 
+@after_ack()
 async def on_note_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
     await ack()
     await open_note(BlockAction.model_validate(body), client, services)

@@ -9,10 +9,12 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.payloads import SlashCommand
+from bot.replies import after_ack
 from bot.services import Services
 from bot.verbs import run_command
 
 
+@after_ack()
 async def on_ftcheck(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, services: Services) -> None:
     await ack()
     request = SlashCommand.model_validate(command)

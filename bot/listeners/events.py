@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.payloads import MessageEnvelope, ReplyTarget, SlashCommand
-from bot.replies import Reply, ephemeral
+from bot.replies import Reply, after_ack, ephemeral
 from bot.services import Services
 from bot.suggestions import run_suggestions
 from bot.verbs import run_command
@@ -25,6 +25,7 @@ def replier(client: AsyncWebClient, body: dict[str, Any]) -> Reply:
     return ephemeral(client, ReplyTarget.of(body))
 
 
+@after_ack()
 async def on_message(body: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
     envelope = MessageEnvelope.model_validate(body)
     msg = envelope.event
@@ -38,6 +39,7 @@ async def on_message(body: dict[str, Any], client: AsyncWebClient, services: Ser
     await run_suggestions(services, ev, msg.text, msg.user or "", replier(client, body))
 
 
+@after_ack()
 async def on_mention(body: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
     envelope = MessageEnvelope.model_validate(body)
     msg = envelope.event

@@ -10,9 +10,11 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from bot.blocks.leads import HOME_SUMMARY
 from bot.leads.home import publish_home, summary_from_home
 from bot.payloads import EvaluationClick, HomeOpenedEnvelope
+from bot.replies import after_ack
 from bot.services import Services
 
 
+@after_ack()
 async def on_home_opened(body: dict[str, Any], services: Services) -> None:
     opened = HomeOpenedEnvelope.model_validate(body)
     if opened.event.tab not in (None, "home") or not opened.event.user or not opened.team_id:
@@ -20,6 +22,7 @@ async def on_home_opened(body: dict[str, Any], services: Services) -> None:
     await publish_home(services, opened.team_id, opened.event.user)
 
 
+@after_ack()
 async def on_summary(ack: AsyncAck, body: dict[str, Any], services: Services) -> None:
     await ack()
     await summary_from_home(services, EvaluationClick.model_validate(body))

@@ -10,11 +10,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.views import NOTE_ACTION_ID, NOTE_BLOCK, NOTE_CALLBACK
 from bot.payloads import NoteSubmission
-from bot.replies import recorded_before_slack, tell_notice
+from bot.replies import after_ack, tell_notice
 from bot.services import Services
 
 
-@recorded_before_slack("note")
+@after_ack(recorded="note")
 async def on_note(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
     submission = NoteSubmission.model_validate(body)
     text = submission.value(NOTE_BLOCK, NOTE_ACTION_ID).strip()
