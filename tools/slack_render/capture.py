@@ -47,6 +47,8 @@ class Shot:
     png: Path | None
     characters: int
     bot_messages: int
+    largest: tuple[tuple[int, str], ...] = ()  # (characters, fallback text) of the biggest bot messages
+    ephemerals: int = 0  # shown to the viewer in the thread (not counted in the budget)
 
 
 def load_example(name: str) -> dict[str, Any]:
@@ -100,7 +102,9 @@ def shoot(bot: Bot, name: str, out: Path, *, viewer: str, png: bool) -> Shot:
     html_path.write_text(page, encoding="utf-8")
     png_path = screenshot(html_path, out / f"{name}.png") if png else None
     bots = [m for m in thread if m.bot_id is not None]
-    return Shot(name, html_path, png_path, thread_characters(thread), len(bots))
+    sizes = sorted(((thread_characters([m]), m.text) for m in bots), reverse=True)[:3]
+    seen = [e for e in bot.slack.ephemerals(CHANNEL, viewer) if e.thread_ts == thread[0].ts]
+    return Shot(name, html_path, png_path, thread_characters(thread), len(bots), tuple(sizes), len(seen))
 
 
 async def _started(bot: Bot) -> Message | None:
@@ -279,7 +283,9 @@ def report(mode: str, shots: list[Shot]) -> str:
     lines = []
     for shot in shots:
         files = f"{shot.html}" + (f", {shot.png}" if shot.png else "")
-        lines.append(f"{shot.name}: {shot.bot_messages} bot messages, {shot.characters:,} characters ({files})")
+        lines.append(f"{shot.name}: {shot.bot_messages} bot messages, {shot.characters:,} characters, "
+                     f"{shot.ephemerals} ephemerals for the viewer ({files})")
+        lines += [f"    {size:>6,}  {text[:70]}" for size, text in shot.largest]
     if mode == "quick" and shots:
         end = shots[-1].characters
         verdict = "within" if end <= QUICK_BUDGET else "OVER"
