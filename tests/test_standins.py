@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import socket
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -543,13 +544,18 @@ def test_slack_facts_come_from_the_published_spec_with_its_licence() -> None:
 
 
 def test_reads_outside_the_repository_are_caught(tmp_path: Path) -> None:
-    repo = Path(__file__).resolve().parents[1]
-    guard = OutsideReads(repo)
-    assert guard.allowed(str(repo / "tests" / "conftest.py")) and guard.allowed(str(tmp_path / "x"))
-    assert not guard.allowed(str(repo.parent / "shared" / "slack-api-specs" / "LICENSE"))
-    guard.hook("open", (str(repo.parent / "shared" / "x.json"), "r", 0))
-    guard.hook("open", (str(repo / "README.md"), "r", 0))
-    assert guard.taken() == [f"open {repo.parent / 'shared' / 'x.json'}"] and guard.taken() == []
+    work = tmp_path / "work"  # a checkout with Slack's spec beside it, like ../shared on a developer's machine
+    (work / "main" / "tests").mkdir(parents=True)
+    (work / "shared").mkdir()
+    guard = OutsideReads(work / "main")
+    assert guard.allowed(str(work / "main" / "tests" / "conftest.py")) and guard.allowed(str(tmp_path / "x"))
+    assert guard.allowed("/usr/share/zoneinfo/UTC") and guard.allowed(sys.prefix)
+    assert not guard.allowed(str(work / "shared" / "slack-api-specs" / "LICENSE"))
+    (work / "main" / "link").symlink_to(work / "shared")
+    assert not guard.allowed(str(work / "main" / "link" / "x.json"))  # followed symlinks count too
+    guard.hook("open", (str(work / "shared" / "x.json"), "r", 0))
+    guard.hook("open", (str(work / "main" / "README.md"), "r", 0))
+    assert guard.taken() == [f"open {work / 'shared' / 'x.json'}"] and guard.taken() == []
 
 
 @pytest.mark.parametrize("text", [
