@@ -67,9 +67,9 @@ class SlackPresenter:
         return _ts(await self._call("chat.postMessage", channel=ev.channel, metadata=metadata, **kwargs))
 
     async def card_link(self, ev: Evaluation, checklist: Checklist) -> str | None:
-        """A link to the open card, built from the workspace URL (asked of Slack once per process)."""
-        open_cards = sorted(ev.open_cards())
-        if not open_cards or ev.thread_ts is None:
+        """A link to the open card (or the scorecard), built from the workspace URL (asked of Slack once)."""
+        targets = [ev.scorecard_ts] if ev.scorecard_ts else sorted(ev.open_cards())
+        if not targets or ev.thread_ts is None:
             return None
         if self._workspace_url is None:
             try:
@@ -78,7 +78,7 @@ class SlackPresenter:
                 self._workspace_url = ""
         if not self._workspace_url:
             return None
-        ts = open_cards[-1]
+        ts = targets[-1]
         return (f"{self._workspace_url.rstrip('/')}/archives/{ev.channel}/p{ts.replace('.', '')}"
                 f"?thread_ts={ev.thread_ts}&cid={ev.channel}")
 

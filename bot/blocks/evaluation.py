@@ -23,7 +23,7 @@ NOTE_ACTION = "add_note"
 NOTE_OPTION = "note"  # the "Add a note…" entry of a record's select
 REVEAL_ACTION = "reveal_votes"
 SETTLE_ACTION = "settle_answer"  # settle_answer_<option key>: action ids are unique within a block
-BAR_WIDTH = 20
+BAR_WIDTH = 10
 
 
 def action_value(ev: Evaluation, question_id: str) -> str:
@@ -52,14 +52,20 @@ def root_blocks(ev: Evaluation, checklist: Checklist, card: Scorecard, card_link
 def _status(ev: Evaluation, checklist: Checklist, card: Scorecard, card_link: str | None) -> str:
     answered, total = progress(ev, checklist)
     filled = round(BAR_WIDTH * answered / total) if total else 0
-    bar = f"`{'█' * filled}{'░' * (BAR_WIDTH - filled)}` {answered} of {total} answered"
+    bar = f"{'▰' * filled}{'▱' * (BAR_WIDTH - filled)}  {answered} of {total} answered"
     if ev.status == "completed":
-        return f"{bar}\n{verdict_line(card)} · the scorecard is the last message in this thread."
+        where = f"<{card_link}|the scorecard>" if card_link else "the scorecard"
+        return f"{bar}\n{verdict_line(card)} · details in {where}, the last message of this thread."
+    if ev.status == "abandoned":
+        return f"{bar}\nClosed: nobody answered for a long time. `/ftcheck start {esc(ev.project)}` begins afresh."
     waiting = _waiting(ev, checklist)
     if waiting is None:
         return f"{bar}\nOnly questions the team skipped twice are left: answer them with Change answer on their cards."
     label = f"Question {waiting.number} — {short(waiting)}"
-    return f"{bar}\n*Now:* {f'<{card_link}|{label}>' if card_link else label}"
+    now = f"*Now:* {f'<{card_link}|{label}>' if card_link else label}"
+    if card_state(ev, waiting.id) == "split":
+        now += f" · split: waiting for {user(ev.started_by)} (or a lead) to choose the team answer"
+    return f"{bar}\n{now}"
 
 
 def _waiting(ev: Evaluation, checklist: Checklist) -> Question | None:
@@ -74,7 +80,7 @@ def _who(ev: Evaluation, checklist: Checklist) -> str:
         for card in ev.open_cards().values():
             voters = hidden_tally(ev.ballots.get(card.question))
             if voters:
-                return f"Voted on Q{checklist.question(card.question).number}: " + ", ".join(map(user, voters))
+                return f"Voted on {checklist.question(card.question).key}: " + ", ".join(map(user, voters))
         return ""
     people: dict[str, int] = {}
     for entry in ev.answers.values():
@@ -131,7 +137,9 @@ def open_card_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> 
         blocks.append(context("Asked again: the team was not sure the first time."))
     value = action_value(ev, q.id)
     suggested = ev.suggestions[q.id].value if q.id in ev.suggestions else None
-    buttons = [button(o.label + (" (suggested)" if suggested == o.value else ""), f"{ANSWER_ACTION}_{o.key}", value)
+    last_time = ev.prefill.get(q.id)  # last quarter's answer is the one to confirm: its button is primary
+    buttons = [button(o.label + (" (suggested)" if suggested == o.value else ""), f"{ANSWER_ACTION}_{o.key}", value,
+                      "primary" if last_time == o.value else None)
                for o in checklist.options]
     buttons.append(button("Not sure", f"{ANSWER_ACTION}_{SKIP}", value))
     if ev.mode == "vote":
@@ -153,12 +161,13 @@ def _tally(ev: Evaluation, question_id: str) -> str:
 def split_card_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> list[Block]:
     q = checklist.question(question_id)
     value = action_value(ev, q.id)
-    settle = [button(o.label, f"{SETTLE_ACTION}_{o.key}", f"{value}|{o.key}") for o in checklist.options]
+    settle = [button(f"Team answer: {o.label}", f"{SETTLE_ACTION}_{o.key}", f"{value}|{o.key}")
+              for o in checklist.options]
     return [
         section(f"*Question {q.number} of {len(checklist.questions)}* · *Split* — the team disagrees\n*{esc(q.text)}*"),
         section(_spread(ev, checklist, ev.ballots[q.id])),
-        context(f"Team answer — the starter ({user(ev.started_by)}), a lead or an admin decides; "
-                "the spread is kept on the record:"),
+        context(f"The starter ({user(ev.started_by)}), a lead or an admin chooses the team answer; "
+                "the spread stays on the record."),
         actions(f"settle:{q.id}", *settle),
     ]
 
@@ -176,7 +185,7 @@ def record_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> lis
     q = checklist.question(question_id)
     entry = ev.answers.get(q.id)
     if entry is None:
-        return [context(f"Q{q.number} closed — the scorecard was posted before it was answered.")]
+        return [context(f"{q.key} closed before anyone answered it.")]
     lines = [_record_line(ev, checklist, q, entry)]
     if entry.note:
         lines.append(f":memo: {esc(entry.note)} — {user(entry.note_by or entry.by)}")
@@ -184,20 +193,19 @@ def record_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> lis
 
 
 def record_menu(ev: Evaluation, checklist: Checklist, question_id: str) -> Block:
-    """One select beside the record: change the answer, or add a note (``NOTE_OPTION`` opens the note dialog)."""
+    """The ⋯ menu beside a record: change the answer, or add a note (``NOTE_OPTION`` opens the note dialog)."""
     value = action_value(ev, question_id)
     options = [{"text": {"type": "plain_text", "text": f"Change to {o.label}"}, "value": f"{value}|{o.key}"}
                for o in checklist.options]
     options.append({"text": {"type": "plain_text", "text": "Add a note…"}, "value": f"{value}|{NOTE_OPTION}"})
-    return {"type": "static_select", "action_id": CHANGE_ACTION, "options": options,
-            "placeholder": {"type": "plain_text", "text": "Change answer"}}
+    return {"type": "overflow", "action_id": CHANGE_ACTION, "options": options}
 
 
 def _record_line(ev: Evaluation, checklist: Checklist, q: Question, entry: AnswerEntry) -> str:
     if entry.value is None:
         again = "asked again before the end" if entry.skips < 2 else "left for the team: pick an answer when you know"
-        return f"… *Q{q.number}* Not sure — {user(entry.by)} · {again}"
-    head = f"✓ *Q{q.number}* {checklist.option(entry.value).label}"
+        return f"… *{q.key}* Not sure — {user(entry.by)} · {again}"
+    head = f"✓ *{q.key}* {checklist.option(entry.value).label}"
     ballot = ev.ballots.get(q.id)
     if ballot is not None and ballot.revealed:
         tail = (f"settled by {user(entry.settled_by)} · {_spread(ev, checklist, ballot)}" if entry.settled_by
@@ -217,5 +225,5 @@ def card_text(ev: Evaluation, checklist: Checklist, question_id: str) -> str:
     q = checklist.question(question_id)
     entry = ev.answers.get(q.id)
     if entry is not None and entry.value is not None:
-        return f"Q{q.number}: {checklist.option(entry.value).label}"
+        return f"{q.key}: {checklist.option(entry.value).label}"
     return f"Question {q.number} of {len(checklist.questions)}: {esc(q.text)}"

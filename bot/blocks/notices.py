@@ -38,8 +38,9 @@ def _closed(n: Notice) -> str:
 
 def _voted(n: Notice) -> str:
     if n.detail == "revealed":
-        return f"Your vote on {n.question}: *{n.label}*. That completed the vote, so the card now shows everyone's."
-    return f"Your vote on {n.question}: *{n.label}* — you can change it until the votes are revealed."
+        return f"You voted *{n.label}* on {n.question}; that completed the vote, so the card now shows everyone's."
+    return (f"You voted *{n.label}* on {n.question}. Votes stay hidden until the reveal; while the card is open "
+            "you can change yours by clicking another answer.")
 
 
 _WORDS: dict[str, Callable[[Notice], str]] = {

@@ -110,7 +110,7 @@ class Bot:
         payload = decode_payload(body)
         action = payload["actions"][0]
         action.pop("value", None)
-        action.update({"type": "static_select", "selected_option": option})
+        action.update({"type": select["type"], "selected_option": option})
         return await self.post(payload_form(payload))
 
     async def submit_view(self, callback_id: str, values: dict[str, dict[str, dict[str, Any]]], *,
@@ -189,4 +189,5 @@ async def running_bot(slack: SlackStandIn, redis_url: str, *, read_timeout_s: fl
             if leftovers:
                 await asyncio.wait(leftovers, timeout=10)
             await runner.cleanup()
+            await runtime.aclose()
             await runtime.services.store.redis.aclose()

@@ -49,7 +49,7 @@ async def test_429_then_500s_post_once(slack: SlackStandIn, redis_server: RedisS
             assert card is not None
         await bot.settle()
         cards = [m for m in bot.thread() if ":card:" in str(m.metadata)]  # answered cards read "Q1: Yes"
-        assert [m.text.split(":")[0] for m in cards] == ["Q1", "Q2", "Question 3 of 20"]
+        assert [m.text.split(":")[0] for m in cards] == ["q1", "q2", "Question 3 of 20"]
         statuses = [c.status for c in slack.calls_to("chat.postMessage")]
         assert statuses.count(429) == 1 and statuses.count(500) == 2
         async with bot.session.get(f"{bot.url}/metrics") as resp:

@@ -115,13 +115,13 @@ async def test_change_note_and_progress_without_a_running_score(slack: SlackStan
         card = bot.open_card()
         assert card is not None
         await bot.click(card, "answer_yes", user="U2")
-        await slack.wait_for(lambda: "✓ *Q1* Yes" in texts(next(m for m in bot.thread() if m.ts == card.ts).blocks))
+        await slack.wait_for(lambda: "✓ *q1* Yes" in texts(next(m for m in bot.thread() if m.ts == card.ts).blocks))
         await slack.wait_for(lambda: "1 of 20 answered" in texts(slack.messages("C1", top_level=True)[-1].blocks),
                              what="progress on the root message")
         assert "1/20" not in texts(slack.messages("C1", top_level=True)[-1].blocks)  # no running total mid-walk
         answered = next(m for m in bot.thread() if m.ts == card.ts)
         await bot.select(answered, "partly", user="U3")
-        await slack.wait_for(lambda: "✓ *Q1* Partly" in texts(next(m for m in bot.thread() if m.ts == card.ts).blocks))
+        await slack.wait_for(lambda: "✓ *q1* Partly" in texts(next(m for m in bot.thread() if m.ts == card.ts).blocks))
         text = texts(next(m for m in bot.thread() if m.ts == card.ts).blocks)
         assert "<@U3>" in text and "changed from Yes" in text
         await bot.select(next(m for m in bot.thread() if m.ts == card.ts), "note", user="U4")
@@ -182,7 +182,7 @@ async def test_redis_outage_tells_the_user_and_recovers(slack: SlackStandIn, tmp
             await slack.wait_for(lambda: bot._closed(second, "C1"), timeout=15, what="answer after recovery")
             await slack.wait_for(lambda: "Question 3 of 20" in texts((bot.open_card() or second).blocks),
                                  what="third card after recovery")
-            assert "✓ *Q1* Yes" in texts(next(m for m in bot.thread() if m.ts == card.ts).blocks)
+            assert "✓ *q1* Yes" in texts(next(m for m in bot.thread() if m.ts == card.ts).blocks)
     finally:
         server.close()
 

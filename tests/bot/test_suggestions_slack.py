@@ -54,7 +54,7 @@ async def test_paste_suggests_and_a_click_confirms(slack: SlackStandIn, redis_se
         await slack.wait_for(lambda: "1 of 20 answered" in texts(slack.messages("C1", top_level=True)[-1].blocks),
                              what="progress after the click")
         answered = texts(next(m for m in bot.thread() if m.ts == card.ts).blocks)
-        assert "✓ *Q1* Yes — <@U3>" in answered and "as the helper suggested" in answered
+        assert "✓ *q1* Yes — <@U3>" in answered and "as the helper suggested" in answered
 
 
 async def test_repasting_refreshes_only_unanswered(slack: SlackStandIn, redis_server: RedisServer,

@@ -68,9 +68,9 @@ async def test_change_during_the_walk_posts_no_second_card(slack: SlackStandIn, 
         await bot.command("start Ticket router")
         await slack.wait_for(lambda: bot.open_card() is not None, what="first card")
         await bot.answer_all({f"q{n}": 1.0 for n in range(1, 21)}, limit=2)
-        answered = next(m for m in bot.thread() if "✓ *Q1*" in str(m.blocks))
+        answered = next(m for m in bot.thread() if "✓ *q1*" in str(m.blocks))
         await bot.select(answered, "no")
-        await slack.wait_for(lambda: "✓ *Q1* No" in str(next(m for m in bot.thread() if m.ts == answered.ts).blocks),
+        await slack.wait_for(lambda: "✓ *q1* No" in str(next(m for m in bot.thread() if m.ts == answered.ts).blocks),
                              what="Q1 changed")
         await bot.settle()
         refs = [r for r in _refs(bot) if ":card:" in r]

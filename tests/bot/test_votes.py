@@ -80,7 +80,7 @@ async def test_three_voters_hidden_reveal_splits_settled_by_the_starter(slack: S
                                                  for e in slack.ephemerals("C1", "U2")), what="U2 told")
                 assert "Split" in _texts(_card_for(bot, key))
                 assert (await bot.click(_card_for(bot, key), settle, user="U1"))[0] == 200
-            await slack.wait_for(lambda k=key: "✓ *Q" in _texts(_card_for(bot, k)), what=f"{key} answered")
+            await slack.wait_for(lambda k=key: "✓ *q" in _texts(_card_for(bot, k)), what=f"{key} answered")
         await slack.wait_for(lambda: bot.scorecard() is not None, what="scorecard")
         card = bot.scorecard()
         assert card is not None
@@ -89,7 +89,7 @@ async def test_three_voters_hidden_reveal_splits_settled_by_the_starter(slack: S
         assert "17 of 20 questions unanimous (85%)" in text
         # each voter heard only about their own vote
         for voter in VOTERS:
-            own = [e.text for e in slack.ephemerals("C1", voter) if "Your vote" in e.text]
+            own = [e.text for e in slack.ephemerals("C1", voter) if "You voted" in e.text]
             assert own, voter
         settled = _texts(_card_for(bot, "q4"))
         assert "settled by <@U1>" in settled

@@ -60,6 +60,6 @@ async def test_worked_example_end_to_end(name: str, slack: SlackStandIn, redis_s
         # every card has shrunk to a one-line record of the answer and who gave it, and lost its answer buttons
         cards = [m for m in bot.thread() if ":card:" in str((m.metadata or {}).get("event_payload", {}).get("ref"))]
         assert len(cards) == 20
-        assert all("✓ *Q" in _texts(m.blocks) and "<@U" in _texts(m.blocks) for m in cards)
+        assert all("✓ *q" in _texts(m.blocks) and "<@U" in _texts(m.blocks) for m in cards)
         assert not any(el.get("action_id", "").startswith("answer_") for m in cards for el in bot.element_list(m))
         assert len([m for m in bot.thread() if m.text.startswith("Scorecard for")]) == 1

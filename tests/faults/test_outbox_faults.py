@@ -50,7 +50,7 @@ def assert_no_duplicates(bot: Bot, channel: str = "C1") -> None:
 
 
 def card_count(bot: Bot, n: int, channel: str = "C1") -> int:
-    return sum(1 for m in bot.thread(channel) if f"Question {n} of 20" in m.text or f"Q{n}:" in m.text)
+    return sum(1 for m in bot.thread(channel) if f"Question {n} of 20" in m.text or f"q{n}:" in m.text)
 
 
 async def healthz(bot: Bot) -> int:
