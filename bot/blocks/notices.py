@@ -39,8 +39,7 @@ def _closed(n: Notice) -> str:
 def _voted(n: Notice) -> str:
     if n.detail == "revealed":
         return f"You voted *{n.label}* on {n.question}; that completed the vote, so the card now shows everyone's."
-    return (f"You voted *{n.label}* on {n.question}. Votes stay hidden until the reveal; while the card is open "
-            "you can change yours by clicking another answer.")
+    return f"You voted *{n.label}* on {n.question} — hidden until the reveal; click another answer to change it."
 
 
 _WORDS: dict[str, Callable[[Notice], str]] = {
