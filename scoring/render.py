@@ -27,10 +27,10 @@ class AnswerRecord(BaseModel):
     suggestion: str | None = None  # e.g. "Yes — \u201c2,000 labeled tickets\u201d"
 
 
-def bar(score: float, maximum: float, width: int = 10) -> str:
-    """A small text bar: ``██████░░░░``."""
+def bar(score: float, maximum: float, width: int = 10, full: str = "\u2588", empty: str = "\u2591") -> str:
+    """A small text bar: ``██████░░░░`` (Slack passes ▰▱, which read as progress rather than as code)."""
     filled = round(width * score / maximum) if maximum else 0
-    return "\u2588" * filled + "\u2591" * (width - filled)
+    return full * filled + empty * (width - filled)
 
 
 def render(card: Scorecard, checklist: Checklist, fmt: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from scoring.render import bar
 from scoring.render import plural as plural  # re-exported: "1 evaluation", "2 evaluations"
 from scoring.suggest.evidence import escape_mrkdwn
 
@@ -67,3 +68,8 @@ def limit_blocks(blocks: list[Block], note: str = "(more in the exported record)
     if len(blocks) <= MAX_BLOCKS:
         return blocks
     return [*blocks[: MAX_BLOCKS - 1], context(note)]
+
+
+def slack_bar(score: float, maximum: float) -> str:
+    """A progress bar as Slack shows it well (no code style: inline code renders red)."""
+    return bar(score, maximum, full="\u25b0", empty="\u25b1")

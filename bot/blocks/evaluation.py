@@ -8,7 +8,7 @@ answer. The scorecard lives in ``bot/blocks/scorecard.py``.
 
 from __future__ import annotations
 
-from bot.blocks.common import Block, actions, button, context, esc, header, section, user
+from bot.blocks.common import Block, actions, button, context, esc, header, section, slack_bar, user
 from bot.blocks.scorecard import verdict_line
 from bot.blocks.suggestions import suggestion_hint_blocks
 from conversations.flow import SKIP, card_state, next_question
@@ -23,7 +23,6 @@ NOTE_ACTION = "add_note"
 NOTE_OPTION = "note"  # the "Add a note…" entry of a record's select
 REVEAL_ACTION = "reveal_votes"
 SETTLE_ACTION = "settle_answer"  # settle_answer_<option key>: action ids are unique within a block
-BAR_WIDTH = 10
 
 
 def action_value(ev: Evaluation, question_id: str) -> str:
@@ -51,8 +50,7 @@ def root_blocks(ev: Evaluation, checklist: Checklist, card: Scorecard, card_link
 
 def _status(ev: Evaluation, checklist: Checklist, card: Scorecard, card_link: str | None) -> str:
     answered, total = progress(ev, checklist)
-    filled = round(BAR_WIDTH * answered / total) if total else 0
-    bar = f"{'▰' * filled}{'▱' * (BAR_WIDTH - filled)}  {answered} of {total} answered"
+    bar = f"{slack_bar(answered, total)}  {answered} of {total} answered"
     if ev.status == "completed":
         where = f"<{card_link}|the scorecard>" if card_link else "the scorecard"
         return f"{bar}\n{verdict_line(card)} · details in {where}, the last message of this thread."

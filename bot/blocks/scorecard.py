@@ -5,11 +5,24 @@ The full gap list sits behind a button (:data:`GAPS_ACTION`) that opens :func:`g
 
 from __future__ import annotations
 
-from bot.blocks.common import Block, actions, button, clip, context, divider, esc, header, limit_blocks, section, user
+from bot.blocks.common import (
+    Block,
+    actions,
+    button,
+    clip,
+    context,
+    divider,
+    esc,
+    header,
+    limit_blocks,
+    section,
+    slack_bar,
+    user,
+)
 from conversations.models import Evaluation
 from scoring.agreement import Agreement, spread_text
 from scoring.checklist import Checklist
-from scoring.render import bar, gaps_title
+from scoring.render import gaps_title
 from scoring.scorecard import Scorecard, fmt_score
 from scoring.verdict import Tone, Verdict, verdict_of
 
@@ -84,7 +97,7 @@ def top_gaps_mrkdwn(v: Verdict) -> str:
 
 
 def _section_fields(card: Scorecard) -> Block:
-    fields = [{"type": "mrkdwn", "text": f"*{esc(s.title)}*\n`{bar(s.score, s.max)}` "
+    fields = [{"type": "mrkdwn", "text": f"*{esc(s.title)}*\n{slack_bar(s.score, s.max)}  "
                f"{fmt_score(s.score)}/{fmt_score(s.max)}" + (f" · {s.unanswered} open" if s.unanswered else "")}
               for s in card.sections[:MAX_FIELDS]]
     return {"type": "section", "fields": fields}
