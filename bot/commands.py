@@ -20,7 +20,7 @@ HELP = """*ftcheck* — decide on evidence whether to fine-tune.
 • `/ftcheck suggest &lt;project description&gt;` — suggested answers for this channel's open evaluation
   (or paste a long description into the evaluation thread); people confirm every score
 • `/ftcheck status` — where this channel's open evaluation stands
-• `/ftcheck summary [project]` · `/ftcheck list` · `/ftcheck history &lt;project&gt;`
+• `/ftcheck summary [project]` · `/ftcheck list [page]` · `/ftcheck history &lt;project&gt;`
 • `/ftcheck export &lt;project&gt; [md|csv|json]` — upload the decision record
 • `/ftcheck remind &lt;project&gt; quarterly|monthly|off|YYYY-MM-DD`
 • `/ftcheck delete &lt;project&gt;` — remove the latest evaluation (its starter, leads or admins)
@@ -38,6 +38,7 @@ class Command(BaseModel):
     checklist: str | None = None
     text: str | None = None  # suggest: the description
     format: Literal["md", "csv", "json"] = "md"
+    page: int = 1  # list: which page of projects
     schedule: str | None = None  # remind: quarterly | monthly | off | YYYY-MM-DD
     unknown: str | None = None  # help shown because of this unknown sub-command
     mode: Literal["quick", "vote"] = "quick"  # start: first answer counts, or hidden team votes
@@ -62,7 +63,9 @@ def parse(text: str) -> Command:
         return Command(verb="suggest", text=rest)
     if verb == "start":
         return _start(rest)
-    if verb in ("help", "list", "status"):
+    if verb == "list":
+        return _list(rest)
+    if verb in ("help", "status"):
         return Command(verb=verb)
     if verb == "summary":
         return Command(verb="summary", project=rest or None)
@@ -121,6 +124,14 @@ def _start(rest: str) -> Command:
         raise CommandError(f"Project names are limited to 80 characters (this one has {len(project)}).")
     return Command(verb="start", project=project, checklist=checklist, mode="vote" if vote else "quick",
                    quorum=quorum)
+
+
+def _list(rest: str) -> Command:
+    if not rest:
+        return Command(verb="list")
+    if not rest.isdigit() or int(rest) < 1:
+        raise CommandError("`/ftcheck list` takes a page number, e.g. `/ftcheck list 2`.")
+    return Command(verb="list", page=int(rest))
 
 
 def _export(rest: str) -> Command:

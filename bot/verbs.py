@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from bot import commands as cmd
 from bot.blocks.common import esc
-from bot.leads.access import Asker
+from bot.leads.access import Asker, visibility
 from bot.leads.deletion import delete
 from bot.leads.exports import export
 from bot.leads.reminders import remind
@@ -77,11 +77,11 @@ async def _start(svc: Services, request: SlashCommand, command: cmd.Command, rep
 
 
 def _asked(svc: Services, request: SlashCommand) -> tuple[Visibility, Asker]:
-    return Visibility(svc.client), Asker.of(request)
+    return visibility(svc), Asker.of(request)
 
 
 async def _list(svc: Services, request: SlashCommand, command: cmd.Command, reply: Reply) -> None:
-    await reply(await list_text(svc, *_asked(svc, request)))
+    await reply(await list_text(svc, *_asked(svc, request), command.page))
 
 
 async def _summary(svc: Services, request: SlashCommand, command: cmd.Command, reply: Reply) -> None:

@@ -15,6 +15,8 @@ from conversations.store import Store
 from scoring.checklist import Checklist
 from scoring.suggest import SuggestionReport
 
+CHANNEL_PAGE = 500  # evaluations read per round trip while looking for a channel's open one
+
 
 def latest_completed(history: Sequence[Evaluation]) -> Evaluation | None:
     """The newest completed evaluation of ``history`` (oldest first), or None."""
@@ -32,12 +34,24 @@ def waiting_question(ev: Evaluation, checklist: Checklist) -> str | None:
 
 
 async def open_evaluation(store: Store, team: str, channel: str, project: str | None = None) -> Evaluation | None:
-    """The evaluation in progress in a channel (of ``project`` when named), newest first."""
-    key = project_key(project) if project is not None else None
-    for ev in await store.channel_evaluations(team, channel):
-        if ev.status == "in_progress" and (key is None or ev.project_key == key):
-            return ev
-    return None
+    """The evaluation in progress in a channel (of ``project`` when named), newest first; none is missed however
+    many evaluations the channel holds: a project is read from its own history, a channel page by page."""
+    if project is not None:
+        key = project_key(project)
+        history = await store.project_history(team, key)
+        return next((ev for ev in reversed(history) if ev.channel == channel and ev.status == "in_progress"), None)
+    start = 0
+    while True:
+        ids = await _channel_ids(store, f"ftc:chan:{team}:{channel}", start)
+        found = next((ev for ev in await store._many(ids) if ev.status == "in_progress"), None)
+        if found is not None or len(ids) < CHANNEL_PAGE:
+            return found
+        start += CHANNEL_PAGE
+
+
+async def _channel_ids(store: Store, key: str, start: int) -> list[str]:
+    raw = await store._call(lambda: store.redis.zrevrange(key, start, start + CHANNEL_PAGE - 1))
+    return [r.decode() if isinstance(r, bytes) else str(r) for r in raw]
 
 
 async def reevaluation_base(store: Store, clicked: Evaluation) -> Evaluation:

@@ -157,6 +157,21 @@ class ReminderQueue:
         score = await self.store._call(lambda: self.redis.zscore(DUE, eid))
         return None if score is None else datetime.fromtimestamp(float(score), tz=utcnow().tzinfo)
 
+    async def due_many(self, eids: list[str]) -> dict[str, datetime]:
+        """When each of ``eids`` is next due (absent: no reminder), in one round trip."""
+        if not eids:
+            return {}
+
+        async def scores() -> list[object]:
+            pipe = self.redis.pipeline(transaction=False)
+            for eid in eids:
+                pipe.zscore(DUE, eid)
+            return list(await pipe.execute())
+
+        raw = await self.store._call(scores)
+        return {eid: datetime.fromtimestamp(float(s), tz=utcnow().tzinfo)
+                for eid, s in zip(eids, raw, strict=True) if s is not None}
+
     async def claim(self, now: datetime, limit: int = 200) -> list[str]:
         raw = await self.store._call(
             lambda: self._claim(keys=[DUE, LEASE], args=[str(now.timestamp()), str(LEASE_S), str(limit)]))

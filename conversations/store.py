@@ -40,6 +40,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from conversations.due_queues import OUTBOX_DUE, hold_score, idle_mark
 from conversations.effects import LEASE_S
 from conversations.models import Evaluation
+from conversations.read_models import index_commands
 from conversations.redis_retry import ClusterBusy, retry_refused
 
 log = structlog.get_logger(__name__)
@@ -283,6 +284,7 @@ class Store:
                 pipe.zadd("ftc:active", {ev.id: started})
             else:
                 pipe.zrem("ftc:active", ev.id)
+            index_commands(pipe, ev)  # the read models (conversations/read_models.py)
             return await pipe.execute()
 
         await self._call(write)

@@ -221,16 +221,20 @@ def idle_text(question_key: str, question_text: str, link: str | None = None) ->
 
 # -- App Home and modals ----------------------------------------------------------------------------------
 
-def home_view(rows: list[HomeRow]) -> Block:
+def home_view(rows: list[HomeRow], total: int | None = None) -> Block:
+    """``total``: how many projects the person may see in all, when ``rows`` is one page of them."""
     blocks: list[Block] = [header("ftcheck — fine-tuning readiness"),
                            context("Evaluations you took part in or can see. Scores count only answers people "
                                    "confirmed.")]
     if not rows:
         blocks.append(section("Nothing yet. In a channel, run `/ftcheck start &lt;project&gt;`."))
-    for row in rows[:HOME_MAX_ROWS]:
+    shown = rows[:HOME_MAX_ROWS]
+    for row in shown:
         blocks += _home_row(row)
-    if len(rows) > HOME_MAX_ROWS:
-        blocks.append(context(f"… and {len(rows) - HOME_MAX_ROWS} more: `/ftcheck list` in a channel."))
+    total = len(rows) if total is None else total
+    if total > len(shown):
+        blocks.append(context(f"Showing {len(shown)} of {total} projects, newest activity first. "
+                              "`/ftcheck list 2` in a channel shows the next page."))
     return {"type": "home", "blocks": blocks}
 
 

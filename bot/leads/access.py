@@ -21,6 +21,7 @@ from bot.payloads import EvaluationClick, SlashCommand
 from bot.services import Services
 from bot.visibility import Visibility
 from conversations.models import Evaluation, project_key
+from conversations.read_models import ProjectPage, project_page
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,20 @@ class Asker:
         return cls(user=request.user_id, team=request.team_id, here=request.channel_id)
 
 
-async def visible(svc: Services, vis: Visibility, asker: Asker) -> list[Evaluation]:
-    """The team's evaluations the asker may see from where they ask, newest first."""
-    return [ev for ev in await svc.store.team_evaluations(asker.team)
-            if await vis.shown(asker.user, ev.channel, asker.here)]
+def visibility(svc: Services) -> Visibility:
+    """Slack's answers about channels for one request, remembered briefly in Redis across requests."""
+    return Visibility(svc.client, svc.store)
+
+
+async def visible_page(svc: Services, vis: Visibility, asker: Asker, *, page: int, size: int) -> ProjectPage:
+    """One page of the projects the asker may see from where they ask, newest activity first, with the total."""
+
+    async def shown(channels: set[str]) -> set[str]:
+        await vis.prefetch(asker.user, channels)
+        async with vis.batch():
+            return {c for c in channels if await vis.shown(asker.user, c, asker.here)}
+
+    return await project_page(svc.store, asker.team, shown, offset=(page - 1) * size, limit=size)
 
 
 async def find_project(svc: Services, vis: Visibility, asker: Asker, name: str) -> Project:
@@ -78,6 +89,6 @@ class NotVisible(CommandError):
 async def clicked_evaluation(svc: Services, click: EvaluationClick) -> Evaluation:
     """The evaluation a button names, if the person who clicked may see it; else :class:`NotVisible`."""
     ev = await svc.store.get(click.evaluation)
-    if ev is None or ev.status == "deleted" or not await Visibility(svc.client).can_see(click.user.id, ev.channel):
+    if ev is None or ev.status == "deleted" or not await visibility(svc).can_see(click.user.id, ev.channel):
         raise NotVisible()
     return ev

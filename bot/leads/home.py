@@ -4,43 +4,43 @@ from __future__ import annotations
 
 import structlog
 
-from bot.blocks.leads import HomeRow, home_view, summary_modal
+from bot.blocks.leads import HOME_MAX_ROWS, HomeRow, home_view, summary_modal
 from bot.commands import CommandError
-from bot.leads.access import Asker, NotVisible, clicked_evaluation, visible
+from bot.leads.access import Asker, NotVisible, clicked_evaluation, visibility, visible_page
 from bot.leads.projects import by_project, maybe_scored, scored
 from bot.leads.summaries import summary
 from bot.payloads import EvaluationClick
 from bot.replies import unavailable_text
 from bot.services import Services
-from bot.visibility import Visibility
 from conversations.reminders import ReminderQueue
 from conversations.store import StoreUnavailable
 
 log = structlog.get_logger(__name__)
 
 
-async def home_rows(svc: Services, team: str, user: str) -> list[HomeRow]:
-    """Every project the user may see from their App Home, newest activity first."""
-    vis = Visibility(svc.client)
-    queue = ReminderQueue(svc.store)
+async def home_rows(svc: Services, team: str, user: str) -> tuple[list[HomeRow], int]:
+    """The first page of projects the user may see from their App Home, newest activity first, and the total."""
+    page = await visible_page(svc, visibility(svc), Asker(user=user, team=team, here=None), page=1,
+                              size=HOME_MAX_ROWS)
+    projects = by_project(ev for history in page.projects for ev in history)
+    dues = await ReminderQueue(svc.store).due_many([p.current.id for p in projects if p.current.status == "completed"])
     rows = []
-    for p in by_project(await visible(svc, vis, Asker(user=user, team=team, here=None))):
+    for p in projects:
         took_part = any(ev.started_by == user or any(a.by == user for a in ev.answers.values())
                         for ev in p.evaluations)
-        due = await queue.due_at(p.current.id) if p.current.status == "completed" else None
         rows.append(HomeRow(current=scored(svc, p.current), previous=maybe_scored(svc, p.previous),
-                            running=maybe_scored(svc, p.running), due=due, took_part=took_part))
-    return rows
+                            running=maybe_scored(svc, p.running), due=dues.get(p.current.id), took_part=took_part))
+    return rows, page.total
 
 
 async def publish_home(svc: Services, team: str, user: str) -> None:
     """(Re)draw one user's App Home tab; on a Redis outage the tab keeps its last content."""
     try:
-        rows = await home_rows(svc, team, user)
+        rows, total = await home_rows(svc, team, user)
     except StoreUnavailable:
         log.warning("home_not_refreshed", user=user)
         return
-    await svc.client.views_publish(user_id=user, view=home_view(rows))
+    await svc.client.views_publish(user_id=user, view=home_view(rows, total))
 
 
 async def summary_from_home(svc: Services, click: EvaluationClick) -> None:
@@ -51,7 +51,7 @@ async def summary_from_home(svc: Services, click: EvaluationClick) -> None:
     try:
         ev = await clicked_evaluation(svc, click)
         asker = Asker(user=click.user.id, team=click.team_id or ev.team, here=None)
-        text = await summary(svc, Visibility(svc.client), asker, ev.project)
+        text = await summary(svc, visibility(svc), asker, ev.project)
     except NotVisible as exc:
         text, gone = str(exc), True
     except CommandError as exc:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.blocks.common import esc
-from bot.blocks.leads import Scored, channel_summary_line, history_line, list_line, summary_text
+from bot.blocks.leads import HOME_MAX_ROWS, Scored, channel_summary_line, history_line, list_line, summary_text
 from bot.commands import CommandError
-from bot.leads.access import Asker, find_project, visible
+from bot.leads.access import Asker, find_project, visible_page
 from bot.leads.projects import Project, by_project, maybe_scored, scored
 from bot.links import thread_link
 from bot.services import Services
@@ -16,7 +16,7 @@ from conversations.reminders import ReminderQueue
 
 FULL_SUMMARIES = 3  # `/ftcheck summary` without a project: this many in full, the rest one line each
 HISTORY_MAX = 20
-LIST_MAX = 60
+LIST_PAGE = HOME_MAX_ROWS  # `/ftcheck list 2` is the Home tab's next page
 
 
 async def status_text(svc: Services, ev: Evaluation) -> str:
@@ -54,17 +54,22 @@ async def summary(svc: Services, vis: Visibility, asker: Asker, name: str | None
     return "\n\n".join(parts)
 
 
-async def list_text(svc: Services, vis: Visibility, asker: Asker) -> str:
-    projects = by_project(await visible(svc, vis, asker))
-    if not projects:
+async def list_text(svc: Services, vis: Visibility, asker: Asker, page: int = 1) -> str:
+    found = await visible_page(svc, vis, asker, page=page, size=LIST_PAGE)
+    projects = by_project(ev for history in found.projects for ev in history)
+    if not found.total:
         return "No evaluations you can see here yet. Start one with `/ftcheck start &lt;project&gt;`."
-    queue = ReminderQueue(svc.store)
-    lines = [f"*Evaluations you can see here* ({len(projects)} projects)"]
-    for p in projects[:LIST_MAX]:
-        due = await queue.due_at(p.current.id) if p.current.status == "completed" else None
-        lines.append(list_line(scored(svc, p.current), maybe_scored(svc, p.running), len(p.evaluations), due))
-    if len(projects) > LIST_MAX:
-        lines.append(f"… and {len(projects) - LIST_MAX} more.")
+    if not projects:
+        return f"There are {found.total} projects you can see here; page {page} is past the end."
+    dues = await ReminderQueue(svc.store).due_many([p.current.id for p in projects if p.current.status == "completed"])
+    first = found.offset + 1
+    lines = [f"*Evaluations you can see here* ({found.total} projects"
+             + (f", showing {first}–{found.offset + len(projects)})" if found.total > len(projects) else ")")]
+    for p in projects:
+        lines.append(list_line(scored(svc, p.current), maybe_scored(svc, p.running), len(p.evaluations),
+                               dues.get(p.current.id)))
+    if found.offset + len(projects) < found.total:
+        lines.append(f"… and {found.total - found.offset - len(projects)} more: `/ftcheck list {page + 1}`.")
     return "\n".join(lines)
 
 

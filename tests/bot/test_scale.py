@@ -29,7 +29,7 @@ def evaluation(i: int, *, project: str, channel: str, completed: bool) -> Evalua
                       thread_ts=f"{1700000000 + i}.000100")
 
 
-async def create_all(store: Store, evaluations: list[Evaluation], chunk: int = 250) -> None:
+async def create_all(store: Store, evaluations: list[Evaluation], chunk: int = 40) -> None:
     for i in range(0, len(evaluations), chunk):
         await asyncio.gather(*(store.create(ev, by="U1") for ev in evaluations[i:i + chunk]))
 
