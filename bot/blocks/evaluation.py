@@ -213,7 +213,7 @@ def _record_line(ev: Evaluation, checklist: Checklist, q: Question, entry: Answe
     extras = []
     if entry.previous is not None:
         extras.append(f"changed from {checklist.option(entry.previous).label}")
-    if entry.suggestion is not None:
+    if entry.suggestion is not None and entry.suggestion.value is not None:  # a caution alone suggested nothing
         extras.append("as the helper suggested" if entry.suggestion.value == entry.value else "helper differed")
     return f"{head} — {tail}" + (f" · _{'; '.join(extras)}_" if extras else "") + f" · {short(q)}"
 
