@@ -35,7 +35,8 @@ class TerminalPresenter:
         return f"score-{ev.id}"
 
     async def update_scorecard(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
-        self.show(ev, card)
+        if not card.provisional:  # a provisional card redrawn after each change would bury the question
+            self.show(ev, card)
 
     def show(self, ev: Evaluation, card: Scorecard) -> None:
         """Print a scorecard, once for the same answers."""
