@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import textwrap
+from collections.abc import Callable
 from typing import TextIO
 
 END_OF_PASTE = "."
@@ -53,8 +54,15 @@ class LineReader:
         self.stdin = stdin
         self.console = console
         self.interactive = _isatty(stdin)
+        self.pushed: list[str] = []
+
+    def unread(self, line: str) -> None:
+        """Hand a line back: the next ``line()`` returns it without reading."""
+        self.pushed.append(line)
 
     def line(self, prompt: str = "> ") -> str | None:
+        if self.pushed:
+            return self.pushed.pop()
         if self.interactive:
             self.console.prompt(prompt)
         text = self.stdin.readline()
@@ -83,14 +91,19 @@ def read_paste(reader: LineReader) -> str:
     return "\n".join(lines).strip()
 
 
-def offer_description(reader: LineReader, console: Console) -> str:
-    """Ask for a description on a terminal; an empty first line answers from scratch."""
+def offer_description(reader: LineReader, console: Console, is_reply: Callable[[str], bool]) -> str:
+    """Ask for a description on a terminal; an empty first line answers from scratch.
+
+    A first line that is an answer or a command (``yes``, ``help``) was meant for the first question: it is
+    handed back to the walk instead of starting a description.
+    """
     console.say("Paste a project description to get suggested answers (blank lines are fine); end it with a "
                 f"line holding only {END_OF_PASTE} or with Ctrl-D. Press Enter now to answer from scratch.")
     first = reader.line("")
-    if first is None or not first.strip():
+    if first is None or not first.strip() or first.strip() == END_OF_PASTE:
         return ""
-    if first.strip() == END_OF_PASTE:
+    if is_reply(first):
+        reader.unread(first)
         return ""
     return (first + "\n" + read_paste(reader)).strip()
 

@@ -13,6 +13,7 @@ from bot.store_location import StoreLocation
 from bot.terminal.console import Console, LineReader, offer_description, read_paste, short_description_warning
 from bot.terminal.session import TEAM, Session, Stop, open_or_start
 from bot.terminal.walk import Walk
+from bot.terminal.words import is_reply
 from conversations.engine import scorecard_of
 from conversations.models import Evaluation
 from conversations.queries import suggestion_refs
@@ -119,7 +120,7 @@ def use_description(session: Session, ev: Evaluation, brief: str | None) -> Eval
     if brief is None:
         if not (session.reader.interactive and supported and not ev.answers and not ev.suggestions):
             return ev
-        brief = offer_description(session.reader, session.console)
+        brief = offer_description(session.reader, session.console, lambda line: is_reply(line, checklist))
     if not brief.strip():
         return ev
     say = session.console.say

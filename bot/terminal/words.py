@@ -145,3 +145,14 @@ def help_text(checklist: Checklist) -> str:
         "  help                 this help",
         "  quit                 stop here; answers are saved (Ctrl-C does the same)",
     ])
+
+
+def is_reply(text: str, checklist: Checklist) -> bool:
+    """True when a line is an answer or a bare command (``yes``, ``help``, ``change q3 no``) rather than the
+    first line of a description ("Help desk tickets …" is a description)."""
+    parsed = parse_input(text, checklist, default=None)
+    if isinstance(parsed, Answer):
+        return True
+    if isinstance(parsed, Command):
+        return not parsed.args or (parsed.name == "change" and isinstance(parse_change(parsed.args, checklist), Change))
+    return False

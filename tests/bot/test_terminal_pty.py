@@ -132,3 +132,15 @@ def test_checklist_option_starts_a_pass_fail_checklist_beside_an_open_one(redis_
     term.send(CTRL_D)
     assert term.wait() == 0
     assert "End of input — your answers are saved" in term.output
+
+
+def test_an_answer_typed_at_the_description_offer_answers_question_1(redis_server: RedisServer, redis_client,
+                                                                       terminal) -> None:
+    term = terminal(["--project", "Eager"], {"REDIS_URL": redis_server.url})
+    term.expect("Press Enter now to answer from scratch.")
+    term.line("yes")
+    term.expect("Question 2 of 20")
+    term.line("list")
+    term.expect("q1 Yes")
+    term.line("quit")
+    assert term.wait() == 0
