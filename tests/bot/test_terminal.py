@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -11,6 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.terminal.console import Console
+from bot.terminal.presenter import TerminalPresenter
+from bot.terminal.session import CHANNEL, TEAM
+from conversations import flow
+from conversations.engine import Engine
+from conversations.store import Store
+from scoring.checklist import Registry
 from tests.bot.terminal_pty import redis_servers_in
 from tests.standins.redis_server import RedisServer
 
@@ -208,3 +216,21 @@ def test_a_store_that_does_not_answer_is_named_with_the_fix() -> None:
     assert "Check that this Redis is running" in flat(proc.stdout)
     listing = ftcheck(["list"], "", env)
     assert listing.returncode == 1 and "the store did not answer" in listing.stderr
+
+
+async def test_a_run_stopped_before_the_next_question_was_shown_picks_it_up(redis_server: RedisServer,
+                                                                            redis_client) -> None:
+    """Ctrl-C between saving an answer and showing the next question leaves that question owed."""
+    store, registry = Store(redis_client), Registry()
+    engine = Engine(store, registry, TerminalPresenter(Console(io.StringIO())))
+    ev = await engine.start(team=TEAM, channel=CHANNEL, project="Stopped", checklist_id=None, user="me",
+                            origin="terminal")
+    card_ts = next(iter(ev.open_cards()))
+    checklist = registry.get(ev.checklist)
+    ev, _, _ = await store.update(ev.id, lambda e: flow.answer(e, checklist, card_ts=card_ts, user="me", value=1.0),
+                                  by="me", action="answer, then stopped before delivering")
+    assert ev.pending and not ev.open_cards()  # question 2 is owed, not shown
+    proc = run(["--project", "Stopped"], "no\n", {"REDIS_URL": redis_server.url})
+    assert proc.returncode == 0, proc.stderr
+    assert "(1 of 20 answered)" in proc.stdout and "Question 2 of 20" in proc.stdout
+    assert "Question 3 of 20" in proc.stdout  # q2 was answered: the walk goes on
