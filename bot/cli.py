@@ -151,7 +151,8 @@ def suggest_cmd(source: Annotated[str, typer.Argument(help="Description file, or
 
 @app.command("eval-suggestions")
 def eval_suggestions_cmd(
-        corpus: Annotated[Path | None, typer.Option(help="Directory of labelled descriptions (default: built-in)")] = None,
+        corpus: Annotated[Path | None, typer.Option(
+            help="Directory of labelled descriptions (default: built-in)")] = None,
         fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
         engine: Annotated[str, typer.Option(help="auto (LLM when OPENAI_API_KEY is set), offline or llm")] = "auto",
 ) -> None:
@@ -166,7 +167,8 @@ def eval_suggestions_cmd(
     except CorpusError as exc:
         raise fail(str(exc)) from None
     except ValueError:
-        raise fail(f"--format is table or json and --engine is auto, offline or llm (got {fmt!r}, {engine!r}).") from None
+        raise fail(f"--format is table or json and --engine is auto, offline or llm "
+                   f"(got {fmt!r}, {engine!r}).") from None
 
 
 def store_for(settings: Settings, *, allow_embedded: bool) -> StoreLocation:
@@ -238,6 +240,8 @@ def with_store(read: Callable[[Store, Registry], Awaitable[str]]) -> str:
         raise fail(str(exc), code=1) from None
     except StoreUnavailable as exc:
         raise fail(f"the store did not answer: {location.label}: {exc}", code=1) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
     finally:
         location.stop()
 
