@@ -66,7 +66,7 @@ class Outbox:
 
     async def repair(self, eid: str, now: float, held: int) -> None:
         ev = await self.store.get(eid)
-        if ev is None or ev.status == "deleted" or not ev.pending:
+        if ev is None or ev.status == "deleted" or not ev.pending or ev.origin != "slack":
             await self.store._call(lambda: self._release(keys=[OUTBOX_DUE], args=[eid, held]))
             return
         due = [o.effect for o in ev.pending if o.next_at <= now]
