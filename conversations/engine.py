@@ -33,7 +33,7 @@ from conversations.effects import (
     UpdateCard,
     UpdateRoot,
 )
-from conversations.models import Card, Evaluation, Mode, SuggestionRef, project_key
+from conversations.models import Card, Evaluation, Mode, SuggestionRef
 from conversations.store import Store, StoreUnavailable
 from scoring.checklist import Checklist, Registry
 from scoring.scorecard import Scorecard, score
@@ -110,13 +110,6 @@ class Engine:
             raise failed.get("post_root") or DeliveryFailed("root message not posted", permanent=False)
         return ev
 
-    async def find_open(self, team: str, channel: str, project: str) -> Evaluation | None:
-        key = project_key(project)
-        for ev in await self.store.channel_evaluations(team, channel):
-            if ev.status == "in_progress" and ev.project_key == key:
-                return ev
-        return None
-
     async def answer(self, eid: str, *, card_ts: str, user: str, value: float | None = None,
                      option: str | None = None, question: str | None = None,
                      seen: str | None = None) -> tuple[Evaluation, flow.Outcome | None]:
@@ -184,11 +177,14 @@ class Engine:
         ev, outcome, dup = await self.store.update(eid, fn, by=by, action=action, seen=seen)
         if dup or outcome is None:
             return ev, None
-        if outcome.applied:
+        if outcome.applied:  # recorded: from here on nothing may raise as if it had not been
             ev, _ = await self.deliver(ev, outcome.effects)
             if outcome.completed:
                 for hook in self.on_completed:
-                    await hook(ev)
+                    try:
+                        await hook(ev)
+                    except StoreUnavailable as exc:
+                        log.warning("completion_hook_failed", evaluation=ev.id, error=str(exc))
         return ev, outcome
 
     # -- delivery -----------------------------------------------------------------------------------------
@@ -208,11 +204,17 @@ class Engine:
         return await self._record(ev, run), run.failed
 
     async def _thread_of(self, eid: str, wait_s: float = LEASE_S) -> str | None:
-        """The root's ts when a click outran the record of its root message (its poster is writing it now)."""
+        """The root's ts when a click outran the record of its root message (its poster is writing it now).
+
+        None when it does not come in time or Redis does not answer: the cards wait for the outbox then.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait_s
         while loop.time() < deadline:
-            stored = await self.store.get(eid)
+            try:
+                stored = await self.store.get(eid)
+            except StoreUnavailable:
+                return None
             if stored is None or stored.thread_ts is not None:
                 return stored.thread_ts if stored else None
             await asyncio.sleep(0.05)
