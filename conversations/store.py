@@ -182,7 +182,8 @@ class Store:
 
         async def write() -> list[Any] | None:
             pipe = self.redis.pipeline(transaction=False)
-            pipe.evalsha(self._cas_sha or "", 3, *keys, *args)
+            # raw EVALSHA: redis-py's cluster pipeline refuses .evalsha() but routes the command by its keys
+            pipe.execute_command("EVALSHA", self._cas_sha or "", 3, *keys, *args)
             if ev.pending:
                 pipe.zadd(OUTBOX_DUE, {ev.id: hold_score(time.time())}, gt=True)
             idle_mark(pipe, ev)
