@@ -87,13 +87,6 @@ class SuggestionReport(BaseModel):
     facts: dict[str, Any] = Field(default_factory=dict)
     usage: Usage = Field(default_factory=Usage)
 
-    def for_question(self, key: str) -> Suggestion | None:
-        """The suggestion for ``q7`` (also accepts ``7``); None when there is none."""
-        wanted = key.strip().lower()
-        if not wanted.startswith("q"):
-            wanted = f"q{wanted}"
-        return next((s for s in self.suggestions if s.question == wanted), None)
-
 
 class Suggester(Protocol):
     async def suggest(self, description: str, checklist: Checklist) -> SuggestionReport: ...

@@ -21,6 +21,7 @@ from scoring.suggest import (
 )
 from scoring.suggest.evidence import quote_in_description
 from scoring.suggest.llm import LLMSuggester
+from tests.scoring.suggestions import suggestion_for
 from tests.standins.openai_api import OpenAIStandin
 
 BRIEFS = Path(__file__).parent.parent / "data" / "briefs"
@@ -152,11 +153,11 @@ async def test_good_answer_is_verified_and_numbers_go_through_rules(
     assert_grounded(report, SUPPORT)
     rule_based = {s.question for s in report.suggestions if s.origin == "rule"}
     assert rule_based == {"q1", "q4", "q7", "q8", "q10", "q13", "q14"}
-    q7 = report.for_question("q7")
+    q7 = suggestion_for(report, "q7")
     assert q7 is not None and "76% → 75.5% → 76.4% → 76.1% → 76.6%" in q7.reason
-    q10 = report.for_question("q10")
+    q10 = suggestion_for(report, "q10")
     assert q10 is not None and "10%" in q10.reason
-    assert {report.for_question(k).origin for k in ("q2", "q12", "q19")} == {"model"}  # type: ignore[union-attr]
+    assert {suggestion_for(report, k).origin for k in ("q2", "q12", "q19")} == {"model"}  # type: ignore[union-attr]
 
     assert report.usage.calls == 1
     assert (report.usage.prompt_tokens, report.usage.completion_tokens, report.usage.total_tokens) == (
@@ -203,7 +204,7 @@ async def test_quote_not_in_description_is_dropped_and_counted(
     assert report.engine == "llm"
     assert {d.question for d in report.dropped} == {"q1", "q3"}
     assert all("not found" in d.why for d in report.dropped)
-    assert report.for_question("q3") is None and report.for_question("q1") is None
+    assert suggestion_for(report, "q3") is None and suggestion_for(report, "q1") is None
     assert 1 in report.no_evidence and 3 in report.no_evidence
     assert_grounded(report, SUPPORT)
 
@@ -217,7 +218,7 @@ async def test_model_numbers_must_be_stated_by_their_quote(api: OpenAIStandin, c
 
     assert [d.question for d in report.dropped] == ["q14"]
     assert "does not state" in report.dropped[0].why
-    assert report.for_question("q14") is None
+    assert suggestion_for(report, "q14") is None
 
 
 async def test_refusal_falls_back_to_offline(api: OpenAIStandin, checklist: Checklist) -> None:

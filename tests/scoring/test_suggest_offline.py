@@ -16,6 +16,7 @@ import pytest
 from scoring.checklist import BUILTIN_DIR, Checklist, load_checklist
 from scoring.suggest import OfflineSuggester, SuggestionReport
 from scoring.suggest.evidence import quote_in_description
+from tests.scoring.suggestions import suggestion_for
 
 DATA = Path(__file__).parent.parent / "data"
 BRIEFS = DATA / "briefs"
@@ -53,7 +54,7 @@ def compare(report: SuggestionReport, expected: dict[str, float]) -> tuple[int, 
     """(agreeing, suggested, per-question diff lines)."""
     agree, lines = 0, []
     for key, want in expected.items():
-        s = report.for_question(key)
+        s = suggestion_for(report, key)
         if s is None:
             lines.append(f"{key}: expected {want:g}, no suggestion")
         elif s.answer == want:
@@ -134,7 +135,7 @@ def test_dataset_readiness_examples(
     ft = run(text, checklist)
     assert_grounded(ft, text)
     assert ft.facts["labeled_examples"]["value"] == labeled
-    q1 = ft.for_question("q1")
+    q1 = suggestion_for(ft, "q1")
     assert q1 is not None and q1.answer == 1.0
 
 
@@ -142,7 +143,7 @@ def test_hospital_budget_parts_are_added_and_phases_do_not_conflict(checklist: C
     report = run(brief("dataset1_hospital_summaries"), checklist)
     assert report.facts["budget_usd"]["value"] == 8200
     assert report.facts["test_set_size"]["value"] == 200
-    q10, q13 = report.for_question("q10"), report.for_question("q13")
+    q10, q13 = suggestion_for(report, "q10"), suggestion_for(report, "q13")
     assert q10 is not None and q10.answer == 1.0 and "17%" in q10.reason
     assert q13 is not None and q13.answer == 0.0  # 6 weeks of preparation alone exceed 2–4 weeks
     assert report.conflicts == []
@@ -175,7 +176,7 @@ def test_silent_brief_gets_no_suggestions(checklist: Checklist) -> None:
 )
 def test_key_phrases_and_negations(sentence: str, key: str, answer: float, checklist: Checklist) -> None:
     report = run(sentence, checklist)
-    s = report.for_question(key)
+    s = suggestion_for(report, key)
     assert s is not None and s.answer == answer, report.suggestions
 
 
@@ -207,7 +208,7 @@ def test_numbers_in_prose(text: str, fact: str, value: float, checklist: Checkli
 def test_range_keeps_its_upper_end(checklist: Checklist) -> None:
     report = run("2-3 weeks available for the project.", checklist)
     assert report.facts["weeks_available"]["upper"] == 3
-    q13 = report.for_question("q13")
+    q13 = suggestion_for(report, "q13")
     assert q13 is not None and q13.answer == 0.5
 
 
@@ -224,7 +225,7 @@ def test_rates_and_agreement_samples_are_not_dataset_counts(checklist: Checklist
 def test_contradictory_counts_give_a_conflict_and_no_suggestion(checklist: Checklist) -> None:
     text = "We have 2,000 labeled tickets.\n\nLater in the doc: our dataset has 1,500 labeled tickets."
     report = run(text, checklist)
-    assert report.for_question("q1") is None
+    assert suggestion_for(report, "q1") is None
     assert 1 not in report.no_evidence  # not silent: contradictory
     [conflict] = report.conflicts
     assert conflict.question == "q1"
@@ -243,7 +244,7 @@ def test_injection_sentences_are_never_evidence(checklist: Checklist) -> None:
     report = run(text, checklist)
     for s in report.suggestions:
         assert "ignore" not in s.evidence.lower()
-    q1 = report.for_question("q1")
+    q1 = suggestion_for(report, "q1")
     assert q1 is not None and q1.answer == 0.0  # still the 200 examples
     assert report.conflicts == []
 

@@ -13,6 +13,7 @@ import pytest
 from scoring.checklist import BUILTIN_DIR, Checklist, load_checklist
 from scoring.suggest import OfflineSuggester, SuggestionReport
 from scoring.suggest.evidence import quote_in_description
+from tests.scoring.suggestions import suggestion_for
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def run(text: str, checklist: Checklist) -> SuggestionReport:
 
 
 def answer(report: SuggestionReport, key: str) -> float | None:
-    s = report.for_question(key)
+    s = suggestion_for(report, key)
     return None if s is None else s.answer
 
 
@@ -46,7 +47,7 @@ def test_accuracy_after_fine_tuning_is_not_a_prompting_result(checklist: Checkli
     assert [p["value"] for p in report.facts["prompting_accuracy"]] == [72]
     assert report.facts["target_accuracy"]["value"] == 85
     assert answer(report, "q8") == 1.0  # 85 vs 72, not 85 vs 90
-    q7 = report.for_question("q7")
+    q7 = suggestion_for(report, "q7")
     assert q7 is not None and "72%" in q7.reason and "90%" not in q7.reason
 
 
@@ -67,7 +68,7 @@ def test_advice_in_a_reply_is_not_the_teams_fact(checklist: Checklist) -> None:
     report = run(text, checklist)
     assert answer(report, "q1") == 1.0 and answer(report, "q12") == 0.0
     for key in ("q10", "q13", "q14", "q15", "q17"):
-        assert report.for_question(key) is None, key
+        assert suggestion_for(report, key) is None, key
 
 
 def test_a_data_history_in_months_is_not_the_schedule(checklist: Checklist) -> None:
@@ -94,13 +95,13 @@ def test_a_range_is_one_range_not_a_conflict(checklist: Checklist) -> None:
 def test_never_covered_cases_are_not_edge_case_coverage_or_monitoring(checklist: Checklist) -> None:
     text = "In production it made rare mistakes on edge cases the training data never covered."
     report = run(text, checklist)
-    assert report.for_question("q2") is None and report.for_question("q15") is None
+    assert suggestion_for(report, "q2") is None and suggestion_for(report, "q15") is None
 
 
 def test_a_negated_positive_phrase_becomes_a_caution_not_an_answer(checklist: Checklist) -> None:
     text = "Our examples are varied in length, but they do not include any refund requests."
     report = run(text, checklist)
-    assert report.for_question("q2") is None
+    assert suggestion_for(report, "q2") is None
     [caution] = report.cautions
     assert caution.question == "q2" and "negative sentence — check" in caution.note
     assert quote_in_description(caution.quote, text)
@@ -118,7 +119,7 @@ def test_a_negated_positive_phrase_becomes_a_caution_not_an_answer(checklist: Ch
     ],
 )
 def test_words_in_another_sense_give_no_suggestion(sentence: str, key: str, checklist: Checklist) -> None:
-    assert run(sentence, checklist).for_question(key) is None
+    assert suggestion_for(run(sentence, checklist), key) is None
 
 
 def test_questions_and_wishes_are_not_statements(checklist: Checklist) -> None:
@@ -128,7 +129,7 @@ def test_questions_and_wishes_are_not_statements(checklist: Checklist) -> None:
     )
     report = run(text, checklist)
     for key in ("q4", "q15", "q19"):
-        assert report.for_question(key) is None, key
+        assert suggestion_for(report, key) is None, key
 
 
 # -- plain facts that were missed -------------------------------------------------------------------
@@ -161,7 +162,7 @@ def test_counts_with_any_countable_noun(text: str, value: float, checklist: Chec
 def test_money_in_any_currency(text: str, usd: float, shown: str, checklist: Checklist) -> None:
     report = run(text, checklist)
     assert report.facts["budget_usd"]["value"] == pytest.approx(usd, rel=0.01)
-    q14 = report.for_question("q14")
+    q14 = suggestion_for(report, "q14")
     assert q14 is not None and q14.answer == 1.0 and shown in q14.reason
 
 
@@ -169,7 +170,7 @@ def test_a_rollback_told_in_the_past_tense(checklist: Checklist) -> None:
     text = "The fine-tuned model misrouted refunds, and after six weeks we switched back to the old model."
     report = run(text, checklist)
     assert answer(report, "q17") == 1.0
-    assert report.for_question("q13") is None  # six weeks in production is not the schedule
+    assert suggestion_for(report, "q13") is None  # six weeks in production is not the schedule
 
 
 def test_a_ceiling_told_as_a_story(checklist: Checklist) -> None:
@@ -191,7 +192,7 @@ def test_a_ceiling_told_as_a_story(checklist: Checklist) -> None:
 def test_a_repeated_value_is_kept_and_the_reason_matches_the_quote(text: str, checklist: Checklist) -> None:
     report = run(text, checklist)
     assert [p["value"] for p in report.facts["prompting_accuracy"]] == [81, 83, 83, 83.5, 83.5]
-    q7 = report.for_question("q7")
+    q7 = suggestion_for(report, "q7")
     assert q7 is not None and q7.answer == 1.0
     assert "One prompting result" not in q7.reason
     for value in re.findall(r"\d+(?:\.\d+)?(?=%)", q7.reason):
@@ -201,7 +202,7 @@ def test_a_repeated_value_is_kept_and_the_reason_matches_the_quote(text: str, ch
 def test_the_team_claims_a_ceiling_its_numbers_do_not_show(checklist: Checklist) -> None:
     text = "We tried 71%, then 74% with few-shot examples; honestly we are stuck."
     report = run(text, checklist)
-    q7 = report.for_question("q7")
+    q7 = suggestion_for(report, "q7")
     assert q7 is not None and q7.answer == 1.0  # seed 000 example 1 counts 72% → 76% as a ceiling
     assert q7.caution is not None and "3 points" in q7.caution
 
@@ -214,7 +215,7 @@ def test_chat_lines_are_separate_sentences(checklist: Checklist) -> None:
         "[09:14] raf: no monitoring on any of this yet"
     )
     report = run(text, checklist)
-    q1, q14, q15 = (report.for_question(k) for k in ("q1", "q14", "q15"))
+    q1, q14, q15 = (suggestion_for(report, k) for k in ("q1", "q14", "q15"))
     assert q1 is not None and q1.evidence == "[09:12] ana: we have 1,300 labeled receipts"
     assert q14 is not None and q14.answer == 1.0 and q14.evidence == "[09:13] ana: $4k approved"
     assert q15 is not None and q15.answer == 0.0
