@@ -254,6 +254,13 @@ def advance(ev: Evaluation, checklist: Checklist, move: Move, now: datetime) -> 
     return False
 
 
+def close_cards_of(ev: Evaluation, question_id: str) -> None:
+    """Every card of a question stops taking answers (the original and any re-ask)."""
+    for card in ev.cards.values():
+        if card.question == question_id:
+            card.open = False
+
+
 def close_open_cards(ev: Evaluation, move: Move) -> None:
     """The scorecard is out: no card in the thread keeps offering answer buttons."""
     for card in ev.cards.values():
@@ -337,9 +344,7 @@ def change(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
     ev.answers[q.id] = prior.model_copy(update={
         "value": value, "by": user, "at": now, "previous": prior.value,
         "suggestion": ev.suggestions.get(q.id, prior.suggestion)})
-    for card in ev.cards.values():
-        if card.question == q.id:
-            card.open = False
+    close_cards_of(ev, q.id)
     move = Move(ev)
     move.make("change" if source == "answered" else "answer", source, "answered", q.id)
     return move.outcome(completed=advance(ev, checklist, move, now))

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from conversations.flow import Move, Notice, Outcome, advance, card_state, find_card, invalid, refused
+from conversations.flow import (
+    Move,
+    Notice,
+    Outcome,
+    advance,
+    card_state,
+    close_cards_of,
+    find_card,
+    invalid,
+    refused,
+)
 from conversations.models import AnswerEntry, Ballot, Evaluation, Vote, utcnow
 from scoring.agreement import Agreement, agreement_of
 from scoring.checklist import Checklist
@@ -72,9 +82,7 @@ def _reveal(ev: Evaluation, checklist: Checklist, qid: str, user: str | None, mo
     ev.answers[qid] = AnswerEntry(question=qid, value=value, by=user or last_voter, at=now,
                                   skips=(prior.skips if prior else 0) + (1 if value is None else 0),
                                   suggestion=ev.suggestions.get(qid))
-    for card in ev.cards.values():
-        if card.question == qid:
-            card.open = False
+    close_cards_of(ev, qid)
     move.make("reveal", "asked", card_state(ev, qid), qid)
     return move.outcome(completed=advance(ev, checklist, move, now))
 
@@ -99,9 +107,7 @@ def settle(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
     prior = ev.answers.get(q.id)
     ev.answers[q.id] = AnswerEntry(question=q.id, value=value, by=user, at=now, settled_by=user,
                                    skips=prior.skips if prior else 0, suggestion=ev.suggestions.get(q.id))
-    for card in ev.cards.values():
-        if card.question == q.id:
-            card.open = False
+    close_cards_of(ev, q.id)
     move = Move(ev)
     move.make("settle", "split", "answered", q.id)
     return move.outcome(completed=advance(ev, checklist, move, now))

@@ -42,17 +42,22 @@ async def _walk_with_root_check(bot: Bot, slack: SlackStandIn, answers: dict[str
     await bot.answer_all(answers, users=["U1", "U2"])
 
 
+async def _walk_whole_thread(bot: Bot, slack: SlackStandIn, command: str, answers: dict[str, float | None]) -> int:
+    """Start, walk to the scorecard checking the root mid-way, check the thread is current; its characters."""
+    await bot.command(command)
+    await slack.wait_for(lambda: bot.open_card() is not None, what="first card")
+    await _walk_with_root_check(bot, slack, answers)
+    await slack.wait_for(lambda: bot.scorecard() is not None, what="scorecard")
+    await bot.settle()
+    _assert_current(bot, slack)
+    return thread_characters([_root(slack), *bot.thread()])
+
+
 async def test_quick_mode_thread_fits_the_budget_and_stays_current(slack: SlackStandIn, redis_server: RedisServer,
                                                                    redis_client) -> None:
     example = EXAMPLES["example3_code_generation"]
     async with running_bot(slack, redis_server.url) as bot:
-        await bot.command(f"start {example['title']}")
-        await slack.wait_for(lambda: bot.open_card() is not None, what="first card")
-        await _walk_with_root_check(bot, slack, example["answers"])
-        await slack.wait_for(lambda: bot.scorecard() is not None, what="scorecard")
-        await bot.settle()
-        _assert_current(bot, slack)
-        used = thread_characters([_root(slack), *bot.thread()])
+        used = await _walk_whole_thread(bot, slack, f"start {example['title']}", example["answers"])
         assert used <= BUDGET, f"{used} characters"
         assert "18.5/20" in str(_root(slack).blocks)
         scorecard = bot.scorecard()
@@ -80,11 +85,5 @@ async def test_change_during_the_walk_posts_no_second_card(slack: SlackStandIn, 
 async def test_vote_mode_thread_fits_the_budget(slack: SlackStandIn, redis_server: RedisServer, redis_client) -> None:
     example = EXAMPLES["example3_code_generation"]
     async with running_bot(slack, redis_server.url) as bot:
-        await bot.command(f"start {example['title']} --vote --quorum 1")
-        await slack.wait_for(lambda: bot.open_card() is not None, what="first card")
-        await _walk_with_root_check(bot, slack, example["answers"])
-        await slack.wait_for(lambda: bot.scorecard() is not None, what="scorecard")
-        await bot.settle()
-        _assert_current(bot, slack)
-        used = thread_characters([_root(slack), *bot.thread()])
+        used = await _walk_whole_thread(bot, slack, f"start {example['title']} --vote --quorum 1", example["answers"])
         assert used <= BUDGET, f"{used} characters"
