@@ -20,6 +20,8 @@ from conversations.store import Store
 from scoring.checklist import Registry
 from scoring.suggest import SuggestConfig, Suggester, make_suggester
 
+REDIS_POOL_SIZE = 100
+
 
 def make_redis(url: str, timeout_s: float = 2.0) -> aioredis.Redis:
     """A pool that fails fast during an outage and reconnects by itself when Redis is back.
@@ -36,14 +38,19 @@ def make_redis(url: str, timeout_s: float = 2.0) -> aioredis.Redis:
                                         health_check_interval=15)
         # RedisCluster takes the same commands (keys routed by slot); the store is typed for the plain client
         return cast(aioredis.Redis, cluster)
-    client: aioredis.Redis = aioredis.Redis.from_url(
+    # A blocking pool: under a burst a call waits (up to timeout_s) for a free connection; redis-py's default
+    # pool fails at once with "Too many connections" past 100 calls in flight.
+    pool = aioredis.BlockingConnectionPool.from_url(
         url,
+        max_connections=REDIS_POOL_SIZE,
+        timeout=timeout_s,
         socket_timeout=timeout_s,
         socket_connect_timeout=min(timeout_s, 1.0),
         retry=retry,
         retry_on_error=[RedisConnectionError, RedisTimeoutError],
         health_check_interval=15,
     )
+    client: aioredis.Redis = aioredis.Redis.from_pool(pool)
     return client
 
 
@@ -67,6 +74,7 @@ class Services:
     def build(cls, settings: Settings, redis: aioredis.Redis, client: AsyncWebClient) -> Services:
         store = Store(redis)
         registry = Registry(settings.checklist_dir)
-        engine = Engine(store, registry, SlackPresenter(client))
+        presenter = SlackPresenter(client)
+        engine = Engine(store, registry, presenter, recovery=presenter)
         return cls(settings=settings, store=store, registry=registry, client=client, engine=engine,
                    suggester=make_suggester(suggest_config(settings)))

@@ -76,13 +76,18 @@ class Settings(BaseSettings):
                                   description="Re-evaluation reminder after completion: 90d, 2w, 30s …")
     idle_nudge_after: str = Field("2d", validation_alias="FTCHECK_IDLE_NUDGE_AFTER",
                                   description="One nudge when an evaluation gets no answer for this long.")
+    abandon_after: str = Field("30d", validation_alias="FTCHECK_ABANDON_AFTER",
+                               description="An evaluation still quiet this long after its nudge is closed, "
+                                           "with a note in its thread.")
     timezone: str = Field("UTC", validation_alias="FTCHECK_TIMEZONE", description="Time zone of working hours.")
     working_hours: str = Field("Mon-Fri 09:00-17:00", validation_alias="FTCHECK_WORKING_HOURS",
                                description="When reminders may be posted; `always` disables the window.")
     leads: str = Field("", validation_alias="FTCHECK_LEADS",
                        description="Comma-separated Slack user ids who may delete evaluations and change reminders.")
     tick_s: float = Field(30.0, validation_alias="FTCHECK_TICK_SECONDS",
-                          description="How often each replica claims due reminders and repairs stalled posts.")
+                          description="How often each replica claims due reminders and idle nudges.")
+    outbox_tick_s: float = Field(0.5, validation_alias="FTCHECK_OUTBOX_TICK_SECONDS",
+                                 description="How often each replica delivers messages left owed by a fault.")
     data_dir: Path | None = Field(None, validation_alias="FTCHECK_DATA_DIR",
                                   description="Where the embedded Redis keeps its file (default: user data dir).")
     log_level: str = Field("INFO", validation_alias="FTCHECK_LOG_LEVEL", description="DEBUG, INFO, WARNING …")
@@ -108,7 +113,7 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a time zone; use an IANA name like Europe/Berlin or UTC") from None
         return value
 
-    @field_validator("reevaluate_after", "idle_nudge_after")
+    @field_validator("reevaluate_after", "idle_nudge_after", "abandon_after")
     @classmethod
     def _duration(cls, value: str) -> str:
         parse_duration(value)
@@ -121,6 +126,10 @@ class Settings(BaseSettings):
     @property
     def idle_delta(self) -> timedelta:
         return parse_duration(self.idle_nudge_after)
+
+    @property
+    def abandon_delta(self) -> timedelta:
+        return parse_duration(self.abandon_after)
 
     @property
     def lead_ids(self) -> set[str]:
