@@ -91,7 +91,8 @@ class Runtime:
         reminders = Reminders(services.store, services.registry,
                               SlackReminderSink(services.client, services.registry),
                               after=settings.reevaluate_delta, idle_after=settings.idle_delta,
-                              hours=WorkingHours.parse(settings.working_hours, settings.timezone))
+                              hours=WorkingHours.parse(settings.working_hours, settings.timezone),
+                              abandon_after=settings.abandon_delta, close=services.engine.abandon)
         services.engine.on_completed.append(reminders.on_completed)
         services.store.on_unavailable = REDIS_ERRORS.inc
         return cls(settings=settings, services=services, app=build_app(services), reminders=reminders)

@@ -29,6 +29,8 @@ def start_clock(runtime: Runtime) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=UTC)  # an interval needs no local zone (tzlocal would read the system)
     scheduler.add_job(runtime.tick, "interval", seconds=runtime.settings.tick_s, max_instances=1, coalesce=True,
                       id="ftcheck-tick")
+    scheduler.add_job(runtime.deliver_owed, "interval", seconds=runtime.settings.outbox_tick_s, max_instances=1,
+                      coalesce=True, id="ftcheck-outbox")
     scheduler.start()
     return scheduler
 
