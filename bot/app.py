@@ -31,8 +31,10 @@ from conversations.reminders import Reminders, WorkingHours
 log = structlog.get_logger(__name__)
 
 
-def make_client(settings: Settings) -> AsyncWebClient:
-    """The Web API client: retries on rate limits (honouring Retry-After), 5xx and dropped connections."""
+def make_client(settings: Settings) -> PacedWebClient:
+    """The Web API client: one pooled HTTP session for the process (opened on first use, closed by
+    ``Runtime.aclose``), posts paced per channel, retries on rate limits (honouring Retry-After), 5xx and
+    dropped connections."""
     client = PacedWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10,
                             limiter=ChannelRateLimiter(per_second=settings.posts_per_second))
     client.retry_handlers = [
@@ -96,6 +98,12 @@ class Runtime:
         services.engine.on_completed.append(reminders.on_completed)
         services.store.on_unavailable = REDIS_ERRORS.inc
         return cls(settings=settings, services=services, app=build_app(services), reminders=reminders)
+
+    async def aclose(self) -> None:
+        """Shutdown: close the shared Slack HTTP session (the runners call this last)."""
+        client = self.services.client
+        if isinstance(client, PacedWebClient):
+            await client.aclose()
 
     async def tick(self) -> None:
         """One scheduler tick: post due reminders and nudge idle evaluations."""

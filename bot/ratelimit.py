@@ -1,4 +1,10 @@
-"""Slack allows about one message per second per channel (short bursts are tolerated).
+"""The process's Web API client: one pooled HTTP session, and posts paced per channel.
+
+slack_sdk opens (and closes) a new aiohttp session for every call unless it is given one; :class:`PacedWebClient`
+creates one pooled session lazily, inside the running event loop, on first use, and every call of the process
+reuses it (Bolt's per-request clients copy it from the app's client). ``aclose()`` closes it on shutdown.
+
+Slack allows about one message per second per channel (short bursts are tolerated).
 
 :class:`PacedWebClient` spaces ``chat.postMessage`` calls per channel with a small token bucket, so a
 burst of reminders or a fast-clicking team never trips Slack's limit; anything that still gets a 429
@@ -13,6 +19,7 @@ import asyncio
 import time
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
@@ -20,6 +27,8 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from bot.metrics import SLACK_API_ERRORS
 
 PACED_METHODS = frozenset({"chat.postMessage"})
+POOL_SIZE = 100  # connections to Slack kept open at most; calls beyond it wait for a free one
+KEEPALIVE_S = 30.0
 
 
 class ChannelRateLimiter:
@@ -46,8 +55,40 @@ class ChannelRateLimiter:
 
 class PacedWebClient(AsyncWebClient):
     def __init__(self, *args: Any, limiter: ChannelRateLimiter | None = None, **kwargs: Any) -> None:
+        self._session: aiohttp.ClientSession | None = None
+        self._session_loop: asyncio.AbstractEventLoop | None = None
         super().__init__(*args, **kwargs)
         self.limiter = limiter or ChannelRateLimiter()
+
+    @property
+    def session(self) -> aiohttp.ClientSession | None:
+        """The shared pooled session, created on first use inside a running loop (None outside one).
+
+        A session belongs to the loop it was made in: a client used from another loop (tests) gets a new one.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return self._session
+        if self._session is not None and self._session_loop is None:
+            return self._session  # handed in by the caller: theirs to manage
+        if self._session is None or self._session.closed or self._session_loop is not loop:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=POOL_SIZE, keepalive_timeout=KEEPALIVE_S, ttl_dns_cache=300),
+                timeout=aiohttp.ClientTimeout(total=self.timeout), trust_env=self.trust_env_in_session)
+            self._session_loop = loop
+        return self._session
+
+    @session.setter
+    def session(self, value: aiohttp.ClientSession | None) -> None:
+        self._session, self._session_loop = value, None
+
+    async def aclose(self) -> None:
+        """Close the shared session (shutdown); a later call would open a new one."""
+        session, loop = self._session, self._session_loop
+        self._session = self._session_loop = None
+        if session is not None and not session.closed and loop is asyncio.get_running_loop():
+            await session.close()
 
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
         if api_method in PACED_METHODS:

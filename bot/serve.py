@@ -144,6 +144,7 @@ async def serve_http(runtime: Runtime, host: str, port: int) -> None:
     finally:
         scheduler.shutdown(wait=False)
         await runner.cleanup()
+        await runtime.aclose()
 
 
 async def serve_socket(runtime: Runtime, watchdog_s: float = 60.0) -> None:
@@ -163,6 +164,7 @@ async def serve_socket(runtime: Runtime, watchdog_s: float = 60.0) -> None:
     finally:
         scheduler.shutdown(wait=False)
         await handler.close_async()  # type: ignore[no-untyped-call]
+        await runtime.aclose()
 
 
 async def _watchdog(handler: object, stale_after_s: float = 90.0) -> None:
