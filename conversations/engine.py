@@ -222,21 +222,32 @@ class Engine:
 
     @contextlib.asynccontextmanager
     async def _holding(self, eid: str) -> AsyncIterator[None]:
-        """Keep this evaluation held in the outbox while a slow delivery is in flight (a 30 s Retry-After …)."""
+        """Keep this evaluation held in the outbox while a slow delivery is in flight (a 30 s Retry-After …).
 
-        async def renew() -> None:
-            while True:
-                await asyncio.sleep(LEASE_S / 3)
-                with contextlib.suppress(StoreUnavailable):
-                    await self.store.hold(eid, time.time())
+        A timer, not a task per delivery: most deliveries end before the first renewal, and cancelling a timer
+        always works. (Cancelling a task awaiting redis-py can be lost on Python 3.11 — ``asyncio.wait_for``
+        swallows it — and awaiting such a task hung the delivery.) A renewal still in flight when the delivery
+        ends finishes on its own; it only keeps the mark a few seconds longer.
+        """
+        loop = asyncio.get_running_loop()
+        timer: asyncio.TimerHandle | None = None
 
-        task = asyncio.create_task(renew())
+        async def hold() -> None:
+            with contextlib.suppress(StoreUnavailable):
+                await self.store.hold(eid, time.time())
+
+        def renew() -> None:
+            nonlocal timer
+            task = loop.create_task(hold())
+            _RENEWALS.add(task)
+            task.add_done_callback(_RENEWALS.discard)
+            timer = loop.call_later(LEASE_S / 3, renew)
+
+        timer = loop.call_later(LEASE_S / 3, renew)
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            timer.cancel()  # the latest one: renew() replaces it before it returns
 
     async def _deliver_each(self, run: Delivery, effects: list[Effect]) -> None:
         for effect in effects:
@@ -285,6 +296,9 @@ class Engine:
                 log.info("delivery_found", evaluation=run.view.id, ref=ref)
                 return found
         return await post()
+
+
+_RENEWALS: set[asyncio.Task[None]] = set()  # hold renewals in flight (the loop keeps only weak references)
 
 
 def _give_up_or_retry(e: Evaluation, failed: dict[str, DeliveryFailed], now: float) -> list[Effect]:
