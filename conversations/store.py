@@ -168,15 +168,17 @@ class Store:
             raise CorruptRecord(f"{where}: stored evaluation failed validation: {exc.errors()[0]['msg']}") from exc
 
     async def _cas(self, ev: Evaluation, expected: int, audit: AuditEntry | None, seen: str | None,
-                   doc: str | None = None) -> list[Any]:
+                   doc: str | None = None, index: bool = False) -> list[Any]:
         """Write ``ev`` if the stored version is ``expected``; one round trip.
 
         When the evaluation owes messages, the same round trip marks it in the outbox's due queue (held for
-        the writer's lease), so a crash right after the write still leaves the owed messages findable.
+        the writer's lease), so a crash right after the write still leaves the owed messages findable. With
+        ``index`` the index keys follow in the same pipeline, right after the script (other slots on a cluster,
+        so not inside it); a caller whose write then did not land indexes what is stored (``_reindex_if``).
         """
         keys = [eval_key(ev.id), _key(ev.id, "audit"), _key(ev.id, f"seen:{seen or '-'}")]
-        args: list[Any] = [expected, doc or ev.model_dump_json(), audit.model_dump_json() if audit else "",
-                           SEEN_TTL_S, "1" if seen else "0"]
+        entry = audit.model_dump_json(exclude_defaults=True) if audit else ""  # an empty detail is left out
+        args: list[Any] = [expected, doc or ev.model_dump_json(), entry, SEEN_TTL_S, "1" if seen else "0"]
         if self._cas_sha is None:
             self._cas_sha = await self._call(lambda: self.redis.script_load(_CAS))
 
@@ -187,6 +189,8 @@ class Store:
             if ev.pending:
                 pipe.zadd(OUTBOX_DUE, {ev.id: hold_score(time.time())}, gt=True)
             idle_mark(pipe, ev)
+            if index:
+                _index_into(pipe, ev)
             # nothing owed: the mark stays until the outbox tick finds nothing and drops it. Dropping it here
             # could drop it for a write that failed (a full Redis refuses the script but takes a ZREM).
             replies = list(await pipe.execute(raise_on_error=False))
@@ -200,7 +204,7 @@ class Store:
         results = await self._call(write)
         if results is None:  # Redis restarted without persistence: load the script again
             self._cas_sha = None
-            return await self._cas(ev, expected, audit, seen, doc)
+            return await self._cas(ev, expected, audit, seen, doc, index)
         return list(results[0])
 
     async def hold(self, eid: str, now: float, seconds: float = LEASE_S) -> None:
@@ -237,27 +241,32 @@ class Store:
             raw: bytes | str | None = known.model_dump_json()
         else:
             raw = await self._call(lambda: self.redis.get(eval_key(eid)))
+        indexed: tuple[str, str | None] | None = None  # what an attempt indexed (its write may not have landed)
         for _ in range(MAX_ATTEMPTS):
             work = self._parse(raw, eval_key(eid))
             if work is None:
                 raise KeyError(f"That evaluation ({eid}) no longer exists.")
             version, status_before, thread_before = work.version, work.status, work.thread_ts
             result = fn(work)
-            if work.model_dump_json() == (raw.decode() if isinstance(raw, bytes) else raw):
+            dumped = work.model_dump_json()
+            if dumped == (raw.decode() if isinstance(raw, bytes) else raw):
+                await self._reindex_if(indexed, work)
                 return work, result, False
             work.version = version + 1
             audit = AuditEntry(at=work.last_activity, by=by, action=action or "update",
                                detail=_audit_detail(result))
-            status, raw = await self._cas(work, version, audit, seen)
+            index = work.status != status_before or work.thread_ts != thread_before  # same round trip as the write
+            status, raw = await self._cas(work, version, audit, seen, _bump(dumped, work.id, version), index)
+            indexed = (work.status, work.thread_ts) if index else indexed
             status = status.decode() if isinstance(status, bytes) else status
             if status == "ok":
-                if work.status != status_before or work.thread_ts != thread_before:
-                    await self._index(work)
+                await self._reindex_if(indexed, work)
                 return work, result, False
             if status == "dup":
                 current = self._parse(raw, eval_key(eid))
                 if current is None:
                     raise KeyError(f"That evaluation ({eid}) no longer exists.")
+                await self._reindex_if(indexed, current)
                 return current, None, True
         raise StoreUnavailable(f"evaluation {eid}: too many concurrent writers, try again", reason="busy")
 
@@ -272,23 +281,17 @@ class Store:
         await self._call(lambda: self.redis.set(f"ftc:thread:{channel}:{thread_ts}", eid))
 
     async def _index(self, ev: Evaluation) -> None:
-        started = ev.started_at.timestamp()
-
         async def write() -> Any:
             pipe = self.redis.pipeline(transaction=False)
-            if ev.thread_ts:
-                pipe.set(f"ftc:thread:{ev.channel}:{ev.thread_ts}", ev.id)
-            pipe.zadd(f"ftc:chan:{ev.team}:{ev.channel}", {ev.id: started})
-            pipe.zadd(f"ftc:proj:{ev.team}:{ev.project_key}", {ev.id: started})
-            pipe.zadd(f"ftc:team:{ev.team}", {ev.id: started})
-            if ev.status == "in_progress":
-                pipe.zadd("ftc:active", {ev.id: started})
-            else:
-                pipe.zrem("ftc:active", ev.id)
-            index_commands(pipe, ev)  # the read models (conversations/read_models.py)
+            _index_into(pipe, ev)
             return await pipe.execute()
 
         await self._call(write)
+
+    async def _reindex_if(self, indexed: tuple[str, str | None] | None, stored: Evaluation) -> None:
+        """An attempt indexed a state its write did not store (a conflict): index what is stored instead."""
+        if indexed is not None and indexed != (stored.status, stored.thread_ts):
+            await self._index(stored)
 
     async def _many(self, ids: list[str]) -> list[Evaluation]:
         if not ids:
@@ -344,8 +347,43 @@ class Store:
         return count
 
 
+def _index_into(pipe: Any, ev: Evaluation) -> None:
+    """Queue the index keys of ``ev`` (all derived from the document) on a pipeline."""
+    started = ev.started_at.timestamp()
+    if ev.thread_ts:
+        pipe.set(f"ftc:thread:{ev.channel}:{ev.thread_ts}", ev.id)
+    pipe.zadd(f"ftc:chan:{ev.team}:{ev.channel}", {ev.id: started})
+    pipe.zadd(f"ftc:proj:{ev.team}:{ev.project_key}", {ev.id: started})
+    pipe.zadd(f"ftc:team:{ev.team}", {ev.id: started})
+    if ev.status == "in_progress":
+        pipe.zadd("ftc:active", {ev.id: started})
+    else:
+        pipe.zrem("ftc:active", ev.id)
+    index_commands(pipe, ev)  # the read models (conversations/read_models.py)
+
+
+def _bump(dumped: str, eid: str, version: int) -> str | None:
+    """``dumped`` (the document at ``version``) at ``version + 1``, without serialising it again: the version
+    is the second field, right after the id (the compare-and-set script reads it from there too)."""
+    head = f'{{"id":"{eid}","version":{version},'
+    if not dumped.startswith(head):
+        return None
+    return f'{{"id":"{eid}","version":{version + 1},' + dumped[len(head):]
+
+
 def _audit_detail(result: object) -> dict[str, Any]:
+    """What the audit keeps of a transition's result, compactly: a refusal's status, the keys of what it owed
+    (``post_card:<question>``; never question text) and completion. Empty for a result with nothing to say."""
     if isinstance(result, BaseModel):
-        data = result.model_dump(mode="json")
-        return {k: v for k, v in data.items() if k in ("status", "effects", "completed")}
+        detail: dict[str, Any] = {}
+        status, effects = getattr(result, "status", "ok"), getattr(result, "effects", None) or []
+        if status != "ok":
+            detail["status"] = status
+        if effects:
+            detail["owes"] = [str(getattr(e, "key", e)) for e in effects]
+        if getattr(result, "completed", False):
+            detail["completed"] = True
+        return detail
+    if isinstance(result, list) and all(hasattr(e, "key") for e in result):
+        return {"owes": [e.key for e in result]} if result else {}
     return {} if result is None else {"result": json.loads(json.dumps(result, default=str))}
