@@ -123,14 +123,17 @@ async def test_kill_9_right_after_a_click_owed_card_within_seconds_never_twice(
         with bot_process(slack, redis_server.url, port):
             await wait_healthy(url, session)
             await started(bot)
-        for _ in range(5):
+        for round_ in range(6):
+            in_flight = round_ % 2 == 1  # every other kill lands while the next card's post is on its way
             with bot_process(slack, redis_server.url, port) as proc:
                 await wait_healthy(url, session)
                 n = _open_question(bot)
                 card = bot.open_card()
                 assert n is not None and card is not None
+                if in_flight:
+                    slack.fail_next("chat.postMessage", status=429, retry_after=20)  # Slack says: wait 20 s
                 assert (await bot.click(card, "answer_yes", user="U1"))[0] == 200
-                await asyncio.sleep(rng.choice([0.0, 0.003, 0.01, 0.03, 0.08]))
+                await asyncio.sleep(0.5 if in_flight else rng.choice([0.0, 0.003, 0.01, 0.03, 0.08]))
                 os.kill(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
             with bot_process(slack, redis_server.url, port):
@@ -139,11 +142,14 @@ async def test_kill_9_right_after_a_click_owed_card_within_seconds_never_twice(
                 restarted = loop.time()  # serving again: from here the owed card must come within 5 s
                 raw = await redis_client.get((await redis_client.keys("ftc:{e:*}:eval"))[0])
                 recorded = raw is not None and raw.count(b'"value":1.0') >= n
+                assert recorded or not in_flight
                 want = n + 1 if recorded else n
                 await slack.wait_for(lambda w=want: _open_question(bot) == w, timeout=8,
                                      what=f"card {want} after the restart")
-                waits.append(loop.time() - restarted)
+                if in_flight:
+                    waits.append(loop.time() - restarted)
                 refs = [str((m.metadata or {}).get("event_payload", {}).get("ref")) for m in bot.thread()]
                 cards = [r for r in refs if ":card:" in r]
                 assert len(cards) == len(set(cards)) and len({r.split(":")[2] for r in cards}) == len(cards)
+        print(f"owed card after the restart, seconds: {[round(w, 2) for w in waits]}")  # shown with -s
         assert max(waits) <= 5.0, waits
