@@ -9,6 +9,7 @@ import io
 import json
 from typing import Any
 
+from conversations import voting
 from conversations.engine import scorecard_of
 from conversations.models import Evaluation
 from scoring.agreement import Agreement, spread_text
@@ -23,9 +24,11 @@ def decision_record(ev: Evaluation, checklist: Checklist, fmt: str, names: dict[
                     thread_url: str | None = None, agreement: Agreement | None = None) -> str:
     """The exported decision log: the decision, answers with who/when, suggestions and quotes, scorecard, tree.
 
-    ``agreement`` (a team vote) adds the unanimous share and the split questions with who settled them.
+    ``agreement`` (a team vote; computed from the revealed votes when not given) adds the unanimous share and
+    the split questions with who settled them.
     """
     names = names or {}
+    agreement = agreement or voting.agreement(ev, checklist)
     if agreement is not None:
         agreement = agreement.model_copy(update={"splits": [
             s.model_copy(update={"settled_by": names.get(s.settled_by, s.settled_by) if s.settled_by else None})

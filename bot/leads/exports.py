@@ -19,7 +19,8 @@ async def export(svc: Services, vis: Visibility, asker: Asker, command: Command)
     if asker.here is None:
         raise CommandError("Run `/ftcheck export &lt;project&gt;` in a channel; the file is shared there.")
     ev = (await find_project(svc, vis, asker, command.project or "")).current
-    names = await user_names(svc, {a.by for a in ev.answers.values()} | {ev.started_by})
+    voters = {uid for ballot in ev.ballots.values() for uid in ballot.votes}
+    names = await user_names(svc, {a.by for a in ev.answers.values()} | {ev.started_by} | voters)
     content = decision_record(ev, svc.registry.get(ev.checklist), command.format, names,
                               await message_url(svc.client, ev.channel, ev.thread_ts))
     try:

@@ -11,6 +11,7 @@ from bot.services import Services
 from conversations import queries
 from conversations.engine import scorecard_of
 from conversations.models import Evaluation
+from conversations.voting import agreement
 
 
 @dataclass
@@ -59,7 +60,7 @@ def scored(svc: Services, ev: Evaluation) -> Scored:
     checklist = svc.registry.get(ev.checklist)
     card = scorecard_of(ev, checklist)
     return Scored(ev=ev, card=card, answered=len(checklist.questions) - len(card.unanswered),
-                  questions=len(checklist.questions))
+                  questions=len(checklist.questions), agreement=agreement(ev, checklist))
 
 
 def maybe_scored(svc: Services, ev: Evaluation | None) -> Scored | None:

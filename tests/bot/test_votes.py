@@ -93,6 +93,14 @@ async def test_three_voters_hidden_reveal_splits_settled_by_the_starter(slack: S
             assert own, voter
         settled = _texts(_card_for(bot, "q4"))
         assert "settled by <@U1>" in settled
+        # summary and the exported decision record carry the agreement too
+        before = len(slack.response_posts)
+        await bot.command(f"summary {example['title']}", user="U2")
+        await slack.wait_for(lambda: len(slack.response_posts) > before, what="summary")
+        assert "17 of 20 questions unanimous (85%)" in (slack.response_posts[before].text or "")
+        await bot.command(f"export {example['title']} md", user="U2")
+        await slack.wait_for(lambda: len(slack.files) == 1, what="export")
+        assert "17 of 20 questions unanimous (85%)" in (slack.files[0].content or b"").decode()
 
 
 async def test_vote_nudge_names_who_has_not_voted(slack: SlackStandIn, redis_server: RedisServer,
