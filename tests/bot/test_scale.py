@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
 import redis.asyncio as aioredis
 
 from bot.blocks.leads import HOME_MAX_ROWS
 from bot.leads.home import publish_home
+from conversations.effects import Owed, PostCard
 from conversations.models import Evaluation, project_key
+from conversations.outbox import Outbox
 from conversations.store import Store
 from tests.bot.harness import running_bot
 from tests.bot.test_leads import ask, texts
@@ -84,3 +87,22 @@ async def test_start_of_the_oldest_project_in_a_channel_of_1100_links_its_thread
         status = await ask(bot, "status")
         assert status.startswith(f"*{oldest.project}*: 0/20 answered"), status
         assert len(slack.messages("C1", top_level=True)) == 0  # no second evaluation was started
+
+
+async def test_the_newest_of_1100_open_evaluations_gets_its_lost_card_from_a_bounded_tick(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    """The outbox reads what is due, not what exists: 1,100 open evaluations cost the tick nothing."""
+    evaluations = [evaluation(i, project=f"Open {i:04d}", channel="C1", completed=False) for i in range(1100)]
+    newest = evaluations[-1]
+    newest.pending = [Owed(effect=PostCard(question="labeled_examples"))]  # its first card was lost in a crash
+    async with running_bot(slack, redis_server.url) as bot:
+        store = bot.runtime.services.store
+        await create_all(store, evaluations)
+        slack.add_message("C1", text="root", user="UBOT", ts=newest.thread_ts)
+        before = store.round_trips
+        looked_at = await Outbox(bot.runtime.services.engine).tick(now=time.time() + 10)
+        trips = store.round_trips - before
+        assert looked_at == 1  # only the evaluation that owes something
+        cards = [m for m in slack.thread("C1", newest.thread_ts or "") if ":card:" in str(m.metadata)]
+        assert len(cards) == 1 and "Question 1 of 20" in cards[0].text
+        assert trips <= 6, trips  # claim, read, record (+ the thread link): independent of the 1,100
