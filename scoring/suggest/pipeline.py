@@ -200,6 +200,20 @@ class _Assembler:
         return found.start if found else len(self.description)
 
 
+def _grounded(a: _Assembler, checklist: Checklist, verdicts: list[rules.Verdict], conflicted: set[str]
+              ) -> dict[str, Suggestion]:
+    """One suggestion per question: the first verdict whose answer the checklist allows and whose quote holds."""
+    allowed = {o.value for o in checklist.options}
+    suggestions: dict[str, Suggestion] = {}
+    for v in verdicts:
+        key = a.key(v.question)
+        if key in conflicted or key in suggestions or v.answer not in allowed or not a.keep(key, v.evidence):
+            continue
+        suggestions[key] = Suggestion(question=key, answer=v.answer, reason=v.reason,
+                                      evidence=display_quote(v.evidence), origin=v.origin, caution=v.caution)
+    return suggestions
+
+
 def assemble(
     description: str,
     checklist: Checklist,
@@ -232,22 +246,7 @@ def assemble(
     verdicts = profile.derive(facts, origin) + a.direct_answers(answers, origin, conflicts)
 
     conflicted = {c.question for c in conflicts}
-    allowed = {o.value for o in checklist.options}
-    suggestions: dict[str, Suggestion] = {}
-    for v in verdicts:
-        key = a.key(v.question)
-        if key in conflicted or key in suggestions or v.answer not in allowed:
-            continue
-        if not a.keep(key, v.evidence):
-            continue
-        suggestions[key] = Suggestion(
-            question=key,
-            answer=v.answer,
-            reason=v.reason,
-            evidence=display_quote(v.evidence),
-            origin=v.origin,
-            caution=v.caution,
-        )
+    suggestions = _grounded(a, checklist, verdicts, conflicted)
     cautions = a.cautions(extraction.cautions, set(suggestions) | conflicted)
     ordered = sorted(suggestions.values(), key=lambda s: checklist.question(s.question).number)
     return SuggestionReport(

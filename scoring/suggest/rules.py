@@ -192,7 +192,6 @@ def _steps(history: list[NumberFact]) -> str:
 def prompting_ceiling(f: ProjectFacts, origin: Origin) -> Verdict | None:
     history = f.prompting_accuracy[-(CEILING_WINDOW + 1) :]
     plateau = f.prompting_plateau
-    claimed = plateau is not None and plateau.value == "yes"
     if not history:
         if plateau is None:
             return None
@@ -202,34 +201,41 @@ def prompting_ceiling(f: ProjectFacts, origin: Origin) -> Verdict | None:
             "no": "Prompting has not hit a ceiling yet.",
         }
         return _status("prompting_ceiling", plateau, origin, said)
-    quote = _join(history)
+    claimed = plateau if plateau is not None and plateau.value == "yes" else None
     if len(history) == 1:
-        if claimed:
-            assert plateau is not None
-            return Verdict(
-                "prompting_ceiling",
-                YES,
-                f"The team reports a plateau at about {pct(history[0].value)}.",
-                f"{quote} … {plateau.evidence}" if plateau.evidence != quote else quote,
-                "rule",
-                caution="only one result is reported; the checklist asks for 5 iterations gaining < 2 points",
-            )
+        return _ceiling_from_one(history[0], claimed, _join(history))
+    return _ceiling_from_history(history, claimed, _join(history))
+
+
+def _ceiling_from_one(result: NumberFact, claimed: StatusFact | None, quote: str) -> Verdict:
+    """One prompting result: a ceiling the team reports (with a caution), else not yet shown."""
+    if claimed is not None:
         return Verdict(
             "prompting_ceiling",
-            NO,
-            f"One prompting result ({pct(history[0].value)}); a ceiling needs "
-            "results over several iterations.",
-            quote,
+            YES,
+            f"The team reports a plateau at about {pct(result.value)}.",
+            f"{quote} … {claimed.evidence}" if claimed.evidence != quote else quote,
             "rule",
+            caution="only one result is reported; the checklist asks for 5 iterations gaining < 2 points",
         )
+    return Verdict(
+        "prompting_ceiling",
+        NO,
+        f"One prompting result ({pct(result.value)}); a ceiling needs results over several iterations.",
+        quote,
+        "rule",
+    )
+
+
+def _ceiling_from_history(history: list[NumberFact], claimed: StatusFact | None, quote: str) -> Verdict:
+    """Several results: judged on the gain of the most recent ones (the plateau kept, repeats included)."""
     recent = history[-CEILING_RECENT:]
     gain = max(h.value for h in recent[1:]) - recent[0].value
     steps = _steps(history)
     span = f"the last {len(recent)} results" if len(recent) < len(history) else f"{len(recent)} results"
     if gain >= CEILING_GAIN:
-        if claimed:
-            assert plateau is not None
-            evidence = quote if plateau.evidence in quote else f"{quote} … {plateau.evidence}"
+        if claimed is not None:
+            evidence = quote if claimed.evidence in quote else f"{quote} … {claimed.evidence}"
             return Verdict(
                 "prompting_ceiling",
                 YES,
@@ -242,12 +248,11 @@ def prompting_ceiling(f: ProjectFacts, origin: Origin) -> Verdict | None:
         return Verdict(
             "prompting_ceiling",
             NO,
-            f"Prompting still improving: {steps} (+{gain:.3g} points over {span}; "
-            f"a ceiling is < {CEILING_GAIN:g}).",
+            f"Prompting still improving: {steps} (+{gain:.3g} points over {span}; a ceiling is < {CEILING_GAIN:g}).",
             quote,
             "rule",
         )
-    if len(recent) >= 3 or claimed:
+    if len(recent) >= 3 or claimed is not None:
         caveat = "" if len(history) >= CEILING_WINDOW else f" ({len(history)} results; the source asks for 5)"
         return Verdict(
             "prompting_ceiling",
@@ -354,59 +359,9 @@ def held_out_test_set(f: ProjectFacts, origin: Origin) -> Verdict | None:
 def timeline(f: ProjectFacts, origin: Origin) -> Verdict | None:
     have, need = f.weeks_available, f.weeks_needed
     if need is not None and max(need.value, need.upper or 0) > MAX_WEEKS:
-        if have is not None and have.value >= need.value:
-            return Verdict(
-                "timeline",
-                PARTLY,
-                f"Needs {weeks(need)}, longer than the 2–4-week cycle, though {weeks(have)} are available.",
-                f"{need.evidence} … {have.evidence}" if need.evidence != have.evidence else need.evidence,
-                "rule",
-            )
-        return Verdict(
-            "timeline",
-            NO,
-            f"Needs {weeks(need)}, more than the 2–4 weeks the checklist plans for.",
-            need.evidence,
-            "rule",
-        )
+        return _too_long(have, need)
     if have is not None:
-        if need is not None and have.value < need.value:
-            return Verdict(
-                "timeline",
-                NO,
-                f"{weeks(have)} available but {weeks(need)} needed.",
-                f"{have.evidence} … {need.evidence}" if need.evidence != have.evidence else have.evidence,
-                "rule",
-            )
-        top = have.upper if have.upper is not None else have.value
-        if top < MIN_WEEKS:
-            return Verdict(
-                "timeline",
-                NO,
-                f"Only {weeks(have)} available; the full cycle takes 2–4 weeks.",
-                have.evidence,
-                "rule",
-            )
-        if have.value < MIN_WEEKS:
-            return Verdict(
-                "timeline",
-                PARTLY,
-                f"{weeks(have)} available: the low end is under the 2-week minimum.",
-                have.evidence,
-                "rule",
-            )
-        if have.upper is not None and have.upper != have.value:
-            return Verdict(
-                "timeline",
-                PARTLY,
-                f"{weeks(have)} is a range, not a firm allocation of the 2–4-week "
-                "cycle — confirm the time is committed.",
-                have.evidence,
-                "rule",
-            )
-        return Verdict(
-            "timeline", YES, f"{weeks(have)} available for the 2–4-week cycle.", have.evidence, "rule"
-        )
+        return _weeks_available(have, need)
     pressure = f.timeline_pressure
     if pressure is not None and pressure.value == "yes":
         note = f" ({pressure.note})" if pressure.note else ""
@@ -414,6 +369,40 @@ def timeline(f: ProjectFacts, origin: Origin) -> Verdict | None:
             "timeline", NO, f"Timeline is too tight for a 2–4-week cycle{note}.", pressure.evidence, origin
         )
     return None
+
+
+def _too_long(have: RangeFact | None, need: RangeFact) -> Verdict:
+    """The work needs more than the checklist's 2–4-week cycle."""
+    if have is not None and have.value >= need.value:
+        return Verdict(
+            "timeline",
+            PARTLY,
+            f"Needs {weeks(need)}, longer than the 2–4-week cycle, though {weeks(have)} are available.",
+            f"{need.evidence} … {have.evidence}" if need.evidence != have.evidence else need.evidence,
+            "rule",
+        )
+    return Verdict(
+        "timeline", NO, f"Needs {weeks(need)}, more than the 2–4 weeks the checklist plans for.", need.evidence,
+        "rule",
+    )
+
+
+def _weeks_available(have: RangeFact, need: RangeFact | None) -> Verdict:
+    """Weeks the team has, against what the work needs and the 2-week minimum; a range is not a commitment."""
+    if need is not None and have.value < need.value:
+        evidence = f"{have.evidence} … {need.evidence}" if need.evidence != have.evidence else have.evidence
+        return Verdict("timeline", NO, f"{weeks(have)} available but {weeks(need)} needed.", evidence, "rule")
+    top = have.upper if have.upper is not None else have.value
+    if top < MIN_WEEKS:
+        return Verdict("timeline", NO, f"Only {weeks(have)} available; the full cycle takes 2–4 weeks.",
+                       have.evidence, "rule")
+    if have.value < MIN_WEEKS:
+        return Verdict("timeline", PARTLY, f"{weeks(have)} available: the low end is under the 2-week minimum.",
+                       have.evidence, "rule")
+    if have.upper is not None and have.upper != have.value:
+        return Verdict("timeline", PARTLY, f"{weeks(have)} is a range, not a firm allocation of the 2–4-week "
+                       "cycle — confirm the time is committed.", have.evidence, "rule")
+    return Verdict("timeline", YES, f"{weeks(have)} available for the 2–4-week cycle.", have.evidence, "rule")
 
 
 def _money_shown(b: NumberFact) -> tuple[str, str | None]:
