@@ -20,7 +20,7 @@ from conversations.store import Store
 from scoring.checklist import Registry
 from scoring.suggest import SuggestConfig, Suggester, make_suggester
 
-REDIS_POOL_SIZE = 100
+REDIS_POOL_SIZE = 500  # connections per process; Redis takes 10,000 clients by default
 
 
 def make_redis(url: str, timeout_s: float = 2.0) -> aioredis.Redis:
