@@ -16,7 +16,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.listeners import register_all
 from bot.metrics import REDIS_ERRORS, REMINDERS_POSTED, SLACK_API_RETRIES

@@ -60,7 +60,7 @@ async def test_a_listener_runs_without_http(slack: SlackStandIn, redis_server: R
             acked.append(True)
 
         services = bot.runtime.services
-        await actions.on_answer(ack=ack, body=body, client=services.client, services=services)  # type: ignore[arg-type]
+        await actions.on_answer(ack=ack, body=body, client=services.client, services=services)
         assert acked == [True]
         await slack.wait_for(lambda: bot._closed(card, "C1"), what="the card answered by a direct call")
 
@@ -129,7 +129,7 @@ async def test_a_guessed_evaluation_id_reveals_nothing_to_a_non_member(
         await start(bot, "Secret launch", channel=PRIVATE, user="U1")
         await bot.settle()
         (ev,) = await Store(redis_client).channel_evaluations("T0001", PRIVATE)
-        replies = []
+        replies: list[str] = []
         for action, eid in (("reeval_snooze", ev.id), ("reeval_stop", ev.id), ("reeval_start", ev.id),
                             ("reeval_snooze", "0123456789ab")):
             before = len(slack.ephemerals("C1", user="U3"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import redis.asyncio as aioredis
@@ -166,7 +167,7 @@ async def test_three_bots_with_their_own_clocks_post_once(slack: SlackStandIn, r
                                                           redis_client: aioredis.Redis) -> None:
     """APScheduler runs each replica's clock (every 0.1 s); the reminder falls due 1 s after completion."""
     people(slack)
-    fast = {"FTCHECK_REEVALUATE_AFTER": "1s", "FTCHECK_TICK_SECONDS": 0.1}
+    fast: dict[str, Any] = {"FTCHECK_REEVALUATE_AFTER": "1s", "FTCHECK_TICK_SECONDS": 0.1}
     async with running_bot(slack, redis_server.url, **fast) as a, running_bot(slack, redis_server.url, **fast) as b, \
             running_bot(slack, redis_server.url, **fast) as c:
         clocks = [start_clock(bot.runtime) for bot in (a, b, c)]

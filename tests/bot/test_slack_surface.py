@@ -100,8 +100,9 @@ async def test_hundred_duplicate_deliveries_one_state_change(slack: SlackStandIn
             for i in range(100)])
         assert all(status == 200 for status, _ in results)
         await bot.settle()
-        eid = (await redis_client.keys("ftc:{e:*}:eval"))[0].decode().split(":")[2].rstrip("}")
-        raw = await redis_client.lrange(f"ftc:{{e:{eid}}}:audit", 0, -1)  # type: ignore[misc]
+        key = (await redis_client.keys("ftc:{e:*}:eval"))[0]
+        eid = (key.decode() if isinstance(key, bytes) else key).split(":")[2].rstrip("}")
+        raw = await redis_client.lrange(f"ftc:{{e:{eid}}}:audit", 0, -1)
         audit = [json.loads(a) for a in raw]
         assert [a["action"].split(" = ")[0].split(" ")[0] for a in audit].count("answer") == 1
         assert len([m for m in bot.thread() if ":card:" in str(m.metadata)]) == 2

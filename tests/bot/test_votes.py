@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from scoring.checklist import Registry
@@ -34,6 +35,15 @@ def _card_for(bot: Bot, key: str) -> Message:
     raise AssertionError(f"no card for {key}")
 
 
+def _card_has(bot: Bot, key: str, text: str) -> Callable[[], bool]:
+    return lambda: text in _texts(_card_for(bot, key))
+
+
+def _card_posted(bot: Bot, key: str) -> Callable[[], bool]:
+    qid = FT.question(key).id
+    return lambda: any(f":card:{qid}:" in str(m.metadata) for m in bot.thread())
+
+
 def _other(value: float) -> str:
     return "no" if value != 0 else "yes"
 
@@ -46,7 +56,7 @@ async def _vote_round(bot: Bot, slack: SlackStandIn, key: str, value: float) -> 
         status, _ = await bot.click(card, f"answer_{choice}", user=voter)
         assert status == 200
         if i < len(VOTERS) - 1:
-            await slack.wait_for(lambda v=voter: f"<@{v}>" in _texts(_card_for(bot, key)), what=f"{voter} counted")
+            await slack.wait_for(_card_has(bot, key, f"<@{voter}>"), what=f"{voter} counted")
             shown = _texts(_card_for(bot, key)) + _texts(slack.messages("C1", top_level=True)[-1])
             assert f"{i + 1} of 3 have voted" in shown
             assert "*Yes:*" not in shown and "*No:*" not in shown and "*Partly:*" not in shown  # never what
@@ -67,11 +77,11 @@ async def test_three_voters_hidden_reveal_splits_settled_by_the_starter(slack: S
             key = f"q{n}"
             value = example["answers"][key]
             await slack.wait_for(
-                lambda k=key: any(f":card:{FT.question(k).id}:" in str(m.metadata) for m in bot.thread()),
+                _card_posted(bot, key),
                 what=f"card {key}")
             await _vote_round(bot, slack, key, value)
             if key in SPLIT:
-                await slack.wait_for(lambda k=key: "Split" in _texts(_card_for(bot, k)), what=f"{key} split")
+                await slack.wait_for(_card_has(bot, key, "Split"), what=f"{key} split")
                 split = _card_for(bot, key)
                 assert "<@U3>" in _texts(split) and "*Split*" in _texts(split)
                 settle = f"settle_answer_{FT.option(value).key}"
@@ -80,7 +90,7 @@ async def test_three_voters_hidden_reveal_splits_settled_by_the_starter(slack: S
                                                  for e in slack.ephemerals("C1", "U2")), what="U2 told")
                 assert "Split" in _texts(_card_for(bot, key))
                 assert (await bot.click(_card_for(bot, key), settle, user="U1"))[0] == 200
-            await slack.wait_for(lambda k=key: "✓ *q" in _texts(_card_for(bot, k)), what=f"{key} answered")
+            await slack.wait_for(_card_has(bot, key, "✓ *q"), what=f"{key} answered")
         await slack.wait_for(lambda: bot.scorecard() is not None, what="scorecard")
         card = bot.scorecard()
         assert card is not None
@@ -112,7 +122,7 @@ async def test_vote_nudge_names_who_has_not_voted(slack: SlackStandIn, redis_ser
         await slack.wait_for(lambda: bot.open_card() is not None, what="first card")
         for voter in VOTERS:
             await bot.click(_card_for(bot, "q1"), "answer_yes", user=voter)
-            await slack.wait_for(lambda v=voter: f"<@{v}>" in _texts(_card_for(bot, "q1")), what="vote counted")
+            await slack.wait_for(_card_has(bot, "q1", f"<@{voter}>"), what="vote counted")
         await slack.wait_for(lambda: any(":card:" in str(m.metadata) and "Question 2 of 20" in m.text
                                          for m in bot.thread()), what="card 2")
         await bot.click(_card_for(bot, "q2"), "answer_no", user="U2")

@@ -158,7 +158,7 @@ async def test_all_keys_of_an_evaluation_share_a_hash_tag(engine: Engine, redis_
     ev = await start(engine)
     ts, _ = open_card(ev)
     await engine.answer(ev.id, card_ts=ts, user="U1", value=1.0, seen="x")
-    keys = [k.decode() for k in await redis_client.keys(f"*{ev.id}*")]
+    keys = [k.decode() if isinstance(k, bytes) else k for k in await redis_client.keys(f"*{ev.id}*")]
     assert {k.split("}")[0] + "}" for k in keys if k.startswith("ftc:{")} == {f"ftc:{{e:{ev.id}}}"}
     assert len([k for k in keys if k.startswith("ftc:{")]) == 3  # eval, audit, seen marker
     assert len({key_slot(k.encode()) for k in keys if k.startswith("ftc:{")}) == 1  # one Redis Cluster slot

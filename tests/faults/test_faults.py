@@ -75,7 +75,7 @@ async def test_kill_9_mid_evaluation_loses_no_answer(slack: SlackStandIn, redis_
     raw = await redis_client.keys("ftc:{e:*}:eval")
     assert len(raw) == 1
     stored = await redis_client.get(raw[0])
-    assert stored is not None and stored.count(b'"value":') >= 20
+    assert stored is not None and str(stored).count('"value":') >= 20
 
 
 async def test_thousand_duplicate_event_deliveries_run_once(slack: SlackStandIn, redis_server: RedisServer,
@@ -141,10 +141,10 @@ async def test_kill_9_right_after_a_click_owed_card_within_seconds_never_twice(
                 await wait_healthy(url, session)
                 restarted = loop.time()  # serving again: from here the owed card must come within 5 s
                 raw = await redis_client.get((await redis_client.keys("ftc:{e:*}:eval"))[0])
-                recorded = raw is not None and raw.count(b'"value":1.0') >= n
+                recorded = raw is not None and str(raw).count('"value":1.0') >= n
                 assert recorded or not in_flight
                 want = n + 1 if recorded else n
-                await slack.wait_for(lambda w=want: _open_question(bot) == w, timeout=8,
+                await slack.wait_for(lambda w=want: _open_question(bot) == w, timeout=8,  # type: ignore[misc]
                                      what=f"card {want} after the restart")
                 if in_flight:
                     waits.append(loop.time() - restarted)

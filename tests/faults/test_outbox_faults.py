@@ -138,7 +138,7 @@ async def test_post_landed_but_its_record_failed_is_found_not_repeated(slack: Sl
             store = bot.runtime.services.store
             real_update = store.update
 
-            async def fill_then_update(*args, **kwargs):  # type: ignore[no-untyped-def]
+            async def fill_then_update(*args, **kwargs):
                 if kwargs.get("action") == "delivered":
                     admin.config_set("maxmemory", "1")
                 return await real_update(*args, **kwargs)
