@@ -1,6 +1,8 @@
-"""Ack latency, sustained interactions per second and RSS, against the bot and the bare-Bolt floor over HTTP.
+"""Ack latency, CPU per request, sustained interactions per second and RSS, over HTTP: the bot, the in-memory
+reference bot (:mod:`tests.benchmarks.reference`) and the bare-Bolt floor, in one run.
 
-Levels, each run on the bot and then replayed on the floor:
+Levels, each run on the bot, then driven the same way on the reference (closed loop: the same clients,
+evaluations and channels, clicking the reference's own cards), then the bot's schedule replayed on the floor:
 
 * *one request at a time*: a few evaluations (own channels) clicked through in turn, each request sent
   once the bot has finished the previous one's post-ack work (the unloaded baseline; it also counts the
@@ -36,6 +38,7 @@ from typing import Any
 
 import aiohttp
 
+from conversations.effects import LEASE_S
 from tests.benchmarks.common import SECRET, TEAM, cpu_seconds, rss_kib
 from tests.standins.signing import FORM, block_actions_body, new_trigger_id, signed_headers, slash_command_body
 
@@ -297,8 +300,11 @@ async def wait_until(check: Callable[[], Awaitable[bool]], timeout: float, every
     return False
 
 
-async def bot_stats(session: aiohttp.ClientSession, base: str, *, reset_lag: bool = False) -> dict[str, Any]:
-    async with session.get(f"{base}/bench/stats", params={"reset_lag": "1"} if reset_lag else {}) as resp:
+async def bot_stats(session: aiohttp.ClientSession, base: str, *, reset_lag: bool = False,
+                    lag: bool = False) -> dict[str, Any]:
+    """The app's counters; ``lag=True`` adds the event-loop lag percentiles (a sort: only at the end of a run)."""
+    params = {**({"reset_lag": "1"} if reset_lag else {}), **({"lag": "1"} if lag else {})}
+    async with session.get(f"{base}/bench/stats", params=params) as resp:
         data: dict[str, Any] = await resp.json()
         return data
 
@@ -367,6 +373,7 @@ class AckConfig:
 @dataclass
 class AckResults:
     levels: list[tuple[Level, Level]] = field(default_factory=list)  # (bot, floor)
+    reference: list[Level] = field(default_factory=list)  # the in-memory reference, one per level, same order
     pool: Level | None = None
     rss_idle_kib: int = 0
     rss_floor_idle_kib: int = 0
@@ -374,6 +381,7 @@ class AckResults:
     rss_trail: list[tuple[int, int]] = field(default_factory=list)  # (completed evaluations, VmRSS KiB)
     completed: int = 0
     round_trips_per_click: list[int] = field(default_factory=list)
+    outbox_round_trips: tuple[int, int] = (0, 0)  # (outbox-tick round trips, clicks) over the one-at-a-time level
     undrained: int = 0
     violations: list[str] = field(default_factory=list)
     violation_count: int = 0
@@ -391,9 +399,9 @@ async def one_at_a_time(driver: Driver, session: aiohttp.ClientSession, bot_base
     start = time.perf_counter()
     tag, user = new_tag(), "U1"
 
-    async def counter() -> int:
+    async def counter() -> int:  # the click's own round trips: the clocks' ticks are counted apart
         stats = await bot_stats(session, bot_base)
-        return int(stats["round_trips"]) - int(stats["tick_round_trips"])
+        return int(stats["round_trips"]) - int(stats["tick_round_trips"]) - int(stats.get("outbox_round_trips", 0))
 
     cards: dict[str, dict[str, Any]] = {}
     clicks: dict[str, int] = {}
@@ -423,12 +431,13 @@ async def one_at_a_time(driver: Driver, session: aiohttp.ClientSession, bot_base
 
 
 async def measure(cfg: AckConfig, *, inspect_url: str, response_root: str, bot_base: str, floor_base: str,
-                  bot_pid: int, floor_pid: int, other_pids: dict[str, int], say: Callable[[str], None]
-                  ) -> AckResults:
+                  ref_base: str, bot_pid: int, floor_pid: int, ref_pid: int, other_pids: dict[str, int],
+                  say: Callable[[str], None]) -> AckResults:
     out = AckResults()
     connector = aiohttp.TCPConnector(limit=0)  # no client-side queueing: every client has its own connection
     timeout = aiohttp.ClientTimeout(total=30)
     bot_cpu = CpuMeter({"bot": bot_pid, **other_pids})
+    ref_cpu = CpuMeter({"reference": ref_pid, **other_pids})
     floor_cpu = CpuMeter({"floor": floor_pid, **other_pids})
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         feed = CardFeed(session, inspect_url)
@@ -436,51 +445,69 @@ async def measure(cfg: AckConfig, *, inspect_url: str, response_root: str, bot_b
         try:
             bot, floor = Sender(session, f"{bot_base}/slack/events"), Sender(session, f"{floor_base}/slack/events")
             driver = Driver(bot, feed, response_root)
+            ref_driver = Driver(Sender(session, f"{ref_base}/slack/events"), feed, response_root)
 
-            async def on_bot(run: Callable[[], Awaitable[Level]]) -> Level:
-                bot_cpu.start()
-                await bot_stats(session, bot_base, reset_lag=True)
+            async def on_app(base: str, cpu: CpuMeter, name: str, run: Callable[[], Awaitable[Level]]) -> Level:
+                cpu.start()
+                await bot_stats(session, base, reset_lag=True)
                 level = await run()
-                level.loop_lag = (await bot_stats(session, bot_base))["loop_lag"]
-                out.completed += level.evaluations
-                out.undrained += 0 if await drain(session, bot_base) else 1
-                level.cpu_by_process = bot_cpu.stop()
-                level.cpu_s = level.cpu_by_process["bot"]
+                level.loop_lag = (await bot_stats(session, base, lag=True))["loop_lag"]
+                out.undrained += 0 if await drain(session, base) else 1
+                level.cpu_by_process = cpu.stop()
+                level.cpu_s = level.cpu_by_process[name]
                 await feed.reset_standin()
                 return level
+
+            async def on_bot(run: Callable[[], Awaitable[Level]]) -> Level:
+                level = await on_app(bot_base, bot_cpu, "bot", run)
+                out.completed += level.evaluations
+                return level
+
+            async def on_reference(run: Callable[[], Awaitable[Level]]) -> None:
+                out.reference.append(await on_app(ref_base, ref_cpu, "reference", run))
 
             async def on_floor(measured: Level) -> None:
                 schedule = floor_schedule(measured.schedule, cfg.floor_max_gap_s, cfg.floor_window_s)
                 say(f"acks: {len(schedule)} of its {len(measured.schedule)} requests replayed on the floor")
                 floor_cpu.start()
                 await bot_stats(session, floor_base, reset_lag=True)
-                reference = await replay(floor, schedule, measured.clients)
-                reference.replayed = [p.index for p in schedule]
-                reference.loop_lag = (await bot_stats(session, floor_base))["loop_lag"]
-                reference.cpu_by_process = floor_cpu.stop()
-                reference.cpu_s = reference.cpu_by_process["floor"]
-                out.levels.append((measured, reference))
+                floored = await replay(floor, schedule, measured.clients)
+                floored.replayed = [p.index for p in schedule]
+                floored.loop_lag = (await bot_stats(session, floor_base, lag=True))["loop_lag"]
+                floored.cpu_by_process = floor_cpu.stop()
+                floored.cpu_s = floored.cpu_by_process["floor"]
+                out.levels.append((measured, floored))
 
             await asyncio.sleep(1.0)
             out.rss_idle_kib, out.rss_floor_idle_kib = rss_kib(bot_pid), rss_kib(floor_pid)
 
-            say("warm-up (not measured): /ftcheck help x3 on the bot and on the floor")
+            say("warm-up (not measured): /ftcheck help x3 on the bot, the reference and the floor")
             warm = Level(1)
             for n in range(3):
                 body = driver.command_body("help", f"CWARM{n}", "U1")
-                await bot.send(warm, time.perf_counter(), "command", body)
-                await floor.send(warm, time.perf_counter(), "command", body)
+                for sender in (bot, ref_driver.sender, floor):
+                    await sender.send(warm, time.perf_counter(), "command", body)
             await drain(session, bot_base)
 
-            say(f"acks: {cfg.one_at_a_time} evaluations on the bot, one request at a time (and Redis round trips)")
-            await on_floor(await on_bot(lambda: one_at_a_time(driver, session, bot_base, cfg.one_at_a_time,
-                                                              out.round_trips_per_click)))
+            say(f"acks: {cfg.one_at_a_time} evaluations, one request at a time (and Redis round trips): ftcheck, "
+                "then the reference, then the floor")
+            outbox_before = int((await bot_stats(session, bot_base)).get("outbox_round_trips", 0))
+            measured = await on_bot(lambda: one_at_a_time(driver, session, bot_base, cfg.one_at_a_time,
+                                                          out.round_trips_per_click))
+            await asyncio.sleep(LEASE_S + 1.5)  # the outbox tick looks at each evaluation a hold after its write
+            outbox_after = int((await bot_stats(session, bot_base)).get("outbox_round_trips", 0))
+            out.outbox_round_trips = (outbox_after - outbox_before, measured.clicks)
+            await on_reference(lambda: one_at_a_time(ref_driver, session, ref_base, cfg.one_at_a_time, []))
+            await on_floor(measured)
             out.rss_trail.append((out.completed, rss_kib(bot_pid)))
 
             for clients, evaluations in cfg.levels:
-                say(f"acks: {clients} concurrent evaluations, {evaluations} in all, on the bot")
-                await on_floor(await on_bot(lambda c=clients, e=evaluations: driver.run(  # type: ignore[misc]
-                    c, e, new_tag(), cfg.level_deadline_s, status_every=STATUS_EVERY)))
+                say(f"acks: {clients} concurrent evaluations, {evaluations} in all: ftcheck, the reference, the floor")
+                measured = await on_bot(lambda c=clients, e=evaluations: driver.run(  # type: ignore[misc]
+                    c, e, new_tag(), cfg.level_deadline_s, status_every=STATUS_EVERY))
+                await on_reference(lambda c=clients, e=evaluations: ref_driver.run(  # type: ignore[misc]
+                    c, e, new_tag(), cfg.level_deadline_s, status_every=STATUS_EVERY))
+                await on_floor(measured)
                 out.rss_trail.append((out.completed, rss_kib(bot_pid)))
 
             remaining = cfg.total_evaluations - out.completed

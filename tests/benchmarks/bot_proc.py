@@ -1,17 +1,19 @@
 """The bot (or the bare-Bolt floor) in its own process, served over HTTP like ``ftcheck serve --http``.
 
-``python -m tests.benchmarks.bot_proc --mode bot|floor --redis URL --slack URL`` prints
+``python -m tests.benchmarks.bot_proc --mode bot|reference|floor --redis URL --slack URL`` prints
 ``{"port": …, "pid": …}`` once listening on 127.0.0.1.
 
 * ``bot``: ``Runtime.build(settings, redis_url)`` + ``bot.serve.http_app(runtime)`` + the reminder clock
   (``start_clock``), i.e. what ``serve_http`` runs, with production logging (INFO, to stderr).
+* ``reference``: the same Runtime and ``http_app``, ``runtime.app`` replaced by the in-memory reference bot
+  (:mod:`tests.benchmarks.reference`: the same thread contract, state in a dict, the product's Web API client).
 * ``floor``: the same Runtime and the same ``http_app`` (aiohttp, the same signature check and payload
   validation, Bolt's own verification and single-team authorization), but ``runtime.app`` replaced by a
   bare ``AsyncApp`` whose listeners for the same slash command and buttons only ``await ack()``.
 
-Both add ``GET /bench/stats``: the store's Redis round-trip counter (``Store.round_trips``, and the part
-of it the reminder clock's ticks made), the number of Bolt listeners still running (post-ack work, so
-the load generator can tell when it drained) and the event loop's lag.
+Each adds ``GET /bench/stats``: the store's Redis round-trip counter (``Store.round_trips``, and the parts
+of it the reminder clock's ticks and the outbox ticks made), the number of Bolt listeners still running
+(post-ack work, so the load generator can tell when it drained) and the event loop's lag.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from bot.cli import configure_logging
 from bot.serve import http_app, start_clock
 from bot.settings import Settings
 from tests.benchmarks.common import BOT_TOKEN, SECRET, scrub_environ
+from tests.benchmarks.reference import reference_app
 
 
 def settings_for(slack_api: str, redis_url: str, **extra: Any) -> Settings:
@@ -71,6 +74,9 @@ async def serve(mode: str, redis_url: str, slack_api: str, slow_ms: float = 0) -
     runtime = Runtime.build(settings, redis_url)
     if mode == "floor":
         runtime.app = bare_app(runtime)
+    elif mode == "reference":
+        runtime.app = reference_app(runtime.services.client, runtime.services.registry.get(None),
+                                    settings.slack_signing_secret or "")
     app = http_app(runtime)
 
     lags: list[float] = []
@@ -86,6 +92,18 @@ async def serve(mode: str, redis_url: str, slack_api: str, slow_ms: float = 0) -
             ticks[1] += runtime.services.store.round_trips - before
 
     runtime.tick = counted_tick  # type: ignore[method-assign]  # the clock below calls runtime.tick
+    outbox = [0, 0]  # outbox ticks so far, and the Redis round trips they made
+    deliver_owed = runtime.deliver_owed
+
+    async def counted_deliver_owed() -> None:
+        before = runtime.services.store.round_trips
+        try:
+            await deliver_owed()
+        finally:
+            outbox[0] += 1
+            outbox[1] += runtime.services.store.round_trips - before
+
+    runtime.deliver_owed = counted_deliver_owed  # type: ignore[method-assign]
 
     async def watch_lag(every: float = 0.01) -> None:
         """How late the event loop wakes a 10 ms sleep: the time a ready callback waits for the loop."""
@@ -98,17 +116,21 @@ async def serve(mode: str, redis_url: str, slack_api: str, slow_ms: float = 0) -
                 del lags[:100_000]
 
     async def stats(request: web.Request) -> web.Response:
+        # cheap unless asked for the lag: the load generator polls this while it waits for the app to drain
         tasks = asyncio.all_tasks()
-        listeners = sum(1 for t in tasks if "run_ack_function" in repr(t.get_coro()))
-        ordered = sorted(lags)
-        lag = {f"p{p}": ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] if ordered else 0.0
-               for p in (50, 99)}
-        lag["max"] = ordered[-1] if ordered else 0.0
+        listeners = sum(1 for t in tasks if getattr(t.get_coro(), "__name__", "").startswith("run_ack_function"))
+        lag: dict[str, float] = {}
+        if request.query.get("lag"):
+            ordered = sorted(lags)
+            lag = {f"p{p}": ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] if ordered else 0.0
+                   for p in (50, 99)}
+            lag["max"] = ordered[-1] if ordered else 0.0
         if request.query.get("reset_lag"):
             lags.clear()
         return web.json_response({"round_trips": runtime.services.store.round_trips, "tasks": len(tasks),
                                   "listeners": listeners, "loop_lag": lag, "ticks": ticks[0],
-                                  "tick_round_trips": ticks[1]})
+                                  "tick_round_trips": ticks[1], "outbox_ticks": outbox[0],
+                                  "outbox_round_trips": outbox[1]})
 
     app.router.add_get("/bench/stats", stats)
     lag_task = asyncio.create_task(watch_lag())
@@ -121,6 +143,7 @@ async def serve(mode: str, redis_url: str, slack_api: str, slow_ms: float = 0) -
     print(json.dumps({"port": port, "pid": os.getpid(), "mode": mode}), flush=True)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, dump_tasks)  # diagnosis: where is it stuck?
     try:
         await stop.wait()
     finally:
@@ -128,11 +151,19 @@ async def serve(mode: str, redis_url: str, slack_api: str, slow_ms: float = 0) -
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         await runner.cleanup()
+        await runtime.aclose()
+
+
+def dump_tasks() -> None:
+    """Every task's stack to stderr (the child's log): ``kill -USR1 <pid>`` when a run does not drain."""
+    for task in asyncio.all_tasks():
+        task.print_stack(limit=12, file=sys.stderr)
+    sys.stderr.flush()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mode", choices=("bot", "floor"), required=True)
+    parser.add_argument("--mode", choices=("bot", "reference", "floor"), required=True)
     parser.add_argument("--redis", required=True)
     parser.add_argument("--slack", required=True, help="the stand-in's Web API base URL")
     parser.add_argument("--profile", help="write cProfile stats here on SIGTERM (diagnosis only)")
@@ -144,8 +175,9 @@ def main() -> None:
         asyncio.run(serve(args.mode, args.redis, args.slack, args.slow_callbacks))
         return
     import cProfile
+    import time
 
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)  # CPU time: on a loaded machine wall time is mostly waiting
     profiler.enable()
     try:
         asyncio.run(serve(args.mode, args.redis, args.slack, args.slow_callbacks))

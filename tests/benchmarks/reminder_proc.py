@@ -33,10 +33,11 @@ async def run(redis_url: str, slack_api: str, deadline_s: float, plain: bool) ->
     configure_logging(settings)
     store = Store(make_redis(redis_url, settings.redis_timeout_s))
     registry = Registry(settings.checklist_dir)
-    client = make_client(settings)
-    if plain:  # the same retry handlers, no pacing: what the limiter costs
-        paced = client
-        client = AsyncWebClient(token=paced.token, base_url=paced.base_url, timeout=paced.timeout)
+    paced = make_client(settings)
+    client: AsyncWebClient = paced
+    if plain:  # the same retry handlers and pooled session, no pacing: what the limiter costs
+        client = AsyncWebClient(token=paced.token, base_url=paced.base_url, timeout=paced.timeout,
+                                session=paced.session)
         client.retry_handlers = paced.retry_handlers
     reminders = Reminders(store, registry, SlackReminderSink(client, registry), after=settings.reevaluate_delta,
                           idle_after=settings.idle_delta, hours=WorkingHours.parse("always"))
@@ -58,6 +59,7 @@ async def run(redis_url: str, slack_api: str, deadline_s: float, plain: bool) ->
     print(json.dumps({"posted": posted, "ticks": ticks, "elapsed": time.monotonic() - started,
                       "round_trips": store.round_trips}), flush=True)
     await store.redis.aclose()
+    await paced.aclose()
 
 
 def main() -> None:
