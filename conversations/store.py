@@ -186,7 +186,7 @@ class Store:
             pipe = self.redis.pipeline(transaction=False)
             # raw EVALSHA: redis-py's cluster pipeline refuses .evalsha() but routes the command by its keys
             pipe.execute_command("EVALSHA", self._cas_sha or "", 3, *keys, *args)
-            if ev.pending:
+            if ev.pending and ev.origin == "slack":  # a terminal run delivers what it owes when it resumes
                 pipe.zadd(OUTBOX_DUE, {ev.id: hold_score(time.time())}, gt=True)
             idle_mark(pipe, ev)
             if index:
