@@ -314,7 +314,8 @@ def _give_up_or_retry(e: Evaluation, failed: dict[str, DeliveryFailed], now: flo
             e.pending.remove(entry)
             e.undelivered.append(entry.key)
             given_up.append((entry, exc))
-    told = [(o, x) for o, x in given_up if not isinstance(o.effect, TellUndelivered)]
+    # a root that never posted means /ftcheck start failed: the person who ran it is told there, not twice
+    told = [(o, x) for o, x in given_up if not isinstance(o.effect, TellUndelivered | PostRoot)]
     if not told:
         return []
     entry, exc = next(((o, x) for o, x in told if o.effect.posts), told[0])  # a lost post matters most
