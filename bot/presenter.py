@@ -136,12 +136,12 @@ class SlackPresenter:
                 return None
         return None
 
-    async def post_note(self, ev: Evaluation, checklist: Checklist, about: str) -> None:
+    async def post_note(self, ev: Evaluation, checklist: Checklist, about: str) -> str:
         """Closed for inactivity: say so in the thread, with what to do next."""
         text = (f"This evaluation of *{esc(ev.project)}* had no answers for a long time after its reminder, so it "
                 "is closed and its cards no longer take answers. Nothing is lost: the answers so far stay in "
                 f"`/ftcheck history {esc(ev.project)}`. `/ftcheck start {esc(ev.project)}` begins a new one.")
-        await self._post(ev, ev.post_ref("note"), thread_ts=ev.thread_ts, text=text)
+        return await self._post(ev, ev.post_ref("note"), thread_ts=ev.thread_ts, text=text)
 
     async def tell_undelivered(self, ev: Evaluation, checklist: Checklist, what: str, reason: str) -> None:
         """Say plainly what could not be posted; in the thread, or to the starter when the channel is gone."""

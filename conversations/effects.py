@@ -78,6 +78,10 @@ class PostNote(_Effect):
     kind: Literal["post_note"] = "post_note"
     about: Literal["abandoned"] = "abandoned"
 
+    @property
+    def posts(self) -> bool:
+        return True
+
 
 class TellUndelivered(_Effect):
     """Tell the people in the thread (or the starter, by DM) that a message could not be delivered."""

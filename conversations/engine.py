@@ -34,7 +34,7 @@ from conversations.effects import (
     UpdateRoot,
 )
 from conversations.models import Card, Evaluation, Mode, SuggestionRef
-from conversations.store import Store, StoreUnavailable
+from conversations.store import CorruptRecord, Store, StoreUnavailable
 from scoring.checklist import Checklist, Registry
 from scoring.scorecard import Scorecard, score
 
@@ -55,7 +55,7 @@ class Recovery(Protocol):
 
     async def find_posted(self, ev: Evaluation, ref: str) -> str | None: ...
     async def tell_undelivered(self, ev: Evaluation, checklist: Checklist, what: str, reason: str) -> None: ...
-    async def post_note(self, ev: Evaluation, checklist: Checklist, about: str) -> None: ...
+    async def post_note(self, ev: Evaluation, checklist: Checklist, about: str) -> str: ...
 
 
 def scorecard_of(ev: Evaluation, checklist: Checklist) -> Scorecard:
@@ -183,8 +183,8 @@ class Engine:
                 for hook in self.on_completed:
                     try:
                         await hook(ev)
-                    except StoreUnavailable as exc:
-                        log.warning("completion_hook_failed", evaluation=ev.id, error=str(exc))
+                    except Exception:  # recorded already: a failing follow-up must not read as a failed click
+                        log.exception("completion_hook_failed", evaluation=ev.id)
         return ev, outcome
 
     # -- delivery -----------------------------------------------------------------------------------------
@@ -213,7 +213,7 @@ class Engine:
         while loop.time() < deadline:
             try:
                 stored = await self.store.get(eid)
-            except StoreUnavailable:
+            except (StoreUnavailable, CorruptRecord):
                 return None
             if stored is None or stored.thread_ts is not None:
                 return stored.thread_ts if stored else None
@@ -347,6 +347,8 @@ async def _post_card(engine: Engine, run: Delivery, effect: Effect) -> None:
         raise Deferred
     if any(c.open for c in view.cards.values() if c.question == effect.question):
         return  # adopted by a click before this delivery (never post a card twice)
+    if flow.card_state(view, effect.question) in ("answered", "split"):
+        return  # answered meanwhile (a Change answer): a card asking it again would be stale
     ts = await engine.find_or_post(run, view.post_ref("card", effect.question),
                                    lambda: engine.presenter.post_card(view, run.checklist, effect.question))
     view.cards[ts] = Card(question=effect.question)
@@ -372,8 +374,11 @@ async def _post_scorecard(engine: Engine, run: Delivery, effect: Effect) -> None
 
 async def _post_note(engine: Engine, run: Delivery, effect: Effect) -> None:
     assert isinstance(effect, PostNote)
-    if engine.recovery is not None and run.view.thread_ts is not None:
-        await engine.recovery.post_note(run.view, run.checklist, effect.about)
+    recovery = engine.recovery
+    if recovery is not None and run.view.thread_ts is not None:
+        view = run.view
+        await engine.find_or_post(run, view.post_ref("note"), lambda: recovery.post_note(view, run.checklist,
+                                                                                          effect.about))
 
 
 async def _tell_undelivered(engine: Engine, run: Delivery, effect: Effect) -> None:

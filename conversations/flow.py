@@ -139,11 +139,11 @@ def owe(ev: Evaluation, effects: list[Effect], now: datetime | None = None) -> l
             entry = Owed(effect=effect, next_at=at + LEASE_S, since=ev.version)
             ev.pending.append(entry)
             owed[effect.key] = entry
-        elif effect.posts:
+            mine.append(effect)
             continue
-        else:
-            entry.since = ev.version
-        mine.append(effect)
+        entry.since = ev.version  # owed again at this version: an older delivery must not clear it
+        if not effect.posts:
+            mine.append(effect)
     return mine
 
 
@@ -310,11 +310,11 @@ def answer(ev: Evaluation, checklist: Checklist, *, card_ts: str, user: str, val
     prior = ev.answers.get(card.question)
     if not card.open and prior is not None and prior.by == user and prior.value == value:
         return Outcome(status="unchanged")  # the same click again (double click or a redelivery)
-    if not card.open:
+    source = card_state(ev, card.question)
+    if not card.open or source != "asked":  # closed, or its question was answered meanwhile (Change answer)
         return _taken(ev, checklist, card.question, "closed" if ev.status != "in_progress" else "taken", user)
     if value is not None:
         checklist.option(value)  # raises KeyError on a value the checklist does not allow
-    source = card_state(ev, card.question)
     skips = (prior.skips if prior else 0) + (1 if value is None else 0)
     ev.answers[card.question] = AnswerEntry(
         question=card.question, value=value, by=user, at=now, skips=skips,
@@ -341,10 +341,13 @@ def change(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
         return Outcome(status="unchanged",
                        notice=Notice(kind="unchanged", question=q.key, label=checklist.option(value).label))
     source = card_state(ev, q.id)
+    if source == "split":
+        return invalid(f"{q.key} is split: the starter or a lead chooses the team answer on its card.")
     ev.answers[q.id] = prior.model_copy(update={
         "value": value, "by": user, "at": now, "previous": prior.value,
         "suggestion": ev.suggestions.get(q.id, prior.suggestion)})
     close_cards_of(ev, q.id)
+    delivered(ev, f"post_card:{q.id}")  # a re-ask still on its way is moot now
     move = Move(ev)
     move.make("change" if source == "answered" else "answer", source, "answered", q.id)
     return move.outcome(completed=advance(ev, checklist, move, now))

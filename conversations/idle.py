@@ -9,6 +9,7 @@ its thread and leaves the active set, so abandoned evaluations stop costing anyt
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -47,9 +48,14 @@ class IdleWatch:
             eid = member.decode() if isinstance(member, bytes) else str(member)
             try:
                 await self._one(eid, now)
-            except Exception:
+            except Exception:  # the claim took the mark: put it back so the next tick looks again
                 log.exception("idle_check_failed", evaluation=eid)
+                with contextlib.suppress(Exception):
+                    await self._put_back(eid, cutoff)
         return len(raw)
+
+    async def _put_back(self, eid: str, since: float) -> None:
+        await self.store._call(lambda: self.store.redis.zadd(IDLE_DUE, {eid: since}, nx=True))
 
     async def _one(self, eid: str, now: datetime) -> None:
         ev = await self.store.get(eid)

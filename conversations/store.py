@@ -196,9 +196,11 @@ class Store:
             replies = list(await pipe.execute(raise_on_error=False))
             if isinstance(replies[0], NoScriptError):
                 return None
-            for reply in replies:
+            if isinstance(replies[0], Exception):
+                raise replies[0]  # inside _call: an outage or a full Redis becomes StoreUnavailable
+            for reply in replies[1:]:  # the write landed: a mark or an index that failed must not say otherwise
                 if isinstance(reply, Exception):
-                    raise reply  # inside _call: an outage or a full Redis becomes StoreUnavailable
+                    log.warning("write_side_effect_failed", evaluation=ev.id, error=str(reply))
             return replies
 
         results = await self._call(write)

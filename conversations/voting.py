@@ -34,7 +34,9 @@ def vote(ev: Evaluation, checklist: Checklist, *, card_ts: str, user: str, value
         return found
     qid = found.question
     ballot = ev.ballots.get(qid)
-    if not found.open or card_state(ev, qid) != "asked" or (ballot is not None and ballot.revealed):
+    if ev.status != "in_progress" or not found.open:
+        return refused("closed", question=checklist.question(qid).key)
+    if card_state(ev, qid) != "asked" or (ballot is not None and ballot.revealed):
         return refused("revealed", question=checklist.question(qid).key)
     if value is not None:
         checklist.option(value)
@@ -61,10 +63,12 @@ def reveal(ev: Evaluation, checklist: Checklist, *, question: str, user: str,
     ballot = ev.ballots.get(q.id)
     if ev.status == "deleted":
         return refused("deleted")
+    if ballot is not None and ballot.revealed:
+        return Outcome(status="unchanged")  # two Reveal clicks at once: the first one did it
+    if ev.status != "in_progress" or card_state(ev, q.id) != "asked":
+        return refused("closed", question=q.key)  # answered meanwhile (Change answer), or closed: votes stay hidden
     if ballot is None or not ballot.votes:
         return invalid(f"Nobody has voted on {q.key} yet; vote first, then reveal.")
-    if ballot.revealed:
-        return Outcome(status="unchanged")  # two Reveal clicks at once: the first one did it
     return _reveal(ev, checklist, q.id, user, Move(ev), now)
 
 
@@ -95,6 +99,8 @@ def settle(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
     checklist.option(value)
     if ev.status == "deleted":
         return refused("deleted")
+    if ev.status != "in_progress":
+        return refused("closed", question=q.key)
     state = card_state(ev, q.id)
     if state == "answered":
         entry = ev.answers[q.id]

@@ -57,6 +57,7 @@ EVALUATION: tuple[Row, ...] = (
         "quiet long after the nudge: closed with a note; open cards close"),
     Row("discard", "in_progress", "deleted", (), "/ftcheck delete (kept for the audit trail)"),
     Row("discard", "completed", "deleted", (), "/ftcheck delete of a finished evaluation"),
+    Row("discard", "abandoned", "deleted", (), "/ftcheck delete of an evaluation closed for inactivity"),
     Row("reevaluate", "completed", "new", (), "a new evaluation, pre-filled with these answers"),
 )
 

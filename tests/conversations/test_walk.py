@@ -13,7 +13,7 @@ from typing import Any
 
 from conversations import flow, voting, walk
 from conversations.effects import PostCard, PostRoot, PostScorecard, UpdateCard
-from conversations.models import SuggestionRef
+from conversations.models import AnswerEntry, SuggestionRef, utcnow
 from scoring.checklist import Checklist, Registry
 
 REGISTRY = Registry()
@@ -224,6 +224,38 @@ def test_abandoned_evaluation_closes_its_open_card_and_leaves_a_note() -> None:
     assert late.notice is not None and late.notice.kind == "closed"
 
 
+def test_deleting_an_abandoned_evaluation() -> None:
+    t = Thread()
+    flow.abandon(t.ev)
+    assert flow.discard(t.ev).moves == ["discard:abandoned->deleted"]
+    FIRED.add("discard:abandoned->deleted")
+
+
+def test_change_on_a_skipped_card_while_its_re_ask_is_owed_cannot_strand_the_walk() -> None:
+    """Review finding: the re-ask posted after a Change answered the question left an open card forever."""
+    t = Thread()
+    t.step("answer", Q1, "pass")
+    t.step("skip", Q2)
+    skipped_card = t.card(Q2)
+    ev = t.ev
+    flow.answer(ev, DATA, card_ts=t.card(Q3), user="U1", value=1.0)  # owes the re-ask of Q2, not delivered
+    assert f"post_card:{Q2}" in {o.key for o in ev.pending}
+    out = flow.change(ev, DATA, question=Q2, user="U2", value=1.0)
+    assert out.completed and ev.status == "completed"
+    assert f"post_card:{Q2}" not in {o.key for o in ev.pending}  # the stale re-ask is dropped
+    late = flow.answer(ev, DATA, card_ts=skipped_card, user="U3", value=0.0)
+    assert late.status == "refused"
+
+
+def test_a_stale_reveal_after_a_change_keeps_the_votes_hidden() -> None:
+    t = Thread(mode="vote", quorum=3)
+    t.step("vote", Q1, "fail", user="U1")
+    t.ev.answers[Q1] = AnswerEntry(question=Q1, value=None, by="U1", at=utcnow())  # a skip on record
+    t.step("change", Q1, "pass", user="U0")
+    stale = voting.reveal(t.ev, DATA, question=Q1, user="U2")
+    assert stale.status == "refused" and t.ev.value(Q1) == 1.0 and not t.ev.ballots[Q1].revealed
+
+
 def _completed() -> Thread:
     t = Thread()
     for q in (Q1, Q2, Q3):
@@ -245,7 +277,8 @@ DIALOGS = [test_start_opens_the_thread_and_asks_the_first_question, test_quick_w
            test_suggestion_redraws_the_open_card_only, test_reevaluation_is_prefilled,
            test_vote_hidden_until_quorum_then_unanimous, test_vote_split_is_settled_once_and_a_late_vote_refused,
            test_reveal_before_quorum_and_all_not_sure_skips,
-           test_abandoned_evaluation_closes_its_open_card_and_leaves_a_note]
+           test_abandoned_evaluation_closes_its_open_card_and_leaves_a_note,
+           test_deleting_an_abandoned_evaluation]
 
 
 def test_every_row_of_the_walk_is_exercised() -> None:
