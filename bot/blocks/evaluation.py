@@ -205,9 +205,12 @@ def _record_line(ev: Evaluation, checklist: Checklist, q: Question, entry: Answe
         return f"… *{q.key}* Not sure — {user(entry.by)} · {again}"
     head = f"✓ *{q.key}* {checklist.option(entry.value).label}"
     ballot = ev.ballots.get(q.id)
-    if ballot is not None and ballot.revealed:
-        tail = (f"settled by {user(entry.settled_by)} · {_spread(ev, checklist, ballot)}" if entry.settled_by
-                else "unanimous: " + ", ".join(map(user, hidden_tally(ballot))))
+    if ballot is not None and ballot.revealed and entry.settled_by:
+        tail = f"settled by {user(entry.settled_by)} · {_spread(ev, checklist, ballot)}"
+    elif ballot is not None and ballot.revealed and entry.previous is None and ballot.decided() == {entry.value}:
+        spread = ballot.spread()
+        tail = "agreed: " + ", ".join(map(user, spread[entry.value]))
+        tail += (" · Not sure: " + ", ".join(map(user, spread[None]))) if None in spread else ""
     else:
         tail = user(entry.by)
     extras = []
