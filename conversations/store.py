@@ -13,10 +13,13 @@ multi-key script runs unchanged on Redis Cluster):
 ``ftc:team:<team>``                         sorted set: every evaluation of the team
 ``ftc:active``                              sorted set: in-progress evaluation ids by start time
 ``ftc:once:<token>``                        a delivery seen before we know its evaluation; TTL
-``ftc:reminders``                           sorted set: evaluation ids by reminder due time (reminders.py)
+``ftc:{rem}:due`` / ``:lease`` / ``:every``   re-evaluation reminders (reminders.py)
+``ftc:{ob}:due``                            outbox: evaluations owing messages, by hold time (due_queues.py)
+``ftc:{idle}:due``                          idle evaluations, by the start of their quiet spell (due_queues.py)
 ==========================================  ==========================================================
 
-Index keys are written after the evaluation itself and can be rebuilt from the documents
+The read models (per-project summaries, team/channel project indexes) are listed in ``read_models.py``.
+Index keys are written in the same round trip as the evaluation (right after it) and can be rebuilt from the documents
 (:meth:`Store.rebuild_indexes`). No key expires except the dedupe markers: completed evaluations are
 the project's history and in-progress ones wait for their team.
 """
