@@ -85,6 +85,7 @@ class Runtime:
     services: Services
     app: AsyncApp
     reminders: Reminders
+    outbox: Outbox
 
     @classmethod
     def build(cls, settings: Settings, redis_url: str) -> Runtime:
@@ -96,7 +97,8 @@ class Runtime:
                               abandon_after=settings.abandon_delta, close=services.engine.abandon)
         services.engine.on_completed.append(reminders.on_completed)
         services.store.on_unavailable = REDIS_ERRORS.inc
-        return cls(settings=settings, services=services, app=build_app(services), reminders=reminders)
+        return cls(settings=settings, services=services, app=build_app(services), reminders=reminders,
+                   outbox=Outbox(services.engine))
 
     async def aclose(self) -> None:
         """Shutdown: close the shared Slack HTTP session (the runners call this last)."""
@@ -112,8 +114,8 @@ class Runtime:
             log.exception("tick_failed")
 
     async def deliver_owed(self) -> None:
-        """The outbox tick (every second or so): messages left owed by a crash or a failure, delivered once."""
+        """The outbox tick (every FTCHECK_OUTBOX_TICK_SECONDS): what a crash or a failure left owed, delivered once."""
         try:
-            await Outbox(self.services.engine).tick()
+            await self.outbox.tick()
         except Exception:
             log.exception("outbox_tick_failed")
