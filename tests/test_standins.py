@@ -544,18 +544,18 @@ def test_slack_facts_come_from_the_published_spec_with_its_licence() -> None:
 
 
 def test_reads_outside_the_repository_are_caught(tmp_path: Path) -> None:
-    work = tmp_path / "work"  # a checkout with Slack's spec beside it, like ../shared on a developer's machine
+    work = tmp_path / "work"  # a checkout with reference material beside it, as on a developer's machine
     (work / "main" / "tests").mkdir(parents=True)
-    (work / "shared").mkdir()
+    (work / "beside").mkdir()
     guard = OutsideReads(work / "main")
     assert guard.allowed(str(work / "main" / "tests" / "conftest.py")) and guard.allowed(str(tmp_path / "x"))
     assert guard.allowed("/usr/share/zoneinfo/UTC") and guard.allowed(sys.prefix)
-    assert not guard.allowed(str(work / "shared" / "slack-api-specs" / "LICENSE"))
-    (work / "main" / "link").symlink_to(work / "shared")
+    assert not guard.allowed(str(work / "beside" / "slack-api-specs" / "LICENSE"))
+    (work / "main" / "link").symlink_to(work / "beside")
     assert not guard.allowed(str(work / "main" / "link" / "x.json"))  # followed symlinks count too
-    guard.hook("open", (str(work / "shared" / "x.json"), "r", 0))
+    guard.hook("open", (str(work / "beside" / "x.json"), "r", 0))
     guard.hook("open", (str(work / "main" / "README.md"), "r", 0))
-    assert guard.taken() == [f"open {work / 'shared' / 'x.json'}"] and guard.taken() == []
+    assert guard.taken() == [f"open {work / 'beside' / 'x.json'}"] and guard.taken() == []
 
 
 @pytest.mark.parametrize("text", [

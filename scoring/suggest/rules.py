@@ -1,14 +1,14 @@
 """The source's thresholds, applied in code: facts in, answers out. The model never does arithmetic.
 
-Thresholds (seed 000 unless noted):
+Thresholds (the fine-tuning decision checklist unless noted):
 
 * q1  500+ labeled examples, or a plan/budget that brings the total to 500+.
 * q4  labelers agree 75%+ of the time.
-* q5  synthetic share: none → Yes; up to 40% → Partly; above 40% → No (seed 001: at least 60% real).
+* q5  synthetic share: none → Yes; up to 40% → Partly; above 40% → No (the dataset-readiness guide: at least 60% real).
 * q7  a ceiling is < 2 points gained over the last four prompting results (the first of a longer history is
       usually the untuned prompt); three or more results are needed for Yes, two give Partly, one is not a
       ceiling. When the team says it hit a ceiling but its numbers gained more, Yes with a caution that
-      shows the numbers: seed 000's worked example 1 calls 72% → 76% "ceiling detected" and scores it 1.
+      shows the numbers: the decision checklist's worked example 1 calls 72% → 76% "ceiling detected", scores 1.
 * q8  target at least 5 points above the best prompting result (points, not relative percent).
 * q10 held-out test set of 10%+ of the data; below 10% → Partly; size without a total → Yes with a caveat.
 * q13 2–4 weeks for the full cycle. A firm figure of 2+ weeks → Yes; a range (e.g. 2–3 weeks) is not a
@@ -523,7 +523,7 @@ def fine_tuning(f: ProjectFacts, origin: Origin) -> list[Verdict]:
 
 
 def dataset_readiness(f: ProjectFacts, origin: Origin) -> list[Verdict]:
-    """Seed 001's three checks (pass = 1, fail = 0; there is no partial credit)."""
+    """The dataset-readiness guide's three checks (pass = 1, fail = 0; there is no partial credit)."""
     out: list[Verdict] = []
     data = representative_data(f, origin)
     if data is not None:

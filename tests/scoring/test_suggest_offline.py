@@ -1,6 +1,6 @@
 """The offline suggester on project briefs written for the sources' worked examples.
 
-Seed 000's five worked examples give an answer for every question: the offline suggester's
+The decision checklist's five worked examples give an answer for every question: the offline suggester's
 suggestions are compared with them. Briefs ``variant_*`` were written afterwards in other styles
 (chat notes, narrative prose) with answers assigned by reading the checklist criteria; they guard
 against phrase lists that only fit the worked-example briefs.
@@ -126,7 +126,7 @@ def test_agreement_table(checklist: Checklist, capsys: pytest.CaptureFixture[str
 def test_dataset_readiness_examples(
     name: str, labeled: float, checklist: Checklist, dataset_checklist: Checklist
 ) -> None:
-    """Seed 001's three worked examples: all three readiness checks pass (the source's "right approach")."""
+    """The dataset guide's three worked examples: all three readiness checks pass (the source's "right approach")."""
     text = brief(name)
     report = run(text, dataset_checklist)
     assert_grounded(report, text)

@@ -203,7 +203,7 @@ def test_the_team_claims_a_ceiling_its_numbers_do_not_show(checklist: Checklist)
     text = "We tried 71%, then 74% with few-shot examples; honestly we are stuck."
     report = run(text, checklist)
     q7 = suggestion_for(report, "q7")
-    assert q7 is not None and q7.answer == 1.0  # seed 000 example 1 counts 72% → 76% as a ceiling
+    assert q7 is not None and q7.answer == 1.0  # the decision checklist's example 1 counts 72% → 76% as a ceiling
     assert q7.caution is not None and "3 points" in q7.caution
 
 

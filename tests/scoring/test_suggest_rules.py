@@ -64,7 +64,7 @@ def test_q5_takes_the_more_cautious_signal() -> None:
     [
         ([72, 76, 75.5, 76.4, 76.1, 76.6], None, 1.0),  # last five within 0.6 points
         ([72, 76], None, 0.0),  # +4: still improving
-        ([72, 76], "yes", 1.0),  # the team says ceiling (seed 000 example 1): Yes, with a caution
+        ([72, 76], "yes", 1.0),  # the team says ceiling (the decision checklist's example 1): Yes, with a caution
         ([78, 78.5], None, 0.5),  # flat, but only two results
         ([78, 78.5], "yes", 1.0),
         ([70, 71, 71.5], None, 1.0),

@@ -3,7 +3,7 @@
 An audit hook (``sys.addaudithook``) sees every ``open``/``os.listdir``/``os.scandir`` in this process, the
 stand-ins' threads included, and records each path outside the allowed roots: the repository, the Python
 installation and virtualenv, the temp dir and the operating system's own directories (time zones too).
-Whatever sat beside the checkout when the run began (``../shared``) is outside even when the checkout lives in
+Whatever sat beside the checkout when the run began (reference folders) is outside even when the checkout lives in
 the temp dir. Subprocesses are not seen; ``.ci/run`` covers them by running the suite in a fresh clone.
 """
 
