@@ -7,15 +7,18 @@ live in Redis:
 * ``ftc:{rem}:due`` — sorted set, member = evaluation id, score = due time (epoch seconds);
 * ``ftc:{rem}:lease`` — sorted set of claimed members, score = lease expiry;
 * ``ftc:{rem}:every`` — hash, member -> seconds between reminders when a lead chose a cadence
-  (``/ftcheck remind <project> monthly``); absent = the default interval.
+  (``/ftcheck remind <project> monthly``); absent = the default interval;
+* ``ftc:{rem}:latest`` — hash, ``<team>:<project_key>`` -> ``<started_at epoch seconds>|<evaluation id>``:
+  the latest-started completed evaluation of each project that has reminders, so that completing a newer
+  one stops the older one's reminders in the same script (one round trip on the click that completes).
 
 A tick claims due members with one Lua script (ZREM from ``due`` + ZADD to ``lease``), so exactly one
 replica gets each. After posting a second script removes the lease and schedules the next reminder
 (unless someone stopped or snoozed the reminders during the post); a post that fails goes back into
 ``due`` a minute later; a replica that dies holding a lease loses it when the lease expires and another
 replica posts instead. A reminder that fell due while every replica was down
-simply waits in ``due`` and is posted once by the first tick after restart. Both keys share the hash
-tag ``{rem}``, so the script runs on Redis Cluster.
+simply waits in ``due`` and is posted once by the first tick after restart. All the keys share the hash
+tag ``{rem}``, so the scripts run on Redis Cluster.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ log = structlog.get_logger(__name__)
 DUE = "ftc:{rem}:due"
 LEASE = "ftc:{rem}:lease"
 EVERY = "ftc:{rem}:every"
+LATEST = "ftc:{rem}:latest"
 LEASE_S = 120
 RETRY_S = 60
 
@@ -70,6 +74,40 @@ if redis.call('ZREM', KEYS[2], ARGV[1]) == 1 then
   return 1
 end
 return 0
+"""
+
+# An evaluation completed: pick its cadence (its own, else the previous evaluation's, copied; else the
+# default), schedule it, and stop the project's earlier evaluation named in ``latest``. An evaluation that
+# started before the one ``latest`` names (completing late) is still scheduled but neither cancels nor
+# replaces it; the check before posting drops its reminder. Returns the cadence in seconds, nil = default.
+# KEYS: due, lease, every, latest. ARGV: id, previous id or '', now, due at the default, project field, started.
+_COMPLETE = """
+local every = redis.call('HGET', KEYS[3], ARGV[1])
+if not every and ARGV[2] ~= '' then
+  every = redis.call('HGET', KEYS[3], ARGV[2])
+  if every then redis.call('HSET', KEYS[3], ARGV[1], every) end
+end
+if every then
+  redis.call('ZADD', KEYS[1], tonumber(ARGV[3]) + tonumber(every), ARGV[1])
+else
+  redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
+end
+local latest = redis.call('HGET', KEYS[4], ARGV[5])
+local started, old = nil, nil
+if latest then
+  local s, o = string.match(latest, '^([^|]+)|(.+)$')
+  started, old = tonumber(s), o
+end
+if started and started > tonumber(ARGV[6]) then
+  return every
+end
+if old and old ~= ARGV[1] then
+  redis.call('ZREM', KEYS[1], old)
+  redis.call('ZREM', KEYS[2], old)
+  redis.call('HDEL', KEYS[3], old)
+end
+redis.call('HSET', KEYS[4], ARGV[5], ARGV[6] .. '|' .. ARGV[1])
+return every
 """
 
 SCHEDULES = {"quarterly": timedelta(days=91), "monthly": timedelta(days=30)}
@@ -132,6 +170,17 @@ class ReminderQueue:
         # redis-py loads each script once (EVALSHA) and reloads it by itself after a Redis restart
         self._claim = self.redis.register_script(_CLAIM)
         self._finish = self.redis.register_script(_FINISH)
+        self._complete = self.redis.register_script(_COMPLETE)
+
+    async def completed(self, ev: Evaluation, now: datetime, default: timedelta) -> timedelta | None:
+        """Schedule ``ev`` and supersede the project's earlier evaluation (``_COMPLETE``), in one round trip.
+
+        Returns the cadence a lead chose (``ev``'s own or its previous evaluation's), None for ``default``.
+        """
+        args = [ev.id, ev.previous_id or "", repr(now.timestamp()), repr((now + default).timestamp()),
+                f"{ev.team}:{ev.project_key}", repr(ev.started_at.timestamp())]
+        raw = await self.store._call(lambda: self._complete(keys=[DUE, LEASE, EVERY, LATEST], args=args))
+        return None if raw is None else timedelta(seconds=int(raw))
 
     async def schedule(self, eid: str, due: datetime) -> None:
         await self.store._call(lambda: self.redis.zadd(DUE, {eid: due.timestamp()}))
@@ -219,18 +268,14 @@ class Reminders:
         return await self.store.update(ev.id, flow.abandon, by="ftcheck", action="abandon")
 
     async def on_completed(self, ev: Evaluation, now: datetime | None = None) -> datetime:
-        """Schedule the next reminder; the project's earlier evaluations stop reminding (this one supersedes them)."""
-        every = await self.queue.every(ev.id)
-        if every is None and ev.previous_id:
-            every = await self.queue.every(ev.previous_id)  # a re-evaluation keeps the cadence a lead chose
-        due = (now or utcnow()) + (every or self.after)
-        await self.queue.schedule(ev.id, due)
-        if every is not None:
-            await self.queue.set_every(ev.id, every)
-        for old in await self.store.project_history(ev.team, ev.project_key):
-            if old.id != ev.id and old.started_at <= ev.started_at:
-                await self.queue.cancel(old.id)
-        return due
+        """Schedule the next reminder; the project's earlier evaluation stops reminding (this one supersedes it).
+
+        One Redis round trip. An evaluation that started before the project's latest completed one (it
+        completed late) is still scheduled, as before, and does not cancel the newer one's reminder;
+        :meth:`_post_one` drops it when it falls due.
+        """
+        now = now or utcnow()
+        return now + (await self.queue.completed(ev, now, self.after) or self.after)
 
     async def tick(self, now: datetime | None = None) -> int:
         """Post what is due (inside working hours only); returns how many reminders were posted."""
@@ -249,6 +294,11 @@ class Reminders:
         if ev is None or ev.status != "completed":
             await self.queue.done(eid)
             return False
+        newer = await self._superseded_by(ev)
+        if newer is not None:
+            await self.queue.cancel(eid)
+            log.info("reminder_superseded", evaluation=eid, by=newer.id)
+            return False
         try:
             await self.sink.post_reminder(ev, scorecard_of(ev, self.registry.get(ev.checklist)))
         except Exception:
@@ -258,3 +308,14 @@ class Reminders:
         await self.queue.finish(eid, now + (await self.queue.every(eid) or self.after))
         log.info("reminder_posted", evaluation=eid)
         return True
+
+    async def _superseded_by(self, ev: Evaluation) -> Evaluation | None:
+        """A completed evaluation of the project that started after ``ev``, if any.
+
+        ``on_completed`` cancels the superseded reminder itself, but reminders scheduled before ``latest``
+        existed, or by an evaluation that completed late, are only caught here.
+        """
+        for other in await self.store.project_history(ev.team, ev.project_key):
+            if other.id != ev.id and other.status == "completed" and other.started_at > ev.started_at:
+                return other
+        return None

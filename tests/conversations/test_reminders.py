@@ -10,7 +10,7 @@ import redis.asyncio as aioredis
 
 from conversations.engine import Engine
 from conversations.models import Evaluation
-from conversations.reminders import LEASE_S, ReminderQueue, Reminders, WorkingHours
+from conversations.reminders import DUE, EVERY, LATEST, LEASE, LEASE_S, ReminderQueue, Reminders, WorkingHours
 from conversations.store import Store
 from scoring.checklist import Registry
 from scoring.scorecard import Scorecard
@@ -38,16 +38,41 @@ class Sink:
         self.nudged.append((ev.id, question_id))
 
 
+async def walk(engine: Engine, ev: Evaluation) -> Evaluation:
+    """Answer every card: the evaluation completes."""
+    while ev.open_cards():
+        (ts, _), = ev.open_cards().items()
+        ev, _ = await engine.answer(ev.id, card_ts=ts, user="U1", value=1.0)
+    assert ev.status == "completed"
+    return ev
+
+
 async def completed(store: Store, n: int) -> list[Evaluation]:
     engine = Engine(store, REGISTRY, RecordingPresenter())
     out = []
     for i in range(n):
         ev = await engine.start(team="T1", channel="C1", project=f"p{i}", checklist_id="dataset-readiness", user="U1")
-        while ev.open_cards():
-            (ts, _), = ev.open_cards().items()
-            ev, _ = await engine.answer(ev.id, card_ts=ts, user="U1", value=1.0)
-        out.append(ev)
+        out.append(await walk(engine, ev))
     return out
+
+
+async def start(engine: Engine, previous: Evaluation | None = None) -> Evaluation:
+    """An evaluation of the one project ``Ticket router`` (a re-evaluation of ``previous`` if given)."""
+    return await engine.start(team="T1", channel="C1", project="Ticket router", checklist_id="dataset-readiness",
+                              user="U1", previous=previous)
+
+
+def close_to(a: datetime | None, b: datetime) -> bool:
+    """Due times go through a float score in Redis: equal to within a millisecond."""
+    return a is not None and abs(a - b) < timedelta(milliseconds=1)
+
+
+async def latest(client: aioredis.Redis, ev: Evaluation) -> str | None:
+    """The evaluation id ``ftc:{rem}:latest`` names for ``ev``'s project."""
+    raw = await client.hget(LATEST, f"{ev.team}:{ev.project_key}")
+    if raw is None:
+        return None
+    return (raw.decode() if isinstance(raw, bytes) else raw).split("|", 1)[1]
 
 
 def reminders(store: Store, sink: Sink, hours: WorkingHours = ALWAYS) -> Reminders:
@@ -150,3 +175,94 @@ async def test_idle_evaluation_gets_one_nudge_across_replicas(redis_server: Redi
     assert [n for s in sinks for n in s.nudged] == [(ev.id, "labeled_examples")]
     for c in clients:
         await c.aclose()
+
+
+@pytest.mark.parametrize(("case", "cadence"), [("first", timedelta(seconds=30)),
+                                               ("re-evaluation", timedelta(seconds=30)),
+                                               ("own cadence", timedelta(days=91)),
+                                               ("previous cadence", timedelta(days=30))],
+                         ids=["first", "re-evaluation", "own-cadence", "previous-cadence"])
+async def test_completion_costs_one_round_trip(redis_client: aioredis.Redis, case: str, cadence: timedelta) -> None:
+    store = Store(redis_client)
+    engine = Engine(store, REGISTRY, RecordingPresenter())
+    r = reminders(store, Sink())
+    now = datetime.now(UTC)
+    first = await walk(engine, await start(engine))
+    ev = first
+    if case != "first":
+        await r.on_completed(first, now)
+        ev = await walk(engine, await start(engine, previous=first))
+        assert ev.previous_id == first.id
+    if case == "own cadence":
+        await r.queue.set_every(ev.id, cadence)
+    if case == "previous cadence":
+        await r.queue.set_every(first.id, cadence)
+    before = store.round_trips
+    due = await r.on_completed(ev, now)
+    assert store.round_trips - before == 1
+    assert due == now + cadence
+    assert close_to(await r.queue.due_at(ev.id), due)
+    assert await latest(redis_client, ev) == ev.id
+    if case != "first":
+        assert await r.queue.due_at(first.id) is None  # superseded in the same round trip
+
+
+async def test_reevaluation_cancels_the_earlier_reminder_and_keeps_the_cadence(redis_client: aioredis.Redis) -> None:
+    store = Store(redis_client)
+    engine = Engine(store, REGISTRY, RecordingPresenter())
+    sink = Sink()
+    r = reminders(store, sink)
+    now = datetime.now(UTC)
+    first = await walk(engine, await start(engine))
+    await r.on_completed(first, now)
+    await r.queue.set_every(first.id, timedelta(days=30))  # a lead chose monthly
+    second = await walk(engine, await start(engine, previous=first))
+    assert await r.on_completed(second, now) == now + timedelta(days=30)
+    assert await redis_client.zscore(DUE, first.id) is None
+    assert await redis_client.hget(EVERY, first.id) is None
+    assert await r.queue.every(second.id) == timedelta(days=30)
+    assert await latest(redis_client, second) == second.id
+    assert await r.tick(now + timedelta(days=31)) == 1
+    assert sink.posted == [second.id]
+
+
+async def test_an_older_evaluation_completing_late_does_not_cancel_the_newer(redis_client: aioredis.Redis) -> None:
+    store = Store(redis_client)
+    engine = Engine(store, REGISTRY, RecordingPresenter())
+    sink = Sink()
+    r = reminders(store, sink)
+    now = datetime.now(UTC)
+    older = await start(engine)
+    newer = await walk(engine, await start(engine))
+    assert older.started_at < newer.started_at
+    await r.on_completed(newer, now)
+    older = await walk(engine, older)
+    await r.on_completed(older, now)
+    assert await r.queue.due_at(newer.id) is not None
+    assert await latest(redis_client, newer) == newer.id
+    # the late one was scheduled (as before this key existed); the check before posting drops it
+    assert await r.queue.due_at(older.id) is not None
+    assert await r.tick(now + timedelta(seconds=31)) == 1
+    assert sink.posted == [newer.id]
+    assert await r.queue.due_at(older.id) is None
+    assert await redis_client.zscore(LEASE, older.id) is None
+    assert await r.queue.due_at(newer.id) is not None  # rescheduled for the next interval
+
+
+async def test_a_legacy_superseded_reminder_is_dropped_not_posted(redis_client: aioredis.Redis) -> None:
+    store = Store(redis_client)
+    engine = Engine(store, REGISTRY, RecordingPresenter())
+    old = await walk(engine, await start(engine))
+    new = await walk(engine, await start(engine, previous=old))
+    queue = ReminderQueue(store)
+    past = datetime.now(UTC) - timedelta(hours=1)
+    await queue.schedule(old.id, past)  # written before ``latest`` existed: nothing superseded it
+    await queue.schedule(new.id, past)
+    await queue.set_every(old.id, timedelta(days=30))
+    assert await redis_client.hlen(LATEST) == 0
+    sink = Sink()
+    assert await reminders(store, sink).tick() == 1
+    assert sink.posted == [new.id]
+    assert await queue.due_at(old.id) is None
+    assert await redis_client.zscore(LEASE, old.id) is None
+    assert await queue.every(old.id) is None
