@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 
 class _Effect(BaseModel):
@@ -124,6 +124,11 @@ class Owed(BaseModel):
         self.attempts += 1
         self.error = reason
         self.next_at = now + BACKOFF_S[min(self.attempts, len(BACKOFF_S)) - 1]
+
+    @field_serializer("effect")
+    def _whole_effect(self, effect: _Effect) -> dict[str, object]:
+        # its ``kind`` has a default: a document dumped without defaults must still say which effect it is
+        return effect.model_dump(mode="json")
 
     @property
     def exhausted(self) -> bool:

@@ -42,7 +42,8 @@ def project_key(name: str) -> str:
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # stored as epoch milliseconds (exact to the microsecond, 12 bytes shorter than ISO); ISO strings still load
+    model_config = ConfigDict(extra="ignore", ser_json_temporal="milliseconds")
 
 
 class SuggestionRef(_Record):
@@ -57,7 +58,7 @@ class SuggestionRef(_Record):
 
 
 class AnswerEntry(_Record):
-    question: str  # stable id
+    question: str = Field(exclude=True)  # stable id; stored once, as the entry's key in ``Evaluation.answers``
     value: float | None  # None = "Not sure" (skipped)
     by: str  # Slack user id, or a terminal user name
     at: AwareDatetime
@@ -131,6 +132,14 @@ class Evaluation(_Record):
     mode: Mode = "quick"
     quorum: int = 3
     ballots: dict[str, Ballot] = Field(default_factory=dict)  # vote mode, by question id
+
+    @field_validator("answers", mode="before")
+    @classmethod
+    def _answer_ids(cls, value: object) -> object:
+        """Each answer's question id is its key (documents written before also repeated it inside)."""
+        if not isinstance(value, dict):
+            return value
+        return {q: {**a, "question": q} if isinstance(a, dict) else a for q, a in value.items()}
 
     @field_validator("pending", mode="before")
     @classmethod

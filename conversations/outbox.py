@@ -16,7 +16,7 @@ import time
 
 import structlog
 
-from conversations.due_queues import OUTBOX_DUE, hold_score
+from conversations.due_queues import OUTBOX_DUE, RELEASE, hold_score
 from conversations.engine import Engine
 
 log = structlog.get_logger(__name__)
@@ -28,13 +28,6 @@ for _, m in ipairs(due) do redis.call('ZADD', KEYS[1], ARGV[3], m) end
 return due
 """
 
-# Drop a member only if nobody holds it beyond our own hold (a new writer's hold is later than ours).
-_RELEASE = """
-local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if s and tonumber(s) <= tonumber(ARGV[2]) then return redis.call('ZREM', KEYS[1], ARGV[1]) end
-return 0
-"""
-
 BATCH = 50
 CONCURRENCY = 8
 
@@ -44,7 +37,7 @@ class Outbox:
         self.engine = engine
         self.store = engine.store
         self._claim = self.store.redis.register_script(_CLAIM)
-        self._release = self.store.redis.register_script(_RELEASE)
+        self._release = self.store.redis.register_script(RELEASE)
 
     async def tick(self, now: float | None = None) -> int:
         """Deliver what is due now; returns how many evaluations were looked at."""

@@ -6,14 +6,15 @@ multi-key script runs unchanged on Redis Cluster):
 ==========================================  ==========================================================
 ``ftc:{e:<id>}:eval``                       the evaluation, one JSON document (pydantic ``Evaluation``)
 ``ftc:{e:<id>}:audit``                      list of JSON audit entries, one per applied change
-``ftc:{e:<id>}:seen:<token>``               a delivery already applied (Slack retry, double click); TTL
+``ftc:{e:<id>}:seen``                       hash: digests of deliveries already applied (Slack retry, double
+                                            click); expires 24 h after its last write
 ``ftc:thread:<channel>:<thread_ts>``        thread root -> evaluation id
 ``ftc:chan:<team>:<channel>``               sorted set of evaluation ids by start time
 ``ftc:proj:<team>:<project_key>``           sorted set: the project's evaluations (its history)
 ``ftc:team:<team>``                         sorted set: every evaluation of the team
 ``ftc:active``                              sorted set: in-progress evaluation ids by start time
 ``ftc:once:<token>``                        a delivery seen before we know its evaluation; TTL
-``ftc:{rem}:due`` / ``:lease`` / ``:every``   re-evaluation reminders (reminders.py)
+``ftc:{rem}:due`` / ``:lease`` / ``:every``   re-evaluation reminders, and ``:latest`` (reminders.py)
 ``ftc:{ob}:due``                            outbox: evaluations owing messages, by hold time (due_queues.py)
 ``ftc:{idle}:due``                          idle evaluations, by the start of their quiet spell (due_queues.py)
 ==========================================  ==========================================================
@@ -22,25 +23,31 @@ The read models (per-project summaries, team/channel project indexes) are listed
 Index keys are written in the same round trip as the evaluation (right after it) and can be rebuilt from the documents
 (:meth:`Store.rebuild_indexes`). No key expires except the dedupe markers: completed evaluations are
 the project's history and in-progress ones wait for their team.
+
+Documents are stored without default values (an unanswered note is simply absent), and the store keeps the JSON
+it last read or wrote of each recent evaluation (:data:`DOC_CACHE_SIZE`): a click starts from that copy instead of
+reading it again, and the compare-and-set tells a stale copy apart (it then works on what Redis holds).
 """
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 import redis.asyncio as aioredis
 import structlog
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, OutOfMemoryError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from conversations.due_queues import OUTBOX_DUE, hold_score, idle_mark
+from conversations.due_queues import OUTBOX_DUE, RELEASE, hold_score, idle_mark
 from conversations.effects import LEASE_S
 from conversations.models import Evaluation
 from conversations.read_models import index_commands
@@ -51,11 +58,12 @@ log = structlog.get_logger(__name__)
 T = TypeVar("T")
 SEEN_TTL_S = 24 * 3600
 MAX_ATTEMPTS = 20
+DOC_CACHE_SIZE = 1024  # evaluations whose last JSON this process keeps (a few KiB each)
 
-# KEYS: eval doc, audit list, seen marker ("" to skip dedupe is not possible in cluster; pass a dummy in-slot key)
-# ARGV: expected version, new document, audit entry ("" for none), seen ttl, use_seen ("1"/"0")
+# KEYS: eval doc, audit list, seen hash (all in the evaluation's slot)
+# ARGV: expected version, new document, audit entry ("" for none), seen ttl, use_seen ("1"/"0"), seen digest
 _CAS = """
-if ARGV[5] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then
+if ARGV[5] == '1' and redis.call('HEXISTS', KEYS[3], ARGV[6]) == 1 then
   return {'dup', redis.call('GET', KEYS[1]) or ''}
 end
 local current = redis.call('GET', KEYS[1])
@@ -66,7 +74,10 @@ if version ~= tonumber(ARGV[1]) then
 end
 redis.call('SET', KEYS[1], ARGV[2])
 if ARGV[3] ~= '' then redis.call('RPUSH', KEYS[2], ARGV[3]) end
-if ARGV[5] == '1' then redis.call('SET', KEYS[3], '1', 'EX', tonumber(ARGV[4])) end
+if ARGV[5] == '1' then
+  redis.call('HSET', KEYS[3], ARGV[6], '')
+  redis.call('EXPIRE', KEYS[3], tonumber(ARGV[4]))
+end
 return {'ok', ''}
 """
 
@@ -95,6 +106,8 @@ class CorruptRecord(RuntimeError):
 
 
 class AuditEntry(BaseModel):
+    model_config = ConfigDict(ser_json_temporal="milliseconds")  # as the documents' dates
+
     at: datetime
     by: str
     action: str
@@ -109,14 +122,49 @@ def eval_key(eid: str) -> str:
     return _key(eid, "eval")
 
 
+def dump(ev: Evaluation) -> str:
+    """The stored JSON of an evaluation: defaults left out (the id and version stay first, as the script reads them)."""
+    return ev.model_dump_json(exclude_defaults=True)
+
+
+def _text(raw: bytes | str) -> str:
+    return raw.decode() if isinstance(raw, bytes) else raw
+
+
+def _digest(token: str) -> str:
+    """A delivery token in 16 characters: the seen hash stays in Redis's compact encoding."""
+    return hashlib.blake2b(token.encode(), digest_size=8).hexdigest()
+
+
 class Store:
     """Async store over one Redis connection pool; every method raises :class:`StoreUnavailable` on outage."""
 
     def __init__(self, redis: aioredis.Redis) -> None:
         self.redis = redis
         self._cas_sha: str | None = None
+        self._release_sha = ""
+        self._marks: OrderedDict[str, int] = OrderedDict()  # evaluation id -> the outbox hold this process set
         self.round_trips = 0  # counted for the benchmark; cheap
         self.on_unavailable: Callable[[], object] | None = None  # e.g. a metrics counter
+        self._docs: OrderedDict[str, str] = OrderedDict()  # evaluation id -> JSON last read or written here
+
+    # -- the JSON of recent evaluations -------------------------------------------------------------------
+    def _remember(self, eid: str, raw: bytes | str | None) -> None:
+        if not raw:
+            self._docs.pop(eid, None)
+            return
+        self._docs[eid] = _text(raw)
+        self._docs.move_to_end(eid)
+        if len(self._docs) > DOC_CACHE_SIZE:
+            self._docs.popitem(last=False)
+
+    def _recent(self, eid: str, version: int | None = None) -> str | None:
+        """The JSON last seen of ``eid`` (at ``version``, when given); it may be stale: only a write proves it."""
+        raw = self._docs.get(eid)
+        if raw is None or (version is not None and not raw.startswith(f'{{"id":"{eid}","version":{version},')):
+            return None
+        self._docs.move_to_end(eid)
+        return raw
 
     # -- plumbing -------------------------------------------------------------------------------------
     async def _call(self, fn: Callable[[], Any]) -> Any:
@@ -179,23 +227,22 @@ class Store:
         ``index`` the index keys follow in the same pipeline, right after the script (other slots on a cluster,
         so not inside it); a caller whose write then did not land indexes what is stored (``_reindex_if``).
         """
-        keys = [eval_key(ev.id), _key(ev.id, "audit"), _key(ev.id, f"seen:{seen or '-'}")]
+        keys = [eval_key(ev.id), _key(ev.id, "audit"), _key(ev.id, "seen")]
         entry = audit.model_dump_json(exclude_defaults=True) if audit else ""  # an empty detail is left out
-        args: list[Any] = [expected, doc or ev.model_dump_json(), entry, SEEN_TTL_S, "1" if seen else "0"]
+        args: list[Any] = [expected, doc or dump(ev), entry, SEEN_TTL_S, "1" if seen else "0",
+                           _digest(seen) if seen else ""]
         if self._cas_sha is None:
             self._cas_sha = await self._call(lambda: self.redis.script_load(_CAS))
+            self._release_sha = await self._call(lambda: self.redis.script_load(RELEASE))
 
         async def write() -> list[Any] | None:
             pipe = self.redis.pipeline(transaction=False)
             # raw EVALSHA: redis-py's cluster pipeline refuses .evalsha() but routes the command by its keys
             pipe.execute_command("EVALSHA", self._cas_sha or "", 3, *keys, *args)
-            if ev.pending and ev.origin == "slack":  # a terminal run delivers what it owes when it resumes
-                pipe.zadd(OUTBOX_DUE, {ev.id: hold_score(time.time())}, gt=True)
+            self._outbox_mark(pipe, ev)
             idle_mark(pipe, ev)
             if index:
                 _index_into(pipe, ev)
-            # nothing owed: the mark stays until the outbox tick finds nothing and drops it. Dropping it here
-            # could drop it for a write that failed (a full Redis refuses the script but takes a ZREM).
             replies = list(await pipe.execute(raise_on_error=False))
             if isinstance(replies[0], NoScriptError):
                 return None
@@ -206,11 +253,32 @@ class Store:
                     log.warning("write_side_effect_failed", evaluation=ev.id, error=str(reply))
             return replies
 
-        results = await self._call(write)
+        try:
+            results = await self._call(write)
+        except StoreUnavailable:
+            self._docs.pop(ev.id, None)  # the write may have landed: this copy may be stale now
+            raise
         if results is None:  # Redis restarted without persistence: load the script again
             self._cas_sha = None
             return await self._cas(ev, expected, audit, seen, doc, index)
         return list(results[0])
+
+    def _outbox_mark(self, pipe: Any, ev: Evaluation) -> None:
+        """Queue the outbox mark of ``ev`` on the write's pipeline: held for this writer while it owes messages;
+        released once its record owes nothing, unless someone holds it later (a newer writer, a renewal, the
+        tick: holds only grow, as the tick's own release assumes). The release is in another slot, so not in the
+        write's script: a write that lost to a newer one leaves that writer's later hold alone, and a full Redis
+        refuses both (see ``due_queues.RELEASE``). A terminal run delivers what it owes when it resumes."""
+        if ev.origin != "slack":
+            return
+        if ev.pending:
+            score = hold_score(time.time())
+            pipe.zadd(OUTBOX_DUE, {ev.id: score}, gt=True)
+            self._marks[ev.id] = max(score, self._marks.get(ev.id, 0))
+            if len(self._marks) > DOC_CACHE_SIZE:
+                self._marks.popitem(last=False)  # forgotten: the outbox tick drops that mark instead
+        elif (held := self._marks.pop(ev.id, None)) is not None:
+            pipe.execute_command("EVALSHA", self._release_sha, 1, OUTBOX_DUE, ev.id, held)
 
     async def hold(self, eid: str, now: float, seconds: float = LEASE_S) -> None:
         """Mark ``eid`` in the outbox's due queue: nobody else delivers before ``now + seconds`` (only ever later)."""
@@ -219,61 +287,109 @@ class Store:
     # -- evaluations ----------------------------------------------------------------------------------
     async def get(self, eid: str) -> Evaluation | None:
         raw = await self._call(lambda: self.redis.get(eval_key(eid)))
-        return self._parse(raw, eval_key(eid))
+        ev = self._parse(raw, eval_key(eid))
+        self._remember(eid, raw)
+        return ev
 
     async def create(self, ev: Evaluation, by: str) -> Evaluation:
         ev.version = 1
         audit = AuditEntry(at=ev.started_at, by=by, action="start",
                            detail={"project": ev.project, "checklist": ev.checklist})
-        result = await self._cas(ev, 0, audit, None)
+        doc = dump(ev)
+        result = await self._cas(ev, 0, audit, None, doc)
         if result[0] != b"ok" and result[0] != "ok":
             raise RuntimeError(f"evaluation id collision for {ev.id}")
+        self._remember(ev.id, doc)
         await self._index(ev)
         return ev
 
     async def update(self, eid: str, fn: Callable[[Evaluation], T], *, by: str = "", action: str = "",
-                     seen: str | None = None, known: Evaluation | None = None
+                     seen: str | None = None, known: Evaluation | None = None, quiet: bool = False
                      ) -> tuple[Evaluation, T | None, bool]:
         """Read, apply ``fn`` (a pure transition), write back if the version is unchanged; retry on conflict.
 
         ``fn`` returns a result; the change is written only when ``fn`` mutated the evaluation (its JSON
         differs). ``seen`` names a delivery: if it was applied before, nothing runs and ``dup`` is True.
         Returns ``(evaluation, fn's result or None for a duplicate, dup)``. ``known`` is a copy read
-        moments ago: it saves the read, and a stale copy only costs one retry. Each attempt parses the
-        stored JSON once and serialises the result once more only when it writes.
+        moments ago. Without a read of its own, an attempt starts from the JSON this store last saw of the
+        evaluation (``known``'s, or the cached one): a stale copy costs the write's round trip, which then
+        returns what Redis holds, and a no-op decided on such a copy is checked against Redis before it is
+        believed. ``quiet`` bookkeeping (what was delivered) leaves no audit entry unless its result says
+        something. Each attempt parses once and serialises once.
         """
-        if known is not None:
-            raw: bytes | str | None = known.model_dump_json()
-        else:
+        raw: bytes | str | None = self._recent(eid, known.version if known is not None else None)
+        if raw is None and known is not None:
+            raw = dump(known)
+        unproven = raw is not None  # not read from Redis by this call
+        if raw is None:
             raw = await self._call(lambda: self.redis.get(eval_key(eid)))
         indexed: tuple[str, str | None] | None = None  # what an attempt indexed (its write may not have landed)
         for _ in range(MAX_ATTEMPTS):
             work = self._parse(raw, eval_key(eid))
             if work is None:
+                self._remember(eid, None)
                 raise KeyError(f"That evaluation ({eid}) no longer exists.")
             version, status_before, thread_before = work.version, work.status, work.thread_ts
             result = fn(work)
-            dumped = work.model_dump_json()
-            if dumped == (raw.decode() if isinstance(raw, bytes) else raw):
+            dumped = dump(work)
+            if _unchanged(dumped, stored := _text(raw or "")):
+                if unproven or seen:
+                    verdict, fresh = await self._confirm_no_op(eid, stored, seen)
+                    unproven = False
+                    if verdict == "dup":
+                        return await self._duplicate(eid, fresh, indexed)
+                    if verdict == "stale":
+                        raw = fresh
+                        continue
                 await self._reindex_if(indexed, work)
                 return work, result, False
             work.version = version + 1
-            audit = AuditEntry(at=work.last_activity, by=by, action=action or "update",
-                               detail=_audit_detail(result))
+            detail = _audit_detail(result)
+            audit = None if quiet and not detail else AuditEntry(at=work.last_activity, by=by,
+                                                                 action=action or "update", detail=detail)
             index = work.status != status_before or work.thread_ts != thread_before  # same round trip as the write
-            status, raw = await self._cas(work, version, audit, seen, _bump(dumped, work.id, version), index)
+            doc = _bump(dumped, work.id, version) or dump(work)
+            status, raw = await self._cas(work, version, audit, seen, doc, index)
+            unproven = False
             indexed = (work.status, work.thread_ts) if index else indexed
-            status = status.decode() if isinstance(status, bytes) else status
+            status = _text(status)
             if status == "ok":
+                self._remember(eid, doc)
                 await self._reindex_if(indexed, work)
                 return work, result, False
+            self._remember(eid, raw)
             if status == "dup":
-                current = self._parse(raw, eval_key(eid))
-                if current is None:
-                    raise KeyError(f"That evaluation ({eid}) no longer exists.")
-                await self._reindex_if(indexed, current)
-                return current, None, True
+                return await self._duplicate(eid, raw, indexed)
         raise StoreUnavailable(f"evaluation {eid}: too many concurrent writers, try again", reason="busy")
+
+    async def _confirm_no_op(self, eid: str, decided_on: str, seen: str | None
+                             ) -> tuple[Literal["same", "stale", "dup"], bytes | str | None]:
+        """A transition changed nothing: was that decided on what Redis holds, and is it a repeated delivery?
+
+        One round trip (the document, and the delivery's marker when it has one). ``dup``: this delivery was
+        applied before (a Slack retry after the first one finished); ``stale``: the copy was out of date.
+        """
+        async def read() -> list[Any]:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.get(eval_key(eid))
+            if seen:
+                pipe.hexists(_key(eid, "seen"), _digest(seen))
+            return list(await pipe.execute())
+
+        replies = await self._call(read)
+        fresh = replies[0]
+        self._remember(eid, fresh)
+        if seen and replies[1]:
+            return "dup", fresh
+        return ("same" if fresh is not None and _text(fresh) == decided_on else "stale"), fresh
+
+    async def _duplicate(self, eid: str, raw: bytes | str | None, indexed: tuple[str, str | None] | None
+                         ) -> tuple[Evaluation, None, bool]:
+        current = self._parse(raw, eval_key(eid))
+        if current is None:
+            raise KeyError(f"That evaluation ({eid}) no longer exists.")
+        await self._reindex_if(indexed, current)
+        return current, None, True
 
     async def by_thread(self, channel: str, thread_ts: str) -> Evaluation | None:
         eid = await self._call(lambda: self.redis.get(f"ftc:thread:{channel}:{thread_ts}"))
@@ -367,6 +483,14 @@ def _index_into(pipe: Any, ev: Evaluation) -> None:
     index_commands(pipe, ev)  # the read models (conversations/read_models.py)
 
 
+def _unchanged(dumped: str, stored: str) -> bool:
+    """``dumped`` says what ``stored`` says. A document written with its defaults (before they were left out)
+    says it at more length: it is compared once parsed, so its first no-op is not mistaken for a change."""
+    if dumped == stored:
+        return True
+    return '":null' in stored and dump(Evaluation.model_validate_json(stored)) == dumped
+
+
 def _bump(dumped: str, eid: str, version: int) -> str | None:
     """``dumped`` (the document at ``version``) at ``version + 1``, without serialising it again: the version
     is the second field, right after the id (the compare-and-set script reads it from there too)."""
@@ -377,15 +501,13 @@ def _bump(dumped: str, eid: str, version: int) -> str | None:
 
 
 def _audit_detail(result: object) -> dict[str, Any]:
-    """What the audit keeps of a transition's result, compactly: a refusal's status, the keys of what it owed
-    (``post_card:<question>``; never question text) and completion. Empty for a result with nothing to say."""
+    """What the audit keeps of a transition's result, compactly: a refusal's status and completion (what a move
+    owes follows from the walk's table, so it is not repeated here), or the notices a delivery owes after giving
+    up (``tell_undelivered:<what>``). Empty for a result with nothing to say."""
     if isinstance(result, BaseModel):
         detail: dict[str, Any] = {}
-        status, effects = getattr(result, "status", "ok"), getattr(result, "effects", None) or []
-        if status != "ok":
-            detail["status"] = status
-        if effects:
-            detail["owes"] = [str(getattr(e, "key", e)) for e in effects]
+        if getattr(result, "status", "ok") != "ok":
+            detail["status"] = result.status  # type: ignore[attr-defined]
         if getattr(result, "completed", False):
             detail["completed"] = True
         return detail
