@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks import evaluation as eb
 from bot.blocks.common import esc
 from bot.blocks.scorecard import scorecard_blocks, scorecard_text
+from bot.links import message_url
 from conversations.effects import DeliveryFailed
 from conversations.models import Evaluation
 from conversations.voting import agreement
@@ -54,7 +55,6 @@ def _failed(exc: Exception) -> DeliveryFailed:
 class SlackPresenter:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
-        self._workspace_url: str | None = None
 
     async def _call(self, method: str, **kwargs: Any) -> Any:
         try:  # the typed methods: each sends its arguments the way Slack expects (JSON, form or query)
@@ -67,30 +67,21 @@ class SlackPresenter:
         return _ts(await self._call("chat.postMessage", channel=ev.channel, metadata=metadata, **kwargs))
 
     async def card_link(self, ev: Evaluation, checklist: Checklist) -> str | None:
-        """A link to the open card (or the scorecard), built from the workspace URL (asked of Slack once)."""
+        """A link to the open card (or the scorecard), for the root message."""
         targets = [ev.scorecard_ts] if ev.scorecard_ts else sorted(ev.open_cards())
         if not targets or ev.thread_ts is None:
             return None
-        if self._workspace_url is None:
-            try:
-                self._workspace_url = str((await self.client.auth_test()).get("url") or "")
-            except SlackApiError:
-                self._workspace_url = ""
-        if not self._workspace_url:
-            return None
-        ts = targets[-1]
-        return (f"{self._workspace_url.rstrip('/')}/archives/{ev.channel}/p{ts.replace('.', '')}"
-                f"?thread_ts={ev.thread_ts}&cid={ev.channel}")
+        return await message_url(self.client, ev.channel, targets[-1], ev.thread_ts)
 
-    async def post_root(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> str:
+    async def post_root(self, ev: Evaluation, checklist: Checklist) -> str:
         return await self._post(ev, ev.post_ref("root"), text=eb.root_text(ev, checklist),
-                                blocks=eb.root_blocks(ev, checklist, card))
+                                blocks=eb.root_blocks(ev, checklist))
 
-    async def update_root(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
+    async def update_root(self, ev: Evaluation, checklist: Checklist) -> None:
         if ev.thread_ts:
             link = await self.card_link(ev, checklist)
             await self._call("chat.update", channel=ev.channel, ts=ev.thread_ts, text=eb.root_text(ev, checklist),
-                             blocks=eb.root_blocks(ev, checklist, card, link))
+                             blocks=eb.root_blocks(ev, checklist, link))
 
     async def post_card(self, ev: Evaluation, checklist: Checklist, question_id: str) -> str:
         return await self._post(ev, ev.post_ref("card", question_id), thread_ts=ev.thread_ts,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -42,8 +43,9 @@ log = structlog.get_logger(__name__)
 
 
 class Presenter(Protocol):
-    async def post_root(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> str: ...
-    async def update_root(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None: ...
+    # the root shows no running score: only a completed evaluation's root has a verdict, which it works out itself
+    async def post_root(self, ev: Evaluation, checklist: Checklist) -> str: ...
+    async def update_root(self, ev: Evaluation, checklist: Checklist) -> None: ...
     async def post_card(self, ev: Evaluation, checklist: Checklist, question_id: str) -> str: ...
     async def update_card(self, ev: Evaluation, checklist: Checklist, card_ts: str) -> None: ...
     async def post_scorecard(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> str: ...
@@ -72,11 +74,15 @@ class Delivery:
 
     view: Evaluation
     checklist: Checklist
-    card: Scorecard
     look_first: bool  # a repeat: find out whether an earlier attempt landed before posting again
     cards: list[tuple[str, str]] = field(default_factory=list)
     done: list[str] = field(default_factory=list)
     failed: dict[str, DeliveryFailed] = field(default_factory=dict)
+
+    @functools.cached_property
+    def card(self) -> Scorecard:
+        """The scorecard, worked out only for a delivery that shows it (most clicks only redraw cards)."""
+        return scorecard_of(self.view, self.checklist)
 
 
 Handler = Callable[["Engine", Delivery, Effect], Awaitable[None]]
@@ -196,7 +202,7 @@ class Engine:
         """
         checklist = self.checklist(ev)
         view = ev.model_copy(update={"cards": dict(ev.cards)})  # what the front end sees; ``ev`` stays stored
-        run = Delivery(view=view, checklist=checklist, card=scorecard_of(ev, checklist), look_first=look_first)
+        run = Delivery(view=view, checklist=checklist, look_first=look_first)
         async with self._holding(ev.id):
             if view.thread_ts is None and not any(isinstance(e, PostRoot) for e in effects):
                 view.thread_ts = await self._thread_of(ev.id)
@@ -279,7 +285,8 @@ class Engine:
             return _give_up_or_retry(e, run.failed, now)
 
         try:
-            stored, tells, _ = await self.store.update(ev.id, record, by="ftcheck", action="delivered", known=ev)
+            stored, tells, _ = await self.store.update(ev.id, record, by="ftcheck", action="delivered", known=ev,
+                                                      quiet=True)
         except (StoreUnavailable, KeyError) as exc:
             # the messages went out; the outbox finds them by their metadata when Redis answers again
             log.warning("delivery_not_recorded", evaluation=ev.id, error=str(exc))
@@ -330,14 +337,14 @@ async def _post_root(engine: Engine, run: Delivery, effect: Effect) -> None:
     if view.thread_ts is not None:
         return
     ts = await engine.find_or_post(run, view.post_ref("root"),
-                                   lambda: engine.presenter.post_root(view, run.checklist, run.card))
+                                   lambda: engine.presenter.post_root(view, run.checklist))
     view.thread_ts = ts
     await engine.store.link_thread(view.id, view.channel, ts)  # findable before the record is written
 
 
 async def _update_root(engine: Engine, run: Delivery, effect: Effect) -> None:
     if run.view.thread_ts is not None:
-        await engine.presenter.update_root(run.view, run.checklist, run.card)
+        await engine.presenter.update_root(run.view, run.checklist)
 
 
 async def _post_card(engine: Engine, run: Delivery, effect: Effect) -> None:

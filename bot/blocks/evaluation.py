@@ -15,7 +15,7 @@ from conversations.flow import SKIP, card_state, next_question
 from conversations.models import AnswerEntry, Ballot, Evaluation
 from conversations.voting import hidden_tally
 from scoring.checklist import Checklist, Question
-from scoring.scorecard import Scorecard
+from scoring.scorecard import score
 
 ANSWER_ACTION = "answer"  # action ids: answer_yes, answer_partly, answer_no, answer_skip
 CHANGE_ACTION = "change_answer"
@@ -36,24 +36,25 @@ def progress(ev: Evaluation, checklist: Checklist) -> tuple[int, int]:
 
 # -- the root message: a dashboard ----------------------------------------------------------------------------
 
-def root_blocks(ev: Evaluation, checklist: Checklist, card: Scorecard, card_link: str | None = None) -> list[Block]:
+def root_blocks(ev: Evaluation, checklist: Checklist, card_link: str | None = None) -> list[Block]:
     kind = "Re-evaluation" if ev.previous_id else "Evaluation"
     mode = f"team vote, reveal at {ev.quorum} votes" if ev.mode == "vote" else "first answer counts"
     blocks = [header(f"{kind}: {esc(ev.project)}"),
               section(f"*{esc(checklist.title)}* · {mode} · started by {user(ev.started_by)}\n"
-                      f"{_status(ev, checklist, card, card_link)}")]
+                      f"{_status(ev, checklist, card_link)}")]
     who = _who(ev, checklist)
     if who:
         blocks.append(context(who))
     return blocks
 
 
-def _status(ev: Evaluation, checklist: Checklist, card: Scorecard, card_link: str | None) -> str:
+def _status(ev: Evaluation, checklist: Checklist, card_link: str | None) -> str:
     answered, total = progress(ev, checklist)
     bar = f"{slack_bar(answered, total)}  {answered} of {total} answered"
     if ev.status == "completed":
         where = f"<{card_link}|the scorecard>" if card_link else "the scorecard"
-        return f"{bar}\n{verdict_line(card)} · details in {where}, the last message of this thread."
+        verdict = verdict_line(score(checklist, ev.scored()))  # scored only here: mid-walk the root shows no score
+        return f"{bar}\n{verdict} · details in {where}, the last message of this thread."
     if ev.status == "abandoned":
         return f"{bar}\nClosed: nobody answered for a long time. `/ftcheck start {esc(ev.project)}` begins afresh."
     waiting = _waiting(ev, checklist)

@@ -15,13 +15,13 @@ class TerminalPresenter:
         self.console = console
         self.shown: tuple[object, ...] | None = None  # the answers whose scorecard is on screen
 
-    async def post_root(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> str:
+    async def post_root(self, ev: Evaluation, checklist: Checklist) -> str:
         self.console.say(f"\n== {checklist.title}: {ev.project} ==")
         self.console.say(f"Answer each question: {option_words(checklist)} (skip = not sure, asked again "
                          "later). Type help for commands.")
         return f"root-{ev.id}"
 
-    async def update_root(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
+    async def update_root(self, ev: Evaluation, checklist: Checklist) -> None:
         return None
 
     async def post_card(self, ev: Evaluation, checklist: Checklist, question_id: str) -> str:

@@ -38,10 +38,10 @@ class TimestampPresenter:
         value = next(self._ts)
         return f"{1_700_000_000 + value // 1_000_000}.{value % 1_000_000:06d}"
 
-    async def post_root(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> str:
+    async def post_root(self, ev: Evaluation, checklist: Checklist) -> str:
         return self._next()
 
-    async def update_root(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
+    async def update_root(self, ev: Evaluation, checklist: Checklist) -> None:
         return None
 
     async def post_card(self, ev: Evaluation, checklist: Checklist, question_id: str) -> str:

@@ -17,13 +17,13 @@ class RecordingPresenter:
     def _next(self) -> str:
         return f"1700000000.{next(self._ts):06d}"
 
-    async def post_root(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> str:
+    async def post_root(self, ev: Evaluation, checklist: Checklist) -> str:
         ts = self._next()
         self.log.append(("root", ts))
         return ts
 
-    async def update_root(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
-        self.log.append(("update_root", card.total_text))
+    async def update_root(self, ev: Evaluation, checklist: Checklist) -> None:
+        self.log.append(("update_root", ev.status))
 
     async def post_card(self, ev: Evaluation, checklist: Checklist, question_id: str) -> str:
         ts = self._next()
