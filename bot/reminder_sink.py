@@ -8,6 +8,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.common import user
 from bot.blocks.leads import idle_text, reminder_blocks, reminder_text
+from bot.links import message_url
 from conversations.models import Evaluation
 from conversations.voting import still_to_vote
 from scoring.checklist import Registry
@@ -52,15 +53,7 @@ class SlackReminderSink:
             log.warning("idle_nudge_failed", evaluation=ev.id, error=exc.response.get("error"))
 
     async def _card_link(self, ev: Evaluation, question_id: str) -> str | None:
-        ts = ev.card_for(question_id)
-        if ts is None:
-            return None
-        try:
-            resp = await self.client.chat_getPermalink(channel=ev.channel, message_ts=ts)
-        except SlackApiError:
-            return None
-        link = resp.get("permalink")
-        return link if isinstance(link, str) else None
+        return await message_url(self.client, ev.channel, ev.card_for(question_id), ev.thread_ts)
 
 
 def _permanent(exc: SlackApiError) -> bool:
