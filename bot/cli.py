@@ -283,7 +283,7 @@ def export_cmd(project: Annotated[str, typer.Argument(help="Project name")],
 
 def serve(settings: Settings, *, http: bool, host: str, port: int) -> None:
     from bot.app import Runtime
-    from bot.serve import serve_http, serve_socket
+    from bot.serve import run_server, serve_http, serve_socket
 
     if not settings.slack_bot_token:
         raise fail("SLACK_BOT_TOKEN is not set (OAuth & Permissions → Bot User OAuth Token, xoxb-…).")
@@ -296,7 +296,7 @@ def serve(settings: Settings, *, http: bool, host: str, port: int) -> None:
         else:
             await serve_socket(runtime)
 
-    asyncio.run(main())
+    run_server(main())
 
 
 @app.command("serve")

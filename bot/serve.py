@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from datetime import UTC
 from typing import Any, cast
 from urllib.parse import parse_qsl
@@ -114,6 +114,17 @@ def bolt_request(raw_body: str, body: dict[str, Any] | None, query: str,
     request = AsyncBoltRequest(body=body, query=query, headers=headers, mode="socket_mode")  # type: ignore[arg-type]
     request.raw_body, request.mode = raw_body, "http"
     return request
+
+
+def run_server(main: Coroutine[Any, Any, None]) -> None:
+    """Run a server's event loop: uvloop where it is installed (in ``make bench`` about a fifth less CPU per
+    click than asyncio's own loop, which spends it on Redis and Slack I/O callbacks), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:  # not on Windows
+        asyncio.run(main)
+        return
+    uvloop.run(main)
 
 
 def signed(verifier: SignatureVerifier, body: str, headers: Mapping[str, str]) -> bool:

@@ -34,7 +34,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from bot.app import Runtime
 from bot.blocks.evaluation import ANSWER_ACTION
 from bot.cli import configure_logging
-from bot.serve import http_app, start_clock
+from bot.serve import http_app, run_server, start_clock
 from bot.settings import Settings
 from tests.benchmarks.common import BOT_TOKEN, SECRET, scrub_environ
 from tests.benchmarks.reference import reference_app
@@ -171,8 +171,8 @@ def main() -> None:
                         help="log event-loop callbacks slower than this many ms (asyncio debug; diagnosis only)")
     args = parser.parse_args()
     scrub_environ()
-    if not args.profile:
-        asyncio.run(serve(args.mode, args.redis, args.slack, args.slow_callbacks))
+    if not args.profile:  # the product's loop (uvloop) for all three apps: the same stack
+        run_server(serve(args.mode, args.redis, args.slack, args.slow_callbacks))
         return
     import cProfile
     import time
@@ -180,7 +180,7 @@ def main() -> None:
     profiler = cProfile.Profile(time.process_time)  # CPU time: on a loaded machine wall time is mostly waiting
     profiler.enable()
     try:
-        asyncio.run(serve(args.mode, args.redis, args.slack, args.slow_callbacks))
+        run_server(serve(args.mode, args.redis, args.slack, args.slow_callbacks))
     finally:
         profiler.disable()
         profiler.dump_stats(args.profile)
