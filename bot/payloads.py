@@ -21,6 +21,7 @@ class SlashCommand(_In):
     channel_id: str = Field(min_length=1)
     team_id: str = Field(min_length=1)
     trigger_id: str | None = None
+    response_url: str | None = None
 
 
 class ActionRef(_In):

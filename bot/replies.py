@@ -19,6 +19,7 @@ import structlog
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.blocks.notices import notice_text
 from bot.commands import CommandError
@@ -119,12 +120,27 @@ async def on_error(error: Exception, body: dict[str, Any], client: AsyncWebClien
         log.warning("listener_store_unavailable", kind=target.kind, recorded=error.recorded, reason=error.reason,
                     **target.ids)
     try:
-        if target.kind == "command" and respond is not None:
+        if target.kind == "command" and isinstance(body.get("response_url"), str):
+            await command_reply(client, body["response_url"])(text)
+        elif target.kind == "command" and respond is not None:
             await respond(text=text, response_type="ephemeral", replace_original=False)
         else:
             await ephemeral(client, target)(text)
     except Exception:
         log.exception("reply_failed", kind=target.kind, **target.ids)
+
+
+def command_reply(client: AsyncWebClient, response_url: str) -> Reply:
+    """An ephemeral answer to a slash command through its ``response_url``, on the process's pooled HTTP session
+    (Bolt's ``respond`` opens a new session, and a new connection, for every reply)."""
+
+    async def reply(text: str) -> None:
+        webhook = AsyncWebhookClient(url=response_url, session=client.session)
+        response = await webhook.send(text=text, response_type="ephemeral", replace_original=False)
+        if response.status_code != 200:
+            log.warning("command_reply_refused", status=response.status_code, body=str(response.body)[:200])
+
+    return reply
 
 
 def ephemeral(client: AsyncWebClient, target: ReplyTarget) -> Reply:

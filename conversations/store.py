@@ -219,7 +219,7 @@ class Store:
             raise CorruptRecord(f"{where}: stored evaluation failed validation: {exc.errors()[0]['msg']}") from exc
 
     async def _cas(self, ev: Evaluation, expected: int, audit: AuditEntry | None, seen: str | None,
-                   doc: str | None = None, index: bool = False) -> list[Any]:
+                   doc: str | None = None, index: bool = False, idle: bool = True) -> list[Any]:
         """Write ``ev`` if the stored version is ``expected``; one round trip.
 
         When the evaluation owes messages, the same round trip marks it in the outbox's due queue (held for
@@ -240,7 +240,8 @@ class Store:
             # raw EVALSHA: redis-py's cluster pipeline refuses .evalsha() but routes the command by its keys
             pipe.execute_command("EVALSHA", self._cas_sha or "", 3, *keys, *args)
             self._outbox_mark(pipe, ev)
-            idle_mark(pipe, ev)
+            if idle:
+                idle_mark(pipe, ev)
             if index:
                 _index_into(pipe, ev)
             replies = list(await pipe.execute(raise_on_error=False))
@@ -260,7 +261,7 @@ class Store:
             raise
         if results is None:  # Redis restarted without persistence: load the script again
             self._cas_sha = None
-            return await self._cas(ev, expected, audit, seen, doc, index)
+            return await self._cas(ev, expected, audit, seen, doc, index, idle)
         return list(results[0])
 
     def _outbox_mark(self, pipe: Any, ev: Evaluation) -> None:
@@ -309,15 +310,17 @@ class Store:
         """Read, apply ``fn`` (a pure transition), write back if the version is unchanged; retry on conflict.
 
         ``fn`` returns a result; the change is written only when ``fn`` mutated the evaluation (its JSON
-        differs). ``seen`` names a delivery: if it was applied before, nothing runs and ``dup`` is True.
-        Returns ``(evaluation, fn's result or None for a duplicate, dup)``. ``known`` is a copy read
-        moments ago. Without a read of its own, an attempt starts from the JSON this store last saw of the
-        evaluation (``known``'s, or the cached one): a stale copy costs the write's round trip, which then
-        returns what Redis holds, and a no-op decided on such a copy is checked against Redis before it is
-        believed. ``quiet`` bookkeeping (what was delivered) leaves no audit entry unless its result says
-        something. Each attempt parses once and serialises once.
+        differs). ``seen`` names a delivery: if it was applied before, nothing is applied and ``dup`` is True.
+        Returns ``(evaluation, fn's result or None for a duplicate, dup)``. ``known`` is the evaluation as
+        this store returned it moments ago, handed over unchanged: when it is still the copy the store last
+        saw, ``fn`` runs on it without parsing it again (the caller must not use it afterwards). Without a read
+        of its own, an attempt starts from the JSON this store last saw of the evaluation: a stale copy costs
+        the write's round trip, which then returns what Redis holds, and a no-op decided on such a copy is
+        checked against Redis before it is believed. ``quiet`` bookkeeping (what was delivered) leaves no audit
+        entry unless its result says something. Each attempt parses at most once and serialises once.
         """
         raw: bytes | str | None = self._recent(eid, known.version if known is not None else None)
+        handed = known if raw is not None else None  # what the kept JSON says, already parsed
         if raw is None and known is not None:
             raw = dump(known)
         unproven = raw is not None  # not read from Redis by this call
@@ -325,11 +328,13 @@ class Store:
             raw = await self._call(lambda: self.redis.get(eval_key(eid)))
         indexed: tuple[str, str | None] | None = None  # what an attempt indexed (its write may not have landed)
         for _ in range(MAX_ATTEMPTS):
-            work = self._parse(raw, eval_key(eid))
+            work = handed or self._parse(raw, eval_key(eid))
+            handed = None
             if work is None:
                 self._remember(eid, None)
                 raise KeyError(f"That evaluation ({eid}) no longer exists.")
             version, status_before, thread_before = work.version, work.status, work.thread_ts
+            idle_before = _idle_facts(work)
             result = fn(work)
             dumped = dump(work)
             if _unchanged(dumped, stored := _text(raw or "")):
@@ -349,7 +354,8 @@ class Store:
                                                                  action=action or "update", detail=detail)
             index = work.status != status_before or work.thread_ts != thread_before  # same round trip as the write
             doc = _bump(dumped, work.id, version) or dump(work)
-            status, raw = await self._cas(work, version, audit, seen, doc, index)
+            # the idle mark only moves with activity: a write that records deliveries leaves it as it is
+            status, raw = await self._cas(work, version, audit, seen, doc, index, _idle_facts(work) != idle_before)
             unproven = False
             indexed = (work.status, work.thread_ts) if index else indexed
             status = _text(status)
@@ -481,6 +487,11 @@ def _index_into(pipe: Any, ev: Evaluation) -> None:
     else:
         pipe.zrem("ftc:active", ev.id)
     index_commands(pipe, ev)  # the read models (conversations/read_models.py)
+
+
+def _idle_facts(ev: Evaluation) -> tuple[object, ...]:
+    """What the idle mark of ``ev`` is made of (``due_queues.idle_mark``)."""
+    return ev.status, ev.origin, ev.idle_check_at, ev.last_activity
 
 
 def _unchanged(dumped: str, stored: str) -> bool:

@@ -9,7 +9,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.payloads import SlashCommand
-from bot.replies import after_ack
+from bot.replies import after_ack, command_reply
 from bot.services import Services
 from bot.verbs import run_command
 
@@ -24,7 +24,8 @@ async def on_ftcheck(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespo
     async def reply(text: str) -> None:
         await respond(text=text, response_type="ephemeral", replace_original=False)
 
-    await run_command(services, request, reply)
+    await run_command(services, request, command_reply(services.client, request.response_url)
+                      if request.response_url else reply)
 
 
 def register(app: AsyncApp) -> None:
