@@ -205,14 +205,15 @@ def store_rows(figures: store_figures.StoreFigures, per_click: list[int], outbox
                         round_trip_verdict(typical, worst, "click")))
     trips, clicks = outbox
     if clicks:
-        rows.append(Row("  … and later, off the click path: the outbox tick's round trips per click (it claims, reads "
-                        "and releases each evaluation a hold after its write; same one-at-a-time level)",
+        rows.append(Row("  … and off the click path: the outbox tick's round trips per click (its claim script every "
+                        "0.5 s, whether or not anything is due; a writer that delivered everything released its own "
+                        "mark, so nothing is read; same one-at-a-time level)",
                         f"{trips / clicks:.2f} ({trips} in {clicks} clicks)", "-", "not in the figure above"))
     per_eval = figures.used_memory_per_eval / 1024
     rows.append(Row(f"Redis memory per completed evaluation (INFO used_memory delta / {figures.evaluations})",
                     f"{per_eval:.1f} KiB (document + audit list "
                     f"{figures.own_keys_bytes / 1024:.1f} KiB by MEMORY USAGE; JSON document "
-                    f"{figures.doc_bytes / 1024:.1f} KiB; the rest: dedupe markers for 24 h, indexes)",
+                    f"{figures.doc_bytes / 1024:.1f} KiB; the rest: the dedupe hash for 24 h, indexes)",
                     f"<= {MEMORY_TARGET_KIB:g} KiB", "met" if per_eval <= MEMORY_TARGET_KIB else "missed"))
     return rows
 

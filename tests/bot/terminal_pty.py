@@ -26,6 +26,7 @@ class PtyRun:
         full = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_", "REDIS_URL"))}
         full.update(env)
         full["TERM"] = "dumb"
+        full["PYTHONFAULTHANDLER"] = "1"  # a child that hangs prints every thread's stack on SIGABRT (see wait)
         pid, fd = pty.fork()
         if pid == 0:  # the child: become `ftcheck run`
             os.execvpe(sys.executable, [sys.executable, "-m", "bot", "run", *args], full)
@@ -83,10 +84,13 @@ class PtyRun:
                 if self.code < 0:
                     self.code = 128 - self.code
                 return self.code
+        os.kill(self.pid, signal.SIGABRT)  # where it hung: faulthandler writes the stacks to the terminal
+        for _ in range(20):
+            self._read(0.05)
         os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)
         self.code = 128 + signal.SIGKILL
-        raise AssertionError(f"ftcheck run did not exit within {timeout}s; output:\n{self.output[-3000:]}")
+        raise AssertionError(f"ftcheck run did not exit within {timeout}s; output:\n{self.output[-6000:]}")
 
     def close(self) -> None:
         """After a failed test: Ctrl-C (so the embedded Redis is stopped), then SIGKILL if that did not end it."""
