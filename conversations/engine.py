@@ -271,7 +271,7 @@ class Engine:
                 run.failed[effect.key] = DeliveryFailed(type(exc).__name__, permanent=False)
 
     async def _record(self, ev: Evaluation, run: Delivery) -> Evaluation:
-        now = time.time()
+        now, rendered = time.time(), ev.version  # ``ev`` is handed to the store below, which may change it
 
         def record(e: Evaluation) -> list[Effect]:
             if run.view.thread_ts and not e.thread_ts:
@@ -281,7 +281,7 @@ class Engine:
             for qid, ts in run.cards:
                 flow.card_posted(e, qid, ts)
             for key in run.done:
-                flow.delivered(e, key, rendered=ev.version)
+                flow.delivered(e, key, rendered=rendered)
             return _give_up_or_retry(e, run.failed, now)
 
         try:

@@ -58,7 +58,7 @@ class SuggestionRef(_Record):
 
 
 class AnswerEntry(_Record):
-    question: str = Field(exclude=True)  # stable id; stored once, as the entry's key in ``Evaluation.answers``
+    question: str  # stable id (also the entry's key in ``Evaluation.answers``; kept inside for older readers)
     value: float | None  # None = "Not sure" (skipped)
     by: str  # Slack user id, or a terminal user name
     at: AwareDatetime

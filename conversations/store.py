@@ -124,7 +124,10 @@ def eval_key(eid: str) -> str:
 
 def dump(ev: Evaluation) -> str:
     """The stored JSON of an evaluation: defaults left out (the id and version stay first, as the script reads them)."""
-    return ev.model_dump_json(exclude_defaults=True)
+    text = ev.model_dump_json(exclude_defaults=True)
+    if '"started_at"' not in text or '"last_activity"' not in text:  # equal to their factories' "now" (a frozen
+        text = ev.model_dump_json()  # clock): pydantic counts that as a default, and a reload would move them
+    return text
 
 
 def _text(raw: bytes | str) -> str:
@@ -143,7 +146,8 @@ class Store:
         self.redis = redis
         self._cas_sha: str | None = None
         self._release_sha = ""
-        self._marks: OrderedDict[str, int] = OrderedDict()  # evaluation id -> the outbox hold this process set
+        # evaluation id -> (the version whose write set it, the outbox hold) of this process's latest mark
+        self._marks: OrderedDict[str, tuple[int, int]] = OrderedDict()
         self.round_trips = 0  # counted for the benchmark; cheap
         self.on_unavailable: Callable[[], object] | None = None  # e.g. a metrics counter
         self._docs: OrderedDict[str, str] = OrderedDict()  # evaluation id -> JSON last read or written here
@@ -239,7 +243,7 @@ class Store:
             pipe = self.redis.pipeline(transaction=False)
             # raw EVALSHA: redis-py's cluster pipeline refuses .evalsha() but routes the command by its keys
             pipe.execute_command("EVALSHA", self._cas_sha or "", 3, *keys, *args)
-            self._outbox_mark(pipe, ev)
+            self._outbox_mark(pipe, ev, expected)
             if idle:
                 idle_mark(pipe, ev)
             if index:
@@ -264,22 +268,26 @@ class Store:
             return await self._cas(ev, expected, audit, seen, doc, index, idle)
         return list(results[0])
 
-    def _outbox_mark(self, pipe: Any, ev: Evaluation) -> None:
+    def _outbox_mark(self, pipe: Any, ev: Evaluation, expected: int) -> None:
         """Queue the outbox mark of ``ev`` on the write's pipeline: held for this writer while it owes messages;
-        released once its record owes nothing, unless someone holds it later (a newer writer, a renewal, the
-        tick: holds only grow, as the tick's own release assumes). The release is in another slot, so not in the
-        write's script: a write that lost to a newer one leaves that writer's later hold alone, and a full Redis
-        refuses both (see ``due_queues.RELEASE``). A terminal run delivers what it owes when it resumes."""
+        released by the write that records them, when it owes nothing more and builds on the very version that
+        set the mark (``expected``): after any other write of this process the tick drops the mark instead.
+        The release keeps a later hold (another replica's writer, a renewal, the tick: holds only grow, as the
+        tick's own release assumes) and a full Redis refuses it like the write (``due_queues.RELEASE``); it is
+        in another slot than the write, so a write that loses its compare-and-set may still release a mark its
+        own move set (its messages were delivered; the next write marks again). A terminal run delivers what it
+        owes when it resumes."""
         if ev.origin != "slack":
             return
+        mark = self._marks.pop(ev.id, None)
         if ev.pending:
             score = hold_score(time.time())
             pipe.zadd(OUTBOX_DUE, {ev.id: score}, gt=True)
-            self._marks[ev.id] = max(score, self._marks.get(ev.id, 0))
+            self._marks[ev.id] = (ev.version, score)
             if len(self._marks) > DOC_CACHE_SIZE:
                 self._marks.popitem(last=False)  # forgotten: the outbox tick drops that mark instead
-        elif (held := self._marks.pop(ev.id, None)) is not None:
-            pipe.execute_command("EVALSHA", self._release_sha, 1, OUTBOX_DUE, ev.id, held)
+        elif mark is not None and mark[0] == expected:
+            pipe.execute_command("EVALSHA", self._release_sha, 1, OUTBOX_DUE, ev.id, mark[1])
 
     async def hold(self, eid: str, now: float, seconds: float = LEASE_S) -> None:
         """Mark ``eid`` in the outbox's due queue: nobody else delivers before ``now + seconds`` (only ever later)."""
@@ -499,7 +507,7 @@ def _unchanged(dumped: str, stored: str) -> bool:
     says it at more length: it is compared once parsed, so its first no-op is not mistaken for a change."""
     if dumped == stored:
         return True
-    return '":null' in stored and dump(Evaluation.model_validate_json(stored)) == dumped
+    return '"started_at":"' in stored and dump(Evaluation.model_validate_json(stored)) == dumped  # ISO dates: old
 
 
 def _bump(dumped: str, eid: str, version: int) -> str | None:

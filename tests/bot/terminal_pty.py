@@ -28,7 +28,11 @@ class PtyRun:
         full["TERM"] = "dumb"
         full["PYTHONFAULTHANDLER"] = "1"  # a child that hangs prints every thread's stack on SIGABRT (see wait)
         pid, fd = pty.fork()
-        if pid == 0:  # the child: become `ftcheck run`
+        if pid == 0:  # the child: become `ftcheck run`, with Ctrl-C working as in a login shell
+            # (a test process may be ignoring SIGINT/SIGQUIT for a moment: C's system() does, in its caller,
+            # and an ignored signal stays ignored across exec; that made this child deaf to Ctrl-C)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGQUIT, signal.SIG_DFL)
             os.execvpe(sys.executable, [sys.executable, "-m", "bot", "run", *args], full)
         self.pid, self.fd = pid, fd
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
@@ -84,13 +88,16 @@ class PtyRun:
                 if self.code < 0:
                     self.code = 128 - self.code
                 return self.code
+        with open(f"/proc/{self.pid}/status") as proc_status:  # how it treats signals (blocked, ignored, caught)
+            signals = " ".join(line.strip() for line in proc_status if line.startswith(("SigBlk", "SigIgn", "SigCgt")))
         os.kill(self.pid, signal.SIGABRT)  # where it hung: faulthandler writes the stacks to the terminal
         for _ in range(20):
             self._read(0.05)
         os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)
         self.code = 128 + signal.SIGKILL
-        raise AssertionError(f"ftcheck run did not exit within {timeout}s; output:\n{self.output[-6000:]}")
+        raise AssertionError(f"ftcheck run did not exit within {timeout}s ({signals}); output:\n"
+                             f"{self.output[-6000:]}")
 
     def close(self) -> None:
         """After a failed test: Ctrl-C (so the embedded Redis is stopped), then SIGKILL if that did not end it."""

@@ -127,7 +127,8 @@ async def test_a_completed_evaluation_is_stored_compactly(engine: Engine, redis_
     assert unset.isdisjoint(doc), unset & set(doc)
     assert len(doc["answers"]) == len(ev.answers) == len(REGISTRY.get().questions)
     for qid, entry in doc["answers"].items():
-        assert set(entry) == {"value", "by", "at"}, (qid, entry)  # no "question", no skips 0 / note null
+        # the question id stays inside too, so the version before this one still reads the document
+        assert set(entry) == {"question", "value", "by", "at"} and entry["question"] == qid, (qid, entry)
         assert epoch_ms(entry["at"], ev.answers[qid].at)
     assert all(card == {"question": card["question"], "open": False} for card in doc["cards"].values())
     for field in ("started_at", "completed_at", "last_activity"):
@@ -218,7 +219,8 @@ async def test_a_change_to_a_legacy_document_writes_it_compactly(engine: Engine,
     assert after.version == ev.version + 2  # the answer, then recording the next card
     text = await stored_text(redis_client, ev.id)
     doc = json.loads(text)
-    assert nulls(doc) == [] and all("question" not in a for a in doc["answers"].values())
+    assert nulls(doc) == [] and all(a["question"] == q for q, a in doc["answers"].items())
+    assert isinstance(doc["started_at"], float)  # epoch milliseconds, no longer ISO
     assert after.answers[qid].value == 0.0
     assert {q: a for q, a in after.answers.items() if q != qid} == ev.answers  # the earlier answers kept
 
