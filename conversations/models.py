@@ -133,14 +133,6 @@ class Evaluation(_Record):
     quorum: int = 3
     ballots: dict[str, Ballot] = Field(default_factory=dict)  # vote mode, by question id
 
-    @field_validator("answers", mode="before")
-    @classmethod
-    def _answer_ids(cls, value: object) -> object:
-        """Each answer's question id is its key (documents written before also repeated it inside)."""
-        if not isinstance(value, dict):
-            return value
-        return {q: {**a, "question": q} if isinstance(a, dict) else a for q, a in value.items()}
-
     @field_validator("pending", mode="before")
     @classmethod
     def _legacy_pending(cls, value: object) -> object:
