@@ -66,20 +66,20 @@ Visible = Callable[[set[str]], Awaitable[set[str]]]  # channels -> the subset th
 
 async def project_page(store: Store, team: str, visible: Visible, *, offset: int, limit: int) -> ProjectPage:
     """Projects with the newest activity first, counted in full, one page of them read."""
-    keys = [_text(k) for k in await store._call(lambda: store.redis.zrevrange(projects_key(team), 0, -1))]
+    keys = [text_of(k) for k in await store._call(lambda: store.redis.zrevrange(projects_key(team), 0, -1))]
     facts = await _pipelined(store, keys, lambda pipe, key: (pipe.smembers(project_channels_key(team, key)),
                                                             pipe.scard(project_live_key(team, key))))
-    per_key = {key: {_text(c) for c in facts[2 * i]} for i, key in enumerate(keys) if facts[2 * i + 1]}
+    per_key = {key: {text_of(c) for c in facts[2 * i]} for i, key in enumerate(keys) if facts[2 * i + 1]}
     keys = [key for key in keys if key in per_key]
     seen = await visible(set().union(*per_key.values()) if per_key else set())
     shown = [key for key in keys if per_key[key] & seen]
     page_keys = shown[offset: offset + limit]
     id_lists = await _pipelined(store, page_keys, lambda pipe, key: pipe.zrevrange(
         f"ftc:proj:{team}:{key}", 0, HISTORY_PER_PROJECT - 1))
-    evaluations = {ev.id: ev for ev in await store._many([_text(i) for ids in id_lists for i in ids])}
+    evaluations = {ev.id: ev for ev in await store._many([text_of(i) for ids in id_lists for i in ids])}
     projects = []
     for ids in id_lists:
-        history = [evaluations[_text(i)] for i in reversed(ids) if _text(i) in evaluations]
+        history = [evaluations[text_of(i)] for i in reversed(ids) if text_of(i) in evaluations]
         history = [ev for ev in history if ev.channel in seen]
         if history:
             projects.append(history)
@@ -100,5 +100,6 @@ async def _pipelined(store: Store, keys: list[str], command: Callable[[Any, str]
     return result
 
 
-def _text(raw: bytes | str) -> str:
+def text_of(raw: bytes | str) -> str:
+    """A Redis reply as text (the clients here do not decode replies)."""
     return raw.decode() if isinstance(raw, bytes) else raw

@@ -50,7 +50,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from conversations.due_queues import OUTBOX_DUE, RELEASE, hold_score, idle_mark
 from conversations.effects import LEASE_S
 from conversations.models import Evaluation
-from conversations.read_models import index_commands
+from conversations.read_models import index_commands, text_of
 from conversations.redis_retry import ClusterBusy, retry_refused
 
 log = structlog.get_logger(__name__)
@@ -130,10 +130,6 @@ def dump(ev: Evaluation) -> str:
     return text
 
 
-def _text(raw: bytes | str) -> str:
-    return raw.decode() if isinstance(raw, bytes) else raw
-
-
 def _digest(token: str) -> str:
     """A delivery token in 16 characters: the seen hash stays in Redis's compact encoding."""
     return hashlib.blake2b(token.encode(), digest_size=8).hexdigest()
@@ -157,7 +153,7 @@ class Store:
         if not raw:
             self._docs.pop(eid, None)
             return
-        self._docs[eid] = _text(raw)
+        self._docs[eid] = text_of(raw)
         self._docs.move_to_end(eid)
         if len(self._docs) > DOC_CACHE_SIZE:
             self._docs.popitem(last=False)
@@ -345,7 +341,7 @@ class Store:
             idle_before = _idle_facts(work)
             result = fn(work)
             dumped = dump(work)
-            if _unchanged(dumped, stored := _text(raw or "")):
+            if _unchanged(dumped, stored := text_of(raw or "")):
                 if unproven or seen:
                     verdict, fresh = await self._confirm_no_op(eid, stored, seen)
                     unproven = False
@@ -366,7 +362,7 @@ class Store:
             status, raw = await self._cas(work, version, audit, seen, doc, index, _idle_facts(work) != idle_before)
             unproven = False
             indexed = (work.status, work.thread_ts) if index else indexed
-            status = _text(status)
+            status = text_of(status)
             if status == "ok":
                 self._remember(eid, doc)
                 await self._reindex_if(indexed, work)
@@ -395,7 +391,7 @@ class Store:
         self._remember(eid, fresh)
         if seen and replies[1]:
             return "dup", fresh
-        return ("same" if fresh is not None and _text(fresh) == decided_on else "stale"), fresh
+        return ("same" if fresh is not None and text_of(fresh) == decided_on else "stale"), fresh
 
     async def _duplicate(self, eid: str, raw: bytes | str | None, indexed: tuple[str, str | None] | None
                          ) -> tuple[Evaluation, None, bool]:
@@ -409,7 +405,7 @@ class Store:
         eid = await self._call(lambda: self.redis.get(f"ftc:thread:{channel}:{thread_ts}"))
         if eid is None:
             return None
-        return await self.get(eid.decode() if isinstance(eid, bytes) else eid)
+        return await self.get(text_of(eid))
 
     async def link_thread(self, eid: str, channel: str, thread_ts: str) -> None:
         """Make the thread findable as soon as its root message exists (before the rest is recorded)."""
@@ -445,7 +441,7 @@ class Store:
 
     async def _ids(self, key: str, limit: int = 500) -> list[str]:
         raw = await self._call(lambda: self.redis.zrevrange(key, 0, limit - 1))
-        return [r.decode() if isinstance(r, bytes) else r for r in raw]
+        return [text_of(r) for r in raw]
 
     async def channel_evaluations(self, team: str, channel: str) -> list[Evaluation]:
         """Newest first."""
@@ -460,7 +456,7 @@ class Store:
 
     async def active(self, limit: int = 1000) -> list[Evaluation]:
         ids = await self._call(lambda: self.redis.zrange("ftc:active", 0, limit - 1))
-        return await self._many([r.decode() if isinstance(r, bytes) else r for r in ids])
+        return await self._many([text_of(r) for r in ids])
 
     async def audit(self, eid: str) -> list[AuditEntry]:
         raw = await self._call(lambda: self.redis.lrange(_key(eid, "audit"), 0, -1))
