@@ -101,7 +101,9 @@ class Runtime:
                    outbox=Outbox(services.engine))
 
     async def aclose(self) -> None:
-        """Shutdown: close the shared Slack HTTP session (the runners call this last)."""
+        """Shutdown: write what deliveries recorded, close the shared Slack HTTP session (the runners call this
+        last)."""
+        await self.services.store.flush()
         client = self.services.client
         if isinstance(client, PacedWebClient):
             await client.aclose()

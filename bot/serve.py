@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import time
 from collections.abc import Coroutine, Mapping
@@ -127,6 +128,25 @@ def run_server(main: Coroutine[Any, Any, None]) -> None:
     uvloop.run(main)
 
 
+GC_YOUNG_THRESHOLD = 20_000  # allocations between collections of the youngest generation (Python's default: 700)
+
+
+def settle_heap() -> None:
+    """Once the app is built: move everything start-up made (modules, Bolt, pydantic's schemas) out of the
+    collector's sight, and collect the young generation less often.
+
+    Each request allocates thousands of short-lived objects (request dicts, documents, Block Kit); with the
+    defaults the collector ran every 700 of them and walked the whole start-up heap on every full pass (measured
+    in ``make bench``: 9% of the bot's CPU, full passes of 70 ms). Frozen objects are never collected, which is
+    right for what lives as long as the process; the cycles a request leaves are still collected, in bigger
+    batches.
+    """
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+
+
 def signed(verifier: SignatureVerifier, body: str, headers: Mapping[str, str]) -> bool:
     """Slack's signature over the body, checked once for the whole app (Bolt's own check is off)."""
     timestamp = headers.get("X-Slack-Request-Timestamp", "")
@@ -198,6 +218,7 @@ async def serve_http(runtime: Runtime, host: str, port: int) -> None:
                          "Slack app's settings) so forged requests are refused.")
     scheduler = start_clock(runtime)
     runner = make_runner(runtime)
+    settle_heap()
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
@@ -218,6 +239,7 @@ async def serve_socket(runtime: Runtime, watchdog_s: float = 60.0) -> None:
         raise SystemExit("Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write).")
     scheduler = start_clock(runtime)
     handler = AsyncSocketModeHandler(runtime.app, token)
+    settle_heap()
     await handler.connect_async()  # type: ignore[no-untyped-call]
     log.info("socket_mode_connected")
     try:

@@ -207,7 +207,10 @@ class Engine:
             if view.thread_ts is None and not any(isinstance(e, PostRoot) for e in effects):
                 view.thread_ts = await self._thread_of(ev.id)
             await self._deliver_each(run, effects)
-        return await self._record(ev, run), run.failed
+        # a first delivery of a move that went through may ride on the next write; a start, a repeat (the outbox)
+        # or a failure is written now (a start's thread must be findable; failures owe a count or a notice)
+        may_fold = not look_first and not run.failed and not any(isinstance(e, PostRoot) for e in effects)
+        return await self._record(ev, run, may_fold), run.failed
 
     async def _thread_of(self, eid: str, wait_s: float = LEASE_S) -> str | None:
         """The root's ts when a click outran the record of its root message (its poster is writing it now).
@@ -270,7 +273,7 @@ class Engine:
                 log.exception("delivery_failed", evaluation=run.view.id, effect=effect.key)
                 run.failed[effect.key] = DeliveryFailed(type(exc).__name__, permanent=False)
 
-    async def _record(self, ev: Evaluation, run: Delivery) -> Evaluation:
+    async def _record(self, ev: Evaluation, run: Delivery, may_fold: bool = False) -> Evaluation:
         now, rendered = time.time(), ev.version  # ``ev`` is handed to the store below, which may change it
 
         def record(e: Evaluation) -> list[Effect]:
@@ -284,6 +287,9 @@ class Engine:
                 flow.delivered(e, key, rendered=rendered)
             return _give_up_or_retry(e, run.failed, now)
 
+        if may_fold and self.store.fold(ev.id, record):
+            record(ev)  # the caller sees what the store writes with the evaluation's next write
+            return ev
         try:
             stored, tells, _ = await self.store.update(ev.id, record, by="ftcheck", action="delivered", known=ev,
                                                       quiet=True)

@@ -31,6 +31,7 @@ reading it again, and the compare-and-set tells a stale copy apart (it then work
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import inspect
 import json
@@ -56,6 +57,8 @@ from conversations.redis_retry import ClusterBusy, retry_refused
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
+# what a delivery posted, applied to the document (``Store.fold``); idempotent, as a retried write applies it again
+Bookkeeping = Callable[[Evaluation], object]
 SEEN_TTL_S = 24 * 3600
 MAX_ATTEMPTS = 20
 DOC_CACHE_SIZE = 1024  # evaluations whose last JSON this process keeps (a few KiB each)
@@ -138,8 +141,11 @@ def _digest(token: str) -> str:
 class Store:
     """Async store over one Redis connection pool; every method raises :class:`StoreUnavailable` on outage."""
 
-    def __init__(self, redis: aioredis.Redis) -> None:
+    def __init__(self, redis: aioredis.Redis, *, fold_s: float = 0.0) -> None:
         self.redis = redis
+        self.fold_s = fold_s  # how long bookkeeping may wait for the evaluation's next write (0: never)
+        self._folded: dict[str, tuple[list[Bookkeeping], asyncio.TimerHandle]] = {}
+        self._flushes: set[asyncio.Task[None]] = set()
         self._cas_sha: str | None = None
         self._release_sha = ""
         # evaluation id -> (the version whose write set it, the outbox hold) of this process's latest mark
@@ -165,6 +171,75 @@ class Store:
             return None
         self._docs.move_to_end(eid)
         return raw
+
+    # -- bookkeeping folded into the next write ------------------------------------------------------------
+    def fold(self, eid: str, bookkeeping: Bookkeeping) -> bool:
+        """Write ``bookkeeping`` with this process's next write of ``eid``, or on its own after ``fold_s``.
+
+        For what a delivery posted and cleared (idempotent; it owes nothing more): when people click in quick
+        succession (a team voting, a fast walk) it rides on the next click's write instead of costing a write of
+        its own. Until then this store's reads apply it, so this process reads what it wrote; other replicas see
+        the messages as still owed, held by the writer's outbox mark (it outlasts ``fold_s``), and a crash
+        leaves them to the outbox, which finds posted messages by their metadata. False when this store does not
+        fold (the caller writes now).
+        """
+        if self.fold_s <= 0:
+            return False
+        waiting = self._folded.get(eid)
+        if waiting is not None:
+            waiting[0].append(bookkeeping)
+            return True
+        timer = asyncio.get_running_loop().call_later(self.fold_s, self._flush_soon, eid)
+        self._folded[eid] = ([bookkeeping], timer)
+        return True
+
+    @property
+    def folding(self) -> int:
+        """Evaluations whose bookkeeping is not written yet (waiting, or being written on its own)."""
+        return len(self._folded) + len(self._flushes)
+
+    def _folded_for(self, eid: str) -> list[Bookkeeping]:
+        waiting = self._folded.get(eid)
+        return list(waiting[0]) if waiting else []
+
+    def _apply_folded(self, ev: Evaluation | None) -> Evaluation | None:
+        if ev is not None:
+            for bookkeeping in self._folded_for(ev.id):
+                bookkeeping(ev)
+        return ev
+
+    def _written(self, eid: str, applied: list[Bookkeeping]) -> None:
+        """``applied`` is in Redis now: forget it (bookkeeping folded in meanwhile waits for its own turn)."""
+        waiting = self._folded.get(eid)
+        if not applied or waiting is None:
+            return
+        rest = [b for b in waiting[0] if all(b is not done for done in applied)]
+        if rest:
+            waiting[0][:] = rest
+            return
+        waiting[1].cancel()
+        del self._folded[eid]
+
+    def _flush_soon(self, eid: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._flush(eid))
+        self._flushes.add(task)
+        task.add_done_callback(self._flushes.discard)
+
+    async def _flush(self, eid: str) -> None:
+        applied = self._folded_for(eid)
+        try:
+            await self.update(eid, _nothing, by="ftcheck", action="delivered", quiet=True)
+        except (StoreUnavailable, CorruptRecord, KeyError) as exc:
+            # the messages went out; the outbox finds them by their metadata when Redis answers again
+            log.warning("delivery_not_recorded", evaluation=eid, error=str(exc))
+            self._written(eid, applied)
+
+    async def flush(self) -> None:
+        """Write every folded bookkeeping now (shutdown)."""
+        for eid in list(self._folded):
+            await self._flush(eid)
+        if self._flushes:
+            await asyncio.gather(*self._flushes, return_exceptions=True)
 
     # -- plumbing -------------------------------------------------------------------------------------
     async def _call(self, fn: Callable[[], Any]) -> Any:
@@ -294,7 +369,7 @@ class Store:
         raw = await self._call(lambda: self.redis.get(eval_key(eid)))
         ev = self._parse(raw, eval_key(eid))
         self._remember(eid, raw)
-        return ev
+        return self._apply_folded(ev)
 
     async def create(self, ev: Evaluation, by: str) -> Evaluation:
         ev.version = 1
@@ -331,6 +406,7 @@ class Store:
         if raw is None:
             raw = await self._call(lambda: self.redis.get(eval_key(eid)))
         indexed: tuple[str, str | None] | None = None  # what an attempt indexed (its write may not have landed)
+        folded = self._folded_for(eid)  # bookkeeping waiting for this evaluation's next write: this one
         for _ in range(MAX_ATTEMPTS):
             work = handed or self._parse(raw, eval_key(eid))
             handed = None
@@ -339,6 +415,8 @@ class Store:
                 raise KeyError(f"That evaluation ({eid}) no longer exists.")
             version, status_before, thread_before = work.version, work.status, work.thread_ts
             idle_before = _idle_facts(work)
+            for bookkeeping in folded:
+                bookkeeping(work)
             result = fn(work)
             dumped = dump(work)
             if _unchanged(dumped, stored := text_of(raw or "")):
@@ -350,6 +428,7 @@ class Store:
                     if verdict == "stale":
                         raw = fresh
                         continue
+                self._written(eid, folded)
                 await self._reindex_if(indexed, work)
                 return work, result, False
             work.version = version + 1
@@ -365,6 +444,7 @@ class Store:
             status = text_of(status)
             if status == "ok":
                 self._remember(eid, doc)
+                self._written(eid, folded)
                 await self._reindex_if(indexed, work)
                 return work, result, False
             self._remember(eid, raw)
@@ -395,7 +475,7 @@ class Store:
 
     async def _duplicate(self, eid: str, raw: bytes | str | None, indexed: tuple[str, str | None] | None
                          ) -> tuple[Evaluation, None, bool]:
-        current = self._parse(raw, eval_key(eid))
+        current = self._apply_folded(self._parse(raw, eval_key(eid)))
         if current is None:
             raise KeyError(f"That evaluation ({eid}) no longer exists.")
         await self._reindex_if(indexed, current)
@@ -434,7 +514,7 @@ class Store:
         raws = await self._call(pipe.execute)
         out = []
         for eid, raw in zip(ids, raws, strict=True):
-            ev = self._parse(raw, eval_key(eid))
+            ev = self._apply_folded(self._parse(raw, eval_key(eid)))
             if ev is not None and ev.status != "deleted":
                 out.append(ev)
         return out
@@ -476,6 +556,10 @@ class Store:
                 await self._index(ev)
                 count += 1
         return count
+
+
+def _nothing(ev: Evaluation) -> None:
+    """A change of nothing: writes only the bookkeeping folded in (``Store.fold``)."""
 
 
 def _index_into(pipe: Any, ev: Evaluation) -> None:

@@ -415,6 +415,89 @@ async def test_a_click_costs_two_round_trips_with_a_warm_cache(engine: Engine) -
     assert per_answer[:-1] == [2] * (len(per_answer) - 1)
 
 
+async def test_a_quick_next_click_carries_the_previous_delivery_record(redis_client: aioredis.Redis) -> None:
+    """Folded bookkeeping: what a delivery posted rides on the evaluation's next write (one round trip a click)."""
+    store = Store(redis_client, fold_s=60)  # no timer within the test: only the next write or flush() writes
+    engine = Engine(store, REGISTRY, OffsetPresenter())
+    ev = await start(engine)  # a start is recorded at once: its thread must be findable
+    first_ts, first_q = open_card(ev)
+    before = store.round_trips
+
+    ev, outcome = await engine.answer(ev.id, card_ts=first_ts, user="U1", value=1.0, seen="tok1")
+
+    assert outcome is not None and outcome.applied and store.round_trips - before == 1
+    second_ts, second_q = open_card(ev)  # the caller sees the delivery's record …
+    assert ev.pending == [] and store.folding == 1
+    in_redis = Evaluation.model_validate_json(await stored_text(redis_client, ev.id))
+    assert second_ts not in in_redis.cards and in_redis.pending != []  # … Redis has it with the next write
+    assert await redis_client.zscore(OUTBOX_DUE, ev.id) is not None  # held for the writer meanwhile
+    assert open_card(await store.get(ev.id)) == (second_ts, second_q)  # this process reads what it wrote
+
+    before = store.round_trips
+    ev, outcome = await engine.answer(ev.id, card_ts=second_ts, user="U1", value=0.5, seen="tok2")
+
+    assert outcome is not None and outcome.applied and store.round_trips - before == 1
+    in_redis = Evaluation.model_validate_json(await stored_text(redis_client, ev.id))
+    assert in_redis.cards[second_ts].question == second_q and not in_redis.cards[second_ts].open
+    owed = {o.key for o in in_redis.pending}  # what the second click owes; the first click's are cleared
+    assert f"post_card:{second_q}" not in owed and f"update_card:{first_q}" not in owed
+    assert f"update_card:{second_q}" in owed
+    assert first_q in in_redis.answers and second_q in in_redis.answers
+
+    await store.flush()  # shutdown: the last record is written on its own, without an audit entry
+    in_redis = Evaluation.model_validate_json(await stored_text(redis_client, ev.id))
+    assert in_redis.pending == [] and store.folding == 0 and in_redis.open_cards().keys() == ev.open_cards().keys()
+    assert await redis_client.zscore(OUTBOX_DUE, ev.id) is None  # released by that write
+    assert [e.action for e in await store.audit(ev.id)].count("delivered") == 0
+
+
+async def test_a_folded_record_is_written_on_its_own_when_no_click_follows(redis_client: aioredis.Redis) -> None:
+    store = Store(redis_client, fold_s=0.05)
+    engine = Engine(store, REGISTRY, OffsetPresenter())
+    ev = await start(engine)
+    ts, _ = open_card(ev)
+    ev, _ = await engine.answer(ev.id, card_ts=ts, user="U1", value=1.0)
+    assert store.folding == 1
+
+    deadline = time.monotonic() + 5
+    while store.folding and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+
+    assert store.folding == 0
+    in_redis = Evaluation.model_validate_json(await stored_text(redis_client, ev.id))
+    assert in_redis.pending == [] and in_redis.open_cards().keys() == ev.open_cards().keys()
+    assert await redis_client.zscore(OUTBOX_DUE, ev.id) is None
+
+
+async def test_a_folded_record_redis_refuses_is_left_to_the_outbox(redis_client: aioredis.Redis) -> None:
+    """A full Redis refuses the record: it is dropped (logged), the owed messages stay marked for the outbox,
+    which finds the posted ones by their metadata; nothing in this process claims they were recorded."""
+    store = Store(redis_client, fold_s=60)
+    engine = Engine(store, REGISTRY, OffsetPresenter())
+    ev = await start(engine)
+    ts, _ = open_card(ev)
+    ev, _ = await engine.answer(ev.id, card_ts=ts, user="U1", value=1.0)
+    await redis_client.config_set("maxmemory", "1")
+    try:
+        await store.flush()
+    finally:
+        await redis_client.config_set("maxmemory", "0")
+
+    assert store.folding == 0
+    in_redis = Evaluation.model_validate_json(await stored_text(redis_client, ev.id))
+    assert in_redis.pending != [] and await redis_client.zscore(OUTBOX_DUE, ev.id) is not None
+    assert (await store.get(ev.id)).pending == in_redis.pending  # reads no longer apply the dropped record
+
+
+async def test_a_failed_delivery_is_recorded_at_once(redis_client: aioredis.Redis) -> None:
+    store = Store(redis_client, fold_s=60)
+    engine = Engine(store, REGISTRY, RefusingPresenter())
+    ev = await start(engine)
+    assert ev.undelivered == ["post_card:labeled_examples"]
+    in_redis = Evaluation.model_validate_json(await stored_text(redis_client, ev.id))
+    assert in_redis.undelivered == ev.undelivered
+
+
 # -- 6. audit ----------------------------------------------------------------------------------------------
 
 async def test_delivery_bookkeeping_leaves_no_audit_entry(engine: Engine, redis_client: aioredis.Redis) -> None:
