@@ -431,7 +431,8 @@ async def test_a_quick_next_click_carries_the_previous_delivery_record(redis_cli
     in_redis = Evaluation.model_validate_json(await stored_text(redis_client, ev.id))
     assert second_ts not in in_redis.cards and in_redis.pending != []  # … Redis has it with the next write
     assert await redis_client.zscore(OUTBOX_DUE, ev.id) is not None  # held for the writer meanwhile
-    assert open_card(await store.get(ev.id)) == (second_ts, second_q)  # this process reads what it wrote
+    read = await store.get(ev.id)
+    assert read is not None and open_card(read) == (second_ts, second_q)  # this process reads what it wrote
 
     before = store.round_trips
     ev, outcome = await engine.answer(ev.id, card_ts=second_ts, user="U1", value=0.5, seen="tok2")
@@ -486,7 +487,8 @@ async def test_a_folded_record_redis_refuses_is_left_to_the_outbox(redis_client:
     assert store.folding == 0
     in_redis = Evaluation.model_validate_json(await stored_text(redis_client, ev.id))
     assert in_redis.pending != [] and await redis_client.zscore(OUTBOX_DUE, ev.id) is not None
-    assert (await store.get(ev.id)).pending == in_redis.pending  # reads no longer apply the dropped record
+    read = await store.get(ev.id)
+    assert read is not None and read.pending == in_redis.pending  # reads no longer apply the dropped record
 
 
 async def test_a_failed_delivery_is_recorded_at_once(redis_client: aioredis.Redis) -> None:
