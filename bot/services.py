@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.presenter import SlackPresenter
 from bot.settings import Settings
+from conversations.effects import LEASE_S
 from conversations.engine import Engine
 from conversations.store import Store
 from scoring.checklist import Registry
@@ -25,9 +26,12 @@ REDIS_POOL_SIZE = 500  # connections per process; Redis takes 10,000 clients by 
 # Shared by every connection: without it redis-py reads its own package metadata for each new connection
 # (a few ms of CPU each, paid again whenever the pool grows under load).
 DRIVER_INFO = DriverInfo()
-# How long what a delivery posted waits to ride on the evaluation's next write (a team clicking in quick
-# succession) before it is written on its own; well inside the outbox's hold of the writer (effects.LEASE_S).
-FOLD_S = 0.25
+# How long what a delivery posted waits to ride on the evaluation's next write before it is written on its own.
+# Slack paces a walk's cards about a second apart and the next click often lands while the previous delivery is
+# still updating the card and the root, so the record usually rides on the click after that: the wait covers
+# one pacing interval. A delivery ends with at least two thirds of the writer's outbox hold left (renewed every
+# third of LEASE_S while in flight), so a record written on its own still lands inside that hold.
+FOLD_S = LEASE_S / 2
 
 
 def make_redis(url: str, timeout_s: float = 2.0) -> aioredis.Redis:

@@ -214,11 +214,13 @@ class Store:
         if not applied or waiting is None:
             return
         rest = [b for b in waiting[0] if all(b is not done for done in applied)]
-        if rest:
-            waiting[0][:] = rest
-            return
         waiting[1].cancel()
-        del self._folded[eid]
+        if not rest:
+            del self._folded[eid]
+            return
+        # folded in while that write was in flight: it gets a wait of its own (the old timer may have fired)
+        timer = asyncio.get_running_loop().call_later(self.fold_s, self._flush_soon, eid)
+        self._folded[eid] = (rest, timer)
 
     def _flush_soon(self, eid: str) -> None:
         task = asyncio.get_running_loop().create_task(self._flush(eid))

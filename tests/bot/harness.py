@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -63,6 +64,23 @@ class Bot:
                                   response_url=self.slack.response_url(f"cmd-{next(_ts)}", channel=channel, user=user),
                                   trigger_id=trigger or f"trig-{next(_ts)}")
         return await self.post(body, headers=headers)
+
+    async def reply_to(self, text: str, *, user: str = "U1", channel: str = "C1") -> str:
+        """Run `/ftcheck <text>` and return what the person alone sees: the ack's text (the quick verbs answer
+        there) or else the ephemeral reply posted to the command's response_url."""
+        before = len(self.slack.response_posts)
+        status, body = await self.command(text, user=user, channel=channel)
+        assert status == 200, (status, body)
+        if body.startswith("{"):  # Bolt answers an ack with blocks or options as JSON …
+            answer = json.loads(body)
+            assert answer.get("response_type", "ephemeral") == "ephemeral", answer
+            return str(answer["text"])
+        if body:  # … and one with text alone as the text (Slack shows either to the person alone)
+            return body
+        await self.slack.wait_for(lambda: len(self.slack.response_posts) > before, what=f"a reply to /ftcheck {text}")
+        post = self.slack.response_posts[before]
+        assert post.response_type == "ephemeral"
+        return post.text or ""
 
     def thread(self, channel: str = "C1") -> list[Message]:
         roots = self.slack.messages(channel, top_level=True)

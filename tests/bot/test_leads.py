@@ -55,14 +55,8 @@ def people(slack: SlackStandIn) -> None:
 
 
 async def ask(bot: Bot, text: str, *, user: str = "U1", channel: str = "C1") -> str:
-    """Run `/ftcheck <text>` and return the (ephemeral) reply."""
-    before = len(bot.slack.response_posts)
-    status, _ = await bot.command(text, user=user, channel=channel)
-    assert status == 200
-    await bot.slack.wait_for(lambda: len(bot.slack.response_posts) > before, what=f"a reply to /ftcheck {text}")
-    post = bot.slack.response_posts[before]
-    assert post.response_type == "ephemeral"
-    return post.text or ""
+    """Run `/ftcheck <text>` and return the (ephemeral) answer."""
+    return await bot.reply_to(text, user=user, channel=channel)
 
 
 async def evaluate(bot: Bot, project: str, answers: dict[str, float | None], *, channel: str = "C1",

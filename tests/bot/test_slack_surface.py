@@ -7,8 +7,10 @@ import json
 import time
 
 import aiohttp
+import pytest
 import redis.asyncio as aioredis
 
+from bot.listeners import commands as commands_listener
 from tests.bot.harness import SECRET, Bot, running_bot
 from tests.standins.redis_server import RedisServer
 from tests.standins.signing import signed_headers, slash_command_body
@@ -50,15 +52,41 @@ async def test_forged_stale_and_unsigned_requests_are_refused(slack: SlackStandI
 async def test_help_and_unknown_subcommand_answer_ephemerally(slack: SlackStandIn, redis_server: RedisServer,
                                                               redis_client: aioredis.Redis) -> None:
     async with running_bot(slack, redis_server.url) as bot:
-        await bot.command("help")
-        await bot.command("frobnicate now")
-        await bot.command("start")
-        await slack.wait_for(lambda: len(slack.response_posts) == 3, what="three replies")
-        first, unknown, missing = (p.body for p in slack.response_posts)
-        assert first["response_type"] == "ephemeral" and "/ftcheck start &lt;project&gt;" in first["text"]
-        assert "`frobnicate` is not an ftcheck command" in unknown["text"]
-        assert "Name the project" in missing["text"]
+        first = await bot.reply_to("help")  # help answers in the ack itself
+        unknown = await bot.reply_to("frobnicate now")
+        missing = await bot.reply_to("start")  # start runs after the ack: its words come as a reply
+        assert "/ftcheck start &lt;project&gt;" in first
+        assert "`frobnicate` is not an ftcheck command" in unknown
+        assert "Name the project" in missing
         assert slack.calls_to("chat.postMessage") == []
+
+
+async def test_status_is_answered_in_the_ack_and_writes_nothing(slack: SlackStandIn, redis_server: RedisServer,
+                                                                 redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        calls, keys = len(slack.calls), set(await redis_client.keys("*"))
+        status, answer = await bot.command("status")
+        assert status == 200 and answer.startswith("*Ticket router*: 0/20 answered"), answer
+        await bot.settle()
+        assert slack.response_posts == []  # no reply, and no Web API call but the workspace's URL (once, for links)
+        assert {c.method for c in slack.calls[calls:]} <= {"auth.test"}
+        assert set(await redis_client.keys("*")) == keys  # not even a dedupe key: a repeat only answers again
+        status, answer = await bot.command("status", channel="C9")
+        assert status == 200 and "no evaluation in progress in this channel" in answer, answer
+
+
+async def test_a_status_slower_than_the_ack_allows_comes_as_a_reply(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(commands_listener, "ACK_ANSWER_S", 0.0)  # every answer is too slow for the ack
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        status, answer = await bot.command("status")
+        assert status == 200 and answer == ""  # acked empty, on time
+        await slack.wait_for(lambda: len(slack.response_posts) == 1, what="the status reply")
+        post = slack.response_posts[0]
+        assert post.response_type == "ephemeral" and (post.text or "").startswith("*Ticket router*: 0/20 answered")
 
 
 async def test_unknown_checklist_names_the_available_ones(slack: SlackStandIn, redis_server: RedisServer,
@@ -243,7 +271,6 @@ async def test_mention_starts_and_status_reports(slack: SlackStandIn, redis_serv
         await bot.command("start contract CLAUSES", user="U4")
         await slack.wait_for(lambda: len(slack.response_posts) == 1, what="already-running note")
         assert "already in progress" in slack.response_posts[0].body["text"]
-        await bot.command("status", user="U4")
-        await slack.wait_for(lambda: len(slack.response_posts) == 2)
-        assert "0/20 answered" in slack.response_posts[1].body["text"]
-        assert "Waiting for q1" in slack.response_posts[1].body["text"]
+        status_text = await bot.reply_to("status", user="U4")  # answered in the ack itself
+        assert "0/20 answered" in status_text and "Waiting for q1" in status_text
+        assert len(slack.response_posts) == 1

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
+from conversations import flow
 from conversations.due_queues import OUTBOX_DUE, hold_score
 from conversations.effects import DeliveryFailed, Owed, PostCard, TellUndelivered, UpdateRoot
 from conversations.engine import Engine
@@ -468,6 +469,28 @@ async def test_a_folded_record_is_written_on_its_own_when_no_click_follows(redis
     in_redis = Evaluation.model_validate_json(await stored_text(redis_client, ev.id))
     assert in_redis.pending == [] and in_redis.open_cards().keys() == ev.open_cards().keys()
     assert await redis_client.zscore(OUTBOX_DUE, ev.id) is None
+
+
+async def test_bookkeeping_folded_while_a_write_is_in_flight_is_written_later(redis_client: aioredis.Redis) -> None:
+    store = Store(redis_client, fold_s=0.05)
+    engine = Engine(store, REGISTRY, OffsetPresenter())
+    ev = await start(engine)
+    second: list[bool] = []
+
+    def first(e: Evaluation) -> None:
+        flow.card_posted(e, "task_definition", "1800000000.000001")
+        if not second:  # another delivery folds its record while the write carrying this one is under way
+            second.append(True)
+            store.fold(e.id, lambda e2: flow.card_posted(e2, "task_definition", "1800000000.000002"))
+
+    store.fold(ev.id, first)
+    deadline = time.monotonic() + 5
+    while store.folding and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+
+    in_redis = Evaluation.model_validate_json(await stored_text(redis_client, ev.id))
+    assert store.folding == 0 and second == [True]
+    assert {"1800000000.000001", "1800000000.000002"} <= in_redis.cards.keys()
 
 
 async def test_a_folded_record_redis_refuses_is_left_to_the_outbox(redis_client: aioredis.Redis) -> None:
