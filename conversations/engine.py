@@ -203,13 +203,14 @@ class Engine:
         checklist = self.checklist(ev)
         view = ev.model_copy(update={"cards": dict(ev.cards)})  # what the front end sees; ``ev`` stays stored
         run = Delivery(view=view, checklist=checklist, look_first=look_first)
+        starts = any(isinstance(e, PostRoot) for e in effects)
         async with self._holding(ev.id):
-            if view.thread_ts is None and not any(isinstance(e, PostRoot) for e in effects):
+            if view.thread_ts is None and not starts:
                 view.thread_ts = await self._thread_of(ev.id)
             await self._deliver_each(run, effects)
         # a first delivery of a move that went through may ride on the next write; a start, a repeat (the outbox)
         # or a failure is written now (a start's thread must be findable; failures owe a count or a notice)
-        may_fold = not look_first and not run.failed and not any(isinstance(e, PostRoot) for e in effects)
+        may_fold = not look_first and not run.failed and not starts
         return await self._record(ev, run, may_fold), run.failed
 
     async def _thread_of(self, eid: str, wait_s: float = LEASE_S) -> str | None:
