@@ -9,7 +9,8 @@ from typing import Any
 
 import structlog
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -79,18 +80,27 @@ def build_app(services: Services) -> AsyncApp:
     app = AsyncApp(client=services.client, signing_secret=services.settings.slack_signing_secret or "",
                    request_verification_enabled=False, process_before_response=False)
 
-    async def provide_services(context: AsyncBoltContext, resp: BoltResponse,
-                               next: Callable[[], Awaitable[None]]) -> BoltResponse:
-        # Bolt injects context keys by argument name: a listener declares ``services: Services`` and gets these.
-        # Handing ``resp`` on keeps Bolt's default 200 for a listener that acks late on a busy machine.
-        context["services"] = services
-        await next()
-        return resp
-
-    app.middleware(provide_services)
+    app.middleware(ProvideServices(services))
     app.error(on_error)
     register_all(app)
     return app
+
+
+class ProvideServices(AsyncMiddleware):
+    """Puts the services into every request's context: Bolt injects context keys by argument name, so a listener
+    declares ``services: Services`` and gets them.
+
+    A middleware object, not a function: Bolt builds its whole table of injectable arguments (payload views, say,
+    respond …) for every call of a function middleware, a cost paid on every request for one dict entry."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse,
+                            next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse | None:
+        req.context["services"] = self.services
+        await next()  # Bolt's next() returns nothing
+        return resp  # handed on: Bolt's default 200 stays for a listener that acks late on a busy machine
 
 
 @dataclass

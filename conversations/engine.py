@@ -35,6 +35,7 @@ from conversations.effects import (
     UpdateRoot,
 )
 from conversations.models import Card, Evaluation, Mode, SuggestionRef
+from conversations.redraws import Redraws
 from conversations.store import CorruptRecord, Store, StoreUnavailable
 from scoring.checklist import Checklist, Registry
 from scoring.scorecard import Scorecard, score
@@ -96,6 +97,7 @@ class Engine:
         self.presenter = presenter
         self.recovery = recovery
         self.on_completed: list[Callable[[Evaluation], Awaitable[object]]] = []
+        self.redraws = Redraws()
 
     def checklist(self, ev: Evaluation) -> Checklist:
         return self.registry.get(ev.checklist)
@@ -184,6 +186,9 @@ class Engine:
         if dup or outcome is None:
             return ev, None
         if outcome.applied:  # recorded: from here on nothing may raise as if it had not been
+            for effect in outcome.effects:
+                if not effect.posts:
+                    self.redraws.owed(ev.id, effect.key, ev.version)
             ev, _ = await self.deliver(ev, outcome.effects)
             if outcome.completed:
                 for hook in self.on_completed:
@@ -262,7 +267,8 @@ class Engine:
     async def _deliver_each(self, run: Delivery, effects: list[Effect]) -> None:
         for effect in effects:
             try:
-                await HANDLERS[type(effect)](self, run, effect)
+                if not await self._deliver_one(run, effect):
+                    continue  # owed by a later write: its delivery draws it (the document owes it until then)
                 run.done.append(effect.key)
             except Deferred:
                 continue
@@ -273,6 +279,16 @@ class Engine:
             except Exception as exc:  # a front end's bug must not lose the entry or block the others
                 log.exception("delivery_failed", evaluation=run.view.id, effect=effect.key)
                 run.failed[effect.key] = DeliveryFailed(type(exc).__name__, permanent=False)
+
+    async def _deliver_one(self, run: Delivery, effect: Effect) -> bool:
+        """Deliver one effect; an update takes its turn (:mod:`conversations.redraws`). False: left to a later one."""
+        if effect.posts:
+            await HANDLERS[type(effect)](self, run, effect)
+            return True
+        async with self.redraws.turn(run.view.id, effect.key, run.view.version) as current:
+            if current:
+                await HANDLERS[type(effect)](self, run, effect)
+            return current
 
     async def _record(self, ev: Evaluation, run: Delivery, may_fold: bool = False) -> Evaluation:
         now, rendered = time.time(), ev.version  # ``ev`` is handed to the store below, which may change it

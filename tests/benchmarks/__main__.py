@@ -327,6 +327,8 @@ def main() -> None:
                                                             "(full: 1000)")
     parser.add_argument("--levels", help="concurrent evaluations per ack level, comma-separated (full: 50,200)")
     parser.add_argument("--reminders", type=int, help="due reminders to dispatch (full: 10000)")
+    parser.add_argument("--one-at-a-time", type=int, help="evaluations walked one request at a time (full: 5; "
+                                                           "fewer makes a diagnosis run quicker)")
     parser.add_argument("--profile", type=Path, help="write the bot process's cProfile stats here (diagnosis; "
                                                       "the profiler's overhead inflates the bot's figures)")
     parser.add_argument("--out", type=Path, help="where to write the table (default: last_run.md next to this "
@@ -342,6 +344,9 @@ def main() -> None:
                        acks=replace(plan.acks, levels=tuple((n, n) for n in counts)))
     if args.reminders is not None:
         plan = replace(plan, name=f"{plan.name}, --reminders {args.reminders}", reminders=args.reminders)
+    if args.one_at_a_time is not None:
+        plan = replace(plan, name=f"{plan.name}, --one-at-a-time {args.one_at_a_time}",
+                       acks=replace(plan.acks, one_at_a_time=max(args.one_at_a_time, 1)))
     out: Path | None = args.out or (None if args.quick else HERE / "last_run.md")
     quiet_logging()
     load_before = loadavg()

@@ -13,7 +13,8 @@ from conversations.engine import Engine
 from conversations.models import Evaluation, SuggestionRef
 from conversations.outbox import Outbox
 from conversations.store import Store, StoreUnavailable
-from scoring.checklist import Registry
+from conversations.voting import hidden_tally
+from scoring.checklist import Checklist, Registry
 from tests.conversations.recording import RecordingPresenter
 
 REGISTRY = Registry()
@@ -202,3 +203,46 @@ async def test_thread_is_findable_as_soon_as_its_root_is_posted(engine: Engine) 
     setattr(presenter, "post_card", post_card_and_look)  # noqa: B010
     ev = await start(engine)
     assert seen and seen[0] is not None and seen[0].id == ev.id
+
+
+class GatedPresenter(RecordingPresenter):
+    """Records how many votes each redraw showed; the first card redraw waits until the test opens the gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.held = asyncio.Event()
+        self.shown: list[tuple[str, int]] = []
+
+    async def update_card(self, ev: Evaluation, checklist: Checklist, card_ts: str) -> None:
+        if not self.held.is_set():
+            self.held.set()
+            await self.gate.wait()
+        self.shown.append(("card", len(hidden_tally(ev.ballots.get(ev.cards[card_ts].question)))))
+
+    async def update_root(self, ev: Evaluation, checklist: Checklist) -> None:
+        self.shown.append(("root", sum(len(b.votes) for b in ev.ballots.values())))
+
+
+async def test_overlapping_votes_leave_the_card_and_root_showing_the_newest_tally(redis_client: aioredis.Redis) -> None:
+    """Two votes a moment apart: the second delivery's card redraw waits for the first one's in flight, and the
+    first delivery leaves the root to the second (drawing it last would put the older tally back)."""
+    presenter = GatedPresenter()
+    engine = Engine(Store(redis_client), REGISTRY, presenter)
+    ev = await engine.start(team="T1", channel="C1", project="Ticket router", checklist_id=None, user="U1",
+                            mode="vote", quorum=3)
+    ts, qid = open_card(ev)
+    first = asyncio.create_task(engine.answer(ev.id, card_ts=ts, user="U1", option="yes", seen="v1"))
+    await asyncio.wait_for(presenter.held.wait(), 5)  # the first vote is recorded; its card redraw is in flight
+    second = asyncio.create_task(engine.answer(ev.id, card_ts=ts, user="U2", option="no", seen="v2"))
+    for _ in range(200):  # until the second vote is recorded too
+        stored = await engine.store.get(ev.id)
+        if stored is not None and len(stored.ballots[qid].votes) == 2:
+            break
+        await asyncio.sleep(0.01)
+    presenter.gate.set()
+    await asyncio.wait_for(asyncio.gather(first, second), 5)
+    assert presenter.shown == [("card", 1), ("card", 2), ("root", 2)]  # and no ("root", 1) after it
+    stored = await engine.store.get(ev.id)
+    assert stored is not None and stored.pending == []
+    assert engine.redraws.in_flight == 0  # no lock left behind
