@@ -117,9 +117,11 @@ def _effect(kind: walk.EffectKind, question: str | None) -> Effect:
         if question is None:
             raise ValueError(f"{kind} needs a question")
         return PostCard(question=question) if kind == "post_card" else UpdateCard(question=question)
-    fixed: dict[str, Effect] = {"post_root": PostRoot(), "update_root": UpdateRoot(), "post_scorecard": PostScorecard(),
-                                "post_note": PostNote()}
-    return fixed[kind]
+    return _FIXED[kind]
+
+
+_FIXED: dict[str, Effect] = {"post_root": PostRoot(), "update_root": UpdateRoot(), "post_scorecard": PostScorecard(),
+                             "post_note": PostNote()}  # effects are frozen: one of each is shared
 
 
 def owe(ev: Evaluation, effects: list[Effect], now: datetime | None = None) -> list[Effect]:

@@ -99,6 +99,19 @@ def ack_verdict(bot: acks.Level, ref: acks.Level, kind: str) -> tuple[str, str]:
     return "-", f"{ratio:.1f}x reference p95" + (f"; {errors} non-200" if errors else "")
 
 
+def slowest_of(level: acks.Level) -> str:
+    """When ftcheck's slowest ack of a level was sent, against the burst of ``/ftcheck start`` that opens it (each
+    client's first command)."""
+    answered = [s for s in level.samples if s.status == 200]
+    if not answered:
+        return "no ack answered"
+    worst = max(answered, key=lambda s: s.latency)
+    starts = sorted((s for s in level.samples if s.kind == "command"), key=lambda s: s.sent)[:level.clients]
+    burst = max((s.done for s in starts), default=math.nan)
+    return (f"slowest ack {ms(worst.latency)} ms, a {worst.kind} sent {worst.sent:.1f} s in (the {len(starts)} "
+            f"starts were all acked by {burst:.1f} s)")
+
+
 def ack_rows(results: acks.AckResults) -> list[Row]:
     """Per level: ack latency of ftcheck, the in-memory reference (same driver, same run) and the bare-Bolt
     floor (ftcheck's arrival schedule replayed), then CPU per request of the three."""
@@ -129,8 +142,8 @@ def ack_rows(results: acks.AckResults) -> list[Row]:
             lags = " / ".join(f"{ms(level.loop_lag.get('p99', math.nan))}" for level in (bot, ref, floor))
             shares = " / ".join(f"{name} {100 * cpu / bot.duration:.0f}%" for name, cpu in bot.cpu_by_process.items())
             rows.append(Row(f"  why: event-loop lag p99 ftcheck / reference / floor at {bot.clients} concurrent",
-                            f"{lags} ms; CPU of a core during ftcheck's run ({bot.duration:.0f} s): {shares}", "-",
-                            "diagnostic"))
+                            f"{lags} ms; CPU of a core during ftcheck's run ({bot.duration:.0f} s): {shares}; "
+                            f"{slowest_of(bot)}", "-", "diagnostic"))
     return rows
 
 
