@@ -363,8 +363,16 @@ class Store:
             pipe.execute_command("EVALSHA", self._release_sha, 1, OUTBOX_DUE, ev.id, mark[1])
 
     async def hold(self, eid: str, now: float, seconds: float = LEASE_S) -> None:
-        """Mark ``eid`` in the outbox's due queue: nobody else delivers before ``now + seconds`` (only ever later)."""
-        await self._call(lambda: self.redis.zadd(OUTBOX_DUE, {eid: hold_score(now, seconds)}, gt=True))
+        """Mark ``eid`` in the outbox's due queue: nobody else delivers before ``now + seconds`` (only ever later).
+
+        A hold of this process raises its own mark: the write that records the last delivery then releases the
+        raised mark (it would keep a hold it does not know of, and the tick would read the evaluation for nothing).
+        """
+        score = hold_score(now, seconds)
+        mark = self._marks.get(eid)
+        if mark is not None and score > mark[1]:
+            self._marks[eid] = (mark[0], score)
+        await self._call(lambda: self.redis.zadd(OUTBOX_DUE, {eid: score}, gt=True))
 
     # -- evaluations ----------------------------------------------------------------------------------
     async def get(self, eid: str) -> Evaluation | None:

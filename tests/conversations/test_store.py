@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 
 from conversations import flow
 from conversations.due_queues import OUTBOX_DUE, hold_score
-from conversations.effects import DeliveryFailed, Owed, PostCard, TellUndelivered, UpdateRoot
+from conversations.effects import LEASE_S, DeliveryFailed, Owed, PostCard, TellUndelivered, UpdateRoot
 from conversations.engine import Engine
 from conversations.models import Evaluation
 from conversations.store import SEEN_TTL_S, Store, dump, eval_key
@@ -582,3 +582,26 @@ async def test_a_later_hold_survives_the_writers_release(redis_client: aioredis.
     assert presenter.marks[-1] is not None and presenter.marks[-1] < far
     assert await redis_client.zscore(OUTBOX_DUE, ev.id) == far
 
+
+
+class SlowPresenter(OffsetPresenter):
+    """Posting a card takes longer than a hold renewal period (a paced channel, a slow Slack)."""
+
+    async def post_card(self, ev: Evaluation, checklist: Checklist, question_id: str) -> str:
+        await asyncio.sleep(LEASE_S / 3 + 0.3)
+        return await super().post_card(ev, checklist, question_id)
+
+
+async def test_a_delivery_that_renewed_its_hold_still_releases_its_mark(redis_client: aioredis.Redis) -> None:
+    """The renewal raised the mark; the record of the delivery releases it all the same, so the outbox tick has
+    nothing to claim and read afterwards (it used to find such an evaluation owing nothing, a hold later)."""
+    store = Store(redis_client)
+    engine = Engine(store, REGISTRY, OffsetPresenter())
+    ev = await start(engine)
+    ts, _ = open_card(ev)
+    engine.presenter = SlowPresenter(start=1000)
+    ev, outcome = await engine.answer(ev.id, card_ts=ts, user="U1", value=1.0, seen="tok1")
+    assert outcome is not None and outcome.applied
+    stored = await store.get(ev.id)
+    assert stored is not None and stored.pending == []
+    assert await redis_client.zscore(OUTBOX_DUE, ev.id) is None
