@@ -186,9 +186,6 @@ class Engine:
         if dup or outcome is None:
             return ev, None
         if outcome.applied:  # recorded: from here on nothing may raise as if it had not been
-            for effect in outcome.effects:
-                if not effect.posts:
-                    self.redraws.owed(ev.id, effect.key, ev.version)
             ev, _ = await self.deliver(ev, outcome.effects)
             if outcome.completed:
                 for hook in self.on_completed:
@@ -209,6 +206,7 @@ class Engine:
         view = ev.model_copy(update={"cards": dict(ev.cards)})  # what the front end sees; ``ev`` stays stored
         run = Delivery(view=view, checklist=checklist, look_first=look_first)
         starts = any(isinstance(e, PostRoot) for e in effects)
+        self.redraws.owed(ev.id, [e.key for e in effects if not e.posts], ev.version)  # older deliveries leave them
         async with self._holding(ev.id):
             if view.thread_ts is None and not starts:
                 view.thread_ts = await self._thread_of(ev.id)

@@ -24,10 +24,11 @@ class Redraws:
         self._latest: dict[Key, int] = {}  # the newest version written here that owes the update
         self._turns: dict[Key, tuple[asyncio.Lock, int]] = {}  # the lock of a message being redrawn, its users
 
-    def owed(self, eid: str, key: str, version: int) -> None:
-        """A write of ``eid`` at ``version`` owes the update ``key`` and will deliver it here."""
-        self._latest.pop((eid, key), None)  # re-inserted last: the dict's order is the age of the entries
-        self._latest[(eid, key)] = version
+    def owed(self, eid: str, keys: list[str], version: int) -> None:
+        """A delivery of ``eid`` at ``version`` is about to draw the updates ``keys`` here (only ever raised)."""
+        for key in keys:
+            newest = max(version, self._latest.pop((eid, key), version))
+            self._latest[(eid, key)] = newest  # re-inserted last: the dict's order is the age of the entries
         while len(self._latest) > self.kept:
             del self._latest[next(iter(self._latest))]
 
