@@ -127,6 +127,7 @@ class Runtime:
     async def aclose(self) -> None:
         """Shutdown: write what deliveries recorded, close the shared Slack HTTP session (the runners call this
         last)."""
+        self.services.engine.root_pace.cancel()  # still owed in the documents: the outbox draws them
         await self.services.store.flush()
         client = self.services.client
         if isinstance(client, PacedWebClient):

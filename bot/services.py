@@ -87,6 +87,6 @@ class Services:
         store = Store(redis, fold_s=FOLD_S)
         registry = Registry(settings.checklist_dir)
         presenter = SlackPresenter(client)
-        engine = Engine(store, registry, presenter, recovery=presenter)
+        engine = Engine(store, registry, presenter, recovery=presenter, root_every_s=settings.root_redraw_s)
         return cls(settings=settings, store=store, registry=registry, client=client, engine=engine,
                    suggester=make_suggester(suggest_config(settings)))

@@ -88,6 +88,10 @@ class Settings(BaseSettings):
                           description="How often each replica claims due reminders and idle nudges.")
     outbox_tick_s: float = Field(0.5, validation_alias="FTCHECK_OUTBOX_TICK_SECONDS",
                                  description="How often each replica delivers messages left owed by a fault.")
+    root_redraw_s: float = Field(3.0, ge=0, validation_alias="FTCHECK_ROOT_REDRAW_SECONDS",
+                                 description="While an evaluation is in progress, each replica redraws its first "
+                                             "message (the progress) at most this often; the newest state is "
+                                             "drawn when the interval is up. 0 redraws after every answer.")
     data_dir: Path | None = Field(None, validation_alias="FTCHECK_DATA_DIR",
                                   description="Where the embedded Redis keeps its file (default: user data dir).")
     log_level: str = Field("INFO", validation_alias="FTCHECK_LOG_LEVEL", description="DEBUG, INFO, WARNING …")

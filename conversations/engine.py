@@ -35,7 +35,7 @@ from conversations.effects import (
     UpdateRoot,
 )
 from conversations.models import Card, Evaluation, Mode, SuggestionRef
-from conversations.redraws import Redraws
+from conversations.redraws import Redraws, RootPace
 from conversations.store import CorruptRecord, Store, StoreUnavailable
 from scoring.checklist import Checklist, Registry
 from scoring.scorecard import Scorecard, score
@@ -76,6 +76,7 @@ class Delivery:
     view: Evaluation
     checklist: Checklist
     look_first: bool  # a repeat: find out whether an earlier attempt landed before posting again
+    paced: bool = True  # the root waits for its pace (RootPace); not for a repeat or the trailing draw itself
     cards: list[tuple[str, str]] = field(default_factory=list)
     done: list[str] = field(default_factory=list)
     failed: dict[str, DeliveryFailed] = field(default_factory=dict)
@@ -91,13 +92,14 @@ Handler = Callable[["Engine", Delivery, Effect], Awaitable[None]]
 
 class Engine:
     def __init__(self, store: Store, registry: Registry, presenter: Presenter,
-                 recovery: Recovery | None = None) -> None:
+                 recovery: Recovery | None = None, *, root_every_s: float = 0.0) -> None:
         self.store = store
         self.registry = registry
         self.presenter = presenter
         self.recovery = recovery
         self.on_completed: list[Callable[[Evaluation], Awaitable[object]]] = []
         self.redraws = Redraws()
+        self.root_pace = RootPace(root_every_s, self._draw_root_later)
 
     def checklist(self, ev: Evaluation) -> Checklist:
         return self.registry.get(ev.checklist)
@@ -196,7 +198,7 @@ class Engine:
         return ev, outcome
 
     # -- delivery -----------------------------------------------------------------------------------------
-    async def deliver(self, ev: Evaluation, effects: list[Effect], *, look_first: bool = False
+    async def deliver(self, ev: Evaluation, effects: list[Effect], *, look_first: bool = False, paced: bool = True
                       ) -> tuple[Evaluation, dict[str, DeliveryFailed]]:
         """Deliver effects in order, then record what was posted and what failed in one write.
 
@@ -204,7 +206,7 @@ class Engine:
         """
         checklist = self.checklist(ev)
         view = ev.model_copy(update={"cards": dict(ev.cards)})  # what the front end sees; ``ev`` stays stored
-        run = Delivery(view=view, checklist=checklist, look_first=look_first)
+        run = Delivery(view=view, checklist=checklist, look_first=look_first, paced=paced and not look_first)
         starts = any(isinstance(e, PostRoot) for e in effects)
         self.redraws.owed(ev.id, [e.key for e in effects if not e.posts], ev.version)  # older deliveries leave them
         async with self._holding(ev.id):
@@ -251,9 +253,7 @@ class Engine:
 
         def renew() -> None:
             nonlocal timer
-            task = loop.create_task(hold())
-            _RENEWALS.add(task)
-            task.add_done_callback(_RENEWALS.discard)
+            _background(loop.create_task(hold()))
             timer = loop.call_later(LEASE_S / 3, renew)
 
         timer = loop.call_later(LEASE_S / 3, renew)
@@ -283,10 +283,32 @@ class Engine:
         if effect.posts:
             await HANDLERS[type(effect)](self, run, effect)
             return True
+        if isinstance(effect, UpdateRoot) and not self._root_now(run):
+            return False  # drawn here moments ago: a trailing draw is booked, and the document owes it until then
         async with self.redraws.turn(run.view.id, effect.key, run.view.version) as current:
             if current:
                 await HANDLERS[type(effect)](self, run, effect)
             return current
+
+    def _root_now(self, run: Delivery) -> bool:
+        """Draw the root now, or leave it to the trailing draw (:class:`RootPace`)? A finished, abandoned or
+        deleted evaluation's root is drawn at once, as is a repeat's, and so is the root of a delivery where
+        something failed: what Slack refuses is given up on together, with one notice."""
+        paced = run.paced and not run.failed and run.view.status == "in_progress"
+        return self.root_pace.draw_now(run.view.id, force=not paced)
+
+    def _draw_root_later(self, eid: str) -> None:
+        _background(asyncio.get_running_loop().create_task(self._trailing_root(eid)))
+
+    async def _trailing_root(self, eid: str) -> None:
+        """The root draw a paced click left owed: what is stored now, unless a draw since has cleared it."""
+        try:
+            ev = await self.store.get(eid)
+        except (StoreUnavailable, CorruptRecord) as exc:  # still owed: the outbox draws it
+            log.warning("root_redraw_postponed", evaluation=eid, error=str(exc))
+            return
+        if ev is not None and any(isinstance(o.effect, UpdateRoot) for o in ev.pending):
+            await self.deliver(ev, [UpdateRoot()], paced=False)
 
     async def _record(self, ev: Evaluation, run: Delivery, may_fold: bool = False) -> Evaluation:
         now, rendered = time.time(), ev.version  # ``ev`` is handed to the store below, which may change it
@@ -326,7 +348,13 @@ class Engine:
         return await post()
 
 
-_RENEWALS: set[asyncio.Task[None]] = set()  # hold renewals in flight (the loop keeps only weak references)
+_BACKGROUND: set[asyncio.Task[None]] = set()  # started by timers: hold renewals, trailing root draws
+
+
+def _background(task: asyncio.Task[None]) -> None:
+    """Keep a task started by a timer alive until it ends (the loop keeps only weak references)."""
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
 
 
 def _give_up_or_retry(e: Evaluation, failed: dict[str, DeliveryFailed], now: float) -> list[Effect]:

@@ -1,4 +1,4 @@
-"""Overlapping deliveries redrawing one message in this process: the newest state is drawn last.
+"""Redraws of one message in this process: the newest state is drawn last, and the root at a measured pace.
 
 Two writes of an evaluation a moment apart (two votes on one card) each owe the same update: the card's tally,
 the root. Their deliveries overlap, and drawn in the wrong order the message would show the older state until
@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
 
 Key = tuple[str, str]  # (evaluation id, update key)
 KEPT = 4096  # updates whose latest owing version is remembered; the oldest are forgotten first
@@ -53,3 +54,54 @@ class Redraws:
                 self._turns[k] = (lock, users - 1)
             else:
                 del self._turns[k]
+
+
+class RootPace:
+    """An in-progress evaluation's root drawn here at most once per ``every`` seconds, the newest state last.
+
+    The root only counts progress, and a walk answered briskly (or a team voting) would redraw it on every
+    click: each redraw is a Web API call against Slack's per-method rate limit, for a message nobody is looking
+    at while they answer in the thread. A click within ``every`` of the last draw here leaves the root owed
+    (the document says so until it is drawn) and books one trailing draw for when the interval is up;
+    ``draw_later(eid)`` is called then and draws what is stored by that time. A crash before it leaves the
+    update to the outbox, like any owed message. ``every`` 0 draws on every click.
+    """
+
+    def __init__(self, every: float, draw_later: Callable[[str], object], kept: int = KEPT) -> None:
+        self.every = every
+        self.kept = kept
+        self._draw_later = draw_later
+        self._last: OrderedDict[str, float] = OrderedDict()  # evaluation id -> loop time of its last draw here
+        self._booked: dict[str, asyncio.TimerHandle] = {}
+
+    def draw_now(self, eid: str, *, force: bool = False) -> bool:
+        """True when the root of ``eid`` is to be drawn now (the draw is noted); False when a draw is booked."""
+        if self.every <= 0:
+            return True
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        last = self._last.get(eid)
+        if force or last is None or now - last >= self.every:
+            self._last[eid] = now
+            self._last.move_to_end(eid)
+            if len(self._last) > self.kept:
+                self._last.popitem(last=False)
+            return True
+        if eid not in self._booked:
+            self._booked[eid] = loop.call_at(last + self.every, self._due, eid)
+        return False
+
+    @property
+    def booked(self) -> int:
+        """Trailing draws waiting for their interval."""
+        return len(self._booked)
+
+    def _due(self, eid: str) -> None:
+        del self._booked[eid]
+        self._draw_later(eid)
+
+    def cancel(self) -> None:
+        """Drop the booked draws (shutdown): the documents still owe them, so the outbox draws them."""
+        for timer in self._booked.values():
+            timer.cancel()
+        self._booked.clear()

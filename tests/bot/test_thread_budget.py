@@ -4,6 +4,7 @@ no card is posted twice or left open, in quick mode and in vote mode."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from scoring.checklist import Registry
@@ -87,3 +88,19 @@ async def test_vote_mode_thread_fits_the_budget(slack: SlackStandIn, redis_serve
     async with running_bot(slack, redis_server.url) as bot:
         used = await _walk_whole_thread(bot, slack, f"start {example['title']} --vote --quorum 1", example["answers"])
         assert used <= BUDGET, f"{used} characters"
+
+
+async def test_a_brisk_walk_redraws_the_root_at_its_pace_and_leaves_it_current(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await bot.command("start Ticket router")
+        await slack.wait_for(lambda: bot.open_card() is not None, what="first card")
+        started = time.monotonic()
+        await bot.answer_all({f"q{n}": 1.0 for n in range(1, 21)}, limit=9)
+        walked = time.monotonic() - started
+        await slack.wait_for(lambda: "9 of 20 answered" in str(_root(slack).blocks), timeout=10,
+                             what="the root's trailing draw")
+        root = _root(slack)
+        redraws = [c for c in slack.calls_to("chat.update") if c.params.get("ts") == root.ts]
+        # one draw per 3 s interval of the walk at most, plus the trailing one; one per click without the pace
+        assert 1 <= len(redraws) <= walked / 3 + 2 and len(redraws) < 9, (len(redraws), walked)

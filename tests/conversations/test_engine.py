@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 
 import pytest
 import redis.asyncio as aioredis
@@ -246,3 +247,69 @@ async def test_overlapping_votes_leave_the_card_and_root_showing_the_newest_tall
     stored = await engine.store.get(ev.id)
     assert stored is not None and stored.pending == []
     assert engine.redraws.in_flight == 0  # no lock left behind
+
+
+class ProgressPresenter(RecordingPresenter):
+    """Records the progress each root draw showed: (status, questions answered)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.roots: list[tuple[str, int]] = []
+
+    async def update_root(self, ev: Evaluation, checklist: Checklist) -> None:
+        self.roots.append((ev.status, len(ev.answers)))
+
+
+async def answer_open(engine: Engine, ev: Evaluation, n: int) -> Evaluation:
+    for i in range(n):
+        ts, _ = open_card(ev)
+        ev, _ = await engine.answer(ev.id, card_ts=ts, user="U1", option="yes", seen=f"{ts}:{i}")
+    return ev
+
+
+async def wait_until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.02)
+
+
+async def test_a_brisk_walk_redraws_the_root_at_its_pace_and_the_newest_state_last(
+        redis_client: aioredis.Redis) -> None:
+    presenter = ProgressPresenter()
+    engine = Engine(Store(redis_client), REGISTRY, presenter, root_every_s=0.4)
+    ev = await answer_open(engine, await start(engine), 6)  # six clicks well inside one interval
+    assert len(presenter.roots) <= 2 and presenter.roots[-1] != ("in_progress", 6)  # paced: the newest is owed
+    stored = await engine.store.get(ev.id)
+    assert stored is not None and "update_root" in {o.key for o in stored.pending}
+
+    async def drawn() -> bool:
+        done = await engine.store.get(ev.id)
+        return bool(presenter.roots) and presenter.roots[-1] == ("in_progress", 6) and done is not None \
+            and done.pending == []
+
+    await wait_until(drawn, "the trailing draw of the root")
+    assert len(presenter.roots) <= 3 and engine.root_pace.booked == 0
+
+
+async def test_the_completing_click_draws_the_root_at_once(redis_client: aioredis.Redis) -> None:
+    presenter = ProgressPresenter()
+    engine = Engine(Store(redis_client), REGISTRY, presenter, root_every_s=60)
+    ev = await answer_open(engine, await start(engine), 20)
+    assert ev.status == "completed" and presenter.roots[-1] == ("completed", 20)
+    assert presenter.roots.count(("in_progress", 19)) == 0  # 19 clicks inside one interval drew no progress
+    stored = await engine.store.get(ev.id)
+    assert stored is not None and stored.pending == []
+    engine.root_pace.cancel()
+
+
+async def test_a_root_left_owed_by_a_crash_is_drawn_by_the_outbox(redis_client: aioredis.Redis) -> None:
+    engine = Engine(Store(redis_client), REGISTRY, ProgressPresenter(), root_every_s=60)
+    ev = await answer_open(engine, await start(engine), 3)
+    engine.root_pace.cancel()  # the process stops before its trailing draw
+    presenter = ProgressPresenter()
+    other = Engine(Store(redis_client), REGISTRY, presenter, root_every_s=60)  # another replica
+    assert await Outbox(other).tick(now=time.time() + 60) == 1
+    assert presenter.roots == [("in_progress", 3)]
+    stored = await other.store.get(ev.id)
+    assert stored is not None and stored.pending == []
