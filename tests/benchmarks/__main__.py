@@ -112,6 +112,16 @@ def slowest_of(level: acks.Level) -> str:
             f"starts were all acked by {burst:.1f} s)")
 
 
+def halves_of(bot: acks.Level, ref: acks.Level) -> str:
+    """The ratio of each adjacent pair of a level's runs (ftcheck then the reference, the reference then ftcheck):
+    how far one run alone could be off."""
+    if len(bot.halves) != 2 or len(ref.halves) != 2:
+        return ""
+    ratios = [cpu_per_request(b) / cpu_per_request(r) if r.cpu_s else math.nan
+              for b, r in zip(bot.halves, ref.halves, strict=True)]
+    return f"; the two runs apart: {ratios[0]:.2f}x, then {ratios[1]:.2f}x"
+
+
 def ack_rows(results: acks.AckResults) -> list[Row]:
     """Per level: ack latency of ftcheck, the in-memory reference (same driver, same run) and the bare-Bolt
     floor (ftcheck's arrival schedule replayed), then CPU per request of the three."""
@@ -137,7 +147,9 @@ def ack_rows(results: acks.AckResults) -> list[Row]:
                    else f"{ratio:.1f}x reference")
         rows.append(Row(f"CPU per request, {where}: ftcheck / reference / floor{idle}",
                         f"{1000 * mine:.2f} / {1000 * theirs:.2f} / {1000 * bare:.2f} ms "
-                        f"({len(bot.samples)} / {len(ref.samples)} / {len(floor.samples)} requests)", target, verdict))
+                        f"({len(bot.samples)} / {len(ref.samples)} / {len(floor.samples)} requests)"
+                        + halves_of(bot, ref),
+                        target, verdict))
         if bot.clients > 1:
             lags = " / ".join(f"{ms(level.loop_lag.get('p99', math.nan))}" for level in (bot, ref, floor))
             shares = " / ".join(f"{name} {100 * cpu / bot.duration:.0f}%" for name, cpu in bot.cpu_by_process.items())
@@ -270,7 +282,8 @@ async def guarded_phase(rows: list[Row], name: str, phase: Callable[[], Awaitabl
         rows.append(Row(f"{name}: failed", f"{type(exc).__name__}: {str(exc)[:120]}", "-", "error"))
 
 
-async def run(plan: Plan, redis: RedisServer, log_dir: Path, profile: Path | None = None) -> list[Row]:
+async def run(plan: Plan, redis: RedisServer, log_dir: Path, profile: Path | None = None,
+              root_redraw_s: float | None = None) -> list[Row]:
     rows: list[Row] = []
     children: list[Child] = []
     try:
@@ -300,7 +313,8 @@ async def run(plan: Plan, redis: RedisServer, log_dir: Path, profile: Path | Non
                 return Child("tests.benchmarks.bot_proc", ["--mode", mode, "--redis", redis.url, "--slack",
                                                            stand_in["api"], *extra], log_dir / f"{mode}.log")
 
-            bot = app("bot", *(["--profile", str(profile)] if profile else []))
+            bot = app("bot", *(["--profile", str(profile)] if profile else []),
+                      *(["--root-redraw-seconds", str(root_redraw_s)] if root_redraw_s is not None else []))
             ref, floor = app("reference"), app("floor")
             children.extend([bot, ref, floor])
             try:
@@ -344,6 +358,9 @@ def main() -> None:
                                                            "fewer makes a diagnosis run quicker)")
     parser.add_argument("--profile", type=Path, help="write the bot process's cProfile stats here (diagnosis; "
                                                       "the profiler's overhead inflates the bot's figures)")
+    parser.add_argument("--root-redraw-seconds", type=float,
+                        help="the bot's FTCHECK_ROOT_REDRAW_SECONDS (0: the root redrawn after every answer, as the "
+                             "reference does; default: the product's)")
     parser.add_argument("--out", type=Path, help="where to write the table (default: last_run.md next to this "
                                                   "file for a full run; a quick run writes nothing)")
     args = parser.parse_args()
@@ -357,6 +374,8 @@ def main() -> None:
                        acks=replace(plan.acks, levels=tuple((n, n) for n in counts)))
     if args.reminders is not None:
         plan = replace(plan, name=f"{plan.name}, --reminders {args.reminders}", reminders=args.reminders)
+    if args.root_redraw_seconds is not None:
+        plan = replace(plan, name=f"{plan.name}, --root-redraw-seconds {args.root_redraw_seconds:g}")
     if args.one_at_a_time is not None:
         plan = replace(plan, name=f"{plan.name}, --one-at-a-time {args.one_at_a_time}",
                        acks=replace(plan.acks, one_at_a_time=max(args.one_at_a_time, 1)))
@@ -370,7 +389,7 @@ def main() -> None:
     try:
         if redis.port == 6379:
             raise RuntimeError("refusing to benchmark against port 6379")
-        rows = asyncio.run(run(plan, redis, log_dir, args.profile))
+        rows = asyncio.run(run(plan, redis, log_dir, args.profile, args.root_redraw_seconds))
     finally:
         redis.close()
     elapsed = time.monotonic() - started

@@ -2,7 +2,10 @@
 reference bot (:mod:`tests.benchmarks.reference`) and the bare-Bolt floor, in one run.
 
 Levels, each run on the bot, then driven the same way on the reference (closed loop: the same clients,
-evaluations and channels, clicking the reference's own cards), then the bot's schedule replayed on the floor:
+evaluations and channels, clicking the reference's own cards), then the bot's schedule replayed on the floor;
+the concurrent levels then run the reference and the bot once more, in that order (bot, reference, floor,
+reference, bot), and each app's two runs count as one (:func:`merged`), so drift of the machine over the
+minutes of a level weighs on both alike:
 
 * *one request at a time*: a few evaluations (own channels) clicked through in turn, each request sent
   once the bot has finished the previous one's post-ack work (the unloaded baseline; it also counts the
@@ -33,7 +36,7 @@ import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import aiohttp
@@ -83,6 +86,7 @@ class Level:
     cpu_by_process: dict[str, float] = field(default_factory=dict)  # every process of the benchmark
     loop_lag: dict[str, float] = field(default_factory=dict)  # the app's event-loop lag during the run
     replayed: list[int] = field(default_factory=list)  # floor: indexes of the bot's samples it replayed
+    halves: list[Level] = field(default_factory=list)  # the two runs a level merged from (:func:`merged`)
 
     def of(self, kind: str) -> list[float]:
         return [s.latency for s in self.samples if s.kind == kind and s.status == 200]
@@ -94,6 +98,27 @@ class Level:
         """This (bot) level's latencies for exactly the requests the floor replayed."""
         chosen = (self.samples[i] for i in floor.replayed)
         return [s.latency for s in chosen if s.kind == kind and s.status == 200]
+
+
+def merged(first: Level, second: Level) -> Level:
+    """Two runs of one app at one concurrency, as one level: both runs' latencies and CPU (their halves kept).
+
+    The bot and the reference run in the order bot, reference, reference, bot, so a machine that slows down or
+    speeds up over the minutes of a level weighs on both alike, and one run can judge their CPU ratio. The
+    first run's schedule (the floor replays it) and its clients' finishing times (the throughput window) stay;
+    the second run's samples follow the first's, shifted by its duration.
+    """
+    shift = first.duration
+    later = [replace(s, sent=s.sent + shift) for s in second.samples]
+    lag = {k: max(first.loop_lag.get(k, 0.0), second.loop_lag.get(k, 0.0))
+           for k in first.loop_lag.keys() | second.loop_lag.keys()}
+    cpu = {k: first.cpu_by_process.get(k, 0.0) + second.cpu_by_process.get(k, 0.0)
+           for k in first.cpu_by_process.keys() | second.cpu_by_process.keys()}
+    return Level(first.clients, samples=first.samples + later, schedule=first.schedule,
+                 duration=first.duration + second.duration, evaluations=first.evaluations + second.evaluations,
+                 clicks=first.clicks + second.clicks, client_done=first.client_done,
+                 timeouts=first.timeouts + second.timeouts, cpu_s=first.cpu_s + second.cpu_s, cpu_by_process=cpu,
+                 loop_lag=lag, halves=[first, second])
 
 
 class Sender:
@@ -463,10 +488,10 @@ async def measure(cfg: AckConfig, *, inspect_url: str, response_root: str, bot_b
                 out.completed += level.evaluations
                 return level
 
-            async def on_reference(run: Callable[[], Awaitable[Level]]) -> None:
-                out.reference.append(await on_app(ref_base, ref_cpu, "reference", run))
+            async def on_reference(run: Callable[[], Awaitable[Level]]) -> Level:
+                return await on_app(ref_base, ref_cpu, "reference", run)
 
-            async def on_floor(measured: Level) -> None:
+            async def on_floor(measured: Level) -> Level:
                 schedule = floor_schedule(measured.schedule, cfg.floor_max_gap_s, cfg.floor_window_s)
                 say(f"acks: {len(schedule)} of its {len(measured.schedule)} requests replayed on the floor")
                 floor_cpu.start()
@@ -476,7 +501,7 @@ async def measure(cfg: AckConfig, *, inspect_url: str, response_root: str, bot_b
                 floored.loop_lag = (await bot_stats(session, floor_base, lag=True))["loop_lag"]
                 floored.cpu_by_process = floor_cpu.stop()
                 floored.cpu_s = floored.cpu_by_process["floor"]
-                out.levels.append((measured, floored))
+                return floored
 
             await asyncio.sleep(1.0)
             out.rss_idle_kib, out.rss_floor_idle_kib = rss_kib(bot_pid), rss_kib(floor_pid)
@@ -497,17 +522,26 @@ async def measure(cfg: AckConfig, *, inspect_url: str, response_root: str, bot_b
             await asyncio.sleep(LEASE_S + 1.5)  # the outbox tick looks at each evaluation a hold after its write
             outbox_after = int((await bot_stats(session, bot_base)).get("outbox_round_trips", 0))
             out.outbox_round_trips = (outbox_after - outbox_before, measured.clicks)
-            await on_reference(lambda: one_at_a_time(ref_driver, session, ref_base, cfg.one_at_a_time, []))
-            await on_floor(measured)
+            out.reference.append(await on_reference(
+                lambda: one_at_a_time(ref_driver, session, ref_base, cfg.one_at_a_time, [])))
+            out.levels.append((measured, await on_floor(measured)))
             out.rss_trail.append((out.completed, rss_kib(bot_pid)))
 
             for clients, evaluations in cfg.levels:
-                say(f"acks: {clients} concurrent evaluations, {evaluations} in all: ftcheck, the reference, the floor")
-                measured = await on_bot(lambda c=clients, e=evaluations: driver.run(  # type: ignore[misc]
-                    c, e, new_tag(), cfg.level_deadline_s, status_every=STATUS_EVERY))
-                await on_reference(lambda c=clients, e=evaluations: ref_driver.run(  # type: ignore[misc]
-                    c, e, new_tag(), cfg.level_deadline_s, status_every=STATUS_EVERY))
-                await on_floor(measured)
+                say(f"acks: {clients} concurrent evaluations, {evaluations} in all, twice each: ftcheck, the "
+                    "reference, the floor, the reference, ftcheck")
+
+                def bot_run(c: int = clients, e: int = evaluations) -> Awaitable[Level]:
+                    return driver.run(c, e, new_tag(), cfg.level_deadline_s, status_every=STATUS_EVERY)
+
+                def ref_run(c: int = clients, e: int = evaluations) -> Awaitable[Level]:
+                    return ref_driver.run(c, e, new_tag(), cfg.level_deadline_s, status_every=STATUS_EVERY)
+
+                first, ref_first = await on_bot(bot_run), await on_reference(ref_run)
+                floored = await on_floor(first)
+                ref_second, second = await on_reference(ref_run), await on_bot(bot_run)
+                out.levels.append((merged(first, second), floored))
+                out.reference.append(merged(ref_first, ref_second))
                 out.rss_trail.append((out.completed, rss_kib(bot_pid)))
 
             remaining = cfg.total_evaluations - out.completed

@@ -64,8 +64,10 @@ def bare_app(runtime: Runtime) -> AsyncApp:
     return app
 
 
-async def serve(mode: str, redis_url: str, slack_api: str, slow_ms: float = 0) -> None:
-    settings = settings_for(slack_api, redis_url)
+async def serve(mode: str, redis_url: str, slack_api: str, slow_ms: float = 0,
+                root_redraw_s: float | None = None) -> None:
+    extra = {} if root_redraw_s is None else {"FTCHECK_ROOT_REDRAW_SECONDS": root_redraw_s}
+    settings = settings_for(slack_api, redis_url, **extra)
     configure_logging(settings)
     if slow_ms:
         loop = asyncio.get_running_loop()
@@ -171,10 +173,12 @@ def main() -> None:
     parser.add_argument("--profile", help="write cProfile stats here on SIGTERM (diagnosis only)")
     parser.add_argument("--slow-callbacks", type=float, default=0,
                         help="log event-loop callbacks slower than this many ms (asyncio debug; diagnosis only)")
+    parser.add_argument("--root-redraw-seconds", type=float,
+                        help="FTCHECK_ROOT_REDRAW_SECONDS for the bot (default: the product's)")
     args = parser.parse_args()
     scrub_environ()
     if not args.profile:  # the product's loop (uvloop) for all three apps: the same stack
-        run_server(serve(args.mode, args.redis, args.slack, args.slow_callbacks))
+        run_server(serve(args.mode, args.redis, args.slack, args.slow_callbacks, args.root_redraw_seconds))
         return
     import cProfile
     import time
@@ -182,7 +186,7 @@ def main() -> None:
     profiler = cProfile.Profile(time.process_time)  # CPU time: on a loaded machine wall time is mostly waiting
     profiler.enable()
     try:
-        run_server(serve(args.mode, args.redis, args.slack, args.slow_callbacks))
+        run_server(serve(args.mode, args.redis, args.slack, args.slow_callbacks, args.root_redraw_seconds))
     finally:
         profiler.disable()
         profiler.dump_stats(args.profile)
