@@ -20,6 +20,7 @@ import time
 from typing import Any
 
 import aiohttp
+import orjson
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
@@ -29,6 +30,12 @@ from bot.metrics import SLACK_API_ERRORS
 PACED_METHODS = frozenset({"chat.postMessage"})
 POOL_SIZE = 100  # connections to Slack kept open at most; calls beyond it wait for a free one
 KEEPALIVE_S = 30.0
+
+
+def json_body(value: Any) -> str:
+    """A Web API request's JSON body. Block Kit payloads are most of what the bot sends: orjson writes them about
+    ten times faster than the standard library (compact, UTF-8 as is; Slack reads both alike)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 class ChannelRateLimiter:
@@ -75,7 +82,8 @@ class PacedWebClient(AsyncWebClient):
         if self._session is None or self._session.closed or self._session_loop is not loop:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=POOL_SIZE, keepalive_timeout=KEEPALIVE_S, ttl_dns_cache=300),
-                timeout=aiohttp.ClientTimeout(total=self.timeout), trust_env=self.trust_env_in_session)
+                timeout=aiohttp.ClientTimeout(total=self.timeout), trust_env=self.trust_env_in_session,
+                json_serialize=json_body)
             self._session_loop = loop
         return self._session
 

@@ -169,6 +169,17 @@ class Checklist(_Frozen):
             refs[str(q.number)] = q
         return refs
 
+    @cached_property
+    def _by_section(self) -> dict[str, list[Question]]:
+        grouped: dict[str, list[Question]] = {s.id: [] for s in self.sections}
+        for q in self.questions:
+            grouped[q.section].append(q)
+        return grouped
+
+    def questions_in(self, section_id: str) -> list[Question]:
+        """The questions of one section, in checklist order (grouped once per checklist)."""
+        return self._by_section[section_id]
+
     def question(self, ref: str | int) -> Question:
         """Find a question by stable id, ``q7`` or number; raises KeyError with the valid range."""
         key = str(ref).strip().lower()

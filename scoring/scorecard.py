@@ -130,7 +130,7 @@ def score(checklist: Checklist, answers: Mapping[str, float]) -> Scorecard:
 
 
 def _section_score(checklist: Checklist, sid: str, title: str, answers: Mapping[str, float]) -> SectionScore:
-    questions = [q for q in checklist.questions if q.section == sid]
+    questions = checklist.questions_in(sid)
     return SectionScore(
         id=sid,
         title=title,
@@ -157,8 +157,8 @@ def _gaps(checklist: Checklist, answers: Mapping[str, float], sections: list[Sec
         gaps = [
             Gap(question=q.key, id=q.id, name=q.name, text=q.text, answer=checklist.option(answers[q.id]).label,
                 value=answers[q.id], next_step=q.if_not)
-            for q in checklist.questions
-            if q.section == section.id and q.id in answers and answers[q.id] < 1
+            for q in checklist.questions_in(section.id)
+            if q.id in answers and answers[q.id] < 1
         ]
         if gaps:
             out.append(SectionGaps(section=section.id, title=section.title, score=section.score,

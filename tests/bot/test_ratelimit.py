@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from typing import Any
 
 import redis.asyncio as aioredis
 
@@ -56,3 +57,20 @@ async def test_429_then_500s_post_once(slack: SlackStandIn, redis_server: RedisS
             metrics = await resp.text()
         assert 'ftcheck_slack_api_retries_total{reason="ratelimited"}' in metrics
         assert 'ftcheck_slack_api_retries_total{reason="server_error"}' in metrics
+
+
+async def test_json_bodies_reach_slack_intact(slack: SlackStandIn, redis_server: RedisServer) -> None:
+    """The shared session writes JSON bodies with orjson: non-ASCII text, emoji, quotes and nested Block Kit arrive
+    exactly as given (the stand-in parses the body as Slack would)."""
+    client = make_client(settings_for(slack, redis_server.url))
+    text = 'Проект «Б» 🚀 — "quoted" \\ back\u2028slash'
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}},
+              {"type": "context", "elements": [{"type": "mrkdwn", "text": "Ωμέγα · 日本語"}]}]
+    try:
+        await client.chat_postMessage(channel="C1", text=text, blocks=blocks)
+    finally:
+        await client.aclose()
+    (call,) = slack.calls_to("chat.postMessage")
+    assert call.params["text"] == text
+    assert call.params["blocks"] == blocks
+    assert call.ok and not slack.violations
