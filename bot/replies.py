@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.ack_first import CURRENT, GATE, Ticket
 from bot.blocks.notices import notice_text
 from bot.commands import CommandError
 from bot.payloads import ReplyTarget
@@ -72,11 +73,16 @@ def after_ack(*, recorded: str | None = None) -> Callable[[Listener], Listener]:
     after that write: a Slack error then means the write landed, and the person is told so. Bolt reads the
     wrapped function's argument names (``inspect.unwrap``), so injection is unchanged; the listener must
     take ``services`` (for the client) and ``body`` or ``command``.
+
+    Over HTTP, the listener's ``ack`` then yields to requests still waiting for theirs (:mod:`bot.ack_first`).
     """
 
     def decorate(listener: Listener) -> Listener:
         @functools.wraps(listener)
         async def wrapper(**kwargs: Any) -> None:
+            ticket = CURRENT.get()
+            if ticket is not None and "ack" in kwargs:
+                kwargs["ack"] = _acking(kwargs["ack"], ticket)
             try:
                 await listener(**kwargs)
             except Exception as error:
@@ -90,6 +96,17 @@ def after_ack(*, recorded: str | None = None) -> Callable[[Listener], Listener]:
         return wrapper
 
     return decorate
+
+
+def _acking(ack: Callable[..., Awaitable[None]], ticket: Ticket) -> Callable[..., Awaitable[None]]:
+    """``ack``, after which this request no longer waits and its listener lets waiting requests go first."""
+
+    async def acked(*args: Any, **kwargs: Any) -> None:
+        await ack(*args, **kwargs)
+        ticket.release()
+        await GATE.yield_to_acks()
+
+    return acked
 
 
 def recorded_before_slack(what: str) -> Callable[[Listener], Listener]:

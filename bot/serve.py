@@ -20,6 +20,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.request.internals import build_normalized_headers, extract_content_type
 from slack_sdk.signature import SignatureVerifier
 
+from bot.ack_first import CURRENT, GATE
 from bot.app import Runtime
 from bot.metrics import ACK_SECONDS, REQUESTS, request_kind
 
@@ -168,6 +169,15 @@ def http_app(runtime: Runtime, read_timeout_s: float = READ_TIMEOUT_S) -> web.Ap
     verifier = SignatureVerifier(runtime.settings.slack_signing_secret or "")
 
     async def events(request: web.Request) -> web.Response:
+        ticket = GATE.take()  # this request waits for its ack: post-ack work yields to it (bot/ack_first.py)
+        token = CURRENT.set(ticket)
+        try:
+            return await answer(request)
+        finally:
+            ticket.release()
+            CURRENT.reset(token)
+
+    async def answer(request: web.Request) -> web.Response:
         started = time.perf_counter()
         body = await read_body(request, read_timeout_s)
         if body is None:

@@ -1,0 +1,86 @@
+"""Acks first: post-ack work yields while other requests wait for their ack, and is never starved."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import redis.asyncio as aioredis
+
+from bot.ack_first import GATE, AckFirst
+from tests.bot.harness import running_bot
+from tests.bot.test_slack_surface import started
+from tests.standins.redis_server import RedisServer
+from tests.standins.slack_api import SlackStandIn
+
+
+def test_nothing_waits_when_no_request_waits() -> None:
+    gate = AckFirst()
+    step = gate.yield_to_acks()
+    with pytest.raises(StopIteration):  # finished on its first step: it never suspended
+        step.send(None)
+
+
+async def test_yield_lasts_until_the_last_waiting_request_is_acknowledged() -> None:
+    gate = AckFirst(max_yield_s=30)
+    first, second = gate.take(), gate.take()
+    work = asyncio.create_task(gate.yield_to_acks())
+    for ticket in (first, second):
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert not work.done()
+        ticket.release()
+        ticket.release()  # twice: counted once
+    await asyncio.wait_for(work, 5)
+    assert gate.waiting == 0
+
+
+async def test_yield_is_bounded_while_requests_keep_waiting() -> None:
+    gate = AckFirst(max_yield_s=0.05)
+    held = gate.take()
+    await asyncio.wait_for(gate.yield_to_acks(), 5)  # returns although the request still waits
+    assert gate.waiting == 1
+    held.release()
+
+
+async def test_a_click_is_acknowledged_before_its_answer_is_written_while_another_request_waits(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(GATE, "max_yield_s", 30.0)
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        card = bot.open_card()
+        assert card is not None
+        store = bot.runtime.services.store
+        (ev,) = await store.channel_evaluations("T0001", "C1")
+        updates = len(slack.calls_to("chat.update"))
+        waiting = GATE.take()  # a request of another team that has not been acknowledged yet
+        try:
+            status, _ = await bot.click(card, "answer_yes")
+            assert status == 200
+            await asyncio.sleep(0.3)
+            stored = await store.get(ev.id)
+            assert stored is not None and not stored.answers  # the write waits for the other request's ack
+            assert len(slack.calls_to("chat.update")) == updates
+        finally:
+            waiting.release()
+        await slack.wait_for(lambda: (bot.open_card() or card).ts != card.ts, what="the next card")
+        stored = await store.get(ev.id)
+        assert stored is not None and [a.value for a in stored.answers.values()] == [1.0]
+
+
+async def test_post_ack_work_is_not_starved_by_a_request_that_never_acks(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(GATE, "max_yield_s", 0.2)
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        card = bot.open_card()
+        assert card is not None
+        stuck = GATE.take()
+        try:
+            status, _ = await bot.click(card, "answer_yes")
+            assert status == 200
+            await slack.wait_for(lambda: (bot.open_card() or card).ts != card.ts, timeout=10, what="the next card")
+        finally:
+            stuck.release()
