@@ -14,7 +14,6 @@ import structlog
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.ack_first import GATE
 from bot.blocks import evaluation as eb
 from bot.blocks.common import esc
 from bot.blocks.scorecard import scorecard_blocks, scorecard_text
@@ -58,7 +57,6 @@ class SlackPresenter:
         self.client = client
 
     async def _call(self, method: str, **kwargs: Any) -> Any:
-        await GATE.yield_to_acks()  # a delivery is post-ack work: requests waiting for their ack go first
         try:  # the typed methods: each sends its arguments the way Slack expects (JSON, form or query)
             return await getattr(self.client, method.replace(".", "_"))(**kwargs)
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:

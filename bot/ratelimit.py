@@ -16,6 +16,7 @@ whichever replica gets the click, so bursts per channel stay small).
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any
 
@@ -34,8 +35,12 @@ KEEPALIVE_S = 30.0
 
 def json_body(value: Any) -> str:
     """A Web API request's JSON body. Block Kit payloads are most of what the bot sends: orjson writes them about
-    ten times faster than the standard library (compact, UTF-8 as is; Slack reads both alike)."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    ten times faster than the standard library (compact, UTF-8 as is; Slack reads both alike). What orjson refuses
+    and the standard library writes (a lone surrogate in pasted text, a non-string key) goes the old way."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
 
 
 class ChannelRateLimiter:

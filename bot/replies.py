@@ -86,12 +86,17 @@ def after_ack(*, recorded: str | None = None) -> Callable[[Listener], Listener]:
             try:
                 await listener(**kwargs)
             except Exception as error:
+                if ticket is not None:
+                    ticket.release()  # failed, perhaps before its ack: telling the person is not an ack
                 if recorded is not None and isinstance(error, SlackApiError):
                     log.warning("slack_failed_after_write", listener=listener.__name__, error=_slack_error(error))
                     error = Recorded(f"Your {recorded} was recorded, but Slack did not take the update of the "
                                      "thread; it will show up there shortly. No need to do it again.")
                 body = kwargs.get("body") or kwargs.get("command") or {}
                 await on_error(error, body, kwargs["services"].client, kwargs.get("respond"))
+            finally:
+                if ticket is not None:
+                    ticket.release()  # ended without its ack: it will not ack now
 
         return wrapper
 

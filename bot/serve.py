@@ -18,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.request.internals import build_normalized_headers, extract_content_type
+from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
 from bot.ack_first import CURRENT, GATE
@@ -169,15 +170,6 @@ def http_app(runtime: Runtime, read_timeout_s: float = READ_TIMEOUT_S) -> web.Ap
     verifier = SignatureVerifier(runtime.settings.slack_signing_secret or "")
 
     async def events(request: web.Request) -> web.Response:
-        ticket = GATE.take()  # this request waits for its ack: post-ack work yields to it (bot/ack_first.py)
-        token = CURRENT.set(ticket)
-        try:
-            return await answer(request)
-        finally:
-            ticket.release()
-            CURRENT.reset(token)
-
-    async def answer(request: web.Request) -> web.Response:
         started = time.perf_counter()
         body = await read_body(request, read_timeout_s)
         if body is None:
@@ -194,11 +186,19 @@ def http_app(runtime: Runtime, read_timeout_s: float = READ_TIMEOUT_S) -> web.Ap
         except Malformed as problem:
             REQUESTS.labels(kind, "400").inc()
             return web.Response(status=400, text=str(problem))
-        bolt_response = await runtime.app.async_dispatch(
-            bolt_request(body, parsed, request.query_string, request.headers))
+        bolt_response = await dispatch(bolt_request(body, parsed, request.query_string, request.headers))
         ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
         REQUESTS.labels(kind, str(bolt_response.status)).inc()
         return await to_aiohttp_response(bolt_response)
+
+    async def dispatch(bolt_req: AsyncBoltRequest) -> BoltResponse:
+        ticket = GATE.take()  # waits for its ack from here: post-ack work yields to it (bot/ack_first.py)
+        token = CURRENT.set(ticket)
+        try:
+            return await runtime.app.async_dispatch(bolt_req)
+        finally:
+            ticket.release()
+            CURRENT.reset(token)
 
     async def healthz(_: web.Request) -> web.Response:
         if await runtime.services.store.writable():

@@ -170,15 +170,12 @@ class Checklist(_Frozen):
         return refs
 
     @cached_property
-    def _by_section(self) -> dict[str, list[Question]]:
-        grouped: dict[str, list[Question]] = {s.id: [] for s in self.sections}
-        for q in self.questions:
-            grouped[q.section].append(q)
-        return grouped
+    def _by_section(self) -> dict[str, tuple[Question, ...]]:
+        return {s.id: tuple(q for q in self.questions if q.section == s.id) for s in self.sections}
 
-    def questions_in(self, section_id: str) -> list[Question]:
-        """The questions of one section, in checklist order (grouped once per checklist)."""
-        return self._by_section[section_id]
+    def questions_in(self, section_id: str) -> tuple[Question, ...]:
+        """The questions of one section, in checklist order (grouped once per checklist; none for an unknown id)."""
+        return self._by_section.get(section_id, ())
 
     def question(self, ref: str | int) -> Question:
         """Find a question by stable id, ``q7`` or number; raises KeyError with the valid range."""

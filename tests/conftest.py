@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
+from bot.ack_first import GATE
 from bot.services import make_redis
 from tests.standins.redis_cluster import RedisCluster
 from tests.standins.redis_server import RedisServer
@@ -72,6 +73,12 @@ def slack(slack_session: SlackStandIn) -> Iterator[SlackStandIn]:
     yield slack_session
     violations = slack_session.violations
     assert not violations, "the bot made calls Slack would reject:\n" + "\n".join(violations)
+
+
+@pytest.fixture(autouse=True)
+def _no_request_left_waiting_for_its_ack() -> Iterator[None]:
+    yield
+    assert GATE.waiting == 0, "a request's ticket was never released: post-ack work would yield 0.1 s from now on"
 
 
 @pytest.fixture(autouse=True)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import time
 from typing import Any
 
 import redis.asyncio as aioredis
 
 from bot.app import make_client
-from bot.ratelimit import ChannelRateLimiter
+from bot.ratelimit import ChannelRateLimiter, json_body
 from tests.bot.harness import running_bot, settings_for
 from tests.bot.test_slack_surface import started
 from tests.standins.redis_server import RedisServer
@@ -74,3 +75,9 @@ async def test_json_bodies_reach_slack_intact(slack: SlackStandIn, redis_server:
     assert call.params["text"] == text
     assert call.params["blocks"] == blocks
     assert call.ok and not slack.violations
+
+
+def test_json_bodies_orjson_refuses_are_written_the_old_way() -> None:
+    lone = "pasted \ud83d text"  # half of an emoji: orjson refuses it, the standard library escapes it
+    assert json_body({"text": lone}) == json.dumps({"text": lone})
+    assert json.loads(json_body({"text": "ok", "n": 1})) == {"text": "ok", "n": 1}
