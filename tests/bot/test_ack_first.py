@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 import redis.asyncio as aioredis
 
 from bot.ack_first import GATE, AckFirst, Ticket
 from bot.blocks.views import NOTE_CALLBACK
-from tests.bot.harness import running_bot
+from tests.bot.harness import Bot, running_bot
 from tests.bot.test_slack_surface import started
 from tests.standins.redis_server import RedisServer
 from tests.standins.signing import decode_payload, payload_form, view_submission_body
 from tests.standins.slack_api import SlackStandIn
+from tests.standins.slack_records import Message
 
 
 def test_nothing_waits_when_no_request_waits() -> None:
@@ -69,14 +72,20 @@ async def test_work_that_yielded_goes_before_work_acked_after_it() -> None:
     assert order == ["first", "second"]
 
 
-async def test_a_click_is_acknowledged_before_its_answer_is_written_while_another_request_waits(
-        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(GATE, "max_yield_s", 30.0)
+@asynccontextmanager
+async def at_first_card(slack: SlackStandIn, redis_server: RedisServer) -> AsyncIterator[tuple[Bot, Message]]:
     async with running_bot(slack, redis_server.url) as bot:
         await started(bot)
         card = bot.open_card()
         assert card is not None
+        yield bot, card
+
+
+async def test_a_click_is_acknowledged_before_its_answer_is_written_while_another_request_waits(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(GATE, "max_yield_s", 30.0)
+    async with at_first_card(slack, redis_server) as (bot, card):
         store = bot.runtime.services.store
         (ev,) = await store.channel_evaluations("T0001", "C1")
         updates = len(slack.calls_to("chat.update"))
@@ -99,10 +108,7 @@ async def test_post_ack_work_is_not_starved_by_a_request_that_never_acks(
         slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(GATE, "max_yield_s", 0.2)
-    async with running_bot(slack, redis_server.url) as bot:
-        await started(bot)
-        card = bot.open_card()
-        assert card is not None
+    async with at_first_card(slack, redis_server) as (bot, card):
         stuck = GATE.take()
         try:
             status, _ = await bot.click(card, "answer_yes")
