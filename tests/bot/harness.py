@@ -93,6 +93,14 @@ class Bot:
                 return msg
         return None
 
+    async def next_card(self, card: Message, channel: str = "C1", timeout: float = 15) -> Message:
+        """The card posted after ``card`` (once it is there)."""
+        await self.slack.wait_for(lambda: (self.open_card(channel) or card).ts != card.ts, timeout=timeout,
+                                  what=f"the card after {card.ts}")
+        nxt = self.open_card(channel)
+        assert nxt is not None
+        return nxt
+
     @staticmethod
     def element_list(msg: Message) -> list[dict[str, Any]]:
         return [el for b in msg.blocks if b.get("type") == "actions" for el in b.get("elements", [])]

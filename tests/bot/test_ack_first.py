@@ -99,7 +99,7 @@ async def test_a_click_is_acknowledged_before_its_answer_is_written_while_anothe
             assert len(slack.calls_to("chat.update")) == updates
         finally:
             waiting.release()
-        await slack.wait_for(lambda: (bot.open_card() or card).ts != card.ts, what="the next card")
+        await bot.next_card(card)
         stored = await store.get(ev.id)
         assert stored is not None and [a.value for a in stored.answers.values()] == [1.0]
 
@@ -113,7 +113,7 @@ async def test_post_ack_work_is_not_starved_by_a_request_that_never_acks(
         try:
             status, _ = await bot.click(card, "answer_yes")
             assert status == 200
-            await slack.wait_for(lambda: (bot.open_card() or card).ts != card.ts, timeout=10, what="the next card")
+            await bot.next_card(card, timeout=10)
         finally:
             stuck.release()
 
