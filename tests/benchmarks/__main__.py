@@ -176,7 +176,8 @@ def throughput_rows(plan: Plan, results: acks.AckResults) -> list[Row]:
     if pool is None:
         bot = results.levels[-1][0]
         clicks, seconds = acks.window_rate(bot)
-        source = f"{bot.clients} concurrent evaluations, status commands included"
+        source = f"{bot.clients} concurrent evaluations, " + ("status commands included" if plan.acks.status_every
+                                                             else "clicks only")
     else:
         bot = pool
         clicks, seconds = acks.window_rate(pool)
@@ -361,6 +362,9 @@ def main() -> None:
     parser.add_argument("--root-redraw-seconds", type=float,
                         help="the bot's FTCHECK_ROOT_REDRAW_SECONDS (0: the root redrawn after every answer, as the "
                              "reference does; default: the product's)")
+    parser.add_argument("--status-every", type=int,
+                        help="a /ftcheck status alongside every N clicks (0: clicks only, for CPU per click; "
+                             f"default: {acks.STATUS_EVERY})")
     parser.add_argument("--out", type=Path, help="where to write the table (default: last_run.md next to this "
                                                   "file for a full run; a quick run writes nothing)")
     args = parser.parse_args()
@@ -376,6 +380,9 @@ def main() -> None:
         plan = replace(plan, name=f"{plan.name}, --reminders {args.reminders}", reminders=args.reminders)
     if args.root_redraw_seconds is not None:
         plan = replace(plan, name=f"{plan.name}, --root-redraw-seconds {args.root_redraw_seconds:g}")
+    if args.status_every is not None:
+        plan = replace(plan, name=f"{plan.name}, --status-every {args.status_every}",
+                       acks=replace(plan.acks, status_every=max(args.status_every, 0)))
     if args.one_at_a_time is not None:
         plan = replace(plan, name=f"{plan.name}, --one-at-a-time {args.one_at_a_time}",
                        acks=replace(plan.acks, one_at_a_time=max(args.one_at_a_time, 1)))

@@ -393,6 +393,7 @@ class AckConfig:
     floor_window_s: float = 10.0  # how much of each level's schedule the floor gets
     floor_max_gap_s: float = 0.25  # idle gaps longer than this are shortened in the floor's schedule
     one_at_a_time: int = 5  # evaluations clicked through round-robin, one request at a time (the baseline)
+    status_every: int = STATUS_EVERY  # a /ftcheck status alongside every this many clicks (0: clicks only)
 
 
 @dataclass
@@ -414,7 +415,7 @@ class AckResults:
 
 
 async def one_at_a_time(driver: Driver, session: aiohttp.ClientSession, bot_base: str, evaluations: int,
-                        per_click: list[int]) -> Level:
+                        per_click: list[int], status_every: int = STATUS_EVERY) -> Level:
     """A few evaluations (own channels) clicked through round-robin, one request at a time, each sent once
     the bot has finished the previous one's post-ack work (as people reading each card would): the
     unloaded baseline. Also counts the bot's Redis round trips per click (``Store.round_trips``, minus any
@@ -445,7 +446,7 @@ async def one_at_a_time(driver: Driver, session: aiohttp.ClientSession, bot_base
             cards[channel] = await driver.next_call(channel)
             await drain(session, bot_base)
             per_click.append(await counter() - before)
-            if clicks[channel] % STATUS_EVERY == 0:
+            if status_every and clicks[channel] % status_every == 0:
                 await driver.sender.send(level, start, "command", driver.command_body("status", channel, user))
                 await drain(session, bot_base)
             if "card" not in cards[channel]:
@@ -518,12 +519,12 @@ async def measure(cfg: AckConfig, *, inspect_url: str, response_root: str, bot_b
                 "then the reference, then the floor")
             outbox_before = int((await bot_stats(session, bot_base)).get("outbox_round_trips", 0))
             measured = await on_bot(lambda: one_at_a_time(driver, session, bot_base, cfg.one_at_a_time,
-                                                          out.round_trips_per_click))
+                                                          out.round_trips_per_click, cfg.status_every))
             await asyncio.sleep(LEASE_S + 1.5)  # the outbox tick looks at each evaluation a hold after its write
             outbox_after = int((await bot_stats(session, bot_base)).get("outbox_round_trips", 0))
             out.outbox_round_trips = (outbox_after - outbox_before, measured.clicks)
             out.reference.append(await on_reference(
-                lambda: one_at_a_time(ref_driver, session, ref_base, cfg.one_at_a_time, [])))
+                lambda: one_at_a_time(ref_driver, session, ref_base, cfg.one_at_a_time, [], cfg.status_every)))
             out.levels.append((measured, await on_floor(measured)))
             out.rss_trail.append((out.completed, rss_kib(bot_pid)))
 
@@ -532,10 +533,10 @@ async def measure(cfg: AckConfig, *, inspect_url: str, response_root: str, bot_b
                     "reference, the floor, the reference, ftcheck")
 
                 def bot_run(c: int = clients, e: int = evaluations) -> Awaitable[Level]:
-                    return driver.run(c, e, new_tag(), cfg.level_deadline_s, status_every=STATUS_EVERY)
+                    return driver.run(c, e, new_tag(), cfg.level_deadline_s, status_every=cfg.status_every)
 
                 def ref_run(c: int = clients, e: int = evaluations) -> Awaitable[Level]:
-                    return ref_driver.run(c, e, new_tag(), cfg.level_deadline_s, status_every=STATUS_EVERY)
+                    return ref_driver.run(c, e, new_tag(), cfg.level_deadline_s, status_every=cfg.status_every)
 
                 first, ref_first = await on_bot(bot_run), await on_reference(ref_run)
                 floored = await on_floor(first)
