@@ -98,7 +98,7 @@ def offer_description(reader: LineReader, console: Console, is_reply: Callable[[
     handed back to the walk instead of starting a description.
     """
     console.say("Paste a project description to get suggested answers (blank lines are fine); end it with a "
-                f"line holding only {END_OF_PASTE} or with Ctrl-D. Press Enter now to answer from scratch.")
+                f"line holding only {END_OF_PASTE} or with Ctrl-D. Press Enter now to go on without one.")
     first = reader.line("")
     if first is None or not first.strip() or first.strip() == END_OF_PASTE:
         return ""

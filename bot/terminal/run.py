@@ -13,7 +13,7 @@ from bot.store_location import StoreLocation
 from bot.terminal.console import Console, LineReader, offer_description, read_paste, short_description_warning
 from bot.terminal.session import TEAM, Session, Stop, open_or_start
 from bot.terminal.walk import Walk
-from bot.terminal.words import is_reply
+from bot.terminal.words import is_reply, shorten
 from conversations.engine import scorecard_of
 from conversations.models import Evaluation
 from conversations.queries import suggestion_refs
@@ -23,6 +23,7 @@ from scoring.suggest import DescriptionTooLong, Suggester, render_report_text
 from scoring.suggest.pipeline import profile_for
 
 SAVED = "saved — run `make run` again to continue"
+NOTHING_STARTED = "Stopped before a project was chosen; nothing was started."
 INTERRUPTED = 130  # the shell's code for a program stopped by SIGINT
 CONNECT_SLACK = ("To run this in Slack: create an app from deploy/slack-manifest-socket.yaml (Socket Mode) or "
                  "deploy/slack-manifest-http.yaml (HTTP), then set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (or "
@@ -64,7 +65,7 @@ def run_terminal(location: StoreLocation, registry: Registry, suggester: Suggest
             runner.close()
             location.stop()
     if interrupted:
-        console.say(f"\n{SAVED}")
+        console.say(f"\n{SAVED if session.evaluation else NOTHING_STARTED}")
         return INTERRUPTED
     if outage is not None:
         console.say(outage_text(location, outage))
@@ -74,7 +75,8 @@ def run_terminal(location: StoreLocation, registry: Registry, suggester: Suggest
 
 def outage_text(location: StoreLocation, exc: StoreUnavailable) -> str:
     last = " (the last one may not have been)" if exc.recorded == "unknown" else ""
-    return (f"\nThe store did not answer: {location.label}: {str(exc).rstrip('.')}. "
+    what = "turned the write down" if exc.reason == "refused" else "did not answer"
+    return (f"\nThe store {what}: {location.label}: {str(exc).rstrip('.')}. "
             f"Answers given before this are saved{last}. Check that this Redis is running (or unset REDIS_URL "
             "to use the embedded one) and run `make run` again.")
 
@@ -84,6 +86,7 @@ def walk_through(session: Session, options: RunOptions) -> None:
     try:
         project = options.project or ask_project(session)
         ev = open_or_start(session, project, options.checklist_id)
+        session.evaluation = ev.id
         brief = read_paste(session.reader) if options.brief_stdin else options.brief
         walk = Walk(session, use_description(session, ev, brief))
         ev = walk.run()
@@ -106,7 +109,7 @@ def ask_project(session: Session) -> str:
         return "my project"
     names = sorted({ev.project for ev in session.call(session.store.team_evaluations(TEAM))})
     if names:
-        session.console.say("Projects in this store: " + ", ".join(names))
+        session.console.say("Projects in this store: " + ", ".join(shorten(name, 40) for name in names))
     line = session.reader.line("Project name: ")
     if line is None:
         raise Stop("no project")
@@ -153,6 +156,10 @@ def finish(session: Session, ev: Evaluation, left_open: set[str]) -> None:
         return
     checklist = session.checklist(ev)
     keys = ", ".join(checklist.question(q).key for q in sorted(left_open, key=lambda q: checklist.question(q).number))
-    say(f"\nStill open: {keys}. Your answers are saved; run `make run` again to answer "
-        f"{'it' if len(left_open) == 1 else 'them'}.")
+    answered = any(ev.value(q.id) is not None for q in checklist.questions)
+    kept = "Your answers are saved" if answered else "Nothing is answered yet; your skips are saved"
+    if keys:
+        say(f"\nStill open: {keys}. {kept}; run `make run` again to answer {'it' if len(left_open) == 1 else 'them'}.")
+    else:
+        say(f"\n{kept}; run `make run` again to continue.")
     show_card(session, ev)

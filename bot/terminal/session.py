@@ -42,6 +42,7 @@ class Session:
     reader: LineReader
     description_min_chars: int = 400
     user: str = ""
+    evaluation: str | None = None  # the evaluation this run opened or started, once it has one
 
     def __post_init__(self) -> None:
         self.store = Store(self.redis)
@@ -68,6 +69,15 @@ def progress(ev: Evaluation, checklist: Checklist) -> str:
     return f"{answered} of {len(checklist.questions)} answered"
 
 
+def deliver_owed(session: Session, ev: Evaluation) -> Evaluation:
+    """Deliver what the evaluation still owes (a terminal run has no outbox tick): the next question's card
+    after a run stopped, or after a write that timed out but landed, so the walk can go on."""
+    if not ev.pending:
+        return ev
+    ev, _ = session.call(session.engine.deliver(ev, [owed.effect for owed in ev.pending]))
+    return ev
+
+
 def open_or_start(session: Session, project: str, checklist_id: str | None) -> Evaluation:
     """Resume the project's evaluation in progress (of ``checklist_id`` when given), else start one.
 
@@ -91,9 +101,7 @@ def open_or_start(session: Session, project: str, checklist_id: str | None) -> E
         ev = chosen[-1]
         say(f"Resuming the evaluation started {ev.started_at:%Y-%m-%d %H:%M} UTC "
             f"({progress(ev, session.checklist(ev))}).")
-        if ev.pending:  # a run stopped between saving an answer and showing the next question
-            ev, _ = session.call(session.engine.deliver(ev, [owed.effect for owed in ev.pending]))
-        return ev
+        return deliver_owed(session, ev)  # a run stopped between saving an answer and showing the next question
     previous = next((e for e in reversed(done) if wanted is None or e.checklist == wanted), None)
     if wanted and others:
         say(f"Starting a new “{session.registry.get(wanted).title}” evaluation of {project}.")

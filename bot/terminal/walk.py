@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.blocks.notices import notice_text
-from bot.terminal.session import Session, Stop
+from bot.terminal.session import Session, Stop, deliver_owed
 from bot.terminal.words import (
     Answer,
     Command,
@@ -95,12 +95,16 @@ def asked_before(ev: Evaluation, current: str) -> list[str]:
 
 def answers_list(ev: Evaluation, checklist: Checklist, width: int) -> str:
     lines = [f"Answers so far ({ev.project}, {checklist.title})"]
+    labels = {q.id: label_of(ev, checklist, q.id) for q in checklist.questions}
     for q in checklist.questions:
         entry = ev.answers.get(q.id)
-        label = label_of(ev, checklist, q.id) + (" (skipped twice)" if entry and entry.skips >= 2
-                                                 and entry.value is None else "")
+        if entry and entry.skips >= 2 and entry.value is None:
+            labels[q.id] += " (skipped twice)"
+    column = max(10, *(len(label) for label in labels.values()))
+    for q in checklist.questions:
+        entry = ev.answers.get(q.id)
         note = " [note]" if entry is not None and entry.note else ""
-        head = f"  {q.key:>4}  {label:<10} "
+        head = f"  {q.key:>4}  {labels[q.id]:<{column}} "
         lines.append(head + shorten(q.short or q.text, max(20, width - len(head) - len(note))) + note)
     return "\n".join(lines)
 
@@ -130,13 +134,21 @@ class Walk:
         if twice and not self.announced:
             self.announced = True
             keys = ", ".join(self.checklist.question(q).key for q in twice)
-            self.say(f"\nEverything else is answered. Skipped twice: {keys}. Each is asked once more; "
-                     "skip leaves it open for a later run.")
+            self.say(f"\n{self.rest_of(twice)}Skipped twice: {keys}. Each is asked once more; skip leaves it open "
+                     "for a later run.")
         return Target(twice[0], None) if twice else None
+
+    def rest_of(self, twice: list[str]) -> str:
+        """What is true of the questions not skipped twice, as the start of a sentence ("" when it is mixed)."""
+        values = [self.ev.value(q.id) for q in self.checklist.questions if q.id not in twice]
+        if values and all(v is not None for v in values):
+            return "Everything else is answered. "
+        return "No question has an answer yet. " if all(v is None for v in values) else ""
 
     def run(self) -> Evaluation:
         """Ask until the evaluation is complete or only questions left open remain; Stop on quit/end of input."""
         while self.ev.status == "in_progress":
+            self.ev = deliver_owed(self.session, self.ev)  # a next card still owed (a write that timed out)
             target = self.next_target()
             if target is None:
                 break
@@ -148,7 +160,27 @@ class Walk:
                 self.say("\n" + prompt_for(self.ev, self.checklist, target))
             self.shown = target
             self.ask(target)
+        if self.ev.status == "completed" and self.session.reader.interactive:
+            self.review()
         return self.ev
+
+    def review(self) -> None:
+        """After the last answer: changes (and notes) before the person leaves; Enter or quit finishes."""
+        self.say(f"\nAll {len(self.checklist.questions)} answered. To correct one, type change q3 "
+                 f"{self.checklist.options[-1].key} (list shows them all); press Enter to finish.")
+        anywhere = Target("", None)
+        while True:
+            line = self.session.reader.line()
+            if line is None or not line.strip():
+                return
+            parsed = parse_input(line, self.checklist, None)
+            if isinstance(parsed, Command) and parsed.name == "quit":
+                return
+            if isinstance(parsed, Command):
+                self.command(parsed, anywhere)
+            else:
+                self.say(f"  Every question is answered: type change q3 {self.checklist.options[-1].key} to "
+                         "correct one, or press Enter to finish.")
 
     def ask(self, target: Target) -> None:
         """Read lines until one changes the evaluation (an answer, change, back or note)."""
@@ -192,17 +224,24 @@ class Walk:
         elif command.name == "quit":
             raise Stop("quit")
         elif command.name == "change":
-            return self.change(command.args)
+            return self.change(command.args, target)
         elif command.name == "note":
             return self.note(command.args)
         elif command.name == "back":
             return self.back(target.question)
         return False
 
-    def change(self, args: str) -> bool:
+    def change(self, args: str, target: Target | None = None) -> bool:
         parsed = parse_change(args, self.checklist)
         if isinstance(parsed, Problem):
             self.say(f"  {parsed.message}")
+            return False
+        if parsed.question not in self.ev.answers:
+            if target is not None and target.question == parsed.question and target.card_ts is not None:
+                self.answer(target, parsed.value)  # "change" of the question on screen: its answer
+                return True
+            key = self.checklist.question(parsed.question).key
+            self.say(f"  {key} has no answer yet; answer it when it is asked.")
             return False
         self.ev, outcome = self.session.call(self.session.engine.change(
             self.ev.id, question=parsed.question, user=self.session.user, value=parsed.value))
@@ -228,19 +267,35 @@ class Walk:
 
     def back(self, current: str) -> bool:
         """Answer earlier questions again, newest first: Enter keeps an answer, back goes one further."""
+        keys = " / ".join(o.key for o in self.checklist.options)
         for question in asked_before(self.ev, current):
             q = self.checklist.question(question)
             self.say(f"\n{q.key}: {q.text}\n  Now: {label_of(self.ev, self.checklist, question)}. Type a new "
-                     f"answer ({' / '.join(o.key for o in self.checklist.options)}), Enter to keep it, "
-                     "or back to go further back.")
+                     f"answer ({keys}), Enter to keep it, or back to go further back.")
+            word = self.changed_in_back(q.key)
+            if word != "back":
+                return True
+        self.say("  Nothing answered before this question.")
+        return False
+
+    def changed_in_back(self, key: str) -> str:
+        """Read until the question shown by ``back`` is kept, changed or passed over; returns what was typed."""
+        while True:
             line = self.session.reader.line()
             if line is None:
                 raise Stop("eof")
-            word = line.strip().lower()
-            if word == "back":
+            word = " ".join(line.split())
+            if word.lower() in ("", "back"):
+                return word.lower()
+            if word.lower() in ("quit", "exit", "q"):
+                raise Stop("quit")
+            if word.lower() in ("help", "h"):
+                self.say(f"  Type a new answer for {key} ({' / '.join(o.key for o in self.checklist.options)}), "
+                         "Enter to keep it, or back to go further back.")
                 continue
-            if word:
-                self.change(f"{q.key} {word}")
-            return True
-        self.say("  Nothing answered before this question.")
-        return False
+            parsed = parse_change(f"{key} {word}", self.checklist)
+            if isinstance(parsed, Problem):
+                self.say(f"  {parsed.message}; Enter keeps the answer, back goes further back.")
+                continue
+            self.change(f"{key} {word}")
+            return word

@@ -14,6 +14,7 @@ SKIP_WORDS = ("skip", "s", "?", "not sure", "unsure")
 ALIASES = {"partial": "partly", "passed": "pass", "failed": "fail"}
 ECHO_MAX = 40  # a bad answer is echoed back at most this long
 COMMANDS = ("back", "change", "note", "list", "score", "help", "quit")
+TAKES_TEXT = ("change", "note")  # the others are commands only as the whole line ("Back in 2023 …" is not back)
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,13 @@ def option_words(checklist: Checklist) -> str:
     return " / ".join([*(o.key for o in checklist.options), "skip"])
 
 
-def parse_value(word: str, checklist: Checklist) -> float | Problem | None:
-    """An option key, label, unique first letter or score (1, 0.5, 0); a skip word -> None."""
+def parse_value(word: str, checklist: Checklist, *, skip: bool = True) -> float | Problem | None:
+    """An option key, label, unique first letter or score (1, 0.5, 0); a skip word -> None (``skip=False``:
+    a problem, for a change, which needs an answer)."""
     text = " ".join(word.strip().lower().split())
+    answers = option_words(checklist) if skip else " / ".join(o.key for o in checklist.options)
     if text in SKIP_WORDS:
-        return None
+        return None if skip else Problem(f"a change needs an answer ({answers}), not skip")
     if text in ALIASES and _has_key(checklist, ALIASES[text]):
         text = ALIASES[text]
     for o in checklist.options:
@@ -67,7 +70,7 @@ def parse_value(word: str, checklist: Checklist) -> float | Problem | None:
         for o in checklist.options:
             if o.value == number:
                 return o.value
-    return Problem(f"“{shorten(word)}” is not an answer here; type {option_words(checklist)}, or help")
+    return Problem(f"“{shorten(word)}” is not an answer here; type {answers}" + (", or help" if skip else ""))
 
 
 def _has_key(checklist: Checklist, text: str) -> bool:
@@ -82,9 +85,8 @@ def parse_input(text: str, checklist: Checklist, default: float | None) -> Parse
             return Problem(f"type {option_words(checklist)}, or help")
         return Answer(default)
     head, _, rest = stripped.partition(" ")
-    name = head.lower()
-    if name in COMMANDS or name in ("h", "exit", "q"):
-        name = {"h": "help", "exit": "quit", "q": "quit"}.get(name, name)
+    name = {"h": "help", "exit": "quit", "q": "quit"}.get(head.lower(), head.lower())
+    if name in COMMANDS and (name in TAKES_TEXT or not rest.strip()):
         return Command(name, rest.strip())
     value = parse_value(stripped, checklist)
     if isinstance(value, Problem):
@@ -108,11 +110,9 @@ def parse_change(args: str, checklist: Checklist) -> Change | Problem:
         question = checklist.question(ref)
     except KeyError:
         return Problem(f"“{shorten(ref)}” is not a question; use q1–q{len(checklist.questions)}")
-    value = parse_value(word, checklist)
-    if isinstance(value, Problem):
-        return value
-    if value is None:
-        return Problem(f"a change needs an answer ({' / '.join(o.key for o in checklist.options)}), not skip")
+    value = parse_value(word, checklist, skip=False)
+    if isinstance(value, Problem) or value is None:
+        return value or Problem(usage)
     return Change(question.id, value)
 
 

@@ -12,13 +12,19 @@ from pathlib import Path
 
 import pytest
 
+from bot.store_location import StoreLocation
 from bot.terminal.console import Console
 from bot.terminal.presenter import TerminalPresenter
+from bot.terminal.run import RunOptions, run_terminal
 from bot.terminal.session import CHANNEL, TEAM
+from bot.terminal.walk import answers_list
 from conversations import flow
+from conversations.effects import DeliveryFailed
 from conversations.engine import Engine
+from conversations.models import AnswerEntry, Evaluation
 from conversations.store import Store
-from scoring.checklist import Registry
+from scoring.checklist import Checklist, Registry
+from scoring.suggest import SuggestConfig, make_suggester
 from tests.bot.terminal_pty import redis_servers_in
 from tests.standins.redis_server import RedisServer
 
@@ -102,7 +108,7 @@ def test_change_back_note_and_list_at_a_question(redis_server: RedisServer, redi
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "q1 is now Partly." in out
-    assert "q9 has not been" in flat(out)  # the engine's own refusal, passed on
+    assert "q9 has no answer yet; answer it when it is asked." in flat(out)
     assert "“maybe” is not an answer here" in out
     assert "q2 is now Yes." in out  # back, then yes
     assert "Note added to q2." in out
@@ -234,3 +240,72 @@ async def test_a_run_stopped_before_the_next_question_was_shown_picks_it_up(redi
     assert proc.returncode == 0, proc.stderr
     assert "(1 of 20 answered)" in proc.stdout and "Question 2 of 20" in proc.stdout
     assert "Question 3 of 20" in proc.stdout  # q2 was answered: the walk goes on
+
+
+def test_pasted_prose_is_not_a_command_and_back_asks_again_until_it_understands(redis_server: RedisServer,
+                                                                                 redis_client) -> None:
+    script = ("yes\nyes\nBack in 2023 we labeled 2,000 tickets.\nback\nhelp\nskip\nPartly\n"
+              "change q3 maybe\nchange q3 skip\nchange q3 no\nquit\n")
+    proc = run(["--project", "Pasted prose"], script, {"REDIS_URL": redis_server.url})
+    assert proc.returncode == 0, proc.stderr
+    out = flat(proc.stdout)
+    assert "“Back in 2023 we labeled 2,000 tickets.” is not an answer here" in out  # not taken as back
+    assert "Type a new answer for q2 (yes / partly / no), Enter to keep it, or back to go further back." in out
+    assert "“help” is not an answer" not in out
+    assert "a change needs an answer (yes / partly / no), not skip; Enter keeps the answer" in out  # still on q2
+    assert "q2 is now Partly." in out  # the original case is kept, and back ended with the change
+    assert "“maybe” is not an answer here; type yes / partly / no" in out
+    assert "“maybe” is not an answer here; type yes / partly / no / skip" not in out  # a change is never offered skip
+    assert "Question 4 of 20" in out  # change q3 no, q3 on screen: its answer
+
+
+def _failing_once(monkeypatch: pytest.MonkeyPatch, question_number: int) -> list[str]:
+    """The terminal's card for one question fails to show the first time (what a write that timed out but
+    landed leaves: the answer saved, the next card still owed)."""
+    original = TerminalPresenter.post_card
+    failed: list[str] = []
+
+    async def post_card(self: TerminalPresenter, ev: Evaluation, checklist: Checklist, question_id: str) -> str:
+        if checklist.question(question_id).number == question_number and not failed:
+            failed.append(question_id)
+            raise DeliveryFailed("timed out", permanent=False)
+        return await original(self, ev, checklist, question_id)
+
+    monkeypatch.setattr(TerminalPresenter, "post_card", post_card)
+    return failed
+
+
+def test_a_card_owed_after_a_failed_delivery_is_shown_and_the_walk_goes_on(
+        redis_server: RedisServer, redis_client, monkeypatch: pytest.MonkeyPatch) -> None:
+    failed = _failing_once(monkeypatch, 2)
+    out = io.StringIO()
+    location = StoreLocation(redis_server.url, f"Redis at {redis_server.url}")
+    code = run_terminal(location, Registry(), make_suggester(SuggestConfig()), RunOptions(project="Owed"),
+                        stdin=io.StringIO("yes\n" * 20), out=out)
+    text = flat(out.getvalue())
+    assert code == 0 and failed
+    assert "Question 2 of 20" in text and "20/20" in text  # the owed card was shown, and the walk finished
+    assert "Still open" not in text
+
+
+def test_everything_skipped_twice_says_so_without_claiming_answers(redis_server: RedisServer,
+                                                                      redis_client) -> None:
+    proc = run(["--project", "Unsure"], "skip\n" * 40 + "skip\n" * 20, {"REDIS_URL": redis_server.url})
+    assert proc.returncode == 0, proc.stderr
+    out = flat(proc.stdout)
+    assert "No question has an answer yet. Skipped twice: q1, q2" in out and "Everything else is answered" not in out
+    assert "Nothing is answered yet; your skips are saved; run `make run` again to answer them." in out
+
+
+def test_the_answers_list_keeps_its_columns_with_a_long_label() -> None:
+    registry = Registry()
+    checklist = registry.get(None)
+    ev = flow.start(team=TEAM, channel=CHANNEL, project="Columns", checklist=checklist, user="me", origin="terminal")
+    first, second = checklist.questions[0].id, checklist.questions[1].id
+    ev.answers[first] = AnswerEntry(question=first, value=None, by="me", at=ev.started_at, skips=2)
+    ev.answers[second] = AnswerEntry(question=second, value=1.0, by="me", at=ev.started_at)
+    rows = answers_list(ev, checklist, width=120).splitlines()[1:]
+    starts = {row.index(checklist.questions[n].short or checklist.questions[n].text[:10]) for n, row in
+              enumerate(rows[:3])}
+    assert "Not sure (skipped twice)" in rows[0] and "Yes" in rows[1] and "—" in rows[2]
+    assert len(starts) == 1  # every question's text starts in the same column

@@ -55,7 +55,7 @@ def alive(pid: int) -> bool:
 
 def test_one_ctrl_c_saves_stops_the_embedded_redis_and_exits_130(tmp_path: Path, terminal) -> None:
     term = terminal(["--project", "Interrupted"], {"FTCHECK_DATA_DIR": str(tmp_path)})
-    term.expect("Press Enter now to answer from scratch.")
+    term.expect("Press Enter now to go on without one.")
     assert f"Answers are kept in: embedded Redis at {tmp_path}" in flat(term.output)
     term.line("")
     term.expect("Question 1 of 20")
@@ -79,7 +79,7 @@ def test_a_multi_paragraph_paste_is_read_whole(redis_server: RedisServer, redis_
                                               terminal) -> None:
     assert BRIEF.count("\n\n") >= 2
     term = terminal(["--project", "Pasted"], {"REDIS_URL": redis_server.url})
-    term.expect("Press Enter now to answer from scratch.")
+    term.expect("Press Enter now to go on without one.")
     term.send(BRIEF.replace("\n", "\r") + "\r" + end)
     seen = term.expect("Question 1 of 20")
     assert "Suggested" in term.output and "is not an answer" not in term.output
@@ -110,9 +110,24 @@ def test_twice_skipped_question_is_finished_at_a_later_terminal_run(redis_server
     second.line("help")
     second.expect("change an earlier answer")
     second.line("yes")
-    second.expect("19.5/20", after=start)
+    done = second.expect("19.5/20", after=start)
+    second.expect("press Enter to finish", after=done)  # the last answer can still be corrected
+    second.line("maybe")
+    second.expect("Every question is answered", after=done)
+    second.line("change q3 no")
+    second.expect("18.5/20", after=done)
+    second.line("")
     assert second.wait() == 0
     assert "deploy/slack-manifest-socket.yaml" in flat(second.output)
+
+
+def test_ctrl_c_before_a_project_is_chosen_says_nothing_was_started(redis_server: RedisServer, redis_client,
+                                                                     terminal) -> None:
+    term = terminal([], {"REDIS_URL": redis_server.url})
+    term.expect("Project name: ")
+    term.send(CTRL_C)
+    assert term.wait(timeout=30) == 130
+    assert "nothing was started" in term.output and SAVED not in term.output
 
 
 def test_checklist_option_starts_a_pass_fail_checklist_beside_an_open_one(redis_server: RedisServer,
@@ -137,7 +152,7 @@ def test_checklist_option_starts_a_pass_fail_checklist_beside_an_open_one(redis_
 def test_an_answer_typed_at_the_description_offer_answers_question_1(redis_server: RedisServer, redis_client,
                                                                        terminal) -> None:
     term = terminal(["--project", "Eager"], {"REDIS_URL": redis_server.url})
-    term.expect("Press Enter now to answer from scratch.")
+    term.expect("Press Enter now to go on without one.")
     term.line("yes")
     term.expect("Question 2 of 20")
     term.line("list")
