@@ -44,6 +44,10 @@ def unavailable_text(exc: StoreUnavailable, what: str = "click") -> str:
     if exc.recorded == "unknown":
         return (f"ftcheck's data store stopped answering while it handled your {what}, so we could not confirm it "
                 f"was saved. {_check_later(what)}")
+    if exc.reason == "refused":
+        return (f"ftcheck's data store turned down this {what} for a moment (a failover or a disk problem on its "
+                "side), so nothing from it was recorded — your earlier answers are safe. Try again in a minute; "
+                "if it keeps happening, tell your admin.")
     if exc.reason == "busy":
         return (f"Too many people changed this evaluation at the same moment; nothing from this {what} was "
                 "recorded. Try again in a moment.")

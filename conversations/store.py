@@ -35,6 +35,7 @@ import asyncio
 import hashlib
 import inspect
 import json
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -45,7 +46,7 @@ import redis.asyncio as aioredis
 import structlog
 from pydantic import BaseModel, ConfigDict, ValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, OutOfMemoryError, RedisError
+from redis.exceptions import NoScriptError, OutOfMemoryError, ReadOnlyError, RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from conversations.due_queues import OUTBOX_DUE, RELEASE, hold_score, idle_mark
@@ -85,7 +86,10 @@ return {'ok', ''}
 """
 
 
-OutageReason = Literal["down", "full", "busy"]
+OutageReason = Literal["down", "full", "busy", "refused"]
+# Replies that refuse a write before anything runs: a demoted primary (READONLY, redis-py's ReadOnlyError), a failed
+# snapshot (MISCONF), too few replicas (NOREPLICAS), a long script (BUSY). Nothing was written.
+_REFUSALS = re.compile(r"\b(MISCONF|NOREPLICAS|BUSY)\b")
 
 
 class StoreUnavailable(RuntimeError):
@@ -94,7 +98,8 @@ class StoreUnavailable(RuntimeError):
     ``recorded`` says what the person may be told: ``"no"`` when the call certainly changed nothing (refused
     connection, out of memory, a script that never ran), ``"unknown"`` when the request may have reached Redis
     before it stopped answering (a timeout). ``reason``: ``down`` (no answer), ``full`` (maxmemory reached,
-    writes refused), ``busy`` (too many concurrent writers, or a cluster slot migrating).
+    writes refused), ``busy`` (too many concurrent writers, or a cluster slot migrating), ``refused`` (Redis turned
+    the write down: a failover, a disk it cannot save to).
     """
 
     def __init__(self, message: str, *, recorded: Literal["no", "unknown"] = "no",
@@ -231,9 +236,10 @@ class Store:
         applied = self._folded_for(eid)
         try:
             await self.update(eid, _nothing, by="ftcheck", action="delivered", quiet=True)
-        except (StoreUnavailable, CorruptRecord, KeyError) as exc:
+        except Exception as exc:  # a background task: whatever fails, the fold must not stay stuck in memory
             # the messages went out; the outbox finds them by their metadata when Redis answers again
-            log.warning("delivery_not_recorded", evaluation=eid, error=str(exc))
+            known = isinstance(exc, StoreUnavailable | CorruptRecord | KeyError)
+            log.warning("delivery_not_recorded", evaluation=eid, error=str(exc), exc_info=None if known else exc)
             self._written(eid, applied)
 
     async def flush(self) -> None:
@@ -266,6 +272,11 @@ class Store:
         except OutOfMemoryError as exc:
             self._outage(exc)
             raise StoreUnavailable(str(exc), reason="full") from exc
+        except ResponseError as exc:
+            if not (isinstance(exc, ReadOnlyError) or _REFUSALS.search(str(exc))):
+                raise
+            self._outage(exc)
+            raise StoreUnavailable(str(exc), reason="refused") from exc
 
     def _outage(self, exc: Exception) -> None:
         log.warning("redis_unavailable", error=str(exc))
@@ -387,7 +398,7 @@ class Store:
                            detail={"project": ev.project, "checklist": ev.checklist})
         doc = dump(ev)
         result = await self._cas(ev, 0, audit, None, doc)
-        if result[0] != b"ok" and result[0] != "ok":
+        if text_of(result[0]) != "ok" and not _is_own_write(result[1], doc):
             raise RuntimeError(f"evaluation id collision for {ev.id}")
         self._remember(ev.id, doc)
         await self._index(ev)
@@ -451,7 +462,7 @@ class Store:
             status, raw = await self._cas(work, version, audit, seen, doc, index, _idle_facts(work) != idle_before)
             unproven = False
             indexed = (work.status, work.thread_ts) if index else indexed
-            status = text_of(status)
+            status = "ok" if _is_own_write(raw, doc) else text_of(status)
             if status == "ok":
                 self._remember(eid, doc)
                 self._written(eid, folded)
@@ -585,6 +596,13 @@ def _index_into(pipe: Any, ev: Evaluation) -> None:
     else:
         pipe.zrem("ftc:active", ev.id)
     index_commands(pipe, ev)  # the read models (conversations/read_models.py)
+
+
+def _is_own_write(stored: bytes | str | None, doc: str) -> bool:
+    """The document Redis holds is, byte for byte, the one this write sent: it landed. redis-py sends a pipeline
+    again when its reply is lost (a timeout, a dropped connection), and the second send then finds the first one's
+    version (a conflict) or its delivery marker (a duplicate); either way, this write is what is stored."""
+    return bool(stored) and text_of(stored or "") == doc
 
 
 def _idle_facts(ev: Evaluation) -> tuple[object, ...]:
