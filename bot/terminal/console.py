@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import textwrap
@@ -9,6 +10,10 @@ from collections.abc import Callable
 from typing import TextIO
 
 END_OF_PASTE = "."
+
+
+class OutputClosed(SystemExit):
+    """Nobody reads the output any more; a SystemExit, so no handler on the way mistakes it for a failure."""
 
 
 class Console:
@@ -19,10 +24,18 @@ class Console:
         self.width = width or _width(out)
 
     def say(self, text: str = "") -> None:
-        print(self.wrap(text), file=self.out, flush=True)
+        self._print(self.wrap(text))
 
     def prompt(self, text: str) -> None:
-        print(text, end="", file=self.out, flush=True)
+        self._print(text, end="")
+
+    def _print(self, text: str, end: str = "\n") -> None:
+        try:
+            print(text, end=end, file=self.out, flush=True)
+        except BrokenPipeError:  # the reader went away (`ftcheck run | head`): stop quietly, answers so far saved
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), self.out.fileno())  # nothing more to flush at exit
+            raise OutputClosed(1) from None
 
     def wrap(self, text: str) -> str:
         lines: list[str] = []

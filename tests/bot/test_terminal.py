@@ -309,3 +309,30 @@ def test_the_answers_list_keeps_its_columns_with_a_long_label() -> None:
               enumerate(rows[:3])}
     assert "Not sure (skipped twice)" in rows[0] and "Yes" in rows[1] and "—" in rows[2]
     assert len(starts) == 1  # every question's text starts in the same column
+
+
+
+class ReaderGoneAfter(io.StringIO):
+    """Standard output whose reader leaves after ``lines`` writes (`ftcheck run … | head -3`)."""
+
+    def __init__(self, lines: int) -> None:
+        super().__init__()
+        self.left = lines
+
+    def write(self, text: str) -> int:
+        if self.left <= 0:
+            raise BrokenPipeError(32, "Broken pipe")
+        self.left -= 1
+        return super().write(text)
+
+
+def test_output_closed_by_its_reader_ends_the_run_without_a_failure(redis_server: RedisServer, redis_client) -> None:
+    """The reader leaves while the engine shows the thread's header: the run stops as an exit, not as a failed
+    delivery (which printed a 300 KB traceback), and what was saved stays saved."""
+    out = ReaderGoneAfter(lines=2)  # "Answers are kept in …", then the header the engine prints
+    location = StoreLocation(redis_server.url, f"Redis at {redis_server.url}")
+    with pytest.raises(SystemExit) as stopped:
+        run_terminal(location, Registry(), make_suggester(SuggestConfig()), RunOptions(project="Closed"),
+                     stdin=io.StringIO("yes\n" * 3), out=out)
+    assert stopped.value.code == 1
+    assert "Traceback" not in out.getvalue()
