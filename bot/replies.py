@@ -45,9 +45,9 @@ def unavailable_text(exc: StoreUnavailable, what: str = "click") -> str:
         return (f"ftcheck's data store stopped answering while it handled your {what}, so we could not confirm it "
                 f"was saved. {_check_later(what)}")
     if exc.reason == "refused":
-        return (f"ftcheck's data store turned down this {what} for a moment (a failover or a disk problem on its "
-                "side), so nothing from it was recorded — your earlier answers are safe. Try again in a minute; "
-                "if it keeps happening, tell your admin.")
+        return (f"ftcheck's data store turned down this {what} for a moment (it is failing over, cannot save to its "
+                "disk, or is busy), so nothing from it was recorded — your earlier answers are safe. Try again in a "
+                "minute; if it keeps happening, tell your admin.")
     if exc.reason == "busy":
         return (f"Too many people changed this evaluation at the same moment; nothing from this {what} was "
                 "recorded. Try again in a moment.")

@@ -89,7 +89,7 @@ return {'ok', ''}
 OutageReason = Literal["down", "full", "busy", "refused"]
 # Replies that refuse a write before anything runs: a demoted primary (READONLY, redis-py's ReadOnlyError), a failed
 # snapshot (MISCONF), too few replicas (NOREPLICAS), a long script (BUSY). Nothing was written.
-_REFUSALS = re.compile(r"\b(MISCONF|NOREPLICAS|BUSY)\b")
+_REFUSALS = re.compile(r"(MISCONF|NOREPLICAS|BUSY)\b")
 
 
 class StoreUnavailable(RuntimeError):
@@ -273,7 +273,7 @@ class Store:
             self._outage(exc)
             raise StoreUnavailable(str(exc), reason="full") from exc
         except ResponseError as exc:
-            if not (isinstance(exc, ReadOnlyError) or _REFUSALS.search(str(exc))):
+            if not (isinstance(exc, ReadOnlyError) or _REFUSALS.match(str(exc))):
                 raise
             self._outage(exc)
             raise StoreUnavailable(str(exc), reason="refused") from exc

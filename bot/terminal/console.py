@@ -6,6 +6,7 @@ import contextlib
 import os
 import shutil
 import textwrap
+import unicodedata
 from collections.abc import Callable
 from typing import TextIO
 
@@ -40,13 +41,45 @@ class Console:
     def wrap(self, text: str) -> str:
         lines: list[str] = []
         for line in text.split("\n"):
-            if len(line) <= self.width:
+            cells = cells_of(line)
+            if cells <= self.width:
                 lines.append(line)
                 continue
             indent = line[: len(line) - len(line.lstrip())]
             hang = indent + "  " if indent else ""  # indented detail hangs; a plain paragraph stays flush
-            lines += textwrap.wrap(line, self.width, subsequent_indent=hang, break_on_hyphens=False) or [line]
+            if cells == len(line):
+                lines += textwrap.wrap(line, self.width, subsequent_indent=hang, break_on_hyphens=False) or [line]
+            else:
+                lines += wrap_cells(line, self.width, indent, hang)
         return "\n".join(lines)
+
+
+def cells_of(text: str) -> int:
+    """Terminal columns ``text`` takes: East Asian wide and full-width characters (CJK, most emoji) take two,
+    combining marks none."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrap_cells(line: str, width: int, indent: str, hang: str) -> list[str]:
+    """Word wrapping measured in terminal columns, for lines with wide characters (``textwrap`` counts
+    characters). A word wider than the line (CJK text has no spaces) is broken where the line ends."""
+    out: list[str] = []
+    current = indent
+    for word in line.split():
+        sep = " " if current.strip() else ""
+        if cells_of(current + sep + word) <= width:
+            current += sep + word
+            continue
+        if current.strip():
+            out.append(current)
+            current = hang
+        while cells_of(current + word) > width:
+            cut = next(n for n in range(len(word), 0, -1) if cells_of(current + word[:n]) <= width or n == 1)
+            out.append(current + word[:cut])
+            word, current = word[cut:], hang
+        current += word
+    out.append(current)
+    return out
 
 
 def _width(out: TextIO) -> int:

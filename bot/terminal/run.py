@@ -65,7 +65,7 @@ def run_terminal(location: StoreLocation, registry: Registry, suggester: Suggest
             runner.close()
             location.stop()
     if interrupted:
-        console.say(f"\n{SAVED if session.evaluation else NOTHING_STARTED}")
+        console.say(f"\n{SAVED if session.project else NOTHING_STARTED}")
         return INTERRUPTED
     if outage is not None:
         console.say(outage_text(location, outage))
@@ -75,18 +75,18 @@ def run_terminal(location: StoreLocation, registry: Registry, suggester: Suggest
 
 def outage_text(location: StoreLocation, exc: StoreUnavailable) -> str:
     last = " (the last one may not have been)" if exc.recorded == "unknown" else ""
-    what = "turned the write down" if exc.reason == "refused" else "did not answer"
-    return (f"\nThe store {what}: {location.label}: {str(exc).rstrip('.')}. "
-            f"Answers given before this are saved{last}. Check that this Redis is running (or unset REDIS_URL "
+    refused = exc.reason == "refused"
+    check = ("that this Redis is a primary that can write to its disk" if refused else "that this Redis is running")
+    return (f"\nThe store {'turned the write down' if refused else 'did not answer'}: {location.label}: "
+            f"{str(exc).rstrip('.')}. Answers given before this are saved{last}. Check {check} (or unset REDIS_URL "
             "to use the embedded one) and run `make run` again.")
 
 
 def walk_through(session: Session, options: RunOptions) -> None:
     walk: Walk | None = None
     try:
-        project = options.project or ask_project(session)
-        ev = open_or_start(session, project, options.checklist_id)
-        session.evaluation = ev.id
+        session.project = options.project or ask_project(session)
+        ev = open_or_start(session, session.project, options.checklist_id)
         brief = read_paste(session.reader) if options.brief_stdin else options.brief
         walk = Walk(session, use_description(session, ev, brief))
         ev = walk.run()

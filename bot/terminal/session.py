@@ -42,7 +42,7 @@ class Session:
     reader: LineReader
     description_min_chars: int = 400
     user: str = ""
-    evaluation: str | None = None  # the evaluation this run opened or started, once it has one
+    project: str | None = None  # once chosen, an evaluation of it is resumed or started (Ctrl-C: "saved")
 
     def __post_init__(self) -> None:
         self.store = Store(self.redis)
@@ -71,7 +71,7 @@ def progress(ev: Evaluation, checklist: Checklist) -> str:
 
 def deliver_owed(session: Session, ev: Evaluation) -> Evaluation:
     """Deliver what the evaluation still owes (a terminal run has no outbox tick): the next question's card
-    after a run stopped, or after a write that timed out but landed, so the walk can go on."""
+    after a run stopped, or after a delivery that failed, so the walk can go on."""
     if not ev.pending:
         return ev
     ev, _ = session.call(session.engine.deliver(ev, [owed.effect for owed in ev.pending]))

@@ -14,6 +14,7 @@ from bot.terminal.words import (
     Answer,
     Command,
     Problem,
+    answer_words,
     help_text,
     option_words,
     parse_change,
@@ -148,7 +149,7 @@ class Walk:
     def run(self) -> Evaluation:
         """Ask until the evaluation is complete or only questions left open remain; Stop on quit/end of input."""
         while self.ev.status == "in_progress":
-            self.ev = deliver_owed(self.session, self.ev)  # a next card still owed (a write that timed out)
+            self.ev = deliver_owed(self.session, self.ev)  # a next card still owed (its delivery failed)
             target = self.next_target()
             if target is None:
                 break
@@ -170,7 +171,10 @@ class Walk:
                  f"{self.checklist.options[-1].key} (list shows them all); press Enter to finish.")
         anywhere = Target("", None)
         while True:
-            line = self.session.reader.line()
+            try:
+                line = self.session.reader.line()
+            except KeyboardInterrupt:  # finished already: Ctrl-C here is Enter, not "run again to continue"
+                return
             if line is None or not line.strip():
                 return
             parsed = parse_input(line, self.checklist, None)
@@ -267,35 +271,36 @@ class Walk:
 
     def back(self, current: str) -> bool:
         """Answer earlier questions again, newest first: Enter keeps an answer, back goes one further."""
-        keys = " / ".join(o.key for o in self.checklist.options)
         for question in asked_before(self.ev, current):
             q = self.checklist.question(question)
             self.say(f"\n{q.key}: {q.text}\n  Now: {label_of(self.ev, self.checklist, question)}. Type a new "
-                     f"answer ({keys}), Enter to keep it, or back to go further back.")
-            word = self.changed_in_back(q.key)
-            if word != "back":
+                     f"answer ({answer_words(self.checklist)}), Enter to keep it, or back to go further back.")
+            if not self.changed_in_back(q.key):
                 return True
         self.say("  Nothing answered before this question.")
         return False
 
-    def changed_in_back(self, key: str) -> str:
-        """Read until the question shown by ``back`` is kept, changed or passed over; returns what was typed."""
+    def changed_in_back(self, key: str) -> bool:
+        """Read until the question ``back`` shows is kept or changed (False) or passed over with back (True)."""
         while True:
             line = self.session.reader.line()
             if line is None:
                 raise Stop("eof")
             word = " ".join(line.split())
-            if word.lower() in ("", "back"):
-                return word.lower()
-            if word.lower() in ("quit", "exit", "q"):
-                raise Stop("quit")
-            if word.lower() in ("help", "h"):
-                self.say(f"  Type a new answer for {key} ({' / '.join(o.key for o in self.checklist.options)}), "
-                         "Enter to keep it, or back to go further back.")
+            if not word:
+                return False
+            parsed = parse_input(word, self.checklist, None)
+            if isinstance(parsed, Command) and parsed.name in ("back", "quit", "help"):
+                if parsed.name == "quit":
+                    raise Stop("quit")
+                if parsed.name == "back":
+                    return True
+                self.say(f"  Type a new answer for {key} ({answer_words(self.checklist)}), Enter to keep it, or "
+                         "back to go further back.")
                 continue
-            parsed = parse_change(f"{key} {word}", self.checklist)
-            if isinstance(parsed, Problem):
-                self.say(f"  {parsed.message}; Enter keeps the answer, back goes further back.")
+            change = parse_change(f"{key} {word}", self.checklist)
+            if isinstance(change, Problem):
+                self.say(f"  {change.message}; Enter keeps the answer, back goes further back.")
                 continue
             self.change(f"{key} {word}")
-            return word
+            return False

@@ -47,11 +47,16 @@ def option_words(checklist: Checklist) -> str:
     return " / ".join([*(o.key for o in checklist.options), "skip"])
 
 
+def answer_words(checklist: Checklist) -> str:
+    """``yes / partly / no``: what a change (or back) takes, which is never skip."""
+    return " / ".join(o.key for o in checklist.options)
+
+
 def parse_value(word: str, checklist: Checklist, *, skip: bool = True) -> float | Problem | None:
     """An option key, label, unique first letter or score (1, 0.5, 0); a skip word -> None (``skip=False``:
     a problem, for a change, which needs an answer)."""
     text = " ".join(word.strip().lower().split())
-    answers = option_words(checklist) if skip else " / ".join(o.key for o in checklist.options)
+    answers = option_words(checklist) if skip else answer_words(checklist)
     if text in SKIP_WORDS:
         return None if skip else Problem(f"a change needs an answer ({answers}), not skip")
     if text in ALIASES and _has_key(checklist, ALIASES[text]):
@@ -111,8 +116,10 @@ def parse_change(args: str, checklist: Checklist) -> Change | Problem:
     except KeyError:
         return Problem(f"“{shorten(ref)}” is not a question; use q1–q{len(checklist.questions)}")
     value = parse_value(word, checklist, skip=False)
-    if isinstance(value, Problem) or value is None:
-        return value or Problem(usage)
+    if isinstance(value, Problem):
+        return value
+    if value is None:  # parse_value(skip=False) turns a skip word into a Problem: never None
+        return Problem(usage)
     return Change(question.id, value)
 
 
@@ -133,7 +140,7 @@ def parse_note(args: str, checklist: Checklist, last: str | None) -> tuple[str, 
 
 
 def help_text(checklist: Checklist) -> str:
-    keys = " / ".join(o.key for o in checklist.options)
+    keys = answer_words(checklist)
     return "\n".join([
         f"Answer with {keys}, or skip (not sure: asked again later).",
         "Commands, at any question:",

@@ -159,3 +159,16 @@ def test_an_answer_typed_at_the_description_offer_answers_question_1(redis_serve
     term.expect("q1 Yes")
     term.line("quit")
     assert term.wait() == 0
+
+
+def test_ctrl_c_after_the_last_answer_finishes_instead_of_saying_run_again(redis_server: RedisServer, redis_client,
+                                                                          terminal) -> None:
+    term = terminal(["--project", "Finished"], {"REDIS_URL": redis_server.url})
+    term.expect("Press Enter now")
+    term.line("")
+    term.expect("Question 1 of 20")
+    term.send("yes\r" * 20)
+    term.expect("press Enter to finish", after=term.expect("20/20"))
+    term.send(CTRL_C)
+    assert term.wait(timeout=30) == 0
+    assert "ftcheck export" in flat(term.output) and SAVED not in term.output  # completed: nothing to continue

@@ -1,9 +1,13 @@
-"""What a line typed at a terminal prompt means, per checklist (pure: no store, no process)."""
+"""What a line typed at a terminal prompt means, per checklist, and how a line is wrapped (pure: no store, no
+process)."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
+from bot.terminal.console import Console, cells_of
 from bot.terminal.words import Answer, Change, Command, Problem, is_reply, parse_change, parse_input, shorten
 from scoring.checklist import Registry
 
@@ -50,3 +54,14 @@ def test_commands_and_changes() -> None:
                                               ("We have 1,400 labeled emails.", False)])
 def test_the_first_line_at_the_description_offer(line: str, reply: bool) -> None:
     assert is_reply(line, READINESS) is reply
+
+
+@pytest.mark.parametrize("text", [
+    "Projects in this store: 日本語のプロジェクト, ftcheck 🚀 launch plan for the support team",
+    "  Suggested: 日本語日本語日本語日本語日本語日本語日本語日本語 — from the description",
+])
+def test_lines_with_wide_characters_wrap_to_the_terminal_columns(text: str) -> None:
+    wrapped = Console(io.StringIO(), width=30).wrap(text).split("\n")
+    assert len(wrapped) > 1 and all(cells_of(line) <= 30 for line in wrapped)
+    assert "".join("".join(wrapped).split()) == "".join(text.split())  # nothing lost, only spaces moved
+    assert cells_of("日本語") == 6 and cells_of("abc") == 3

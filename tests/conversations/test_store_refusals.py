@@ -7,7 +7,6 @@ that cannot save (MISCONF) refuse writes before running them: nothing was record
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -108,19 +107,37 @@ async def test_a_replica_refuses_a_click_and_the_store_says_nothing_was_recorded
 
 
 async def test_a_refused_record_of_deliveries_does_not_stay_folded(own_server: RedisServer) -> None:
-    engine, _, _ = engine_on(own_server.url, fold_s=0.2)
+    engine, _, _ = engine_on(own_server.url, fold_s=30)
     admin = aioredis.Redis.from_url(own_server.url)
     ev = await engine.start(team="T1", channel="C1", project="Folded", checklist_id=None, user="U1")
     ev, _ = await answer_open(engine, ev)
     assert engine.store.folding == 1  # what the click delivered waits for the next write
     await admin.replicaof("127.0.0.1", 1)
     try:
-        for _ in range(40):
-            await asyncio.sleep(0.05)
-            if engine.store.folding == 0:
-                break
-        assert engine.store.folding == 0  # its own write was refused: handed to the outbox, not stuck in memory
+        await engine.store.flush()  # its own write now: refused
+        assert engine.store.folding == 0  # handed to the outbox, not stuck in this process's memory
+        stored = Evaluation.model_validate_json(await admin.get(eval_key(ev.id)) or b"")
+        assert [o.key for o in stored.pending if o.key.startswith("post_card")]  # Redis still owes the card
     finally:
         await admin.replicaof("NO", "ONE")
     await admin.aclose()
     await engine.store.redis.aclose()
+
+
+async def test_a_click_refused_after_its_first_send_landed_is_recorded(own_server: RedisServer) -> None:
+    """A failover: the first send lands, its reply is lost, and the node is demoted before redis-py sends the
+    write again. The compare-and-set reads before it writes, so the second send answers with the stored
+    document (no READONLY), and the store knows it for its own: the click goes on as recorded."""
+    admin = aioredis.Redis.from_url(own_server.url)
+    async with LossyProxy(own_server.port) as proxy:
+        engine, presenter, _ = engine_on(proxy.url)
+        ev = await engine.start(team="T1", channel="C1", project="Failover", checklist_id=None, user="U1")
+        proxy.armed, proxy.on_lost = b"EVALSHA", lambda: admin.replicaof("127.0.0.1", 1)
+        try:
+            ev, outcome = await answer_open(engine, ev)
+        finally:
+            await admin.replicaof("NO", "ONE")
+        assert proxy.lost == 1 and outcome is not None and len(ev.answers) == 1
+        assert len(presenter.kinds("card")) == 2  # the next card went out with it
+        await engine.store.redis.aclose()
+    await admin.aclose()

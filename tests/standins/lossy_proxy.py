@@ -2,12 +2,14 @@
 
 Armed with a marker (``b"EVALSHA"``), the proxy forwards the next request that contains it, swallows Redis's reply
 and closes that client connection, as a connection dropped right after the server applied a write would.
+``on_lost`` runs first, e.g. to demote the server before the client sends the write again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 
 
 class LossyProxy:
@@ -15,6 +17,7 @@ class LossyProxy:
         self.upstream_port = upstream_port
         self.armed: bytes | None = None
         self.lost = 0  # replies swallowed so far
+        self.on_lost: Callable[[], Awaitable[object]] | None = None  # runs before the client hears the connection close
         self.port = 0
         self._server: asyncio.Server | None = None
 
@@ -51,6 +54,8 @@ class LossyProxy:
                 while data := await up_reader.read(65536):
                     if losing.is_set():
                         self.lost += 1
+                        if self.on_lost is not None:
+                            await self.on_lost()
                         break
                     writer.write(data)
                     await writer.drain()
