@@ -339,15 +339,17 @@ def change(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
         return refused("deleted")
     if prior is None:
         return invalid(f"{q.key} has not been answered yet; answer it on its card.")
-    if prior.value == value:
-        return Outcome(status="unchanged",
-                       notice=Notice(kind="unchanged", question=q.key, label=checklist.option(value).label))
+    if prior.value == value:  # the person's own change clicked again says nothing; anyone else's is told
+        notice = None if prior.by == user else Notice(kind="unchanged", question=q.key,
+                                                          label=checklist.option(value).label)
+        return Outcome(status="unchanged", notice=notice)
     source = card_state(ev, q.id)
     if source == "split":
         return invalid(f"{q.key} is split: the starter or a lead chooses the team answer on its card.")
     ev.answers[q.id] = prior.model_copy(update={
         "value": value, "by": user, "at": now, "previous": prior.value,
-        "suggestion": ev.suggestions.get(q.id, prior.suggestion)})
+        "suggestion": ev.suggestions.get(q.id, prior.suggestion),
+        "settled_by": user if prior.settled_by else None})  # a settled answer changed is settled anew, by them
     close_cards_of(ev, q.id)
     delivered(ev, f"post_card:{q.id}")  # a re-ask still on its way is moot now
     move = Move(ev)

@@ -32,17 +32,20 @@ def vote(ev: Evaluation, checklist: Checklist, *, card_ts: str, user: str, value
     found = find_card(ev, card_ts, question)
     if isinstance(found, Outcome):
         return found
-    qid = found.question
+    qid, key = found.question, checklist.question(found.question).key
     ballot = ev.ballots.get(qid)
-    if ev.status != "in_progress" or not found.open:
-        return refused("closed", question=checklist.question(qid).key)
-    if card_state(ev, qid) != "asked" or (ballot is not None and ballot.revealed):
-        return refused("revealed", question=checklist.question(qid).key)
-    if value is not None:
-        checklist.option(value)
+    if ev.status != "in_progress":
+        return refused("closed", question=key)
     mine = ballot.votes.get(user) if ballot is not None else None
     if mine is not None and mine.value == value:
-        return Outcome(status="unchanged")
+        return Outcome(status="unchanged")  # this vote again: a double click, also after it completed the vote
+    state = card_state(ev, qid)
+    if not found.open and state == "asked":
+        return refused("unknown_card")  # an older card of a question asked again: the newest card takes votes
+    if not found.open or state != "asked" or (ballot is not None and ballot.revealed):
+        return refused("revealed", question=key, detail=state)  # too late to count: the card says what happened
+    if value is not None:
+        checklist.option(value)
     ballot = ev.ballots.setdefault(qid, Ballot())
     ballot.votes[user] = Vote(value=value, at=now)
     ev.last_activity = now
@@ -85,7 +88,7 @@ def _reveal(ev: Evaluation, checklist: Checklist, qid: str, user: str | None, mo
     value = next(iter(decided)) if decided else None
     ev.answers[qid] = AnswerEntry(question=qid, value=value, by=user or last_voter, at=now,
                                   skips=(prior.skips if prior else 0) + (1 if value is None else 0),
-                                  suggestion=ev.suggestions.get(qid))
+                                  suggestion=ev.suggestions.get(qid), **_note_of(prior))
     close_cards_of(ev, qid)
     move.make("reveal", "asked", card_state(ev, qid), qid)
     return move.outcome(completed=advance(ev, checklist, move, now))
@@ -112,11 +115,17 @@ def settle(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
         return refused("not_split", question=q.key)
     prior = ev.answers.get(q.id)
     ev.answers[q.id] = AnswerEntry(question=q.id, value=value, by=user, at=now, settled_by=user,
-                                   skips=prior.skips if prior else 0, suggestion=ev.suggestions.get(q.id))
+                                   skips=prior.skips if prior else 0, suggestion=ev.suggestions.get(q.id),
+                                   **_note_of(prior))
     close_cards_of(ev, q.id)
     move = Move(ev)
     move.make("settle", "split", "answered", q.id)
     return move.outcome(completed=advance(ev, checklist, move, now))
+
+
+def _note_of(prior: AnswerEntry | None) -> dict[str, str | None]:
+    """A note added while the question was skipped stays with the answer the team gives it later."""
+    return {"note": prior.note, "note_by": prior.note_by} if prior is not None else {}
 
 
 def hidden_tally(ballot: Ballot | None) -> list[str]:

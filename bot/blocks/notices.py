@@ -42,6 +42,14 @@ def _voted(n: Notice) -> str:
     return f"You voted *{n.label}* on {n.question} — hidden until the reveal; click another answer to change it."
 
 
+def _revealed(n: Notice) -> str:
+    """A vote that came after the reveal; ``detail`` is the card's state, so the advice names what the card offers."""
+    late = f"The votes on {n.question} were already revealed, so this vote came too late to count."
+    if n.detail == "split":
+        return f"{late} They differ: the starter or a lead chooses the team answer on the card."
+    return f"{late} Use “Change answer” on the card if the team's answer should change."
+
+
 _WORDS: dict[str, Callable[[Notice], str]] = {
     "taken": _taken,
     "closed": _closed,
@@ -50,8 +58,7 @@ _WORDS: dict[str, Callable[[Notice], str]] = {
     "unchanged": lambda n: f"{n.question} is already {n.label}; nothing changed.",
     "invalid": lambda n: esc(n.detail or "That did not work; nothing was recorded."),
     "not_allowed": lambda n: esc(n.detail or "You may not do that here."),
-    "revealed": lambda n: (f"The votes on {n.question} are already revealed, so votes can no longer change. "
-                           "Use “Change answer” on the card if the team's answer should change."),
+    "revealed": lambda n: _revealed(n),
     "not_split": lambda n: f"{n.question} is not split, so there is nothing to settle.",
     "voted": _voted,
 }

@@ -9,9 +9,11 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.blocks.common import user
 from bot.blocks.evaluation import ANSWER_ACTION, CHANGE_ACTION, NOTE_ACTION, NOTE_OPTION
 from bot.blocks.views import note_modal
 from bot.commands import CommandError
+from bot.leads.access import may_manage
 from bot.payloads import AnswerClick, BlockAction
 from bot.replies import after_ack, tell_notice
 from bot.services import Services
@@ -54,7 +56,13 @@ async def on_change(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     ev = await existing(services, ref.evaluation)
     if ref.option is None:
         raise ValueError("change_answer without an option")
-    value = services.registry.get(ev.checklist).option(ref.option).value
+    checklist = services.registry.get(ev.checklist)
+    entry = ev.answers.get(checklist.question(ref.question).id)
+    if entry is not None and entry.settled_by and not await may_manage(services, click.user.id, ev):
+        raise CommandError(f"{checklist.question(ref.question).key}'s team answer was settled by "
+                           f"{user(entry.settled_by)}; only the starter ({user(ev.started_by)}), a lead or a "
+                           "workspace admin can change it, so your click changed nothing.")
+    value = checklist.option(ref.option).value
     _, outcome = await services.engine.change(ev.id, question=ref.question, user=click.user.id, value=value,
                                               seen=click.seen_token())
     await tell_notice(client, body, outcome)

@@ -37,10 +37,12 @@ async def on_settle(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     if ref.option is None:
         raise ValueError("settle_answer without an option")
     if not await may_manage(services, click.user.id, ev):
+        ballot = ev.ballots.get(services.registry.get(ev.checklist).question(ref.question).id)
+        voted = ballot is not None and click.user.id in ballot.votes
         await ephemeral_replier(client, body)(
             f"The team answer of a split card is chosen by the evaluation's starter ({user(ev.started_by)}), "
-            "a lead or a workspace admin, so your click changed nothing. Your vote is on the card; "
-            "“Add note” there if you want your reasons kept with the answer.")
+            "a lead or a workspace admin, so your click changed nothing."
+            + (" Your vote is among those shown on the card." if voted else ""))
         return
     value = services.registry.get(ev.checklist).option(ref.option).value
     _, outcome = await services.engine.settle(ev.id, question=ref.question, user=click.user.id, value=value,

@@ -88,6 +88,8 @@ async def test_three_voters_hidden_reveal_splits_settled_by_the_starter(slack: S
                 assert (await bot.click(split, settle, user="U2"))[0] == 200  # not the starter: refused
                 await slack.wait_for(lambda: any("chosen by the evaluation's starter" in e.text
                                                  for e in slack.ephemerals("C1", "U2")), what="U2 told")
+                told = [e.text for e in slack.ephemerals("C1", "U2") if "chosen by the evaluation's starter" in e.text]
+                assert "Your vote is among those shown on the card." in told[-1] and "Add note" not in told[-1]
                 assert "Split" in _texts(_card_for(bot, key))
                 assert (await bot.click(_card_for(bot, key), settle, user="U1"))[0] == 200
             await slack.wait_for(_card_has(bot, key, "✓ *q"), what=f"{key} answered")
@@ -103,6 +105,11 @@ async def test_three_voters_hidden_reveal_splits_settled_by_the_starter(slack: S
             assert own, voter
         settled = _texts(_card_for(bot, "q4"))
         assert "settled by <@U1>" in settled
+        # only the starter (or a lead, an admin) may overturn a settled answer; U2's change is refused and said so
+        assert (await bot.select(_card_for(bot, "q4"), _other(example["answers"]["q4"]), user="U2"))[0] == 200
+        await slack.wait_for(lambda: any("only the starter" in e.text for e in slack.ephemerals("C1", "U2")),
+                             what="U2's change refused")
+        assert _texts(_card_for(bot, "q4")) == settled and "18.5/20" in _texts(bot.scorecard() or card)
         # summary and the exported decision record carry the agreement too
         before = len(slack.response_posts)
         await bot.command(f"summary {example['title']}", user="U2")

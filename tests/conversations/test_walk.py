@@ -256,6 +256,43 @@ def test_a_stale_reveal_after_a_change_keeps_the_votes_hidden() -> None:
     assert stale.status == "refused" and t.ev.value(Q1) == 1.0 and not t.ev.ballots[Q1].revealed
 
 
+
+def test_a_vote_after_the_quorum_revealed_is_too_late_not_finished_and_a_double_click_is_silent() -> None:
+    t = Thread(mode="vote", quorum=2)
+    t.step("vote", Q1, "pass", user="U1")
+    old_card = t.card(Q1)
+    t.step("vote", Q1, "pass", user="U2")  # completes the vote: revealed, answered, the next card asked
+    again = voting.vote(t.ev, DATA, card_ts=old_card, user="U2", value=1.0)
+    assert again.status == "unchanged" and again.notice is None  # U2's double click says nothing
+    late = voting.vote(t.ev, DATA, card_ts=old_card, user="U3", value=0.0)
+    assert late.notice is not None and late.notice.kind == "revealed" and late.notice.detail == "answered"
+    assert t.ev.status == "in_progress"  # not "this evaluation is finished"
+
+
+def test_a_note_on_a_skipped_question_stays_when_the_team_answers_it_later() -> None:
+    t = Thread(mode="vote", quorum=1)
+    t.step("vote", Q1, flow.SKIP, user="U1")  # everyone (quorum 1) is not sure: skipped, asked again later
+    t.step("note", Q1, user="U2")
+    t.step("vote", Q2, "pass", user="U1")
+    t.step("vote", Q3, "pass", user="U1")
+    t.step("vote", Q1, "pass", user="U3")  # the re-ask, revealed unanimous
+    assert t.ev.value(Q1) == 1.0 and t.ev.answers[Q1].note == "checked with legal"
+    assert t.ev.answers[Q1].note_by == "U2"
+
+
+def test_a_settled_answer_changed_names_who_changed_it_and_a_repeat_of_ones_own_change_is_silent() -> None:
+    t = Thread(mode="vote", quorum=2)
+    t.step("vote", Q1, "pass", user="U1")
+    t.step("vote", Q1, "fail", user="U2")
+    t.step("settle", Q1, "fail", user="U0")
+    t.step("change", Q1, "pass", user="U7")  # the listener lets only the starter, a lead or an admin do this
+    entry = t.ev.answers[Q1]
+    assert entry.value == 1.0 and entry.settled_by == "U7" and entry.previous == 0.0
+    assert t.step("change", Q1, "pass", user="U7").notice is None
+    other = t.step("change", Q1, "pass", user="U8")
+    assert other.notice is not None and other.notice.kind == "unchanged"
+
+
 def _completed() -> Thread:
     t = Thread()
     for q in (Q1, Q2, Q3):
