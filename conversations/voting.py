@@ -68,8 +68,12 @@ def reveal(ev: Evaluation, checklist: Checklist, *, question: str, user: str,
         return refused("deleted")
     if ballot is not None and ballot.revealed:
         return Outcome(status="unchanged")  # two Reveal clicks at once: the first one did it
-    if ev.status != "in_progress" or card_state(ev, q.id) != "asked":
-        return refused("closed", question=q.key)  # answered meanwhile (Change answer), or closed: votes stay hidden
+    if ev.status != "in_progress":
+        return refused("closed", question=q.key)  # votes stay hidden
+    entry = ev.answers.get(q.id)
+    if card_state(ev, q.id) != "asked" and entry is not None:  # answered meanwhile (Change answer): who, and what
+        label = checklist.option(entry.value).label if entry.value is not None else "Not sure"
+        return refused("taken", question=q.key, by=entry.by, label=label, at=entry.at, actor=user)
     if ballot is None or not ballot.votes:
         return invalid(f"Nobody has voted on {q.key} yet; vote first, then reveal.")
     return _reveal(ev, checklist, q.id, user, Move(ev), now)

@@ -58,7 +58,7 @@ _WORDS: dict[str, Callable[[Notice], str]] = {
     "unchanged": lambda n: f"{n.question} is already {n.label}; nothing changed.",
     "invalid": lambda n: esc(n.detail or "That did not work; nothing was recorded."),
     "not_allowed": lambda n: esc(n.detail or "You may not do that here."),
-    "revealed": lambda n: _revealed(n),
+    "revealed": _revealed,
     "not_split": lambda n: f"{n.question} is not split, so there is nothing to settle.",
     "voted": _voted,
 }

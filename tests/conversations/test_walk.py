@@ -254,6 +254,7 @@ def test_a_stale_reveal_after_a_change_keeps_the_votes_hidden() -> None:
     t.step("change", Q1, "pass", user="U0")
     stale = voting.reveal(t.ev, DATA, question=Q1, user="U2")
     assert stale.status == "refused" and t.ev.value(Q1) == 1.0 and not t.ev.ballots[Q1].revealed
+    assert stale.notice is not None and stale.notice.kind == "taken" and stale.notice.by == "U0"  # not "finished"
 
 
 
