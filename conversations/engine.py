@@ -208,7 +208,7 @@ class Engine:
         view = ev.model_copy(update={"cards": dict(ev.cards)})  # what the front end sees; ``ev`` stays stored
         run = Delivery(view=view, checklist=checklist, look_first=look_first, paced=paced and not look_first)
         starts = any(isinstance(e, PostRoot) for e in effects)
-        self.redraws.owed(ev.id, [e.key for e in effects if not e.posts], ev.version)  # older deliveries leave them
+        self.redraws.owed(ev.id, [e.key for e in effects if flow.redraws(ev, e)], ev.version)  # older ones leave them
         async with self._holding(ev.id):
             if view.thread_ts is None and not starts:
                 view.thread_ts = await self._thread_of(ev.id)
@@ -280,7 +280,7 @@ class Engine:
 
     async def _deliver_one(self, run: Delivery, effect: Effect) -> bool:
         """Deliver one effect; an update takes its turn (:mod:`conversations.redraws`). False: left to a later one."""
-        if effect.posts:
+        if not flow.redraws(run.view, effect):
             await HANDLERS[type(effect)](self, run, effect)
             return True
         if isinstance(effect, UpdateRoot) and not self._root_now(run):

@@ -144,9 +144,16 @@ def owe(ev: Evaluation, effects: list[Effect], now: datetime | None = None) -> l
             mine.append(effect)
             continue
         entry.since = ev.version  # owed again at this version: an older delivery must not clear it
-        if not effect.posts:
+        if redraws(ev, effect):
             mine.append(effect)
     return mine
+
+
+def redraws(ev: Evaluation, effect: Effect) -> bool:
+    """True when delivering ``effect`` redraws a message that exists: every update, and the scorecard once it is
+    posted (a change after completion). Any writer that owes a redraw draws it, the newest state last; a new
+    message is posted only by the writer that owed it first."""
+    return not effect.posts or (isinstance(effect, PostScorecard) and ev.scorecard_ts is not None)
 
 
 def delivered(ev: Evaluation, key: str, rendered: int | None = None) -> None:

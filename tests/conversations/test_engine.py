@@ -16,6 +16,7 @@ from conversations.outbox import Outbox
 from conversations.store import Store, StoreUnavailable
 from conversations.voting import hidden_tally
 from scoring.checklist import Checklist, Registry
+from scoring.scorecard import Scorecard
 from tests.conversations.recording import RecordingPresenter
 
 REGISTRY = Registry()
@@ -313,3 +314,28 @@ async def test_a_root_left_owed_by_a_crash_is_drawn_by_the_outbox(redis_client: 
     assert presenter.roots == [("in_progress", 3)]
     stored = await other.store.get(ev.id)
     assert stored is not None and stored.pending == []
+
+
+class SlowScorecard(RecordingPresenter):
+    """Slack taking a while to redraw the scorecard, so the deliveries of simultaneous changes overlap."""
+
+    async def update_scorecard(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
+        await asyncio.sleep(0.05)
+        await super().update_scorecard(ev, checklist, card)
+
+
+async def test_simultaneous_changes_after_completion_leave_the_scorecard_on_the_final_total(
+        redis_client: aioredis.Redis) -> None:
+    engine = Engine(Store(redis_client), REGISTRY, SlowScorecard())
+    ev = await start(engine)
+    while ev.status != "completed":
+        ts, _ = open_card(ev)
+        ev, _ = await engine.answer(ev.id, card_ts=ts, user="U1", value=1.0)
+    presenter = engine.presenter
+    assert isinstance(presenter, RecordingPresenter) and presenter.kinds("scorecard") == ["20/20"]
+    changes = [(FT.questions[0].id, 0.5), (FT.questions[1].id, 0.0), (FT.questions[2].id, 0.5)]
+    await asyncio.gather(*[engine.change(ev.id, question=q, user=f"U{n}", value=v)
+                           for n, (q, v) in enumerate(changes, start=2)])
+    assert presenter.kinds("update_scorecard")[-1] == "18/20"  # the last redraw shows every change, at once
+    stored = await engine.store.get(ev.id)
+    assert stored is not None and not [o.key for o in stored.pending if o.key == "post_scorecard"]  # nothing left
