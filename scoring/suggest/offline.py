@@ -111,6 +111,16 @@ _PLANNED = (
     r"\badd(ing)?\b|\bplan(ned|s)? to\b|\bwill\b|\bbudget(ed)? (to|for)\b|\bgoing to\b|\banother\b|"
     r"\badditional\b|\bmore\b"
 )
+# A number read as a bound, not an amount: "fewer than 500 labeled", "under $2K" (no answer rather than a wrong one)
+_BOUND_BEFORE = (r"\b(fewer|less|lower|no more|not more) than\s*\$?\s*$|"
+                 r"\b(under|below|at most|almost|nearly|barely)\s*\$?\s*$")
+# Said of the past and no longer true: "our former ML engineer left", "we used to monitor drift", "it was cut"
+_LAPSED = (
+    r"\b(used to|previously|formerly|former|left the (company|team)|has left|have left|"
+    r"she left|he left|they left|was cut|were cut|got cut|cut to zero|was deleted|were deleted|got deleted|"
+    r"turned (it|them) off|leaked)\b"
+)
+_UNLABELED = r"\bunlabel+ed\b|\bnot (yet )?label+ed\b|\bnone of (them|these|those|it) (are|is|were|was|have been)\b"
 _REJECTED = (
     r"decided against|instead of|rather than|rejected|dropped the idea|not going to|won't|"
     r"would drop|scaling up|scale up"
@@ -240,7 +250,7 @@ def _counts(s: _Sentence, out: _Collector, taken: list[num.Found]) -> None:
             continue
         if re.match(r"^\s*(?:per|a|each)\s+\w+", after[noun.end() :]):
             continue  # "per permit type": a rate, not a total
-        if _has(_REJECTED, text):
+        if _has(_REJECTED, text) or _unclear_amount(text, n):
             continue
         if _has(_PLANNED, before) or s.reading.time == "planned":
             if _has(r"\blabel|annotat|collect|creat|generat|\badd", text):
@@ -248,6 +258,12 @@ def _counts(s: _Sentence, out: _Collector, taken: list[num.Found]) -> None:
             continue
         if _has(_LABELED, text):
             out.add("labeled_examples", n.value, s)
+
+
+def _unclear_amount(text: str, n: num.Found) -> bool:
+    """The number is not what the team has now: negated, a bound, no longer true, or of unlabeled items."""
+    return (_negated(text, n.start) or _has(_BOUND_BEFORE, text[max(0, n.start - 20) : n.start])
+            or _has(_LAPSED, text) or _has(_UNLABELED, text))
 
 
 def _is_year(text: str, n: num.Found) -> bool:
@@ -265,7 +281,7 @@ def _money(s: _Sentence, out: _Collector) -> list[num.Found]:
         return list(amounts)
     if _has(_NOT_BUDGET, text) or _has(_THIRD_PARTY, text) or s.reading.time == "wished":
         return list(amounts)
-    usable = [a for a in amounts if not re.match(_RATE, text[a.end : a.end + 20])]
+    usable = [a for a in amounts if not re.match(_RATE, text[a.end : a.end + 20]) and not _unclear_amount(text, a)]
     if not usable:
         return list(amounts)
     if len(usable) > 1 and not _has(r"\b(of which|including|includes|incl|in total)\b", text):
@@ -325,6 +341,9 @@ def _hypothetical(text: str, start: int) -> bool:
 
 # Questions asked in the past tense: a plan is not an answer ("we'll double-label a sample")
 _PAST_TENSE = frozenset({"agreement_tested", "stakeholders_briefed", "prompting_plateau", "finetuning_necessary"})
+# ... and questions about who the team has now: a hire planned, or a maybe, is not an engineer
+_PRESENT_TENSE = frozenset({"ml_engineer"})
+_NOT_YET = r"\b(might|may be able|could maybe|possibly|perhaps|borrow\w*|hire|hiring|recruit\w*|bring on)\b"
 
 
 @dataclass(frozen=True)
@@ -333,7 +352,7 @@ class _Hit:
     sentence: _Sentence
     phrase: str
     ambiguous: bool
-
+    why: str = "in a negative sentence"  # what makes an ambiguous hit doubtful, for the caution
 
 def _match(name: str, cues: list[Cue], units: list[_Sentence]) -> _Hit | None:
     """The first cue (in priority order) stated by the team; a positive cue in a negated clause is kept
@@ -351,6 +370,10 @@ def _match(name: str, cues: list[Cue], units: list[_Sentence]) -> _Hit | None:
             if c.level != "no" and (
                 s.reading.time == "wished" or (name in _PAST_TENSE and s.reading.time == "planned")
             ):
+                continue
+            if c.level == "yes" and (_has(_LAPSED, s.norm) or (name in _PRESENT_TENSE and _has(_NOT_YET, s.norm))):
+                why = "in a sentence about the past, a plan or a maybe"  # not (or not yet) true now: to check
+                ambiguous = ambiguous or _Hit(c, s, m.group(0), True, why)
                 continue
             if c.negatable and c.level != "no" and sentence_negated(s.norm):
                 ambiguous = ambiguous or _Hit(c, s, m.group(0), True)
@@ -379,7 +402,7 @@ def _units(description: str) -> list[_Sentence]:
 
 
 def _caution(question: str, hit: _Hit) -> CautionMention:
-    note = f"mentions '{hit.phrase.strip()}' but in a negative sentence — check"
+    note = f"mentions '{hit.phrase.strip()}' but {hit.why} — check"
     return CautionMention(question=question, note=note, evidence=hit.sentence.quote)
 
 

@@ -157,6 +157,36 @@ def test_silent_brief_gets_no_suggestions(checklist: Checklist) -> None:
 
 
 @pytest.mark.parametrize(
+    ("sentence", "key"),
+    [
+        ("We have 5,000 unlabeled support emails.", "q1"),
+        ("We have 1,500 support emails but none of them are labeled.", "q1"),
+        ("We do not have 500 labeled examples yet.", "q1"),
+        ("We have fewer than 500 labeled examples.", "q1"),
+        ("Our budget is under $2K.", "q14"),
+        ("We have less than $2,000 for this project.", "q14"),
+        ("We don't have a $5,000 budget for this.", "q14"),
+        ("Last year we had a $6,000 budget, but it was cut to zero this year.", "q14"),
+        ("Our former ML engineer left the company last month.", "q12"),
+        ("We previously had an ML engineer, but she left in June.", "q12"),
+        ("We plan to hire an ML engineer next year.", "q12"),
+        ("We might be able to borrow an ML engineer from the platform team.", "q12"),
+        ("We used to monitor drift with Evidently but we turned it off.", "q15"),
+        ("We had a held-out test set, but it leaked into the training data.", "q10"),
+    ],
+)
+def test_no_yes_from_a_bound_a_negation_a_lapse_or_a_plan(sentence: str, key: str, checklist: Checklist) -> None:
+    """Each of these once read as Yes; the team is better served by no suggestion (or a caution to check)."""
+    s = suggestion_for(run(sentence, checklist), key)
+    assert s is None or s.answer != 1.0, s
+
+
+def test_experience_last_year_still_counts(checklist: Checklist) -> None:
+    s = suggestion_for(run("Oleg can run the training, he did the ranking model last year.", checklist), "q12")
+    assert s is not None and s.answer == 1.0
+
+
+@pytest.mark.parametrize(
     ("sentence", "key", "answer"),
     [
         ("There is no ML engineer on the team.", "q12", 0.0),
