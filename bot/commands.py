@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import shlex
 from typing import Literal
 
 from pydantic import BaseModel
+
+from bot.blocks.common import esc
 
 Verb = Literal["start", "help", "suggest", "summary", "list", "history", "export", "remind", "delete", "status"]
 VERBS: tuple[str, ...] = ("start", "help", "suggest", "summary", "list", "history", "export", "remind", "delete",
@@ -68,21 +69,30 @@ def parse(text: str) -> Command:
     if verb in ("help", "status"):
         return Command(verb=verb)
     if verb == "summary":
-        return Command(verb="summary", project=rest or None)
+        return Command(verb="summary", project=_name(rest) or None)
     if verb in ("history", "delete"):
-        if not rest:
+        if not _name(rest):
             raise CommandError(f"Name the project: `/ftcheck {verb} &lt;project&gt;`.")
-        return Command(verb=verb, project=rest)
+        return Command(verb=verb, project=_name(rest))
     if verb == "export":
         return _export(rest)
     return _remind(rest)
 
 
 def _words(rest: str) -> list[str]:
-    try:
-        return shlex.split(rest)
-    except ValueError:
-        return rest.split()
+    """Words as typed: apostrophes, quotes and backslashes stay part of a project's name ("Ann's model")."""
+    return rest.split()
+
+
+_QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’"}
+
+
+def _name(text: str) -> str:
+    """A project name as typed, spaces collapsed; a name wrapped whole in one pair of quotes loses them."""
+    name = " ".join(text.split())
+    if len(name) > 2 and _QUOTES.get(name[0]) == name[-1] and name[-1] not in name[1:-1]:
+        return name[1:-1].strip()
+    return name
 
 
 QUORUM_MAX = 25
@@ -117,7 +127,7 @@ def _start(rest: str) -> Command:
         words.remove("--vote")
     elif quorum != 3:
         raise CommandError("`--quorum` goes with `--vote`: `/ftcheck start &lt;project&gt; --vote --quorum 4`.")
-    project = " ".join(words).strip()
+    project = _name(" ".join(words))
     if not project:
         raise CommandError("Name the project: `/ftcheck start &lt;project name&gt;`.")
     if len(project) > 80:
@@ -134,14 +144,24 @@ def _list(rest: str) -> Command:
     return Command(verb="list", page=int(rest))
 
 
+# Words that are clearly meant as a file format, not the end of a project's name
+_NOT_FORMATS = frozenset({"pdf", "doc", "docx", "txt", "text", "html", "htm", "xls", "xlsx", "tsv", "yaml", "yml",
+                          "xml", "rtf", "odt"})
+
+
 def _export(rest: str) -> Command:
     words = _words(rest)
     fmt = "md"
-    if words and words[-1].lower() in ("md", "csv", "json"):
-        fmt = words.pop().lower()
+    last = words[-1].lower().lstrip(".") if words else ""
+    if last in ("md", "markdown", "csv", "json"):
+        fmt = "md" if last == "markdown" else last
+        words.pop()
+    elif last in _NOT_FORMATS and len(words) > 1:
+        raise CommandError(f"`{esc(words[-1])}` is not an export format; use md, csv or json, e.g. "
+                           f"`/ftcheck export {esc(_name(' '.join(words[:-1])))} md`.")
     if not words:
         raise CommandError("Name the project: `/ftcheck export &lt;project&gt; [md|csv|json]`.")
-    return Command(verb="export", project=" ".join(words), format=fmt)
+    return Command(verb="export", project=_name(" ".join(words)), format=fmt)
 
 
 def _remind(rest: str) -> Command:
@@ -150,10 +170,11 @@ def _remind(rest: str) -> Command:
         raise CommandError("Use `/ftcheck remind &lt;project&gt; quarterly|monthly|off|YYYY-MM-DD`.")
     schedule = words.pop().lower()
     if schedule not in ("quarterly", "monthly", "off") and not _DATE.match(schedule):
-        raise CommandError(f"`{schedule}` is not a schedule; use quarterly, monthly, off or a date like 2027-03-01.")
-    return Command(verb="remind", project=" ".join(words), schedule=schedule)
+        raise CommandError(f"`{esc(schedule)}` is not a schedule; use quarterly, monthly, off or a date like "
+                           "2027-03-01.")
+    return Command(verb="remind", project=_name(" ".join(words)), schedule=schedule)
 
 
 def help_text(checklist_ids: list[str], unknown: str | None = None) -> str:
-    intro = f"`{unknown}` is not an ftcheck command.\n" if unknown else ""
+    intro = f"`{esc(unknown)}` is not an ftcheck command.\n" if unknown else ""
     return intro + HELP.format(checklists=", ".join(f"`{c}`" for c in checklist_ids))

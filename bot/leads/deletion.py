@@ -11,19 +11,29 @@ from bot.leads.access import Asker, denied, find_project, may_manage
 from bot.services import Services
 from bot.visibility import Visibility
 from conversations import flow
+from conversations.engine import scorecard_of
 from conversations.models import Evaluation
 from conversations.reminders import ReminderQueue
 
 
 async def delete(svc: Services, vis: Visibility, asker: Asker, name: str) -> str:
-    ev = (await find_project(svc, vis, asker, name)).latest
+    """The project's latest evaluation in this channel, else its latest anywhere; the reply says which."""
+    evaluations = (await find_project(svc, vis, asker, name)).evaluations
+    ev = next((e for e in reversed(evaluations) if e.channel == asker.here), evaluations[-1])
     if not await may_manage(svc, asker.user, ev):
         return denied(ev, "delete it")
     ev, _, _ = await svc.store.update(ev.id, flow.discard, by=asker.user, action="delete")
     await ReminderQueue(svc.store).cancel(ev.id)
     await close_thread(svc, ev, asker.user)
-    return (f"Deleted the {ev.started_at:%Y-%m-%d} evaluation of *{esc(ev.project)}* "
-            "(kept in the audit trail, hidden everywhere).")
+    return (f"Deleted the {ev.started_at:%Y-%m-%d} evaluation of *{esc(ev.project)}* in <#{ev.channel}> "
+            f"({_state(svc, ev)}; kept in the audit trail, hidden everywhere).")
+
+
+def _state(svc: Services, ev: Evaluation) -> str:
+    """How far the deleted evaluation had got, so the person can tell it is the one they meant."""
+    card = scorecard_of(ev, svc.registry.get(ev.checklist))
+    answered = sum(1 for a in ev.answers.values() if a.value is not None)
+    return f"it scored {card.total_text}" if ev.completed_at else f"{answered} answered, unfinished"
 
 
 async def close_thread(svc: Services, ev: Evaluation, by: str) -> None:

@@ -18,6 +18,7 @@ from conversations import queries
 from conversations.engine import scorecard_of
 from conversations.models import Evaluation
 from conversations.reminders import SCHEDULES, SNOOZE, ReminderQueue, WorkingHours
+from scoring.render import plural
 
 START_LOCK_S = 15  # two people clicking Start at once get one re-evaluation
 
@@ -65,7 +66,8 @@ async def remind(svc: Services, vis: Visibility, asker: Asker, command: Command)
     if every is not None:
         await queue.set_every(ev.id, every)
     local = due.astimezone(working_hours(svc).tz)
-    cadence = schedule if every is not None else f"once on {schedule}, then every {svc.settings.reevaluate_after}"
+    then = _spoken(svc.settings.reevaluate_delta)
+    cadence = schedule if every is not None else f"once on {schedule}, then every {then}"
     return (f"Re-evaluation reminders for *{esc(ev.project)}*: {cadence}. Next one {local:%Y-%m-%d}, "
             "posted in its thread within working hours.")
 
@@ -119,3 +121,12 @@ async def change_reminders(svc: Services, click: EvaluationClick, reply: Reply, 
         await reply(f"Reminders for *{esc(ev.project)}* are off. "
                     f"`/ftcheck remind {esc(ev.project)} quarterly` turns them back on.")
         await after_click(svc, click, ev, f"Reminders stopped by <@{user}>.")
+
+
+def _spoken(delta: timedelta) -> str:
+    """A cadence as people say it: "90 days", "2 weeks", "12 hours"."""
+    if delta.days and delta.days % 7 == 0 and delta.days < 70:
+        return plural(delta.days // 7, "week")
+    if delta.days:
+        return plural(delta.days, "day")
+    return plural(max(1, round(delta.total_seconds() / 3600)), "hour")

@@ -13,6 +13,7 @@ from bot.visibility import Visibility
 from conversations.models import Evaluation
 from conversations.queries import waiting_question
 from conversations.reminders import ReminderQueue
+from scoring.render import plural
 
 FULL_SUMMARIES = 3  # `/ftcheck summary` without a project: this many in full, the rest one line each
 HISTORY_MAX = 20
@@ -63,7 +64,7 @@ async def list_text(svc: Services, vis: Visibility, asker: Asker, page: int = 1)
         return f"There are {found.total} projects you can see here; page {page} is past the end."
     dues = await ReminderQueue(svc.store).due_many([p.current.id for p in projects if p.current.status == "completed"])
     first = found.offset + 1
-    lines = [f"*Evaluations you can see here* ({found.total} projects"
+    lines = [f"*Evaluations you can see here* ({plural(found.total, 'project')}"
              + (f", showing {first}–{found.offset + len(projects)})" if found.total > len(projects) else ")")]
     for p in projects:
         lines.append(list_line(scored(svc, p.current), maybe_scored(svc, p.running), len(p.evaluations),
@@ -76,7 +77,7 @@ async def list_text(svc: Services, vis: Visibility, asker: Asker, page: int = 1)
 async def history_text(svc: Services, vis: Visibility, asker: Asker, name: str) -> str:
     project = await find_project(svc, vis, asker, name)
     shown = project.evaluations[-HISTORY_MAX:]
-    lines = [f"*History of {esc(project.latest.project)}* ({len(project.evaluations)} evaluations)"]
+    lines = [f"*History of {esc(project.latest.project)}* ({plural(len(project.evaluations), 'evaluation')})"]
     if len(project.evaluations) > len(shown):
         lines.append(f"_{len(project.evaluations) - len(shown)} earlier evaluations not shown._")
     before: Scored | None = None

@@ -274,7 +274,8 @@ async def test_remind_and_delete_only_by_starter_leads_or_admins(slack: SlackSta
         assert await queue.every(ev.id) == timedelta(days=91)
         assert "No evaluation of *Nope*" in await ask(bot, "remind Nope quarterly")
 
-        assert "Deleted the" in await ask(bot, "delete Router", user=ADMIN)
+        deleted = await ask(bot, "delete Router", user=ADMIN)
+        assert "Deleted the" in deleted and "in <#C1> (it scored " in deleted, deleted  # which one, said plainly
         assert await queue.due_at(ev.id) is None
         assert "No evaluations you can see" in await ask(bot, "list", user="U3")
         await slack.wait_for(lambda: "deleted by <@UADMIN5>" in texts(slack.messages("C1", top_level=True)[-1].blocks),
@@ -342,3 +343,15 @@ async def test_home_tab_shows_band_trend_and_next_reevaluation(slack: SlackStand
         await slack.wait_for(lambda: "in progress: 0/20 answered" in texts((slack.home_view("U1") or {})["blocks"]),
                              what="home refreshed")
         assert "Start re-evaluation" not in texts((slack.home_view("U1") or {})["blocks"])
+
+
+async def test_delete_takes_the_evaluation_of_the_channel_it_is_run_in(slack: SlackStandIn, redis_server: RedisServer,
+                                                                       redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await evaluate(bot, "Beta", EXAMPLES["example1_support_intent"]["answers"], channel="C1")
+        await start(bot, "Beta", channel="C2")  # the latest evaluation of Beta, in another channel
+        deleted = await ask(bot, "delete Beta", channel="C1")
+        assert "in <#C1> (it scored " in deleted, deleted
+        store = Store(redis_client)
+        assert [ev.status for ev in await store.channel_evaluations("T0001", "C2")] == ["in_progress"]
+        assert await store.channel_evaluations("T0001", "C1") == []  # deleted ones are hidden
