@@ -88,6 +88,8 @@ async def start_reevaluation(svc: Services, click: EvaluationClick, reply: Reply
     clicked = await clicked_evaluation(svc, click)
     user = click.user.id
     previous = await queries.reevaluation_base(svc.store, clicked)
+    if await _reevaluated_since(svc, clicked, previous, click, reply):
+        return
     running = await queries.open_evaluation(svc.store, previous.team, previous.channel, previous.project)
     if running is not None or not await svc.store.once(f"reeval:{previous.id}", ttl_s=START_LOCK_S):
         link = await thread_link(svc.client, running) if running else f"in <#{previous.channel}>"
@@ -104,8 +106,25 @@ async def start_reevaluation(svc: Services, click: EvaluationClick, reply: Reply
                       f"Re-evaluation started by <@{user}>: {await thread_link(svc.client, new)}")
 
 
+async def _reevaluated_since(svc: Services, clicked: Evaluation, newest: Evaluation, click: EvaluationClick,
+                             reply: Reply) -> bool:
+    """An old reminder clicked after the project was re-evaluated, before the newer one's reminder: say so (and
+    how to start anyway) instead of opening another evaluation minutes after the last one finished."""
+    due = await ReminderQueue(svc.store).due_at(newest.id)
+    if newest.id == clicked.id or newest.completed_at is None or due is None or due <= datetime.now(UTC):
+        return False
+    card = scorecard_of(newest, svc.registry.get(newest.checklist))
+    await reply(f"*{esc(newest.project)}* was re-evaluated on {newest.completed_at:%Y-%m-%d} ({card.total_text}); "
+                f"its next reminder comes on {due:%Y-%m-%d}. To start another now: "
+                f"`/ftcheck start {esc(newest.project)}`.")
+    await after_click(svc, click, clicked, f"Re-evaluated since, on {newest.completed_at:%Y-%m-%d}: "
+                                           f"{await thread_link(svc.client, newest)}")
+    return True
+
+
 async def change_reminders(svc: Services, click: EvaluationClick, reply: Reply, *, snooze: bool) -> None:
-    ev = await clicked_evaluation(svc, click)
+    clicked = await clicked_evaluation(svc, click)
+    ev = await queries.reevaluation_base(svc.store, clicked)  # an old reminder acts on the project's newest
     user = click.user.id
     if not await may_manage(svc, user, ev):
         await reply(denied(ev, "change its reminders"))
@@ -115,12 +134,12 @@ async def change_reminders(svc: Services, click: EvaluationClick, reply: Reply, 
         due = datetime.now(UTC) + SNOOZE
         await queue.schedule(ev.id, due)
         await reply(f"Snoozed: the next reminder for *{esc(ev.project)}* comes on {due:%Y-%m-%d}.")
-        await after_click(svc, click, ev, f"Snoozed by <@{user}> until {due:%Y-%m-%d}.")
+        await after_click(svc, click, clicked, f"Snoozed by <@{user}> until {due:%Y-%m-%d}.")
     else:
         await queue.cancel(ev.id)
         await reply(f"Reminders for *{esc(ev.project)}* are off. "
                     f"`/ftcheck remind {esc(ev.project)} quarterly` turns them back on.")
-        await after_click(svc, click, ev, f"Reminders stopped by <@{user}>.")
+        await after_click(svc, click, clicked, f"Reminders stopped by <@{user}>.")
 
 
 def _spoken(delta: timedelta) -> str:

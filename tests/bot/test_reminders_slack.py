@@ -4,6 +4,7 @@ control (``Reminders.tick(now=…)``) or short real durations with APScheduler r
 from __future__ import annotations
 
 import asyncio
+import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -236,3 +237,34 @@ async def test_an_idle_evaluation_gets_one_gentle_nudge(slack: SlackStandIn, red
         await bot.runtime.reminders.tick(datetime.now(UTC) + timedelta(minutes=61))
         assert [m.text.split("—")[0] for m in nudges()] == ["Gentle nudge: this evaluation is waiting for q3 ",
                                                              "Gentle nudge: this evaluation is waiting for q4 "]
+
+
+async def test_an_old_reminder_clicked_after_a_reevaluation_acts_on_the_newest_and_starts_nothing(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    """Someone whose Slack still shows the old reminder's buttons clicks them after the re-evaluation finished."""
+    people(slack)
+    queue = ReminderQueue(Store(redis_client))
+    async with running_bot(slack, redis_server.url) as bot:
+        await evaluate(bot, EX2["title"], EX2["answers"])
+        stale = copy.deepcopy(await reminder_after_a_quarter(bot))  # as it was shown, buttons and all
+        await bot.click(stale, "reeval_start", user="U1")
+        await slack.wait_for(lambda: bot.open_card() is not None, what="re-evaluation")
+        await bot.answer_all(EX3["answers"], users=["U1"])
+        await slack.wait_for(lambda: bot.scorecard() is not None, what="re-evaluation scorecard")
+        await bot.settle(quiet_s=0.05)
+        newest, _ = await evaluations(redis_client)
+
+        await bot.click(stale, "reeval_snooze", user="U1")
+        await slack.wait_for(lambda: any("Snoozed" in e.text for e in slack.ephemerals("C1", user="U1")),
+                             what="snoozed")
+        snoozed = await queue.due_at(newest.id)  # the reminder that will actually come moved
+        assert snoozed is not None and abs(snoozed - (datetime.now(UTC) + timedelta(days=14))).total_seconds() < 5
+
+        roots = len(slack.messages("C1", top_level=True))
+        await bot.click(stale, "reeval_start", user="U2")
+        await slack.wait_for(lambda: any("was re-evaluated on" in e.text for e in slack.ephemerals("C1", user="U2")),
+                             what="told it was re-evaluated")
+        told = next(e.text for e in slack.ephemerals("C1", user="U2") if "was re-evaluated on" in e.text)
+        assert "18.5/20" in told and f"/ftcheck start {EX2['title']}" in told
+        await bot.settle(quiet_s=0.05)
+        assert len(slack.messages("C1", top_level=True)) == roots  # no third evaluation
