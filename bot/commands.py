@@ -24,7 +24,7 @@ HELP = """*ftcheck* — decide on evidence whether to fine-tune.
 • `/ftcheck summary [project]` · `/ftcheck list [page]` · `/ftcheck history &lt;project&gt;`
 • `/ftcheck export &lt;project&gt; [md|csv|json]` — upload the decision record
 • `/ftcheck remind &lt;project&gt; quarterly|monthly|off|YYYY-MM-DD`
-• `/ftcheck delete &lt;project&gt;` — remove the latest evaluation (its starter, leads or admins)
+• `/ftcheck delete &lt;project&gt;` — remove the latest evaluation, this channel's first (its starter, leads or admins)
 • `/ftcheck help` — this message
 Checklists: {checklists}"""
 
