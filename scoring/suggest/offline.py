@@ -354,6 +354,7 @@ class _Hit:
     ambiguous: bool
     why: str = "in a negative sentence"  # what makes an ambiguous hit doubtful, for the caution
 
+
 def _match(name: str, cues: list[Cue], units: list[_Sentence]) -> _Hit | None:
     """The first cue (in priority order) stated by the team; a positive cue in a negated clause is kept
     as ambiguous evidence when nothing clearer is found."""
