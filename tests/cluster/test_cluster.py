@@ -94,7 +94,8 @@ async def test_slot_migration_while_people_answer(redis_cluster: RedisCluster,
     target = (source + 1) % 3
     redis_cluster.reset_stats()
     migration = asyncio.create_task(asyncio.to_thread(
-        redis_cluster.migrate_slot, slot, target, hold_s=0.3, pause_s=0.15))  # 3 keys: document, audit, seen hash
+        redis_cluster.migrate_slot, slot, target, hold_s=0.3, pause_s=0.3))  # 3 keys: document, audit, seen hash;
+    # the keys stand split between the nodes for ~0.6 s, long enough for several clicks to meet it on a busy machine
     answered: list[str] = []
     started = time.monotonic()
     while not migration.done() or len(answered) < 3:
@@ -108,7 +109,7 @@ async def test_slot_migration_while_people_answer(redis_cluster: RedisCluster,
         ev = max((e for e, _ in results), key=lambda e: e.version)
         answered.append(question)
         assert ev.open_cards(), "the walk ended before the migration did; slow the migration down"
-        await asyncio.sleep(0.03)  # people take a moment between questions: 20 questions outlast the migration
+        await asyncio.sleep(0.06)  # people take a moment between questions: 20 questions outlast the migration
     moved = await migration
     elapsed = time.monotonic() - started
     stored = await engine.store.get(ev.id)
