@@ -28,7 +28,11 @@ NEGATION = (
 _ADVICE = re.compile(
     r"\byou(?:'ll| will)? (?:should|need|must|could|might want|want to|'d want|have to|ought)\b|"
     r"\bin my experience\b|\bi'?d (?:say|suggest|recommend|go|start)\b|\bmy advice\b|\bi would (?:say|suggest|"
-    r"recommend)\b|^\s*\+1\b|\bif i were you\b|\bmake sure you\b|\byou'?re better off\b"
+    r"recommend)\b|^\s*\+1\b|\bif i were you\b|\bmake sure you\b|\byou'?re better off\b|"
+    # someone else's words reported by the team: a vendor's claim or an adviser's suggestion, not the team's fact
+    r"\b(?:vendor|consultant|adviser|advisor|salesperson|their (?:engineer|team|sales\w*)|another team|the other team)"
+    r"\b[^.]{0,40}?\b(?:told us|said|says|suggested|suggests|recommended|recommends|advised|claims?|claimed)\b|"
+    r"\b(?:suggested|recommended|advised) (?:that )?we (?:should|could|might|set up|add|get)\b"
 )
 _REPLY_HEADER = re.compile(
     r"^\s*(?:a\s*(?:\d+\s*)?[(:]|answer\b|reply\b|re:|response\b)|\breply from\b|\breplied\b|"

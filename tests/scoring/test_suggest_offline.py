@@ -302,3 +302,18 @@ def test_json_shape_for_the_cli(checklist: Checklist) -> None:
     }
     assert data["facts"]["agreement_pct"]["value"] == 65
     json.dumps(data)
+
+
+def test_someone_elses_words_are_not_the_teams_facts(checklist: Checklist) -> None:
+    text = ("Notes from the kickoff call with the vendor.\n\n"
+            'The vendor told us: "Most teams have 10,000 labeled examples and a monitoring stack before they start."\n'
+            "Our team has 300 labeled examples.\n"
+            "Their engineer suggested we should set up drift monitoring and a rollback plan.\n"
+            "Another team at our company said they spent $50,000 and took 3 months.\n"
+            "We have a budget of $4,000.\n")
+    report = run(text, checklist)
+    labeled, budget = suggestion_for(report, "q1"), suggestion_for(report, "q14")
+    assert labeled is not None and labeled.answer == 0.0 and "300" in labeled.evidence  # the team's own count
+    assert budget is not None and budget.answer == 1.0 and "$4,000" in budget.evidence
+    assert suggestion_for(report, "q15") is None and suggestion_for(report, "q17") is None  # advice, not a plan
+    assert not report.conflicts  # the vendor's 10,000 does not argue with the team's 300
