@@ -8,10 +8,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import context, esc, section
 from bot.leads.access import Asker, denied, find_project, may_manage
+from bot.leads.projects import scored
 from bot.services import Services
 from bot.visibility import Visibility
 from conversations import flow
-from conversations.engine import scorecard_of
 from conversations.models import Evaluation
 from conversations.reminders import ReminderQueue
 
@@ -31,9 +31,8 @@ async def delete(svc: Services, vis: Visibility, asker: Asker, name: str) -> str
 
 def _state(svc: Services, ev: Evaluation) -> str:
     """How far the deleted evaluation had got, so the person can tell it is the one they meant."""
-    card = scorecard_of(ev, svc.registry.get(ev.checklist))
-    answered = sum(1 for a in ev.answers.values() if a.value is not None)
-    return f"it scored {card.total_text}" if ev.completed_at else f"{answered} answered, unfinished"
+    s = scored(svc, ev)
+    return f"it scored {s.card.total_text}" if ev.completed_at else f"{s.progress} answered, unfinished"
 
 
 async def close_thread(svc: Services, ev: Evaluation, by: str) -> None:

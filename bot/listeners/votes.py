@@ -16,6 +16,7 @@ from bot.listeners.actions import existing
 from bot.payloads import BlockAction
 from bot.replies import ephemeral_replier, recorded_before_slack, tell_notice
 from bot.services import Services
+from conversations.voting import hidden_tally
 
 
 @recorded_before_slack("reveal")
@@ -37,8 +38,8 @@ async def on_settle(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     if ref.option is None:
         raise ValueError("settle_answer without an option")
     if not await may_manage(services, click.user.id, ev):
-        ballot = ev.ballots.get(services.registry.get(ev.checklist).question(ref.question).id)
-        voted = ballot is not None and click.user.id in ballot.votes
+        qid = services.registry.get(ev.checklist).question(ref.question).id
+        voted = click.user.id in hidden_tally(ev.ballots.get(qid))
         await ephemeral_replier(client, body)(
             f"The team answer of a split card is chosen by the evaluation's starter ({user(ev.started_by)}), "
             "a lead or a workspace admin, so your click changed nothing."

@@ -273,12 +273,17 @@ class Walk:
         """Answer earlier questions again, newest first: Enter keeps an answer, back goes one further."""
         for question in asked_before(self.ev, current):
             q = self.checklist.question(question)
-            self.say(f"\n{q.key}: {q.text}\n  Now: {label_of(self.ev, self.checklist, question)}. Type a new "
-                     f"answer ({answer_words(self.checklist)}), Enter to keep it, or back to go further back.")
+            self.say(f"\n{q.key}: {q.text}\n  Now: {label_of(self.ev, self.checklist, question)}. "
+                     f"{self.back_hint()}")
             if not self.changed_in_back(q.key):
                 return True
         self.say("  Nothing answered before this question.")
         return False
+
+    def back_hint(self, key: str | None = None) -> str:
+        """What ``back`` takes for the question it shows."""
+        return (f"Type a new answer{f' for {key}' if key else ''} ({answer_words(self.checklist)}), Enter to keep "
+                "it, or back to go further back.")
 
     def changed_in_back(self, key: str) -> bool:
         """Read until the question ``back`` shows is kept or changed (False) or passed over with back (True)."""
@@ -295,8 +300,7 @@ class Walk:
                     raise Stop("quit")
                 if parsed.name == "back":
                     return True
-                self.say(f"  Type a new answer for {key} ({answer_words(self.checklist)}), Enter to keep it, or "
-                         "back to go further back.")
+                self.say(f"  {self.back_hint(key)}")
                 continue
             change = parse_change(f"{key} {word}", self.checklist)
             if isinstance(change, Problem):

@@ -33,6 +33,13 @@ def terminal() -> Iterator[Callable[[list[str], dict[str, str]], PtyRun]]:
         run.close()
 
 
+def past_the_offer(term: PtyRun) -> None:
+    """Decline the description offer with Enter and wait for the first question."""
+    term.expect("Press Enter now to go on without one.")
+    term.line("")
+    term.expect("Question 1 of 20")
+
+
 def flat(text: str) -> str:
     return " ".join(text.split())
 
@@ -93,9 +100,7 @@ def test_twice_skipped_question_is_finished_at_a_later_terminal_run(redis_server
                                                                     redis_client, terminal) -> None:
     env = {"REDIS_URL": redis_server.url}
     first = terminal(["--project", "Later"], env)
-    first.expect("Press Enter now")
-    first.line("")
-    first.expect("Question 1 of 20")
+    past_the_offer(first)
     first.send("skip\r" + "yes\r" * 19)
     first.expect("Question 1 of 20", after=first.expect("Question 20 of 20"))
     first.line("skip")  # the second skip: the walk has nothing else to ask
@@ -164,9 +169,7 @@ def test_an_answer_typed_at_the_description_offer_answers_question_1(redis_serve
 def test_ctrl_c_after_the_last_answer_finishes_instead_of_saying_run_again(redis_server: RedisServer, redis_client,
                                                                           terminal) -> None:
     term = terminal(["--project", "Finished"], {"REDIS_URL": redis_server.url})
-    term.expect("Press Enter now")
-    term.line("")
-    term.expect("Question 1 of 20")
+    past_the_offer(term)
     term.send("yes\r" * 20)
     term.expect("press Enter to finish", after=term.expect("20/20"))
     term.send(CTRL_C)
