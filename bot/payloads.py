@@ -133,6 +133,17 @@ class EvaluationClick(_Click):
         return self.container.type == "view"
 
 
+class HomePageClick(_Click):
+    """The Home tab's "Older" / "Newer" buttons: the value is the page to show."""
+
+    @property
+    def page(self) -> int:
+        value = self.action.value or ""
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"home page button with value {value!r}")
+        return int(value)
+
+
 class MessageEvent(_In):
     type: str
     channel: str

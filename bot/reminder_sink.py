@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -21,9 +23,10 @@ PERMANENT = frozenset({"channel_not_found", "is_archived", "not_in_channel", "th
 
 
 class SlackReminderSink:
-    def __init__(self, client: AsyncWebClient, registry: Registry) -> None:
+    def __init__(self, client: AsyncWebClient, registry: Registry, zone: tzinfo) -> None:
         self.client = client
         self.registry = registry
+        self.zone = zone  # the team's zone, for the reminder's "Last time (<day>)"
 
     async def post_reminder(self, ev: Evaluation, card: Scorecard) -> None:
         """A reply in the evaluation's thread, also sent to the channel, with the three buttons."""
@@ -32,7 +35,8 @@ class SlackReminderSink:
             return
         try:
             await self.client.chat_postMessage(channel=ev.channel, thread_ts=ev.thread_ts, reply_broadcast=True,
-                                               text=reminder_text(ev, card), blocks=reminder_blocks(ev, card))
+                                               text=reminder_text(ev, card),
+                                               blocks=reminder_blocks(ev, card, tz=self.zone))
         except SlackApiError as exc:
             if not _permanent(exc):
                 raise  # retried a minute later by the queue

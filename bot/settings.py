@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 import platformdirs
 from dotenv import dotenv_values
@@ -79,7 +80,8 @@ class Settings(BaseSettings):
     abandon_after: str = Field("30d", validation_alias="FTCHECK_ABANDON_AFTER",
                                description="An evaluation still quiet this long after its nudge is closed, "
                                            "with a note in its thread.")
-    timezone: str = Field("UTC", validation_alias="FTCHECK_TIMEZONE", description="Time zone of working hours.")
+    timezone: str = Field("UTC", validation_alias="FTCHECK_TIMEZONE",
+                          description="The team's time zone: working hours and the days of dates shown.")
     working_hours: str = Field("Mon-Fri 09:00-17:00", validation_alias="FTCHECK_WORKING_HOURS",
                                description="When reminders may be posted; `always` disables the window.")
     leads: str = Field("", validation_alias="FTCHECK_LEADS",
@@ -97,6 +99,11 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", validation_alias="FTCHECK_LOG_LEVEL", description="DEBUG, INFO, WARNING …")
     log_json: bool = Field(False, validation_alias=AliasChoices("FTCHECK_LOG_JSON"),
                            description="Log JSON lines instead of console text.")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """``FTCHECK_TIMEZONE``: the zone of working hours, and of every date the bot shows."""
+        return ZoneInfo(self.timezone)
 
     @field_validator("working_hours")
     @classmethod

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from bot.blocks.common import Block, actions, button, clip, context, divider, esc, header, section, user, when
 from bot.blocks.scorecard import agreement_mrkdwn, verdict_line, verdict_mrkdwn
@@ -21,6 +21,7 @@ REEVAL_START = "reeval_start"
 REEVAL_SNOOZE = "reeval_snooze"
 REEVAL_STOP = "reeval_stop"
 HOME_SUMMARY = "home_summary"
+HOME_PAGE = "home_page"
 HOME_MAX_ROWS = 30
 GAPS_IN_REMINDER = 20  # a section holds 3,000 characters; longer checklists get "… and N more"
 
@@ -59,8 +60,9 @@ def signed(value: float) -> str:
     return f"{'+' if value >= 0 else ''}{fmt_score(value)}"
 
 
-def day(at: datetime | None) -> str:
-    return "—" if at is None else f"{at:%Y-%m-%d}"
+def day(at: datetime | None, tz: tzinfo) -> str:
+    """The calendar day of ``at`` in the team's zone (``FTCHECK_TIMEZONE``), where a UTC date can be a day off."""
+    return "—" if at is None else f"{at.astimezone(tz):%Y-%m-%d}"
 
 
 def evaluated_at(ev: Evaluation) -> datetime:
@@ -69,7 +71,16 @@ def evaluated_at(ev: Evaluation) -> datetime:
 
 def _score_and_band(s: Scored) -> str:
     """The decision with its tree-vs-band warning once done; only progress while the walk runs."""
-    return verdict_line(s.card) if s.done else f"in progress, {s.progress} answered"
+    if s.done:
+        return verdict_line(s.card)
+    if s.ev.status == "abandoned":
+        return f"closed for inactivity, {s.progress} answered"
+    return f"in progress, {s.progress} answered"
+
+
+def _rerun(current: Scored, running: Scored | None) -> Scored | None:
+    """A re-evaluation running beside the evaluation shown (not the evaluation shown itself)."""
+    return running if running is not None and running.ev.id != current.ev.id else None
 
 
 def _agreement_short(s: Scored) -> str:
@@ -81,12 +92,12 @@ def _agreement_short(s: Scored) -> str:
 
 # -- /ftcheck summary -------------------------------------------------------------------------------------
 
-def summary_text(current: Scored, previous: Scored | None, running: Scored | None, *, link: str,
+def summary_text(current: Scored, previous: Scored | None, running: Scored | None, *, link: str, tz: tzinfo,
                  running_link: str | None = None) -> str:
     """The latest evaluation, verdict first, and the change since the previous one, as mrkdwn."""
     ev, card = current.ev, current.card
     v = verdict_of(card)
-    lines = [f"*{esc(ev.project)}* — {verdict_mrkdwn(v)}{_since(current, previous)}"]
+    lines = [f"*{esc(ev.project)}* — {verdict_mrkdwn(v)}{_since(current, previous, tz)}"]
     if v.advice:
         lines.append(f"_{esc(v.advice)}_")
     if card.provisional:
@@ -102,27 +113,28 @@ def summary_text(current: Scored, previous: Scored | None, running: Scored | Non
     if v.tree:
         lines += ["", f"*Decision tree:* {esc(v.tree)}"]
     if current.agreement is not None:
-        lines += ["", agreement_mrkdwn(current.agreement, _agreement_moved(current, previous))]
+        lines += ["", agreement_mrkdwn(current.agreement, _agreement_moved(current, previous, tz))]
     lines += _gap_lines(card)
     lines += ["", _who_and_when(ev), link]
-    if running is not None and running.ev.id != ev.id:
-        lines.append(f":hourglass_flowing_sand: A re-evaluation is in progress ({running.progress} answered) "
+    rerun = _rerun(current, running)
+    if rerun is not None:
+        lines.append(f":hourglass_flowing_sand: A re-evaluation is in progress ({rerun.progress} answered) "
                      f"{running_link or ''}".rstrip())
     return "\n".join(lines)
 
 
-def _agreement_moved(current: Scored, previous: Scored | None) -> str:
+def _agreement_moved(current: Scored, previous: Scored | None, tz: tzinfo) -> str:
     """`` (was 70% last time)`` when both evaluations were team votes."""
     if current.agreement is None or previous is None or previous.agreement is None:
         return ""
-    return f" (was {previous.agreement.percent} on {day(evaluated_at(previous.ev))})"
+    return f" (was {previous.agreement.percent} on {day(evaluated_at(previous.ev), tz)})"
 
 
-def _since(current: Scored, previous: Scored | None) -> str:
+def _since(current: Scored, previous: Scored | None, tz: tzinfo) -> str:
     if previous is None:
         return ""
     d = current.card.total - previous.card.total
-    return f" · {signed(d)} since {day(evaluated_at(previous.ev))} ({previous.card.total_text})"
+    return f" · {signed(d)} since {day(evaluated_at(previous.ev), tz)} ({previous.card.total_text})"
 
 
 def _gap_lines(card: Scorecard) -> list[str]:
@@ -137,34 +149,42 @@ def _gap_lines(card: Scorecard) -> list[str]:
 
 
 def _who_and_when(ev: Evaluation) -> str:
-    counts = Counter(a.by for a in ev.answers.values() if a.value is not None)
-    people = ", ".join(f"{user(uid)} ({plural(n, 'answer')})" for uid, n in counts.most_common()) or "nobody yet"
+    if ev.ballots:  # a team vote: each card's answer is the team's, so the credit goes to who voted
+        votes = Counter(uid for ballot in ev.ballots.values() for uid in ballot.votes)
+        people = ", ".join(f"{user(uid)} ({plural(n, 'vote')})" for uid, n in votes.most_common())
+        answered = f"Voted by {people or 'nobody yet'}"
+    else:
+        counts = Counter(a.by for a in ev.answers.values() if a.value is not None)
+        people = ", ".join(f"{user(uid)} ({plural(n, 'answer')})" for uid, n in counts.most_common())
+        answered = f"Answered by {people or 'nobody yet'}"
     finished = f"completed {when(ev.completed_at)}" if ev.completed_at else f"last answer {when(ev.last_activity)}"
-    return f"Answered by {people} · started by {user(ev.started_by)} {when(ev.started_at)} · {finished}"
+    return f"{answered} · started by {user(ev.started_by)} {when(ev.started_at)} · {finished}"
 
 
-def channel_summary_line(current: Scored, previous: Scored | None, running: Scored | None, link: str) -> str:
+def channel_summary_line(current: Scored, previous: Scored | None, running: Scored | None, link: str,
+                         tz: tzinfo) -> str:
     """One project in the short form of ``/ftcheck summary`` without a project."""
-    status = (f" · re-evaluation in progress, {running.progress} answered"
-              if running and running.ev.id != current.ev.id else "")
-    return (f"• *{esc(current.ev.project)}* — {_score_and_band(current)}{_since(current, previous)}"
+    rerun = _rerun(current, running)
+    status = f" · re-evaluation in progress, {rerun.progress} answered" if rerun else ""
+    return (f"• *{esc(current.ev.project)}* — {_score_and_band(current)}{_since(current, previous, tz)}"
             f"{_agreement_short(current)}{status} · {link}")
 
 
 # -- /ftcheck list ----------------------------------------------------------------------------------------
 
-def list_line(current: Scored, running: Scored | None, count: int, due: datetime | None) -> str:
-    status = f"in progress {running.progress}" if running is not None else "done"
+def list_line(current: Scored, running: Scored | None, count: int, due: datetime | None, tz: tzinfo) -> str:
+    rerun = _rerun(current, running)
+    status = f" · re-evaluation in progress {rerun.progress}" if rerun else " · done" if current.done else ""
     return (f"• *{esc(current.ev.project)}* in <#{current.ev.channel}> — {_score_and_band(current)}"
-            f"{_agreement_short(current)} · {status} · last evaluated {day(evaluated_at(current.ev))} "
-            f"· next reminder {day(due)} · {plural(count, 'evaluation')}")
+            f"{_agreement_short(current)}{status} · last evaluated {day(evaluated_at(current.ev), tz)} "
+            f"· next reminder {day(due, tz)} · {plural(count, 'evaluation')}")
 
 
 # -- /ftcheck history -------------------------------------------------------------------------------------
 
-def history_line(entry: Scored, before: Scored | None, link: str) -> str:
+def history_line(entry: Scored, before: Scored | None, link: str, tz: tzinfo) -> str:
     ev, card = entry.ev, entry.card
-    head = f"• {day(ev.started_at)} — {_score_and_band(entry)}{_agreement_short(entry)}"
+    head = f"• {day(ev.started_at, tz)} — {_score_and_band(entry)}{_agreement_short(entry)}"
     line = f"{head} · started by {user(ev.started_by)} · {link}"
     if before is None or not entry.done:
         return line
@@ -181,11 +201,11 @@ def history_line(entry: Scored, before: Scored | None, link: str) -> str:
 
 # -- reminders and nudges ---------------------------------------------------------------------------------
 
-def reminder_blocks(ev: Evaluation, card: Scorecard, *, outcome: str | None = None) -> list[Block]:
+def reminder_blocks(ev: Evaluation, card: Scorecard, *, tz: tzinfo, outcome: str | None = None) -> list[Block]:
     """The re-evaluation reminder; with ``outcome`` (after a click) the buttons give way to what happened."""
     blocks = [
         section(f":calendar: *Time to re-evaluate {esc(ev.project)}.* A \u201cnot yet\u201d then can be a "
-                f"strong candidate now.\n*Last time* ({day(evaluated_at(ev))}): {verdict_line(card)}"),
+                f"strong candidate now.\n*Last time* ({day(evaluated_at(ev), tz)}): {verdict_line(card)}"),
         section(_reminder_gaps(card)),
     ]
     if outcome is not None:
@@ -221,8 +241,8 @@ def idle_text(question_key: str, question_text: str, link: str | None = None) ->
 
 # -- App Home and modals ----------------------------------------------------------------------------------
 
-def home_view(rows: list[HomeRow], total: int | None = None) -> Block:
-    """``total``: how many projects the person may see in all, when ``rows`` is one page of them."""
+def home_view(rows: list[HomeRow], tz: tzinfo, total: int | None = None, page: int = 1) -> Block:
+    """``total``: how many projects the person may see in all, when ``rows`` is page ``page`` of them."""
     blocks: list[Block] = [header("ftcheck — fine-tuning readiness"),
                            context("Evaluations you took part in or can see. Scores count only answers people "
                                    "confirmed.")]
@@ -230,26 +250,38 @@ def home_view(rows: list[HomeRow], total: int | None = None) -> Block:
         blocks.append(section("Nothing yet. In a channel, run `/ftcheck start &lt;project&gt;`."))
     shown = rows[:HOME_MAX_ROWS]
     for row in shown:
-        blocks += _home_row(row)
+        blocks += _home_row(row, tz)
     total = len(rows) if total is None else total
     if total > len(shown):
-        blocks.append(context(f"Showing {len(shown)} of {total} projects, newest activity first. "
-                              "`/ftcheck list 2` in a channel shows the next page."))
+        blocks += _home_pages(page, len(shown), total)
     return {"type": "home", "blocks": blocks}
 
 
-def _home_row(row: HomeRow) -> list[Block]:
+def _home_pages(page: int, shown: int, total: int) -> list[Block]:
+    first = (page - 1) * HOME_MAX_ROWS + 1
+    span = f"{first}–{first + shown - 1}" if shown else "none"
+    buttons = []
+    if page > 1:
+        buttons.append(button("← Newer", HOME_PAGE, str(page - 1)))
+    if first + shown - 1 < total:
+        buttons.append(button("Older →", HOME_PAGE, str(page + 1)))
+    note = context(f"Showing {span} of {total} projects, newest activity first.")
+    return [note, actions("home:pages", *buttons)] if buttons else [note]
+
+
+def _home_row(row: HomeRow, tz: tzinfo) -> list[Block]:
     cur = row.current
     trend = ""
     if row.previous is not None:
         d = cur.card.total - row.previous.card.total
         arrow = "▲" if d > 0 else "▼" if d < 0 else "="
-        trend = f" · trend {arrow} {signed(d)} since {day(evaluated_at(row.previous.ev))}"
+        trend = f" · trend {arrow} {signed(d)} since {day(evaluated_at(row.previous.ev), tz)}"
     lines = [f"*{esc(cur.ev.project)}* in <#{cur.ev.channel}>" + (" · you took part" if row.took_part else ""),
              f"{_score_and_band(cur)}{trend}{_agreement_short(cur)}"]
-    if row.running is not None:
-        lines.append(f":hourglass_flowing_sand: in progress: {row.running.progress} answered")
-    lines.append(f"Next re-evaluation: {day(row.due)}")
+    rerun = _rerun(cur, row.running)
+    if rerun is not None:
+        lines.append(f":hourglass_flowing_sand: re-evaluation in progress: {rerun.progress} answered")
+    lines.append(f"Next re-evaluation: {day(row.due, tz)}")
     elements = [button("Summary", HOME_SUMMARY, cur.ev.id)]
     if row.running is None and cur.done:
         elements.append(button("Start re-evaluation", REEVAL_START, cur.ev.id, "primary"))

@@ -18,29 +18,32 @@ from conversations.store import StoreUnavailable
 log = structlog.get_logger(__name__)
 
 
-async def home_rows(svc: Services, team: str, user: str) -> tuple[list[HomeRow], int]:
-    """The first page of projects the user may see from their App Home, newest activity first, and the total."""
-    page = await visible_page(svc, visibility(svc), Asker(user=user, team=team, here=None), page=1,
+async def home_rows(svc: Services, team: str, user: str, page_no: int = 1) -> tuple[list[HomeRow], int]:
+    """One page of the projects the user may see from their App Home, newest activity first, and the total."""
+    page = await visible_page(svc, visibility(svc), Asker(user=user, team=team, here=None), page=page_no,
                               size=HOME_MAX_ROWS)
     projects = by_project(ev for history in page.projects for ev in history)
     dues = await ReminderQueue(svc.store).due_many([p.current.id for p in projects if p.current.status == "completed"])
     rows = []
     for p in projects:
         took_part = any(ev.started_by == user or any(a.by == user for a in ev.answers.values())
-                        for ev in p.evaluations)
+                        or any(user in ballot.votes for ballot in ev.ballots.values()) for ev in p.evaluations)
         rows.append(HomeRow(current=scored(svc, p.current), previous=maybe_scored(svc, p.previous),
                             running=maybe_scored(svc, p.running), due=dues.get(p.current.id), took_part=took_part))
     return rows, page.total
 
 
-async def publish_home(svc: Services, team: str, user: str) -> None:
+async def publish_home(svc: Services, team: str, user: str, page: int = 1) -> None:
     """(Re)draw one user's App Home tab; on a Redis outage the tab keeps its last content."""
     try:
-        rows, total = await home_rows(svc, team, user)
+        rows, total = await home_rows(svc, team, user, page)
+        if not rows and page > 1:  # projects went away since the page was drawn: show the last page there is
+            page = max(1, -(-total // HOME_MAX_ROWS))
+            rows, total = await home_rows(svc, team, user, page)
     except StoreUnavailable:
         log.warning("home_not_refreshed", user=user)
         return
-    await svc.client.views_publish(user_id=user, view=home_view(rows, total))
+    await svc.client.views_publish(user_id=user, view=home_view(rows, svc.settings.zone, total, page))
 
 
 async def summary_from_home(svc: Services, click: EvaluationClick) -> None:

@@ -35,8 +35,10 @@ class Project:
 
     @property
     def previous(self) -> Evaluation | None:
-        done = self.completed
-        return done[-2] if len(done) > 1 else None
+        """The completed evaluation before ``current`` on the same checklist: the one its score compares with."""
+        current = self.current
+        done = [ev for ev in self.completed if ev.checklist == current.checklist and ev.id != current.id]
+        return done[-1] if done and current.status == "completed" else None
 
     @property
     def running(self) -> Evaluation | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from bot.blocks.common import esc
-from bot.blocks.leads import reminder_blocks, reminder_text
+from bot.blocks.leads import day, reminder_blocks, reminder_text
 from bot.commands import Command, CommandError
 from bot.leads.access import Asker, clicked_evaluation, denied, find_project, may_manage
 from bot.leads.home import publish_home
@@ -65,10 +65,9 @@ async def remind(svc: Services, vis: Visibility, asker: Asker, command: Command)
     await queue.schedule(ev.id, due)
     if every is not None:
         await queue.set_every(ev.id, every)
-    local = due.astimezone(working_hours(svc).tz)
     then = _spoken(svc.settings.reevaluate_delta)
     cadence = schedule if every is not None else f"once on {schedule}, then every {then}"
-    return (f"Re-evaluation reminders for *{esc(ev.project)}*: {cadence}. Next one {local:%Y-%m-%d}, "
+    return (f"Re-evaluation reminders for *{esc(ev.project)}*: {cadence}. Next one {day(due, svc.settings.zone)}, "
             "posted in its thread within working hours.")
 
 
@@ -81,7 +80,7 @@ async def after_click(svc: Services, click: EvaluationClick, ev: Evaluation, out
     if channel and ts:
         card = scorecard_of(ev, svc.registry.get(ev.checklist))
         await svc.client.chat_update(channel=channel, ts=ts, text=reminder_text(ev, card),
-                                     blocks=reminder_blocks(ev, card, outcome=outcome))
+                                     blocks=reminder_blocks(ev, card, tz=svc.settings.zone, outcome=outcome))
 
 
 async def start_reevaluation(svc: Services, click: EvaluationClick, reply: Reply) -> None:
@@ -114,11 +113,11 @@ async def _reevaluated_since(svc: Services, clicked: Evaluation, newest: Evaluat
     if newest.id == clicked.id or newest.completed_at is None or due is None or due <= datetime.now(UTC):
         return False
     card = scorecard_of(newest, svc.registry.get(newest.checklist))
-    await reply(f"*{esc(newest.project)}* was re-evaluated on {newest.completed_at:%Y-%m-%d} ({card.total_text}); "
-                f"its next reminder comes on {due:%Y-%m-%d}. To start another now: "
+    done, tz = day(newest.completed_at, svc.settings.zone), svc.settings.zone
+    await reply(f"*{esc(newest.project)}* was re-evaluated on {done} ({card.total_text}); "
+                f"its next reminder comes on {day(due, tz)}. To start another now: "
                 f"`/ftcheck start {esc(newest.project)}`.")
-    await after_click(svc, click, clicked, f"Re-evaluated since, on {newest.completed_at:%Y-%m-%d}: "
-                                           f"{await thread_link(svc.client, newest)}")
+    await after_click(svc, click, clicked, f"Re-evaluated since, on {done}: {await thread_link(svc.client, newest)}")
     return True
 
 
@@ -133,8 +132,9 @@ async def change_reminders(svc: Services, click: EvaluationClick, reply: Reply, 
     if snooze:
         due = datetime.now(UTC) + SNOOZE
         await queue.schedule(ev.id, due)
-        await reply(f"Snoozed: the next reminder for *{esc(ev.project)}* comes on {due:%Y-%m-%d}.")
-        await after_click(svc, click, clicked, f"Snoozed by <@{user}> until {due:%Y-%m-%d}.")
+        shown = day(due, svc.settings.zone)
+        await reply(f"Snoozed: the next reminder for *{esc(ev.project)}* comes on {shown}.")
+        await after_click(svc, click, clicked, f"Snoozed by <@{user}> until {shown}.")
     else:
         await queue.cancel(ev.id)
         await reply(f"Reminders for *{esc(ev.project)}* are off. "

@@ -33,7 +33,7 @@ async def project_summary(svc: Services, project: Project) -> str:
     running = project.running
     return summary_text(scored(svc, project.current), maybe_scored(svc, project.previous),
                         maybe_scored(svc, running), link=await thread_link(svc.client, project.current),
-                        running_link=await thread_link(svc.client, running) if running else None)
+                        tz=svc.settings.zone, running_link=await thread_link(svc.client, running) if running else None)
 
 
 async def summary(svc: Services, vis: Visibility, asker: Asker, name: str | None) -> str:
@@ -48,7 +48,8 @@ async def summary(svc: Services, vis: Visibility, asker: Asker, name: str | None
     rest = projects[FULL_SUMMARIES:]
     if rest:
         lines = [channel_summary_line(scored(svc, p.current), maybe_scored(svc, p.previous),
-                                      maybe_scored(svc, p.running), await thread_link(svc.client, p.current))
+                                      maybe_scored(svc, p.running), await thread_link(svc.client, p.current),
+                                      svc.settings.zone)
                  for p in rest]
         parts.append("*Also in this channel* (`/ftcheck summary &lt;project&gt;` for the full scorecard)\n"
                      + "\n".join(lines))
@@ -68,7 +69,7 @@ async def list_text(svc: Services, vis: Visibility, asker: Asker, page: int = 1)
              + (f", showing {first}–{found.offset + len(projects)})" if found.total > len(projects) else ")")]
     for p in projects:
         lines.append(list_line(scored(svc, p.current), maybe_scored(svc, p.running), len(p.evaluations),
-                               dues.get(p.current.id)))
+                               dues.get(p.current.id), svc.settings.zone))
     if found.offset + len(projects) < found.total:
         lines.append(f"… and {found.total - found.offset - len(projects)} more: `/ftcheck list {page + 1}`.")
     return "\n".join(lines)
@@ -83,7 +84,7 @@ async def history_text(svc: Services, vis: Visibility, asker: Asker, name: str) 
     before: Scored | None = None
     for ev in shown:
         entry = scored(svc, ev)
-        lines.append(history_line(entry, before, await thread_link(svc.client, ev)))
+        lines.append(history_line(entry, before, await thread_link(svc.client, ev), svc.settings.zone))
         if entry.done:
             before = entry
     return "\n".join(lines)

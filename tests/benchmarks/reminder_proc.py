@@ -39,8 +39,9 @@ async def run(redis_url: str, slack_api: str, deadline_s: float, plain: bool) ->
         client = AsyncWebClient(token=paced.token, base_url=paced.base_url, timeout=paced.timeout,
                                 session=paced.session)
         client.retry_handlers = paced.retry_handlers
-    reminders = Reminders(store, registry, SlackReminderSink(client, registry), after=settings.reevaluate_delta,
-                          idle_after=settings.idle_delta, hours=WorkingHours.parse("always"))
+    reminders = Reminders(store, registry, SlackReminderSink(client, registry, settings.zone),
+                          after=settings.reevaluate_delta, idle_after=settings.idle_delta,
+                          hours=WorkingHours.parse("always"))
     limiter = getattr(client, "limiter", None)
     interval = getattr(limiter, "interval", None)
     print(json.dumps({"ready": True, "client": type(client).__name__,

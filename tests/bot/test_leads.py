@@ -189,7 +189,8 @@ async def test_list_shows_progress_and_next_reminder(slack: SlackStandIn, redis_
         rows = [line for line in listing.splitlines() if line.startswith("• ")]
         assert len(rows) == 2
         running, done = rows  # the newest activity first
-        assert "*Contract &lt;clauses&gt; &amp; co*" in running and "in progress 5/20" in running
+        assert "*Contract &lt;clauses&gt; &amp; co*" in running
+        assert "in progress, 5/20 answered · last evaluated" in running
         assert "next reminder —" in running
         assert "*Ticket router* in <#C1> — :white_check_mark: *Strong go* — 20/20, and the decision tree agrees " \
             "· done" in done

@@ -67,7 +67,7 @@ async def test_a_team_with_5000_evaluations_opens_home_in_bounded_round_trips_an
         view = slack.home_view("U1")
         assert view is not None
         shown = texts(view["blocks"])
-        assert f"Showing {HOME_MAX_ROWS} of {visible_projects} projects" in shown
+        assert f"Showing 1–{HOME_MAX_ROWS} of {visible_projects} projects" in shown
         assert not any(c in shown for c in PRIVATE)  # a private channel's projects never show to a non-member
         page2 = await ask(bot, "list 2", channel=PUBLIC[0])
         assert f"({visible_projects} projects, showing {HOME_MAX_ROWS + 1}–{2 * HOME_MAX_ROWS})" in page2

@@ -191,19 +191,19 @@ def test_every_row_carries_the_tree_warning_and_the_agreement() -> None:
     before.status, before.completed_at = "completed", datetime(2026, 8, 3, tzinfo=UTC)
     now, then = _scored(ev, FT, _agreement(3)), _scored(before, FT, _agreement(6))
     warning = "q1 (500+ labeled examples) blocks it; the score alone, 12/20, would be Conditional go"
-    summary = summary_text(now, then, None, link="<x|open the thread>")
+    summary = summary_text(now, then, None, link="<x|open the thread>", tz=UTC)
     assert summary.startswith("*Router* — :warning: *Not yet* — " + warning)
     assert "*Team agreement:* 17 of 20 questions unanimous (85%) (was 70% on 2026-08-03)" in summary
-    assert warning in list_line(now, None, 1, None) and "· 1 evaluation" in list_line(now, None, 1, None)
-    history = history_line(now, then, "<x|thread>")
+    assert warning in list_line(now, None, 1, None, UTC) and "· 1 evaluation" in list_line(now, None, 1, None, UTC)
+    history = history_line(now, then, "<x|thread>", UTC)
     assert warning in history and "team agreement 85%" in history and "agreement +15 points" in history
-    assert warning in texts(reminder_blocks(ev, now.card)) and "blocks it" in reminder_text(ev, now.card)
+    assert warning in texts(reminder_blocks(ev, now.card, tz=UTC)) and "blocks it" in reminder_text(ev, now.card)
 
 
 def test_who_answered_counts_are_grammatical() -> None:
     ev = walked(FT, {"q1": 1, "q2": 1, "q3": 1, "q4": 1})
     s = _scored(ev, FT)
-    summary = summary_text(s, None, None, link="")
+    summary = summary_text(s, None, None, link="", tz=UTC)
     assert "(1 answer)" in summary and "(1 answers)" not in summary and "(2 answers)" in summary
 
 
@@ -220,7 +220,7 @@ def test_no_source_id_in_anything_a_user_reads(checklist_id: str) -> None:
         s = _scored(ev, checklist)
         rendered = [render_text(card), texts(scorecard_blocks(ev, checklist, card)), texts([gaps_modal(ev, card)]),
                     decision_record(ev, checklist, "md"), decision_record(ev, checklist, "csv"),
-                    summary_text(s, None, None, link=""), texts(reminder_blocks(ev, card))]
+                    summary_text(s, None, None, link="", tz=UTC), texts(reminder_blocks(ev, card, tz=UTC))]
         assert all(len(line) <= 80 for line in rendered[0].splitlines())  # the terminal's text reads in 80 columns
         for out in rendered:
             assert not SOURCE_ID.search(out), SOURCE_ID.search(out)
@@ -269,9 +269,9 @@ def test_a_project_name_with_markup_is_escaped_everywhere_slack_parses_it() -> N
     messages: dict[str, dict[str, Any]] = {
         "scorecard": {"text": scorecard_text(ev, card),
                       "blocks": scorecard_blocks(ev, FT, card, agreement=s.agreement)},
-        "reminder": {"text": reminder_text(ev, card), "blocks": reminder_blocks(ev, card)},
-        "summary": {"text": summary_text(s, None, None, link="")},
-        "rows": {"text": "\n".join([list_line(s, None, 1, None), history_line(s, None, "")])},
+        "reminder": {"text": reminder_text(ev, card), "blocks": reminder_blocks(ev, card, tz=UTC)},
+        "summary": {"text": summary_text(s, None, None, link="", tz=UTC)},
+        "rows": {"text": "\n".join([list_line(s, None, 1, None, UTC), history_line(s, None, "", UTC)])},
     }
     for where, params in messages.items():
         assert message_problems(params, where) == []
