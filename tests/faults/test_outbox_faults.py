@@ -107,6 +107,8 @@ async def test_redis_killed_says_nothing_was_recorded_and_health_turns_503(slack
             await slack.wait_for(lambda: slack.ephemerals("C1", "U1") != [], timeout=20, what="told")
             assert "nothing from this click was recorded" in slack.ephemerals("C1", "U1")[-1].text
             assert await healthz(bot) == 503
+            async with bot.session.get(f"{bot.url}/readyz") as resp:
+                assert resp.status == 200  # the pod stays in the Service: people get the words above, not a 503
             server.start()
             assert await healthz(bot) == 200
             await finish(bot, slack)

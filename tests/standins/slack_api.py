@@ -223,6 +223,13 @@ class SlackStandIn:
     def violations(self) -> list[str]:
         return self._read(lambda: self._ws.violations)
 
+    def take_violations(self, prefix: str) -> list[str]:
+        """Remove and return the violations starting with ``prefix``: a test that sends a bad call on purpose."""
+        with self._lock:
+            taken = [v for v in self._ws.violations if v.startswith(prefix)]
+            self._ws.violations[:] = [v for v in self._ws.violations if not v.startswith(prefix)]
+            return taken
+
     @property
     def files(self) -> list[UploadedFile]:
         return self._read(lambda: [f for f in self._ws.files.values() if f.completed])
