@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Literal
 
@@ -164,15 +165,34 @@ def _export(rest: str) -> Command:
     return Command(verb="export", project=_name(" ".join(words)), format=fmt)
 
 
+_SCHEDULES = ("quarterly", "monthly", "off")
+_DATE_LIKE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$")
+_REMIND_USAGE = "`/ftcheck remind &lt;project&gt; quarterly|monthly|off|YYYY-MM-DD`"
+
+
 def _remind(rest: str) -> Command:
     words = _words(rest)
-    if len(words) < 2:
-        raise CommandError("Use `/ftcheck remind &lt;project&gt; quarterly|monthly|off|YYYY-MM-DD`.")
-    schedule = words.pop().lower()
-    if schedule not in ("quarterly", "monthly", "off") and not _DATE.match(schedule):
-        raise CommandError(f"`{esc(schedule)}` is not a schedule; use quarterly, monthly, off or a date like "
-                           "2027-03-01.")
-    return Command(verb="remind", project=_name(" ".join(words)), schedule=schedule)
+    if not words:
+        raise CommandError(f"Name the project and say when: {_REMIND_USAGE}.")
+    last = words[-1].lower()
+    if last not in _SCHEDULES and not _DATE.match(last):
+        raise CommandError(_no_schedule(words))
+    if len(words) == 1:
+        raise CommandError(f"Name the project before `{esc(last)}`: `/ftcheck remind &lt;project&gt; {esc(last)}`.")
+    return Command(verb="remind", project=_name(" ".join(words[:-1])), schedule=last)
+
+
+def _no_schedule(words: list[str]) -> str:
+    """The last word is not a schedule: a near miss, a date in another form, or no schedule at all."""
+    last, before = words[-1], esc(_name(" ".join(words[:-1])))
+    guess = difflib.get_close_matches(last.lower(), _SCHEDULES, n=1, cutoff=0.75)
+    if guess and before:
+        return f"`{esc(last)}` is not a schedule; did you mean `/ftcheck remind {before} {guess[0]}`?"
+    if _DATE_LIKE.match(last) and before:
+        return f"Write the date as YYYY-MM-DD, e.g. `/ftcheck remind {before} 2027-03-01`."
+    project = esc(_name(" ".join(words)))
+    return (f"Say when after the project name: `/ftcheck remind {project} quarterly` — or `monthly`, `off` or a "
+            "date like `2027-03-01`.")
 
 
 def help_text(checklist_ids: list[str], unknown: str | None = None) -> str:

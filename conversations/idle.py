@@ -3,8 +3,14 @@
 Every write of an in-progress Slack evaluation sets its mark in ``ftc:{idle}:due`` (``due_queues.idle_mark``,
 in the same round trip as the write), so a tick finds the idle ones with one range query over
 what is due — it never reads every open evaluation. A claimed evaluation is nudged once (in vote mode the
-nudge names who has not voted yet); if it stays quiet until ``abandon_after`` it is closed with a note in
-its thread and leaves the active set, so abandoned evaluations stop costing anything.
+nudge names who has not voted yet); if it stays quiet for the grace period (``abandon_after`` − ``idle_after``)
+after the nudge it is closed with a note in its thread and leaves the active set, so abandoned evaluations stop
+costing anything. The grace runs from the nudge really posted: after every replica was down longer than
+``abandon_after``, the first tick nudges and the closing still waits the whole grace.
+
+After the nudge the mark's score (``idle_check_at``) is the closing time minus ``idle_after``, so that the claim
+below (quiet spells that began ``idle_after`` ago) takes it at the closing time. Documents nudged by the previous
+version hold last activity + the grace there: the same closing time as before, read the same way.
 """
 
 from __future__ import annotations
@@ -61,20 +67,24 @@ class IdleWatch:
         ev = await self.store.get(eid)
         if ev is None or ev.status != "in_progress" or ev.origin != "slack":
             return
-        quiet = now - ev.last_activity
-        if quiet < self.idle_after:
+        if now - ev.last_activity < self.idle_after:
             await self._again(ev, ev.last_activity)  # someone came back since the mark was written
         elif not ev.idle_nudged:
-            await self._nudge(ev)
-        elif quiet >= self.abandon_after:
+            await self._nudge(ev, now)
+        elif now >= self._closing_at(ev):
             await self.close(ev)
         else:
-            await self._again(ev, ev.last_activity + (self.abandon_after - self.idle_after))
+            await self._again(ev, self._closing_at(ev) - self.idle_after)
 
-    async def _nudge(self, ev: Evaluation) -> None:
+    def _closing_at(self, ev: Evaluation) -> datetime:
+        """When a nudged evaluation that is still quiet is closed."""
+        if ev.idle_check_at is None:  # nudged, but the check time was never written: as the grace implies
+            return ev.last_activity + self.abandon_after
+        return ev.idle_check_at + self.idle_after
+
+    async def _nudge(self, ev: Evaluation, now: datetime) -> None:
         question = waiting_question(ev, self.registry.get(ev.checklist))
-        # measured so that the mark comes due again when the evaluation has been quiet for abandon_after
-        check_at = ev.last_activity + (self.abandon_after - self.idle_after)
+        check_at = now + (self.abandon_after - self.idle_after) - self.idle_after  # closing: the grace after now
 
         def nudged(e: Evaluation) -> bool:
             if e.idle_nudged:

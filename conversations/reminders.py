@@ -6,8 +6,9 @@ live in Redis:
 
 * ``ftc:{rem}:due`` — sorted set, member = evaluation id, score = due time (epoch seconds);
 * ``ftc:{rem}:lease`` — sorted set of claimed members, score = lease expiry;
-* ``ftc:{rem}:every`` — hash, member -> seconds between reminders when a lead chose a cadence
-  (``/ftcheck remind <project> monthly``); absent = the default interval;
+* ``ftc:{rem}:every`` — hash, member -> the cadence a lead chose (``/ftcheck remind <project> monthly``) in
+  seconds, as the previous version wrote it: 2592000 (30 days) is monthly and 7862400 (91 days) quarterly, both
+  counted in calendar months (:class:`Cadence`); absent = the default interval;
 * ``ftc:{rem}:latest`` — hash, ``<team>:<project_key>`` -> ``<started_at epoch seconds>|<evaluation id>``:
   the latest-started completed evaluation of each project that has reminders, so that completing a newer
   one stops the older one's reminders in the same script (one round trip on the click that completes).
@@ -17,16 +18,19 @@ replica gets each. After posting a second script removes the lease and schedules
 (unless someone stopped or snoozed the reminders during the post); a post that fails goes back into
 ``due`` a minute later; a replica that dies holding a lease loses it when the lease expires and another
 replica posts instead. A reminder that fell due while every replica was down
-simply waits in ``due`` and is posted once by the first tick after restart. All the keys share the hash
+simply waits in ``due`` and is posted once by the first tick after restart. Every due time is computed on the
+team's wall clock and moved into the working-hours window before it is stored (:meth:`WorkingHours.after`), so
+the day the bot names is the day it posts. All the keys share the hash
 tag ``{rem}``, so the scripts run on Redis Cluster.
 """
 
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -80,18 +84,24 @@ return 0
 # default), schedule it, and stop the project's earlier evaluation named in ``latest``. An evaluation that
 # started before the one ``latest`` names (completing late) is still scheduled but neither cancels nor
 # replaces it; the check before posting drops its reminder. Returns the cadence in seconds, nil = default.
-# KEYS: due, lease, every, latest. ARGV: id, previous id or '', now, due at the default, project field, started.
+# The due times are computed by the caller (calendar months, working hours): ARGV[7..] pairs a stored cadence
+# with its due time; a cadence not among them (none is written today) falls back to now + its seconds.
+# KEYS: due, lease, every, latest. ARGV: id, previous id or '', now, due at the default, project field, started,
+# then cadence, due, cadence, due …
 _COMPLETE = """
 local every = redis.call('HGET', KEYS[3], ARGV[1])
 if not every and ARGV[2] ~= '' then
   every = redis.call('HGET', KEYS[3], ARGV[2])
   if every then redis.call('HSET', KEYS[3], ARGV[1], every) end
 end
+local at = ARGV[4]
 if every then
-  redis.call('ZADD', KEYS[1], tonumber(ARGV[3]) + tonumber(every), ARGV[1])
-else
-  redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
+  at = tonumber(ARGV[3]) + tonumber(every)
+  for i = 7, #ARGV - 1, 2 do
+    if ARGV[i] == every then at = ARGV[i + 1] end
+  end
 end
+redis.call('ZADD', KEYS[1], at, ARGV[1])
 local latest = redis.call('HGET', KEYS[4], ARGV[5])
 local started, old = nil, nil
 if latest then
@@ -110,10 +120,62 @@ redis.call('HSET', KEYS[4], ARGV[5], ARGV[6] .. '|' .. ARGV[1])
 return every
 """
 
-SCHEDULES = {"quarterly": timedelta(days=91), "monthly": timedelta(days=30)}
-SNOOZE = timedelta(days=14)
 _DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _HOURS = re.compile(r"^\s*([A-Za-z]{3})\s*-\s*([A-Za-z]{3})\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+# What ``ftc:{rem}:every`` holds for a cadence in months: the seconds the previous version wrote for monthly and
+# quarterly (and still acts on, as 30 and 91 days, during a rolling deploy).
+_STORED_MONTHS = {1: timedelta(days=30), 3: timedelta(days=91)}
+# A due time is never put in the window's last minutes: ticks come every FTCHECK_TICK_SECONDS (30 s by default),
+# and a reminder due at 16:59:50 could find the window closed and come a working day after the day promised.
+LAST_CALL = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """How far apart reminders come: calendar months (monthly, quarterly) or a duration (``FTCHECK_REEVALUATE_AFTER``,
+    the snooze). Months and whole days are counted on the team's wall clock, so a reminder keeps its hour across a
+    DST change; the part of a duration under a day (``36h``, ``30s``) is elapsed time."""
+
+    months: int = 0
+    length: timedelta = timedelta(0)
+
+    @classmethod
+    def stored_as(cls, every: timedelta) -> Cadence:
+        """The cadence ``ftc:{rem}:every`` names: exactly 30 days is monthly, 91 days quarterly, else that long."""
+        for months, stored in _STORED_MONTHS.items():
+            if every == stored:
+                return cls(months=months)
+        return cls(length=every)
+
+    @property
+    def stored(self) -> timedelta:
+        """What ``ftc:{rem}:every`` holds for this cadence."""
+        return _STORED_MONTHS[self.months] if self.months else self.length
+
+    def after(self, at: datetime, tz: tzinfo) -> datetime:
+        """``at`` plus this cadence; a day past the end of a month is clamped (Jan 31 + 1 month = Feb 28/29)."""
+        local, days = at.astimezone(tz), timedelta(days=self.length.days)
+        wall = _plus_months(local, self.months) if self.months else local + days  # aware + timedelta: wall clock
+        return wall.astimezone(UTC) + (self.length - days)
+
+
+def _plus_months(local: datetime, months: int) -> datetime:
+    index = local.month - 1 + months
+    year, month = local.year + index // 12, index % 12 + 1
+    return local.replace(year=year, month=month, day=min(local.day, monthrange(year, month)[1]), fold=0)
+
+
+SCHEDULES = {"quarterly": Cadence(months=3), "monthly": Cadence(months=1)}
+SNOOZE = Cadence(length=timedelta(days=14))
+
+
+def _clock(spec: str, hours: str, minutes: str) -> time:
+    if int(hours) > 23:
+        raise ValueError(f"{spec!r}: {hours}:{minutes} is not a time of day (00:00 to 23:59); use 23:59 for the "
+                         "end of the day, or 'always' for no window")
+    if int(minutes) > 59:
+        raise ValueError(f"{spec!r}: {hours}:{minutes} is not a time of day; minutes go from 00 to 59")
+    return time(int(hours), int(minutes))
 
 
 @dataclass(frozen=True)
@@ -139,7 +201,7 @@ class WorkingHours:
         except ValueError:
             raise ValueError(f"{spec!r}: days are Mon, Tue, Wed, Thu, Fri, Sat, Sun") from None
         days = range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)]
-        start, end = time(int(h1), int(m1)), time(int(h2), int(m2))
+        start, end = _clock(spec, h1, m1), _clock(spec, h2, m2)
         if start >= end:
             raise ValueError(f"{spec!r}: the window must end after it starts")
         return cls(days=frozenset(days), start=start, end=end, tz=zone)
@@ -151,16 +213,33 @@ class WorkingHours:
         return local.weekday() in self.days and self.start <= local.time() < self.end
 
     def next_open(self, at: datetime) -> datetime:
-        """``at`` itself if inside the window, else the start of the next window."""
+        """``at`` itself if inside the window, else the start of the next window (never before ``at``)."""
         if self.contains(at):
             return at
         local = at.astimezone(self.tz)
         for offset in range(8):
-            day = (local + timedelta(days=offset)).date()
-            candidate = datetime.combine(day, self.start, tzinfo=self.tz)
-            if (self.days is None or day.weekday() in self.days) and candidate > local:
-                return candidate
+            day = local.date() + timedelta(days=offset)
+            if self.days is not None and day.weekday() not in self.days:
+                continue
+            # both readings of a wall time repeated when clocks fall back; instants compared (and returned in UTC:
+            # an ambiguous local time never equals an instant in another zone), not wall times
+            for fold in (0, 1):
+                candidate = datetime.combine(day, self.start, tzinfo=self.tz).replace(fold=fold).astimezone(UTC)
+                if candidate > at:
+                    return candidate
         raise ValueError("working-hours window never opens")
+
+    def due(self, at: datetime) -> datetime:
+        """When a reminder meant for ``at`` is posted: ``at`` if inside the window and not in its last minutes
+        (:data:`LAST_CALL`), else the next opening."""
+        if self.days is None or not self.contains(at):
+            return self.next_open(at)
+        closing = datetime.combine(at.astimezone(self.tz).date(), self.end, tzinfo=self.tz)
+        return at if at.astimezone(UTC) < closing.astimezone(UTC) - LAST_CALL else self.next_open(closing)
+
+    def after(self, at: datetime, cadence: Cadence) -> datetime:
+        """The due time of a reminder ``cadence`` after ``at``: what is stored, shown and posted on that day."""
+        return self.due(cadence.after(at, self.tz))
 
 
 class ReminderQueue:
@@ -172,13 +251,17 @@ class ReminderQueue:
         self._finish = self.redis.register_script(_FINISH)
         self._complete = self.redis.register_script(_COMPLETE)
 
-    async def completed(self, ev: Evaluation, now: datetime, default: timedelta) -> timedelta | None:
+    async def completed(self, ev: Evaluation, now: datetime, default: datetime,
+                        dues: dict[timedelta, datetime]) -> timedelta | None:
         """Schedule ``ev`` and supersede the project's earlier evaluation (``_COMPLETE``), in one round trip.
 
-        Returns the cadence a lead chose (``ev``'s own or its previous evaluation's), None for ``default``.
+        ``default`` is the due time without a chosen cadence, ``dues`` the due time for each stored cadence.
+        Returns the cadence a lead chose (``ev``'s own or its previous evaluation's), None for the default.
         """
-        args = [ev.id, ev.previous_id or "", repr(now.timestamp()), repr((now + default).timestamp()),
+        args = [ev.id, ev.previous_id or "", repr(now.timestamp()), repr(default.timestamp()),
                 f"{ev.team}:{ev.project_key}", repr(ev.started_at.timestamp())]
+        for every, due in dues.items():
+            args += [str(int(every.total_seconds())), repr(due.timestamp())]
         raw = await self.store._call(lambda: self._complete(keys=[DUE, LEASE, EVERY, LATEST], args=args))
         return None if raw is None else timedelta(seconds=int(raw))
 
@@ -201,6 +284,10 @@ class ReminderQueue:
     async def every(self, eid: str) -> timedelta | None:
         raw = await self.store._call(lambda: self.redis.hget(EVERY, eid))
         return None if raw is None else timedelta(seconds=int(raw))
+
+    async def cadence(self, eid: str) -> Cadence | None:
+        every = await self.every(eid)
+        return None if every is None else Cadence.stored_as(every)
 
     async def due_at(self, eid: str) -> datetime | None:
         score = await self.store._call(lambda: self.redis.zscore(DUE, eid))
@@ -275,7 +362,10 @@ class Reminders:
         :meth:`_post_one` drops it when it falls due.
         """
         now = now or utcnow()
-        return now + (await self.queue.completed(ev, now, self.after) or self.after)
+        default = self.hours.after(now, Cadence(length=self.after))
+        dues = {cadence.stored: self.hours.after(now, cadence) for cadence in SCHEDULES.values()}
+        every = await self.queue.completed(ev, now, default, dues)
+        return default if every is None else dues.get(every, now + every)
 
     async def tick(self, now: datetime | None = None) -> int:
         """Post what is due (inside working hours only); returns how many reminders were posted."""
@@ -305,7 +395,8 @@ class Reminders:
             log.exception("reminder_post_failed", evaluation=eid)
             await self.queue.retry_later(eid, now)
             return False
-        await self.queue.finish(eid, now + (await self.queue.every(eid) or self.after))
+        cadence = await self.queue.cadence(eid) or Cadence(length=self.after)
+        await self.queue.finish(eid, self.hours.after(now, cadence))
         log.info("reminder_posted", evaluation=eid)
         return True
 

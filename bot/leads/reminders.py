@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from calendar import month_name, monthrange
 from datetime import UTC, date, datetime, timedelta
 
 from bot.blocks.common import esc
@@ -17,29 +18,68 @@ from bot.visibility import Visibility
 from conversations import queries
 from conversations.engine import scorecard_of
 from conversations.models import Evaluation
-from conversations.reminders import SCHEDULES, SNOOZE, ReminderQueue, WorkingHours
+from conversations.reminders import SCHEDULES, SNOOZE, Cadence, ReminderQueue, WorkingHours
 from scoring.render import plural
 
 START_LOCK_S = 15  # two people clicking Start at once get one re-evaluation
+
+
+def time_now() -> datetime:
+    """The time a command or click happens (tests set it)."""
+    return datetime.now(UTC)
 
 
 def working_hours(svc: Services) -> WorkingHours:
     return WorkingHours.parse(svc.settings.working_hours, svc.settings.timezone)
 
 
-def next_due(svc: Services, schedule: str, now: datetime) -> tuple[datetime, timedelta | None]:
-    """When the next reminder falls due, and the cadence after it (None = the default interval)."""
-    if schedule in SCHEDULES:
-        return now + SCHEDULES[schedule], SCHEDULES[schedule]
-    try:
-        day = date.fromisoformat(schedule)
-    except ValueError:
-        raise CommandError(f"`{schedule}` is not a date; use YYYY-MM-DD, e.g. 2027-03-01.") from None
+def next_due(svc: Services, schedule: str, now: datetime) -> tuple[datetime, Cadence | None]:
+    """When the next reminder is posted (inside working hours), and the cadence after it (None = the default)."""
     hours = working_hours(svc)
-    due = hours.next_open(datetime.combine(day, hours.start, tzinfo=hours.tz))
-    if due <= now:
-        raise CommandError(f"{schedule} is in the past; pick a future date.")
-    return due, None
+    if schedule in SCHEDULES:
+        return hours.after(now, SCHEDULES[schedule]), SCHEDULES[schedule]
+    asked = date_of(schedule)
+    today = now.astimezone(hours.tz).date()
+    if asked < today:
+        raise CommandError(f"{asked} is in the past (today is {today} in {svc.settings.timezone}); pick today or a "
+                           "later date.")
+    # today means the next open moment today: now, if inside working hours
+    return hours.due(max(datetime.combine(asked, hours.start, tzinfo=hours.tz), now)), None
+
+
+def date_of(text: str) -> date:
+    """A ``YYYY-MM-DD`` date (the parser checked the shape), or what is wrong with it."""
+    year, month, number = (int(part) for part in text.split("-"))
+    if not 1 <= month <= 12:
+        raise CommandError(f"`{text}` has no month {month}: months go from 01 to 12, e.g. 2027-03-01.")
+    if year < 1:
+        raise CommandError(f"{text} is in the past; pick today or a later date.")
+    days = monthrange(year, month)[1]
+    if not 1 <= number <= days:
+        raise CommandError(f"`{text}` is not a day: {month_name[month]} {year} has {days} days; pick one from 01 to "
+                           f"{days}.")
+    return date(year, month, number)
+
+
+def _once(svc: Services, asked: date, due: datetime, now: datetime) -> str:
+    """What a one-off date means: the day asked for, or the day it really comes and why."""
+    then, tz = _spoken(svc.settings.reevaluate_delta), svc.settings.zone
+    if due.astimezone(tz).date() == asked:
+        return (f"once on {asked}, then every {then}. Next one {day(due, tz)}, posted in its thread within "
+                "working hours.")
+    return (f"once, then every {then}. {_why_later(svc, asked, now)}; it comes on {due.astimezone(tz):%A} "
+            f"{day(due, tz)}, in its thread.")
+
+
+def _why_later(svc: Services, asked: date, now: datetime) -> str:
+    hours, spec = working_hours(svc), svc.settings.working_hours
+    if hours.days is not None and asked.weekday() not in hours.days:
+        return f"{asked} is a {asked:%A}, outside working hours ({spec})"
+    if asked != now.astimezone(hours.tz).date():
+        return f"{asked} has no working hours ({spec}) left"
+    if hours.contains(now):
+        return f"today's working hours ({spec}) end in a few minutes"
+    return f"today's working hours ({spec}) are over"
 
 
 def _off_text(ev: Evaluation) -> str:
@@ -48,6 +88,8 @@ def _off_text(ev: Evaluation) -> str:
 
 
 async def remind(svc: Services, vis: Visibility, asker: Asker, command: Command) -> str:
+    if command.schedule is None:  # the parser always sets one; a Command built elsewhere is told what is missing
+        raise CommandError("Say when: `/ftcheck remind &lt;project&gt; quarterly|monthly|off|YYYY-MM-DD`.")
     project = await find_project(svc, vis, asker, command.project or "")
     if not project.completed:
         raise CommandError(f"*{esc(project.latest.project)}* has no completed evaluation yet; its reminders start "
@@ -56,19 +98,18 @@ async def remind(svc: Services, vis: Visibility, asker: Asker, command: Command)
     if not await may_manage(svc, asker.user, ev):
         return denied(ev, "change its reminders")
     queue = ReminderQueue(svc.store)
-    schedule = command.schedule or "quarterly"
-    if schedule == "off":
+    if command.schedule == "off":
         await queue.cancel(ev.id)
         return _off_text(ev)
-    due, every = next_due(svc, schedule, datetime.now(UTC))
+    now = time_now()
+    due, cadence = next_due(svc, command.schedule, now)
     await queue.cancel(ev.id)  # drops an earlier cadence too
     await queue.schedule(ev.id, due)
-    if every is not None:
-        await queue.set_every(ev.id, every)
-    then = _spoken(svc.settings.reevaluate_delta)
-    cadence = schedule if every is not None else f"once on {schedule}, then every {then}"
-    return (f"Re-evaluation reminders for *{esc(ev.project)}*: {cadence}. Next one {day(due, svc.settings.zone)}, "
-            "posted in its thread within working hours.")
+    if cadence is None:
+        return f"Re-evaluation reminders for *{esc(ev.project)}*: {_once(svc, date_of(command.schedule), due, now)}"
+    await queue.set_every(ev.id, cadence.stored)
+    return (f"Re-evaluation reminders for *{esc(ev.project)}*: {command.schedule}. Next one "
+            f"{day(due, svc.settings.zone)}, posted in its thread within working hours.")
 
 
 async def after_click(svc: Services, click: EvaluationClick, ev: Evaluation, outcome: str) -> None:
@@ -110,7 +151,7 @@ async def _reevaluated_since(svc: Services, clicked: Evaluation, newest: Evaluat
     """An old reminder clicked after the project was re-evaluated, before the newer one's reminder: say so (and
     how to start anyway) instead of opening another evaluation minutes after the last one finished."""
     due = await ReminderQueue(svc.store).due_at(newest.id)
-    if newest.id == clicked.id or newest.completed_at is None or due is None or due <= datetime.now(UTC):
+    if newest.id == clicked.id or newest.completed_at is None or due is None or due <= time_now():
         return False
     card = scorecard_of(newest, svc.registry.get(newest.checklist))
     done, tz = day(newest.completed_at, svc.settings.zone), svc.settings.zone
@@ -130,7 +171,7 @@ async def change_reminders(svc: Services, click: EvaluationClick, reply: Reply, 
         return
     queue = ReminderQueue(svc.store)
     if snooze:
-        due = datetime.now(UTC) + SNOOZE
+        due = working_hours(svc).after(time_now(), SNOOZE)
         await queue.schedule(ev.id, due)
         shown = day(due, svc.settings.zone)
         await reply(f"Snoozed: the next reminder for *{esc(ev.project)}* comes on {shown}.")
@@ -143,9 +184,12 @@ async def change_reminders(svc: Services, click: EvaluationClick, reply: Reply, 
 
 
 def _spoken(delta: timedelta) -> str:
-    """A cadence as people say it: "90 days", "2 weeks", "12 hours"."""
-    if delta.days and delta.days % 7 == 0 and delta.days < 70:
-        return plural(delta.days // 7, "week")
-    if delta.days:
-        return plural(delta.days, "day")
-    return plural(max(1, round(delta.total_seconds() / 3600)), "hour")
+    """A duration as people say it, and exactly: "90 days", "2 weeks", "36 hours", "90 minutes", "30 seconds"."""
+    seconds = int(delta.total_seconds())
+    days, rest = divmod(seconds, 86400)
+    if days and not rest:
+        return plural(days // 7, "week") if days % 7 == 0 and days < 70 else plural(days, "day")
+    for size, unit in ((3600, "hour"), (60, "minute")):
+        if seconds >= size and seconds % size == 0:
+            return plural(seconds // size, unit)
+    return plural(seconds, "second")

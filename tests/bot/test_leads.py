@@ -16,7 +16,7 @@ import redis.asyncio as aioredis
 
 from bot.blocks.common import esc
 from bot.blocks.scorecard import verdict_line
-from conversations.reminders import ReminderQueue
+from conversations.reminders import SCHEDULES, ReminderQueue, WorkingHours
 from conversations.store import Store
 from scoring.checklist import Registry
 from scoring.scorecard import normalize_answers, score
@@ -263,7 +263,8 @@ async def test_remind_and_delete_only_by_starter_leads_or_admins(slack: SlackSta
             assert "FTCHECK_LEADS" in denied and "workspace admin" in denied
         assert await queue.due_at(ev.id) == due
 
-        assert "monthly. Next one " + today(30) in await ask(bot, "remind Router monthly", user=LEAD)
+        month = WorkingHours.parse("always").after(datetime.now(UTC), SCHEDULES["monthly"])  # a calendar month
+        assert f"monthly. Next one {month:%Y-%m-%d}" in await ask(bot, "remind Router monthly", user=LEAD)
         assert await queue.every(ev.id) == timedelta(days=30)
         assert "once on 2031-03-03" in await ask(bot, "remind router 2031-03-03", user=ADMIN)
         moved = await queue.due_at(ev.id)

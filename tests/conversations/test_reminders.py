@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import redis.asyncio as aioredis
 
 from conversations.engine import Engine
 from conversations.models import Evaluation
-from conversations.reminders import DUE, EVERY, LATEST, LEASE, LEASE_S, ReminderQueue, Reminders, WorkingHours
+from conversations.reminders import (
+    DUE,
+    EVERY,
+    LATEST,
+    LEASE,
+    LEASE_S,
+    SCHEDULES,
+    SNOOZE,
+    Cadence,
+    ReminderQueue,
+    Reminders,
+    WorkingHours,
+)
 from conversations.store import Store
 from scoring.checklist import Registry
 from scoring.scorecard import Scorecard
@@ -19,6 +32,14 @@ from tests.standins.redis_server import RedisServer
 
 REGISTRY = Registry()
 ALWAYS = WorkingHours.parse("always")
+LA = ZoneInfo("America/Los_Angeles")
+NY = ZoneInfo("America/New_York")
+OFFICE_LA = WorkingHours.parse("Mon-Fri 09:00-17:00", "America/Los_Angeles")
+
+
+def utc(local: datetime) -> datetime:
+    """A moment given on a team's clock, held in UTC as the bot holds "now" (adding days to it is elapsed time)."""
+    return local.astimezone(UTC)
 
 
 class Sink:
@@ -177,30 +198,34 @@ async def test_idle_evaluation_gets_one_nudge_across_replicas(redis_server: Redi
         await c.aclose()
 
 
-@pytest.mark.parametrize(("case", "cadence"), [("first", timedelta(seconds=30)),
-                                               ("re-evaluation", timedelta(seconds=30)),
-                                               ("own cadence", timedelta(days=91)),
-                                               ("previous cadence", timedelta(days=30))],
+# 2027-01-31 10:00 UTC: a month later is clamped to February's last day; quarterly is 3 calendar months
+JAN31 = datetime(2027, 1, 31, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("case", "stored", "expected"),
+                         [("first", None, JAN31 + timedelta(seconds=30)),
+                          ("re-evaluation", None, JAN31 + timedelta(seconds=30)),
+                          ("own cadence", timedelta(days=91), datetime(2027, 4, 30, 10, 0, tzinfo=UTC)),
+                          ("previous cadence", timedelta(days=30), datetime(2027, 2, 28, 10, 0, tzinfo=UTC))],
                          ids=["first", "re-evaluation", "own-cadence", "previous-cadence"])
-async def test_completion_costs_one_round_trip(redis_client: aioredis.Redis, case: str, cadence: timedelta) -> None:
+async def test_completion_costs_one_round_trip(redis_client: aioredis.Redis, case: str, stored: timedelta | None,
+                                               expected: datetime) -> None:
     store = Store(redis_client)
     engine = Engine(store, REGISTRY, RecordingPresenter())
     r = reminders(store, Sink())
-    now = datetime.now(UTC)
+    now = JAN31
     first = await walk(engine, await start(engine))
     ev = first
     if case != "first":
         await r.on_completed(first, now)
         ev = await walk(engine, await start(engine, previous=first))
         assert ev.previous_id == first.id
-    if case == "own cadence":
-        await r.queue.set_every(ev.id, cadence)
-    if case == "previous cadence":
-        await r.queue.set_every(first.id, cadence)
+    if stored is not None:  # what `remind … quarterly|monthly` stores, in this version and the previous one
+        await r.queue.set_every(ev.id if case == "own cadence" else first.id, stored)
     before = store.round_trips
     due = await r.on_completed(ev, now)
     assert store.round_trips - before == 1
-    assert due == now + cadence
+    assert due == expected
     assert close_to(await r.queue.due_at(ev.id), due)
     assert await latest(redis_client, ev) == ev.id
     if case != "first":
@@ -212,17 +237,17 @@ async def test_reevaluation_cancels_the_earlier_reminder_and_keeps_the_cadence(r
     engine = Engine(store, REGISTRY, RecordingPresenter())
     sink = Sink()
     r = reminders(store, sink)
-    now = datetime.now(UTC)
+    now = JAN31
     first = await walk(engine, await start(engine))
     await r.on_completed(first, now)
     await r.queue.set_every(first.id, timedelta(days=30))  # a lead chose monthly
     second = await walk(engine, await start(engine, previous=first))
-    assert await r.on_completed(second, now) == now + timedelta(days=30)
+    assert await r.on_completed(second, now) == datetime(2027, 2, 28, 10, 0, tzinfo=UTC)  # a calendar month
     assert await redis_client.zscore(DUE, first.id) is None
     assert await redis_client.hget(EVERY, first.id) is None
     assert await r.queue.every(second.id) == timedelta(days=30)
     assert await latest(redis_client, second) == second.id
-    assert await r.tick(now + timedelta(days=31)) == 1
+    assert await r.tick(datetime(2027, 2, 28, 10, 0, tzinfo=UTC)) == 1
     assert sink.posted == [second.id]
 
 
@@ -266,3 +291,117 @@ async def test_a_legacy_superseded_reminder_is_dropped_not_posted(redis_client: 
     assert await queue.due_at(old.id) is None
     assert await redis_client.zscore(LEASE, old.id) is None
     assert await queue.every(old.id) is None
+
+
+def test_a_quarter_is_three_calendar_months_at_the_same_hour_on_the_teams_clock() -> None:
+    # Friday 16:30 PST; a quarter on is Thursday 16:30 PDT — elapsed time would give 17:30, after closing
+    due = OFFICE_LA.after(utc(datetime(2027, 1, 8, 16, 30, tzinfo=LA)), SCHEDULES["quarterly"])
+    assert due == datetime(2027, 4, 8, 16, 30, tzinfo=LA) and OFFICE_LA.contains(due)
+
+
+def test_monthly_comes_once_in_each_calendar_month_with_the_day_clamped() -> None:
+    at, days = datetime(2027, 1, 31, 10, 0, tzinfo=UTC), []
+    for _ in range(6):
+        at = ALWAYS.after(at, SCHEDULES["monthly"])  # each counts from the one before, as when posted
+        days.append(f"{at:%Y-%m-%d}")
+    assert days == ["2027-02-28", "2027-03-28", "2027-04-28", "2027-05-28", "2027-06-28", "2027-07-28"]
+    assert f"{ALWAYS.after(datetime(2028, 1, 31, 10, 0, tzinfo=UTC), SCHEDULES['monthly']):%Y-%m-%d}" == "2028-02-29"
+
+
+def test_a_due_time_outside_the_window_or_in_its_last_minutes_moves_to_the_next_opening() -> None:
+    friday = datetime(2027, 1, 8, 16, 30, tzinfo=LA)
+    assert OFFICE_LA.after(utc(friday), SNOOZE) == datetime(2027, 1, 22, 16, 30, tzinfo=LA)
+    # 16:57 two weeks on: a tick 30 s later could find the window closed, so it is Monday's opening
+    assert OFFICE_LA.after(utc(friday.replace(minute=57)), SNOOZE) == datetime(2027, 1, 25, 9, 0, tzinfo=LA)
+    saturday = utc(datetime(2027, 1, 9, 12, 0, tzinfo=LA))
+    assert OFFICE_LA.after(saturday, SNOOZE) == datetime(2027, 1, 25, 9, 0, tzinfo=LA)
+
+
+def test_a_duration_counts_whole_days_on_the_wall_clock_and_the_rest_as_elapsed_time() -> None:
+    hours = WorkingHours.parse("always", "America/New_York")
+    saturday = utc(datetime(2027, 3, 13, 12, 0, tzinfo=NY))  # clocks spring forward on Sunday 2027-03-14
+    assert hours.after(saturday, Cadence(length=timedelta(days=2))) == datetime(2027, 3, 15, 12, 0, tzinfo=NY)
+    assert hours.after(saturday, Cadence(length=timedelta(hours=36))) == datetime(2027, 3, 15, 0, 0, tzinfo=NY)
+    assert hours.after(saturday, Cadence(length=timedelta(seconds=30))) == saturday + timedelta(seconds=30)
+
+
+def test_cadences_stored_by_the_previous_version_read_as_calendar_months() -> None:
+    assert Cadence.stored_as(timedelta(days=30)) == SCHEDULES["monthly"]
+    assert Cadence.stored_as(timedelta(days=91)) == SCHEDULES["quarterly"]
+    assert Cadence.stored_as(timedelta(days=45)) == Cadence(length=timedelta(days=45))
+    # and what this version stores, the previous one still reads (as 30 and 91 days) during a rolling deploy
+    assert [SCHEDULES["monthly"].stored, SCHEDULES["quarterly"].stored] == [timedelta(days=30), timedelta(days=91)]
+
+
+async def test_completion_and_each_post_schedule_the_day_the_reminder_is_posted(redis_client: aioredis.Redis) -> None:
+    store = Store(redis_client)
+    (ev,) = await completed(store, 1)
+    sink = Sink()
+    r = Reminders(store, REGISTRY, sink, after=timedelta(days=91), idle_after=timedelta(days=2), hours=OFFICE_LA)
+    due = await r.on_completed(ev, utc(datetime(2027, 1, 8, 16, 30, tzinfo=LA)))
+    assert due == datetime(2027, 4, 9, 16, 30, tzinfo=LA)  # 91 days on the wall clock: 16:30 PDT, inside hours
+    assert close_to(await r.queue.due_at(ev.id), due)
+    await r.queue.set_every(ev.id, timedelta(days=30))  # monthly, as written by either version
+    assert await r.tick(due) == 1
+    # posted Friday 2027-04-09 16:30; a month on is Sunday 2027-05-09, so Monday's opening is what is stored
+    assert close_to(await r.queue.due_at(ev.id), datetime(2027, 5, 10, 9, 0, tzinfo=LA))
+
+
+def test_next_open_in_the_repeated_fall_back_hour_is_not_in_the_past() -> None:
+    hours = WorkingHours.parse("Mon-Sun 01:30-17:00", "America/New_York")
+    at = datetime(2026, 11, 1, 6, 15, tzinfo=UTC)  # 01:15 EST, the second 01:15 of that night
+    assert not hours.contains(at)
+    assert hours.next_open(at) == datetime(2026, 11, 1, 6, 30, tzinfo=UTC)  # 01:30 EST, not 01:30 EDT (05:30 UTC)
+
+
+@pytest.mark.parametrize("spec", ["Mon-Fri 09:00-24:00", "Mon-Fri 09:00-25:00", "Mon-Fri 24:00-25:00"])
+def test_an_hour_past_23_names_the_spec_and_the_fix(spec: str) -> None:
+    with pytest.raises(ValueError) as bad:
+        WorkingHours.parse(spec)
+    assert str(bad.value).startswith(repr(spec))
+    assert "is not a time of day (00:00 to 23:59); use 23:59 for the end of the day, or 'always'" in str(bad.value)
+
+
+def idle_reminders(store: Store, sink: Sink) -> Reminders:
+    return Reminders(store, REGISTRY, sink, after=timedelta(days=90), idle_after=timedelta(days=2),
+                     abandon_after=timedelta(days=30), hours=ALWAYS)
+
+
+async def test_after_downtime_the_grace_before_closing_runs_from_the_nudge(redis_client: aioredis.Redis) -> None:
+    store = Store(redis_client)
+    sink = Sink()
+    r = idle_reminders(store, sink)
+    ev = await Engine(store, REGISTRY, RecordingPresenter()).start(team="T1", channel="C1", project="quiet",
+                                                                   checklist_id=None, user="U1")
+    back = ev.last_activity + timedelta(days=45)  # every replica was down longer than abandon_after
+    await r.tick(back)
+    assert sink.nudged == [(ev.id, "labeled_examples")]
+    for later in (timedelta(seconds=30), timedelta(days=28) - timedelta(minutes=1)):
+        await r.tick(back + later)
+        still = await store.get(ev.id)
+        assert still is not None and still.status == "in_progress", later
+    await r.tick(back + timedelta(days=28, minutes=1))  # the grace (30 d - 2 d) after the nudge
+    closed = await store.get(ev.id)
+    assert closed is not None and closed.status == "abandoned"
+    assert sink.nudged == [(ev.id, "labeled_examples")]
+
+
+async def test_an_evaluation_nudged_by_the_previous_version_closes_when_it_would_have(
+        redis_client: aioredis.Redis) -> None:
+    store = Store(redis_client)
+    r = idle_reminders(store, Sink())
+    ev = await Engine(store, REGISTRY, RecordingPresenter()).start(team="T1", channel="C1", project="quiet",
+                                                                   checklist_id=None, user="U1")
+    quiet_since = ev.last_activity
+
+    def nudged_by_previous_version(e: Evaluation) -> bool:
+        e.idle_nudged, e.idle_check_at = True, quiet_since + timedelta(days=28)  # last activity + the grace
+        return True
+
+    await store.update(ev.id, nudged_by_previous_version, by="ftcheck", action="idle nudge")
+    await r.tick(quiet_since + timedelta(days=30) - timedelta(minutes=1))
+    still = await store.get(ev.id)
+    assert still is not None and still.status == "in_progress"
+    await r.tick(quiet_since + timedelta(days=30, minutes=1))
+    closed = await store.get(ev.id)
+    assert closed is not None and closed.status == "abandoned"
