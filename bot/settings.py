@@ -11,7 +11,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal, NamedTuple
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import platformdirs
@@ -33,8 +33,9 @@ def parse_duration(text: str) -> timedelta:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
-                                      populate_by_name=True)
+    # Only the documented names (validation_alias) are read: populate_by_name would also take TIMEZONE, LEADS or
+    # LOG_LEVEL from a platform's environment, silently, with `ftcheck settings` calling them defaults.
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     slack_bot_token: str | None = Field(None, validation_alias="SLACK_BOT_TOKEN",
                                         description="Bot token (xoxb-…). Without it `ftcheck run` uses the terminal.")
@@ -53,16 +54,16 @@ class Settings(BaseSettings):
     probe_local_redis: bool = Field(False, validation_alias="FTCHECK_PROBE_LOCAL_REDIS",
                                     description="Without REDIS_URL, use 127.0.0.1:6379 if it answers (off: a "
                                                 "server you did not name never gets your data).")
-    redis_timeout_s: float = Field(2.0, validation_alias="FTCHECK_REDIS_TIMEOUT",
+    redis_timeout_s: float = Field(2.0, gt=0, validation_alias="FTCHECK_REDIS_TIMEOUT",
                                    description="Seconds before a Redis call counts as an outage.")
     openai_api_key: str | None = Field(None, validation_alias="OPENAI_API_KEY",
                                        description="Enables the LLM suggester; unset = offline suggester.")
     openai_base_url: str | None = Field(None, validation_alias="OPENAI_BASE_URL",
                                         description="Any OpenAI-compatible server (default OpenAI's).")
     openai_model: str = Field("gpt-4o-mini", validation_alias="OPENAI_MODEL", description="Chat model for suggestions.")
-    openai_timeout_s: float = Field(20.0, validation_alias="FTCHECK_LLM_TIMEOUT",
+    openai_timeout_s: float = Field(20.0, gt=0, validation_alias="FTCHECK_LLM_TIMEOUT",
                                     description="Seconds one LLM request may take.")
-    openai_max_retries: int = Field(2, validation_alias="FTCHECK_LLM_RETRIES",
+    openai_max_retries: int = Field(2, ge=0, validation_alias="FTCHECK_LLM_RETRIES",
                                     description="Retries (with backoff) on 429/5xx/timeouts.")
     price_input_per_1m: float = Field(0.15, validation_alias="FTCHECK_PRICE_INPUT_PER_1M",
                                       description="USD per 1M prompt tokens, for cost estimates.")
@@ -70,25 +71,30 @@ class Settings(BaseSettings):
                                        description="USD per 1M completion tokens, for cost estimates.")
     checklist_dir: Path | None = Field(None, validation_alias="FTCHECK_CHECKLIST_DIR",
                                        description="Directory of a team's own checklist files (YAML/JSON).")
-    description_min_chars: int = Field(400, validation_alias="FTCHECK_DESCRIPTION_MIN_CHARS",
+    description_min_chars: int = Field(400, ge=1, validation_alias="FTCHECK_DESCRIPTION_MIN_CHARS",
                                        description="A thread message at least this long is read as a project "
                                                    "description.")
     reevaluate_after: str = Field("90d", validation_alias="FTCHECK_REEVALUATE_AFTER",
-                                  description="Re-evaluation reminder after completion: 90d, 2w, 30s …")
+                                  description="Re-evaluation reminder after completion: 90d, 2w, 30s … Days count "
+                                              "on the team's clock, and every due time is moved into working "
+                                              "hours, so the date the bot shows is the day the reminder comes.")
     idle_nudge_after: str = Field("2d", validation_alias="FTCHECK_IDLE_NUDGE_AFTER",
                                   description="One nudge when an evaluation gets no answer for this long.")
     abandon_after: str = Field("30d", validation_alias="FTCHECK_ABANDON_AFTER",
-                               description="An evaluation still quiet this long after its nudge is closed, "
-                                           "with a note in its thread.")
+                               description="An evaluation with no answer for this long is closed, with a note in "
+                                           "its thread (never sooner than this minus FTCHECK_IDLE_NUDGE_AFTER "
+                                           "after its nudge, e.g. after downtime).")
     timezone: str = Field("UTC", validation_alias="FTCHECK_TIMEZONE",
-                          description="The team's time zone: working hours and the days of dates shown.")
+                          description="The team's time zone: working hours, and the day of every date the bot "
+                                      "shows (last evaluated, next reminder, snoozed until).")
     working_hours: str = Field("Mon-Fri 09:00-17:00", validation_alias="FTCHECK_WORKING_HOURS",
-                               description="When reminders may be posted; `always` disables the window.")
+                               description="When reminders may be posted: days Mon–Sun, times 00:00–23:59; "
+                                           "`always` disables the window.")
     leads: str = Field("", validation_alias="FTCHECK_LEADS",
                        description="Comma-separated Slack user ids who may delete evaluations and change reminders.")
-    tick_s: float = Field(30.0, validation_alias="FTCHECK_TICK_SECONDS",
+    tick_s: float = Field(30.0, gt=0, validation_alias="FTCHECK_TICK_SECONDS",
                           description="How often each replica claims due reminders and idle nudges.")
-    outbox_tick_s: float = Field(0.5, validation_alias="FTCHECK_OUTBOX_TICK_SECONDS",
+    outbox_tick_s: float = Field(0.5, gt=0, validation_alias="FTCHECK_OUTBOX_TICK_SECONDS",
                                  description="How often each replica delivers messages left owed by a fault.")
     root_redraw_s: float = Field(3.0, ge=0, validation_alias="FTCHECK_ROOT_REDRAW_SECONDS",
                                  description="While an evaluation is in progress, each replica redraws its first "
@@ -167,12 +173,17 @@ def env_name(name: str) -> str:
 
 
 def hide_password(url: str) -> str:
-    """A URL with its password replaced by ***, for printing."""
+    """A URL with its password replaced by ***, for printing: in the userinfo, or a ``password`` query parameter
+    (redis-py reads ``?password=`` too)."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = f"{parts.username or ''}:***@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    if parts.password is not None:
+        netloc = f"{parts.username or ''}:***@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+        parts = parts._replace(netloc=netloc)
+    if parts.query:
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        parts = parts._replace(query=urlencode([(k, "***" if k.lower() == "password" else v) for k, v in pairs],
+                                               safe="*"))
+    return urlunsplit(parts)
 
 
 def _shown(name: str, value: object) -> str:
