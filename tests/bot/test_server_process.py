@@ -11,11 +11,13 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import aiohttp
 import pytest
+import yaml
 
-from tests.bot.harness import SECRET
+from tests.bot.harness import SECRET, running_bot
 from tests.standins.redis_server import RedisServer, free_port
 from tests.standins.slack_api import SlackStandIn
 
@@ -100,3 +102,15 @@ async def test_run_with_only_a_bot_token_says_what_else_it_needs(slack: SlackSta
     assert proc.returncode == 2
     assert "SLACK_APP_TOKEN (Socket Mode" in err and "SLACK_SIGNING_SECRET (HTTP mode)" in err, err
     assert "--terminal" in err
+
+
+async def test_every_probe_of_the_kubernetes_deployment_is_served(slack: SlackStandIn,
+                                                                 redis_server: RedisServer) -> None:
+    spec = yaml.safe_load((Path(__file__).parents[2] / "deploy" / "k8s" / "deployment.yaml").read_text())
+    container = spec["spec"]["template"]["spec"]["containers"][0]
+    paths = {container[probe]["httpGet"]["path"] for probe in ("readinessProbe", "livenessProbe")}
+    assert paths == {"/readyz"}  # not /healthz: a Redis outage must not take every pod out of the Service
+    async with running_bot(slack, redis_server.url) as bot, aiohttp.ClientSession() as session:
+        for path in [*paths, "/healthz"]:
+            async with session.get(f"{bot.url}{path}") as resp:
+                assert resp.status == 200, path
