@@ -281,7 +281,8 @@ def _home_row(row: HomeRow, tz: tzinfo) -> list[Block]:
     rerun = _rerun(cur, row.running)
     if rerun is not None:
         lines.append(f":hourglass_flowing_sand: re-evaluation in progress: {rerun.progress} answered")
-    lines.append(f"Next re-evaluation: {day(row.due, tz)}")
+    if cur.done:  # reminders start once an evaluation completes
+        lines.append(f"Next re-evaluation: {day(row.due, tz)}" if row.due else "Next re-evaluation: none scheduled")
     elements = [button("Summary", HOME_SUMMARY, cur.ev.id)]
     if row.running is None and cur.done:
         elements.append(button("Start re-evaluation", REEVAL_START, cur.ev.id, "primary"))

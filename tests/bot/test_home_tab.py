@@ -63,6 +63,7 @@ async def test_an_evaluation_closed_for_inactivity_is_not_in_progress(
     async with running_bot(slack, redis_server.url) as bot:
         home = await open_home(bot, "U1")
         assert "closed for inactivity, 5/20 answered" in home and "in progress" not in home, home
+        assert "Next re-evaluation" not in home  # reminders start once an evaluation completes
         listing = await ask(bot, "list")
         assert "closed for inactivity, 5/20 answered · last evaluated" in listing, listing
         assert "done" not in listing and "in progress" not in listing
@@ -90,6 +91,7 @@ async def test_trend_compares_only_evaluations_on_the_same_checklist(
     async with running_bot(slack, redis_server.url) as bot:
         home = await open_home(bot, "U1")
         assert "3/3" in home and "trend" not in home, home
+        assert "Next re-evaluation: none scheduled" in home  # stored without a reminder
         assert "since" not in (await ask(bot, "summary Router")).splitlines()[0]
         again = stored("Router", EXAMPLES["example2_medical_diagnosis"]["answers"], at=AT + timedelta(days=60))
         await put(redis_client, again)
