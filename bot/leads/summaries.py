@@ -25,8 +25,8 @@ async def status_text(svc: Services, ev: Evaluation) -> str:
     s = scored(svc, ev)
     nxt = waiting_question(ev, checklist)
     waiting = f" Waiting for {checklist.question(nxt).key}." if nxt else ""
-    return (f"*{esc(ev.project)}*: {s.progress} answered, {esc(s.card.headline)}.{waiting} "
-            f"{await thread_link(svc.client, ev)}")
+    # like the root: progress only, no running total (a score counts once the team has answered everything)
+    return f"*{esc(ev.project)}*: {s.answered} of {s.questions} answered.{waiting} {await thread_link(svc.client, ev)}"
 
 
 async def project_summary(svc: Services, project: Project) -> str:

@@ -85,7 +85,7 @@ async def test_start_of_the_oldest_project_in_a_channel_of_1100_links_its_thread
         assert "already in progress here" in text, text
         assert f"/archives/C1/p{oldest.thread_ts.replace('.', '')}|open the thread>" in text  # type: ignore[union-attr]
         status = await ask(bot, "status")
-        assert status.startswith(f"*{oldest.project}*: 0/20 answered"), status
+        assert status.startswith(f"*{oldest.project}*: 0 of 20 answered."), status
         assert len(slack.messages("C1", top_level=True)) == 0  # no second evaluation was started
 
 

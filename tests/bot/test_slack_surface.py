@@ -67,7 +67,7 @@ async def test_status_is_answered_in_the_ack_and_writes_nothing(slack: SlackStan
         await started(bot)
         calls, keys = len(slack.calls), set(await redis_client.keys("*"))
         status, answer = await bot.command("status")
-        assert status == 200 and answer.startswith("*Ticket router*: 0/20 answered"), answer
+        assert status == 200 and answer.startswith("*Ticket router*: 0 of 20 answered."), answer
         await bot.settle()
         assert slack.response_posts == []  # no reply, and no Web API call but the workspace's URL (once, for links)
         assert {c.method for c in slack.calls[calls:]} <= {"auth.test"}
@@ -86,7 +86,7 @@ async def test_a_status_slower_than_the_ack_allows_comes_as_a_reply(
         assert status == 200 and answer == ""  # acked empty, on time
         await slack.wait_for(lambda: len(slack.response_posts) == 1, what="the status reply")
         post = slack.response_posts[0]
-        assert post.response_type == "ephemeral" and (post.text or "").startswith("*Ticket router*: 0/20 answered")
+        assert post.response_type == "ephemeral" and (post.text or "").startswith("*Ticket router*: 0 of 20 answered.")
 
 
 async def test_unknown_checklist_names_the_available_ones(slack: SlackStandIn, redis_server: RedisServer,
@@ -272,5 +272,5 @@ async def test_mention_starts_and_status_reports(slack: SlackStandIn, redis_serv
         await slack.wait_for(lambda: len(slack.response_posts) == 1, what="already-running note")
         assert "already in progress" in slack.response_posts[0].body["text"]
         status_text = await bot.reply_to("status", user="U4")  # answered in the ack itself
-        assert "0/20 answered" in status_text and "Waiting for q1" in status_text
+        assert "0 of 20 answered. Waiting for q1" in status_text and "provisional" not in status_text
         assert len(slack.response_posts) == 1
