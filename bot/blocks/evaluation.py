@@ -1,7 +1,7 @@
 """Blocks of an evaluation thread: the root message (the dashboard) and the question cards.
 
 A quiet thread: an open card carries the question, why it matters and the buttons; once answered it
-shrinks to one line ("✓ Q3 Yes — @ana") with Change answer and Add note. In vote mode the open card
+shrinks to one line ("✓ Q3 Yes — @ana") with a ⋯ menu: Change to …, Add a note. In vote mode the open card
 shows who has voted (never what) until the reveal, then each person's vote; a split card offers the team
 answer. The scorecard lives in ``bot/blocks/scorecard.py``.
 """
@@ -56,12 +56,12 @@ def _status(ev: Evaluation, checklist: Checklist, card_link: str | None) -> str:
     if ev.status == "completed":
         where = f"<{card_link}|the scorecard>" if card_link else "the scorecard"
         verdict = verdict_line(score(checklist, ev.scored()))  # scored only here: mid-walk the root shows no score
-        return f"{bar}\n{verdict} · details in {where}, the last message of this thread."
+        return f"{bar}\n{verdict} · details in {where}."
     if ev.status == "abandoned":
         return f"{bar}\nClosed: nobody answered for a long time. `/ftcheck start {esc(ev.project)}` begins afresh."
     waiting = _waiting(ev, checklist)
     if waiting is None:
-        return f"{bar}\nOnly questions the team skipped twice are left: answer them with Change answer on their cards."
+        return f"{bar}\nOnly questions the team skipped twice are left: answer them from the ⋯ menu on their cards."
     label = f"Question {waiting.number} — {short(waiting)}"
     now = f"*Now:* {f'<{card_link}|{label}>' if card_link else label}"
     if card_state(ev, waiting.id) == "split":
@@ -182,7 +182,7 @@ def _spread(ev: Evaluation, checklist: Checklist, ballot: Ballot) -> str:
 
 
 def record_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> list[Block]:
-    """An answered (or skipped) card, shrunk to one line with Change answer and Add note."""
+    """An answered (or skipped) card, shrunk to one line with its ⋯ menu (Change to …, Add a note…)."""
     q = checklist.question(question_id)
     entry = ev.answers.get(q.id)
     if entry is None:
@@ -194,10 +194,11 @@ def record_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> lis
 
 
 def record_menu(ev: Evaluation, checklist: Checklist, question_id: str) -> Block:
-    """The ⋯ menu beside a record: change the answer, or add a note (``NOTE_OPTION`` opens the note dialog)."""
-    value = action_value(ev, question_id)
+    """The ⋯ menu beside a record: change the answer (to one it is not), or add a note (``NOTE_OPTION`` opens the
+    note dialog)."""
+    value, current = action_value(ev, question_id), ev.value(question_id)
     options = [{"text": {"type": "plain_text", "text": f"Change to {o.label}"}, "value": f"{value}|{o.key}"}
-               for o in checklist.options]
+               for o in checklist.options if o.value != current]
     options.append({"text": {"type": "plain_text", "text": "Add a note…"}, "value": f"{value}|{NOTE_OPTION}"})
     return {"type": "overflow", "action_id": CHANGE_ACTION, "options": options}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.blocks.common import esc, user
+from bot.blocks.common import esc, user, when
 from conversations.flow import Notice, Outcome
 
 
@@ -20,14 +20,14 @@ def _who(n: Notice) -> str:
 
 
 def _when(n: Notice) -> str:
-    return f" at {n.at:%H:%M} UTC" if n.at else ""
+    return f" ({when(n.at)})" if n.at else ""  # Slack shows it in the reader's own time zone
 
 
 def _taken(n: Notice) -> str:
     if n.by is None:
         return f"{n.question} is no longer open."
     return (f"{_who(n)} already answered {n.question} ({n.label}){_when(n)}. "
-            "To change it, use “Change answer” on the card.")
+            "To change it, use the ⋯ menu on its card (“Change to …”).")
 
 
 def _closed(n: Notice) -> str:
@@ -47,7 +47,7 @@ def _revealed(n: Notice) -> str:
     late = f"The votes on {n.question} were already revealed, so this vote came too late to count."
     if n.detail == "split":
         return f"{late} They differ: the starter or a lead chooses the team answer on the card."
-    return f"{late} Use “Change answer” on the card if the team's answer should change."
+    return f"{late} If the team's answer should change, use the ⋯ menu on the card (“Change to …”)."
 
 
 _WORDS: dict[str, Callable[[Notice], str]] = {

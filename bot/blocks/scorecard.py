@@ -51,8 +51,8 @@ def scorecard_blocks(ev: Evaluation, checklist: Checklist, card: Scorecard, *, t
     # Slack parses <…> in plain_text too, so the project name is escaped in the header as well
     blocks: list[Block] = [header(esc(head)), section(_decision(v, card, previous)), *_next_and_top(v)]
     if card.provisional:
-        blocks.append(context(f"Unanswered: {', '.join(card.unanswered)}. Answer them on their cards to finish; "
-                              "an unanswered question is never counted as 0."))
+        blocks.append(context(f"Unanswered: {', '.join(card.unanswered)}. Answer them from the ⋯ menu on their "
+                              "cards to finish; an unanswered question is never counted as 0."))
     blocks.append(_section_fields(card))
     if v.tree:
         blocks.append(context(f"*Decision tree:* {esc(v.tree)}"))
