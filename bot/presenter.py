@@ -129,8 +129,8 @@ class SlackPresenter:
 
     async def post_note(self, ev: Evaluation, checklist: Checklist, about: str) -> str:
         """Closed for inactivity: say so in the thread, with what to do next."""
-        text = (f"This evaluation of *{esc(ev.project)}* had no answers for a long time after its reminder, so it "
-                "is closed and its cards no longer take answers. Nothing is lost: the answers so far stay in "
+        text = (f"This evaluation of *{esc(ev.project)}* had no answers for a long time, even after a nudge here, "
+                "so it is closed and its cards no longer take answers. Nothing is lost: the answers so far stay in "
                 f"`/ftcheck history {esc(ev.project)}`. `/ftcheck start {esc(ev.project)}` begins a new one.")
         return await self._post(ev, ev.post_ref("note"), thread_ts=ev.thread_ts, text=text)
 

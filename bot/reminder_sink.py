@@ -49,7 +49,8 @@ class SlackReminderSink:
         q = self.registry.get(ev.checklist).question(question_id)
         link = await self._card_link(ev, question_id)
         try:
-            text = idle_text(q.key, q.text, link)
+            entry = ev.answers.get(question_id)
+            text = idle_text(q.key, q.text, link, skipped=entry is not None and entry.value is None)
             if ev.mode == "vote" and (missing := still_to_vote(ev, question_id)):
                 text += " Still to vote: " + ", ".join(user(uid) for uid in missing) + "."
             await self.client.chat_postMessage(channel=ev.channel, thread_ts=ev.thread_ts, text=text)

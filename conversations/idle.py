@@ -83,7 +83,10 @@ class IdleWatch:
         return ev.idle_check_at + self.idle_after
 
     async def _nudge(self, ev: Evaluation, now: datetime) -> None:
-        question = waiting_question(ev, self.registry.get(ev.checklist))
+        checklist = self.registry.get(ev.checklist)
+        # nothing left to ask: only questions the team skipped twice keep it open (a provisional scorecard is out)
+        question = waiting_question(ev, checklist) or next(
+            (q.id for q in checklist.questions if ev.value(q.id) is None), None)
         check_at = now + (self.abandon_after - self.idle_after) - self.idle_after  # closing: the grace after now
 
         def nudged(e: Evaluation) -> bool:

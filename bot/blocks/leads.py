@@ -233,10 +233,12 @@ def reminder_text(ev: Evaluation, card: Scorecard) -> str:
     return esc(f"Time to re-evaluate {ev.project}: last time {verdict_of(card).line()}.")
 
 
-def idle_text(question_key: str, question_text: str, link: str | None = None) -> str:
+def idle_text(question_key: str, question_text: str, link: str | None = None, *, skipped: bool = False) -> str:
+    """``skipped``: the team was not sure twice; the answer goes in through the card's ⋯ menu."""
     where = f"<{link}|its card>" if link else "its card"
+    how = f"from the ⋯ menu on {where} (the team skipped it twice)" if skipped else f"on {where}"
     return (f"Gentle nudge: this evaluation is waiting for {question_key} — \u201c{esc(question_text)}\u201d. "
-            f"Anyone in the channel can answer on {where}.")
+            f"Anyone in the channel can answer {how}.")
 
 
 # -- App Home and modals ----------------------------------------------------------------------------------

@@ -239,6 +239,26 @@ async def test_an_idle_evaluation_gets_one_gentle_nudge(slack: SlackStandIn, red
                                                              "Gentle nudge: this evaluation is waiting for q4 "]
 
 
+async def test_a_provisional_scorecard_gets_a_nudge_naming_what_was_skipped_twice(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    """Only q20 is left (the team was not sure twice): the nudge names it, and the closing note is true."""
+    people(slack)
+    async with running_bot(slack, redis_server.url, FTCHECK_IDLE_NUDGE_AFTER="1h",
+                           FTCHECK_ABANDON_AFTER="2h") as bot:
+        await start(bot, "Alpha")
+        await bot.answer_all({**EX3["answers"], "q20": None})
+        await slack.wait_for(lambda: bot.scorecard() is not None, what="provisional scorecard")
+        await bot.settle(quiet_s=0.05)
+        now = datetime.now(UTC)
+        await bot.runtime.reminders.tick(now + timedelta(minutes=61))
+        (nudge,) = [m.text for m in bot.thread() if m.text.startswith("Gentle nudge")]
+        assert "waiting for q20" in nudge and "from the ⋯ menu on <" in nudge and "skipped it twice" in nudge
+        await bot.runtime.reminders.tick(now + timedelta(minutes=125))
+        await slack.wait_for(lambda: any("closed" in m.text for m in bot.thread()), what="closing note")
+        closing = next(m.text for m in bot.thread() if "is closed" in m.text)
+        assert "even after a nudge here" in closing and "after its reminder" not in closing
+
+
 async def test_an_old_reminder_clicked_after_a_reevaluation_acts_on_the_newest_and_starts_nothing(
         slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
     """Someone whose Slack still shows the old reminder's buttons clicks them after the re-evaluation finished."""
