@@ -85,11 +85,19 @@ def configure_logging(settings: Settings) -> None:
     )
 
 
-def registry_for(settings: Settings) -> Registry:
+def registry_for(settings: Settings, warn: bool = True) -> Registry:
+    """The checklists; a missing FTCHECK_CHECKLIST_DIR stops the command, a bad team file is skipped with a
+    one-line warning each (``warn``) and the rest stay usable."""
     try:
-        return Registry(settings.checklist_dir)
+        registry = Registry(settings.checklist_dir)
     except ChecklistError as exc:
-        raise fail(str(exc)) from None
+        named = "FTCHECK_CHECKLIST_DIR: " if exc.path == settings.checklist_dir else ""
+        raise fail(f"{named}{exc}") from None
+    for problem in registry.problems if warn else []:
+        more = f" (+{len(problem.problems) - 1} more)" if len(problem.problems) > 1 else ""
+        typer.echo(f"ftcheck: skipped {problem.path}: {problem.problems[0]}{more}; see `ftcheck checklists`",
+                   err=True)
+    return registry
 
 
 def answers_from(path: Path) -> dict[str, float | None]:
@@ -127,8 +135,17 @@ def score_cmd(answers: Annotated[Path, typer.Option("--answers", help="JSON file
 
 @app.command("checklists")
 def checklists_cmd() -> None:
-    """List the available checklists (built-in and FTCHECK_CHECKLIST_DIR)."""
-    typer.echo(list_checklists(registry_for(load_settings()).all()).rstrip("\n"))
+    """List the available checklists (built-in and FTCHECK_CHECKLIST_DIR), then any file skipped and why
+    (exit status 1 when a file was skipped)."""
+    registry = registry_for(load_settings(), warn=False)
+    typer.echo(list_checklists(registry.all()).rstrip("\n"))
+    if registry.problems:
+        count = len(registry.problems)
+        typer.echo(f"\nSkipped {count} checklist file{'' if count == 1 else 's'}; fix "
+                   f"{'it' if count == 1 else 'them'} and run `ftcheck checklists` again:")
+        for problem in registry.problems:
+            typer.echo(str(problem))
+        raise typer.Exit(1)
 
 
 @app.command("suggest")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import cast
 
 import redis.asyncio as aioredis
+import structlog
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
@@ -19,8 +20,10 @@ from bot.settings import Settings
 from conversations.effects import LEASE_S
 from conversations.engine import Engine
 from conversations.store import Store
-from scoring.checklist import Registry
+from scoring.checklist import ChecklistError, Registry
 from scoring.suggest import SuggestConfig, Suggester, make_suggester
+
+log = structlog.get_logger(__name__)
 
 REDIS_POOL_SIZE = 500  # connections per process; Redis takes 10,000 clients by default
 # Shared by every connection: without it redis-py reads its own package metadata for each new connection
@@ -66,6 +69,20 @@ def make_redis(url: str, timeout_s: float = 2.0) -> aioredis.Redis:
     return client
 
 
+def build_registry(settings: Settings) -> Registry:
+    """The checklists the server offers. A team file that cannot be used is skipped with a warning naming the
+    file and its problems, and the server runs on with the rest; a missing FTCHECK_CHECKLIST_DIR stops startup
+    with one line naming it (a typo there would otherwise drop every team checklist without a word)."""
+    try:
+        registry = Registry(settings.checklist_dir)
+    except ChecklistError as exc:
+        named = "FTCHECK_CHECKLIST_DIR: " if exc.path == settings.checklist_dir else ""
+        raise SystemExit(f"ftcheck: {named}{exc}") from None
+    for problem in registry.problems:
+        log.warning("checklist_file_skipped", file=str(problem.path), problems=problem.problems)
+    return registry
+
+
 def suggest_config(settings: Settings) -> SuggestConfig:
     return SuggestConfig(api_key=settings.openai_api_key, base_url=settings.openai_base_url,
                          model=settings.openai_model, timeout_s=settings.openai_timeout_s,
@@ -85,7 +102,7 @@ class Services:
     @classmethod
     def build(cls, settings: Settings, redis: aioredis.Redis, client: AsyncWebClient) -> Services:
         store = Store(redis, fold_s=FOLD_S)
-        registry = Registry(settings.checklist_dir)
+        registry = build_registry(settings)
         presenter = SlackPresenter(client)
         engine = Engine(store, registry, presenter, recovery=presenter, root_every_s=settings.root_redraw_s)
         return cls(settings=settings, store=store, registry=registry, client=client, engine=engine,

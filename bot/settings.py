@@ -70,7 +70,8 @@ class Settings(BaseSettings):
     price_output_per_1m: float = Field(0.60, validation_alias="FTCHECK_PRICE_OUTPUT_PER_1M",
                                        description="USD per 1M completion tokens, for cost estimates.")
     checklist_dir: Path | None = Field(None, validation_alias="FTCHECK_CHECKLIST_DIR",
-                                       description="Directory of a team's own checklist files (YAML/JSON).")
+                                       description="Directory of a team's own checklist files (YAML/JSON); a bad file "
+                                                   "is skipped with a warning, a missing directory stops startup.")
     description_min_chars: int = Field(400, ge=1, validation_alias="FTCHECK_DESCRIPTION_MIN_CHARS",
                                        description="A thread message at least this long is read as a project "
                                                    "description.")

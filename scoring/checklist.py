@@ -1,28 +1,50 @@
 """Checklists as data: the models a checklist file must satisfy, loading, and the registry.
 
-A checklist file (YAML or JSON) is validated on load; an invalid file raises
-:class:`ChecklistError` naming the file and the offending field.
+A checklist file (YAML or JSON) is validated on load; an invalid file raises :class:`ChecklistError`
+naming the file and every problem with its fix (worded in ``checklist_errors.py``). A team's directory is
+loaded file by file: a bad file is skipped and kept in :attr:`Registry.problems`, the rest stay usable.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+
+from scoring.checklist_errors import file_message, validation_problems
 
 BUILTIN_DIR = Path(__file__).parent / "checklists"
 SUFFIXES = (".yaml", ".yml", ".json")
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", min_length=1, max_length=64)]
+SCORE_DIGITS = 6  # totals are summed exactly to this many decimals: 0.7 + 0.2 + 0.1 is 1, not 0.9999999999999999
+
+
+def exact(total: float) -> float:
+    """A sum of option values without binary rounding noise (``-0.0`` becomes ``0.0``)."""
+    return round(total, SCORE_DIGITS) + 0.0
 
 
 class ChecklistError(ValueError):
-    """A checklist file is missing, unreadable or invalid."""
+    """A checklist file (or directory) is missing, unreadable or invalid: the file and every problem in it."""
+
+    def __init__(self, path: Path, problems: Sequence[str]) -> None:
+        self.path = path
+        self.problems = list(problems)
+        super().__init__(file_message(path, self.problems))
+
+
+class ChecklistProblems(ValueError):
+    """The consistency problems of one checklist, each naming its place and the fix."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
 
 
 class _Frozen(BaseModel):
@@ -47,6 +69,9 @@ class Question(_Frozen):
     if_not: str = Field(min_length=1, max_length=1500, description="Next step when the answer is no/partly.")
     criteria: str | None = Field(default=None, max_length=1500, description="Pass criteria, if any.")
     source: str | None = None
+    priority: int | None = Field(default=None, ge=1, description=(
+        "Fix this gap first: next steps with a priority come before all others, 1 before 2, ahead of the "
+        "weakest-section order (a decision tree's blocking questions still come first)."))
 
     @property
     def key(self) -> str:
@@ -80,6 +105,14 @@ class TreeLeaf(_Frozen):
     go: bool
 
 
+def _branch_kind(value: Any) -> str:
+    return "leaf" if isinstance(value, dict | TreeLeaf) else "node"
+
+
+# A branch names the next node or holds a leaf; the discriminator keeps a bad leaf's errors about the leaf only.
+Branch = Annotated[Annotated[Slug, Tag("node")] | Annotated[TreeLeaf, Tag("leaf")], Discriminator(_branch_kind)]
+
+
 class TreeNode(_Frozen):
     """Asks whether all ``questions`` are answered yes; follows ``yes`` or ``no``.
 
@@ -88,8 +121,8 @@ class TreeNode(_Frozen):
 
     label: str = Field(min_length=1, max_length=200)
     questions: list[Slug] = Field(min_length=1)
-    yes: Slug | TreeLeaf
-    no: Slug | TreeLeaf
+    yes: Branch
+    no: Branch
 
 
 class DecisionTree(_Frozen):
@@ -121,40 +154,48 @@ class Checklist(_Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> Checklist:
-        section_ids = [s.id for s in self.sections]
-        _unique("sections", section_ids)
-        _unique("questions (id)", [q.id for q in self.questions])
-        numbers = [q.number for q in self.questions]
-        if numbers != list(range(1, len(numbers) + 1)):
-            raise ValueError(f"questions: numbers must run 1..{len(numbers)} in order, got {numbers}")
-        for q in self.questions:
-            if q.section not in section_ids:
-                raise ValueError(f"questions.{q.id}.section: unknown section {q.section!r}")
-        _unique("options (key)", [o.key for o in self.options])
-        values = {o.value for o in self.options}
-        if 0 not in values or 1 not in values:
-            raise ValueError("options: need one option worth 1 and one worth 0")
-        mins = [b.min_score for b in self.bands]
-        if mins != sorted(mins, reverse=True) or mins[-1] != 0:
-            raise ValueError("bands: order from the highest min_score down to a band with min_score 0")
-        if mins[0] > len(self.questions):
-            raise ValueError(f"bands.{self.bands[0].id}.min_score: above the maximum {len(self.questions)}")
-        _unique("bands (id)", [b.id for b in self.bands])
+        problems = [*self._question_problems(), *self._option_problems(), *self._band_problems()]
         if self.decision_tree:
-            self._check_tree(self.decision_tree)
+            problems += _tree_problems(self, self.decision_tree)
+        if problems:
+            raise ChecklistProblems(problems)
         return self
 
-    def _check_tree(self, tree: DecisionTree) -> None:
-        ids = {q.id for q in self.questions} | {q.key for q in self.questions}
-        if tree.start not in tree.nodes:
-            raise ValueError(f"decision_tree.start: unknown node {tree.start!r}")
-        for name, node in tree.nodes.items():
-            for qid in node.questions:
-                if qid not in ids:
-                    raise ValueError(f"decision_tree.nodes.{name}.questions: unknown question {qid!r}")
-            for branch in (node.yes, node.no):
-                if isinstance(branch, str) and branch not in tree.nodes:
-                    raise ValueError(f"decision_tree.nodes.{name}: unknown next node {branch!r}")
+    def _question_problems(self) -> Iterator[str]:
+        section_ids = [s.id for s in self.sections]
+        yield from _duplicates("sections", "section", section_ids)
+        yield from _duplicates("questions", "question", [q.id for q in self.questions])
+        numbers = [q.number for q in self.questions]
+        if numbers != list(range(1, len(numbers) + 1)):
+            yield (f"questions: number them 1 to {len(numbers)} in the order they appear, "
+                   f"got {', '.join(map(str, numbers))}")
+        for q in self.questions:
+            if q.section not in section_ids:
+                yield (f"question {q.number} ({q.id}): section {q.section!r} is not defined; use one of "
+                       f"{', '.join(section_ids)} or add it under sections:")
+
+    def _option_problems(self) -> Iterator[str]:
+        yield from _duplicates("options", "option", [o.key for o in self.options], what="key")
+        seen: dict[float, AnswerOption] = {}
+        for o in self.options:
+            if o.value in seen:
+                yield (f"options: {seen[o.value].label!r} and {o.label!r} are both worth {_fmt(o.value)}; give "
+                       f"each option its own value (an answer is stored as its value, so one would show as the other)")
+            seen.setdefault(o.value, o)
+        if 0 not in seen or 1 not in seen:
+            yield ('options: need one option worth 1 and one worth 0, e.g. {key: "yes", label: "Yes", value: 1} '
+                   'and {key: "no", label: "No", value: 0}')
+
+    def _band_problems(self) -> Iterator[str]:
+        mins = [b.min_score for b in self.bands]
+        if mins != sorted(mins, reverse=True) or mins[-1] != 0:
+            yield (f"bands: list them from the highest min_score down to a last band with min_score 0, "
+                   f"got {', '.join(map(_fmt, mins))}")
+        top = self.bands[0]
+        if top.min_score > len(self.questions):
+            yield (f"band {top.id}: min_score {_fmt(top.min_score)} is above the highest possible score, "
+                   f"{len(self.questions)} (1 point per question); lower it")
+        yield from _duplicates("bands", "band", [b.id for b in self.bands])
 
     @property
     def max_score(self) -> float:
@@ -206,6 +247,7 @@ class Checklist(_Frozen):
         raise KeyError(f"unknown section {section_id!r}")
 
     def band_for(self, total: float) -> Band:
+        total = exact(total)
         for band in self.bands:
             if total >= band.min_score:
                 return band
@@ -216,57 +258,141 @@ def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
-def _unique(what: str, items: Iterable[str]) -> None:
+def _duplicates(where: str, noun: str, items: Iterable[str], what: str = "id") -> Iterator[str]:
     seen: set[str] = set()
     for item in items:
         if item in seen:
-            raise ValueError(f"{what}: duplicate {item!r}")
+            yield f"{where}: {what} {item!r} is used twice; give each {noun} its own {what}"
         seen.add(item)
 
 
+LEAF_EXAMPLE = '{verdict: stop, text: "Stop here.", go: false}'
+
+
+def _tree_problems(checklist: Checklist, tree: DecisionTree) -> list[str]:
+    """Unknown nodes and questions first; when every reference resolves, a path from ``start`` that loops."""
+    problems: list[str] = []
+    names = ", ".join(tree.nodes)
+    if tree.start not in tree.nodes:
+        problems.append(f"decision_tree: start {tree.start!r} is not a node; use one of the nodes ({names})")
+    ids = {q.id for q in checklist.questions} | {q.key for q in checklist.questions}
+    for name, node in tree.nodes.items():
+        problems += [f"decision_tree node {name}: question {qid!r} is not in this checklist; use a question id "
+                     f"or q1–q{len(checklist.questions)}" for qid in node.questions if qid not in ids]
+        problems += [f'decision_tree node {name}, "{word}" branch: {branch!r} is not a node; use one of the nodes '
+                     f"({names}) or a verdict such as {LEAF_EXAMPLE}"
+                     for word, branch in (("yes", node.yes), ("no", node.no))
+                     if isinstance(branch, str) and branch not in tree.nodes]
+    if problems:
+        return problems
+    loop = _loop_from_start(tree)
+    if loop is None:
+        return []
+    last, back = loop[-2], loop[-1]
+    word = "yes" if tree.nodes[last].yes == back else "no"
+    return [f'decision_tree node {last}, "{word}" branch: goes back to {back} ({" → ".join(loop)}), so that path '
+            f"never ends; every path must end in a verdict: point it to a later node or a verdict such as "
+            f"{LEAF_EXAMPLE}"]
+
+
+def _next_nodes(node: TreeNode) -> list[str]:
+    return [b for b in (node.yes, node.no) if isinstance(b, str)]
+
+
+def _loop_from_start(tree: DecisionTree) -> list[str] | None:
+    """The first path from ``start`` that reaches a node already on it (``a → b → a``), or None.
+
+    Depth first, without recursion; a node whose every path was followed to a verdict is not followed again.
+    """
+    path = [tree.start]
+    pending = [_next_nodes(tree.nodes[tree.start])]
+    finished: set[str] = set()
+    while pending:
+        if not pending[-1]:
+            finished.add(path.pop())
+            pending.pop()
+            continue
+        name = pending[-1].pop(0)
+        if name in path:
+            return [*path, name]
+        if name not in finished:
+            path.append(name)
+            pending.append(_next_nodes(tree.nodes[name]))
+    return None
+
+
 def load_checklist(path: Path) -> Checklist:
-    """Read and validate one checklist file; errors name the file and the field."""
+    """Read and validate one checklist file; the error names the file and every problem with its fix."""
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ChecklistError(f"{path}: cannot read checklist file ({exc.strerror})") from exc
-    try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise ChecklistError(f"{path}: not valid {path.suffix.lstrip('.').upper()}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ChecklistError(f"{path}: a checklist file must hold a mapping at the top level")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ChecklistError(path, [f"cannot read checklist file ({reason})"]) from exc
+    data = _parse(path, text)
     try:
         return Checklist.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise ChecklistError(f"{path}: field {field}: {first['msg']}{more}") from exc
+        raise ChecklistError(path, validation_problems(exc, data, yaml_file=path.suffix != ".json")) from exc
+
+
+def _parse(path: Path, text: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise ChecklistError(path, [f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"]) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ChecklistError(path, [f"not valid YAML{at}: {problem} (check the quotes, brackets and indentation "
+                                    "there)"]) from exc
+    if data is None:
+        raise ChecklistError(path, ["the file is empty; start from a copy of a built-in checklist file"])
+    if not isinstance(data, dict):
+        raise ChecklistError(path, ["a checklist file holds a mapping (id:, title:, questions: …) at the top level, "
+                                    f"not a {type(data).__name__}"])
+    return data
+
+
+def checklist_files(directory: Path) -> list[Path]:
+    """The checklist files of a directory, by name (hidden files, e.g. editor backups, are left out)."""
+    if not directory.is_dir():
+        raise ChecklistError(directory, ["checklist directory does not exist; create it or point to an existing one"])
+    try:
+        paths = sorted(directory.iterdir())
+    except OSError as exc:
+        raise ChecklistError(directory, [f"cannot read checklist directory ({exc.strerror})"]) from exc
+    return [p for p in paths if p.suffix in SUFFIXES and not p.name.startswith(".")]
 
 
 class Registry:
-    """The built-in checklists plus any in a team's own directory (``FTCHECK_CHECKLIST_DIR``)."""
+    """The built-in checklists plus any in a team's own directory (``FTCHECK_CHECKLIST_DIR``).
+
+    A team file that cannot be used is skipped and kept in :attr:`problems`; the built-ins and the team's
+    other files stay available. A missing team directory raises :class:`ChecklistError`, as does a bad
+    built-in file (a bug in this package).
+    """
 
     DEFAULT = "fine-tuning-readiness"
 
     def __init__(self, extra_dir: Path | None = None) -> None:
         self._items: dict[str, Checklist] = {}
         self._origin: dict[str, Path] = {}
-        for directory in (BUILTIN_DIR, extra_dir):
-            if directory is None:
-                continue
-            if not directory.is_dir():
-                raise ChecklistError(f"{directory}: checklist directory does not exist")
-            for path in sorted(directory.iterdir()):
-                if path.suffix in SUFFIXES:
-                    self._add(load_checklist(path), path)
+        self.problems: list[ChecklistError] = []
+        for path in checklist_files(BUILTIN_DIR):
+            self._add(load_checklist(path), path)
+        if extra_dir is None:
+            return
+        for path in checklist_files(extra_dir):
+            try:
+                self._add(load_checklist(path), path)
+            except ChecklistError as exc:
+                self.problems.append(exc)
 
     def _add(self, checklist: Checklist, path: Path) -> None:
         if checklist.id in self._items:
-            raise ChecklistError(
-                f"{path}: checklist id {checklist.id!r} is already defined by {self._origin[checklist.id]}"
-            )
+            raise ChecklistError(path, [f"checklist id {checklist.id!r} is already used by "
+                                        f"{self._origin[checklist.id]}; give this checklist another id"])
         self._items[checklist.id] = checklist
         self._origin[checklist.id] = path
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel
 
-from scoring.checklist import Checklist
+from scoring.checklist import Checklist, Question, exact
 from scoring.decision_tree import TreeResult, walk
 
 
@@ -33,6 +33,7 @@ class Gap(BaseModel):
     answer: str  # option label, e.g. "Partly"
     value: float
     next_step: str
+    priority: int | None = None  # the checklist's "fix this first" order (1 first); None = by section weakness
 
 
 class SectionGaps(BaseModel):
@@ -103,10 +104,13 @@ def normalize_answers(checklist: Checklist, raw: Mapping[str, float | None]) -> 
 
 
 def score(checklist: Checklist, answers: Mapping[str, float]) -> Scorecard:
-    """Build the scorecard; ``answers`` maps stable ids to values (see :func:`normalize_answers`)."""
-    total = sum(answers.get(q.id, 0.0) for q in checklist.questions)
+    """Build the scorecard; ``answers`` maps stable ids to values (see :func:`normalize_answers`).
+
+    Totals are summed exactly (:func:`scoring.checklist.exact`) before bands, ranges and display see them.
+    """
+    total = points(checklist.questions, answers)
     unanswered = [q for q in checklist.questions if q.id not in answers]
-    high = total + len(unanswered)
+    high = exact(total + len(unanswered))
     sections = [_section_score(checklist, s.id, s.title, answers) for s in checklist.sections]
     band = checklist.band_for(total)
     tree = walk(checklist, answers)
@@ -129,12 +133,17 @@ def score(checklist: Checklist, answers: Mapping[str, float]) -> Scorecard:
     )
 
 
+def points(questions: Sequence[Question], answers: Mapping[str, float]) -> float:
+    """The points ``questions`` scored, summed exactly: 0.7 + 0.2 + 0.1 is 1, not 0.9999999999999999."""
+    return exact(sum(answers.get(q.id, 0.0) for q in questions))
+
+
 def _section_score(checklist: Checklist, sid: str, title: str, answers: Mapping[str, float]) -> SectionScore:
     questions = checklist.questions_in(sid)
     return SectionScore(
         id=sid,
         title=title,
-        score=sum(answers.get(q.id, 0.0) for q in questions),
+        score=points(questions, answers),
         max=float(len(questions)),
         unanswered=sum(1 for q in questions if q.id not in answers),
     )
@@ -156,14 +165,20 @@ def _gaps(checklist: Checklist, answers: Mapping[str, float], sections: list[Sec
     for section in sections:
         gaps = [
             Gap(question=q.key, id=q.id, name=q.name, text=q.text, answer=checklist.option(answers[q.id]).label,
-                value=answers[q.id], next_step=q.if_not)
+                value=answers[q.id], next_step=q.if_not, priority=q.priority)
             for q in checklist.questions_in(section.id)
             if q.id in answers and answers[q.id] < 1
         ]
         if gaps:
+            gaps.sort(key=_priority)  # stable: gaps without a priority keep the checklist's order
             out.append(SectionGaps(section=section.id, title=section.title, score=section.score,
                                    max=section.max, gaps=gaps))
-    # weakest section first: lowest share of its answered points; ties keep the checklist's order
+    # the section holding the checklist's first priority first, then the weakest section: lowest share of its
+    # answered points; ties keep the checklist's order
     share = {s.id: s.score / (s.max - s.unanswered) if s.max > s.unanswered else 1.0 for s in sections}
-    out.sort(key=lambda g: share[g.section])
+    out.sort(key=lambda g: (_priority(g.gaps[0]), share[g.section]))
     return out
+
+
+def _priority(gap: Gap) -> float:
+    return float("inf") if gap.priority is None else gap.priority

@@ -137,7 +137,8 @@ def _blocking(card: Scorecard) -> list[str]:
 
 
 def ranked_gaps(card: Scorecard) -> list[GapRef]:
-    """Blocking questions first, then the tree's other weak steps, then No before Partly, weakest section first."""
+    """Blocking questions first, then the checklist's priorities (``priority: 1`` first), then the tree's other
+    weak steps, then No before Partly, weakest section first."""
     gaps: list[Gap] = [g for group in card.gaps for g in group.gaps]  # already weakest section first
     blocking = _blocking(card)
     on_path = {k for s in (card.decision_tree.path if card.decision_tree else []) for k in s.questions}
@@ -145,7 +146,9 @@ def ranked_gaps(card: Scorecard) -> list[GapRef]:
     def rank(g: Gap) -> tuple[int, int]:
         if g.question in blocking:
             return 0, blocking.index(g.question)
-        return (1 if g.question in on_path else 2 if g.value == 0 else 3), 0
+        if g.priority is not None:
+            return 1, g.priority
+        return (2 if g.question in on_path else 3 if g.value == 0 else 4), 0
 
     ordered = sorted(gaps, key=rank)  # sorted() is stable: ties keep the weakest-section order
     return [GapRef(question=g.question, name=g.name, answer=g.answer, text=g.text,
