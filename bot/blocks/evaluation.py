@@ -108,7 +108,9 @@ def _question_head(checklist: Checklist, question_id: str) -> tuple[Block, Block
     if cached is None:
         q = checklist.question(question_id)
         title = checklist.section(q.section).title
-        cached = (section(f"*Question {q.number} of {len(checklist.questions)}* · {esc(title)}\n*{esc(q.text)}*"),
+        criteria = f"\n*Passes if:* {esc(q.criteria)}" if q.criteria else ""  # a gate's bar, as the terminal shows it
+        cached = (section(f"*Question {q.number} of {len(checklist.questions)}* · {esc(title)}\n*{esc(q.text)}*"
+                          f"{criteria}"),
                   context(f"_Why it matters:_ {esc(q.why)}"))
         _HEADS[(checklist.id, question_id)] = cached
     return cached

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.blocks.evaluation import record_menu, root_blocks
+from bot.blocks.evaluation import open_card_blocks, record_menu, root_blocks
 from bot.blocks.notices import notice_text
 from conversations.flow import Notice, Outcome
 from conversations.models import AnswerEntry, Evaluation
@@ -43,3 +43,13 @@ def test_the_root_of_a_completed_evaluation_links_the_scorecard_without_placing_
     text = str(root_blocks(ev, FT, "https://x.slack.com/archives/C1/p2"))
     assert "details in <https://x.slack.com/archives/C1/p2|the scorecard>." in text
     assert "last message" not in text  # a reminder posted later in the thread would make it false
+
+
+def test_a_gate_card_shows_its_pass_criteria() -> None:
+    gate = Registry().get("deployment-quality")
+    q1 = gate.questions[0]
+    assert q1.criteria
+    ev = Evaluation(team="T1", channel="C1", thread_ts="1.1", project="Router", project_key="router",
+                    checklist=gate.id, started_by="U1")
+    head = open_card_blocks(ev, gate, q1.id)[0]["text"]["text"]
+    assert head.startswith("*Question 1 of 10*") and "*Passes if:* " in head and q1.criteria[:20] in head
