@@ -50,12 +50,16 @@ class Command(BaseModel):
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def first_word(text: str) -> str:
+    """The verb as :func:`parse` reads it (lower case; "" for empty text)."""
+    return (text or "").strip().partition(" ")[0].lower()
+
+
 def parse(text: str) -> Command:
     raw = (text or "").strip()
     if not raw:
         return Command(verb="help")
-    verb, _, rest = raw.partition(" ")
-    verb = verb.lower()
+    verb, rest = first_word(raw), raw.partition(" ")[2]
     rest = rest.strip()
     if verb not in VERBS:
         return Command(verb="help", unknown=verb)

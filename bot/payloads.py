@@ -22,6 +22,7 @@ class SlashCommand(_In):
     team_id: str = Field(min_length=1)
     trigger_id: str | None = None
     response_url: str | None = None
+    message_ts: str | None = None  # not Slack's: an @mention's message, which may be edited or deleted later
 
 
 class ActionRef(_In):
@@ -144,6 +145,25 @@ class HomePageClick(_Click):
         return int(value)
 
 
+class _Edited(_In):
+    ts: str | None = None
+
+
+class PostedMessage(_In):
+    """A message as ``message_changed`` (after and before) and ``message_deleted`` (before) carry it."""
+
+    user: str | None = None
+    text: str = ""
+    ts: str
+    thread_ts: str | None = None
+    bot_id: str | None = None
+    edited: _Edited | None = None
+
+    @property
+    def is_reply(self) -> bool:
+        return bool(self.thread_ts) and self.thread_ts != self.ts
+
+
 class MessageEvent(_In):
     type: str
     channel: str
@@ -154,6 +174,9 @@ class MessageEvent(_In):
     subtype: str | None = None
     bot_id: str | None = None
     team: str | None = None
+    message: PostedMessage | None = None  # message_changed: the message as it is now
+    previous_message: PostedMessage | None = None  # message_changed and message_deleted: as it was
+    deleted_ts: str | None = None  # message_deleted
 
 
 class MessageEnvelope(_In):
@@ -212,6 +235,7 @@ class _AnyEvent(_In):
     user: str | None = None
     channel: str | None = None
     thread_ts: str | None = None
+    message: _AnyEvent | None = None  # message_changed: who edited it, in which thread
 
 
 class _AnyPayload(_In):
@@ -250,8 +274,10 @@ class ReplyTarget(_In):
                        ids=_ids(team=p.team_id, user=p.user_id, channel=p.channel_id, command=p.command))
         if p.event is not None:
             e = p.event
-            return cls(kind=f"event:{e.type}", user=e.user, channel=e.channel, thread_ts=e.thread_ts,
-                       ids=_ids(team=p.team_id, user=e.user, channel=e.channel, event=p.event_id))
+            user = e.user or (e.message.user if e.message else None)
+            thread_ts = e.thread_ts or (e.message.thread_ts if e.message else None)
+            return cls(kind=f"event:{e.type}", user=user, channel=e.channel, thread_ts=thread_ts,
+                       ids=_ids(team=p.team_id, user=user, channel=e.channel, event_id=p.event_id))
         return cls._interaction(p)
 
     @classmethod
@@ -274,4 +300,5 @@ def _note_channel(view: dict[str, Any]) -> str | None:
 
 
 def _ids(**values: str | None) -> dict[str, str]:
+    """Log fields; never ``event``, structlog's own first argument (a clash would raise inside the error handler)."""
     return {k: v for k, v in values.items() if v}

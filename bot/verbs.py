@@ -15,6 +15,7 @@ from bot.links import thread_link
 from bot.payloads import SlashCommand
 from bot.replies import Reply
 from bot.services import Services
+from bot.slack_text import plain_text
 from bot.suggestions import run_suggestions
 from bot.visibility import Visibility
 from conversations.effects import DeliveryFailed
@@ -43,7 +44,9 @@ async def _open_here(svc: Services, request: SlashCommand) -> Evaluation:
 
 
 async def _suggest(svc: Services, request: SlashCommand, command: cmd.Command, reply: Reply) -> None:
-    await run_suggestions(svc, await _open_here(svc, request), command.text or "", request.user_id, reply)
+    # Slack's markup (``&amp;``, ``<@U3>``, ``<https://…|label>``) read as what the person typed
+    await run_suggestions(svc, await _open_here(svc, request), plain_text(command.text or ""), request.user_id, reply,
+                          source=request.message_ts)
 
 
 async def _status(svc: Services, request: SlashCommand, command: cmd.Command, reply: Reply) -> None:

@@ -163,15 +163,21 @@ class Engine:
             eid, lambda ev: voting.settle(ev, self.checklist(ev), question=question, user=user, value=value),
             by=user, action=f"settle {question} = {value:g}", seen=seen)
 
-    async def suggest(self, eid: str, suggestions: dict[str, SuggestionRef], *, user: str) -> tuple[
-            Evaluation, list[str]]:
-        """Store suggestions (unanswered questions only) and refresh the open cards that show them."""
+    async def suggest(self, eid: str, suggestions: dict[str, SuggestionRef], *, user: str,
+                      source: str | None = None) -> tuple[Evaluation, list[str]]:
+        """Store suggestions (unanswered questions only) and refresh the open cards that show them; what the
+        ``source`` message suggested before and not now is dropped (an edit; a deletion passes no suggestions).
+
+        Returns the evaluation and the questions whose suggestion was stored; the others were answered already.
+        """
         ev, outcome, _ = await self.store.update(
-            eid, lambda e: flow.apply_suggestions(e, suggestions), by=user, action="suggestions")
-        refreshed = [q for q in suggestions if q in ev.suggestions and ev.suggestions[q] == suggestions[q]]
+            eid, lambda e: flow.apply_suggestions(e, suggestions, source=source), by=user,
+            action="suggestions" if suggestions else "suggestions withdrawn")
+        # read from the stored evaluation, not by comparing suggestions: an answered question may hold an equal one
+        stored = [q for q in suggestions if flow.takes_suggestion(ev, q)]
         if outcome is not None and outcome.effects:
             ev, _ = await self.deliver(ev, outcome.effects)
-        return ev, refreshed
+        return ev, stored
 
     async def abandon(self, ev: Evaluation) -> Evaluation:
         """Close an evaluation nobody came back to after its nudge (called by the idle watch)."""

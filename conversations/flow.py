@@ -390,16 +390,35 @@ def add_note(ev: Evaluation, checklist: Checklist, *, question: str, user: str, 
     return move.outcome()
 
 
-def apply_suggestions(ev: Evaluation, suggestions: Mapping[str, SuggestionRef]) -> Outcome:
-    """Store suggestions for questions nobody has answered yet; answered ones keep what was shown then."""
+def takes_suggestion(ev: Evaluation, question_id: str) -> bool:
+    """Whether a new suggestion for the question is stored: nobody has answered it (a skip is no answer)."""
+    entry = ev.answers.get(question_id)
+    return entry is None or entry.value is None
+
+
+def apply_suggestions(ev: Evaluation, suggestions: Mapping[str, SuggestionRef], *,
+                      source: str | None = None) -> Outcome:
+    """Store suggestions for questions nobody has answered yet; answered ones keep what was shown then.
+
+    With ``source`` (the message the description came from, edited or deleted), what that message suggested
+    before and does not suggest now is dropped: its quotes leave the cards. ``suggestions`` empty: all of it.
+    """
     move = Move(ev)
     for qid, ref in suggestions.items():
-        entry = ev.answers.get(qid)
-        if entry is None or entry.value is None:
+        if takes_suggestion(ev, qid):
             ev.suggestions[qid] = ref
-            if any(c.question == qid for c in ev.open_cards().values()):
+            if _asked(ev, qid):
                 move.make("suggest", "asked", "asked", qid)
+    stale = [q for q, ref in ev.suggestions.items() if source and ref.source == source and q not in suggestions]
+    for qid in stale:
+        del ev.suggestions[qid]
+        if _asked(ev, qid):
+            move.owe(UpdateCard(question=qid))  # the card drops the hint (no move of the walk: nothing is answered)
     return move.outcome()
+
+
+def _asked(ev: Evaluation, question_id: str) -> bool:
+    return any(c.question == question_id for c in ev.open_cards().values())
 
 
 def refreshed(outcome: Outcome) -> list[str]:

@@ -55,6 +55,7 @@ class SuggestionRef(_Record):
     engine: str = "offline"
     caution: str | None = None  # ambiguous evidence: shown as "check", never as an answer
     conflict: list[str] = Field(default_factory=list)  # quotes that contradict each other
+    source: str | None = None  # the message the description came from (Slack ts); None: typed in a command
 
 
 class AnswerEntry(_Record):

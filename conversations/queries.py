@@ -64,16 +64,18 @@ async def reevaluation_base(store: Store, clicked: Evaluation) -> Evaluation:
     return latest_completed(history) or clicked
 
 
-def suggestion_refs(report: SuggestionReport, checklist: Checklist) -> dict[str, SuggestionRef]:
+def suggestion_refs(report: SuggestionReport, checklist: Checklist,
+                    source: str | None = None) -> dict[str, SuggestionRef]:
     """A suggester's report as stored suggestions, keyed by stable question id (the report says "q1"…).
-    A conflict (both quotes) or a caution is stored with no answer picked (value None)."""
+    A conflict (both quotes) or a caution is stored with no answer picked (value None). ``source``: the message
+    the description came from, so an edit or a deletion of it can take its quotes back."""
     refs = {s.question: SuggestionRef(value=s.answer, reason=s.reason, evidence=s.evidence, engine=report.engine,
-                                      caution=s.caution)
+                                      caution=s.caution, source=source)
             for s in report.suggestions}
     for c in report.conflicts:
         refs[c.question] = SuggestionRef(value=None, reason=c.note, evidence=c.quotes[0] if c.quotes else "",
-                                         engine=report.engine, conflict=c.quotes)
+                                         engine=report.engine, conflict=c.quotes, source=source)
     for w in report.cautions:
         refs.setdefault(w.question, SuggestionRef(value=None, reason=w.note, evidence=w.quote,
-                                                  engine=report.engine, caution=w.note))
+                                                  engine=report.engine, caution=w.note, source=source))
     return {checklist.question(key).id: ref for key, ref in refs.items()}

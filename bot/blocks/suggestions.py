@@ -12,6 +12,11 @@ def reading_blocks(uid: str) -> list[Block]:
     return [context(f":hourglass_flowing_sand: Reading the description {user(uid)} pasted…")]
 
 
+def failed_blocks(line: str) -> list[Block]:
+    """The placeholder after a failure: what happened to the description and what to do."""
+    return [context(f":warning: {esc(line)}")]
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -33,14 +38,14 @@ def report_text(report: SuggestionReport, kept: int = 0) -> str:
     return line + "."
 
 
-def kept_count(report: SuggestionReport, checklist: Checklist, refreshed: list[str]) -> int:
-    """Suggestions whose card was not redrawn: the team had answered those questions already."""
-    return sum(1 for s in report.suggestions if checklist.question(s.question).id not in refreshed)
+def kept_count(report: SuggestionReport, checklist: Checklist, stored: list[str]) -> int:
+    """Suggestions that were not stored: the team had answered those questions already."""
+    return sum(1 for s in report.suggestions if checklist.question(s.question).id not in stored)
 
 
 def report_blocks(report: SuggestionReport, checklist: Checklist, ev: Evaluation,
-                  refreshed: list[str]) -> list[Block]:
-    return [context(f":bulb: {esc(report_text(report, kept_count(report, checklist, refreshed)))}")]
+                  stored: list[str]) -> list[Block]:
+    return [context(f":bulb: {esc(report_text(report, kept_count(report, checklist, stored)))}")]
 
 
 def _quotes(quotes: list[str]) -> str:

@@ -1,4 +1,4 @@
-"""Events: pasted descriptions in an evaluation thread, and `@ftcheck …` mentions."""
+"""Events: pasted descriptions in an evaluation thread (posted, edited, deleted), and `@ftcheck …` mentions."""
 
 from __future__ import annotations
 
@@ -6,15 +6,20 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.payloads import MessageEnvelope, ReplyTarget, SlashCommand
+from bot.commands import VERBS, first_word
+from bot.payloads import MessageEnvelope, MessageEvent, PostedMessage, ReplyTarget, SlashCommand
 from bot.replies import Reply, after_ack, ephemeral
 from bot.services import Services
+from bot.slack_text import plain_text
 from bot.suggestions import run_suggestions
 from bot.verbs import run_command
 
-_MENTION = re.compile(r"^\s*<@[A-Z0-9]+>\s*")
+_MENTION = re.compile(r"^\s*<@([A-Z0-9]+)(?:\|[^<>]*)?>\s*")
+# a thread reply also sent to the channel, and a reply with a file attached, are descriptions like any other
+_DESCRIPTION_SUBTYPES = (None, "thread_broadcast", "file_share")
 
 
 async def first_delivery(services: Services, envelope: MessageEnvelope) -> bool:
@@ -25,18 +30,77 @@ def replier(client: AsyncWebClient, body: dict[str, Any]) -> Reply:
     return ephemeral(client, ReplyTarget.of(body))
 
 
+def command_to(text: str, bot_user_id: str | None) -> bool:
+    """``@ftcheck suggest …``: a mention of this bot followed by a verb, which on_mention runs.
+
+    Slack sends such a message twice (a ``message`` and an ``app_mention`` event, different ids): the message
+    listener leaves it to on_mention. "@ftcheck here is our brief: …" is no command, so it is read as a description.
+    """
+    found = _MENTION.match(text)
+    return found is not None and found.group(1) == bot_user_id and first_word(text[found.end():]) in VERBS
+
+
+def description(services: Services, text: str, bot_user_id: str | None) -> str | None:
+    """The plain text of a thread message the helper reads, or None: too short, or a command to the bot."""
+    if command_to(text, bot_user_id):
+        return None
+    plain = plain_text(text)
+    return plain if len(plain) >= services.settings.description_min_chars else None
+
+
 @after_ack()
-async def on_message(body: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
+async def on_message(body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext,
+                     services: Services) -> None:
     envelope = MessageEnvelope.model_validate(body)
     msg = envelope.event
-    if msg.subtype or msg.bot_id or not msg.thread_ts or msg.thread_ts == msg.ts:
+    if msg.subtype == "message_changed":
+        await on_edit(services, envelope, replier(client, body), context.bot_user_id)
         return
-    if len(msg.text) < services.settings.description_min_chars:
+    if msg.subtype == "message_deleted":
+        await on_delete(services, msg)
+        return
+    if msg.subtype not in _DESCRIPTION_SUBTYPES or msg.bot_id or not msg.thread_ts or msg.thread_ts == msg.ts:
+        return
+    text = description(services, msg.text, context.bot_user_id)
+    if text is None:
         return
     ev = await services.store.by_thread(msg.channel, msg.thread_ts)
     if ev is None or not await first_delivery(services, envelope):
         return
-    await run_suggestions(services, ev, msg.text, msg.user or "", replier(client, body))
+    await run_suggestions(services, ev, text, msg.user or "", replier(client, body), source=msg.ts)
+
+
+async def on_edit(services: Services, envelope: MessageEnvelope, reply: Reply, bot_user_id: str | None) -> None:
+    """An edited description is read again; one edited into a non-description takes its suggestions back.
+
+    Slack also sends ``message_changed`` when a link preview is added: the text is the same, nothing happens.
+    """
+    msg, now = envelope.event, envelope.event.message
+    if now is None or not now.is_reply or now.bot_id or not now.thread_ts:
+        return
+    new = description(services, now.text, bot_user_id)
+    old = description(services, msg.previous_message.text, bot_user_id) if msg.previous_message else ""
+    if new == old:
+        return
+    ev = await services.store.by_thread(msg.channel, now.thread_ts)
+    if ev is None or ev.status != "in_progress" or not await first_delivery(services, envelope):
+        return
+    if new is None:
+        await services.engine.suggest(ev.id, {}, user=now.user or "", source=now.ts)
+        return
+    await run_suggestions(services, ev, new, now.user or "", reply, source=now.ts)
+
+
+async def on_delete(services: Services, msg: MessageEvent) -> None:
+    """A deleted description (pasted by mistake, perhaps confidential) takes its quotes off the cards."""
+    before: PostedMessage | None = msg.previous_message
+    thread_ts = (before.thread_ts if before else None) or msg.thread_ts
+    if not msg.deleted_ts or not thread_ts or thread_ts == msg.deleted_ts:
+        return
+    ev = await services.store.by_thread(msg.channel, thread_ts)
+    if ev is None or all(ref.source != msg.deleted_ts for ref in ev.suggestions.values()):
+        return
+    await services.engine.suggest(ev.id, {}, user=(before.user if before else None) or "", source=msg.deleted_ts)
 
 
 @after_ack()
@@ -46,7 +110,7 @@ async def on_mention(body: dict[str, Any], client: AsyncWebClient, services: Ser
     if not msg.user or not await first_delivery(services, envelope):
         return
     request = SlashCommand(text=_MENTION.sub("", msg.text), user_id=msg.user, channel_id=msg.channel,
-                           team_id=envelope.team)
+                           team_id=envelope.team, message_ts=msg.ts)
     await run_command(services, request, replier(client, body))
 
 

@@ -5,10 +5,14 @@ quotes are verified and the thresholds applied in code (:mod:`scoring.suggest.pi
 Retries with backoff on 429/5xx/timeouts are the openai client's own (``max_retries``; it honours
 ``Retry-After``), so one logical call may be several HTTP requests.
 
-How failures surface (langchain-openai 1.7, openai 2.x): with a pydantic schema the request goes through
-``chat.completions.parse``, so malformed or off-schema JSON raises a pydantic ``ValidationError`` from
-``ainvoke`` itself; a refusal comes back as ``parsed=None`` with ``parsing_error=OpenAIRefusalError``
-(``include_raw=True``), with the raw message and its token usage still available.
+How failures surface (langchain-openai 1.8, openai 2.x), and why the schema is sent as a dict: given a pydantic
+class, ``with_structured_output`` hands it to ``chat.completions.parse``, which validates the JSON inside the
+call, so malformed or off-schema output raised a ``ValidationError`` from ``ainvoke`` before the message (and
+its token usage) existed — ``include_raw=True`` only catches errors of the parser that runs after the call.
+With the same strict schema as a dict (:data:`RESPONSE_FORMAT`) the SDK parses nothing: the call returns the
+message with its usage, a refusal is in ``additional_kwargs["refusal"]``, and the JSON is validated here. An
+answer cut off at the length limit still raises in the SDK (``LengthFinishReasonError``), carrying the
+completion and its usage; a content-filter stop raises without them (``ContentFilterFinishReasonError``).
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from typing import Any
 import openai
 import structlog
 from langchain_core.exceptions import OutputParserException
-from langchain_core.messages import AIMessage
+from langchain_core.language_models import LanguageModelInput
+from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.runnables import Runnable
 from langchain_openai import ChatOpenAI
 from langchain_openai.chat_models.base import OpenAIRefusalError
@@ -36,6 +41,18 @@ from scoring.suggest.pipeline import Extraction, assemble, profile_for
 from scoring.suggest.prompt import ModelOutput, build_messages
 
 log = structlog.get_logger(__name__)
+
+
+# The strict JSON schema ``chat.completions.parse`` sends for ModelOutput, built by the SDK's public helper: the
+# request is unchanged, but the SDK no longer validates the answer (see the module docstring).
+RESPONSE_FORMAT: dict[str, Any] = {
+    "type": "json_schema",
+    "json_schema": {
+        "name": ModelOutput.__name__,
+        "schema": openai.pydantic_function_tool(ModelOutput)["function"]["parameters"],
+        "strict": True,
+    },
+}
 
 
 def fallback_notice(reason: str) -> str:
@@ -67,6 +84,38 @@ def failure_reason(exc: BaseException) -> str:
     return f"unexpected error: {type(exc).__name__}"
 
 
+def read_output(raw: BaseMessage) -> tuple[ModelOutput | None, str | None]:
+    """The model's answer validated against the schema, or None and why it cannot be used."""
+    if raw.additional_kwargs.get("refusal"):
+        return None, "refused"
+    if not isinstance(raw.content, str):
+        return None, "malformed output"
+    try:
+        return ModelOutput.model_validate_json(raw.content), None
+    except ValidationError:
+        return None, "malformed output"
+
+
+def error_usage(exc: BaseException, config: SuggestConfig) -> Usage:
+    """What a failed call cost: an answer cut off at the length limit still carries its completion's usage."""
+    completion = exc.completion if isinstance(exc, openai.LengthFinishReasonError) else None
+    if completion is None or completion.usage is None:
+        return Usage(calls=1)
+    u = completion.usage
+    return priced(u.prompt_tokens, u.completion_tokens, u.total_tokens, config)
+
+
+def priced(prompt: int, completion: int, total: int, config: SuggestConfig) -> Usage:
+    cost = prompt / 1e6 * config.price_input_per_1m + completion / 1e6 * config.price_output_per_1m
+    return Usage(
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        total_tokens=total or prompt + completion,
+        estimated_cost_usd=round(cost, 6),
+        calls=1,
+    )
+
+
 def usage_of(raw: object, config: SuggestConfig) -> Usage:
     """Token usage of one call from the raw AIMessage, with its estimated cost."""
     prompt = completion = total = 0
@@ -80,14 +129,7 @@ def usage_of(raw: object, config: SuggestConfig) -> Usage:
             prompt = int(token_usage.get("prompt_tokens", 0))
             completion = int(token_usage.get("completion_tokens", 0))
             total = int(token_usage.get("total_tokens", 0))
-    cost = prompt / 1e6 * config.price_input_per_1m + completion / 1e6 * config.price_output_per_1m
-    return Usage(
-        prompt_tokens=prompt,
-        completion_tokens=completion,
-        total_tokens=total or prompt + completion,
-        estimated_cost_usd=round(cost, 6),
-        calls=1,
-    )
+    return priced(prompt, completion, total, config)
 
 
 UNCLEAR = "the description touches this ambiguously — check"
@@ -125,9 +167,7 @@ class LLMSuggester:
             temperature=0,
             use_responses_api=False,
         )
-        self._runnable: Runnable[Any, Any] = chat.with_structured_output(
-            ModelOutput, method="json_schema", strict=True, include_raw=True
-        )
+        self._chat: Runnable[LanguageModelInput, BaseMessage] = chat.bind(response_format=RESPONSE_FORMAT)
 
     async def suggest(self, description: str, checklist: Checklist) -> SuggestionReport:
         text = check_description(description)
@@ -135,15 +175,14 @@ class LLMSuggester:
             return await self.fallback.suggest(text, checklist)
         log.debug("suggest.llm.request", model=self.config.model, description_chars=len(text))
         try:
-            result = await self._runnable.ainvoke(build_messages(text, checklist))
+            raw = await self._chat.ainvoke(build_messages(text, checklist))
         except Exception as exc:  # any failure of the call falls back; the reason goes in the notice
-            return await self._fall_back(text, checklist, failure_reason(exc), Usage(calls=1), exc)
-        usage = usage_of(result.get("raw"), self.config)
-        parsed = result.get("parsed")
-        if not isinstance(parsed, ModelOutput):
-            error = result.get("parsing_error")
-            reason = failure_reason(error) if isinstance(error, BaseException) else "malformed output"
-            return await self._fall_back(text, checklist, reason, usage, error)
+            usage = error_usage(exc, self.config)
+            return await self._fall_back(text, checklist, failure_reason(exc), usage, exc)
+        usage = usage_of(raw, self.config)  # the model answered: its tokens are paid whatever the answer says
+        parsed, problem = read_output(raw)
+        if parsed is None:
+            return await self._fall_back(text, checklist, problem or "malformed output", usage, None)
         extraction = to_extraction(parsed)
         report = await asyncio.to_thread(
             assemble, text, checklist, extraction, engine="llm", origin="model", notice=None, usage=usage

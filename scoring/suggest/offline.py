@@ -111,9 +111,13 @@ _PLANNED = (
     r"\badd(ing)?\b|\bplan(ned|s)? to\b|\bwill\b|\bbudget(ed)? (to|for)\b|\bgoing to\b|\banother\b|"
     r"\badditional\b|\bmore\b"
 )
-# A number read as a bound, not an amount: "fewer than 500 labeled", "under $2K" (no answer rather than a wrong one)
+# A number read as a bound, not an amount: "fewer than 500 labeled", "under $2K", "<500", "≤ 80%" (no answer
+# rather than a wrong one)
 _BOUND_BEFORE = (r"\b(fewer|less|lower|no more|not more) than\s*\$?\s*$|"
-                 r"\b(under|below|at most|almost|nearly|barely)\s*\$?\s*$")
+                 r"\b(under|below|at most|almost|nearly|barely)\s*\$?\s*$|"
+                 r"(<=?|≤|⩽|≲)\s*\$?\s*$")
+# "up to 500 examples" is a bound too; "we can spend up to $5K" is a budget (a cap is what the team can spend)
+_UP_TO = r"\bup to\s*$"
 # Said of the past and no longer true: "our former ML engineer left", "we used to monitor drift", "it was cut"
 _LAPSED = (
     r"\b(used to|previously|formerly|former|left the (company|team)|has left|have left|"
@@ -191,6 +195,8 @@ def _percents(s: _Sentence, out: _Collector) -> None:
         after = text[p.end : p.end + 25]
         if wished and not _has(_TARGET, before):
             continue  # a wish ("next time, get agreement above 80%") states no result; a target is a wish
+        if _bound(text, p):
+            continue  # "agree less than 80% of the time": below some unknown value, not 80%
         if synthetic and not agreement:
             out.add("synthetic_share", p.value, s)
         elif agreement and not _has(_TARGET, before):
@@ -260,9 +266,15 @@ def _counts(s: _Sentence, out: _Collector, taken: list[num.Found]) -> None:
             out.add("labeled_examples", n.value, s)
 
 
-def _unclear_amount(text: str, n: num.Found) -> bool:
+def _bound(text: str, n: num.Found, *, cap_is_amount: bool = False) -> bool:
+    """A bound just before the number ("fewer than 500", "<80%"); "up to" too, unless a cap is the amount."""
+    head = text[max(0, n.start - 20) : n.start]
+    return _has(_BOUND_BEFORE, head) or (not cap_is_amount and _has(_UP_TO, head))
+
+
+def _unclear_amount(text: str, n: num.Found, *, money: bool = False) -> bool:
     """The number is not what the team has now: negated, a bound, no longer true, or of unlabeled items."""
-    return (_negated(text, n.start) or _has(_BOUND_BEFORE, text[max(0, n.start - 20) : n.start])
+    return (_negated(text, n.start) or _bound(text, n, cap_is_amount=money)
             or _has(_LAPSED, text) or _has(_UNLABELED, text))
 
 
@@ -281,7 +293,8 @@ def _money(s: _Sentence, out: _Collector) -> list[num.Found]:
         return list(amounts)
     if _has(_NOT_BUDGET, text) or _has(_THIRD_PARTY, text) or s.reading.time == "wished":
         return list(amounts)
-    usable = [a for a in amounts if not re.match(_RATE, text[a.end : a.end + 20]) and not _unclear_amount(text, a)]
+    usable = [a for a in amounts
+              if not re.match(_RATE, text[a.end : a.end + 20]) and not _unclear_amount(text, a, money=True)]
     if not usable:
         return list(amounts)
     if len(usable) > 1 and not _has(r"\b(of which|including|includes|incl|in total)\b", text):

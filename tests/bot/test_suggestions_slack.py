@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
+import pytest
 import redis.asyncio as aioredis
 
+from bot.metrics import LLM_COST
+from conversations.store import StoreUnavailable
+from scoring.checklist import Checklist
+from scoring.suggest import SuggestionReport
 from tests.bot.harness import Bot, running_bot
 from tests.bot.test_slack_surface import started, texts
 from tests.scoring.test_suggest_llm import GOOD
@@ -16,12 +23,14 @@ from tests.standins.slack_api import SlackStandIn
 BRIEF = (Path(__file__).parent.parent / "data" / "briefs" / "example1_support_intent.md").read_text()
 
 
-async def paste(bot: Bot, text: str, user: str = "U2") -> None:
+async def paste(bot: Bot, text: str, user: str = "U2", **extra: Any) -> str:
+    """A reply in the evaluation's thread, as the Events API sends it; ``extra``: subtype, files …"""
     root = bot.slack.messages("C1", top_level=True)[-1]
     msg = bot.slack.add_message("C1", text=text, user=user, thread_ts=root.ts)
     status, _ = await bot.event({"type": "message", "channel": "C1", "user": user, "text": text, "ts": msg.ts,
-                                 "thread_ts": root.ts, "channel_type": "channel"})
+                                 "thread_ts": root.ts, "channel_type": "channel", **extra})
     assert status == 200
+    return msg.ts
 
 
 def report(bot: Bot) -> str:
@@ -94,3 +103,273 @@ async def test_suggest_command_uses_the_llm_through_an_openai_compatible_server(
             assert len(api.requests) == 1
             assert "suggestions from the pasted description" in report(bot)
             assert "engine" not in report(bot) and "tokens" not in report(bot)  # developer words stay out
+
+
+# -- what the person typed, not Slack's markup -------------------------------------------------------------------
+
+FILLER = ("The project routes incoming customer requests to one of five queues so the support leads spend "
+          "their mornings on the hard cases rather than on triage. The requests arrive through the help "
+          "centre form, the shared inbox and the chat widget on the pricing page. This brief collects what "
+          "the team knows so far, so the review can focus on the open questions. ")
+
+
+def slack_encoded(text: str) -> str:
+    """What the Events API puts in ``event.text`` for what a person typed."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def card_text(bot: Bot) -> str:
+    card = bot.open_card()
+    assert card is not None
+    return texts(card.blocks)
+
+
+def readings(slack: SlackStandIn) -> int:
+    return sum(1 for c in slack.calls_to("chat.postMessage") if c.params.get("text") == "Reading the description…")
+
+
+async def test_quotes_show_what_the_person_typed_escaped_once(slack: SlackStandIn, redis_server: RedisServer,
+                                                              redis_client: aioredis.Redis) -> None:
+    # typed: "@Ana and our Q&A team labeled 5,000 … (see our data page)", the link made in Slack's editor
+    text = ("<@U3> and our Q&amp;A team labeled 5,000 support tickets by hand last quarter (see "
+            "<https://wiki.example.com/d|our data page>). " + FILLER)
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        await paste(bot, text)
+        await slack.wait_for(lambda: "Helper suggests: Yes" in card_text(bot), what="hint on q1")
+        shown = card_text(bot)
+        # Slack shows `&amp;` as `&`: the quote reads "Q&A", not "Q&amp;A"; no `<@U3>` markup shown as text
+        assert ("> @U3 and our Q&amp;A team labeled 5,000 support tickets by hand last quarter (see our data page "
+                "(https://wiki.example.com/d)).") in shown, shown
+        assert "&amp;amp;" not in shown and "&lt;@U3&gt;" not in shown and "|our data page" not in shown
+
+
+async def test_llm_quote_of_what_the_person_typed_is_kept(slack: SlackStandIn, redis_server: RedisServer,
+                                                          redis_client: aioredis.Redis) -> None:
+    typed = FILLER + "Our Q&A team labeled 2,000 support tickets by hand last quarter."
+    out = {"numbers": [{"fact": "labeled_examples", "value": 2000, "upper": None,
+                        "evidence": "Our Q&A team labeled 2,000 support tickets by hand"}],
+           "statements": [], "answers": []}
+    with OpenAIStandin() as api:
+        api.respond_json(out, usage=(1200, 300))
+        async with running_bot(slack, redis_server.url, OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=api.base_url,
+                               FTCHECK_LLM_TIMEOUT=3, FTCHECK_LLM_RETRIES=0) as bot:
+            await started(bot)
+            await paste(bot, slack_encoded(typed))
+            await slack.wait_for(lambda: report(bot) != "", what="report")
+            await bot.settle()
+            assert typed in api.requests[0]["messages"][1]["content"]  # the model reads what the person typed
+            assert "Helper suggests: Yes" in card_text(bot) and "> Our Q&amp;A team labeled 2,000" in card_text(bot)
+
+
+async def test_fewer_than_500_typed_as_lt_suggests_nothing(slack: SlackStandIn, redis_server: RedisServer,
+                                                           redis_client: aioredis.Redis) -> None:
+    typed = "We have <500 labeled support tickets so far, all of them from the help centre form. " + FILLER
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        await paste(bot, slack_encoded(typed))
+        await slack.wait_for(lambda: report(bot) != "", what="report")
+        await bot.settle()
+        assert "Helper suggests" not in card_text(bot), card_text(bot)
+
+
+# -- one run per message, whatever Slack sends for it ------------------------------------------------------------
+
+async def test_mention_suggest_in_the_thread_runs_once(slack: SlackStandIn, redis_server: RedisServer,
+                                                       redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        root = slack.messages("C1", top_level=True)[-1]
+        text = "<@UBOT> suggest " + BRIEF
+        msg = slack.add_message("C1", text=text, user="U2", thread_ts=root.ts)
+        base = {"channel": "C1", "user": "U2", "text": text, "ts": msg.ts, "thread_ts": root.ts}
+        # both subscribed (deploy/slack-manifest-*.yaml): Slack sends the message and the app_mention
+        await bot.event({"type": "message", "channel_type": "channel", **base})
+        await bot.event({"type": "app_mention", **base})
+        await slack.wait_for(lambda: report(bot) != "", what="report")
+        await asyncio.sleep(1)
+        await bot.settle()
+        reports = [m for m in bot.thread() if "from the pasted description" in m.text]
+        assert readings(slack) == 1 and len(reports) == 1, (readings(slack), [m.text for m in reports])
+
+
+async def test_a_description_addressed_to_the_bot_without_a_command_is_read(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        await paste(bot, "<@UBOT> here is our brief:\n" + BRIEF)
+        await slack.wait_for(lambda: report(bot) != "", what="report")
+        assert readings(slack) == 1
+
+
+@pytest.mark.parametrize("extra", [{"subtype": "thread_broadcast", "root": {}},
+                                   {"subtype": "file_share", "files": [{"id": "F1", "name": "arch.png"}]}],
+                         ids=["also-sent-to-channel", "with-a-file"])
+async def test_description_sent_to_the_channel_too_or_with_a_file_is_read(
+        extra: dict[str, Any], slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        await paste(bot, BRIEF, **extra)
+        await slack.wait_for(lambda: report(bot) != "", what="report")
+        assert "suggestions from the pasted description" in report(bot)
+
+
+# -- words that say what happened ----------------------------------------------------------------------------------
+
+async def test_checklist_without_rules_says_so_instead_of_blaming_the_description(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        status, _ = await bot.command("start Ticket router --checklist deployment-quality")
+        assert status == 200
+        await slack.wait_for(lambda: bot.open_card() is not None, what="first card")
+        await bot.settle()
+        await paste(bot, BRIEF)
+        await slack.wait_for(lambda: bool(slack.ephemerals("C1")), what="the person is told")
+        await bot.settle()
+        told = slack.ephemerals("C1")[0]
+        assert told.user == "U2"
+        assert told.text == ("The helper has no rules for the “Pre-deployment quality gate” checklist, so it "
+                             "suggests no answers from a description here: the team answers each card.")
+        assert readings(slack) == 0 and report(bot) == ""
+
+
+async def test_repaste_after_answering_counts_what_was_stored(slack: SlackStandIn, redis_server: RedisServer,
+                                                              redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        await paste(bot, BRIEF)
+        await slack.wait_for(lambda: "Helper suggests" in card_text(bot), what="hint")
+        card = bot.open_card()
+        assert card is not None
+        await bot.click(card, "answer_no")  # q1 answered while its (equal) suggestion is stored
+        await slack.wait_for(lambda: bot._closed(card, "C1"), what="q1 answered")
+        await bot.settle()
+        await paste(bot, BRIEF)
+        await slack.wait_for(lambda: sum("from the pasted description" in m.text for m in bot.thread()) == 2,
+                             what="second report")
+        second = [m for m in bot.thread() if "from the pasted description" in m.text][-1]
+        assert "; 1 already answered, so the team's answer stays." in second.text, second.text
+
+
+# -- failures after "Reading the description…" ---------------------------------------------------------------------
+
+class _Broken:
+    async def suggest(self, description: str, checklist: Checklist) -> SuggestionReport:
+        raise RuntimeError("the reader broke")
+
+
+def reading_lines(bot: Bot) -> list[str]:
+    return [m.text for m in bot.thread() if "description" in m.text and m.user == "UBOT"]
+
+
+async def test_a_failure_while_reading_is_told_and_the_thread_says_nothing_was_saved(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        bot.runtime.services.suggester = _Broken()
+        await paste(bot, BRIEF)
+        await slack.wait_for(lambda: bool(slack.ephemerals("C1")), what="the person is told")
+        await bot.settle()
+        told = slack.ephemerals("C1")[0]
+        assert told.user == "U2" and "could not handle that message (ref " in told.text
+        assert reading_lines(bot) == ["The helper could not read the description, so nothing was saved and the cards "
+                                      "are unchanged. Paste it again, or answer the cards yourself."]
+        assert "Helper" not in card_text(bot)
+
+
+async def test_a_store_failure_while_saving_is_told_and_the_thread_says_so(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+
+        async def down(*args: object, **kwargs: object) -> None:
+            raise StoreUnavailable("timeout", recorded="unknown")
+
+        bot.runtime.services.engine.suggest = down  # type: ignore[method-assign,assignment]
+        await paste(bot, BRIEF)
+        await slack.wait_for(lambda: bool(slack.ephemerals("C1")), what="the person is told")
+        await bot.settle()
+        told = slack.ephemerals("C1")[0]
+        assert told.user == "U2" and "stopped answering while it handled your message" in told.text
+        assert reading_lines(bot) == ["The helper read the description, but ftcheck could not confirm the "
+                                      "suggestions were saved. If the open card shows no helper hint in a minute, "
+                                      "paste the description again."]
+
+
+async def test_redis_stalling_while_the_model_reads_leaves_no_reading_line(
+        slack: SlackStandIn, redis_client: aioredis.Redis) -> None:
+    own = RedisServer()
+    own.start()
+    try:
+        with OpenAIStandin() as api:
+            api.respond_delay(2.0, then=GOOD)
+            async with running_bot(slack, own.url, OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=api.base_url,
+                                   FTCHECK_LLM_TIMEOUT=10, FTCHECK_LLM_RETRIES=0, FTCHECK_REDIS_TIMEOUT=1.0) as bot:
+                await started(bot)
+                await paste(bot, BRIEF)
+                await slack.wait_for(lambda: readings(slack) == 1, what="reading")
+                own.pause()  # a failover while the model reads: the write after its answer times out
+                await slack.wait_for(lambda: bool(slack.ephemerals("C1")), timeout=20, what="the person is told")
+                own.resume()
+                await bot.settle()
+                assert "Reading the description…" not in reading_lines(bot)
+                assert any("could not confirm the suggestions were saved" in t for t in reading_lines(bot))
+    finally:
+        own.resume()
+        own.close()
+
+
+async def test_cost_of_a_malformed_llm_answer_is_counted(slack: SlackStandIn, redis_server: RedisServer,
+                                                         redis_client: aioredis.Redis) -> None:
+    with OpenAIStandin() as api:
+        api.respond_text('{"numbers": [', usage=(100_000, 20_000))
+        async with running_bot(slack, redis_server.url, OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=api.base_url,
+                               FTCHECK_LLM_TIMEOUT=3, FTCHECK_LLM_RETRIES=0) as bot:
+            await started(bot)
+            before = LLM_COST._value.get()
+            await paste(bot, BRIEF)
+            await slack.wait_for(lambda: report(bot) != "", what="report")
+            assert "the AI helper could not answer, so the built-in reader made them" in report(bot)
+            # 100k prompt tokens at $0.15/1M + 20k completion tokens at $0.60/1M
+            assert LLM_COST._value.get() - before == pytest.approx(0.027)
+
+
+# -- an edited or deleted description ------------------------------------------------------------------------------
+
+def _revision(root_ts: str, ts: str, text: str, *, subtype: str, now: str | None = None) -> dict[str, Any]:
+    before = {"type": "message", "user": "U2", "text": text, "ts": ts, "thread_ts": root_ts}
+    event: dict[str, Any] = {"type": "message", "subtype": subtype, "channel": "C1", "hidden": True,
+                             "ts": f"{float(ts) + 100:.6f}", "previous_message": before}
+    if subtype == "message_deleted":
+        return {**event, "deleted_ts": ts, "thread_ts": root_ts}
+    return {**event, "message": {**before, "text": now, "edited": {"user": "U2", "ts": event["ts"]}}}
+
+
+async def test_deleting_the_description_takes_its_quotes_off_the_cards(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        ts = await paste(bot, BRIEF)
+        await slack.wait_for(lambda: "2,000 historical tickets" in card_text(bot), what="hint")
+        root = slack.messages("C1", top_level=True)[-1]
+        await bot.event(_revision(root.ts, ts, BRIEF, subtype="message_deleted"))
+        await slack.wait_for(lambda: "Helper" not in card_text(bot), what="the hint leaves the card")
+        stored = await bot.runtime.services.store.by_thread("C1", root.ts)
+        assert stored is not None and stored.suggestions == {}
+
+
+async def test_an_edited_description_is_read_again_and_a_link_preview_is_not(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        ts = await paste(bot, BRIEF)
+        await slack.wait_for(lambda: "Helper suggests: Yes" in card_text(bot), what="hint")
+        await bot.settle()
+        root = slack.messages("C1", top_level=True)[-1]
+        await bot.event(_revision(root.ts, ts, BRIEF, subtype="message_changed", now=BRIEF))  # an unfurl
+        await bot.settle()
+        assert readings(slack) == 1
+        fixed = BRIEF.replace("We have 2,000 historical tickets", "We have 200 historical tickets")
+        await bot.event(_revision(root.ts, ts, BRIEF, subtype="message_changed", now=fixed))
+        await slack.wait_for(lambda: "Helper suggests: No" in card_text(bot), what="the edit is read")
+        assert readings(slack) == 2 and "2,000 historical tickets" not in card_text(bot)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -251,6 +252,37 @@ async def test_malformed_output_falls_back(api: OpenAIStandin, checklist: Checkl
     assert report.notice is not None and "(malformed output)" in report.notice
     assert report.suggestions and report.usage.calls == 1
     assert len(api.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"numbers": [',
+        json.dumps({**GOOD, "answers": [answer("q99", "maybe", "x")]}),  # valid JSON, off the schema
+        "Sure! Here are the facts: labeled examples 2000.",
+    ],
+    ids=["malformed", "off-schema", "prose"],
+)
+async def test_an_unusable_answer_still_counts_its_tokens(api: OpenAIStandin, checklist: Checklist, raw: str) -> None:
+    """The model answered, so the call was paid for: its usage is kept even though the answer is not used."""
+    api.respond_text(raw, usage=(100_000, 20_000))
+    report = await suggester(api).suggest(SUPPORT, checklist)
+
+    assert report.engine == "offline" and report.notice is not None and "(malformed output)" in report.notice
+    u = report.usage
+    assert (u.calls, u.prompt_tokens, u.completion_tokens, u.total_tokens) == (1, 100_000, 20_000, 120_000)
+    assert u.estimated_cost_usd == pytest.approx(100_000 * 0.15e-6 + 20_000 * 0.60e-6)
+
+
+async def test_an_answer_cut_off_at_the_length_limit_counts_its_tokens(
+    api: OpenAIStandin, checklist: Checklist
+) -> None:
+    api.respond_json(GOOD, usage=(3_000, 16_000), finish_reason="length")
+    report = await suggester(api).suggest(SUPPORT, checklist)
+
+    assert report.notice is not None and "(the answer was cut off)" in report.notice
+    assert (report.usage.prompt_tokens, report.usage.completion_tokens) == (3_000, 16_000)
+    assert report.usage.estimated_cost_usd == pytest.approx(3_000 * 0.15e-6 + 16_000 * 0.60e-6)
 
 
 @pytest.mark.parametrize(("status", "retry_after", "min_wait"), [(429, 1, 0.9), (503, None, 0.2)])

@@ -181,6 +181,26 @@ def test_no_yes_from_a_bound_a_negation_a_lapse_or_a_plan(sentence: str, key: st
     assert s is None or s.answer != 1.0, s
 
 
+@pytest.mark.parametrize(
+    ("sentence", "key", "fact"),
+    [
+        ("We have <500 labeled examples so far.", "q1", "labeled_examples"),
+        ("We have ≤500 labeled examples so far.", "q1", "labeled_examples"),
+        ("We have <= 500 labeled examples so far.", "q1", "labeled_examples"),
+        ("We have up to 500 labeled examples so far.", "q1", "labeled_examples"),
+        ("Budget is <$2K for the whole project.", "q14", "budget_usd"),
+        ("Budget is ≤ €3K for the whole project.", "q14", "budget_usd"),
+        ("Our labelers agree less than 80% of the time.", "q4", "agreement_pct"),
+        ("Two reviewers labeled the same 100 emails and agreed on <80% of them.", "q4", "agreement_pct"),
+        ("A zero-shot prompt reached under 70% accuracy.", "q7", "prompting_accuracy"),
+    ],
+)
+def test_a_bound_is_not_an_amount(sentence: str, key: str, fact: str, checklist: Checklist) -> None:
+    """"<500" is some number below 500 (a symbol, "up to" or a percentage alike): no fact, no suggestion."""
+    report = run(sentence, checklist)
+    assert fact not in report.facts and suggestion_for(report, key) is None, (report.facts, report.suggestions)
+
+
 def test_experience_last_year_still_counts(checklist: Checklist) -> None:
     s = suggestion_for(run("Oleg can run the training, he did the ranking model last year.", checklist), "q12")
     assert s is not None and s.answer == 1.0
