@@ -22,6 +22,7 @@ class SlashCommand(_In):
     team_id: str = Field(min_length=1)
     trigger_id: str | None = None
     response_url: str | None = None
+    channel_name: str | None = None  # Slack's: "directmessage" in a DM, "mpdm-…" in a group DM
     message_ts: str | None = None  # not Slack's: an @mention's message, which may be edited or deleted later
 
 

@@ -135,12 +135,29 @@ class SlackPresenter:
         return await self._post(ev, ev.post_ref("note"), thread_ts=ev.thread_ts, text=text)
 
     async def tell_undelivered(self, ev: Evaluation, checklist: Checklist, what: str, reason: str) -> None:
-        """Say plainly what could not be posted; in the thread, or to the starter when the channel is gone."""
+        """Say plainly what could not be posted, and how to go on; in the thread, or to the starter when the bot
+        cannot post in the channel."""
         kind = what.split(":")[0].removeprefix("post_")
         text = (f"I could not post {_WHAT.get(kind, 'a message')} for *{esc(ev.project)}* "
-                f"(Slack said `{esc(reason)}`). Every answer so far is saved; "
-                "`/ftcheck status` in the channel shows where the evaluation stands.")
-        if reason not in ("is_archived", "channel_not_found", "not_in_channel") and ev.thread_ts:
+                f"(Slack said `{esc(reason)}`). Every answer so far is saved; {_go_on(ev, kind, reason)}")
+        if reason not in _CHANNEL_GONE and ev.thread_ts:
             await self._call("chat.postMessage", channel=ev.channel, thread_ts=ev.thread_ts, text=text)
         else:
             await self._call("chat.postMessage", channel=ev.started_by, text=text)
+
+
+_CHANNEL_GONE = ("is_archived", "channel_not_found", "not_in_channel")
+
+
+def _go_on(ev: Evaluation, kind: str, reason: str) -> str:
+    """What to do next: a lost question card comes back with `/ftcheck start <project>` in the channel."""
+    start = f"`/ftcheck start {esc(ev.project)}`"
+    if kind != "card":
+        return "`/ftcheck status` in the channel shows where the evaluation stands."
+    if reason == "is_archived":
+        return (f"once <#{ev.channel}> is unarchived, invite me back with `/invite @ftcheck`, then run {start} "
+                "there to continue: it posts the waiting question again.")
+    if reason in _CHANNEL_GONE:
+        return (f"invite me back to <#{ev.channel}> with `/invite @ftcheck`, then run {start} there to continue: "
+                "it posts the waiting question again.")
+    return f"{start} in <#{ev.channel}> posts the waiting question again, to continue."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 
 from bot import commands as cmd
@@ -10,7 +12,7 @@ from bot.leads.access import Asker, visibility
 from bot.leads.deletion import delete
 from bot.leads.exports import export
 from bot.leads.reminders import remind
-from bot.leads.summaries import history_text, list_text, status_text, summary
+from bot.leads.summaries import history_text, list_text, status_lines, summary
 from bot.links import thread_link
 from bot.payloads import SlashCommand
 from bot.replies import Reply
@@ -19,15 +21,30 @@ from bot.slack_text import plain_text
 from bot.suggestions import run_suggestions
 from bot.visibility import Visibility
 from conversations.effects import DeliveryFailed
-from conversations.models import Evaluation
-from conversations.queries import open_evaluation
+from conversations.flow import unasked
+from conversations.models import Evaluation, project_key
+from conversations.queries import open_evaluation, open_evaluations
+from conversations.store import StoreUnavailable
 
 Handler = Callable[[Services, SlashCommand, cmd.Command, Reply], Awaitable[None]]
+
+START_LOCK_S = 15  # two people starting one project at once get one thread
+START_WAIT_S = 3.0  # how long the second one waits for the first one's thread, to link it
+STATUS_MAX = 10  # `/ftcheck status`: this many evaluations in progress, one line each
+
+
+def parse(request: SlashCommand) -> cmd.Command:
+    """The command a request's text forms.
+
+    Slack sends both a slash command's text and a mention's in its markup (``R&D`` arrives as ``R&amp;D``); it is
+    read once, here, as what the person typed, so a project started either way is one project.
+    """
+    return cmd.parse(plain_text(request.text))
 
 
 async def run_command(svc: Services, request: SlashCommand, reply: Reply) -> None:
     """Parse one command's text and run it."""
-    command = cmd.parse(request.text)
+    command = parse(request)
     await VERBS[command.verb](svc, request, command, reply)
 
 
@@ -44,13 +61,38 @@ async def _open_here(svc: Services, request: SlashCommand) -> Evaluation:
 
 
 async def _suggest(svc: Services, request: SlashCommand, command: cmd.Command, reply: Reply) -> None:
-    # Slack's markup (``&amp;``, ``<@U3>``, ``<https://…|label>``) read as what the person typed
-    await run_suggestions(svc, await _open_here(svc, request), plain_text(command.text or ""), request.user_id, reply,
+    # Slack's markup (``&amp;``, ``<@U3>``, ``<https://…|label>``) was read as what the person typed in run_command
+    await run_suggestions(svc, await _open_here(svc, request), command.text or "", request.user_id, reply,
                           source=request.message_ts)
 
 
 async def _status(svc: Services, request: SlashCommand, command: cmd.Command, reply: Reply) -> None:
-    await reply(await status_text(svc, await _open_here(svc, request)))
+    """Every evaluation in progress here, one line each (a channel may run several: naming one would hide the
+    others); a walk whose card Slack refused for good gets it posted again."""
+    running = await open_evaluations(svc.store, request.team_id, request.channel_id, limit=STATUS_MAX + 1)
+    if not running:
+        await _open_here(svc, request)  # raises the "nothing in progress" advice
+    shown: list[tuple[Evaluation, str]] = []
+    for ev in running[:STATUS_MAX]:
+        ev, asked = await _ask_again(svc, ev, request.user_id)
+        shown.append((ev, _asked_again_text(svc, ev, asked, "/ftcheck status") if asked else ""))
+    await reply(await status_lines(svc, shown, more=len(running) > STATUS_MAX))
+
+
+async def _ask_again(svc: Services, ev: Evaluation, user: str) -> tuple[Evaluation, str | None]:
+    """Post the waiting question's card again if Slack refused it for good; returns the question id, or None."""
+    if unasked(ev, svc.registry.get(ev.checklist)) is None:
+        return ev, None  # a card is out or on its way (the usual case): no write
+    return await svc.engine.resume(ev.id, user=user)
+
+
+def _asked_again_text(svc: Services, ev: Evaluation, question: str, again: str) -> str:
+    key = svc.registry.get(ev.checklist).question(question).key
+    if any(c.question == question for c in ev.open_cards().values()):
+        return (f"{key} had no card in the thread (Slack refused to post it earlier), so I posted it again: "
+                "answer it there.")
+    return (f"{key} has no card in the thread: I tried to post it again, but Slack did not take it. If I was "
+            f"removed from this channel, invite me back with `/invite @ftcheck`, then run `{again}` again.")
 
 
 async def _start(svc: Services, request: SlashCommand, command: cmd.Command, reply: Reply) -> None:
@@ -62,21 +104,59 @@ async def _start(svc: Services, request: SlashCommand, command: cmd.Command, rep
     project = command.project or ""
     running = await open_evaluation(svc.store, request.team_id, request.channel_id, project)
     if running is not None:
-        await reply(f"An evaluation of *{esc(running.project)}* is already in progress here: "
-                    f"{await thread_link(svc.client, running)} — answer in that thread, or `/ftcheck delete` it "
-                    "first.")
+        await reply(await _already_running(svc, running, request.user_id))
+        return
+    lock = f"start:{request.team_id}:{request.channel_id}:{project_key(project)}"
+    if not await svc.store.once(lock, ttl_s=START_LOCK_S):
+        await reply(await _being_started(svc, request, project))
         return
     try:
         await svc.engine.start(team=request.team_id, channel=request.channel_id, project=project,
                                checklist_id=command.checklist, user=request.user_id, mode=command.mode,
                                quorum=command.quorum)
     except DeliveryFailed as exc:
-        if exc.reason in ("not_in_channel", "channel_not_found"):
-            await reply("I can't post in this channel yet. Invite me with `/invite @ftcheck` and run the "
-                        "command again.")
-            return
-        await reply(f"Slack did not take the evaluation's first message (`{esc(exc.reason)}`), so nothing was "
-                    "started. Try `/ftcheck start` again in a minute.")
+        await reply(_not_started(request, project, exc))
+    finally:
+        with contextlib.suppress(StoreUnavailable):  # the lock expires on its own
+            await svc.store.release(lock)
+
+
+async def _already_running(svc: Services, running: Evaluation, user: str) -> str:
+    running, asked = await _ask_again(svc, running, user)
+    name = esc(running.project)
+    text = (f"An evaluation of *{name}* is already in progress here: {await thread_link(svc.client, running)} — "
+            f"answer in that thread, or delete it first with `/ftcheck delete {name}`.")
+    return f"{text} {_asked_again_text(svc, running, asked, f'/ftcheck start {name}')}" if asked else text
+
+
+async def _being_started(svc: Services, request: SlashCommand, project: str) -> str:
+    """Someone else's `/ftcheck start` of this project is running right now: link its thread once it is posted."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + START_WAIT_S
+    while loop.time() < deadline:
+        await asyncio.sleep(0.2)
+        running = await open_evaluation(svc.store, request.team_id, request.channel_id, project)
+        if running is not None and running.thread_ts is not None:
+            return await _already_running(svc, running, request.user_id)
+    return (f"Someone started an evaluation of *{esc(project)}* in this channel a moment ago; its thread is still "
+            "being posted here, so answer there once it appears. If no thread appears within a minute, run "
+            f"`/ftcheck start {esc(project)}` again.")
+
+
+def _not_started(request: SlashCommand, project: str, exc: DeliveryFailed) -> str:
+    if exc.reason in ("not_in_channel", "channel_not_found"):
+        if _direct_message(request):
+            return ("I can't post in a direct message, so nothing was started. Run "
+                    f"`/ftcheck start {esc(project)}` in a channel I'm a member of.")
+        return "I can't post in this channel yet. Invite me with `/invite @ftcheck` and run the command again."
+    return (f"Slack did not take the evaluation's first message (`{esc(exc.reason)}`), so nothing was started. "
+            "Try `/ftcheck start` again in a minute.")
+
+
+def _direct_message(request: SlashCommand) -> bool:
+    """A DM or group DM: no `/invite` there. Slack names them in the command's channel_name."""
+    name = request.channel_name or ""
+    return request.channel_id.startswith("D") or name == "directmessage" or name.startswith("mpdm-")
 
 
 def _asked(svc: Services, request: SlashCommand) -> tuple[Visibility, Asker]:

@@ -184,6 +184,18 @@ class Engine:
         stored, _ = await self._transition(ev.id, flow.abandon, by="ftcheck", action="abandon", seen=None)
         return stored
 
+    async def resume(self, eid: str, *, user: str) -> tuple[Evaluation, str | None]:
+        """Ask the waiting question again if its card was given up on (``flow.resume``).
+
+        Returns the evaluation and the question asked again (None when nothing needed asking); whether its card
+        is now in the thread shows in ``open_cards()`` of the evaluation returned.
+        """
+        ev, outcome = await self._transition(eid, lambda e: flow.resume(e, self.checklist(e)), by=user,
+                                             action="ask again (card given up)", seen=None)
+        if outcome is None or not outcome.applied:
+            return ev, None
+        return ev, next((e.question for e in outcome.effects if isinstance(e, PostCard)), None)
+
     async def discard(self, eid: str, *, user: str) -> Evaluation:
         ev, _, _ = await self.store.update(eid, flow.discard, by=user, action="delete")
         return ev

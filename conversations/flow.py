@@ -46,7 +46,8 @@ class Notice(BaseModel):
     label: str | None = None  # what they answered
     at: datetime | None = None
     actor: str | None = None  # who acted (so the front end can say "you")
-    detail: str | None = None  # a plain sentence, for ``invalid``
+    detail: str | None = None  # a plain sentence, for ``invalid``; ``closed``: "abandoned" (closed for inactivity)
+    project: str | None = None  # ``closed`` for inactivity: the project, so the words can say how to start anew
 
 
 class Outcome(BaseModel):
@@ -67,6 +68,14 @@ def refused(kind: NoticeKind, **fields: object) -> Outcome:
 
 def invalid(text: str) -> Outcome:
     return refused("invalid", detail=text)
+
+
+def refuse_closed(ev: Evaluation, question_key: str | None, user: str | None = None) -> Outcome:
+    """A click on an evaluation that is over: finished, or closed for inactivity (``at``: when it was closed)."""
+    if ev.status == "abandoned":
+        return refused("closed", question=question_key, actor=user, detail="abandoned", at=ev.completed_at,
+                       project=ev.project)
+    return refused("closed", question=question_key, actor=user)
 
 
 # -- states -----------------------------------------------------------------------------------------------
@@ -216,6 +225,32 @@ def abandon(ev: Evaluation, now: datetime | None = None) -> Outcome:
     return move.outcome()
 
 
+def unasked(ev: Evaluation, checklist: Checklist) -> str | None:
+    """The question the walk waits for while nothing in the thread asks it, or None.
+
+    That happens when Slack refused its card for good (the bot was removed from the channel, the channel was
+    archived, or 8 attempts failed): the outbox gave the post up, so no card is open and none is owed.
+    """
+    if ev.status != "in_progress" or ev.thread_ts is None or ev.open_cards():
+        return None
+    if any(isinstance(o.effect, PostCard) for o in ev.pending):
+        return None  # on its way
+    return next_question(ev, checklist)
+
+
+def resume(ev: Evaluation, checklist: Checklist, now: datetime | None = None) -> Outcome:
+    """Ask the waiting question again when its card was given up on (:func:`unasked`): the same ``ask`` move
+    the walk makes after an answer. Unchanged when a card is out or on its way, or nothing is left to ask."""
+    question = unasked(ev, checklist)
+    if question is None:
+        return Outcome(status="unchanged")
+    ev.last_activity = now or utcnow()  # someone came back for it: the idle watch starts over
+    ev.idle_nudged, ev.idle_check_at = False, None
+    move = Move(ev)
+    move.make("ask", card_state(ev, question), "asked", question)
+    return move.outcome()
+
+
 # -- what comes next --------------------------------------------------------------------------------------
 
 def next_question(ev: Evaluation, checklist: Checklist) -> str | None:
@@ -242,9 +277,11 @@ def advance(ev: Evaluation, checklist: Checklist, move: Move, now: datetime) -> 
     """
     ev.last_activity = now
     ev.idle_nudged, ev.idle_check_at = False, None
-    if ev.status != "in_progress":
+    if ev.status == "completed":
         move.make("change", "completed", "completed")
         return False
+    if ev.status != "in_progress":
+        return False  # closed for inactivity: nothing moves (the transitions refuse before this)
     if ev.open_cards() or any(isinstance(o.effect, PostCard) for o in ev.pending):
         return False  # one question at a time: a card is out (or on its way), e.g. after a Change answer
     nxt = next_question(ev, checklist)
@@ -320,6 +357,8 @@ def answer(ev: Evaluation, checklist: Checklist, *, card_ts: str, user: str, val
     if not card.open and prior is not None and prior.by == user and prior.value == value:
         return Outcome(status="unchanged")  # the same click again (double click or a redelivery)
     source = card_state(ev, card.question)
+    if ev.status == "abandoned":
+        return refuse_closed(ev, checklist.question(card.question).key, user)
     if not card.open or source != "asked":  # closed, or its question was answered meanwhile (Change answer)
         return _taken(ev, checklist, card.question, "closed" if ev.status != "in_progress" else "taken", user)
     if value is not None:
@@ -344,6 +383,8 @@ def change(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
     prior = ev.answers.get(q.id)
     if ev.status == "deleted":
         return refused("deleted")
+    if ev.status == "abandoned":
+        return refuse_closed(ev, q.key, user)
     if prior is None:
         return invalid(f"{q.key} has not been answered yet; answer it on its card.")
     if prior.value == value:  # the person's own change clicked again says nothing; anyone else's is told
@@ -371,6 +412,8 @@ def add_note(ev: Evaluation, checklist: Checklist, *, question: str, user: str, 
     text = note.strip()
     if ev.status == "deleted":
         return refused("deleted")
+    if ev.status == "abandoned":
+        return refuse_closed(ev, q.key, user)
     if not text:
         return invalid("The note is empty; write something or cancel.")
     if len(text) > NOTE_MAX:

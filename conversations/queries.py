@@ -40,12 +40,19 @@ async def open_evaluation(store: Store, team: str, channel: str, project: str | 
         key = project_key(project)
         history = await store.project_history(team, key)
         return next((ev for ev in reversed(history) if ev.channel == channel and ev.status == "in_progress"), None)
+    found = await open_evaluations(store, team, channel, limit=1)
+    return found[0] if found else None
+
+
+async def open_evaluations(store: Store, team: str, channel: str, limit: int) -> list[Evaluation]:
+    """Up to ``limit`` evaluations in progress in a channel, newest first, read page by page."""
+    found: list[Evaluation] = []
     start = 0
     while True:
         ids = await _channel_ids(store, f"ftc:chan:{team}:{channel}", start)
-        found = next((ev for ev in await store._many(ids) if ev.status == "in_progress"), None)
-        if found is not None or len(ids) < CHANNEL_PAGE:
-            return found
+        found += [ev for ev in await store._many(ids) if ev.status == "in_progress"]
+        if len(found) >= limit or len(ids) < CHANNEL_PAGE:
+            return found[:limit]
         start += CHANNEL_PAGE
 
 

@@ -567,6 +567,10 @@ class Store:
         """True the first time ``token`` is seen (Slack event ids, slash-command trigger ids)."""
         return bool(await self._call(lambda: self.redis.set(f"ftc:once:{token}", "1", nx=True, ex=ttl_s)))
 
+    async def release(self, token: str) -> None:
+        """Forget a ``once`` token before its TTL: a short lock whose work is done."""
+        await self._call(lambda: self.redis.delete(f"ftc:once:{token}"))
+
     async def rebuild_indexes(self) -> int:
         """Re-derive every index key from the evaluation documents (after a partial write or a restore)."""
         count = 0

@@ -18,6 +18,7 @@ from conversations.flow import (
     close_cards_of,
     find_card,
     invalid,
+    refuse_closed,
     refused,
 )
 from conversations.models import AnswerEntry, Ballot, Evaluation, Vote, utcnow
@@ -35,7 +36,7 @@ def vote(ev: Evaluation, checklist: Checklist, *, card_ts: str, user: str, value
     qid, key = found.question, checklist.question(found.question).key
     ballot = ev.ballots.get(qid)
     if ev.status != "in_progress":
-        return refused("closed", question=key)
+        return refuse_closed(ev, key, user)
     mine = ballot.votes.get(user) if ballot is not None else None
     if mine is not None and mine.value == value:
         return Outcome(status="unchanged")  # this vote again: a double click, also after it completed the vote
@@ -69,7 +70,7 @@ def reveal(ev: Evaluation, checklist: Checklist, *, question: str, user: str,
     if ballot is not None and ballot.revealed:
         return Outcome(status="unchanged")  # two Reveal clicks at once: the first one did it
     if ev.status != "in_progress":
-        return refused("closed", question=q.key)  # votes stay hidden
+        return refuse_closed(ev, q.key, user)  # votes stay hidden
     entry = ev.answers.get(q.id)
     if card_state(ev, q.id) != "asked" and entry is not None:  # answered meanwhile (Change answer): who, and what
         label = checklist.option(entry.value).label if entry.value is not None else "Not sure"
@@ -107,7 +108,7 @@ def settle(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
     if ev.status == "deleted":
         return refused("deleted")
     if ev.status != "in_progress":
-        return refused("closed", question=q.key)
+        return refuse_closed(ev, q.key, user)
     state = card_state(ev, q.id)
     if state == "answered":
         entry = ev.answers[q.id]

@@ -31,9 +31,21 @@ def _taken(n: Notice) -> str:
 
 
 def _closed(n: Notice) -> str:
+    if n.detail == "abandoned":
+        return _closed_for_inactivity(n)
     if n.by is None:
         return f"This evaluation is finished, so {n.question} can no longer be answered here."
     return _taken(n)
+
+
+def _closed_for_inactivity(n: Notice) -> str:
+    """Nothing can be answered, changed or noted any more; a new start begins empty (it is no re-evaluation)."""
+    project = esc(n.project or "the project")
+    closed = f" on {when(n.at)}" if n.at else ""
+    what = f"{n.question} can no longer be answered or changed here" if n.question else "it takes no more answers"
+    return (f"This evaluation was closed for inactivity{closed}, so {what}; nothing was recorded. Its answers so "
+            f"far stay in `/ftcheck history {project}`; `/ftcheck start {project}` begins a new evaluation, from the "
+            "first question.")
 
 
 def _voted(n: Notice) -> str:

@@ -20,13 +20,25 @@ HISTORY_MAX = 20
 LIST_PAGE = HOME_MAX_ROWS  # `/ftcheck list 2` is the Home tab's next page
 
 
-async def status_text(svc: Services, ev: Evaluation) -> str:
+async def status_text(svc: Services, ev: Evaluation, extra: str = "") -> str:
+    """One evaluation in progress on one line; ``extra``: a sentence to add (its card was posted again …)."""
     checklist = svc.registry.get(ev.checklist)
     s = scored(svc, ev)
     nxt = waiting_question(ev, checklist)
     waiting = f" Waiting for {checklist.question(nxt).key}." if nxt else ""
     # like the root: progress only, no running total (a score counts once the team has answered everything)
-    return f"*{esc(ev.project)}*: {s.answered} of {s.questions} answered.{waiting} {await thread_link(svc.client, ev)}"
+    line = f"*{esc(ev.project)}*: {s.answered} of {s.questions} answered.{waiting} {await thread_link(svc.client, ev)}"
+    return f"{line} {extra}" if extra else line
+
+
+async def status_lines(svc: Services, shown: list[tuple[Evaluation, str]], *, more: bool = False) -> str:
+    """`/ftcheck status`: each evaluation in progress in the channel, newest first, one line each."""
+    lines = [await status_text(svc, ev, extra) for ev, extra in shown]
+    if len(lines) == 1 and not more:
+        return lines[0]
+    head = f"*{len(lines)}{'+' if more else ''} evaluations in progress in this channel:*"
+    tail = ["… and more, not shown: `/ftcheck list` names every project."] if more else []
+    return "\n".join([head, *(f"• {line}" for line in lines), *tail])
 
 
 async def project_summary(svc: Services, project: Project) -> str:

@@ -14,10 +14,11 @@ from bot import commands as cmd
 from bot.payloads import SlashCommand
 from bot.replies import Reply, after_ack, command_reply, words_for
 from bot.services import Services
-from bot.verbs import VERBS, run_command
+from bot.verbs import VERBS, parse, run_command
 
-# Verbs that only read, in a few Redis reads: their answer is the ack's text, which Slack shows to the person
-# alone as it shows an ephemeral reply (and no dedupe key: a repeat would only answer again).
+# Verbs answered in a few Redis reads: their answer is the ack's text, which Slack shows to the person alone as it
+# shows an ephemeral reply (and no dedupe key: a repeat would only answer again). `status` writes only to post a
+# card Slack refused for good again, which a repeat finds done.
 ANSWERED_IN_ACK = frozenset({"help", "status"})
 # Not ready by then (a slow Redis, a busy loop): the ack goes out empty and the answer follows as a reply. Short,
 # so a quick answer never holds the ack much longer than acking at once would (1 s doubled the slowest command ack
@@ -42,7 +43,7 @@ def _quick(command: dict[str, Any]) -> tuple[SlashCommand, cmd.Command] | None:
     """The request and its parsed command when it is one of :data:`ANSWERED_IN_ACK` (bad input: the usual path)."""
     try:
         request = SlashCommand.model_validate(command)
-        parsed = cmd.parse(request.text)
+        parsed = parse(request)
     except ValueError:  # a pydantic ValidationError or a CommandError: worded by the usual path
         return None
     return (request, parsed) if parsed.verb in ANSWERED_IN_ACK else None

@@ -10,16 +10,21 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import VERBS, first_word
+from bot.links import message_url
 from bot.payloads import MessageEnvelope, MessageEvent, PostedMessage, ReplyTarget, SlashCommand
 from bot.replies import Reply, after_ack, ephemeral
 from bot.services import Services
 from bot.slack_text import plain_text
 from bot.suggestions import run_suggestions
 from bot.verbs import run_command
+from conversations.models import Evaluation
 
 _MENTION = re.compile(r"^\s*<@([A-Z0-9]+)(?:\|[^<>]*)?>\s*")
 # a thread reply also sent to the channel, and a reply with a file attached, are descriptions like any other
 _DESCRIPTION_SUBTYPES = (None, "thread_broadcast", "file_share")
+# a reply that is only an answer ("Yes", "not sure!"): the buttons record answers, typed words do not
+_ANSWER_WORDS = frozenset({"yes", "partly", "no", "not sure", "skip"})
+_ANSWER_MAX = 20
 
 
 async def first_delivery(services: Services, envelope: MessageEnvelope) -> bool:
@@ -63,11 +68,38 @@ async def on_message(body: dict[str, Any], client: AsyncWebClient, context: Asyn
         return
     text = description(services, msg.text, context.bot_user_id)
     if text is None:
+        await hint_typed_answer(services, envelope, client, body)
         return
     ev = await services.store.by_thread(msg.channel, msg.thread_ts)
     if ev is None or not await first_delivery(services, envelope):
         return
     await run_suggestions(services, ev, text, msg.user or "", replier(client, body), source=msg.ts)
+
+
+def typed_answer(text: str, ev: Evaluation, services: Services) -> bool:
+    """True for a reply that is only an answer word: Yes, partly, No!, not sure…, or an option of its checklist."""
+    words = " ".join(re.sub(r"[^\w\s]", " ", plain_text(text)).lower().split())
+    options = {w for o in services.registry.get(ev.checklist).options for w in (o.key, o.label.lower())}
+    return words in _ANSWER_WORDS | options
+
+
+async def hint_typed_answer(services: Services, envelope: MessageEnvelope, client: AsyncWebClient,
+                            body: dict[str, Any]) -> None:
+    """An answer typed in an evaluation thread is not recorded: tell its writer, privately, where to click."""
+    msg = envelope.event
+    if len(msg.text) > _ANSWER_MAX or not msg.thread_ts or not msg.user:
+        return
+    ev = await services.store.by_thread(msg.channel, msg.thread_ts)
+    if ev is None or ev.status != "in_progress" or not ev.open_cards() or not typed_answer(msg.text, ev, services):
+        return
+    if not await first_delivery(services, envelope):
+        return
+    card_ts = max(ev.open_cards(), key=lambda ts: (len(ts), ts))
+    key = services.registry.get(ev.checklist).question(ev.cards[card_ts].question).key
+    url = await message_url(client, ev.channel, card_ts, ev.thread_ts)
+    card = f"<{url}|its card>" if url else "its card in this thread"
+    act = f"vote on {key}" if ev.mode == "vote" else f"answer {key}"
+    await replier(client, body)(f"Answers typed in the thread are not recorded. To {act}, click a button on {card}.")
 
 
 async def on_edit(services: Services, envelope: MessageEnvelope, reply: Reply, bot_user_id: str | None) -> None:

@@ -11,6 +11,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.listeners import commands as commands_listener
+from conversations.store import Store
 from tests.bot.harness import SECRET, Bot, running_bot
 from tests.standins.redis_server import RedisServer
 from tests.standins.signing import signed_headers, slash_command_body
@@ -274,3 +275,159 @@ async def test_mention_starts_and_status_reports(slack: SlackStandIn, redis_serv
         status_text = await bot.reply_to("status", user="U4")  # answered in the ack itself
         assert "0 of 20 answered. Waiting for q1" in status_text and "provisional" not in status_text
         assert len(slack.response_posts) == 1
+
+
+# -- review findings: a walk left with no card, closed evaluations, starts, typed answers, status ------------------
+
+def card_question(msg: object) -> str:
+    return texts(msg.blocks)  # type: ignore[attr-defined]
+
+
+async def test_a_card_slack_refused_for_good_comes_back_with_start_or_status(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    """The bot was removed from the channel while the next card was owed: the outbox gave it up, and nothing asked
+    the question again. `/ftcheck start <project>` and `/ftcheck status` now post it again, and say so."""
+    async with running_bot(slack, redis_server.url, FTCHECK_ROOT_REDRAW_SECONDS=0) as bot:
+        await started(bot)
+        slack.fail_next("chat.postMessage", error="not_in_channel", times=1)  # q2's card
+        await bot.click(bot.open_card(), "answer_yes", user="U2")  # type: ignore[arg-type]
+        await slack.wait_for(lambda: any("could not post" in m.text for m in slack.messages("U1")), what="the DM")
+        await bot.settle()
+        dm = next(m.text for m in slack.messages("U1") if "could not post" in m.text)
+        assert "invite me back to <#C1> with `/invite @ftcheck`, then run `/ftcheck start Ticket router`" in dm
+        assert bot.open_card() is None
+        said = await bot.reply_to("start Ticket router", user="U3")
+        assert "q2 had no card in the thread (Slack refused to post it earlier), so I posted it again" in said, said
+        card = bot.open_card()
+        assert card is not None and "Question 2 of 20" in card_question(card)
+        assert len(slack.messages("C1", top_level=True)) == 1  # no second thread
+        slack.fail_next("chat.postMessage", error="not_in_channel", times=1)  # q3's card, this time
+        await bot.click(card, "answer_yes", user="U2")
+        await slack.wait_for(lambda: sum("could not post" in m.text for m in slack.messages("U1")) == 2)
+        await bot.settle()
+        status = await bot.reply_to("status")
+        assert "Waiting for q3" in status and "so I posted it again" in status, status
+        card = bot.open_card()
+        assert card is not None and "Question 3 of 20" in card_question(card)
+        assert "posted it again" not in await bot.reply_to("status")  # a card is out: nothing to do
+
+
+async def test_an_evaluation_closed_for_inactivity_refuses_changes_and_says_so(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    """Review finding: a change after the close posted a scorecard, and a click was told the evaluation finished."""
+    async with running_bot(slack, redis_server.url, FTCHECK_ROOT_REDRAW_SECONDS=0) as bot:
+        await started(bot)
+        stale = bot.open_card()
+        assert stale is not None
+        await bot.click(stale, "answer_yes", user="U1")
+        await bot.settle()
+        stale_q2 = bot.open_card()
+        assert stale_q2 is not None
+        (ev,) = await Store(redis_client).channel_evaluations("T0001", "C1")
+        await bot.runtime.services.engine.abandon(ev)
+        await bot.settle()
+        q1 = next(m for m in bot.thread() if m.text.startswith("q1:"))
+        await bot.select(q1, "no", user="U3")
+        await slack.wait_for(lambda: bool(slack.ephemerals(user="U3")), what="the refusal")
+        told = slack.ephemerals(user="U3")[-1].text
+        assert "This evaluation was closed for inactivity on <!date^" in told, told
+        assert "q1 can no longer be answered or changed here; nothing was recorded" in told
+        assert "`/ftcheck start Ticket router` begins a new evaluation, from the first question" in told
+        await bot.click(stale_q2, "answer_no", user="U2")
+        await slack.wait_for(lambda: bool(slack.ephemerals(user="U2")), what="the refusal of a click")
+        clicked = slack.ephemerals(user="U2")[-1].text
+        assert "closed for inactivity" in clicked and "finished" not in clicked, clicked
+        await bot.settle()
+        (ev,) = await Store(redis_client).channel_evaluations("T0001", "C1")
+        assert bot.scorecard() is None and ev.status == "abandoned" and ev.value("labeled_examples") == 1.0
+
+
+async def test_two_starts_of_one_project_at_once_open_one_thread(slack: SlackStandIn, redis_server: RedisServer,
+                                                                 redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        results = await asyncio.gather(bot.command("start Ticket router", user="U1"),
+                                       bot.command("start Ticket router", user="U2"))
+        assert all(s == 200 for s, _ in results)
+        await slack.wait_for(lambda: len(slack.response_posts) == 1, what="the second person is told")
+        await bot.settle(quiet_s=0.3)
+        running = [e for e in await Store(redis_client).channel_evaluations("T0001", "C1") if e.status == "in_progress"]
+        assert len(running) == 1 and len(slack.messages("C1", top_level=True)) == 1
+        told = slack.response_posts[0].body["text"]
+        assert ("already in progress here: <https://" in told and "open the thread>" in told) or \
+            "its thread is still being posted here" in told, told
+
+
+async def test_slack_encoded_text_names_the_project_as_typed(slack: SlackStandIn, redis_server: RedisServer,
+                                                             redis_client: aioredis.Redis) -> None:
+    """`@ftcheck start R&D router` arrives as ``R&amp;D``: it was shown as "R&amp;D" and keyed as another project."""
+    async with running_bot(slack, redis_server.url) as bot:
+        status, _ = await bot.event({"type": "app_mention", "channel": "C1", "user": "U1",
+                                     "text": "<@UBOT> start R&amp;D router", "ts": "1700000001.000100"},
+                                    event_id="EvRD")
+        assert status == 200
+        await slack.wait_for(lambda: bot.open_card() is not None, what="first card")
+        await bot.settle()
+        header = bot.thread()[0].blocks[0]["text"]["text"]
+        assert "R&amp;D router" in header and "&amp;amp;" not in header, header  # escaped once: Slack shows "R&D"
+        (ev,) = await Store(redis_client).channel_evaluations("T0001", "C1")
+        assert ev.project == "R&D router"
+        for typed in ("start R&amp;D router", "start R&D router"):  # Slack's encoding, or none: one project
+            said = await bot.reply_to(typed, user="U2")
+            assert said.startswith("An evaluation of *R&amp;D router* is already in progress here"), said
+
+
+async def test_an_answer_typed_in_the_thread_gets_a_hint_to_click(slack: SlackStandIn, redis_server: RedisServer,
+                                                                  redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        root, card = bot.thread()[0], bot.open_card()
+        assert card is not None
+        for n, text in enumerate(("Yes!", "we checked it, yes", "Not sure.")):
+            ts = f"1700000100.00000{n}"
+            slack.add_message("C1", text=text, user="U2", thread_ts=root.ts)
+            status, _ = await bot.event({"type": "message", "channel": "C1", "user": "U2", "text": text, "ts": ts,
+                                         "thread_ts": root.ts, "channel_type": "channel"}, event_id=f"EvT{n}")
+            assert status == 200
+        await slack.wait_for(lambda: len(slack.ephemerals(user="U2")) == 2, what="two hints")
+        await bot.settle()
+        hint = slack.ephemerals(user="U2")[0].text
+        assert hint.startswith("Answers typed in the thread are not recorded. To answer q1, click a button on <http")
+        assert f"p{card.ts.replace('.', '')}" in hint and "|its card>" in hint
+        assert len(slack.ephemerals(user="U2")) == 2  # "we checked it, yes" is no answer word: no hint
+        assert bot.open_card() is not None and "Question 1 of 20" in card_question(bot.open_card())
+
+
+async def test_already_running_advice_names_the_project_and_works(slack: SlackStandIn, redis_server: RedisServer,
+                                                                  redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        said = await bot.reply_to("start Ticket router", user="U1")
+        assert "or delete it first with `/ftcheck delete Ticket router`." in said, said
+        await bot.reply_to("delete Ticket router", user="U1")
+        evs = await Store(redis_client).channel_evaluations("T0001", "C1")
+        assert [e.status for e in evs if e.status == "in_progress"] == []
+
+
+async def test_start_in_a_direct_message_says_to_use_a_channel(slack: SlackStandIn, redis_server: RedisServer,
+                                                               redis_client: aioredis.Redis) -> None:
+    slack.set_channel("D0U1U2", is_im=True, members=["U1", "U2"])
+    async with running_bot(slack, redis_server.url) as bot:
+        slack.fail_next("chat.postMessage", error="channel_not_found", times=1)
+        said = await bot.reply_to("start Ticket router", channel="D0U1U2")
+        assert said == ("I can't post in a direct message, so nothing was started. Run "
+                        "`/ftcheck start Ticket router` in a channel I'm a member of."), said
+        slack.fail_next("chat.postMessage", error="not_in_channel", times=1)
+        assert "/invite @ftcheck" in await bot.reply_to("start Ticket router", channel="C7")  # a channel: invite
+
+
+async def test_status_names_every_evaluation_in_progress_here(slack: SlackStandIn, redis_server: RedisServer,
+                                                              redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot, "Ticket router")
+        await bot.command("start Search ranker", user="U1")
+        await slack.wait_for(lambda: len(slack.messages("C1", top_level=True)) == 2 and bot.open_card() is not None)
+        await bot.settle()
+        lines = (await bot.reply_to("status")).split("\n")
+        assert lines[0] == "*2 evaluations in progress in this channel:*", lines
+        assert lines[1].startswith("• *Search ranker*: 0 of 20 answered. Waiting for q1.")
+        assert lines[2].startswith("• *Ticket router*: 0 of 20 answered. Waiting for q1.")

@@ -10,6 +10,7 @@ import pytest
 import redis.asyncio as aioredis
 from redis.crc import key_slot
 
+from conversations.effects import DeliveryFailed
 from conversations.engine import Engine
 from conversations.models import Evaluation, SuggestionRef
 from conversations.outbox import Outbox
@@ -339,3 +340,36 @@ async def test_simultaneous_changes_after_completion_leave_the_scorecard_on_the_
     assert presenter.kinds("update_scorecard")[-1] == "18/20"  # the last redraw shows every change, at once
     stored = await engine.store.get(ev.id)
     assert stored is not None and not [o.key for o in stored.pending if o.key == "post_scorecard"]  # nothing left
+
+
+class RefusingCards(RecordingPresenter):
+    """Slack refuses the next ``refuse`` card posts for good (the bot was removed from the channel)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refuse = 0
+
+    async def post_card(self, ev: Evaluation, checklist: Checklist, question_id: str) -> str:
+        if self.refuse:
+            self.refuse -= 1
+            raise DeliveryFailed("not_in_channel", permanent=True)
+        return await super().post_card(ev, checklist, question_id)
+
+
+async def test_a_card_given_up_on_is_posted_again_by_resume_once(redis_client: aioredis.Redis) -> None:
+    """Review finding: a card Slack refused for good left the walk with no card and nothing that asked again."""
+    presenter = RefusingCards()
+    engine = Engine(Store(redis_client), REGISTRY, presenter)
+    ev = await start(engine)
+    ts, _ = open_card(ev)
+    presenter.refuse = 1
+    await engine.answer(ev.id, card_ts=ts, user="U2", value=1.0)
+    stuck = await engine.store.get(ev.id)
+    assert stuck is not None and stuck.open_cards() == {} and stuck.undelivered == ["post_card:diverse_examples"]
+    resumed, asked = await engine.resume(ev.id, user="U3")
+    assert asked == "diverse_examples" and open_card(resumed)[1] == "diverse_examples"
+    assert presenter.kinds("card") == ["labeled_examples", "diverse_examples"]
+    _, asked = await engine.resume(ev.id, user="U3")
+    assert asked is None and presenter.kinds("card") == ["labeled_examples", "diverse_examples"]
+    stored = await engine.store.get(ev.id)
+    assert stored is not None and open_card(stored)[1] == "diverse_examples"

@@ -224,6 +224,64 @@ def test_abandoned_evaluation_closes_its_open_card_and_leaves_a_note() -> None:
     assert late.notice is not None and late.notice.kind == "closed"
 
 
+def _give_up_next_card(t: Thread, question: str, option: str | None) -> None:
+    """Answer the open card while Slack refuses the next one for good: the outbox drops the post (engine's give-up)."""
+    ev = t.ev
+    value = None if option is None else DATA.option(option).value
+    flow.answer(ev, DATA, card_ts=t.card(question), user="U1", value=value)
+    ev.pending = [o for o in ev.pending if not isinstance(o.effect, PostCard)]
+    t._deliver()
+
+
+def test_a_card_slack_refused_for_good_is_asked_again_once() -> None:
+    """Review finding: after a card was given up on, nothing ever asked its question again."""
+    t = Thread()
+    _give_up_next_card(t, Q1, "pass")
+    assert t.ev.open_cards() == {} and flow.unasked(t.ev, DATA) == Q2
+    t.last = flow.resume(t.ev, DATA)
+    t.expect(["ask:unasked->asked"], [f"post_card:{Q2}", "update_root"])
+    assert flow.resume(t.ev, DATA).status == "unchanged"  # owed now: nothing more to ask
+    t._deliver()
+    assert flow.unasked(t.ev, DATA) is None and flow.resume(t.ev, DATA).status == "unchanged"  # the card is out
+
+
+def test_a_re_ask_slack_refused_for_good_is_asked_again_and_nothing_after_the_end() -> None:
+    t = Thread()
+    t.step("skip", Q1)
+    t.step("answer", Q2, "pass")
+    _give_up_next_card(t, Q3, "pass")  # the re-ask of Q1 is given up on
+    t.last = flow.resume(t.ev, DATA)
+    t._deliver()
+    t.expect(["ask:skipped->asked"], [f"post_card:{Q1}", "update_root"], "asked", Q1)
+    done = _completed()
+    assert flow.unasked(done.ev, DATA) is None and flow.resume(done.ev, DATA).status == "unchanged"
+    closed = Thread()
+    _give_up_next_card(closed, Q1, "pass")
+    flow.abandon(closed.ev)
+    assert flow.resume(closed.ev, DATA).status == "unchanged"
+
+
+def test_an_evaluation_closed_for_inactivity_takes_no_change_note_or_vote() -> None:
+    """Review finding: a change after the close completed nothing yet posted a scorecard."""
+    t = Thread()
+    t.step("answer", Q1, "pass")
+    flow.abandon(t.ev)
+    t._deliver()
+    before = t.ev.model_dump()
+    for outcome in (flow.change(t.ev, DATA, question=Q1, user="U2", value=0.0),
+                    flow.add_note(t.ev, DATA, question=Q1, user="U2", note="late"),
+                    flow.answer(t.ev, DATA, card_ts=t.card(Q2), user="U2", value=1.0)):
+        assert outcome.status == "refused" and outcome.effects == [] and outcome.moves == []
+        assert outcome.notice is not None and outcome.notice.kind == "closed"
+        assert outcome.notice.detail == "abandoned" and outcome.notice.project == "P"
+        assert outcome.notice.at == t.ev.completed_at
+    assert t.ev.model_dump() == before and t.ev.status == "abandoned" and t.ev.pending == []
+    v = Thread(mode="vote", quorum=2)
+    flow.abandon(v.ev)
+    late = voting.vote(v.ev, DATA, card_ts=v.card(Q1), user="U2", value=1.0)
+    assert late.notice is not None and late.notice.detail == "abandoned"
+
+
 def test_deleting_an_abandoned_evaluation() -> None:
     t = Thread()
     flow.abandon(t.ev)
