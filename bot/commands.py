@@ -21,7 +21,7 @@ HELP = """*ftcheck* — decide on evidence whether to fine-tune.
   (default 3) or someone clicks Reveal; the starter or a lead settles a split
 • `/ftcheck suggest &lt;project description&gt;` — suggested answers for this channel's open evaluation
   (or paste a long description into the evaluation thread); people confirm every score
-• `/ftcheck status` — where this channel's open evaluation stands
+• `/ftcheck status` — where each evaluation in progress here stands
 • `/ftcheck summary [project]` · `/ftcheck list [page]` · `/ftcheck history &lt;project&gt;`
 • `/ftcheck export &lt;project&gt; [md|csv|json]` — upload the decision record
 • `/ftcheck remind &lt;project&gt; quarterly|monthly|off|YYYY-MM-DD`
