@@ -11,15 +11,17 @@ import redis.asyncio as aioredis
 from bot.blocks.leads import HOME_MAX_ROWS
 from bot.leads.home import publish_home
 from conversations.effects import Owed, PostCard
-from conversations.models import Evaluation, project_key
+from conversations.models import Card, Evaluation, project_key
 from conversations.outbox import Outbox
 from conversations.store import Store
+from scoring.checklist import Registry
 from tests.bot.harness import running_bot
 from tests.bot.test_leads import ask, texts
 from tests.standins.redis_server import RedisServer
 from tests.standins.slack_api import SlackStandIn
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
+FIRST_QUESTION = Registry().get().questions[0].id
 PUBLIC = [f"CPUB{i:02d}" for i in range(40)]
 PRIVATE = [f"GPRIV{i:02d}" for i in range(10)]
 
@@ -29,7 +31,8 @@ def evaluation(i: int, *, project: str, channel: str, completed: bool) -> Evalua
     return Evaluation(team="T0001", channel=channel, project=project, project_key=project_key(project),
                       checklist="fine-tuning-readiness", started_by="U1", started_at=at, last_activity=at,
                       status="completed" if completed else "in_progress", completed_at=at if completed else None,
-                      thread_ts=f"{1700000000 + i}.000100")
+                      thread_ts=f"{1700000000 + i}.000100",  # an evaluation in progress has its first card out
+                      cards={} if completed else {f"{1700000000 + i}.000200": Card(question=FIRST_QUESTION)})
 
 
 async def create_all(store: Store, evaluations: list[Evaluation], chunk: int = 40) -> None:
@@ -94,7 +97,7 @@ async def test_the_newest_of_1100_open_evaluations_gets_its_lost_card_from_a_bou
     """The outbox reads what is due, not what exists: 1,100 open evaluations cost the tick nothing."""
     evaluations = [evaluation(i, project=f"Open {i:04d}", channel="C1", completed=False) for i in range(1100)]
     newest = evaluations[-1]
-    newest.pending = [Owed(effect=PostCard(question="labeled_examples"))]  # its first card was lost in a crash
+    newest.cards, newest.pending = {}, [Owed(effect=PostCard(question="labeled_examples"))]  # lost in a crash
     async with running_bot(slack, redis_server.url) as bot:
         store = bot.runtime.services.store
         await create_all(store, evaluations)

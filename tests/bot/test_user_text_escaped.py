@@ -27,7 +27,7 @@ def all_text(msg: Message) -> str:
 async def test_a_project_called_channel_broadcast_is_walked_without_pinging_anyone(
         slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
     async with running_bot(slack, redis_server.url) as bot:
-        status, _ = await bot.command("start <!channel> launch")
+        status, _ = await bot.command("start &lt;!channel&gt; launch")  # as Slack sends the typed characters
         assert status == 200
         await slack.wait_for(lambda: bot.open_card() is not None, what="first card")
         await bot.settle()
