@@ -166,15 +166,21 @@ class Walk:
         return self.ev
 
     def review(self) -> None:
-        """After the last answer: changes (and notes) before the person leaves; Enter or quit finishes."""
+        """After the last answer: changes (and notes) before the person leaves; Enter, quit or Ctrl-C finishes.
+
+        Ctrl-C here is Enter, not "run again to continue": the evaluation is finished. The prompt is printed inside
+        the handler, so a Ctrl-C pressed as soon as it shows can never reach the walk's "saved" path."""
+        try:
+            self._review()
+        except KeyboardInterrupt:
+            return
+
+    def _review(self) -> None:
         self.say(f"\nAll {len(self.checklist.questions)} answered. To correct one, type change q3 "
                  f"{self.checklist.options[-1].key} (list shows them all); press Enter to finish.")
         anywhere = Target("", None)
         while True:
-            try:
-                line = self.session.reader.line()
-            except KeyboardInterrupt:  # finished already: Ctrl-C here is Enter, not "run again to continue"
-                return
+            line = self.session.reader.line()
             if line is None or not line.strip():
                 return
             parsed = parse_input(line, self.checklist, None)
