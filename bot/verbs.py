@@ -110,6 +110,11 @@ async def _start(svc: Services, request: SlashCommand, command: cmd.Command, rep
     if not await svc.store.once(lock, ttl_s=START_LOCK_S):
         await reply(await _being_started(svc, request, project))
         return
+    running = await open_evaluation(svc.store, request.team_id, request.channel_id, project)
+    if running is not None:  # started by someone whose lock was released between our check and our lock
+        await svc.store.release(lock)
+        await reply(await _already_running(svc, running, request.user_id))
+        return
     try:
         await svc.engine.start(team=request.team_id, channel=request.channel_id, project=project,
                                checklist_id=command.checklist, user=request.user_id, mode=command.mode,

@@ -21,7 +21,7 @@ REEVAL_START = "reeval_start"
 REEVAL_SNOOZE = "reeval_snooze"
 REEVAL_STOP = "reeval_stop"
 HOME_SUMMARY = "home_summary"
-HOME_PAGE = "home_page"
+HOME_PAGE = "home_page"  # home_page_newer, home_page_older: action ids must differ within a block
 HOME_MAX_ROWS = 30
 GAPS_IN_REMINDER = 20  # a section holds 3,000 characters; longer checklists get "… and N more"
 
@@ -264,9 +264,9 @@ def _home_pages(page: int, shown: int, total: int) -> list[Block]:
     span = f"{first}–{first + shown - 1}" if shown else "none"
     buttons = []
     if page > 1:
-        buttons.append(button("← Newer", HOME_PAGE, str(page - 1)))
+        buttons.append(button("← Newer", f"{HOME_PAGE}_newer", str(page - 1)))
     if first + shown - 1 < total:
-        buttons.append(button("Older →", HOME_PAGE, str(page + 1)))
+        buttons.append(button("Older →", f"{HOME_PAGE}_older", str(page + 1)))
     note = context(f"Showing {span} of {total} projects, newest activity first.")
     return [note, actions("home:pages", *buttons)] if buttons else [note]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -38,4 +39,4 @@ async def on_page(ack: AsyncAck, body: dict[str, Any], services: Services) -> No
 def register(app: AsyncApp) -> None:
     app.event("app_home_opened")(on_home_opened)
     app.action(HOME_SUMMARY)(on_summary)
-    app.action(HOME_PAGE)(on_page)
+    app.action(re.compile(rf"^{HOME_PAGE}_(newer|older)$"))(on_page)

@@ -127,8 +127,27 @@ async def test_home_pages_through_projects_a_channel_list_would_not_show(
     async with running_bot(slack, redis_server.url) as bot:
         home = await open_home(bot, "U2")
         assert f"Showing 1–{HOME_MAX_ROWS} of 31 projects" in home and "*Pub 0*" not in home, home
-        await home_click(bot, "U2", HOME_PAGE, "2")
+        await home_click(bot, "U2", f"{HOME_PAGE}_older", "2")
         await slack.wait_for(lambda: "Showing 31–31 of 31" in str(slack.home_view("U2")), what="page 2")
         view = slack.home_view("U2") or {}
         labels = [el["text"]["text"] for b in view["blocks"] if b["type"] == "actions" for el in b["elements"]]
         assert "*Pub 0*" in str(view) and "← Newer" in labels and "Older →" not in labels, labels
+
+
+async def test_a_middle_page_of_home_has_both_buttons_and_slack_takes_it(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    """61 projects: page 2 of 3 offers Newer and Older in one block, so their action ids must differ."""
+    people(slack)
+    start = datetime(2030, 1, 1, tzinfo=UTC)
+    await put(redis_client, *[stored(f"P {i}", {"q1": 1.0}, status="in_progress", at=start + timedelta(hours=i))
+                              for i in range(61)])
+    async with running_bot(slack, redis_server.url) as bot:
+        await open_home(bot, "U1")
+        await home_click(bot, "U1", f"{HOME_PAGE}_older", "2")
+        await slack.wait_for(lambda: "Showing 31–60 of 61" in str(slack.home_view("U1")), what="page 2")
+        view = slack.home_view("U1") or {}
+        labels = [el["text"]["text"] for b in view["blocks"] if b["type"] == "actions" for el in b["elements"]
+                  if b.get("block_id") == "home:pages"]
+        assert labels == ["← Newer", "Older →"], labels
+        await home_click(bot, "U1", f"{HOME_PAGE}_newer", "1")
+        await slack.wait_for(lambda: "Showing 1–30 of 61" in str(slack.home_view("U1")), what="back to page 1")
