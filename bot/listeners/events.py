@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -17,7 +18,7 @@ from bot.services import Services
 from bot.slack_text import plain_text
 from bot.suggestions import run_suggestions
 from bot.verbs import run_command
-from conversations.models import Evaluation
+from scoring.checklist import Checklist
 
 _MENTION = re.compile(r"^\s*<@([A-Z0-9]+)(?:\|[^<>]*)?>\s*")
 # a thread reply also sent to the channel, and a reply with a file attached, are descriptions like any other
@@ -76,11 +77,11 @@ async def on_message(body: dict[str, Any], client: AsyncWebClient, context: Asyn
     await run_suggestions(services, ev, text, msg.user or "", replier(client, body), source=msg.ts)
 
 
-def typed_answer(text: str, ev: Evaluation, services: Services) -> bool:
-    """True for a reply that is only an answer word: Yes, partly, No!, not sure…, or an option of its checklist."""
+def typed_answer(text: str, checklists: Iterable[Checklist]) -> bool:
+    """True for a reply that is only an answer word: Yes, partly, No!, not sure…, or an option of one of
+    ``checklists``."""
     words = " ".join(re.sub(r"[^\w\s]", " ", plain_text(text)).lower().split())
-    options = {w for o in services.registry.get(ev.checklist).options for w in (o.key, o.label.lower())}
-    return words in _ANSWER_WORDS | options
+    return words in _ANSWER_WORDS or any(words in (o.key, o.label.lower()) for c in checklists for o in c.options)
 
 
 async def hint_typed_answer(services: Services, envelope: MessageEnvelope, client: AsyncWebClient,
@@ -89,8 +90,12 @@ async def hint_typed_answer(services: Services, envelope: MessageEnvelope, clien
     msg = envelope.event
     if len(msg.text) > _ANSWER_MAX or not msg.thread_ts or not msg.user:
         return
+    if not typed_answer(msg.text, services.registry.all()):  # most short replies: no Redis read for them
+        return
     ev = await services.store.by_thread(msg.channel, msg.thread_ts)
-    if ev is None or ev.status != "in_progress" or not ev.open_cards() or not typed_answer(msg.text, ev, services):
+    if ev is None or ev.status != "in_progress" or not ev.open_cards():
+        return
+    if not typed_answer(msg.text, [services.registry.get(ev.checklist)]):
         return
     if not await first_delivery(services, envelope):
         return
