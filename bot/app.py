@@ -26,6 +26,7 @@ from bot.reminder_sink import SlackReminderSink
 from bot.replies import on_error
 from bot.services import Services, make_redis
 from bot.settings import Settings
+from conversations.migrations import decode_project_names
 from conversations.outbox import Outbox
 from conversations.reminders import Reminders, WorkingHours
 
@@ -139,6 +140,13 @@ class Runtime:
             REMINDERS_POSTED.inc(await self.reminders.tick())
         except Exception:
             log.exception("tick_failed")
+
+    async def migrate(self) -> None:
+        """The one-off data migrations (``conversations.migrations``); one that fails runs again at the next start."""
+        try:
+            await decode_project_names(self.services.store)
+        except Exception:
+            log.exception("migration_failed")
 
     async def deliver_owed(self) -> None:
         """The outbox tick (every FTCHECK_OUTBOX_TICK_SECONDS): what a crash or a failure left owed, delivered once."""

@@ -40,6 +40,7 @@ def start_clock(runtime: Runtime) -> AsyncIOScheduler:
                       id="ftcheck-tick")
     scheduler.add_job(runtime.deliver_owed, "interval", seconds=runtime.settings.outbox_tick_s, max_instances=1,
                       coalesce=True, id="ftcheck-outbox")
+    scheduler.add_job(runtime.migrate, id="ftcheck-migrate")  # once, now
     scheduler.start()
     return scheduler
 

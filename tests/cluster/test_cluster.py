@@ -16,6 +16,7 @@ from conversations.models import Evaluation
 from conversations.store import Store, StoreUnavailable, eval_key
 from scoring.checklist import Registry
 from tests.conversations.recording import RecordingPresenter
+from tests.conversations.test_migrations import names_decoded
 from tests.conversations.test_reminders import Sink, completed, reminders
 from tests.standins.redis_cluster import RedisCluster
 
@@ -144,3 +145,7 @@ async def test_a_migration_stuck_half_way_is_reported_busy_within_the_budget(
     assert stored is not None and stored.answers == {} and stored.version == ev.version
     ev, outcome = await engine.answer(ev.id, card_ts=ts, user="U1", value=1.0, seen=f"{ts}:U1")
     assert outcome is not None and outcome.applied  # the same click, once the cluster settles
+
+
+async def test_encoded_project_names_are_decoded_on_a_cluster(cluster_client: aioredis.Redis) -> None:
+    await names_decoded(cluster_client)

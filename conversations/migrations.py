@@ -1,0 +1,97 @@
+"""One-off data migrations, started by each server soon after it starts (``bot.serve.start_clock``).
+
+Each one is idempotent (run again, or by two replicas at once, it changes nothing more) and sets a marker once it
+has finished, so later starts skip it; one cut short (Redis went away) runs again at the next start.
+"""
+
+from __future__ import annotations
+
+import re
+
+import structlog
+
+from conversations.models import Evaluation, project_key
+from conversations.read_models import project_channels_key, project_live_key, projects_key, text_of
+from conversations.reminders import LATEST
+from conversations.store import Store
+
+log = structlog.get_logger(__name__)
+
+NAMES_DECODED = "ftc:migrated:project-names-decoded"
+_LOCK = "migrate:project-names"  # a ``Store.once`` token: one replica at a time does the work
+_ENTITY = re.compile(r"&(lt|gt|amp);")  # Slack's encoding of & < >, which bot/slack_text.py decodes in new text
+_DECODED = {"lt": "<", "gt": ">", "amp": "&"}
+_ENCODED_KEY = re.compile(r"(?:^|-)(?:amp|lt|gt)(?:-|$)")  # "r-amp-d-router": the key of "R&amp;D router"
+
+
+async def decode_project_names(store: Store) -> int:
+    """Project names stored as Slack sent them ("R&amp;D router"), before command text was decoded, become the
+    names as typed, under the key a typed name finds ("r-d-router", not "r-amp-d-router"): summary, history and
+    remind find them again, and a new start of the project joins its history. Their index entries and the
+    project's reminder move with them. Returns how many evaluations were renamed (0 once done)."""
+    if await store._call(lambda: store.redis.exists(NAMES_DECODED)) or not await store.once(_LOCK, ttl_s=600):
+        return 0
+    renamed = 0
+    try:
+        async for team_index in store.redis.scan_iter(match=projects_key("*"), count=500):
+            team = text_of(team_index).removeprefix(projects_key(""))
+            keys = await _members(store, text_of(team_index))
+            for old in filter(_ENCODED_KEY.search, keys):
+                renamed += await _move_project(store, team, old)
+        await store._call(lambda: store.redis.set(NAMES_DECODED, "1"))
+    finally:
+        await store.release(_LOCK)
+    log.info("project_names_decoded", evaluations=renamed)
+    return renamed
+
+
+async def _members(store: Store, key: str) -> list[str]:
+    return [text_of(k) for k in await store._call(lambda: store.redis.zrange(key, 0, -1))]
+
+
+def _decode_name(ev: Evaluation) -> None:
+    if ev.origin == "slack" and _ENTITY.search(ev.project):  # the terminal never encoded what was typed
+        ev.project = _ENTITY.sub(lambda m: _DECODED[m.group(1)], ev.project)
+        ev.project_key = project_key(ev.project)
+
+
+async def _move_project(store: Store, team: str, old: str) -> int:
+    """Rename the evaluations indexed under the key ``old`` whose names were stored encoded; index them under
+    their new key and take them out of the old one (which goes once nothing else is under it)."""
+    history = f"ftc:proj:{team}:{old}"
+    renamed: list[Evaluation] = []
+    for eid in await store._ids(history, limit=100_000):
+        try:
+            ev, _, _ = await store.update(eid, _decode_name, by="ftcheck", action="project_name_decoded")
+        except KeyError:  # gone since it was indexed
+            continue
+        if ev.project_key != old:
+            await store._index(ev)
+            renamed.append(ev)
+    if not renamed:
+        return 0
+    ids = [ev.id for ev in renamed]
+
+    async def untangle() -> list[object]:
+        pipe = store.redis.pipeline(transaction=False)
+        pipe.zrem(history, *ids)
+        pipe.srem(project_live_key(team, old), *ids)
+        pipe.zcard(history)
+        pipe.hget(LATEST, f"{team}:{old}")
+        return list(await pipe.execute())
+
+    _, _, left, latest = await store._call(untangle)
+    if not left:
+        await store._call(lambda: store.redis.delete(project_channels_key(team, old), project_live_key(team, old)))
+        await store._call(lambda: store.redis.zrem(projects_key(team), old))
+    if latest is not None:
+        await _move_latest(store, f"{team}:{old}", f"{team}:{renamed[0].project_key}", text_of(latest))
+    return len(renamed)
+
+
+async def _move_latest(store: Store, old: str, new: str, value: str) -> None:
+    """The project's reminder bookkeeping (``reminders.LATEST``): ``<started epoch s>|<id>``, the later one kept."""
+    current = await store._call(lambda: store.redis.hget(LATEST, new))
+    if current is None or float(text_of(current).partition("|")[0]) < float(value.partition("|")[0]):
+        await store._call(lambda: store.redis.hset(LATEST, new, value))
+    await store._call(lambda: store.redis.hdel(LATEST, old))
