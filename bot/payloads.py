@@ -118,10 +118,23 @@ class AnswerClick(BlockAction):
         return self.action.action_id.removeprefix(f"{prefix}_")
 
 
+class _HomeState(_In):
+    """What the Home tab carries in its ``private_metadata`` (``bot.blocks.leads.home_view`` writes it)."""
+
+    page: int = Field(default=1, ge=1)
+
+
+class _View(_In):
+    """The view a click came from (Slack sends it with clicks on the Home tab or a modal)."""
+
+    private_metadata: str = ""
+
+
 class EvaluationClick(_Click):
     """A button whose value is an evaluation id: reminder buttons and the Home tab's buttons."""
 
     channel: _Channel | None = None
+    view: _View | None = None
 
     @property
     def evaluation(self) -> str:
@@ -133,6 +146,14 @@ class EvaluationClick(_Click):
     @property
     def from_home(self) -> bool:
         return self.container.type == "view"
+
+    @property
+    def home_page(self) -> int:
+        """The Home page the button was on: 1 for a tab drawn before pages were recorded, or not Home at all."""
+        try:
+            return _HomeState.model_validate_json(self.view.private_metadata).page if self.view else 1
+        except ValidationError:
+            return 1
 
 
 class HomePageClick(_Click):

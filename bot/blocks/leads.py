@@ -5,6 +5,7 @@ Everything people, models or a team's own checklist wrote goes through :func:`es
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -244,7 +245,10 @@ def idle_text(question_key: str, question_text: str, link: str | None = None, *,
 # -- App Home and modals ----------------------------------------------------------------------------------
 
 def home_view(rows: list[HomeRow], tz: tzinfo, total: int | None = None, page: int = 1) -> Block:
-    """``total``: how many projects the person may see in all, when ``rows`` is page ``page`` of them."""
+    """``total``: how many projects the person may see in all, when ``rows`` is page ``page`` of them.
+
+    The page rides in the view's ``private_metadata`` (Slack sends it back with every click on the tab), so a
+    click on a row's button redraws the page the person was on (``EvaluationClick.home_page`` reads it)."""
     blocks: list[Block] = [header("ftcheck — fine-tuning readiness"),
                            context("Evaluations you took part in or can see. Scores count only answers people "
                                    "confirmed.")]
@@ -256,7 +260,7 @@ def home_view(rows: list[HomeRow], tz: tzinfo, total: int | None = None, page: i
     total = len(rows) if total is None else total
     if total > len(shown):
         blocks += _home_pages(page, len(shown), total)
-    return {"type": "home", "blocks": blocks}
+    return {"type": "home", "blocks": blocks, "private_metadata": json.dumps({"page": page})}
 
 
 def _home_pages(page: int, shown: int, total: int) -> list[Block]:

@@ -63,4 +63,4 @@ async def summary_from_home(svc: Services, click: EvaluationClick) -> None:
         text = unavailable_text(exc, "request")
     await svc.client.views_open(trigger_id=click.trigger_id, view=summary_modal("Summary", text))
     if gone:  # a row that is no longer there: redraw the tab without it
-        await publish_home(svc, click.team_id, click.user.id)
+        await publish_home(svc, click.team_id, click.user.id, click.home_page)

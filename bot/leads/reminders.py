@@ -115,7 +115,7 @@ async def remind(svc: Services, vis: Visibility, asker: Asker, command: Command)
 async def after_click(svc: Services, click: EvaluationClick, ev: Evaluation, outcome: str) -> None:
     """Show what happened on the reminder message (its buttons go), or refresh the Home tab."""
     if click.from_home:
-        await publish_home(svc, click.team_id or ev.team, click.user.id)
+        await publish_home(svc, click.team_id or ev.team, click.user.id, click.home_page)
         return
     channel, ts = click.container.channel_id, click.container.message_ts
     if channel and ts:

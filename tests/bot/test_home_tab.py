@@ -5,16 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import redis.asyncio as aioredis
 
-from bot.blocks.leads import HOME_MAX_ROWS, HOME_PAGE
+from bot.blocks.leads import HOME_MAX_ROWS, HOME_PAGE, HOME_SUMMARY, REEVAL_START
+from bot.payloads import EvaluationClick
 from conversations.models import AnswerEntry, Ballot, Evaluation, Vote, project_key
 from conversations.reminders import ReminderQueue
 from conversations.store import Store
 from scoring.checklist import Registry
-from tests.bot.harness import running_bot
-from tests.bot.test_leads import EXAMPLES, PRIVATE, ask, home_click, open_home, people
+from tests.bot.harness import Bot, running_bot
+from tests.bot.test_leads import EXAMPLES, PRIVATE, ask, home_click, open_home, people, texts
 from tests.standins.redis_server import RedisServer
+from tests.standins.signing import block_actions_body, decode_payload, payload_form
 from tests.standins.slack_api import SlackStandIn
 
 REGISTRY = Registry()
@@ -151,3 +154,86 @@ async def test_a_middle_page_of_home_has_both_buttons_and_slack_takes_it(
         assert labels == ["← Newer", "Older →"], labels
         await home_click(bot, "U1", f"{HOME_PAGE}_newer", "1")
         await slack.wait_for(lambda: "Showing 1–30 of 61" in str(slack.home_view("U1")), what="back to page 1")
+
+
+async def click_on_home(bot: Bot, user: str, action_id: str, value: str) -> None:
+    """A button on the App Home tab as Slack sends it: container type "view" and the published view itself
+    (blocks, private_metadata and all), and wait for the tab to be published again."""
+    view = bot.slack.home_view(user)
+    assert view is not None
+    before = len(bot.slack.calls_to("views.publish"))
+    payload = decode_payload(block_actions_body(user_id=user, channel_id="x", message_ts="1.1", thread_ts=None,
+                                                action_id=action_id, value=value, response_url="",
+                                                trigger_id=f"trig-home-{action_id}"))
+    for key in ("channel", "message", "response_url"):
+        payload.pop(key, None)
+    payload["container"] = {"type": "view", "view_id": view["id"]}
+    payload["view"] = view
+    status, _ = await bot.post(payload_form(payload))
+    assert status == 200
+    await bot.slack.wait_for(lambda: len(bot.slack.calls_to("views.publish")) > before, what=f"home after {action_id}")
+    await bot.settle(quiet_s=0.05)
+
+
+def home_buttons(bot: Bot, user: str) -> dict[str, list[tuple[str, str]]]:
+    """The Home tab's actions blocks by block id: each button's label and value."""
+    view = bot.slack.home_view(user) or {}
+    return {b["block_id"]: [(el["text"]["text"], el["value"]) for el in b["elements"]]
+            for b in view.get("blocks", []) if b["type"] == "actions"}
+
+
+async def on_third_page(bot: Bot, user: str) -> str:
+    """61 projects: open Home and page Older twice, to the last page (one project, the oldest)."""
+    await open_home(bot, user)
+    await click_on_home(bot, user, f"{HOME_PAGE}_older", "2")
+    await click_on_home(bot, user, f"{HOME_PAGE}_older", "3")
+    home = texts((bot.slack.home_view(user) or {})["blocks"])
+    assert "Showing 61–61 of 61 projects" in home and "*P 0*" in home, home
+    return home
+
+
+async def test_a_click_on_home_page_3_redraws_page_3(slack: SlackStandIn, redis_server: RedisServer,
+                                                    redis_client: aioredis.Redis) -> None:
+    """Start re-evaluation on the one project of page 3: P 0 moves up (newest activity), page 3 now shows P 1."""
+    people(slack)
+    start = datetime(2020, 1, 1, tzinfo=UTC)  # before the re-evaluation starts, so P 0 moves to the top
+    evs = [stored(f"P {i}", {"q1": 1.0}, at=start + timedelta(hours=i)) for i in range(61)]
+    await put(redis_client, *evs)
+    async with running_bot(slack, redis_server.url) as bot:
+        await on_third_page(bot, "U1")
+        await click_on_home(bot, "U1", REEVAL_START, evs[0].id)
+        await slack.wait_for(lambda: "Re-evaluation: P 0" in texts(slack.messages("C1", top_level=True)[-1].blocks),
+                             what="re-evaluation thread")
+        home = texts((slack.home_view("U1") or {})["blocks"])
+        assert "Showing 61–61 of 61 projects" in home, f"Home went back to another page after the click:\n{home}"
+        assert "*P 1*" in home and "*P 0*" not in home, home
+        assert home_buttons(bot, "U1")["home:pages"] == [("← Newer", "2")]
+
+
+async def test_a_row_gone_from_the_last_home_page_redraws_the_page_before(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    """P 0, alone on page 3, is deleted meanwhile: its Summary says so and Home shows page 2, now the last."""
+    people(slack)
+    start = datetime(2030, 1, 1, tzinfo=UTC)
+    evs = [stored(f"P {i}", {"q1": 1.0}, status="in_progress", at=start + timedelta(hours=i)) for i in range(61)]
+    await put(redis_client, *evs)
+    async with running_bot(slack, redis_server.url) as bot:
+        await on_third_page(bot, "U1")
+        assert "Deleted the" in await ask(bot, "delete P 0")
+        await click_on_home(bot, "U1", HOME_SUMMARY, evs[0].id)
+        assert "it was deleted" in texts(slack.calls_to("views.open")[-1].params["view"]["blocks"])
+        home = texts((slack.home_view("U1") or {})["blocks"])
+        assert "Showing 31–60 of 60 projects" in home, f"Home is not on the last page there is:\n{home}"
+        assert "*P 0*" not in home and "*P 1*" in home and "*P 30*" in home, home
+        assert home_buttons(bot, "U1")["home:pages"] == [("← Newer", "1")]
+
+
+@pytest.mark.parametrize(("metadata", "page"), [('{"page": 3}', 3), ("", 1), ("3", 1), ('{"page": 0}', 1),
+                                                 ("not json", 1), (None, 1)])
+def test_a_home_click_reads_its_page_from_the_view_and_falls_back_to_page_1(metadata: str | None, page: int) -> None:
+    """A tab drawn before pages were recorded (no metadata), or anything unexpected there, means page 1."""
+    body: dict[str, Any] = {"user": {"id": "U1"}, "container": {"type": "view"},
+                            "actions": [{"action_id": HOME_SUMMARY, "value": "ev1"}]}
+    if metadata is not None:
+        body["view"] = {"id": "V1", "type": "home", "private_metadata": metadata}
+    assert EvaluationClick.model_validate(body).home_page == page
