@@ -3,7 +3,9 @@
 Listeners raise; :func:`on_error` answers the person who acted with a short ephemeral message. It is Bolt's
 ``@app.error`` handler, and :func:`after_ack` (every listener's decorator) hands it what a listener raises
 after its ack. A :class:`~bot.commands.CommandError` carries our own words for the person; a
-:class:`~conversations.store.StoreUnavailable` is worded from what the store knows (was anything recorded?);
+:class:`~conversations.store.StoreUnavailable` is worded from what the store knows (was anything recorded?); a
+:class:`~scoring.checklist.UnknownChecklist` (an evaluation whose team checklist file went bad or away after it
+started) names the checklist and why it cannot be loaded;
 anything else — a payload that fails validation included — is logged with the request's kind and ids and
 answered with an apology and a reference, never with the exception's text.
 """
@@ -22,11 +24,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.ack_first import CURRENT, GATE, Ticket
+from bot.blocks.common import esc
 from bot.blocks.notices import notice_text
 from bot.commands import CommandError
 from bot.payloads import ReplyTarget
 from conversations.flow import Outcome
 from conversations.store import StoreUnavailable
+from scoring.checklist import UnknownChecklist
 
 log = structlog.get_logger(__name__)
 
@@ -53,6 +57,28 @@ def unavailable_text(exc: StoreUnavailable, what: str = "click") -> str:
                 "recorded. Try again in a moment.")
     return ("ftcheck is temporarily unavailable — your earlier answers are safe, try again in a moment. "
             f"(Our data store did not answer; nothing from this {what} was recorded.)")
+
+
+def checklist_problem(exc: UnknownChecklist) -> str:
+    """``the checklist “Team gate”, which can't be loaded right now (its file team-gate.yaml failed validation)``"""
+    return f"the checklist “{esc(exc.name)}”, which can't be loaded right now ({esc(exc.reason)})"
+
+
+def checklist_fix(exc: UnknownChecklist) -> str:
+    """Who can fix it and how; ``ftcheck checklists`` lists a skipped file's problems (a missing one it cannot)."""
+    if exc.problem is not None:
+        return "Ask whoever runs ftcheck to fix that file; `ftcheck checklists` lists its problems."
+    if exc.team_dir is None:
+        return "Ask whoever runs ftcheck to set FTCHECK_CHECKLIST_DIR again; `ftcheck checklists` lists what loads."
+    return ("Ask whoever runs ftcheck to put the checklist file back; `ftcheck checklists` lists what loads and "
+            "what was skipped.")
+
+
+def checklist_unavailable_text(exc: UnknownChecklist, what: str = "click") -> str:
+    """An evaluation whose checklist is not loaded (its team file went bad or away after it started): which one,
+    why as far as we know, and that nothing was lost. Every caller raises it before it writes anything."""
+    return (f"This evaluation uses {checklist_problem(exc)}, so nothing from this {what} was recorded. Your answers "
+            f"so far are safe. {checklist_fix(exc)}")
 
 
 def _check_later(what: str) -> str:
@@ -128,6 +154,8 @@ def words_for(error: BaseException, what: str) -> tuple[str, str | None]:
         return (str(error.args[0]) if error.args else str(error)), None
     if isinstance(error, StoreUnavailable):
         return unavailable_text(error, what), None
+    if isinstance(error, UnknownChecklist):
+        return checklist_unavailable_text(error, what), None
     ref = secrets.token_hex(4)
     return (f"Sorry — ftcheck could not handle that {what} (ref {ref}). Your earlier answers are safe; try "
             "again, and tell your admin the ref if it keeps happening."), ref
@@ -145,6 +173,9 @@ async def on_error(error: Exception, body: dict[str, Any], client: AsyncWebClien
     elif isinstance(error, StoreUnavailable):
         log.warning("listener_store_unavailable", kind=target.kind, recorded=error.recorded, reason=error.reason,
                     **target.ids)
+    elif isinstance(error, UnknownChecklist):
+        log.warning("listener_checklist_unavailable", kind=target.kind, checklist=error.checklist_id,
+                    reason=error.reason, **target.ids)
     try:
         if target.kind == "command" and isinstance(body.get("response_url"), str):
             await command_reply(client, body["response_url"])(text)

@@ -15,7 +15,7 @@ from bot.leads.reminders import remind
 from bot.leads.summaries import history_text, list_text, status_lines, summary
 from bot.links import thread_link
 from bot.payloads import SlashCommand
-from bot.replies import Reply
+from bot.replies import Reply, checklist_fix, checklist_problem
 from bot.services import Services
 from bot.slack_text import plain_text
 from bot.suggestions import run_suggestions
@@ -25,6 +25,7 @@ from conversations.flow import unasked
 from conversations.models import Evaluation, project_key
 from conversations.queries import open_evaluation, open_evaluations
 from conversations.store import StoreUnavailable
+from scoring.checklist import UnknownChecklist
 
 Handler = Callable[[Services, SlashCommand, cmd.Command, Reply], Awaitable[None]]
 
@@ -74,13 +75,18 @@ async def _status(svc: Services, request: SlashCommand, command: cmd.Command, re
         await _open_here(svc, request)  # raises the "nothing in progress" advice
     shown: list[tuple[Evaluation, str]] = []
     for ev in running[:STATUS_MAX]:
-        ev, asked = await _ask_again(svc, ev, request.user_id)
+        try:
+            ev, asked = await _ask_again(svc, ev, request.user_id)
+        except UnknownChecklist:  # its line says which checklist cannot be loaded, and why
+            asked = None
         shown.append((ev, _asked_again_text(svc, ev, asked, "/ftcheck status") if asked else ""))
     await reply(await status_lines(svc, shown, more=len(running) > STATUS_MAX))
 
 
 async def _ask_again(svc: Services, ev: Evaluation, user: str) -> tuple[Evaluation, str | None]:
-    """Post the waiting question's card again if Slack refused it for good; returns the question id, or None."""
+    """Post the waiting question's card again if Slack refused it for good; returns the question id, or None.
+
+    Raises :class:`UnknownChecklist` when the evaluation's checklist is not loaded (nothing is written)."""
     if unasked(ev, svc.registry.get(ev.checklist)) is None:
         return ev, None  # a card is out or on its way (the usual case): no write
     return await svc.engine.resume(ev.id, user=user)
@@ -127,8 +133,13 @@ async def _start(svc: Services, request: SlashCommand, command: cmd.Command, rep
 
 
 async def _already_running(svc: Services, running: Evaluation, user: str) -> str:
-    running, asked = await _ask_again(svc, running, user)
     name = esc(running.project)
+    try:
+        running, asked = await _ask_again(svc, running, user)
+    except UnknownChecklist as exc:  # it cannot take answers now: say why, and that deleting it is the other way
+        return (f"An evaluation of *{name}* is already in progress here: {await thread_link(svc.client, running)}, "
+                f"but it uses {checklist_problem(exc)}. Its answers so far are safe. {checklist_fix(exc)} Or "
+                f"delete it with `/ftcheck delete {name}` and start again.")
     text = (f"An evaluation of *{name}* is already in progress here: {await thread_link(svc.client, running)} — "
             f"answer in that thread, or delete it first with `/ftcheck delete {name}`.")
     return f"{text} {_asked_again_text(svc, running, asked, f'/ftcheck start {name}')}" if asked else text

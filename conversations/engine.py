@@ -37,7 +37,7 @@ from conversations.effects import (
 from conversations.models import Card, Evaluation, Mode, SuggestionRef
 from conversations.redraws import Redraws, RootPace
 from conversations.store import CorruptRecord, Store, StoreUnavailable
-from scoring.checklist import Checklist, Registry
+from scoring.checklist import Checklist, Registry, UnknownChecklist
 from scoring.scorecard import Scorecard, score
 
 log = structlog.get_logger(__name__)
@@ -220,9 +220,16 @@ class Engine:
                       ) -> tuple[Evaluation, dict[str, DeliveryFailed]]:
         """Deliver effects in order, then record what was posted and what failed in one write.
 
-        A failure never reaches the person who clicked: their action is recorded and the entry stays owed.
+        A failure never reaches the person who clicked: their action is recorded and the entry stays owed. So
+        does an evaluation whose checklist is not loaded (its team file went bad or away after it started):
+        nothing is delivered, and the outbox postpones it until a restart loads the checklist again.
         """
-        checklist = self.checklist(ev)
+        try:
+            checklist = self.checklist(ev)
+        except UnknownChecklist as exc:
+            log.warning("delivery_postponed_checklist_unavailable", evaluation=ev.id, checklist=exc.checklist_id,
+                        reason=exc.reason)
+            return ev, {}
         view = ev.model_copy(update={"cards": dict(ev.cards)})  # what the front end sees; ``ev`` stays stored
         run = Delivery(view=view, checklist=checklist, look_first=look_first, paced=paced and not look_first)
         starts = any(isinstance(e, PostRoot) for e in effects)

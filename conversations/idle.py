@@ -25,9 +25,13 @@ from conversations.due_queues import IDLE_DUE
 from conversations.models import Evaluation, utcnow
 from conversations.queries import waiting_question
 from conversations.store import Store
-from scoring.checklist import Registry
+from scoring.checklist import Checklist, Registry, UnknownChecklist
 
 log = structlog.get_logger(__name__)
+
+# An evaluation whose checklist is not loaded (its team file went bad or away after it started) is neither nudged
+# nor closed; it is looked at again this much later (only a restart with the file fixed loads the checklist).
+CHECKLIST_WAIT = timedelta(hours=1)
 
 # Take up to ARGV[2] members whose quiet spell began before ARGV[1]; exactly one claimer gets each.
 _CLAIM = """
@@ -44,6 +48,7 @@ class IdleWatch:
         self.store, self.registry, self.nudge, self.close = store, registry, nudge, close
         self.idle_after, self.abandon_after = idle_after, max(abandon_after, idle_after)
         self._claim = store.redis.register_script(_CLAIM)
+        self._unavailable: set[str] = set()  # evaluations already warned about (their checklist is not loaded)
 
     async def tick(self, now: datetime | None = None, limit: int = 200) -> int:
         """Nudge or close what has been quiet long enough; returns how many evaluations were looked at."""
@@ -69,8 +74,12 @@ class IdleWatch:
             return
         if now - ev.last_activity < self.idle_after:
             await self._again(ev, ev.last_activity)  # someone came back since the mark was written
-        elif not ev.idle_nudged:
-            await self._nudge(ev, now)
+            return
+        checklist = await self._checklist(ev, now)
+        if checklist is None:
+            return
+        if not ev.idle_nudged:
+            await self._nudge(ev, checklist, now)
         elif now >= self._closing_at(ev):
             await self.close(ev)
         else:
@@ -82,8 +91,20 @@ class IdleWatch:
             return ev.last_activity + self.abandon_after
         return ev.idle_check_at + self.idle_after
 
-    async def _nudge(self, ev: Evaluation, now: datetime) -> None:
-        checklist = self.registry.get(ev.checklist)
+    async def _checklist(self, ev: Evaluation, now: datetime) -> Checklist | None:
+        """The evaluation's checklist; None when it is not loaded: then the evaluation is neither nudged nor closed
+        but looked at again after :data:`CHECKLIST_WAIT`, with one warning per evaluation and process."""
+        try:
+            return self.registry.get(ev.checklist)
+        except UnknownChecklist as exc:
+            await self._again(ev, now + CHECKLIST_WAIT - self.idle_after)
+            if ev.id not in self._unavailable:
+                self._unavailable.add(ev.id)
+                log.warning("idle_checklist_unavailable", evaluation=ev.id, checklist=exc.checklist_id,
+                            reason=exc.reason)
+            return None
+
+    async def _nudge(self, ev: Evaluation, checklist: Checklist, now: datetime) -> None:
         # nothing left to ask: only questions the team skipped twice keep it open (a provisional scorecard is out)
         question = waiting_question(ev, checklist) or next(
             (q.id for q in checklist.questions if ev.value(q.id) is None), None)

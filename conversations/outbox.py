@@ -18,6 +18,8 @@ import structlog
 
 from conversations.due_queues import OUTBOX_DUE, RELEASE, hold_score
 from conversations.engine import Engine
+from conversations.models import Evaluation
+from scoring.checklist import UnknownChecklist
 
 log = structlog.get_logger(__name__)
 
@@ -30,6 +32,9 @@ return due
 
 BATCH = 50
 CONCURRENCY = 8
+# An evaluation whose checklist is not loaded (its team file went bad or away after it started) keeps what it
+# owes and is looked at again this much later: only a restart with the file fixed loads it again.
+CHECKLIST_WAIT_S = 60.0
 
 
 class Outbox:
@@ -38,6 +43,7 @@ class Outbox:
         self.store = engine.store
         self._claim = self.store.redis.register_script(_CLAIM)
         self._release = self.store.redis.register_script(RELEASE)
+        self._unavailable: set[str] = set()  # evaluations already warned about (their checklist is not loaded)
 
     async def tick(self, now: float | None = None) -> int:
         """Deliver what is due now; returns how many evaluations were looked at."""
@@ -67,5 +73,21 @@ class Outbox:
             later = min(o.next_at for o in ev.pending)
             await self.store.hold(eid, now, later - now)
             return
+        if not await self._checklist_loaded(ev, now):
+            return
         log.info("outbox_repair", evaluation=eid, effects=[e.key for e in due])
         await self.engine.deliver(ev, due, look_first=True)
+
+    async def _checklist_loaded(self, ev: Evaluation, now: float) -> bool:
+        """False when the evaluation's checklist is not loaded: what it owes stays owed (no attempt counted, nothing
+        given up) and it is held for :data:`CHECKLIST_WAIT_S`; one warning per evaluation and process."""
+        try:
+            self.engine.checklist(ev)
+        except UnknownChecklist as exc:
+            await self.store.hold(ev.id, now, CHECKLIST_WAIT_S)
+            if ev.id not in self._unavailable:
+                self._unavailable.add(ev.id)
+                log.warning("outbox_checklist_unavailable", evaluation=ev.id, checklist=exc.checklist_id,
+                            reason=exc.reason, owed=[o.key for o in ev.pending])
+            return False
+        return True

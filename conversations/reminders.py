@@ -41,7 +41,7 @@ from conversations.engine import scorecard_of
 from conversations.idle import IdleWatch
 from conversations.models import Evaluation, utcnow
 from conversations.store import Store
-from scoring.checklist import Registry
+from scoring.checklist import Registry, UnknownChecklist
 from scoring.scorecard import Scorecard
 
 log = structlog.get_logger(__name__)
@@ -52,6 +52,9 @@ EVERY = "ftc:{rem}:every"
 LATEST = "ftc:{rem}:latest"
 LEASE_S = 120
 RETRY_S = 60
+# A reminder for an evaluation whose checklist is not loaded (its team file went bad or away) waits this long
+# before it is tried again (only a restart with the file fixed loads the checklist); it is never dropped.
+CHECKLIST_RETRY_S = 3600
 
 _CLAIM = """
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
@@ -322,11 +325,11 @@ class ReminderQueue:
     async def done(self, eid: str) -> None:
         await self.store._call(lambda: self.redis.zrem(LEASE, eid))
 
-    async def retry_later(self, eid: str, now: datetime) -> None:
+    async def retry_later(self, eid: str, now: datetime, seconds: float = RETRY_S) -> None:
         async def move() -> object:
             # due first: a crash in between leaves it in both sets, and an expired lease only re-adds it
             pipe = self.redis.pipeline(transaction=False)
-            pipe.zadd(DUE, {eid: (now + timedelta(seconds=RETRY_S)).timestamp()})
+            pipe.zadd(DUE, {eid: (now + timedelta(seconds=seconds)).timestamp()})
             pipe.zrem(LEASE, eid)
             return await pipe.execute()
 
@@ -349,6 +352,7 @@ class Reminders:
         self.after, self.idle_after, self.hours = after, idle_after, hours
         self.idle = IdleWatch(store, registry, sink.post_idle_nudge, idle_after=idle_after,
                               abandon_after=abandon_after, close=close or self._close)
+        self._unavailable: set[str] = set()  # evaluations already warned about (their checklist is not loaded)
 
     async def _close(self, ev: Evaluation) -> object:
         """Without an engine (tests of the queue alone) the closing is recorded; the outbox posts its note."""
@@ -390,7 +394,12 @@ class Reminders:
             log.info("reminder_superseded", evaluation=eid, by=newer.id)
             return False
         try:
-            await self.sink.post_reminder(ev, scorecard_of(ev, self.registry.get(ev.checklist)))
+            checklist = self.registry.get(ev.checklist)
+        except UnknownChecklist as exc:
+            await self._checklist_unavailable(ev, now, exc)
+            return False
+        try:
+            await self.sink.post_reminder(ev, scorecard_of(ev, checklist))
         except Exception:
             log.exception("reminder_post_failed", evaluation=eid)
             await self.queue.retry_later(eid, now)
@@ -399,6 +408,14 @@ class Reminders:
         await self.queue.finish(eid, self.hours.after(now, cadence))
         log.info("reminder_posted", evaluation=eid)
         return True
+
+    async def _checklist_unavailable(self, ev: Evaluation, now: datetime, exc: UnknownChecklist) -> None:
+        """Keep the reminder for later (:data:`CHECKLIST_RETRY_S`); one warning per evaluation and process."""
+        await self.queue.retry_later(ev.id, now, CHECKLIST_RETRY_S)
+        if ev.id not in self._unavailable:
+            self._unavailable.add(ev.id)
+            log.warning("reminder_checklist_unavailable", evaluation=ev.id, checklist=exc.checklist_id,
+                        reason=exc.reason)
 
     async def _superseded_by(self, ev: Evaluation) -> Evaluation | None:
         """A completed evaluation of the project that started after ``ev``, if any.

@@ -31,12 +31,56 @@ def exact(total: float) -> float:
 
 
 class ChecklistError(ValueError):
-    """A checklist file (or directory) is missing, unreadable or invalid: the file and every problem in it."""
+    """A checklist file (or directory) is missing, unreadable or invalid: the file and every problem in it.
 
-    def __init__(self, path: Path, problems: Sequence[str]) -> None:
+    ``declared`` is the ``(id, title)`` an invalid file's own lines give, when it gives them (either may be None):
+    an evaluation started with that checklist before the file broke is then told which file it needs.
+    """
+
+    def __init__(self, path: Path, problems: Sequence[str],
+                 declared: tuple[str | None, str | None] = (None, None)) -> None:
         self.path = path
         self.problems = list(problems)
+        self.declared_id, self.declared_title = declared
         super().__init__(file_message(path, self.problems))
+
+
+class UnknownChecklist(KeyError):
+    """No loaded checklist has this id: an id nobody offers, or the checklist of a stored evaluation whose team
+    file went bad or away after it started. ``args[0]`` is the message for a person who typed the id;
+    :attr:`reason` says why it cannot be loaded, as far as the registry knows, never more.
+
+    ``problem``: the skipped file that declares this id (its errors are listed by ``ftcheck checklists``);
+    ``title``: the title that file gives; ``team_dir``: the team directory (None when none is set);
+    ``skipped``: how many team files were skipped before their id could be read (unreadable, not YAML …).
+    """
+
+    def __init__(self, checklist_id: str, available: Sequence[str], *, problem: ChecklistError | None = None,
+                 team_dir: Path | None = None, skipped: int = 0) -> None:
+        self.checklist_id = checklist_id
+        self.problem, self.team_dir, self.skipped = problem, team_dir, skipped
+        self.title = problem.declared_title if problem is not None else None
+        where = f" (its file {problem.path.name} was skipped: it failed validation)" if problem is not None else ""
+        super().__init__(f"unknown checklist {checklist_id!r}{where}; available: {', '.join(available)}")
+
+    @property
+    def name(self) -> str:
+        """What to call the checklist: its title when the file still says it, else its id."""
+        return self.title or self.checklist_id
+
+    @property
+    def reason(self) -> str:
+        """Why it cannot be loaded, in a few words (``its file x.yaml failed validation``)."""
+        if self.problem is not None:
+            return f"its file {self.problem.path.name} failed validation"
+        if self.team_dir is None:
+            return "no team checklist directory is set (FTCHECK_CHECKLIST_DIR), so no team checklists are loaded"
+        found = ("no checklist file with that id was found in FTCHECK_CHECKLIST_DIR: it may have been removed, "
+                 "renamed or given another id")
+        if self.skipped:
+            files = "the file there" if self.skipped == 1 else f"one of the {self.skipped} files there"
+            return f"{found}, or be {files} that was skipped before its id could be read"
+        return found
 
 
 class ChecklistProblems(ValueError):
@@ -332,7 +376,14 @@ def load_checklist(path: Path) -> Checklist:
     try:
         return Checklist.model_validate(data)
     except ValidationError as exc:
-        raise ChecklistError(path, validation_problems(exc, data, yaml_file=path.suffix != ".json")) from exc
+        raise ChecklistError(path, validation_problems(exc, data, yaml_file=path.suffix != ".json"),
+                             declared=(_declared(data, "id"), _declared(data, "title"))) from exc
+
+
+def _declared(data: dict[str, Any], field: str) -> str | None:
+    """A top-level text field of a file that failed validation, if it is there and is text."""
+    value = data.get(field)
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def _parse(path: Path, text: str) -> dict[str, Any]:
@@ -379,6 +430,7 @@ class Registry:
         self._items: dict[str, Checklist] = {}
         self._origin: dict[str, Path] = {}
         self.problems: list[ChecklistError] = []
+        self.extra_dir = extra_dir
         for path in checklist_files(BUILTIN_DIR):
             self._add(load_checklist(path), path)
         if extra_dir is None:
@@ -392,16 +444,20 @@ class Registry:
     def _add(self, checklist: Checklist, path: Path) -> None:
         if checklist.id in self._items:
             raise ChecklistError(path, [f"checklist id {checklist.id!r} is already used by "
-                                        f"{self._origin[checklist.id]}; give this checklist another id"])
+                                        f"{self._origin[checklist.id]}; give this checklist another id"],
+                                 declared=(checklist.id, checklist.title))
         self._items[checklist.id] = checklist
         self._origin[checklist.id] = path
 
     def get(self, checklist_id: str | None = None) -> Checklist:
+        """The checklist with this id; :class:`UnknownChecklist` (a KeyError) says why there is none."""
         key = (checklist_id or self.DEFAULT).strip()
         try:
             return self._items[key]
         except KeyError:
-            raise KeyError(f"unknown checklist {key!r}; available: {', '.join(self.ids())}") from None
+            problem = next((p for p in self.problems if p.declared_id == key), None)
+            unread = sum(p.declared_id is None for p in self.problems)
+            raise UnknownChecklist(key, self.ids(), problem=problem, team_dir=self.extra_dir, skipped=unread) from None
 
     def ids(self) -> list[str]:
         return list(self._items)

@@ -57,6 +57,15 @@ class HomeRow:
     took_part: bool
 
 
+@dataclass
+class UnavailableRow:
+    """A project on the Home tab whose evaluation's checklist is not loaded (its team file went bad or away after
+    it started): said in one line, so it does not take the other rows down."""
+
+    ev: Evaluation
+    problem: str  # ``bot.replies.checklist_problem``: which checklist, and why it cannot be loaded
+
+
 def signed(value: float) -> str:
     return f"{'+' if value >= 0 else ''}{fmt_score(value)}"
 
@@ -244,7 +253,7 @@ def idle_text(question_key: str, question_text: str, link: str | None = None, *,
 
 # -- App Home and modals ----------------------------------------------------------------------------------
 
-def home_view(rows: list[HomeRow], tz: tzinfo, total: int | None = None, page: int = 1) -> Block:
+def home_view(rows: list[HomeRow | UnavailableRow], tz: tzinfo, total: int | None = None, page: int = 1) -> Block:
     """``total``: how many projects the person may see in all, when ``rows`` is page ``page`` of them.
 
     The page rides in the view's ``private_metadata`` (Slack sends it back with every click on the tab), so a
@@ -256,7 +265,7 @@ def home_view(rows: list[HomeRow], tz: tzinfo, total: int | None = None, page: i
         blocks.append(section("Nothing yet. In a channel, run `/ftcheck start &lt;project&gt;`."))
     shown = rows[:HOME_MAX_ROWS]
     for row in shown:
-        blocks += _home_row(row, tz)
+        blocks += _unavailable_row(row) if isinstance(row, UnavailableRow) else _home_row(row, tz)
     total = len(rows) if total is None else total
     if total > len(shown):
         blocks += _home_pages(page, len(shown), total)
@@ -293,6 +302,11 @@ def _home_row(row: HomeRow, tz: tzinfo) -> list[Block]:
     if row.running is None and cur.done:
         elements.append(button("Start re-evaluation", REEVAL_START, cur.ev.id, "primary"))
     return [divider(), section("\n".join(lines)), actions(f"home:{cur.ev.id}", *elements)]
+
+
+def _unavailable_row(row: UnavailableRow) -> list[Block]:
+    return [divider(), section(f"*{esc(row.ev.project)}* in <#{row.ev.channel}>\n:warning: Uses {row.problem}. "
+                               "Its answers so far are safe.")]
 
 
 def summary_modal(title: str, text: str) -> Block:

@@ -4,32 +4,38 @@ from __future__ import annotations
 
 import structlog
 
-from bot.blocks.leads import HOME_MAX_ROWS, HomeRow, home_view, summary_modal
+from bot.blocks.leads import HOME_MAX_ROWS, HomeRow, UnavailableRow, home_view, summary_modal
 from bot.commands import CommandError
 from bot.leads.access import Asker, NotVisible, clicked_evaluation, visibility, visible_page
 from bot.leads.projects import by_project, maybe_scored, scored
 from bot.leads.summaries import summary
 from bot.payloads import EvaluationClick
-from bot.replies import unavailable_text
+from bot.replies import checklist_problem, unavailable_text
 from bot.services import Services
 from conversations.reminders import ReminderQueue
 from conversations.store import StoreUnavailable
+from scoring.checklist import UnknownChecklist
 
 log = structlog.get_logger(__name__)
 
 
-async def home_rows(svc: Services, team: str, user: str, page_no: int = 1) -> tuple[list[HomeRow], int]:
+async def home_rows(svc: Services, team: str, user: str, page_no: int = 1
+                    ) -> tuple[list[HomeRow | UnavailableRow], int]:
     """One page of the projects the user may see from their App Home, newest activity first, and the total."""
     page = await visible_page(svc, visibility(svc), Asker(user=user, team=team, here=None), page=page_no,
                               size=HOME_MAX_ROWS)
     projects = by_project(ev for history in page.projects for ev in history)
     dues = await ReminderQueue(svc.store).due_many([p.current.id for p in projects if p.current.status == "completed"])
-    rows = []
+    rows: list[HomeRow | UnavailableRow] = []
     for p in projects:
         took_part = any(ev.started_by == user or any(a.by == user for a in ev.answers.values())
                         or any(user in ballot.votes for ballot in ev.ballots.values()) for ev in p.evaluations)
-        rows.append(HomeRow(current=scored(svc, p.current), previous=maybe_scored(svc, p.previous),
-                            running=maybe_scored(svc, p.running), due=dues.get(p.current.id), took_part=took_part))
+        try:
+            rows.append(HomeRow(current=scored(svc, p.current), previous=maybe_scored(svc, p.previous),
+                                running=maybe_scored(svc, p.running), due=dues.get(p.current.id),
+                                took_part=took_part))
+        except UnknownChecklist as exc:  # its team checklist file went bad or away: said on its row
+            rows.append(UnavailableRow(ev=p.current, problem=checklist_problem(exc)))
     return rows, page.total
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from calendar import month_name, monthrange
 from datetime import UTC, date, datetime, timedelta
 
+import structlog
+
 from bot.blocks.common import esc
 from bot.blocks.leads import day, reminder_blocks, reminder_text
 from bot.commands import Command, CommandError
@@ -19,7 +21,10 @@ from conversations import queries
 from conversations.engine import scorecard_of
 from conversations.models import Evaluation
 from conversations.reminders import SCHEDULES, SNOOZE, Cadence, ReminderQueue, WorkingHours
+from scoring.checklist import UnknownChecklist
 from scoring.render import plural
+
+log = structlog.get_logger(__name__)
 
 START_LOCK_S = 15  # two people clicking Start at once get one re-evaluation
 
@@ -113,7 +118,17 @@ async def remind(svc: Services, vis: Visibility, asker: Asker, command: Command)
 
 
 async def after_click(svc: Services, click: EvaluationClick, ev: Evaluation, outcome: str) -> None:
-    """Show what happened on the reminder message (its buttons go), or refresh the Home tab."""
+    """Show what happened on the reminder message (its buttons go), or refresh the Home tab.
+
+    A checklist that is not loaded (a team file that went bad or away) leaves the message or the tab as it is: the
+    click was recorded and the person told, so this must not raise as if it had not been."""
+    try:
+        await _show_outcome(svc, click, ev, outcome)
+    except UnknownChecklist as exc:
+        log.warning("reminder_outcome_not_shown", evaluation=ev.id, checklist=exc.checklist_id, reason=exc.reason)
+
+
+async def _show_outcome(svc: Services, click: EvaluationClick, ev: Evaluation, outcome: str) -> None:
     if click.from_home:
         await publish_home(svc, click.team_id or ev.team, click.user.id, click.home_page)
         return
@@ -130,6 +145,7 @@ async def start_reevaluation(svc: Services, click: EvaluationClick, reply: Reply
     previous = await queries.reevaluation_base(svc.store, clicked)
     if await _reevaluated_since(svc, clicked, previous, click, reply):
         return
+    svc.registry.get(previous.checklist)  # not loaded: UnknownChecklist says so before anything changes
     running = await queries.open_evaluation(svc.store, previous.team, previous.channel, previous.project)
     if running is not None or not await svc.store.once(f"reeval:{previous.id}", ttl_s=START_LOCK_S):
         link = await thread_link(svc.client, running) if running else f"in <#{previous.channel}>"

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from bot.blocks.common import esc
-from bot.blocks.leads import HOME_MAX_ROWS, Scored, channel_summary_line, history_line, list_line, summary_text
+from datetime import datetime
+
+from bot.blocks.common import esc, user
+from bot.blocks.leads import (
+    HOME_MAX_ROWS,
+    Scored,
+    channel_summary_line,
+    day,
+    history_line,
+    list_line,
+    summary_text,
+)
 from bot.commands import CommandError
 from bot.leads.access import Asker, find_project, visible_page
 from bot.leads.projects import Project, by_project, maybe_scored, scored
 from bot.links import thread_link
+from bot.replies import checklist_fix, checklist_problem
 from bot.services import Services
 from bot.visibility import Visibility
 from conversations.models import Evaluation
 from conversations.queries import waiting_question
 from conversations.reminders import ReminderQueue
+from scoring.checklist import UnknownChecklist
 from scoring.render import plural
 
 FULL_SUMMARIES = 3  # `/ftcheck summary` without a project: this many in full, the rest one line each
@@ -20,9 +32,18 @@ HISTORY_MAX = 20
 LIST_PAGE = HOME_MAX_ROWS  # `/ftcheck list 2` is the Home tab's next page
 
 
+def unavailable_line(ev: Evaluation, exc: UnknownChecklist) -> str:
+    """One evaluation whose checklist is not loaded (its team file went bad or away after it started)."""
+    return (f"*{esc(ev.project)}*: uses {checklist_problem(exc)}. Its answers so far are safe. "
+            f"{checklist_fix(exc)}")
+
+
 async def status_text(svc: Services, ev: Evaluation, extra: str = "") -> str:
     """One evaluation in progress on one line; ``extra``: a sentence to add (its card was posted again …)."""
-    checklist = svc.registry.get(ev.checklist)
+    try:
+        checklist = svc.registry.get(ev.checklist)
+    except UnknownChecklist as exc:
+        return f"{unavailable_line(ev, exc)} {await thread_link(svc.client, ev)}"
     s = scored(svc, ev)
     nxt = waiting_question(ev, checklist)
     waiting = f" Waiting for {checklist.question(nxt).key}." if nxt else ""
@@ -56,16 +77,40 @@ async def summary(svc: Services, vis: Visibility, asker: Asker, name: str | None
     projects = by_project(await svc.store.channel_evaluations(asker.team, asker.here))  # this channel's own
     if not projects:
         return "No evaluations in this channel yet. Start one with `/ftcheck start &lt;project&gt;`."
-    parts = [await project_summary(svc, p) for p in projects[:FULL_SUMMARIES]]
+    parts = [await _channel_summary(svc, p) for p in projects[:FULL_SUMMARIES]]
     rest = projects[FULL_SUMMARIES:]
     if rest:
-        lines = [channel_summary_line(scored(svc, p.current), maybe_scored(svc, p.previous),
-                                      maybe_scored(svc, p.running), await thread_link(svc.client, p.current),
-                                      svc.settings.zone)
-                 for p in rest]
+        lines = [await _channel_line(svc, p) for p in rest]
         parts.append("*Also in this channel* (`/ftcheck summary &lt;project&gt;` for the full scorecard)\n"
                      + "\n".join(lines))
     return "\n\n".join(parts)
+
+
+# A listing of several projects shows one whose checklist is not loaded (its team file went bad or away after it
+# started) as a line saying so: it must not take the others down.
+
+async def _channel_summary(svc: Services, p: Project) -> str:
+    try:
+        return await project_summary(svc, p)
+    except UnknownChecklist as exc:
+        return f"{unavailable_line(p.current, exc)} {await thread_link(svc.client, p.current)}"
+
+
+async def _channel_line(svc: Services, p: Project) -> str:
+    link = await thread_link(svc.client, p.current)
+    try:
+        return channel_summary_line(scored(svc, p.current), maybe_scored(svc, p.previous),
+                                    maybe_scored(svc, p.running), link, svc.settings.zone)
+    except UnknownChecklist as exc:
+        return f"• {unavailable_line(p.current, exc)} {link}"
+
+
+def _list_line(svc: Services, p: Project, due: datetime | None) -> str:
+    try:
+        return list_line(scored(svc, p.current), maybe_scored(svc, p.running), len(p.evaluations), due,
+                         svc.settings.zone)
+    except UnknownChecklist as exc:
+        return f"• {unavailable_line(p.current, exc)} In <#{p.current.channel}>."
 
 
 async def list_text(svc: Services, vis: Visibility, asker: Asker, page: int = 1) -> str:
@@ -79,9 +124,7 @@ async def list_text(svc: Services, vis: Visibility, asker: Asker, page: int = 1)
     first = found.offset + 1
     lines = [f"*Evaluations you can see here* ({plural(found.total, 'project')}"
              + (f", showing {first}–{found.offset + len(projects)})" if found.total > len(projects) else ")")]
-    for p in projects:
-        lines.append(list_line(scored(svc, p.current), maybe_scored(svc, p.running), len(p.evaluations),
-                               dues.get(p.current.id), svc.settings.zone))
+    lines += [_list_line(svc, p, dues.get(p.current.id)) for p in projects]
     if found.offset + len(projects) < found.total:
         lines.append(f"… and {found.total - found.offset - len(projects)} more: `/ftcheck list {page + 1}`.")
     return "\n".join(lines)
@@ -95,8 +138,14 @@ async def history_text(svc: Services, vis: Visibility, asker: Asker, name: str) 
         lines.append(f"_{len(project.evaluations) - len(shown)} earlier evaluations not shown._")
     before: Scored | None = None
     for ev in shown:
-        entry = scored(svc, ev)
-        lines.append(history_line(entry, before, await thread_link(svc.client, ev), svc.settings.zone))
+        link = await thread_link(svc.client, ev)
+        try:
+            entry = scored(svc, ev)
+        except UnknownChecklist as exc:  # the others are still listed
+            lines.append(f"• {day(ev.started_at, svc.settings.zone)} — uses {checklist_problem(exc)}; its answers "
+                         f"so far are safe · started by {user(ev.started_by)} · {link}")
+            continue
+        lines.append(history_line(entry, before, link, svc.settings.zone))
         if entry.done:
             before = entry
     return "\n".join(lines)

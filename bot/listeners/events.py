@@ -95,9 +95,9 @@ async def hint_typed_answer(services: Services, envelope: MessageEnvelope, clien
     ev = await services.store.by_thread(msg.channel, msg.thread_ts)
     if ev is None or ev.status != "in_progress" or not ev.open_cards():
         return
-    if not typed_answer(msg.text, [services.registry.get(ev.checklist)]):
+    if not await first_delivery(services, envelope):  # before the checklist: one that is not loaded is told once
         return
-    if not await first_delivery(services, envelope):
+    if not typed_answer(msg.text, [services.registry.get(ev.checklist)]):
         return
     card_ts = max(ev.open_cards(), key=lambda ts: (len(ts), ts))
     key = services.registry.get(ev.checklist).question(ev.cards[card_ts].question).key

@@ -18,7 +18,7 @@ from conversations.engine import scorecard_of
 from conversations.models import Evaluation
 from conversations.queries import suggestion_refs
 from conversations.store import StoreUnavailable
-from scoring.checklist import Registry
+from scoring.checklist import Registry, UnknownChecklist
 from scoring.suggest import DescriptionTooLong, Suggester, render_report_text
 from scoring.suggest.pipeline import profile_for
 
@@ -51,6 +51,7 @@ def run_terminal(location: StoreLocation, registry: Registry, suggester: Suggest
                       reader, options.description_min_chars)
     interrupted = False
     outage: StoreUnavailable | None = None
+    unloaded: UnknownChecklist | None = None
     try:
         walk_through(session, options)
     except KeyboardInterrupt:
@@ -58,6 +59,8 @@ def run_terminal(location: StoreLocation, registry: Registry, suggester: Suggest
         interrupted = True
     except StoreUnavailable as exc:
         outage = exc
+    except UnknownChecklist as exc:  # the evaluation resumed uses a team checklist whose file went bad or away
+        unloaded = exc
     finally:
         try:
             session.close()
@@ -69,6 +72,12 @@ def run_terminal(location: StoreLocation, registry: Registry, suggester: Suggest
         return INTERRUPTED
     if outage is not None:
         console.say(outage_text(location, outage))
+        return 1
+    if unloaded is not None:
+        console.say(f"\nThis evaluation uses the checklist “{unloaded.name}”, which can't be loaded "
+                    f"({unloaded.reason}). Its answers so far are saved. Fix the file and run again "
+                    "(`ftcheck checklists` lists what loads and what was skipped), or pass --checklist with another "
+                    "checklist's id to start that one.")
         return 1
     return 0
 

@@ -19,7 +19,7 @@ from bot.terminal.presenter import TerminalPresenter
 from conversations.engine import Engine
 from conversations.models import Evaluation, project_key
 from conversations.store import Store
-from scoring.checklist import Checklist, Registry
+from scoring.checklist import Checklist, Registry, UnknownChecklist
 from scoring.suggest import Suggester
 
 T = TypeVar("T")
@@ -78,6 +78,15 @@ def deliver_owed(session: Session, ev: Evaluation) -> Evaluation:
     return ev
 
 
+def _described(session: Session, ev: Evaluation) -> str:
+    """``a “Title” evaluation in progress (3 of 20 answered)``, or why its checklist is not loaded."""
+    try:
+        checklist = session.registry.get(ev.checklist)
+    except UnknownChecklist as exc:
+        return f"an evaluation in progress on the checklist “{exc.name}”, which can't be loaded ({exc.reason})"
+    return f"a “{checklist.title}” evaluation in progress ({progress(ev, checklist)})"
+
+
 def open_or_start(session: Session, project: str, checklist_id: str | None) -> Evaluation:
     """Resume the project's evaluation in progress (of ``checklist_id`` when given), else start one.
 
@@ -90,9 +99,7 @@ def open_or_start(session: Session, project: str, checklist_id: str | None) -> E
     chosen = [e for e in running if wanted is None or e.checklist == wanted]
     others = [e for e in running if e not in chosen[-1:]]
     for other in others:
-        title = session.registry.get(other.checklist).title
-        say(f"{other.project} also has a “{title}” evaluation in progress "
-            f"({progress(other, session.registry.get(other.checklist))}); it stays saved: "
+        say(f"{other.project} also has {_described(session, other)}; it stays saved: "
             f"`ftcheck run --project \"{other.project}\" --checklist {other.checklist}` continues it.")
     done = [e for e in history if e.status == "completed"]
     if done:

@@ -336,3 +336,23 @@ def test_output_closed_by_its_reader_ends_the_run_without_a_failure(redis_server
                      stdin=io.StringIO("yes\n" * 3), out=out)
     assert stopped.value.code == 1
     assert "Traceback" not in out.getvalue()
+
+
+def test_a_team_checklist_gone_since_the_last_run_is_named_and_its_answers_kept(redis_server: RedisServer,
+                                                                                redis_client, tmp_path: Path) -> None:
+    gate = (Path(__file__).parents[2] / "scoring" / "checklists" / "dataset-readiness.yaml").read_text()
+    team = tmp_path / "team-gate.yaml"
+    team.write_text(gate.replace("id: dataset-readiness", "id: team-gate", 1), encoding="utf-8")
+    env = {"REDIS_URL": redis_server.url, "FTCHECK_CHECKLIST_DIR": str(tmp_path)}
+    first = run(["--project", "Gone", "--checklist", "team-gate"], "pass\n", env)
+    assert first.returncode == 0, first.stderr
+    team.unlink()
+    again = run(["--project", "Gone"], "", env)  # resumes the evaluation in progress
+    assert again.returncode == 1 and "Traceback" not in again.stderr, again.stderr
+    assert ("This evaluation uses the checklist “team-gate”, which can't be loaded (no checklist file with that id was "
+            "found in FTCHECK_CHECKLIST_DIR") in flat(again.stdout), again.stdout
+    other = run(["--project", "Gone", "--checklist", "fine-tuning-readiness"], "yes\n", env)
+    assert other.returncode == 0, other.stderr
+    assert "Gone also has an evaluation in progress on the checklist “team-gate”, which can't be loaded" in flat(
+        other.stdout)
+    assert "Question 2 of 20" in other.stdout
