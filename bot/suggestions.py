@@ -6,11 +6,21 @@ from typing import Literal
 
 import structlog
 
-from bot.blocks.suggestions import failed_blocks, kept_count, reading_blocks, report_blocks, report_text
+from bot.blocks.common import Block
+from bot.blocks.suggestions import (
+    failed_blocks,
+    kept_count,
+    not_kept_blocks,
+    reading_blocks,
+    report_blocks,
+    report_text,
+)
 from bot.metrics import LLM_CALLS, LLM_COST, LLM_TOKENS
 from bot.replies import Recorded, Reply
 from bot.services import Services
-from conversations.models import Evaluation
+from bot.slack_text import plain_text
+from conversations import flow
+from conversations.models import Evaluation, SuggestionRef
 from conversations.queries import suggestion_refs
 from conversations.store import StoreUnavailable
 from scoring.checklist import Checklist
@@ -23,11 +33,13 @@ Stage = Literal["reading", "saving", "showing"]
 
 
 async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, reply: Reply, *,
-                          source: str | None = None) -> None:
+                          source: str | None = None, revision: str | None = None) -> None:
     """Read ``text`` (plain text, as the person typed it) and show the suggestions on the open cards.
 
     ``source``: the message the description came from; what it suggested before (it was edited) and does not
-    suggest now is dropped, and deleting it takes its quotes back (:mod:`bot.listeners.events`).
+    suggest now is dropped, and deleting it takes its quotes back (:func:`forget_description`). ``revision``: the
+    ts of the edit read (default: the message's own ts); a reading is stored only if, by then, the message was
+    not deleted and no later edit of it was read (checked in the write that stores it).
 
     Once "Reading the description…" is in the thread, a failure turns it into a line that says what was saved;
     the error is raised again so the person who pasted hears about it (:func:`bot.replies.on_error`).
@@ -45,11 +57,15 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
         report = await svc.suggester.suggest(cleaned, checklist)
         _count_usage(report)  # spent whether or not the suggestions get saved
         stage = "saving"
-        ev, stored = await svc.engine.suggest(ev.id, suggestion_refs(report, checklist, source), user=user,
-                                              source=source)
+        ev, stored, state = await _save(svc, ev.id, suggestion_refs(report, checklist, source), user=user,
+                                        source=source, revision=revision or source)
         log.info("suggestions", evaluation=ev.id, engine=report.engine, suggested=len(report.suggestions),
                  stored=len(stored), dropped=len(report.dropped), tokens=report.usage.total_tokens,
-                 cost_usd=report.usage.estimated_cost_usd)
+                 cost_usd=report.usage.estimated_cost_usd, source_state=state)
+        if state != "current":  # deleted or edited meanwhile: nothing was stored, and nobody needs telling twice
+            line = not_kept_line(state)
+            await _replace(svc, ev, placeholder["ts"], line, not_kept_blocks(line))
+            return
         stage = "showing"
         await svc.client.chat_update(channel=ev.channel, ts=placeholder["ts"],
                                      text=report_text(report, kept_count(report, checklist, stored)),
@@ -64,6 +80,41 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
             raise Recorded("The suggestions from your description are saved and shown on the open cards, but "
                            "Slack did not take the summary line in the thread. No need to paste it again.") from exc
         raise
+
+
+async def _save(svc: Services, eid: str, refs: dict[str, SuggestionRef], *, user: str, source: str | None,
+                revision: str | None) -> tuple[Evaluation, list[str], flow.SourceState]:
+    """Store a reading's suggestions, unless its message was deleted or a later edit of it was read meanwhile.
+
+    Returns the evaluation, the questions whose suggestion was stored (the others were answered already) and
+    whether the reading still counted (``flow.source_state``: ``current``, else nothing was stored).
+    """
+    ev, stored = await svc.engine.suggest(eid, refs, user=user, source=source, revision=revision)
+    return ev, stored, flow.source_state(ev, source, revision)
+
+
+async def withdraw_description(svc: Services, ev: Evaluation, *, source: str, revision: str, user: str) -> None:
+    """An edit made the message no description: what it suggested leaves the cards, and a reading of its older
+    text still running is not stored after this."""
+    await svc.engine.suggest(ev.id, {}, user=user, source=source, revision=revision)
+
+
+async def forget_description(svc: Services, channel: str, thread_ts: str, ts: str, *, user: str,
+                             text: str | None) -> None:
+    """A deleted description (pasted by mistake, perhaps confidential): its suggestions leave the cards, its words
+    leave the answers confirmed from it (and so the exports), and a reading of it still running stores nothing.
+
+    ``text``: the message as it was (None when Slack did not send it). A short reply deleted from a thread whose
+    evaluation holds nothing of it costs no write; a longer one in an evaluation in progress may be being read, so
+    the deletion is recorded (one write: ``flow.forget_source``).
+    """
+    ev = await svc.store.by_thread(channel, thread_ts)
+    if ev is None:
+        return
+    may_be_read = ev.status == "in_progress" and (
+        text is None or len(plain_text(text)) >= svc.settings.description_min_chars)
+    if may_be_read or flow.quotes_from(ev, ts):
+        await svc.engine.forget_source(ev.id, ts, user=user)
 
 
 def _refusal(ev: Evaluation, checklist: Checklist, cleaned: str) -> str | None:
@@ -97,10 +148,18 @@ def failure_line(stage: Stage, exc: Exception) -> str:
     return "The suggestions are saved and shown on the open cards; this summary could not be posted."
 
 
-async def _replace(svc: Services, ev: Evaluation, ts: str, line: str) -> None:
-    """Turn the placeholder into ``line``; a Slack failure here is logged (the person is told either way)."""
+def not_kept_line(state: flow.SourceState) -> str:
+    """What "Reading the description…" becomes when the description changed while the helper read it."""
+    if state == "deleted":
+        return "The description was deleted while the helper read it, so nothing from it was kept."
+    return ("The description was edited while the helper read it, so this reading of the older text was not kept; "
+            "the edited text counts.")
+
+
+async def _replace(svc: Services, ev: Evaluation, ts: str, line: str, blocks: list[Block] | None = None) -> None:
+    """Turn the placeholder into ``line`` (``blocks``: a failure's by default); a Slack failure here is logged."""
     try:
-        await svc.client.chat_update(channel=ev.channel, ts=ts, text=line, blocks=failed_blocks(line))
+        await svc.client.chat_update(channel=ev.channel, ts=ts, text=line, blocks=blocks or failed_blocks(line))
     except Exception:
         log.exception("suggestions_placeholder_not_updated", evaluation=ev.id)
 

@@ -164,20 +164,32 @@ class Engine:
             by=user, action=f"settle {question} = {value:g}", seen=seen)
 
     async def suggest(self, eid: str, suggestions: dict[str, SuggestionRef], *, user: str,
-                      source: str | None = None) -> tuple[Evaluation, list[str]]:
+                      source: str | None = None, revision: str | None = None) -> tuple[Evaluation, list[str]]:
         """Store suggestions (unanswered questions only) and refresh the open cards that show them; what the
-        ``source`` message suggested before and not now is dropped (an edit; a deletion passes no suggestions).
+        ``source`` message suggested before and not now is dropped (an edit; an edit into a non-description passes
+        no suggestions). ``revision``: the ts of the text read (the message's, or its edit's); nothing is stored
+        from a message deleted meanwhile or from a text older than one already read (``flow.source_state``).
 
         Returns the evaluation and the questions whose suggestion was stored; the others were answered already.
         """
         ev, outcome, _ = await self.store.update(
-            eid, lambda e: flow.apply_suggestions(e, suggestions, source=source), by=user,
+            eid, lambda e: flow.apply_suggestions(e, suggestions, source=source, revision=revision), by=user,
             action="suggestions" if suggestions else "suggestions withdrawn")
-        # read from the stored evaluation, not by comparing suggestions: an answered question may hold an equal one
-        stored = [q for q in suggestions if flow.takes_suggestion(ev, q)]
+        stored: list[str] = []
+        if flow.source_state(ev, source, revision) == "current":
+            # read from the stored evaluation, not by comparing suggestions: an answered question may hold an equal one
+            stored = [q for q in suggestions if flow.takes_suggestion(ev, q)]
         if outcome is not None and outcome.effects:
             ev, _ = await self.deliver(ev, outcome.effects)
         return ev, stored
+
+    async def forget_source(self, eid: str, source: str, *, user: str) -> Evaluation:
+        """A pasted description was deleted: its words leave the cards and the answers (``flow.forget_source``)."""
+        ev, outcome, _ = await self.store.update(eid, lambda e: flow.forget_source(e, source), by=user,
+                                                 action="description deleted")
+        if outcome is not None and outcome.effects:
+            ev, _ = await self.deliver(ev, outcome.effects)
+        return ev
 
     async def abandon(self, ev: Evaluation) -> Evaluation:
         """Close an evaluation nobody came back to after its nudge (called by the idle watch)."""

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from conversations import voting
 from conversations.engine import scorecard_of
-from conversations.models import AnswerEntry, Ballot, Evaluation
+from conversations.models import AnswerEntry, Ballot, Evaluation, SuggestionRef
 from scoring.agreement import NOT_SURE, Agreement, spread_text
 from scoring.checklist import Checklist, Question
 from scoring.render import AnswerRecord, render_json, render_markdown
@@ -23,6 +23,7 @@ from scoring.verdict import verdict_of
 SUGGESTED_BY = {"offline": "built-in rules", "llm": "language model"}
 STATUS_TEXT = {"in_progress": "in progress", "completed": "completed", "abandoned": "closed for inactivity",
                "deleted": "deleted"}
+REMOVED = {"description_deleted": "quote removed: the description it came from was deleted"}
 QUORUM = "quorum"  # ``revealed_by`` of a vote revealed by itself once the quorum had voted
 # OWASP "CSV injection": text starting with one of these is run as a formula by Excel, Sheets or LibreOffice
 # (the full-width forms too, in some locales).
@@ -116,14 +117,26 @@ def _answer_row(ev: Evaluation, checklist: Checklist, q: Question, names: dict[s
         answer=a.value if a else None, answer_label=_label(checklist, a.value) if a else None,
         by=_name(names, a.by) if a else None, at=a.at.isoformat() if a else None,
         changed_from=a.previous if a else None, note=a.note if a else None,
-        suggested=sug.value if sug else None, suggestion_reason=sug.reason if sug else None,
-        suggestion_quote=sug.evidence if sug else None,
+        suggested=sug.value if sug else None, suggestion_reason=_reason(sug) if sug else None,
+        suggestion_quote=sug.evidence if sug and not sug.removed else None,
         suggested_by=SUGGESTED_BY.get(sug.engine, sug.engine) if sug else None,
         skips=a.skips if a else 0, note_by=_name(names, a.note_by) if a and a.note_by else None,
         votes={_name(names, uid): _label(checklist, v.value)
                for uid, v in sorted(ballot.votes.items(), key=lambda kv: kv[1].at)} if ballot else None,
         revealed_by=(_name(names, ballot.revealed_by) if ballot.revealed_by else QUORUM) if ballot else None,
         settled_by=_name(names, a.settled_by) if a and a.settled_by else None)
+
+
+def _reason(sug: SuggestionRef) -> str:
+    """The helper's reason, or why its words are gone (its description was deleted, so they were taken out)."""
+    return REMOVED[sug.removed] if sug.removed else sug.reason
+
+
+def _suggestion_md(checklist: Checklist, sug: SuggestionRef | None) -> str | None:
+    if sug is None or sug.value is None:
+        return None
+    label = checklist.option(sug.value).label
+    return f"{label} — {_reason(sug)}" if sug.removed else f"{label} — \u201c{sug.evidence}\u201d ({sug.reason})"
 
 
 def _record_md(ev: Evaluation, checklist: Checklist, rows: list[AnswerRow], names: dict[str, str],
@@ -153,8 +166,7 @@ def _md_record(checklist: Checklist, row: AnswerRow, entry: AnswerEntry | None, 
         at=_readable(entry.at, tz) if entry is not None else None,
         note=row.note, note_by=row.note_by,
         answer=_not_sure(row.skips) if entry is not None and entry.value is None else None,
-        suggestion=(f"{checklist.option(sug.value).label} — \u201c{sug.evidence}\u201d ({sug.reason})"
-                    if sug and sug.value is not None else None))
+        suggestion=_suggestion_md(checklist, sug))
 
 
 def _md_votes(row: AnswerRow, entry: AnswerEntry | None, ballot: Ballot) -> str:

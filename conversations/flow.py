@@ -439,25 +439,84 @@ def takes_suggestion(ev: Evaluation, question_id: str) -> bool:
     return entry is None or entry.value is None
 
 
+SourceState = Literal["current", "deleted", "superseded"]
+
+
+def source_state(ev: Evaluation, source: str | None, revision: str | None = None) -> SourceState:
+    """Whether a reading of the message ``source`` (at ``revision``: its ts, or its edit's) may still be stored.
+
+    ``deleted``: the message was deleted (perhaps while the helper read it); ``superseded``: a later revision of it
+    (an edit) was read first, and the edited text is what counts. A description typed in a command has no source.
+    """
+    if source is None:
+        return "current"
+    if source in ev.deleted_sources:
+        return "deleted"
+    latest = ev.read_revisions.get(source)
+    if revision is not None and latest is not None and _ts_order(latest) > _ts_order(revision):
+        return "superseded"
+    return "current"
+
+
+def _ts_order(ts: str) -> tuple[int, str]:
+    return (len(ts), ts)  # Slack ts strings: a later one is longer or sorts after (as ``Evaluation.card_for``)
+
+
 def apply_suggestions(ev: Evaluation, suggestions: Mapping[str, SuggestionRef], *,
-                      source: str | None = None) -> Outcome:
+                      source: str | None = None, revision: str | None = None) -> Outcome:
     """Store suggestions for questions nobody has answered yet; answered ones keep what was shown then.
 
     With ``source`` (the message the description came from, edited or deleted), what that message suggested
     before and does not suggest now is dropped: its quotes leave the cards. ``suggestions`` empty: all of it.
+    Nothing is stored (``unchanged``) from a message deleted meanwhile, or from a revision older than one already
+    read (:func:`source_state` says which); checked here, in the same write that would store it.
     """
+    if source_state(ev, source, revision) != "current":
+        return Outcome(status="unchanged")
+    if source is not None and revision is not None:
+        ev.read_revisions[source] = revision
     move = Move(ev)
     for qid, ref in suggestions.items():
         if takes_suggestion(ev, qid):
             ev.suggestions[qid] = ref
             if _asked(ev, qid):
                 move.make("suggest", "asked", "asked", qid)
-    stale = [q for q, ref in ev.suggestions.items() if source and ref.source == source and q not in suggestions]
-    for qid in stale:
+    _withdraw(ev, move, [q for q, ref in ev.suggestions.items()
+                         if source and ref.source == source and q not in suggestions])
+    return move.outcome()
+
+
+def forget_source(ev: Evaluation, source: str) -> Outcome:
+    """A pasted description was deleted (perhaps confidential): its suggestions leave the cards, its words leave
+    the answers confirmed from it (answer and score stay) and a reading of it still running is never stored."""
+    if source not in ev.deleted_sources:
+        ev.deleted_sources.append(source)
+    ev.read_revisions.pop(source, None)
+    move = Move(ev)
+    _withdraw(ev, move, [q for q, ref in ev.suggestions.items() if ref.source == source])
+    for entry in ev.answers.values():
+        if entry.suggestion is not None and entry.suggestion.source == source:
+            entry.suggestion = scrubbed(entry.suggestion)
+    return move.outcome()
+
+
+def quotes_from(ev: Evaluation, source: str) -> bool:
+    """Whether the evaluation still holds words of the message ``source``: on a card, or in a confirmed answer."""
+    refs = [*ev.suggestions.values(), *(a.suggestion for a in ev.answers.values() if a.suggestion is not None)]
+    return any(ref.source == source and ref.removed is None for ref in refs)
+
+
+def scrubbed(ref: SuggestionRef) -> SuggestionRef:
+    """A suggestion without the words of its deleted description: what it suggested (and by which engine) stays."""
+    return ref.model_copy(update={"reason": "", "evidence": "", "caution": None, "conflict": [],
+                                  "removed": "description_deleted"})
+
+
+def _withdraw(ev: Evaluation, move: Move, questions: list[str]) -> None:
+    for qid in questions:
         del ev.suggestions[qid]
         if _asked(ev, qid):
             move.owe(UpdateCard(question=qid))  # the card drops the hint (no move of the walk: nothing is answered)
-    return move.outcome()
 
 
 def _asked(ev: Evaluation, question_id: str) -> bool:

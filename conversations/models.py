@@ -56,6 +56,9 @@ class SuggestionRef(_Record):
     caution: str | None = None  # ambiguous evidence: shown as "check", never as an answer
     conflict: list[str] = Field(default_factory=list)  # quotes that contradict each other
     source: str | None = None  # the message the description came from (Slack ts); None: typed in a command
+    # "description_deleted": the message was deleted, so its words (quote, quotes, reason, caution) were taken out;
+    # the value stays, so an answer confirmed from it still says it followed the helper
+    removed: Literal["description_deleted"] | None = None
 
 
 class AnswerEntry(_Record):
@@ -133,6 +136,10 @@ class Evaluation(_Record):
     mode: Mode = "quick"
     quorum: int = 3
     ballots: dict[str, Ballot] = Field(default_factory=dict)  # vote mode, by question id
+    # pasted descriptions (message ts): the revision (the post's ts, or its edit's) whose reading the cards show, and
+    # the ones deleted, whose readings are never stored again (a deletion can arrive while the helper still reads)
+    read_revisions: dict[str, str] = Field(default_factory=dict)
+    deleted_sources: list[str] = Field(default_factory=list)
 
     @field_validator("pending", mode="before")
     @classmethod

@@ -17,6 +17,11 @@ def failed_blocks(line: str) -> list[Block]:
     return [context(f":warning: {esc(line)}")]
 
 
+def not_kept_blocks(line: str) -> list[Block]:
+    """The placeholder of a reading not kept: its description was deleted or edited while the helper read it."""
+    return [context(f":information_source: {esc(line)}")]
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 

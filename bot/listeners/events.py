@@ -16,7 +16,7 @@ from bot.payloads import MessageEnvelope, MessageEvent, PostedMessage, ReplyTarg
 from bot.replies import Reply, after_ack, ephemeral
 from bot.services import Services
 from bot.slack_text import plain_text
-from bot.suggestions import run_suggestions
+from bot.suggestions import forget_description, run_suggestions, withdraw_description
 from bot.verbs import run_command
 from scoring.checklist import Checklist
 
@@ -122,22 +122,21 @@ async def on_edit(services: Services, envelope: MessageEnvelope, reply: Reply, b
     ev = await services.store.by_thread(msg.channel, now.thread_ts)
     if ev is None or ev.status != "in_progress" or not await first_delivery(services, envelope):
         return
+    revision = (now.edited.ts if now.edited else None) or msg.ts  # the edit's time: a later edit counts over it
     if new is None:
-        await services.engine.suggest(ev.id, {}, user=now.user or "", source=now.ts)
+        await withdraw_description(services, ev, source=now.ts, revision=revision, user=now.user or "")
         return
-    await run_suggestions(services, ev, new, now.user or "", reply, source=now.ts)
+    await run_suggestions(services, ev, new, now.user or "", reply, source=now.ts, revision=revision)
 
 
 async def on_delete(services: Services, msg: MessageEvent) -> None:
-    """A deleted description (pasted by mistake, perhaps confidential) takes its quotes off the cards."""
+    """A deleted description (pasted by mistake, perhaps confidential): its quotes leave the evaluation."""
     before: PostedMessage | None = msg.previous_message
     thread_ts = (before.thread_ts if before else None) or msg.thread_ts
     if not msg.deleted_ts or not thread_ts or thread_ts == msg.deleted_ts:
         return
-    ev = await services.store.by_thread(msg.channel, thread_ts)
-    if ev is None or all(ref.source != msg.deleted_ts for ref in ev.suggestions.values()):
-        return
-    await services.engine.suggest(ev.id, {}, user=(before.user if before else None) or "", source=msg.deleted_ts)
+    await forget_description(services, msg.channel, thread_ts, msg.deleted_ts,
+                             user=(before.user if before else None) or "", text=before.text if before else None)
 
 
 @after_ack()

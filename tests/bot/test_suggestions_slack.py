@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from conversations.store import StoreUnavailable
 from scoring.checklist import Checklist
 from scoring.suggest import SuggestionReport
 from tests.bot.harness import Bot, running_bot
+from tests.bot.test_exports_record import export
 from tests.bot.test_slack_surface import started, texts
 from tests.scoring.test_suggest_llm import GOOD
 from tests.standins.openai_api import OpenAIStandin
@@ -282,10 +284,15 @@ async def test_a_store_failure_while_saving_is_told_and_the_thread_says_so(
     async with running_bot(slack, redis_server.url) as bot:
         await started(bot)
 
-        async def down(*args: object, **kwargs: object) -> None:
-            raise StoreUnavailable("timeout", recorded="unknown")
+        store = bot.runtime.services.store
+        update = store.update
 
-        bot.runtime.services.engine.suggest = down  # type: ignore[method-assign,assignment]
+        async def down(eid: str, fn: Any, **kwargs: Any) -> Any:
+            if kwargs.get("action") == "suggestions":  # the write that stores what the helper read
+                raise StoreUnavailable("timeout", recorded="unknown")
+            return await update(eid, fn, **kwargs)
+
+        store.update = down  # type: ignore[method-assign]
         await paste(bot, BRIEF)
         await slack.wait_for(lambda: bool(slack.ephemerals("C1")), what="the person is told")
         await bot.settle()
@@ -373,3 +380,111 @@ async def test_an_edited_description_is_read_again_and_a_link_preview_is_not(
         await bot.event(_revision(root.ts, ts, BRIEF, subtype="message_changed", now=fixed))
         await slack.wait_for(lambda: "Helper suggests: No" in card_text(bot), what="the edit is read")
         assert readings(slack) == 2 and "2,000 historical tickets" not in card_text(bot)
+
+
+# -- a description deleted or edited while the helper reads it; a deleted one's quotes leave the record -----------
+
+class _Held:
+    """The bot's own suggester, held before it reads a description naming ``held`` until the test lets it go."""
+
+    def __init__(self, inner: Any, held: str) -> None:
+        self.inner, self.held = inner, held
+        self.reading, self.go = asyncio.Event(), asyncio.Event()
+
+    async def suggest(self, description: str, checklist: Checklist) -> SuggestionReport:
+        if self.held in description:
+            self.reading.set()
+            await asyncio.wait_for(self.go.wait(), timeout=10)
+        report: SuggestionReport = await self.inner.suggest(description, checklist)
+        return report
+
+
+def _listeners() -> set[asyncio.Task[Any]]:
+    return {t for t in asyncio.all_tasks() if "ListenerRunner" in repr(t.get_coro()) and not t.done()}
+
+
+async def handled(bot: Bot, event: dict[str, Any]) -> None:
+    """Send ``event`` and wait until the bot's work on it after the ack is done (it may make no Slack call)."""
+    before = _listeners()
+    status, _ = await bot.event(event)
+    assert status == 200
+    started_now = _listeners() - before
+    assert started_now, "the event started no listener"
+    _, pending = await asyncio.wait(started_now, timeout=10)
+    assert not pending, "the event's listener did not finish"
+
+
+def _held_reading(bot: Bot, held: str) -> _Held:
+    services = bot.runtime.services
+    gate = _Held(services.suggester, held)
+    services.suggester = gate
+    return gate
+
+
+async def test_a_description_deleted_while_it_is_read_leaves_nothing_behind(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        gate = _held_reading(bot, "2,000 historical tickets")
+        ts = await paste(bot, BRIEF)
+        await asyncio.wait_for(gate.reading.wait(), timeout=10)
+        root = slack.messages("C1", top_level=True)[-1]
+        await handled(bot, _revision(root.ts, ts, BRIEF, subtype="message_deleted"))  # before the reading ends
+        gate.go.set()
+        await slack.wait_for(lambda: "Reading the description…" not in reading_lines(bot), what="the reading ends")
+        await bot.settle()
+        assert reading_lines(bot) == ["The description was deleted while the helper read it, so nothing from it "
+                                      "was kept."]
+        assert "Helper" not in card_text(bot)
+        stored = await bot.runtime.services.store.by_thread("C1", root.ts)
+        assert stored is not None and stored.suggestions == {}
+
+
+async def test_an_older_reading_finishing_after_the_edit_does_not_overwrite_it(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        gate = _held_reading(bot, "2,000 historical tickets")  # only the first text is held
+        ts = await paste(bot, BRIEF)
+        await asyncio.wait_for(gate.reading.wait(), timeout=10)
+        root = slack.messages("C1", top_level=True)[-1]
+        fixed = BRIEF.replace("We have 2,000 historical tickets", "We have 200 historical tickets")
+        await bot.event(_revision(root.ts, ts, BRIEF, subtype="message_changed", now=fixed))
+        await slack.wait_for(lambda: "Helper suggests: No" in card_text(bot), what="the edit is read")
+        gate.go.set()  # the reading of the older text ends last
+        await slack.wait_for(lambda: "Reading the description…" not in reading_lines(bot), what="both readings end")
+        await bot.settle()
+        assert "Helper suggests: No" in card_text(bot) and "2,000 historical tickets" not in card_text(bot)
+        stored = await bot.runtime.services.store.by_thread("C1", root.ts)
+        assert stored is not None
+        assert "200 historical tickets" in stored.suggestions["labeled_examples"].evidence
+        assert "The description was edited while the helper read it, so this reading of the older text was not " \
+               "kept; the edited text counts." in reading_lines(bot)
+
+
+async def test_deleting_the_description_removes_its_quotes_from_confirmed_answers_and_exports(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    quote = "2,000 historical tickets"
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        ts = await paste(bot, BRIEF)
+        await slack.wait_for(lambda: quote in card_text(bot), what="hint")
+        root = slack.messages("C1", top_level=True)[-1]  # before the exports: each is a message in the channel
+        card = bot.open_card()
+        assert card is not None
+        await bot.click(card, "answer_yes", user="U3")  # confirmed from the suggestion: the quote is kept with it
+        await slack.wait_for(lambda: bot._closed(card, "C1"), what="q1 answered")
+        await bot.settle()
+        assert quote in await export(bot, slack, "Ticket router", "json")  # the record quoted it
+        await handled(bot, _revision(root.ts, ts, BRIEF, subtype="message_deleted"))
+        await bot.settle()
+        for fmt in ("json", "md", "csv"):
+            assert quote not in await export(bot, slack, "Ticket router", fmt), fmt
+        data = json.loads(await export(bot, slack, "Ticket router", "json"))
+        q1 = next(a for a in data["answers"] if a["question"] == "q1")
+        assert q1["answer"] == 1.0 and "U3" in q1["by"] and q1["suggested"] == 1.0
+        assert q1["suggestion_quote"] is None
+        assert q1["suggestion_reason"] == "quote removed: the description it came from was deleted"
+        stored = await bot.runtime.services.store.by_thread("C1", root.ts)
+        assert stored is not None and stored.answers["labeled_examples"].value == 1.0
+        assert quote not in stored.model_dump_json()
