@@ -75,10 +75,13 @@ class Settings(BaseSettings):
     description_min_chars: int = Field(400, ge=1, validation_alias="FTCHECK_DESCRIPTION_MIN_CHARS",
                                        description="A thread message at least this long is read as a project "
                                                    "description.")
-    reevaluate_after: str = Field("90d", validation_alias="FTCHECK_REEVALUATE_AFTER",
-                                  description="Re-evaluation reminder after completion: 90d, 2w, 30s … Days count "
-                                              "on the team's clock, and every due time is moved into working "
-                                              "hours, so the date the bot shows is the day the reminder comes.")
+    reevaluate_after: str | None = Field(None, validation_alias="FTCHECK_REEVALUATE_AFTER",
+                                         description="Re-evaluation reminder after completion, for every checklist: "
+                                                     "90d, 2w, 30s … Unset: each checklist's own cadence (quarterly "
+                                                     "for readiness, monthly for the deployment gate; 90 days for "
+                                                     "one that names none). Days count on the team's clock, and every "
+                                                     "due time is moved into working hours, so the date the bot "
+                                                     "shows is the day the reminder comes.")
     idle_nudge_after: str = Field("2d", validation_alias="FTCHECK_IDLE_NUDGE_AFTER",
                                   description="One nudge when an evaluation gets no answer for this long.")
     abandon_after: str = Field("30d", validation_alias="FTCHECK_ABANDON_AFTER",
@@ -133,13 +136,15 @@ class Settings(BaseSettings):
 
     @field_validator("reevaluate_after", "idle_nudge_after", "abandon_after")
     @classmethod
-    def _duration(cls, value: str) -> str:
-        parse_duration(value)
+    def _duration(cls, value: str | None) -> str | None:
+        if value:  # FTCHECK_REEVALUATE_AFTER= (empty) is unset
+            parse_duration(value)
         return value
 
     @property
-    def reevaluate_delta(self) -> timedelta:
-        return parse_duration(self.reevaluate_after)
+    def reevaluate_delta(self) -> timedelta | None:
+        """None: each checklist's own cadence (``conversations.reminders.default_cadence``)."""
+        return parse_duration(self.reevaluate_after) if self.reevaluate_after else None
 
     @property
     def idle_delta(self) -> timedelta:

@@ -41,7 +41,7 @@ from conversations.engine import scorecard_of
 from conversations.idle import IdleWatch
 from conversations.models import Evaluation, utcnow
 from conversations.store import Store
-from scoring.checklist import Registry, UnknownChecklist
+from scoring.checklist import Checklist, Registry, UnknownChecklist
 from scoring.scorecard import Scorecard
 
 log = structlog.get_logger(__name__)
@@ -170,6 +170,21 @@ def _plus_months(local: datetime, months: int) -> datetime:
 
 SCHEDULES = {"quarterly": Cadence(months=3), "monthly": Cadence(months=1)}
 SNOOZE = Cadence(length=timedelta(days=14))
+UNSAID = Cadence(length=timedelta(days=90))  # a checklist that names no cadence of its own
+
+
+def default_cadence(after: timedelta | None, checklist: Checklist) -> Cadence:
+    """How often an evaluation of ``checklist`` is re-evaluated when no lead chose: ``after``
+    (``FTCHECK_REEVALUATE_AFTER``) when it is set, else the checklist's own ``reevaluate`` (the article's advice:
+    quarterly for the readiness checklist, monthly for the deployment gate), else 90 days."""
+    if after is not None:
+        return Cadence(length=after)
+    spec = checklist.reevaluate
+    if spec is None:
+        return UNSAID
+    if spec in SCHEDULES:
+        return SCHEDULES[spec]
+    return Cadence(length=timedelta(days=int(spec[:-1]) * (7 if spec.endswith("w") else 1)))  # validated: 60d, 8w
 
 
 def _clock(spec: str, hours: str, minutes: str) -> time:
@@ -344,7 +359,7 @@ class ReminderSink(Protocol):
 
 
 class Reminders:
-    def __init__(self, store: Store, registry: Registry, sink: ReminderSink, *, after: timedelta,
+    def __init__(self, store: Store, registry: Registry, sink: ReminderSink, *, after: timedelta | None,
                  idle_after: timedelta, hours: WorkingHours, abandon_after: timedelta = timedelta(days=30),
                  close: Callable[[Evaluation], Awaitable[object]] | None = None) -> None:
         self.store, self.registry, self.sink = store, registry, sink
@@ -366,7 +381,7 @@ class Reminders:
         :meth:`_post_one` drops it when it falls due.
         """
         now = now or utcnow()
-        default = self.hours.after(now, Cadence(length=self.after))
+        default = self.hours.after(now, default_cadence(self.after, self.registry.get(ev.checklist)))
         dues = {cadence.stored: self.hours.after(now, cadence) for cadence in SCHEDULES.values()}
         every = await self.queue.completed(ev, now, default, dues)
         return default if every is None else dues.get(every, now + every)
@@ -404,7 +419,7 @@ class Reminders:
             log.exception("reminder_post_failed", evaluation=eid)
             await self.queue.retry_later(eid, now)
             return False
-        cadence = await self.queue.cadence(eid) or Cadence(length=self.after)
+        cadence = await self.queue.cadence(eid) or default_cadence(self.after, checklist)
         await self.queue.finish(eid, self.hours.after(now, cadence))
         log.info("reminder_posted", evaluation=eid)
         return True

@@ -8,15 +8,27 @@ loaded file by file: a bad file is skipped and kept in :attr:`Registry.problems`
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from scoring.checklist_errors import file_message, validation_problems
+
+_CADENCE = re.compile(r"^(monthly|quarterly|[1-9][0-9]{0,3}[dw])$")
 
 BUILTIN_DIR = Path(__file__).parent / "checklists"
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -194,7 +206,17 @@ class Checklist(_Frozen):
     bands: list[Band] = Field(min_length=1)
     decision_tree: DecisionTree | None = None
     advice: list[Advice] = Field(default_factory=list)
-    reevaluate: str | None = None
+    reevaluate: str | None = Field(
+        None, description="How often to re-evaluate: monthly, quarterly, or a number of days or weeks (60d, 8w); "
+                          "the reminder after completion follows it unless FTCHECK_REEVALUATE_AFTER is set.")
+
+    @field_validator("reevaluate")
+    @classmethod
+    def _cadence(cls, value: str | None) -> str | None:
+        if value is not None and not _CADENCE.match(value):
+            raise ValueError(f"reevaluate must be monthly, quarterly, or a number of days or weeks such as 60d or "
+                             f"8w, not {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Checklist:

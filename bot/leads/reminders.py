@@ -20,7 +20,7 @@ from bot.visibility import Visibility
 from conversations import queries
 from conversations.engine import scorecard_of
 from conversations.models import Evaluation
-from conversations.reminders import SCHEDULES, SNOOZE, Cadence, ReminderQueue, WorkingHours
+from conversations.reminders import SCHEDULES, SNOOZE, Cadence, ReminderQueue, WorkingHours, default_cadence
 from scoring.checklist import UnknownChecklist
 from scoring.render import plural
 
@@ -66,9 +66,9 @@ def date_of(text: str) -> date:
     return date(year, month, number)
 
 
-def _once(svc: Services, asked: date, due: datetime, now: datetime) -> str:
-    """What a one-off date means: the day asked for, or the day it really comes and why."""
-    then, tz = _spoken(svc.settings.reevaluate_delta), svc.settings.zone
+def _once(svc: Services, then: str, asked: date, due: datetime, now: datetime) -> str:
+    """What a one-off date means: the day asked for, or the day it really comes and why; ``then``: what follows."""
+    tz = svc.settings.zone
     if due.astimezone(tz).date() == asked:
         return (f"once on {asked}, then every {then}. Next one {day(due, tz)}, posted in its thread within "
                 "working hours.")
@@ -108,10 +108,13 @@ async def remind(svc: Services, vis: Visibility, asker: Asker, command: Command)
         return _off_text(ev)
     now = time_now()
     due, cadence = next_due(svc, command.schedule, now)
+    # a date is followed by the evaluation's own cadence; read before any write (its checklist may not be loaded)
+    then = None if cadence else _every(default_cadence(svc.settings.reevaluate_delta, svc.registry.get(ev.checklist)))
     await queue.cancel(ev.id)  # drops an earlier cadence too
     await queue.schedule(ev.id, due)
     if cadence is None:
-        return f"Re-evaluation reminders for *{esc(ev.project)}*: {_once(svc, date_of(command.schedule), due, now)}"
+        once = _once(svc, then or "", date_of(command.schedule), due, now)
+        return f"Re-evaluation reminders for *{esc(ev.project)}*: {once}"
     await queue.set_every(ev.id, cadence.stored)
     return (f"Re-evaluation reminders for *{esc(ev.project)}*: {command.schedule}. Next one "
             f"{day(due, svc.settings.zone)}, posted in its thread within working hours.")
@@ -197,6 +200,13 @@ async def change_reminders(svc: Services, click: EvaluationClick, reply: Reply, 
         await reply(f"Reminders for *{esc(ev.project)}* are off. "
                     f"`/ftcheck remind {esc(ev.project)} quarterly` turns them back on.")
         await after_click(svc, click, clicked, f"Reminders stopped by <@{user}>.")
+
+
+def _every(cadence: Cadence) -> str:
+    """What follows "then every": "month", "3 months", or the length ("90 days")."""
+    if cadence.months:
+        return "month" if cadence.months == 1 else f"{cadence.months} months"
+    return _spoken(cadence.length)
 
 
 def _spoken(delta: timedelta) -> str:

@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 from bot.blocks.common import esc
 from bot.serve import start_clock
 from conversations.models import Evaluation
-from conversations.reminders import ReminderQueue
+from conversations.reminders import SCHEDULES, ReminderQueue
 from conversations.store import Store
 from tests.bot.harness import Bot, running_bot
 from tests.bot.test_leads import CHECKLIST, EXAMPLES, ask, evaluate, people, start, texts
@@ -24,7 +24,13 @@ from tests.standins.slack_records import Message
 
 EX2 = EXAMPLES["example2_medical_diagnosis"]  # 12/20, Conditional go, with gaps
 EX3 = EXAMPLES["example3_code_generation"]  # 18.5/20, Strong go
-QUARTER = timedelta(days=90)
+
+
+def quarter_after(at: datetime) -> datetime:
+    """The built-in readiness checklist asks to re-evaluate quarterly: three calendar months on, on the clock of
+    ``at``'s zone (the bot's zone is UTC unless a test sets FTCHECK_TIMEZONE)."""
+    zone = at.tzinfo or UTC
+    return SCHEDULES["quarterly"].after(at, zone).astimezone(zone)
 
 
 def reminders(slack: SlackStandIn, channel: str = "C1") -> list[Message]:
@@ -37,7 +43,7 @@ async def evaluations(redis_client: aioredis.Redis, channel: str = "C1") -> list
 
 
 async def reminder_after_a_quarter(bot: Bot) -> Message:
-    later = datetime.now(UTC) + QUARTER + timedelta(minutes=1)
+    later = quarter_after(datetime.now(UTC)) + timedelta(minutes=1)
     assert await bot.runtime.reminders.tick(later) == 1
     found = reminders(bot.slack)
     assert found
@@ -51,10 +57,10 @@ async def test_a_completed_evaluation_gets_exactly_one_reminder_after_the_interv
         await evaluate(bot, EX2["title"], EX2["answers"])
         root = slack.messages("C1", top_level=True)[-1]
         now = datetime.now(UTC)
-        assert await bot.runtime.reminders.tick(now + QUARTER - timedelta(hours=1)) == 0
+        assert await bot.runtime.reminders.tick(quarter_after(now) - timedelta(hours=1)) == 0
         assert reminders(slack) == []
 
-        due = now + QUARTER + timedelta(minutes=1)
+        due = quarter_after(now) + timedelta(minutes=1)
         assert await bot.runtime.reminders.tick(due) == 1
         assert await bot.runtime.reminders.tick(due + timedelta(minutes=1)) == 0
         (msg,) = reminders(slack)
@@ -69,7 +75,7 @@ async def test_a_completed_evaluation_gets_exactly_one_reminder_after_the_interv
             "reeval_start", "reeval_snooze", "reeval_stop"]
         (ev,) = await evaluations(redis_client)
         after = await ReminderQueue(Store(redis_client)).due_at(ev.id)
-        assert after is not None and abs(after - (due + QUARTER)).total_seconds() < 1  # the next one, a quarter on
+        assert after is not None and abs(after - quarter_after(due)).total_seconds() < 1  # the next one, a quarter on
 
 
 async def test_snooze_reschedules_two_weeks_out_and_stop_cancels(slack: SlackStandIn, redis_server: RedisServer,
@@ -147,7 +153,7 @@ async def test_reevaluation_is_prefilled_and_adds_a_history_entry(slack: SlackSt
         second, _ = await evaluations(redis_client)
         assert second.previous_id == first.id and second.started_by in ("U2", "U3")  # whoever won the race
         due = await queue.due_at(second.id)
-        assert due is not None and abs(due - (datetime.now(UTC) + QUARTER)).total_seconds() < 10
+        assert due is not None and abs(due - quarter_after(datetime.now(UTC))).total_seconds() < 10
 
 
 async def test_three_bots_post_each_reminder_exactly_once(slack: SlackStandIn, redis_server: RedisServer,
@@ -157,7 +163,7 @@ async def test_three_bots_post_each_reminder_exactly_once(slack: SlackStandIn, r
             running_bot(slack, redis_server.url) as c:
         for bot, name in ((a, "Alpha"), (b, "Beta"), (c, "Gamma")):
             await evaluate(bot, name, EX3["answers"])
-        later = datetime.now(UTC) + QUARTER + timedelta(minutes=1)
+        later = quarter_after(datetime.now(UTC)) + timedelta(minutes=1)
         for _ in range(3):
             await asyncio.gather(*(bot.runtime.reminders.tick(later) for bot in (a, b, c)))
         posted = sorted(m.text.split(":")[0] for m in reminders(slack))
@@ -203,7 +209,7 @@ async def test_reminders_wait_for_working_hours(slack: SlackStandIn, redis_serve
     async with running_bot(slack, redis_server.url, FTCHECK_WORKING_HOURS="Mon-Fri 09:00-17:00",
                            FTCHECK_TIMEZONE="Europe/Berlin") as bot:
         await evaluate(bot, "Alpha", EX3["answers"])
-        due = datetime.now(berlin) + QUARTER + timedelta(days=1)
+        due = quarter_after(datetime.now(berlin)) + timedelta(days=1)
         saturday = (due + timedelta(days=(5 - due.weekday()) % 7)).replace(hour=12, minute=0)
         monday = saturday + timedelta(days=2)
         assert await bot.runtime.reminders.tick(saturday) == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,9 +24,10 @@ from conversations.reminders import (
     ReminderQueue,
     Reminders,
     WorkingHours,
+    default_cadence,
 )
 from conversations.store import Store
-from scoring.checklist import Registry
+from scoring.checklist import BUILTIN_DIR, ChecklistError, Registry, load_checklist
 from scoring.scorecard import Scorecard
 from tests.conversations.recording import RecordingPresenter
 from tests.standins.redis_server import RedisServer
@@ -405,3 +407,33 @@ async def test_an_evaluation_nudged_by_the_previous_version_closes_when_it_would
     await r.tick(quiet_since + timedelta(days=30, minutes=1))
     closed = await store.get(ev.id)
     assert closed is not None and closed.status == "abandoned"
+
+
+async def test_without_a_setting_each_checklist_is_re_evaluated_at_its_own_cadence(
+        redis_client: aioredis.Redis) -> None:
+    store = Store(redis_client)
+    engine = Engine(store, REGISTRY, RecordingPresenter())
+    own = Reminders(store, REGISTRY, Sink(), after=None, idle_after=timedelta(days=2), hours=ALWAYS)
+    now = datetime(2027, 1, 31, 10, 0, tzinfo=UTC)
+    expected = {"deployment-quality": datetime(2027, 2, 28, 10, 0, tzinfo=UTC),  # monthly, clamped to February
+                "fine-tuning-readiness": datetime(2027, 4, 30, 10, 0, tzinfo=UTC),  # quarterly
+                "dataset-readiness": now + timedelta(days=90)}  # it names none
+    for checklist, due in expected.items():
+        ev = await engine.start(team="T1", channel="C1", project=checklist, checklist_id=checklist, user="U1")
+        assert await own.on_completed(ev, now) == due, checklist
+        assert await own.queue.due_at(ev.id) == due
+    # FTCHECK_REEVALUATE_AFTER, when set, is every checklist's cadence
+    assert default_cadence(timedelta(hours=36), REGISTRY.get("deployment-quality")) == Cadence(
+        length=timedelta(hours=36))
+    team = REGISTRY.get("dataset-readiness").model_copy(update={"reevaluate": "8w"})
+    assert default_cadence(None, team) == Cadence(length=timedelta(weeks=8))
+
+
+def test_a_checklist_cadence_people_cannot_mean_is_refused_with_the_choices(tmp_path: Path) -> None:
+    path = tmp_path / "gate.yaml"
+    text = (BUILTIN_DIR / "dataset-readiness.yaml").read_text(encoding="utf-8")
+    path.write_text(f"{text}\nreevaluate: fortnightly\n", encoding="utf-8")
+    with pytest.raises(ChecklistError) as caught:
+        load_checklist(path)
+    assert ("reevaluate must be monthly, quarterly, or a number of days or weeks such as 60d or 8w, not "
+            "'fortnightly'") in str(caught.value), str(caught.value)
