@@ -26,7 +26,7 @@ from bot.reminder_sink import SlackReminderSink
 from bot.replies import on_error
 from bot.services import Services, make_redis
 from bot.settings import Settings
-from conversations.migrations import decode_project_names
+from conversations.migrations import migrate
 from conversations.outbox import Outbox
 from conversations.reminders import Reminders, WorkingHours
 
@@ -144,7 +144,7 @@ class Runtime:
     async def migrate(self) -> None:
         """The one-off data migrations (``conversations.migrations``); one that fails runs again at the next start."""
         try:
-            await decode_project_names(self.services.store)
+            await migrate(self.services.store)
         except Exception:
             log.exception("migration_failed")
 

@@ -18,7 +18,31 @@ from conversations.store import Store
 log = structlog.get_logger(__name__)
 
 NAMES_DECODED = "ftc:migrated:project-names-decoded"
-_LOCK = "migrate:project-names"  # a ``Store.once`` token: one replica at a time does the work
+READ_MODELS_BUILT = "ftc:migrated:read-models-built"
+_LOCK = "migrate"  # a ``Store.once`` token: one replica at a time does the work
+_LOCK_S = 600
+
+
+async def migrate(store: Store) -> None:
+    """Every migration not done yet, in order, by one replica at a time (the others skip this start's turn)."""
+    if not await store.once(_LOCK, ttl_s=_LOCK_S):
+        return
+    try:
+        await build_read_models(store)
+        await decode_project_names(store)
+    finally:
+        await store.release(_LOCK)
+
+
+async def build_read_models(store: Store) -> int:
+    """The read models (``read_models.py``: the team's project index behind Home and ``list``) for evaluations
+    indexed before they existed, which Home and ``list`` did not show; derived from the documents once."""
+    if await store._call(lambda: store.redis.exists(READ_MODELS_BUILT)):
+        return 0
+    count = await store.rebuild_indexes()
+    await store._call(lambda: store.redis.set(READ_MODELS_BUILT, "1"))
+    log.info("read_models_built", evaluations=count)
+    return count
 _ENTITY = re.compile(r"&(lt|gt|amp);")  # Slack's encoding of & < >, which bot/slack_text.py decodes in new text
 _DECODED = {"lt": "<", "gt": ">", "amp": "&"}
 _ENCODED_KEY = re.compile(r"(?:^|-)(?:amp|lt|gt)(?:-|$)")  # "r-amp-d-router": the key of "R&amp;D router"
@@ -29,24 +53,17 @@ async def decode_project_names(store: Store) -> int:
     names as typed, under the key a typed name finds ("r-d-router", not "r-amp-d-router"): summary, history and
     remind find them again, and a new start of the project joins its history. Their index entries and the
     project's reminder move with them. Returns how many evaluations were renamed (0 once done)."""
-    if await store._call(lambda: store.redis.exists(NAMES_DECODED)) or not await store.once(_LOCK, ttl_s=600):
+    if await store._call(lambda: store.redis.exists(NAMES_DECODED)):
         return 0
     renamed = 0
-    try:
-        async for team_index in store.redis.scan_iter(match=projects_key("*"), count=500):
-            team = text_of(team_index).removeprefix(projects_key(""))
-            keys = await _members(store, text_of(team_index))
-            for old in filter(_ENCODED_KEY.search, keys):
-                renamed += await _move_project(store, team, old)
-        await store._call(lambda: store.redis.set(NAMES_DECODED, "1"))
-    finally:
-        await store.release(_LOCK)
+    # the histories themselves, not the read model: evaluations indexed before it existed are only here
+    async for history in store.redis.scan_iter(match="ftc:proj:*", count=500):
+        team, _, old = text_of(history).removeprefix("ftc:proj:").partition(":")
+        if _ENCODED_KEY.search(old):
+            renamed += await _move_project(store, team, old)
+    await store._call(lambda: store.redis.set(NAMES_DECODED, "1"))
     log.info("project_names_decoded", evaluations=renamed)
     return renamed
-
-
-async def _members(store: Store, key: str) -> list[str]:
-    return [text_of(k) for k in await store._call(lambda: store.redis.zrange(key, 0, -1))]
 
 
 def _decode_name(ev: Evaluation) -> None:

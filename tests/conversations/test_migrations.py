@@ -7,9 +7,9 @@ from datetime import timedelta
 import redis.asyncio as aioredis
 
 from conversations.engine import Engine
-from conversations.migrations import NAMES_DECODED, decode_project_names
+from conversations.migrations import NAMES_DECODED, READ_MODELS_BUILT, decode_project_names, migrate
 from conversations.models import Evaluation, project_key
-from conversations.read_models import project_page, projects_key, text_of
+from conversations.read_models import project_channels_key, project_live_key, project_page, projects_key, text_of
 from conversations.reminders import LATEST, Reminders, WorkingHours
 from conversations.store import Store
 from scoring.checklist import Registry
@@ -76,3 +76,18 @@ async def test_a_second_pass_changes_nothing(redis_client: aioredis.Redis) -> No
     assert await decode_project_names(store) == 0
     moved = await store.get(ev.id)
     assert moved is not None and (moved.project, moved.version) == ("R&D router", ev.version + 1)
+
+
+async def test_evaluations_indexed_before_the_read_models_are_listed_and_renamed(redis_client: aioredis.Redis) -> None:
+    store = Store(redis_client)
+    engine = Engine(store, REGISTRY, RecordingPresenter())
+    ev = await evaluated(engine, "R&amp;D router")
+    # data written before the read models existed: the documents and their ftc:proj:* histories only
+    await redis_client.delete(projects_key("T1"), project_channels_key("T1", ev.project_key),
+                              project_live_key("T1", ev.project_key))
+    assert (await project_page(store, "T1", everyone, offset=0, limit=10)).projects == []
+    await migrate(store)
+    assert [e.project for e in await store.project_history("T1", project_key("R&D router"))] == ["R&D router"]
+    page = await project_page(store, "T1", everyone, offset=0, limit=10)
+    assert [p[-1].project for p in page.projects] == ["R&D router"]
+    assert await redis_client.exists(READ_MODELS_BUILT, NAMES_DECODED) == 2
