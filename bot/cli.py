@@ -19,7 +19,7 @@ from structlog.typing import Processor
 from bot.settings import Settings, env_name, in_force
 from bot.store_location import NoStore, StoreLocation, locate_store
 from conversations.store import Store, StoreUnavailable
-from scoring.checklist import ChecklistError, Registry
+from scoring.checklist import ChecklistError, Registry, UnknownChecklist
 from scoring.render import list_checklists, render
 from scoring.scorecard import AnswersError, normalize_answers, score
 
@@ -251,6 +251,7 @@ def with_store(read: Callable[[Store, Registry], Awaitable[str]]) -> str:
     """Run one read against the terminal's store (the same one `ftcheck run` uses), then stop it."""
     from bot.services import make_redis
     from bot.terminal.reports import NotFound
+    from bot.terminal.session import unloaded
 
     settings = load_settings()
     registry = registry_for(settings)
@@ -268,6 +269,9 @@ def with_store(read: Callable[[Store, Registry], Awaitable[str]]) -> str:
         return asyncio.run(main())
     except NotFound as exc:
         raise fail(str(exc), code=1) from None
+    except UnknownChecklist as exc:
+        raise fail(f"that evaluation uses {unloaded(exc)}; fix the file (`ftcheck checklists` lists what loads and "
+                   "what was skipped) and try again", code=1) from None
     except StoreUnavailable as exc:
         raise fail(f"the store did not answer: {location.label}: {exc}", code=1) from None
     except KeyboardInterrupt:

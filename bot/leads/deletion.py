@@ -14,6 +14,8 @@ from bot.visibility import Visibility
 from conversations import flow
 from conversations.models import Evaluation
 from conversations.reminders import ReminderQueue
+from scoring.checklist import UnknownChecklist
+from scoring.render import plural
 
 
 async def delete(svc: Services, vis: Visibility, asker: Asker, name: str) -> str:
@@ -31,7 +33,11 @@ async def delete(svc: Services, vis: Visibility, asker: Asker, name: str) -> str
 
 def _state(svc: Services, ev: Evaluation) -> str:
     """How far the deleted evaluation had got, so the person can tell it is the one they meant."""
-    s = scored(svc, ev)
+    try:
+        s = scored(svc, ev)
+    except UnknownChecklist:  # its checklist file went bad or away: the deletion stands, counted without it
+        answered = sum(entry.value is not None for entry in ev.answers.values())
+        return f"{plural(answered, 'answer')} recorded" + ("" if ev.completed_at else ", unfinished")
     return f"it scored {s.card.total_text}" if ev.completed_at else f"{s.progress} answered, unfinished"
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.terminal.session import TEAM, progress
+from bot.terminal.session import TEAM, progress, unloaded
 from conversations.engine import scorecard_of
 from conversations.export import decision_record
 from conversations.models import Evaluation, project_key
 from conversations.store import Store
-from scoring.checklist import Registry
+from scoring.checklist import Registry, UnknownChecklist
 from scoring.scorecard import fmt_score
 
 
@@ -16,9 +16,12 @@ class NotFound(Exception):
 
 
 def _line(ev: Evaluation, registry: Registry, before: Evaluation | None = None) -> str:
-    checklist = registry.get(ev.checklist)
-    card = scorecard_of(ev, checklist)
     when = (ev.completed_at or ev.started_at).strftime("%Y-%m-%d")
+    try:
+        checklist = registry.get(ev.checklist)
+    except UnknownChecklist as exc:  # its team file went bad or away: listed, not scored
+        return f"{when}  {ev.checklist}  {ev.status.replace('_', ' ')}, uses {unloaded(exc)}"
+    card = scorecard_of(ev, checklist)
     if ev.status == "completed":
         delta = ""
         if before is not None and before.checklist == ev.checklist:

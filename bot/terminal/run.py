@@ -11,7 +11,7 @@ from typing import TextIO
 from bot.services import make_redis
 from bot.store_location import StoreLocation
 from bot.terminal.console import Console, LineReader, offer_description, read_paste, short_description_warning
-from bot.terminal.session import TEAM, Session, Stop, open_or_start
+from bot.terminal.session import TEAM, Session, Stop, open_or_start, unloaded
 from bot.terminal.walk import Walk
 from bot.terminal.words import is_reply, shorten
 from conversations.engine import scorecard_of
@@ -51,7 +51,7 @@ def run_terminal(location: StoreLocation, registry: Registry, suggester: Suggest
                       reader, options.description_min_chars)
     interrupted = False
     outage: StoreUnavailable | None = None
-    unloaded: UnknownChecklist | None = None
+    broken: UnknownChecklist | None = None
     try:
         walk_through(session, options)
     except KeyboardInterrupt:
@@ -60,7 +60,7 @@ def run_terminal(location: StoreLocation, registry: Registry, suggester: Suggest
     except StoreUnavailable as exc:
         outage = exc
     except UnknownChecklist as exc:  # the evaluation resumed uses a team checklist whose file went bad or away
-        unloaded = exc
+        broken = exc
     finally:
         try:
             session.close()
@@ -73,11 +73,10 @@ def run_terminal(location: StoreLocation, registry: Registry, suggester: Suggest
     if outage is not None:
         console.say(outage_text(location, outage))
         return 1
-    if unloaded is not None:
-        console.say(f"\nThis evaluation uses the checklist “{unloaded.name}”, which can't be loaded "
-                    f"({unloaded.reason}). Its answers so far are saved. Fix the file and run again "
-                    "(`ftcheck checklists` lists what loads and what was skipped), or pass --checklist with another "
-                    "checklist's id to start that one.")
+    if broken is not None:
+        console.say(f"\nThis evaluation uses {unloaded(broken)}. Its answers so far are saved. Fix the file "
+                    "and run again (`ftcheck checklists` lists what loads and what was skipped), or pass --checklist "
+                    "with another checklist's id to start that one.")
         return 1
     return 0
 

@@ -78,12 +78,18 @@ def deliver_owed(session: Session, ev: Evaluation) -> Evaluation:
     return ev
 
 
+def unloaded(exc: UnknownChecklist) -> str:
+    """``the checklist “Team gate”, which can't be loaded (its file team-gate.yaml failed validation)``: an
+    evaluation's team checklist file went bad or away after it started."""
+    return f"the checklist “{exc.name}”, which can't be loaded ({exc.reason})"
+
+
 def _described(session: Session, ev: Evaluation) -> str:
     """``a “Title” evaluation in progress (3 of 20 answered)``, or why its checklist is not loaded."""
     try:
         checklist = session.registry.get(ev.checklist)
     except UnknownChecklist as exc:
-        return f"an evaluation in progress on the checklist “{exc.name}”, which can't be loaded ({exc.reason})"
+        return f"an evaluation in progress on {unloaded(exc)}"
     return f"a “{checklist.title}” evaluation in progress ({progress(ev, checklist)})"
 
 

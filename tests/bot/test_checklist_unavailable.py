@@ -212,3 +212,18 @@ def test_the_registry_says_why_a_checklist_id_is_not_loaded(tmp_path: Path) -> N
         Registry().get(TEAM_ID)
     assert "no team checklist directory is set (FTCHECK_CHECKLIST_DIR)" in checklist_unavailable_text(info.value)
     assert "set FTCHECK_CHECKLIST_DIR again" in checklist_unavailable_text(info.value)
+
+
+async def test_deleting_an_evaluation_whose_checklist_broke_says_it_was_deleted(
+        tmp_path: Path, slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    path = team_file(tmp_path)
+    async with running_bot(slack, redis_server.url, FTCHECK_CHECKLIST_DIR=str(tmp_path)) as bot:
+        ev = await start_team_walk(bot, "Router", answers=1)
+    break_file(path)
+    async with running_bot(slack, redis_server.url, FTCHECK_CHECKLIST_DIR=str(tmp_path)) as bot:
+        assert "/ftcheck delete Router" in await bot.reply_to("start Router")  # the advice the bot gives
+        reply = await bot.reply_to("delete Router")
+        stored = await Store(redis_client).get(ev.id)
+        assert stored is not None and stored.status == "deleted"
+        assert "Deleted" in reply and "1 answer recorded, unfinished" in reply, reply
+        assert "nothing from this command was recorded" not in reply, reply

@@ -351,8 +351,17 @@ def test_a_team_checklist_gone_since_the_last_run_is_named_and_its_answers_kept(
     assert again.returncode == 1 and "Traceback" not in again.stderr, again.stderr
     assert ("This evaluation uses the checklist “team-gate”, which can't be loaded (no checklist file with that id was "
             "found in FTCHECK_CHECKLIST_DIR") in flat(again.stdout), again.stdout
+    listed = ftcheck(["list"], "", env)
+    assert listed.returncode == 0 and "Traceback" not in listed.stderr, listed.stderr
+    assert "in progress, uses the checklist “team-gate”, which can't be loaded" in flat(listed.stdout), listed.stdout
+    export = ftcheck(["export", "Gone"], "", env)
+    assert export.returncode == 1 and "Traceback" not in export.stderr, export.stderr
+    assert "that evaluation uses the checklist “team-gate”, which can't be loaded" in flat(export.stderr)
     other = run(["--project", "Gone", "--checklist", "fine-tuning-readiness"], "yes\n", env)
     assert other.returncode == 0, other.stderr
     assert "Gone also has an evaluation in progress on the checklist “team-gate”, which can't be loaded" in flat(
         other.stdout)
     assert "Question 2 of 20" in other.stdout
+    history = ftcheck(["history", "Gone"], "", env)
+    assert history.returncode == 0 and "team-gate in progress, uses the checklist" in flat(history.stdout)
+    assert "fine-tuning-readiness in progress, 1 of 20 answered" in flat(history.stdout), history.stdout
