@@ -80,6 +80,9 @@ def build_registry(settings: Settings) -> Registry:
         raise SystemExit(f"ftcheck: {named}{exc}") from None
     for problem in registry.problems:
         log.warning("checklist_file_skipped", file=str(problem.path), problems=problem.problems)
+    for checklist in registry.all():
+        if checklist.reevaluate_note:
+            log.warning("checklist_cadence_not_understood", checklist=checklist.id, note=checklist.reevaluate_note)
     return registry
 
 

@@ -179,12 +179,11 @@ def default_cadence(after: timedelta | None, checklist: Checklist) -> Cadence:
     quarterly for the readiness checklist, monthly for the deployment gate), else 90 days."""
     if after is not None:
         return Cadence(length=after)
-    spec = checklist.reevaluate
-    if spec is None:
+    every = checklist.reevaluate_every
+    if every is None:
         return UNSAID
-    if spec in SCHEDULES:
-        return SCHEDULES[spec]
-    return Cadence(length=timedelta(days=int(spec[:-1]) * (7 if spec.endswith("w") else 1)))  # validated: 60d, 8w
+    months, days = every
+    return Cadence(months=months) if months else Cadence(length=timedelta(days=days))
 
 
 def _clock(spec: str, hours: str, minutes: str) -> time:

@@ -22,13 +22,12 @@ from pydantic import (
     Field,
     Tag,
     ValidationError,
-    field_validator,
     model_validator,
 )
 
 from scoring.checklist_errors import file_message, validation_problems
 
-_CADENCE = re.compile(r"^(monthly|quarterly|[1-9][0-9]{0,3}[dw])$")
+_CADENCE = re.compile(r"^(?:(monthly|quarterly)|([1-9][0-9]{0,3}) ?(d|w|days?|weeks?|months?))$")
 
 BUILTIN_DIR = Path(__file__).parent / "checklists"
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -207,16 +206,30 @@ class Checklist(_Frozen):
     decision_tree: DecisionTree | None = None
     advice: list[Advice] = Field(default_factory=list)
     reevaluate: str | None = Field(
-        None, description="How often to re-evaluate: monthly, quarterly, or a number of days or weeks (60d, 8w); "
-                          "the reminder after completion follows it unless FTCHECK_REEVALUATE_AFTER is set.")
+        None, description="How often to re-evaluate: monthly, quarterly, or a number of days, weeks or months (60d, "
+                          "8w, 6 months); the reminder after completion follows it unless FTCHECK_REEVALUATE_AFTER "
+                          "is set.")
 
-    @field_validator("reevaluate")
-    @classmethod
-    def _cadence(cls, value: str | None) -> str | None:
-        if value is not None and not _CADENCE.match(value):
-            raise ValueError(f"reevaluate must be monthly, quarterly, or a number of days or weeks such as 60d or "
-                             f"8w, not {value!r}")
-        return value
+    @property
+    def reevaluate_every(self) -> tuple[int, int] | None:
+        """``reevaluate`` as (months, days); None when the file names none or says something not understood
+        (:attr:`reevaluate_note` says so: the file still loads, as it did before the value was read)."""
+        match = _CADENCE.match((self.reevaluate or "").strip().lower())
+        if match is None:
+            return None
+        word, amount, unit = match.groups()
+        if word:
+            return (1, 0) if word == "monthly" else (3, 0)
+        n = int(amount)
+        return (n, 0) if unit.startswith("m") else (0, n * (7 if unit.startswith("w") else 1))
+
+    @property
+    def reevaluate_note(self) -> str | None:
+        """Why ``reevaluate`` is not used, for ``ftcheck checklists`` and the start-up log; None when it is."""
+        if self.reevaluate is None or self.reevaluate_every is not None:
+            return None
+        return (f"reevaluate {self.reevaluate!r} is not understood, so its reminders come every 90 days; write "
+                "monthly, quarterly, 60d, 8w or 6 months")
 
     @model_validator(mode="after")
     def _consistent(self) -> Checklist:

@@ -216,4 +216,6 @@ def list_checklists(checklists: Sequence[Checklist]) -> str:
     lines = []
     for c in checklists:
         lines.append(f"{c.id:<24} {c.title} ({plural(len(c.questions), 'question')}) — {c.rule}")
+        if c.reevaluate_note:
+            lines.append(f"{'':<24} note: {c.reevaluate_note}")
     return "\n".join(lines) + "\n"

@@ -27,7 +27,8 @@ from conversations.reminders import (
     default_cadence,
 )
 from conversations.store import Store
-from scoring.checklist import BUILTIN_DIR, ChecklistError, Registry, load_checklist
+from scoring.checklist import BUILTIN_DIR, Registry, load_checklist
+from scoring.render import list_checklists
 from scoring.scorecard import Scorecard
 from tests.conversations.recording import RecordingPresenter
 from tests.standins.redis_server import RedisServer
@@ -429,11 +430,21 @@ async def test_without_a_setting_each_checklist_is_re_evaluated_at_its_own_caden
     assert default_cadence(None, team) == Cadence(length=timedelta(weeks=8))
 
 
-def test_a_checklist_cadence_people_cannot_mean_is_refused_with_the_choices(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("spec", "cadence"), [
+    ("Quarterly", Cadence(months=3)), (" monthly ", Cadence(months=1)), ("6 months", Cadence(months=6)),
+    ("60d", Cadence(length=timedelta(days=60))), ("8 weeks", Cadence(length=timedelta(weeks=8))),
+    ("yearly", Cadence(length=timedelta(days=90))),  # not understood: noted, and the 90 days of old
+])
+def test_a_checklist_cadence_is_read_leniently_and_one_not_understood_still_loads(spec: str, cadence: Cadence,
+                                                                                   tmp_path: Path) -> None:
     path = tmp_path / "gate.yaml"
     text = (BUILTIN_DIR / "dataset-readiness.yaml").read_text(encoding="utf-8")
-    path.write_text(f"{text}\nreevaluate: fortnightly\n", encoding="utf-8")
-    with pytest.raises(ChecklistError) as caught:
-        load_checklist(path)
-    assert ("reevaluate must be monthly, quarterly, or a number of days or weeks such as 60d or 8w, not "
-            "'fortnightly'") in str(caught.value), str(caught.value)
+    path.write_text(f"{text}\nreevaluate: {spec!r}\n", encoding="utf-8")
+    checklist = load_checklist(path)  # a value the previous version took must not make the file skipped
+    assert default_cadence(None, checklist) == cadence
+    understood = spec != "yearly"
+    assert (checklist.reevaluate_note is None) == understood
+    if not understood:
+        assert checklist.reevaluate_note == ("reevaluate 'yearly' is not understood, so its reminders come every 90 "
+                                             "days; write monthly, quarterly, 60d, 8w or 6 months")
+        assert f"note: {checklist.reevaluate_note}" in list_checklists([checklist])  # `ftcheck checklists`
