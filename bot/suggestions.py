@@ -21,7 +21,7 @@ from bot.services import Services
 from bot.slack_text import plain_text
 from conversations import flow
 from conversations.models import Evaluation, SuggestionRef
-from conversations.queries import suggestion_refs
+from conversations.queries import open_evaluations, suggestion_refs
 from conversations.store import StoreUnavailable
 from scoring.checklist import Checklist
 from scoring.suggest import MAX_DESCRIPTION_CHARS, DescriptionTooLong, SuggestionReport, clean_description
@@ -30,6 +30,7 @@ from scoring.suggest.pipeline import profile_for
 log = structlog.get_logger(__name__)
 
 Stage = Literal["reading", "saving", "showing"]
+RECENT_IN_CHANNEL = 20  # a deleted suggest command's quotes are looked for in the channel's newest evaluations
 
 
 async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, reply: Reply, *,
@@ -115,6 +116,16 @@ async def forget_description(svc: Services, channel: str, thread_ts: str, ts: st
         text is None or len(plain_text(text)) >= svc.settings.description_min_chars)
     if may_be_read or flow.quotes_from(ev, ts):
         await svc.engine.forget_source(ev.id, ts, user=user)
+
+
+async def forget_suggest_command(svc: Services, team: str, channel: str, ts: str, *, user: str) -> None:
+    """A deleted ``@ftcheck suggest …``: it was read for the channel's open evaluation (:mod:`bot.verbs`), which
+    records the deletion (a reading still running stores nothing); an evaluation that has its quotes since
+    completed gives them up too."""
+    running = await open_evaluations(svc.store, team, channel, limit=1)
+    recent = await svc.store.channel_evaluations(team, channel, limit=RECENT_IN_CHANNEL)
+    for eid in {ev.id for ev in running} | {ev.id for ev in recent if flow.quotes_from(ev, ts)}:
+        await svc.engine.forget_source(eid, ts, user=user)
 
 
 def _refusal(ev: Evaluation, checklist: Checklist, cleaned: str) -> str | None:

@@ -545,9 +545,9 @@ class Store:
         raw = await self._call(lambda: self.redis.zrevrange(key, 0, limit - 1))
         return [text_of(r) for r in raw]
 
-    async def channel_evaluations(self, team: str, channel: str) -> list[Evaluation]:
+    async def channel_evaluations(self, team: str, channel: str, limit: int = 500) -> list[Evaluation]:
         """Newest first."""
-        return await self._many(await self._ids(f"ftc:chan:{team}:{channel}"))
+        return await self._many(await self._ids(f"ftc:chan:{team}:{channel}", limit))
 
     async def project_history(self, team: str, key: str) -> list[Evaluation]:
         """Oldest first: the project's evaluations over time."""

@@ -12,11 +12,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import VERBS, first_word
 from bot.links import message_url
-from bot.payloads import MessageEnvelope, MessageEvent, PostedMessage, ReplyTarget, SlashCommand
+from bot.payloads import MessageEnvelope, PostedMessage, ReplyTarget, SlashCommand
 from bot.replies import Reply, after_ack, ephemeral
 from bot.services import Services
 from bot.slack_text import plain_text
-from bot.suggestions import forget_description, run_suggestions, withdraw_description
+from bot.suggestions import forget_description, forget_suggest_command, run_suggestions, withdraw_description
 from bot.verbs import run_command
 from scoring.checklist import Checklist
 
@@ -63,7 +63,7 @@ async def on_message(body: dict[str, Any], client: AsyncWebClient, context: Asyn
         await on_edit(services, envelope, replier(client, body), context.bot_user_id)
         return
     if msg.subtype == "message_deleted":
-        await on_delete(services, msg)
+        await on_delete(services, envelope, context.bot_user_id)
         return
     if msg.subtype not in _DESCRIPTION_SUBTYPES or msg.bot_id or not msg.thread_ts or msg.thread_ts == msg.ts:
         return
@@ -129,14 +129,24 @@ async def on_edit(services: Services, envelope: MessageEnvelope, reply: Reply, b
     await run_suggestions(services, ev, new, now.user or "", reply, source=now.ts, revision=revision)
 
 
-async def on_delete(services: Services, msg: MessageEvent) -> None:
-    """A deleted description (pasted by mistake, perhaps confidential): its quotes leave the evaluation."""
+async def on_delete(services: Services, envelope: MessageEnvelope, bot_user_id: str | None) -> None:
+    """A deleted description (pasted by mistake, perhaps confidential): its quotes leave the evaluation. So do an
+    ``@ftcheck suggest …``'s, in a thread or in the channel (it was read for the channel's open evaluation)."""
+    msg = envelope.event
     before: PostedMessage | None = msg.previous_message
     thread_ts = (before.thread_ts if before else None) or msg.thread_ts
-    if not msg.deleted_ts or not thread_ts or thread_ts == msg.deleted_ts:
+    if not msg.deleted_ts:
         return
-    await forget_description(services, msg.channel, thread_ts, msg.deleted_ts,
-                             user=(before.user if before else None) or "", text=before.text if before else None)
+    user, text = (before.user if before else None) or "", before.text if before else None
+    if text is not None and _suggest_command(text, bot_user_id):
+        await forget_suggest_command(services, envelope.team, msg.channel, msg.deleted_ts, user=user)
+    elif thread_ts and thread_ts != msg.deleted_ts:
+        await forget_description(services, msg.channel, thread_ts, msg.deleted_ts, user=user, text=text)
+
+
+def _suggest_command(text: str, bot_user_id: str | None) -> bool:
+    found = _MENTION.match(text)
+    return command_to(text, bot_user_id) and found is not None and first_word(text[found.end():]) == "suggest"
 
 
 @after_ack()

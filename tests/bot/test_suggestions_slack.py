@@ -488,3 +488,62 @@ async def test_deleting_the_description_removes_its_quotes_from_confirmed_answer
         stored = await bot.runtime.services.store.by_thread("C1", root.ts)
         assert stored is not None and stored.answers["labeled_examples"].value == 1.0
         assert quote not in stored.model_dump_json()
+
+
+SHORT_BRIEF = ("We have 2,000 historical tickets labeled with the correct queue, all real customer tickets exported "
+               "from Zendesk and spanning the last 18 months.")
+
+
+def deleted_event(msg_ts: str, text: str, thread_ts: str | None = None) -> dict[str, Any]:
+    before: dict[str, Any] = {"type": "message", "user": "U2", "text": text, "ts": msg_ts}
+    event: dict[str, Any] = {"type": "message", "subtype": "message_deleted", "channel": "C1", "hidden": True,
+                             "ts": f"{float(msg_ts) + 100:.6f}", "deleted_ts": msg_ts, "previous_message": before}
+    if thread_ts:
+        before["thread_ts"] = event["thread_ts"] = thread_ts
+    return event
+
+
+async def test_a_short_suggest_command_deleted_while_it_is_read_leaves_nothing(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    """``@ftcheck suggest …`` has no length minimum: its deletion is recorded whatever its length."""
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        gate = _held_reading(bot, "2,000 historical tickets")
+        root = slack.messages("C1", top_level=True)[-1]
+        text = "<@UBOT> suggest " + SHORT_BRIEF
+        msg = slack.add_message("C1", text=text, user="U2", thread_ts=root.ts)
+        await bot.event({"type": "app_mention", "channel": "C1", "user": "U2", "text": text, "ts": msg.ts,
+                         "thread_ts": root.ts})
+        await asyncio.wait_for(gate.reading.wait(), timeout=10)
+        await handled(bot, deleted_event(msg.ts, text, root.ts))
+        gate.go.set()
+        await slack.wait_for(lambda: "Reading the description…" not in reading_lines(bot), what="reading ends")
+        await bot.settle()
+        stored = await bot.runtime.services.store.by_thread("C1", root.ts)
+        assert stored is not None and "2,000 historical tickets" not in stored.model_dump_json()
+        assert reading_lines(bot)[-1] == ("The description was deleted while the helper read it, so nothing from "
+                                          "it was kept."), reading_lines(bot)
+
+
+async def test_a_suggest_command_in_the_channel_deleted_afterwards_takes_its_quotes_back(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        text = "<@UBOT> suggest " + SHORT_BRIEF
+        msg = slack.add_message("C1", text=text, user="U2")
+        await bot.event({"type": "app_mention", "channel": "C1", "user": "U2", "text": text, "ts": msg.ts})
+        store = bot.runtime.services.store
+
+        async def stored_quote() -> bool:
+            evs = await store.channel_evaluations("T0001", "C1")
+            return "2,000 historical tickets" in evs[0].model_dump_json()
+
+        for _ in range(100):
+            if await stored_quote():
+                break
+            await asyncio.sleep(0.1)
+        assert await stored_quote(), "the reading was never stored"
+        await bot.settle()
+        await handled(bot, deleted_event(msg.ts, text))
+        await bot.settle()
+        assert not await stored_quote(), "a deleted @ftcheck suggest kept its quote on the card and in exports"
