@@ -55,6 +55,7 @@ class HomeRow:
     running: Scored | None  # an evaluation of the project still in progress
     due: datetime | None  # next re-evaluation reminder
     took_part: bool
+    running_problem: str = ""  # "A re-evaluation in progress uses …": one whose checklist is not loaded
 
 
 @dataclass
@@ -296,10 +297,12 @@ def _home_row(row: HomeRow, tz: tzinfo) -> list[Block]:
     rerun = _rerun(cur, row.running)
     if rerun is not None:
         lines.append(f":hourglass_flowing_sand: re-evaluation in progress: {rerun.progress} answered")
+    if row.running_problem:
+        lines.append(f":warning: {row.running_problem}")
     if cur.done:  # reminders start once an evaluation completes
         lines.append(f"Next re-evaluation: {day(row.due, tz)}" if row.due else "Next re-evaluation: none scheduled")
     elements = [button("Summary", HOME_SUMMARY, cur.ev.id)]
-    if row.running is None and cur.done:
+    if row.running is None and not row.running_problem and cur.done:
         elements.append(button("Start re-evaluation", REEVAL_START, cur.ev.id, "primary"))
     return [divider(), section("\n".join(lines)), actions(f"home:{cur.ev.id}", *elements)]
 

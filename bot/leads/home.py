@@ -7,7 +7,7 @@ import structlog
 from bot.blocks.leads import HOME_MAX_ROWS, HomeRow, UnavailableRow, home_view, summary_modal
 from bot.commands import CommandError
 from bot.leads.access import Asker, NotVisible, clicked_evaluation, visibility, visible_page
-from bot.leads.projects import by_project, maybe_scored, scored
+from bot.leads.projects import by_project, maybe_scored, running_of, scored
 from bot.leads.summaries import summary
 from bot.payloads import EvaluationClick
 from bot.replies import checklist_problem, unavailable_text
@@ -31,9 +31,10 @@ async def home_rows(svc: Services, team: str, user: str, page_no: int = 1
         took_part = any(ev.started_by == user or any(a.by == user for a in ev.answers.values())
                         or any(user in ballot.votes for ballot in ev.ballots.values()) for ev in p.evaluations)
         try:
+            running, problem = running_of(svc, p)
             rows.append(HomeRow(current=scored(svc, p.current), previous=maybe_scored(svc, p.previous),
-                                running=maybe_scored(svc, p.running), due=dues.get(p.current.id),
-                                took_part=took_part))
+                                running=running, due=dues.get(p.current.id), took_part=took_part,
+                                running_problem=problem))
         except UnknownChecklist as exc:  # its team checklist file went bad or away: said on its row
             rows.append(UnavailableRow(ev=p.current, problem=checklist_problem(exc)))
     return rows, page.total

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.blocks.leads import Scored
+from bot.replies import checklist_problem
 from bot.services import Services
 from conversations import queries
 from conversations.engine import scorecard_of
 from conversations.models import Evaluation
 from conversations.voting import agreement
+from scoring.checklist import UnknownChecklist
 
 
 @dataclass
@@ -67,3 +69,12 @@ def scored(svc: Services, ev: Evaluation) -> Scored:
 
 def maybe_scored(svc: Services, ev: Evaluation | None) -> Scored | None:
     return None if ev is None else scored(svc, ev)
+
+
+def running_of(svc: Services, project: Project) -> tuple[Scored | None, str]:
+    """The project's evaluation in progress, scored, and ``""``; or, when its checklist is not loaded (a team file
+    that went bad or away; the project's result on another checklist still shows), None and a sentence saying so."""
+    try:
+        return maybe_scored(svc, project.running), ""
+    except UnknownChecklist as exc:
+        return None, f"A re-evaluation in progress uses {checklist_problem(exc)}; its answers so far are safe."

@@ -16,7 +16,7 @@ from bot.blocks.leads import (
 )
 from bot.commands import CommandError
 from bot.leads.access import Asker, find_project, visible_page
-from bot.leads.projects import Project, by_project, maybe_scored, scored
+from bot.leads.projects import Project, by_project, maybe_scored, running_of, scored
 from bot.links import thread_link
 from bot.replies import checklist_fix, checklist_problem
 from bot.services import Services
@@ -63,10 +63,11 @@ async def status_lines(svc: Services, shown: list[tuple[Evaluation, str]], *, mo
 
 
 async def project_summary(svc: Services, project: Project) -> str:
-    running = project.running
-    return summary_text(scored(svc, project.current), maybe_scored(svc, project.previous),
-                        maybe_scored(svc, running), link=await thread_link(svc.client, project.current),
-                        tz=svc.settings.zone, running_link=await thread_link(svc.client, running) if running else None)
+    running, problem = running_of(svc, project)
+    link = await thread_link(svc.client, project.running) if project.running else None
+    text = summary_text(scored(svc, project.current), maybe_scored(svc, project.previous), running,
+                        link=await thread_link(svc.client, project.current), tz=svc.settings.zone, running_link=link)
+    return f"{text}\n:warning: {problem} {link}" if problem else text
 
 
 async def summary(svc: Services, vis: Visibility, asker: Asker, name: str | None) -> str:
@@ -99,16 +100,18 @@ async def _channel_summary(svc: Services, p: Project) -> str:
 async def _channel_line(svc: Services, p: Project) -> str:
     link = await thread_link(svc.client, p.current)
     try:
-        return channel_summary_line(scored(svc, p.current), maybe_scored(svc, p.previous),
-                                    maybe_scored(svc, p.running), link, svc.settings.zone)
+        running, problem = running_of(svc, p)
+        return channel_summary_line(scored(svc, p.current), maybe_scored(svc, p.previous), running, link,
+                                    svc.settings.zone) + (f" · {problem}" if problem else "")
     except UnknownChecklist as exc:
         return f"• {unavailable_line(p.current, exc)} {link}"
 
 
 def _list_line(svc: Services, p: Project, due: datetime | None) -> str:
     try:
-        return list_line(scored(svc, p.current), maybe_scored(svc, p.running), len(p.evaluations), due,
-                         svc.settings.zone)
+        running, problem = running_of(svc, p)
+        line = list_line(scored(svc, p.current), running, len(p.evaluations), due, svc.settings.zone)
+        return f"{line} · {problem}" if problem else line
     except UnknownChecklist as exc:
         return f"• {unavailable_line(p.current, exc)} In <#{p.current.channel}>."
 

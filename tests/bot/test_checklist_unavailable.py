@@ -227,3 +227,30 @@ async def test_deleting_an_evaluation_whose_checklist_broke_says_it_was_deleted(
         assert stored is not None and stored.status == "deleted"
         assert "Deleted" in reply and "1 answer recorded, unfinished" in reply, reply
         assert "nothing from this command was recorded" not in reply, reply
+
+
+async def test_a_re_evaluation_whose_checklist_broke_leaves_the_completed_result_shown(
+        tmp_path: Path, slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    path = team_file(tmp_path)
+    async with running_bot(slack, redis_server.url, FTCHECK_CHECKLIST_DIR=str(tmp_path)) as bot:
+        status, _ = await bot.command("start Router --checklist dataset-readiness")  # built in: it keeps loading
+        assert status == 200
+        await slack.wait_for(lambda: bot.open_card() is not None, what="the first card")
+        for _ in range(3):
+            card = bot.open_card()
+            assert card is not None
+            await bot.click(card, "answer_pass")
+            await slack.wait_for(lambda c=card: bot._closed(c, "C1"), what="answered")  # type: ignore[misc]
+        await bot.settle()
+        await start_team_walk(bot, "Router", answers=1)  # a re-evaluation on the team checklist, in progress
+    break_file(path)
+    problem = ("A re-evaluation in progress uses the checklist “Team gate”, which can't be loaded right now (its "
+               "file team-gate.yaml failed validation); its answers so far are safe.")
+    async with running_bot(slack, redis_server.url, FTCHECK_CHECKLIST_DIR=str(tmp_path)) as bot:
+        home = await open_home(bot, "U1")
+        assert "3/3" in home and f":warning: {problem}" in home, home
+        assert "Start re-evaluation" not in home, home  # one is in progress already
+        summary = await bot.reply_to("summary Router")
+        assert "3/3" in summary and f":warning: {problem} <https://" in summary, summary
+        listed = await bot.reply_to("list")
+        assert "3/3" in listed and f" · {problem}" in listed, listed
