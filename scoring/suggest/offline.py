@@ -101,6 +101,11 @@ _NOUNS = (
     r"pos|pages?|transactions?|descriptions?|responses?|answers?|dialogues?|completions?|outputs?|"
     r"translations?|sentences?|articles?|posts?|comments?|claims?|pdfs?|scans?|q&a pairs|prompts?"
 )
+# a noun used as a modifier: what follows is what was counted ("6 prompt iterations", "4 ticket queues")
+_COMPOUND_HEAD = (
+    r"^[\s-]+(iterations?|versions?|variants?|rounds?|experiments?|templates?|tweaks?|attempts?|revisions?|"
+    r"queues?|categories|classes|types?|formats?|fields?|sources?|schemas?|engineers?|writers?|styles?)\b"
+)
 _LABELED = (
     r"label|annotat|tagged|categori[sz]ed|classified|graded|rated|ground truth|reviewed|\bhave\b|checked|"
     r"\bcoded\b|triaged|rewritten|marked up|corrected|translated|accepted|approved|written by|paired|"
@@ -254,6 +259,8 @@ def _counts(s: _Sentence, out: _Collector, taken: list[num.Found]) -> None:
             continue
         if noun is None or re.match(_RATE, after[noun.end() :]) or re.match(_RATE, after):
             continue
+        if re.match(_COMPOUND_HEAD, after[noun.end() :]):
+            continue  # "6 prompt iterations", "3 ticket queues": the count is of the word after the noun
         if re.match(r"^\s*(?:per|a|each)\s+\w+", after[noun.end() :]):
             continue  # "per permit type": a rate, not a total
         if _has(_REJECTED, text) or _unclear_amount(text, n):

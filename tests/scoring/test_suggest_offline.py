@@ -156,6 +156,18 @@ def test_silent_brief_gets_no_suggestions(checklist: Checklist) -> None:
     assert report.no_evidence == list(range(2, 21))
 
 
+@pytest.mark.parametrize("other", [
+    "We ran 6 prompt iterations and accuracy has been flat since.",
+    "The 4 ticket queues have been stable for a year.",
+    "We have tried 3 prompt templates so far.",
+])
+def test_a_count_of_what_follows_a_noun_is_not_a_count_of_examples(other: str, checklist: Checklist) -> None:
+    report = run(f"We have 12,000 labeled tickets. {other}", checklist)
+    q1 = suggestion_for(report, "q1")
+    assert q1 is not None and q1.answer == 1.0 and "12,000" in q1.reason, report
+    assert report.conflicts == []
+
+
 @pytest.mark.parametrize(
     ("sentence", "key"),
     [
