@@ -88,7 +88,8 @@ async def open_home(bot: Bot, user: str) -> str:
 
 
 async def home_click(bot: Bot, user: str, action_id: str, value: str) -> None:
-    """A button on the App Home tab: no channel, no message, container type "view"."""
+    """A button on the App Home tab as Slack sends it: no channel, no message, container type "view", and the
+    published view itself (blocks, private_metadata and all)."""
     view = bot.slack.home_view(user)
     assert view is not None
     payload = decode_payload(block_actions_body(user_id=user, channel_id="x", message_ts="1.1", thread_ts=None,
@@ -97,7 +98,7 @@ async def home_click(bot: Bot, user: str, action_id: str, value: str) -> None:
     for key in ("channel", "message", "response_url"):
         payload.pop(key, None)
     payload["container"] = {"type": "view", "view_id": view["id"]}
-    payload["view"] = {"id": view["id"], "type": "home", "blocks": view["blocks"], "team_id": "T0001"}
+    payload["view"] = {**view, "team_id": "T0001"}
     status, _ = await bot.post(payload_form(payload))
     assert status == 200
 
