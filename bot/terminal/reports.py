@@ -9,6 +9,9 @@ from conversations.models import Evaluation, project_key
 from conversations.store import Store
 from scoring.checklist import Registry, UnknownChecklist
 from scoring.scorecard import fmt_score
+from scoring.verdict import verdict_of
+
+STATUS_WORDS = {"in_progress": "in progress", "abandoned": "closed for inactivity"}
 
 
 class NotFound(Exception):
@@ -16,11 +19,13 @@ class NotFound(Exception):
 
 
 def _line(ev: Evaluation, registry: Registry, before: Evaluation | None = None) -> str:
+    """``2026-01-05  fine-tuning-readiness  ⚠ Not yet — q7 (…) blocks it; …``: the scorecard's own decision."""
     when = (ev.completed_at or ev.started_at).strftime("%Y-%m-%d")
+    status = STATUS_WORDS.get(ev.status, ev.status)
     try:
         checklist = registry.get(ev.checklist)
     except UnknownChecklist as exc:  # its team file went bad or away: listed, not scored
-        return f"{when}  {ev.checklist}  {ev.status.replace('_', ' ')}, uses {unloaded(exc)}"
+        return f"{when}  {ev.checklist}  {status}, uses {unloaded(exc)}"
     card = scorecard_of(ev, checklist)
     if ev.status == "completed":
         delta = ""
@@ -28,8 +33,18 @@ def _line(ev: Evaluation, registry: Registry, before: Evaluation | None = None) 
             diff = card.total - scorecard_of(before, checklist).total
             since = (before.completed_at or before.started_at).strftime("%Y-%m-%d")
             delta = f" ({'+' if diff >= 0 else ''}{fmt_score(diff)} since {since})"
-        return f"{when}  {checklist.id}  {card.headline}{delta}"
-    return f"{when}  {checklist.id}  in progress, {progress(ev, checklist)}"
+        return f"{when}  {checklist.id}  {verdict_of(card).line()}{delta}"
+    return f"{when}  {checklist.id}  {status}, {progress(ev, checklist)}"
+
+
+def _running(ev: Evaluation, shown: Evaluation, registry: Registry) -> str:
+    """`` · re-evaluation in progress, 2 of 20 answered``: an evaluation running beside the result shown."""
+    try:
+        checklist = registry.get(ev.checklist)
+    except UnknownChecklist as exc:
+        return f" · an evaluation in progress on {unloaded(exc)}"
+    what = "re-evaluation" if ev.checklist == shown.checklist else f"“{checklist.title}” evaluation"
+    return f" · {what} in progress, {progress(ev, checklist)}"
 
 
 async def project_history(store: Store, name: str) -> list[Evaluation]:
@@ -51,17 +66,19 @@ async def history_text(store: Store, registry: Registry, name: str) -> str:
 
 
 async def list_text(store: Store, registry: Registry) -> str:
+    """Each project's latest completed result (else its latest evaluation), and what is in progress beside it."""
     evaluations = await store.team_evaluations(TEAM)  # newest first
     if not evaluations:
         return "No evaluations in this store yet. `make run` starts one."
-    latest: dict[str, Evaluation] = {}
-    count: dict[str, int] = {}
+    projects: dict[str, list[Evaluation]] = {}
     for ev in evaluations:
-        latest.setdefault(ev.project_key, ev)
-        count[ev.project_key] = count.get(ev.project_key, 0) + 1
-    lines = [f"Projects in this store ({len(latest)})"]
-    for key, ev in latest.items():
-        lines.append(f"  {ev.project}: {_line(ev, registry)} · {count[key]} evaluation(s)")
+        projects.setdefault(ev.project_key, []).append(ev)
+    lines = [f"Projects in this store ({len(projects)})"]
+    for newest_first in projects.values():
+        shown = next((e for e in newest_first if e.status == "completed"), newest_first[0])
+        running = [e for e in newest_first if e.status == "in_progress" and e is not shown]
+        beside = "".join(_running(e, shown, registry) for e in reversed(running))
+        lines.append(f"  {shown.project}: {_line(shown, registry)}{beside} · {len(newest_first)} evaluation(s)")
     return "\n".join(lines)
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
+import threading
 from dataclasses import dataclass
-from typing import TextIO
+from types import FrameType, TracebackType
+from typing import Any, TextIO
 
 from bot.services import make_redis
 from bot.store_location import StoreLocation
 from bot.terminal.console import Console, LineReader, offer_description, read_paste, short_description_warning
-from bot.terminal.session import TEAM, Session, Stop, open_or_start, unloaded
+from bot.terminal.session import TEAM, Session, Stop, drop_if_empty, open_or_start, unloaded
 from bot.terminal.walk import Walk
 from bot.terminal.words import is_reply, shorten
 from conversations.engine import scorecard_of
@@ -40,54 +43,140 @@ class RunOptions:
     redis_timeout_s: float = 2.0
 
 
+class StopSignals:
+    """SIGHUP (the terminal window closed) and SIGTERM stop the run the way Ctrl-C does: they are passed on as SIGINT,
+    so a prompt raises KeyboardInterrupt and an engine call is cancelled by the event loop's own Ctrl-C handling;
+    the embedded Redis is then stopped and everything recorded stays saved. ``received``: the signal, if one came."""
+
+    STOPPING = (signal.SIGHUP, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self._before: dict[int, Any] = {}
+
+    def __enter__(self) -> StopSignals:
+        if threading.current_thread() is threading.main_thread():
+            self._before = {n: signal.getsignal(n) for n in (signal.SIGINT, *self.STOPPING)}
+            for signum in self.STOPPING:
+                signal.signal(signum, self._stop)
+        return self
+
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
+        if self.received is not None:
+            return
+        self.received = signum
+        if not callable(signal.getsignal(signal.SIGINT)):  # ignored (started in the background): stop all the same
+            raise KeyboardInterrupt
+        signal.raise_signal(signal.SIGINT)
+
+    def calm(self) -> None:
+        """From here on (the clean-up) a second Ctrl-C, a hang-up or SIGTERM can't cut it short."""
+        if self._before:
+            for signum in (signal.SIGINT, *self.STOPPING):
+                signal.signal(signum, signal.SIG_IGN)
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        for signum, handler in self._before.items():
+            signal.signal(signum, handler)
+
+
+@dataclass
+class Ending:
+    interrupted: bool = False  # Ctrl-C, a hang-up or SIGTERM
+    dropped: str | None = None  # what to say when the evaluation this run started was left empty, and not kept
+    outage: StoreUnavailable | None = None
+    broken: UnknownChecklist | None = None
+
+
 def run_terminal(location: StoreLocation, registry: Registry, suggester: Suggester, options: RunOptions,
                  stdin: TextIO | None = None, out: TextIO | None = None) -> int:
-    """Run the walk-through; returns the exit code (130 after Ctrl-C). Stops the embedded Redis in every case."""
+    """Run the walk-through; returns the exit code (130 after Ctrl-C, 128+n after SIGHUP or SIGTERM). Stops the
+    embedded Redis in every case."""
     console = Console(out or sys.stdout)
     reader = LineReader(stdin or sys.stdin, console)
     console.say(f"Answers are kept in: {location.label}")
     runner = asyncio.Runner()
     session = Session(runner, make_redis(location.url, options.redis_timeout_s), registry, suggester, console,
                       reader, options.description_min_chars)
-    interrupted = False
-    outage: StoreUnavailable | None = None
-    broken: UnknownChecklist | None = None
-    try:
-        walk_through(session, options)
-    except KeyboardInterrupt:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
-        interrupted = True
-    except StoreUnavailable as exc:
-        outage = exc
-    except UnknownChecklist as exc:  # the evaluation resumed uses a team checklist whose file went bad or away
-        broken = exc
-    finally:
+    ending = Ending()
+    with StopSignals() as signals:
         try:
-            session.close()
+            walk_through(session, options)
+        except KeyboardInterrupt:
+            signals.calm()
+            ending.interrupted = True
+            with contextlib.suppress(StoreUnavailable, KeyError):
+                ending.dropped = drop_if_empty(session)
+        except StoreUnavailable as exc:
+            ending.outage = exc
+        except UnknownChecklist as exc:  # the evaluation resumed uses a team checklist whose file went bad or away
+            ending.broken = exc
+        except OSError:
+            if signals.received != signal.SIGHUP:
+                raise
+            ending.interrupted = True  # the terminal is gone; what was recorded stays saved
         finally:
-            runner.close()
-            location.stop()
-    if interrupted:
-        console.say(f"\n{SAVED if session.project else NOTHING_STARTED}")
+            signals.calm()
+            try:
+                session.close()
+            finally:
+                runner.close()
+                location.stop()
+        try:
+            code = tell_ending(session, location, ending)
+        except OSError:  # nobody to tell: the terminal hung up
+            if signals.received != signal.SIGHUP:
+                raise
+            code = INTERRUPTED
+    return 128 + signals.received if signals.received else code
+
+
+def tell_ending(session: Session, location: StoreLocation, ending: Ending) -> int:
+    console = session.console
+    if ending.interrupted:
+        console.say(f"\n{ending.dropped or (SAVED if session.project else NOTHING_STARTED)}")
         return INTERRUPTED
-    if outage is not None:
-        console.say(outage_text(location, outage))
+    if ending.outage is not None:
+        console.say(outage_text(location, ending.outage, session.recorded, session.writing))
         return 1
-    if broken is not None:
-        console.say(f"\nThis evaluation uses {unloaded(broken)}. Its answers so far are saved. Fix the file "
+    if ending.broken is not None:
+        console.say(f"\nThis evaluation uses {unloaded(ending.broken)}. Its answers so far are saved. Fix the file "
                     "and run again (`ftcheck checklists` lists what loads and what was skipped), or pass --checklist "
                     "with another checklist's id to start that one.")
         return 1
     return 0
 
 
-def outage_text(location: StoreLocation, exc: StoreUnavailable) -> str:
-    last = " (the last one may not have been)" if exc.recorded == "unknown" else ""
+def outage_text(location: StoreLocation, exc: StoreUnavailable, recorded: int = 0, writing: str | None = None) -> str:
+    """What failed, what is recorded (this run's answers; the one on its way), and what to do, for this store."""
     refused = exc.reason == "refused"
-    check = ("that this Redis is a primary that can write to its disk" if refused else "that this Redis is running")
     return (f"\nThe store {'turned the write down' if refused else 'did not answer'}: {location.label}: "
-            f"{str(exc).rstrip('.')}. Answers given before this are saved{last}. Check {check} (or unset REDIS_URL "
-            "to use the embedded one) and run `make run` again.")
+            f"{str(exc).rstrip('.')}. {kept_text(exc, recorded, writing)} {fix_text(location, refused)}")
+
+
+def kept_text(exc: StoreUnavailable, recorded: int, writing: str | None) -> str:
+    if recorded == 0:
+        done = "No answer was recorded in this run." if writing else "Nothing was answered in this run."
+    elif recorded == 1:
+        done = "The answer you gave earlier in this run is recorded."
+    else:
+        done = f"The {recorded} answers you gave earlier in this run are recorded."
+    if writing is None:
+        return done
+    if exc.recorded == "unknown":
+        return f"{done} The {writing} just given may or may not have been recorded; `list` shows it when you run again."
+    return f"{done} The {writing} just given was not recorded; give it again."
+
+
+def fix_text(location: StoreLocation, refused: bool) -> str:
+    if location.source == "embedded" and location.embedded is not None:
+        if refused:
+            return f"Check that {location.embedded.directory} has room and can be written, and run `make run` again."
+        return "Run `make run` again: it starts the embedded Redis anew if it stopped."
+    check = "that this Redis is a primary that can write to its disk" if refused else "that this Redis is running"
+    other = {"REDIS_URL": " (or unset REDIS_URL to use the embedded one)",
+             "FTCHECK_PROBE_LOCAL_REDIS": " (or unset FTCHECK_PROBE_LOCAL_REDIS to use the embedded one)"}
+    return f"Check {check}{other.get(location.source or '', '')} and run `make run` again."
 
 
 def walk_through(session: Session, options: RunOptions) -> None:
@@ -100,8 +189,11 @@ def walk_through(session: Session, options: RunOptions) -> None:
         ev = walk.run()
     except Stop as stop:
         reason = stop.args[0] if stop.args else "eof"
+        dropped = None if reason == "no project" else drop_if_empty(session)
         if reason == "no project":
             session.console.say("No project name given; nothing was started.")
+        elif dropped is not None:
+            session.console.say(dropped)
         elif reason == "quit":
             session.console.say(SAVED)
         else:
@@ -157,6 +249,8 @@ def show_card(session: Session, ev: Evaluation) -> None:
 
 def finish(session: Session, ev: Evaluation, left_open: set[str]) -> None:
     say = session.console.say
+    if ev.status not in ("completed", "in_progress"):  # deleted or closed meanwhile: its notice said so
+        return
     if ev.status == "completed":
         say(f"\nSaved. `ftcheck export \"{ev.project}\" --format md` writes the decision record; "
             f"`ftcheck history \"{ev.project}\"` shows the project over time.")

@@ -16,6 +16,7 @@ import redis.asyncio as aioredis
 
 from bot.terminal.console import Console, LineReader
 from bot.terminal.presenter import TerminalPresenter
+from conversations import flow
 from conversations.engine import Engine
 from conversations.models import Evaluation, project_key
 from conversations.store import Store
@@ -43,6 +44,10 @@ class Session:
     description_min_chars: int = 400
     user: str = ""
     project: str | None = None  # once chosen, an evaluation of it is resumed or started (Ctrl-C: "saved")
+    started: Evaluation | None = None  # the evaluation this run started (None: it resumed one, or none yet)
+    started_from: str | None = None  # a re-evaluation's: the day of the result it starts from
+    recorded: int = 0  # answers (and changes) the store took in this run
+    writing: str | None = None  # "answer", "change" or "note" while one is on its way to the store
 
     def __post_init__(self) -> None:
         self.store = Store(self.redis)
@@ -119,7 +124,32 @@ def open_or_start(session: Session, project: str, checklist_id: str | None) -> E
     if wanted and others:
         say(f"Starting a new “{session.registry.get(wanted).title}” evaluation of {project}.")
     if previous is not None:
-        when = (previous.completed_at or previous.started_at).strftime("%Y-%m-%d")
-        say(f"Starting a re-evaluation: the answers of {when} are the defaults (Enter keeps each).")
-    return session.call(session.engine.start(team=TEAM, channel=CHANNEL, project=project, checklist_id=wanted,
-                                             user=session.user, origin="terminal", previous=previous))
+        session.started_from = (previous.completed_at or previous.started_at).strftime("%Y-%m-%d")
+        say(f"Starting a re-evaluation: the answers of {session.started_from} are the defaults (Enter keeps each).")
+    session.started = session.call(session.engine.start(
+        team=TEAM, channel=CHANNEL, project=project, checklist_id=wanted, user=session.user, origin="terminal",
+        previous=previous))
+    return session.started
+
+
+def drop_if_empty(session: Session) -> str | None:
+    """Leaving before the first answer: the evaluation this run started is not kept when nothing was given to it
+    (no answer or skip, no suggestion), here or in another session meanwhile; a re-evaluation left so would hide
+    the result it re-evaluates. Returns what to tell the person, or None when it is kept."""
+    if session.started is None:
+        return None
+
+    def discard_if_empty(ev: Evaluation) -> bool:
+        if ev.status != "in_progress" or ev.answers or ev.suggestions:
+            return False
+        flow.discard(ev)
+        return True
+
+    _, dropped, _ = session.call(session.store.update(
+        session.started.id, discard_if_empty, by=session.user, action="discard (left before the first answer)"))
+    if not dropped:
+        return None
+    if session.started_from is not None:
+        return (f"Nothing was answered, so the re-evaluation was not kept; the result of {session.started_from} "
+                "stands. Run `make run` again to re-evaluate.")
+    return "Nothing was answered, so the evaluation was not kept; run `make run` again to start it."

@@ -6,13 +6,17 @@ more when nothing else is left (``skip`` leaves one open), and answered through 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
-from bot.blocks.notices import notice_text
 from bot.terminal.session import Session, Stop, deliver_owed
 from bot.terminal.words import (
     Answer,
     Command,
+    Parsed,
     Problem,
     answer_words,
     help_text,
@@ -23,8 +27,8 @@ from bot.terminal.words import (
     shorten,
 )
 from conversations.engine import scorecard_of
-from conversations.flow import Outcome
-from conversations.models import Evaluation
+from conversations.flow import Notice, Outcome
+from conversations.models import AnswerEntry, Evaluation
 from scoring.checklist import Checklist
 from scoring.render import render_text
 
@@ -35,11 +39,80 @@ class Target:
     card_ts: str | None  # None: a question skipped twice, answered through a change
 
 
-def refusal(outcome: Outcome | None) -> str | None:
-    """Why the engine did not apply an action, in the shared words; plain text where Slack's would escape."""
-    if outcome is not None and outcome.notice is not None and outcome.notice.kind in ("invalid", "not_allowed"):
-        return outcome.notice.detail or notice_text(outcome)
-    return notice_text(outcome)
+def refusal(outcome: Outcome | None, advice: str | None = None) -> str | None:
+    """Why the engine did not apply an action, in terminal words: plain dates, and `change q2 no` where Slack would
+    point at a card's menu. ``advice``: what to type instead, when the walk knows what the person wanted."""
+    if outcome is None or outcome.notice is None:
+        return None
+    return _NOTICE_WORDS[outcome.notice.kind](outcome.notice, advice)
+
+
+def _at(n: Notice, word: str = "at") -> str:
+    """`` at 2026-01-05 09:30 UTC``: plain, where Slack shows the reader's own time zone."""
+    return f" {word} {n.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if n.at else ""
+
+
+def _taken(n: Notice, advice: str | None) -> str:
+    if n.by is None:
+        return f"{n.question} is no longer open here; nothing was recorded."
+    mine = n.by == n.actor  # the same person, in another terminal
+    who, kept = ("You, in another session,", "this one") if mine else (n.by, "your answer")
+    return (f"{who} already answered {n.question} ({n.label}){_at(n)}, so {kept} was not recorded. "
+            f"{advice or f'To change it, type change {n.question} and the new answer.'}")
+
+
+def _closed(n: Notice, advice: str | None) -> str:
+    if n.detail == "abandoned":
+        project = n.project or "the project"
+        what = f"{n.question} can no longer be answered or changed" if n.question else "it takes no more answers"
+        return (f"This evaluation was closed for inactivity{_at(n, 'on')}, so {what}; nothing "
+                f"was recorded. Its answers so far stay in `ftcheck history \"{project}\"`; `ftcheck run --project "
+                f"\"{project}\"` begins a new evaluation, from the first question.")
+    if n.by is None:
+        return f"This evaluation is finished, so {n.question} can no longer be answered; nothing was recorded."
+    return _taken(n, advice)
+
+
+def _revealed(n: Notice, advice: str | None) -> str:
+    late = f"The votes on {n.question} were already revealed, so this vote came too late to count."
+    if n.detail == "split":
+        return f"{late} They differ: the starter or a lead chooses the team answer."
+    return f"{late} {advice or f'If the answer should change, type change {n.question} and the new answer.'}"
+
+
+def _voted(n: Notice, advice: str | None) -> str:
+    if n.detail == "revealed":
+        return f"You voted {n.label} on {n.question}; that completed the vote, so everyone's votes are shown now."
+    return f"You voted {n.label} on {n.question}, hidden until the reveal; answer again to change your vote."
+
+
+_NOTICE_WORDS: dict[str, Callable[[Notice, str | None], str]] = {
+    "taken": _taken,
+    "closed": _closed,
+    "deleted": lambda n, _: "This evaluation was deleted, so nothing was recorded; `make run` starts a new one.",
+    "unknown_card": lambda n, _: "That question is no longer asked in this evaluation, so nothing was recorded.",
+    "unchanged": lambda n, _: f"{n.question} is already {n.label}; nothing changed.",
+    "invalid": lambda n, _: n.detail or "That did not work; nothing was recorded.",
+    "not_allowed": lambda n, _: n.detail or "You may not do that here.",
+    "revealed": _revealed,
+    "not_split": lambda n, _: f"{n.question} is not split, so there is nothing to settle.",
+    "voted": _voted,
+}
+
+Mark = tuple[float | None, str, datetime, int]
+
+
+def mark(entry: AnswerEntry) -> Mark:
+    """What tells one answer from another: a new value, a new person, a new time, another skip."""
+    return entry.value, entry.by, entry.at, entry.skips
+
+
+def reads_as_prose(line: str, parsed: Parsed) -> bool:
+    """``Note that the team is small.``: a line that starts with a capital ``Note`` and names no question (``q3``)
+    reads as a sentence, say of a pasted description, not as the command, typed ``note <text>``."""
+    if not isinstance(parsed, Command) or parsed.name != "note" or not parsed.args:
+        return False
+    return line.split()[0] != "note" and not re.fullmatch(r"[qQ]\d+", parsed.args.split()[0])
 
 
 def label_of(ev: Evaluation, checklist: Checklist, question: str) -> str:
@@ -117,6 +190,11 @@ class Walk:
     left_open: set[str] = field(default_factory=set)  # twice-skipped questions skipped again in this run
     announced: bool = False
     shown: Target | None = None  # the question whose full prompt is on screen
+    known: dict[str, Mark] = field(default_factory=dict)  # the answers as this walk last saw them
+    meanwhile: dict[str, Mark | None] = field(default_factory=dict)  # answered elsewhere since: what was there
+
+    def __post_init__(self) -> None:
+        self.known = {q: mark(a) for q, a in self.ev.answers.items()}
 
     @property
     def checklist(self) -> Checklist:
@@ -124,6 +202,42 @@ class Walk:
 
     def say(self, text: str = "") -> None:
         self.session.console.say(text)
+
+    def take(self, ev: Evaluation, acted_on: str | None = None) -> None:
+        """Go on with the evaluation the store returned; answers that changed there, other than the one this walk
+        acted on, were given in another session meanwhile (told before the next question)."""
+        for question, entry in ev.answers.items():
+            if question != acted_on and self.known.get(question) != mark(entry):
+                self.meanwhile.setdefault(question, self.known.get(question))
+        self.known = {q: mark(a) for q, a in ev.answers.items()}
+        self.ev = ev
+
+    def record(self, call: Coroutine[Any, Any, tuple[Evaluation, Outcome | None]], question: str,
+               what: str) -> Outcome | None:
+        """An answer, change or note to the store; the session knows one is on its way, should the store fail."""
+        self.session.writing = what
+        ev, outcome = self.session.call(call)
+        self.session.writing = None
+        if what != "note" and outcome is not None and outcome.applied:
+            self.session.recorded += 1
+        self.take(ev, question)
+        return outcome
+
+    def tell_meanwhile(self) -> None:
+        """``Meanwhile, in another session: q3 answered No by alice.``"""
+        parts = []
+        for q in self.checklist.questions:
+            entry = self.ev.answers.get(q.id)
+            if q.id not in self.meanwhile or entry is None:
+                continue
+            before = self.meanwhile[q.id]
+            label = label_of(self.ev, self.checklist, q.id)
+            did = ("skipped (Not sure)" if entry.value is None
+                   else f"{'changed to' if before is not None and before[0] is not None else 'answered'} {label}")
+            parts.append(f"{q.key} {did} by {'you' if entry.by == self.session.user else entry.by}")
+        self.meanwhile.clear()
+        if parts:
+            self.say(f"  Meanwhile, in another session: {'; '.join(parts)}.")
 
     def next_target(self) -> Target | None:
         open_cards = sorted(self.ev.open_cards().items(), key=lambda kv: (len(kv[0]), kv[0]))
@@ -149,7 +263,8 @@ class Walk:
     def run(self) -> Evaluation:
         """Ask until the evaluation is complete or only questions left open remain; Stop on quit/end of input."""
         while self.ev.status == "in_progress":
-            self.ev = deliver_owed(self.session, self.ev)  # a next card still owed (its delivery failed)
+            self.take(deliver_owed(self.session, self.ev))  # a next card still owed (its delivery failed)
+            self.tell_meanwhile()
             target = self.next_target()
             if target is None:
                 break
@@ -161,6 +276,7 @@ class Walk:
                 self.say("\n" + prompt_for(self.ev, self.checklist, target))
             self.shown = target
             self.ask(target)
+        self.tell_meanwhile()
         if self.ev.status == "completed" and self.session.reader.interactive:
             self.review()
         return self.ev
@@ -186,7 +302,9 @@ class Walk:
             parsed = parse_input(line, self.checklist, None)
             if isinstance(parsed, Command) and parsed.name == "quit":
                 return
-            if isinstance(parsed, Command):
+            if reads_as_prose(line, parsed):
+                self.not_a_note(line)
+            elif isinstance(parsed, Command):
                 self.command(parsed, anywhere)
             else:
                 self.say(f"  Every question is answered: type change q3 {self.checklist.options[-1].key} to "
@@ -199,7 +317,9 @@ class Walk:
             if line is None:
                 raise Stop("eof")
             parsed = parse_input(line, self.checklist, default_for(self.ev, target.question))
-            if isinstance(parsed, Problem):
+            if reads_as_prose(line, parsed):
+                self.not_a_note(line)
+            elif isinstance(parsed, Problem):
                 self.say(f"  {parsed.message}")
             elif isinstance(parsed, Answer):
                 self.answer(target, parsed.value)
@@ -208,17 +328,20 @@ class Walk:
                 return
 
     def answer(self, target: Target, value: float | None) -> None:
-        engine, user = self.session.engine, self.session.user
+        engine, user, question = self.session.engine, self.session.user, target.question
         if target.card_ts is not None:
-            self.ev, outcome = self.session.call(
-                engine.answer(self.ev.id, card_ts=target.card_ts, user=user, value=value))
+            outcome = self.record(engine.answer(self.ev.id, card_ts=target.card_ts, user=user, value=value),
+                                  question, "answer")
         elif value is None:
-            self.left_open.add(target.question)
+            self.left_open.add(question)
             return
         else:
-            self.ev, outcome = self.session.call(
-                engine.change(self.ev.id, question=target.question, user=user, value=value))
-        refused = refusal(outcome)
+            outcome = self.record(engine.change(self.ev.id, question=question, user=user, value=value),
+                                  question, "answer")
+        key = self.checklist.question(question).key
+        typed = None if value is None else self.checklist.option(value).key
+        advice = f"To give yours instead, type change {key} {typed}." if typed else None
+        refused = refusal(outcome, advice)
         if refused:
             self.say(f"  {refused}")
 
@@ -253,8 +376,9 @@ class Walk:
             key = self.checklist.question(parsed.question).key
             self.say(f"  {key} has no answer yet; answer it when it is asked.")
             return False
-        self.ev, outcome = self.session.call(self.session.engine.change(
-            self.ev.id, question=parsed.question, user=self.session.user, value=parsed.value))
+        change = self.session.engine.change(self.ev.id, question=parsed.question, user=self.session.user,
+                                            value=parsed.value)
+        outcome = self.record(change, parsed.question, "change")
         if outcome is not None and not outcome.applied:
             self.say(f"  {refusal(outcome) or 'Not changed.'}")
             return False
@@ -263,17 +387,35 @@ class Walk:
         return True
 
     def note(self, args: str) -> bool:
+        """A note on an answer; one already there is replaced, and shown, so no note is lost unseen."""
         parsed = parse_note(args, self.checklist, last_answered(self.ev))
         if isinstance(parsed, Problem):
             self.say(f"  {parsed.message}")
             return False
         question, text = parsed
-        self.ev, outcome = self.session.call(
-            self.session.engine.note(self.ev.id, question=question, user=self.session.user, text=text))
         key = self.checklist.question(question).key
-        self.say(f"  Note added to {key}." if outcome is None or outcome.applied
-                 else f"  {refusal(outcome) or 'Note not added.'}")
+        entry = self.ev.answers.get(question)
+        old, old_by = (entry.note, entry.note_by) if entry is not None else (None, None)
+        if old is not None and old == text.strip():
+            self.say(f"  {key} already has this note; nothing changed.")
+            return False
+        outcome = self.record(self.session.engine.note(self.ev.id, question=question, user=self.session.user,
+                                                       text=text), question, "note")
+        if outcome is not None and not outcome.applied:
+            self.say(f"  {refusal(outcome) or 'Note not added.'}")
+        elif old:
+            by = f" (by {old_by})" if old_by and old_by != self.session.user else ""
+            self.say(f"  {key}'s note is replaced. It was{by}: “{old}”. To keep both, type note {key} followed by "
+                     "both texts.")
+        else:
+            self.say(f"  Note added to {key}.")
         return False
+
+    def not_a_note(self, line: str) -> None:
+        last = last_answered(self.ev)
+        how = (f"type note <text> to add it to {self.checklist.question(last).key} (answered last), or note q3 <text> "
+               "for another question" if last else "answer a question first, then type note <text> to add it")
+        self.say(f"  “{shorten(line)}” reads like a sentence, so it was not taken for a note: {how}.")
 
     def back(self, current: str) -> bool:
         """Answer earlier questions again, newest first: Enter keeps an answer, back goes one further."""

@@ -22,7 +22,9 @@ CTRL_D = "\x04"
 
 
 class PtyRun:
-    def __init__(self, args: list[str], env: dict[str, str], columns: int = 80) -> None:
+    def __init__(self, args: list[str], env: dict[str, str], columns: int = 80,
+                 argv: list[str] | None = None) -> None:
+        """``ftcheck run ARGS`` in a new pseudo-terminal (``argv``: another program, e.g. ``python -c …``)."""
         full = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_", "REDIS_URL"))}
         full.update(env)
         full["TERM"] = "dumb"
@@ -33,7 +35,8 @@ class PtyRun:
             # and an ignored signal stays ignored across exec; that made this child deaf to Ctrl-C)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGQUIT, signal.SIG_DFL)
-            os.execvpe(sys.executable, [sys.executable, "-m", "bot", "run", *args], full)
+            command = argv or [sys.executable, "-m", "bot", "run", *args]
+            os.execvpe(command[0], command, full)
         self.pid, self.fd = pid, fd
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
         self.raw = b""

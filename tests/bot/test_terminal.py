@@ -365,3 +365,96 @@ def test_a_team_checklist_gone_since_the_last_run_is_named_and_its_answers_kept(
     history = ftcheck(["history", "Gone"], "", env)
     assert history.returncode == 0 and "team-gate in progress, uses the checklist" in flat(history.stdout)
     assert "fine-tuning-readiness in progress, 1 of 20 answered" in flat(history.stdout), history.stdout
+
+
+def test_a_blank_or_control_character_project_name_is_refused(redis_server: RedisServer, redis_client) -> None:
+    env = {"REDIS_URL": redis_server.url}
+    blank = run(["--project", "  "], "yes\n", env)
+    assert blank.returncode == 2 and "Traceback" not in blank.stderr
+    assert "--project is blank: give the project a name" in flat(blank.stderr), blank.stderr
+    escaped = run(["--project", "Ticket\x1b[D router"], "yes\n", env)
+    assert escaped.returncode == 2 and "--project has a control character" in flat(escaped.stderr), escaped.stderr
+    listed = ftcheck(["list"], "", env)
+    assert listed.returncode == 0 and "\x1b" not in listed.stdout and ": " not in listed.stdout, listed.stdout
+
+
+def test_a_description_that_is_not_utf8_is_named_with_the_fix(redis_server: RedisServer, redis_client,
+                                                              tmp_path: Path) -> None:
+    latin1 = tmp_path / "brief-latin1.txt"
+    latin1.write_bytes("Caf\u00e9 tickets: we have 3,000 labeled examples.\n".encode("latin-1"))
+    env = {"REDIS_URL": redis_server.url}
+    for args in (["run", "--project", "Latin", "--brief", str(latin1)], ["suggest", str(latin1)]):
+        proc = ftcheck(args, "", env)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        assert f"{latin1}: not UTF-8 text" in proc.stderr and "save it as UTF-8" in proc.stderr
+    for args in (["suggest", "-"], ["run", "--project", "Latin", "--brief", "-"]):
+        piped = subprocess.run([sys.executable, "-m", "bot", *args], input=latin1.read_bytes() + b".\n",
+                               capture_output=True, env={**os.environ, **env}, timeout=60, check=False)
+        stderr = piped.stderr.decode()
+        assert piped.returncode == 2 and "Traceback" not in stderr, stderr
+        assert "standard input is not UTF-8 text" in stderr and "iconv" in stderr, stderr
+
+
+def test_a_data_dir_that_cannot_be_a_directory_is_named_with_the_fix(tmp_path: Path) -> None:
+    afile = tmp_path / "a-file"
+    afile.write_text("not a directory\n")
+    for data_dir in (afile, afile / "below"):
+        env = {"FTCHECK_DATA_DIR": str(data_dir)}
+        for args in (["run", "--project", "Nowhere"], ["list"]):
+            proc = ftcheck(args, "yes\n", env)
+            assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+            said = proc.stderr.strip()
+            assert said.startswith(f"ftcheck: FTCHECK_DATA_DIR={data_dir} "), said  # the setting, named
+            assert "point FTCHECK_DATA_DIR at a directory you can write" in flat(said), said  # and the fix
+
+
+@pytest.mark.parametrize("env", [{}, {"NO_COLOR": "1"}], ids=["pipe", "pipe-NO_COLOR"])
+def test_log_lines_into_a_pipe_carry_no_colour_codes(env: dict[str, str]) -> None:
+    code = ("from bot.cli import load_settings; import structlog, logging; load_settings(); "
+            "structlog.get_logger().warning('store slow', seconds=3); logging.getLogger('x').warning('from stdlib')")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False,
+                          env={**{k: v for k, v in os.environ.items() if k != "NO_COLOR"}, **env})
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b[" not in proc.stderr, repr(proc.stderr)
+    assert "store slow" in proc.stderr and "seconds=3" in proc.stderr and "from stdlib" in proc.stderr
+
+
+def test_a_paste_read_from_a_pipe_keeps_a_last_line_without_a_newline(redis_server: RedisServer,
+                                                                     redis_client) -> None:
+    proc = run(["--project", "No newline", "--brief", "-"], "We have 12,000 labeled tickets.\nBudget is $5,000",
+               {"REDIS_URL": redis_server.url})
+    assert proc.returncode == 0, proc.stderr
+    assert '"Budget is $5,000"' in proc.stdout and "End of input" in proc.stdout
+
+
+def test_typed_text_loses_escape_sequences_and_control_characters() -> None:
+    from bot.terminal.console import plain  # what every typed line goes through (an arrow with no line editing)
+
+    assert plain("Arrow projec\x1b[Dt") == "Arrow project"  # CSI: ← where nothing edits the line
+    assert plain("Ticket\x1b router") == "Ticket router"  # a lone Esc (Ctrl-V Esc), the space kept
+    assert plain("a\x1bOD\x1b]0;title\x07b\x07\x00") == "ab"  # SS3 arrow, a window title, bell and NUL
+    assert plain("q3\tyes") == "q3 yes" and plain("cols\there", tab="\t") == "cols\there"
+    assert plain("路由器 🎫 👩\u200d💻") == "路由器 🎫 👩\u200d💻"  # wide characters and emoji joiners stay
+
+
+def test_a_terminal_read_is_split_into_lines_and_a_cut_line_is_marked() -> None:
+    from bot.terminal.console import PasteLine, terminal_lines
+
+    assert terminal_lines(b"We have 800 labels.\n", "utf-8", 4095) == [PasteLine("We have 800 labels.")]
+    assert terminal_lines(b"Budget is $5,000", "utf-8", 4095) == [PasteLine("Budget is $5,000", last=True)]
+    assert terminal_lines(b"x" * 4095 + b"\n", "utf-8", 4095) == [PasteLine("x" * 4095, cut=True)]
+    # typed ahead while readline had the terminal in raw mode: \r line ends, a Ctrl-D as \x04
+    assert terminal_lines(b"no\rpartly\r\x04", "utf-8", 4095) == [PasteLine("no"), PasteLine("partly"), None]
+    assert terminal_lines(b"caf\xc3\xa9 \xe9\n", "utf-8", 4095) == [PasteLine("café \ufffd")]
+
+
+def test_a_prompt_waiting_in_readline_is_woken_to_see_a_ctrl_c() -> None:
+    import signal
+
+    from bot.terminal.console import SIGNAL_CHECK_S, _signals_heard
+
+    before = signal.getsignal(signal.SIGALRM)
+    with _signals_heard():
+        assert signal.getitimer(signal.ITIMER_REAL)[1] == pytest.approx(SIGNAL_CHECK_S)
+        assert signal.getsignal(signal.SIGALRM) is not before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0) and signal.getsignal(signal.SIGALRM) is before
