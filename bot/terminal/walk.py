@@ -394,7 +394,8 @@ class Walk:
             return False
         question, text = parsed
         key = self.checklist.question(question).key
-        entry = self.ev.answers.get(question)
+        stored = self.session.call(self.session.store.get(self.ev.id))  # a note written in another session counts
+        entry = (stored or self.ev).answers.get(question)
         old, old_by = (entry.note, entry.note_by) if entry is not None else (None, None)
         if old is not None and old == text.strip():
             self.say(f"  {key} already has this note; nothing changed.")

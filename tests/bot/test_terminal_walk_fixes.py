@@ -356,3 +356,48 @@ def test_a_switch_over_cut_short_or_an_older_version_never_loses_the_snapshot(tm
     aof = tmp_path / APPEND_ONLY
     os.utime(aof, (aof.stat().st_atime, (tmp_path / SNAPSHOT).stat().st_mtime - 60))
     assert _embedded_keys(tmp_path) == {"answer": "kept", "later": "also kept"}
+
+
+def test_a_note_written_in_another_session_is_shown_when_replaced(redis_server: RedisServer) -> None:
+    import asyncio
+    import io
+    import threading
+
+    import redis.asyncio as aioredis
+
+    from bot.store_location import StoreLocation
+    from bot.terminal.console import Console
+    from bot.terminal.presenter import TerminalPresenter
+    from bot.terminal.run import RunOptions, run_terminal
+    from bot.terminal.session import TEAM
+    from conversations.engine import Engine
+    from conversations.models import project_key
+    from conversations.store import Store
+    from scoring.checklist import Registry
+    from scoring.suggest import SuggestConfig, make_suggester
+
+    async def bob_notes() -> None:
+        client = aioredis.from_url(redis_server.url)
+        store = Store(client)
+        ev = (await store.project_history(TEAM, project_key("Note race")))[-1]
+        await Engine(store, Registry(), TerminalPresenter(Console(io.StringIO()))).note(
+            ev.id, question=next(iter(ev.answers)), user="bob", text="bob's caveat")
+        await client.aclose()
+
+    class Typed(io.StringIO):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lines, self.count = iter(["yes\n", "note q1 my note\n", "quit\n"]), 0
+
+        def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+            self.count += 1
+            if self.count == 2:  # bob notes q1 while this terminal is at q2
+                worker = threading.Thread(target=lambda: asyncio.run(bob_notes()))
+                worker.start()
+                worker.join(timeout=10)
+            return next(self.lines, "")
+
+    out = io.StringIO()
+    run_terminal(StoreLocation(redis_server.url, "test"), Registry(), make_suggester(SuggestConfig()),
+                 RunOptions(project="Note race"), stdin=Typed(), out=out)
+    assert "q1's note is replaced. It was (by bob): “bob's caveat”." in " ".join(out.getvalue().split())
