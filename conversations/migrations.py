@@ -21,6 +21,9 @@ NAMES_DECODED = "ftc:migrated:project-names-decoded"
 READ_MODELS_BUILT = "ftc:migrated:read-models-built"
 _LOCK = "migrate"  # a ``Store.once`` token: one replica at a time does the work
 _LOCK_S = 600
+_ENTITY = re.compile(r"&(lt|gt|amp);")  # Slack's encoding of & < >, which bot/slack_text.py decodes in new text
+_DECODED = {"lt": "<", "gt": ">", "amp": "&"}
+_ENCODED_KEY = re.compile(r"(?:^|-)(?:amp|lt|gt)(?:-|$)")  # "r-amp-d-router": the key of "R&amp;D router"
 
 
 async def migrate(store: Store) -> None:
@@ -43,9 +46,6 @@ async def build_read_models(store: Store) -> int:
     await store._call(lambda: store.redis.set(READ_MODELS_BUILT, "1"))
     log.info("read_models_built", evaluations=count)
     return count
-_ENTITY = re.compile(r"&(lt|gt|amp);")  # Slack's encoding of & < >, which bot/slack_text.py decodes in new text
-_DECODED = {"lt": "<", "gt": ">", "amp": "&"}
-_ENCODED_KEY = re.compile(r"(?:^|-)(?:amp|lt|gt)(?:-|$)")  # "r-amp-d-router": the key of "R&amp;D router"
 
 
 async def decode_project_names(store: Store) -> int:
