@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,18 +18,6 @@ SAVED = "saved — run `make run` again to continue"
 pytestmark = pytest.mark.timeout(120)
 
 
-@pytest.fixture
-def terminal() -> Iterator[Callable[[list[str], dict[str, str]], PtyRun]]:
-    """Starts `ftcheck run` in a pseudo-terminal; whatever a test leaves running is stopped afterwards."""
-    started: list[PtyRun] = []
-
-    def start(args: list[str], env: dict[str, str]) -> PtyRun:
-        started.append(PtyRun(args, env))
-        return started[-1]
-
-    yield start
-    for run in started:
-        run.close()
 
 
 def past_the_offer(term: PtyRun) -> None:

@@ -7,10 +7,8 @@ import json
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import pytest
 from bot.terminal.walk import refusal
 from conversations.flow import Notice, Outcome
 from tests.bot.terminal_pty import CTRL_C, PtyRun, redis_servers_in
+from tests.bot.test_terminal import flat, ftcheck, run
 from tests.standins.redis_server import RedisServer
 
 pytestmark = pytest.mark.timeout(120)
@@ -27,40 +26,12 @@ BLOCKED = "yes\n" * 6 + "no\n" + "yes\n" * 13  # q7 (prompting ceiling) No: the 
 SAVED = "saved — run `make run` again to continue"
 
 
-def ftcheck(args: list[str], stdin: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_", "REDIS_URL", "FTCHECK_"))}
-    full.update(env)
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-                          env=full, timeout=60, check=False)
-
-
-def run(args: list[str], stdin: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return ftcheck(["run", *args], stdin, env)
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
-
-
 def note_of(project: str, question: str, env: dict[str, str]) -> str | None:
     exported = ftcheck(["export", project, "--format", "json"], "", env)
     assert exported.returncode == 0, exported.stderr
     answers = {a["question"]: a for a in json.loads(exported.stdout)["answers"]}
     note: str | None = answers[question]["note"]
     return note
-
-
-@pytest.fixture
-def terminal() -> Iterator[Callable[[list[str], dict[str, str]], PtyRun]]:
-    started: list[PtyRun] = []
-
-    def start(args: list[str], env: dict[str, str]) -> PtyRun:
-        started.append(PtyRun(args, env))
-        return started[-1]
-
-    yield start
-    for term in started:
-        term.close()
 
 
 @pytest.fixture
