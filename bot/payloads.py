@@ -24,6 +24,7 @@ class SlashCommand(_In):
     response_url: str | None = None
     channel_name: str | None = None  # Slack's: "directmessage" in a DM, "mpdm-…" in a group DM
     message_ts: str | None = None  # not Slack's: an @mention's message, which may be edited or deleted later
+    thread_ts: str | None = None  # not Slack's: the thread an @mention was written in (None at channel level)
 
 
 class ActionRef(_In):

@@ -6,7 +6,7 @@ from typing import Literal
 
 import structlog
 
-from bot.blocks.common import Block
+from bot.blocks.common import Block, esc
 from bot.blocks.suggestions import (
     failed_blocks,
     kept_count,
@@ -118,13 +118,16 @@ async def forget_description(svc: Services, channel: str, thread_ts: str, ts: st
         await svc.engine.forget_source(ev.id, ts, user=user)
 
 
-async def forget_suggest_command(svc: Services, team: str, channel: str, ts: str, *, user: str) -> None:
-    """A deleted ``@ftcheck suggest …``: it was read for the channel's open evaluation (:mod:`bot.verbs`), which
-    records the deletion (a reading still running stores nothing); an evaluation that has its quotes since
-    completed gives them up too."""
-    running = await open_evaluations(svc.store, team, channel, limit=1)
+async def forget_suggest_command(svc: Services, team: str, channel: str, ts: str, *, user: str,
+                                 thread_ts: str | None = None) -> None:
+    """A deleted ``@ftcheck suggest …``: it was read for its thread's evaluation, or at channel level for the
+    channel's open one (:mod:`bot.verbs`), which records the deletion (a reading still running stores nothing); an
+    evaluation that has its quotes since completed gives them up too."""
+    read_for = await svc.store.by_thread(channel, thread_ts) if thread_ts else None
+    running = [read_for] if read_for is not None else await open_evaluations(svc.store, team, channel, limit=1)
     recent = await svc.store.channel_evaluations(team, channel, limit=RECENT_IN_CHANNEL)
-    for eid in {ev.id for ev in running} | {ev.id for ev in recent if flow.quotes_from(ev, ts)}:
+    owed = {ev.id for ev in running if ev.status == "in_progress"}
+    for eid in owed | {ev.id for ev in [*running, *recent] if flow.quotes_from(ev, ts)}:
         await svc.engine.forget_source(eid, ts, user=user)
 
 
@@ -133,8 +136,12 @@ def _refusal(ev: Evaluation, checklist: Checklist, cleaned: str) -> str | None:
     if len(cleaned) > MAX_DESCRIPTION_CHARS:
         return (f"That description has {len(cleaned):,} characters; the limit is {MAX_DESCRIPTION_CHARS:,}. "
                 "Paste the parts about data, accuracy, budget, timeline and team.")
+    if ev.status == "deleted":
+        return (f"The evaluation of *{esc(ev.project)}* was deleted, so there is nothing left for a description "
+                "to answer.")
     if ev.status != "in_progress":
-        return "That evaluation is finished; start a re-evaluation to use a new description."
+        return (f"The evaluation of *{esc(ev.project)}* in this thread is finished, so a description can no longer "
+                f"change its answers. `/ftcheck start {esc(ev.project)}` starts a new one that can use it.")
     if profile_for(checklist) is None:
         return (f"The helper has no rules for the “{checklist.title}” checklist, so it suggests no answers from a "
                 "description here: the team answers each card.")

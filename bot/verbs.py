@@ -61,10 +61,20 @@ async def _open_here(svc: Services, request: SlashCommand) -> Evaluation:
     return ev
 
 
+async def _this_thread_or_open_here(svc: Services, request: SlashCommand) -> Evaluation:
+    """``@ftcheck suggest …`` written in an evaluation's thread is about that evaluation (a channel may run
+    several); anywhere else, about the channel's newest evaluation in progress."""
+    if request.thread_ts:
+        ev = await svc.store.by_thread(request.channel_id, request.thread_ts)
+        if ev is not None:
+            return ev
+    return await _open_here(svc, request)
+
+
 async def _suggest(svc: Services, request: SlashCommand, command: cmd.Command, reply: Reply) -> None:
     # Slack's markup (``&amp;``, ``<@U3>``, ``<https://…|label>``) was read as what the person typed in run_command
-    await run_suggestions(svc, await _open_here(svc, request), command.text or "", request.user_id, reply,
-                          source=request.message_ts)
+    await run_suggestions(svc, await _this_thread_or_open_here(svc, request), command.text or "", request.user_id,
+                          reply, source=request.message_ts)
 
 
 async def _status(svc: Services, request: SlashCommand, command: cmd.Command, reply: Reply) -> None:

@@ -131,7 +131,8 @@ async def on_edit(services: Services, envelope: MessageEnvelope, reply: Reply, b
 
 async def on_delete(services: Services, envelope: MessageEnvelope, bot_user_id: str | None) -> None:
     """A deleted description (pasted by mistake, perhaps confidential): its quotes leave the evaluation. So do an
-    ``@ftcheck suggest …``'s, in a thread or in the channel (it was read for the channel's open evaluation)."""
+    ``@ftcheck suggest …``'s, in a thread (read for that thread's evaluation) or in the channel (read for the
+    channel's open evaluation)."""
     msg = envelope.event
     before: PostedMessage | None = msg.previous_message
     thread_ts = (before.thread_ts if before else None) or msg.thread_ts
@@ -139,7 +140,8 @@ async def on_delete(services: Services, envelope: MessageEnvelope, bot_user_id: 
         return
     user, text = (before.user if before else None) or "", before.text if before else None
     if text is not None and _suggest_command(text, bot_user_id):
-        await forget_suggest_command(services, envelope.team, msg.channel, msg.deleted_ts, user=user)
+        await forget_suggest_command(services, envelope.team, msg.channel, msg.deleted_ts, user=user,
+                                     thread_ts=thread_ts if thread_ts != msg.deleted_ts else None)
     elif thread_ts and thread_ts != msg.deleted_ts:
         await forget_description(services, msg.channel, thread_ts, msg.deleted_ts, user=user, text=text)
 
@@ -156,7 +158,8 @@ async def on_mention(body: dict[str, Any], client: AsyncWebClient, services: Ser
     if not msg.user or not await first_delivery(services, envelope):
         return
     request = SlashCommand(text=_MENTION.sub("", msg.text), user_id=msg.user, channel_id=msg.channel,
-                           team_id=envelope.team, message_ts=msg.ts)
+                           team_id=envelope.team, message_ts=msg.ts,
+                           thread_ts=msg.thread_ts if msg.thread_ts != msg.ts else None)
     await run_command(services, request, replier(client, body))
 
 

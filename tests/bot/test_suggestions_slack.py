@@ -195,6 +195,72 @@ async def test_mention_suggest_in_the_thread_runs_once(slack: SlackStandIn, redi
         assert readings(slack) == 1 and len(reports) == 1, (readings(slack), [m.text for m in reports])
 
 
+async def _two_running(bot: Bot) -> tuple[str, str]:
+    """Two evaluations in progress in C1: the roots of the older ("Ticket router") and the newer ("Churn model")."""
+    await started(bot)
+    await started(bot, "Churn model")
+    older, newer = [m.ts for m in bot.slack.messages("C1", top_level=True)][-2:]
+    return older, newer
+
+
+async def _mention_suggest(bot: Bot, text: str, thread_ts: str) -> str:
+    msg = bot.slack.add_message("C1", text=text, user="U2", thread_ts=thread_ts)
+    await handled(bot, {"type": "app_mention", "channel": "C1", "user": "U2", "text": text, "ts": msg.ts,
+                        "thread_ts": thread_ts})
+    return msg.ts
+
+
+async def test_mention_suggest_in_an_older_thread_suggests_for_that_thread(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    """A channel running two evaluations: ``@ftcheck suggest …`` in the older one's thread is about the older one,
+    not the channel's newest."""
+    async with running_bot(slack, redis_server.url) as bot:
+        older, newer = await _two_running(bot)
+        await _mention_suggest(bot, "<@UBOT> suggest " + BRIEF, older)
+        await bot.settle()
+        store = bot.runtime.services.store
+        got_older, got_newer = await store.by_thread("C1", older), await store.by_thread("C1", newer)
+        assert got_older is not None and got_older.project == "Ticket router" and got_older.suggestions
+        assert got_newer is not None and got_newer.suggestions == {}
+        assert any(m.thread_ts == older and "from the pasted description" in m.text for m in slack.messages("C1"))
+
+
+async def test_mention_suggest_in_a_finished_thread_is_refused_not_read_for_another(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        older, newer = await _two_running(bot)
+        store = bot.runtime.services.store
+        ev = await store.by_thread("C1", older)
+        assert ev is not None
+        await bot.runtime.services.engine.abandon(ev)
+        await _mention_suggest(bot, "<@UBOT> suggest " + BRIEF, older)
+        await bot.settle()
+        got_newer = await store.by_thread("C1", newer)
+        assert got_newer is not None and got_newer.suggestions == {}
+        assert readings(slack) == 0
+        told = [str(c.params.get("text")) for c in slack.calls_to("chat.postEphemeral")]
+        assert any("The evaluation of *Ticket router* in this thread is finished" in t for t in told), told
+
+
+async def test_a_suggest_mention_deleted_in_an_older_thread_while_it_is_read_leaves_nothing(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        older, _ = await _two_running(bot)
+        gate = _held_reading(bot, "2,000 historical tickets")
+        text = "<@UBOT> suggest " + SHORT_BRIEF
+        msg = slack.add_message("C1", text=text, user="U2", thread_ts=older)
+        await bot.event({"type": "app_mention", "channel": "C1", "user": "U2", "text": text, "ts": msg.ts,
+                         "thread_ts": older})
+        await asyncio.wait_for(gate.reading.wait(), timeout=10)
+        await handled(bot, deleted_event(msg.ts, text, older))
+        gate.go.set()
+        await slack.wait_for(lambda: any(m.thread_ts == older and m.text.startswith("The description was deleted")
+                                         for m in slack.messages("C1")), what="the reading ends")
+        await bot.settle()
+        stored = await bot.runtime.services.store.by_thread("C1", older)
+        assert stored is not None and "2,000 historical tickets" not in stored.model_dump_json()
+
+
 async def test_a_description_addressed_to_the_bot_without_a_command_is_read(
         slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
     async with running_bot(slack, redis_server.url) as bot:
