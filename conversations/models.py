@@ -42,8 +42,10 @@ def project_key(name: str) -> str:
 
 
 class _Record(BaseModel):
-    # stored as epoch milliseconds (exact to the microsecond, 12 bytes shorter than ISO); ISO strings still load
-    model_config = ConfigDict(extra="ignore", ser_json_temporal="milliseconds")
+    # stored as epoch milliseconds (exact to the microsecond, 12 bytes shorter than ISO); ISO strings still load.
+    # Fields this version does not know are kept and written back: during a rolling deploy an older replica that
+    # rewrites a document written by a newer one must not drop what the newer one recorded.
+    model_config = ConfigDict(extra="allow", ser_json_temporal="milliseconds")
 
 
 class SuggestionRef(_Record):

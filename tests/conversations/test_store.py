@@ -226,6 +226,33 @@ async def test_a_change_to_a_legacy_document_writes_it_compactly(engine: Engine,
     assert {q: a for q, a in after.answers.items() if q != qid} == ev.answers  # the earlier answers kept
 
 
+async def test_fields_written_by_a_newer_version_survive_a_rewrite(engine: Engine,
+                                                                    redis_client: aioredis.Redis) -> None:
+    """A rolling deploy: a newer replica recorded fields this version does not know; a click handled here keeps
+    them in the document, at the top and inside the records (the answer, the suggestion, the card)."""
+    ev = await start(engine)
+    ts, qid = open_card(ev)
+    ev, _ = await engine.answer(ev.id, card_ts=ts, user="U2", value=1.0)
+    doc = json.loads(await stored_text(redis_client, ev.id))
+    doc["reviewed_by"] = ["U7"]
+    doc["answers"][qid]["confidence"] = "high"
+    doc["suggestions"] = {"q2x": {"value": 1.0, "reason": "r", "evidence": "e", "origin": "upload"}}
+    doc["cards"][ts]["pinned"] = True
+    await redis_client.set(eval_key(ev.id), json.dumps(doc, separators=(",", ":")))
+
+    fresh = Engine(Store(redis_client), REGISTRY, OffsetPresenter(100))
+    next_ts, _ = open_card(ev)
+    after, outcome = await fresh.answer(ev.id, card_ts=next_ts, user="U3", value=0.5)
+
+    assert outcome is not None and outcome.applied and after.version > ev.version
+    kept = json.loads(await stored_text(redis_client, ev.id))
+    assert kept["reviewed_by"] == ["U7"]
+    assert kept["answers"][qid]["confidence"] == "high"
+    assert kept["suggestions"]["q2x"]["origin"] == "upload"
+    assert kept["cards"][ts]["pinned"] is True
+    assert len(kept["answers"]) == 2
+
+
 # -- 3. dedupe ---------------------------------------------------------------------------------------------
 
 async def test_one_delivery_delivered_twice_at_once_applies_once(engine: Engine,
