@@ -15,6 +15,7 @@ from bot.verbs import VERBS
 from conversations.store import Store, StoreUnavailable
 from tests.bot.harness import SECRET, Bot, running_bot
 from tests.bot.test_leads import PRIVATE, people, start
+from tests.bot.test_slack_surface import started
 from tests.standins.redis_server import RedisServer
 from tests.standins.signing import (
     block_actions_body,
@@ -163,10 +164,3 @@ async def test_a_full_redis_turns_healthz_503_and_says_so(slack: SlackStandIn, r
             await redis_client.config_set("maxmemory", "0")
         async with bot.session.get(f"{bot.url}/healthz") as resp:
             assert resp.status == 200
-
-
-async def started(bot: Bot, project: str = "Ticket router") -> None:
-    status, _ = await bot.command(f"start {project}")
-    assert status == 200
-    await bot.slack.wait_for(lambda: bot.open_card() is not None, what="first card")
-    await bot.settle()
