@@ -18,6 +18,7 @@ from bot.blocks import evaluation as eb
 from bot.blocks.common import esc
 from bot.blocks.scorecard import scorecard_blocks, scorecard_text
 from bot.links import message_url
+from bot.slack_errors import error_code
 from conversations.effects import DeliveryFailed
 from conversations.models import Evaluation
 from conversations.voting import agreement
@@ -47,7 +48,7 @@ def _ts(response: Any) -> str:
 
 def _failed(exc: Exception) -> DeliveryFailed:
     if isinstance(exc, SlackApiError):
-        code = str(exc.response.get("error") or "unknown") if exc.response is not None else "unknown"
+        code = error_code(exc)
         return DeliveryFailed(code, permanent=code in PERMANENT)
     return DeliveryFailed(type(exc).__name__, permanent=False)
 

@@ -27,6 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.metrics import SLACK_API_ERRORS
+from bot.slack_errors import error_code
 
 PACED_METHODS = frozenset({"chat.postMessage"})
 POOL_SIZE = 100  # connections to Slack kept open at most; calls beyond it wait for a free one
@@ -112,6 +113,5 @@ class PacedWebClient(AsyncWebClient):
         try:
             return await super().api_call(api_method, **kwargs)
         except SlackApiError as exc:
-            error = exc.response.get("error") if exc.response is not None else None
-            SLACK_API_ERRORS.labels(api_method, str(error or "unknown")).inc()
+            SLACK_API_ERRORS.labels(api_method, error_code(exc)).inc()
             raise

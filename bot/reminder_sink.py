@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks.common import user
 from bot.blocks.leads import idle_text, reminder_blocks, reminder_text
 from bot.links import message_url
+from bot.slack_errors import error_code
 from conversations.models import Evaluation
 from conversations.voting import still_to_vote
 from scoring.checklist import Registry
@@ -40,7 +41,7 @@ class SlackReminderSink:
         except SlackApiError as exc:
             if not _permanent(exc):
                 raise  # retried a minute later by the queue
-            log.warning("reminder_dropped", evaluation=ev.id, error=exc.response.get("error"))
+            log.warning("reminder_dropped", evaluation=ev.id, error=error_code(exc))
 
     async def post_idle_nudge(self, ev: Evaluation, question_id: str) -> None:
         """One gentle reply in the thread naming the question it waits for, linking its card."""
@@ -55,11 +56,11 @@ class SlackReminderSink:
                 text += " Still to vote: " + ", ".join(user(uid) for uid in missing) + "."
             await self.client.chat_postMessage(channel=ev.channel, thread_ts=ev.thread_ts, text=text)
         except SlackApiError as exc:
-            log.warning("idle_nudge_failed", evaluation=ev.id, error=exc.response.get("error"))
+            log.warning("idle_nudge_failed", evaluation=ev.id, error=error_code(exc))
 
     async def _card_link(self, ev: Evaluation, question_id: str) -> str | None:
         return await message_url(self.client, ev.channel, ev.card_for(question_id), ev.thread_ts)
 
 
 def _permanent(exc: SlackApiError) -> bool:
-    return exc.response is not None and exc.response.get("error") in PERMANENT
+    return error_code(exc) in PERMANENT

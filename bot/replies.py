@@ -28,6 +28,7 @@ from bot.blocks.common import esc
 from bot.blocks.notices import notice_text
 from bot.commands import CommandError
 from bot.payloads import ReplyTarget
+from bot.slack_errors import error_code
 from conversations.flow import Outcome
 from conversations.store import StoreUnavailable
 from scoring.checklist import UnknownChecklist
@@ -119,7 +120,7 @@ def after_ack(*, recorded: str | None = None) -> Callable[[Listener], Listener]:
                 if ticket is not None:
                     ticket.release()  # failed, perhaps before its ack: telling the person is not an ack
                 if recorded is not None and isinstance(error, SlackApiError):
-                    log.warning("slack_failed_after_write", listener=listener.__name__, error=_slack_error(error))
+                    log.warning("slack_failed_after_write", listener=listener.__name__, error=error_code(error))
                     error = Recorded(f"Your {recorded} was recorded, but Slack did not take the update of the "
                                      "thread; it will show up there shortly. No need to do it again.")
                 body = kwargs.get("body") or kwargs.get("command") or {}
@@ -225,12 +226,9 @@ async def tell_notice(client: AsyncWebClient, body: dict[str, Any], outcome: Out
     try:
         await ephemeral_replier(client, body)(text)
     except SlackApiError as exc:
-        log.warning("notice_not_posted", error=_slack_error(exc))
+        log.warning("notice_not_posted", error=error_code(exc))
 
 
 def ephemeral_replier(client: AsyncWebClient, body: dict[str, Any]) -> Reply:
     return ephemeral(client, ReplyTarget.of(body))
 
-
-def _slack_error(exc: SlackApiError) -> str:
-    return str(exc.response.get("error")) if exc.response is not None else "unknown"

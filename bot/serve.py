@@ -27,6 +27,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.ack_first import CURRENT, GATE
 from bot.app import Runtime
 from bot.metrics import ACK_SECONDS, REQUESTS, request_kind
+from bot.slack_errors import error_code
 
 log = structlog.get_logger(__name__)
 
@@ -242,7 +243,7 @@ async def check_bot_token(runtime: Runtime) -> None:
     try:
         await runtime.services.client.auth_test()
     except SlackApiError as exc:
-        code = str(exc.response.get("error") or "")
+        code = error_code(exc)
         if code in REFUSED_TOKEN:
             await runtime.aclose()
             raise SystemExit(f"Slack refused SLACK_BOT_TOKEN ({code}): copy the Bot User OAuth Token (xoxb-…) from "

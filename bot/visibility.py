@@ -27,6 +27,7 @@ from redis.exceptions import RedisError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack_errors import error_code
 from conversations.store import Store, StoreUnavailable
 
 log = structlog.get_logger(__name__)
@@ -125,7 +126,7 @@ class Visibility:
                     info.get("is_private") or info.get("is_im") or info.get("is_mpim") or info.get("is_group")
                 ) else _PUBLIC
             except SlackApiError as exc:
-                log.info("channel_not_visible", channel=channel, error=_error(exc))
+                log.info("channel_not_visible", channel=channel, error=error_code(exc))
                 kind = _UNKNOWN
             self._kind[channel] = kind
             await self._remember(lambda p: p.set(_info_key(channel), kind, ex=CACHE_TTL_S))
@@ -145,7 +146,7 @@ class Visibility:
                 if not cursor:
                     break
         except SlackApiError as exc:
-            log.info("members_unknown", channel=channel, error=_error(exc))
+            log.info("members_unknown", channel=channel, error=error_code(exc))
             return set()  # fail closed, and not remembered: nobody is known to be a member
 
         def write(pipe: Any) -> object:
@@ -170,7 +171,7 @@ class Visibility:
                 guest = bool(info.get("is_restricted") or info.get("is_ultra_restricted"))
                 await self._remember(lambda p: p.set(_guest_key(user), "1" if guest else "0", ex=CACHE_TTL_S))
             except SlackApiError as exc:
-                log.info("user_unknown", user=user, error=_error(exc))
+                log.info("user_unknown", user=user, error=error_code(exc))
                 guest = True
             self._guests[user] = guest
         return self._guests[user]
@@ -198,6 +199,3 @@ def _text(raw: bytes | str) -> str:
     return raw.decode() if isinstance(raw, bytes) else raw
 
 
-def _error(exc: SlackApiError) -> str:
-    response = exc.response
-    return str(response.get("error")) if response is not None else str(exc)

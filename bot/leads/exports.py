@@ -11,6 +11,7 @@ from bot.commands import Command, CommandError
 from bot.leads.access import Asker, find_project
 from bot.links import message_url
 from bot.services import Services
+from bot.slack_errors import error_code
 from bot.visibility import Visibility
 from conversations.export import decision_record
 from conversations.models import Evaluation
@@ -33,7 +34,7 @@ async def export(svc: Services, vis: Visibility, asker: Asker, command: Command)
             title=f"Decision record: {ev.project}",
             initial_comment=f"Decision record for {esc(ev.project)}, requested by <@{asker.user}>.")
     except SlackApiError as exc:
-        if exc.response is not None and exc.response.get("error") in _NOT_IN_CHANNEL:
+        if error_code(exc) in _NOT_IN_CHANNEL:
             raise CommandError("I can't share files in this channel yet. Invite me with `/invite @ftcheck` and "
                                "run the export again.") from None
         raise

@@ -84,6 +84,22 @@ async def test_a_bot_token_slack_refuses_stops_the_server_and_names_the_variable
     assert slack.take_violations("auth.test: invalid_auth")  # the refused token, sent on purpose
 
 
+async def test_a_slack_outage_at_start_up_does_not_stop_the_server(slack: SlackStandIn,
+                                                                    redis_server: RedisServer) -> None:
+    """auth.test answered by a proxy's 503 page (no JSON), through every retry: the server starts and says so."""
+    slack.fail_next("auth.test", status=503, times=4, page="text/plain")
+    port = free_port()
+    env = env_for(slack, redis_server.url, FTCHECK_LOG_JSON="true")
+    with cli("serve", "--http", "--port", str(port), "--host", "127.0.0.1", env=env) as proc:
+        await until_ready(f"http://127.0.0.1:{port}", proc, timeout=30)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=15)
+    records = [json.loads(line) for line in err.splitlines() if line.strip()]
+    failed = [r for r in records if r["event"] == "slack_auth_test_failed"]
+    assert len(failed) == 1 and failed[0]["error"] == "http_503", records
+    assert proc.returncode == 0, err
+
+
 async def test_socket_mode_with_the_bot_token_as_app_token_names_the_variable(
         slack: SlackStandIn, redis_server: RedisServer) -> None:
     env = env_for(slack, redis_server.url, SLACK_APP_TOKEN="xoxb-test")

@@ -211,6 +211,25 @@ async def test_archived_channel_is_given_up_while_another_is_repaired(slack: Sla
         assert card_count(bot, 3, "C2") == 0
 
 
+async def test_an_error_page_instead_of_slacks_json_is_repaired_like_any_5xx(slack: SlackStandIn,
+                                                                             redis_server: RedisServer,
+                                                                             redis_client) -> None:
+    """A load balancer or proxy in front of Slack answers 503 with a page (slack_sdk hands a text/plain body over as
+    a string): the card is owed and posted once Slack is back, as after any 5xx."""
+    async with running_bot(slack, redis_server.url) as bot:
+        await start_and_answer(bot, slack, 1)
+        slack.fail_next("chat.postMessage", status=503, times=4, page="text/plain")  # the first try, 3 retries
+        await click_open(bot)
+        await bot.settle()
+        assert card_count(bot, 3) == 0
+        async with ticking(bot):
+            await slack.wait_for(lambda: card_count(bot, 3) == 1, timeout=10, what="the owed card posted")
+            await asyncio.sleep(1)
+        assert_no_duplicates(bot)
+        failures = [c for c in slack.calls_to("chat.postMessage") if c.status == 503]
+        assert len(failures) == 4
+
+
 async def test_message_slack_refuses_is_given_up_once_and_people_told(slack: SlackStandIn,
                                                                        redis_server: RedisServer,
                                                                        redis_client) -> None:

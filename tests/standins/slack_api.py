@@ -190,10 +190,13 @@ class SlackStandIn:
         retry_after: int = 1,
         times: int = 1,
         error: str | None = None,
+        page: str | None = None,
     ) -> None:
-        """Next `times` calls to `method` fail: HTTP status (429 + Retry-After), or 200 ok:false `error`."""
+        """Next `times` calls to `method` fail: HTTP status (429 + Retry-After), or 200 ok:false `error`; ``page``
+        ("text/html", "text/plain"): the failing status comes with such a page instead of Slack's JSON, as a
+        load balancer or proxy in front of Slack answers during an outage."""
         with self._lock:
-            self._plans[method] = FailurePlan(status, retry_after, times, error)
+            self._plans[method] = FailurePlan(status, retry_after, times, error, page)
 
     def reset(self) -> None:
         """Forget calls, messages, views, files, violations and failure plans; keep channels and users."""
@@ -333,6 +336,9 @@ class SlackStandIn:
         if plan.error is not None:
             return web.json_response({"ok": False, "error": plan.error})
         headers = {"Retry-After": str(plan.retry_after)} if plan.status == 429 else {}
+        if plan.page is not None:
+            return web.Response(text=f"{plan.status} upstream unavailable", status=plan.status, headers=headers,
+                                content_type=plan.page)
         body = {"ok": False, "error": FAILURE_ERRORS.get(plan.status, "fatal_error")}
         return web.json_response(body, status=plan.status, headers=headers)
 
@@ -345,7 +351,7 @@ class SlackStandIn:
             failure = self._take_failure(method)
             if failure is not None:
                 call.status = failure.status
-                call.response = json.loads(failure.text or "{}")
+                call.response = {} if failure.content_type != "application/json" else json.loads(failure.text or "{}")
                 return failure
             body = self._dispatch(method, params, problems, request.headers.get("Authorization"))
             call.response = body

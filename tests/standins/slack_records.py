@@ -158,6 +158,7 @@ class FailurePlan:
     retry_after: int
     times: int
     error: str | None
+    page: str | None = None  # a content type: the body is a page, not JSON, as a proxy sends during an outage
 
 
 def block_text(blocks: list[dict[str, Any]]) -> list[str]:
