@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 
 from bot.listeners import register_all
 from bot.metrics import REDIS_ERRORS, REMINDERS_POSTED, SLACK_API_RETRIES
-from bot.ratelimit import ChannelRateLimiter, PacedWebClient
+from bot.ratelimit import ChannelRateLimiter, PacedWebClient, blind_retry_allowed
 from bot.reminder_sink import SlackReminderSink
 from bot.replies import on_error
 from bot.services import Services, make_redis
@@ -41,9 +41,9 @@ def make_client(settings: Settings) -> PacedWebClient:
                             limiter=ChannelRateLimiter(per_second=settings.posts_per_second),
                             logger=web_api_logger(settings.log_level))
     client.retry_handlers = [
-        _counted(AsyncConnectionErrorRetryHandler, "connection")(max_retry_count=2),
-        _counted(AsyncRateLimitErrorRetryHandler, "ratelimited")(max_retry_count=4),
-        _counted(AsyncServerErrorRetryHandler, "server_error")(max_retry_count=3),
+        _counted(AsyncConnectionErrorRetryHandler, "connection", blind=True)(max_retry_count=2),
+        _counted(AsyncRateLimitErrorRetryHandler, "ratelimited")(max_retry_count=4),  # a 429 applied nothing
+        _counted(AsyncServerErrorRetryHandler, "server_error", blind=True)(max_retry_count=3),
     ]
     return client
 
@@ -60,10 +60,17 @@ def web_api_logger(level: str) -> logging.Logger:
     return logger
 
 
-def _counted(base: type[AsyncRetryHandler], reason: str) -> type[AsyncRetryHandler]:
-    """The same slack_sdk retry handler, counting each retry in ftcheck_slack_api_retries_total."""
+def _counted(base: type[AsyncRetryHandler], reason: str, *, blind: bool = False) -> type[AsyncRetryHandler]:
+    """The same slack_sdk retry handler, counting each retry in ftcheck_slack_api_retries_total. ``blind``: the
+    failure does not say whether Slack applied the call, so a post the outbox can find is not retried here
+    (:func:`bot.ratelimit.findable_post`)."""
 
     class Counted(base):  # type: ignore[valid-type,misc]
+        async def _can_retry_async(self, **kwargs: Any) -> bool:
+            if blind and not blind_retry_allowed():
+                return False
+            return bool(await super()._can_retry_async(**kwargs))
+
         async def prepare_for_next_attempt_async(self, **kwargs: Any) -> None:
             SLACK_API_RETRIES.labels(reason).inc()
             await super().prepare_for_next_attempt_async(**kwargs)

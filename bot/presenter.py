@@ -18,6 +18,7 @@ from bot.blocks import evaluation as eb
 from bot.blocks.common import esc
 from bot.blocks.scorecard import scorecard_blocks, scorecard_text
 from bot.links import message_url
+from bot.ratelimit import findable_post
 from bot.slack_errors import error_code
 from conversations.effects import DeliveryFailed
 from conversations.models import Evaluation
@@ -65,7 +66,8 @@ class SlackPresenter:
 
     async def _post(self, ev: Evaluation, ref: str, **kwargs: Any) -> str:
         metadata = {"event_type": METADATA_TYPE, "event_payload": {"evaluation": ev.id, "ref": ref}}
-        return _ts(await self._call("chat.postMessage", channel=ev.channel, metadata=metadata, **kwargs))
+        with findable_post():  # a 5xx goes to the outbox, which finds the post by ``ref`` if Slack applied it
+            return _ts(await self._call("chat.postMessage", channel=ev.channel, metadata=metadata, **kwargs))
 
     async def card_link(self, ev: Evaluation, checklist: Checklist) -> str | None:
         """A link to the open card (or the scorecard), for the root message."""

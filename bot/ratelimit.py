@@ -18,6 +18,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import aiohttp
@@ -28,6 +31,25 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.metrics import SLACK_API_ERRORS
 from bot.slack_errors import error_code
+
+# A post the outbox can find again by its metadata is not repeated blindly after a 5xx or a dropped connection:
+# Slack may have applied it, and a repeat would post it twice. The failure goes to the outbox, which looks first.
+_FINDABLE: ContextVar[bool] = ContextVar("ftcheck_findable_post", default=False)
+
+
+@contextmanager
+def findable_post() -> Iterator[None]:
+    """Around a post whose message the outbox can find by its metadata (see :func:`blind_retry_allowed`)."""
+    token = _FINDABLE.set(True)
+    try:
+        yield
+    finally:
+        _FINDABLE.reset(token)
+
+
+def blind_retry_allowed() -> bool:
+    """False inside :func:`findable_post`: a 5xx or a dropped connection is not retried by the client there."""
+    return not _FINDABLE.get()
 
 PACED_METHODS = frozenset({"chat.postMessage"})
 POOL_SIZE = 100  # connections to Slack kept open at most; calls beyond it wait for a free one

@@ -196,6 +196,9 @@ class SlackStandIn:
         ("text/html", "text/plain"): the failing status comes with such a page instead of Slack's JSON, as a
         load balancer or proxy in front of Slack answers during an outage."""
         with self._lock:
+            if times <= 0:  # the outage is over
+                self._plans.pop(method, None)
+                return
             self._plans[method] = FailurePlan(status, retry_after, times, error, page)
 
     def reset(self) -> None:
