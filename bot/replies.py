@@ -92,7 +92,7 @@ class Recorded(CommandError):
     """The person's action was recorded, but telling Slack about it failed; the words say so."""
 
 
-def after_ack(*, recorded: str | None = None) -> Callable[[Listener], Listener]:
+def after_ack() -> Callable[[Listener], Listener]:
     """Every listener's decorator: a failure after the ack goes to :func:`on_error`, as ``@app.error`` would.
 
     Why not let it reach ``@app.error``: Bolt 1.30's async runner, when an acknowledged listener raises
@@ -100,10 +100,10 @@ def after_ack(*, recorded: str | None = None) -> Callable[[Listener], Listener]:
     3 s and answers Slack 404 "unhandled request" (measured: 3.0 s, 404, on a refused reminder click).
     ``@app.error`` still covers middleware and anything raised before an ack.
 
-    ``recorded`` names what a listener's write records ("answer", "note") when its Slack calls all come
-    after that write: a Slack error then means the write landed, and the person is told so. Bolt reads the
-    wrapped function's argument names (``inspect.unwrap``), so injection is unchanged; the listener must
-    take ``services`` (for the client) and ``body`` or ``command``.
+    A Slack error raised by a listener never means its write landed: the engine's deliveries report Slack's
+    refusals to the outbox, and :func:`tell_notice` logs its own, so what reaches here came before or instead
+    of a write. Bolt reads the wrapped function's argument names (``inspect.unwrap``), so injection is
+    unchanged; the listener must take ``services`` (for the client) and ``body`` or ``command``.
 
     Over HTTP, the listener's ``ack`` then yields to requests still waiting for theirs (:mod:`bot.ack_first`).
     """
@@ -119,10 +119,6 @@ def after_ack(*, recorded: str | None = None) -> Callable[[Listener], Listener]:
             except Exception as error:
                 if ticket is not None:
                     ticket.release()  # failed, perhaps before its ack: telling the person is not an ack
-                if recorded is not None and isinstance(error, SlackApiError):
-                    log.warning("slack_failed_after_write", listener=listener.__name__, error=error_code(error))
-                    error = Recorded(f"Your {recorded} was recorded, but Slack did not take the update of the "
-                                     "thread; it will show up there shortly. No need to do it again.")
                 body = kwargs.get("body") or kwargs.get("command") or {}
                 await on_error(error, body, kwargs["services"].client, kwargs.get("respond"))
             finally:
@@ -145,8 +141,8 @@ def _acking(ack: Callable[..., Awaitable[None]], ticket: Ticket) -> Callable[...
     return acked
 
 
-def recorded_before_slack(what: str) -> Callable[[Listener], Listener]:
-    return after_ack(recorded=what)
+def recorded_before_slack(what: str) -> Callable[[Listener], Listener]:  # TODO(integration): drop
+    return after_ack()
 
 
 def words_for(error: BaseException, what: str) -> tuple[str, str | None]:
@@ -217,8 +213,8 @@ def ephemeral(client: AsyncWebClient, target: ReplyTarget) -> Reply:
 async def tell_notice(client: AsyncWebClient, body: dict[str, Any], outcome: Outcome | None) -> None:
     """Say why an action did not apply (taken, closed, unknown card …); nothing when it applied.
 
-    A failure to say it is logged, not raised: nothing was recorded, and :func:`recorded_before_slack` must
-    never mistake this post for the follow-up of a write.
+    A failure to say it is logged, not raised: nothing was recorded, and the person would otherwise hear about a
+    failed message instead of why their action did not apply.
     """
     text = notice_text(outcome)
     if not text:

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.common import user
@@ -17,6 +18,7 @@ from bot.leads.access import may_manage
 from bot.payloads import AnswerClick, BlockAction
 from bot.replies import after_ack, tell_notice
 from bot.services import Services
+from bot.slack_errors import error_code
 from conversations.models import Evaluation
 
 ANSWER_PATTERN = re.compile(rf"^{ANSWER_ACTION}_[a-z0-9_-]+$")
@@ -30,7 +32,7 @@ async def existing(services: Services, eid: str) -> Evaluation:
     return ev
 
 
-@after_ack(recorded="answer")
+@after_ack()
 async def on_answer(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
     await ack()
     click = AnswerClick.model_validate(body)
@@ -44,7 +46,7 @@ async def on_answer(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     await tell_notice(client, body, outcome)
 
 
-@after_ack(recorded="answer")
+@after_ack()
 async def on_change(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
     """The select beside an answered card: "Change to …", or "Add a note…" (opens the note dialog)."""
     await ack()
@@ -80,9 +82,13 @@ async def open_note(click: BlockAction, client: AsyncWebClient, services: Servic
         raise ValueError("add_note without a trigger id")
     checklist = services.registry.get(ev.checklist)
     entry = ev.answers.get(checklist.question(click.ref.question).id)
-    await client.views_open(trigger_id=click.trigger_id,
-                            view=note_modal(ev, checklist, click.ref.question, click.channel.id,
-                                            entry.note if entry else None))
+    try:
+        await client.views_open(trigger_id=click.trigger_id,
+                                view=note_modal(ev, checklist, click.ref.question, click.channel.id,
+                                                entry.note if entry else None))
+    except SlackApiError as exc:
+        raise CommandError(f"Slack did not open the note dialog ({error_code(exc)}), so nothing was changed. "
+                           "Try adding the note again.") from exc
 
 
 def register(app: AsyncApp) -> None:

@@ -14,7 +14,7 @@ from bot.replies import after_ack, tell_notice
 from bot.services import Services
 
 
-@after_ack(recorded="note")
+@after_ack()
 async def on_note(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
     submission = NoteSubmission.model_validate(body)
     text = submission.value(NOTE_BLOCK, NOTE_ACTION_ID).strip()

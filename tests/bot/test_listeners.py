@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
+import pytest
 import redis.asyncio as aioredis
 
 from bot import commands as cmd
@@ -164,3 +166,24 @@ async def test_a_full_redis_turns_healthz_503_and_says_so(slack: SlackStandIn, r
             await redis_client.config_set("maxmemory", "0")
         async with bot.session.get(f"{bot.url}/healthz") as resp:
             assert resp.status == 200
+
+
+@pytest.mark.parametrize("failure", [{"error": "expired_trigger_id"}, {"status": 500, "times": 4}],
+                         ids=["expired-trigger", "5xx-past-retries"])
+async def test_a_note_dialog_slack_would_not_open_is_not_called_a_recorded_answer(
+        failure: dict[str, Any], slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        card = bot.open_card()
+        assert card is not None
+        await bot.click(card, "answer_yes")
+        await slack.wait_for(lambda: bot.open_card() not in (None, card), what="card 1 answered")
+        await bot.settle()
+        answered = next(m for m in bot.thread() if m.ts == card.ts)
+        slack.fail_next("views.open", **failure)
+        status, _ = await bot.select(answered, "note")
+        assert status == 200
+        await slack.wait_for(lambda: slack.ephemerals("C1", "U1") != [], timeout=15, what="told")
+        told = slack.ephemerals("C1", "U1")[-1].text
+        assert told.startswith("Slack did not open the note dialog (") and "nothing was changed" in told, told
+        assert "recorded" not in told
