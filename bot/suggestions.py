@@ -15,6 +15,7 @@ from bot.blocks.suggestions import (
     report_blocks,
     report_text,
 )
+from bot.links import thread_link
 from bot.metrics import LLM_CALLS, LLM_COST, LLM_TOKENS
 from bot.replies import Recorded, Reply
 from bot.services import Services
@@ -34,13 +35,15 @@ RECENT_IN_CHANNEL = 20  # a deleted suggest command's quotes are looked for in t
 
 
 async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, reply: Reply, *,
-                          source: str | None = None, revision: str | None = None) -> None:
+                          source: str | None = None, revision: str | None = None, command: str | None = None) -> None:
     """Read ``text`` (plain text, as the person typed it) and show the suggestions on the open cards.
 
     ``source``: the message the description came from; what it suggested before (it was edited) and does not
     suggest now is dropped, and deleting it takes its quotes back (:func:`forget_description`). ``revision``: the
     ts of the edit read (default: the message's own ts); a reading is stored only if, by then, the message was
-    not deleted and no later edit of it was read (checked in the write that stores it).
+    not deleted and no later edit of it was read (checked in the write that stores it). ``command``: the text came
+    with a command (``/ftcheck suggest``, ``@ftcheck suggest``), named in the report; its writer also gets the
+    report line, with a link to the thread, where they typed it.
 
     Once "Reading the description…" is in the thread, a failure turns it into a line that says what was saved;
     the error is raised again so the person who pasted hears about it (:func:`bot.replies.on_error`).
@@ -68,9 +71,14 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
             await _replace(svc, ev, placeholder["ts"], line, not_kept_blocks(line))
             return
         stage = "showing"
-        await svc.client.chat_update(channel=ev.channel, ts=placeholder["ts"],
-                                     text=report_text(report, kept_count(report, checklist, stored)),
-                                     blocks=report_blocks(report, checklist, ev, stored))
+        origin = f"the description given to `{command}`" if command else "the pasted description"
+        earlier = any(ref.source != source for ref in ev.suggestions.values())
+        line = report_text(report, kept_count(report, checklist, stored), origin=origin, earlier=earlier)
+        await svc.client.chat_update(channel=ev.channel, ts=placeholder["ts"], text=line,
+                                     blocks=report_blocks(report, checklist, ev, stored, origin=origin,
+                                                          earlier=earlier))
+        if command:
+            await reply(f"{esc(line)} It is in the thread of *{esc(ev.project)}*: {await thread_link(svc.client, ev)}")
     except Exception as exc:
         line = failure_line(stage, exc)
         await _replace(svc, ev, placeholder["ts"], line)

@@ -74,7 +74,8 @@ async def _this_thread_or_open_here(svc: Services, request: SlashCommand) -> Eva
 async def _suggest(svc: Services, request: SlashCommand, command: cmd.Command, reply: Reply) -> None:
     # Slack's markup (``&amp;``, ``<@U3>``, ``<https://…|label>``) was read as what the person typed in run_command
     await run_suggestions(svc, await _this_thread_or_open_here(svc, request), command.text or "", request.user_id,
-                          reply, source=request.message_ts)
+                          reply, source=request.message_ts,
+                          command="@ftcheck suggest" if request.message_ts else "/ftcheck suggest")
 
 
 async def _status(svc: Services, request: SlashCommand, command: cmd.Command, reply: Reply) -> None:

@@ -26,18 +26,25 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def report_text(report: SuggestionReport, kept: int = 0) -> str:
+def report_text(report: SuggestionReport, kept: int = 0, *, origin: str = "the pasted description",
+                earlier: bool = False) -> str:
     """The whole report in one line; the detail sits on each question's card. ``kept``: suggestions for
-    questions the team had already answered (their answer stays)."""
+    questions the team had already answered (their answer stays, nothing is shown for them). ``origin``: where
+    the text came from; ``earlier``: the cards still show suggestions from another description."""
     checks = len(report.conflicts) + len(report.cautions)
+    shown = len(report.suggestions) - kept
     if not report.suggestions and not checks:
-        line = "No suggestions from the pasted description: it does not answer any question clearly"
+        line = f"No suggestions from {origin}: it does not answer any question clearly"
+        if earlier:
+            line += "; the earlier suggestions stay on the cards"
     else:
-        line = f"{_plural(len(report.suggestions), 'suggestion')} from the pasted description, shown on each card"
+        line = (f"{_plural(shown, 'suggestion')} from {origin}, shown on each card" if shown
+                else f"No new suggestions from {origin} for the questions still open")
         if checks:
             line += f"; {_plural(checks, 'question')} marked to check"
         if kept:
-            line += f"; {kept} already answered, so the team's answer stays"
+            line += (f"; {kept} more for questions already answered, so the team's "
+                     + ("answer stays" if kept == 1 else "answers stay"))
     if report.notice and report.usage.calls:
         line += " (the AI helper could not answer, so the built-in reader made them)"
     return line + "."
@@ -49,8 +56,9 @@ def kept_count(report: SuggestionReport, checklist: Checklist, stored: list[str]
 
 
 def report_blocks(report: SuggestionReport, checklist: Checklist, ev: Evaluation,
-                  stored: list[str]) -> list[Block]:
-    return [context(f":bulb: {esc(report_text(report, kept_count(report, checklist, stored)))}")]
+                  stored: list[str], *, origin: str = "the pasted description", earlier: bool = False) -> list[Block]:
+    text = report_text(report, kept_count(report, checklist, stored), origin=origin, earlier=earlier)
+    return [context(f":bulb: {esc(text)}")]
 
 
 def _quotes(quotes: list[str]) -> str:

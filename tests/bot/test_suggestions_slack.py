@@ -35,9 +35,14 @@ async def paste(bot: Bot, text: str, user: str = "U2", **extra: Any) -> str:
     return msg.ts
 
 
+def is_report(text: str) -> bool:
+    """The helper's one-line report: on a pasted description, or on one given to a suggest command."""
+    return "from the pasted description" in text or "from the description given to `" in text
+
+
 def report(bot: Bot) -> str:
     for m in bot.thread():
-        if "from the pasted description" in m.text:
+        if is_report(m.text):
             return texts(m.blocks)
     return ""
 
@@ -78,7 +83,7 @@ async def test_repasting_refreshes_only_unanswered(slack: SlackStandIn, redis_se
         await slack.wait_for(lambda: bot._closed(card, "C1"))
         await paste(bot, BRIEF)
         await slack.wait_for(lambda: report(bot) != "", timeout=15, what="suggestion report")
-        assert "1 already answered, so the team's answer stays" in report(bot)
+        assert "; 1 more for questions already answered, so the team's answer stays" in report(bot)
 
 
 async def test_oversized_paste_is_refused_with_the_limit(slack: SlackStandIn, redis_server: RedisServer,
@@ -99,12 +104,27 @@ async def test_suggest_command_uses_the_llm_through_an_openai_compatible_server(
         async with running_bot(slack, redis_server.url, OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=api.base_url,
                                FTCHECK_LLM_TIMEOUT=3) as bot:
             await started(bot)
-            status, _ = await bot.command(f"suggest {BRIEF}", user="U4")
-            assert status == 200
-            await slack.wait_for(lambda: report(bot) != "", timeout=10, what="LLM suggestion report")
+            told = await bot.reply_to(f"suggest {BRIEF}", user="U4")  # the person who ran it hears the report
             assert len(api.requests) == 1
-            assert "suggestions from the pasted description" in report(bot)
+            assert report(bot).endswith("suggestions from the description given to `/ftcheck suggest`, shown on "
+                                        "each card."), report(bot)
+            assert told.startswith("20 suggestions from the description given to `/ftcheck suggest`"), told
+            assert "It is in the thread of *Ticket router*: <https://" in told, told
             assert "engine" not in report(bot) and "tokens" not in report(bot)  # developer words stay out
+
+
+async def test_a_suggest_command_that_finds_nothing_says_the_earlier_suggestions_stay(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    async with running_bot(slack, redis_server.url) as bot:
+        await started(bot)
+        await paste(bot, BRIEF)
+        await slack.wait_for(lambda: "Helper suggests" in card_text(bot), what="the pasted description's hint")
+        told = await bot.reply_to("suggest we have a few examples", user="U4")
+        line = ("No suggestions from the description given to `/ftcheck suggest`: it does not answer any question "
+                "clearly; the earlier suggestions stay on the cards.")
+        assert told.startswith(line), told
+        assert any(m.text == line for m in bot.thread()), [m.text for m in bot.thread()]
+        assert "Helper suggests" in card_text(bot)
 
 
 # -- what the person typed, not Slack's markup -------------------------------------------------------------------
@@ -191,7 +211,7 @@ async def test_mention_suggest_in_the_thread_runs_once(slack: SlackStandIn, redi
         await slack.wait_for(lambda: report(bot) != "", what="report")
         await asyncio.sleep(1)
         await bot.settle()
-        reports = [m for m in bot.thread() if "from the pasted description" in m.text]
+        reports = [m for m in bot.thread() if is_report(m.text)]
         assert readings(slack) == 1 and len(reports) == 1, (readings(slack), [m.text for m in reports])
 
 
@@ -222,7 +242,7 @@ async def test_mention_suggest_in_an_older_thread_suggests_for_that_thread(
         got_older, got_newer = await store.by_thread("C1", older), await store.by_thread("C1", newer)
         assert got_older is not None and got_older.project == "Ticket router" and got_older.suggestions
         assert got_newer is not None and got_newer.suggestions == {}
-        assert any(m.thread_ts == older and "from the pasted description" in m.text for m in slack.messages("C1"))
+        assert any(m.thread_ts == older and is_report(m.text) for m in slack.messages("C1"))
 
 
 async def test_mention_suggest_in_a_finished_thread_is_refused_not_read_for_another(
@@ -313,10 +333,11 @@ async def test_repaste_after_answering_counts_what_was_stored(slack: SlackStandI
         await slack.wait_for(lambda: bot._closed(card, "C1"), what="q1 answered")
         await bot.settle()
         await paste(bot, BRIEF)
-        await slack.wait_for(lambda: sum("from the pasted description" in m.text for m in bot.thread()) == 2,
-                             what="second report")
-        second = [m for m in bot.thread() if "from the pasted description" in m.text][-1]
-        assert "; 1 already answered, so the team's answer stays." in second.text, second.text
+        await slack.wait_for(lambda: sum(is_report(m.text) for m in bot.thread()) == 2, what="second report")
+        first, second = [m.text for m in bot.thread() if is_report(m.text)]
+        total = int(first.split()[0])
+        assert second.startswith(f"{total - 1} suggestions from the pasted description, shown on each card"), second
+        assert "; 1 more for questions already answered, so the team's answer stays." in second, second
 
 
 # -- failures after "Reading the description…" ---------------------------------------------------------------------
