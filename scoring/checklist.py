@@ -33,6 +33,7 @@ BUILTIN_DIR = Path(__file__).parent / "checklists"
 SUFFIXES = (".yaml", ".yml", ".json")
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", min_length=1, max_length=64)]
+PARTLY_LEAD = "Find and close what keeps this from a full Yes. If it turns out to be a No:"
 SCORE_DIGITS = 6  # totals are summed exactly to this many decimals: 0.7 + 0.2 + 0.1 is 1, not 0.9999999999999999
 
 
@@ -121,7 +122,11 @@ class Question(_Frozen):
     text: str = Field(min_length=1, max_length=500)
     short: str | None = Field(default=None, max_length=40, description="A few words naming it: 'prompting ceiling'.")
     why: str = Field(min_length=1, max_length=1000)
-    if_not: str = Field(min_length=1, max_length=1500, description="Next step when the answer is no/partly.")
+    if_not: str = Field(min_length=1, max_length=1500, description=(
+        "Next step when the answer is No (and for a partial answer, e.g. Partly, when if_partly is not given)."))
+    if_partly: str | None = Field(default=None, min_length=1, max_length=1500, description=(
+        "Next step for a partial answer (e.g. Partly): what would make it a full Yes. Without it a partial "
+        "answer is shown the if_not step as what to do if the answer turns out to be a No."))
     criteria: str | None = Field(default=None, max_length=1500, description="Pass criteria, if any.")
     source: str | None = None
     priority: int | None = Field(default=None, ge=1, description=(
@@ -137,6 +142,16 @@ class Question(_Frozen):
     def name(self) -> str:
         """``q7 (prompting ceiling)``, or ``q7`` when the checklist gives no short name."""
         return f"{self.key} ({self.short})" if self.short else self.key
+
+    def next_step(self, value: float) -> str:
+        """The next step for an answer worth ``value`` (below 1): ``if_not`` for a 0; for a partial answer
+        ``if_partly``, or, when the checklist gives none, ``if_not`` framed as what to do if it turns out a No
+        (an ``if_not`` often says stop or defer, which a partial answer under a go verdict must not read as)."""
+        if value <= 0:
+            return self.if_not
+        if self.if_partly is not None:
+            return self.if_partly
+        return f"{PARTLY_LEAD} {self.if_not}"
 
 
 class Section(_Frozen):

@@ -38,7 +38,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "section": "section: data",
         "text": 'text: "Do you have 500+ labeled examples?"',
         "why": 'why: "Why the answer matters."',
-        "if_not": 'if_not: "The next step when the answer is No or Partly."',
+        "if_not": 'if_not: "The next step when the answer is No."',
     },
     "option": {"key": "key: partly", "label": 'label: "Partly"', "value": "value: 0.5"},
     "section": {"id": "id: data", "title": 'title: "Data & Labeling"'},
@@ -62,7 +62,8 @@ EXAMPLES: dict[str, dict[str, str]] = {
                "why": 'why: "Too few examples give brittle results"'},
 }
 KNOWN_FIELDS = sorted({field for fields in EXAMPLES.values() for field in fields}
-                      | {"short", "criteria", "source", "priority", "decision_tree", "advice", "reevaluate"})
+                      | {"short", "if_partly", "criteria", "source", "priority", "decision_tree", "advice",
+                         "reevaluate"})
 _LISTS = {"questions": "question", "options": "option", "sections": "section", "bands": "band", "advice": "advice"}
 
 

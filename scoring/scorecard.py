@@ -32,7 +32,7 @@ class Gap(BaseModel):
     text: str
     answer: str  # option label, e.g. "Partly"
     value: float
-    next_step: str
+    next_step: str  # the question's if_not for a No; for a partial answer its if_partly (see Question.next_step)
     priority: int | None = None  # the checklist's "fix this first" order (1 first); None = by section weakness
 
 
@@ -165,7 +165,7 @@ def _gaps(checklist: Checklist, answers: Mapping[str, float], sections: list[Sec
     for section in sections:
         gaps = [
             Gap(question=q.key, id=q.id, name=q.name, text=q.text, answer=checklist.option(answers[q.id]).label,
-                value=answers[q.id], next_step=q.if_not, priority=q.priority)
+                value=answers[q.id], next_step=q.next_step(answers[q.id]), priority=q.priority)
             for q in checklist.questions_in(section.id)
             if q.id in answers and answers[q.id] < 1
         ]

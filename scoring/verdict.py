@@ -91,29 +91,58 @@ def _decide(card: Scorecard, blocking: list[str]) -> tuple[Tone, str, str, str |
             left = len(card.unanswered)
             rest = "unanswered question says" if left == 1 else "unanswered questions say"
             return "warn", "Not yet", f"{names} {_verb(blocking)} it, whatever the {left} {rest}; {total} so far", None
-        low, high = (fmt_score(v) for v in card.range)
-        ends = card.band_range_names
-        if ends[0] == ends[1] and not band.go and (tree is None or tree.go is not True):
-            left = len(card.unanswered)
-            return ("stop", band.name, f"{total} so far; the {left} unanswered question{'' if left == 1 else 's'} "
-                    f"can raise it to {high} at most", None)
-        span = ends[0] if ends[0] == ends[1] else f"{ends[0]} to {ends[1]}"
-        return ("pending", "Not decided yet",
-                f"{total} so far with {len(card.unanswered)} unanswered; it can end at {low}–{high} ({span})", None)
+        return _decide_provisional(card)
     if tree is None or tree.go is None:
         return ("go" if band.go else "stop"), band.name, total, None
     if tree.go and band.go:
-        halves = {g.question for group in card.gaps for g in group.gaps if g.value < 1}
-        partly = [k for s in tree.path if s.outcome == "uncertain" for k in s.questions if k in halves]
-        caveat = f", though {_names(card, partly)} {'was' if len(partly) == 1 else 'were'} answered Partly" \
-            if partly else ""
-        return "go", band.name, f"{total}, and the decision tree agrees{caveat}", None
+        return "go", band.name, f"{total}, and the decision tree agrees{_partly_caveat(card)}", None
     if not tree.go and not band.go:
         return "stop", band.name, f"{total}, and the decision tree agrees: {names} {_verb(blocking)} it", None
     if not tree.go:
         return "warn", "Not yet", f"{names} {_verb(blocking)} it", f"the score alone, {total}, would be {band.name}"
     return ("warn", "Not yet", f"the score, {total}, is only {band.name}",
             "the decision tree alone would go ahead")
+
+
+def _decide_provisional(card: Scorecard) -> tuple[Tone, str, str, str | None]:
+    """Some questions are unanswered and the tree does not stop on a No. When the band cannot change (every
+    reachable total is in one band), say so: with a decided tree, or none, the decision itself is known."""
+    tree, total, band = card.decision_tree, card.total_text, card.band
+    low, high = (fmt_score(v) for v in card.range)
+    left = len(card.unanswered)
+    questions = f"question{'' if left == 1 else 's'}"
+    ends = card.band_range_names
+    if ends[0] != ends[1]:
+        return ("pending", "Not decided yet",
+                f"{total} so far with {left} unanswered; it can end at {low}–{high} ({ends[0]} to {ends[1]})", None)
+    so_far = f"{total} so far with {left} unanswered"
+    whatever = "whatever it says" if left == 1 else "whatever they say"
+    if tree is None or tree.go is None:
+        if not band.go:  # no answer left can reach a go band, whatever the tree goes on to say
+            return ("stop", band.name, f"{total} so far; the {left} unanswered {questions} can raise it to {high} "
+                    "at most", None)
+        if tree is None:
+            return "go", band.name, f"{so_far}; {whatever}, the band can't change ({low}–{high})", None
+        waiting = ", ".join(k for s in tree.path if s.outcome == "unanswered" for k in s.questions
+                            if k in card.unanswered)
+        return ("pending", "Not decided yet", f"{so_far}; {whatever}, the score stays {band.name} "
+                f"({low}–{high}), but the decision tree waits for {waiting}", None)
+    # the tree reached its verdict on answered questions only, so the unanswered ones cannot change it either
+    if band.go:
+        return ("go", band.name, f"{so_far}, and the decision tree agrees{_partly_caveat(card)}; "
+                f"{whatever}, the band can't change ({low}–{high})", None)
+    return ("warn", "Not yet", f"the score, {so_far}, stays {band.name} (at most {high})",
+            "the decision tree alone would go ahead")
+
+
+def _partly_caveat(card: Scorecard) -> str:
+    """``, though q13 (2–4 week timeline) was answered Partly`` for Partly answers on the tree's path."""
+    tree = card.decision_tree
+    halves = {g.question for group in card.gaps for g in group.gaps if g.value < 1}
+    partly = [k for s in (tree.path if tree else []) if s.outcome == "uncertain" for k in s.questions if k in halves]
+    if not partly:
+        return ""
+    return f", though {_names(card, partly)} {'was' if len(partly) == 1 else 'were'} answered Partly"
 
 
 def _verb(blocking: list[str]) -> str:

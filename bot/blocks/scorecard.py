@@ -133,11 +133,25 @@ def scorecard_text(ev: Evaluation, card: Scorecard) -> str:
 
 
 def gaps_modal(ev: Evaluation, card: Scorecard) -> Block:
-    """Every gap and its next step, weakest section first, in a modal (opened by :data:`GAPS_ACTION`)."""
+    """Every gap and its next step in a modal (opened by :data:`GAPS_ACTION`): first the scorecard's top gaps in
+    its order (the next step first, the questions that stop the decision tree marked), then the other gaps,
+    weakest section first."""
+    v = verdict_of(card)
     blocks: list[Block] = [context(f"*{esc(ev.project)}* · {esc(card.title)} · {card.total_text}")]
-    for group in card.gaps:
+    top = {g.question for g in v.top_gaps}
+    rest = [(group, [g for g in group.gaps if g.question not in top]) for group in card.gaps]
+    rest = [(group, gaps) for group, gaps in rest if gaps]
+    if v.top_gaps:
+        blocks.append(section("*Top gaps, as on the scorecard*" if rest else "*The gaps, as on the scorecard*"))
+    for n, g in enumerate(v.top_gaps, start=1):
+        marks = [m for m, on in (("next step", n == 1), ("blocks the decision tree", g.question in v.blocking)) if on]
+        mark = f" _({'; '.join(marks)})_" if marks else ""
+        blocks.append(section(f"*{n}. {esc(g.name)}: {g.answer}*{mark} — {esc(g.text)}\n→ {esc(g.next_step)}"))
+    if rest:
+        blocks += [divider(), section("*The other gaps, weakest section first*")]
+    for group, gaps in rest:
         blocks.append(section(f"*{esc(group.title)}* ({fmt_score(group.score)}/{fmt_score(group.max)})"))
-        blocks += [section(f"*{esc(g.name)}: {g.answer}* — {esc(g.text)}\n→ {esc(g.next_step)}") for g in group.gaps]
+        blocks += [section(f"*{esc(g.name)}: {g.answer}* — {esc(g.text)}\n→ {esc(g.next_step)}") for g in gaps]
     if not card.gaps:
         blocks.append(section("No gaps: every answer is a Yes."))
     return {"type": "modal", "title": {"type": "plain_text", "text": "Gaps and next steps"},

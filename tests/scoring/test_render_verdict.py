@@ -100,7 +100,8 @@ def test_band_text_never_twice_and_tree_verdict_once(name: str) -> None:
                 render_markdown(card, FT, ev.scored(), {}, "Router")):
         rendered = " ".join(out.split())
         for q in FT.questions:  # a next step may say "don't fine-tune yet" in its own words
-            rendered = rendered.replace(" ".join(q.if_not.split()), "")
+            for step in (q.if_not, q.if_partly or ""):
+                rendered = rendered.replace(" ".join(step.split()), "") if step else rendered
         assert rendered.count(card.band.name) <= 1, rendered
         assert card.band.name + ":" not in rendered
         first_sentence = tree_text.split(".")[0]
