@@ -66,8 +66,9 @@ def _closed(n: Notice, advice: str | None) -> str:
         project = n.project or "the project"
         what = f"{n.question} can no longer be answered or changed" if n.question else "it takes no more answers"
         return (f"This evaluation was closed for inactivity{_at(n, 'on')}, so {what}; nothing "
-                f"was recorded. Its answers so far stay in `ftcheck history \"{project}\"`; `ftcheck run --project "
-                f"\"{project}\"` begins a new evaluation, from the first question.")
+                f"was recorded. Its answers so far are kept: `ftcheck export \"{project}\"` writes them out while no "
+                f"evaluation of it has completed; `ftcheck run --project \"{project}\"` begins a new evaluation, from "
+                "the first question.")
     if n.by is None:
         return f"This evaluation is finished, so {n.question} can no longer be answered; nothing was recorded."
     return _taken(n, advice)

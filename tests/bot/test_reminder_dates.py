@@ -164,19 +164,19 @@ def test_an_impossible_date_names_what_is_wrong() -> None:
     assert f"{date_of('2028-02-29')}" == "2028-02-29"
 
 
-@pytest.mark.parametrize(("text", "said"), [
-    ("remind Ticket router", "Say when after the project name: `/ftcheck remind Ticket router quarterly` — or "
-                             "`monthly`, `off` or a date like `2027-03-01`."),
-    ("remind Router", "Say when after the project name: `/ftcheck remind Router quarterly` — or `monthly`, `off` "
-                      "or a date like `2027-03-01`."),
-    ("remind Router quartely", "`quartely` is not a schedule; did you mean `/ftcheck remind Router quarterly`?"),
-    ("remind Router 1/3/2027", "Write the date as YYYY-MM-DD, e.g. `/ftcheck remind Router 2027-03-01`."),
-    ("remind monthly", "Name the project before `monthly`: `/ftcheck remind &lt;project&gt; monthly`."),
-])
-def test_remind_without_a_schedule_says_what_is_missing(text: str, said: str) -> None:
+def test_a_remind_that_names_no_project_says_so() -> None:
     with pytest.raises(CommandError) as bad:
-        parse(text)
-    assert str(bad.value) == said
+        parse("remind monthly")
+    assert str(bad.value) == "Name the project before `monthly`: `/ftcheck remind &lt;project&gt; monthly`."
+
+
+@pytest.mark.parametrize("text", ["remind Ticket router", "remind Router", "remind Router quartely",
+                                  "remind Router 1/3/2027"])
+def test_a_remind_without_a_schedule_is_worded_after_the_lookup(text: str) -> None:
+    """Where a project name ends is known only once the projects are read: the parser hands the whole text on
+    (the wordings, with a real project, are in tests/bot/test_lead_words.py)."""
+    command = parse(text)
+    assert command.schedule is None and command.project == text.removeprefix("remind ")
 
 
 def test_cadences_are_said_exactly() -> None:
