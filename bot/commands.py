@@ -25,7 +25,8 @@ HELP = """*ftcheck* — decide on evidence whether to fine-tune.
 • `/ftcheck summary [project]` · `/ftcheck list [page]` · `/ftcheck history &lt;project&gt;`
 • `/ftcheck export &lt;project&gt; [md|csv|json]` — upload the decision record
 • `/ftcheck remind &lt;project&gt; quarterly|monthly|off|YYYY-MM-DD`
-• `/ftcheck delete &lt;project&gt;` — remove the latest evaluation, this channel's first (its starter, leads or admins)
+• `/ftcheck delete &lt;project&gt;` — delete the project's latest evaluation in this channel, or its latest
+  anywhere when none is here (only its starter, a lead or a workspace admin can)
 • `/ftcheck help` — this message
 Checklists: {checklists}"""
 
@@ -101,6 +102,7 @@ def _name(text: str) -> str:
 
 
 QUORUM_MAX = 25
+NAME_MAX = 80  # characters in a project's name
 
 
 def _option(words: list[str], flag: str, example: str) -> str | None:
@@ -135,8 +137,8 @@ def _start(rest: str) -> Command:
     project = _name(" ".join(words))
     if not project:
         raise CommandError("Name the project: `/ftcheck start &lt;project name&gt;`.")
-    if len(project) > 80:
-        raise CommandError(f"Project names are limited to 80 characters (this one has {len(project)}).")
+    if len(project) > NAME_MAX:
+        raise CommandError(f"Project names are limited to {NAME_MAX} characters (this one has {len(project)}).")
     return Command(verb="start", project=project, checklist=checklist, mode="vote" if vote else "quick",
                    quorum=quorum)
 
@@ -180,23 +182,40 @@ def _remind(rest: str) -> Command:
         raise CommandError(f"Name the project and say when: {_REMIND_USAGE}.")
     last = words[-1].lower()
     if last not in _SCHEDULES and not _DATE.match(last):
-        raise CommandError(_no_schedule(words))
+        # no schedule at the end: where the project's name ends is known only once names are looked up, so
+        # `remind` tells the name from the rest (:func:`name_splits`) and says what it did not understand
+        return Command(verb="remind", project=_name(rest), schedule=None)
     if len(words) == 1:
         raise CommandError(f"Name the project before `{esc(last)}`: `/ftcheck remind &lt;project&gt; {esc(last)}`.")
     return Command(verb="remind", project=_name(" ".join(words[:-1])), schedule=last)
 
 
-def _no_schedule(words: list[str]) -> str:
-    """The last word is not a schedule: a near miss, a date in another form, or no schedule at all."""
-    last, before = words[-1], esc(_name(" ".join(words[:-1])))
-    guess = difflib.get_close_matches(last.lower(), _SCHEDULES, n=1, cutoff=0.75)
-    if guess and before:
-        return f"`{esc(last)}` is not a schedule; did you mean `/ftcheck remind {before} {guess[0]}`?"
-    if _DATE_LIKE.match(last) and before:
-        return f"Write the date as YYYY-MM-DD, e.g. `/ftcheck remind {before} 2027-03-01`."
-    project = esc(_name(" ".join(words)))
-    return (f"Say when after the project name: `/ftcheck remind {project} quarterly` — or `monthly`, `off` or a "
-            "date like `2027-03-01`.")
+def name_splits(typed: str) -> list[tuple[str, list[str]]]:
+    """Every way to read ``typed`` as a project name (as long as one can be) followed by other words, the longest
+    name first."""
+    words = _words(typed)
+    splits = [(_name(" ".join(words[:cut])), words[cut:]) for cut in range(len(words), 0, -1)]
+    return [(name, rest) for name, rest in splits if len(name) <= NAME_MAX]
+
+
+def unclear_schedule(project: str | None, rest: list[str], typed: str) -> str:
+    """`/ftcheck remind` without a schedule it understands. ``project``: the project its first words name (as
+    stored) and ``rest`` the words after them; None when no project goes by ``typed`` or its first words."""
+    if project is None:
+        return (f"I know no project called *{esc(typed)}*, or by its first words, that you can see here. Say it as "
+                f"{_REMIND_USAGE}; `/ftcheck list` names the projects you can see.")
+    name = esc(project)
+    if not rest:
+        return (f"Say when after the project name: `/ftcheck remind {name} quarterly` — or `monthly`, `off` or a "
+                "date like `2027-03-01`.")
+    said = esc(" ".join(rest))
+    guess = difflib.get_close_matches(rest[-1].lower(), _SCHEDULES, n=1, cutoff=0.75)
+    if guess:
+        return f"`{said}` is not a schedule; did you mean `/ftcheck remind {name} {guess[0]}`?"
+    if _DATE_LIKE.match(rest[-1]):
+        return f"Write the date as YYYY-MM-DD, e.g. `/ftcheck remind {name} 2027-03-01`."
+    return (f"I don't understand the schedule \u201c{said}\u201d. After the project name say `quarterly`, `monthly`, "
+            f"`off` or a date like `2027-03-01`, e.g. `/ftcheck remind {name} quarterly`.")
 
 
 def help_text(checklist_ids: list[str], unknown: str | None = None) -> str:

@@ -56,12 +56,12 @@ class AnswerRow(BaseModel):
 
 def decision_record(ev: Evaluation, checklist: Checklist, fmt: str, names: dict[str, str] | None = None,
                     thread_url: str | None = None, agreement: Agreement | None = None,
-                    tz: tzinfo = UTC) -> str:
+                    tz: tzinfo = UTC, channel_name: str | None = None) -> str:
     """The exported decision log: the decision, answers with who/when, suggestions and quotes, scorecard, tree.
 
     ``agreement`` (a team vote; computed from the revealed votes when not given) adds the unanimous share and
     the split questions with who settled them. ``tz`` is the zone of the Markdown's times; JSON and CSV keep
-    ISO-8601 as stored (UTC).
+    ISO-8601 as stored (UTC). ``channel_name``: the channel as people know it (``#ml-team``), when Slack said.
     """
     names = names or {}
     agreement = agreement or voting.agreement(ev, checklist)
@@ -72,13 +72,14 @@ def decision_record(ev: Evaluation, checklist: Checklist, fmt: str, names: dict[
                        for s in agreement.splits]})
     rows = _answer_rows(ev, checklist, names)
     if fmt == "md":
-        return _record_md(ev, checklist, rows, names, thread_url, agreement, tz)
+        return _record_md(ev, checklist, rows, names, thread_url, agreement, tz, channel_name)
     if fmt == "json":
         card = scorecard_of(ev, checklist)
-        return json.dumps({**_meta(ev, names, thread_url), "scorecard": json.loads(render_json(card, agreement)),
+        return json.dumps({**_meta(ev, names, thread_url, channel_name),
+                           "scorecard": json.loads(render_json(card, agreement)),
                            "answers": [r.model_dump() for r in rows]}, indent=2, ensure_ascii=False)
     if fmt == "csv":
-        return _record_csv(ev, checklist, rows, agreement, _meta(ev, names, thread_url))
+        return _record_csv(ev, checklist, rows, agreement, _meta(ev, names, thread_url, channel_name))
     raise ValueError(f"`{fmt}` is not an export format; use md, csv or json.")
 
 
@@ -86,10 +87,12 @@ def _name(names: dict[str, str], uid: str) -> str:
     return names.get(uid, uid)
 
 
-def _meta(ev: Evaluation, names: dict[str, str], thread_url: str | None) -> dict[str, Any]:
+def _meta(ev: Evaluation, names: dict[str, str], thread_url: str | None, channel_name: str | None
+          ) -> dict[str, Any]:
+    """The record's facts; ``channel`` stays the id (stable, for programs), ``channel_name`` is for people."""
     return {"project": ev.project, "evaluation": ev.id, "checklist": ev.checklist, "channel": ev.channel,
-            "thread": thread_url, "status": ev.status, "started_by": _name(names, ev.started_by),
-            "started_at": ev.started_at.isoformat(),
+            "channel_name": channel_name, "thread": thread_url, "status": ev.status,
+            "started_by": _name(names, ev.started_by), "started_at": ev.started_at.isoformat(),
             "completed_at": ev.completed_at.isoformat() if ev.completed_at else None,
             "previous_evaluation": ev.previous_id}
 
@@ -140,14 +143,15 @@ def _suggestion_md(checklist: Checklist, sug: SuggestionRef | None) -> str | Non
 
 
 def _record_md(ev: Evaluation, checklist: Checklist, rows: list[AnswerRow], names: dict[str, str],
-               thread_url: str | None, agreement: Agreement | None, tz: tzinfo) -> str:
+               thread_url: str | None, agreement: Agreement | None, tz: tzinfo, channel_name: str | None) -> str:
     card = scorecard_of(ev, checklist)
     records = {}
     for row in rows:
         entry = ev.answers.get(row.id)
         if entry is not None or row.votes is not None:
             records[row.id] = _md_record(checklist, row, entry, _revealed(ev, row.id), tz)
-    head = [f"- **Evaluation:** `{ev.id}` ({STATUS_TEXT[ev.status]}) in channel {ev.channel}",
+    where = channel_name or f"channel {ev.channel}"  # the id only when Slack did not name the channel
+    head = [f"- **Evaluation:** `{ev.id}` ({STATUS_TEXT[ev.status]}) in {where}",
             f"- **Started:** {_exact(ev.started_at, tz)} by {_name(names, ev.started_by)}"]
     if ev.status == "abandoned" and ev.completed_at is not None:
         head.append(f"- **Closed for inactivity:** {_exact(ev.completed_at, tz)}")

@@ -10,13 +10,26 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from bot.blocks.common import Block, actions, button, clip, context, divider, esc, header, section, user, when
+from bot.blocks.common import (
+    Block,
+    actions,
+    button,
+    clip,
+    context,
+    divider,
+    esc,
+    header,
+    section,
+    slack_bar,
+    user,
+    when,
+)
 from bot.blocks.scorecard import agreement_mrkdwn, verdict_line, verdict_mrkdwn
 from conversations.models import Evaluation
 from scoring.agreement import Agreement
-from scoring.render import bar, gap_list, gaps_title, plural
+from scoring.render import gap_list, gaps_title, plural
 from scoring.scorecard import Scorecard, fmt_score
-from scoring.verdict import ranked_gaps, verdict_of
+from scoring.verdict import Verdict, ranked_gaps, verdict_of
 
 REEVAL_START = "reeval_start"
 REEVAL_SNOOZE = "reeval_snooze"
@@ -108,7 +121,12 @@ def summary_text(current: Scored, previous: Scored | None, running: Scored | Non
     """The latest evaluation, verdict first, and the change since the previous one, as mrkdwn."""
     ev, card = current.ev, current.card
     v = verdict_of(card)
-    lines = [f"*{esc(ev.project)}* — {verdict_mrkdwn(v)}{_since(current, previous, tz)}"]
+    closed = ev.status == "abandoned"
+    rerun = _rerun(current, running)
+    if closed:
+        lines = [_closed_head(current, v), _closed_next(ev, started_again=rerun is not None)]
+    else:
+        lines = [f"*{esc(ev.project)}* — {verdict_mrkdwn(v)}{_since(current, previous, tz)}"]
     if v.advice:
         lines.append(f"_{esc(v.advice)}_")
     if card.provisional:
@@ -120,18 +138,53 @@ def summary_text(current: Scored, previous: Scored | None, running: Scored | Non
     before = {s.id: s for s in previous.card.sections} if previous else {}
     for s in card.sections:
         change = f" ({signed(s.score - before[s.id].score)})" if s.id in before else ""
-        lines.append(f"`{bar(s.score, s.max)}` {fmt_score(s.score)}/{fmt_score(s.max)} {esc(s.title)}{change}")
-    if v.tree:
-        lines += ["", f"*Decision tree:* {esc(v.tree)}"]
+        lines.append(f"{slack_bar(s.score, s.max)}  {fmt_score(s.score)}/{fmt_score(s.max)} {esc(s.title)}{change}")
+    tree = _closed_tree(card) if closed else v.tree
+    if tree:
+        lines += ["", f"*Decision tree:* {esc(tree)}"]
     if current.agreement is not None:
         lines += ["", agreement_mrkdwn(current.agreement, _agreement_moved(current, previous, tz))]
     lines += _gap_lines(card)
     lines += ["", _who_and_when(ev), link]
-    rerun = _rerun(current, running)
     if rerun is not None:
         lines.append(f":hourglass_flowing_sand: A re-evaluation is in progress ({rerun.progress} answered) "
                      f"{running_link or ''}".rstrip())
     return "\n".join(lines)
+
+
+def _closed_head(current: Scored, v: Verdict) -> str:
+    """An evaluation closed for inactivity: said first; what its answers decide only when they already do (a
+    decision the unanswered questions could still change is no decision: nobody will answer them here)."""
+    head = f"*{esc(current.ev.project)}* — :lock: *Closed for inactivity* at {current.progress} answered"
+    if v.tone == "pending":
+        return f"{head}; not decided."
+    return f"{head}; its answers already decide: {verdict_mrkdwn(v)}"
+
+
+def _closed_next(ev: Evaluation, *, started_again: bool) -> str:
+    """Where its answers are, and how to go on (a new start asks every question again: nothing is carried over);
+    ``started_again``: a newer evaluation is already running (the last line links it)."""
+    name, there = esc(ev.project), f"<#{ev.channel}>"
+    text = (f"Nobody answered for a long time, so its cards take no more answers. Every answer so far is on its card "
+            f"in the thread, and `/ftcheck export {name}` in {there} puts them in a file.")
+    if started_again:
+        return text
+    return f"{text} `/ftcheck start {name}` in {there} begins a new evaluation, from the first question."
+
+
+def _closed_tree(card: Scorecard) -> str | None:
+    """The decision tree of an evaluation closed for inactivity: where the walk stopped says the evaluation closed
+    there, not what to answer next."""
+    tree = card.decision_tree
+    if tree is None:
+        return None
+    if tree.go is not None:
+        return verdict_of(card).tree
+    words = {"yes": "Yes", "no": "No", "uncertain": "Partly", "unanswered": "not answered"}
+    steps = [f"{s.label} {words[s.outcome]} ({', '.join(s.questions)})" for s in tree.path]
+    waiting = [k for s in tree.path if s.outcome == "unanswered" for k in s.questions]
+    return " → ".join([*steps, f"Undecided: the evaluation closed before {', '.join(waiting)} "
+                               f"{'was' if len(waiting) == 1 else 'were'} answered."])
 
 
 def _agreement_moved(current: Scored, previous: Scored | None, tz: tzinfo) -> str:
@@ -168,7 +221,12 @@ def _who_and_when(ev: Evaluation) -> str:
         counts = Counter(a.by for a in ev.answers.values() if a.value is not None)
         people = ", ".join(f"{user(uid)} ({plural(n, 'answer')})" for uid, n in counts.most_common())
         answered = f"Answered by {people or 'nobody yet'}"
-    finished = f"completed {when(ev.completed_at)}" if ev.completed_at else f"last answer {when(ev.last_activity)}"
+    if ev.completed_at is None:
+        finished = f"last answer {when(ev.last_activity)}"
+    elif ev.status == "abandoned":  # completed_at is when it was closed; it never completed
+        finished = f"closed for inactivity {when(ev.completed_at)}"
+    else:
+        finished = f"completed {when(ev.completed_at)}"
     return f"{answered} · started by {user(ev.started_by)} {when(ev.started_at)} · {finished}"
 
 
@@ -184,11 +242,20 @@ def channel_summary_line(current: Scored, previous: Scored | None, running: Scor
 # -- /ftcheck list ----------------------------------------------------------------------------------------
 
 def list_line(current: Scored, running: Scored | None, count: int, due: datetime | None, tz: tzinfo) -> str:
+    """One project: its result, and only the dates that are true of it (a reminder only once it completed)."""
     rerun = _rerun(current, running)
     status = f" · re-evaluation in progress {rerun.progress}" if rerun else " · done" if current.done else ""
-    return (f"• *{esc(current.ev.project)}* in <#{current.ev.channel}> — {_score_and_band(current)}"
-            f"{_agreement_short(current)}{status} · last evaluated {day(evaluated_at(current.ev), tz)} "
-            f"· next reminder {day(due, tz)} · {plural(count, 'evaluation')}")
+    ev = current.ev
+    if current.done:
+        dates = (f"last evaluated {day(evaluated_at(ev), tz)} · "
+                 + (f"next reminder {day(due, tz)}" if due else "no reminder scheduled"))
+    elif ev.status == "abandoned" and ev.completed_at is not None:
+        dates = f"started {day(ev.started_at, tz)}, closed {day(ev.completed_at, tz)}"
+    else:  # in progress: never evaluated yet, and no reminder before it completes
+        started, last = day(ev.started_at, tz), day(ev.last_activity, tz)
+        dates = f"started {started}" + (f", last activity {last}" if last != started else "")
+    return (f"• *{esc(ev.project)}* in <#{ev.channel}> — {_score_and_band(current)}"
+            f"{_agreement_short(current)}{status} · {dates} · {plural(count, 'evaluation')}")
 
 
 # -- /ftcheck history -------------------------------------------------------------------------------------

@@ -74,8 +74,9 @@ async def may_manage(svc: Services, user: str, ev: Evaluation) -> bool:
 
 
 def denied(ev: Evaluation, what: str) -> str:
-    return (f"Only <@{ev.started_by}> (who started the evaluation of *{esc(ev.project)}*), the leads named in "
-            f"FTCHECK_LEADS or a workspace admin can {what}. Ask one of them.")
+    """In the channel's words: who runs ftcheck names its leads (``FTCHECK_LEADS``); people here never see that."""
+    return (f"Only <@{ev.started_by}> (who started the evaluation of *{esc(ev.project)}*), a workspace admin or a "
+            f"lead named by whoever runs ftcheck can {what}. Ask one of them.")
 
 
 class NotVisible(CommandError):

@@ -26,7 +26,7 @@ async def export(svc: Services, vis: Visibility, asker: Asker, command: Command)
     names = await user_names(svc, people_in_record(ev))
     content = decision_record(ev, svc.registry.get(ev.checklist), command.format, names,
                               await message_url(svc.client, ev.channel, ev.thread_ts),
-                              tz=ZoneInfo(svc.settings.timezone))
+                              tz=ZoneInfo(svc.settings.timezone), channel_name=await channel_name(svc, ev.channel))
     try:
         await svc.client.files_upload_v2(
             channel=asker.here, content=content,
@@ -38,6 +38,19 @@ async def export(svc: Services, vis: Visibility, asker: Asker, command: Command)
             raise CommandError("I can't share files in this channel yet. Invite me with `/invite @ftcheck` and "
                                "run the export again.") from None
         raise
+
+
+async def channel_name(svc: Services, channel: str) -> str | None:
+    """``#ml-team``: the channel as people know it, for a record read outside Slack; None when Slack will not say
+    (the id stays in the record) or for a direct message, which has no name people know."""
+    try:
+        info = (await svc.client.conversations_info(channel=channel)).get("channel") or {}
+    except SlackApiError:
+        return None
+    name = info.get("name")
+    if info.get("is_im") or info.get("is_mpim") or not isinstance(name, str) or not name:
+        return None
+    return f"#{name}"
 
 
 def people_in_record(ev: Evaluation) -> set[str]:

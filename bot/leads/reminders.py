@@ -9,7 +9,7 @@ import structlog
 
 from bot.blocks.common import esc
 from bot.blocks.leads import day, reminder_blocks, reminder_text
-from bot.commands import Command, CommandError
+from bot.commands import Command, CommandError, name_splits, unclear_schedule
 from bot.leads.access import Asker, clicked_evaluation, denied, find_project, may_manage
 from bot.leads.home import publish_home
 from bot.links import thread_link
@@ -93,8 +93,8 @@ def _off_text(ev: Evaluation) -> str:
 
 
 async def remind(svc: Services, vis: Visibility, asker: Asker, command: Command) -> str:
-    if command.schedule is None:  # the parser always sets one; a Command built elsewhere is told what is missing
-        raise CommandError("Say when: `/ftcheck remind &lt;project&gt; quarterly|monthly|off|YYYY-MM-DD`.")
+    if command.schedule is None:  # the last words are no schedule: say which project and what was not understood
+        raise CommandError(await _unclear_schedule(svc, vis, asker, command.project or ""))
     project = await find_project(svc, vis, asker, command.project or "")
     if not project.completed:
         raise CommandError(f"*{esc(project.latest.project)}* has no completed evaluation yet; its reminders start "
@@ -118,6 +118,20 @@ async def remind(svc: Services, vis: Visibility, asker: Asker, command: Command)
     await queue.set_every(ev.id, cadence.stored)
     return (f"Re-evaluation reminders for *{esc(ev.project)}*: {command.schedule}. Next one "
             f"{day(due, svc.settings.zone)}, posted in its thread within working hours.")
+
+
+async def _unclear_schedule(svc: Services, vis: Visibility, asker: Asker, typed: str) -> str:
+    """The longest first words of ``typed`` that name a project the asker can see are the project; the rest was
+    meant as the schedule (`remind Medical Diagnosis Prediction sometimes`)."""
+    if not typed:
+        return "Say when: `/ftcheck remind &lt;project&gt; quarterly|monthly|off|YYYY-MM-DD`."
+    for name, rest in name_splits(typed):
+        try:
+            project = await find_project(svc, vis, asker, name)
+        except CommandError:
+            continue
+        return unclear_schedule(project.latest.project, rest, typed)
+    return unclear_schedule(None, [], typed)
 
 
 async def after_click(svc: Services, click: EvaluationClick, ev: Evaluation, outcome: str) -> None:

@@ -116,13 +116,21 @@ def _list_line(svc: Services, p: Project, due: datetime | None) -> str:
         return f"• {unavailable_line(p.current, exc)} In <#{p.current.channel}>."
 
 
+def past_the_end(total: int, page: int) -> str:
+    """`/ftcheck list 5` with fewer pages: how many projects there are, and the last page to ask for."""
+    there = f"{'There is' if total == 1 else 'There are'} {plural(total, 'project')} you can see here"
+    last = -(-total // LIST_PAGE)
+    pages = "all on one page (`/ftcheck list`)" if last == 1 else f"on {last} pages (the last: `/ftcheck list {last}`)"
+    return f"{there}, {pages}; page {page} is past the end."
+
+
 async def list_text(svc: Services, vis: Visibility, asker: Asker, page: int = 1) -> str:
     found = await visible_page(svc, vis, asker, page=page, size=LIST_PAGE)
     projects = by_project(ev for history in found.projects for ev in history)
     if not found.total:
         return "No evaluations you can see here yet. Start one with `/ftcheck start &lt;project&gt;`."
     if not projects:
-        return f"There are {found.total} projects you can see here; page {page} is past the end."
+        return past_the_end(found.total, page)
     dues = await ReminderQueue(svc.store).due_many([p.current.id for p in projects if p.current.status == "completed"])
     first = found.offset + 1
     lines = [f"*Evaluations you can see here* ({plural(found.total, 'project')}"

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.commands import CommandError, help_text, parse
+from bot.commands import CommandError, help_text, name_splits, parse, unclear_schedule
 from bot.leads.reminders import _spoken
 
 
@@ -32,9 +32,10 @@ def test_an_export_format_that_does_not_exist_is_named_not_taken_for_the_project
 
 
 def test_typed_text_in_error_replies_is_escaped() -> None:
-    with pytest.raises(CommandError) as bad:
-        parse("remind Router <!here>")
-    assert "&lt;!here&gt;" in str(bad.value) and "<!here>" not in str(bad.value)
+    said = unclear_schedule("Router", ["<!here>"], "Router <!here>")
+    assert "&lt;!here&gt;" in said and "<!here>" not in said
+    said = unclear_schedule(None, [], "<!here> sometimes")
+    assert "&lt;!here&gt;" in said and "<!here>" not in said
     unknown = parse("<!channel>")
     assert unknown.verb == "help"
     assert "`&lt;!channel&gt;` is not an ftcheck command" in help_text(["x"], unknown.unknown)
@@ -43,3 +44,21 @@ def test_typed_text_in_error_replies_is_escaped() -> None:
 def test_cadences_are_said_in_words() -> None:
     assert [_spoken(timedelta(days=90)), _spoken(timedelta(days=14)), _spoken(timedelta(days=1)),
             _spoken(timedelta(hours=12))] == ["90 days", "2 weeks", "1 day", "12 hours"]
+
+
+def test_a_remind_without_a_schedule_leaves_the_name_to_the_lookup() -> None:
+    """Where the project's name ends is known only once names are looked up (`remind` does): the parser keeps
+    every word, and offers each reading, the longest name first."""
+    command = parse("remind Medical Diagnosis Prediction sometimes")
+    assert (command.project, command.schedule) == ("Medical Diagnosis Prediction sometimes", None)
+    assert name_splits('"Router" every quarter') == [('"Router" every quarter', []), ('"Router" every', ["quarter"]),
+                                                    ("Router", ["every", "quarter"])]
+    assert all(len(name) <= 80 for name, _ in name_splits("x" * 79 + " y" * 200))
+    with pytest.raises(CommandError, match="Name the project before `monthly`"):
+        parse("remind monthly")
+
+
+def test_help_says_which_evaluation_delete_takes_and_who_may() -> None:
+    line = next(line for line in help_text(["x"]).split("\n• ") if line.startswith("`/ftcheck delete"))
+    assert line == ("`/ftcheck delete &lt;project&gt;` — delete the project's latest evaluation in this channel, or "
+                    "its latest\n  anywhere when none is here (only its starter, a lead or a workspace admin can)")

@@ -114,6 +114,7 @@ async def test_csv_export_names_the_evaluation_and_is_safe_in_a_spreadsheet(
     assert facts == {"project": "Router", "evaluation": ev.id, "status": "completed", "started_by": "Ana (U1)",
                      "completed_at": "2030-01-07T09:00:00+00:00"}
     assert "/archives/C1/p" in rows["thread"]["text"]
+    assert (rows["channel"]["text"], rows["channel_name"]["text"]) == ("C1", "#ml-team")  # the id for programs too
 
 
 async def test_md_export_of_an_abandoned_evaluation_with_a_skipped_question(
@@ -124,6 +125,7 @@ async def test_md_export_of_an_abandoned_evaluation_with_a_skipped_question(
                                    status="abandoned"))
     async with running_bot(slack, redis_server.url) as bot:
         md = await export(bot, slack, "Dormant", "md")
-    assert "(closed for inactivity) in channel C1" in md and "(in progress)" not in md
+    assert "(closed for inactivity) in #ml-team" in md and "(in progress)" not in md  # as people know the channel
+    assert "in channel C1" not in md
     assert "- **Closed for inactivity:** 2030-01-07 09:00 UTC" in md
     assert "| Not sure (skipped once) | Ana (U1) |" in md_row(md, "q5") and "| — |  |" in md_row(md, "q6")

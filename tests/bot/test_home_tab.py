@@ -67,7 +67,8 @@ async def test_an_evaluation_closed_for_inactivity_is_not_in_progress(
         assert "closed for inactivity, 5/20 answered" in home and "in progress" not in home, home
         assert "Next re-evaluation" not in home  # reminders start once an evaluation completes
         listing = await ask(bot, "list")
-        assert "closed for inactivity, 5/20 answered · last evaluated" in listing, listing
+        assert "closed for inactivity, 5/20 answered · started 2030-01-07 · 1 evaluation" in listing, listing
+        assert "last evaluated" not in listing and "reminder" not in listing  # it was never evaluated
         assert "done" not in listing and "in progress" not in listing
 
 

@@ -87,10 +87,11 @@ def test_csv_cells_a_spreadsheet_would_run_are_neutralised() -> None:
 def test_csv_names_the_project_and_the_evaluation() -> None:
     ev = completed(started_by="U2", previous_id="abc123")
     rows = csv_rows(decision_record(ev, FT, "csv", {"U2": "Bo (U2)"}, "https://x/thread"))
-    facts = {key: rows[key]["text"] for key in ("project", "evaluation", "checklist", "channel", "thread", "status",
-                                                "started_by", "started_at", "completed_at", "previous_evaluation")}
+    facts = {key: rows[key]["text"] for key in ("project", "evaluation", "checklist", "channel", "channel_name",
+                                                "thread", "status", "started_by", "started_at", "completed_at",
+                                                "previous_evaluation")}
     assert facts == {"project": "Router", "evaluation": ev.id, "checklist": FT.id, "channel": "C1",
-                     "thread": "https://x/thread", "status": "completed", "started_by": "Bo (U2)",
+                     "channel_name": "", "thread": "https://x/thread", "status": "completed", "started_by": "Bo (U2)",
                      "started_at": "2030-01-07T09:00:00+00:00", "completed_at": "2030-01-07T10:00:00+00:00",
                      "previous_evaluation": "abc123"}
     assert list(rows)[:20] == [q.key for q in FT.questions]  # the questions still come first
@@ -102,6 +103,18 @@ def test_markdown_says_an_abandoned_evaluation_was_closed_for_inactivity() -> No
     assert f"- **Evaluation:** `{ev.id}` (closed for inactivity) in channel C1" in md
     assert "- **Closed for inactivity:** 2030-01-10 09:00 UTC" in md
     assert "in progress" not in md and "**Completed:**" not in md
+
+
+def test_the_record_names_the_channel_as_people_know_it() -> None:
+    """Review finding: the record said "in channel C1"; the bot passes the name Slack gave it (#ml-team)."""
+    ev = completed()
+    md = decision_record(ev, FT, "md", channel_name="#ml-team")
+    assert f"- **Evaluation:** `{ev.id}` (completed) in #ml-team" in md and "C1" not in md
+    data = json.loads(decision_record(ev, FT, "json", channel_name="#ml-team"))
+    assert (data["channel"], data["channel_name"]) == ("C1", "#ml-team")  # the id stays, for programs
+    rows = csv_rows(decision_record(ev, FT, "csv", channel_name="#ml-team"))
+    assert (rows["channel"]["text"], rows["channel_name"]["text"]) == ("C1", "#ml-team")
+    assert json.loads(decision_record(ev, FT, "json"))["channel_name"] is None  # Slack did not say: no name
     running = decision_record(completed(status="in_progress", completed_at=None), FT, "md")
     assert "(in progress)" in running and "- **Completed:** not yet" in running
 
