@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import structlog
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import evaluation as eb
-from bot.blocks.common import esc
+from bot.blocks.common import Block, context, esc, section
 from bot.blocks.scorecard import scorecard_blocks, scorecard_text
 from bot.links import message_url
 from bot.ratelimit import findable_post
@@ -40,6 +41,13 @@ _WHAT = {"root": "the evaluation's first message", "card": "a question card", "s
          "update_root": "an update of the evaluation's first message", "update_card": "an update of a card"}
 
 
+def deleted_message(ev: Evaluation, by: str | None = None) -> tuple[str, list[Block]]:
+    """What a deleted evaluation's messages say instead (its root, its cards still open, its scorecard)."""
+    who = f" by <@{by}>" if by else ""
+    return (f"Deleted evaluation of {esc(ev.project)}",
+            [section(f"~{esc(ev.project)}~ — deleted"), context(f"This evaluation was deleted{who}.")])
+
+
 def _ts(response: Any) -> str:
     ts = response.get("ts") if hasattr(response, "get") else None
     if not isinstance(ts, str):
@@ -61,7 +69,7 @@ class SlackPresenter:
     async def _call(self, method: str, **kwargs: Any) -> Any:
         try:  # the typed methods: each sends its arguments the way Slack expects (JSON, form or query)
             return await getattr(self.client, method.replace(".", "_"))(**kwargs)
-        except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+        except (SlackApiError, SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise _failed(exc) from exc
 
     async def _post(self, ev: Evaluation, ref: str, **kwargs: Any) -> str:
@@ -80,8 +88,14 @@ class SlackPresenter:
         return await self._post(ev, ev.post_ref("root"), text=eb.root_text(ev, checklist),
                                 blocks=eb.root_blocks(ev, checklist))
 
+    async def _strike(self, ev: Evaluation, ts: str) -> None:
+        text, blocks = deleted_message(ev)
+        await self._call("chat.update", channel=ev.channel, ts=ts, text=text, blocks=blocks)
+
     async def update_root(self, ev: Evaluation, checklist: Checklist) -> None:
-        if ev.thread_ts:
+        if ev.thread_ts and ev.status == "deleted":  # a delivery that overlapped the delete: it says so again
+            await self._strike(ev, ev.thread_ts)
+        elif ev.thread_ts:
             link = await self.card_link(ev, checklist)
             await self._call("chat.update", channel=ev.channel, ts=ev.thread_ts, text=eb.root_text(ev, checklist),
                              blocks=eb.root_blocks(ev, checklist, link))
@@ -93,7 +107,9 @@ class SlackPresenter:
 
     async def update_card(self, ev: Evaluation, checklist: Checklist, card_ts: str) -> None:
         card = ev.cards.get(card_ts)
-        if card is not None:
+        if card is not None and ev.status == "deleted":
+            await self._strike(ev, card_ts)
+        elif card is not None:
             await self._call("chat.update", channel=ev.channel, ts=card_ts,
                              text=eb.card_text(ev, checklist, card.question),
                              blocks=eb.card_blocks(ev, checklist, card_ts))
@@ -104,7 +120,9 @@ class SlackPresenter:
                                 blocks=scorecard_blocks(ev, checklist, card, agreement=agreement(ev, checklist)))
 
     async def update_scorecard(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
-        if ev.scorecard_ts:
+        if ev.scorecard_ts and ev.status == "deleted":
+            await self._strike(ev, ev.scorecard_ts)
+        elif ev.scorecard_ts:
             await self._call("chat.update", channel=ev.channel, ts=ev.scorecard_ts, text=scorecard_text(ev, card),
                              blocks=scorecard_blocks(ev, checklist, card, agreement=agreement(ev, checklist)))
 
@@ -133,8 +151,9 @@ class SlackPresenter:
     async def post_note(self, ev: Evaluation, checklist: Checklist, about: str) -> str:
         """Closed for inactivity: say so in the thread, with what to do next."""
         text = (f"This evaluation of *{esc(ev.project)}* had no answers for a long time, even after a nudge here, "
-                "so it is closed and its cards no longer take answers. Nothing is lost: the answers so far stay in "
-                f"`/ftcheck history {esc(ev.project)}`. `/ftcheck start {esc(ev.project)}` begins a new one.")
+                "so it is closed and its cards no longer take answers. Nothing is lost: each answer so far stays on "
+                f"its card above. `/ftcheck start {esc(ev.project)}` begins a new evaluation, from the first "
+                "question.")
         return await self._post(ev, ev.post_ref("note"), thread_ts=ev.thread_ts, text=text)
 
     async def tell_undelivered(self, ev: Evaluation, checklist: Checklist, what: str, reason: str) -> None:

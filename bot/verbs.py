@@ -171,11 +171,17 @@ async def _being_started(svc: Services, request: SlashCommand, project: str) -> 
 
 
 def _not_started(request: SlashCommand, project: str, exc: DeliveryFailed) -> str:
+    if exc.unconfirmed:  # Slack may have posted the root: the evaluation stands and the outbox finishes its start
+        return (f"Slack did not confirm the first message of the evaluation of *{esc(project)}* "
+                f"(`{esc(exc.reason)}`), and I could not check whether it arrived. The evaluation is started: its "
+                "thread appears here within a minute (if it is here already, answer there). Run `/ftcheck status` "
+                "to see where it stands.")
     if exc.reason in ("not_in_channel", "channel_not_found"):
         if _direct_message(request):
             return ("I can't post in a direct message, so nothing was started. Run "
                     f"`/ftcheck start {esc(project)}` in a channel I'm a member of.")
         return "I can't post in this channel yet. Invite me with `/invite @ftcheck` and run the command again."
+    # a root Slack may have applied was looked for (by its metadata) before this: it is not in the channel
     return (f"Slack did not take the evaluation's first message (`{esc(exc.reason)}`), so nothing was started. "
             "Try `/ftcheck start` again in a minute.")
 

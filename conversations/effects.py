@@ -140,9 +140,13 @@ class Owed(BaseModel):
 
 
 class DeliveryFailed(RuntimeError):
-    """A front end could not deliver an effect. ``permanent``: retrying will not help (archived channel …)."""
+    """A front end could not deliver an effect. ``permanent``: retrying will not help (archived channel …).
 
-    def __init__(self, reason: str, *, permanent: bool) -> None:
+    ``unconfirmed``: a post failed in a way Slack may have applied it (a 5xx, a timeout), and looking for it failed
+    too, so whether it is in the channel is not known; the outbox finds it, or posts it, once Slack answers."""
+
+    def __init__(self, reason: str, *, permanent: bool, unconfirmed: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        self.unconfirmed = unconfirmed

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import functools
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -80,6 +81,7 @@ class Delivery:
     cards: list[tuple[str, str]] = field(default_factory=list)
     done: list[str] = field(default_factory=list)
     failed: dict[str, DeliveryFailed] = field(default_factory=dict)
+    struck: bool = False  # deleted while this delivery was in flight: what it drew was drawn as deleted again
 
     @functools.cached_property
     def card(self) -> Scorecard:
@@ -100,6 +102,7 @@ class Engine:
         self.on_completed: list[Callable[[Evaluation], Awaitable[object]]] = []
         self.redraws = Redraws()
         self.root_pace = RootPace(root_every_s, self._draw_root_later)
+        self._deleted: OrderedDict[str, None] = OrderedDict()  # evaluations deleted lately, as this process saw
 
     def checklist(self, ev: Evaluation) -> Checklist:
         return self.registry.get(ev.checklist)
@@ -116,8 +119,16 @@ class Engine:
         ev = await self.store.create(ev, by=user)
         ev, failed = await self.deliver(ev, outcome.effects)
         if ev.thread_ts is None:
+            exc = failed.get("post_root") or DeliveryFailed("root message not posted", permanent=False)
+            if exc.unconfirmed:
+                # Slack may have applied the root, and looking for it failed too: the evaluation stays, and the outbox
+                # adopts the root it finds by its metadata, or posts it (never a second one)
+                raise exc
+            # the root is not in the channel (Slack refused it, or it was looked for and not found): nothing to keep.
+            # A root posted whose record failed shows in ``thread_ts`` (``_record``): that evaluation stands, and
+            # the outbox (or the first click) records what was posted.
             await self.store.update(ev.id, lambda e: flow.discard(e), by=user, action="discard (root not posted)")
-            raise failed.get("post_root") or DeliveryFailed("root message not posted", permanent=False)
+            raise exc
         return ev
 
     async def answer(self, eid: str, *, card_ts: str, user: str, value: float | None = None,
@@ -209,8 +220,44 @@ class Engine:
         return ev, next((e.question for e in outcome.effects if isinstance(e, PostCard)), None)
 
     async def discard(self, eid: str, *, user: str) -> Evaluation:
+        """Delete an evaluation (``flow.discard``). A delivery of it still in flight here posts nothing more and
+        draws what it drew as deleted (:meth:`deleted`); one on another replica learns it from its record write."""
         ev, _, _ = await self.store.update(eid, flow.discard, by=user, action="delete")
+        self._note_deleted(eid)
         return ev
+
+    def deleted(self, eid: str) -> bool:
+        """Whether this process saw ``eid`` deleted (no Redis round trip: a delivery checks it before each message)."""
+        return eid in self._deleted
+
+    def _note_deleted(self, eid: str) -> None:
+        self._deleted[eid] = None
+        while len(self._deleted) > 1024:
+            self._deleted.popitem(last=False)
+
+    async def _strike(self, run: Delivery) -> None:
+        """The evaluation was deleted while ``run`` was in flight: what it posted or drew (a card, the root, the
+        scorecard) may show it as running, after the delete marked the thread. Draw those as deleted."""
+        if run.struck:
+            return
+        run.struck = True
+        view = run.view
+        view.status = "deleted"
+        posted = {ts for _, ts in run.cards}
+        drawn = [ts for ts, c in view.cards.items() if ts in posted or c.open]
+        if not (posted or run.done):
+            return
+        log.info("delivery_struck", evaluation=view.id, cards=len(drawn))
+        calls: list[Awaitable[None]] = [self.presenter.update_card(view, run.checklist, ts) for ts in drawn]
+        if view.thread_ts:
+            calls.append(self.presenter.update_root(view, run.checklist))
+        if view.scorecard_ts:
+            calls.append(self.presenter.update_scorecard(view, run.checklist, run.card))
+        for call in calls:
+            try:
+                await call
+            except Exception as exc:  # the evaluation is deleted either way; a message gone is fine
+                log.warning("delivery_strike_failed", evaluation=view.id, error=str(exc))
 
     async def _transition(self, eid: str, fn: Callable[[Evaluation], flow.Outcome], *, by: str, action: str,
                           seen: str | None) -> tuple[Evaluation, flow.Outcome | None]:
@@ -250,6 +297,8 @@ class Engine:
             if view.thread_ts is None and not starts:
                 view.thread_ts = await self._thread_of(ev.id)
             await self._deliver_each(run, effects)
+            if self.deleted(ev.id):  # deleted here while this delivery was in flight
+                await self._strike(run)
         # a first delivery of a move that went through may ride on the next write; a start, a repeat (the outbox)
         # or a failure is written now (a start's thread must be findable; failures owe a count or a notice)
         may_fold = not look_first and not run.failed and not starts
@@ -302,6 +351,8 @@ class Engine:
     async def _deliver_each(self, run: Delivery, effects: list[Effect]) -> None:
         for effect in effects:
             try:
+                if self.deleted(run.view.id):
+                    run.view.status = "deleted"  # nothing more is posted; updates draw it as deleted
                 if not await self._deliver_one(run, effect):
                     continue  # owed by a later write: its delivery draws it (the document owes it until then)
                 run.done.append(effect.key)
@@ -350,15 +401,23 @@ class Engine:
     async def _record(self, ev: Evaluation, run: Delivery, may_fold: bool = False) -> Evaluation:
         now, rendered = time.time(), ev.version  # ``ev`` is handed to the store below, which may change it
 
-        def record(e: Evaluation) -> list[Effect]:
+        def posted(e: Evaluation) -> None:
             if run.view.thread_ts and not e.thread_ts:
                 flow.root_posted(e, run.view.thread_ts)
             if run.view.scorecard_ts and not e.scorecard_ts:
                 flow.scorecard_posted(e, run.view.scorecard_ts)
             for qid, ts in run.cards:
                 flow.card_posted(e, qid, ts)
+
+        def record(e: Evaluation) -> list[Effect]:
+            if e.status == "deleted" and not run.struck:  # deleted (on another replica) while this was in flight
+                self._note_deleted(e.id)
+                _background(asyncio.get_running_loop().create_task(self._strike(run)))
+            posted(e)
             for key in run.done:
                 flow.delivered(e, key, rendered=rendered)
+                if key in e.undelivered:  # delivered after all: a later failure of it is news again
+                    e.undelivered.remove(key)
             return _give_up_or_retry(e, run.failed, now)
 
         if may_fold and self.store.fold(ev.id, record):
@@ -368,8 +427,10 @@ class Engine:
             stored, tells, _ = await self.store.update(ev.id, record, by="ftcheck", action="delivered", known=ev,
                                                       quiet=True)
         except (StoreUnavailable, KeyError) as exc:
-            # the messages went out; the outbox finds them by their metadata when Redis answers again
+            # the messages went out; the outbox finds them by their metadata when Redis answers again. The caller
+            # sees what was posted (a start whose root is in the channel stands), not the unrecorded document.
             log.warning("delivery_not_recorded", evaluation=ev.id, error=str(exc))
+            posted(ev)
             return ev
         if tells:
             stored, _ = await self.deliver(stored, tells)
@@ -405,6 +466,8 @@ def _give_up_or_retry(e: Evaluation, failed: dict[str, DeliveryFailed], now: flo
         if exc.permanent or entry.exhausted:
             log.warning("delivery_given_up", evaluation=e.id, effect=entry.key, reason=exc.reason)
             e.pending.remove(entry)
+            if entry.key in e.undelivered:
+                continue  # given up before and people were told (a root someone deleted fails every redraw): once
             e.undelivered.append(entry.key)
             given_up.append((entry, exc))
     # a root that never posted means /ftcheck start failed: the person who ran it is told there, not twice
@@ -418,12 +481,34 @@ def _give_up_or_retry(e: Evaluation, failed: dict[str, DeliveryFailed], now: flo
 
 # -- one handler per effect type ---------------------------------------------------------------------------
 
+ROOT_POSTS = 2  # a start posts its root at most this often (Slack applied a post it did not confirm: found first)
+
+
 async def _post_root(engine: Engine, run: Delivery, effect: Effect) -> None:
     view = run.view
     if view.thread_ts is not None:
         return
-    ts = await engine.find_or_post(run, view.post_ref("root"),
-                                   lambda: engine.presenter.post_root(view, run.checklist))
+    ref = view.post_ref("root")
+    ts: str | None = None
+    for attempt in range(ROOT_POSTS):
+        try:
+            ts = await engine.find_or_post(run, ref, lambda: engine.presenter.post_root(view, run.checklist))
+            break
+        except DeliveryFailed as exc:
+            # a 5xx, a dropped connection or a timeout: Slack may have applied it. Look for it by its metadata and
+            # adopt it; post once more only when it is certainly not there (a failed look posts nothing again)
+            if exc.permanent or engine.recovery is None or run.look_first:
+                raise  # a repeat (the outbox) looked first already: its next try looks again
+            try:
+                ts = await engine.recovery.find_posted(view, ref)
+            except DeliveryFailed:
+                raise DeliveryFailed(exc.reason, permanent=False, unconfirmed=True) from exc
+            if ts is not None:
+                log.info("delivery_found", evaluation=view.id, ref=ref)
+                break
+            if attempt + 1 == ROOT_POSTS:
+                raise
+    assert ts is not None
     view.thread_ts = ts
     await engine.store.link_thread(view.id, view.channel, ts)  # findable before the record is written
 
@@ -436,6 +521,8 @@ async def _update_root(engine: Engine, run: Delivery, effect: Effect) -> None:
 async def _post_card(engine: Engine, run: Delivery, effect: Effect) -> None:
     assert isinstance(effect, PostCard)
     view = run.view
+    if view.status == "deleted":
+        return  # deleted meanwhile: no card to answer
     if view.thread_ts is None:
         raise Deferred
     if any(c.open for c in view.cards.values() if c.question == effect.question):
@@ -461,6 +548,8 @@ async def _post_scorecard(engine: Engine, run: Delivery, effect: Effect) -> None
     if view.scorecard_ts is not None:
         await engine.presenter.update_scorecard(view, run.checklist, run.card)
         return
+    if view.status == "deleted":
+        return  # deleted meanwhile: no scorecard to post
     view.scorecard_ts = await engine.find_or_post(
         run, view.post_ref("scorecard"), lambda: engine.presenter.post_scorecard(view, run.checklist, run.card))
 

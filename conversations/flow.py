@@ -248,6 +248,17 @@ def resume(ev: Evaluation, checklist: Checklist, now: datetime | None = None) ->
     ev.idle_nudged, ev.idle_check_at = False, None
     move = Move(ev)
     move.make("ask", card_state(ev, question), "asked", question)
+    # what was given up with the card (the same fault: an archived channel, the bot removed) is redrawn too: a card
+    # answered meanwhile would otherwise keep offering its buttons, and the root its old count
+    for key in list(ev.undelivered):
+        kind, _, qid = key.partition(":")
+        if kind == "update_card" and qid:
+            move.owe(UpdateCard(question=qid))
+        elif kind == "update_root":
+            move.owe(UpdateRoot())
+        else:
+            continue
+        ev.undelivered.remove(key)
     return move.outcome()
 
 

@@ -40,6 +40,7 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
@@ -85,6 +86,63 @@ if ARGV[5] == '1' then
 end
 return {'ok', ''}
 """
+
+
+# The store's calls in flight in this task: each holds a list that a connection appends to when it starts sending
+# the call's bytes (after connecting). A lost connection then tells "never sent" from "may have been applied".
+_SENDS: ContextVar[list[int] | None] = ContextVar("ftcheck_redis_sends", default=None)
+
+
+def _tracked(cls: type[Any]) -> type[Any]:
+    """A redis-py connection class that notes, in :data:`_SENDS`, each command it starts to send.
+
+    redis-py retries a call after a lost connection and then raises the *last* error: a refused reconnect hides that
+    the first attempt had sent the write (and Redis may have applied it before the connection dropped)."""
+    if getattr(cls, "_ftc_tracks_sends", False):
+        return cls
+    send = cls.send_packed_command
+
+    async def send_packed_command(self: Any, command: Any, check_health: bool = True) -> None:
+        if not self.is_connected:
+            await self.connect_check_health(check_health=False)  # a refused connection has sent nothing
+        if check_health:
+            await self.check_health()
+        sends = _SENDS.get()
+        if sends is not None:
+            sends.append(1)  # from here on the command may reach Redis
+        await send(self, command, check_health=False)
+
+    return type(cls.__name__, (cls,), {"send_packed_command": send_packed_command, "_ftc_tracks_sends": True})
+
+
+def track_sends(redis: Any) -> bool:
+    """Make the connections of ``redis`` (a pooled client, or a cluster's nodes) note what they send; False when
+    that cannot be done (then a lost connection is worded as "could not confirm")."""
+    pool = getattr(redis, "connection_pool", None)
+    if pool is not None and isinstance(getattr(pool, "connection_class", None), type):
+        base = pool.connection_class
+        pool.connection_class = _tracked(base)
+        for conn in [*getattr(pool, "_available_connections", []), *getattr(pool, "_in_use_connections", [])]:
+            if type(conn) is base:
+                conn.__class__ = pool.connection_class  # made before the store: the same class, noting its sends
+        return True
+    nodes = getattr(redis, "nodes_manager", None)
+    kwargs = getattr(nodes, "connection_kwargs", None)
+    if isinstance(kwargs, dict):
+        kwargs["connection_class"] = _tracked(kwargs.get("connection_class") or _default_connection())
+        for node in list(getattr(nodes, "nodes_cache", {}).values()):
+            base, node.connection_class = node.connection_class, _tracked(node.connection_class)
+            for conn in getattr(node, "_connections", []):
+                if type(conn) is base:
+                    conn.__class__ = node.connection_class
+        return True
+    return False
+
+
+def _default_connection() -> type[Any]:
+    from redis.asyncio.connection import Connection
+
+    return Connection
 
 
 OutageReason = Literal["down", "full", "busy", "refused"]
@@ -159,6 +217,7 @@ class Store:
         self.round_trips = 0  # counted for the benchmark; cheap
         self.on_unavailable: Callable[[], object] | None = None  # e.g. a metrics counter
         self._docs: OrderedDict[str, str] = OrderedDict()  # evaluation id -> JSON last read or written here
+        self._tracks_sends = track_sends(redis)  # a lost connection: was anything of the call sent?
 
     # -- the JSON of recent evaluations -------------------------------------------------------------------
     def _remember(self, eid: str, raw: bytes | str | None) -> None:
@@ -259,6 +318,8 @@ class Store:
             result = fn()
             return await result if inspect.isawaitable(result) else result
 
+        sends: list[int] = []
+        token = _SENDS.set(sends)
         try:
             return await retry_refused(once)  # a Redis Cluster slot migrating: retried within the budget
         except ClusterBusy as exc:
@@ -269,7 +330,10 @@ class Store:
             raise StoreUnavailable(str(exc), recorded="unknown") from exc
         except (RedisConnectionError, OSError) as exc:
             self._outage(exc)
-            raise StoreUnavailable(str(exc)) from exc
+            # "no" only when nothing of the call was sent (every attempt failed to connect); a connection lost after
+            # sending may have been applied, whatever error the last retry ended with
+            sent = bool(sends) or not self._tracks_sends
+            raise StoreUnavailable(str(exc), recorded="unknown" if sent else "no") from exc
         except OutOfMemoryError as exc:
             self._outage(exc)
             raise StoreUnavailable(str(exc), reason="full") from exc
@@ -278,9 +342,13 @@ class Store:
                 raise
             self._outage(exc)
             raise StoreUnavailable(str(exc), reason="refused") from exc
+        finally:
+            _SENDS.reset(token)
 
     def _outage(self, exc: Exception) -> None:
-        log.warning("redis_unavailable", error=str(exc))
+        # a debug line: whoever catches StoreUnavailable reports it (a server logs an outage once when it starts and
+        # once when it ends, bot.app.RedisOutage; replies and the terminal tell the person)
+        log.debug("redis_unavailable", error=str(exc))
         if self.on_unavailable is not None:
             self.on_unavailable()
 

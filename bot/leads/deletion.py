@@ -6,12 +6,12 @@ import contextlib
 
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.common import context, esc, section
+from bot.blocks.common import esc
 from bot.leads.access import Asker, denied, find_project, may_manage
 from bot.leads.projects import scored
+from bot.presenter import deleted_message
 from bot.services import Services
 from bot.visibility import Visibility
-from conversations import flow
 from conversations.models import Evaluation
 from conversations.reminders import ReminderQueue
 from scoring.checklist import UnknownChecklist
@@ -24,11 +24,21 @@ async def delete(svc: Services, vis: Visibility, asker: Asker, name: str) -> str
     ev = next((e for e in reversed(evaluations) if e.channel == asker.here), evaluations[-1])
     if not await may_manage(svc, asker.user, ev):
         return denied(ev, "delete it")
-    ev, _, _ = await svc.store.update(ev.id, flow.discard, by=asker.user, action="delete")
+    ev = await svc.engine.discard(ev.id, user=asker.user)  # a delivery of it in flight here stops posting
     await ReminderQueue(svc.store).cancel(ev.id)
     await close_thread(svc, ev, asker.user)
     return (f"Deleted the {ev.started_at:%Y-%m-%d} evaluation of *{esc(ev.project)}* in <#{ev.channel}> "
-            f"({_state(svc, ev)}; kept in the audit trail, hidden everywhere).")
+            f"({_state(svc, ev)}). It is kept in the audit trail and no longer shows in lists, summaries or "
+            f"history. {_thread_words(ev)}")
+
+
+def _thread_words(ev: Evaluation) -> str:
+    """What stays in the thread, as :func:`close_thread` leaves it."""
+    if ev.thread_ts is None:
+        return ""
+    answered = sum(1 for c in ev.cards.values() if not c.open)
+    shown = f" The {plural(answered, 'answered card')} there still show their answers." if answered else ""
+    return f"Its thread is marked deleted and takes no more answers{' or changes' if answered else ''}.{shown}"
 
 
 def _state(svc: Services, ev: Evaluation) -> str:
@@ -42,10 +52,11 @@ def _state(svc: Services, ev: Evaluation) -> str:
 
 
 async def close_thread(svc: Services, ev: Evaluation, by: str) -> None:
-    """Take the buttons off a deleted evaluation's open cards and say so on its root message."""
-    note = [context(f"This evaluation was deleted by <@{by}>.")]
-    targets = list(ev.open_cards()) + ([ev.thread_ts] if ev.thread_ts else [])
+    """Take the buttons off a deleted evaluation's open cards, replace its scorecard (its decision and gaps) with
+    a line saying it was deleted, and say so on its root message. Answered cards keep showing their answers."""
+    text, blocks = deleted_message(ev, by)
+    targets = [*ev.open_cards(), *([ev.scorecard_ts] if ev.scorecard_ts else []),
+               *([ev.thread_ts] if ev.thread_ts else [])]
     for ts in targets:
         with contextlib.suppress(SlackApiError):  # the message may be gone; the evaluation is deleted either way
-            await svc.client.chat_update(channel=ev.channel, ts=ts, text=f"Deleted evaluation of {esc(ev.project)}",
-                                         blocks=[section(f"~{esc(ev.project)}~ — deleted"), *note])
+            await svc.client.chat_update(channel=ev.channel, ts=ts, text=text, blocks=blocks)
