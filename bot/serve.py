@@ -1,11 +1,14 @@
-"""Runners: HTTP (aiohttp: /slack/events, /healthz, /metrics) and Socket Mode, both with the reminder clock."""
+"""Runners: HTTP (aiohttp: /slack/events, /readyz, /healthz, /metrics) and Socket Mode, both with the reminder
+clock."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import gc
 import json
+import logging
 import signal
 import time
 from collections.abc import AsyncIterator, Coroutine, Mapping
@@ -34,8 +37,21 @@ log = structlog.get_logger(__name__)
 READ_TIMEOUT_S = 10.0  # Slack sends a request in one go; anything slower is a stuck or hostile client
 
 
+class _SkippedRunIsNormal(logging.Filter):
+    """APScheduler warns "Execution of job … skipped: maximum number of running instances reached" whenever a tick
+    outlasts its interval (a slow or unreachable Redis: twice a second from the outbox tick). Skipping that run is
+    what ``max_instances=1, coalesce=True`` asks for, so the warning is dropped; its other warnings stay."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+SKIPPED_RUN_IS_NORMAL = _SkippedRunIsNormal()
+
+
 def start_clock(runtime: Runtime) -> AsyncIOScheduler:
     """APScheduler only runs the clock; the reminders themselves live in Redis (see conversations.reminders)."""
+    logging.getLogger("apscheduler.scheduler").addFilter(SKIPPED_RUN_IS_NORMAL)  # once: the same object
     scheduler = AsyncIOScheduler(timezone=UTC)  # an interval needs no local zone (tzlocal would read the system)
     scheduler.add_job(runtime.tick, "interval", seconds=runtime.settings.tick_s, max_instances=1, coalesce=True,
                       id="ftcheck-tick")
@@ -254,17 +270,56 @@ async def check_bot_token(runtime: Runtime) -> None:
         log.warning("slack_unreachable_at_start", error=f"{type(exc).__name__}: {exc}")
 
 
+# Slack's answers to an app-level token it will not take (https://api.slack.com/methods/apps.connections.open).
+REFUSED_APP_TOKEN = REFUSED_TOKEN | {"not_allowed_token_type", "missing_scope", "invalid_token"}
+
+
+async def check_app_token(runtime: Runtime, token: str) -> None:
+    """Ask Slack once for a Socket Mode URL with SLACK_APP_TOKEN, as slack_sdk's handler will (which retries a
+    refused token forever, logging every 10 s); Slack issues a new URL per call, so the one asked for here is
+    simply not used. When Slack cannot be reached the server starts anyway (the handler retries)."""
+    # https://api.slack.com/methods/apps.connections.open: POST with the app-level token (xapp-…) as the bearer;
+    # answers {"ok": true, "url": "wss://…"} or {"ok": false, "error": "invalid_auth"}.
+    try:
+        await runtime.services.client.apps_connections_open(app_token=token)
+    except SlackApiError as exc:
+        code = error_code(exc)
+        if code in REFUSED_APP_TOKEN:
+            await runtime.aclose()
+            raise SystemExit(f"Slack refused SLACK_APP_TOKEN ({code}): generate an App-Level Token with "
+                             "connections:write under Basic Information → App-Level Tokens in your Slack app's "
+                             "settings, and set SLACK_APP_TOKEN to it (xapp-…).") from None
+        log.warning("slack_app_token_check_failed", error=code)
+    except (SlackClientError, OSError, TimeoutError) as exc:
+        log.warning("slack_unreachable_at_start", error=f"{type(exc).__name__}: {exc}")
+
+
+async def listen(runtime: Runtime, runner: web.AppRunner, host: str, port: int) -> None:
+    """Bind the port; one that is taken (or that may not be bound) stops the server with one line saying what to
+    do, not a traceback."""
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        await runtime.aclose()
+        if exc.errno == errno.EADDRINUSE:
+            raise SystemExit(f"port {port} is in use: pass --port N or stop the other process") from None
+        if exc.errno == errno.EACCES:
+            raise SystemExit(f"port {port} may not be opened by this user: pass --port N (1024 or above)") from None
+        raise SystemExit(f"cannot listen on {host}:{port} ({exc.strerror or exc}): check --host and --port") from None
+
+
 async def serve_http(runtime: Runtime, host: str, port: int) -> None:
     if not runtime.settings.slack_signing_secret:
         raise SystemExit("HTTP mode needs SLACK_SIGNING_SECRET (Basic Information → App Credentials in your "
                          "Slack app's settings) so forged requests are refused.")
     await check_bot_token(runtime)
-    scheduler = start_clock(runtime)
+    await runtime.check_redis()
     runner = make_runner(runtime)
     settle_heap()
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
+    await listen(runtime, runner, host, port)
+    scheduler = start_clock(runtime)
     log.info("http_listening", host=host, port=port)
     try:
         async with stop_signals() as stop:
@@ -303,6 +358,8 @@ async def serve_socket(runtime: Runtime, watchdog_s: float = 60.0) -> None:
         raise SystemExit(f"Socket Mode {problem}: an xapp- token with connections:write (Basic Information → "
                          "App-Level Tokens in your Slack app's settings), not the xoxb- bot token.")
     await check_bot_token(runtime)
+    await check_app_token(runtime, token)
+    await runtime.check_redis()
     scheduler = start_clock(runtime)
     handler = AsyncSocketModeHandler(runtime.app, token)
     settle_heap()

@@ -16,7 +16,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.presenter import SlackPresenter
-from bot.settings import Settings
+from bot.settings import Settings, redis_url_problem
 from conversations.effects import LEASE_S
 from conversations.engine import Engine
 from conversations.store import Store
@@ -45,9 +45,13 @@ def make_redis(url: str, timeout_s: float = 2.0) -> aioredis.Redis:
     cluster without a primary for a slot re-read the topology and retry twice; ``TRYAGAIN`` during a slot
     migration is retried by the store within the request budget (``conversations/redis_retry.py``).
     """
+    problem = redis_url_problem(url)  # Settings checks REDIS_URL too: this covers a URL from anywhere else
+    if problem:
+        raise ValueError(problem)
     retry = Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2)
-    if "+cluster://" in url:
-        cluster = RedisCluster.from_url(url.replace("+cluster://", "://"), socket_timeout=timeout_s,
+    scheme, _, rest = url.partition("://")
+    if scheme.lower().endswith("+cluster"):
+        cluster = RedisCluster.from_url(f"{scheme[:-len('+cluster')]}://{rest}", socket_timeout=timeout_s,
                                         socket_connect_timeout=min(timeout_s, 1.0), retry=retry,
                                         health_check_interval=15)
         # RedisCluster takes the same commands (keys routed by slot); the store is typed for the plain client

@@ -23,6 +23,44 @@ _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# What bot.services.make_redis connects to: redis-py's own schemes, and a Redis Cluster with +cluster.
+REDIS_SCHEMES = ("redis", "rediss", "unix", "redis+cluster", "rediss+cluster")
+REDIS_URL_EXAMPLE = "redis://localhost:6379/0"
+
+
+def redis_url_problem(url: str) -> str | None:
+    """Why ``url`` can't be REDIS_URL, in one line naming the variable, the schemes and an example; None when it can.
+
+    redis-py's own error (``Redis URL must specify one of the following schemes``) comes from deep inside the
+    first connection, without naming the setting, and leaves the cluster schemes out."""
+    scheme, sep, _ = url.partition("://")
+    if not sep or scheme.lower() not in REDIS_SCHEMES:
+        shown = "" if "@" in url else f" ({url!r})"  # a URL without a scheme may still hold a password: not echoed
+        return (f"REDIS_URL is not a Redis URL{shown}: it must start with {', '.join(f'{s}://' for s in REDIS_SCHEMES)}"
+                f" (e.g. {REDIS_URL_EXAMPLE})")
+    parts = urlsplit(url)
+    if scheme.lower() == "unix":
+        return None if parts.path else "REDIS_URL names no socket file: use unix:///path/to/redis.sock"
+    try:
+        parts.port  # noqa: B018 -- raises on a port that is not a number (or out of range)
+    except ValueError:
+        return f"REDIS_URL has a port that is not a number from 1 to 65535: use host:port (e.g. {REDIS_URL_EXAMPLE})"
+    return None
+
+
+def redis_host(url: str) -> str:
+    """Where a Redis URL points, for a log line: ``host:port`` (or the socket file), never the password."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() == "unix":
+        return parts.path
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{parts.hostname or ''}:{port or 6379}"
+
+
 def parse_duration(text: str) -> timedelta:
     """``90d``, ``2w``, ``12h``, ``30m``, ``30s`` -> timedelta; a clear error otherwise."""
     match = _DURATION.match(text)
@@ -106,7 +144,8 @@ class Settings(BaseSettings):
                                              "drawn when the interval is up. 0 redraws after every answer.")
     data_dir: Path | None = Field(None, validation_alias="FTCHECK_DATA_DIR",
                                   description="Where the embedded Redis keeps its file (default: user data dir).")
-    log_level: str = Field("INFO", validation_alias="FTCHECK_LOG_LEVEL", description="DEBUG, INFO, WARNING …")
+    log_level: str = Field("INFO", validation_alias="FTCHECK_LOG_LEVEL",
+                           description="DEBUG, INFO, WARNING, ERROR or CRITICAL.")
     log_json: bool = Field(False, validation_alias=AliasChoices("FTCHECK_LOG_JSON"),
                            description="Log JSON lines instead of console text.")
 
@@ -114,6 +153,21 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         """``FTCHECK_TIMEZONE``: the zone of working hours, and of every date the bot shows."""
         return ZoneInfo(self.timezone)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        problem = redis_url_problem(value) if value else None  # REDIS_URL= (empty) is unset
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"{value!r} is not a log level; use one of {', '.join(LOG_LEVELS)}")
+        return value.strip().upper()
 
     @field_validator("working_hours")
     @classmethod

@@ -142,7 +142,8 @@ def locate_store(settings: Settings, *, allow_embedded: bool) -> StoreLocation:
         return StoreLocation(LOCAL_REDIS, f"Redis at {LOCAL_REDIS} (FTCHECK_PROBE_LOCAL_REDIS)",
                              source="FTCHECK_PROBE_LOCAL_REDIS")
     if not allow_embedded:
-        raise NoStore("no Redis: set REDIS_URL (Slack modes need a real Redis server; see README → Deploy).")
+        raise NoStore("no Redis: set REDIS_URL, e.g. redis://127.0.0.1:6379/0 (Slack modes need a real Redis server; "
+                      "README → Configuration → REDIS_URL shows how to start one).")
     embedded = EmbeddedRedis(data_dir(settings))
     problem = embedded.problem()
     if problem is not None:

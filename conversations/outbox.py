@@ -19,6 +19,7 @@ import structlog
 from conversations.due_queues import OUTBOX_DUE, RELEASE, hold_score
 from conversations.engine import Engine
 from conversations.models import Evaluation
+from conversations.store import StoreUnavailable
 from scoring.checklist import UnknownChecklist
 
 log = structlog.get_logger(__name__)
@@ -57,6 +58,8 @@ class Outbox:
             async with gate:
                 try:
                     await self.repair(eid, now, held)
+                except StoreUnavailable:  # Redis went away mid-tick: the server logs the outage once
+                    pass  # the hold runs out and the next tick tries again
                 except Exception:  # isolated: the hold runs out and the next tick tries again
                     log.exception("outbox_repair_failed", evaluation=eid)
 

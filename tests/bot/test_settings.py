@@ -37,3 +37,40 @@ def test_a_redis_password_is_hidden_in_the_userinfo_and_in_the_query() -> None:
     shown = hide_password("rediss://default@redis.example:6380/0?password=S3cret&ssl_cert_reqs=none")
     assert "S3cret" not in shown and "password=***" in shown and "ssl_cert_reqs=none" in shown
     assert hide_password("redis://host:6379/0") == "redis://host:6379/0"
+
+
+@pytest.mark.parametrize("url", ["redis://127.0.0.1:6379/0", "rediss://:pw@redis.example:6380/0", "unix:///tmp/r.sock",
+                                 "redis+cluster://10.0.0.1:7000", "rediss+cluster://u:pw@node:7000", ""])
+def test_every_documented_redis_url_form_is_accepted(url: str) -> None:
+    assert Settings(_env_file=None, REDIS_URL=url).redis_url == url
+
+
+@pytest.mark.parametrize("url", ["localhost:6379", "127.0.0.1:6379", "http://redis:6379", "redis:/host",
+                                 "redis://host:port/0", "unix://"])
+def test_a_malformed_redis_url_is_refused_in_one_line_naming_the_setting(url: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None, REDIS_URL=url)
+    message = caught.value.errors()[0]["msg"]
+    assert "REDIS_URL" in message and "\n" not in message, message
+    assert "redis://localhost:6379/0" in message or "unix:///" in message, message
+
+
+def test_a_refused_redis_url_never_echoes_a_password() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None, REDIS_URL="default:S3cret@redis.example:6379")
+    message = caught.value.errors()[0]["msg"]
+    assert "S3cret" not in message and "redis+cluster://" in message, message
+
+
+def test_every_path_that_connects_by_url_checks_it() -> None:
+    from bot.services import make_redis
+
+    with pytest.raises(ValueError, match="REDIS_URL is not a Redis URL"):
+        make_redis("localhost:6379")
+
+
+@pytest.mark.parametrize("level", ["verbose", "trace", "warn ing"])
+def test_an_unknown_log_level_is_refused_with_the_levels_listed(level: str) -> None:
+    with pytest.raises(ValidationError, match="DEBUG, INFO, WARNING, ERROR, CRITICAL"):
+        Settings(_env_file=None, FTCHECK_LOG_LEVEL=level)
+    assert Settings(_env_file=None, FTCHECK_LOG_LEVEL=" debug").log_level == "DEBUG"
