@@ -115,7 +115,7 @@ def settle(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
         if entry.settled_by == user and entry.value == value:
             return Outcome(status="unchanged")
         label = checklist.option(entry.value).label if entry.value is not None else "Not sure"
-        return refused("taken", question=q.key, by=entry.settled_by or entry.by, label=label, at=entry.at)
+        return refused("taken", question=q.key, by=entry.settled_by or entry.by, label=label, at=entry.at, actor=user)
     if state != "split":
         return refused("not_split", question=q.key)
     prior = ev.answers.get(q.id)

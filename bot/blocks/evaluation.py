@@ -164,7 +164,7 @@ def _tally(ev: Evaluation, question_id: str) -> str:
 def split_card_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> list[Block]:
     q = checklist.question(question_id)
     value = action_value(ev, q.id)
-    settle = [button(f"Team answer: {o.label}", f"{SETTLE_ACTION}_{o.key}", f"{value}|{o.key}")
+    settle = [button(f"{o.label} — team answer", f"{SETTLE_ACTION}_{o.key}", f"{value}|{o.key}")
               for o in checklist.options]
     return [
         section(f"*Question {q.number} of {len(checklist.questions)}* · *Split* — the team disagrees\n*{esc(q.text)}*"),
@@ -206,17 +206,16 @@ def record_menu(ev: Evaluation, checklist: Checklist, question_id: str) -> Block
 
 
 def _record_line(ev: Evaluation, checklist: Checklist, q: Question, entry: AnswerEntry) -> str:
+    ballot = ev.ballots.get(q.id)
+    revealed = ballot if ballot is not None and ballot.revealed else None
     if entry.value is None:
         again = "asked again before the end" if entry.skips < 2 else "left for the team: pick an answer when you know"
-        return f"… *{q.key}* Not sure — {user(entry.by)} · {again}"
+        return f"… *{q.key}* Not sure — {_not_sure_by(ev, checklist, entry, revealed)} · {again}"
     head = f"✓ *{q.key}* {checklist.option(entry.value).label}"
-    ballot = ev.ballots.get(q.id)
-    if ballot is not None and ballot.revealed and entry.settled_by:
-        tail = f"settled by {user(entry.settled_by)} · {_spread(ev, checklist, ballot)}"
-    elif ballot is not None and ballot.revealed and entry.previous is None and ballot.decided() == {entry.value}:
-        spread = ballot.spread()
-        tail = "agreed: " + ", ".join(map(user, spread[entry.value]))
-        tail += (" · Not sure: " + ", ".join(map(user, spread[None]))) if None in spread else ""
+    if revealed is not None and entry.settled_by:
+        tail = f"settled by {user(entry.settled_by)} · {_spread(ev, checklist, revealed)}"
+    elif revealed is not None and entry.previous is None and revealed.decided() == {entry.value}:
+        tail = _agreed(revealed.spread(), entry.value)
     else:
         tail = user(entry.by)
     extras = []
@@ -225,6 +224,31 @@ def _record_line(ev: Evaluation, checklist: Checklist, q: Question, entry: Answe
     if entry.suggestion is not None and entry.suggestion.value is not None:  # a caution alone suggested nothing
         extras.append("as the helper suggested" if entry.suggestion.value == entry.value else "helper differed")
     return f"{head} — {tail}" + (f" · _{'; '.join(extras)}_" if extras else "") + f" · {short(q)}"
+
+
+def _agreed(spread: dict[float | None, list[str]], value: float) -> str:
+    """Who gave the revealed answer: ``agreed: @a, @b`` takes two; a lone answer says so (``only @a voted``)."""
+    answered, unsure = spread[value], spread.get(None, [])
+    if len(answered) >= 2:
+        tail = "agreed: " + ", ".join(map(user, answered))
+    else:
+        tail = f"only {user(answered[0])} " + ("answered" if unsure else "voted")
+    return tail + (" · Not sure: " + ", ".join(map(user, unsure)) if unsure else "")
+
+
+def _not_sure_by(ev: Evaluation, checklist: Checklist, entry: AnswerEntry, ballot: Ballot | None) -> str:
+    """Who left a question open: the voters of a revealed vote, the starter or lead who settled it, or the clicker.
+
+    In vote mode only the team leaves a question open; once it is asked again its first round of votes is gone
+    (a fresh round starts), so the record no longer names anyone rather than one voter for them all."""
+    if ballot is None:
+        return "nobody on the team was sure" if ev.mode == "vote" else user(entry.by)
+    if entry.settled_by:
+        return f"settled by {user(entry.settled_by)} · {_spread(ev, checklist, ballot)}"
+    voters = hidden_tally(ballot)  # everyone voted Not sure (or a Reveal came after Not sure votes only)
+    if len(voters) == 1:
+        return f"only {user(voters[0])} voted"
+    return "nobody was sure: " + ", ".join(map(user, voters))
 
 
 def card_text(ev: Evaluation, checklist: Checklist, question_id: str) -> str:

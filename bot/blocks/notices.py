@@ -26,7 +26,7 @@ def _when(n: Notice) -> str:
 def _taken(n: Notice) -> str:
     if n.by is None:
         return f"{n.question} is no longer open."
-    return (f"{_who(n)} already answered {n.question} ({n.label}){_when(n)}. "
+    return (f"{_who(n)} already answered {n.question}: *{n.label}*{_when(n)}. "
             "To change it, use the ⋯ menu on its card (“Change to …”).")
 
 

@@ -84,6 +84,9 @@ async def test_three_voters_hidden_reveal_splits_settled_by_the_starter(slack: S
                 await slack.wait_for(_card_has(bot, key, "Split"), what=f"{key} split")
                 split = _card_for(bot, key)
                 assert "<@U3>" in _texts(split) and "*Split*" in _texts(split)
+                assert f"Question {n} of 20" in _texts(split)  # the anchor: number, and answer-first buttons
+                assert [el["text"]["text"] for el in bot.element_list(split)] == [
+                    f"{o.label} — team answer" for o in FT.options]
                 settle = f"settle_answer_{FT.option(value).key}"
                 assert (await bot.click(split, settle, user="U2"))[0] == 200  # not the starter: refused
                 await slack.wait_for(lambda: any("chosen by the evaluation's starter" in e.text
@@ -138,3 +141,17 @@ async def test_vote_nudge_names_who_has_not_voted(slack: SlackStandIn, redis_ser
         await slack.wait_for(lambda: any(m.text.startswith("Gentle nudge") for m in bot.thread()), what="nudge")
         nudge = next(m.text for m in bot.thread() if m.text.startswith("Gentle nudge"))
         assert "Still to vote: <@U1>, <@U3>." in nudge and "No" not in nudge.split("Still to vote")[1]
+
+
+async def test_a_lone_vote_revealed_is_not_agreement(slack: SlackStandIn, redis_server: RedisServer,
+                                                      redis_client) -> None:
+    """One vote and a Reveal click: the card says only that person voted, never "agreed"."""
+    async with running_bot(slack, redis_server.url) as bot:
+        await bot.command("start Lone vote --vote", user="U1")
+        await slack.wait_for(lambda: bot.open_card() is not None, what="first card")
+        assert (await bot.click(_card_for(bot, "q1"), "answer_partly", user="U2"))[0] == 200
+        await slack.wait_for(_card_has(bot, "q1", "<@U2>"), what="vote counted")
+        assert (await bot.click(_card_for(bot, "q1"), "reveal_votes", user="U3"))[0] == 200
+        await slack.wait_for(_card_has(bot, "q1", "✓ *q1*"), what="q1 revealed")
+        line = _texts(_card_for(bot, "q1"))
+        assert "✓ *q1* Partly — only <@U2> voted" in line and "agreed" not in line

@@ -1,0 +1,161 @@
+"""What a revealed vote's card says: agreement takes two matching answers, Not sure credits every voter, a split
+card keeps the anchor ("Question N of M", buttons that start with an answer), the scorecard names unmatched
+questions, and an "already answered" notice reads as one sentence."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+
+from bot.blocks.common import Block
+from bot.blocks.evaluation import card_blocks
+from bot.blocks.notices import notice_text
+from bot.blocks.scorecard import scorecard_blocks
+from conversations import flow, voting
+from conversations.effects import PostCard, PostRoot
+from conversations.flow import SKIP, Notice, Outcome
+from conversations.models import Evaluation
+from scoring.checklist import Registry
+from scoring.scorecard import score
+
+FT = Registry().get()
+
+
+class Vote:
+    """A vote-mode evaluation of the fine-tuning checklist whose owed posts are delivered between clicks."""
+
+    def __init__(self, quorum: int = 3) -> None:
+        self.ev: Evaluation = flow.start(team="T", channel="C", project="P", checklist=FT, user="U1",
+                                         mode="vote", quorum=quorum)
+        self._ts = (f"100.{n:06d}" for n in itertools.count(1))
+        flow.begin(self.ev, FT)
+        self._deliver()
+
+    def _deliver(self) -> None:
+        for owed in list(self.ev.pending):
+            if isinstance(owed.effect, PostRoot):
+                flow.root_posted(self.ev, next(self._ts))
+            elif isinstance(owed.effect, PostCard):
+                flow.card_posted(self.ev, owed.effect.question, next(self._ts))
+            flow.delivered(self.ev, owed.key)
+
+    def card(self, key: str) -> str:
+        return self.ev.cards_of(FT.question(key).id)[0]
+
+    def vote(self, key: str, user: str, option: str) -> None:
+        value = None if option == SKIP else FT.option(option).value
+        ts = self.ev.cards_of(FT.question(key).id)[-1]
+        voting.vote(self.ev, FT, card_ts=ts, user=user, value=value)
+        self._deliver()
+
+    def reveal(self, key: str, user: str) -> None:
+        voting.reveal(self.ev, FT, question=FT.question(key).id, user=user)
+        self._deliver()
+
+    def text(self, key: str, ts: str | None = None) -> str:
+        return _text(card_blocks(self.ev, FT, ts or self.card(key)))
+
+
+def _text(blocks: list[Block]) -> str:
+    out = []
+    for b in blocks:
+        if isinstance(b.get("text"), dict):
+            out.append(b["text"]["text"])
+        out += [e["text"] for e in b.get("elements", []) if isinstance(e.get("text"), str)]
+        out += [f["text"] for f in b.get("fields", [])]
+    return "\n".join(out)
+
+
+def test_a_lone_vote_revealed_reads_as_one_vote_not_agreement() -> None:
+    t = Vote()
+    t.vote("q1", "U2", "partly")
+    t.reveal("q1", "U3")
+    line = t.text("q1")
+    assert "✓ *q1* Partly — only <@U2> voted ·" in line and "agreed" not in line
+
+
+def test_one_answer_among_not_sure_votes_is_only_that_person() -> None:
+    t = Vote()
+    t.vote("q1", "U1", "yes")
+    t.vote("q1", "U2", SKIP)
+    t.vote("q1", "U3", SKIP)
+    assert "✓ *q1* Yes — only <@U1> answered · Not sure: <@U2>, <@U3> ·" in t.text("q1")
+
+
+def test_two_matching_answers_agree_and_the_not_sure_voters_are_named() -> None:
+    t = Vote()
+    t.vote("q1", "U1", "yes")
+    t.vote("q1", "U2", SKIP)
+    t.vote("q1", "U3", "yes")
+    assert "✓ *q1* Yes — agreed: <@U1>, <@U3> · Not sure: <@U2> ·" in t.text("q1")
+
+
+def test_not_sure_credits_every_voter_and_nobody_alone_once_asked_again() -> None:
+    t = Vote()
+    for key, option in (("q1", "yes"), ("q2", "yes"), ("q3", SKIP)):
+        for voter in ("U1", "U2", "U3"):
+            t.vote(key, voter, option)
+    assert "… *q3* Not sure — nobody was sure: <@U1>, <@U2>, <@U3> · asked again before the end" in t.text("q3")
+    for n in range(4, 21):  # the rest of the walk; q3 is then asked again with a fresh round of votes
+        for v in ("U1", "U2", "U3"):
+            t.vote(f"q{n}", v, "yes")
+    assert len(t.ev.cards_of(FT.question("q3").id)) == 2
+    first = t.text("q3")
+    assert "… *q3* Not sure — nobody on the team was sure · asked again before the end" in first
+    assert "<@U3>" not in first  # never the last voter standing in for the team
+
+
+def test_a_lone_not_sure_revealed_names_its_voter() -> None:
+    t = Vote()
+    t.vote("q1", "U2", SKIP)
+    t.reveal("q1", "U1")
+    assert "… *q1* Not sure — only <@U2> voted · asked again before the end" in t.text("q1")
+
+
+def test_the_split_card_keeps_the_anchor_question_n_of_m_and_answer_first_buttons() -> None:
+    t = Vote(quorum=2)
+    t.vote("q1", "U2", "yes")
+    t.vote("q1", "U3", "no")
+    blocks = card_blocks(t.ev, FT, t.card("q1"))
+    assert _text(blocks).startswith("*Question 1 of 20* · *Split*")
+    labels = [e["text"]["text"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert labels == [f"{o.label} — team answer" for o in FT.options]
+    assert all(label.startswith(o.label) for label, o in zip(labels, FT.options, strict=True))
+
+
+def test_the_scorecard_counts_a_lone_vote_as_not_agreed_and_says_so() -> None:
+    t = Vote()
+    for n in range(1, 21):
+        voters = ("U2",) if n == 2 else ("U1", "U2", "U3")
+        for v in voters:
+            t.vote(f"q{n}", v, "yes")
+        if n == 2:
+            t.reveal("q2", "U1")
+    assert t.ev.status == "completed"
+    agreement = voting.agreement(t.ev, FT)
+    assert agreement is not None
+    text = _text(scorecard_blocks(t.ev, FT, score(FT, t.ev.scored()), agreement=agreement))
+    assert "*Team agreement:* 19 of 20 questions unanimous (95%)" in text
+    assert (":warning: q2 (diverse examples) had fewer than two answers to compare (Not sure votes aside), "
+            "so it counts as not agreed.") in text
+
+
+def test_an_already_answered_notice_reads_as_one_sentence() -> None:
+    at = datetime(2030, 1, 7, 21, 6, tzinfo=UTC)
+    text = notice_text(Outcome(status="refused", notice=Notice(kind="taken", question="q1", by="U2", label="No",
+                                                                at=at, actor="U3")))
+    assert text is not None and text.startswith("<@U2> already answered q1: *No* (<!date^")
+    assert ") (" not in text
+    own = notice_text(Outcome(status="refused", notice=Notice(kind="taken", question="q1", by="U3", label="No",
+                                                               actor="U3")))
+    assert own == "You already answered q1: *No*. To change it, use the ⋯ menu on its card (“Change to …”)."
+
+
+def test_a_second_team_answer_from_the_one_who_settled_says_you() -> None:
+    t = Vote(quorum=2)
+    t.vote("q1", "U2", "yes")
+    t.vote("q1", "U3", "no")
+    qid = FT.question("q1").id
+    voting.settle(t.ev, FT, question=qid, user="U1", value=1.0)
+    again = notice_text(voting.settle(t.ev, FT, question=qid, user="U1", value=0.0))
+    assert again is not None and again.startswith("You already answered q1: *Yes* (")
