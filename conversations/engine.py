@@ -167,12 +167,12 @@ class Engine:
             eid, lambda ev: voting.reveal(ev, self.checklist(ev), question=question, user=user),
             by=user, action=f"reveal {question}", seen=seen)
 
-    async def settle(self, eid: str, *, question: str, user: str, value: float,
+    async def settle(self, eid: str, *, question: str, user: str, value: float | None,
                      seen: str | None = None) -> tuple[Evaluation, flow.Outcome | None]:
-        """The team answer of a split card; the caller checked that ``user`` may settle."""
+        """The team answer of a split card (None: Not sure); the caller checked that ``user`` may settle."""
         return await self._transition(
             eid, lambda ev: voting.settle(ev, self.checklist(ev), question=question, user=user, value=value),
-            by=user, action=f"settle {question} = {value:g}", seen=seen)
+            by=user, action=f"settle {question} = {'not sure' if value is None else f'{value:g}'}", seen=seen)
 
     async def suggest(self, eid: str, suggestions: dict[str, SuggestionRef], *, user: str,
                       source: str | None = None, revision: str | None = None) -> tuple[Evaluation, list[str]]:

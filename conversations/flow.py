@@ -85,8 +85,8 @@ def card_state(ev: Evaluation, question_id: str) -> walk.CardState:
     if entry is not None and entry.value is not None:
         return "answered"
     ballot = ev.ballots.get(question_id)
-    if ballot is not None and ballot.revealed and len(ballot.decided()) > 1:
-        return "split"
+    if ballot is not None and ballot.revealed and len(ballot.decided()) > 1 and (entry is None or not entry.settled_by):
+        return "split"  # until the starter or a lead settles it (as Not sure: skipped, below)
     if any(c.open and c.question == question_id for c in ev.cards.values()):
         return "asked"  # a fresh card, or a skipped question asked again
     if entry is not None:

@@ -88,6 +88,8 @@ def _reveal(ev: Evaluation, checklist: Checklist, qid: str, user: str | None, mo
     prior = ev.answers.get(qid)
     last_voter = max(ballot.votes.items(), key=lambda kv: kv[1].at)[0]
     if len(decided) > 1:
+        if prior is not None and prior.settled_by:  # a split settled as Not sure, asked again, split again
+            ev.answers[qid] = prior.model_copy(update={"settled_by": None})
         move.make("reveal", "asked", "split", qid)
         return move.outcome()
     value = next(iter(decided)) if decided else None
@@ -99,32 +101,38 @@ def _reveal(ev: Evaluation, checklist: Checklist, qid: str, user: str | None, mo
     return move.outcome(completed=advance(ev, checklist, move, now))
 
 
-def settle(ev: Evaluation, checklist: Checklist, *, question: str, user: str, value: float,
+def settle(ev: Evaluation, checklist: Checklist, *, question: str, user: str, value: float | None,
            now: datetime | None = None) -> Outcome:
-    """The team answer of a split card; the caller has checked that ``user`` may settle."""
+    """The team answer of a split card; the caller has checked that ``user`` may settle.
+
+    ``value`` None is Not sure: the team cannot settle it yet, so the question is skipped like an all-Not-sure
+    vote (asked again, with a fresh vote, before the end; a second time it is left for the team)."""
     now = now or utcnow()
     q = checklist.question(question)
-    checklist.option(value)
+    if value is not None:
+        checklist.option(value)
     if ev.status == "deleted":
         return refused("deleted")
     if ev.status != "in_progress":
         return refuse_closed(ev, q.key, user)
     state = card_state(ev, q.id)
-    if state == "answered":
-        entry = ev.answers[q.id]
+    entry = ev.answers.get(q.id)
+    if entry is not None and entry.settled_by and state in ("answered", "skipped"):  # settled meanwhile
         if entry.settled_by == user and entry.value == value:
             return Outcome(status="unchanged")
         label = checklist.option(entry.value).label if entry.value is not None else "Not sure"
-        return refused("taken", question=q.key, by=entry.settled_by or entry.by, label=label, at=entry.at, actor=user)
+        return refused("taken", question=q.key, by=entry.settled_by, label=label, at=entry.at, actor=user)
+    if state == "answered" and entry is not None:
+        label = checklist.option(entry.value).label if entry.value is not None else "Not sure"
+        return refused("taken", question=q.key, by=entry.by, label=label, at=entry.at, actor=user)
     if state != "split":
         return refused("not_split", question=q.key)
-    prior = ev.answers.get(q.id)
-    ev.answers[q.id] = AnswerEntry(question=q.id, value=value, by=user, at=now, settled_by=user,
-                                   skips=prior.skips if prior else 0, suggestion=ev.suggestions.get(q.id),
-                                   **_note_of(prior))
+    skips = (entry.skips if entry else 0) + (1 if value is None else 0)
+    ev.answers[q.id] = AnswerEntry(question=q.id, value=value, by=user, at=now, settled_by=user, skips=skips,
+                                   suggestion=ev.suggestions.get(q.id), **_note_of(entry))
     close_cards_of(ev, q.id)
     move = Move(ev)
-    move.make("settle", "split", "answered", q.id)
+    move.make("settle", "split", card_state(ev, q.id), q.id)
     return move.outcome(completed=advance(ev, checklist, move, now))
 
 

@@ -43,6 +43,8 @@ CARD: tuple[Row, ...] = (
     Row("reveal", "asked", "skipped", ("update_card", "update_root"), "everyone voted Not sure"),
     Row("reveal", "asked", "split", ("update_card", "update_root"), "votes differ: the starter or a lead settles"),
     Row("settle", "split", "answered", ("update_card", "update_root"), "Team answer, kept with the spread"),
+    Row("settle", "split", "skipped", ("update_card", "update_root"),
+        "Not sure as the team answer: asked again (a fresh vote) before the end"),
 )
 
 EVALUATION: tuple[Row, ...] = (

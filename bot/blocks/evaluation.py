@@ -166,11 +166,12 @@ def split_card_blocks(ev: Evaluation, checklist: Checklist, question_id: str) ->
     value = action_value(ev, q.id)
     settle = [button(f"{o.label} — team answer", f"{SETTLE_ACTION}_{o.key}", f"{value}|{o.key}")
               for o in checklist.options]
+    settle.append(button("Not sure — ask again later", f"{SETTLE_ACTION}_{SKIP}", f"{value}|{SKIP}"))
     return [
         section(f"*Question {q.number} of {len(checklist.questions)}* · *Split* — the team disagrees\n*{esc(q.text)}*"),
         section(_spread(ev, checklist, ev.ballots[q.id])),
-        context(f"The starter ({user(ev.started_by)}), a lead or an admin chooses the team answer; "
-                "the spread stays on the record."),
+        context(f"The starter ({user(ev.started_by)}), a lead or an admin chooses the team answer, or Not sure to "
+                "vote on it again before the end; the spread stays on the record."),
         actions(f"settle:{q.id}", *settle),
     ]
 
@@ -237,14 +238,16 @@ def _agreed(spread: dict[float | None, list[str]], value: float) -> str:
 
 
 def _not_sure_by(ev: Evaluation, checklist: Checklist, entry: AnswerEntry, ballot: Ballot | None) -> str:
-    """Who left a question open: the voters of a revealed vote, the starter or lead who settled it, or the clicker.
+    """Who left a question open: the starter or lead who chose Not sure on a split, the voters of a revealed vote, or
+    (quick mode) the clicker.
 
     In vote mode only the team leaves a question open; once it is asked again its first round of votes is gone
     (a fresh round starts), so the record no longer names anyone rather than one voter for them all."""
+    if entry.settled_by:  # a split the starter or a lead could not settle
+        chose = f"{user(entry.settled_by)} chose Not sure on a split"
+        return f"{chose} · {_spread(ev, checklist, ballot)}" if ballot is not None else chose
     if ballot is None:
         return "nobody on the team was sure" if ev.mode == "vote" else user(entry.by)
-    if entry.settled_by:
-        return f"settled by {user(entry.settled_by)} · {_spread(ev, checklist, ballot)}"
     voters = hidden_tally(ballot)  # everyone voted Not sure (or a Reveal came after Not sure votes only)
     if len(voters) == 1:
         return f"only {user(voters[0])} voted"

@@ -44,7 +44,7 @@ def _closed_for_inactivity(n: Notice) -> str:
     closed = f" on {when(n.at)}" if n.at else ""
     what = f"{n.question} can no longer be answered or changed here" if n.question else "it takes no more answers"
     return (f"This evaluation was closed for inactivity{closed}, so {what}; nothing was recorded. Its answers so "
-            f"far stay in `/ftcheck history {project}`; `/ftcheck start {project}` begins a new evaluation, from the "
+            f"far stay on their cards in this thread; `/ftcheck start {project}` begins a new evaluation, from the "
             "first question.")
 
 

@@ -16,6 +16,7 @@ from bot.listeners.actions import existing
 from bot.payloads import BlockAction
 from bot.replies import ephemeral_replier, recorded_before_slack, tell_notice
 from bot.services import Services
+from conversations.flow import SKIP
 from conversations.voting import hidden_tally
 
 
@@ -45,7 +46,7 @@ async def on_settle(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
             "a lead or a workspace admin, so your click changed nothing."
             + (" Your vote is among those shown on the card." if voted else ""))
         return
-    value = services.registry.get(ev.checklist).option(ref.option).value
+    value = None if ref.option == SKIP else services.registry.get(ev.checklist).option(ref.option).value
     _, outcome = await services.engine.settle(ev.id, question=ref.question, user=click.user.id, value=value,
                                               seen=click.seen_token())
     await tell_notice(client, body, outcome)

@@ -119,8 +119,17 @@ def test_the_split_card_keeps_the_anchor_question_n_of_m_and_answer_first_button
     blocks = card_blocks(t.ev, FT, t.card("q1"))
     assert _text(blocks).startswith("*Question 1 of 20* · *Split*")
     labels = [e["text"]["text"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
-    assert labels == [f"{o.label} — team answer" for o in FT.options]
-    assert all(label.startswith(o.label) for label, o in zip(labels, FT.options, strict=True))
+    assert labels == [*(f"{o.label} — team answer" for o in FT.options), "Not sure — ask again later"]
+    assert [label.split(" — ")[0] for label in labels] == [*(o.label for o in FT.options), "Not sure"]
+
+
+def test_a_split_settled_as_not_sure_names_who_chose_it_and_keeps_the_spread() -> None:
+    t = Vote(quorum=2)
+    t.vote("q1", "U2", "yes")
+    t.vote("q1", "U3", "no")
+    voting.settle(t.ev, FT, question=FT.question("q1").id, user="U1", value=None)
+    assert ("… *q1* Not sure — <@U1> chose Not sure on a split · *Yes:* <@U2> · *No:* <@U3> · "
+            "asked again before the end") in t.text("q1")
 
 
 def test_the_scorecard_counts_a_lone_vote_as_not_agreed_and_says_so() -> None:

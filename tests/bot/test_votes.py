@@ -86,7 +86,7 @@ async def test_three_voters_hidden_reveal_splits_settled_by_the_starter(slack: S
                 assert "<@U3>" in _texts(split) and "*Split*" in _texts(split)
                 assert f"Question {n} of 20" in _texts(split)  # the anchor: number, and answer-first buttons
                 assert [el["text"]["text"] for el in bot.element_list(split)] == [
-                    f"{o.label} — team answer" for o in FT.options]
+                    *(f"{o.label} — team answer" for o in FT.options), "Not sure — ask again later"]
                 settle = f"settle_answer_{FT.option(value).key}"
                 assert (await bot.click(split, settle, user="U2"))[0] == 200  # not the starter: refused
                 await slack.wait_for(lambda: any("chosen by the evaluation's starter" in e.text
@@ -155,3 +155,19 @@ async def test_a_lone_vote_revealed_is_not_agreement(slack: SlackStandIn, redis_
         await slack.wait_for(_card_has(bot, "q1", "✓ *q1*"), what="q1 revealed")
         line = _texts(_card_for(bot, "q1"))
         assert "✓ *q1* Partly — only <@U2> voted" in line and "agreed" not in line
+
+
+async def test_the_starter_can_settle_a_split_as_not_sure(slack: SlackStandIn, redis_server: RedisServer,
+                                                          redis_client) -> None:
+    """Not sure on a split card: the question is skipped and the walk goes on (asked again before the end)."""
+    async with running_bot(slack, redis_server.url) as bot:
+        await bot.command("start Unsure split --vote --quorum 2", user="U1")
+        await slack.wait_for(lambda: bot.open_card() is not None, what="first card")
+        await bot.click(_card_for(bot, "q1"), "answer_yes", user="U2")
+        await slack.wait_for(_card_has(bot, "q1", "<@U2>"), what="vote counted")
+        await bot.click(_card_for(bot, "q1"), "answer_no", user="U3")
+        await slack.wait_for(_card_has(bot, "q1", "*Split*"), what="q1 split")
+        assert (await bot.click(_card_for(bot, "q1"), "settle_answer_skip", user="U1"))[0] == 200
+        await slack.wait_for(_card_has(bot, "q1", "chose Not sure on a split"), what="q1 skipped")
+        await slack.wait_for(_card_posted(bot, "q2"), what="card q2")
+        assert "asked again before the end" in _texts(_card_for(bot, "q1"))

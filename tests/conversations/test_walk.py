@@ -57,8 +57,7 @@ class Thread:
             self.last = voting.vote(ev, cl, card_ts=self.card(question), user=user, value=value)
         elif event == "reveal":
             self.last = voting.reveal(ev, cl, question=question, user=user)
-        elif event == "settle":
-            assert value is not None
+        elif event == "settle":  # option SKIP: Not sure as the team answer
             self.last = voting.settle(ev, cl, question=question, user=user, value=value)
         elif event == "change":
             assert value is not None
@@ -352,6 +351,31 @@ def test_a_settled_answer_changed_names_who_changed_it_and_a_repeat_of_ones_own_
     assert other.notice is not None and other.notice.kind == "unchanged"
 
 
+def test_a_split_the_starter_cannot_settle_is_asked_again_with_a_fresh_vote() -> None:
+    t = Thread(mode="vote", quorum=2)
+    t.step("vote", Q1, "pass", user="U1")
+    t.step("vote", Q1, "fail", user="U2")
+    t.step("settle", Q1, flow.SKIP, user="U0")
+    t.expect(["settle:split->skipped", "ask:unasked->asked"],
+             [f"post_card:{Q2}", f"update_card:{Q1}", "update_root"], "skipped", Q1)
+    entry = t.ev.answers[Q1]
+    assert (entry.value, entry.skips, entry.settled_by) == (None, 1, "U0") and t.ev.ballots[Q1].revealed
+    assert t.step("settle", Q1, flow.SKIP, user="U0").status == "unchanged"  # a double click
+    late = t.step("settle", Q1, "pass", user="U9")
+    assert late.notice is not None and (late.notice.kind, late.notice.label) == ("taken", "Not sure")
+    for q in (Q2, Q3):
+        t.step("vote", q, "pass", user="U1")
+        t.step("vote", q, "pass", user="U2")
+    assert Q1 not in t.ev.ballots and flow.card_state(t.ev, Q1) == "asked"  # asked again: a fresh round
+    t.step("vote", Q1, "pass", user="U1")
+    t.step("vote", Q1, "fail", user="U2")  # split again: the starter settles anew
+    assert flow.card_state(t.ev, Q1) == "split" and t.ev.answers[Q1].settled_by is None
+    t.step("settle", Q1, "pass", user="U0")
+    t.expect(["settle:split->answered", "complete:in_progress->completed"],
+             [f"update_card:{Q1}", "post_scorecard", "update_root"], "answered", Q1)
+    assert t.ev.status == "completed" and t.ev.answers[Q1].skips == 1
+
+
 def _completed() -> Thread:
     t = Thread()
     for q in (Q1, Q2, Q3):
@@ -373,6 +397,7 @@ DIALOGS = [test_start_opens_the_thread_and_asks_the_first_question, test_quick_w
            test_suggestion_redraws_the_open_card_only, test_reevaluation_is_prefilled,
            test_vote_hidden_until_quorum_then_unanimous, test_vote_split_is_settled_once_and_a_late_vote_refused,
            test_reveal_before_quorum_and_all_not_sure_skips,
+           test_a_split_the_starter_cannot_settle_is_asked_again_with_a_fresh_vote,
            test_abandoned_evaluation_closes_its_open_card_and_leaves_a_note,
            test_deleting_an_abandoned_evaluation]
 

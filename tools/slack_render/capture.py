@@ -147,13 +147,13 @@ SPLIT_ON = frozenset({"q4", "q9", "q13"})  # the third voter disagrees here, so 
 
 
 def _settle_buttons(msg: Message) -> list[dict[str, Any]]:
-    """Buttons that settle a split: in a block whose id starts with "settle", or labelled "Team answer…"."""
+    """Buttons that settle a split: in a block whose id starts with "settle", or labelled "… — team answer"."""
     found = []
     for block in msg.blocks:
         settle_block = str(block.get("block_id", "")).startswith("settle")
         for el in block.get("elements", []) if block.get("type") == "actions" else []:
             label = str(el.get("text", {}).get("text", ""))
-            if el.get("type") == "button" and (settle_block or label.startswith("Team answer")):
+            if el.get("type") == "button" and (settle_block or label.endswith("— team answer")):
                 found.append(el)
     return found
 
@@ -196,7 +196,7 @@ class _VoteWalk:
         if not any(s.name == "vote-split" for s in self.shots):
             self.shots.append(shoot(self.bot, "vote-split", self.out, viewer="U1", png=self.png))
         label = self._label(qid, 0)
-        target = next(el for el in buttons if str(el["text"]["text"]).endswith(label))
+        target = next(el for el in buttons if str(el["text"]["text"]).split(" — ")[0] == label)
         await self.bot.click(self._current(card), target["action_id"], user="U1", channel=CHANNEL,
                              value=target["value"])
         await self.bot.settle()
