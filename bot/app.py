@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterUnreachableError, RedisError
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -210,7 +210,7 @@ class Runtime:
         try:
             async with asyncio.timeout(self.settings.redis_timeout_s * 2):
                 await self.services.store.redis.ping()
-        except (RedisError, OSError, TimeoutError) as exc:
+        except (RedisError, RedisClusterUnreachableError, OSError, TimeoutError) as exc:
             self.outage.down(exc, at_start=True)
 
     async def tick(self) -> None:

@@ -59,7 +59,7 @@ def _failed(exc: Exception) -> DeliveryFailed:
     if isinstance(exc, SlackApiError):
         code = error_code(exc)
         return DeliveryFailed(code, permanent=code in PERMANENT)
-    return DeliveryFailed(type(exc).__name__, permanent=False)
+    return DeliveryFailed(type(exc).__name__, permanent=False, unanswered=True)  # a timeout, a dropped connection
 
 
 class SlackPresenter:

@@ -143,10 +143,13 @@ class DeliveryFailed(RuntimeError):
     """A front end could not deliver an effect. ``permanent``: retrying will not help (archived channel …).
 
     ``unconfirmed``: a post failed in a way Slack may have applied it (a 5xx, a timeout), and looking for it failed
-    too, so whether it is in the channel is not known; the outbox finds it, or posts it, once Slack answers."""
+    too, so whether it is in the channel is not known; the outbox finds it, or posts it, once Slack answers.
+    ``unanswered``: no answer came at all (a timeout, a dropped connection): the request may still be under way at
+    Slack, so a look right away can miss a post that lands a moment later."""
 
-    def __init__(self, reason: str, *, permanent: bool, unconfirmed: bool = False) -> None:
+    def __init__(self, reason: str, *, permanent: bool, unconfirmed: bool = False, unanswered: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.unconfirmed = unconfirmed
+        self.unanswered = unanswered

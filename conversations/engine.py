@@ -506,6 +506,8 @@ async def _post_root(engine: Engine, run: Delivery, effect: Effect) -> None:
             if ts is not None:
                 log.info("delivery_found", evaluation=view.id, ref=ref)
                 break
+            if exc.unanswered:  # still under way at Slack, perhaps: the outbox looks again after its hold
+                raise DeliveryFailed(exc.reason, permanent=False, unconfirmed=True) from exc
             if attempt + 1 == ROOT_POSTS:
                 raise
     assert ts is not None

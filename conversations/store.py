@@ -48,7 +48,14 @@ import redis.asyncio as aioredis
 import structlog
 from pydantic import BaseModel, ConfigDict, ValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, OutOfMemoryError, ReadOnlyError, RedisError, ResponseError
+from redis.exceptions import (
+    NoScriptError,
+    OutOfMemoryError,
+    ReadOnlyError,
+    RedisClusterUnreachableError,
+    RedisError,
+    ResponseError,
+)
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from conversations.due_queues import OUTBOX_DUE, RELEASE, hold_score, idle_mark
@@ -112,7 +119,22 @@ def _tracked(cls: type[Any]) -> type[Any]:
             sends.append(1)  # from here on the command may reach Redis
         await send(self, command, check_health=False)
 
-    return type(cls.__name__, (cls,), {"send_packed_command": send_packed_command, "_ftc_tracks_sends": True})
+    def untracked(method: Any) -> Any:
+        """The connection's own set-up and health checks (HELLO, AUTH, PING) are not the call's command."""
+
+        async def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+            token = _SENDS.set(None)
+            try:
+                return await method(self, *args, **kwargs)
+            finally:
+                _SENDS.reset(token)
+
+        return run
+
+    return type(cls.__name__, (cls,), {
+        "send_packed_command": send_packed_command, "_ftc_tracks_sends": True,
+        "on_connect_check_health": untracked(cls.on_connect_check_health),
+        "check_health": untracked(cls.check_health)})
 
 
 def track_sends(redis: Any) -> bool:
@@ -328,8 +350,8 @@ class Store:
         except RedisTimeoutError as exc:
             self._outage(exc)
             raise StoreUnavailable(str(exc), recorded="unknown") from exc
-        except (RedisConnectionError, OSError) as exc:
-            self._outage(exc)
+        except (RedisConnectionError, OSError, RedisClusterUnreachableError) as exc:  # the last: no cluster node
+            self._outage(exc)  # answered a topology refresh (a plain Exception in redis-py, not a RedisError)
             # "no" only when nothing of the call was sent (every attempt failed to connect); a connection lost after
             # sending may have been applied, whatever error the last retry ended with
             sent = bool(sends) or not self._tracks_sends

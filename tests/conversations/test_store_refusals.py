@@ -141,3 +141,16 @@ async def test_a_click_refused_after_its_first_send_landed_is_recorded(own_serve
         assert len(presenter.kinds("card")) == 2  # the next card went out with it
         await engine.store.redis.aclose()
     await admin.aclose()
+
+
+async def test_a_redis_cluster_no_node_answers_is_an_outage_not_a_crash() -> None:
+    """redis-py raises RedisClusterUnreachableError (a plain Exception) when no node answers a topology refresh: the
+    store turns it into StoreUnavailable like any outage, so replies, /healthz and the outage log handle it."""
+    from tests.standins.redis_server import free_port
+
+    redis = make_redis(f"redis+cluster://127.0.0.1:{free_port()}/0", timeout_s=0.5)
+    store = Store(redis)
+    with pytest.raises(StoreUnavailable) as down:
+        await store._call(lambda: store.redis.get("x"))
+    assert down.value.recorded == "no"  # no node could be reached: nothing was sent
+    assert await store.writable() is False

@@ -24,7 +24,8 @@ class ApplyThenFail:
     def __init__(self, upstream_base: str, hang_s: float = 3.0) -> None:
         self.upstream = upstream_base.rstrip("/")  # http://127.0.0.1:port/api
         self.hang_s = hang_s
-        self.plans: dict[str, list[str]] = {}  # method -> modes: "500", "503", "drop", "hang", "refuse" (not applied)
+        self.plans: dict[str, list[str]] = {}  # method -> modes: "500", "503", "drop", "hang",
+        # "late" (applied after hang_s, when the client has given up and looked), "refuse" (not applied)
         self.failed: list[str] = []
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -63,6 +64,8 @@ class ApplyThenFail:
         if mode == "refuse":  # not applied: Slack answered 500 before doing anything
             self.failed.append(method)
             return web.json_response({"ok": False, "error": "internal_error"}, status=500)
+        if mode == "late":  # still under way at Slack after the client gave up: applied only after hang_s
+            await asyncio.sleep(self.hang_s)
         headers = {k: v for k, v in request.headers.items() if k.lower() in ("authorization", "content-type")}
         assert self._session is not None
         async with self._session.request(request.method, f"{self.upstream}/{method}", data=body, headers=headers,
@@ -73,7 +76,7 @@ class ApplyThenFail:
         if mode is None:
             return web.Response(body=payload, status=status, headers={"Content-Type": ctype})
         self.failed.append(method)
-        if mode == "hang":  # applied; the reply comes after the client gave up
+        if mode in ("hang", "late"):  # applied; the reply comes after the client gave up
             await asyncio.sleep(self.hang_s)
             return web.json_response({"ok": False, "error": "internal_error"}, status=500)
         if mode == "drop":

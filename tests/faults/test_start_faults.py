@@ -59,6 +59,22 @@ async def test_root_applied_but_not_confirmed_starts_one_thread(slack: SlackStan
         assert slack.response_posts == []  # nothing to tell: the thread is the answer
 
 
+async def test_root_still_under_way_when_looked_for_is_not_posted_twice(slack: SlackStandIn,
+                                                                        redis_server: RedisServer,
+                                                                        redis_client: object) -> None:
+    """The client gave up (timeout) and the look finds nothing, because Slack applies the post a moment later: the
+    start stands unconfirmed and the outbox adopts the root, instead of posting a second one now."""
+    async with proxied_bot(slack, redis_server) as (proxy, bot):
+        bot.runtime.services.client.timeout = 1
+        proxy.hang_s = 2.5
+        proxy.arm("chat.postMessage", "late")
+        told = await bot.reply_to("start Ticket router")
+        assert "nothing was started" not in told, told
+        async with ticking(bot):
+            await first_card_answers(bot, slack)
+        assert len(roots(slack)) == 1, roots(slack)
+
+
 async def test_root_not_applied_is_posted_again_once(slack: SlackStandIn, redis_server: RedisServer,
                                                      redis_client: object) -> None:
     async with proxied_bot(slack, redis_server) as (proxy, bot):
