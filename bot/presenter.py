@@ -107,7 +107,7 @@ class SlackPresenter:
 
     async def update_card(self, ev: Evaluation, checklist: Checklist, card_ts: str) -> None:
         card = ev.cards.get(card_ts)
-        if card is not None and ev.status == "deleted":
+        if card is not None and card.open and ev.status == "deleted":  # answered cards keep their answers
             await self._strike(ev, card_ts)
         elif card is not None:
             await self._call("chat.update", channel=ev.channel, ts=card_ts,

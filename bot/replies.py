@@ -141,10 +141,6 @@ def _acking(ack: Callable[..., Awaitable[None]], ticket: Ticket) -> Callable[...
     return acked
 
 
-def recorded_before_slack(what: str) -> Callable[[Listener], Listener]:  # TODO(integration): drop
-    return after_ack()
-
-
 def words_for(error: BaseException, what: str) -> tuple[str, str | None]:
     """(text for the person, a log reference when the error was unexpected)."""
     if isinstance(error, CommandError):

@@ -36,7 +36,8 @@ def redis_url_problem(url: str) -> str | None:
     first connection, without naming the setting, and leaves the cluster schemes out."""
     scheme, sep, _ = url.partition("://")
     if not sep or scheme.lower() not in REDIS_SCHEMES:
-        shown = "" if "@" in url else f" ({url!r})"  # a URL without a scheme may still hold a password: not echoed
+        # the value is not echoed: without a scheme it may still hold a password (user:pw@host, ?password=…)
+        shown = f" (it starts with {scheme!r}://)" if sep and scheme.isalnum() else ""
         return (f"REDIS_URL is not a Redis URL{shown}: it must start with {', '.join(f'{s}://' for s in REDIS_SCHEMES)}"
                 f" (e.g. {REDIS_URL_EXAMPLE})")
     parts = urlsplit(url)

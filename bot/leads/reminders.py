@@ -120,12 +120,15 @@ async def remind(svc: Services, vis: Visibility, asker: Asker, command: Command)
             f"{day(due, svc.settings.zone)}, posted in its thread within working hours.")
 
 
+SCHEDULE_WORDS_MAX = 4  # "every other quarter please": longer tails are not read as a mistyped schedule
+
+
 async def _unclear_schedule(svc: Services, vis: Visibility, asker: Asker, typed: str) -> str:
     """The longest first words of ``typed`` that name a project the asker can see are the project; the rest was
     meant as the schedule (`remind Medical Diagnosis Prediction sometimes`)."""
     if not typed:
         return "Say when: `/ftcheck remind &lt;project&gt; quarterly|monthly|off|YYYY-MM-DD`."
-    for name, rest in name_splits(typed):
+    for name, rest in name_splits(typed)[:SCHEDULE_WORDS_MAX + 1]:  # one lookup each: a schedule is a few words
         try:
             project = await find_project(svc, vis, asker, name)
         except CommandError:

@@ -14,13 +14,13 @@ from bot.blocks.evaluation import REVEAL_ACTION, SETTLE_ACTION
 from bot.leads.access import may_manage
 from bot.listeners.actions import existing
 from bot.payloads import BlockAction
-from bot.replies import ephemeral_replier, recorded_before_slack, tell_notice
+from bot.replies import after_ack, ephemeral_replier, tell_notice
 from bot.services import Services
 from conversations.flow import SKIP
 from conversations.voting import hidden_tally
 
 
-@recorded_before_slack("reveal")
+@after_ack()
 async def on_reveal(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
     await ack()
     click = BlockAction.model_validate(body)
@@ -29,7 +29,7 @@ async def on_reveal(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     await tell_notice(client, body, outcome)
 
 
-@recorded_before_slack("team answer")
+@after_ack()
 async def on_settle(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
     """Only the starter, a lead (FTCHECK_LEADS) or a workspace admin chooses the answer of a split card."""
     await ack()

@@ -55,9 +55,11 @@ def test_a_malformed_redis_url_is_refused_in_one_line_naming_the_setting(url: st
     assert "redis://localhost:6379/0" in message or "unix:///" in message, message
 
 
-def test_a_refused_redis_url_never_echoes_a_password() -> None:
+@pytest.mark.parametrize("url", ["default:S3cret@redis.example:6379", "redis.example:6379/0?password=S3cret",
+                                 "http://u:S3cret@redis.example:6379"])
+def test_a_refused_redis_url_never_echoes_a_password(url: str) -> None:
     with pytest.raises(ValidationError) as caught:
-        Settings(_env_file=None, REDIS_URL="default:S3cret@redis.example:6379")
+        Settings(_env_file=None, REDIS_URL=url)
     message = caught.value.errors()[0]["msg"]
     assert "S3cret" not in message and "redis+cluster://" in message, message
 
