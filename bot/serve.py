@@ -11,7 +11,7 @@ import json
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator, Coroutine, Mapping
+from collections.abc import AsyncIterator, Awaitable, Coroutine, Mapping
 from datetime import UTC
 from typing import Any, cast
 from urllib.parse import parse_qsl
@@ -256,18 +256,9 @@ REFUSED_TOKEN = frozenset({"invalid_auth", "not_authed", "account_inactive", "to
 async def check_bot_token(runtime: Runtime) -> None:
     """Ask Slack once (``auth.test``) whether it takes SLACK_BOT_TOKEN, before serving anyone with it; when Slack
     cannot be reached the server starts anyway (each request retries)."""
-    try:
-        await runtime.services.client.auth_test()
-    except SlackApiError as exc:
-        code = error_code(exc)
-        if code in REFUSED_TOKEN:
-            await runtime.aclose()
-            raise SystemExit(f"Slack refused SLACK_BOT_TOKEN ({code}): copy the Bot User OAuth Token (xoxb-…) from "
-                             "OAuth & Permissions in your Slack app's settings; reinstall the app to the workspace "
-                             "if it was revoked.") from None
-        log.warning("slack_auth_test_failed", error=code)
-    except (SlackClientError, OSError, TimeoutError) as exc:
-        log.warning("slack_unreachable_at_start", error=f"{type(exc).__name__}: {exc}")
+    await _check_token(runtime, runtime.services.client.auth_test(), REFUSED_TOKEN, "slack_auth_test_failed",
+                       "SLACK_BOT_TOKEN", "copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions in your "
+                       "Slack app's settings; reinstall the app to the workspace if it was revoked.")
 
 
 # Slack's answers to an app-level token it will not take (https://api.slack.com/methods/apps.connections.open).
@@ -280,16 +271,24 @@ async def check_app_token(runtime: Runtime, token: str) -> None:
     simply not used. When Slack cannot be reached the server starts anyway (the handler retries)."""
     # https://api.slack.com/methods/apps.connections.open: POST with the app-level token (xapp-…) as the bearer;
     # answers {"ok": true, "url": "wss://…"} or {"ok": false, "error": "invalid_auth"}.
+    await _check_token(runtime, runtime.services.client.apps_connections_open(app_token=token), REFUSED_APP_TOKEN,
+                       "slack_app_token_check_failed", "SLACK_APP_TOKEN", "generate an App-Level Token with "
+                       "connections:write under Basic Information → App-Level Tokens in your Slack app's settings, "
+                       "and set SLACK_APP_TOKEN to it (xapp-…).")
+
+
+async def _check_token(runtime: Runtime, call: Awaitable[Any], refused: frozenset[str], failed_event: str,
+                       variable: str, fix: str) -> None:
+    """One start-up call with a token: a refusal stops the server naming ``variable`` and the fix; anything else
+    (Slack unreachable, a 5xx) is logged and the server starts."""
     try:
-        await runtime.services.client.apps_connections_open(app_token=token)
+        await call
     except SlackApiError as exc:
         code = error_code(exc)
-        if code in REFUSED_APP_TOKEN:
+        if code in refused:
             await runtime.aclose()
-            raise SystemExit(f"Slack refused SLACK_APP_TOKEN ({code}): generate an App-Level Token with "
-                             "connections:write under Basic Information → App-Level Tokens in your Slack app's "
-                             "settings, and set SLACK_APP_TOKEN to it (xapp-…).") from None
-        log.warning("slack_app_token_check_failed", error=code)
+            raise SystemExit(f"Slack refused {variable} ({code}): {fix}") from None
+        log.warning(failed_event, error=code)
     except (SlackClientError, OSError, TimeoutError) as exc:
         log.warning("slack_unreachable_at_start", error=f"{type(exc).__name__}: {exc}")
 
