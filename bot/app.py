@@ -219,8 +219,6 @@ class Runtime:
             REMINDERS_POSTED.inc(await self.reminders.tick())
         except StoreUnavailable as exc:  # logged once per outage, without a traceback: nothing is wrong here
             self.outage.down(exc)
-        except asyncio.CancelledError:  # the server is stopping: its scheduler cancels a run in flight
-            return
         except Exception:
             log.exception("tick_failed")
 
@@ -230,8 +228,6 @@ class Runtime:
             await migrate(self.services.store)
         except StoreUnavailable as exc:
             self.outage.down(exc)
-        except asyncio.CancelledError:  # the server is stopping: its scheduler cancels a run in flight
-            return
         except Exception:
             log.exception("migration_failed")
 
@@ -242,8 +238,6 @@ class Runtime:
             await self.outbox.tick()
         except StoreUnavailable as exc:
             self.outage.down(exc)
-        except asyncio.CancelledError:  # the server is stopping: its scheduler cancels a run in flight
-            return
         except Exception:
             log.exception("outbox_tick_failed")
         else:

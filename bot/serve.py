@@ -49,9 +49,22 @@ class _SkippedRunIsNormal(logging.Filter):
 SKIPPED_RUN_IS_NORMAL = _SkippedRunIsNormal()
 
 
+class _CancelledAtShutdown(logging.Filter):
+    """At shutdown the scheduler cancels a tick in flight, and APScheduler logs that as "Job … raised an exception"
+    with a traceback. The cancellation must reach the job (a job that swallowed it would keep its task alive), so
+    the record is dropped here instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
+
+
+CANCELLED_AT_SHUTDOWN = _CancelledAtShutdown()
+
+
 def start_clock(runtime: Runtime) -> AsyncIOScheduler:
     """APScheduler only runs the clock; the reminders themselves live in Redis (see conversations.reminders)."""
     logging.getLogger("apscheduler.scheduler").addFilter(SKIPPED_RUN_IS_NORMAL)  # once: the same object
+    logging.getLogger("apscheduler.executors.default").addFilter(CANCELLED_AT_SHUTDOWN)
     scheduler = AsyncIOScheduler(timezone=UTC)  # an interval needs no local zone (tzlocal would read the system)
     scheduler.add_job(runtime.tick, "interval", seconds=runtime.settings.tick_s, max_instances=1, coalesce=True,
                       id="ftcheck-tick")

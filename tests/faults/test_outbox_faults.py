@@ -244,3 +244,22 @@ async def test_message_slack_refuses_is_given_up_once_and_people_told(slack: Sla
         notices = [m for m in bot.thread() if "could not post" in m.text]
         assert len(notices) == 1 and "msg_too_long" in notices[0].text
         assert len(slack.calls_to("chat.postMessage")) - before == 2  # the refused card, the notice: no repeats
+
+
+async def test_a_cancelled_outbox_tick_is_cancelled_not_swallowed(slack: SlackStandIn, redis_server: RedisServer,
+                                                                  redis_client) -> None:
+    """A server stopping cancels the tick in flight: the cancellation must end the task (a tick that swallowed it
+    left ``ticking``'s loop, and a scheduler's job, running for good)."""
+    async with running_bot(slack, redis_server.url) as bot:
+        stuck = asyncio.Event()
+
+        async def slow_tick() -> int:
+            await stuck.wait()
+            return 0
+
+        bot.runtime.outbox.tick = slow_tick  # type: ignore[method-assign]
+        task = asyncio.create_task(bot.runtime.deliver_owed())
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=2)
