@@ -253,7 +253,7 @@ async def test_a_cancelled_outbox_tick_is_cancelled_not_swallowed(slack: SlackSt
     async with running_bot(slack, redis_server.url) as bot:
         stuck = asyncio.Event()
 
-        async def slow_tick() -> int:
+        async def slow_tick(now: float | None = None) -> int:
             await stuck.wait()
             return 0
 
