@@ -22,7 +22,7 @@ from bot.services import Services
 from bot.slack_text import plain_text
 from conversations import flow
 from conversations.models import Evaluation, SuggestionRef
-from conversations.queries import open_evaluations, suggestion_refs
+from conversations.queries import suggest_target, suggestion_refs
 from conversations.store import StoreUnavailable
 from scoring.checklist import Checklist
 from scoring.suggest import MAX_DESCRIPTION_CHARS, DescriptionTooLong, SuggestionReport, clean_description
@@ -131,8 +131,8 @@ async def forget_suggest_command(svc: Services, team: str, channel: str, ts: str
     """A deleted ``@ftcheck suggest …``: it was read for its thread's evaluation, or at channel level for the
     channel's open one (:mod:`bot.verbs`), which records the deletion (a reading still running stores nothing); an
     evaluation that has its quotes since completed gives them up too."""
-    read_for = await svc.store.by_thread(channel, thread_ts) if thread_ts else None
-    running = [read_for] if read_for is not None else await open_evaluations(svc.store, team, channel, limit=1)
+    read_for = await suggest_target(svc.store, team, channel, thread_ts)  # as bot.verbs read it
+    running = [read_for] if read_for is not None else []
     recent = await svc.store.channel_evaluations(team, channel, limit=RECENT_IN_CHANNEL)
     owed = {ev.id for ev in running if ev.status == "in_progress"}
     for eid in owed | {ev.id for ev in [*running, *recent] if flow.quotes_from(ev, ts)}:

@@ -23,7 +23,7 @@ from bot.visibility import Visibility
 from conversations.effects import DeliveryFailed
 from conversations.flow import unasked
 from conversations.models import Evaluation, project_key
-from conversations.queries import open_evaluation, open_evaluations
+from conversations.queries import open_evaluation, open_evaluations, suggest_target
 from conversations.store import StoreUnavailable
 from scoring.checklist import UnknownChecklist
 
@@ -53,28 +53,23 @@ async def _help(svc: Services, request: SlashCommand, command: cmd.Command, repl
     await reply(cmd.help_text(svc.registry.ids(), command.unknown))
 
 
+NOTHING_HERE = ("There is no evaluation in progress in this channel. Start one with "
+                "`/ftcheck start &lt;project&gt;`.")
+
+
 async def _open_here(svc: Services, request: SlashCommand) -> Evaluation:
     ev = await open_evaluation(svc.store, request.team_id, request.channel_id)
     if ev is None:
-        raise cmd.CommandError("There is no evaluation in progress in this channel. "
-                               "Start one with `/ftcheck start &lt;project&gt;`.")
+        raise cmd.CommandError(NOTHING_HERE)
     return ev
-
-
-async def _this_thread_or_open_here(svc: Services, request: SlashCommand) -> Evaluation:
-    """``@ftcheck suggest …`` written in an evaluation's thread is about that evaluation (a channel may run
-    several); anywhere else, about the channel's newest evaluation in progress."""
-    if request.thread_ts:
-        ev = await svc.store.by_thread(request.channel_id, request.thread_ts)
-        if ev is not None:
-            return ev
-    return await _open_here(svc, request)
 
 
 async def _suggest(svc: Services, request: SlashCommand, command: cmd.Command, reply: Reply) -> None:
     # Slack's markup (``&amp;``, ``<@U3>``, ``<https://…|label>``) was read as what the person typed in run_command
-    await run_suggestions(svc, await _this_thread_or_open_here(svc, request), command.text or "", request.user_id,
-                          reply, source=request.message_ts,
+    ev = await suggest_target(svc.store, request.team_id, request.channel_id, request.thread_ts)
+    if ev is None:
+        raise cmd.CommandError(NOTHING_HERE)
+    await run_suggestions(svc, ev, command.text or "", request.user_id, reply, source=request.message_ts,
                           command="@ftcheck suggest" if request.message_ts else "/ftcheck suggest")
 
 

@@ -44,6 +44,16 @@ async def open_evaluation(store: Store, team: str, channel: str, project: str | 
     return found[0] if found else None
 
 
+async def suggest_target(store: Store, team: str, channel: str, thread_ts: str | None) -> Evaluation | None:
+    """The evaluation ``suggest`` text is read for: the one whose thread it was written in (a channel may run
+    several; it may be finished), else the channel's newest evaluation in progress; None when there is neither."""
+    if thread_ts:
+        ev = await store.by_thread(channel, thread_ts)
+        if ev is not None:
+            return ev
+    return await open_evaluation(store, team, channel)
+
+
 async def open_evaluations(store: Store, team: str, channel: str, limit: int) -> list[Evaluation]:
     """Up to ``limit`` evaluations in progress in a channel, newest first, read page by page."""
     found: list[Evaluation] = []
