@@ -159,7 +159,8 @@ def _record_md(ev: Evaluation, checklist: Checklist, rows: list[AnswerRow], name
         head.append(f"- **Completed:** {_exact(ev.completed_at, tz) if ev.completed_at else 'not yet'}")
     if thread_url:
         head.append(f"- **Thread:** {thread_url}")
-    return render_markdown(card, checklist, ev.scored(), records, ev.project, agreement, head)
+    return render_markdown(card, checklist, ev.scored(), records, ev.project, agreement, head,
+                           closed=ev.status == "abandoned")
 
 
 def _md_record(checklist: Checklist, row: AnswerRow, entry: AnswerEntry | None, ballot: Ballot | None,

@@ -156,12 +156,18 @@ def _md_cell(text: str | None) -> str:
 
 def render_markdown(card: Scorecard, checklist: Checklist, answers: Mapping[str, float],
                     records: Mapping[str, AnswerRecord], project: str | None = None,
-                    agreement: Agreement | None = None, details: Sequence[str] = ()) -> str:
-    """The decision log: the decision first, then the facts, agreement, sections, tree, answers and gaps."""
+                    agreement: Agreement | None = None, details: Sequence[str] = (), closed: bool = False) -> str:
+    """The decision log: the decision first, then the facts, agreement, sections, tree, answers and gaps.
+
+    ``closed``: the evaluation was closed for inactivity, so nobody will answer what is left; the log says so
+    first, and a decision only when the answers given already make one.
+    """
     v = verdict_of(card)
     title = f"# Decision log: {project}" if project else f"# Decision log: {card.title}"
-    out = [title, "", f"**{v.symbol} {v.decision}** — {v.reason}" + (f"; {v.band_alone}." if v.band_alone else ".")]
-    if v.advice:
+    decision = f"**{v.symbol} {v.decision}** — {v.reason}" + (f"; {v.band_alone}." if v.band_alone else ".")
+    out = [title, "", _closed_line(card, checklist, decision if v.tone != "pending" else None) if closed
+           else decision]
+    if v.advice and not (closed and v.tone == "pending"):
         out += ["", v.advice]
     if v.next_step:
         out += ["", f"**Next step for {v.next_step.name}:** {v.next_step.next_step}"]
@@ -186,6 +192,16 @@ def render_markdown(card: Scorecard, checklist: Checklist, answers: Mapping[str,
             out += [f"- **{g.question}** ({g.answer}) {g.text}  \n  Next: {g.next_step}" for g in group.gaps]
             out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _closed_line(card: Scorecard, checklist: Checklist, decision: str | None) -> str:
+    """``**Closed for inactivity** at 8 of 20 answered; …``: an unanswered question will stay so, so a decision
+    the rest could still change is none."""
+    questions = len(checklist.questions)
+    head = f"**Closed for inactivity** at {questions - len(card.unanswered)} of {questions} answered"
+    if decision is None:
+        return f"{head}; not decided. The answers given so far are below."
+    return f"{head}; its answers already decide: {decision}"
 
 
 def _md_agreement(agreement: Agreement) -> list[str]:

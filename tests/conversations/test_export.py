@@ -200,3 +200,22 @@ def test_markdown_times_are_in_the_teams_zone_and_json_csv_keep_utc() -> None:
     assert "| 2030-01-07 09:00 UTC |" in md_row(decision_record(ev, FT, "md", NAMES), "q1")  # the default
     assert json.loads(decision_record(ev, FT, "json", tz=berlin))["started_at"] == "2030-01-07T09:00:00+00:00"
     assert csv_rows(decision_record(ev, FT, "csv", tz=berlin))["q1"]["at"] == "2030-01-07T09:00:00+00:00"
+
+
+def test_markdown_of_an_evaluation_closed_for_inactivity_opens_with_the_closure_not_a_pending_decision() -> None:
+    """Review finding: the log of a closed evaluation opened with "Not decided yet … it can end at 8–20", as if
+    someone could still answer; nobody can."""
+    ev = completed(status="abandoned", completed_at=AT + timedelta(days=3))
+    ev.answers = {q.id: a for q, a in zip(FT.questions, ev.answers.values(), strict=True) if q.number <= 8}
+    md = decision_record(ev, FT, "md")
+    decision = md.splitlines()[2]
+    assert decision == "**Closed for inactivity** at 8 of 20 answered; not decided. The answers given so far are below."
+    assert "Not decided yet" not in md and "it can end at" not in md
+
+
+def test_markdown_of_a_closed_evaluation_keeps_a_decision_its_answers_already_make() -> None:
+    ev = completed(status="abandoned", completed_at=AT + timedelta(days=3))
+    ev.answers = {q.id: a for q, a in zip(FT.questions, ev.answers.values(), strict=True) if q.number <= 19}
+    decision = decision_record(ev, FT, "md").splitlines()[2]
+    assert decision.startswith("**Closed for inactivity** at 19 of 20 answered; its answers already decide: **")
+    assert "Strong go" in decision
