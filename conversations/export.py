@@ -52,6 +52,8 @@ class AnswerRow(BaseModel):
     votes: dict[str, str] | None = None  # a revealed team vote: voter -> answer label, in voting order
     revealed_by: str | None = None  # who revealed the vote, or "quorum"
     settled_by: str | None = None  # who chose the team answer of a split vote
+    suggestion_caution: str | None = None  # the helper's note to check, shown with its suggestion (⚠ on the card)
+    suggestion_conflict: list[str] | None = None  # quotes of the description that disagree (no answer suggested)
 
 
 def decision_record(ev: Evaluation, checklist: Checklist, fmt: str, names: dict[str, str] | None = None,
@@ -127,7 +129,9 @@ def _answer_row(ev: Evaluation, checklist: Checklist, q: Question, names: dict[s
         votes={_name(names, uid): _label(checklist, v.value)
                for uid, v in sorted(ballot.votes.items(), key=lambda kv: kv[1].at)} if ballot else None,
         revealed_by=(_name(names, ballot.revealed_by) if ballot.revealed_by else QUORUM) if ballot else None,
-        settled_by=_name(names, a.settled_by) if a and a.settled_by else None)
+        settled_by=_name(names, a.settled_by) if a and a.settled_by else None,
+        suggestion_caution=sug.caution if sug and not sug.removed else None,
+        suggestion_conflict=list(dict.fromkeys(sug.conflict)) if sug and sug.conflict and not sug.removed else None)
 
 
 def _reason(sug: SuggestionRef) -> str:
@@ -136,10 +140,18 @@ def _reason(sug: SuggestionRef) -> str:
 
 
 def _suggestion_md(checklist: Checklist, sug: SuggestionRef | None) -> str | None:
-    if sug is None or sug.value is None:
+    """What the card showed: ``Yes — “quote” (reason); ⚠ caution``, or, with no answer suggested, the note to check
+    and its quote (both quotes of a conflict): ``To check: reason — “one” / “other”``."""
+    if sug is None:
         return None
-    label = checklist.option(sug.value).label
-    return f"{label} — {_reason(sug)}" if sug.removed else f"{label} — \u201c{sug.evidence}\u201d ({sug.reason})"
+    if sug.removed:
+        head = "To check" if sug.value is None else checklist.option(sug.value).label
+        return f"{head} — {_reason(sug)}"
+    quotes = " / ".join(f"\u201c{q}\u201d" for q in dict.fromkeys(sug.conflict or [sug.evidence]) if q)
+    if sug.value is None:
+        return f"To check: {sug.caution or sug.reason}" + (f" — {quotes}" if quotes else "")
+    text = f"{checklist.option(sug.value).label} — {quotes} ({sug.reason})"
+    return text + (f"; \u26a0 {sug.caution}" if sug.caution else "")
 
 
 def _record_md(ev: Evaluation, checklist: Checklist, rows: list[AnswerRow], names: dict[str, str],
@@ -148,8 +160,9 @@ def _record_md(ev: Evaluation, checklist: Checklist, rows: list[AnswerRow], name
     records = {}
     for row in rows:
         entry = ev.answers.get(row.id)
-        if entry is not None or row.votes is not None:
-            records[row.id] = _md_record(checklist, row, entry, _revealed(ev, row.id), tz)
+        sug = entry.suggestion if entry is not None else ev.suggestions.get(row.id)  # as the row's: the CSV's
+        if entry is not None or row.votes is not None or sug is not None:
+            records[row.id] = _md_record(checklist, row, entry, sug, _revealed(ev, row.id), tz)
     where = channel_name or f"channel {ev.channel}"  # the id only when Slack did not name the channel
     head = [f"- **Evaluation:** `{ev.id}` ({STATUS_TEXT[ev.status]}) in {where}",
             f"- **Started:** {_exact(ev.started_at, tz)} by {_name(names, ev.started_by)}"]
@@ -163,14 +176,14 @@ def _record_md(ev: Evaluation, checklist: Checklist, rows: list[AnswerRow], name
                            closed=ev.status == "abandoned")
 
 
-def _md_record(checklist: Checklist, row: AnswerRow, entry: AnswerEntry | None, ballot: Ballot | None,
-               tz: tzinfo) -> AnswerRecord:
-    sug = entry.suggestion if entry is not None else None
+def _md_record(checklist: Checklist, row: AnswerRow, entry: AnswerEntry | None, sug: SuggestionRef | None,
+               ballot: Ballot | None, tz: tzinfo) -> AnswerRecord:
     return AnswerRecord(
         by=_md_votes(row, entry, ballot) if ballot is not None else row.by,
         at=_readable(entry.at, tz) if entry is not None else None,
         note=row.note, note_by=row.note_by,
         answer=_not_sure(row.skips) if entry is not None and entry.value is None else None,
+        changed_from=_label(checklist, entry.previous) if entry is not None and entry.previous is not None else None,
         suggestion=_suggestion_md(checklist, sug))
 
 
@@ -232,13 +245,16 @@ def _record_csv(ev: Evaluation, checklist: Checklist, rows: list[AnswerRow], agr
 
 
 def _csv_cell(value: object) -> object:
-    """A CSV cell: votes as ``Ana (U2): Yes; Bo (U3): No``; text a spreadsheet would run gets a leading ``'``.
+    """A CSV cell: votes as ``Ana (U2): Yes; Bo (U3): No``, a conflict's quotes as ``“one” / “other”``; text a
+    spreadsheet would run gets a leading ``'``.
 
     Every text cell is guarded, not only the ones people typed: names, quotes from a pasted brief and the
     project's name sit in cells of our own wording too. Numbers (answers, values) are left as they are.
     """
     if isinstance(value, dict):
         value = "; ".join(f"{k}: {v}" for k, v in value.items())
+    elif isinstance(value, list):  # a conflict's quotes
+        value = " / ".join(f"\u201c{q}\u201d" for q in value)
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value

@@ -27,6 +27,7 @@ class AnswerRecord(BaseModel):
     note_by: str | None = None  # the note's author, who need not be the one who answered
     suggestion: str | None = None  # e.g. "Yes — \u201c2,000 labeled tickets\u201d"
     answer: str | None = None  # shown when the question has no counted answer, e.g. "Not sure (skipped twice)"
+    changed_from: str | None = None  # the answer's label before someone changed it, e.g. "No"
 
 
 def bar(score: float, maximum: float, width: int = 10, full: str = "\u2588", empty: str = "\u2591") -> str:
@@ -222,6 +223,8 @@ def _md_answers(checklist: Checklist, answers: Mapping[str, float], records: Map
         value = answers.get(q.id)
         rec = records.get(q.id, AnswerRecord())
         label = checklist.option(value).label if value is not None else _md_cell(rec.answer) or "—"
+        if rec.changed_from:
+            label += f" (changed from {_md_cell(rec.changed_from)})"
         note = f"{rec.note} — {rec.note_by}" if rec.note and rec.note_by else rec.note
         out.append(f"| {q.key} | {_md_cell(q.text)} | {label} | {_md_cell(rec.by)} | {_md_cell(rec.at)} "
                    f"| {_md_cell(note)} | {_md_cell(rec.suggestion)} |")
