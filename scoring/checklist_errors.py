@@ -61,9 +61,22 @@ EXAMPLES: dict[str, dict[str, str]] = {
     "advice": {"situation": 'situation: "Under 500 examples"', "action": 'action: "Use RAG first"',
                "why": 'why: "Too few examples give brittle results"'},
 }
+OPTIONAL: dict[str, tuple[str, ...]] = {
+    "checklist": ("source", "decision_tree", "advice", "reevaluate"),
+    "question": ("short", "if_partly", "criteria", "source", "priority"),
+}
 KNOWN_FIELDS = sorted({field for fields in EXAMPLES.values() for field in fields}
-                      | {"short", "if_partly", "criteria", "source", "priority", "decision_tree", "advice",
-                         "reevaluate"})
+                      | {field for fields in OPTIONAL.values() for field in fields})
+# Another kind of entry's word for a field, written where this kind calls it something else: a band's label is its
+# name, a section's name its title. The spelling is right, so only this says what is meant.
+SAME_ROLE: dict[str, dict[str, str]] = {
+    "band": {"label": "name", "title": "name", "text": "recommendation"},
+    "section": {"name": "title", "label": "title"},
+    "option": {"name": "label", "title": "label", "score": "value"},
+    "question": {"question": "text", "title": "text", "label": "text"},
+    "node": {"text": "label", "name": "label", "title": "label"},
+    "leaf": {"label": "text"},
+}
 _LISTS = {"questions": "question", "options": "option", "sections": "section", "bands": "band", "advice": "advice"}
 
 
@@ -124,8 +137,8 @@ def _describe(error: ErrorDetails, data: dict[str, Any], yaml_file: bool) -> lis
     if kind == "missing":
         return [f'{where}: missing "{field}"; add a line like: {_example(owner, field or "")}']
     if kind == "extra_forbidden":
-        close = difflib.get_close_matches(field or "", KNOWN_FIELDS, n=1)
-        hint = f'; did you mean "{close[0]}"?' if close else "; remove it or check the spelling"
+        meant = _meant(owner, field or "")
+        hint = f'; did you mean "{meant}"?' if meant else "; remove it or check the spelling"
         return [f'{where}: unknown field "{field}"{hint}']
     subject = f"{where}: {field}" if field and owner else (field or where)
     return [f"{subject} {_reason(error, yaml_file, field)}"]
@@ -192,6 +205,17 @@ def _kind(loc: Sequence[int | str]) -> str:
             return "decision_tree"
         return "node" if len(loc) == 3 else "leaf"
     return ""
+
+
+def _meant(owner: Sequence[int | str], field: str) -> str | None:
+    """The field of this kind of entry that ``field`` was meant to be: another kind's word for it (a band's
+    ``label`` is its ``name``) or a near spelling; never ``field`` itself, which this entry does not take."""
+    kind = _kind(owner)
+    fields = [*EXAMPLES.get(kind, {}), *OPTIONAL.get(kind, ())] if kind else KNOWN_FIELDS
+    if field in SAME_ROLE.get(kind, {}):
+        return SAME_ROLE[kind][field]
+    close = difflib.get_close_matches(field, [f for f in fields if f != field], n=1)
+    return close[0] if close else None
 
 
 def _example(owner: Sequence[int | str], field: str) -> str:
