@@ -8,19 +8,21 @@ import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.common import user
+from bot.blocks.common import esc, user
 from bot.blocks.leads import idle_text, reminder_blocks, reminder_text
 from bot.links import message_url
 from bot.slack_errors import error_code
 from conversations.models import Evaluation
+from conversations.reminders import ReminderUndeliverable
 from conversations.voting import still_to_vote
 from scoring.checklist import Registry
 from scoring.scorecard import Scorecard
 
 log = structlog.get_logger(__name__)
 
-# Errors that retrying a minute later cannot fix: the reminder is dropped for this round (logged), not retried.
-PERMANENT = frozenset({"channel_not_found", "is_archived", "not_in_channel", "thread_not_found"})
+# Errors that mean the bot cannot post in the channel any more: retrying a minute (or a quarter) later would fail the
+# same way, unseen. The reminder is paused and its starter told by DM, as the outbox does (bot/presenter.py).
+CHANNEL_GONE = frozenset({"channel_not_found", "is_archived", "not_in_channel", "restricted_action"})
 
 
 class SlackReminderSink:
@@ -30,18 +32,34 @@ class SlackReminderSink:
         self.zone = zone  # the team's zone, for the reminder's "Last time (<day>)"
 
     async def post_reminder(self, ev: Evaluation, card: Scorecard) -> None:
-        """A reply in the evaluation's thread, also sent to the channel, with the three buttons."""
-        if not ev.thread_ts:
-            log.warning("reminder_without_thread", evaluation=ev.id)
-            return
+        """A reply in the evaluation's thread, also sent to the channel, with the three buttons; in the channel when
+        the thread is gone. A channel the bot cannot post in any more pauses it (:class:`ReminderUndeliverable`),
+        once its starter was told; any other failure is raised for the queue to retry a minute later."""
+        thread = ev.thread_ts
+        for _ in range(2):
+            try:
+                await self.client.chat_postMessage(channel=ev.channel, thread_ts=thread,
+                                                   reply_broadcast=True if thread else None,
+                                                   text=reminder_text(ev, card),
+                                                   blocks=reminder_blocks(ev, card, tz=self.zone))
+                return
+            except SlackApiError as exc:
+                code = error_code(exc)
+                if code == "thread_not_found" and thread:  # its root was deleted: the channel still takes it
+                    log.info("reminder_thread_gone", evaluation=ev.id)
+                    thread = None
+                    continue
+                if code not in CHANNEL_GONE:
+                    raise
+                await self._tell_paused(ev, code)
+                raise ReminderUndeliverable(code) from exc
+
+    async def _tell_paused(self, ev: Evaluation, reason: str) -> None:
+        """Once, by DM to the evaluation's starter (nobody in the channel can read it any more)."""
         try:
-            await self.client.chat_postMessage(channel=ev.channel, thread_ts=ev.thread_ts, reply_broadcast=True,
-                                               text=reminder_text(ev, card),
-                                               blocks=reminder_blocks(ev, card, tz=self.zone))
+            await self.client.chat_postMessage(channel=ev.started_by, text=paused_text(ev, reason))
         except SlackApiError as exc:
-            if not _permanent(exc):
-                raise  # retried a minute later by the queue
-            log.warning("reminder_dropped", evaluation=ev.id, error=error_code(exc))
+            log.warning("reminder_pause_not_told", evaluation=ev.id, error=error_code(exc))
 
     async def post_idle_nudge(self, ev: Evaluation, question_id: str) -> None:
         """One gentle reply in the thread naming the question it waits for, linking its card."""
@@ -62,5 +80,15 @@ class SlackReminderSink:
         return await message_url(self.client, ev.channel, ev.card_for(question_id), ev.thread_ts)
 
 
-def _permanent(exc: SlackApiError) -> bool:
-    return error_code(exc) in PERMANENT
+def paused_text(ev: Evaluation, reason: str) -> str:
+    """What the starter is told when a reminder cannot be posted in its channel, and how to turn it back on."""
+    name, channel = esc(ev.project), f"<#{ev.channel}>"
+    turn_on = f"then run `/ftcheck remind {name} quarterly` there to resume them"
+    if reason == "is_archived":
+        how = f"Once {channel} is unarchived, invite me back with `/invite @ftcheck`, {turn_on}."
+    elif reason == "restricted_action":
+        how = f"Once I may post in {channel} again, {turn_on.removeprefix('then ')}."
+    else:
+        how = f"Invite me back to {channel} with `/invite @ftcheck`, {turn_on}."
+    return (f"I could not post the re-evaluation reminder for *{name}* in {channel} (Slack said `{esc(reason)}`), so "
+            f"its reminders are paused: I will not try again until someone resumes them. {how}")

@@ -12,7 +12,7 @@ import structlog
 
 from conversations.models import Evaluation, project_key
 from conversations.read_models import project_channels_key, project_live_key, projects_key, text_of
-from conversations.reminders import LATEST
+from conversations.reminders import LATEST, latest_field, split_latest_by_channel
 from conversations.store import Store
 
 log = structlog.get_logger(__name__)
@@ -33,6 +33,7 @@ async def migrate(store: Store) -> None:
     try:
         await build_read_models(store)
         await decode_project_names(store)
+        await split_latest_by_channel(store)
     finally:
         await store.release(_LOCK)
 
@@ -88,21 +89,24 @@ async def _move_project(store: Store, team: str, old: str) -> int:
     if not renamed:
         return 0
     ids = [ev.id for ev in renamed]
+    # the previous version's field, then one per channel (reminders.latest_field)
+    fields = [f"{team}:{old}", *(latest_field(team, c, old) for c in sorted({ev.channel for ev in renamed}))]
 
     async def untangle() -> list[object]:
         pipe = store.redis.pipeline(transaction=False)
         pipe.zrem(history, *ids)
         pipe.srem(project_live_key(team, old), *ids)
         pipe.zcard(history)
-        pipe.hget(LATEST, f"{team}:{old}")
+        pipe.hmget(LATEST, fields)
         return list(await pipe.execute())
 
     _, _, left, latest = await store._call(untangle)
     if not left:
         await store._call(lambda: store.redis.delete(project_channels_key(team, old), project_live_key(team, old)))
         await store._call(lambda: store.redis.zrem(projects_key(team), old))
-    if latest is not None:
-        await _move_latest(store, f"{team}:{old}", f"{team}:{renamed[0].project_key}", text_of(latest))
+    for field, value in zip(fields, latest, strict=True):
+        if value is not None:
+            await _move_latest(store, field, field.removesuffix(old) + renamed[0].project_key, text_of(value))
     return len(renamed)
 
 

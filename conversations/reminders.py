@@ -9,9 +9,18 @@ live in Redis:
 * ``ftc:{rem}:every`` — hash, member -> the cadence a lead chose (``/ftcheck remind <project> monthly``) in
   seconds, as the previous version wrote it: 2592000 (30 days) is monthly and 7862400 (91 days) quarterly, both
   counted in calendar months (:class:`Cadence`); absent = the default interval;
-* ``ftc:{rem}:latest`` — hash, ``<team>:<project_key>`` -> ``<started_at epoch seconds>|<evaluation id>``:
-  the latest-started completed evaluation of each project that has reminders, so that completing a newer
-  one stops the older one's reminders in the same script (one round trip on the click that completes).
+* ``ftc:{rem}:latest`` — hash, ``<team>:<channel>:<project_key>`` -> ``<started_at epoch seconds>|<evaluation
+  id>``: the latest-started completed evaluation of each project in each channel, so that completing a newer one
+  stops the older one's reminders in the same script (one round trip on the click that completes). Reminders are
+  per channel, as starting and re-evaluating are: the same project name in two channels keeps one reminder in
+  each, and a private channel's result never moves another channel's reminder. The previous version keyed it
+  ``<team>:<project_key>``; :func:`split_latest_by_channel` (a migration) moves those fields.
+
+Whatever happens to a reminder is said once to someone: an evaluation of the project still open in the channel when
+it falls due defers it a day at a time (no nudge to start what is under way; completing it moves the reminder to the
+new result); a channel the bot cannot post in any more (archived, the bot removed) pauses it and the front end tells
+the starter how to turn it back on (:class:`ReminderUndeliverable`); deleting the result that held the project's
+reminder hands it back to the channel's result before (:meth:`ReminderQueue.hand_back`).
 
 A tick claims due members with one Lua script (ZREM from ``due`` + ZADD to ``lease``), so exactly one
 replica gets each. After posting a second script removes the lease and schedules the next reminder
@@ -35,11 +44,13 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import structlog
+from redis.commands.core import AsyncScript
 
-from conversations import flow
+from conversations import flow, queries
 from conversations.engine import scorecard_of
 from conversations.idle import IdleWatch
 from conversations.models import Evaluation, utcnow
+from conversations.read_models import text_of
 from conversations.store import Store
 from scoring.checklist import Checklist, Registry, UnknownChecklist
 from scoring.scorecard import Scorecard
@@ -52,6 +63,8 @@ EVERY = "ftc:{rem}:every"
 LATEST = "ftc:{rem}:latest"
 LEASE_S = 120
 RETRY_S = 60
+# While an evaluation of the project is open in the channel, its reminder is looked at again this much later.
+DEFER = timedelta(days=1)
 # A reminder for an evaluation whose checklist is not loaded (its team file went bad or away) waits this long
 # before it is tried again (only a restart with the file fixed loads the checklist); it is never dropped.
 CHECKLIST_RETRY_S = 3600
@@ -83,19 +96,28 @@ end
 return 0
 """
 
-# An evaluation completed: pick its cadence (its own, else the previous evaluation's, copied; else the
-# default), schedule it, and stop the project's earlier evaluation named in ``latest``. An evaluation that
-# started before the one ``latest`` names (completing late) is still scheduled but neither cancels nor
-# replaces it; the check before posting drops its reminder. Returns the cadence in seconds, nil = default.
-# The due times are computed by the caller (calendar months, working hours): ARGV[7..] pairs a stored cadence
-# with its due time; a cadence not among them (none is written today) falls back to now + its seconds.
+# An evaluation completed: pick its cadence (its own, else the previous evaluation's, else that of the one it
+# supersedes, copied; else the default), schedule it, and stop the project's earlier evaluation in this channel
+# named in ``latest``. An evaluation that started before the one ``latest`` names (completing late) is still
+# scheduled but neither cancels nor replaces it; the check before posting drops its reminder. Returns the cadence in
+# seconds, nil = default. The due times are computed by the caller (calendar months, working hours): ARGV[7..] pairs
+# a stored cadence with its due time; a cadence not among them (none is written today) falls back to now + seconds.
 # KEYS: due, lease, every, latest. ARGV: id, previous id or '', now, due at the default, project field, started,
 # then cadence, due, cadence, due …
 _COMPLETE = """
+local latest = redis.call('HGET', KEYS[4], ARGV[5])
+local started, old = nil, nil
+if latest then
+  local s, o = string.match(latest, '^([^|]+)|(.+)$')
+  started, old = tonumber(s), o
+end
+local newer = started and started > tonumber(ARGV[6])
 local every = redis.call('HGET', KEYS[3], ARGV[1])
-if not every and ARGV[2] ~= '' then
-  every = redis.call('HGET', KEYS[3], ARGV[2])
-  if every then redis.call('HSET', KEYS[3], ARGV[1], every) end
+for _, from in ipairs({ARGV[2], (not newer) and old or ''}) do
+  if not every and from ~= '' and from ~= ARGV[1] then
+    every = redis.call('HGET', KEYS[3], from)
+    if every then redis.call('HSET', KEYS[3], ARGV[1], every) end
+  end
 end
 local at = ARGV[4]
 if every then
@@ -105,13 +127,7 @@ if every then
   end
 end
 redis.call('ZADD', KEYS[1], at, ARGV[1])
-local latest = redis.call('HGET', KEYS[4], ARGV[5])
-local started, old = nil, nil
-if latest then
-  local s, o = string.match(latest, '^([^|]+)|(.+)$')
-  started, old = tonumber(s), o
-end
-if started and started > tonumber(ARGV[6]) then
+if newer then
   return every
 end
 if old and old ~= ARGV[1] then
@@ -121,6 +137,44 @@ if old and old ~= ARGV[1] then
 end
 redis.call('HSET', KEYS[4], ARGV[5], ARGV[6] .. '|' .. ARGV[1])
 return every
+"""
+
+# An evaluation was deleted: drop its reminder and, when it was the project's latest result in the channel (named in
+# ``latest``) and reminded, hand its reminder to the channel's result before it (``current``: due at ARGV[5], with
+# the cadence ARGV[6] when one was chosen). A newer result completed meanwhile (``latest`` names another) is left
+# alone. Returns 1 when the reminder was handed back, 0 when the deleted one had none to hand, -1 when none was
+# due to move (not the latest, or no result left).
+# KEYS: due, lease, every, latest. ARGV: deleted id, project field, current id or '', current started, due, cadence.
+_HAND_BACK = """
+local had = redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZSCORE', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+local latest = redis.call('HGET', KEYS[4], ARGV[2])
+if not latest or string.sub(latest, -(#ARGV[1] + 1)) ~= '|' .. ARGV[1] then
+  return -1
+end
+if ARGV[3] == '' then
+  redis.call('HDEL', KEYS[4], ARGV[2])
+  return -1
+end
+redis.call('HSET', KEYS[4], ARGV[2], ARGV[4] .. '|' .. ARGV[3])
+if not had then
+  return 0
+end
+redis.call('ZADD', KEYS[1], 'NX', ARGV[5], ARGV[3])
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[3], ARGV[3], ARGV[6]) end
+return 1
+"""
+
+# A field the previous version wrote (``<team>:<project_key>``) moves to its evaluation's channel; a later one there
+# is kept. KEYS: latest. ARGV: old field, new field, value (``<started>|<id>``), started.
+_SPLIT = """
+local there = redis.call('HGET', KEYS[1], ARGV[2])
+local s = there and tonumber(string.match(there, '^([^|]+)|'))
+if not s or s < tonumber(ARGV[4]) then redis.call('HSET', KEYS[1], ARGV[2], ARGV[3]) end
+redis.call('HDEL', KEYS[1], ARGV[1])
+return 1
 """
 
 _DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -259,6 +313,24 @@ class WorkingHours:
         return self.due(cadence.after(at, self.tz))
 
 
+def latest_field(team: str, channel: str, key: str) -> str:
+    """The ``ftc:{rem}:latest`` field of a project in a channel."""
+    return f"{team}:{channel}:{key}"
+
+
+def _field(ev: Evaluation) -> str:
+    return latest_field(ev.team, ev.channel, ev.project_key)
+
+
+class ReminderUndeliverable(Exception):
+    """The front end can never post this reminder where it belongs (an archived channel, the bot removed) and has
+    told someone so: the reminder is paused until someone turns it back on (``/ftcheck remind``)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class ReminderQueue:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -267,6 +339,7 @@ class ReminderQueue:
         self._claim = self.redis.register_script(_CLAIM)
         self._finish = self.redis.register_script(_FINISH)
         self._complete = self.redis.register_script(_COMPLETE)
+        self._hand_back = self.redis.register_script(_HAND_BACK)
 
     async def completed(self, ev: Evaluation, now: datetime, default: datetime,
                         dues: dict[timedelta, datetime]) -> timedelta | None:
@@ -275,12 +348,23 @@ class ReminderQueue:
         ``default`` is the due time without a chosen cadence, ``dues`` the due time for each stored cadence.
         Returns the cadence a lead chose (``ev``'s own or its previous evaluation's), None for the default.
         """
-        args = [ev.id, ev.previous_id or "", repr(now.timestamp()), repr(default.timestamp()),
-                f"{ev.team}:{ev.project_key}", repr(ev.started_at.timestamp())]
+        args = [ev.id, ev.previous_id or "", repr(now.timestamp()), repr(default.timestamp()), _field(ev),
+                repr(ev.started_at.timestamp())]
         for every, due in dues.items():
             args += [str(int(every.total_seconds())), repr(due.timestamp())]
         raw = await self.store._call(lambda: self._complete(keys=[DUE, LEASE, EVERY, LATEST], args=args))
         return None if raw is None else timedelta(seconds=int(raw))
+
+    async def hand_back(self, deleted: Evaluation, current: Evaluation | None, due: datetime | None,
+                        every: timedelta | None) -> int:
+        """``deleted`` was deleted: drop its reminder and, if it held the project's reminder in its channel, hand
+        that to ``current`` (due at ``due``, with the cadence ``every`` when one was chosen), in one script.
+        1: handed back; 0: it had no reminder to hand (they were off); -1: nothing to hand (see ``_HAND_BACK``)."""
+        args = [deleted.id, _field(deleted), current.id if current else "",
+                repr(current.started_at.timestamp()) if current else "", repr(due.timestamp()) if due else "0",
+                str(int(every.total_seconds())) if every else ""]
+        raw = await self.store._call(lambda: self._hand_back(keys=[DUE, LEASE, EVERY, LATEST], args=args))
+        return int(raw)
 
     async def schedule(self, eid: str, due: datetime) -> None:
         await self.store._call(lambda: self.redis.zadd(DUE, {eid: due.timestamp()}))
@@ -350,10 +434,41 @@ class ReminderQueue:
         await self.store._call(move)
 
 
+LATEST_SPLIT = "ftc:migrated:reminders-per-channel"
+
+
+async def split_latest_by_channel(store: Store) -> int:
+    """Migration: the previous version's ``latest`` fields (``<team>:<project_key>``) move to their evaluation's
+    channel (``<team>:<channel>:<project_key>``). Idempotent; sets :data:`LATEST_SPLIT` when done, so later starts
+    skip it. Returns how many fields moved (0 once done)."""
+    if await store._call(lambda: store.redis.exists(LATEST_SPLIT)):
+        return 0
+    split, moved = store.redis.register_script(_SPLIT), 0
+    async for raw_field, raw_value in store.redis.hscan_iter(LATEST, count=500):
+        field, value = text_of(raw_field), text_of(raw_value)
+        if field.count(":") == 1:  # the previous version's (team, channel and key hold no ':')
+            moved += await _split_one(store, split, field, value)
+    await store._call(lambda: store.redis.set(LATEST_SPLIT, "1"))
+    log.info("reminders_split_by_channel", moved=moved)
+    return moved
+
+
+async def _split_one(store: Store, split: AsyncScript, field: str, value: str) -> int:
+    started, _, eid = value.partition("|")
+    ev = await store.get(eid)
+    if ev is None:  # gone: nothing to stop when its project completes again
+        await store._call(lambda: store.redis.hdel(LATEST, field))
+        return 0
+    await store._call(lambda: split(keys=[LATEST], args=[field, _field(ev), value, started]))
+    return 1
+
+
 class ReminderSink(Protocol):
     """What a front end does with a reminder (Slack posts it in the evaluation's thread)."""
 
-    async def post_reminder(self, ev: Evaluation, card: Scorecard) -> None: ...
+    async def post_reminder(self, ev: Evaluation, card: Scorecard) -> None:
+        """Post it; raise :class:`ReminderUndeliverable` once someone was told it can never be posted there."""
+
     async def post_idle_nudge(self, ev: Evaluation, question_id: str) -> None: ...
 
 
@@ -373,11 +488,12 @@ class Reminders:
         return await self.store.update(ev.id, flow.abandon, by="ftcheck", action="abandon")
 
     async def on_completed(self, ev: Evaluation, now: datetime | None = None) -> datetime:
-        """Schedule the next reminder; the project's earlier evaluation stops reminding (this one supersedes it).
+        """Schedule the next reminder; the project's earlier evaluation in this channel stops reminding (this one
+        supersedes it) and hands over the cadence a lead chose for it.
 
         One Redis round trip. An evaluation that started before the project's latest completed one (it
         completed late) is still scheduled, as before, and does not cancel the newer one's reminder;
-        :meth:`_post_one` drops it when it falls due.
+        :meth:`_due_now` drops it when it falls due.
         """
         now = now or utcnow()
         default = self.hours.after(now, default_cadence(self.after, self.registry.get(ev.checklist)))
@@ -402,10 +518,7 @@ class Reminders:
         if ev is None or ev.status != "completed":
             await self.queue.done(eid)
             return False
-        newer = await self._superseded_by(ev)
-        if newer is not None:
-            await self.queue.cancel(eid)
-            log.info("reminder_superseded", evaluation=eid, by=newer.id)
+        if not await self._due_now(ev, now):
             return False
         try:
             checklist = self.registry.get(ev.checklist)
@@ -414,6 +527,10 @@ class Reminders:
             return False
         try:
             await self.sink.post_reminder(ev, scorecard_of(ev, checklist))
+        except ReminderUndeliverable as exc:  # the sink told someone: paused until it is turned back on
+            await self.queue.done(eid)
+            log.warning("reminder_paused", evaluation=eid, error=exc.reason)
+            return False
         except Exception:
             log.exception("reminder_post_failed", evaluation=eid)
             await self.queue.retry_later(eid, now)
@@ -423,6 +540,27 @@ class Reminders:
         log.info("reminder_posted", evaluation=eid)
         return True
 
+    async def _due_now(self, ev: Evaluation, now: datetime) -> bool:
+        """False when ``ev``'s reminder is not for now: a newer result of the project in its channel superseded it
+        (dropped), or an evaluation of the project is open there (looked at again :data:`DEFER` later; completing
+        it moves the reminder to the new result, and one deleted or closed for inactivity lets this one come).
+
+        ``on_completed`` cancels the superseded reminder itself, but reminders scheduled before ``latest``
+        existed, or by an evaluation that completed late, are only caught here."""
+        here = [other for other in await self.store.project_history(ev.team, ev.project_key)
+                if other.channel == ev.channel and other.id != ev.id]
+        newer = next((o for o in here if o.status == "completed" and o.started_at > ev.started_at), None)
+        if newer is not None:
+            await self.queue.cancel(ev.id)
+            log.info("reminder_superseded", evaluation=ev.id, by=newer.id)
+            return False
+        running = queries.running(here)
+        if running is not None:
+            await self.queue.finish(ev.id, self.hours.after(now, Cadence(length=DEFER)))
+            log.info("reminder_deferred", evaluation=ev.id, running=running.id)
+            return False
+        return True
+
     async def _checklist_unavailable(self, ev: Evaluation, now: datetime, exc: UnknownChecklist) -> None:
         """Keep the reminder for later (:data:`CHECKLIST_RETRY_S`); one warning per evaluation and process."""
         await self.queue.retry_later(ev.id, now, CHECKLIST_RETRY_S)
@@ -430,14 +568,3 @@ class Reminders:
             self._unavailable.add(ev.id)
             log.warning("reminder_checklist_unavailable", evaluation=ev.id, checklist=exc.checklist_id,
                         reason=exc.reason)
-
-    async def _superseded_by(self, ev: Evaluation) -> Evaluation | None:
-        """A completed evaluation of the project that started after ``ev``, if any.
-
-        ``on_completed`` cancels the superseded reminder itself, but reminders scheduled before ``latest``
-        existed, or by an evaluation that completed late, are only caught here.
-        """
-        for other in await self.store.project_history(ev.team, ev.project_key):
-            if other.id != ev.id and other.status == "completed" and other.started_at > ev.started_at:
-                return other
-        return None

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import esc
+from bot.blocks.leads import day
+from bot.leads import reminders as lead_reminders
 from bot.leads.access import Asker, denied, find_project, may_manage
 from bot.leads.projects import scored
+from bot.leads.reminders import working_hours
 from bot.presenter import deleted_message
 from bot.services import Services
 from bot.visibility import Visibility
+from conversations import queries
 from conversations.models import Evaluation
-from conversations.reminders import ReminderQueue
+from conversations.reminders import UNSAID, Cadence, ReminderQueue, default_cadence
 from scoring.checklist import UnknownChecklist
 from scoring.render import plural
 
@@ -25,11 +30,48 @@ async def delete(svc: Services, vis: Visibility, asker: Asker, name: str) -> str
     if not await may_manage(svc, asker.user, ev):
         return denied(ev, "delete it")
     ev = await svc.engine.discard(ev.id, user=asker.user)  # a delivery of it in flight here stops posting
-    await ReminderQueue(svc.store).cancel(ev.id)
+    reminders = await hand_back_reminder(svc, ev)
     await close_thread(svc, ev, asker.user)
     return (f"Deleted the {ev.started_at:%Y-%m-%d} evaluation of *{esc(ev.project)}* in <#{ev.channel}> "
             f"({_state(svc, ev)}). It is kept in the audit trail and no longer shows in lists, summaries or "
-            f"history. {_thread_words(ev)}")
+            f"history. {_thread_words(ev)}{reminders}")
+
+
+async def hand_back_reminder(svc: Services, deleted: Evaluation) -> str:
+    """Drop the deleted evaluation's reminder; when it held the project's reminder in its channel, the result there
+    before it (the current one again) takes it over: due a cadence after that result completed, or at the next
+    working hours if that has passed. Returns what to add to the reply ("" when the reminders did not change)."""
+    history = [e for e in await svc.store.project_history(deleted.team, deleted.project_key)
+               if e.channel == deleted.channel and e.id != deleted.id]
+    current = queries.latest_completed(history)
+    queue = ReminderQueue(svc.store)
+    if current is None:
+        await queue.hand_back(deleted, None, None, None)
+        return ""
+    every = await queue.every(deleted.id) or await queue.every(current.id)
+    own, now = _reminder_from(svc, current, every), lead_reminders.time_now()
+    hours = working_hours(svc)
+    handed = await queue.hand_back(deleted, current, max(own, hours.due(now)), every)
+    due = await queue.due_at(current.id)
+    name, done, tz = esc(current.project), day(current.completed_at, svc.settings.zone), svc.settings.zone
+    if due is None:
+        return (f" There are no re-evaluation reminders for *{name}* in <#{current.channel}> now (its {done} result, "
+                f"the current one again, has none): `/ftcheck remind {name} quarterly` there turns them on.")
+    if handed != 1:
+        return ""
+    late = f" (it was due on {day(own, tz)})" if own <= now else ""
+    return (f" Re-evaluation reminders go back to the {done} result, the latest in <#{current.channel}> again: the "
+            f"next one comes on {day(due, tz)}{late}, in its thread.")
+
+
+def _reminder_from(svc: Services, ev: Evaluation, every: timedelta | None) -> datetime:
+    """When ``ev``'s reminder falls due, counted from its completion, at its cadence."""
+    try:
+        cadence = (Cadence.stored_as(every) if every
+                   else default_cadence(svc.settings.reevaluate_delta, svc.registry.get(ev.checklist)))
+    except UnknownChecklist:  # its checklist file went bad or away: the tick waits for it; the due time stands
+        cadence = UNSAID
+    return working_hours(svc).after(ev.completed_at or ev.last_activity, cadence)
 
 
 def _thread_words(ev: Evaluation) -> str:

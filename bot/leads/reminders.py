@@ -12,6 +12,7 @@ from bot.blocks.leads import day, reminder_blocks, reminder_text
 from bot.commands import Command, CommandError, name_splits, unclear_schedule
 from bot.leads.access import Asker, clicked_evaluation, denied, find_project, may_manage
 from bot.leads.home import publish_home
+from bot.leads.projects import Project
 from bot.links import thread_link
 from bot.payloads import EvaluationClick
 from bot.replies import Reply
@@ -87,9 +88,15 @@ def _why_later(svc: Services, asked: date, now: datetime) -> str:
     return f"today's working hours ({spec}) are over"
 
 
-def _off_text(ev: Evaluation) -> str:
-    return (f"Re-evaluation reminders for *{esc(ev.project)}* are off. "
+def _off_text(ev: Evaluation, where: str = "") -> str:
+    return (f"Re-evaluation reminders for *{esc(ev.project)}*{where} are off. "
             f"`/ftcheck remind {esc(ev.project)} quarterly` turns them back on.")
+
+
+def reminded(project: Project, here: str | None) -> Evaluation:
+    """The result whose reminders ``remind`` changes: the project's latest in this channel (each channel that
+    evaluated a project has its own reminder, in its own thread), else its latest anywhere."""
+    return queries.latest_completed([ev for ev in project.evaluations if ev.channel == here]) or project.current
 
 
 async def remind(svc: Services, vis: Visibility, asker: Asker, command: Command) -> str:
@@ -99,13 +106,14 @@ async def remind(svc: Services, vis: Visibility, asker: Asker, command: Command)
     if not project.completed:
         raise CommandError(f"*{esc(project.latest.project)}* has no completed evaluation yet; its reminders start "
                            "when it completes.")
-    ev = project.current
+    ev = reminded(project, asker.here)
     if not await may_manage(svc, asker.user, ev):
         return denied(ev, "change its reminders")
+    where = "" if ev.channel == asker.here else f" in <#{ev.channel}>"
     queue = ReminderQueue(svc.store)
     if command.schedule == "off":
         await queue.cancel(ev.id)
-        return _off_text(ev)
+        return _off_text(ev, where)
     now = time_now()
     due, cadence = next_due(svc, command.schedule, now)
     # a date is followed by the evaluation's own cadence; read before any write (its checklist may not be loaded)
@@ -114,9 +122,9 @@ async def remind(svc: Services, vis: Visibility, asker: Asker, command: Command)
     await queue.schedule(ev.id, due)
     if cadence is None:
         once = _once(svc, then or "", date_of(command.schedule), due, now)
-        return f"Re-evaluation reminders for *{esc(ev.project)}*: {once}"
+        return f"Re-evaluation reminders for *{esc(ev.project)}*{where}: {once}"
     await queue.set_every(ev.id, cadence.stored)
-    return (f"Re-evaluation reminders for *{esc(ev.project)}*: {command.schedule}. Next one "
+    return (f"Re-evaluation reminders for *{esc(ev.project)}*{where}: {command.schedule}. Next one "
             f"{day(due, svc.settings.zone)}, posted in its thread within working hours.")
 
 
@@ -173,9 +181,12 @@ async def start_reevaluation(svc: Services, click: EvaluationClick, reply: Reply
         return
     queue = ReminderQueue(svc.store)
     every = await queue.every(previous.id)
-    await queue.cancel(previous.id)
+    # the team scores the way it did last time (a vote stays a vote, with its quorum); the previous result keeps its
+    # reminder, deferred while this one is open (it moves to this one's result when it completes, and comes back if
+    # this one is deleted or closed for inactivity)
     new = await svc.engine.start(team=previous.team, channel=previous.channel, project=previous.project,
-                                 checklist_id=previous.checklist, user=user, previous=previous)
+                                 checklist_id=previous.checklist, user=user, previous=previous, mode=previous.mode,
+                                 quorum=previous.quorum)
     if every is not None:
         await queue.set_every(new.id, every)  # the new evaluation keeps the cadence a lead chose
     await after_click(svc, click, clicked,

@@ -57,8 +57,8 @@ async def names_decoded(redis_client: aioredis.Redis) -> None:
     assert keys == {"r-d-router", "q-a-beta", "amp-lab"}
     page = await project_page(store, "T1", everyone, offset=0, limit=10)
     assert sorted(p[-1].project for p in page.projects) == ["Q&A <beta>", "R&D router", "amp lab"]
-    assert await redis_client.hget(LATEST, "T1:r-amp-d-router") is None
-    assert text_of(await redis_client.hget(LATEST, "T1:r-d-router") or "").endswith(f"|{before[1].id}")
+    assert await redis_client.hget(LATEST, "T1:C1:r-amp-d-router") is None
+    assert text_of(await redis_client.hget(LATEST, "T1:C1:r-d-router") or "").endswith(f"|{before[1].id}")
     assert (await store.get(kept.id) or kept).project == "amp lab"
     assert [a.action for a in await store.audit(qa.id)][-1] == "project_name_decoded"
 

@@ -93,7 +93,7 @@ def close_to(a: datetime | None, b: datetime) -> bool:
 
 async def latest(client: aioredis.Redis, ev: Evaluation) -> str | None:
     """The evaluation id ``ftc:{rem}:latest`` names for ``ev``'s project."""
-    raw = await client.hget(LATEST, f"{ev.team}:{ev.project_key}")
+    raw = await client.hget(LATEST, f"{ev.team}:{ev.channel}:{ev.project_key}")
     if raw is None:
         return None
     return (raw.decode() if isinstance(raw, bytes) else raw).split("|", 1)[1]
