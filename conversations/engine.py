@@ -39,7 +39,7 @@ from conversations.models import Card, Evaluation, Mode, SuggestionRef
 from conversations.redraws import Redraws, RootPace
 from conversations.store import CorruptRecord, Store, StoreUnavailable
 from scoring.checklist import Checklist, Registry, UnknownChecklist
-from scoring.scorecard import Scorecard, score
+from scoring.scorecard import Scorecard, as_decided, score
 
 log = structlog.get_logger(__name__)
 
@@ -63,7 +63,14 @@ class Recovery(Protocol):
 
 
 def scorecard_of(ev: Evaluation, checklist: Checklist) -> Scorecard:
-    return score(checklist, ev.scored())
+    """The evaluation's scorecard. A completed one keeps the result it was decided with once its checklist has
+    changed (``Evaluation.decided``; ``scoring.scorecard.as_decided``), wherever it is shown: the thread's
+    scorecard, history, summaries, exports and the re-evaluation reminder's "last time"."""
+    card = score(checklist, ev.scored())
+    decided = ev.decided
+    if ev.status != "completed" or decided is None or decided.fingerprint == checklist.fingerprint:
+        return card
+    return as_decided(card, decided, checklist)
 
 
 class Deferred(Exception):

@@ -28,6 +28,8 @@ from conversations.effects import (
 )
 from conversations.models import AnswerEntry, Card, Evaluation, Mode, SuggestionRef, project_key, utcnow
 from scoring.checklist import Checklist
+from scoring.scorecard import score
+from scoring.verdict import decided_of
 
 SKIP = "skip"  # the option key of "Not sure"
 NOTE_MAX = 1000
@@ -182,7 +184,7 @@ def start(*, team: str, channel: str, project: str, checklist: Checklist, user: 
                     mode=mode, quorum=quorum)
     if previous is not None:
         ev.previous_id = previous.id
-        ev.prefill = {q: v for q, v in previous.scored().items() if _known(checklist, q)}
+        ev.prefill = {q: v for q, v in previous.scored().items() if _fits(checklist, q, v)}
     return ev
 
 
@@ -192,6 +194,41 @@ def _known(checklist: Checklist, question_id: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+def _fits(checklist: Checklist, question_id: str, value: float) -> bool:
+    """Whether last time's answer can be offered again: its question is still asked and its value is still an
+    option (a team may change its checklist's options: Yes/Partly/No to Pass/Fail)."""
+    return _known(checklist, question_id) and checklist.allows(value)
+
+
+def not_carried(previous: Evaluation, checklist: Checklist) -> tuple[list[str], int]:
+    """What of ``previous`` a re-evaluation does not pre-fill because the checklist changed since: the keys of
+    questions whose answer then is no longer an option (``q1``), and how many answered questions are gone."""
+    retired = [checklist.question(q).key for q, v in previous.scored().items()
+               if _known(checklist, q) and not checklist.allows(v)]
+    gone = sum(1 for q in previous.scored() if not _known(checklist, q))
+    return sorted(retired, key=lambda k: int(k[1:])), gone
+
+
+def stale_prefill(ev: Evaluation, checklist: Checklist) -> list[str]:
+    """The questions whose pre-filled answer (last time's) the checklist no longer offers: it changed during the
+    re-evaluation (the question is gone, or its answer is no longer an option)."""
+    return [q for q, v in ev.prefill.items() if not _fits(checklist, q, v)]
+
+
+def drop_stale_prefill(ev: Evaluation, checklist: Checklist) -> bool:
+    """Stop offering what :func:`stale_prefill` names; True when something was dropped."""
+    stale = stale_prefill(ev, checklist)
+    for q in stale:
+        del ev.prefill[q]
+    return bool(stale)
+
+
+def seal(ev: Evaluation, checklist: Checklist) -> None:
+    """Keep the result of a completed evaluation with it (``Evaluation.decided``), with the fingerprint of the
+    checklist it was scored with: a later change of the checklist does not rewrite the decision."""
+    ev.decided = decided_of(score(checklist, ev.scored()), checklist.fingerprint)
 
 
 def begin(ev: Evaluation, checklist: Checklist) -> Outcome:
@@ -290,9 +327,11 @@ def advance(ev: Evaluation, checklist: Checklist, move: Move, now: datetime) -> 
     ev.idle_nudged, ev.idle_check_at = False, None
     if ev.status == "completed":
         move.make("change", "completed", "completed")
+        seal(ev, checklist)  # decided anew, with the checklist of today
         return False
     if ev.status != "in_progress":
         return False  # closed for inactivity: nothing moves (the transitions refuse before this)
+    drop_stale_prefill(ev, checklist)
     if ev.open_cards() or any(isinstance(o.effect, PostCard) for o in ev.pending):
         return False  # one question at a time: a card is out (or on its way), e.g. after a Change answer
     nxt = next_question(ev, checklist)
@@ -303,6 +342,7 @@ def advance(ev: Evaluation, checklist: Checklist, move: Move, now: datetime) -> 
         return False
     if is_complete(ev, checklist):
         ev.status, ev.completed_at = "completed", now
+        seal(ev, checklist)
         move.make("complete", "in_progress", "completed")
         close_open_cards(ev, move)
         return True
@@ -372,8 +412,8 @@ def answer(ev: Evaluation, checklist: Checklist, *, card_ts: str, user: str, val
         return refuse_closed(ev, checklist.question(card.question).key, user)
     if not card.open or source != "asked":  # closed, or its question was answered meanwhile (Change answer)
         return _taken(ev, checklist, card.question, "closed" if ev.status != "in_progress" else "taken", user)
-    if value is not None:
-        checklist.option(value)  # raises KeyError on a value the checklist does not allow
+    if value is not None and not checklist.allows(value):  # e.g. last time's answer, no longer an option
+        return _not_an_option(checklist, card.question, value)
     skips = (prior.skips if prior else 0) + (1 if value is None else 0)
     ev.answers[card.question] = AnswerEntry(
         question=card.question, value=value, by=user, at=now, skips=skips,
@@ -390,12 +430,13 @@ def change(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
     """Change (or give, after a skip) the answer to a question that already has a card."""
     now = now or utcnow()
     q = checklist.question(question)
-    checklist.option(value)
     prior = ev.answers.get(q.id)
     if ev.status == "deleted":
         return refused("deleted")
     if ev.status == "abandoned":
         return refuse_closed(ev, q.key, user)
+    if not checklist.allows(value):
+        return _not_an_option(checklist, q.id, value)
     if prior is None:
         return invalid(f"{q.key} has not been answered yet; answer it on its card.")
     if prior.value == value:  # the person's own change clicked again says nothing; anyone else's is told
@@ -537,6 +578,12 @@ def _asked(ev: Evaluation, question_id: str) -> bool:
 def refreshed(outcome: Outcome) -> list[str]:
     """The questions whose cards a suggestion outcome redraws."""
     return [e.question for e in outcome.effects if isinstance(e, UpdateCard)]
+
+
+def _not_an_option(checklist: Checklist, question: str, value: float) -> Outcome:
+    options = " / ".join(o.label for o in checklist.options)
+    return invalid(f"{value:g} is not an answer to {checklist.question(question).key} any more (the checklist has "
+                   f"changed); answer {options}.")
 
 
 def _taken(ev: Evaluation, checklist: Checklist, question: str, kind: NoticeKind, user: str) -> Outcome:

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from conversations.effects import Owed, PostCard, PostScorecard, UpdateRoot
+from scoring.scorecard import Decided
 
 Status = Literal["in_progress", "completed", "abandoned", "deleted"]
 Mode = Literal["quick", "vote"]
@@ -123,6 +124,9 @@ class Evaluation(_Record):
     started_at: AwareDatetime = Field(default_factory=utcnow)
     status: Status = "in_progress"
     completed_at: AwareDatetime | None = None
+    # the result it was completed with (and the checklist's fingerprint then), kept for when the checklist changes;
+    # None: in progress, or completed before results were kept (scored with today's checklist, as before)
+    decided: Decided | None = None
     last_activity: AwareDatetime = Field(default_factory=utcnow)
     answers: dict[str, AnswerEntry] = Field(default_factory=dict)
     cards: dict[str, Card] = Field(default_factory=dict)

@@ -46,7 +46,7 @@ def vote(ev: Evaluation, checklist: Checklist, *, card_ts: str, user: str, value
     if not found.open or state != "asked" or (ballot is not None and ballot.revealed):
         return refused("revealed", question=key, detail=state)  # too late to count: the card says what happened
     if value is not None:
-        checklist.option(value)
+        checklist.answer_option(value)  # a new vote must be one of today's options (KeyError)
     ballot = ev.ballots.setdefault(qid, Ballot())
     ballot.votes[user] = Vote(value=value, at=now)
     ev.last_activity = now
@@ -110,7 +110,7 @@ def settle(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
     now = now or utcnow()
     q = checklist.question(question)
     if value is not None:
-        checklist.option(value)
+        checklist.answer_option(value)  # the team answer must be one of today's options (KeyError)
     if ev.status == "deleted":
         return refused("deleted")
     if ev.status != "in_progress":

@@ -7,6 +7,7 @@ loaded file by file: a bad file is skipped and kept in :attr:`Registry.problems`
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -34,6 +35,7 @@ SUFFIXES = (".yaml", ".yml", ".json")
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", min_length=1, max_length=64)]
 PARTLY_LEAD = "Find and close what keeps this from a full Yes. If it turns out to be a No:"
+FINGERPRINT_CHARS = 10
 SCORE_DIGITS = 6  # totals are summed exactly to this many decimals: 0.7 + 0.2 + 0.1 is 1, not 0.9999999999999999
 
 
@@ -113,6 +115,14 @@ class AnswerOption(_Frozen):
     key: Slug
     label: str = Field(min_length=1, max_length=30)
     value: float = Field(ge=0, le=1)
+
+
+def retired_option(value: float) -> AnswerOption:
+    """The stand-in for a recorded value that is no longer an option of its checklist (see ``Checklist.option``).
+
+    Built without validation: its key is the number, which no option key (a slug) can be, so it never matches one.
+    """
+    return AnswerOption.model_construct(key=_fmt(value), label=f"{_fmt(value)} (no longer an option)", value=value)
 
 
 class Question(_Frozen):
@@ -323,16 +333,52 @@ class Checklist(_Frozen):
             ) from None
 
     def option(self, key_or_value: str | float) -> AnswerOption:
-        """Find an answer option by key (``partly``), label or value (0.5)."""
+        """Find an answer option by key (``partly``), label or value (0.5).
+
+        A key or label that is no option raises KeyError. A value is what an answer recorded, and a team may
+        change its checklist's options after answering (Yes/Partly/No to Pass/Fail): a value no option has any
+        more gets a stand-in labelled by its number (``0.5 (no longer an option)``), so an old answer still
+        shows, and scores, as what it was worth. Before recording a new answer, :meth:`answer_option` checks it.
+        """
+        if not isinstance(key_or_value, str):
+            return self._by_value.get(float(key_or_value)) or retired_option(float(key_or_value))
+        k = key_or_value.strip().lower()
         for o in self.options:
-            if isinstance(key_or_value, str):
-                k = key_or_value.strip().lower()
-                if k in (o.key, o.label.lower()):
-                    return o
-            elif float(key_or_value) == o.value:
+            if k in (o.key, o.label.lower()):
                 return o
+        raise KeyError(self._not_an_answer(key_or_value))
+
+    def answer_option(self, value: float) -> AnswerOption:
+        """The option worth ``value``; KeyError when none is: a new answer must be one of today's options."""
+        found = self._by_value.get(float(value))
+        if found is None:
+            raise KeyError(self._not_an_answer(value))
+        return found
+
+    def allows(self, value: float) -> bool:
+        """Whether ``value`` is one of today's options (an old answer's value may no longer be)."""
+        return float(value) in self._by_value
+
+    @cached_property
+    def _by_value(self) -> dict[float, AnswerOption]:
+        return {o.value: o for o in self.options}
+
+    def _not_an_answer(self, key_or_value: str | float) -> str:
         allowed = ", ".join(f"{o.key} ({_fmt(o.value)})" for o in self.options)
-        raise KeyError(f"{key_or_value!r} is not an answer for {self.id!r}; use one of: {allowed}")
+        return f"{key_or_value!r} is not an answer for {self.id!r}; use one of: {allowed}"
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A short hash of what decides a result: option values, the questions (id, number, short name), the
+        bands and the decision tree. Wording (question text, why, next steps, labels) is left out, so a typo fix
+        does not count as a change; a completed evaluation keeps the result it was decided with
+        (``scoring.scorecard.Decided``) once this differs."""
+        parts = {"options": sorted(o.value for o in self.options),
+                 "questions": [[q.id, q.number, q.short] for q in self.questions],
+                 "bands": [[b.id, b.name, b.min_score, b.go] for b in self.bands],
+                 "tree": self.decision_tree.model_dump(mode="json") if self.decision_tree else None}
+        text = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:FINGERPRINT_CHARS]
 
     def section(self, section_id: str) -> Section:
         for s in self.sections:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from scoring.checklist import Checklist, Question, exact
 from scoring.decision_tree import TreeResult, walk
@@ -30,7 +31,7 @@ class Gap(BaseModel):
     id: str
     name: str  # "q4 (labeler agreement)": the key and the checklist's short name for it
     text: str
-    answer: str  # option label, e.g. "Partly"
+    answer: str  # option label, e.g. "Partly" ("0.5 (no longer an option)" after the checklist's options changed)
     value: float
     next_step: str  # the question's if_not for a No; for a partial answer its if_partly (see Question.next_step)
     priority: int | None = None  # the checklist's "fix this first" order (1 first); None = by section weakness
@@ -42,6 +43,30 @@ class SectionGaps(BaseModel):
     score: float
     max: float
     gaps: list[Gap]
+
+
+Tone = Literal["go", "stop", "warn", "pending"]  # how a decision reads: go ahead, stop, a caveat, not decided
+
+
+class Decided(BaseModel):
+    """The result a completed evaluation was decided with, kept with it (``Evaluation.decided``): once its checklist
+    changes (``fingerprint`` differs from ``Checklist.fingerprint``), the evaluation keeps this result instead of
+    being scored anew against questions and options it was never asked. Small on purpose: one per completed
+    evaluation in Redis. The decision words are :class:`scoring.verdict.Verdict`'s (``verdict.decided_of``)."""
+
+    # kept as stored: a newer version's fields survive an older replica's rewrite of the evaluation
+    model_config = ConfigDict(extra="allow")
+
+    fingerprint: str  # Checklist.fingerprint of the checklist it was scored with
+    total: float
+    max: float
+    band: str  # band id
+    band_name: str
+    go: bool
+    tone: Tone
+    decision: str  # "Not yet", "Strong go", …
+    reason: str
+    band_alone: str | None = None
 
 
 class Scorecard(BaseModel):
@@ -60,6 +85,16 @@ class Scorecard(BaseModel):
     disagreement: str | None  # set when the tree's verdict and the band point different ways
     gaps: list[SectionGaps]
     rule: str
+    # the result recorded when the evaluation was completed, shown because its checklist has changed since (see
+    # as_decided): total, max and band are that result's; sections and gaps read the answers with today's checklist
+    decided: Decided | None = None
+    # Checklist.fingerprint of the checklist the total was scored with (not rendered: see comparable)
+    fingerprint: str = Field(default="", exclude=True)
+
+    def comparable(self, other: Scorecard) -> bool:
+        """Whether the two totals were scored with the same checklist as it was then, so their difference means
+        something: not when it changed in between (questions added or dropped, other options or bands)."""
+        return self.checklist == other.checklist and self.fingerprint == other.fingerprint
 
     @property
     def total_text(self) -> str:
@@ -72,6 +107,22 @@ class Scorecard(BaseModel):
         low, high = self.range
         return (f"provisional: {self.total_text} with {len(self.unanswered)} unanswered, "
                 f"range {fmt_score(low)}–{fmt_score(high)}")
+
+
+def as_decided(card: Scorecard, decided: Decided, checklist: Checklist) -> Scorecard:
+    """``card`` (the answers scored with today's ``checklist``) showing the result it was decided with instead.
+
+    The decision tree is left out (the decision already folds in the tree as it was then); the band's advice is
+    today's only when today's checklist still has that band under the same name.
+    """
+    same = next((b for b in checklist.bands if b.id == decided.band and b.name == decided.band_name), None)
+    band = BandInfo(id=decided.band, name=decided.band_name, go=decided.go,
+                    recommendation=same.recommendation if same is not None else "")
+    return card.model_copy(update={
+        "total": decided.total, "max": decided.max, "band": band, "provisional": False, "unanswered": [],
+        "range": (decided.total, decided.total), "band_range": (band.id, band.id),
+        "band_range_names": (band.name, band.name), "decision_tree": None, "disagreement": None,
+        "decided": decided, "fingerprint": decided.fingerprint})
 
 
 def fmt_score(value: float) -> str:
@@ -130,6 +181,7 @@ def score(checklist: Checklist, answers: Mapping[str, float]) -> Scorecard:
         disagreement=_disagreement(tree, band.go, band.name, bool(unanswered)),
         gaps=_gaps(checklist, answers, sections),
         rule=checklist.rule,
+        fingerprint=checklist.fingerprint,
     )
 
 

@@ -7,13 +7,14 @@ from :func:`verdict_of`, so the decision is worded once and the same way everywh
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 from pydantic import BaseModel
 
-from scoring.scorecard import Gap, Scorecard, fmt_score
+from scoring.scorecard import Decided, Gap, Scorecard, fmt_score
+from scoring.scorecard import Tone as Tone  # re-exported: renderers take it from here
 
-Tone = Literal["go", "stop", "warn", "pending"]
+# said with a result kept from when it was decided, because the checklist it was scored with has changed since
+CHANGED_SINCE = "scored with the checklist as it was then; it has changed since"
 SYMBOLS: dict[Tone, str] = {"go": "✅", "stop": "⛔", "warn": "⚠", "pending": "⏳"}
 TOP_GAPS = 3
 
@@ -59,6 +60,8 @@ class Verdict(BaseModel):
 
 
 def verdict_of(card: Scorecard) -> Verdict:
+    if card.decided is not None:
+        return _kept(card, card.decided)
     refs = ranked_gaps(card)
     blocking = _blocking(card)
     tone, decision, reason, band_alone = _decide(card, blocking)
@@ -69,6 +72,28 @@ def verdict_of(card: Scorecard) -> Verdict:
         top_gaps=refs[:TOP_GAPS], gap_count=len(refs), tree=tree_line(card),
         provisional=card.provisional, unanswered=len(card.unanswered),
     )
+
+
+def _kept(card: Scorecard, decided: Decided) -> Verdict:
+    """The decision the evaluation was completed with (its checklist changed since), said as it was then; the
+    gaps and next steps are its answers as today's checklist reads them."""
+    refs = ranked_gaps(card)
+    keeps_advice = decided.tone in ("go", "stop") and card.band.recommendation
+    return Verdict(
+        tone=decided.tone, decision=decided.decision, reason=f"{decided.reason} ({CHANGED_SINCE})",
+        band_alone=decided.band_alone, total_text=card.total_text, band=card.band.name,
+        advice=band_advice(card.band.name, card.band.recommendation) if keeps_advice else None, blocking=[],
+        next_step=refs[0] if refs else None, top_gaps=refs[:TOP_GAPS], gap_count=len(refs), tree=None,
+        provisional=False, unanswered=0,
+    )
+
+
+def decided_of(card: Scorecard, fingerprint: str) -> Decided:
+    """What a completed evaluation keeps of its result (``Evaluation.decided``): the headline and the decision."""
+    v = verdict_of(card)
+    return Decided(fingerprint=fingerprint, total=card.total, max=card.max, band=card.band.id,
+                   band_name=card.band.name, go=card.band.go, tone=v.tone, decision=v.decision, reason=v.reason,
+                   band_alone=v.band_alone)
 
 
 def band_advice(name: str, recommendation: str) -> str:

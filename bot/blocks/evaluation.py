@@ -11,11 +11,11 @@ from __future__ import annotations
 from bot.blocks.common import Block, actions, button, context, esc, header, section, slack_bar, user
 from bot.blocks.scorecard import verdict_line
 from bot.blocks.suggestions import suggestion_hint_blocks
+from conversations.engine import scorecard_of
 from conversations.flow import SKIP, card_state, next_question
 from conversations.models import AnswerEntry, Ballot, Evaluation
 from conversations.voting import hidden_tally
 from scoring.checklist import Checklist, Question
-from scoring.scorecard import score
 
 ANSWER_ACTION = "answer"  # action ids: answer_yes, answer_partly, answer_no, answer_skip
 CHANGE_ACTION = "change_answer"
@@ -55,7 +55,7 @@ def _status(ev: Evaluation, checklist: Checklist, card_link: str | None) -> str:
     bar = f"{slack_bar(answered, total)}  {answered} of {total} answered"
     if ev.status == "completed":
         where = f"<{card_link}|the scorecard>" if card_link else "the scorecard"
-        verdict = verdict_line(score(checklist, ev.scored()))  # scored only here: mid-walk the root shows no score
+        verdict = verdict_line(scorecard_of(ev, checklist))  # scored only here: mid-walk the root shows no score
         return f"{bar}\n{verdict} · details in {where}."
     if ev.status == "abandoned":
         return f"{bar}\nClosed: nobody answered for a long time. `/ftcheck start {esc(ev.project)}` begins afresh."
