@@ -10,6 +10,7 @@ import os
 import sys
 import unicodedata
 from collections.abc import Awaitable, Callable
+from datetime import tzinfo
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -308,7 +309,7 @@ def run_cmd(project: Annotated[str | None, typer.Option(help="Project name (term
     name = None if project is None else project_name(project)
     options = RunOptions(project=name, checklist_id=checklist, brief=text, brief_stdin=brief == "-",
                          description_min_chars=settings.description_min_chars,
-                         redis_timeout_s=settings.redis_timeout_s)
+                         redis_timeout_s=settings.redis_timeout_s, timezone=settings.zone)
     code = run_terminal(store_for(settings, allow_embedded=True), registry,
                         make_suggester(suggest_config(settings)), options)
     if code:
@@ -321,8 +322,9 @@ class ExportFormat(StrEnum):
     json = "json"
 
 
-def with_store(read: Callable[[Store, Registry], Awaitable[str]]) -> str:
-    """Run one read against the terminal's store (the same one `ftcheck run` uses), then stop it."""
+def with_store(read: Callable[[Store, Registry, tzinfo], Awaitable[str]]) -> str:
+    """Run one read against the terminal's store (the same one `ftcheck run` uses), then stop it; dates in the
+    team's zone (FTCHECK_TIMEZONE)."""
     from bot.services import make_redis
     from bot.terminal.reports import NotFound
     from bot.terminal.session import unloaded
@@ -335,7 +337,7 @@ def with_store(read: Callable[[Store, Registry], Awaitable[str]]) -> str:
     async def main() -> str:
         client = make_redis(location.url, settings.redis_timeout_s)
         try:
-            return await read(Store(client), registry)
+            return await read(Store(client), registry, settings.zone)
         finally:
             await client.aclose()
 
@@ -367,7 +369,7 @@ def history_cmd(project: Annotated[str, typer.Argument(help="Project name")]) ->
     """A project's evaluations over time, with the change in score between completed ones."""
     from bot.terminal.reports import history_text
 
-    typer.echo(with_store(lambda store, registry: history_text(store, registry, project)))
+    typer.echo(with_store(lambda store, registry, tz: history_text(store, registry, project, tz)))
 
 
 @app.command("export")
@@ -378,7 +380,7 @@ def export_cmd(project: Annotated[str, typer.Argument(help="Project name")],
     """The decision record of a project's latest evaluation (answers, who/when, suggestions, scorecard)."""
     from bot.terminal.reports import export_text
 
-    text = with_store(lambda store, registry: export_text(store, registry, project, fmt.value))
+    text = with_store(lambda store, registry, tz: export_text(store, registry, project, fmt.value, tz))
     if output is None:
         typer.echo(text.rstrip("\n"))
         return

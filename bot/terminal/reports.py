@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
+
+from bot.blocks.leads import day
 from bot.terminal.session import TEAM, progress, unloaded
 from conversations.engine import scorecard_of
 from conversations.export import decision_record
 from conversations.models import Evaluation, project_key
 from conversations.store import Store
 from scoring.checklist import Registry, UnknownChecklist
-from scoring.scorecard import fmt_score
+from scoring.scorecard import Scorecard, fmt_score
 from scoring.verdict import verdict_of
 
 STATUS_WORDS = {"in_progress": "in progress", "abandoned": "closed for inactivity"}
@@ -18,9 +21,9 @@ class NotFound(Exception):
     """No evaluation of that project in the store; the message says what to do."""
 
 
-def _line(ev: Evaluation, registry: Registry, before: Evaluation | None = None) -> str:
+def _line(ev: Evaluation, registry: Registry, before: Evaluation | None = None, tz: tzinfo = UTC) -> str:
     """``2026-01-05  fine-tuning-readiness  ⚠ Not yet — q7 (…) blocks it; …``: the scorecard's own decision."""
-    when = (ev.completed_at or ev.started_at).strftime("%Y-%m-%d")
+    when = day(ev.completed_at or ev.started_at, tz)
     status = STATUS_WORDS.get(ev.status, ev.status)
     try:
         checklist = registry.get(ev.checklist)
@@ -29,12 +32,18 @@ def _line(ev: Evaluation, registry: Registry, before: Evaluation | None = None) 
     card = scorecard_of(ev, checklist)
     if ev.status == "completed":
         delta = ""
-        if before is not None and before.checklist == ev.checklist:
-            diff = card.total - scorecard_of(before, checklist).total
-            since = (before.completed_at or before.started_at).strftime("%Y-%m-%d")
-            delta = f" ({'+' if diff >= 0 else ''}{fmt_score(diff)} since {since})"
+        if before is not None:
+            delta = _since(card, scorecard_of(before, checklist), day(before.completed_at or before.started_at, tz))
         return f"{when}  {checklist.id}  {verdict_of(card).line()}{delta}"
     return f"{when}  {checklist.id}  {status}, {progress(ev, checklist)}"
+
+
+def _since(card: Scorecard, then: Scorecard, day_then: str) -> str:
+    """`` (+1.5 since 2026-01-05)``; nothing when the checklist changed in between (the totals do not compare)."""
+    if not card.comparable(then):
+        return ""
+    diff = card.total - then.total
+    return f" ({'+' if diff >= 0 else ''}{fmt_score(diff)} since {day_then})"
 
 
 def _running(ev: Evaluation, shown: Evaluation, registry: Registry) -> str:
@@ -54,18 +63,18 @@ async def project_history(store: Store, name: str) -> list[Evaluation]:
     return history
 
 
-async def history_text(store: Store, registry: Registry, name: str) -> str:
+async def history_text(store: Store, registry: Registry, name: str, tz: tzinfo = UTC) -> str:
     history = await project_history(store, name)
     lines = [f"History of {history[-1].project} ({len(history)} evaluation(s), oldest first)"]
     before: dict[str, Evaluation] = {}
     for ev in history:
-        lines.append("  " + _line(ev, registry, before.get(ev.checklist)))
+        lines.append("  " + _line(ev, registry, before.get(ev.checklist), tz))
         if ev.status == "completed":
             before[ev.checklist] = ev
     return "\n".join(lines)
 
 
-async def list_text(store: Store, registry: Registry) -> str:
+async def list_text(store: Store, registry: Registry, tz: tzinfo = UTC) -> str:
     """Each project's latest completed result (else its latest evaluation), and what is in progress beside it."""
     evaluations = await store.team_evaluations(TEAM)  # newest first
     if not evaluations:
@@ -78,13 +87,13 @@ async def list_text(store: Store, registry: Registry) -> str:
         shown = next((e for e in newest_first if e.status == "completed"), newest_first[0])
         running = [e for e in newest_first if e.status == "in_progress" and e is not shown]
         beside = "".join(_running(e, shown, registry) for e in reversed(running))
-        lines.append(f"  {shown.project}: {_line(shown, registry)}{beside} · {len(newest_first)} evaluation(s)")
+        lines.append(f"  {shown.project}: {_line(shown, registry, tz=tz)}{beside} · {len(newest_first)} evaluation(s)")
     return "\n".join(lines)
 
 
-async def export_text(store: Store, registry: Registry, name: str, fmt: str) -> str:
+async def export_text(store: Store, registry: Registry, name: str, fmt: str, tz: tzinfo = UTC) -> str:
     """The decision record of the latest completed evaluation (else the latest one)."""
     history = await project_history(store, name)
     done = [ev for ev in history if ev.status == "completed"]
     ev = done[-1] if done else history[-1]
-    return decision_record(ev, registry.get(ev.checklist), fmt)
+    return decision_record(ev, registry.get(ev.checklist), fmt, tz=tz)

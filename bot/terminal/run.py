@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from types import FrameType, TracebackType
 from typing import Any, TextIO
 
@@ -41,6 +42,7 @@ class RunOptions:
     brief_stdin: bool = False  # --brief -: the description comes first on stdin, ended by a "." line
     description_min_chars: int = 400
     redis_timeout_s: float = 2.0
+    timezone: tzinfo = UTC  # FTCHECK_TIMEZONE: the zone of the dates shown
 
 
 class StopSignals:
@@ -97,7 +99,7 @@ def run_terminal(location: StoreLocation, registry: Registry, suggester: Suggest
     console.say(f"Answers are kept in: {location.label}")
     runner = asyncio.Runner()
     session = Session(runner, make_redis(location.url, options.redis_timeout_s), registry, suggester, console,
-                      reader, options.description_min_chars)
+                      reader, options.description_min_chars, tz=options.timezone)
     ending = Ending()
     with StopSignals() as signals:
         try:

@@ -10,10 +10,12 @@ import asyncio
 import getpass
 from collections.abc import Coroutine
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 
+from bot.blocks.leads import day
 from bot.terminal.console import Console, LineReader
 from bot.terminal.presenter import TerminalPresenter
 from conversations import flow
@@ -48,6 +50,7 @@ class Session:
     started_from: str | None = None  # a re-evaluation's: the day of the result it starts from
     recorded: int = 0  # answers (and changes) the store took in this run
     writing: str | None = None  # "answer", "change" or "note" while one is on its way to the store
+    tz: tzinfo = UTC  # FTCHECK_TIMEZONE: the zone of every date shown
 
     def __post_init__(self) -> None:
         self.store = Store(self.redis)
@@ -117,19 +120,60 @@ def open_or_start(session: Session, project: str, checklist_id: str | None) -> E
         say(f"{project}: {len(done)} earlier evaluation(s) in this store (`ftcheck history \"{project}\"`).")
     if chosen:
         ev = chosen[-1]
-        say(f"Resuming the evaluation started {ev.started_at:%Y-%m-%d %H:%M} UTC "
+        say(f"Resuming the evaluation started {ev.started_at.astimezone(session.tz):%Y-%m-%d %H:%M %Z} "
             f"({progress(ev, session.checklist(ev))}).")
+        ev = without_stale_prefill(session, ev)
         return deliver_owed(session, ev)  # a run stopped between saving an answer and showing the next question
     previous = next((e for e in reversed(done) if wanted is None or e.checklist == wanted), None)
     if wanted and others:
         say(f"Starting a new “{session.registry.get(wanted).title}” evaluation of {project}.")
     if previous is not None:
-        session.started_from = (previous.completed_at or previous.started_at).strftime("%Y-%m-%d")
+        session.started_from = day(previous.completed_at or previous.started_at, session.tz)
         say(f"Starting a re-evaluation: the answers of {session.started_from} are the defaults (Enter keeps each).")
     session.started = session.call(session.engine.start(
         team=TEAM, channel=CHANNEL, project=project, checklist_id=wanted, user=session.user, origin="terminal",
         previous=previous))
+    if previous is not None:
+        changed = not_carried_text(previous, session.checklist(session.started))
+        if changed:
+            say(changed)
     return session.started
+
+
+def without_stale_prefill(session: Session, ev: Evaluation) -> Evaluation:
+    """A re-evaluation resumed after its checklist changed: last time's answers that the checklist no longer
+    offers stop being defaults (stored, so Enter never offers one), and the person is told which."""
+    checklist = session.checklist(ev)
+    stale = flow.stale_prefill(ev, checklist)
+    if not stale:
+        return ev
+    ev, _, _ = session.call(session.store.update(
+        ev.id, lambda e: flow.drop_stale_prefill(e, checklist), by=session.user,
+        action="drop defaults the checklist no longer offers"))
+    asked = {q.id: q.key for q in checklist.questions}
+    keys = [asked[q] for q in stale if q in asked]  # a question no longer asked has no key to name it by
+    named = f" ({', '.join(keys)})" if keys else ""
+    session.console.say(f"The checklist has changed since this re-evaluation started: {len(stale)} of last time's "
+                        f"answers{named} {'is' if len(stale) == 1 else 'are'} no longer a default.")
+    return ev
+
+
+def not_carried_text(previous: Evaluation, checklist: Checklist) -> str | None:
+    """``The checklist has changed since: q1's answer then (0.5) is no longer an option, so it has no default; …``
+    (None when every answer of last time is a default again)."""
+    retired, gone = flow.not_carried(previous, checklist)
+    if not (retired or gone):
+        return None
+    parts = []
+    if retired:
+        answers = ", ".join(f"{key} ({previous.scored()[checklist.question(key).id]:g})" for key in retired)
+        many = len(retired) > 1
+        parts.append(f"the answer{'s' if many else ''} then to {answers} {'are' if many else 'is'} no longer "
+                     f"{'options' if many else 'an option'}, so {'they have' if many else 'it has'} no default")
+    if gone:
+        parts.append(f"{gone} question{'s' if gone > 1 else ''} answered then {'are' if gone > 1 else 'is'} no "
+                     "longer in it")
+    return f"The checklist has changed since: {'; '.join(parts)}."
 
 
 def drop_if_empty(session: Session) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from bot.terminal.session import Session, Stop, deliver_owed
@@ -39,17 +39,21 @@ class Target:
     card_ts: str | None  # None: a question skipped twice, answered through a change
 
 
-def refusal(outcome: Outcome | None, advice: str | None = None) -> str | None:
-    """Why the engine did not apply an action, in terminal words: plain dates, and `change q2 no` where Slack would
-    point at a card's menu. ``advice``: what to type instead, when the walk knows what the person wanted."""
+def refusal(outcome: Outcome | None, advice: str | None = None, tz: tzinfo = UTC) -> str | None:
+    """Why the engine did not apply an action, in terminal words: plain dates in the team's zone ``tz``, and
+    `change q2 no` where Slack would point at a card's menu. ``advice``: what to type instead, when the walk knows
+    what the person wanted."""
     if outcome is None or outcome.notice is None:
         return None
-    return _NOTICE_WORDS[outcome.notice.kind](outcome.notice, advice)
+    notice = outcome.notice
+    if notice.at is not None:
+        notice = notice.model_copy(update={"at": notice.at.astimezone(tz)})
+    return _NOTICE_WORDS[notice.kind](notice, advice)
 
 
 def _at(n: Notice, word: str = "at") -> str:
-    """`` at 2026-01-05 09:30 UTC``: plain, where Slack shows the reader's own time zone."""
-    return f" {word} {n.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if n.at else ""
+    """`` at 2026-01-05 09:30 UTC``: plain, in the zone ``refusal`` put it in, where Slack shows the reader's own."""
+    return f" {word} {n.at:%Y-%m-%d %H:%M %Z}" if n.at else ""
 
 
 def _taken(n: Notice, advice: str | None) -> str:
@@ -132,10 +136,14 @@ def prompt_for(ev: Evaluation, checklist: Checklist, target: Target) -> str:
     suggestion = ev.suggestions.get(q.id)
     if suggestion is not None and suggestion.value is not None:
         lines.append(f"  Suggested: {checklist.option(suggestion.value).label} — {suggestion.reason}")
-        lines.append(f"    “{suggestion.evidence}”  (press Enter to confirm, or type another answer)")
+        confirm = "(press Enter to confirm, or type another answer)"
+        if suggestion.caution:  # read before Enter confirms it, as on Slack's card
+            lines += [f"    “{suggestion.evidence}”", f"    ⚠ {suggestion.caution}", f"    {confirm}"]
+        else:
+            lines.append(f"    “{suggestion.evidence}”  {confirm}")
     elif suggestion is not None:  # a caution or a conflict: something to check, no answer picked
         lines.append(f"  From the description, to check: {suggestion.caution or suggestion.reason}")
-        lines += [f"    “{quote}”" for quote in (suggestion.conflict or [suggestion.evidence]) if quote]
+        lines += [f"    “{quote}”" for quote in dict.fromkeys(suggestion.conflict or [suggestion.evidence]) if quote]
     if q.id in ev.prefill and (suggestion is None or suggestion.value is None):
         lines.append(f"  Last time: {checklist.option(ev.prefill[q.id]).label} (press Enter to keep it)")
     if target.card_ts is None:
@@ -342,7 +350,7 @@ class Walk:
         key = self.checklist.question(question).key
         typed = None if value is None else self.checklist.option(value).key
         advice = f"To give yours instead, type change {key} {typed}." if typed else None
-        refused = refusal(outcome, advice)
+        refused = refusal(outcome, advice, self.session.tz)
         if refused:
             self.say(f"  {refused}")
 
@@ -381,7 +389,7 @@ class Walk:
                                             value=parsed.value)
         outcome = self.record(change, parsed.question, "change")
         if outcome is not None and not outcome.applied:
-            self.say(f"  {refusal(outcome) or 'Not changed.'}")
+            self.say(f"  {refusal(outcome, tz=self.session.tz) or 'Not changed.'}")
             return False
         q = self.checklist.question(parsed.question)
         self.say(f"  {q.key} is now {self.checklist.option(parsed.value).label}.")
@@ -404,7 +412,7 @@ class Walk:
         outcome = self.record(self.session.engine.note(self.ev.id, question=question, user=self.session.user,
                                                        text=text), question, "note")
         if outcome is not None and not outcome.applied:
-            self.say(f"  {refusal(outcome) or 'Note not added.'}")
+            self.say(f"  {refusal(outcome, tz=self.session.tz) or 'Note not added.'}")
         elif old:
             by = f" (by {old_by})" if old_by and old_by != self.session.user else ""
             self.say(f"  {key}'s note is replaced. It was{by}: “{old}”. To keep both, type note {key} followed by "
@@ -436,7 +444,9 @@ class Walk:
                 "it, or back to go further back.")
 
     def changed_in_back(self, key: str) -> bool:
-        """Read until the question ``back`` shows is kept or changed (False) or passed over with back (True)."""
+        """Read until the question ``back`` shows is kept or changed (False) or passed over with back (True).
+        The other commands work here as at any question prompt; the question stays shown."""
+        question = self.checklist.question(key).id
         while True:
             line = self.session.reader.line()
             if line is None:
@@ -445,16 +455,25 @@ class Walk:
             if not word:
                 return False
             parsed = parse_input(word, self.checklist, None)
-            if isinstance(parsed, Command) and parsed.name in ("back", "quit", "help"):
-                if parsed.name == "quit":
-                    raise Stop("quit")
+            if reads_as_prose(line, parsed):
+                self.not_a_note(line)
+            elif isinstance(parsed, Command):
                 if parsed.name == "back":
                     return True
+                if self.command_in_back(parsed, question):
+                    return False
                 self.say(f"  {self.back_hint(key)}")
-                continue
-            change = parse_change(f"{key} {word}", self.checklist)
-            if isinstance(change, Problem):
+            else:
+                change = parse_change(f"{key} {word}", self.checklist)
+                if not isinstance(change, Problem):
+                    self.change(f"{key} {word}")
+                    return False
                 self.say(f"  {change.message}; Enter keeps the answer, back goes further back.")
-                continue
-            self.change(f"{key} {word}")
+
+    def command_in_back(self, command: Command, question: str) -> bool:
+        """A command typed where ``back`` shows ``question``; True when it changed that question's answer."""
+        if command.name != "change":
+            self.command(command, Target(question, None))
             return False
+        parsed = parse_change(command.args, self.checklist)
+        return self.change(command.args) and not isinstance(parsed, Problem) and parsed.question == question
