@@ -198,19 +198,72 @@ def _blocks(description: str) -> list[tuple[int, int]]:
     return blocks
 
 
+# A list pasted as one line: " - Budget: …", " • …", " * …" between items, "1) … 2) …" / "1. … 2. …"
+_INLINE_BULLET = re.compile(r"(?<=\S)[ \t]+([-•*])[ \t]+(?=\S)")
+_SPEAKER_ONLY = re.compile(r"\s*(?:\[\d{1,2}:\d{2}(?::\d{2})?\]\s*)?@?[\w.&-]{2,24}(?: [\w.&-]{2,24})?:\s*")
+_INLINE_NUMBER = re.compile(r"(?<!\S)(\d{1,2})[.)][ \t]+(?=[^\W\d_])")
+
+
+def _bullet_cuts(block: str) -> list[tuple[int, int]]:
+    """Inline bullet markers as (start, end): a "•" always; a " - " or " * " after the end of a sentence, or
+    before a capital when the block has two or more of those (an item list, not a dash in prose). Never
+    between numbers ("10 - 20", "3 * 4"); hyphenated words and "-5" have no spaces around the sign."""
+    found: dict[str, list[tuple[int, int, bool]]] = {}
+    for m in _INLINE_BULLET.finditer(block):
+        before, after = block[: m.start()].rstrip(), block[m.end() :]
+        if (before[-1:].isdigit() or before[-1:] == "%") and after[:1].isdigit():
+            continue
+        sentence_end = before[-1:] in ".!?:;" or m.group(1) == "•"
+        found.setdefault(m.group(1), []).append((m.start(), m.end(), sentence_end or after[:1].isupper()))
+    cuts: list[tuple[int, int]] = []
+    for char, marks in found.items():
+        capitals = sum(1 for *_, item in marks if item)
+        for start, end, item in marks:
+            if _SPEAKER_ONLY.fullmatch(block[:start]):
+                continue  # "priya: • we have 650 NDAs": the speaker stays with what they said
+            if block[start:end].strip() == char and (
+                char == "•" or block[:start].rstrip()[-1:] in ".!?:;" or (item and capitals >= 2)
+            ):
+                cuts.append((start, end))
+    return cuts
+
+
+def _number_cuts(block: str) -> list[tuple[int, int]]:
+    """An inline numbered list: markers 1, 2, 3… in order (two at least); a lone "2." is a number."""
+    chain: list[re.Match[str]] = []
+    for m in _INLINE_NUMBER.finditer(block):
+        if int(m.group(1)) == len(chain) + 1:
+            chain.append(m)
+    return [(m.start(), m.end()) for m in chain] if len(chain) >= 2 else []
+
+
+def _items(block: str) -> list[tuple[int, int]]:
+    """The block's items as (start, end) offsets, inline list markers left out."""
+    cuts = sorted(_bullet_cuts(block) + _number_cuts(block))
+    items, at = [], 0
+    for start, end in cuts:
+        if start >= at:
+            items.append((at, start))
+            at = end
+    items.append((at, len(block)))
+    return items
+
+
 def sentences(description: str) -> list[Unit]:
-    """Split into sentences (within paragraphs and list items), keeping each one's offsets."""
+    """Split into sentences (within paragraphs, list items and items listed inline), keeping each one's offsets."""
     units: list[Unit] = []
     for block_start, block_end in _blocks(description):
-        block = description[block_start:block_end]
-        cuts = [0, *(m.end() for m in _SENTENCE_END.finditer(block)), len(block)]
-        for a, b in itertools.pairwise(cuts):
-            piece = block[a:b]
-            text = piece.strip()
-            if text and any(ch.isalnum() for ch in text):
-                lead = len(piece) - len(piece.lstrip())
-                start = block_start + a + lead
-                units.append(Unit(text, start, start + len(text)))
+        for item_start, item_end in _items(description[block_start:block_end]):
+            item_offset = block_start + item_start
+            item = description[item_offset : block_start + item_end]
+            cuts = [0, *(m.end() for m in _SENTENCE_END.finditer(item)), len(item)]
+            for a, b in itertools.pairwise(cuts):
+                piece = item[a:b]
+                text = piece.strip()
+                if text and any(ch.isalnum() for ch in text):
+                    lead = len(piece) - len(piece.lstrip())
+                    start = item_offset + a + lead
+                    units.append(Unit(text, start, start + len(text)))
     return units
 
 

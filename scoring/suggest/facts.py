@@ -26,6 +26,7 @@ NumberFactName = Literal[
     "prompting_accuracy",
     "target_accuracy",
     "test_set_size",
+    "test_share",
     "budget_usd",
     "weeks_available",
     "weeks_needed",
@@ -85,6 +86,7 @@ NUMBER_KIND: dict[str, str] = {
     "prompting_accuracy": "percent",
     "target_accuracy": "percent",
     "test_set_size": "count",
+    "test_share": "percent",
     "budget_usd": "money",
     "weeks_available": "weeks",
     "weeks_needed": "weeks",
@@ -102,6 +104,7 @@ NUMBER_MEANING: dict[str, str] = {
     "report every result in the order the iterations happened (percent)",
     "target_accuracy": "the accuracy the project needs or aims for (percent)",
     "test_set_size": "size of the held-out test set (count)",
+    "test_share": "the held-out test set as a share of the data, when stated as a percentage (percent)",
     "budget_usd": "total budget for the fine-tuning project in US dollars; add up parts stated together",
     "weeks_available": "time the team can allocate for the full cycle, in weeks "
     "(value = low end, upper = high end of a range such as 2-3 weeks)",
@@ -188,6 +191,7 @@ class ProjectFacts(BaseModel):
     prompting_accuracy: list[NumberFact] = Field(default_factory=list, description="In iteration order.")
     target_accuracy: NumberFact | None = None
     test_set_size: NumberFact | None = None
+    test_share: NumberFact | None = None
     budget_usd: NumberFact | None = None
     weeks_available: RangeFact | None = None
     weeks_needed: RangeFact | None = None

@@ -27,7 +27,15 @@ from scoring.suggest.facts import AnswerMention, CautionMention, NumberMention, 
 from scoring.suggest.models import SuggestionReport, Usage
 from scoring.suggest.phrases import ANSWER_CUES, NEG, QUESTION_REASON, STATUS_CUES, Cue
 from scoring.suggest.pipeline import Extraction, assemble
-from scoring.suggest.reading import Reading, after_finetuning, read, reply_lines, sentence_negated, time_of
+from scoring.suggest.reading import (
+    Reading,
+    after_finetuning,
+    clause_at,
+    read,
+    reply_lines,
+    sentence_negated,
+    time_of,
+)
 
 
 def _has(pattern: str, text: str) -> bool:
@@ -129,6 +137,22 @@ _LAPSED = (
     r"she left|he left|they left|was cut|were cut|got cut|cut to zero|was deleted|were deleted|got deleted|"
     r"turned (it|them) off|leaked)\b"
 )
+# Someone who is gone: "the contractor who did the POC left in March", "our ML engineer quit", "no longer with us"
+_GONE = re.compile(
+    r"(?:\bwho\b|\b(?:contractor|consultant|freelancer|engineer|scientist|specialist|expert|person|colleague|"
+    r"intern|he|she|they)s?\b)[^.;]{0,60}?\b(?:has |had |have |just |recently )?(?:left|quit|resigned|departed|"
+    r"moved on)\b(?! (?:to|over|for|behind|unlabel+ed|comments?|notes?|feedback|it|them|as|a note)\b| \d)|"
+    r"\bno longer (?:with us|here|on the team|available|around|works? (?:here|with us))\b|"
+    r"\b(?:contract|engagement) (?:has )?(?:ended|expired|ran out)\b"
+)
+# a quantity left over is not someone leaving: "3 weeks left", "budget left"
+_LEFT_OVER = r"\b(?:\d[\d,.]*k?|weeks?|days?|months?|hours?|budget|money|time|nothing|much|little)\s+left\b"
+
+
+def _gone(text: str) -> bool:
+    return _GONE.search(re.sub(_LEFT_OVER, " ", text)) is not None
+
+
 _UNLABELED = r"\bunlabel+ed\b|\bnot (yet )?label+ed\b|\bnone of (them|these|those|it) (are|is|were|was|have been)\b"
 _REJECTED = (
     r"decided against|instead of|rather than|rejected|dropped the idea|not going to|won't|"
@@ -189,6 +213,38 @@ def _before(text: str, start: int, width: int = 60) -> str:
     return re.split(r"[;:(]|\. ", head)[-1]
 
 
+# The held-out share: "a held-out test set of 15% of the data", "we hold out 15%", "300 examples (15%)"
+_ABOUT = r"(?:about |around |roughly |approximately |~)?"
+_HELD_BEFORE = (
+    rf"\b(?:(?:hold(?:ing)?|held|carve[sd]?|split) (?:out|off|back)|set aside|reserve[ds]?)\s+"
+    rf"(?:another |a |an )?{_ABOUT}$|"
+    rf"\b(?:(?:held[- ]?out|hold-?out|holdout|locked) )?(?:test|eval(?:uation)?|validation|held-out|holdout) "
+    rf"(?:set|split|data|portion|slice)(?: size)?(?: is| of| =|:| at| with)?\s*{_ABOUT}$"
+)
+_SHARE_AFTER = (
+    rf"^\s*\)?\s*(?:of (?:the |all |our |each |every )?(?:[\w-]+ ){{0,2}}?(?:data|dataset|data set|corpus|"
+    rf"labell?ed|{_NOUNS})\b|(?:held[- ]?out|hold-?out|set aside|reserved|kept (?:aside|apart)|aside|apart)\b|"
+    rf"(?:(?:held-out |hold-?out )?(?:test|eval(?:uation)?|validation) (?:set|split))\b|"
+    rf"for (?:testing|evaluation|eval)\b)"
+)
+
+
+def _test_share(text: str, p: num.Found, before: str) -> bool:
+    """The percentage is the held-out share of the data, not a result measured on it."""
+    after = text[p.end : p.end + 50]
+    tail = re.split(r"[),;]", after)[0]
+    head = text[max(0, p.start - 60) : p.start]
+    near = re.split(r";|\. ", head)[-1] + " " + re.split(r";|\. ", after)[0]  # the test set named in this clause
+    if not _has(_TEST, near) or _has(_ACCURACY, before[-30:]) or _has(_ACCURACY, tail):
+        return False
+    return (
+        _has(_SHARE_AFTER, after)
+        or _has(_HELD_BEFORE, head)
+        # "a held-out test set of 300 examples (15%)": the share of a count just given
+        or _has(rf"\d[\d,.]*k?\s+(?:[\w-]+\s+){{0,2}}?(?:{_NOUNS})\s*\(\s*{_ABOUT}$", head)
+    )
+
+
 def _percents(s: _Sentence, out: _Collector) -> None:
     text = s.norm
     found = num.percents(text)
@@ -204,6 +260,8 @@ def _percents(s: _Sentence, out: _Collector) -> None:
             continue  # "agree less than 80% of the time": below some unknown value, not 80%
         if synthetic and not agreement:
             out.add("synthetic_share", p.value, s)
+        elif _test_share(text, p, before):
+            out.add("test_share", p.value, s)
         elif agreement and not _has(_TARGET, before):
             out.add("agreement_pct", p.value, s)
         elif _has(_NOT_ACCURACY, before[-40:] + after) and not _has(_ACCURACY, after[:15]):
@@ -238,39 +296,89 @@ def _bare_numbers(s: _Sentence, out: _Collector) -> None:
                 out.add("prompting_accuracy", float(value), s)
 
 
+# "we have 2k labelled invoices, annotated by two accountants; agreement was 82%": the dataset told beside
+# the agreement test, in a clause of its own
+_POSSESSION = (
+    r"\b(?:we have|we've got|we've|we now have|there are|our (?:dataset|data set|corpus|data) (?:has|contains|is)|"
+    r"in total|a total of|altogether)\b"
+)
+_SAMPLE = r"\b(?:sample|subset|batch|same|twice|double|both|each|overlap\w*|of them|of those)\b"
+# examples inside a spec, guide or prompt are illustrations, not the labelled dataset
+_ILLUSTRATIVE = r"\b(?:worked|illustrative|few-shot|in-context|demo|seed)\b"
+_IN_A_DOCUMENT = (
+    r"\b(?:spec|specification|guide(?:lines)?|rubric|playbook|handbook|prompt|instructions)\s+(?:[\w-]+\s+)?"
+    r"(?:with|has|have|contains|containing|includes|including|of)\s+(?:about |around |roughly |~)?$"
+)
+
+
 def _counts(s: _Sentence, out: _Collector, taken: list[num.Found]) -> None:
     text = s.norm
-    if _has(_AGREEMENT, text) or s.reading.time == "wished":
+    if s.reading.time == "wished":
         return
+    agreement = _has(_AGREEMENT, text)
     for n in num.numbers(text):
-        if _overlaps(n, taken) or _is_year(text, n):
-            continue
-        after = text[n.end : n.end + 50]
-        before = _before(text, n.start, 45)
-        if re.match(r"^\s?(?:-|–|to)\s?\d", after) or re.search(r"\d\s?(?:-|–|to)\s?$", text[: n.start]):
+        if _overlaps(n, taken) or _is_year(text, n) or _has(r"[a-z]-$", text[: n.start]):
+            continue  # a year, or a model's name ("gpt-4", "llama-3")
+        if re.match(r"^\s?(?:-|–|to)\s?\d", text[n.end :]) or re.search(r"\d\s?(?:-|–|to)\s?$", text[: n.start]):
             continue  # one end of a range ("10–12 documents per type") is not a dataset size
-        noun = re.match(rf"^\+?\s*(?:[\w-]+\s+){{0,2}}?({_NOUNS})\b", after)
-        test_near = _has(_TEST, before[-30:]) or re.match(
-            rf"^\+?(?:[\s-]*[\w-]+){{0,5}}?[\s-]*({_TEST})", after
-        )
-        if test_near and not _has(r"\bof (the )?\d", after[:6]):
-            if not _has(r"\b(need|should|want|plan|will|hold out \d+%)\b", before):
-                out.add("test_set_size", n.value, s)
-            continue
-        if noun is None or re.match(_RATE, after[noun.end() :]) or re.match(_RATE, after):
-            continue
-        if re.match(_COMPOUND_HEAD, after[noun.end() :]):
-            continue  # "6 prompt iterations", "3 ticket queues": the count is of the word after the noun
-        if re.match(r"^\s*(?:per|a|each)\s+\w+", after[noun.end() :]):
-            continue  # "per permit type": a rate, not a total
-        if _has(_REJECTED, text) or _unclear_amount(text, n):
-            continue
-        if _has(_PLANNED, before) or s.reading.time == "planned":
-            if _has(r"\blabel|annotat|collect|creat|generat|\badd", text):
-                out.add("planned_examples", n.value, s)
-            continue
-        if _has(_LABELED, text):
-            out.add("labeled_examples", n.value, s)
+        if agreement and not _dataset_beside_agreement(text, n):
+            continue  # "labeled the same 200 tickets and agreed": the agreement sample, not the dataset
+        if not _test_count(s, n, out):
+            _count(s, n, out)
+
+
+def _dataset_beside_agreement(text: str, n: num.Found) -> bool:
+    clause = clause_at(text, n.start, n.end)
+    return (
+        not _has(_AGREEMENT, clause) and not _has(_SAMPLE, clause) and _has(_POSSESSION, clause)
+        and _has(r"\blabel|annotat|tagged|classified|graded|rated|marked up|\bcoded\b", clause)
+    )
+
+
+def _test_count(s: _Sentence, n: num.Found, out: _Collector) -> bool:
+    """A count in a test-set context: the test set's size, or the total it is part of ("Held-out test set:
+    300 of our 2,000 examples"). True when the number was read here."""
+    text = s.norm
+    after = text[n.end : n.end + 50]
+    before = _before(text, n.start, 45)
+    lead = re.match(r"^\W*([^:\d]{1,40}):", text)
+    # "Held-out test set: 300 invoices": the label names what the first number after it counts
+    led = lead is not None and _has(_TEST, lead[1]) and not _has(r"[,;]", text[lead.end() : n.start])
+    test_before = _has(_TEST, before[-30:]) or (led and lead is not None and lead.end() <= n.start)
+    test_after = re.match(rf"^\+?(?:[\s-]*[\w-]+){{0,5}}?[\s-]*({_TEST})", after) is not None
+    part_of = _has(r"^\s+of\s+(?:our |the |all )?\d", after)
+    if test_before and _has(r"\d[\d,.]*k?\s+of\s+(?:our |the |all |a total of )?$", text[: n.start]):
+        out.add("dataset_size", n.value, s)  # "300 of our 2,000": the whole the test set is taken from
+        return True
+    if (test_before or test_after) and (not part_of or (test_before and not test_after)):
+        if not _has(r"\b(need|should|want|plan|will|hold out \d+%)\b", before):
+            out.add("test_set_size", n.value, s)
+        return True
+    return False
+
+
+def _count(s: _Sentence, n: num.Found, out: _Collector) -> None:
+    """A count of labelled (or planned) examples, if that is what the number counts."""
+    text = s.norm
+    after = text[n.end : n.end + 50]
+    before = _before(text, n.start, 45)
+    noun = re.match(rf"^\+?\s*(?:[\w-]+\s+){{0,2}}?({_NOUNS})\b", after)
+    if noun is None or re.match(_RATE, after[noun.end() :]) or re.match(_RATE, after):
+        return
+    if re.match(_COMPOUND_HEAD, after[noun.end() :]):
+        return  # "6 prompt iterations", "3 ticket queues": the count is of the word after the noun
+    if re.match(r"^\s*(?:per|a|each)\s+\w+", after[noun.end() :]):
+        return  # "per permit type": a rate, not a total
+    if _has(_ILLUSTRATIVE, after[: noun.start()]) or _has(_IN_A_DOCUMENT, before):
+        return  # "a task spec with 40 worked examples": the spec's illustrations, not the dataset
+    if _has(_REJECTED, text) or _unclear_amount(text, n):
+        return
+    if _has(_PLANNED, before) or s.reading.time == "planned":
+        if _has(r"\blabel|annotat|collect|creat|generat|\badd", text):
+            out.add("planned_examples", n.value, s)
+        return
+    if _has(_LABELED, text):
+        out.add("labeled_examples", n.value, s)
 
 
 def _bound(text: str, n: num.Found, *, cap_is_amount: bool = False) -> bool:
@@ -375,6 +483,12 @@ class _Hit:
     why: str = "in a negative sentence"  # what makes an ambiguous hit doubtful, for the caution
 
 
+def _not_now(name: str, text: str) -> bool:
+    """What a yes or partly cue says is no longer (or not yet) so: a lapse, someone gone, a hire or a maybe;
+    "the contractor who ran it left" is no outside help now."""
+    return _has(_LAPSED, text) or _gone(text) or (name in _PRESENT_TENSE and _has(_NOT_YET, text))
+
+
 def _match(name: str, cues: list[Cue], units: list[_Sentence]) -> _Hit | None:
     """The first cue (in priority order) stated by the team; a positive cue in a negated clause is kept
     as ambiguous evidence when nothing clearer is found."""
@@ -392,7 +506,7 @@ def _match(name: str, cues: list[Cue], units: list[_Sentence]) -> _Hit | None:
                 s.reading.time == "wished" or (name in _PAST_TENSE and s.reading.time == "planned")
             ):
                 continue
-            if c.level == "yes" and (_has(_LAPSED, s.norm) or (name in _PRESENT_TENSE and _has(_NOT_YET, s.norm))):
+            if c.level != "no" and _not_now(name, s.norm):
                 why = "in a sentence about the past, a plan or a maybe"  # not (or not yet) true now: to check
                 ambiguous = ambiguous or _Hit(c, s, m.group(0), True, why)
                 continue

@@ -357,7 +357,8 @@ ANSWER_CUES: dict[str, list[Cue]] = {
         cue(
             "yes",
             r"\b(clearly|well)[- ]defined\b|\bwritten (up|down)\b|\b(written|documented) "
-            r"(definition|guide|guidelines|standards|spec|policy|playbook|handbook)|\b(guide|standards|"
+            r"((task|labell?ing|annotation|style|output|format) )?(definition|guide|guidelines|standards|spec|"
+            r"specification|policy|playbook|handbook)|\b(guide|standards|"
             r"rules|criteria|definitions?|policy|style guide|schema|taxonomy) (is |are )?(documented|written)\b|"
             r"\b(labeling|labelling|annotation|routing|style|tagging|content|moderation) (guide(lines)?|handbook|"
             r"policy)\b|\bplaybook\b|\bcoding standards\b|\bschema\b|\bmandated\b|\brubric\b|"

@@ -65,6 +65,7 @@ FINE_TUNING = Profile(
         "target_accuracy": ("accuracy_gap",),
         "accuracy_measurable": ("accuracy_gap",),
         "test_set_size": ("held_out_test_set",),
+        "test_share": ("held_out_test_set",),
         "held_out_test_set": ("held_out_test_set",),
         "synthetic_share": ("representative_data",),
         "real_data": ("representative_data",),
@@ -88,6 +89,7 @@ DATASET = Profile(
         "synthetic_share": ("production_data",),
         "real_data": ("production_data",),
         "test_set_size": ("locked_test_set",),
+        "test_share": ("locked_test_set",),
         "held_out_test_set": ("locked_test_set",),
         "labeled_examples": ("locked_test_set",),
         "dataset_size": ("locked_test_set",),
@@ -186,14 +188,23 @@ class _Assembler:
     def cautions(self, said: list[CautionMention], taken: set[str]) -> list[Caution]:
         """Ambiguous evidence for questions that got neither a suggestion nor a conflict, one per question."""
         out: dict[str, Caution] = {}
+        ids = {q.id for q in self.checklist.questions}
         for c in said:
             question = self.primary(c.question) or (
-                self.key(c.question) if c.question in self.profile.qualitative else None
+                self.key(c.question) if c.question in self.profile.qualitative or c.question in ids else None
             )
             if question is None or question in taken or question in out or not self.keep(question, c.evidence):
                 continue
             out[question] = Caution(question=question, note=c.note, quote=display_quote(c.evidence))
         return list(out.values())
+
+    def undecided(self, verdicts: list[rules.Verdict]) -> list[CautionMention]:
+        """Verdicts a rule could not answer (e.g. one prompting result for a ceiling): their caution, to check."""
+        return [
+            CautionMention(question=v.question, note=v.caution, evidence=v.evidence)
+            for v in verdicts
+            if v.answer is None and v.caution
+        ]
 
     def position(self, evidence: str) -> int:
         found = locate(evidence, self.description)
@@ -247,7 +258,7 @@ def assemble(
 
     conflicted = {c.question for c in conflicts}
     suggestions = _grounded(a, checklist, verdicts, conflicted)
-    cautions = a.cautions(extraction.cautions, set(suggestions) | conflicted)
+    cautions = a.cautions(a.undecided(verdicts) + extraction.cautions, set(suggestions) | conflicted)
     ordered = sorted(suggestions.values(), key=lambda s: checklist.question(s.question).number)
     return SuggestionReport(
         checklist=checklist.id,

@@ -95,11 +95,19 @@ def clause_at(text: str, start: int, end: int) -> str:
     return text[lo:hi]
 
 
+# "never seen during prompt tuning", "not used for training": what keeps a set held out, not a denial of it
+_KEPT_APART = re.compile(
+    r"\b(?:never|not)\s+(?:once\s+|ever\s+)?(?:been\s+)?(?:used|seen|touched|shown|included|looked at|"
+    r"trained on|tuned on)\s+(?:in|for|during|while|when|by|to)\b"
+)
+
+
 def sentence_negated(text: str) -> bool:
-    """A negation anywhere in the sentence, conditional clauses ("if it doesn't work, …") aside: the
-    sentence may be saying the opposite of a positive cue in it."""
+    """A negation anywhere in the sentence, conditional clauses ("if it doesn't work, …") and what keeps
+    data apart ("never seen during prompt tuning") aside: the sentence may be saying the opposite of a
+    positive cue in it."""
     rest = re.sub(r"\b(?:if|when|unless|in case|whether)\b[^,;.]*", " ", text)
-    return re.search(NEGATION, rest) is not None
+    return re.search(NEGATION, _KEPT_APART.sub(" ", rest)) is not None
 
 
 def after_finetuning(text: str, start: int) -> bool:

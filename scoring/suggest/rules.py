@@ -6,11 +6,14 @@ Thresholds (the fine-tuning decision checklist unless noted):
 * q4  labelers agree 75%+ of the time.
 * q5  synthetic share: none → Yes; up to 40% → Partly; above 40% → No (the dataset-readiness guide: at least 60% real).
 * q7  a ceiling is < 2 points gained over the last four prompting results (the first of a longer history is
-      usually the untuned prompt); three or more results are needed for Yes, two give Partly, one is not a
-      ceiling. When the team says it hit a ceiling but its numbers gained more, Yes with a caution that
-      shows the numbers: the decision checklist's worked example 1 calls 72% → 76% "ceiling detected", scores 1.
+      usually the untuned prompt); three or more results are needed for Yes, two give Partly, one gives No:
+      the question asks for a ceiling shown over iterations, and one try has not shown one (the decision
+      tree's advice for a No, optimise prompting further, is what one try needs). When the team says it hit a
+      ceiling but its numbers gained more, Yes with a caution that shows the numbers: the decision checklist's
+      worked example 1 calls 72% → 76% "ceiling detected", scores 1.
 * q8  target at least 5 points above the best prompting result (points, not relative percent).
-* q10 held-out test set of 10%+ of the data; below 10% → Partly; size without a total → Yes with a caveat.
+* q10 held-out test set of 10%+ of the data (its size against the total, or the share the team states); below
+      10% → Partly; size without a total or a share → Yes with a caveat.
 * q13 2–4 weeks for the full cycle. A firm figure of 2+ weeks → Yes; a range (e.g. 2–3 weeks) is not a
       firm allocation → Partly; under 2 weeks → No; needing more than 4 weeks → No, unless the needed time
       is also available → Partly.
@@ -43,7 +46,7 @@ YES, PARTLY, NO = 1.0, 0.5, 0.0
 @dataclass(frozen=True)
 class Verdict:
     question: str  # stable question id
-    answer: float | None  # None: the evidence disagrees with itself; shown as a caution, no answer picked
+    answer: float | None  # None: the evidence is not enough to pick one; its caution is shown, no answer picked
     reason: str
     evidence: str
     origin: Origin
@@ -208,7 +211,8 @@ def prompting_ceiling(f: ProjectFacts, origin: Origin) -> Verdict | None:
 
 
 def _ceiling_from_one(result: NumberFact, claimed: StatusFact | None, quote: str) -> Verdict:
-    """One prompting result: a ceiling the team reports (with a caution), else not yet shown."""
+    """One prompting result: a ceiling the team reports (with a caution), else No — not shown yet: one try is not
+    5 iterations gaining < 2 points (the source's worked examples score such a team 0)."""
     if claimed is not None:
         return Verdict(
             "prompting_ceiling",
@@ -221,7 +225,8 @@ def _ceiling_from_one(result: NumberFact, claimed: StatusFact | None, quote: str
     return Verdict(
         "prompting_ceiling",
         NO,
-        f"One prompting result ({pct(result.value)}); a ceiling needs results over several iterations.",
+        f"Not shown yet: one prompting result ({pct(result.value)}); a ceiling needs {CEILING_WINDOW} iterations "
+        f"gaining < {CEILING_GAIN:g} points.",
         quote,
         "rule",
     )
@@ -335,6 +340,8 @@ def held_out_test_set(f: ProjectFacts, origin: Origin) -> Verdict | None:
             quote,
             "rule",
         )
+    if f.test_share is not None:
+        return _test_share(f.test_share, test)
     if test is not None:
         return Verdict(
             "held_out_test_set",
@@ -353,6 +360,22 @@ def held_out_test_set(f: ProjectFacts, origin: Origin) -> Verdict | None:
             "partly": "A test set exists only in part.",
             "no": "No held-out test set.",
         },
+    )
+
+
+def _test_share(share: NumberFact, test: NumberFact | None) -> Verdict:
+    """The held-out share as the team states it ("300 examples (15%)", "15% of the data")."""
+    size = f"{count(test.value)} examples, " if test is not None else ""
+    quote = share.evidence if test is None or test.evidence == share.evidence else f"{test.evidence} … {share.evidence}"
+    if share.value >= MIN_TEST_SHARE * 100 - 1e-9:
+        reason = f"Held-out test set of {size}{pct(share.value)} of the data (10%+)."
+        return Verdict("held_out_test_set", YES, reason, quote, "rule")
+    return Verdict(
+        "held_out_test_set",
+        PARTLY,
+        f"Held-out test set of {size}only {pct(share.value)} of the data (the checklist asks for 10%+).",
+        quote,
+        "rule",
     )
 
 

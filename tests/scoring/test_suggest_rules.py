@@ -69,7 +69,7 @@ def test_q5_takes_the_more_cautious_signal() -> None:
         ([78, 78.5], "yes", 1.0),
         ([70, 71, 71.5], None, 1.0),
         ([61, 70, 79], None, 0.0),
-        ([65], None, 0.0),  # one result is no ceiling
+        ([65], None, 0.0),  # one result has not shown a ceiling: No (optimise prompting further)
         ([], "yes", 1.0),
         ([], None, None),
     ],
