@@ -36,12 +36,13 @@ class SlackReminderSink:
         the thread is gone. A channel the bot cannot post in any more pauses it (:class:`ReminderUndeliverable`),
         once its starter was told; any other failure is raised for the queue to retry a minute later."""
         thread = ev.thread_ts
+        # today's checklist: it says which answers a re-evaluation cannot pre-fill, should the team have changed it
+        blocks = reminder_blocks(ev, card, tz=self.zone, checklist=self.registry.get(ev.checklist))
         for _ in range(2):
             try:
                 await self.client.chat_postMessage(channel=ev.channel, thread_ts=thread,
                                                    reply_broadcast=True if thread else None,
-                                                   text=reminder_text(ev, card),
-                                                   blocks=reminder_blocks(ev, card, tz=self.zone))
+                                                   text=reminder_text(ev, card), blocks=blocks)
                 return
             except SlackApiError as exc:
                 code = error_code(exc)

@@ -150,6 +150,9 @@ class Engine:
 
         def transition(ev: Evaluation) -> flow.Outcome:
             checklist = self.checklist(ev)
+            changed = flow.changed_under(ev, checklist, card_ts=card_ts, question=question, option=option)
+            if changed is not None:  # the team changed its checklist under the card: its question or option is gone
+                return changed
             chosen = value if option is None else (None if option == flow.SKIP else checklist.option(option).value)
             step = voting.vote if ev.mode == "vote" else flow.answer
             return step(ev, checklist, card_ts=card_ts, user=user, value=chosen, question=question)

@@ -54,6 +54,9 @@ class AnswerRow(BaseModel):
     settled_by: str | None = None  # who chose the team answer of a split vote
     suggestion_caution: str | None = None  # the helper's note to check, shown with its suggestion (⚠ on the card)
     suggestion_conflict: list[str] | None = None  # quotes of the description that disagree (no answer suggested)
+    # False: answered, then dropped from the checklist (the team changed its file); ``question`` is its id then, and
+    # ``section`` and ``text`` are empty (they went with the checklist)
+    in_checklist: bool = True
 
 
 def decision_record(ev: Evaluation, checklist: Checklist, fmt: str, names: dict[str, str] | None = None,
@@ -110,15 +113,28 @@ def _revealed(ev: Evaluation, question_id: str) -> Ballot | None:
 
 
 def _answer_rows(ev: Evaluation, checklist: Checklist, names: dict[str, str]) -> list[AnswerRow]:
-    return [_answer_row(ev, checklist, q, names) for q in checklist.questions]
+    """The checklist's questions in order, then the answers to questions it no longer has (a team dropped them
+    from its checklist file after they were answered): the record keeps every answer given."""
+    rows = [_answer_row(ev, checklist, q.id, names, _question_head(checklist, q)) for q in checklist.questions]
+    asked = {q.id for q in checklist.questions}
+    gone = [qid for qid in dict.fromkeys([*ev.answers, *ev.ballots])
+            if qid not in asked and (qid in ev.answers or _revealed(ev, qid) is not None)]
+    dropped = {"section": "", "text": "", "in_checklist": False}
+    return rows + [_answer_row(ev, checklist, qid, names, {"question": qid, **dropped}) for qid in gone]
 
 
-def _answer_row(ev: Evaluation, checklist: Checklist, q: Question, names: dict[str, str]) -> AnswerRow:
-    a = ev.answers.get(q.id)
-    sug = a.suggestion if a is not None else ev.suggestions.get(q.id)
-    ballot = _revealed(ev, q.id)
+def _question_head(checklist: Checklist, q: Question) -> dict[str, Any]:
+    return {"question": q.key, "section": checklist.section(q.section).title, "text": q.text}
+
+
+def _answer_row(ev: Evaluation, checklist: Checklist, qid: str, names: dict[str, str],
+                head: dict[str, Any]) -> AnswerRow:
+    """``head``: what the checklist says of the question (key, section, text), or that it no longer has it."""
+    a = ev.answers.get(qid)
+    sug = a.suggestion if a is not None else ev.suggestions.get(qid)
+    ballot = _revealed(ev, qid)
     return AnswerRow(
-        question=q.key, id=q.id, section=checklist.section(q.section).title, text=q.text,
+        **head, id=qid,
         answer=a.value if a else None, answer_label=_label(checklist, a.value) if a else None,
         by=_name(names, a.by) if a else None, at=a.at.isoformat() if a else None,
         changed_from=a.previous if a else None, note=a.note if a else None,

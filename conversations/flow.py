@@ -277,7 +277,10 @@ def unasked(ev: Evaluation, checklist: Checklist) -> str | None:
 
 def resume(ev: Evaluation, checklist: Checklist, now: datetime | None = None) -> Outcome:
     """Ask the waiting question again when its card was given up on (:func:`unasked`): the same ``ask`` move
-    the walk makes after an answer. Unchanged when a card is out or on its way, or nothing is left to ask."""
+    the walk makes after an answer. Unchanged when a card is out or on its way, or nothing is left to ask. An open
+    card whose question the checklist dropped since is closed, and the walk goes on (:func:`move_past_gone`)."""
+    if ev.status == "in_progress" and gone_cards(ev, checklist):
+        return move_past_gone(ev, checklist, now)
     question = unasked(ev, checklist)
     if question is None:
         return Outcome(status="unchanged")
@@ -297,6 +300,61 @@ def resume(ev: Evaluation, checklist: Checklist, now: datetime | None = None) ->
             continue
         ev.undelivered.remove(key)
     return move.outcome()
+
+
+# -- the checklist changed while a card was out ------------------------------------------------------------
+
+def gone_cards(ev: Evaluation, checklist: Checklist) -> list[str]:
+    """The open cards (their ts) whose question the checklist no longer has: a team dropped it from its checklist
+    file while the card was out."""
+    return [ts for ts, card in ev.open_cards().items() if not checklist.asks(card.question)]
+
+
+def move_past_gone(ev: Evaluation, checklist: Checklist, now: datetime | None = None) -> Outcome:
+    """Close the open cards of :func:`gone_cards` and go on: the next question, or the scorecard (``advance``
+    closes them). Nothing is recorded for a question the checklist no longer asks."""
+    if ev.status != "in_progress" or not gone_cards(ev, checklist):
+        return Outcome(status="unchanged")
+    move = Move(ev)
+    return move.outcome(completed=advance(ev, checklist, move, now or utcnow()))
+
+
+def changed_under(ev: Evaluation, checklist: Checklist, *, card_ts: str, question: str | None,
+                  option: str | None) -> Outcome | None:
+    """A click the checklist changed under, else None (:func:`answer` or ``voting.vote`` takes it): on the card of
+    a question the checklist no longer has, or on a button of an option it no longer has (Yes/Partly/No became
+    Pass/Fail while the card was out). Nothing is recorded and the person is told why. The walk goes on: a card
+    whose question is gone closes (the next question is asked); a card with old buttons is redrawn with today's."""
+    old_button = option is not None and option != SKIP and not any(option == o.key for o in checklist.options)
+    found = find_card(ev, card_ts, question)
+    if isinstance(found, Outcome):
+        return found if old_button else None
+    if not checklist.asks(found.question):
+        return _question_gone(ev, checklist, found)
+    return _old_buttons(ev, checklist, found) if old_button else None
+
+
+def _question_gone(ev: Evaluation, checklist: Checklist, card: Card) -> Outcome:
+    text = ("This card's question is no longer in the checklist (the team changed its checklist after the card was "
+            "posted), so nothing was recorded")
+    if not card.open or ev.status != "in_progress":
+        return invalid(f"{text}.")
+    outcome = move_past_gone(ev, checklist)
+    outcome.notice = Notice(kind="invalid", detail=f"{text}; the evaluation goes on without it.")
+    return outcome
+
+
+def _old_buttons(ev: Evaluation, checklist: Checklist, card: Card) -> Outcome:
+    options = " / ".join(o.label for o in checklist.options)
+    text = (f"That button is no longer an answer to {checklist.question(card.question).key}: the team changed its "
+            f"checklist's answers to {options}, so nothing was recorded")
+    if not card.open or ev.status != "in_progress":
+        return invalid(f"{text}.")
+    move = Move(ev)
+    move.owe(UpdateCard(question=card.question))  # today's buttons (no move of the walk: nothing is answered)
+    outcome = move.outcome()
+    outcome.notice = Notice(kind="invalid", detail=f"{text}. The card now shows today's buttons: answer there.")
+    return outcome
 
 
 # -- what comes next --------------------------------------------------------------------------------------
@@ -332,6 +390,8 @@ def advance(ev: Evaluation, checklist: Checklist, move: Move, now: datetime) -> 
     if ev.status != "in_progress":
         return False  # closed for inactivity: nothing moves (the transitions refuse before this)
     drop_stale_prefill(ev, checklist)
+    for ts in gone_cards(ev, checklist):  # its question was dropped from the checklist: the walk goes on without it
+        ev.cards[ts].open = False
     if ev.open_cards() or any(isinstance(o.effect, PostCard) for o in ev.pending):
         return False  # one question at a time: a card is out (or on its way), e.g. after a Change answer
     nxt = next_question(ev, checklist)

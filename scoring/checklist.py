@@ -315,6 +315,14 @@ class Checklist(_Frozen):
         return refs
 
     @cached_property
+    def _ids(self) -> frozenset[str]:
+        return frozenset(q.id for q in self.questions)
+
+    def asks(self, question_id: str) -> bool:
+        """Whether the checklist has the question with this stable id (a team may drop one from its file)."""
+        return question_id in self._ids
+
+    @cached_property
     def _by_section(self) -> dict[str, tuple[Question, ...]]:
         return {s.id: tuple(q for q in self.questions if q.section == s.id) for s in self.sections}
 

@@ -219,14 +219,19 @@ def _md_agreement(agreement: Agreement) -> list[str]:
 def _md_answers(checklist: Checklist, answers: Mapping[str, float], records: Mapping[str, AnswerRecord]) -> list[str]:
     out = ["", "## Answers", "", "| # | Question | Answer | By | When | Note | Suggestion |",
            "|---|---|---|---|---|---|---|"]
-    for q in checklist.questions:
-        value = answers.get(q.id)
-        rec = records.get(q.id, AnswerRecord())
+    rows = [(q.key, _md_cell(q.text), q.id) for q in checklist.questions]
+    asked = {q.id for q in checklist.questions}
+    # answered, then dropped from the checklist (its text went with it): the answer stays in the record, marked
+    rows += [(_md_cell(qid), "_no longer in the checklist_", qid) for qid in dict.fromkeys([*answers, *records])
+             if qid not in asked]
+    for key, text, qid in rows:
+        value = answers.get(qid)
+        rec = records.get(qid, AnswerRecord())
         label = checklist.option(value).label if value is not None else _md_cell(rec.answer) or "—"
         if rec.changed_from:
             label += f" (changed from {_md_cell(rec.changed_from)})"
         note = f"{rec.note} — {rec.note_by}" if rec.note and rec.note_by else rec.note
-        out.append(f"| {q.key} | {_md_cell(q.text)} | {label} | {_md_cell(rec.by)} | {_md_cell(rec.at)} "
+        out.append(f"| {key} | {text} | {label} | {_md_cell(rec.by)} | {_md_cell(rec.at)} "
                    f"| {_md_cell(note)} | {_md_cell(rec.suggestion)} |")
     return out
 

@@ -24,9 +24,11 @@ from bot.blocks.common import (
     user,
     when,
 )
-from bot.blocks.scorecard import agreement_mrkdwn, verdict_line, verdict_mrkdwn
+from bot.blocks.scorecard import CHANGED_SINCE_LAST, agreement_mrkdwn, verdict_line, verdict_mrkdwn
+from conversations.flow import not_carried
 from conversations.models import Evaluation
 from scoring.agreement import Agreement
+from scoring.checklist import Checklist
 from scoring.render import gap_list, gaps_title, plural
 from scoring.scorecard import Scorecard, fmt_score
 from scoring.verdict import Verdict, ranked_gaps, verdict_of
@@ -135,7 +137,7 @@ def summary_text(current: Scored, previous: Scored | None, running: Scored | Non
         lines += [f"*Next step for {esc(v.next_step.name)}:* {esc(v.next_step.next_step)}",
                   f"*Top gaps:* {esc(gap_list(v.top_gaps))}"]
     lines += ["", "*Sections*"]
-    before = {s.id: s for s in previous.card.sections} if previous else {}
+    before = {s.id: s for s in previous.card.sections} if previous and comparable(current, previous) else {}
     for s in card.sections:
         change = f" ({signed(s.score - before[s.id].score)})" if s.id in before else ""
         lines.append(f"{slack_bar(s.score, s.max)}  {fmt_score(s.score)}/{fmt_score(s.max)} {esc(s.title)}{change}")
@@ -194,11 +196,21 @@ def _agreement_moved(current: Scored, previous: Scored | None, tz: tzinfo) -> st
     return f" (was {previous.agreement.percent} on {day(evaluated_at(previous.ev), tz)})"
 
 
+def comparable(current: Scored, previous: Scored) -> bool:
+    """Whether the two totals were scored with the same checklist (``Scorecard.comparable``): their difference
+    means something only then, not once a team changed its checklist in between (questions, options, bands)."""
+    return current.card.comparable(previous.card)
+
+
 def _since(current: Scored, previous: Scored | None, tz: tzinfo) -> str:
+    """`` · +2 since 2026-03-01 (12/20)``; when the checklist changed in between, the earlier result without a
+    difference, and why."""
     if previous is None:
         return ""
-    d = current.card.total - previous.card.total
-    return f" · {signed(d)} since {day(evaluated_at(previous.ev), tz)} ({previous.card.total_text})"
+    then = f"{day(evaluated_at(previous.ev), tz)} ({previous.card.total_text})"
+    if not comparable(current, previous):
+        return f" · {then}: {CHANGED_SINCE_LAST}"
+    return f" · {signed(current.card.total - previous.card.total)} since {then}"
 
 
 def _gap_lines(card: Scorecard) -> list[str]:
@@ -272,6 +284,8 @@ def history_line(entry: Scored, before: Scored | None, link: str, tz: tzinfo) ->
         moved = f" · agreement {signed(d)} points"
     if before.ev.checklist != ev.checklist:
         return f"{line}\n    Δ total {signed(card.total - before.card.total)} (different checklist){moved}"
+    if not comparable(entry, before):
+        return f"{line}\n    No Δ total: the checklist changed in between, so the totals do not compare{moved}"
     old = {s.id: s.score for s in before.card.sections}
     parts = [f"{esc(s.title)} {signed(s.score - old.get(s.id, 0.0))}" for s in card.sections]
     return f"{line}\n    Δ total {signed(card.total - before.card.total)} · {', '.join(parts)}{moved}"
@@ -279,12 +293,16 @@ def history_line(entry: Scored, before: Scored | None, link: str, tz: tzinfo) ->
 
 # -- reminders and nudges ---------------------------------------------------------------------------------
 
-def reminder_blocks(ev: Evaluation, card: Scorecard, *, tz: tzinfo, outcome: str | None = None) -> list[Block]:
-    """The re-evaluation reminder; with ``outcome`` (after a click) the buttons give way to what happened."""
+def reminder_blocks(ev: Evaluation, card: Scorecard, *, tz: tzinfo, outcome: str | None = None,
+                    checklist: Checklist | None = None) -> list[Block]:
+    """The re-evaluation reminder; with ``outcome`` (after a click) the buttons give way to what happened.
+
+    ``checklist``: the evaluation's checklist today. It may have changed since (a team's file): the gaps then keep
+    answers to questions it dropped, and the reminder says which answers a re-evaluation cannot pre-fill."""
     blocks = [
         section(f":calendar: *Time to re-evaluate {esc(ev.project)}.* A \u201cnot yet\u201d then can be a "
                 f"strong candidate now.\n*Last time* ({day(evaluated_at(ev), tz)}): {verdict_line(card)}"),
-        section(_reminder_gaps(card)),
+        section(_reminder_gaps(card, _dropped_gaps(ev, checklist))),
     ]
     if outcome is not None:
         return [*blocks, context(outcome)]
@@ -293,17 +311,54 @@ def reminder_blocks(ev: Evaluation, card: Scorecard, *, tz: tzinfo, outcome: str
                     button("Start re-evaluation", REEVAL_START, ev.id, "primary"),
                     button("Snooze 2 weeks", REEVAL_SNOOZE, ev.id),
                     button("Stop reminders", REEVAL_STOP, ev.id, "danger")),
-            context("Re-evaluation opens a new thread pre-filled with last time's answers; people confirm or "
-                    "change each one.")]
+            context(_prefilled(ev, checklist))]
 
 
-def _reminder_gaps(card: Scorecard) -> str:
+def _prefilled(ev: Evaluation, checklist: Checklist | None) -> str:
+    """What a re-evaluation starts with: last time's answers, but not those the checklist no longer takes
+    (``flow.not_carried``: an answer that is no longer an option, a question no longer in it)."""
+    head = "Re-evaluation opens a new thread pre-filled with last time's answers; people confirm or change each one."
+    if checklist is None:
+        return head
+    retired, gone = not_carried(ev, checklist)
+    if not (retired or gone):
+        return head
+    scored = ev.scored()
+    by_value: dict[float, list[str]] = {}
+    for key in retired:
+        by_value.setdefault(scored[checklist.question(key).id], []).append(key)
+    parts = [f"{_and(keys)} ({fmt_score(value)} is no longer an option)" for value, keys in by_value.items()]
+    if gone:
+        parts.append(f"{plural(gone, 'answer')} to {'a question' if gone == 1 else 'questions'} no longer in it")
+    missing = _and(parts)
+    if len(retired) + gone == len(scored):
+        return (f"Re-evaluation opens a new thread with nothing pre-filled, as the checklist has changed since last "
+                f"time: {missing}. People answer each question.")
+    return f"{head} *Not pre-filled*, as the checklist has changed since: {missing}."
+
+
+def _and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _dropped_gaps(ev: Evaluation, checklist: Checklist | None) -> list[str]:
+    """``• *beta: No* — no longer in the checklist``: a gap then whose question the team dropped from its
+    checklist since (named by its id: its text went with it)."""
+    if checklist is None:
+        return []
+    asked = {q.id for q in checklist.questions}
+    return [f"• *{esc(qid)}: {checklist.option(value).label}* — no longer in the checklist"
+            for qid, value in ev.scored().items() if qid not in asked and value < 1]
+
+
+def _reminder_gaps(card: Scorecard, dropped: list[str]) -> str:
     gaps = ranked_gaps(card)  # what blocks the decision first
-    if not gaps:
+    if not gaps and not dropped:
         return "*Gaps then:* none."
-    lines = [f"• *{esc(g.name)}: {g.answer}* — {esc(g.text)}" for g in gaps[:GAPS_IN_REMINDER]]
-    if len(gaps) > GAPS_IN_REMINDER:
-        lines.append(f"… and {len(gaps) - GAPS_IN_REMINDER} more")
+    lines = [f"• *{esc(g.name)}: {g.answer}* — {esc(g.text)}" for g in gaps] + dropped
+    if len(lines) > GAPS_IN_REMINDER:
+        lines = [*lines[:GAPS_IN_REMINDER], f"… and {len(lines) - GAPS_IN_REMINDER} more"]
     return clip("*Gaps then:*\n" + "\n".join(lines))
 
 
@@ -355,7 +410,9 @@ def _home_pages(page: int, shown: int, total: int) -> list[Block]:
 def _home_row(row: HomeRow, tz: tzinfo) -> list[Block]:
     cur = row.current
     trend = ""
-    if row.previous is not None:
+    if row.previous is not None and not comparable(cur, row.previous):
+        trend = f" · {day(evaluated_at(row.previous.ev), tz)} ({row.previous.card.total_text}): {CHANGED_SINCE_LAST}"
+    elif row.previous is not None:
         d = cur.card.total - row.previous.card.total
         arrow = "▲" if d > 0 else "▼" if d < 0 else "="
         trend = f" · trend {arrow} {signed(d)} since {day(evaluated_at(row.previous.ev), tz)}"

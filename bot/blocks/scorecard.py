@@ -30,6 +30,8 @@ GAPS_ACTION = "scorecard_gaps"  # button value: the evaluation id; opens gaps_mo
 EMOJI: dict[Tone, str] = {"go": ":white_check_mark:", "stop": ":no_entry:", "warn": ":warning:",
                           "pending": ":hourglass_flowing_sand:"}
 MAX_FIELDS = 10
+# said instead of a difference of totals scored with different versions of a checklist (Scorecard.comparable)
+CHANGED_SINCE_LAST = "the checklist has changed since, so the totals do not compare"
 
 
 def verdict_mrkdwn(v: Verdict) -> str:
@@ -73,7 +75,9 @@ def scorecard_blocks(ev: Evaluation, checklist: Checklist, card: Scorecard, *, t
 
 def _decision(v: Verdict, card: Scorecard, previous: Scorecard | None) -> str:
     lines = [verdict_mrkdwn(v)]
-    if previous is not None:
+    if previous is not None and not card.comparable(previous):
+        lines.append(f"Last time: {previous.total_text}; {CHANGED_SINCE_LAST}.")
+    elif previous is not None:
         d = card.total - previous.total
         lines.append(f"{'+' if d >= 0 else ''}{fmt_score(d)} since last time ({previous.total_text}).")
     if v.advice:

@@ -162,9 +162,11 @@ async def _show_outcome(svc: Services, click: EvaluationClick, ev: Evaluation, o
         return
     channel, ts = click.container.channel_id, click.container.message_ts
     if channel and ts:
-        card = scorecard_of(ev, svc.registry.get(ev.checklist))
+        checklist = svc.registry.get(ev.checklist)
+        card = scorecard_of(ev, checklist)
         await svc.client.chat_update(channel=channel, ts=ts, text=reminder_text(ev, card),
-                                     blocks=reminder_blocks(ev, card, tz=svc.settings.zone, outcome=outcome))
+                                     blocks=reminder_blocks(ev, card, tz=svc.settings.zone, outcome=outcome,
+                                                            checklist=checklist))
 
 
 async def start_reevaluation(svc: Services, click: EvaluationClick, reply: Reply) -> None:

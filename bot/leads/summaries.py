@@ -21,10 +21,11 @@ from bot.links import thread_link
 from bot.replies import checklist_fix, checklist_problem
 from bot.services import Services
 from bot.visibility import Visibility
+from conversations.flow import gone_cards
 from conversations.models import Evaluation
 from conversations.queries import waiting_question
 from conversations.reminders import ReminderQueue
-from scoring.checklist import UnknownChecklist
+from scoring.checklist import Checklist, UnknownChecklist
 from scoring.render import plural
 
 FULL_SUMMARIES = 3  # `/ftcheck summary` without a project: this many in full, the rest one line each
@@ -45,11 +46,20 @@ async def status_text(svc: Services, ev: Evaluation, extra: str = "") -> str:
     except UnknownChecklist as exc:
         return f"{unavailable_line(ev, exc)} {await thread_link(svc.client, ev)}"
     s = scored(svc, ev)
-    nxt = waiting_question(ev, checklist)
-    waiting = f" Waiting for {checklist.question(nxt).key}." if nxt else ""
     # like the root: progress only, no running total (a score counts once the team has answered everything)
-    line = f"*{esc(ev.project)}*: {s.answered} of {s.questions} answered.{waiting} {await thread_link(svc.client, ev)}"
+    line = (f"*{esc(ev.project)}*: {s.answered} of {s.questions} answered.{_waiting(ev, checklist)} "
+            f"{await thread_link(svc.client, ev)}")
     return f"{line} {extra}" if extra else line
+
+
+def _waiting(ev: Evaluation, checklist: Checklist) -> str:
+    """`` Waiting for q3.``; an open card whose question the team dropped from its checklist file since is said as
+    such (a click on it goes on without it: ``flow.changed_under``)."""
+    if gone_cards(ev, checklist):
+        return (" Its open card asks a question that is no longer in the checklist; a click on any of that card's "
+                "buttons goes on without it.")
+    nxt = waiting_question(ev, checklist)
+    return f" Waiting for {checklist.question(nxt).key}." if nxt else ""
 
 
 async def status_lines(svc: Services, shown: list[tuple[Evaluation, str]], *, more: bool = False) -> str:

@@ -27,7 +27,7 @@ from bot.terminal.words import (
     shorten,
 )
 from conversations.engine import scorecard_of
-from conversations.flow import Notice, Outcome
+from conversations.flow import Notice, Outcome, gone_cards
 from conversations.models import AnswerEntry, Evaluation
 from scoring.checklist import Checklist
 from scoring.render import render_text
@@ -160,18 +160,21 @@ def default_for(ev: Evaluation, question: str) -> float | None:
     return ev.prefill.get(question)
 
 
-def last_answered(ev: Evaluation) -> str | None:
-    """The question whose answer was given or changed last."""
-    entries = sorted(ev.answers.values(), key=lambda a: a.at, reverse=True)
+def last_answered(ev: Evaluation, checklist: Checklist) -> str | None:
+    """The question whose answer was given or changed last (of those the checklist still asks)."""
+    asked = {q.id for q in checklist.questions}
+    entries = sorted((a for a in ev.answers.values() if a.question in asked), key=lambda a: a.at, reverse=True)
     return entries[0].question if entries else None
 
 
-def asked_before(ev: Evaluation, current: str) -> list[str]:
-    """Answered questions in the order they were asked, newest first, without the current one."""
+def asked_before(ev: Evaluation, checklist: Checklist, current: str) -> list[str]:
+    """Answered questions in the order they were asked, newest first, without the current one; a question the
+    team dropped from its checklist since is left out (its answer is kept, but nothing can change it)."""
+    asked = {q.id for q in checklist.questions}
     out: list[str] = []
     for ts in sorted(ev.cards, key=lambda t: (len(t), t), reverse=True):
         question = ev.cards[ts].question
-        if question != current and question in ev.answers and question not in out:
+        if question != current and question in ev.answers and question in asked and question not in out:
             out.append(question)
     return out
 
@@ -274,6 +277,8 @@ class Walk:
         while self.ev.status == "in_progress":
             self.take(deliver_owed(self.session, self.ev))  # a next card still owed (its delivery failed)
             self.tell_meanwhile()
+            if self.past_gone():
+                continue
             target = self.next_target()
             if target is None:
                 break
@@ -289,6 +294,17 @@ class Walk:
         if self.ev.status == "completed" and self.session.reader.interactive:
             self.review()
         return self.ev
+
+    def past_gone(self) -> bool:
+        """The question this evaluation waits for was dropped from the checklist since it was asked (the team changed
+        its checklist file): say so and go on without it (``flow.move_past_gone``); True when the walk moved."""
+        if not gone_cards(self.ev, self.checklist):
+            return False
+        self.say("\nThe question this evaluation was waiting for is no longer in the checklist (the team changed "
+                 "the checklist since), so it is not asked any more.")
+        ev, _ = self.session.call(self.session.engine.resume(self.ev.id, user=self.session.user))
+        self.take(ev)
+        return True
 
     def review(self) -> None:
         """After the last answer: changes (and notes) before the person leaves; Enter, quit or Ctrl-C finishes.
@@ -397,7 +413,7 @@ class Walk:
 
     def note(self, args: str) -> bool:
         """A note on an answer; one already there is replaced, and shown, so no note is lost unseen."""
-        parsed = parse_note(args, self.checklist, last_answered(self.ev))
+        parsed = parse_note(args, self.checklist, last_answered(self.ev, self.checklist))
         if isinstance(parsed, Problem):
             self.say(f"  {parsed.message}")
             return False
@@ -422,14 +438,14 @@ class Walk:
         return False
 
     def not_a_note(self, line: str) -> None:
-        last = last_answered(self.ev)
+        last = last_answered(self.ev, self.checklist)
         how = (f"type note <text> to add it to {self.checklist.question(last).key} (answered last), or note q3 <text> "
                "for another question" if last else "answer a question first, then type note <text> to add it")
         self.say(f"  “{shorten(line)}” reads like a sentence, so it was not taken for a note: {how}.")
 
     def back(self, current: str) -> bool:
         """Answer earlier questions again, newest first: Enter keeps an answer, back goes one further."""
-        for question in asked_before(self.ev, current):
+        for question in asked_before(self.ev, self.checklist, current):
             q = self.checklist.question(question)
             self.say(f"\n{q.key}: {q.text}\n  Now: {label_of(self.ev, self.checklist, question)}. "
                      f"{self.back_hint()}")
