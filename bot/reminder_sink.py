@@ -64,9 +64,10 @@ class SlackReminderSink:
 
     async def post_idle_nudge(self, ev: Evaluation, question_id: str) -> None:
         """One gentle reply in the thread naming the question it waits for, linking its card."""
-        if not ev.thread_ts:
+        checklist = self.registry.get(ev.checklist)
+        if not ev.thread_ts or not checklist.asks(question_id):  # its question was dropped: nothing to nudge about
             return
-        q = self.registry.get(ev.checklist).question(question_id)
+        q = checklist.question(question_id)
         link = await self._card_link(ev, question_id)
         try:
             entry = ev.answers.get(question_id)

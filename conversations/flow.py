@@ -334,6 +334,19 @@ def changed_under(ev: Evaluation, checklist: Checklist, *, card_ts: str, questio
     return _old_buttons(ev, checklist, found) if old_button else None
 
 
+def retired_choice(checklist: Checklist, question: str, option: str | None) -> str | None:
+    """Why a choice from a menu or button drawn before the team changed its checklist cannot be taken ("Change to
+    Partly" on an answered card, a split card's team answer), else None: its question or its option is gone."""
+    if not _known(checklist, question):
+        return ("This card's question is no longer in the checklist (the team changed its checklist after the card "
+                "was posted), so nothing was changed.")
+    if option is None or option == SKIP or any(option == o.key for o in checklist.options):
+        return None
+    options = " / ".join(o.label for o in checklist.options)
+    return (f"That choice is no longer an answer to {checklist.question(question).key}: the team changed its "
+            f"checklist's answers to {options}, so nothing was changed.")
+
+
 def _question_gone(ev: Evaluation, checklist: Checklist, card: Card) -> Outcome:
     text = ("This card's question is no longer in the checklist (the team changed its checklist after the card was "
             "posted), so nothing was recorded")

@@ -19,6 +19,7 @@ from bot.payloads import AnswerClick, BlockAction
 from bot.replies import after_ack, tell_notice
 from bot.services import Services
 from bot.slack_errors import error_code
+from conversations import flow
 from conversations.models import Evaluation
 
 ANSWER_PATTERN = re.compile(rf"^{ANSWER_ACTION}_[a-z0-9_-]+$")
@@ -59,6 +60,8 @@ async def on_change(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     if ref.option is None:
         raise ValueError("change_answer without an option")
     checklist = services.registry.get(ev.checklist)
+    if (retired := flow.retired_choice(checklist, ref.question, ref.option)) is not None:
+        raise CommandError(retired)
     entry = ev.answers.get(checklist.question(ref.question).id)
     if entry is not None and entry.settled_by and not await may_manage(services, click.user.id, ev):
         raise CommandError(f"{checklist.question(ref.question).key}'s team answer was settled by "

@@ -11,11 +11,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.common import user
 from bot.blocks.evaluation import REVEAL_ACTION, SETTLE_ACTION
+from bot.commands import CommandError
 from bot.leads.access import may_manage
 from bot.listeners.actions import existing
 from bot.payloads import BlockAction
 from bot.replies import after_ack, ephemeral_replier, tell_notice
 from bot.services import Services
+from conversations import flow
 from conversations.flow import SKIP
 from conversations.voting import hidden_tally
 
@@ -38,6 +40,8 @@ async def on_settle(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     ev = await existing(services, ref.evaluation)
     if ref.option is None:
         raise ValueError("settle_answer without an option")
+    if (retired := flow.retired_choice(services.registry.get(ev.checklist), ref.question, ref.option)) is not None:
+        raise CommandError(retired)
     if not await may_manage(services, click.user.id, ev):
         qid = services.registry.get(ev.checklist).question(ref.question).id
         voted = click.user.id in hidden_tally(ev.ballots.get(qid))

@@ -150,3 +150,21 @@ async def test_leads_views_do_not_subtract_totals_scored_with_another_version_of
         assert "+1.5" not in summary + history
         home = await open_home(bot, "U1")
         assert f"*Go* — 3/3 · {day} (1.5/3): {CHANGED_SINCE_LAST}" in home and "trend" not in home, home
+
+
+async def test_a_change_menu_drawn_before_the_options_changed_refuses_by_name(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis, tmp_path: Path) -> None:
+    """Review follow-up: "Change to Partly" on an answered card, after Yes/Partly/No became Pass/Fail, gave the
+    generic "could not handle" error (KeyError on the option key) and left the person guessing."""
+    people(slack)
+    await gate_started(slack, redis_server.url, gate_dir(tmp_path, "cl1", YES_PARTLY_NO, QUESTIONS), ("yes",))
+    async with running_bot(slack, redis_server.url,
+                           FTCHECK_CHECKLIST_DIR=str(gate_dir(tmp_path, "cl4", PASS_FAIL, QUESTIONS))) as bot:
+        answered = next(m for m in slack.messages("C1") if "change_answer" in str(m.blocks))
+        await bot.select(answered, "partly")
+        await slack.wait_for(lambda: bool(slack.ephemerals("C1")), what="the refusal")
+        (notice,) = [e.text for e in slack.ephemerals("C1")]
+        assert notice == ("That choice is no longer an answer to q1: the team changed its checklist's answers to "
+                          "Pass / Fail, so nothing was changed.")
+        (ev,) = await Store(redis_client).channel_evaluations("T0001", "C1")
+        assert ev.value("alpha") == 1.0
