@@ -22,14 +22,13 @@ from bot.suggestions import run_suggestions
 from bot.visibility import Visibility
 from conversations.effects import DeliveryFailed
 from conversations.flow import unasked
-from conversations.models import Evaluation, project_key
-from conversations.queries import open_evaluation, open_evaluations, suggest_target
+from conversations.models import Evaluation
+from conversations.queries import START_LOCK_S, open_evaluation, open_evaluations, start_lock, suggest_target
 from conversations.store import StoreUnavailable
 from scoring.checklist import UnknownChecklist
 
 Handler = Callable[[Services, SlashCommand, cmd.Command, Reply], Awaitable[None]]
 
-START_LOCK_S = 15  # two people starting one project at once get one thread
 START_WAIT_S = 3.0  # how long the second one waits for the first one's thread, to link it
 STATUS_MAX = 10  # `/ftcheck status`: this many evaluations in progress, one line each
 
@@ -118,7 +117,7 @@ async def _start(svc: Services, request: SlashCommand, command: cmd.Command, rep
     if running is not None:
         await reply(await _already_running(svc, running, request.user_id))
         return
-    lock = f"start:{request.team_id}:{request.channel_id}:{project_key(project)}"
+    lock = start_lock(request.team_id, request.channel_id, project)
     if not await svc.store.once(lock, ttl_s=START_LOCK_S):
         await reply(await _being_started(svc, request, project))
         return

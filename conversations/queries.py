@@ -15,6 +15,14 @@ from conversations.store import Store
 from scoring.checklist import Checklist
 from scoring.suggest import SuggestionReport
 
+START_LOCK_S = 15  # two people starting one project at once (a command, a reminder's button) get one thread
+
+
+def start_lock(team: str, channel: str, project: str) -> str:
+    """The lock every start of a project in a channel takes (``Store.once``), whatever starts it: `/ftcheck start`,
+    a reminder's Start re-evaluation button. With a look for an open evaluation after taking it, one thread opens."""
+    return f"start:{team}:{channel}:{project_key(project)}"
+
 CHANNEL_PAGE = 500  # evaluations read per round trip while looking for a channel's open one
 
 

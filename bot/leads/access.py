@@ -83,8 +83,8 @@ class NotVisible(CommandError):
     """A button names an evaluation the person cannot see (or none at all); the words name nothing."""
 
     def __init__(self) -> None:
-        super().__init__("That button belongs to an evaluation you cannot see: it was deleted, or it runs in a "
-                         "channel you are not a member of. Ask someone in that channel.")
+        super().__init__("That button belongs to an evaluation you cannot see: it was deleted or is no longer stored, "
+                         "or it runs in a channel you are not a member of. Ask someone in that channel.")
 
 
 async def clicked_evaluation(svc: Services, click: EvaluationClick) -> Evaluation:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from calendar import month_name, monthrange
 from datetime import UTC, date, datetime, timedelta
 
@@ -21,13 +22,14 @@ from bot.visibility import Visibility
 from conversations import queries
 from conversations.engine import scorecard_of
 from conversations.models import Evaluation
+from conversations.queries import START_LOCK_S
 from conversations.reminders import SCHEDULES, SNOOZE, Cadence, ReminderQueue, WorkingHours, default_cadence
+from conversations.store import StoreUnavailable
 from scoring.checklist import UnknownChecklist
 from scoring.render import plural
 
 log = structlog.get_logger(__name__)
 
-START_LOCK_S = 15  # two people clicking Start at once get one re-evaluation
 
 
 def time_now() -> datetime:
@@ -176,23 +178,48 @@ async def start_reevaluation(svc: Services, click: EvaluationClick, reply: Reply
     if await _reevaluated_since(svc, clicked, previous, click, reply):
         return
     svc.registry.get(previous.checklist)  # not loaded: UnknownChecklist says so before anything changes
-    running = await queries.open_evaluation(svc.store, previous.team, previous.channel, previous.project)
-    if running is not None or not await svc.store.once(f"reeval:{previous.id}", ttl_s=START_LOCK_S):
-        link = await thread_link(svc.client, running) if running else f"in <#{previous.channel}>"
-        await reply(f"A re-evaluation of *{esc(previous.project)}* is already under way: {link}.")
+    # the reminder's own lock (a second click on it), then the one every start of the project here takes (a
+    # `/ftcheck start` at the same moment), then a last look: one thread opens, and whoever else clicked is told
+    lock = queries.start_lock(previous.team, previous.channel, previous.project)
+    if (await _running(svc, previous) is not None
+            or not await svc.store.once(f"reeval:{previous.id}", ttl_s=START_LOCK_S)
+            or not await svc.store.once(lock, ttl_s=START_LOCK_S)):
+        await _under_way(svc, previous, reply)
         return
+    try:
+        if await _running(svc, previous) is not None:
+            await _under_way(svc, previous, reply)
+            return
+        new = await _reevaluate(svc, previous, user)
+    finally:
+        with contextlib.suppress(StoreUnavailable):  # the lock expires on its own
+            await svc.store.release(lock)
+    await after_click(svc, click, clicked,
+                      f"Re-evaluation started by <@{user}>: {await thread_link(svc.client, new)}")
+
+
+async def _running(svc: Services, previous: Evaluation) -> Evaluation | None:
+    return await queries.open_evaluation(svc.store, previous.team, previous.channel, previous.project)
+
+
+async def _under_way(svc: Services, previous: Evaluation, reply: Reply) -> None:
+    running = await _running(svc, previous)
+    link = await thread_link(svc.client, running) if running else f"in <#{previous.channel}>"
+    await reply(f"A re-evaluation of *{esc(previous.project)}* is already under way: {link}.")
+
+
+async def _reevaluate(svc: Services, previous: Evaluation, user: str) -> Evaluation:
+    """The re-evaluation itself: the team scores the way it did last time (a vote stays a vote, with its quorum)
+    and keeps the cadence a lead chose. The previous result keeps its reminder, deferred while this one is open (it
+    moves to this one's result when it completes, and comes back if this one is deleted or closed for inactivity)."""
     queue = ReminderQueue(svc.store)
     every = await queue.every(previous.id)
-    # the team scores the way it did last time (a vote stays a vote, with its quorum); the previous result keeps its
-    # reminder, deferred while this one is open (it moves to this one's result when it completes, and comes back if
-    # this one is deleted or closed for inactivity)
     new = await svc.engine.start(team=previous.team, channel=previous.channel, project=previous.project,
                                  checklist_id=previous.checklist, user=user, previous=previous, mode=previous.mode,
                                  quorum=previous.quorum)
     if every is not None:
         await queue.set_every(new.id, every)  # the new evaluation keeps the cadence a lead chose
-    await after_click(svc, click, clicked,
-                      f"Re-evaluation started by <@{user}>: {await thread_link(svc.client, new)}")
+    return new
 
 
 async def _reevaluated_since(svc: Services, clicked: Evaluation, newest: Evaluation, click: EvaluationClick,

@@ -24,11 +24,17 @@ from conversations.models import Evaluation
 
 ANSWER_PATTERN = re.compile(rf"^{ANSWER_ACTION}_[a-z0-9_-]+$")
 GONE = "That evaluation no longer exists (it was deleted); there is nothing to answer."
+# no record at all: nobody deleted it (a deleted evaluation is kept, marked deleted), so the words must not say so
+NO_RECORD = ("ftcheck has no record of this evaluation any more, so nothing was recorded: its stored data was lost "
+             "(for example, Redis was restarted without persistence). `/ftcheck start &lt;project&gt;` begins a "
+             "new one.")
 
 
 async def existing(services: Services, eid: str) -> Evaluation:
     ev = await services.store.get(eid)
-    if ev is None or ev.status == "deleted":
+    if ev is None:
+        raise CommandError(NO_RECORD)
+    if ev.status == "deleted":
         raise CommandError(GONE)
     return ev
 
