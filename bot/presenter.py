@@ -4,10 +4,17 @@ Every message the bot posts for an evaluation carries Slack message metadata nam
 (``Evaluation.post_ref``), so the outbox can look a message up in the thread before posting it again.
 Slack's errors become :class:`DeliveryFailed`, permanent when retrying cannot help (archived channel,
 message too long …), so one bad message is given up on instead of being retried forever.
+
+Such a post answered 429 is not retried inside slack_sdk (``bot.ratelimit.findable_post``):
+:meth:`SlackPresenter._post` waits Retry-After itself, then posts again only while the delivery still holds its
+evaluation (``conversations.engine.DeliveryHold``), and only after looking for the post by its metadata. A delivery
+whose hold ran out meanwhile does not post it again: another replica's outbox may have taken the evaluation over.
 """
 
 from __future__ import annotations
 
+import asyncio
+import random
 from typing import Any
 
 import aiohttp
@@ -19,9 +26,11 @@ from bot.blocks import evaluation as eb
 from bot.blocks.common import Block, context, esc, section
 from bot.blocks.scorecard import scorecard_blocks, scorecard_text
 from bot.links import message_url
+from bot.metrics import SLACK_API_RETRIES
 from bot.ratelimit import findable_post
 from bot.slack_errors import error_code
 from conversations.effects import DeliveryFailed
+from conversations.engine import delivery_hold
 from conversations.models import Evaluation
 from conversations.voting import agreement
 from scoring.checklist import Checklist
@@ -48,6 +57,33 @@ def deleted_message(ev: Evaluation, by: str | None = None) -> tuple[str, list[Bl
             [section(f"~{esc(ev.project)}~ — deleted"), context(f"This evaluation was deleted{who}.")])
 
 
+# A findable post answered 429 is posted again after Retry-After at most this often (slack_sdk's handler did 4),
+# and only for a Retry-After up to RETRY_AFTER_MAX_S: a longer one goes to the outbox (the entry's backoff).
+RATELIMITED_RESENDS = 4
+RETRY_AFTER_MAX_S = 60.0
+RETRY_AFTER_JITTER_S = 0.5  # added to each wait, as slack_sdk does: posts held back together do not return together
+
+
+class RateLimited(DeliveryFailed):
+    """Slack answered 429: nothing was applied; the same call may go again after ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("ratelimited", permanent=False)
+        self.retry_after = retry_after
+
+
+def retry_after(response: Any) -> float:
+    """The seconds of a 429's ``Retry-After`` header (1 when it is missing or not a number, as slack_sdk does)."""
+    headers = getattr(response, "headers", None) or {}
+    value = next((v for k, v in headers.items() if str(k).lower() == "retry-after"), None)
+    if isinstance(value, list):  # slack_sdk hands some headers over as lists
+        value = value[0] if value else None
+    try:
+        return max(0.0, float(value)) if value is not None else 1.0
+    except (TypeError, ValueError):
+        return 1.0
+
+
 def _ts(response: Any) -> str:
     ts = response.get("ts") if hasattr(response, "get") else None
     if not isinstance(ts, str):
@@ -57,6 +93,8 @@ def _ts(response: Any) -> str:
 
 def _failed(exc: Exception) -> DeliveryFailed:
     if isinstance(exc, SlackApiError):
+        if getattr(exc.response, "status_code", None) == 429:
+            return RateLimited(retry_after(exc.response))
         code = error_code(exc)
         return DeliveryFailed(code, permanent=code in PERMANENT)
     return DeliveryFailed(type(exc).__name__, permanent=False, unanswered=True)  # a timeout, a dropped connection
@@ -74,8 +112,26 @@ class SlackPresenter:
 
     async def _post(self, ev: Evaluation, ref: str, **kwargs: Any) -> str:
         metadata = {"event_type": METADATA_TYPE, "event_payload": {"evaluation": ev.id, "ref": ref}}
-        with findable_post():  # a 5xx goes to the outbox, which finds the post by ``ref`` if Slack applied it
-            return _ts(await self._call("chat.postMessage", channel=ev.channel, metadata=metadata, **kwargs))
+        resends = 0
+        while True:
+            try:
+                with findable_post():  # a 5xx goes to the outbox, which finds the post by ``ref`` if Slack applied it
+                    return _ts(await self._call("chat.postMessage", channel=ev.channel, metadata=metadata, **kwargs))
+            except RateLimited as exc:
+                if resends == RATELIMITED_RESENDS or exc.retry_after > RETRY_AFTER_MAX_S:
+                    raise  # owed still: the outbox posts it after the entry's backoff, looking first
+                await asyncio.sleep(exc.retry_after + random.uniform(0, RETRY_AFTER_JITTER_S))
+                hold = delivery_hold()
+                if hold is None or not await hold.still_held():
+                    # the hold ran out while Slack held the post back: another replica's outbox may have claimed
+                    # the evaluation and posted it. Leave it to that outbox, which looks first (never twice)
+                    log.info("ratelimited_post_left_to_outbox", evaluation=ev.id, ref=ref)
+                    raise DeliveryFailed(exc.reason, permanent=False, unconfirmed=True) from exc
+                found = await self.find_posted(ev, ref)
+                if found is not None:
+                    return found
+                resends += 1
+                SLACK_API_RETRIES.labels("ratelimited").inc()
 
     async def card_link(self, ev: Evaluation, checklist: Checklist) -> str | None:
         """A link to the open card (or the scorecard), for the root message."""

@@ -8,7 +8,8 @@ Slack allows about one message per second per channel (short bursts are tolerate
 
 :class:`PacedWebClient` spaces ``chat.postMessage`` calls per channel with a small token bucket, so a
 burst of reminders or a fast-clicking team never trips Slack's limit; anything that still gets a 429
-is retried by slack_sdk's RateLimitErrorRetryHandler honouring Retry-After. The bucket lives in the
+is retried by slack_sdk's RateLimitErrorRetryHandler honouring Retry-After — except a post the outbox can
+find (:func:`findable_post`), whose 429 the presenter handles (``bot.presenter``). The bucket lives in the
 process: with several replicas each paces its own posts (a channel's evaluation is normally served by
 whichever replica gets the click, so bursts per channel stay small).
 """
@@ -26,6 +27,8 @@ from typing import Any
 import aiohttp
 import orjson
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
@@ -34,12 +37,16 @@ from bot.slack_errors import error_code
 
 # A post the outbox can find again by its metadata is not repeated blindly after a 5xx or a dropped connection:
 # Slack may have applied it, and a repeat would post it twice. The failure goes to the outbox, which looks first.
+# Nor after a 429 inside the client: while slack_sdk slept Retry-After, the delivery's hold on the evaluation could
+# run out and another replica's outbox post the message; the client then posted it a second time. The 429 goes to
+# the presenter, which waits Retry-After itself and posts again only while the delivery still holds the evaluation.
 _FINDABLE: ContextVar[bool] = ContextVar("ftcheck_findable_post", default=False)
 
 
 @contextmanager
 def findable_post() -> Iterator[None]:
-    """Around a post whose message the outbox can find by its metadata (see :func:`blind_retry_allowed`)."""
+    """Around a post whose message the outbox can find by its metadata (see :func:`blind_retry_allowed`); the
+    client does not retry a 429 there either (:attr:`PacedWebClient.retry_handlers`)."""
     token = _FINDABLE.set(True)
     try:
         yield
@@ -92,8 +99,22 @@ class PacedWebClient(AsyncWebClient):
     def __init__(self, *args: Any, limiter: ChannelRateLimiter | None = None, **kwargs: Any) -> None:
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
+        self._retry_handlers: list[AsyncRetryHandler] = []
         super().__init__(*args, **kwargs)
         self.limiter = limiter or ChannelRateLimiter()
+
+    @property
+    def retry_handlers(self) -> list[AsyncRetryHandler]:
+        """The client's retry handlers, read by slack_sdk at each call; inside :func:`findable_post` without the
+        429 handler (the presenter handles that 429: ``SlackPresenter._post``). Bolt's per-request clients copy
+        the whole list (they never post findable messages)."""
+        if _FINDABLE.get():
+            return [h for h in self._retry_handlers if not isinstance(h, AsyncRateLimitErrorRetryHandler)]
+        return self._retry_handlers
+
+    @retry_handlers.setter
+    def retry_handlers(self, value: list[AsyncRetryHandler]) -> None:
+        self._retry_handlers = value
 
     @property
     def session(self) -> aiohttp.ClientSession | None:

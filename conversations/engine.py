@@ -16,6 +16,7 @@ import functools
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -71,6 +72,47 @@ def scorecard_of(ev: Evaluation, checklist: Checklist) -> Scorecard:
     if ev.status != "completed" or decided is None or decided.fingerprint == checklist.fingerprint:
         return card
     return as_decided(card, decided, checklist)
+
+
+class DeliveryHold:
+    """A delivery's hold on its evaluation in the outbox's due queue, renewed while the delivery is in flight.
+
+    Once the hold may have run out (its renewals did not reach Redis for a lease), another replica's outbox may
+    have claimed the evaluation and be delivering what it owes: ``lost`` says so, for good. A front end that waits
+    inside a post (Slack's Retry-After) calls :meth:`still_held` before posting again, and leaves the post to that
+    outbox when it is lost. Clocks as the holds themselves assume them: the replicas' clocks agree.
+    """
+
+    def __init__(self, store: Store, eid: str, until: int | None) -> None:
+        self.store, self.eid = store, eid
+        self.until = until or 0  # epoch ms: this delivery's hold runs out then, unless raised by someone else
+        self.lost = until is None  # a hold this delivery does not know of cannot be confirmed
+
+    async def renew(self) -> bool:
+        """Renew the hold (raised, as ``Store.hold``); False once it may have run out. Raises StoreUnavailable."""
+        mine = self.until
+        score, before = await self.store.renew_hold(self.eid, time.time())
+        # Unchanged since this delivery's hold, or not run out yet when the reply came (so neither when Redis
+        # renewed it): nobody claimed it. Otherwise an outbox tick may have (it claims a hold that ran out).
+        if before is None or (before != mine and time.time() * 1000 >= self.until):
+            self.lost = True
+        self.until = max(self.until, score)
+        return not self.lost
+
+    async def still_held(self) -> bool:
+        """Renewed and never lost: this delivery may post again what it posts. False when Redis does not answer."""
+        try:
+            return await self.renew()
+        except StoreUnavailable:
+            return False
+
+
+_HOLD: ContextVar[DeliveryHold | None] = ContextVar("ftcheck_delivery_hold", default=None)
+
+
+def delivery_hold() -> DeliveryHold | None:
+    """The hold of the delivery in flight in this task (:meth:`Engine.deliver`), for a front end waiting in a post."""
+    return _HOLD.get()
 
 
 class Deferred(Exception):
@@ -285,13 +327,14 @@ class Engine:
         return ev, outcome
 
     # -- delivery -----------------------------------------------------------------------------------------
-    async def deliver(self, ev: Evaluation, effects: list[Effect], *, look_first: bool = False, paced: bool = True
-                      ) -> tuple[Evaluation, dict[str, DeliveryFailed]]:
+    async def deliver(self, ev: Evaluation, effects: list[Effect], *, look_first: bool = False, paced: bool = True,
+                      held: int | None = None) -> tuple[Evaluation, dict[str, DeliveryFailed]]:
         """Deliver effects in order, then record what was posted and what failed in one write.
 
         A failure never reaches the person who clicked: their action is recorded and the entry stays owed. So
         does an evaluation whose checklist is not loaded (its team file went bad or away after it started):
-        nothing is delivered, and the outbox postpones it until a restart loads the checklist again.
+        nothing is delivered, and the outbox postpones it until a restart loads the checklist again. ``held``: the
+        outbox hold the caller claimed (epoch ms); by default the one this process's latest write set.
         """
         try:
             checklist = self.checklist(ev)
@@ -303,7 +346,7 @@ class Engine:
         run = Delivery(view=view, checklist=checklist, look_first=look_first, paced=paced and not look_first)
         starts = any(isinstance(e, PostRoot) for e in effects)
         self.redraws.owed(ev.id, [e.key for e in effects if flow.redraws(ev, e)], ev.version)  # older ones leave them
-        async with self._holding(ev.id):
+        async with self._holding(ev.id, held):
             if view.thread_ts is None and not starts:
                 view.thread_ts = await self._thread_of(ev.id)
             await self._deliver_each(run, effects)
@@ -332,20 +375,23 @@ class Engine:
         return None
 
     @contextlib.asynccontextmanager
-    async def _holding(self, eid: str) -> AsyncIterator[None]:
+    async def _holding(self, eid: str, held: int | None = None) -> AsyncIterator[None]:
         """Keep this evaluation held in the outbox while a slow delivery is in flight (a 30 s Retry-After …).
 
         A timer, not a task per delivery: most deliveries end before the first renewal, and cancelling a timer
         always works. (Cancelling a task awaiting redis-py can be lost on Python 3.11 — ``asyncio.wait_for``
         swallows it — and awaiting such a task hung the delivery.) A renewal still in flight when the delivery
-        ends finishes on its own; it only keeps the mark a few seconds longer.
+        ends finishes on its own; it only keeps the mark a few seconds longer. The hold is the delivery's
+        :class:`DeliveryHold` meanwhile (:func:`delivery_hold`).
         """
         loop = asyncio.get_running_loop()
         timer: asyncio.TimerHandle | None = None
+        lease = DeliveryHold(self.store, eid, held if held is not None else self.store.held_until(eid))
+        token = _HOLD.set(lease)
 
         async def hold() -> None:
             with contextlib.suppress(StoreUnavailable):
-                await self.store.hold(eid, time.time())
+                await lease.renew()
 
         def renew() -> None:
             nonlocal timer
@@ -357,6 +403,7 @@ class Engine:
             yield
         finally:
             timer.cancel()  # the latest one: renew() replaces it before it returns
+            _HOLD.reset(token)
 
     async def _deliver_each(self, run: Delivery, effects: list[Effect]) -> None:
         for effect in effects:
@@ -507,8 +554,10 @@ async def _post_root(engine: Engine, run: Delivery, effect: Effect) -> None:
         except DeliveryFailed as exc:
             # a 5xx, a dropped connection or a timeout: Slack may have applied it. Look for it by its metadata and
             # adopt it; post once more only when it is certainly not there (a failed look posts nothing again)
-            if exc.permanent or engine.recovery is None or run.look_first:
-                raise  # a repeat (the outbox) looked first already: its next try looks again
+            if exc.permanent or exc.unconfirmed or engine.recovery is None or run.look_first:
+                # a repeat (the outbox) looked first already: its next try looks again. Unconfirmed: this delivery
+                # lost its hold (a long Retry-After): the outbox that took over adopts or posts the root, and card 1
+                raise
             try:
                 ts = await engine.recovery.find_posted(view, ref)
             except DeliveryFailed:

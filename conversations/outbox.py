@@ -79,7 +79,7 @@ class Outbox:
         if not await self._checklist_loaded(ev, now):
             return
         log.info("outbox_repair", evaluation=eid, effects=[e.key for e in due])
-        await self.engine.deliver(ev, due, look_first=True)
+        await self.engine.deliver(ev, due, look_first=True, held=held)
 
     async def _checklist_loaded(self, ev: Evaluation, now: float) -> bool:
         """False when the evaluation's checklist is not loaded: what it owes stays owed (no attempt counted, nothing

@@ -73,6 +73,14 @@ SEEN_TTL_S = 24 * 3600
 MAX_ATTEMPTS = 20
 DOC_CACHE_SIZE = 1024  # evaluations whose last JSON this process keeps (a few KiB each)
 
+# An outbox hold renewed (raised as ``Store.hold`` does), returning the hold it found, in one step: nobody claims the
+# evaluation in between. KEYS: the outbox queue. ARGV: member, the new hold.
+_RENEW = """
+local before = redis.call('ZSCORE', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[1])
+return before
+"""
+
 # KEYS: eval doc, audit list, seen hash (all in the evaluation's slot)
 # ARGV: expected version, new document, audit entry ("" for none), seen ttl, use_seen ("1"/"0"), seen digest
 _CAS = """
@@ -234,6 +242,7 @@ class Store:
         self._flushes: set[asyncio.Task[None]] = set()
         self._cas_sha: str | None = None
         self._release_sha = ""
+        self._renew: Any = None  # the registered _RENEW script, on first use
         # evaluation id -> (the version whose write set it, the outbox hold) of this process's latest mark
         self._marks: OrderedDict[str, tuple[int, int]] = OrderedDict()
         self.round_trips = 0  # counted for the benchmark; cheap
@@ -463,6 +472,26 @@ class Store:
                 self._marks.popitem(last=False)  # forgotten: the outbox tick drops that mark instead
         elif mark is not None and mark[0] == expected:
             pipe.execute_command("EVALSHA", self._release_sha, 1, OUTBOX_DUE, ev.id, mark[1])
+
+    def held_until(self, eid: str) -> int | None:
+        """The outbox hold (epoch ms) set by this process's latest write of ``eid`` that owed messages, or raised
+        since by its holds; None when this process knows of none."""
+        mark = self._marks.get(eid)
+        return mark[1] if mark is not None else None
+
+    async def renew_hold(self, eid: str, now: float, seconds: float = LEASE_S) -> tuple[int, int | None]:
+        """:meth:`hold`, and what the hold was just before, read in the same step (:data:`_RENEW`): whoever renews
+        a hold tells from it whether its hold ran out meanwhile (``engine.DeliveryHold``). Returns (the hold set,
+        the one before; None when ``eid`` was not in the queue)."""
+        score = hold_score(now, seconds)
+        if self._renew is None:
+            self._renew = self.redis.register_script(_RENEW)
+        renew = self._renew
+        before = await self._call(lambda: renew(keys=[OUTBOX_DUE], args=[eid, score]))
+        mark = self._marks.get(eid)  # raised once it landed: a later delivery starts from it (held_until)
+        if mark is not None and score > mark[1]:
+            self._marks[eid] = (mark[0], score)
+        return score, None if before is None else int(float(text_of(before)))
 
     async def hold(self, eid: str, now: float, seconds: float = LEASE_S) -> None:
         """Mark ``eid`` in the outbox's due queue: nobody else delivers before ``now + seconds`` (only ever later).
