@@ -7,8 +7,8 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Collection, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -173,6 +173,19 @@ class ProvideServices(AsyncMiddleware):
         return resp  # handed on: Bolt's default 200 stays for a listener that acks late on a busy machine
 
 
+async def stop_tasks(tasks: Collection[asyncio.Task[Any]], every_s: float = 0.1) -> None:
+    """Cancel ``tasks`` and return once every one has ended, cancelling again each ``every_s`` while one runs.
+
+    One cancellation is not enough on Python 3.11: ``asyncio.wait_for``, which redis-py wraps around every
+    command's send, returns the result instead of raising when the cancellation arrives in the loop turn the send
+    completes, and the task goes on (an outbox tick delivering after shutdown; a loop of ticks, for good)."""
+    running = {task for task in tasks if not task.done()}
+    while running:
+        for task in running:
+            task.cancel()
+        _, running = await asyncio.wait(running, timeout=every_s)
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -181,6 +194,8 @@ class Runtime:
     reminders: Reminders
     outbox: Outbox
     outage: RedisOutage
+    closed: bool = False  # set by aclose(): from then on a tick does nothing
+    _ticks: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)  # the clock's ticks in flight
 
     @classmethod
     def build(cls, settings: Settings, redis_url: str) -> Runtime:
@@ -196,8 +211,11 @@ class Runtime:
                    outbox=Outbox(services.engine), outage=RedisOutage(redis_host(redis_url)))
 
     async def aclose(self) -> None:
-        """Shutdown: write what deliveries recorded, close the shared Slack HTTP session (the runners call this
-        last)."""
+        """Shutdown: stop the clock's ticks still in flight (a stopped bot delivers nothing more; what a tick left
+        owed stays owed), write what deliveries recorded, close the shared Slack HTTP session (the runners call
+        this last, after stopping the scheduler, which cancels a tick in flight but does not wait for it)."""
+        self.closed = True
+        await stop_tasks(self._ticks)
         self.services.engine.root_pace.cancel()  # still owed in the documents: the outbox draws them
         await self.services.store.flush()
         client = self.services.client
@@ -213,8 +231,27 @@ class Runtime:
         except (RedisError, RedisClusterUnreachableError, OSError, TimeoutError) as exc:
             self.outage.down(exc, at_start=True)
 
+    @contextlib.contextmanager
+    def _ticking(self) -> Iterator[bool]:
+        """Around one tick of the clock: False once the runtime is closed (the tick does nothing); else the task
+        running it is one aclose() stops."""
+        task = asyncio.current_task()
+        if self.closed or task is None:
+            yield not self.closed
+            return
+        self._ticks.add(task)
+        try:
+            yield True
+        finally:
+            self._ticks.discard(task)
+
     async def tick(self) -> None:
         """One scheduler tick: post due reminders and nudge idle evaluations."""
+        with self._ticking() as running:
+            if running:
+                await self._tick()
+
+    async def _tick(self) -> None:
         try:
             REMINDERS_POSTED.inc(await self.reminders.tick())
         except StoreUnavailable as exc:  # logged once per outage, without a traceback: nothing is wrong here
@@ -224,6 +261,11 @@ class Runtime:
 
     async def migrate(self) -> None:
         """The one-off data migrations (``conversations.migrations``); one that fails runs again at the next start."""
+        with self._ticking() as running:
+            if running:
+                await self._migrate()
+
+    async def _migrate(self) -> None:
         try:
             await migrate(self.services.store)
         except StoreUnavailable as exc:
@@ -234,6 +276,11 @@ class Runtime:
     async def deliver_owed(self) -> None:
         """The outbox tick (every FTCHECK_OUTBOX_TICK_SECONDS): what a crash or a failure left owed, delivered once.
         It reads Redis every time, so it also tells when a Redis outage starts and ends."""
+        with self._ticking() as running:
+            if running:
+                await self._deliver_owed()
+
+    async def _deliver_owed(self) -> None:
         try:
             await self.outbox.tick()
         except StoreUnavailable as exc:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.ack_first import GATE
+from bot.app import stop_tasks
 from bot.services import make_redis
 from tests.standins.redis_cluster import RedisCluster
 from tests.standins.redis_server import RedisServer
@@ -87,6 +93,59 @@ def _no_reads_outside_the_repository() -> Iterator[None]:
     yield
     found = before + OUTSIDE_READS.taken()
     assert not found, f"read outside the repository (a fresh clone would not have it): {found}"
+
+
+# Every test runs on one event loop (asyncio_default_test_loop_scope = "session"): work a test leaves running goes
+# on during the tests after it — a bot's outbox tick, a delivery, a scheduler's jobs, a test's own loop of ticks —
+# and so does a whole test whose coroutine pytest-timeout interrupted (its bot, never shut down, keeps delivering).
+OWN_CODE = tuple(str(Path(__file__).resolve().parents[1] / top) + os.sep
+                 for top in ("bot", "conversations", "scoring", "tests", "tools"))
+LEFT_RUNNING_GRACE_S = 2.0  # work still finishing on its own when a test ends (a last write) may take this long
+
+SCHEDULERS: weakref.WeakSet[Any] = weakref.WeakSet()  # every AsyncIOScheduler started, e.g. by bot.serve.start_clock
+_start_scheduler = AsyncIOScheduler.start
+
+
+def _start_tracked(self: AsyncIOScheduler, *args: Any, **kwargs: Any) -> Any:
+    SCHEDULERS.add(self)
+    return _start_scheduler(self, *args, **kwargs)
+
+
+AsyncIOScheduler.start = _start_tracked
+
+
+def _own_frames(task: asyncio.Task[Any]) -> list[str]:
+    """Where a task runs this repository's code, outermost first, following its awaits ([] for a library's own)."""
+    found: list[str] = []
+    coro: Any = task.get_coro()
+    while coro is not None:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None) or getattr(coro, "ag_frame", None)
+        if frame is not None and frame.f_code.co_filename.startswith(OWN_CODE):
+            where = os.path.relpath(frame.f_code.co_filename, Path(__file__).resolve().parents[1])
+            found.append(f"{frame.f_code.co_qualname} ({where}:{frame.f_lineno})")
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None) or getattr(coro, "ag_await", None)
+    return found
+
+
+@pytest.fixture(autouse=True)
+async def _no_work_left_running() -> AsyncIterator[None]:
+    """Fail a test that leaves a task of its own or a scheduler running, and stop them there, so they cannot reach
+    into the next tests (their Redis, the shared Slack stand-in)."""
+    yield
+    me = asyncio.current_task()
+    left = [t for t in asyncio.all_tasks() if t is not me and not t.done() and _own_frames(t)]
+    if left:
+        await asyncio.wait(left, timeout=LEFT_RUNNING_GRACE_S)
+        left = [t for t in left if not t.done()]
+    found = [" <- ".join(reversed(_own_frames(t))) for t in left]
+    for clock in [c for c in SCHEDULERS if c.running]:
+        found.append(f"a running scheduler, jobs {[job.id for job in clock.get_jobs()]}")
+        clock.shutdown(wait=False)
+    if left:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(30):
+                await stop_tasks(left, every_s=1.0)  # a test's own task: its finally blocks shut its bot down
+    assert not found, "still running after the test:\n" + "\n".join(found)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

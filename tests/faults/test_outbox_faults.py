@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.app import stop_tasks
+from bot.serve import start_clock
 from scoring.checklist import Registry
 from tests.bot.harness import Bot, running_bot
 from tests.standins.redis_server import RedisServer
@@ -32,9 +34,9 @@ async def ticking(bot: Bot, every: float = 0.3) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stop_tasks([task])  # cancelled until it ends: one cancellation can be lost (see stop_tasks)
+        if not task.cancelled():
+            task.result()  # a loop that failed: its error
 
 
 def card_refs(bot: Bot, channel: str = "C1") -> list[str]:
@@ -263,3 +265,67 @@ async def test_a_cancelled_outbox_tick_is_cancelled_not_swallowed(slack: SlackSt
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(task, timeout=2)
+
+
+def losing_its_cancellation(sent: asyncio.Future[None], calls: list[bool], closed: list[bool]):
+    """A stand-in outbox tick whose first run waits in ``asyncio.wait_for`` as redis-py waits for every command's
+    send. On Python 3.11, ``wait_for`` returns instead of raising when a cancellation arrives in the loop turn the
+    send completes (``sent.set_result`` in the same turn as the cancel): the tick goes on, delivering. ``calls``
+    records each run and each step of work, with whether the runtime was closed by then (``closed``)."""
+
+    async def tick(now: float | None = None) -> int:
+        calls.append(bool(closed))
+        if not sent.done():
+            await asyncio.wait_for(sent, timeout=10)
+            for _ in range(5):  # the rest of the tick: claims, posts, records
+                await asyncio.sleep(0.05)
+                calls.append(bool(closed))
+        return 0
+
+    return tick
+
+
+async def test_ticking_stops_even_when_a_tick_loses_its_cancellation(slack: SlackStandIn,
+                                                                     redis_server: RedisServer,
+                                                                     redis_client) -> None:
+    """``ticking`` cancelled its loop once and awaited it: a lost cancellation left it waiting for a loop that
+    never ends (a test hung until its 150 s timeout, and its bot kept delivering into the tests after it)."""
+    async with running_bot(slack, redis_server.url) as bot:
+        sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        calls: list[bool] = []
+        bot.runtime.outbox.tick = losing_its_cancellation(sent, calls, [])  # type: ignore[method-assign]
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(5), ticking(bot, every=0.01):  # 5 s: the hang ends here, not at 150 s
+                await slack.wait_for(lambda: calls != [], timeout=5, what="a tick in flight")
+                sent.set_result(None)  # the send completes in the turn ``ticking`` cancels its loop
+                stopping = loop.time()
+        took = loop.time() - stopping
+        stopped = len(calls)
+        await asyncio.sleep(0.5)
+        assert len(calls) == stopped, f"the outbox kept ticking after ticking() returned: {len(calls) - stopped} runs"
+        assert took < 2, f"ticking() took {took:.1f} s to stop its loop"
+
+
+async def test_a_stopped_bot_delivers_nothing_after_aclose(slack: SlackStandIn, redis_server: RedisServer,
+                                                           redis_client) -> None:
+    """``ftcheck serve`` stops its clock (APScheduler cancels a tick in flight, without waiting for it), then closes
+    the runtime. A tick that lost its cancellation went on delivering after ``Runtime.aclose`` (reopening the
+    Slack session and the Redis pool aclose had closed); a tick started after it delivers nothing either."""
+    async with running_bot(slack, redis_server.url, FTCHECK_OUTBOX_TICK_SECONDS=0.05) as bot:
+        runtime = bot.runtime
+        sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        calls: list[bool] = []
+        closed: list[bool] = []
+        runtime.outbox.tick = losing_its_cancellation(sent, calls, closed)  # type: ignore[method-assign]
+        scheduler = start_clock(runtime)
+        try:
+            await slack.wait_for(lambda: calls != [], timeout=5, what="a tick in flight")
+        finally:
+            sent.set_result(None)  # the send completes in the turn the clock is stopped
+            scheduler.shutdown(wait=False)
+        await runtime.aclose()
+        closed.append(True)
+        await runtime.deliver_owed()  # a clock that outlived the server
+        await asyncio.sleep(0.5)
+        assert True not in calls, f"{calls.count(True)} tick steps ran after Runtime.aclose() returned"
