@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import json
 import time
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -443,9 +444,19 @@ async def test_a_click_costs_two_round_trips_with_a_warm_cache(engine: Engine) -
     assert per_answer[:-1] == [2] * (len(per_answer) - 1)
 
 
-async def test_a_quick_next_click_carries_the_previous_delivery_record(redis_client: aioredis.Redis) -> None:
+@pytest.fixture
+async def folding(redis_client: aioredis.Redis) -> AsyncIterator[Store]:
+    """A store that folds delivery records into the next write, with no timer within the test: only the next
+    write or flush() writes. Flushed at the end: its timers would otherwise write during a later test."""
+    store = Store(redis_client, fold_s=60)
+    yield store
+    await store.flush()
+
+
+async def test_a_quick_next_click_carries_the_previous_delivery_record(redis_client: aioredis.Redis,
+                                                                       folding: Store) -> None:
     """Folded bookkeeping: what a delivery posted rides on the evaluation's next write (one round trip a click)."""
-    store = Store(redis_client, fold_s=60)  # no timer within the test: only the next write or flush() writes
+    store = folding
     engine = Engine(store, REGISTRY, OffsetPresenter())
     ev = await start(engine)  # a start is recorded at once: its thread must be findable
     first_ts, first_q = open_card(ev)
@@ -520,10 +531,11 @@ async def test_bookkeeping_folded_while_a_write_is_in_flight_is_written_later(re
     assert {"1800000000.000001", "1800000000.000002"} <= in_redis.cards.keys()
 
 
-async def test_a_folded_record_redis_refuses_is_left_to_the_outbox(redis_client: aioredis.Redis) -> None:
+async def test_a_folded_record_redis_refuses_is_left_to_the_outbox(redis_client: aioredis.Redis,
+                                                                    folding: Store) -> None:
     """A full Redis refuses the record: it is dropped (logged), the owed messages stay marked for the outbox,
     which finds the posted ones by their metadata; nothing in this process claims they were recorded."""
-    store = Store(redis_client, fold_s=60)
+    store = folding
     engine = Engine(store, REGISTRY, OffsetPresenter())
     ev = await start(engine)
     ts, _ = open_card(ev)
@@ -541,8 +553,8 @@ async def test_a_folded_record_redis_refuses_is_left_to_the_outbox(redis_client:
     assert read is not None and read.pending == in_redis.pending  # reads no longer apply the dropped record
 
 
-async def test_a_failed_delivery_is_recorded_at_once(redis_client: aioredis.Redis) -> None:
-    store = Store(redis_client, fold_s=60)
+async def test_a_failed_delivery_is_recorded_at_once(redis_client: aioredis.Redis, folding: Store) -> None:
+    store = folding
     engine = Engine(store, REGISTRY, RefusingPresenter())
     ev = await start(engine)
     assert ev.undelivered == ["post_card:labeled_examples"]
