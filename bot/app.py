@@ -28,7 +28,7 @@ from bot.listeners import register_all
 from bot.metrics import REDIS_ERRORS, REMINDERS_POSTED, SLACK_API_RETRIES
 from bot.ratelimit import ChannelRateLimiter, PacedWebClient, blind_retry_allowed
 from bot.reminder_sink import SlackReminderSink
-from bot.replies import on_error
+from bot.replies import finish_after_ack, on_error
 from bot.services import Services, make_redis
 from bot.settings import Settings, redis_host
 from conversations.migrations import migrate
@@ -37,6 +37,9 @@ from conversations.reminders import Reminders, WorkingHours
 from conversations.store import StoreUnavailable
 
 log = structlog.get_logger(__name__)
+# How long a shutdown waits for listener work after its ack (a click's write and reply take milliseconds; a slow
+# Slack call a few seconds): well inside Kubernetes' 30 s grace (deploy/k8s/deployment.yaml).
+AFTER_ACK_GRACE_S = 10.0
 
 
 def make_client(settings: Settings) -> PacedWebClient:
@@ -211,9 +214,14 @@ class Runtime:
                    outbox=Outbox(services.engine), outage=RedisOutage(redis_host(redis_url)))
 
     async def aclose(self) -> None:
-        """Shutdown: stop the clock's ticks still in flight (a stopped bot delivers nothing more; what a tick left
-        owed stays owed), write what deliveries recorded, close the shared Slack HTTP session (the runners call
-        this last, after stopping the scheduler, which cancels a tick in flight but does not wait for it)."""
+        """Shutdown: let listener work after its ack finish (up to :data:`AFTER_ACK_GRACE_S`: Slack was told
+        those clicks were taken), stop the clock's ticks still in flight (a stopped bot delivers nothing more; what
+        a tick left owed stays owed), write what deliveries recorded, close the shared Slack HTTP session (the
+        runners call this last, after stopping the scheduler, which cancels a tick in flight but does not wait for
+        it)."""
+        left = await finish_after_ack(AFTER_ACK_GRACE_S)  # clicks Slack was told were taken: write and answer them
+        if left:
+            log.warning("shutdown_left_listener_work", listeners=left, waited_s=AFTER_ACK_GRACE_S)
         self.closed = True
         await stop_tasks(self._ticks)
         self.services.engine.root_pace.cancel()  # still owed in the documents: the outbox draws them

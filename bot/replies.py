@@ -12,6 +12,7 @@ answered with an apology and a reference, never with the exception's text.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import secrets
 from collections.abc import Awaitable, Callable
@@ -92,6 +93,20 @@ class Recorded(CommandError):
     """The person's action was recorded, but telling Slack about it failed; the words say so."""
 
 
+# Listener work still running after its ack (a vote written, its "You voted" reply): a shutdown waits for it
+# (:func:`finish_after_ack`), or a rollout would drop clicks Slack was already told were taken.
+AFTER_ACK: set[asyncio.Task[Any]] = set()
+
+
+async def finish_after_ack(timeout_s: float) -> int:
+    """Wait, at most ``timeout_s``, for listener work still running after its ack; how many did not end."""
+    running = [task for task in AFTER_ACK if not task.done() and task is not asyncio.current_task()]
+    if not running:
+        return 0
+    _, left = await asyncio.wait(running, timeout=timeout_s)
+    return len(left)
+
+
 def after_ack() -> Callable[[Listener], Listener]:
     """Every listener's decorator: a failure after the ack goes to :func:`on_error`, as ``@app.error`` would.
 
@@ -114,6 +129,9 @@ def after_ack() -> Callable[[Listener], Listener]:
             ticket = CURRENT.get()
             if ticket is not None and "ack" in kwargs:
                 kwargs["ack"] = _acking(kwargs["ack"], ticket)
+            task = asyncio.current_task()
+            if task is not None:
+                AFTER_ACK.add(task)
             try:
                 await listener(**kwargs)
             except Exception as error:
@@ -124,6 +142,8 @@ def after_ack() -> Callable[[Listener], Listener]:
             finally:
                 if ticket is not None:
                     ticket.release()  # ended without its ack: it will not ack now
+                if task is not None:
+                    AFTER_ACK.discard(task)
 
         return wrapper
 

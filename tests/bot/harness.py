@@ -205,15 +205,10 @@ async def running_bot(slack: SlackStandIn, redis_url: str, *, read_timeout_s: fl
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    before = asyncio.all_tasks()
     async with aiohttp.ClientSession() as session:
         try:
             yield Bot(runtime, f"http://127.0.0.1:{port}", slack, session)
         finally:
-            # let listeners still working after their ack finish, as a graceful shutdown would
-            leftovers = {t for t in asyncio.all_tasks() - before if "ListenerRunner" in repr(t.get_coro())}
-            if leftovers:
-                await asyncio.wait(leftovers, timeout=10)
-            await runner.cleanup()
+            await runner.cleanup()  # as the HTTP server shuts down: aclose lets listeners finish after their ack
             await runtime.aclose()
             await runtime.services.store.redis.aclose()
