@@ -45,7 +45,9 @@ AFTER_ACK_GRACE_S = 10.0
 def make_client(settings: Settings) -> PacedWebClient:
     """The Web API client: one pooled HTTP session for the process (opened on first use, closed by
     ``Runtime.aclose``), posts paced per channel, retries on rate limits (honouring Retry-After), 5xx and
-    dropped connections."""
+    dropped connections — except, after a 5xx or a dropped connection, a post its poster can find by its metadata
+    (:func:`bot.ratelimit.findable_post`): an evaluation's own messages, the give-up notice, the re-evaluation
+    reminder, the idle nudge and "Reading the description…". Slack may have applied it; its poster looks first."""
     client = PacedWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10,
                             limiter=ChannelRateLimiter(per_second=settings.posts_per_second),
                             logger=web_api_logger(settings.log_level))
@@ -71,8 +73,8 @@ def web_api_logger(level: str) -> logging.Logger:
 
 def _counted(base: type[AsyncRetryHandler], reason: str, *, blind: bool = False) -> type[AsyncRetryHandler]:
     """The same slack_sdk retry handler, counting each retry in ftcheck_slack_api_retries_total. ``blind``: the
-    failure does not say whether Slack applied the call, so a post the outbox can find is not retried here
-    (:func:`bot.ratelimit.findable_post`)."""
+    failure does not say whether Slack applied the call, so a post its poster can find (and looks for) is not
+    retried here (:func:`bot.ratelimit.findable_post`)."""
 
     class Counted(base):  # type: ignore[valid-type,misc]
         async def _can_retry_async(self, **kwargs: Any) -> bool:
@@ -225,6 +227,7 @@ class Runtime:
         self.closed = True
         await stop_tasks(self._ticks)
         self.services.engine.root_pace.cancel()  # still owed in the documents: the outbox draws them
+        self.services.engine.rechecks.cancel()  # drawn once already; the second draw only makes sure
         await self.services.store.flush()
         client = self.services.client
         if isinstance(client, PacedWebClient):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -62,6 +63,10 @@ def deleted_message(ev: Evaluation, by: str | None = None) -> tuple[str, list[Bl
 RATELIMITED_RESENDS = 4
 RETRY_AFTER_MAX_S = 60.0
 RETRY_AFTER_JITTER_S = 0.5  # added to each wait, as slack_sdk does: posts held back together do not return together
+# A post no outbox takes over (a reminder, a nudge …) answered 5xx and not found afterwards is posted at most this
+# often in all (slack_sdk's handler posted it up to 4 times, blindly), waiting ONCE_BACKOFF_S, then twice that, between.
+ONCE_POSTS = 3
+ONCE_BACKOFF_S = 0.5
 
 
 class RateLimited(DeliveryFailed):
@@ -91,6 +96,17 @@ def _ts(response: Any) -> str:
     return ts
 
 
+def post_metadata(eid: str, ref: str) -> dict[str, Any]:
+    """The Slack message metadata that names a post (``ref``), so that a repeat can find it."""
+    return {"event_type": METADATA_TYPE, "event_payload": {"evaluation": eid, "ref": ref}}
+
+
+def _ambiguous(exc: DeliveryFailed) -> bool:
+    """Slack may have applied the call: no answer came (a timeout, a dropped connection), or a 5xx did."""
+    status = getattr(getattr(exc.__cause__, "response", None), "status_code", None)
+    return exc.unanswered or (isinstance(status, int) and status >= 500)
+
+
 def _failed(exc: Exception) -> DeliveryFailed:
     if isinstance(exc, SlackApiError):
         if getattr(exc.response, "status_code", None) == 429:
@@ -111,7 +127,7 @@ class SlackPresenter:
             raise _failed(exc) from exc
 
     async def _post(self, ev: Evaluation, ref: str, **kwargs: Any) -> str:
-        metadata = {"event_type": METADATA_TYPE, "event_payload": {"evaluation": ev.id, "ref": ref}}
+        metadata = post_metadata(ev.id, ref)
         resends = 0
         while True:
             try:
@@ -132,6 +148,51 @@ class SlackPresenter:
                     return found
                 resends += 1
                 SLACK_API_RETRIES.labels("ratelimited").inc()
+
+    async def post_once(self, ev: Evaluation, ref: str, *, look_first: bool = False, since: datetime | None = None,
+                        outbox: bool = False, **kwargs: Any) -> str:
+        """Post a message in ``ev``'s channel at most once, though Slack may apply a post and still fail it (a 5xx, a
+        dropped connection, an answer after the client gave up): it carries ``ref`` in its metadata, the client does
+        not repeat it blindly, and after such a failure it is looked for; only a 5xx whose post is not there is
+        posted again (a post that got no answer may still land: that failure is raised, ``unconfirmed``).
+
+        ``look_first``: an earlier attempt may have posted it. ``since``: it may be a top-level message of the
+        channel, posted after that time (else it is a reply in the evaluation's thread). ``outbox``: an outbox
+        delivery posts it (:meth:`_post` waits a 429 out; no repeat here, the outbox's next try looks first);
+        else the client waits a 429 out.
+        """
+        if look_first and (found := await self._look(ev, ref, since)) is not None:
+            return found
+        posts = 1 if outbox else ONCE_POSTS
+        attempt = 0
+        while True:
+            try:
+                if outbox:
+                    return await self._post(ev, ref, **kwargs)
+                with findable_post(client_waits_429=True):
+                    return _ts(await self._call("chat.postMessage", channel=ev.channel,
+                                                metadata=post_metadata(ev.id, ref), **kwargs))
+            except DeliveryFailed as exc:
+                if exc.unconfirmed or not _ambiguous(exc):
+                    raise
+                if (found := await self._look(ev, ref, since, exc)) is not None:
+                    log.info("post_found", evaluation=ev.id, ref=ref)
+                    return found
+                if exc.unanswered:  # perhaps still under way at Slack: not posted again now
+                    raise DeliveryFailed(exc.reason, permanent=False, unconfirmed=True) from exc
+                attempt += 1
+                if attempt == posts:
+                    raise
+                await asyncio.sleep(ONCE_BACKOFF_S * 2 ** (attempt - 1))
+                SLACK_API_RETRIES.labels("server_error").inc()
+
+    async def _look(self, ev: Evaluation, ref: str, since: datetime | None,
+                    failed: DeliveryFailed | None = None) -> str | None:
+        """:meth:`find_posted`; a look that fails raises ``unconfirmed`` (whether it is there is not known)."""
+        try:
+            return await self.find_posted(ev, ref, since=since)
+        except DeliveryFailed as exc:
+            raise DeliveryFailed((failed or exc).reason, permanent=False, unconfirmed=True) from exc
 
     async def card_link(self, ev: Evaluation, checklist: Checklist) -> str | None:
         """A link to the open card (or the scorecard), for the root message."""
@@ -183,26 +244,47 @@ class SlackPresenter:
                              blocks=scorecard_blocks(ev, checklist, card, agreement=agreement(ev, checklist)))
 
     # -- Recovery -------------------------------------------------------------------------------------------
-    async def find_posted(self, ev: Evaluation, ref: str) -> str | None:
-        """The ts of a message this evaluation posted under ``ref`` (its metadata), if Slack has it."""
+    async def find_posted(self, ev: Evaluation, ref: str, *, since: datetime | None = None,
+                          but: str | None = None) -> str | None:
+        """The ts of a message this evaluation posted under ``ref`` (its metadata), if Slack has it. ``since``: it
+        may also be a top-level message of the channel posted after that time (a reminder, whose thread may be
+        gone): the thread is looked at first, if it is still there, then the channel. ``but``: another one than it."""
+        places: list[tuple[str, dict[str, str]]] = []
         if ref.endswith(":root"):
-            method, args = "conversations.history", {"oldest": f"{ev.started_at.timestamp() - 60:.6f}"}
+            places.append(("conversations.history", {"oldest": f"{ev.started_at.timestamp() - 60:.6f}"}))
         elif ev.thread_ts is not None:
-            method, args = "conversations.replies", {"ts": ev.thread_ts}
-        else:
-            return None
+            places.append(("conversations.replies", {"ts": ev.thread_ts}))
+        if since is not None:
+            places.append(("conversations.history", {"oldest": f"{since.timestamp() - 60:.6f}"}))
+        for method, args in places:
+            try:
+                found = await self._find_in(ev, ref, method, args, but)
+            except DeliveryFailed as exc:
+                if since is None or exc.reason != "thread_not_found":
+                    raise
+                continue  # its root was deleted: the channel is looked at
+            if found is not None:
+                return found
+        return None
+
+    async def _find_in(self, ev: Evaluation, ref: str, method: str, args: dict[str, str],
+                       but: str | None = None) -> str | None:
         cursor = None
         for _ in range(10):  # a thread holds a few dozen messages; pages of 200
             page = await self._call(method, channel=ev.channel, include_all_metadata=True, limit=200,
                                     **args, **({"cursor": cursor} if cursor else {}))
             for message in page.get("messages") or []:
                 payload = ((message.get("metadata") or {}).get("event_payload") or {})
-                if payload.get("ref") == ref:
+                if payload.get("ref") == ref and message.get("ts") != but:
                     return str(message.get("ts"))
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return None
         return None
+
+    async def delete_posted(self, ev: Evaluation, ts: str) -> None:
+        """Delete a message posted twice (``engine.Engine.find_or_post``: a post that landed after its hold ran out)."""
+        await self._call("chat.delete", channel=ev.channel, ts=ts)
 
     async def post_note(self, ev: Evaluation, checklist: Checklist, about: str) -> str:
         """Closed for inactivity: say so in the thread, with what to do next."""
@@ -219,12 +301,24 @@ class SlackPresenter:
         text = (f"I could not post {_WHAT.get(kind, 'a message')} for *{esc(ev.project)}* "
                 f"(Slack said `{esc(reason)}`). Every answer so far is saved; {_go_on(ev, kind, reason)}")
         if reason not in _CHANNEL_GONE and ev.thread_ts:
-            await self._call("chat.postMessage", channel=ev.channel, thread_ts=ev.thread_ts, text=text)
+            # findable, so Slack's 5xx after applying it does not post it twice; a repeat (the outbox's) looks first
+            await self.post_once(ev, _told_ref(ev, what, reason), look_first=_tell_attempts(ev) > 0, outbox=True,
+                                 thread_ts=ev.thread_ts, text=text)
         else:
             await self._call("chat.postMessage", channel=ev.started_by, text=text)
 
 
 _CHANNEL_GONE = ("is_archived", "channel_not_found", "not_in_channel")
+
+
+def _told_ref(ev: Evaluation, what: str, reason: str) -> str:
+    """A give-up notice's metadata ref: the evaluation and the notice's effect (what was given up on, and why)."""
+    return f"{ev.id}:told:{what}:{reason}"
+
+
+def _tell_attempts(ev: Evaluation) -> int:
+    """How often posting the owed give-up notice failed: after a failure, it may be in the thread already."""
+    return next((o.attempts for o in ev.pending if o.key == "tell_undelivered"), 0)  # TellUndelivered.key
 
 
 def _go_on(ev: Evaluation, kind: str, reason: str) -> str:

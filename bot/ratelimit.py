@@ -35,19 +35,22 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from bot.metrics import SLACK_API_ERRORS
 from bot.slack_errors import error_code
 
-# A post the outbox can find again by its metadata is not repeated blindly after a 5xx or a dropped connection:
-# Slack may have applied it, and a repeat would post it twice. The failure goes to the outbox, which looks first.
-# Nor after a 429 inside the client: while slack_sdk slept Retry-After, the delivery's hold on the evaluation could
-# run out and another replica's outbox post the message; the client then posted it a second time. The 429 goes to
-# the presenter, which waits Retry-After itself and posts again only while the delivery still holds the evaluation.
-_FINDABLE: ContextVar[bool] = ContextVar("ftcheck_findable_post", default=False)
+# A post that can be found again by its metadata is not repeated blindly after a 5xx or a dropped connection: Slack
+# may have applied it, and a repeat would post it twice. Its poster looks for it first: the outbox for an evaluation's
+# own messages, ``SlackPresenter.post_once`` for the others (a give-up notice, a reminder, an idle nudge, "Reading the
+# description…"). Nor, for the outbox's posts, after a 429 inside the client: while slack_sdk slept Retry-After, the
+# delivery's hold on the evaluation could run out and another replica's outbox post the message; the client then
+# posted it a second time. That 429 goes to the presenter, which waits Retry-After itself and posts again only while
+# the delivery still holds the evaluation. A post no outbox takes over (``client_waits_429``) has its 429 waited out
+# by the client: a 429 applied nothing.
+_FINDABLE: ContextVar[str | None] = ContextVar("ftcheck_findable_post", default=None)  # None, "presenter", "client"
 
 
 @contextmanager
-def findable_post() -> Iterator[None]:
-    """Around a post whose message the outbox can find by its metadata (see :func:`blind_retry_allowed`); the
-    client does not retry a 429 there either (:attr:`PacedWebClient.retry_handlers`)."""
-    token = _FINDABLE.set(True)
+def findable_post(*, client_waits_429: bool = False) -> Iterator[None]:
+    """Around a post whose message its poster can find by its metadata (see :func:`blind_retry_allowed`); the
+    client does not retry a 429 there either (:attr:`PacedWebClient.retry_handlers`) unless ``client_waits_429``."""
+    token = _FINDABLE.set("client" if client_waits_429 else "presenter")
     try:
         yield
     finally:
@@ -56,7 +59,7 @@ def findable_post() -> Iterator[None]:
 
 def blind_retry_allowed() -> bool:
     """False inside :func:`findable_post`: a 5xx or a dropped connection is not retried by the client there."""
-    return not _FINDABLE.get()
+    return _FINDABLE.get() is None
 
 PACED_METHODS = frozenset({"chat.postMessage"})
 POOL_SIZE = 100  # connections to Slack kept open at most; calls beyond it wait for a free one
@@ -106,9 +109,9 @@ class PacedWebClient(AsyncWebClient):
     @property
     def retry_handlers(self) -> list[AsyncRetryHandler]:
         """The client's retry handlers, read by slack_sdk at each call; inside :func:`findable_post` without the
-        429 handler (the presenter handles that 429: ``SlackPresenter._post``). Bolt's per-request clients copy
-        the whole list (they never post findable messages)."""
-        if _FINDABLE.get():
+        429 handler (the presenter handles that 429: ``SlackPresenter._post``) unless the client waits it out.
+        Bolt's per-request clients copy the whole list (they never post findable messages)."""
+        if _FINDABLE.get() == "presenter":
             return [h for h in self._retry_handlers if not isinstance(h, AsyncRateLimitErrorRetryHandler)]
         return self._retry_handlers
 

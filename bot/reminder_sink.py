@@ -1,4 +1,9 @@
-"""Posts reminders and idle nudges for :class:`conversations.reminders.Reminders`."""
+"""Posts reminders and idle nudges for :class:`conversations.reminders.Reminders`.
+
+Both are posted once though Slack may apply a post and still fail it (a 5xx, a dropped connection, an answer after
+the client gave up): each carries Slack message metadata naming it, and is looked for, not repeated blindly
+(:meth:`bot.presenter.SlackPresenter.post_once`).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks.common import esc, user
 from bot.blocks.leads import idle_text, reminder_blocks, reminder_text
 from bot.links import message_url
+from bot.presenter import SlackPresenter
 from bot.slack_errors import error_code
-from conversations.models import Evaluation
-from conversations.reminders import ReminderUndeliverable
+from conversations.effects import DeliveryFailed
+from conversations.models import Evaluation, utcnow
+from conversations.reminders import ReminderUndeliverable, reminder_attempt
 from conversations.voting import still_to_vote
 from scoring.checklist import Registry
 from scoring.scorecard import Scorecard
@@ -28,32 +35,36 @@ CHANNEL_GONE = frozenset({"channel_not_found", "is_archived", "not_in_channel", 
 class SlackReminderSink:
     def __init__(self, client: AsyncWebClient, registry: Registry, zone: tzinfo) -> None:
         self.client = client
+        self.presenter = SlackPresenter(client)  # posts once: findable by metadata, looked for after a failure
         self.registry = registry
         self.zone = zone  # the team's zone, for the reminder's "Last time (<day>)"
 
     async def post_reminder(self, ev: Evaluation, card: Scorecard) -> None:
         """A reply in the evaluation's thread, also sent to the channel, with the three buttons; in the channel when
         the thread is gone. A channel the bot cannot post in any more pauses it (:class:`ReminderUndeliverable`),
-        once its starter was told; any other failure is raised for the queue to retry a minute later."""
+        once its starter was told; any other failure is raised for the queue to retry a minute later (that retry
+        looks for what this try may have posted: the reminder is named by its first try)."""
+        attempt = reminder_attempt()
+        since = attempt.since if attempt is not None else utcnow()
+        ref, look_first = f"{ev.id}:reminder:{since.timestamp():.0f}", attempt is not None and attempt.again
         thread = ev.thread_ts
         # today's checklist: it says which answers a re-evaluation cannot pre-fill, should the team have changed it
         blocks = reminder_blocks(ev, card, tz=self.zone, checklist=self.registry.get(ev.checklist))
         for _ in range(2):
             try:
-                await self.client.chat_postMessage(channel=ev.channel, thread_ts=thread,
-                                                   reply_broadcast=True if thread else None,
-                                                   text=reminder_text(ev, card), blocks=blocks)
+                await self.presenter.post_once(ev, ref, look_first=look_first, since=since, thread_ts=thread,
+                                               reply_broadcast=True if thread else None,
+                                               text=reminder_text(ev, card), blocks=blocks)
                 return
-            except SlackApiError as exc:
-                code = error_code(exc)
-                if code == "thread_not_found" and thread:  # its root was deleted: the channel still takes it
+            except DeliveryFailed as exc:
+                if exc.reason == "thread_not_found" and thread:  # its root was deleted: the channel still takes it
                     log.info("reminder_thread_gone", evaluation=ev.id)
-                    thread = None
+                    thread, look_first = None, False  # looked for already (in the channel too)
                     continue
-                if code not in CHANNEL_GONE:
+                if exc.reason not in CHANNEL_GONE:
                     raise
-                await self._tell_paused(ev, code)
-                raise ReminderUndeliverable(code) from exc
+                await self._tell_paused(ev, exc.reason)
+                raise ReminderUndeliverable(exc.reason) from exc
 
     async def _tell_paused(self, ev: Evaluation, reason: str) -> None:
         """Once, by DM to the evaluation's starter (nobody in the channel can read it any more)."""
@@ -74,9 +85,11 @@ class SlackReminderSink:
             text = idle_text(q.key, q.text, link, skipped=entry is not None and entry.value is None)
             if ev.mode == "vote" and (missing := still_to_vote(ev, question_id)):
                 text += " Still to vote: " + ", ".join(user(uid) for uid in missing) + "."
-            await self.client.chat_postMessage(channel=ev.channel, thread_ts=ev.thread_ts, text=text)
-        except SlackApiError as exc:
-            log.warning("idle_nudge_failed", evaluation=ev.id, error=error_code(exc))
+            # named by the write that recorded this nudge (``ev.version``): a nudge of a later quiet spell is another
+            await self.presenter.post_once(ev, f"{ev.id}:nudge:{question_id}:{ev.version}", thread_ts=ev.thread_ts,
+                                           text=text)
+        except DeliveryFailed as exc:  # not posted, or not known to be: never posted twice (it is recorded as done)
+            log.warning("idle_nudge_failed", evaluation=ev.id, error=exc.reason, unconfirmed=exc.unconfirmed)
 
     async def _card_link(self, ev: Evaluation, question_id: str) -> str | None:
         return await message_url(self.client, ev.channel, ev.card_for(question_id), ev.thread_ts)

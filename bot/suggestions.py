@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from typing import Literal
 
 import structlog
@@ -17,10 +19,12 @@ from bot.blocks.suggestions import (
 )
 from bot.links import thread_link
 from bot.metrics import LLM_CALLS, LLM_COST, LLM_TOKENS
+from bot.presenter import SlackPresenter
 from bot.replies import Recorded, Reply
 from bot.services import Services
 from bot.slack_text import plain_text
 from conversations import flow
+from conversations.effects import DeliveryFailed
 from conversations.models import Evaluation, SuggestionRef
 from conversations.queries import suggest_target, suggestion_refs
 from conversations.store import StoreUnavailable
@@ -46,7 +50,8 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
     report line, with a link to the thread, where they typed it.
 
     Once "Reading the description…" is in the thread, a failure turns it into a line that says what was saved;
-    the error is raised again so the person who pasted hears about it (:func:`bot.replies.on_error`).
+    the error is raised again so the person who pasted hears about it (:func:`bot.replies.on_error`). It is posted
+    once (:class:`Placeholder`): a post Slack applied but did not confirm is looked for and replaced, never left.
     """
     checklist = svc.registry.get(ev.checklist)
     cleaned = clean_description(text)
@@ -54,8 +59,8 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
     if refusal is not None:
         await reply(refusal)
         return
-    placeholder = await svc.client.chat_postMessage(channel=ev.channel, thread_ts=ev.thread_ts,
-                                                    text="Reading the description…", blocks=reading_blocks(user))
+    placeholder = Placeholder(svc, ev, f"{ev.id}:reading:{revision or source or secrets.token_hex(6)}")
+    await placeholder.post(user)
     stage: Stage = "reading"
     try:
         report = await svc.suggester.suggest(cleaned, checklist)
@@ -68,20 +73,18 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
                  cost_usd=report.usage.estimated_cost_usd, source_state=state)
         if state != "current":  # deleted or edited meanwhile: nothing was stored, and nobody needs telling twice
             line = not_kept_line(state)
-            await _replace(svc, ev, placeholder["ts"], line, not_kept_blocks(line))
+            await _replace(placeholder, line, not_kept_blocks(line))
             return
         stage = "showing"
         origin = f"the description given to `{command}`" if command else "the pasted description"
         earlier = any(ref.source != source for ref in ev.suggestions.values())
         line = report_text(report, kept_count(report, checklist, stored), origin=origin, earlier=earlier)
-        await svc.client.chat_update(channel=ev.channel, ts=placeholder["ts"], text=line,
-                                     blocks=report_blocks(report, checklist, ev, stored, origin=origin,
-                                                          earlier=earlier))
+        await placeholder.show(line, report_blocks(report, checklist, ev, stored, origin=origin, earlier=earlier))
         if command:
             await reply(f"{esc(line)} It is in the thread of *{esc(ev.project)}*: {await thread_link(svc.client, ev)}")
     except Exception as exc:
         line = failure_line(stage, exc)
-        await _replace(svc, ev, placeholder["ts"], line)
+        await _replace(placeholder, line)
         if isinstance(exc, DescriptionTooLong):
             await reply(str(exc))
             return
@@ -182,12 +185,48 @@ def not_kept_line(state: flow.SourceState) -> str:
             "the edited text counts.")
 
 
-async def _replace(svc: Services, ev: Evaluation, ts: str, line: str, blocks: list[Block] | None = None) -> None:
+@dataclass
+class Placeholder:
+    """"Reading the description…" in the thread, named ``ref`` in its Slack metadata (the description message's
+    ts, or its edit's): Slack may apply its post and still fail it (a 5xx, a dropped connection, an answer after
+    the client gave up), so it is looked for, never posted twice, and what replaces it replaces that one."""
+
+    svc: Services
+    ev: Evaluation
+    ref: str
+    ts: str | None = None  # None while its post is not confirmed
+
+    async def post(self, user: str) -> None:
+        """Post it; a post Slack may have applied is looked for again when the result replaces it (:meth:`show`).
+        A refusal is raised: nothing was read, and the person who pasted is told."""
+        try:
+            self.ts = await SlackPresenter(self.svc.client).post_once(
+                self.ev, self.ref, thread_ts=self.ev.thread_ts, text="Reading the description…",
+                blocks=reading_blocks(user))
+        except DeliveryFailed as exc:
+            if not exc.unconfirmed:
+                raise
+            log.info("suggestions_placeholder_unconfirmed", evaluation=self.ev.id, error=exc.reason)
+
+    async def show(self, text: str, blocks: list[Block]) -> None:
+        """Replace it with ``text``; when its post was not confirmed, the one Slack applied after all, else the
+        text is posted as a new reply (named as the placeholder was, so it is posted once too)."""
+        presenter = SlackPresenter(self.svc.client)
+        if self.ts is None:
+            self.ts = await presenter.find_posted(self.ev, self.ref)
+        if self.ts is None:
+            self.ts = await presenter.post_once(self.ev, self.ref, thread_ts=self.ev.thread_ts, text=text,
+                                                blocks=blocks)
+            return
+        await self.svc.client.chat_update(channel=self.ev.channel, ts=self.ts, text=text, blocks=blocks)
+
+
+async def _replace(placeholder: Placeholder, line: str, blocks: list[Block] | None = None) -> None:
     """Turn the placeholder into ``line`` (``blocks``: a failure's by default); a Slack failure here is logged."""
     try:
-        await svc.client.chat_update(channel=ev.channel, ts=ts, text=line, blocks=blocks or failed_blocks(line))
+        await placeholder.show(line, blocks or failed_blocks(line))
     except Exception:
-        log.exception("suggestions_placeholder_not_updated", evaluation=ev.id)
+        log.exception("suggestions_placeholder_not_updated", evaluation=placeholder.ev.id)
 
 
 def _count_usage(report: SuggestionReport) -> None:

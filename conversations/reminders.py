@@ -14,7 +14,11 @@ live in Redis:
   stops the older one's reminders in the same script (one round trip on the click that completes). Reminders are
   per channel, as starting and re-evaluating are: the same project name in two channels keeps one reminder in
   each, and a private channel's result never moves another channel's reminder. The previous version keyed it
-  ``<team>:<project_key>``; :func:`split_latest_by_channel` (a migration) moves those fields.
+  ``<team>:<project_key>``; :func:`split_latest_by_channel` (a migration) moves those fields;
+* ``ftc:{rem}:posting`` — hash, member -> when posting its reminder now due was first tried (epoch seconds): the
+  reminder's name in its Slack metadata, so a retry looks for what an earlier try may have posted (Slack can apply a
+  post and still fail it) instead of posting it twice. Written before the first try, dropped once it is posted, paused
+  or rescheduled.
 
 Whatever happens to a reminder is said once to someone: an evaluation of the project still open in the channel when
 it falls due defers it a day at a time (no nudge to start what is under way; completing it moves the reminder to the
@@ -26,10 +30,10 @@ A tick claims due members with one Lua script (ZREM from ``due`` + ZADD to ``lea
 replica gets each. After posting a second script removes the lease and schedules the next reminder
 (unless someone stopped or snoozed the reminders during the post); a post that fails goes back into
 ``due`` a minute later; a replica that dies holding a lease loses it when the lease expires and another
-replica posts instead. A reminder that fell due while every replica was down
-simply waits in ``due`` and is posted once by the first tick after restart. Every due time is computed on the
-team's wall clock and moved into the working-hours window before it is stored (:meth:`WorkingHours.after`), so
-the day the bot names is the day it posts. All the keys share the hash
+replica posts instead; either way the retry looks first (``ftc:{rem}:posting``). A reminder that fell due while
+every replica was down simply waits in ``due`` and is posted once by the first tick after restart. Every due
+time is computed on the team's wall clock and moved into the working-hours window before it is stored
+(:meth:`WorkingHours.after`), so the day the bot names is the day it posts. All the keys share the hash
 tag ``{rem}``, so the scripts run on Redis Cluster.
 """
 
@@ -38,6 +42,7 @@ from __future__ import annotations
 import re
 from calendar import monthrange
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Protocol
@@ -61,6 +66,7 @@ DUE = "ftc:{rem}:due"
 LEASE = "ftc:{rem}:lease"
 EVERY = "ftc:{rem}:every"
 LATEST = "ftc:{rem}:latest"
+POSTING = "ftc:{rem}:posting"
 LEASE_S = 120
 RETRY_S = 60
 # While an evaluation of the project is open in the channel, its reminder is looked at again this much later.
@@ -87,8 +93,10 @@ return claimed
 """
 
 # After a post: drop the lease and schedule the next reminder — unless someone stopped the reminders while
-# it was being posted (the lease is gone) or snoozed them (already back in ``due``: NX keeps their time).
+# it was being posted (the lease is gone) or snoozed them (already back in ``due``: NX keeps their time). Either way
+# the next reminder is a new one: the first try of this one (``posting``, KEYS[3]) is forgotten.
 _FINISH = """
+redis.call('HDEL', KEYS[3], ARGV[1])
 if redis.call('ZREM', KEYS[2], ARGV[1]) == 1 then
   redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])
   return 1
@@ -102,8 +110,9 @@ return 0
 # scheduled but neither cancels nor replaces it; the check before posting drops its reminder. Returns the cadence in
 # seconds, nil = default. The due times are computed by the caller (calendar months, working hours): ARGV[7..] pairs
 # a stored cadence with its due time; a cadence not among them (none is written today) falls back to now + seconds.
-# KEYS: due, lease, every, latest. ARGV: id, previous id or '', now, due at the default, project field, started,
-# then cadence, due, cadence, due …
+# A reminder scheduled or dropped here is a new one: the first try of an earlier one (``posting``) is forgotten.
+# KEYS: due, lease, every, latest, posting. ARGV: id, previous id or '', now, due at the default, project field,
+# started, then cadence, due, cadence, due …
 _COMPLETE = """
 local latest = redis.call('HGET', KEYS[4], ARGV[5])
 local started, old = nil, nil
@@ -127,6 +136,7 @@ if every then
   end
 end
 redis.call('ZADD', KEYS[1], at, ARGV[1])
+redis.call('HDEL', KEYS[5], ARGV[1])
 if newer then
   return every
 end
@@ -134,6 +144,7 @@ if old and old ~= ARGV[1] then
   redis.call('ZREM', KEYS[1], old)
   redis.call('ZREM', KEYS[2], old)
   redis.call('HDEL', KEYS[3], old)
+  redis.call('HDEL', KEYS[5], old)
 end
 redis.call('HSET', KEYS[4], ARGV[5], ARGV[6] .. '|' .. ARGV[1])
 return every
@@ -144,12 +155,14 @@ return every
 # the cadence ARGV[6] when one was chosen). A newer result completed meanwhile (``latest`` names another) is left
 # alone. Returns 1 when the reminder was handed back, 0 when the deleted one had none to hand, -1 when none was
 # due to move (not the latest, or no result left).
-# KEYS: due, lease, every, latest. ARGV: deleted id, project field, current id or '', current started, due, cadence.
+# KEYS: due, lease, every, latest, posting. ARGV: deleted id, project field, current id or '', current started, due,
+# cadence.
 _HAND_BACK = """
 local had = redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZSCORE', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('HDEL', KEYS[5], ARGV[1])
 local latest = redis.call('HGET', KEYS[4], ARGV[2])
 if not latest or string.sub(latest, -(#ARGV[1] + 1)) ~= '|' .. ARGV[1] then
   return -1
@@ -162,7 +175,7 @@ redis.call('HSET', KEYS[4], ARGV[2], ARGV[4] .. '|' .. ARGV[3])
 if not had then
   return 0
 end
-redis.call('ZADD', KEYS[1], 'NX', ARGV[5], ARGV[3])
+if redis.call('ZADD', KEYS[1], 'NX', ARGV[5], ARGV[3]) == 1 then redis.call('HDEL', KEYS[5], ARGV[3]) end
 if ARGV[6] ~= '' then redis.call('HSET', KEYS[3], ARGV[3], ARGV[6]) end
 return 1
 """
@@ -352,7 +365,7 @@ class ReminderQueue:
                 repr(ev.started_at.timestamp())]
         for every, due in dues.items():
             args += [str(int(every.total_seconds())), repr(due.timestamp())]
-        raw = await self.store._call(lambda: self._complete(keys=[DUE, LEASE, EVERY, LATEST], args=args))
+        raw = await self.store._call(lambda: self._complete(keys=[DUE, LEASE, EVERY, LATEST, POSTING], args=args))
         return None if raw is None else timedelta(seconds=int(raw))
 
     async def hand_back(self, deleted: Evaluation, current: Evaluation | None, due: datetime | None,
@@ -363,11 +376,17 @@ class ReminderQueue:
         args = [deleted.id, _field(deleted), current.id if current else "",
                 repr(current.started_at.timestamp()) if current else "", repr(due.timestamp()) if due else "0",
                 str(int(every.total_seconds())) if every else ""]
-        raw = await self.store._call(lambda: self._hand_back(keys=[DUE, LEASE, EVERY, LATEST], args=args))
+        raw = await self.store._call(lambda: self._hand_back(keys=[DUE, LEASE, EVERY, LATEST, POSTING], args=args))
         return int(raw)
 
     async def schedule(self, eid: str, due: datetime) -> None:
-        await self.store._call(lambda: self.redis.zadd(DUE, {eid: due.timestamp()}))
+        async def both() -> object:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.zadd(DUE, {eid: due.timestamp()})
+            pipe.hdel(POSTING, eid)  # a new reminder (a snooze, a date): not a retry of one tried before
+            return await pipe.execute()
+
+        await self.store._call(both)
 
     async def cancel(self, eid: str) -> None:
         async def both() -> object:
@@ -375,6 +394,7 @@ class ReminderQueue:
             pipe.zrem(DUE, eid)
             pipe.zrem(LEASE, eid)
             pipe.hdel(EVERY, eid)
+            pipe.hdel(POSTING, eid)
             return await pipe.execute()
 
         await self.store._call(both)
@@ -417,11 +437,30 @@ class ReminderQueue:
     async def finish(self, eid: str, next_due: datetime) -> bool:
         """Posted: release the lease and schedule ``next_due``; False when the reminders were changed meanwhile."""
         raw = await self.store._call(
-            lambda: self._finish(keys=[DUE, LEASE], args=[eid, str(next_due.timestamp())]))
+            lambda: self._finish(keys=[DUE, LEASE, POSTING], args=[eid, str(next_due.timestamp())]))
         return bool(raw)
 
     async def done(self, eid: str) -> None:
-        await self.store._call(lambda: self.redis.zrem(LEASE, eid))
+        async def both() -> object:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.zrem(LEASE, eid)
+            pipe.hdel(POSTING, eid)
+            return await pipe.execute()
+
+        await self.store._call(both)
+
+    async def attempt(self, eid: str, now: datetime) -> ReminderAttempt:
+        """Before posting ``eid``'s reminder: when it was first tried (now, unless an earlier try failed or its
+        replica died), in one round trip."""
+        async def mark() -> list[object]:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.hsetnx(POSTING, eid, repr(now.timestamp()))
+            pipe.hget(POSTING, eid)
+            return list(await pipe.execute())
+
+        new, raw = await self.store._call(mark)
+        first = float(text_of(raw)) if raw is not None else now.timestamp()
+        return ReminderAttempt(since=datetime.fromtimestamp(first, tz=UTC), again=not new)
 
     async def retry_later(self, eid: str, now: datetime, seconds: float = RETRY_S) -> None:
         async def move() -> object:
@@ -463,11 +502,29 @@ async def _split_one(store: Store, split: AsyncScript, field: str, value: str) -
     return 1
 
 
+@dataclass(frozen=True)
+class ReminderAttempt:
+    """A try at posting a reminder: ``since``, when it was first tried, names the message (its Slack metadata);
+    ``again``: an earlier try may have posted it (Slack failed it, or its replica died), so the sink looks first."""
+
+    since: datetime
+    again: bool
+
+
+_ATTEMPT: ContextVar[ReminderAttempt | None] = ContextVar("ftcheck_reminder_attempt", default=None)
+
+
+def reminder_attempt() -> ReminderAttempt | None:
+    """The try of the reminder being posted in this task (:meth:`Reminders.tick`), for the sink posting it."""
+    return _ATTEMPT.get()
+
+
 class ReminderSink(Protocol):
     """What a front end does with a reminder (Slack posts it in the evaluation's thread)."""
 
     async def post_reminder(self, ev: Evaluation, card: Scorecard) -> None:
-        """Post it; raise :class:`ReminderUndeliverable` once someone was told it can never be posted there."""
+        """Post it, once: :func:`reminder_attempt` names it and says whether an earlier try may have posted it.
+        Raise :class:`ReminderUndeliverable` once someone was told it can never be posted there."""
 
     async def post_idle_nudge(self, ev: Evaluation, question_id: str) -> None: ...
 
@@ -525,6 +582,7 @@ class Reminders:
         except UnknownChecklist as exc:
             await self._checklist_unavailable(ev, now, exc)
             return False
+        token = _ATTEMPT.set(await self.queue.attempt(eid, now))
         try:
             await self.sink.post_reminder(ev, scorecard_of(ev, checklist))
         except ReminderUndeliverable as exc:  # the sink told someone: paused until it is turned back on
@@ -533,8 +591,10 @@ class Reminders:
             return False
         except Exception:
             log.exception("reminder_post_failed", evaluation=eid)
-            await self.queue.retry_later(eid, now)
+            await self.queue.retry_later(eid, now)  # its first try stays in ``posting``: the retry looks first
             return False
+        finally:
+            _ATTEMPT.reset(token)
         cadence = await self.queue.cadence(eid) or default_cadence(self.after, checklist)
         await self.queue.finish(eid, self.hours.after(now, cadence))
         log.info("reminder_posted", evaluation=eid)
