@@ -227,7 +227,6 @@ class Runtime:
         self.closed = True
         await stop_tasks(self._ticks)
         self.services.engine.root_pace.cancel()  # still owed in the documents: the outbox draws them
-        self.services.engine.rechecks.cancel()  # drawn once already; the second draw only makes sure
         await self.services.store.flush()
         client = self.services.client
         if isinstance(client, PacedWebClient):
