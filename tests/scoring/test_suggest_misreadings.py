@@ -1,8 +1,8 @@
 """Misreadings of real descriptions found in review: each read says something the text does not.
 
-People confirm every score, and the helper says nothing rather than something wrong: a lapse, a single
-prompting number or a spec's worked examples give no answer; a held-out share, a dataset told beside an
-agreement test and a list pasted as one line are read as what they say.
+People confirm every score, and the helper says nothing rather than something wrong: a lapse or a spec's
+worked examples give no answer; a single prompting number is a ceiling not shown yet (a reasoned No); a held-out
+share, a dataset told beside an agreement test and a list pasted as one line are read as what they say.
 """
 
 from __future__ import annotations
