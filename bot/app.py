@@ -226,7 +226,7 @@ class Runtime:
             log.warning("shutdown_left_listener_work", listeners=left, waited_s=AFTER_ACK_GRACE_S)
         self.closed = True
         await stop_tasks(self._ticks)
-        self.services.engine.root_pace.cancel()  # still owed in the documents: the outbox draws them
+        await self.services.engine.aclose()  # booked draws: owed in the documents (the outbox draws them), or drawn
         await self.services.store.flush()
         client = self.services.client
         if isinstance(client, PacedWebClient):

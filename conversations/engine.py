@@ -15,9 +15,10 @@ import contextlib
 import functools
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 import structlog
@@ -36,13 +37,28 @@ from conversations.effects import (
     UpdateCard,
     UpdateRoot,
 )
-from conversations.models import Card, Evaluation, Mode, SuggestionRef
-from conversations.redraws import Redraws, RootPace
+from conversations.models import Card, Evaluation, Mode, SuggestionRef, utcnow
+from conversations.redraws import KEPT, Rechecks, Redraws, RootPace
 from conversations.store import CorruptRecord, Store, StoreUnavailable
 from scoring.checklist import Checklist, Registry, UnknownChecklist
 from scoring.scorecard import Scorecard, as_decided, score
 
 log = structlog.get_logger(__name__)
+
+# A redraw (a card, the root, the scorecard) that lands this long after its write began may have overwritten a newer
+# state another replica drew meanwhile: chat.update is last-write-wins and nothing orders replicas, and that
+# replica's record cleared what it owed. Such a delivery reads the evaluation again and draws what moved. Slack
+# answers chat.update within a few hundred ms; a draw this late waited out a 429 (slack_sdk sleeps Retry-After, 1 s
+# at least), a slow link, or a slow post before it. Below it a click pays no read: a draw landing sooner is covered
+# by the write that raced it (RACING_S).
+LATE_DRAW_S = 1.0
+# A write that comes this soon after another replica's (its last activity) may race that replica's draws, which land
+# within LATE_DRAW_S of that write: it draws again once they have (redraws.Rechecks: a read and the redraws, at most
+# one per evaluation and LATE_DRAW_S here). The margin: a delivery that starts a little late, the replicas' clocks.
+RACING_S = 2 * LATE_DRAW_S
+CATCH_UPS = 2  # late redraws drawn again at most this often in a row; then they are owed, for the outbox
+# A post is not begun on a hold with less than this left, before a renewal confirms it (DeliveryHold.may_run_out)
+POST_MARGIN_S = LEASE_S / 3
 
 
 class Presenter(Protocol):
@@ -58,7 +74,8 @@ class Presenter(Protocol):
 class Recovery(Protocol):
     """What a front end offers the outbox after a fault (Slack: metadata lookups and a thread notice)."""
 
-    async def find_posted(self, ev: Evaluation, ref: str) -> str | None: ...
+    async def find_posted(self, ev: Evaluation, ref: str, *, but: str | None = None) -> str | None: ...
+    async def delete_posted(self, ev: Evaluation, ts: str) -> None: ...
     async def tell_undelivered(self, ev: Evaluation, checklist: Checklist, what: str, reason: str) -> None: ...
     async def post_note(self, ev: Evaluation, checklist: Checklist, about: str) -> str: ...
 
@@ -86,7 +103,13 @@ class DeliveryHold:
     def __init__(self, store: Store, eid: str, until: int | None) -> None:
         self.store, self.eid = store, eid
         self.until = until or 0  # epoch ms: this delivery's hold runs out then, unless raised by someone else
-        self.lost = until is None  # a hold this delivery does not know of cannot be confirmed
+        self.known = until is not None
+        self.lost = not self.known  # a hold this delivery does not know of cannot be confirmed
+
+    def may_run_out(self, within_s: float = 0.0) -> bool:
+        """Lost, or due to run out within ``within_s``, by the clock alone (no round trip). The renewals keep a held
+        delivery's hold at least ``LEASE_S * 2/3`` ahead: less means they did not land (a paused process, a blip)."""
+        return self.lost or (time.time() + within_s) * 1000 >= self.until
 
     async def renew(self) -> bool:
         """Renew the hold (raised, as ``Store.hold``); False once it may have run out. Raises StoreUnavailable."""
@@ -131,6 +154,10 @@ class Delivery:
     done: list[str] = field(default_factory=list)
     failed: dict[str, DeliveryFailed] = field(default_factory=dict)
     struck: bool = False  # deleted while this delivery was in flight: what it drew was drawn as deleted again
+    began: float = field(default_factory=time.monotonic)
+    late: list[Effect] = field(default_factory=list)  # redraws that landed LATE_DRAW_S or more after ``began``
+    catch_ups: int = 0  # how many deliveries before this one drew the same redraws late (:meth:`Engine._catch_up`)
+    recheck: bool = False  # a second draw (:meth:`Engine._recheck`): recorded only when it clears something owed
 
     @functools.cached_property
     def card(self) -> Scorecard:
@@ -152,6 +179,29 @@ class Engine:
         self.redraws = Redraws()
         self.root_pace = RootPace(root_every_s, self._draw_root_later)
         self._deleted: OrderedDict[str, None] = OrderedDict()  # evaluations deleted lately, as this process saw
+        self.rechecks = Rechecks(LATE_DRAW_S, self._recheck_later)
+        self._acted: OrderedDict[str, datetime] = OrderedDict()  # evaluation id -> last activity written here
+        self._drawing: set[asyncio.Task[None]] = set()  # booked draws under way: trailing roots, rechecks
+
+    def _later(self, draw: Coroutine[object, object, None]) -> None:
+        """Run a booked draw (its timer fired), kept until it ends so that :meth:`aclose` can wait for it."""
+        task = asyncio.get_running_loop().create_task(draw)
+        _background(task)
+        self._drawing.add(task)
+        task.add_done_callback(self._drawing.discard)
+
+    async def aclose(self, grace_s: float = 2.0) -> None:
+        """Shutdown: drop the draws booked for later (what they would draw is owed in the documents, or was drawn
+        once already), and give those under way ``grace_s`` to finish before they are cancelled."""
+        self.root_pace.cancel()
+        self.rechecks.cancel()
+        running = {t for t in self._drawing if not t.done()}
+        if running:
+            _, running = await asyncio.wait(running, timeout=grace_s)
+        while running:  # one cancellation can be lost inside redis-py (Python 3.11): again until they end
+            for task in running:
+                task.cancel()
+            _, running = await asyncio.wait(running, timeout=0.1)
 
     def checklist(self, ev: Evaluation) -> Checklist:
         return self.registry.get(ev.checklist)
@@ -166,6 +216,7 @@ class Engine:
                         origin=origin, previous=previous, mode=mode, quorum=quorum)
         outcome = flow.begin(ev, checklist)
         ev = await self.store.create(ev, by=user)
+        self._note_acted(ev.id, ev.last_activity)
         ev, failed = await self.deliver(ev, outcome.effects)
         if ev.thread_ts is None:
             exc = failed.get("post_root") or DeliveryFailed("root message not posted", permanent=False)
@@ -199,7 +250,26 @@ class Engine:
             step = voting.vote if ev.mode == "vote" else flow.answer
             return step(ev, checklist, card_ts=card_ts, user=user, value=chosen, question=question)
 
-        return await self._transition(eid, transition, by=user, action=f"answer card {card_ts} = {label}", seen=seen)
+        ev, outcome = await self._transition(eid, transition, by=user, action=f"answer card {card_ts} = {label}",
+                                             seen=seen)
+        if outcome is not None and outcome.notice is not None and outcome.notice.kind in _CLOSED_CARD:
+            await self._redraw_closed(ev, card_ts)
+        return ev, outcome
+
+    async def _redraw_closed(self, ev: Evaluation, card_ts: str) -> None:
+        """A click on a card the store has closed (answered, revealed): the person saw its buttons, so what Slack
+        shows may be a draw of another replica that landed over the newer one within :data:`LATE_DRAW_S`, which no
+        one reads again. Drawn from ``ev`` (what the refusal read from Redis), so the card says what happened."""
+        card = ev.cards.get(card_ts)
+        if card is None or card.open:
+            return
+        try:  # owed by nobody, so recorded nowhere (no round trip); in turn with this process's redraws of it
+            checklist = self.checklist(ev)
+            async with self.redraws.turn(ev.id, UpdateCard(question=card.question).key, ev.version) as current:
+                for ts in ev.cards_of(card.question) if current else []:
+                    await self.presenter.update_card(ev, checklist, ts)
+        except Exception as exc:  # the refusal stands, whatever Slack says to the redraw
+            log.warning("closed_card_not_redrawn", evaluation=ev.id, card=card_ts, error=str(exc))
 
     async def change(self, eid: str, *, question: str, user: str, value: float,
                      seen: str | None = None) -> tuple[Evaluation, flow.Outcome | None]:
@@ -313,11 +383,24 @@ class Engine:
 
     async def _transition(self, eid: str, fn: Callable[[Evaluation], flow.Outcome], *, by: str, action: str,
                           seen: str | None) -> tuple[Evaluation, flow.Outcome | None]:
-        ev, outcome, dup = await self.store.update(eid, fn, by=by, action=action, seen=seen)
+        began = time.monotonic()
+        racing: list[bool] = []
+
+        def watched(ev: Evaluation) -> flow.Outcome:
+            prior = ev.last_activity
+            racing[:] = [self._racing(ev)]  # of the attempt that is written (the last one)
+            outcome = fn(ev)
+            if ev.last_activity != prior:
+                self._note_acted(eid, ev.last_activity)
+            return outcome
+
+        ev, outcome, dup = await self.store.update(eid, watched, by=by, action=action, seen=seen)
         if dup or outcome is None:
             return ev, None
         if outcome.applied:  # recorded: from here on nothing may raise as if it had not been
-            ev, _ = await self.deliver(ev, outcome.effects)
+            ev, _ = await self.deliver(ev, outcome.effects, since=began)
+            if racing and racing[0]:
+                self.rechecks.book(eid, [e for e in outcome.effects if flow.redraws(ev, e)])
             if outcome.completed:
                 for hook in self.on_completed:
                     try:
@@ -326,15 +409,43 @@ class Engine:
                         log.exception("completion_hook_failed", evaluation=ev.id)
         return ev, outcome
 
+    def _racing(self, ev: Evaluation) -> bool:
+        """Whether the last activity in ``ev`` is another replica's, so recent that its draws may still land."""
+        mine = self._acted.get(ev.id)
+        return ev.last_activity != mine and utcnow() - ev.last_activity < timedelta(seconds=RACING_S)
+
+    def _note_acted(self, eid: str, at: datetime) -> None:
+        self._acted[eid] = at
+        self._acted.move_to_end(eid)
+        while len(self._acted) > KEPT:
+            self._acted.popitem(last=False)
+
+    def _recheck_later(self, eid: str, effects: list[Effect]) -> None:
+        self._later(self._recheck(eid, effects))
+
+    async def _recheck(self, eid: str, effects: list[Effect]) -> None:
+        """Draw ``effects`` again from what is stored, over a racing replica's draws (:class:`Rechecks`)."""
+        try:
+            ev = await self.store.get(eid)
+            redraws = [e for e in effects if ev is not None and flow.redraws(ev, e)]
+            if ev is not None and redraws:
+                view = ev.model_copy(update={"cards": dict(ev.cards)})
+                run = Delivery(view=view, checklist=self.checklist(ev), look_first=False, paced=False, recheck=True)
+                await self._run(ev, run, redraws, None)
+        except Exception as exc:  # each delivery drew what it wrote: this draw only makes sure of the last one
+            log.warning("recheck_failed", evaluation=eid, error=str(exc))
+
     # -- delivery -----------------------------------------------------------------------------------------
     async def deliver(self, ev: Evaluation, effects: list[Effect], *, look_first: bool = False, paced: bool = True,
-                      held: int | None = None) -> tuple[Evaluation, dict[str, DeliveryFailed]]:
+                      held: int | None = None, since: float | None = None
+                      ) -> tuple[Evaluation, dict[str, DeliveryFailed]]:
         """Deliver effects in order, then record what was posted and what failed in one write.
 
         A failure never reaches the person who clicked: their action is recorded and the entry stays owed. So
         does an evaluation whose checklist is not loaded (its team file went bad or away after it started):
         nothing is delivered, and the outbox postpones it until a restart loads the checklist again. ``held``: the
-        outbox hold the caller claimed (epoch ms); by default the one this process's latest write set.
+        outbox hold the caller claimed (epoch ms); by default the one this process's latest write set. ``since``:
+        when the write began (``time.monotonic``), for the late redraws; by default now.
         """
         try:
             checklist = self.checklist(ev)
@@ -344,18 +455,78 @@ class Engine:
             return ev, {}
         view = ev.model_copy(update={"cards": dict(ev.cards)})  # what the front end sees; ``ev`` stays stored
         run = Delivery(view=view, checklist=checklist, look_first=look_first, paced=paced and not look_first)
+        if since is not None:
+            run.began = since
+        return await self._run(ev, run, effects, held)
+
+    async def _run(self, ev: Evaluation, run: Delivery, effects: list[Effect],
+                   held: int | None) -> tuple[Evaluation, dict[str, DeliveryFailed]]:
+        view = run.view
         starts = any(isinstance(e, PostRoot) for e in effects)
         self.redraws.owed(ev.id, [e.key for e in effects if flow.redraws(ev, e)], ev.version)  # older ones leave them
+        fresh: Evaluation | None = None
         async with self._holding(ev.id, held):
             if view.thread_ts is None and not starts:
                 view.thread_ts = await self._thread_of(ev.id)
             await self._deliver_each(run, effects)
             if self.deleted(ev.id):  # deleted here while this delivery was in flight
                 await self._strike(run)
+            if run.late:
+                fresh = await self._moved(run)
         # a first delivery of a move that went through may ride on the next write; a start, a repeat (the outbox)
         # or a failure is written now (a start's thread must be findable; failures owe a count or a notice)
-        may_fold = not look_first and not run.failed and not starts
-        return await self._record(ev, run, may_fold), run.failed
+        may_fold = not run.look_first and not run.failed and not starts
+        if run.recheck and not run.failed and not any(o.key in run.done and o.since < ev.version for o in ev.pending):
+            stored = ev  # nothing to write: it posted nothing and what it drew was not owed
+        else:
+            stored = await self._record(ev, run, may_fold)
+        if fresh is not None:
+            await self._catch_up(fresh, run)
+        return stored, run.failed
+
+    # -- redraws that landed late -------------------------------------------------------------------------
+    def _drawn_late(self, run: Delivery, effect: Effect) -> None:
+        """Note a redraw that landed :data:`LATE_DRAW_S` or more after its delivery began, unless a later write of
+        this process owes it too (its delivery draws it after this one: :class:`Redraws`)."""
+        late = time.monotonic() - run.began >= LATE_DRAW_S
+        if late and not self.redraws.superseded(run.view.id, effect.key, run.view.version):
+            run.late.append(effect)
+
+    async def _moved(self, run: Delivery) -> Evaluation | None:
+        """The evaluation as stored now, when it moved past the view ``run`` drew late; else None. One round trip,
+        only after a late redraw: another replica may have drawn a newer state meanwhile, which that draw overwrote
+        (chat.update is last-write-wins), and that replica's record cleared what it owed, so nobody owes it again."""
+        try:
+            fresh = await self.store.get(run.view.id)
+        except (StoreUnavailable, CorruptRecord) as exc:
+            log.warning("late_redraw_not_checked", evaluation=run.view.id, error=str(exc))
+            return None
+        if fresh is None:
+            return None
+        _posted(run, fresh)  # what this delivery posted: recorded by it right after, and shown by the redraw
+        if _drawn_state(fresh) == _drawn_state(run.view):
+            return None
+        return fresh
+
+    async def _catch_up(self, fresh: Evaluation, run: Delivery) -> None:
+        """Draw again, from ``fresh``, what ``run`` drew late over a newer state; at most :data:`CATCH_UPS` times in
+        a row (each may land late again, a 429 storm): then it is owed, and the outbox draws what is stored then."""
+        effects = [e for e in run.late if flow.redraws(fresh, e)]
+        if not effects:
+            return
+        log.info("late_redraw_drawn_again", evaluation=fresh.id, effects=[e.key for e in effects],
+                 drawn=run.view.version, stored=fresh.version)
+        if run.catch_ups >= CATCH_UPS:
+            try:
+                await self.store.update(fresh.id, lambda e: flow.owe(e, effects), by="ftcheck",
+                                        action="owe late redraws", quiet=True)
+            except (StoreUnavailable, KeyError) as exc:
+                log.warning("late_redraw_not_owed", evaluation=fresh.id, error=str(exc))
+            return
+        view = fresh.model_copy(update={"cards": dict(fresh.cards)})
+        again = Delivery(view=view, checklist=run.checklist, look_first=False, paced=False,
+                         catch_ups=run.catch_ups + 1)
+        await self._run(fresh, again, effects, None)
 
     async def _thread_of(self, eid: str, wait_s: float = LEASE_S) -> str | None:
         """The root's ts when a click outran the record of its root message (its poster is writing it now).
@@ -433,6 +604,7 @@ class Engine:
         async with self.redraws.turn(run.view.id, effect.key, run.view.version) as current:
             if current:
                 await HANDLERS[type(effect)](self, run, effect)
+                self._drawn_late(run, effect)
             return current
 
     def _root_now(self, run: Delivery) -> bool:
@@ -443,7 +615,7 @@ class Engine:
         return self.root_pace.draw_now(run.view.id, force=not paced)
 
     def _draw_root_later(self, eid: str) -> None:
-        _background(asyncio.get_running_loop().create_task(self._trailing_root(eid)))
+        self._later(self._trailing_root(eid))
 
     async def _trailing_root(self, eid: str) -> None:
         """The root draw a paced click left owed: what is stored now, unless a draw since has cleared it."""
@@ -458,19 +630,11 @@ class Engine:
     async def _record(self, ev: Evaluation, run: Delivery, may_fold: bool = False) -> Evaluation:
         now, rendered = time.time(), ev.version  # ``ev`` is handed to the store below, which may change it
 
-        def posted(e: Evaluation) -> None:
-            if run.view.thread_ts and not e.thread_ts:
-                flow.root_posted(e, run.view.thread_ts)
-            if run.view.scorecard_ts and not e.scorecard_ts:
-                flow.scorecard_posted(e, run.view.scorecard_ts)
-            for qid, ts in run.cards:
-                flow.card_posted(e, qid, ts)
-
         def record(e: Evaluation) -> list[Effect]:
             if e.status == "deleted" and not run.struck:  # deleted (on another replica) while this was in flight
                 self._note_deleted(e.id)
                 _background(asyncio.get_running_loop().create_task(self._strike(run)))
-            posted(e)
+            _posted(run, e)
             for key in run.done:
                 flow.delivered(e, key, rendered=rendered)
                 if key in e.undelivered:  # delivered after all: a later failure of it is news again
@@ -487,20 +651,53 @@ class Engine:
             # the messages went out; the outbox finds them by their metadata when Redis answers again. The caller
             # sees what was posted (a start whose root is in the channel stands), not the unrecorded document.
             log.warning("delivery_not_recorded", evaluation=ev.id, error=str(exc))
-            posted(ev)
+            _posted(run, ev)
             return ev
         if tells:
             stored, _ = await self.deliver(stored, tells)
         return stored
 
     async def find_or_post(self, run: Delivery, ref: str, post: Callable[[], Awaitable[str]]) -> str:
-        """Post a message, unless this is a repeat and the first attempt is already in the thread."""
+        """Post a message, unless this is a repeat and the first attempt is already in the thread.
+
+        Nor while this delivery's hold on the evaluation may have run out (its process was paused, its renewals did
+        not land): the outbox of another replica may have claimed the evaluation and be posting the same message.
+        The clock tells, and only then a renewal (a round trip) confirms it. A post that came back once the hold may
+        have run out (it waited in the network meanwhile) yields to a copy that outbox posted (:meth:`_yield_post`).
+        """
         if run.look_first and self.recovery is not None:
             found = await self.recovery.find_posted(run.view, ref)
             if found is not None:
                 log.info("delivery_found", evaluation=run.view.id, ref=ref)
                 return found
-        return await post()
+        hold = delivery_hold()
+        if hold is not None and hold.known and hold.may_run_out(POST_MARGIN_S) and not await hold.still_held():
+            log.info("post_left_to_outbox", evaluation=run.view.id, ref=ref)
+            raise DeliveryFailed("hold_lost", permanent=False, unconfirmed=True)  # that outbox looks first
+        ts = await post()
+        if hold is not None and hold.known and hold.may_run_out() and not await hold.still_held():
+            return await self._yield_post(run, ref, ts)
+        return ts
+
+    async def _yield_post(self, run: Delivery, ref: str, ts: str) -> str:
+        """A post (``ts``) that landed after this delivery's hold may have run out: the outbox that took over looked
+        for it before it landed, found nothing and posted its own, which it records. That copy stands and this
+        one is deleted. (An outbox that looked after this one landed adopted it: no copy, nothing deleted.)"""
+        if self.recovery is None:
+            return ts
+        try:
+            copy = await self.recovery.find_posted(run.view, ref, but=ts)
+        except DeliveryFailed as exc:
+            log.warning("post_after_hold_not_checked", evaluation=run.view.id, ref=ref, error=exc.reason)
+            return ts
+        if copy is None:
+            return ts
+        try:
+            await self.recovery.delete_posted(run.view, ts)
+            log.info("post_after_hold_deleted", evaluation=run.view.id, ref=ref)
+        except DeliveryFailed as exc:  # shown twice, but recorded once: a click on this one is refused
+            log.warning("post_after_hold_not_deleted", evaluation=run.view.id, ref=ref, error=exc.reason)
+        return copy
 
 
 _BACKGROUND: set[asyncio.Task[None]] = set()  # started by timers: hold renewals, trailing root draws
@@ -510,6 +707,25 @@ def _background(task: asyncio.Task[None]) -> None:
     """Keep a task started by a timer alive until it ends (the loop keeps only weak references)."""
     _BACKGROUND.add(task)
     task.add_done_callback(_BACKGROUND.discard)
+
+
+def _posted(run: Delivery, e: Evaluation) -> None:
+    """What ``run`` posted (the root, the scorecard, cards), written into ``e``."""
+    if run.view.thread_ts and not e.thread_ts:
+        flow.root_posted(e, run.view.thread_ts)
+    if run.view.scorecard_ts and not e.scorecard_ts:
+        flow.scorecard_posted(e, run.view.scorecard_ts)
+    for qid, ts in run.cards:
+        flow.card_posted(e, qid, ts)
+
+
+_CLOSED_CARD = frozenset({"taken", "closed", "revealed"})  # refusals of a click on a card that is no longer open
+_BOOKKEEPING = {"version", "pending", "undelivered", "idle_check_at", "idle_nudged"}  # drawn by no message
+
+
+def _drawn_state(ev: Evaluation) -> dict[str, object]:
+    """What the evaluation's messages are drawn from: two views alike here draw alike."""
+    return ev.model_dump(exclude=_BOOKKEEPING)
 
 
 def _give_up_or_retry(e: Evaluation, failed: dict[str, DeliveryFailed], now: float) -> list[Effect]:

@@ -5,7 +5,8 @@ the root. Their deliveries overlap, and drawn in the wrong order the message wou
 the next change. So an update waits for a redraw of the same message already in flight here, and is left out
 when a later write of this process owes it too: that write's delivery draws the newer state, and the document
 owes the update until it has (a crash leaves it to the outbox). Other replicas are not coordinated: a delivery
-there draws what it wrote, as before.
+there draws what it wrote; a draw that lands late is followed by a read and a redraw of what moved
+(``Engine._moved``), and a write that raced another replica's draws again once both have landed (:class:`Rechecks`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import asyncio
 import contextlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
+
+from conversations.effects import Effect
 
 Key = tuple[str, str]  # (evaluation id, update key)
 KEPT = 4096  # updates whose latest owing version is remembered; the oldest are forgotten first
@@ -32,6 +35,10 @@ class Redraws:
             self._latest[(eid, key)] = newest  # re-inserted last: the dict's order is the age of the entries
         while len(self._latest) > self.kept:
             del self._latest[next(iter(self._latest))]
+
+    def superseded(self, eid: str, key: str, version: int) -> bool:
+        """Whether a later write of this process owes the update too (its delivery draws it after this one's)."""
+        return self._latest.get((eid, key), 0) > version
 
     @property
     def in_flight(self) -> int:
@@ -103,5 +110,61 @@ class RootPace:
     def cancel(self) -> None:
         """Drop the booked draws (shutdown): the documents still owe them, so the outbox draws them."""
         for timer in self._booked.values():
+            timer.cancel()
+        self._booked.clear()
+
+
+class Rechecks:
+    """Redraws booked once more, ``after`` seconds on, for writes that raced another replica's: drawn then from
+    what is stored (``run(eid, effects)``), over whatever landed meanwhile.
+
+    Two replicas' draws of one message are not ordered: when two writes come a moment apart on two replicas, the
+    older one's draw can land after the newer one's (Slack's latency varies call to call) and stay, since the newer
+    one's record cleared what was owed. A draw landing ``after`` or more after its write is read again by its own
+    delivery (``Engine._moved``); one landing sooner is covered here, by the racing write's replica drawing again
+    once it has surely landed. One timer per evaluation: writes meanwhile add their redraws and move it to ``after``
+    past the last of them (each of those draws itself), but never more than ``longest`` past the first.
+    """
+
+    def __init__(self, after: float, run: Callable[[str, list[Effect]], object], *, longest: float | None = None,
+                 kept: int = KEPT) -> None:
+        self.after = after
+        self.longest = 3 * after if longest is None else longest
+        self.kept = kept
+        self._run = run
+        # evaluation id -> (its timer, when it is due, when it was first booked, the redraws by key)
+        self._booked: dict[str, tuple[asyncio.TimerHandle, float, float, dict[str, Effect]]] = {}
+
+    def book(self, eid: str, effects: list[Effect]) -> None:
+        booked = self._booked.get(eid)
+        if not effects or (booked is None and len(self._booked) >= self.kept):
+            return  # beyond ``kept`` evaluations at once: left as before (each delivery drew what it wrote)
+        loop = asyncio.get_running_loop()
+        due = loop.time() + self.after
+        if booked is None:
+            self._booked[eid] = (loop.call_at(due, self._due, eid), due, loop.time(), {e.key: e for e in effects})
+            return
+        timer, _, first, owed = booked
+        owed.update((e.key, e) for e in effects)
+        self._booked[eid] = (timer, due, first, owed)
+
+    @property
+    def booked(self) -> int:
+        return len(self._booked)
+
+    def _due(self, eid: str) -> None:
+        _, due, first, owed = self._booked.pop(eid)
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if due > now and now - first < self.longest:  # booked again meanwhile: drawn once, then
+            self._booked[eid] = (loop.call_at(min(due, first + self.longest), self._due, eid), due, first, owed)
+            return
+        if due > now:  # booked again, after waiting as long as it may: drawn now, and once more then
+            self._booked[eid] = (loop.call_at(due, self._due, eid), due, due - self.after, dict(owed))
+        self._run(eid, list(owed.values()))
+
+    def cancel(self) -> None:
+        """Drop the booked redraws (shutdown): each delivery drew what it wrote; nothing is owed for them."""
+        for timer, _, _, _ in self._booked.values():
             timer.cancel()
         self._booked.clear()
