@@ -25,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from scoring.checklist import Registry
 from tests.bot.harness import Bot, running_bot
 from tests.faults.test_429_hold_lapse import outbox_renewals_lost
+from tests.faults.test_outbox_faults import ticking
 from tests.standins.redis_server import RedisServer
 from tests.standins.slack_api import SlackStandIn
 from tests.standins.slack_records import Message
@@ -97,24 +98,6 @@ async def quiet(slack: SlackStandIn, link: SlackLink | None, quiet_s: float = 0.
         seen = -1 if busy else count
         await asyncio.sleep(quiet_s)
     raise AssertionError("the bots kept calling Slack")
-
-
-@contextlib.asynccontextmanager
-async def ticking(bot: Bot, every: float = 0.1) -> AsyncIterator[None]:
-    """The bot's outbox clock."""
-
-    async def loop() -> None:
-        while True:
-            await bot.runtime.deliver_owed()
-            await asyncio.sleep(every)
-
-    task = asyncio.create_task(loop())
-    try:
-        yield
-    finally:
-        while not task.done():  # a cancellation can be lost inside redis-py (Python 3.11): again until it ends
-            task.cancel()
-            await asyncio.wait([task], timeout=0.1)
 
 
 def texts(msg: Message) -> str:
@@ -304,7 +287,7 @@ async def test_a_card_post_that_lands_after_its_hold_ran_out_yields_to_the_outbo
         assert card is not None
         link.hold_next = "chat.postMessage"
         with outbox_renewals_lost(a) as renewals:
-            async with ticking(b):
+            async with ticking(b, every=0.1):
                 await a.click(card, "answer_yes", user="U2")
                 await asyncio.wait_for(link.held.wait(), 10)
                 await slack.wait_for(lambda: cards_of(b, "q2") != [], timeout=10, what="card 2 by B's outbox")
@@ -335,7 +318,7 @@ async def test_a_post_is_not_begun_once_the_hold_ran_out(slack: SlackStandIn, re
         await b.settle()
         link.hold_next = "chat.update"
         with outbox_renewals_lost(a) as renewals:
-            async with ticking(b):
+            async with ticking(b, every=0.1):
                 await a.click(card_for(b, "q20"), "answer_yes", user="U2")
                 await asyncio.wait_for(link.held.wait(), 10)
                 await slack.wait_for(lambda: b.scorecard() is not None, timeout=10, what="the scorecard by B")
