@@ -59,6 +59,8 @@ async def test_a_card_whose_question_was_dropped_says_so_and_the_walk_goes_on(
         await bot.click(beta, "answer_partly")
         gamma = await bot.next_card(beta)
         assert "*Question 2 of 3* · Stuff\n*Gamma ready?*" in texts(gamma.blocks)
+        await slack.wait_for(lambda: any("no longer in the checklist" in e.text for e in slack.ephemerals("C1")),
+                             what="the notice")  # it follows the delivery, which may still be drawing
         (notice,) = [e.text for e in slack.ephemerals("C1") if "no longer in the checklist" in e.text]
         assert notice == ("This card's question is no longer in the checklist (the team changed its checklist after "
                           "the card was posted), so nothing was recorded; the evaluation goes on without it.")
