@@ -114,15 +114,13 @@ class Move:
             self.effects.append(effect)
 
     def outcome(self, *, completed: bool = False) -> Outcome:
-        # the clicked card first: it confirms the click at once, while the next card may wait for the channel's pace
-        # (Slack's one message a second), and a redraw landing that late would be read again (``Engine._moved``);
-        # the root last: it names (and links) the card just posted
+        # posts first, the root last: the root names (and links) the card just posted
         self.effects.sort(key=lambda e: _ORDER.index(e.kind))
         mine = owe(self.ev, self.effects)
         return Outcome(status="ok", effects=mine, moves=list(self.moves), completed=completed)
 
 
-_ORDER = ("post_root", "update_card", "post_card", "post_scorecard", "post_note", "tell_undelivered", "update_root")
+_ORDER = ("post_root", "post_card", "update_card", "post_scorecard", "post_note", "tell_undelivered", "update_root")
 
 
 def _effect(kind: walk.EffectKind, question: str | None) -> Effect:

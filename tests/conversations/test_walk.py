@@ -86,12 +86,12 @@ def test_quick_walk_answer_skip_reask_and_complete() -> None:
     t = Thread()
     t.step("answer", Q1, "pass")
     t.expect(["answer:asked->answered", "ask:unasked->asked"],
-             [f"update_card:{Q1}", f"post_card:{Q2}", "update_root"], "answered", Q1)
+             [f"post_card:{Q2}", f"update_card:{Q1}", "update_root"], "answered", Q1)
     t.step("skip", Q2)
-    t.expect(["skip:asked->skipped", "ask:unasked->asked"], [f"update_card:{Q2}", f"post_card:{Q3}", "update_root"])
+    t.expect(["skip:asked->skipped", "ask:unasked->asked"], [f"post_card:{Q3}", f"update_card:{Q2}", "update_root"])
     t.step("answer", Q3, "fail")
     t.expect(["answer:asked->answered", "ask:skipped->asked"],
-             [f"update_card:{Q3}", f"post_card:{Q2}", "update_root"], "asked", Q2)
+             [f"post_card:{Q2}", f"update_card:{Q3}", "update_root"], "asked", Q2)
     assert len(t.ev.cards_of(Q2)) == 2  # the re-ask is a second card of the same question
     t.step("answer", Q2, "pass")
     t.expect(["answer:asked->answered", "complete:in_progress->completed"],
@@ -182,7 +182,7 @@ def test_vote_hidden_until_quorum_then_unanimous() -> None:
     t.step("vote", Q1, "pass", user="U2")  # changed their mind before the reveal
     t.step("vote", Q1, "pass", user="U3")
     t.expect(["vote:asked->asked", "reveal:asked->answered", "ask:unasked->asked"],
-             [f"update_card:{Q1}", f"post_card:{Q2}", "update_root"], "answered", Q1)
+             [f"post_card:{Q2}", f"update_card:{Q1}", "update_root"], "answered", Q1)
     assert t.ev.value(Q1) == 1.0 and t.ev.ballots[Q1].revealed
 
 
@@ -195,7 +195,7 @@ def test_vote_split_is_settled_once_and_a_late_vote_refused() -> None:
     assert late.notice is not None and late.notice.kind == "revealed"
     t.step("settle", Q1, "fail", user="U0")
     t.expect(["settle:split->answered", "ask:unasked->asked"],
-             [f"update_card:{Q1}", f"post_card:{Q2}", "update_root"], "answered", Q1)
+             [f"post_card:{Q2}", f"update_card:{Q1}", "update_root"], "answered", Q1)
     assert t.ev.answers[Q1].settled_by == "U0" and t.ev.ballots[Q1].spread() == {1.0: ["U1"], 0.0: ["U2"]}
     second = voting.settle(t.ev, DATA, question=Q1, user="U9", value=1.0)
     assert second.notice is not None and second.notice.kind == "taken"
@@ -206,7 +206,7 @@ def test_reveal_before_quorum_and_all_not_sure_skips() -> None:
     t.step("vote", Q1, flow.SKIP, user="U1")
     t.step("reveal", Q1, user="U2")
     t.expect(["reveal:asked->skipped", "ask:unasked->asked"],
-             [f"update_card:{Q1}", f"post_card:{Q2}", "update_root"], "skipped", Q1)
+             [f"post_card:{Q2}", f"update_card:{Q1}", "update_root"], "skipped", Q1)
     assert t.ev.ballots[Q1].revealed_by == "U2"
     twice = voting.reveal(t.ev, DATA, question=Q1, user="U3")
     assert twice.status == "unchanged"
@@ -357,7 +357,7 @@ def test_a_split_the_starter_cannot_settle_is_asked_again_with_a_fresh_vote() ->
     t.step("vote", Q1, "fail", user="U2")
     t.step("settle", Q1, flow.SKIP, user="U0")
     t.expect(["settle:split->skipped", "ask:unasked->asked"],
-             [f"update_card:{Q1}", f"post_card:{Q2}", "update_root"], "skipped", Q1)
+             [f"post_card:{Q2}", f"update_card:{Q1}", "update_root"], "skipped", Q1)
     entry = t.ev.answers[Q1]
     assert (entry.value, entry.skips, entry.settled_by) == (None, 1, "U0") and t.ev.ballots[Q1].revealed
     assert t.step("settle", Q1, flow.SKIP, user="U0").status == "unchanged"  # a double click
