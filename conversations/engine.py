@@ -253,23 +253,17 @@ class Engine:
         ev, outcome = await self._transition(eid, transition, by=user, action=f"answer card {card_ts} = {label}",
                                              seen=seen)
         if outcome is not None and outcome.notice is not None and outcome.notice.kind in _CLOSED_CARD:
-            await self._redraw_closed(ev, card_ts)
+            self._redraw_closed(ev, card_ts)
         return ev, outcome
 
-    async def _redraw_closed(self, ev: Evaluation, card_ts: str) -> None:
+    def _redraw_closed(self, ev: Evaluation, card_ts: str) -> None:
         """A click on a card the store has closed (answered, revealed): the person saw its buttons, so what Slack
         shows may be a draw of another replica that landed over the newer one within :data:`LATE_DRAW_S`, which no
-        one reads again. Drawn from ``ev`` (what the refusal read from Redis), so the card says what happened."""
+        one reads again. The card is drawn again from what is stored, a moment later (:class:`Rechecks`): off the
+        refusal's path (a 429 on the redraw must not hold the notice back), and once for a burst of late votes."""
         card = ev.cards.get(card_ts)
-        if card is None or card.open:
-            return
-        try:  # owed by nobody, so recorded nowhere (no round trip); in turn with this process's redraws of it
-            checklist = self.checklist(ev)
-            async with self.redraws.turn(ev.id, UpdateCard(question=card.question).key, ev.version) as current:
-                for ts in ev.cards_of(card.question) if current else []:
-                    await self.presenter.update_card(ev, checklist, ts)
-        except Exception as exc:  # the refusal stands, whatever Slack says to the redraw
-            log.warning("closed_card_not_redrawn", evaluation=ev.id, card=card_ts, error=str(exc))
+        if card is not None and not card.open:
+            self.rechecks.book(ev.id, [UpdateCard(question=card.question)])
 
     async def change(self, eid: str, *, question: str, user: str, value: float,
                      seen: str | None = None) -> tuple[Evaluation, flow.Outcome | None]:
@@ -384,7 +378,7 @@ class Engine:
     async def _transition(self, eid: str, fn: Callable[[Evaluation], flow.Outcome], *, by: str, action: str,
                           seen: str | None) -> tuple[Evaluation, flow.Outcome | None]:
         began = time.monotonic()
-        racing: list[bool] = []
+        racing: list[Callable[[Effect], bool] | None] = []
 
         def watched(ev: Evaluation) -> flow.Outcome:
             prior = ev.last_activity
@@ -399,8 +393,9 @@ class Engine:
             return ev, None
         if outcome.applied:  # recorded: from here on nothing may raise as if it had not been
             ev, _ = await self.deliver(ev, outcome.effects, since=began)
-            if racing and racing[0]:
-                self.rechecks.book(eid, [e for e in outcome.effects if flow.redraws(ev, e)])
+            raced = racing[0] if racing else None
+            if raced is not None:
+                self.rechecks.book(eid, [e for e in outcome.effects if flow.redraws(ev, e) and raced(e)])
             if outcome.completed:
                 for hook in self.on_completed:
                     try:
@@ -409,10 +404,15 @@ class Engine:
                         log.exception("completion_hook_failed", evaluation=ev.id)
         return ev, outcome
 
-    def _racing(self, ev: Evaluation) -> bool:
-        """Whether the last activity in ``ev`` is another replica's, so recent that its draws may still land."""
-        mine = self._acted.get(ev.id)
-        return ev.last_activity != mine and utcnow() - ev.last_activity < timedelta(seconds=RACING_S)
+    def _racing(self, ev: Evaluation) -> Callable[[Effect], bool] | None:
+        """Which of this write's redraws another replica's draws may still land over, or None. Every one when the
+        last activity is another replica's and that recent; only the root when it is older but the root is still
+        owed: that replica's trailing root draw (:class:`RootPace`, up to its interval later) may be under way."""
+        if ev.last_activity == self._acted.get(ev.id):
+            return None  # this process's own: its draws are ordered here (:class:`Redraws`)
+        if utcnow() - ev.last_activity < timedelta(seconds=RACING_S):
+            return _every
+        return _root if any(isinstance(o.effect, UpdateRoot) for o in ev.pending) else None
 
     def _note_acted(self, eid: str, at: datetime) -> None:
         self._acted[eid] = at
@@ -717,6 +717,14 @@ def _posted(run: Delivery, e: Evaluation) -> None:
         flow.scorecard_posted(e, run.view.scorecard_ts)
     for qid, ts in run.cards:
         flow.card_posted(e, qid, ts)
+
+
+def _every(effect: Effect) -> bool:
+    return True
+
+
+def _root(effect: Effect) -> bool:
+    return isinstance(effect, UpdateRoot)
 
 
 _CLOSED_CARD = frozenset({"taken", "closed", "revealed"})  # refusals of a click on a card that is no longer open

@@ -156,3 +156,77 @@ async def test_a_vote_right_after_another_replicas_is_drawn_again_once_both_draw
     assert engine_a.rechecks.booked == 0  # U5's right after A's own
     await engine_a.aclose()
     await engine_b.aclose()
+
+
+async def test_a_late_vote_after_the_reveal_on_one_replica_costs_no_extra_card_redraw(
+        redis_client: aioredis.Redis) -> None:
+    """Default quorum 3, a bigger team: the votes that come just after the reveal are refused ("revealed"). On one
+    replica this process drew the revealed card itself (newest last). Each refusal redrew the card before its notice
+    went out (a 429 held the notice back by its Retry-After); now one redraw follows a burst, from what is stored."""
+    p = RecordingPresenter()
+    engine = Engine(Store(redis_client), REGISTRY, p)
+    ev = await engine.start(team="T1", channel="C1", project="Router", checklist_id=None, user="U1",
+                            mode="vote", quorum=2)
+    (ts, _), = ev.open_cards().items()
+    await engine.answer(ev.id, card_ts=ts, user="U2", option="yes", seen="s2")
+    await engine.answer(ev.id, card_ts=ts, user="U3", option="yes", seen="s3")  # quorum: revealed
+    before = p.kinds("update_card").count(ts)
+    for n in (4, 5, 6):  # three teammates who clicked a moment too late
+        _, outcome = await engine.answer(ev.id, card_ts=ts, user=f"U{n}", option="no", seen=f"s{n}")
+        assert outcome is not None and outcome.notice is not None and outcome.notice.kind == "revealed"
+    assert p.kinds("update_card").count(ts) == before, p.log[-6:]  # the notices did not wait for a redraw
+    await asyncio.sleep(LATE_S * 4)
+    assert p.kinds("update_card").count(ts) == before + 1, p.log[-6:]  # one redraw for the three, from what is stored
+    await engine.aclose()
+
+
+class RootDrawing(RecordingPresenter):
+    """The root as Slack shows it: the voters on q1 of the last root draw to land. While ``stall`` is set, the next
+    root draw first runs it (another replica votes and draws meanwhile), then lands."""
+
+    def __init__(self, shown: dict[str, int]) -> None:
+        super().__init__()
+        self.shown = shown
+        self.stall: Callable[[], Awaitable[object]] | None = None
+
+    async def update_root(self, ev: Evaluation, checklist: Checklist) -> None:
+        voters = sum(len(b.votes) for b in ev.ballots.values())
+        if self.stall is not None:
+            stall, self.stall = self.stall, None
+            await stall()
+            await asyncio.sleep(0.05)  # a little slower than B's draw: far below LATE_DRAW_S
+        self.shown["root"] = voters
+
+
+async def test_a_trailing_root_draw_racing_another_replicas_vote_does_not_stay_over_it(
+        redis_client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Production numbers (root drawn at most every 3 s, RACING_S 2 s, LATE_DRAW_S 1 s). A's trailing root draw
+    (booked by U3's vote 0.3 s after U2's) reads 2 voters; U4 votes on B meanwhile (2.7 s after U3: not "racing")
+    and B draws 3; A's draw lands 50 ms later. Nobody read again: the root said 2 of the 3 stored votes. Now B's vote,
+    which found the root owed by another replica, draws the root again a moment later."""
+    monkeypatch.setattr(engine_module, "LATE_DRAW_S", 1.0)  # production's (this file makes draws late sooner)
+    shown: dict[str, int] = {}
+    a, b = RootDrawing(shown), RootDrawing(shown)
+    engine_a = Engine(Store(redis_client), REGISTRY, a, root_every_s=3.0)
+    engine_b = Engine(Store(redis_client), REGISTRY, b, root_every_s=3.0)
+    ev = await engine_a.start(team="T1", channel="C1", project="Router", checklist_id=None, user="U1",
+                              mode="vote", quorum=10)
+    (ts, _), = ev.open_cards().items()
+    await engine_a.answer(ev.id, card_ts=ts, user="U2", option="yes", seen="a2")  # root drawn now (1)
+    await asyncio.sleep(0.3)
+    await engine_a.answer(ev.id, card_ts=ts, user="U3", option="yes", seen="a3")  # root left to the trailing draw
+
+    async def vote_on_b() -> None:
+        await engine_b.answer(ev.id, card_ts=ts, user="U4", option="yes", seen="b4")
+
+    a.stall = vote_on_b
+    await asyncio.sleep(3.2)  # the trailing draw has run (and any recheck booked 1 s after B's vote)
+    for _ in range(30):
+        if engine_a.rechecks.booked == 0 and engine_b.rechecks.booked == 0 and not engine_a._drawing:
+            break
+        await asyncio.sleep(0.1)
+    stored = await engine_a.store.get(ev.id)
+    assert stored is not None and sum(len(x.votes) for x in stored.ballots.values()) == 3
+    assert shown["root"] == 3, f"root shows {shown['root']} voters, 3 stored"
+    await engine_a.aclose()
+    await engine_b.aclose()
