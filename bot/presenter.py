@@ -46,6 +46,7 @@ PERMANENT = frozenset({
     "invalid_blocks_format", "no_text", "too_many_attachments", "restricted_action", "cant_update_message",
     "message_not_found", "edit_window_closed", "invalid_metadata_format", "invalid_metadata_schema",
     "account_inactive", "invalid_auth", "not_authed", "token_revoked", "missing_scope", "team_access_not_granted",
+    "user_disabled", "user_not_found", "user_not_visible",  # conversations.open: no DM with that person
 })
 _WHAT = {"root": "the evaluation's first message", "card": "a question card", "scorecard": "the scorecard",
          "update_root": "an update of the evaluation's first message", "update_card": "an update of a card"}
@@ -119,6 +120,7 @@ def _failed(exc: Exception) -> DeliveryFailed:
 class SlackPresenter:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
+        self._dms: dict[str, str] = {}  # user id -> the D id of the bot's DM with them (Slack keeps it for good)
 
     async def _call(self, method: str, **kwargs: Any) -> Any:
         try:  # the typed methods: each sends its arguments the way Slack expects (JSON, form or query)
@@ -126,13 +128,15 @@ class SlackPresenter:
         except (SlackApiError, SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise _failed(exc) from exc
 
-    async def _post(self, ev: Evaluation, ref: str, **kwargs: Any) -> str:
+    async def _post(self, ev: Evaluation, ref: str, *, channel: str | None = None, since: datetime | None = None,
+                    **kwargs: Any) -> str:
         metadata = post_metadata(ev.id, ref)
         resends = 0
         while True:
             try:
                 with findable_post():  # a 5xx goes to the outbox, which finds the post by ``ref`` if Slack applied it
-                    return _ts(await self._call("chat.postMessage", channel=ev.channel, metadata=metadata, **kwargs))
+                    return _ts(await self._call("chat.postMessage", channel=channel or ev.channel, metadata=metadata,
+                                                **kwargs))
             except RateLimited as exc:
                 if resends == RATELIMITED_RESENDS or exc.retry_after > RETRY_AFTER_MAX_S:
                     raise  # owed still: the outbox posts it after the entry's backoff, looking first
@@ -143,14 +147,14 @@ class SlackPresenter:
                     # the evaluation and posted it. Leave it to that outbox, which looks first (never twice)
                     log.info("ratelimited_post_left_to_outbox", evaluation=ev.id, ref=ref)
                     raise DeliveryFailed(exc.reason, permanent=False, unconfirmed=True) from exc
-                found = await self.find_posted(ev, ref)
+                found = await self.find_posted(ev, ref, since=since, channel=channel)
                 if found is not None:
                     return found
                 resends += 1
                 SLACK_API_RETRIES.labels("ratelimited").inc()
 
     async def post_once(self, ev: Evaluation, ref: str, *, look_first: bool = False, since: datetime | None = None,
-                        outbox: bool = False, **kwargs: Any) -> str:
+                        outbox: bool = False, channel: str | None = None, **kwargs: Any) -> str:
         """Post a message in ``ev``'s channel at most once, though Slack may apply a post and still fail it (a 5xx, a
         dropped connection, an answer after the client gave up): it carries ``ref`` in its metadata, the client does
         not repeat it blindly, and after such a failure it is looked for; only a 5xx whose post is not there is
@@ -159,23 +163,24 @@ class SlackPresenter:
         ``look_first``: an earlier attempt may have posted it. ``since``: it may be a top-level message of the
         channel, posted after that time (else it is a reply in the evaluation's thread). ``outbox``: an outbox
         delivery posts it (:meth:`_post` waits a 429 out; no repeat here, the outbox's next try looks first);
-        else the client waits a 429 out.
+        else the client waits a 429 out. ``channel``: posted there instead of in ``ev``'s channel (a DM's D id,
+        :meth:`tell_dm`), as a top-level message looked for among those posted after ``since``.
         """
-        if look_first and (found := await self._look(ev, ref, since)) is not None:
+        if look_first and (found := await self._look(ev, ref, since, channel=channel)) is not None:
             return found
         posts = 1 if outbox else ONCE_POSTS
         attempt = 0
         while True:
             try:
                 if outbox:
-                    return await self._post(ev, ref, **kwargs)
+                    return await self._post(ev, ref, channel=channel, since=since, **kwargs)
                 with findable_post(client_waits_429=True):
-                    return _ts(await self._call("chat.postMessage", channel=ev.channel,
+                    return _ts(await self._call("chat.postMessage", channel=channel or ev.channel,
                                                 metadata=post_metadata(ev.id, ref), **kwargs))
             except DeliveryFailed as exc:
                 if exc.unconfirmed or not _ambiguous(exc):
                     raise
-                if (found := await self._look(ev, ref, since, exc)) is not None:
+                if (found := await self._look(ev, ref, since, exc, channel=channel)) is not None:
                     log.info("post_found", evaluation=ev.id, ref=ref)
                     return found
                 if exc.unanswered:  # perhaps still under way at Slack: not posted again now
@@ -186,11 +191,11 @@ class SlackPresenter:
                 await asyncio.sleep(ONCE_BACKOFF_S * 2 ** (attempt - 1))
                 SLACK_API_RETRIES.labels("server_error").inc()
 
-    async def _look(self, ev: Evaluation, ref: str, since: datetime | None,
-                    failed: DeliveryFailed | None = None) -> str | None:
+    async def _look(self, ev: Evaluation, ref: str, since: datetime | None, failed: DeliveryFailed | None = None, *,
+                    channel: str | None = None) -> str | None:
         """:meth:`find_posted`; a look that fails raises ``unconfirmed`` (whether it is there is not known)."""
         try:
-            return await self.find_posted(ev, ref, since=since)
+            return await self.find_posted(ev, ref, since=since, channel=channel)
         except DeliveryFailed as exc:
             raise DeliveryFailed((failed or exc).reason, permanent=False, unconfirmed=True) from exc
 
@@ -245,20 +250,15 @@ class SlackPresenter:
 
     # -- Recovery -------------------------------------------------------------------------------------------
     async def find_posted(self, ev: Evaluation, ref: str, *, since: datetime | None = None,
-                          but: str | None = None) -> str | None:
+                          but: str | None = None, channel: str | None = None) -> str | None:
         """The ts of a message this evaluation posted under ``ref`` (its metadata), if Slack has it. ``since``: it
         may also be a top-level message of the channel posted after that time (a reminder, whose thread may be
-        gone): the thread is looked at first, if it is still there, then the channel. ``but``: another one than it."""
-        places: list[tuple[str, dict[str, str]]] = []
-        if ref.endswith(":root"):
-            places.append(("conversations.history", {"oldest": f"{ev.started_at.timestamp() - 60:.6f}"}))
-        elif ev.thread_ts is not None:
-            places.append(("conversations.replies", {"ts": ev.thread_ts}))
-        if since is not None:
-            places.append(("conversations.history", {"oldest": f"{since.timestamp() - 60:.6f}"}))
+        gone): the thread is looked at first, if it is still there, then the channel. ``but``: another one than it.
+        ``channel``: a top-level message of that channel (a DM), posted after ``since`` (else after the start)."""
+        places = _places(ev, ref, since) if channel is None else [_history(since or ev.started_at)]
         for method, args in places:
             try:
-                found = await self._find_in(ev, ref, method, args, but)
+                found = await self._find_in(ref, method, {"channel": channel or ev.channel, **args}, but)
             except DeliveryFailed as exc:
                 if since is None or exc.reason != "thread_not_found":
                     raise
@@ -267,12 +267,12 @@ class SlackPresenter:
                 return found
         return None
 
-    async def _find_in(self, ev: Evaluation, ref: str, method: str, args: dict[str, str],
+    async def _find_in(self, ref: str, method: str, args: dict[str, str],
                        but: str | None = None) -> str | None:
         cursor = None
         for _ in range(10):  # a thread holds a few dozen messages; pages of 200
-            page = await self._call(method, channel=ev.channel, include_all_metadata=True, limit=200,
-                                    **args, **({"cursor": cursor} if cursor else {}))
+            page = await self._call(method, include_all_metadata=True, limit=200, **args,
+                                    **({"cursor": cursor} if cursor else {}))
             for message in page.get("messages") or []:
                 payload = ((message.get("metadata") or {}).get("event_payload") or {})
                 if payload.get("ref") == ref and message.get("ts") != but:
@@ -300,15 +300,63 @@ class SlackPresenter:
         kind = what.split(":")[0].removeprefix("post_")
         text = (f"I could not post {_WHAT.get(kind, 'a message')} for *{esc(ev.project)}* "
                 f"(Slack said `{esc(reason)}`). Every answer so far is saved; {_go_on(ev, kind, reason)}")
+        # findable, so Slack's 5xx after applying it does not post it twice; a repeat (the outbox's) looks first
+        ref, again = _told_ref(ev, what, reason), _tell_attempts(ev) > 0
         if reason not in _CHANNEL_GONE and ev.thread_ts:
-            # findable, so Slack's 5xx after applying it does not post it twice; a repeat (the outbox's) looks first
-            await self.post_once(ev, _told_ref(ev, what, reason), look_first=_tell_attempts(ev) > 0, outbox=True,
-                                 thread_ts=ev.thread_ts, text=text)
+            await self.post_once(ev, ref, look_first=again, outbox=True, thread_ts=ev.thread_ts, text=text)
         else:
-            await self._call("chat.postMessage", channel=ev.started_by, text=text)
+            await self.tell_dm(ev, ev.started_by, ref, text, look_first=again, outbox=True)
+
+    async def tell_dm(self, ev: Evaluation, user: str, ref: str, text: str, *, look_first: bool = False,
+                      outbox: bool = False) -> None:
+        """A notice about ``ev`` to one person by DM, at most once (:meth:`post_once`): posted in the DM itself (its
+        D id, not the user id), so that after a failure Slack may have applied it is looked for there, among the
+        messages posted since the evaluation started (a bot's DM with a person holds few)."""
+        dm = await self.dm_channel(user)
+        if dm is None:  # not findable without the DM's id: posted to the user id, as before im:write was asked for
+            await self._call("chat.postMessage", channel=user, text=text)
+            return
+        await self.post_once(ev, ref, look_first=look_first, since=ev.started_at, outbox=outbox, channel=dm,
+                             text=text)
+
+    async def dm_channel(self, user: str) -> str | None:
+        """The D id of the bot's DM with ``user`` (``conversations.open``, once per person in this process). None
+        when the app may not open DMs: it was installed before it asked for ``im:write``."""
+        if (known := self._dms.get(user)) is not None:
+            return known
+        try:
+            opened = await self._call("conversations.open", users=user)
+        except DeliveryFailed as exc:
+            if exc.reason != "missing_scope":
+                raise
+            log.warning("dm_not_opened", user=user, error=exc.reason,
+                        fix="reinstall the app from deploy/slack-manifest-*.yaml to grant im:write and im:history")
+            return None
+        dm = ((opened.get("channel") or {}).get("id")) if hasattr(opened, "get") else None
+        if not isinstance(dm, str) or not dm:
+            raise DeliveryFailed("Slack did not return the DM's channel id", permanent=False)
+        self._dms[user] = dm
+        return dm
 
 
 _CHANNEL_GONE = ("is_archived", "channel_not_found", "not_in_channel")
+
+
+def _history(since: datetime) -> tuple[str, dict[str, str]]:
+    """The channel's top-level messages posted after ``since`` (a minute earlier: clocks differ a little)."""
+    return "conversations.history", {"oldest": f"{since.timestamp() - 60:.6f}"}
+
+
+def _places(ev: Evaluation, ref: str, since: datetime | None) -> list[tuple[str, dict[str, str]]]:
+    """Where in ``ev``'s channel a post under ``ref`` can be (:meth:`SlackPresenter.find_posted`), in order."""
+    places: list[tuple[str, dict[str, str]]] = []
+    if ref.endswith(":root"):
+        places.append(_history(ev.started_at))
+    elif ev.thread_ts is not None:
+        places.append(("conversations.replies", {"ts": ev.thread_ts}))
+    if since is not None:
+        places.append(_history(since))
+    return places
 
 
 def _told_ref(ev: Evaluation, what: str, reason: str) -> str:

@@ -2,22 +2,21 @@
 
 Both are posted once though Slack may apply a post and still fail it (a 5xx, a dropped connection, an answer after
 the client gave up): each carries Slack message metadata naming it, and is looked for, not repeated blindly
-(:meth:`bot.presenter.SlackPresenter.post_once`).
+(:meth:`bot.presenter.SlackPresenter.post_once`). So is the DM that tells the starter a reminder is paused, in the DM
+itself (:meth:`bot.presenter.SlackPresenter.tell_dm`).
 """
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 
 import structlog
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.common import esc, user
 from bot.blocks.leads import idle_text, reminder_blocks, reminder_text
 from bot.links import message_url
 from bot.presenter import SlackPresenter
-from bot.slack_errors import error_code
 from conversations.effects import DeliveryFailed
 from conversations.models import Evaluation, utcnow
 from conversations.reminders import ReminderUndeliverable, reminder_attempt
@@ -46,7 +45,8 @@ class SlackReminderSink:
         looks for what this try may have posted: the reminder is named by its first try)."""
         attempt = reminder_attempt()
         since = attempt.since if attempt is not None else utcnow()
-        ref, look_first = f"{ev.id}:reminder:{since.timestamp():.0f}", attempt is not None and attempt.again
+        again = attempt is not None and attempt.again
+        ref, look_first = f"{ev.id}:reminder:{since.timestamp():.0f}", again
         thread = ev.thread_ts
         # today's checklist: it says which answers a re-evaluation cannot pre-fill, should the team have changed it
         blocks = reminder_blocks(ev, card, tz=self.zone, checklist=self.registry.get(ev.checklist))
@@ -63,15 +63,17 @@ class SlackReminderSink:
                     continue
                 if exc.reason not in CHANNEL_GONE:
                     raise
-                await self._tell_paused(ev, exc.reason)
+                await self._tell_paused(ev, exc.reason, since, again)
                 raise ReminderUndeliverable(exc.reason) from exc
 
-    async def _tell_paused(self, ev: Evaluation, reason: str) -> None:
-        """Once, by DM to the evaluation's starter (nobody in the channel can read it any more)."""
+    async def _tell_paused(self, ev: Evaluation, reason: str, since: datetime, again: bool) -> None:
+        """Once, by DM to the evaluation's starter (nobody in the channel can read it any more): named by the
+        reminder's first try, like the reminder; a retry of that try looks for it first."""
         try:
-            await self.client.chat_postMessage(channel=ev.started_by, text=paused_text(ev, reason))
-        except SlackApiError as exc:
-            log.warning("reminder_pause_not_told", evaluation=ev.id, error=error_code(exc))
+            await self.presenter.tell_dm(ev, ev.started_by, f"{ev.id}:paused:{since.timestamp():.0f}",
+                                         paused_text(ev, reason), look_first=again)
+        except DeliveryFailed as exc:  # not posted, or not known to be: never posted twice (the pause stands)
+            log.warning("reminder_pause_not_told", evaluation=ev.id, error=exc.reason, unconfirmed=exc.unconfirmed)
 
     async def post_idle_nudge(self, ev: Evaluation, question_id: str) -> None:
         """One gentle reply in the thread naming the question it waits for, linking its card."""

@@ -142,10 +142,12 @@ class SlackStandIn:
         is_admin: bool = False,
         is_owner: bool = False,
         tz: str = "UTC",
+        deleted: bool = False,
     ) -> None:
-        """Make a user known to users.info."""
+        """Make a user known to users.info (``deleted``: deactivated; conversations.open answers user_disabled)."""
         with self._lock:
-            self._ws.set_user(user_id, name=name, real_name=real_name, is_admin=is_admin, is_owner=is_owner, tz=tz)
+            self._ws.set_user(user_id, name=name, real_name=real_name, is_admin=is_admin, is_owner=is_owner, tz=tz,
+                              deleted=deleted)
 
     def add_message(
         self,
@@ -243,11 +245,18 @@ class SlackStandIn:
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
+    def dm_channel(self, user_id: str) -> str | None:
+        """The D id of the bot's DM with a person (conversations.open, or a post to their user id), if opened."""
+        with self._lock:
+            return self._ws.dms.get(user_id)
+
     def messages(self, channel: str, *, top_level: bool = False) -> list[Message]:
-        """Messages now in the channel (after updates/deletes), ts order; replies too unless top_level."""
+        """Messages now in the channel (after updates/deletes), ts order; replies too unless top_level. A user id
+        stands for the bot's DM with that person (where Slack puts a post to a user id)."""
 
         def pick() -> list[Message]:
-            found = [m for (ch, _), m in self._ws.messages.items() if ch == channel]
+            where = self._ws.dms.get(channel, channel)
+            found = [m for (ch, _), m in self._ws.messages.items() if ch == where]
             if top_level:
                 found = [m for m in found if not m.is_reply or m.reply_broadcast]
             return sorted(found, key=lambda m: _ts_key(m.ts))

@@ -21,6 +21,8 @@ from tests.standins.slack_records import (
 )
 
 TS_RE = re.compile(r"^\d{10}\.\d{6}$")
+USER_ID_RE = re.compile(r"^[UW][A-Z0-9]+$")  # a channel argument like this is a person: the bot's DM with them
+MPIM_MAX_USERS = 8  # conversations.open: "too_many_users"
 RESPONSE_URL_MAX_USES = 5
 RESPONSE_FIELDS = frozenset(
     {
@@ -83,6 +85,7 @@ class Workspace:
         self.root_url = "http://127.0.0.1:0"
         self.channels: dict[str, Channel] = {}
         self.users: dict[str, User] = {}
+        self.dms: dict[str, str] = {}  # user id -> the D id of the bot's DM with them: one each, kept across reset()
         self.set_user(bot_user_id, name="ftcheck", is_bot=True)
         self.reset()
 
@@ -216,6 +219,8 @@ class Workspace:
         thread_ts = self._check_thread_ts(params.get("thread_ts"), "chat.postMessage")
         metadata = self._check_metadata(params.get("metadata"), "chat.postMessage")
         channel = str(params["channel"])
+        if USER_ID_RE.match(channel):  # Slack posts it in the app's DM with that person, and answers with the D id
+            channel = self.open_dm(channel).id
         self._check_not_archived(channel)
         msg = self.add_message(
             Message(
@@ -301,13 +306,68 @@ class Workspace:
             raise ApiError("channel_not_found")
         return channel
 
+    def open_dm(self, user_id: str) -> Channel:
+        """The bot's 1:1 DM with a person, made on first use; the same D id for that person every time after."""
+        dm_id = self.dms.setdefault(user_id, f"D{len(self.dms) + 1:08d}")
+        if dm_id not in self.channels:
+            self.set_channel(Channel(dm_id, dm_id.lower(), is_private=True, is_im=True,
+                                     members=[self.bot_user_id, user_id]))
+        return self.channels[dm_id]
+
+    def _im_json(self, ch: Channel) -> dict[str, Any]:
+        other = next((m for m in ch.members if m != self.bot_user_id), None)
+        return {"id": ch.id, "created": ch.created, "is_im": True, "is_org_shared": False, "user": other,
+                "is_user_deleted": False, "priority": 0}
+
+    def api_conversations_open(self, params: Params) -> dict[str, Any]:
+        """https://api.slack.com/methods/conversations.open: ``users`` (comma-separated; one id opens the bot's
+        1:1 DM with that person) or ``channel`` (a DM's D id, to resume it). Answers ``{"ok": true, "channel":
+        {"id": "D…"}}``, with ``"no_op": true, "already_open": true`` when it was open already, and the whole IM
+        object as ``channel`` with ``return_im``. The stand-in opens 1:1 DMs only (no multi-person DMs)."""
+        users = [u.strip() for u in str(params.get("users") or "").split(",") if u.strip()]
+        channel = _str(params.get("channel"))
+        if users and channel:
+            self.violation("conversations.open: pass users or channel, not both")
+            raise ApiError("invalid_arguments", ["pass users or channel, not both"])
+        if channel:
+            known = self.channels.get(channel)
+            if known is None:
+                raise ApiError("channel_not_found")
+            if not known.is_im:
+                raise ApiError("method_not_supported_for_channel_type")
+            return self._opened(known, params, already=True)
+        if not users:
+            raise ApiError("users_list_not_supplied")
+        if len(users) > MPIM_MAX_USERS:
+            raise ApiError("too_many_users")
+        if len(users) > 1:
+            self.violation("conversations.open: the stand-in opens 1:1 DMs only (one user id in `users`)")
+            raise ApiError("method_not_supported_for_channel_type")
+        (user_id,) = users
+        if not USER_ID_RE.match(user_id):
+            raise ApiError("user_not_found")
+        known_user = self.users.get(user_id)
+        if known_user is not None and known_user.deleted:
+            raise ApiError("user_disabled")
+        already = user_id in self.dms and self.dms[user_id] in self.channels
+        return self._opened(self.open_dm(user_id), params, already=already)
+
+    def _opened(self, ch: Channel, params: Params, *, already: bool) -> dict[str, Any]:
+        body: dict[str, Any] = {"ok": True}
+        if already:
+            body.update(no_op=True, already_open=True)
+        if flag(params.get("return_im")):
+            body["channel"] = {**self._im_json(ch), "last_read": "0000000000.000000", "latest": None,
+                               "unread_count": 0, "unread_count_display": 0, "is_open": True}
+        else:
+            body["channel"] = {"id": ch.id}
+        return body
+
     def api_conversations_info(self, params: Params) -> dict[str, Any]:
         ch = self._channel(params)
         info: dict[str, Any]
         if ch.is_im:
-            other = next((m for m in ch.members if m != self.bot_user_id), None)
-            info = {"id": ch.id, "created": ch.created, "is_im": True, "is_org_shared": False, "user": other}
-            info.update(is_user_deleted=False, priority=0)
+            info = self._im_json(ch)
         else:
             info = {
                 "id": ch.id,
