@@ -185,6 +185,7 @@ def start(*, team: str, channel: str, project: str, checklist: Checklist, user: 
     if previous is not None:
         ev.previous_id = previous.id
         ev.prefill = {q: v for q, v in previous.scored().items() if _fits(checklist, q, v)}
+        ev.not_prefilled = {q: v for q, v in previous.scored().items() if q not in ev.prefill}
     return ev
 
 
@@ -202,13 +203,13 @@ def _fits(checklist: Checklist, question_id: str, value: float) -> bool:
     return _known(checklist, question_id) and checklist.allows(value)
 
 
-def not_carried(previous: Evaluation, checklist: Checklist) -> tuple[list[str], int]:
-    """What of ``previous`` a re-evaluation does not pre-fill because the checklist changed since: the keys of
-    questions whose answer then is no longer an option (``q1``), and how many answered questions are gone."""
-    retired = [checklist.question(q).key for q, v in previous.scored().items()
-               if _known(checklist, q) and not checklist.allows(v)]
-    gone = sum(1 for q in previous.scored() if not _known(checklist, q))
-    return sorted(retired, key=lambda k: int(k[1:])), gone
+def not_carried(then: Mapping[str, float], checklist: Checklist) -> tuple[list[str], int]:
+    """Of last time's answers ``then`` (question id -> value), what a re-evaluation does not pre-fill because the
+    checklist changed since: the ids of questions whose answer then is no longer an option (in checklist order), and
+    how many answers were to questions no longer in it."""
+    retired = [q for q, v in then.items() if _known(checklist, q) and not checklist.allows(v)]
+    gone = sum(1 for q in then if not _known(checklist, q))
+    return sorted(retired, key=lambda q: checklist.question(q).number), gone
 
 
 def stale_prefill(ev: Evaluation, checklist: Checklist) -> list[str]:
@@ -218,10 +219,11 @@ def stale_prefill(ev: Evaluation, checklist: Checklist) -> list[str]:
 
 
 def drop_stale_prefill(ev: Evaluation, checklist: Checklist) -> bool:
-    """Stop offering what :func:`stale_prefill` names; True when something was dropped."""
+    """Stop offering what :func:`stale_prefill` names (kept in ``not_prefilled``, which the thread names); True when
+    something was dropped."""
     stale = stale_prefill(ev, checklist)
     for q in stale:
-        del ev.prefill[q]
+        ev.not_prefilled[q] = ev.prefill.pop(q)
     return bool(stale)
 
 

@@ -132,6 +132,8 @@ class Evaluation(_Record):
     cards: dict[str, Card] = Field(default_factory=dict)
     suggestions: dict[str, SuggestionRef] = Field(default_factory=dict)
     prefill: dict[str, float] = Field(default_factory=dict)  # last evaluation's answers (re-evaluation)
+    # a re-evaluation: last time's answers the checklist no longer takes (not pre-filled), for saying which and why
+    not_prefilled: dict[str, float] = Field(default_factory=dict)
     previous_id: str | None = None
     scorecard_ts: str | None = None
     pending: list[Owed] = Field(default_factory=list)  # the outbox: messages owed to the thread

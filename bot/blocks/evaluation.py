@@ -8,14 +8,17 @@ answer. The scorecard lives in ``bot/blocks/scorecard.py``.
 
 from __future__ import annotations
 
-from bot.blocks.common import Block, actions, button, context, esc, header, section, slack_bar, user
+from collections.abc import Mapping
+
+from bot.blocks.common import Block, actions, button, context, esc, header, plural, section, slack_bar, user
 from bot.blocks.scorecard import verdict_line
 from bot.blocks.suggestions import suggestion_hint_blocks
 from conversations.engine import scorecard_of
-from conversations.flow import SKIP, card_state, next_question
+from conversations.flow import SKIP, card_state, next_question, not_carried
 from conversations.models import AnswerEntry, Ballot, Evaluation
 from conversations.voting import hidden_tally
 from scoring.checklist import Checklist, Question
+from scoring.scorecard import fmt_score
 
 ANSWER_ACTION = "answer"  # action ids: answer_yes, answer_partly, answer_no, answer_skip
 CHANGE_ACTION = "change_answer"
@@ -44,10 +47,62 @@ def root_blocks(ev: Evaluation, checklist: Checklist, card_link: str | None = No
     blocks = [header(f"{kind}: {esc(ev.project)}"),
               section(f"*{esc(checklist.title)}* · {mode} · started by {user(ev.started_by)}\n"
                       f"{_status(ev, checklist, card_link)}")]
+    notice = not_prefilled_notice(ev, checklist) if ev.status == "in_progress" else None
+    if notice:
+        blocks.append(context(notice))
     who = _who(ev, checklist)
     if who:
         blocks.append(context(who))
     return blocks
+
+
+def not_prefilled_notice(ev: Evaluation, checklist: Checklist, *, mrkdwn: bool = True) -> str | None:
+    """What a re-evaluation does not pre-fill of last time's answers, and why (:func:`not_prefilled_text`); None
+    for a first evaluation and when every answer carried over."""
+    if ev.previous_id is None or not ev.not_prefilled:
+        return None
+    return not_prefilled_text({**ev.prefill, **ev.not_prefilled}, checklist, mrkdwn=mrkdwn)
+
+
+def not_prefilled_text(then: Mapping[str, float], checklist: Checklist, *, mrkdwn: bool = True) -> str | None:
+    """``*Not pre-filled from last time* (the checklist has changed since): q1 (alpha), as its answer then (0.5) is
+    no longer an option; 1 answer, as its question is no longer in the checklist.``
+
+    ``then``: last time's answers (question id -> value); those ``checklist`` no longer takes are named. The one
+    wording of it, for the reminder, the thread's first message and the terminal (``mrkdwn=False``: plain text,
+    nothing escaped). None when every answer still fits."""
+    retired, gone = _not_fitting(then, checklist)
+    if not (retired or gone):
+        return None
+    parts = [_retired_part(qs, value, mrkdwn) for value, qs in retired.items()]
+    if gone:
+        parts.append(f"{plural(gone, 'answer')}, as {'its question is' if gone == 1 else 'their questions are'} "
+                     "no longer in the checklist")
+    head = "Not pre-filled from last time" if prefills_any(then, checklist) else "Nothing pre-filled from last time"
+    return f"{f'*{head}*' if mrkdwn else head} (the checklist has changed since): {'; '.join(parts)}."
+
+
+def prefills_any(then: Mapping[str, float], checklist: Checklist) -> bool:
+    """Whether a re-evaluation pre-fills any of last time's answers ``then`` (the checklist still takes one)."""
+    retired, gone = _not_fitting(then, checklist)
+    return sum(len(qs) for qs in retired.values()) + gone < len(then)
+
+
+def _not_fitting(then: Mapping[str, float], checklist: Checklist) -> tuple[dict[float, list[Question]], int]:
+    """:func:`conversations.flow.not_carried`, the questions grouped by their answer then."""
+    ids, gone = not_carried(then, checklist)
+    retired: dict[float, list[Question]] = {}
+    for qid in ids:
+        retired.setdefault(then[qid], []).append(checklist.question(qid))
+    return retired, gone
+
+
+def _retired_part(questions: list[Question], value: float, mrkdwn: bool) -> str:
+    """``q1 (alpha) and q3 (gamma), as their answer then (0.5) is no longer an option``."""
+    names = [esc(q.name) if mrkdwn else q.name for q in questions]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    whose = "its" if len(names) == 1 else "their"
+    return f"{listed}, as {whose} answer then ({fmt_score(value)}) is no longer an option"
 
 
 def _status(ev: Evaluation, checklist: Checklist, card_link: str | None) -> str:
@@ -99,21 +154,24 @@ def root_text(ev: Evaluation, checklist: Checklist) -> str:
 
 # -- question cards ---------------------------------------------------------------------------------------------
 
-_HEADS: dict[tuple[str, str], tuple[Block, Block]] = {}
+# with the checklist it was built from: the same id loaded again from a changed team file (another registry) is
+# another object, whose numbers and words may differ
+_HEADS: dict[tuple[str, str], tuple[Checklist, Block, Block]] = {}
 
 
 def _question_head(checklist: Checklist, question_id: str) -> tuple[Block, Block]:
     """The static top of an open card, built once per question (shared, never mutated)."""
     cached = _HEADS.get((checklist.id, question_id))
-    if cached is None:
+    if cached is None or cached[0] is not checklist:
         q = checklist.question(question_id)
         title = checklist.section(q.section).title
         criteria = f"\n*Passes if:* {esc(q.criteria)}" if q.criteria else ""  # a gate's bar, as the terminal shows it
-        cached = (section(f"*Question {q.number} of {len(checklist.questions)}* · {esc(title)}\n*{esc(q.text)}*"
+        cached = (checklist,
+                  section(f"*Question {q.number} of {len(checklist.questions)}* · {esc(title)}\n*{esc(q.text)}*"
                           f"{criteria}"),
                   context(f"_Why it matters:_ {esc(q.why)}"))
         _HEADS[(checklist.id, question_id)] = cached
-    return cached
+    return cached[1], cached[2]
 
 
 def short(q: Question) -> str:

@@ -24,8 +24,8 @@ from bot.blocks.common import (
     user,
     when,
 )
+from bot.blocks.evaluation import not_prefilled_text, prefills_any
 from bot.blocks.scorecard import CHANGED_SINCE_LAST, agreement_mrkdwn, verdict_line, verdict_mrkdwn
-from conversations.flow import not_carried
 from conversations.models import Evaluation
 from scoring.agreement import Agreement
 from scoring.checklist import Checklist
@@ -315,31 +315,16 @@ def reminder_blocks(ev: Evaluation, card: Scorecard, *, tz: tzinfo, outcome: str
 
 
 def _prefilled(ev: Evaluation, checklist: Checklist | None) -> str:
-    """What a re-evaluation starts with: last time's answers, but not those the checklist no longer takes
-    (``flow.not_carried``: an answer that is no longer an option, a question no longer in it)."""
+    """What a re-evaluation starts with: last time's answers, but not those the checklist no longer takes, named as
+    the new thread names them (:func:`bot.blocks.evaluation.not_prefilled_text`)."""
     head = "Re-evaluation opens a new thread pre-filled with last time's answers; people confirm or change each one."
-    if checklist is None:
+    then = ev.scored()
+    missing = not_prefilled_text(then, checklist) if checklist is not None else None
+    if checklist is None or missing is None:
         return head
-    retired, gone = not_carried(ev, checklist)
-    if not (retired or gone):
-        return head
-    scored = ev.scored()
-    by_value: dict[float, list[str]] = {}
-    for key in retired:
-        by_value.setdefault(scored[checklist.question(key).id], []).append(key)
-    parts = [f"{_and(keys)} ({fmt_score(value)} is no longer an option)" for value, keys in by_value.items()]
-    if gone:
-        parts.append(f"{plural(gone, 'answer')} to {'a question' if gone == 1 else 'questions'} no longer in it")
-    missing = _and(parts)
-    if len(retired) + gone == len(scored):
-        return (f"Re-evaluation opens a new thread with nothing pre-filled, as the checklist has changed since last "
-                f"time: {missing}. People answer each question.")
-    return f"{head} *Not pre-filled*, as the checklist has changed since: {missing}."
-
-
-def _and(items: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+    if not prefills_any(then, checklist):
+        return f"Re-evaluation opens a new thread; people answer each question. {missing}"
+    return f"{head} {missing}"
 
 
 def _dropped_gaps(ev: Evaluation, checklist: Checklist | None) -> list[str]:

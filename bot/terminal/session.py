@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 
+from bot.blocks.evaluation import not_prefilled_notice
 from bot.blocks.leads import day
 from bot.terminal.console import Console, LineReader
 from bot.terminal.presenter import TerminalPresenter
@@ -133,10 +134,9 @@ def open_or_start(session: Session, project: str, checklist_id: str | None) -> E
     session.started = session.call(session.engine.start(
         team=TEAM, channel=CHANNEL, project=project, checklist_id=wanted, user=session.user, origin="terminal",
         previous=previous))
-    if previous is not None:
-        changed = not_carried_text(previous, session.checklist(session.started))
-        if changed:
-            say(changed)
+    changed = not_prefilled_notice(session.started, session.checklist(session.started), mrkdwn=False)
+    if changed:
+        say(changed)
     return session.started
 
 
@@ -150,30 +150,10 @@ def without_stale_prefill(session: Session, ev: Evaluation) -> Evaluation:
     ev, _, _ = session.call(session.store.update(
         ev.id, lambda e: flow.drop_stale_prefill(e, checklist), by=session.user,
         action="drop defaults the checklist no longer offers"))
-    asked = {q.id: q.key for q in checklist.questions}
-    keys = [asked[q] for q in stale if q in asked]  # a question no longer asked has no key to name it by
-    named = f" ({', '.join(keys)})" if keys else ""
-    session.console.say(f"The checklist has changed since this re-evaluation started: {len(stale)} of last time's "
-                        f"answers{named} {'is' if len(stale) == 1 else 'are'} no longer a default.")
+    changed = not_prefilled_notice(ev, checklist, mrkdwn=False)  # what the thread's first message says in Slack
+    if changed:
+        session.console.say(changed)
     return ev
-
-
-def not_carried_text(previous: Evaluation, checklist: Checklist) -> str | None:
-    """``The checklist has changed since: q1's answer then (0.5) is no longer an option, so it has no default; …``
-    (None when every answer of last time is a default again)."""
-    retired, gone = flow.not_carried(previous, checklist)
-    if not (retired or gone):
-        return None
-    parts = []
-    if retired:
-        answers = ", ".join(f"{key} ({previous.scored()[checklist.question(key).id]:g})" for key in retired)
-        many = len(retired) > 1
-        parts.append(f"the answer{'s' if many else ''} then to {answers} {'are' if many else 'is'} no longer "
-                     f"{'options' if many else 'an option'}, so {'they have' if many else 'it has'} no default")
-    if gone:
-        parts.append(f"{gone} question{'s' if gone > 1 else ''} answered then {'are' if gone > 1 else 'is'} no "
-                     "longer in it")
-    return f"The checklist has changed since: {'; '.join(parts)}."
 
 
 def drop_if_empty(session: Session) -> str | None:

@@ -119,8 +119,9 @@ async def test_the_reminder_says_which_answers_a_reevaluation_cannot_prefill(
         assert ("*Gaps then:*\n• *q1 (alpha): 0.5 (no longer an option)* — Alpha ready?\n"
                 "• *beta: Fail* — no longer in the checklist") in text, text
         assert text.endswith("Re-evaluation opens a new thread pre-filled with last time's answers; people confirm or "
-                             "change each one. *Not pre-filled*, as the checklist has changed since: q1 (0.5 is no "
-                             "longer an option) and 1 answer to a question no longer in it."), text
+                             "change each one. *Not pre-filled from last time* (the checklist has changed since): "
+                             "q1 (alpha), as its answer then (0.5) is no longer an option; 1 answer, as its question "
+                             "is no longer in the checklist."), text
         await bot.click(reminder, "reeval_start")
         await slack.wait_for(lambda: "Re-evaluation started by" in texts(reminders(slack)[0].blocks),
                              what="the reminder's outcome")

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
-from bot.blocks.evaluation import root_blocks
+from bot.blocks.evaluation import not_prefilled_notice, root_blocks
 from bot.terminal.reports import history_text
-from bot.terminal.session import TEAM, not_carried_text
+from bot.terminal.session import TEAM
 from conversations import flow
 from conversations.engine import Engine, scorecard_of
 from conversations.export import decision_record
@@ -119,11 +119,13 @@ async def test_a_reevaluation_prefills_only_what_the_checklist_still_offers(
         team=TEAM, channel="terminal", project="Gate", checklist_id=None, user="ana", origin="terminal",
         previous=done)
     assert again.prefill == {"gamma": 1.0}  # alpha's Partly is no option of Pass/Fail; beta is gone
-    assert flow.not_carried(done, cl2) == (["q1"], 1)
-    assert not_carried_text(done, cl2) == (
-        "The checklist has changed since: the answer then to q1 (0.5) is no longer an option, so it has no "
-        "default; 1 question answered then is no longer in it.")
-    assert not_carried_text(done, registries["cl1"].get("team-gate")) is None
+    assert flow.not_carried(done.scored(), cl2) == (["alpha"], 1)
+    assert not_prefilled_notice(again, cl2, mrkdwn=False) == (
+        "Not pre-filled from last time (the checklist has changed since): q1 (alpha), as its answer then (0.5) is no "
+        "longer an option; 1 answer, as its question is no longer in the checklist.")
+    cl1 = registries["cl1"].get("team-gate")
+    same = flow.start(team=TEAM, channel="terminal", project="Gate", checklist=cl1, user="ana", previous=done)
+    assert not_prefilled_notice(same, cl1) is None  # every answer carries: nothing to say
 
 
 async def test_the_checklist_changing_during_a_reevaluation_stops_offering_what_it_no_longer_has(

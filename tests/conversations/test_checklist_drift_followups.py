@@ -62,9 +62,9 @@ async def test_a_reminder_whose_answers_the_checklist_takes_none_of_promises_no_
     done = await walk(engine_with(redis_client, registries["cl1"]), [0.5, 0.5, 0.5])
     cl4 = registries["cl4"].get("team-gate")  # Pass/Fail, the same questions: no Partly carries over
     text = texts(reminder_blocks(done, scorecard_of(done, cl4), tz=UTC, checklist=cl4))
-    assert text.endswith("Re-evaluation opens a new thread with nothing pre-filled, as the checklist has changed "
-                         "since last time: q1, q2 and q3 (0.5 is no longer an option). People answer each "
-                         "question."), text
+    assert text.endswith("Re-evaluation opens a new thread; people answer each question. *Nothing pre-filled from "
+                         "last time* (the checklist has changed since): q1 (alpha), q2 (beta) and q3 (gamma), as "
+                         "their answer then (0.5) is no longer an option."), text
     cl1 = registries["cl1"].get("team-gate")
     same = texts(reminder_blocks(done, scorecard_of(done, cl1), tz=UTC, checklist=cl1))
     assert same.endswith("Re-evaluation opens a new thread pre-filled with last time's answers; people confirm or "
