@@ -332,7 +332,7 @@ async def test_a_post_is_not_begun_once_the_hold_ran_out(slack: SlackStandIn, re
 
 
 async def test_a_refused_late_vote_is_told_at_once_and_the_card_redrawn_once_after(
-        slack: SlackStandIn, redis_server: RedisServer) -> None:
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: Any) -> None:
     """Review finding: a vote refused because the card was revealed a moment before waited for a redraw of the card
     before its notice went out, and a 429 on that chat.update held the notice back by its Retry-After (3.2 s)."""
     async with running_bot(slack, redis_server.url) as bot:
@@ -358,7 +358,7 @@ async def test_a_refused_late_vote_is_told_at_once_and_the_card_redrawn_once_aft
 
 
 async def test_a_429_on_the_clicked_cards_redraw_does_not_hold_back_the_next_question(
-        slack: SlackStandIn, redis_server: RedisServer) -> None:
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: Any) -> None:
     """Review finding on a change of the delivery order (the clicked card before the next card): chat.update is the
     call a busy vote rate-limits, and slack_sdk waits its Retry-After inline, so the next question waited 3.9 s.
     The next card goes out first; only the redraws wait."""
