@@ -86,6 +86,10 @@ class Bot:
         roots = self.slack.messages(channel, top_level=True)
         return self.slack.thread(channel, roots[-1].ts) if roots else []
 
+    def cards(self, question_id: str, channel: str = "C1") -> list[Message]:
+        """The thread's cards of one question (an original and any re-ask), oldest first, by their metadata ref."""
+        return [m for m in self.thread(channel) if f":card:{question_id}:" in ref_of(m)]
+
     def open_card(self, channel: str = "C1") -> Message | None:
         for msg in reversed(self.thread(channel)):
             if any(b.get("type") == "actions" and str(b.get("block_id", "")).startswith("answer:")
@@ -194,6 +198,21 @@ class Bot:
             if msg.text.startswith("Scorecard for"):
                 return msg
         return None
+
+
+def message_texts(msg: Message) -> str:
+    """A message's text and the texts of its blocks (sections, contexts), one per line."""
+    parts = [msg.text]
+    for b in msg.blocks:
+        if isinstance(b.get("text"), dict):
+            parts.append(b["text"]["text"])
+        parts += [e.get("text", "") for e in b.get("elements", []) if isinstance(e.get("text"), str)]
+    return "\n".join(parts)
+
+
+def ref_of(msg: Message) -> str:
+    """The ref ftcheck put in a message's metadata (``<evaluation>:card:<question>:…``)."""
+    return str((msg.metadata or {}).get("event_payload", {}).get("ref"))
 
 
 @asynccontextmanager

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from scoring.checklist import Registry
-from tests.bot.harness import Bot, running_bot
+from tests.bot.harness import Bot, message_texts, running_bot
 from tests.standins.redis_server import RedisServer
 from tests.standins.slack_api import SlackStandIn
 from tests.standins.slack_records import Message
@@ -18,25 +18,14 @@ VOTERS = ["U1", "U2", "U3"]  # U1 starts the evaluation
 SPLIT = {"q4", "q9", "q15"}  # U3 disagrees on these
 
 
-def _texts(msg: Message) -> str:
-    parts = [msg.text]
-    for b in msg.blocks:
-        if isinstance(b.get("text"), dict):
-            parts.append(b["text"]["text"])
-        parts += [e.get("text", "") for e in b.get("elements", []) if isinstance(e.get("text"), str)]
-    return "\n".join(parts)
-
-
 def _card_for(bot: Bot, key: str) -> Message:
-    q = FT.question(key)
-    for msg in reversed(bot.thread()):
-        if f":card:{q.id}:" in str((msg.metadata or {}).get("event_payload", {}).get("ref")):
-            return msg
-    raise AssertionError(f"no card for {key}")
+    cards = bot.cards(FT.question(key).id)
+    assert cards, f"no card for {key}"
+    return cards[-1]
 
 
 def _card_has(bot: Bot, key: str, text: str) -> Callable[[], bool]:
-    return lambda: text in _texts(_card_for(bot, key))
+    return lambda: text in message_texts(_card_for(bot, key))
 
 
 def _card_posted(bot: Bot, key: str) -> Callable[[], bool]:
@@ -57,7 +46,7 @@ async def _vote_round(bot: Bot, slack: SlackStandIn, key: str, value: float) -> 
         assert status == 200
         if i < len(VOTERS) - 1:
             await slack.wait_for(_card_has(bot, key, f"<@{voter}>"), what=f"{voter} counted")
-            shown = _texts(_card_for(bot, key)) + _texts(slack.messages("C1", top_level=True)[-1])
+            shown = message_texts(_card_for(bot, key)) + message_texts(slack.messages("C1", top_level=True)[-1])
             assert f"{i + 1} of 3 have voted" in shown
             assert "*Yes:*" not in shown and "*No:*" not in shown and "*Partly:*" not in shown  # never what
 
@@ -70,7 +59,7 @@ async def test_three_voters_hidden_reveal_splits_settled_by_the_starter(slack: S
         assert (await bot.command(f"start {example['title']} --vote --quorum 3", user="U1"))[0] == 200
         await slack.wait_for(lambda: bot.open_card() is not None, what="first card")
         first = bot.open_card()
-        assert first is not None and "Question 1 of 20" in _texts(first)
+        assert first is not None and "Question 1 of 20" in message_texts(first)
         labels = [el["text"]["text"] for el in bot.element_list(first)]
         assert [lbl.split()[0] for lbl in labels][:4] == ["Yes", "Partly", "No", "Not"]
         for n in range(1, 21):
@@ -83,8 +72,8 @@ async def test_three_voters_hidden_reveal_splits_settled_by_the_starter(slack: S
             if key in SPLIT:
                 await slack.wait_for(_card_has(bot, key, "Split"), what=f"{key} split")
                 split = _card_for(bot, key)
-                assert "<@U3>" in _texts(split) and "*Split*" in _texts(split)
-                assert f"Question {n} of 20" in _texts(split)  # the anchor: number, and answer-first buttons
+                assert "<@U3>" in message_texts(split) and "*Split*" in message_texts(split)
+                assert f"Question {n} of 20" in message_texts(split)  # the anchor: number, and answer-first buttons
                 assert [el["text"]["text"] for el in bot.element_list(split)] == [
                     *(f"{o.label} — team answer" for o in FT.options), "Not sure — ask again later"]
                 settle = f"settle_answer_{FT.option(value).key}"
@@ -93,26 +82,26 @@ async def test_three_voters_hidden_reveal_splits_settled_by_the_starter(slack: S
                                                  for e in slack.ephemerals("C1", "U2")), what="U2 told")
                 told = [e.text for e in slack.ephemerals("C1", "U2") if "chosen by the evaluation's starter" in e.text]
                 assert "Your vote is among those shown on the card." in told[-1] and "Add note" not in told[-1]
-                assert "Split" in _texts(_card_for(bot, key))
+                assert "Split" in message_texts(_card_for(bot, key))
                 assert (await bot.click(_card_for(bot, key), settle, user="U1"))[0] == 200
             await slack.wait_for(_card_has(bot, key, "✓ *q"), what=f"{key} answered")
         await slack.wait_for(lambda: bot.scorecard() is not None, what="scorecard")
         card = bot.scorecard()
         assert card is not None
-        text = _texts(card)
+        text = message_texts(card)
         assert "18.5/20" in text
         assert "17 of 20 questions unanimous (85%)" in text
         # each voter heard only about their own vote
         for voter in VOTERS:
             own = [e.text for e in slack.ephemerals("C1", voter) if "You voted" in e.text]
             assert own, voter
-        settled = _texts(_card_for(bot, "q4"))
+        settled = message_texts(_card_for(bot, "q4"))
         assert "settled by <@U1>" in settled
         # only the starter (or a lead, an admin) may overturn a settled answer; U2's change is refused and said so
         assert (await bot.select(_card_for(bot, "q4"), _other(example["answers"]["q4"]), user="U2"))[0] == 200
         await slack.wait_for(lambda: any("only the starter" in e.text for e in slack.ephemerals("C1", "U2")),
                              what="U2's change refused")
-        assert _texts(_card_for(bot, "q4")) == settled and "18.5/20" in _texts(bot.scorecard() or card)
+        assert message_texts(_card_for(bot, "q4")) == settled and "18.5/20" in message_texts(bot.scorecard() or card)
         # summary and the exported decision record carry the agreement too
         before = len(slack.response_posts)
         await bot.command(f"summary {example['title']}", user="U2")
@@ -153,7 +142,7 @@ async def test_a_lone_vote_revealed_is_not_agreement(slack: SlackStandIn, redis_
         await slack.wait_for(_card_has(bot, "q1", "<@U2>"), what="vote counted")
         assert (await bot.click(_card_for(bot, "q1"), "reveal_votes", user="U3"))[0] == 200
         await slack.wait_for(_card_has(bot, "q1", "✓ *q1*"), what="q1 revealed")
-        line = _texts(_card_for(bot, "q1"))
+        line = message_texts(_card_for(bot, "q1"))
         assert "✓ *q1* Partly — only <@U2> voted" in line and "agreed" not in line
 
 
@@ -170,4 +159,4 @@ async def test_the_starter_can_settle_a_split_as_not_sure(slack: SlackStandIn, r
         assert (await bot.click(_card_for(bot, "q1"), "settle_answer_skip", user="U1"))[0] == 200
         await slack.wait_for(_card_has(bot, "q1", "chose Not sure on a split"), what="q1 skipped")
         await slack.wait_for(_card_posted(bot, "q2"), what="card q2")
-        assert "asked again before the end" in _texts(_card_for(bot, "q1"))
+        assert "asked again before the end" in message_texts(_card_for(bot, "q1"))

@@ -23,7 +23,8 @@ from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
 from scoring.checklist import Registry
-from tests.bot.harness import Bot, running_bot
+from tests.bot.harness import Bot, ref_of, running_bot
+from tests.bot.harness import message_texts as texts
 from tests.faults.test_429_hold_lapse import outbox_renewals_lost
 from tests.faults.test_outbox_faults import ticking
 from tests.standins.redis_server import RedisServer
@@ -100,29 +101,14 @@ async def quiet(slack: SlackStandIn, link: SlackLink | None, quiet_s: float = 0.
     raise AssertionError("the bots kept calling Slack")
 
 
-def texts(msg: Message) -> str:
-    parts = [msg.text]
-    for b in msg.blocks:
-        if isinstance(b.get("text"), dict):
-            parts.append(b["text"]["text"])
-        parts += [e.get("text", "") for e in b.get("elements", []) if isinstance(e.get("text"), str)]
-    return "\n".join(parts)
-
-
-def ref_of(msg: Message) -> str:
-    return str((msg.metadata or {}).get("event_payload", {}).get("ref"))
-
-
 def card_for(bot: Bot, key: str) -> Message:
-    qid = FT.question(key).id
-    found = [m for m in bot.thread() if f":card:{qid}:" in ref_of(m)]
+    found = bot.cards(FT.question(key).id)
     assert found, f"no card for {key}"
     return found[-1]
 
 
 def cards_of(bot: Bot, key: str) -> list[Message]:
-    qid = FT.question(key).id
-    return [m for m in bot.thread() if f":card:{qid}:" in ref_of(m)]
+    return bot.cards(FT.question(key).id)
 
 
 def root(slack: SlackStandIn) -> Message:
