@@ -284,7 +284,7 @@ async def guarded_phase(rows: list[Row], name: str, phase: Callable[[], Awaitabl
 
 
 async def run(plan: Plan, redis: RedisServer, log_dir: Path, profile: Path | None = None,
-              root_redraw_s: float | None = None) -> list[Row]:
+              root_redraw_s: float | None = None, sample_cpu: Path | None = None) -> list[Row]:
     rows: list[Row] = []
     children: list[Child] = []
     try:
@@ -311,8 +311,9 @@ async def run(plan: Plan, redis: RedisServer, log_dir: Path, profile: Path | Non
 
         async def ack_phase() -> list[Row]:
             def app(mode: str, *extra: str) -> Child:
+                sampled = ["--sample-cpu", str(sample_cpu / f"{mode}.folded")] if sample_cpu else []
                 return Child("tests.benchmarks.bot_proc", ["--mode", mode, "--redis", redis.url, "--slack",
-                                                           stand_in["api"], *extra], log_dir / f"{mode}.log")
+                                                           stand_in["api"], *sampled, *extra], log_dir / f"{mode}.log")
 
             bot = app("bot", *(["--profile", str(profile)] if profile else []),
                       *(["--root-redraw-seconds", str(root_redraw_s)] if root_redraw_s is not None else []))
@@ -359,6 +360,9 @@ def main() -> None:
                                                            "fewer makes a diagnosis run quicker)")
     parser.add_argument("--profile", type=Path, help="write the bot process's cProfile stats here (diagnosis; "
                                                       "the profiler's overhead inflates the bot's figures)")
+    parser.add_argument("--sample-cpu", type=Path,
+                        help="write each app's CPU-time stack samples to DIR/<app>.folded (diagnosis; see "
+                             "tests/benchmarks/cpu_sampler.py)")
     parser.add_argument("--root-redraw-seconds", type=float,
                         help="the bot's FTCHECK_ROOT_REDRAW_SECONDS (0: the root redrawn after every answer, as the "
                              "reference does; default: the product's)")
@@ -396,7 +400,8 @@ def main() -> None:
     try:
         if redis.port == 6379:
             raise RuntimeError("refusing to benchmark against port 6379")
-        rows = asyncio.run(run(plan, redis, log_dir, args.profile, args.root_redraw_seconds))
+        rows = asyncio.run(run(plan, redis, log_dir, args.profile, args.root_redraw_seconds,
+                                   args.sample_cpu))
     finally:
         redis.close()
     elapsed = time.monotonic() - started

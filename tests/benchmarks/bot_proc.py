@@ -25,6 +25,7 @@ import os
 import re
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -36,6 +37,7 @@ from bot.blocks.evaluation import ANSWER_ACTION
 from bot.cli import configure_logging
 from bot.serve import http_app, run_server, settle_heap, start_clock
 from bot.settings import Settings
+from tests.benchmarks import cpu_sampler
 from tests.benchmarks.common import BOT_TOKEN, SECRET, scrub_environ
 from tests.benchmarks.reference import reference_app
 
@@ -171,12 +173,22 @@ def main() -> None:
     parser.add_argument("--redis", required=True)
     parser.add_argument("--slack", required=True, help="the stand-in's Web API base URL")
     parser.add_argument("--profile", help="write cProfile stats here on SIGTERM (diagnosis only)")
+    parser.add_argument("--sample-cpu", type=Path,
+                        help="write this process's CPU-time stack samples here on SIGTERM (diagnosis only)")
     parser.add_argument("--slow-callbacks", type=float, default=0,
                         help="log event-loop callbacks slower than this many ms (asyncio debug; diagnosis only)")
     parser.add_argument("--root-redraw-seconds", type=float,
                         help="FTCHECK_ROOT_REDRAW_SECONDS for the bot (default: the product's)")
     args = parser.parse_args()
     scrub_environ()
+    if args.sample_cpu:
+        sampler = cpu_sampler.Sampler()
+        sampler.start()
+        try:
+            run_server(serve(args.mode, args.redis, args.slack, args.slow_callbacks, args.root_redraw_seconds))
+        finally:
+            sampler.stop(args.sample_cpu)
+        return
     if not args.profile:  # the product's loop (uvloop) for all three apps: the same stack
         run_server(serve(args.mode, args.redis, args.slack, args.slow_callbacks, args.root_redraw_seconds))
         return
