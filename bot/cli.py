@@ -285,7 +285,9 @@ def run_cmd(project: Annotated[str | None, typer.Option(help="Project name (term
             checklist: Annotated[str | None, typer.Option(help="Checklist id (see `ftcheck checklists`)")] = None,
             brief: Annotated[str | None, typer.Option(
                 help="Project description file for suggestions; - reads it from stdin, ended by a line `.`")] = None,
-            terminal: Annotated[bool, typer.Option(help="Use the terminal even if Slack tokens are set")] = False
+            terminal: Annotated[bool, typer.Option(help="Use the terminal even if Slack tokens are set")] = False,
+            fresh: Annotated[bool, typer.Option(
+                help="Start without last time's answers as defaults (a project evaluated before)")] = False
             ) -> None:
     """The main job: Slack (Socket Mode or HTTP) when tokens are set, else the walk-through in the terminal."""
     settings = load_settings()
@@ -307,7 +309,7 @@ def run_cmd(project: Annotated[str | None, typer.Option(help="Project name (term
         raise fail(f"{exc.args[0]} (`ftcheck checklists` lists them)") from None
     text = None if brief in (None, "-") else read_text(brief, "the description")
     name = None if project is None else project_name(project)
-    options = RunOptions(project=name, checklist_id=checklist, brief=text, brief_stdin=brief == "-",
+    options = RunOptions(project=name, checklist_id=checklist, fresh=fresh, brief=text, brief_stdin=brief == "-",
                          description_min_chars=settings.description_min_chars,
                          redis_timeout_s=settings.redis_timeout_s, timezone=settings.zone)
     code = run_terminal(store_for(settings, allow_embedded=True), registry,

@@ -16,7 +16,8 @@ VERBS: tuple[str, ...] = ("start", "help", "suggest", "summary", "list", "histor
 
 HELP = """*ftcheck* — decide on evidence whether to fine-tune.
 • `/ftcheck start &lt;project&gt; [--checklist ID]` — walk the team through a checklist in a new thread
-  (the first answer on each card counts)
+  (the first answer on each card counts); a project finished here before starts pre-filled with its last
+  answers as defaults to confirm (`--fresh` starts without them)
 • `/ftcheck start &lt;project&gt; --vote [--quorum N]` — everyone votes on each card, hidden until N have voted
   (default 3) or someone clicks Reveal; the starter or a lead settles a split
 • `/ftcheck suggest &lt;project description&gt;` — suggested answers for this channel's open evaluation
@@ -46,6 +47,7 @@ class Command(BaseModel):
     unknown: str | None = None  # help shown because of this unknown sub-command
     mode: Literal["quick", "vote"] = "quick"  # start: first answer counts, or hidden team votes
     quorum: int = 3  # start --vote: votes that reveal a card
+    fresh: bool = False  # start --fresh: not pre-filled from the project's last result here
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -129,18 +131,28 @@ def _start(rest: str) -> Command:
     words = _words(rest)
     checklist = _option(words, "--checklist", "dataset-readiness")
     quorum = _quorum(_option(words, "--quorum", "4"))
-    vote = "--vote" in words
-    if vote:
-        words.remove("--vote")
-    elif quorum != 3:
+    vote, fresh = _flag(words, "--vote"), _flag(words, "--fresh")
+    if not vote and quorum != 3:
         raise CommandError("`--quorum` goes with `--vote`: `/ftcheck start &lt;project&gt; --vote --quorum 4`.")
+    unknown = next((w for w in words if w.startswith("--") and len(w) > 2), None)
+    if unknown is not None:
+        raise CommandError(f"`{esc(unknown)}` is not an option of `/ftcheck start`; it takes `--checklist ID`, "
+                           "`--vote`, `--quorum N` (with `--vote`) and `--fresh`.")
     project = _name(" ".join(words))
     if not project:
         raise CommandError("Name the project: `/ftcheck start &lt;project name&gt;`.")
     if len(project) > NAME_MAX:
         raise CommandError(f"Project names are limited to {NAME_MAX} characters (this one has {len(project)}).")
     return Command(verb="start", project=project, checklist=checklist, mode="vote" if vote else "quick",
-                   quorum=quorum)
+                   quorum=quorum, fresh=fresh)
+
+
+def _flag(words: list[str], flag: str) -> bool:
+    """Whether ``flag`` is among ``words`` (taken out of them, so it is not read as part of the name)."""
+    found = flag in words
+    while flag in words:
+        words.remove(flag)
+    return found
 
 
 def _list(rest: str) -> Command:

@@ -8,10 +8,11 @@ from collections.abc import Awaitable, Callable
 
 from bot import commands as cmd
 from bot.blocks.common import esc
+from bot.blocks.leads import day
 from bot.leads.access import Asker, visibility
 from bot.leads.deletion import delete
 from bot.leads.exports import export
-from bot.leads.reminders import remind
+from bot.leads.reminders import reevaluate, remind
 from bot.leads.summaries import history_text, list_text, status_lines, summary
 from bot.links import thread_link
 from bot.payloads import SlashCommand
@@ -20,10 +21,20 @@ from bot.services import Services
 from bot.slack_text import plain_text
 from bot.suggestions import run_suggestions
 from bot.visibility import Visibility
+from conversations import queries
 from conversations.effects import DeliveryFailed
+from conversations.engine import scorecard_of
 from conversations.flow import unasked
-from conversations.models import Evaluation
-from conversations.queries import START_LOCK_S, open_evaluation, open_evaluations, start_lock, suggest_target
+from conversations.models import Evaluation, project_key
+from conversations.queries import (
+    START_LOCK_S,
+    channel_history,
+    open_evaluation,
+    open_evaluations,
+    prefill_base,
+    start_lock,
+    suggest_target,
+)
 from conversations.store import StoreUnavailable
 from scoring.checklist import UnknownChecklist
 
@@ -121,20 +132,37 @@ async def _start(svc: Services, request: SlashCommand, command: cmd.Command, rep
     if not await svc.store.once(lock, ttl_s=START_LOCK_S):
         await reply(await _being_started(svc, request, project))
         return
-    running = await open_evaluation(svc.store, request.team_id, request.channel_id, project)
+    history = await channel_history(svc.store, request.team_id, request.channel_id, project_key(project))
+    running = queries.running(history)
     if running is not None:  # started by someone whose lock was released between our check and our lock
         await svc.store.release(lock)
         await reply(await _already_running(svc, running, request.user_id))
         return
+    previous = None if command.fresh else prefill_base(history, command.checklist, svc.registry.ids())
     try:
-        await svc.engine.start(team=request.team_id, channel=request.channel_id, project=project,
-                               checklist_id=command.checklist, user=request.user_id, mode=command.mode,
-                               quorum=command.quorum)
+        if previous is None:
+            await svc.engine.start(team=request.team_id, channel=request.channel_id, project=project,
+                                   checklist_id=command.checklist, user=request.user_id, mode=command.mode,
+                                   quorum=command.quorum)
+        else:
+            new = await reevaluate(svc, previous, request.user_id, mode=command.mode, quorum=command.quorum)
+            await reply(await _prefilled(svc, new, previous))
     except DeliveryFailed as exc:
         await reply(_not_started(request, project, exc))
     finally:
         with contextlib.suppress(StoreUnavailable):  # the lock expires on its own
             await svc.store.release(lock)
+
+
+async def _prefilled(svc: Services, new: Evaluation, previous: Evaluation) -> str:
+    """Tells the starter that the thread offers last time's answers, and how to start without them."""
+    checklist = svc.registry.get(previous.checklist)
+    then = day(previous.completed_at or previous.started_at, svc.settings.zone)
+    name = esc(new.project)
+    return (f"Re-evaluation of *{name}* started: {await thread_link(svc.client, new)}. Each card offers the answer "
+            f"of {then} ({scorecard_of(previous, checklist).total_text}) as a default; people still confirm every "
+            f"score. To start without them, delete this one (`/ftcheck delete {name}`) and run "
+            f"`/ftcheck start {name} --fresh`.")
 
 
 async def _already_running(svc: Services, running: Evaluation, user: str) -> str:

@@ -7,7 +7,7 @@ suggestions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from conversations import flow
 from conversations.models import Evaluation, SuggestionRef, project_key
@@ -26,9 +26,18 @@ def start_lock(team: str, channel: str, project: str) -> str:
 CHANNEL_PAGE = 500  # evaluations read per round trip while looking for a channel's open one
 
 
-def latest_completed(history: Sequence[Evaluation]) -> Evaluation | None:
-    """The newest completed evaluation of ``history`` (oldest first), or None."""
-    return next((ev for ev in reversed(history) if ev.status == "completed"), None)
+def latest_completed(history: Sequence[Evaluation], checklist: str | None = None) -> Evaluation | None:
+    """The newest completed evaluation of ``history`` (oldest first), of ``checklist`` when given, or None."""
+    return next((ev for ev in reversed(history)
+                 if ev.status == "completed" and checklist in (None, ev.checklist)), None)
+
+
+def prefill_base(history: Sequence[Evaluation], checklist: str | None, loaded: Collection[str]) -> Evaluation | None:
+    """What a start of a project pre-fills from: its newest completed evaluation in ``history`` (oldest first) of
+    ``checklist``, or of any checklist when none is named; None when there is none or its checklist is not among
+    ``loaded`` (the start is then a fresh one)."""
+    previous = latest_completed(history, checklist)
+    return previous if previous is not None and previous.checklist in loaded else None
 
 
 def running(history: Sequence[Evaluation]) -> Evaluation | None:
@@ -45,11 +54,14 @@ async def open_evaluation(store: Store, team: str, channel: str, project: str | 
     """The evaluation in progress in a channel (of ``project`` when named), newest first; none is missed however
     many evaluations the channel holds: a project is read from its own history, a channel page by page."""
     if project is not None:
-        key = project_key(project)
-        history = await store.project_history(team, key)
-        return next((ev for ev in reversed(history) if ev.channel == channel and ev.status == "in_progress"), None)
+        return running(await channel_history(store, team, channel, project_key(project)))
     found = await open_evaluations(store, team, channel, limit=1)
     return found[0] if found else None
+
+
+async def channel_history(store: Store, team: str, channel: str, key: str) -> list[Evaluation]:
+    """A project's evaluations in one channel (``key``: its :func:`project_key`), oldest first."""
+    return [ev for ev in await store.project_history(team, key) if ev.channel == channel]
 
 
 async def suggest_target(store: Store, team: str, channel: str, thread_ts: str | None) -> Evaluation | None:
@@ -84,9 +96,7 @@ async def reevaluation_base(store: Store, clicked: Evaluation) -> Evaluation:
 
     A reminder of an older evaluation may be clicked after a newer one completed; the newer one wins.
     """
-    history = [ev for ev in await store.project_history(clicked.team, clicked.project_key)
-               if ev.channel == clicked.channel]
-    return latest_completed(history) or clicked
+    return latest_completed(await channel_history(store, clicked.team, clicked.channel, clicked.project_key)) or clicked
 
 
 def suggestion_refs(report: SuggestionReport, checklist: Checklist,

@@ -21,7 +21,7 @@ from bot.services import Services
 from bot.visibility import Visibility
 from conversations import queries
 from conversations.engine import scorecard_of
-from conversations.models import Evaluation
+from conversations.models import Evaluation, Mode
 from conversations.queries import START_LOCK_S
 from conversations.reminders import SCHEDULES, SNOOZE, Cadence, ReminderQueue, WorkingHours, default_cadence
 from conversations.store import StoreUnavailable
@@ -190,7 +190,7 @@ async def start_reevaluation(svc: Services, click: EvaluationClick, reply: Reply
         if await _running(svc, previous) is not None:
             await _under_way(svc, previous, reply)
             return
-        new = await _reevaluate(svc, previous, user)
+        new = await reevaluate(svc, previous, user)
     finally:
         with contextlib.suppress(StoreUnavailable):  # the lock expires on its own
             await svc.store.release(lock)
@@ -208,15 +208,18 @@ async def _under_way(svc: Services, previous: Evaluation, reply: Reply) -> None:
     await reply(f"A re-evaluation of *{esc(previous.project)}* is already under way: {link}.")
 
 
-async def _reevaluate(svc: Services, previous: Evaluation, user: str) -> Evaluation:
-    """The re-evaluation itself: the team scores the way it did last time (a vote stays a vote, with its quorum)
-    and keeps the cadence a lead chose. The previous result keeps its reminder, deferred while this one is open (it
-    moves to this one's result when it completes, and comes back if this one is deleted or closed for inactivity)."""
+async def reevaluate(svc: Services, previous: Evaluation, user: str, *, mode: Mode | None = None,
+                     quorum: int = 3) -> Evaluation:
+    """The re-evaluation itself, pre-filled with ``previous``'s answers: the team scores the way it did last time
+    (a vote stays a vote, with its quorum) unless ``mode`` (with ``quorum``) says otherwise, and keeps the cadence
+    a lead chose. The previous result keeps its reminder, deferred while this one is open (it moves to this one's
+    result when it completes, and comes back if this one is deleted or closed for inactivity)."""
     queue = ReminderQueue(svc.store)
     every = await queue.every(previous.id)
+    mode, quorum = (previous.mode, previous.quorum) if mode is None else (mode, quorum)
     new = await svc.engine.start(team=previous.team, channel=previous.channel, project=previous.project,
-                                 checklist_id=previous.checklist, user=user, previous=previous, mode=previous.mode,
-                                 quorum=previous.quorum)
+                                 checklist_id=previous.checklist, user=user, previous=previous, mode=mode,
+                                 quorum=quorum)
     if every is not None:
         await queue.set_every(new.id, every)  # the new evaluation keeps the cadence a lead chose
     return new

@@ -38,6 +38,7 @@ CONNECT_SLACK = ("To run this in Slack: create an app from deploy/slack-manifest
 class RunOptions:
     project: str | None = None
     checklist_id: str | None = None
+    fresh: bool = False  # --fresh: a new evaluation is not pre-filled with the project's last result
     brief: str | None = None  # description text (from --brief FILE)
     brief_stdin: bool = False  # --brief -: the description comes first on stdin, ended by a "." line
     description_min_chars: int = 400
@@ -185,7 +186,7 @@ def walk_through(session: Session, options: RunOptions) -> None:
     walk: Walk | None = None
     try:
         session.project = options.project or ask_project(session)
-        ev = open_or_start(session, session.project, options.checklist_id)
+        ev = open_or_start(session, session.project, options.checklist_id, fresh=options.fresh)
         brief = read_paste(session.reader) if options.brief_stdin else options.brief
         walk = Walk(session, use_description(session, ev, brief))
         ev = walk.run()

@@ -22,6 +22,7 @@ from bot.terminal.presenter import TerminalPresenter
 from conversations import flow
 from conversations.engine import Engine
 from conversations.models import Evaluation, project_key
+from conversations.queries import prefill_base
 from conversations.store import Store
 from scoring.checklist import Checklist, Registry, UnknownChecklist
 from scoring.suggest import Suggester
@@ -102,8 +103,9 @@ def _described(session: Session, ev: Evaluation) -> str:
     return f"a “{checklist.title}” evaluation in progress ({progress(ev, checklist)})"
 
 
-def open_or_start(session: Session, project: str, checklist_id: str | None) -> Evaluation:
-    """Resume the project's evaluation in progress (of ``checklist_id`` when given), else start one.
+def open_or_start(session: Session, project: str, checklist_id: str | None, *, fresh: bool = False) -> Evaluation:
+    """Resume the project's evaluation in progress (of ``checklist_id`` when given), else start one, pre-filled
+    with the project's last result (:func:`conversations.queries.prefill_base`) unless ``fresh``.
 
     An evaluation in progress of another checklist stays as it is; the person is told how to get back to it.
     """
@@ -125,7 +127,7 @@ def open_or_start(session: Session, project: str, checklist_id: str | None) -> E
             f"({progress(ev, session.checklist(ev))}).")
         ev = without_stale_prefill(session, ev)
         return deliver_owed(session, ev)  # a run stopped between saving an answer and showing the next question
-    previous = next((e for e in reversed(done) if wanted is None or e.checklist == wanted), None)
+    previous = None if fresh else prefill_base(done, wanted, session.registry.ids())
     if wanted and others:
         say(f"Starting a new “{session.registry.get(wanted).title}” evaluation of {project}.")
     if previous is not None:

@@ -3,8 +3,8 @@ message, which of last time's answers are not pre-filled and why (review follow-
 re-evaluation started from the Home tab or the reminder's button showed questions without last time's answer and no
 word why). It says nothing when every answer carries over, and goes once the evaluation is finished.
 
-`/ftcheck start <project>` of a project with a result in the channel opens a fresh evaluation (nothing pre-filled,
-so there is nothing to explain): pinned here, as the one Slack start that is not a re-evaluation."""
+`/ftcheck start <project>` of a project with a result in the channel is a re-evaluation too and says the same;
+with ``--fresh`` nothing is pre-filled, so there is nothing to explain."""
 
 from __future__ import annotations
 
@@ -150,7 +150,7 @@ async def test_a_change_during_the_reevaluation_is_named_in_its_first_message(
         assert (await newest(redis_client)).not_prefilled == {"beta": 0.5}
 
 
-async def test_slash_start_of_a_project_with_a_result_opens_a_fresh_evaluation_with_no_notice(
+async def test_slash_start_of_a_project_with_a_result_is_a_reevaluation_that_says_the_same(
         slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis, tmp_path: Path) -> None:
     people(slack)
     await gate_started(slack, redis_server.url, gate_dir(tmp_path, "cl1", YES_PARTLY_NO, QUESTIONS),
@@ -158,6 +158,19 @@ async def test_slash_start_of_a_project_with_a_result_opens_a_fresh_evaluation_w
     async with running_bot(slack, redis_server.url,
                            FTCHECK_CHECKLIST_DIR=str(gate_dir(tmp_path, "cl2", PASS_FAIL, BETA_DROPPED))) as bot:
         await bot.command("start Gate --checklist team-gate")
+        assert notes(await reevaluation_opened(bot)) == [NOTICE]
+        ev = await newest(redis_client)
+        assert ev.previous_id is not None and ev.prefill == {"gamma": 1.0}
+
+
+async def test_slash_start_fresh_of_a_project_with_a_result_has_no_notice(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis, tmp_path: Path) -> None:
+    people(slack)
+    await gate_started(slack, redis_server.url, gate_dir(tmp_path, "cl1", YES_PARTLY_NO, QUESTIONS),
+                       ("partly", "no", "yes"))
+    async with running_bot(slack, redis_server.url,
+                           FTCHECK_CHECKLIST_DIR=str(gate_dir(tmp_path, "cl2", PASS_FAIL, BETA_DROPPED))) as bot:
+        await bot.command("start Gate --checklist team-gate --fresh")
         await slack.wait_for(lambda: "Evaluation: Gate" in texts(root(slack).blocks), what="the new thread")
         await slack.wait_for(lambda: bot.open_card() is not None, what="its first card")
         await bot.settle(0.05)

@@ -458,3 +458,15 @@ def test_a_prompt_waiting_in_readline_is_woken_to_see_a_ctrl_c() -> None:
         assert signal.getitimer(signal.ITIMER_REAL)[1] == pytest.approx(SIGNAL_CHECK_S)
         assert signal.getsignal(signal.SIGALRM) is not before
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0) and signal.getsignal(signal.SIGALRM) is before
+
+
+def test_fresh_starts_a_project_evaluated_before_without_its_answers(redis_server: RedisServer,
+                                                                     redis_client) -> None:
+    env = {"REDIS_URL": redis_server.url}
+    assert run(["--project", "Again"], "yes\n" * 20, env).returncode == 0
+    fresh = run(["--project", "Again", "--fresh"], "no\n" * 20, env)
+    assert fresh.returncode == 0, fresh.stderr
+    assert "Starting a re-evaluation" not in fresh.stdout and "Last time" not in fresh.stdout
+    assert "0/20" in fresh.stdout
+    history = ftcheck(["history", "Again"], "", env)
+    assert "20/20" in history.stdout and "0/20" in history.stdout
