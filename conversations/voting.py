@@ -88,6 +88,7 @@ def _reveal(ev: Evaluation, checklist: Checklist, qid: str, user: str | None, mo
     prior = ev.answers.get(qid)
     last_voter = max(ballot.votes.items(), key=lambda kv: kv[1].at)[0]
     if len(decided) > 1:
+        ev.last_activity = now  # a Reveal click that ends in a split is the team at work: the idle watch starts over
         if prior is not None and prior.settled_by:  # a split settled as Not sure, asked again, split again
             ev.answers[qid] = prior.model_copy(update={"settled_by": None})
         move.make("reveal", "asked", "split", qid)

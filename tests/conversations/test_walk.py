@@ -8,6 +8,7 @@ exercised by some dialog here (last test), and the Mermaid diagram in docs/ARCHI
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -210,6 +211,16 @@ def test_reveal_before_quorum_and_all_not_sure_skips() -> None:
     assert t.ev.ballots[Q1].revealed_by == "U2"
     twice = voting.reveal(t.ev, DATA, question=Q1, user="U3")
     assert twice.status == "unchanged"
+
+
+def test_a_reveal_that_ends_in_a_split_is_activity() -> None:
+    t = Thread(mode="vote", quorum=5)
+    t.step("vote", Q1, "pass", user="U1")
+    t.step("vote", Q1, "fail", user="U2")
+    t.ev.last_activity = before = t.ev.last_activity - timedelta(days=6)  # the votes came days ago
+    t.step("reveal", Q1, user="U3")
+    t.expect(["reveal:asked->split"], [f"update_card:{Q1}", "update_root"], "split", Q1)
+    assert t.ev.last_activity > before + timedelta(days=5)  # the idle nudge counts from the Reveal click
 
 
 def test_abandoned_evaluation_closes_its_open_card_and_leaves_a_note() -> None:
