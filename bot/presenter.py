@@ -52,9 +52,9 @@ _WHAT = {"root": "the evaluation's first message", "card": "a question card", "s
          "update_root": "an update of the evaluation's first message", "update_card": "an update of a card"}
 
 
-def deleted_message(ev: Evaluation, by: str | None = None) -> tuple[str, list[Block]]:
+def deleted_message(ev: Evaluation) -> tuple[str, list[Block]]:
     """What a deleted evaluation's messages say instead (its root, its cards still open, its scorecard)."""
-    who = f" by <@{by}>" if by else ""
+    who = f" by <@{ev.deleted_by}>" if ev.deleted_by else ""
     return (f"Deleted evaluation of {esc(ev.project)}",
             [section(f"~{esc(ev.project)}~ — deleted"), context(f"This evaluation was deleted{who}.")])
 
@@ -210,13 +210,14 @@ class SlackPresenter:
         return await self._post(ev, ev.post_ref("root"), text=eb.root_text(ev, checklist),
                                 blocks=eb.root_blocks(ev, checklist))
 
-    async def _strike(self, ev: Evaluation, ts: str) -> None:
+    async def strike(self, ev: Evaluation, ts: str) -> None:
+        """Draw one of a deleted evaluation's messages as deleted (:func:`deleted_message`)."""
         text, blocks = deleted_message(ev)
         await self._call("chat.update", channel=ev.channel, ts=ts, text=text, blocks=blocks)
 
     async def update_root(self, ev: Evaluation, checklist: Checklist) -> None:
         if ev.thread_ts and ev.status == "deleted":  # a delivery that overlapped the delete: it says so again
-            await self._strike(ev, ev.thread_ts)
+            await self.strike(ev, ev.thread_ts)
         elif ev.thread_ts:
             link = await self.card_link(ev, checklist)
             await self._call("chat.update", channel=ev.channel, ts=ev.thread_ts, text=eb.root_text(ev, checklist),
@@ -230,7 +231,7 @@ class SlackPresenter:
     async def update_card(self, ev: Evaluation, checklist: Checklist, card_ts: str) -> None:
         card = ev.cards.get(card_ts)
         if card is not None and card.open and ev.status == "deleted":  # answered cards keep their answers
-            await self._strike(ev, card_ts)
+            await self.strike(ev, card_ts)
         elif card is not None:
             await self._call("chat.update", channel=ev.channel, ts=card_ts,
                              text=eb.card_text(ev, checklist, card.question),
@@ -243,7 +244,7 @@ class SlackPresenter:
 
     async def update_scorecard(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
         if ev.scorecard_ts and ev.status == "deleted":
-            await self._strike(ev, ev.scorecard_ts)
+            await self.strike(ev, ev.scorecard_ts)
         elif ev.scorecard_ts:
             await self._call("chat.update", channel=ev.channel, ts=ev.scorecard_ts, text=scorecard_text(ev, card),
                              blocks=scorecard_blocks(ev, checklist, card, agreement=agreement(ev, checklist)))

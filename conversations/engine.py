@@ -178,7 +178,7 @@ class Engine:
         self.on_completed: list[Callable[[Evaluation], Awaitable[object]]] = []
         self.redraws = Redraws()
         self.root_pace = RootPace(root_every_s, self._draw_root_later)
-        self._deleted: OrderedDict[str, None] = OrderedDict()  # evaluations deleted lately, as this process saw
+        self._deleted: OrderedDict[str, str | None] = OrderedDict()  # deleted lately, as this process saw: by whom
         self.rechecks = Rechecks(LATE_DRAW_S, self._recheck_later)
         self._acted: OrderedDict[str, datetime] = OrderedDict()  # evaluation id -> last activity written here
         self._drawing: set[asyncio.Task[None]] = set()  # booked draws under way: trailing roots, rechecks
@@ -338,16 +338,16 @@ class Engine:
     async def discard(self, eid: str, *, user: str) -> Evaluation:
         """Delete an evaluation (``flow.discard``). A delivery of it still in flight here posts nothing more and
         draws what it drew as deleted (:meth:`deleted`); one on another replica learns it from its record write."""
-        ev, _, _ = await self.store.update(eid, flow.discard, by=user, action="delete")
-        self._note_deleted(eid)
+        ev, _, _ = await self.store.update(eid, lambda e: flow.discard(e, user), by=user, action="delete")
+        self._note_deleted(eid, user)
         return ev
 
     def deleted(self, eid: str) -> bool:
         """Whether this process saw ``eid`` deleted (no Redis round trip: a delivery checks it before each message)."""
         return eid in self._deleted
 
-    def _note_deleted(self, eid: str) -> None:
-        self._deleted[eid] = None
+    def _note_deleted(self, eid: str, by: str | None) -> None:
+        self._deleted[eid] = by
         while len(self._deleted) > 1024:
             self._deleted.popitem(last=False)
 
@@ -358,7 +358,7 @@ class Engine:
             return
         run.struck = True
         view = run.view
-        view.status = "deleted"
+        view.status, view.deleted_by = "deleted", self._deleted.get(view.id)  # drawn as the delete drew it: by whom
         posted = {ts for _, ts in run.cards}
         drawn = [ts for ts, c in view.cards.items() if ts in posted or c.open]
         if not (posted or run.done):
@@ -632,7 +632,7 @@ class Engine:
 
         def record(e: Evaluation) -> list[Effect]:
             if e.status == "deleted" and not run.struck:  # deleted (on another replica) while this was in flight
-                self._note_deleted(e.id)
+                self._note_deleted(e.id, e.deleted_by)
                 _background(asyncio.get_running_loop().create_task(self._strike(run)))
             _posted(run, e)
             for key in run.done:

@@ -243,11 +243,12 @@ def begin(ev: Evaluation, checklist: Checklist) -> Outcome:
     return move.outcome()
 
 
-def discard(ev: Evaluation) -> Outcome:
-    """Mark an evaluation deleted (kept for the audit trail, hidden everywhere); nothing more is owed."""
+def discard(ev: Evaluation, by: str | None = None) -> Outcome:
+    """Mark an evaluation deleted (kept for the audit trail, hidden everywhere), by ``by``; nothing more is owed."""
     move = Move(ev)
     if ev.status != "deleted":
         move.make("discard", ev.status, "deleted")
+        ev.deleted_by = by
     ev.status = "deleted"
     ev.pending = []
     return Outcome(status="ok", moves=move.moves)

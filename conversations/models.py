@@ -135,6 +135,7 @@ class Evaluation(_Record):
     # a re-evaluation: last time's answers the checklist no longer takes (not pre-filled), for saying which and why
     not_prefilled: dict[str, float] = Field(default_factory=dict)
     previous_id: str | None = None
+    deleted_by: str | None = None  # who deleted it (None: deleted before this was kept, or by ftcheck itself)
     scorecard_ts: str | None = None
     pending: list[Owed] = Field(default_factory=list)  # the outbox: messages owed to the thread
     undelivered: list[str] = Field(default_factory=list)  # effects given up on (people were told)

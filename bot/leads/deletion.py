@@ -5,18 +5,17 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime, timedelta
 
-from slack_sdk.errors import SlackApiError
-
 from bot.blocks.common import esc
 from bot.blocks.leads import day
 from bot.leads import reminders as lead_reminders
 from bot.leads.access import Asker, denied, find_project, may_manage
 from bot.leads.projects import scored
 from bot.leads.reminders import working_hours
-from bot.presenter import deleted_message
+from bot.presenter import SlackPresenter
 from bot.services import Services
 from bot.visibility import Visibility
 from conversations import queries
+from conversations.effects import DeliveryFailed
 from conversations.models import Evaluation
 from conversations.reminders import UNSAID, Cadence, ReminderQueue, default_cadence
 from scoring.checklist import UnknownChecklist
@@ -31,7 +30,7 @@ async def delete(svc: Services, vis: Visibility, asker: Asker, name: str) -> str
         return denied(ev, "delete it")
     ev = await svc.engine.discard(ev.id, user=asker.user)  # a delivery of it in flight here stops posting
     reminders = await hand_back_reminder(svc, ev)
-    await close_thread(svc, ev, asker.user)
+    await close_thread(svc, ev)
     return (f"Deleted the {ev.started_at:%Y-%m-%d} evaluation of *{esc(ev.project)}* in <#{ev.channel}> "
             f"({_state(svc, ev)}). It is kept in the audit trail and no longer shows in lists, summaries or "
             f"history. {_thread_words(ev)}{reminders}")
@@ -93,12 +92,12 @@ def _state(svc: Services, ev: Evaluation) -> str:
     return f"it scored {s.card.total_text}" if ev.completed_at else f"{s.progress} answered, unfinished"
 
 
-async def close_thread(svc: Services, ev: Evaluation, by: str) -> None:
+async def close_thread(svc: Services, ev: Evaluation) -> None:
     """Take the buttons off a deleted evaluation's open cards, replace its scorecard (its decision and gaps) with
     a line saying it was deleted, and say so on its root message. Answered cards keep showing their answers."""
-    text, blocks = deleted_message(ev, by)
+    presenter = SlackPresenter(svc.client)
     targets = [*ev.open_cards(), *([ev.scorecard_ts] if ev.scorecard_ts else []),
                *([ev.thread_ts] if ev.thread_ts else [])]
     for ts in targets:
-        with contextlib.suppress(SlackApiError):  # the message may be gone; the evaluation is deleted either way
-            await svc.client.chat_update(channel=ev.channel, ts=ts, text=text, blocks=blocks)
+        with contextlib.suppress(DeliveryFailed):  # the message may be gone; the evaluation is deleted either way
+            await presenter.strike(ev, ts)

@@ -68,6 +68,8 @@ async def _delete_while_card_in_flight(slack: SlackStandIn, writer: Bot, deleter
     thread = writer.thread()
     assert "deleted" in thread[0].text.lower(), f"root of the deleted evaluation reads {thread[0].text!r}"
     assert [m.text[:50] for m in thread if open_buttons(m)] == []
+    struck = [str(m.blocks) for m in thread if m.text.startswith("Deleted evaluation of")]
+    assert struck and all("This evaluation was deleted by <@U1>." in b for b in struck), struck  # who, always
 
 
 @pytest.mark.parametrize("root_every", [3.0, 0.0])
