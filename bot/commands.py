@@ -127,8 +127,18 @@ def _quorum(raw: str | None) -> int:
     return int(raw)
 
 
+_START_OPTIONS = ("checklist", "vote", "quorum", "fresh")
+# "--vote" as phones and Macs send it (smart punctuation turns "--" into a dash), or typed with one hyphen
+_DASHED_OPTION = re.compile(rf"^(?:--|-|—|–|−)({'|'.join(_START_OPTIONS)})$", re.IGNORECASE)
+
+
+def _start_words(rest: str) -> list[str]:
+    """:func:`_words`, each start option read as ``--option`` however its dashes arrived."""
+    return [f"--{m.group(1).lower()}" if (m := _DASHED_OPTION.match(w)) else w for w in _words(rest)]
+
+
 def _start(rest: str) -> Command:
-    words = _words(rest)
+    words = _start_words(rest)
     checklist = _option(words, "--checklist", "dataset-readiness")
     quorum = _quorum(_option(words, "--quorum", "4"))
     vote, fresh = _flag(words, "--vote"), _flag(words, "--fresh")

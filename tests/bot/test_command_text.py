@@ -62,3 +62,18 @@ def test_help_says_which_evaluation_delete_takes_and_who_may() -> None:
     line = next(line for line in help_text(["x"]).split("\n• ") if line.startswith("`/ftcheck delete"))
     assert line == ("`/ftcheck delete &lt;project&gt;` — delete the project's latest evaluation in this channel, or "
                     "its latest\n  anywhere when none is here (only its starter, a lead or a workspace admin can)")
+
+
+@pytest.mark.parametrize(("text", "mode", "quorum", "fresh"), [
+    ("start Router —vote —quorum 2", "vote", 2, False),  # smart punctuation: "--" arrives as an em dash
+    ("start Router –vote", "vote", 3, False),  # an en dash
+    ("start Router -vote -fresh", "vote", 3, True),  # one hyphen
+    ("start Router --Vote --FRESH", "vote", 3, True),
+])
+def test_start_options_are_read_however_their_dashes_arrived(text: str, mode: str, quorum: int, fresh: bool) -> None:
+    command = parse(text)
+    assert (command.project, command.mode, command.quorum, command.fresh) == ("Router", mode, quorum, fresh)
+
+
+def test_a_dash_inside_a_name_stays_part_of_it() -> None:
+    assert parse("start Router — v2 -draft").project == "Router — v2 -draft"
