@@ -14,10 +14,12 @@ import structlog
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.common import esc, user
+from bot.blocks.evaluation import split_wait
 from bot.blocks.leads import idle_text, reminder_blocks, reminder_text
 from bot.links import message_url
 from bot.presenter import SlackPresenter
 from conversations.effects import DeliveryFailed
+from conversations.flow import card_state
 from conversations.models import Evaluation, utcnow
 from conversations.reminders import ReminderUndeliverable, reminder_attempt
 from conversations.voting import still_to_vote
@@ -84,8 +86,9 @@ class SlackReminderSink:
         link = await self._card_link(ev, question_id)
         try:
             entry = ev.answers.get(question_id)
-            text = idle_text(q.key, q.text, link, skipped=entry is not None and entry.value is None)
-            if ev.mode == "vote" and (missing := still_to_vote(ev, question_id)):
+            split = split_wait(ev) if card_state(ev, question_id) == "split" else None
+            text = idle_text(q.key, q.text, link, skipped=entry is not None and entry.value is None, split=split)
+            if ev.mode == "vote" and not split and (missing := still_to_vote(ev, question_id)):
                 text += " Still to vote: " + ", ".join(user(uid) for uid in missing) + "."
             # named by the write that recorded this nudge (``ev.version``): a nudge of a later quiet spell is another
             await self.presenter.post_once(ev, f"{ev.id}:nudge:{question_id}:{ev.version}", thread_ts=ev.thread_ts,

@@ -120,8 +120,13 @@ def _status(ev: Evaluation, checklist: Checklist, card_link: str | None) -> str:
     label = f"Question {waiting.number} — {short(waiting)}"
     now = f"*Now:* {f'<{card_link}|{label}>' if card_link else label}"
     if card_state(ev, waiting.id) == "split":
-        now += f" · split: waiting for {user(ev.started_by)} (or a lead) to choose the team answer"
+        now += f" · split: {split_wait(ev)}"
     return f"{bar}\n{now}"
+
+
+def split_wait(ev: Evaluation) -> str:
+    """Who a split card waits for, said alike by the root, `/ftcheck status` and the idle nudge."""
+    return f"waiting for {user(ev.started_by)} (or a lead) to choose the team answer"
 
 
 def _waiting(ev: Evaluation, checklist: Checklist) -> Question | None:

@@ -351,12 +351,16 @@ def reminder_text(ev: Evaluation, card: Scorecard) -> str:
     return esc(f"Time to re-evaluate {ev.project}: last time {verdict_of(card).line()}.")
 
 
-def idle_text(question_key: str, question_text: str, link: str | None = None, *, skipped: bool = False) -> str:
-    """``skipped``: the team was not sure twice; the answer goes in through the card's ⋯ menu."""
+def idle_text(question_key: str, question_text: str, link: str | None = None, *, skipped: bool = False,
+              split: str | None = None) -> str:
+    """``skipped``: the team was not sure twice; the answer goes in through the card's ⋯ menu. ``split``: the
+    team's votes split and the card waits for someone to choose the team answer (``evaluation.split_wait``)."""
     where = f"<{link}|its card>" if link else "its card"
+    head = f"Gentle nudge: this evaluation is waiting for {question_key} — \u201c{esc(question_text)}\u201d."
+    if split:
+        return f"{head} The team's votes split: it is {split}, on {where}."
     how = f"from the ⋯ menu on {where} (the team skipped it twice)" if skipped else f"on {where}"
-    return (f"Gentle nudge: this evaluation is waiting for {question_key} — \u201c{esc(question_text)}\u201d. "
-            f"Anyone in the channel can answer {how}.")
+    return f"{head} Anyone in the channel can answer {how}."
 
 
 # -- App Home and modals ----------------------------------------------------------------------------------

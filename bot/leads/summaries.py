@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.blocks.common import esc, user
+from bot.blocks.evaluation import split_wait
 from bot.blocks.leads import (
     HOME_MAX_ROWS,
     Scored,
@@ -21,7 +22,7 @@ from bot.links import thread_link
 from bot.replies import checklist_fix, checklist_problem
 from bot.services import Services
 from bot.visibility import Visibility
-from conversations.flow import gone_cards
+from conversations.flow import card_state, gone_cards
 from conversations.models import Evaluation
 from conversations.queries import waiting_question
 from conversations.reminders import ReminderQueue
@@ -59,7 +60,10 @@ def _waiting(ev: Evaluation, checklist: Checklist) -> str:
         return (" Its open card asks a question that is no longer in the checklist; a click on any of that card's "
                 "buttons goes on without it.")
     nxt = waiting_question(ev, checklist)
-    return f" Waiting for {checklist.question(nxt).key}." if nxt else ""
+    if nxt is None:
+        return ""
+    key = checklist.question(nxt).key
+    return f" {key} is split: {split_wait(ev)}." if card_state(ev, nxt) == "split" else f" Waiting for {key}."
 
 
 async def status_lines(svc: Services, shown: list[tuple[Evaluation, str]], *, more: bool = False) -> str:
