@@ -159,9 +159,9 @@ async def _prefilled(svc: Services, new: Evaluation, previous: Evaluation) -> st
     checklist = svc.registry.get(previous.checklist)
     then = day(previous.completed_at or previous.started_at, svc.settings.zone)
     name = esc(new.project)
-    return (f"Re-evaluation of *{name}* started: {await thread_link(svc.client, new)}. Each card offers the answer "
-            f"of {then} ({scorecard_of(previous, checklist).total_text}) as a default; people still confirm every "
-            f"score. To start without them, delete this one (`/ftcheck delete {name}`) and run "
+    return (f"Re-evaluation of *{name}* started: {await thread_link(svc.client, new)}. Each card shows last time's "
+            f"answer (the result of {then}: {scorecard_of(previous, checklist).total_text}) as a default to confirm "
+            f"or change. To start without them instead, delete this one (`/ftcheck delete {name}`) and run "
             f"`/ftcheck start {name} --fresh`.")
 
 

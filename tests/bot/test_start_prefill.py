@@ -67,7 +67,8 @@ async def test_start_after_a_result_prefills_it_and_tells_the_starter(
         assert new.prefill == first.scored() and len(new.prefill) == 20
         assert new.answers == {} or all(a.value is None for a in new.answers.values())  # defaults, not answers
         assert reply.startswith("Re-evaluation of *Triage* started: <https://")
-        assert "(12/20) as a default; people still confirm every score" in reply
+        assert "Each card shows last time's answer (the result of " in reply
+        assert ": 12/20) as a default to confirm or change." in reply
         assert "`/ftcheck start Triage --fresh`" in reply
 
 
