@@ -113,7 +113,8 @@ def _status(ev: Evaluation, checklist: Checklist, card_link: str | None) -> str:
         verdict = verdict_line(scorecard_of(ev, checklist))  # scored only here: mid-walk the root shows no score
         return f"{bar}\n{verdict} · details in {where}."
     if ev.status == "abandoned":
-        return f"{bar}\nClosed: nobody answered for a long time. `/ftcheck start {esc(ev.project)}` begins a new evaluation."
+        return (f"{bar}\nClosed: nobody answered for a long time. `/ftcheck start {esc(ev.project)}` begins a new "
+                "evaluation.")
     waiting = _waiting(ev, checklist)
     if waiting is None:
         return f"{bar}\nOnly questions the team skipped twice are left: answer them from the ⋯ menu on their cards."
