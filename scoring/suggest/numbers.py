@@ -54,6 +54,22 @@ _WORDS_RE = "|".join(
     sorted((re.escape(w) for w in WORD_NUMBERS if w not in ("a", "an")), key=len, reverse=True)
 )
 
+# Compound number words ("two thousand", "seventy-eight", "one hundred and twenty"): read as numbers of their own
+# only when they name 20 or more, so "two annotators" or "one labeler" stay words
+_UNITS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+)
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
+_WORD_VALUE: dict[str, int] = {w: i for i, w in enumerate(_UNITS)} | {w: 20 + 10 * i for i, w in enumerate(_TENS)}
+_NUM_WORD = "(?:" + "|".join(sorted([*_UNITS, *_TENS, *_SCALES], key=len, reverse=True)) + ")"
+_WORD_SEQ_RE = re.compile(
+    rf"(?<![\w-])(?<![\d.,]\s)(?:an?\s+(?=(?:hundred|thousand|million)\b))?{_NUM_WORD}(?:(?:\s+and\s+|\s+|-){_NUM_WORD})*(?![\w-])",
+    re.IGNORECASE,
+)
+
+
 # 2,000 / 2000 / 2.5 / 5,000+ / 40.000 and 1 200 (thousands written the European way); the multiplier is
 # optional (k, K, thousand, M, million)
 _EURO_THOUSANDS = r"\d{1,3}(?:[.\u00a0\u202f ]\d{3})+"
@@ -62,6 +78,7 @@ NUM = r"(?<![\w.])" + NUM_CORE
 MULT = r"(?:\s?(k|K|thousand|m|M|mm|million)\b)?"
 _NUMBER_RE = re.compile(NUM + MULT + r"(\+)?")
 _PERCENT_RE = re.compile(NUM + r"\s?(?:%|percent\b|per cent\b|pct\b)")
+_WORD_PERCENT_RE = re.compile(r"\s?(?:%|percent\b|per cent\b)", re.IGNORECASE)
 
 # Approximate rates to US dollars: the checklist's thresholds are in dollars. A converted amount is
 # shown next to the original one.
@@ -76,6 +93,7 @@ _CODE = {
 }
 _PREFIX = r"(us\$|\$|€|£|usd|eur|gbp|chf|cad|aud|inr|jpy)\s?"
 _SUFFIX = r"\s?(usd|dollars?|bucks|eur|euros?|gbp|pounds|chf|cad|aud|inr|jpy)\b"
+_WORD_SUFFIX_RE = re.compile(_SUFFIX, re.IGNORECASE)
 _RANGE_END = r"(?:\s?(?:-|–|to)\s?" + NUM_CORE + MULT + r")?"
 _MONEY_RE = re.compile(
     r"(?:" + _PREFIX + NUM + MULT + _RANGE_END + r")|(?:" + NUM + MULT + _RANGE_END + _SUFFIX + r")",
@@ -101,6 +119,38 @@ class Found:
     upper: float | None = None
 
 
+def _word_value(words: list[str]) -> float | None:
+    """The value of a well-formed number-word sequence ("seventy-eight", "two thousand five hundred"), else None."""
+    total, current, last = 0, 0, ""
+    for w in words:
+        if w in _SCALES:
+            if (last in _SCALES and _SCALES[last] >= _SCALES[w]) or (w == "hundred" and current >= 100):
+                return None
+            if w == "hundred":
+                current = (current or 1) * 100
+            else:
+                total += (current or 1) * _SCALES[w]
+                current = 0
+        else:
+            value = _WORD_VALUE[w]
+            if last and last not in _SCALES and not (last in _TENS and 0 < value < 10):
+                return None  # "two three", "twenty thirty": a list, not one number
+            current += value
+        last = w
+    return float(total + current)
+
+
+def word_numbers(text: str) -> list[Found]:
+    """Numbers written in words that name 20 or more ("two thousand", "seventy-eight", "a hundred")."""
+    out = []
+    for m in _WORD_SEQ_RE.finditer(text):
+        words = [w for w in re.split(r"[\s-]+", m.group(0).lower()) if w not in ("and", "a", "an")]
+        value = _word_value(words)
+        if value is not None and (value >= 20 or any(w in _SCALES for w in words)):
+            out.append(Found(value, m.start(), m.end()))
+    return out
+
+
 def to_number(token: str, mult: str | None = None) -> float:
     if token.lower() in WORD_NUMBERS:
         value = WORD_NUMBERS[token.lower()]
@@ -113,11 +163,18 @@ def to_number(token: str, mult: str | None = None) -> float:
 
 def numbers(text: str) -> list[Found]:
     """Plain numbers with an optional k/thousand/M multiplier ("2,000", "5,000+", "2.5k")."""
-    return [Found(to_number(m.group(1), m.group(2)), m.start(), m.end()) for m in _NUMBER_RE.finditer(text)]
+    found = [Found(to_number(m.group(1), m.group(2)), m.start(), m.end()) for m in _NUMBER_RE.finditer(text)]
+    found += [w for w in word_numbers(text) if not any(w.start < f.end and f.start < w.end for f in found)]
+    return sorted(found, key=lambda f: f.start)
 
 
 def percents(text: str) -> list[Found]:
-    return [Found(float(m.group(1).replace(",", "")), m.start(), m.end()) for m in _PERCENT_RE.finditer(text)]
+    found = [Found(float(m.group(1).replace(",", "")), m.start(), m.end()) for m in _PERCENT_RE.finditer(text)]
+    for w in word_numbers(text):  # "seventy-eight percent"
+        unit = _WORD_PERCENT_RE.match(text, w.end)
+        if unit is not None and w.value <= 100:
+            found.append(Found(w.value, w.start, unit.end()))
+    return sorted(found, key=lambda f: f.start)
 
 
 @dataclass(frozen=True)
@@ -130,7 +187,8 @@ class Money(Found):
 
 
 def money(text: str) -> list[Money]:
-    """Amounts of money in common currencies: "$3K", "£3,900", "€5k", "6 000 euros", "$3-5k" (a range)."""
+    """Amounts of money in common currencies: "$3K", "£3,900", "€5k", "6 000 euros", "$3-5k" (a range),
+    "four thousand dollars"."""
     out = []
     for m in _MONEY_RE.finditer(text):
         g = m.groups()
@@ -143,7 +201,11 @@ def money(text: str) -> list[Money]:
         mult = low_mult or (high_mult if high is not None else None)
         upper = to_number(high, high_mult) if high is not None else None
         out.append(Money(to_number(low, mult), m.start(), m.end(), upper, currency))
-    return out
+    for w in word_numbers(text):  # "four thousand dollars"
+        unit = _WORD_SUFFIX_RE.match(text, w.end)
+        if unit is not None and not any(w.start < o.end and o.start < unit.end() for o in out):
+            out.append(Money(w.value, w.start, unit.end(), None, _CODE[unit.group(1).lower()]))
+    return sorted(out, key=lambda f: f.start)
 
 
 def show_money(amount: Money) -> str:

@@ -9,8 +9,9 @@ targets, and a positive phrase in a negated sentence becomes a caution to check,
 
 Libraries measured on the corpus and not adopted: price-parser (one amount per string, no k/M; it took
 "3 weeks", "10:06" or "90" for the price and was wrong in 12 of 23 money sentences, this reader in none),
-quantulum3 (turns "2-3 weeks" into 2.5, misses "three weeks in", "four weeks of"); number words beyond
-the built-in list never occur in the corpus, so text2num/number-parser would add nothing measurable.
+quantulum3 (turns "2-3 weeks" into 2.5, misses "three weeks in", "four weeks of"). Compound number words
+("two thousand", "seventy-eight percent") are read by :func:`scoring.suggest.numbers.word_numbers`, a few lines
+that cover what descriptions write, so text2num/number-parser would add a dependency for nothing measurable.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 
 from scoring.checklist import Checklist
 from scoring.suggest import numbers as num
+from scoring.suggest import rules
 from scoring.suggest.evidence import Unit, check_description, display_quote, normalise, sentences
 from scoring.suggest.evidence import looks_like_instruction as _instruction
 from scoring.suggest.facts import AnswerMention, CautionMention, NumberMention, StatusMention
@@ -61,6 +63,22 @@ _BARE_TARGET = re.compile(
 )
 # "81 → 83 → 83 → 83.5": a history written with arrows
 _ARROWS = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d+)?%?(?:\s*(?:→|->|=>)\s*\d{1,3}(?:\.\d+)?%?)+")
+# "82, 83, 83, 84, 83": a history written as a list (three or more results, read like arrows)
+_LIST = re.compile(
+    r"(?<![\w.$€£])\d{1,3}(?:\.\d+)?%?(?:\s*,\s+\d{1,3}(?:\.\d+)?%?){2,}(?:,?\s+(?:and|then)\s+\d{1,3}(?:\.\d+)?%?)?"
+    r"(?![\w%]|[.,]\d)"
+)
+# "between 77.5% and 78.4%", "80%-81.5%", "ranged from 77 to 78%": the spread of several results, not two more
+_NUM = r"\d{1,3}(?:\.\d+)?"
+_RANGE = re.compile(
+    rf"\bbetween\s+({_NUM})\s?%?\s+and\s+({_NUM})\s?%|(?<![\w.])({_NUM})\s?%?\s?(-|–|to)\s?({_NUM})\s?%"
+)
+# several prompting results told together ("the last five prompt versions", "all variants")
+_SEVERAL = (
+    r"\b(versions|variants|iterations|prompts|tweaks|rewrites|attempts|tries|rounds|experiments|runs|revisions)\b"
+)
+# the result prompting gets now, in the number's own clause ("better than our prompt (currently 74%, target 85%)")
+_CURRENT = r"\b(currently|current|today|right now|at the moment|so far|as of (now|today)|baseline)\b"
 _ACCURACY = (
     r"accura|correct|\bright\b|\bof the time\b|pass rate|\bf1\b|precision|recall|\bscored?\b|exact match|"
     r"success rate|hit rate|"
@@ -73,6 +91,11 @@ _PROMPTING = (
 _SYNTHETIC = (
     r"synthetic|ai-generated|llm-generated|machine-generated|generated (with|by|using)|chatgpt|"
     r"gpt-written|written by (chat)?gpt"
+)
+# the real share stated beside the synthetic one: "roughly 90% of the labelled set is real copywriter text"
+_REAL_SHARE = (
+    r"\b(is|are|was|were)\s+(real|genuine|authentic|organic|human[- ](written|labell?ed|made)|from production|"
+    r"production data)\b|^\s*(real|genuine|authentic|human[- ]written)\b"
 )
 _NOT_ACCURACY = (
     r"\breduc\w*\b|\bcut\w*\b|\bof (the |all |our )?(tickets|data|dataset|examples|documents)\b|"
@@ -88,6 +111,13 @@ _NOT_BUDGET = (
     r"\bquot(e|ed|es)\b|\bpitch\w*\b|\bcharges?\b|\bsubscription\b|\bgoodwill\b|\bcredits\b|"
     r"\bincident\b|\bper (complaint|ticket|call|claim|document|hour|user|seat)\b|\bto handle\b|\bsalary\b|"
     r"\bprobably\b|\bsomething like\b|\bmaybe\b"
+)
+# Money proposed but not agreed: "the budget of $6,000 is not approved yet", "$15,000 has been mentioned but not
+# approved", "pending sign-off"
+_PENDING = (
+    r"\bnot (yet )?(been )?(yet )?(approved|agreed|confirmed|signed[- ]off|committed|secured|final(i[sz]ed)?|"
+    r"allocated)\b|\b(pending|awaiting|waiting (for|on)|subject to|needs?|requires?) (\w+ )?(approval|sign[- ]?off|"
+    r"confirmation)\b|\bun(approved|confirmed)\b"
 )
 # A third party proposing numbers ("the deadline the vendor proposed, two weeks")
 _THIRD_PARTY = (
@@ -135,7 +165,13 @@ _UP_TO = r"\bup to\s*$"
 _LAPSED = (
     r"\b(used to|previously|formerly|former|left the (company|team)|has left|have left|"
     r"she left|he left|they left|was cut|were cut|got cut|cut to zero|was deleted|were deleted|got deleted|"
-    r"turned (it|them) off|leaked)\b"
+    r"turned (it|them) off|leaked|(has |have )?(since changed|changed since))\b"
+)
+# An agreement measured on other labels than today's: "in 2022 with a different label set, 90%"
+_STALE_LABELS = (
+    r"\b(different|old|older|previous|earlier|outdated|superseded) (label|labell?ing|annotation|category) "
+    r"(set|scheme|schema|taxonomy|guidelines?)\b|\b(old|older|previous|earlier|outdated|superseded) "
+    r"(taxonomy|guidelines)\b"
 )
 # Someone who is gone: "the contractor who did the POC left in March", "our ML engineer quit", "no longer with us"
 _GONE = re.compile(
@@ -196,11 +232,21 @@ class _Sentence:
 @dataclass
 class _Collector:
     numbers: list[NumberMention] = field(default_factory=list)
+    statuses: list[StatusMention] = field(default_factory=list)  # statements read from numbers (a narrow spread)
+    cautions: list[CautionMention] = field(default_factory=list)  # numbers stated but not (or no longer) so
 
     def add(self, fact: str, value: float, s: _Sentence, upper: float | None = None) -> None:
         self.numbers.append(
             NumberMention.model_validate({"fact": fact, "value": value, "upper": upper, "evidence": s.quote})
         )
+
+    def status(self, fact: str, level: str, note: str, s: _Sentence) -> None:
+        self.statuses.append(
+            StatusMention.model_validate({"fact": fact, "value": level, "note": note, "evidence": s.quote})
+        )
+
+    def caution(self, fact: str, note: str, s: _Sentence) -> None:
+        self.cautions.append(CautionMention(question=fact, note=note, evidence=s.quote))
 
 
 def _overlaps(found: num.Found, others: list[num.Found]) -> bool:
@@ -245,29 +291,67 @@ def _test_share(text: str, p: num.Found, before: str) -> bool:
     )
 
 
-def _percents(s: _Sentence, out: _Collector) -> None:
+def _spreads(s: _Sentence, out: _Collector) -> list[tuple[int, int]]:
+    """Ranges of prompting results ("the last five versions were all between 77.5% and 78.4%"): a spread under
+    the ceiling's gain is a plateau the team states; the range's ends are not two more results. Returns the
+    spans read here."""
+    text = s.norm
+    if s.reading.time == "wished" or _has(_AGREEMENT, text) or _has(_SYNTHETIC, text):
+        return []
+    if not (_has(_PROMPTING, text) or _has(_PROMPTING, s.label)) or not _has(f"{_ACCURACY}|{_SEVERAL}", text):
+        return []
+    spans = []
+    for m in _RANGE.finditer(text):
+        before = _before(text, m.start())
+        history = _has(r"\bfrom\s*$", before) and not _has(r"\b(rang|var|fluctuat)\w*\s+from\s*$", before)
+        if m.group(4) == "to" and history:
+            continue  # "went from 71% to 78%": a history, read as two results
+        if after_finetuning(text, m.start()):
+            continue
+        if _has(_TARGET, before):
+            spans.append((m.start(2) if m.group(1) else m.start(5), m.end()))  # a target range: its low end
+            continue
+        low, high = (float(g) for g in (m.group(1, 2) if m.group(1) else m.group(3, 5)))
+        spans.append((m.start(), m.end()))
+        if _has(_SEVERAL, text) and 0 <= high - low < rules.CEILING_GAIN:
+            out.status("prompting_plateau", "yes", f"the results stayed within {high - low:.2g} points", s)
+    return spans
+
+
+def _percents(s: _Sentence, out: _Collector, spread: list[tuple[int, int]]) -> None:
     text = s.norm
     found = num.percents(text)
     agreement = _has(_AGREEMENT, text)
     synthetic = _has(_SYNTHETIC, text)
     wished = s.reading.time == "wished"
+    listed = [(a, b) for a, b, _values in _listed(s)]
     for i, p in enumerate(found):
         before = text[found[i - 1].end if i else 0 : p.start]
+        own = re.split(r"[;(]|,\s|\.\s", before)[-1]  # the number's own clause
         after = text[p.end : p.end + 25]
         if wished and not _has(_TARGET, before):
             continue  # a wish ("next time, get agreement above 80%") states no result; a target is a wish
         if _bound(text, p):
             continue  # "agree less than 80% of the time": below some unknown value, not 80%
-        if synthetic and not agreement:
+        if any(a <= p.start < b for a, b in spread + listed):
+            continue  # a range's end, or one of a listed history (read by _spreads and _bare_numbers)
+        if synthetic and not agreement and _has(_REAL_SHARE, re.split(r"[;,]", text[p.end :])[0]):
+            continue  # "90% of the set is real; the rest is synthetic": the real share, not the synthetic one
+        elif synthetic and not agreement:
             out.add("synthetic_share", p.value, s)
         elif _test_share(text, p, before):
             out.add("test_share", p.value, s)
+        elif agreement and not _has(_TARGET, before) and (_has(_LAPSED, text) or _has(_STALE_LABELS, text)):
+            out.caution("agreement_pct", f"mentions {p.value:g}% agreement, but measured on what has changed "
+                        "since or no longer holds — check", s)
         elif agreement and not _has(_TARGET, before):
             out.add("agreement_pct", p.value, s)
         elif _has(_NOT_ACCURACY, before[-40:] + after) and not _has(_ACCURACY, after[:15]):
             continue
         elif after_finetuning(text, p.start):
             continue  # a result measured after fine-tuning is neither a prompting result nor a target
+        elif _has(_CURRENT, own) and not _has(_TARGET, own):
+            out.add("prompting_accuracy", p.value, s)  # "(currently 74%, target 85%)": today's result
         elif (_has(_TARGET, before) or _has(r"^\W*(goal|target)\b", s.label)) and not _has(
             r"\b(reached|got|gets|scored|achieved|measured)\b", before
         ):
@@ -294,6 +378,27 @@ def _bare_numbers(s: _Sentence, out: _Collector) -> None:
         for m in _ARROWS.finditer(text):
             for value in re.findall(r"\d{1,3}(?:\.\d+)?", m.group(0)):
                 out.add("prompting_accuracy", float(value), s)
+    for _start, _end, values in _listed(s):
+        for value in values:
+            out.add("prompting_accuracy", value, s)
+
+
+def _listed(s: _Sentence) -> list[tuple[int, int, list[float]]]:
+    """Prompting results written as a list ("last five prompt tweaks: 82, 83, 83, 84, 83", "results by
+    iteration: 55%, 63%, 68%"): where each list sits and its values, in order."""
+    text = s.norm
+    prompting = _has(_PROMPTING, text) or _has(_PROMPTING, s.label) or _has(r"\bnumbers\b|\bresults\b", text)
+    if s.reading.time == "wished" or not prompting or _has(_AGREEMENT, text) or _has(_SYNTHETIC, text):
+        return []
+    out = []
+    for m in _LIST.finditer(text):
+        values = [float(v) for v in re.findall(r"\d{1,3}(?:\.\d+)?", m.group(0))]
+        told = "%" in m.group(0) or _has(f"{_ACCURACY}|{_SEVERAL}|\\bresults?\\b", text)
+        counted = re.match(rf"^[\s-]*(?:{_NOUNS}|shots?|words|tokens|classes|categories|queues|minutes|hours|days|"
+                           r"weeks|months|dollars|euros)\b", text[m.end() :])
+        if told and counted is None and all(10 <= v <= 100 for v in values) and not after_finetuning(text, m.start()):
+            out.append((m.start(), m.end(), values))
+    return out
 
 
 # "we have 2k labelled invoices, annotated by two accountants; agreement was 82%": the dataset told beside
@@ -356,6 +461,12 @@ def _test_count(s: _Sentence, n: num.Found, out: _Collector) -> bool:
         return True
     return False
 
+# a document just before a number of pages: "a written routing guide (14 pages)", "the spec is 20 pages"
+_DOCUMENT_BEFORE = (
+    r"\b(guide(lines?)?|spec(ification)?s?|handbook|manual|document(ation)?|docs?|policy|playbook|rubric|"
+    r"definitions?|wiki|sop|instructions|readme|runbook)\b[^.;]{0,20}$"
+)
+
 
 def _count(s: _Sentence, n: num.Found, out: _Collector) -> None:
     """A count of labelled (or planned) examples, if that is what the number counts."""
@@ -371,6 +482,8 @@ def _count(s: _Sentence, n: num.Found, out: _Collector) -> None:
         return  # "per permit type": a rate, not a total
     if _has(_ILLUSTRATIVE, after[: noun.start()]) or _has(_IN_A_DOCUMENT, before):
         return  # "a task spec with 40 worked examples": the spec's illustrations, not the dataset
+    if _has(r"^pages?$", noun.group(1)) and _has(_DOCUMENT_BEFORE, text[max(0, n.start - 40) : n.start]):
+        return  # "a written routing guide (14 pages)": the guide's length, not labelled pages
     if _has(_REJECTED, text) or _unclear_amount(text, n):
         return
     if _has(_PLANNED, before) or s.reading.time == "planned":
@@ -410,6 +523,11 @@ def _money(s: _Sentence, out: _Collector) -> list[num.Found]:
         return list(amounts)
     usable = [a for a in amounts
               if not re.match(_RATE, text[a.end : a.end + 20]) and not _unclear_amount(text, a, money=True)]
+    pending = [a for a in usable if _pending(text, a)]
+    usable = [a for a in usable if a not in pending]
+    if pending and not usable:
+        shown = num.show_money(pending[0])
+        out.caution("budget_usd", f"mentions {shown} but it is not approved yet — check", s)
     if not usable:
         return list(amounts)
     if len(usable) > 1 and not _has(r"\b(of which|including|includes|incl|in total)\b", text):
@@ -417,6 +535,12 @@ def _money(s: _Sentence, out: _Collector) -> list[num.Found]:
     else:
         out.add("budget_usd", usable[0].usd, s)
     return list(amounts)
+
+
+def _pending(text: str, amount: num.Found) -> bool:
+    """The amount is proposed but not approved: said in its clause before it, or in the rest of its sentence."""
+    rest = re.split(r";|\.\s|\band\b", text[amount.end :])[0]  # up to the next clause joined by "and"
+    return _has(_PENDING, _before(text, amount.start)) or _has(_PENDING, rest)
 
 
 def _durations(s: _Sentence, out: _Collector) -> list[num.Found]:
@@ -472,6 +596,16 @@ _PAST_TENSE = frozenset({"agreement_tested", "stakeholders_briefed", "prompting_
 # ... and questions about who the team has now: a hire planned, or a maybe, is not an engineer
 _PRESENT_TENSE = frozenset({"ml_engineer"})
 _NOT_YET = r"\b(might|may be able|could maybe|possibly|perhaps|borrow\w*|hire|hiring|recruit\w*|bring on)\b"
+# ... and questions about a plan: a plan still to be written is no plan ("a rollback plan will be written later");
+# a fallback told in the future tense ("we will switch back to the prompt") is the plan itself
+_PLAN_QUESTIONS = frozenset({"rollback_plan", "retraining_plan"})
+_PLAN_LATER = (
+    r"\b(plan|runbook|playbook|procedure|process|strategy)\b[^.;]{0,30}\b(will|'ll|is to|are to|yet to|still to|"
+    r"to) be (written|drafted|defined|created|made|set up|worked out|figured out|decided|agreed)\b|"
+    r"\b(will|'ll|going to|plan to|need to|needs to|have to|has to|yet to|still to|to) (write|draft|define|create|"
+    r"make|work out|figure out|come up with|put together|decide on)\b[^.;]{0,30}\b(plan|runbook|playbook|"
+    r"procedure|process|strategy)\b|\bplan\b[^.;]{0,20}\b(later|tbd|to follow)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -486,7 +620,12 @@ class _Hit:
 def _not_now(name: str, text: str) -> bool:
     """What a yes or partly cue says is no longer (or not yet) so: a lapse, someone gone, a hire or a maybe;
     "the contractor who ran it left" is no outside help now."""
-    return _has(_LAPSED, text) or _gone(text) or (name in _PRESENT_TENSE and _has(_NOT_YET, text))
+    return (
+        _has(_LAPSED, text)
+        or _gone(text)
+        or (name in _PRESENT_TENSE and _has(_NOT_YET, text))
+        or (name in _PLAN_QUESTIONS and _has(_PLAN_LATER, text))
+    )
 
 
 def _match(name: str, cues: list[Cue], units: list[_Sentence]) -> _Hit | None:
@@ -548,7 +687,7 @@ def extract(description: str) -> Extraction:
         if not s.reading.counts:
             continue
         taken = _money(s, out) + _durations(s, out) + num.percents(s.norm)
-        _percents(s, out)
+        _percents(s, out, _spreads(s, out))
         _bare_numbers(s, out)
         _counts(s, out, taken)
     statuses, answers, cautions = [], [], []
@@ -577,7 +716,9 @@ def extract(description: str) -> Extraction:
                 {"question": question, "answer": hit.cue.level, "reason": reason, "evidence": hit.sentence.quote}
             )
         )
-    return Extraction(numbers=out.numbers, statuses=statuses, answers=answers, cautions=cautions)
+    return Extraction(
+        numbers=out.numbers, statuses=statuses + out.statuses, answers=answers, cautions=out.cautions + cautions
+    )
 
 
 class OfflineSuggester:

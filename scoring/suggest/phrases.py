@@ -46,6 +46,13 @@ STATUS_CUES: dict[str, list[Cue]] = {
         ),
         cue("no", r"\b(single|one) (labeler|annotator)\b", "a single labeler, no agreement test"),
         cue("no", rf"\b{NEG}{W3}(agreement|inter-annotator|inter-rater)\b", "no agreement test"),
+        cue(
+            "no",
+            rf"\b{NEG}{W3}(two|2|multiple|several|a second|more than one) (people|persons|annotators|labell?ers|"
+            r"reviewers|raters|experts|lawyers|accountants|doctors|clinicians)\b.{0,40}\bsame\b|"
+            rf"\b{NEG}{W3}double[- ]?(label|annotat|check)",
+            "never double-labelled, no agreement test",
+        ),
         cue("partly", r"\bno (single |clear )?ground truth\b", "no ground truth, only informal consistency"),
         cue("partly", r"\bhard to label\b", "labels are hard to define"),
         cue("yes", r"\b(inter-annotator|inter-rater|double[- ]label)", "labels were double-checked"),
@@ -63,6 +70,12 @@ STATUS_CUES: dict[str, list[Cue]] = {
             r"\bstopped improving\b|\bstuck at\b|\bstays? at\b|\bcan't get (past|beyond|above)\b",
             "plateau reported",
             negatable=False,
+        ),
+        cue(
+            "yes",
+            r"\bwithin (half a|a|one|1|0?\.\d+|1\.\d+) ?(percentage |%|pct )?(points?|pp|pts?)\b"
+            r"(?![^.;]{0,30}\b(target|goal|threshold|requirement|sla)\b)",  # not "within a point of our target"
+            "the last results stayed within a point",
         ),
         cue(
             "yes",
@@ -273,14 +286,20 @@ STATUS_CUES: dict[str, list[Cue]] = {
         cue(
             "no",
             r"\b(high|unrealistic|inflated|sky-high) expectations\b|\bexpects? (it|the model|this) to "
-            r"(be perfect|beat|replace|work (perfectly|right away|immediately))|"
+            r"(be perfect|beat|replace|work (perfectly|right away|immediately)|just work)|"
             r"\b(thinks?|expects?|believes?|assumes?)\b.{0,30}\b(will|would) (fully |completely |totally )?"
             r"(replace|eliminate|solve)\b",
             "expectations are unrealistic",
         ),
         cue(
             "no",
-            rf"\b(haven't|have not|hasn't|has not|not yet){W3}(told|briefed|informed|communicated)\b",
+            rf"\b(haven't|have not|hasn't|has not|not yet){W3}(told|briefed|informed|communicated)\b|"
+            # other verbs, and a simple past, only when the sentence names who or what was not told
+            rf"\b(haven't|have not|hasn't|has not|not yet|didn't|did not|never){W3}(told|tell|briefed|brief|"
+            r"informed|inform|communicated|communicate|explained|explain|discussed|discuss|talked|talk|spoken|"
+            r"speak|warned|warn)\b.{0,60}\b(stakeholders?|leadership|management|managers?|the board|execs?|"
+            r"executives|sponsors?|ceo|cfo|cto|coo|vp|director|experiment|pilot|trial|may not|might not|"
+            r"no guarantee)\b",
             "stakeholders not briefed",
         ),
         cue(
@@ -346,7 +365,12 @@ ANSWER_CUES: dict[str, list[Cue]] = {
             r"\bunclear what (makes|counts)\b|\bwhat makes .{0,30}\bgood\b|\bhard to define\b",
             "the task definition is vague",
         ),
-        cue("no", rf"\b{NEG}{W3}(definition|guidelines|spec|rubric)\b", "no written task definition"),
+        cue(
+            "no",
+            rf"\b{NEG}{W3}((written|formal|clear|documented|proper|task|labell?ing|annotation|style|output)\s+)"
+            r"{0,3}(definition|guidelines?|guide|spec|specification|rubric)\b",
+            "no written task definition",
+        ),
         cue(
             "no",
             r"\bguide(lines)? (is |are )?(still )?to be written\b|\bonce we have the guidelines\b|"
@@ -418,7 +442,9 @@ ANSWER_CUES: dict[str, list[Cue]] = {
             "yes",
             r"[$€£]\s?\d[\d,.]*\s?k?\b.{0,40}\b(a|per|/|each) ?(year|month|week|yr|mo)\b|"
             r"[$€£]\s?\d[\d,.]*\s?k?\s?/\s?(year|month|week|yr|mo)\b|\bannual (benefit|savings?)\b|"
-            r"\b(saves?|saving|savings|worth|benefit)\b.{0,40}[$€£]\s?\d|\bliability\b|"
+            r"\b(saves?|saving|savings|worth|benefit)\b.{0,40}[$€£]\s?\d|"
+            # liability as money at risk ("$2M of liability exposure"), not a clause type ("limitation-of-liability")
+            r"[$€£]\s?\d[\d,.]*\s?[km]?\b.{0,30}\bliabilit|\bliabilit\w*\b.{0,30}[$€£]\s?\d|"
             r"\breduce\b.{0,30}\bby \d+\s?%|[$€£]\s?\d[\d,.]*\s?[km]?\b.{0,40}\b(last|per|a|each) "
             r"(year|quarter)\b|\bcosts? (us )?about [$€£]\s?\d",
             "the benefit is estimated",
