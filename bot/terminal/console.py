@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import os
 import re
@@ -12,6 +13,7 @@ import signal
 import sys
 import textwrap
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ END_OF_PASTE = "."
 LINUX_LINE_LIMIT = 4095  # bytes a Linux terminal passes in one line (canonical mode); it drops the rest
 PASTE_GAP_S = 0.05  # input arriving within this after a line is the rest of a paste, not a person typing
 SIGNAL_CHECK_S = 0.1  # how often a prompt waiting in readline looks for a Ctrl-C
+HANGUP_WAIT_S = 0.5  # after a read failed because the terminal hung up: time for its SIGHUP to be handled
 _LINE_END = re.compile(rb"\r\n|[\r\n\x04]")
 # CSI (arrows: ESC [ D), SS3 (ESC O D), OSC (ESC ] … BEL), two-character sequences (Alt+x: ESC x), a lone ESC
 _ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|O[ -~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[0-~]?)")
@@ -51,6 +54,10 @@ class Console:
             with contextlib.suppress(OSError, ValueError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), self.out.fileno())  # nothing more to flush at exit
             raise OutputClosed(1) from None
+        except OSError as exc:
+            if exc.errno == errno.EIO:  # the terminal hung up: its SIGHUP stops the run here (see _hung_up)
+                _hung_up()
+            raise
 
     def wrap(self, text: str) -> str:
         lines: list[str] = []
@@ -141,6 +148,8 @@ class LineReader:
         self.interactive = _isatty(stdin)
         self.pushed: list[str] = []
         self.pending: list[PasteLine | None] = []  # further lines of one read (None: the end of input)
+        self.more = False  # input was already waiting behind the line ``line()`` returned last
+        self.joined = False  # that line came right behind the one before it (``more`` when that one was taken)
         self.editing = self.interactive and _line_editing(stdin, console.out)
         self.limit = _line_limit(stdin) if self.interactive else 0
 
@@ -150,9 +159,10 @@ class LineReader:
 
     def line(self, prompt: str = "> ") -> str | None:
         """A line typed at ``prompt``, without control characters."""
+        self.joined = self.more
         if self.pushed:
-            return self.pushed.pop()
-        if self.editing and not self.waiting(0):
+            text: str | None = self.pushed.pop()
+        elif self.editing and not self.waiting(0):
             text = self._edited(prompt)
         else:  # not a terminal, no readline, or typed ahead while the program was busy (see _edited)
             if self.interactive:
@@ -160,6 +170,7 @@ class LineReader:
             got = self._read()
             self._end_line(got)
             text = None if got is None else got.text
+        self.more = self.waiting(0)
         return None if text is None else plain(text)
 
     def _end_line(self, got: PasteLine | None) -> None:
@@ -170,8 +181,33 @@ class LineReader:
         elif self.interactive and (got is None or got.last):
             self.console.say()
 
+    def pasted(self) -> bool:
+        """The line ``line()`` returned last came in one burst with other lines (a paste, or lines typed ahead
+        together): it came right behind the line before it, or more follows at once. One line typed ahead alone
+        (Enter pressed before the prompt showed) is not. Never so for piped input, where every line is meant (a
+        script's blank line is Enter)."""
+        return self.interactive and (self.joined or self.waiting())
+
+    def drop_paste(self) -> int:
+        """Read and drop the rest of a burst of input (a paste): the lines already waiting, and those that follow
+        within ``PASTE_GAP_S``. Returns how many lines were dropped; an end of input among them is kept for the
+        next ``line()``."""
+        dropped = 0
+        while self.waiting():
+            if self.pushed:
+                self.pushed.pop()
+            else:
+                got = self._read()
+                if got is None:
+                    self.pending.insert(0, None)
+                    break
+            dropped += 1
+        self.more = False
+        return dropped
+
     def paste_line(self) -> PasteLine | None:
         """A line of a pasted description (no prompt, tabs kept); None at the end of input."""
+        self.more = False
         if self.pushed:
             return PasteLine(self.pushed.pop())
         got = self._read()
@@ -214,7 +250,12 @@ class LineReader:
             return self.pending.pop(0)
         if not self.interactive:
             return self._read_stream()
-        data = os.read(self.stdin.fileno(), 1 << 16)  # in canonical mode one read is at most one line
+        try:
+            data = os.read(self.stdin.fileno(), 1 << 16)  # in canonical mode one read is at most one line
+        except OSError as exc:
+            if exc.errno == errno.EIO:
+                _hung_up()
+            raise
         if not data:
             return None
         first, *rest = terminal_lines(data, self.stdin.encoding or "utf-8", self.limit)
@@ -268,6 +309,15 @@ def _signals_heard() -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, signal.SIG_DFL if before is None else before)
+
+
+def _hung_up() -> None:
+    """A read failed because the terminal hung up (its window closed). The kernel sends SIGHUP with the hang-up,
+    but the read can fail before Python runs the handler (``run.StopSignals``: it stops the run as Ctrl-C does),
+    which then ran in the middle of the clean-up and cut it short, leaving the embedded Redis running. Waiting
+    here lets it run now, inside the read, where a Ctrl-C at a prompt stops the run; when no signal comes (the
+    terminal is not the controlling one), the read's error goes on as before."""
+    time.sleep(HANGUP_WAIT_S)
 
 
 def _tick(signum: int, frame: FrameType | None) -> None:

@@ -20,6 +20,7 @@ from bot.terminal.words import (
     Problem,
     answer_words,
     help_text,
+    is_reply,
     option_words,
     parse_change,
     parse_input,
@@ -134,9 +135,11 @@ def prompt_for(ev: Evaluation, checklist: Checklist, target: Target) -> str:
     if q.criteria:
         lines.append(f"  Criteria: {q.criteria}")
     suggestion = ev.suggestions.get(q.id)
+    last = ev.prefill.get(q.id)
     if suggestion is not None and suggestion.value is not None:
         lines.append(f"  Suggested: {checklist.option(suggestion.value).label} — {suggestion.reason}")
-        confirm = "(press Enter to confirm, or type another answer)"
+        confirm = ("(press Enter to confirm, or type another answer)" if last in (None, suggestion.value)
+                   else f"(type {checklist.option(suggestion.value).key} to take it)")
         if suggestion.caution:  # read before Enter confirms it, as on Slack's card
             lines += [f"    “{suggestion.evidence}”", f"    ⚠ {suggestion.caution}", f"    {confirm}"]
         else:
@@ -144,20 +147,30 @@ def prompt_for(ev: Evaluation, checklist: Checklist, target: Target) -> str:
     elif suggestion is not None:  # a caution or a conflict: something to check, no answer picked
         lines.append(f"  From the description, to check: {suggestion.caution or suggestion.reason}")
         lines += [f"    “{quote}”" for quote in dict.fromkeys(suggestion.conflict or [suggestion.evidence]) if quote]
-    if q.id in ev.prefill and (suggestion is None or suggestion.value is None):
-        lines.append(f"  Last time: {checklist.option(ev.prefill[q.id]).label} (press Enter to keep it)")
+    if last is not None:  # on a re-evaluation, always: Enter keeps it, whatever is suggested
+        then = checklist.option(last).label
+        if suggestion is None or suggestion.value in (None, last):
+            lines.append(f"  Last time: {then} (press Enter to keep it)")
+        else:
+            lines.append(f"  Last time: {then}. Enter keeps {then}, not the suggested "
+                         f"{checklist.option(suggestion.value).label}.")
     if target.card_ts is None:
         lines.append("  Skipped twice so far: answer it now, or skip to leave it open.")
     lines.append(f"  {option_words(checklist)} · help for commands")
     return "\n".join(lines)
 
 
-def default_for(ev: Evaluation, question: str) -> float | None:
-    """What Enter accepts: the suggested answer, else last time's."""
+def enter_takes(ev: Evaluation, question: str) -> tuple[float | None, str]:
+    """What Enter accepts: last time's answer on a re-evaluation (as Slack's card makes it the primary button),
+    else the suggested one; and whose answer it is, to say so when Enter takes it."""
     suggestion = ev.suggestions.get(question)
-    if suggestion is not None and suggestion.value is not None:
-        return suggestion.value
-    return ev.prefill.get(question)
+    suggested = suggestion.value if suggestion is not None else None
+    last = ev.prefill.get(question)
+    if last is not None:
+        return last, "last time's answer" + (", as suggested" if suggested == last else "")
+    if suggested is not None:
+        return suggested, "the suggestion"
+    return None, ""
 
 
 def last_answered(ev: Evaluation, checklist: Checklist) -> str | None:
@@ -336,23 +349,43 @@ class Walk:
                          "correct one, or press Enter to finish.")
 
     def ask(self, target: Target) -> None:
-        """Read lines until one changes the evaluation (an answer, change, back or note)."""
+        """Read lines until one changes the evaluation (an answer, change, back or note).
+
+        A paste is not answers: a blank line that came with other input is not Enter, and text that is no
+        answer or command drops the rest of what came with it (:meth:`pasted_text`). Enter says what it took."""
+        reader = self.session.reader
         while True:
-            line = self.session.reader.line()
+            line = reader.line()
             if line is None:
                 raise Stop("eof")
-            parsed = parse_input(line, self.checklist, default_for(self.ev, target.question))
+            blank = not line.strip()
+            if (blank or not is_reply(line, self.checklist)) and reader.pasted():
+                if not blank:
+                    self.pasted_text(target)
+                continue
+            default, whose = enter_takes(self.ev, target.question)
+            parsed = parse_input(line, self.checklist, default)
             if reads_as_prose(line, parsed):
                 self.not_a_note(line)
             elif isinstance(parsed, Problem):
                 self.say(f"  {parsed.message}")
             elif isinstance(parsed, Answer):
-                self.answer(target, parsed.value)
+                self.answer(target, parsed.value, whose if blank else None)
                 return
             elif self.command(parsed, target):
                 return
 
-    def answer(self, target: Target, value: float | None) -> None:
+    def pasted_text(self, target: Target) -> None:
+        """Text pasted at a question prompt (a description, say): nothing of it is recorded, and the rest of the
+        paste is dropped, so none of its lines (a blank one is Enter) answers a question."""
+        self.session.reader.drop_paste()
+        key = self.checklist.question(target.question).key
+        self.say(f"  That looks like pasted text, not an answer, so nothing was recorded from it (a blank line "
+                 f"in a paste is not taken as Enter). {key} is still open: type {option_words(self.checklist)}. "
+                 "For suggestions from a description, save it to a file and run `ftcheck run --brief FILE`.")
+
+    def answer(self, target: Target, value: float | None, accepted: str | None = None) -> None:
+        """``accepted``: whose answer Enter took (``the suggestion``), said once it is recorded."""
         engine, user, question = self.session.engine, self.session.user, target.question
         if target.card_ts is not None:
             outcome = self.record(engine.answer(self.ev.id, card_ts=target.card_ts, user=user, value=value),
@@ -369,6 +402,8 @@ class Walk:
         refused = refusal(outcome, advice, self.session.tz)
         if refused:
             self.say(f"  {refused}")
+        elif accepted and value is not None:
+            self.say(f"  {key}: {self.checklist.option(value).label} ({accepted})")
 
     def command(self, command: Command, target: Target) -> bool:
         """Carry out a command; True when the evaluation changed (the question is shown again)."""

@@ -6,6 +6,7 @@ takes ``pass``/``fail`` and a yes/partly/no checklist takes ``yes``/``partly``/`
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from scoring.checklist import Checklist
@@ -132,6 +133,9 @@ def parse_note(args: str, checklist: Checklist, last: str | None) -> tuple[str, 
         question = None
     if question is not None:
         return (question.id, rest.strip()) if rest.strip() else Problem("the note is empty: note q3 <text>")
+    if re.fullmatch(r"q\d+", ref, re.IGNORECASE):  # a question named, not the note's first word: no such question
+        return Problem(f"{shorten(ref)} is not a question here; use q1–q{len(checklist.questions)} (nothing was "
+                       "recorded)")
     if not args.strip():
         return Problem("type note <text> (it goes on the question you answered last) or note q3 <text>")
     if last is None:
