@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from conversations import voting
 from conversations.engine import scorecard_of
 from conversations.models import AnswerEntry, Ballot, Evaluation, SuggestionRef
-from scoring.agreement import NOT_SURE, Agreement, spread_text
+from scoring.agreement import NOT_SURE, Agreement, outcome_text, spread_text
 from scoring.checklist import Checklist, Question
 from scoring.render import AnswerRecord, render_json, render_markdown
 from scoring.verdict import verdict_of
@@ -28,6 +28,13 @@ QUORUM = "quorum"  # ``revealed_by`` of a vote revealed by itself once the quoru
 # OWASP "CSV injection": text starting with one of these is run as a formula by Excel, Sheets or LibreOffice
 # (the full-width forms too, in some locales).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+class EarlierRow(BaseModel):
+    """A round of votes before the question was asked again (a split settled as Not sure, or nobody sure)."""
+
+    votes: dict[str, str]  # voter -> answer label, in voting order
+    asked_again_by: str | None = None  # who chose "Not sure — ask again later" on the split; None: nobody was sure
 
 
 class AnswerRow(BaseModel):
@@ -51,12 +58,13 @@ class AnswerRow(BaseModel):
     note_by: str | None = None
     votes: dict[str, str] | None = None  # a revealed team vote: voter -> answer label, in voting order
     revealed_by: str | None = None  # who revealed the vote, or "quorum"
-    settled_by: str | None = None  # who chose the team answer of a split vote
+    settled_by: str | None = None  # who chose the team answer over the votes: settled a split, or changed it since
     suggestion_caution: str | None = None  # the helper's note to check, shown with its suggestion (⚠ on the card)
     suggestion_conflict: list[str] | None = None  # quotes of the description that disagree (no answer suggested)
     # False: answered, then dropped from the checklist (the team changed its file); ``question`` is its id then, and
     # ``section`` and ``text`` are empty (they went with the checklist)
     in_checklist: bool = True
+    earlier_votes: list[EarlierRow] | None = None  # rounds before it was asked again, oldest first (``votes``: last)
 
 
 def decision_record(ev: Evaluation, checklist: Checklist, fmt: str, names: dict[str, str] | None = None,
@@ -73,8 +81,11 @@ def decision_record(ev: Evaluation, checklist: Checklist, fmt: str, names: dict[
     if agreement is not None:
         agreement = agreement.model_copy(update={
             "voters": [_name(names, uid) for uid in agreement.voters],
-            "splits": [s.model_copy(update={"settled_by": _name(names, s.settled_by) if s.settled_by else None})
-                       for s in agreement.splits]})
+            "splits": [s.model_copy(update={
+                "settled_by": _name(names, s.settled_by) if s.settled_by else None,
+                "earlier": [r.model_copy(update={"asked_again_by": _name(names, r.asked_again_by)})
+                            if r.asked_again_by else r for r in s.earlier]})
+                for s in agreement.splits]})
     rows = _answer_rows(ev, checklist, names)
     if fmt == "md":
         return _record_md(ev, checklist, rows, names, thread_url, agreement, tz, channel_name)
@@ -147,7 +158,17 @@ def _answer_row(ev: Evaluation, checklist: Checklist, qid: str, names: dict[str,
         revealed_by=(_name(names, ballot.revealed_by) if ballot.revealed_by else QUORUM) if ballot else None,
         settled_by=_name(names, a.settled_by) if a and a.settled_by else None,
         suggestion_caution=sug.caution if sug and not sug.removed else None,
-        suggestion_conflict=list(dict.fromkeys(sug.conflict)) if sug and sug.conflict and not sug.removed else None)
+        suggestion_conflict=list(dict.fromkeys(sug.conflict)) if sug and sug.conflict and not sug.removed else None,
+        earlier_votes=_earlier(ev, checklist, qid, names))
+
+
+def _earlier(ev: Evaluation, checklist: Checklist, qid: str, names: dict[str, str]) -> list[EarlierRow] | None:
+    """The question's rounds of votes before it was asked again (all revealed: each one ended in the reveal)."""
+    entry = ev.answers.get(qid)
+    if entry is None or not entry.earlier:
+        return None
+    return [EarlierRow(votes={_name(names, uid): _label(checklist, v) for uid, v in r.votes.items()},
+                       asked_again_by=_name(names, r.settled_by) if r.settled_by else None) for r in entry.earlier]
 
 
 def _reason(sug: SuggestionRef) -> str:
@@ -177,7 +198,7 @@ def _record_md(ev: Evaluation, checklist: Checklist, rows: list[AnswerRow], name
     for row in rows:
         entry = ev.answers.get(row.id)
         sug = entry.suggestion if entry is not None else ev.suggestions.get(row.id)  # as the row's: the CSV's
-        if entry is not None or row.votes is not None or sug is not None:
+        if entry is not None or row.votes is not None or row.earlier_votes or sug is not None:
             records[row.id] = _md_record(checklist, row, entry, sug, _revealed(ev, row.id), tz)
     where = channel_name or f"channel {ev.channel}"  # the id only when Slack did not name the channel
     head = [f"- **Evaluation:** `{ev.id}` ({STATUS_TEXT[ev.status]}) in {where}",
@@ -194,8 +215,11 @@ def _record_md(ev: Evaluation, checklist: Checklist, rows: list[AnswerRow], name
 
 def _md_record(checklist: Checklist, row: AnswerRow, entry: AnswerEntry | None, sug: SuggestionRef | None,
                ballot: Ballot | None, tz: tzinfo) -> AnswerRecord:
+    by = _md_votes(row, entry, ballot) if ballot is not None else row.by
+    if row.earlier_votes:  # asked again: the rounds before come first, so the record reads in order
+        by = "; ".join([*map(_md_earlier, row.earlier_votes), *([by] if by else [])])
     return AnswerRecord(
-        by=_md_votes(row, entry, ballot) if ballot is not None else row.by,
+        by=by,
         at=_readable(entry.at, tz) if entry is not None else None,
         note=row.note, note_by=row.note_by,
         answer=_not_sure(row.skips) if entry is not None and entry.value is None else None,
@@ -211,7 +235,9 @@ def _md_votes(row: AnswerRow, entry: AnswerEntry | None, ballot: Ballot) -> str:
     """
     text = "team vote: " + ", ".join(f"{who} {label}" for who, label in (row.votes or {}).items())
     text += "; revealed at quorum" if row.revealed_by == QUORUM else f"; revealed by {row.revealed_by}"
-    if row.settled_by:
+    agreed = ballot.decided()
+    overruled = entry is not None and len(agreed) == 1 and entry.value not in agreed  # a unanimous answer changed
+    if row.settled_by and not overruled:
         text += f"; settled by {row.settled_by}"
     if entry is not None:
         last_voter = max(ballot.votes.items(), key=lambda kv: kv[1].at)[0] if ballot.votes else None
@@ -219,6 +245,12 @@ def _md_votes(row: AnswerRow, entry: AnswerEntry | None, ballot: Ballot) -> str:
         if entry.by != recorder or entry.previous is not None:
             text += f"; changed by {row.by}"
     return text
+
+
+def _md_earlier(r: EarlierRow) -> str:
+    """``earlier vote: Ana (U2) Yes, Bo (U3) No; asked again by Ana (U2)``."""
+    text = "earlier vote: " + ", ".join(f"{who} {label}" for who, label in r.votes.items())
+    return text + (f"; asked again by {r.asked_again_by}" if r.asked_again_by else "; nobody was sure, asked again")
 
 
 def _not_sure(skips: int) -> str:
@@ -250,8 +282,8 @@ def _record_csv(ev: Evaluation, checklist: Checklist, rows: list[AnswerRow], agr
     extra += [(f"section:{s.id}", f"{s.score:g}/{s.max:g}") for s in card.sections]
     if agreement is not None:
         extra.append(("agreement", agreement.summary + (" — under 75%" if agreement.below_bar else "")))
-        extra += [(f"split:{s.question}", f"{spread_text(s)}; team answer {s.settled or 'not settled'}"
-                   + (f" by {s.settled_by}" if s.settled_by else "")) for s in agreement.splits]
+        extra += [(f"split:{s.question}", f"{spread_text(s, str)}; {outcome_text(s, str)}")
+                  for s in agreement.splits]
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(AnswerRow.model_fields))
     writer.writeheader()
@@ -269,6 +301,8 @@ def _csv_cell(value: object) -> object:
     """
     if isinstance(value, dict):
         value = "; ".join(f"{k}: {v}" for k, v in value.items())
+    elif isinstance(value, list) and value and all(isinstance(r, dict) for r in value):  # earlier rounds of votes
+        value = " | ".join(_md_earlier(EarlierRow.model_validate(r)) for r in value)
     elif isinstance(value, list):  # a conflict's quotes
         value = " / ".join(f"\u201c{q}\u201d" for q in value)
     if isinstance(value, str) and value.startswith(FORMULA_START):

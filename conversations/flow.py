@@ -26,7 +26,16 @@ from conversations.effects import (
     UpdateCard,
     UpdateRoot,
 )
-from conversations.models import AnswerEntry, Card, Evaluation, Mode, SuggestionRef, project_key, utcnow
+from conversations.models import (
+    AnswerEntry,
+    Card,
+    EarlierRound,
+    Evaluation,
+    Mode,
+    SuggestionRef,
+    project_key,
+    utcnow,
+)
 from scoring.checklist import Checklist
 from scoring.scorecard import score
 from scoring.verdict import decided_of
@@ -413,8 +422,10 @@ def advance(ev: Evaluation, checklist: Checklist, move: Move, now: datetime) -> 
     nxt = next_question(ev, checklist)
     if nxt:
         move.make("ask", card_state(ev, nxt), "asked", nxt)
-        if nxt in ev.ballots and ev.answers.get(nxt) is not None:
-            ev.ballots.pop(nxt)  # a re-asked vote starts a fresh round
+        if nxt in ev.ballots and (entry := ev.answers.get(nxt)) is not None:
+            ballot = ev.ballots.pop(nxt)  # a re-asked vote starts a fresh round
+            if ballot.revealed and ballot.votes:  # the round before stays on the answer's record: a split stays one
+                entry.earlier = [*entry.earlier, EarlierRound.of(ballot.votes, entry.settled_by)]
         return False
     if is_complete(ev, checklist):
         ev.status, ev.completed_at = "completed", now
@@ -494,7 +505,8 @@ def answer(ev: Evaluation, checklist: Checklist, *, card_ts: str, user: str, val
     ev.answers[card.question] = AnswerEntry(
         question=card.question, value=value, by=user, at=now, skips=skips,
         suggestion=ev.suggestions.get(card.question),
-        note=prior.note if prior else None, note_by=prior.note_by if prior else None)
+        note=prior.note if prior else None, note_by=prior.note_by if prior else None,
+        earlier=prior.earlier if prior else [])
     card.open = False
     move = Move(ev)
     move.make("answer" if value is not None else "skip", source, card_state(ev, card.question), card.question)
@@ -522,15 +534,31 @@ def change(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
     source = card_state(ev, q.id)
     if source == "split":
         return invalid(f"{q.key} is split: the starter or a lead chooses the team answer on its card.")
+    # the team's answer (a vote's, or settled) changed is the changer's choice over the votes: settled anew, by them
     ev.answers[q.id] = prior.model_copy(update={
         "value": value, "by": user, "at": now, "previous": prior.value,
         "suggestion": ev.suggestions.get(q.id, prior.suggestion),
-        "settled_by": user if prior.settled_by else None})  # a settled answer changed is settled anew, by them
+        "settled_by": user if team_answer(ev, q.id) else None})
     close_cards_of(ev, q.id)
     delivered(ev, f"post_card:{q.id}")  # a re-ask still on its way is moot now
     move = Move(ev)
     move.make("change" if source == "answered" else "answer", source, "answered", q.id)
     return move.outcome(completed=advance(ev, checklist, move, now))
+
+
+def team_answer(ev: Evaluation, question_id: str) -> bool:
+    """Vote mode: whether the question's record is the team's — an answer the revealed votes gave, or one chosen on a
+    split (``settled_by``, also Not sure) — so that only the starter, a lead or an admin may change it.
+
+    An answer someone gave from the menu after everyone voted Not sure is not the team's (the votes gave none)."""
+    entry = ev.answers.get(question_id)
+    if ev.mode != "vote" or entry is None:
+        return False
+    if entry.settled_by:
+        return True
+    ballot = ev.ballots.get(question_id)
+    return (entry.value is not None and ballot is not None and ballot.revealed
+            and entry.value in ballot.decided())
 
 
 def add_note(ev: Evaluation, checklist: Checklist, *, question: str, user: str, note: str,

@@ -64,6 +64,19 @@ class SuggestionRef(_Record):
     removed: Literal["description_deleted"] | None = None
 
 
+class EarlierRound(_Record):
+    """Vote mode: a revealed round of votes on a question that was then asked again (a split settled as Not sure,
+    or everyone not sure). Kept for the record: the split stays one in the agreement and the export."""
+
+    votes: dict[str, float | None]  # user id -> value (None = Not sure), in voting order
+    settled_by: str | None = None  # who chose "Not sure — ask again later" on the split; None: nobody was sure
+
+    @classmethod
+    def of(cls, votes: dict[str, Vote], settled_by: str | None) -> EarlierRound:
+        return cls(votes={uid: v.value for uid, v in sorted(votes.items(), key=lambda kv: kv[1].at)},
+                   settled_by=settled_by)
+
+
 class AnswerEntry(_Record):
     question: str  # stable id (also the entry's key in ``Evaluation.answers``; kept inside for older readers)
     value: float | None  # None = "Not sure" (skipped)
@@ -74,7 +87,12 @@ class AnswerEntry(_Record):
     suggestion: SuggestionRef | None = None  # the suggestion shown when the person answered
     previous: float | None = None  # set when the answer was changed
     skips: int = 0  # how often "Not sure" was chosen for this question
-    settled_by: str | None = None  # vote mode: who chose the team answer of a split card
+    # vote mode: who chose the team answer over the votes: settled a split card, or changed the answer a vote gave
+    # (only the starter, a lead or an admin may; ``flow.team_answer``)
+    settled_by: str | None = None
+    # vote mode: the rounds of votes before the question was asked again, oldest first (``Evaluation.ballots`` holds
+    # the current round only); kept so that a split stays on the record
+    earlier: list[EarlierRound] = Field(default_factory=list)
 
 
 class Vote(_Record):

@@ -8,6 +8,7 @@ races a late vote is decided by the store's compare-and-set.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from conversations.flow import (
     Move,
@@ -96,7 +97,7 @@ def _reveal(ev: Evaluation, checklist: Checklist, qid: str, user: str | None, mo
     value = next(iter(decided)) if decided else None
     ev.answers[qid] = AnswerEntry(question=qid, value=value, by=user or last_voter, at=now,
                                   skips=(prior.skips if prior else 0) + (1 if value is None else 0),
-                                  suggestion=ev.suggestions.get(qid), **_note_of(prior))
+                                  suggestion=ev.suggestions.get(qid), **_kept(prior))
     close_cards_of(ev, qid)
     move.make("reveal", "asked", card_state(ev, qid), qid)
     return move.outcome(completed=advance(ev, checklist, move, now))
@@ -130,16 +131,17 @@ def settle(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
         return refused("not_split", question=q.key)
     skips = (entry.skips if entry else 0) + (1 if value is None else 0)
     ev.answers[q.id] = AnswerEntry(question=q.id, value=value, by=user, at=now, settled_by=user, skips=skips,
-                                   suggestion=ev.suggestions.get(q.id), **_note_of(entry))
+                                   suggestion=ev.suggestions.get(q.id), **_kept(entry))
     close_cards_of(ev, q.id)
     move = Move(ev)
     move.make("settle", "split", card_state(ev, q.id), q.id)
     return move.outcome(completed=advance(ev, checklist, move, now))
 
 
-def _note_of(prior: AnswerEntry | None) -> dict[str, str | None]:
-    """A note added while the question was skipped stays with the answer the team gives it later."""
-    return {"note": prior.note, "note_by": prior.note_by} if prior is not None else {}
+def _kept(prior: AnswerEntry | None) -> dict[str, Any]:
+    """A note added while the question was skipped stays with the answer the team gives it later, and so do the
+    rounds of votes before it was asked again."""
+    return {"note": prior.note, "note_by": prior.note_by, "earlier": prior.earlier} if prior is not None else {}
 
 
 def hidden_tally(ballot: Ballot | None) -> list[str]:
@@ -154,9 +156,12 @@ def agreement(ev: Evaluation, checklist: Checklist) -> Agreement | None:
     if ev.mode != "vote":
         return None
     votes = {qid: {uid: v.value for uid, v in b.votes.items()} for qid, b in ev.ballots.items() if b.revealed}
+    # who chose the team answer over the votes: settled a split, or changed the answer a vote gave
     settled = {qid: (entry.value, entry.settled_by) for qid, entry in ev.answers.items()
                if entry.settled_by is not None and entry.value is not None}
-    return agreement_of(checklist, votes, settled)
+    earlier = {qid: [(r.votes, r.settled_by) for r in entry.earlier] for qid, entry in ev.answers.items()
+               if entry.earlier}
+    return agreement_of(checklist, votes, settled, earlier)
 
 
 def still_to_vote(ev: Evaluation, question_id: str) -> list[str]:

@@ -9,7 +9,7 @@ are set aside. A question fewer than two people answered is *unmatched*: it stay
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from pydantic import BaseModel, Field
 
@@ -20,12 +20,25 @@ NOT_SURE = "Not sure"
 NAMED_MAX = 4  # unmatched questions named in the warning before "and N more"
 
 
+class EarlierSpread(BaseModel):
+    """A round of votes before the question was asked again."""
+
+    spread: dict[str, int]  # as ``SplitQuestion.spread``
+    asked_again_by: str | None = None  # user id of who chose "Not sure — ask again later"; None: nobody was sure
+
+
 class SplitQuestion(BaseModel):
+    """A question the team did not agree on: its votes split (in any round), or a person changed the answer the
+    team agreed on (``changed``)."""
+
     question: str  # "q4"
     name: str  # "q4 (labeler agreement)"
-    spread: dict[str, int]  # option label -> votes, in the checklist's option order, "Not sure" last
-    settled: str | None = None  # the team answer's label, None while nobody settled it
-    settled_by: str | None = None  # user id
+    spread: dict[str, int]  # option label -> votes, in the checklist's option order, "Not sure" last (the last round)
+    # the team answer's label, None while nobody settled it; the answer of a unanimous last round, asked again
+    settled: str | None = None
+    settled_by: str | None = None  # user id; None when the last round was unanimous
+    earlier: list[EarlierSpread] = Field(default_factory=list)  # the rounds before it was asked again, oldest first
+    changed: bool = False  # the team agreed (unanimous), then the starter, a lead or an admin changed the answer
 
 
 class Agreement(BaseModel):
@@ -84,41 +97,89 @@ class Agreement(BaseModel):
         return " ".join(parts) or None
 
 
-def spread_text(split: SplitQuestion) -> str:
+def counts_text(spread: Mapping[str, int]) -> str:
     """``Yes 2 · No 1``."""
-    return " · ".join(f"{label} {n}" for label, n in split.spread.items() if n)
+    return " · ".join(f"{label} {n}" for label, n in spread.items() if n)
+
+
+def spread_text(split: SplitQuestion, who: Callable[[str], str] | None = None) -> str:
+    """``Yes 2 · No 1``; asked again: ``Yes 2 · No 1, asked again (by who): Yes 3``; a unanimous vote the team's
+    answer was changed from: ``Yes 2 (unanimous)``. ``who`` words a user id (a mention, a name); None leaves
+    people out."""
+    parts = []
+    for round_ in split.earlier:
+        by = f" by {who(round_.asked_again_by)}" if who is not None and round_.asked_again_by else ""
+        parts.append(f"{counts_text(round_.spread)}, asked again{by}")
+    if last := counts_text(split.spread):  # empty while the question asked again is being voted on
+        parts.append(last + (" (unanimous)" if split.changed else ""))
+    return ": ".join(parts)
+
+
+def outcome_text(split: SplitQuestion, who: Callable[[str], str], bold: str = "") -> str:
+    """How the question ended: ``settled *No* by @a``, ``changed to *No* by @a``, ``unanimous when asked again``,
+    ``not settled yet``. ``bold`` wraps the answer (``*`` in Slack)."""
+    if split.settled and split.settled_by:
+        verb = "changed to" if split.changed else "settled"
+        return f"{verb} {bold}{split.settled}{bold} by {who(split.settled_by)}"
+    if split.settled:  # asked again, and the last round gave the answer
+        answers = sum(n for label, n in split.spread.items() if label != NOT_SURE)
+        if answers >= 2:
+            return f"unanimous {bold}{split.settled}{bold} when asked again"
+        return f"{bold}{split.settled}{bold} when asked again, from a single answer"
+    return "not settled yet"
+
+
+Round = tuple[Mapping[str, float | None], str | None]  # an earlier round: voter -> value, who asked it again
 
 
 def agreement_of(checklist: Checklist, votes: Mapping[str, Mapping[str, float | None]],
-                 settled: Mapping[str, tuple[float, str]] | None = None) -> Agreement:
-    """Build the agreement from ``votes`` (question ref -> voter -> value, None = Not sure) and
-    ``settled`` (question ref -> (team answer value, who settled it)).
+                 settled: Mapping[str, tuple[float, str]] | None = None,
+                 earlier: Mapping[str, Sequence[Round]] | None = None) -> Agreement:
+    """Build the agreement from ``votes`` (question ref -> voter -> value, None = Not sure), ``settled``
+    (question ref -> (team answer value, who chose it over the votes)) and ``earlier`` (question ref -> the rounds
+    of votes before it was asked again, oldest first, each with who chose to ask again).
 
     A question is unanimous when at least two votes are answers (not "Not sure") and they are all the same
-    answer; split when the answers differ; unmatched (not agreed) when fewer than two people answered.
+    answer; split when the answers differ, in its last round or an earlier one (asked again after a split, it
+    stays a split); unmatched (not agreed) when fewer than two people answered. A unanimous answer someone changed
+    afterwards (``settled`` differs from it) is not unanimous either: it is listed with who changed it.
     """
-    settled = settled or {}
+    settled, earlier = settled or {}, earlier or {}
     splits: list[SplitQuestion] = []
     unmatched: list[str] = []
     voters: dict[str, None] = {}
     voted = unanimous = 0
     for q in checklist.questions:
-        ballot = votes.get(q.id) or votes.get(q.key)
-        if not ballot:
+        ballot = votes.get(q.id) or votes.get(q.key) or {}
+        before = earlier.get(q.id) or earlier.get(q.key) or ()
+        if not ballot and not before:
             continue
         voted += 1
+        for round_votes, _ in before:
+            voters.update(dict.fromkeys(round_votes))
         voters.update(dict.fromkeys(ballot))
-        answers = [v for v in ballot.values() if v is not None]
-        if len(answers) < 2:
-            unmatched.append(q.name)
-            continue
-        if len(set(answers)) == 1:
-            unanimous += 1
-            continue
-        counts = {o.label: sum(1 for v in ballot.values() if v == o.value) for o in checklist.options}
-        counts[NOT_SURE] = sum(1 for v in ballot.values() if v is None)
+        answers = {v for v in ballot.values() if v is not None}
+        was_split = any(len({v for v in r.values() if v is not None}) > 1 for r, _ in before)
         team = settled.get(q.id) or settled.get(q.key)
+        agreed = len(answers) == 1 and sum(1 for v in ballot.values() if v is not None) >= 2
+        changed = agreed and team is not None and team[0] not in answers
+        if not was_split and not changed and len(answers) <= 1:
+            if agreed:
+                unanimous += 1
+            else:
+                unmatched.append(q.name)
+            continue
+        if team is None and len(answers) == 1:  # asked again after a split, and the votes agreed this time
+            team = (next(iter(answers)), "")
         splits.append(SplitQuestion(
-            question=q.key, name=q.name, spread=counts,
-            settled=checklist.option(team[0]).label if team else None, settled_by=team[1] if team else None))
+            question=q.key, name=q.name, spread=_counts(checklist, ballot),
+            settled=checklist.option(team[0]).label if team else None, settled_by=(team[1] or None) if team else None,
+            earlier=[EarlierSpread(spread=_counts(checklist, r), asked_again_by=by) for r, by in before],
+            changed=changed))
     return Agreement(questions=voted, unanimous=unanimous, splits=splits, unmatched=unmatched, voters=list(voters))
+
+
+def _counts(checklist: Checklist, ballot: Mapping[str, float | None]) -> dict[str, int]:
+    counts = {o.label: sum(1 for v in ballot.values() if v == o.value) for o in checklist.options}
+    counts[NOT_SURE] = sum(1 for v in ballot.values() if v is None)
+    return counts

@@ -20,7 +20,7 @@ from bot.blocks.common import (
     user,
 )
 from conversations.models import Evaluation
-from scoring.agreement import Agreement, spread_text
+from scoring.agreement import Agreement, outcome_text, spread_text
 from scoring.checklist import Checklist
 from scoring.render import gaps_title
 from scoring.scorecard import Scorecard, fmt_score
@@ -108,15 +108,14 @@ def _section_fields(card: Scorecard) -> Block:
 
 
 def agreement_mrkdwn(agreement: Agreement, since: str = "") -> str:
-    """``*Team agreement:* 17 of 20 questions unanimous (85%)``, the splits and the warning under 75%;
+    """``*Team agreement:* 17 of 20 questions unanimous (85%)``, the splits (with their earlier rounds, and a
+    unanimous answer changed afterwards: who changed it) and the warning under 75%;
     ``since`` follows the figure, e.g. `` (was 70% on 2026-08-03)``."""
     lines = [f"*Team agreement:* {agreement.summary}{since}"]
     if agreement.warning:
         lines.append(f":warning: {agreement.warning}")
-    for split in agreement.splits:
-        settled = (f" — settled *{split.settled}* by {user(split.settled_by)}" if split.settled and split.settled_by
-                   else " — not settled yet")
-        lines.append(f"• {esc(split.name)}: {spread_text(split)}{settled}")
+    for split in agreement.splits:  # ``Yes 2 · No 1, asked again by @a: Yes 3 — unanimous *Yes* when asked again``
+        lines.append(f"• {esc(split.name)}: {spread_text(split, user)} — {outcome_text(split, user, '*')}")
     return clip("\n".join(lines))
 
 

@@ -21,6 +21,7 @@ from bot.services import Services
 from bot.slack_errors import error_code
 from conversations import flow
 from conversations.models import Evaluation
+from scoring.checklist import Checklist
 
 ANSWER_PATTERN = re.compile(rf"^{ANSWER_ACTION}_[a-z0-9_-]+$")
 GONE = "That evaluation no longer exists (it was deleted); there is nothing to answer."
@@ -68,15 +69,29 @@ async def on_change(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     checklist = services.registry.get(ev.checklist)
     if (retired := flow.retired_choice(checklist, ref.question, ref.option)) is not None:
         raise CommandError(retired)
-    entry = ev.answers.get(checklist.question(ref.question).id)
-    if entry is not None and entry.settled_by and not await may_manage(services, click.user.id, ev):
-        raise CommandError(f"{checklist.question(ref.question).key}'s team answer was settled by "
-                           f"{user(entry.settled_by)}; only the starter ({user(ev.started_by)}), a lead or a "
-                           "workspace admin can change it, so your click changed nothing.")
+    q = checklist.question(ref.question)
+    if flow.team_answer(ev, q.id) and not await may_manage(services, click.user.id, ev):
+        raise CommandError(_not_yours(ev, checklist, q.id))
     value = checklist.option(ref.option).value
     _, outcome = await services.engine.change(ev.id, question=ref.question, user=click.user.id, value=value,
                                               seen=click.seen_token())
     await tell_notice(client, body, outcome)
+
+
+def _not_yours(ev: Evaluation, checklist: Checklist, question_id: str) -> str:
+    """Why a change of the team's answer (a vote's, or one settled on a split) was refused, and who may make it."""
+    q, entry = checklist.question(question_id), ev.answers[question_id]
+    ballot = ev.ballots.get(question_id)
+    if entry.settled_by:
+        whose = f"{q.key}'s team answer was settled by {user(entry.settled_by)}"
+    else:
+        label = checklist.option(entry.value).label if entry.value is not None else "Not sure"
+        voters = [uid for uid, v in sorted(ballot.votes.items(), key=lambda kv: kv[1].at)
+                  if v.value == entry.value] if ballot is not None else []
+        whose = f"{q.key}'s answer, {label}, is the team's vote ({', '.join(map(user, voters))})"
+    return (f"{whose}; only the starter ({user(ev.started_by)}), a lead or a workspace admin can change it, so your "
+            "click changed nothing. To say why it should change, ask one of them, or use *Add a note…* in the same "
+            "menu.")
 
 
 @after_ack()
