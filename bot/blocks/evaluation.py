@@ -241,11 +241,35 @@ def split_card_blocks(ev: Evaluation, checklist: Checklist, question_id: str) ->
 
 
 def _spread(ev: Evaluation, checklist: Checklist, ballot: Ballot) -> str:
+    return _spread_of(checklist, ballot.spread())
+
+
+def _spread_of(checklist: Checklist, spread: Mapping[float | None, list[str]], bold: bool = True) -> str:
     parts = []
-    for value, uids in ballot.spread().items():
+    for value, uids in spread.items():
         label = "Not sure" if value is None else checklist.option(value).label
-        parts.append(f"*{label}:* " + ", ".join(map(user, uids)))
+        parts.append((f"*{label}:* " if bold else f"{label}: ") + ", ".join(map(user, uids)))
     return " · ".join(parts)
+
+
+def _earlier_split(entry: AnswerEntry) -> tuple[dict[float | None, list[str]], str | None] | None:
+    """The newest earlier round that split (its spread, and who asked again), kept on the record once the question
+    was voted on again (``AnswerEntry.earlier``); None when none split."""
+    for past in reversed(entry.earlier):
+        spread: dict[float | None, list[str]] = {}
+        for uid, value in past.votes.items():
+            spread.setdefault(value, []).append(uid)
+        if len([v for v in spread if v is not None]) >= 2:
+            return spread, past.settled_by
+    return None
+
+
+def _first_split(checklist: Checklist, entry: AnswerEntry) -> str | None:
+    """``split first (Yes: @a, @b · No: @c), asked again by @s``."""
+    if (earlier := _earlier_split(entry)) is None:
+        return None
+    spread, by = earlier
+    return f"split first ({_spread_of(checklist, spread, bold=False)})" + (f", asked again by {user(by)}" if by else "")
 
 
 def record_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> list[Block]:
@@ -286,6 +310,8 @@ def _record_line(ev: Evaluation, checklist: Checklist, q: Question, entry: Answe
     extras = []
     if entry.previous is not None:
         extras.append(f"changed from {checklist.option(entry.previous).label}")
+    if (first := _first_split(checklist, entry)) is not None:
+        extras.append(first)
     if entry.suggestion is not None and entry.suggestion.value is not None:  # a caution alone suggested nothing
         extras.append("as the helper suggested" if entry.suggestion.value == entry.value else "helper differed")
     return f"{head} — {tail}" + (f" · _{'; '.join(extras)}_" if extras else "") + f" · {short(q)}"
@@ -305,11 +331,15 @@ def _not_sure_by(ev: Evaluation, checklist: Checklist, entry: AnswerEntry, ballo
     """Who left a question open: the starter or lead who chose Not sure on a split, the voters of a revealed vote, or
     (quick mode) the clicker.
 
-    In vote mode only the team leaves a question open; once it is asked again its first round of votes is gone
-    (a fresh round starts), so the record no longer names anyone rather than one voter for them all."""
+    In vote mode only the team leaves a question open; once it is asked again a fresh round starts, and a split's
+    first round is read from the answer's record (``AnswerEntry.earlier``); a round where nobody was sure names
+    nobody rather than one voter for them all."""
     if entry.settled_by:  # a split the starter or a lead could not settle
         chose = f"{user(entry.settled_by)} chose Not sure on a split"
-        return f"{chose} · {_spread(ev, checklist, ballot)}" if ballot is not None else chose
+        if ballot is not None:
+            return f"{chose} · {_spread(ev, checklist, ballot)}"
+        earlier = _earlier_split(entry)  # asked again: the round it chose on is kept on the answer
+        return f"{chose} · {_spread_of(checklist, earlier[0])}" if earlier else chose
     if ballot is None:
         return "nobody on the team was sure" if ev.mode == "vote" else user(entry.by)
     voters = hidden_tally(ballot)  # everyone voted Not sure (or a Reveal came after Not sure votes only)

@@ -168,3 +168,21 @@ def test_a_second_team_answer_from_the_one_who_settled_says_you() -> None:
     voting.settle(t.ev, FT, question=qid, user="U1", value=1.0)
     again = notice_text(voting.settle(t.ev, FT, question=qid, user="U1", value=0.0))
     assert again is not None and again.startswith("You already answered q1: *Yes* (")
+
+
+def test_a_split_asked_again_keeps_its_first_round_on_both_cards() -> None:
+    """Review: once the split q1 was voted on again, both cards read "agreed" and the first round was gone."""
+    t = Vote(quorum=2)
+    t.vote("q1", "U2", "yes")
+    t.vote("q1", "U3", "no")
+    voting.settle(t.ev, FT, question=FT.question("q1").id, user="U1", value=None)
+    t._deliver()
+    for n in range(2, 21):
+        for v in ("U2", "U3"):
+            t.vote(f"q{n}", v, "yes")
+    first, again = t.ev.cards_of(FT.question("q1").id)
+    assert "<@U1> chose Not sure on a split · *Yes:* <@U2> · *No:* <@U3>" in t.text("q1", first)
+    t.vote("q1", "U2", "yes")
+    t.vote("q1", "U3", "yes")
+    for ts in (first, again):
+        assert "_split first (Yes: <@U2> · No: <@U3>), asked again by <@U1>_" in t.text("q1", ts)
