@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from scoring.agreement import Agreement, spread_text
+from scoring.agreement import Agreement, outcome_text, spread_text
 from scoring.checklist import Checklist
 from scoring.scorecard import Scorecard, fmt_score
 from scoring.verdict import GapRef, tree_line, verdict_of
@@ -122,8 +122,7 @@ def agreement_text(agreement: Agreement) -> list[str]:
     if agreement.warning:
         lines += wrap(f"⚠ {agreement.warning}", "  ", "  ")
     for split in agreement.splits:
-        settled = f" — settled {split.settled} by {split.settled_by}" if split.settled else " — not settled yet"
-        lines += wrap(f"{split.name}: {spread_text(split)}{settled}", "      ", "  ")
+        lines += wrap(f"{split.name}: {spread_text(split, str)} — {outcome_text(split, str)}", "      ", "  ")
     return lines
 
 

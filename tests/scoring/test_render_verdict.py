@@ -279,3 +279,13 @@ def test_a_project_name_with_markup_is_escaped_everywhere_slack_parses_it() -> N
     assert payload_problems(gaps_modal(ev, card), "modal") == []
     head = scorecard_blocks(ev, FT, card)[0]["text"]["text"]
     assert head == "Scorecard: &lt;!channel&gt; Contract &lt;clauses&gt; &amp; co"
+
+
+def test_the_text_scorecard_says_how_a_split_asked_again_ended() -> None:
+    """A split settled as Not sure and agreed when asked again has nobody who settled it: not "by None"."""
+    votes: dict[str, dict[str, float | None]] = {f"q{i}": {"U1": 1.0, "U2": 1.0} for i in range(1, 21)}
+    agreed = agreement_of(FT, votes, earlier={"q1": [({"U1": 1.0, "U2": 0.0}, "U3")]})
+    text = render_text(card_of("example1_support_intent"), agreed)
+    assert "q1 (500+ labeled examples): Yes 1 · No 1, asked again by U3: Yes 2 — unanimous Yes when asked again" in (
+        " ".join(text.split()))
+    assert "None" not in text
