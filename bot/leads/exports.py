@@ -58,6 +58,8 @@ def people_in_record(ev: Evaluation) -> set[str]:
     people = {ev.started_by}
     for a in ev.answers.values():
         people |= {uid for uid in (a.by, a.note_by, a.settled_by) if uid}
+        for past in a.earlier:  # the rounds before a question was asked again
+            people |= set(past.votes) | ({past.settled_by} if past.settled_by else set())
     for ballot in ev.ballots.values():
         if ballot.revealed:
             people |= set(ballot.votes) | ({ballot.revealed_by} if ballot.revealed_by else set())

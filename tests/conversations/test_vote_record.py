@@ -295,3 +295,13 @@ async def test_through_the_engine_and_redis_the_first_round_and_the_change_stay(
         assert stored.answers[Q1].earlier[0].votes == {"U1": 1.0, "U2": 0.0}
     finally:
         await engine.aclose()
+
+
+def test_the_export_names_people_who_voted_only_in_an_earlier_round() -> None:
+    from bot.leads.exports import people_in_record
+    from conversations.models import AnswerEntry, EarlierRound
+
+    ev = flow.start(team="T", channel="C", project="P", checklist=Registry().get(), user="U1", mode="vote")
+    ev.answers["q"] = AnswerEntry(question="q", value=1.0, by="U2", at=ev.started_at,
+                                  earlier=[EarlierRound(votes={"U7": 1.0, "U8": 0.0}, settled_by="U9")])
+    assert {"U7", "U8", "U9"} <= people_in_record(ev)
