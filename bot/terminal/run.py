@@ -123,8 +123,10 @@ def run_terminal(location: StoreLocation, registry: Registry, suggester: Suggest
             try:
                 session.close()
             finally:
-                runner.close()
-                location.stop()
+                try:
+                    runner.close()
+                finally:  # the embedded Redis is stopped whatever closing the rest raised
+                    location.stop()
         try:
             code = tell_ending(session, location, ending)
         except OSError:  # nobody to tell: the terminal hung up
