@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from bot.blocks.common import esc, user, when
 from conversations.flow import Notice, Outcome
+from conversations.models import Evaluation
+from scoring.checklist import Checklist
 
 
 def notice_text(outcome: Outcome | None) -> str | None:
@@ -74,3 +76,19 @@ _WORDS: dict[str, Callable[[Notice], str]] = {
     "not_split": lambda n: f"{n.question} is not split, so there is nothing to settle.",
     "voted": _voted,
 }
+
+
+def team_answer_refusal(ev: Evaluation, checklist: Checklist, question_id: str) -> str:
+    """Why a change of the team's answer (a vote's, or one settled on a split) was refused, and who may make it."""
+    q, entry = checklist.question(question_id), ev.answers[question_id]
+    ballot = ev.ballots.get(question_id)
+    if entry.settled_by:
+        whose = f"{q.key}'s team answer was settled by {user(entry.settled_by)}"
+    else:
+        label = checklist.option(entry.value).label if entry.value is not None else "Not sure"
+        voters = [uid for uid, v in sorted(ballot.votes.items(), key=lambda kv: kv[1].at)
+                  if v.value == entry.value] if ballot is not None else []
+        whose = f"{q.key}'s answer, {label}, is the team's vote ({', '.join(map(user, voters))})"
+    return (f"{whose}; only the starter ({user(ev.started_by)}), a lead or a workspace admin can change it, so your "
+            "click changed nothing. To say why it should change, ask one of them, or use *Add a note…* in the same "
+            "menu.")

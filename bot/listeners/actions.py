@@ -10,8 +10,8 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.common import user
 from bot.blocks.evaluation import ANSWER_ACTION, CHANGE_ACTION, NOTE_ACTION, NOTE_OPTION
+from bot.blocks.notices import team_answer_refusal
 from bot.blocks.views import note_modal
 from bot.commands import CommandError
 from bot.leads.access import may_manage
@@ -21,7 +21,6 @@ from bot.services import Services
 from bot.slack_errors import error_code
 from conversations import flow
 from conversations.models import Evaluation
-from scoring.checklist import Checklist
 
 ANSWER_PATTERN = re.compile(rf"^{ANSWER_ACTION}_[a-z0-9_-]+$")
 GONE = "That evaluation no longer exists (it was deleted); there is nothing to answer."
@@ -71,27 +70,11 @@ async def on_change(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
         raise CommandError(retired)
     q = checklist.question(ref.question)
     if flow.team_answer(ev, q.id) and not await may_manage(services, click.user.id, ev):
-        raise CommandError(_not_yours(ev, checklist, q.id))
+        raise CommandError(team_answer_refusal(ev, checklist, q.id))
     value = checklist.option(ref.option).value
     _, outcome = await services.engine.change(ev.id, question=ref.question, user=click.user.id, value=value,
                                               seen=click.seen_token())
     await tell_notice(client, body, outcome)
-
-
-def _not_yours(ev: Evaluation, checklist: Checklist, question_id: str) -> str:
-    """Why a change of the team's answer (a vote's, or one settled on a split) was refused, and who may make it."""
-    q, entry = checklist.question(question_id), ev.answers[question_id]
-    ballot = ev.ballots.get(question_id)
-    if entry.settled_by:
-        whose = f"{q.key}'s team answer was settled by {user(entry.settled_by)}"
-    else:
-        label = checklist.option(entry.value).label if entry.value is not None else "Not sure"
-        voters = [uid for uid, v in sorted(ballot.votes.items(), key=lambda kv: kv[1].at)
-                  if v.value == entry.value] if ballot is not None else []
-        whose = f"{q.key}'s answer, {label}, is the team's vote ({', '.join(map(user, voters))})"
-    return (f"{whose}; only the starter ({user(ev.started_by)}), a lead or a workspace admin can change it, so your "
-            "click changed nothing. To say why it should change, ask one of them, or use *Add a note…* in the same "
-            "menu.")
 
 
 @after_ack()
