@@ -8,6 +8,8 @@ with ``--fresh`` nothing is pre-filled, so there is nothing to explain."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -40,6 +42,17 @@ def notes(msg: Message) -> list[str]:
     return [el["text"] for b in msg.blocks if b["type"] == "context" for el in b["elements"]]
 
 
+@asynccontextmanager
+async def changed_since(slack: SlackStandIn, redis_url: str, tmp_path: Path) -> AsyncIterator[Bot]:
+    """Gate scored Partly / No / Yes on Yes/Partly/No; then its file changed to Pass/Fail with beta dropped: the bot
+    on the new file (alpha's Partly is no option now, beta is gone, gamma's Yes carries over as Pass)."""
+    people(slack)
+    await gate_started(slack, redis_url, gate_dir(tmp_path, "cl1", YES_PARTLY_NO, QUESTIONS), ("partly", "no", "yes"))
+    async with running_bot(slack, redis_url,
+                           FTCHECK_CHECKLIST_DIR=str(gate_dir(tmp_path, "cl2", PASS_FAIL, BETA_DROPPED))) as bot:
+        yield bot
+
+
 async def newest(redis_client: aioredis.Redis) -> Evaluation:
     return (await Store(redis_client).channel_evaluations("T0001", "C1"))[0]
 
@@ -60,11 +73,7 @@ async def started_from_home(bot: Bot, redis_client: aioredis.Redis) -> Message:
 
 async def test_a_reevaluation_started_from_home_says_in_its_first_message_what_is_not_prefilled(
         slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis, tmp_path: Path) -> None:
-    people(slack)
-    await gate_started(slack, redis_server.url, gate_dir(tmp_path, "cl1", YES_PARTLY_NO, QUESTIONS),
-                       ("partly", "no", "yes"))
-    async with running_bot(slack, redis_server.url,
-                           FTCHECK_CHECKLIST_DIR=str(gate_dir(tmp_path, "cl2", PASS_FAIL, BETA_DROPPED))) as bot:
+    async with changed_since(slack, redis_server.url, tmp_path) as bot:
         first = await started_from_home(bot, redis_client)
         assert notes(first) == [NOTICE]
         assert [m.ts for m in slack.thread("C1", first.ts)] == [first.ts, bot.open_card().ts]  # type: ignore[union-attr]
@@ -88,11 +97,7 @@ async def answered(bot: Bot, card: Message, key: str) -> Message:
 
 async def test_the_reminders_button_opens_a_thread_that_says_what_the_reminder_said(
         slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis, tmp_path: Path) -> None:
-    people(slack)
-    await gate_started(slack, redis_server.url, gate_dir(tmp_path, "cl1", YES_PARTLY_NO, QUESTIONS),
-                       ("partly", "no", "yes"))
-    async with running_bot(slack, redis_server.url,
-                           FTCHECK_CHECKLIST_DIR=str(gate_dir(tmp_path, "cl2", PASS_FAIL, BETA_DROPPED))) as bot:
+    async with changed_since(slack, redis_server.url, tmp_path) as bot:
         assert await bot.runtime.reminders.tick(datetime.now(UTC) + timedelta(days=100)) == 1
         (reminder,) = reminders(slack)
         assert notes(reminder)[-1].endswith(f" {NOTICE}")  # one wording: the reminder's and the thread's
@@ -152,11 +157,7 @@ async def test_a_change_during_the_reevaluation_is_named_in_its_first_message(
 
 async def test_slash_start_of_a_project_with_a_result_is_a_reevaluation_that_says_the_same(
         slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis, tmp_path: Path) -> None:
-    people(slack)
-    await gate_started(slack, redis_server.url, gate_dir(tmp_path, "cl1", YES_PARTLY_NO, QUESTIONS),
-                       ("partly", "no", "yes"))
-    async with running_bot(slack, redis_server.url,
-                           FTCHECK_CHECKLIST_DIR=str(gate_dir(tmp_path, "cl2", PASS_FAIL, BETA_DROPPED))) as bot:
+    async with changed_since(slack, redis_server.url, tmp_path) as bot:
         await bot.command("start Gate --checklist team-gate")
         assert notes(await reevaluation_opened(bot)) == [NOTICE]
         ev = await newest(redis_client)
@@ -165,11 +166,7 @@ async def test_slash_start_of_a_project_with_a_result_is_a_reevaluation_that_say
 
 async def test_slash_start_fresh_of_a_project_with_a_result_has_no_notice(
         slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis, tmp_path: Path) -> None:
-    people(slack)
-    await gate_started(slack, redis_server.url, gate_dir(tmp_path, "cl1", YES_PARTLY_NO, QUESTIONS),
-                       ("partly", "no", "yes"))
-    async with running_bot(slack, redis_server.url,
-                           FTCHECK_CHECKLIST_DIR=str(gate_dir(tmp_path, "cl2", PASS_FAIL, BETA_DROPPED))) as bot:
+    async with changed_since(slack, redis_server.url, tmp_path) as bot:
         await bot.command("start Gate --checklist team-gate --fresh")
         await slack.wait_for(lambda: "Evaluation: Gate" in texts(root(slack).blocks), what="the new thread")
         await slack.wait_for(lambda: bot.open_card() is not None, what="its first card")
