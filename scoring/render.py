@@ -209,8 +209,9 @@ def _md_agreement(agreement: Agreement) -> list[str]:
     if agreement.warning:
         out += ["", f"> ⚠ {agreement.warning}"]
     if agreement.splits:
-        out += ["", "| Question | Votes | Team answer | Settled by |", "|---|---|---|---|"]
-        out += [f"| {_md_cell(s.name)} | {spread_text(s)} | {s.settled or 'not settled'} | {_md_cell(s.settled_by)} |"
+        # one column says how each ended: settled by someone, changed since, or agreed when asked again
+        out += ["", "| Question | Votes | Team answer |", "|---|---|---|"]
+        out += [f"| {_md_cell(s.name)} | {spread_text(s, _md_cell)} | {outcome_text(s, _md_cell, '**')} |"
                 for s in agreement.splits]
     return out
 

@@ -155,6 +155,7 @@ def test_every_export_says_the_unanimous_answer_was_changed_and_by_whom() -> Non
     assert "19 of 20 questions unanimous (95%)" in md
     assert "team vote: Ana (U1) Yes, Bo (U2) Yes; revealed at quorum; changed by Sam (U0)" in _md_row(md, "q1")
     assert "settled by" not in _md_row(md, "q1")  # nobody settled a split: the team agreed, then Sam changed it
+    assert f"| {FT.question('q1').name} | Yes 2 (unanimous) | changed to **No** by Sam (U0) |" in md
     rows = _csv(decision_record(t.ev, FT, "csv", NAMES))
     assert rows["agreement"]["text"] == "19 of 20 questions unanimous (95%)"
     assert rows["split:q1"]["text"] == "Yes 2 (unanimous); changed to No by Sam (U0)"
@@ -220,6 +221,9 @@ def test_every_export_keeps_the_first_round_of_a_split_asked_again() -> None:
     assert "19 of 20 questions unanimous (95%)" in md
     assert ("earlier vote: Ana (U1) Yes, Bo (U2) No, Cy (U3) Yes; asked again by Sam (U0); team vote: Ana (U1) Yes, "
             "Bo (U2) Yes, Cy (U3) Yes; revealed at quorum") in _md_row(md, "q1")
+    # the splits table says how it ended, in words, rather than leave a blank "settled by" for a team that agreed
+    assert (f"| {FT.question('q1').name} | Yes 2 · No 1, asked again by Sam (U0): Yes 3 "
+            "| unanimous **Yes** when asked again |") in md
     rows = _csv(decision_record(t.ev, FT, "csv", NAMES))
     assert rows["q1"]["earlier_votes"] == ("earlier vote: Ana (U1) Yes, Bo (U2) No, Cy (U3) Yes; asked again by "
                                            "Sam (U0)")
