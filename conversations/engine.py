@@ -265,10 +265,12 @@ class Engine:
         if card is not None and not card.open:
             self.rechecks.book(ev.id, [UpdateCard(question=card.question)])
 
-    async def change(self, eid: str, *, question: str, user: str, value: float,
-                     seen: str | None = None) -> tuple[Evaluation, flow.Outcome | None]:
+    async def change(self, eid: str, *, question: str, user: str, value: float, seen: str | None = None,
+                     may_override: bool = False) -> tuple[Evaluation, flow.Outcome | None]:
+        """``may_override``: ``user`` may change a team's answer (``flow.change``)."""
         return await self._transition(
-            eid, lambda ev: flow.change(ev, self.checklist(ev), question=question, user=user, value=value),
+            eid, lambda ev: flow.change(ev, self.checklist(ev), question=question, user=user, value=value,
+                                        may_override=may_override),
             by=user, action=f"change {question} = {value:g}", seen=seen)
 
     async def note(self, eid: str, *, question: str, user: str, text: str,

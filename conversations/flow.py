@@ -45,7 +45,7 @@ NOTE_MAX = 1000
 
 OutcomeStatus = Literal["ok", "refused", "unchanged"]
 NoticeKind = Literal["taken", "closed", "deleted", "unknown_card", "unchanged", "invalid", "not_allowed",
-                     "revealed", "not_split", "voted"]
+                     "revealed", "not_split", "voted", "team_answer"]
 
 
 class Notice(BaseModel):
@@ -514,8 +514,11 @@ def answer(ev: Evaluation, checklist: Checklist, *, card_ts: str, user: str, val
 
 
 def change(ev: Evaluation, checklist: Checklist, *, question: str, user: str, value: float,
-           now: datetime | None = None) -> Outcome:
-    """Change (or give, after a skip) the answer to a question that already has a card."""
+           now: datetime | None = None, may_override: bool = False) -> Outcome:
+    """Change (or give, after a skip) the answer to a question that already has a card.
+
+    ``may_override``: ``user`` may change the team's answer (:func:`team_answer`: the starter, a lead, an admin).
+    Checked here, on the document being written, so votes revealed meanwhile cannot slip past a check on a read."""
     now = now or utcnow()
     q = checklist.question(question)
     prior = ev.answers.get(q.id)
@@ -534,6 +537,8 @@ def change(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
     source = card_state(ev, q.id)
     if source == "split":
         return invalid(f"{q.key} is split: the starter or a lead chooses the team answer on its card.")
+    if team_answer(ev, q.id) and not may_override:
+        return refused("team_answer", question=q.key, actor=user)
     # the team's answer (a vote's, or settled) changed is the changer's choice over the votes: settled anew, by them
     ev.answers[q.id] = prior.model_copy(update={
         "value": value, "by": user, "at": now, "previous": prior.value,

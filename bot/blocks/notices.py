@@ -75,6 +75,8 @@ _WORDS: dict[str, Callable[[Notice], str]] = {
     "revealed": _revealed,
     "not_split": lambda n: f"{n.question} is not split, so there is nothing to settle.",
     "voted": _voted,
+    "team_answer": lambda n: (f"{n.question}'s answer is the team's; only the starter, a lead or a workspace admin "
+                              "can change it, so your click changed nothing."),
 }
 
 

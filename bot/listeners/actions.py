@@ -68,12 +68,13 @@ async def on_change(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     checklist = services.registry.get(ev.checklist)
     if (retired := flow.retired_choice(checklist, ref.question, ref.option)) is not None:
         raise CommandError(retired)
-    q = checklist.question(ref.question)
-    if flow.team_answer(ev, q.id) and not await may_manage(services, click.user.id, ev):
-        raise CommandError(team_answer_refusal(ev, checklist, q.id))
+    # who may change a team's answer is asked here (Slack knows the admins); whether it is one, on the write
+    may_override = ev.mode == "vote" and await may_manage(services, click.user.id, ev)
     value = checklist.option(ref.option).value
-    _, outcome = await services.engine.change(ev.id, question=ref.question, user=click.user.id, value=value,
-                                              seen=click.seen_token())
+    stored, outcome = await services.engine.change(ev.id, question=ref.question, user=click.user.id, value=value,
+                                                   seen=click.seen_token(), may_override=may_override)
+    if outcome is not None and outcome.notice is not None and outcome.notice.kind == "team_answer":
+        raise CommandError(team_answer_refusal(stored, checklist, checklist.question(ref.question).id))
     await tell_notice(client, body, outcome)
 
 

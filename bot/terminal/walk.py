@@ -103,6 +103,7 @@ _NOTICE_WORDS: dict[str, Callable[[Notice, str | None], str]] = {
     "revealed": _revealed,
     "not_split": lambda n, _: f"{n.question} is not split, so there is nothing to settle.",
     "voted": _voted,
+    "team_answer": lambda n, _: f"{n.question}'s answer is the team's vote; only its starter or a lead can change it.",
 }
 
 Mark = tuple[float | None, str, datetime, int]

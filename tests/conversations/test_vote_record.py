@@ -71,7 +71,9 @@ class Team:
         return out
 
     def change(self, qid: str, key: str, user: str) -> flow.Outcome:
-        out = flow.change(self.ev, FT, question=qid, user=user, value=FT.option(key).value)
+        """As the listener asks it: only the starter here may change the team's answer (no leads, no admins)."""
+        out = flow.change(self.ev, FT, question=qid, user=user, value=FT.option(key).value,
+                          may_override=user == self.ev.started_by)
         self._deliver()
         return out
 
@@ -120,6 +122,16 @@ def test_the_team_answer_is_a_vote_or_a_settled_split_not_an_answer_given_after_
     quick = flow.start(team="T", channel="C", project="P", checklist=FT, user="U0")
     quick.answers[q1] = AnswerEntry(question=q1, value=1.0, by="U1", at=quick.started_at)
     assert not flow.team_answer(quick, q1)  # quick mode: the first click is nobody's vote
+
+
+def test_a_team_answer_is_changed_only_by_someone_who_may_override_it_checked_on_the_write() -> None:
+    t = _all_yes()
+    before = t.ev.answers[Q1]
+    out = t.change(Q1, "no", user="U1")  # a voter, not the starter: the rule holds on the document being written
+    assert not out.applied and out.notice is not None
+    assert (out.notice.kind, out.notice.question, out.notice.actor) == ("team_answer", "q1", "U1")
+    assert t.ev.answers[Q1] == before and not t.ev.pending  # nothing changed, nothing owed
+    assert t.change(Q1, "no", user="U0").applied  # the starter may
 
 
 def test_a_unanimous_answer_changed_is_counted_as_chosen_by_who_changed_it() -> None:
@@ -289,7 +301,7 @@ async def test_through_the_engine_and_redis_the_first_round_and_the_change_stay(
             if flow.card_state(ev, qid) == "split":
                 ev, _ = await engine.settle(ev.id, question=qid, user="U0", value=None)
         assert ev.status == "completed"
-        ev, _ = await engine.change(ev.id, question=FT.question("q2").id, user="U0", value=0.0)
+        ev, _ = await engine.change(ev.id, question=FT.question("q2").id, user="U0", value=0.0, may_override=True)
         stored = await engine.store.get(ev.id)
         assert stored is not None
         a = voting.agreement(stored, FT)
