@@ -150,6 +150,7 @@ class Evaluation(_Record):
     cards: dict[str, Card] = Field(default_factory=dict)
     suggestions: dict[str, SuggestionRef] = Field(default_factory=dict)
     prefill: dict[str, float] = Field(default_factory=dict)  # last evaluation's answers (re-evaluation)
+    prefill_notes: dict[str, str] = Field(default_factory=dict)  # … and its notes, shown beside them (not carried)
     # a re-evaluation: last time's answers the checklist no longer takes (not pre-filled), for saying which and why
     not_prefilled: dict[str, float] = Field(default_factory=dict)
     previous_id: str | None = None

@@ -170,8 +170,11 @@ def test_suggestion_redraws_the_open_card_only() -> None:
 
 def test_reevaluation_is_prefilled() -> None:
     done = _completed()
+    done.step("note", Q2, user="U2")
     again = flow.start(team="T", channel="C", project="P", checklist=DATA, user="U0", previous=done.ev)
     assert again.prefill == {Q1: 1.0, Q2: 1.0, Q3: 1.0} and again.previous_id == done.ev.id
+    assert again.prefill_notes == {Q2: "checked with legal"}  # shown beside last time's answer, not carried
+    assert Q2 not in again.answers
     FIRED.add("reevaluate:completed->new")
 
 
