@@ -116,7 +116,7 @@ def spread_text(split: SplitQuestion, who: Callable[[str], str] | None = None) -
 
 
 def outcome_text(split: SplitQuestion, who: Callable[[str], str], bold: str = "") -> str:
-    """How the question ended: ``settled *No* by @a``, ``changed to *No* by @a``, ``unanimous when asked again``,
+    """How the question ended: ``settled *No* by @a``, ``changed to *No* by @a``, ``agreed on *Yes* when asked again``,
     ``not settled yet``. ``bold`` wraps the answer (``*`` in Slack)."""
     if split.settled and split.settled_by:
         verb = "changed to" if split.changed else "settled"
@@ -124,7 +124,7 @@ def outcome_text(split: SplitQuestion, who: Callable[[str], str], bold: str = ""
     if split.settled:  # asked again, and the last round gave the answer
         answers = sum(n for label, n in split.spread.items() if label != NOT_SURE)
         if answers >= 2:
-            return f"unanimous {bold}{split.settled}{bold} when asked again"
+            return f"agreed on {bold}{split.settled}{bold} when asked again"
         return f"{bold}{split.settled}{bold} when asked again, from a single answer"
     return "not settled yet"
 

@@ -114,7 +114,7 @@ def agreement_mrkdwn(agreement: Agreement, since: str = "") -> str:
     lines = [f"*Team agreement:* {agreement.summary}{since}"]
     if agreement.warning:
         lines.append(f":warning: {agreement.warning}")
-    for split in agreement.splits:  # ``Yes 2 · No 1, asked again by @a: Yes 3 — unanimous *Yes* when asked again``
+    for split in agreement.splits:  # ``Yes 2 · No 1, asked again by @a: Yes 3 — agreed on *Yes* when asked again``
         lines.append(f"• {esc(split.name)}: {spread_text(split, user)} — {outcome_text(split, user, '*')}")
     return clip("\n".join(lines))
 

@@ -109,7 +109,7 @@ async def test_a_split_asked_again_keeps_its_first_round_on_the_scorecard_and_in
         assert len(bot.cards(Q1)) == 2
         scorecard = _scorecard(bot)
         assert "2 of 3 questions unanimous (67%)" in scorecard
-        assert "Pass 2 · Fail 1, asked again by <@U1>: Pass 3 — unanimous *Pass* when asked again" in scorecard
+        assert "Pass 2 · Fail 1, asked again by <@U1>: Pass 3 — agreed on *Pass* when asked again" in scorecard
         await bot.command("export Router json", user="U2")
         await slack.wait_for(lambda: len(slack.files) == 1, what="export")
         row = json.loads(slack.files[0].content or b"")["answers"][0]

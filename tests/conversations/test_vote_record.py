@@ -192,7 +192,7 @@ def test_a_split_asked_again_is_not_counted_unanimous() -> None:
     assert (split.question, split.settled, split.settled_by, split.changed) == ("q1", "Yes", None, False)
     assert [e.spread["Yes"] for e in split.earlier] == [2] and split.earlier[0].asked_again_by == "U0"
     text = agreement_mrkdwn(a)
-    assert (f"• {FT.question('q1').name}: Yes 2 · No 1, asked again by <@U0>: Yes 3 — unanimous *Yes* when asked "
+    assert (f"• {FT.question('q1').name}: Yes 2 · No 1, asked again by <@U0>: Yes 3 — agreed on *Yes* when asked "
             "again") in text
 
 
@@ -235,11 +235,11 @@ def test_every_export_keeps_the_first_round_of_a_split_asked_again() -> None:
             "Bo (U2) Yes, Cy (U3) Yes; revealed at quorum") in _md_row(md, "q1")
     # the splits table says how it ended, in words, rather than leave a blank "settled by" for a team that agreed
     assert (f"| {FT.question('q1').name} | Yes 2 · No 1, asked again by Sam (U0): Yes 3 "
-            "| unanimous **Yes** when asked again |") in md
+            "| agreed on **Yes** when asked again |") in md
     rows = _csv(decision_record(t.ev, FT, "csv", NAMES))
     assert rows["q1"]["earlier_votes"] == ("earlier vote: Ana (U1) Yes, Bo (U2) No, Cy (U3) Yes; asked again by "
                                            "Sam (U0)")
-    assert rows["split:q1"]["text"] == "Yes 2 · No 1, asked again by Sam (U0): Yes 3; unanimous Yes when asked again"
+    assert rows["split:q1"]["text"] == "Yes 2 · No 1, asked again by Sam (U0): Yes 3; agreed on Yes when asked again"
 
 
 def test_a_question_nobody_was_sure_of_then_agreed_on_is_unanimous() -> None:
