@@ -301,6 +301,9 @@ class SlackPresenter:
         kind = what.split(":")[0].removeprefix("post_")
         text = (f"I could not post {_WHAT.get(kind, 'a message')} for *{esc(ev.project)}* "
                 f"(Slack said `{esc(reason)}`). Every answer so far is saved; {_go_on(ev, kind, reason)}")
+        if kind == "book_reminder":  # nothing was to be posted: Redis or the checklist kept failing
+            text = (f"I could not book the next re-evaluation reminder for *{esc(ev.project)}* ({esc(reason)}). Every "
+                    f"answer is saved; `/ftcheck remind {esc(ev.project)} quarterly` here books it.")
         # findable, so Slack's 5xx after applying it does not post it twice; a repeat (the outbox's) looks first
         ref, again = _told_ref(ev, what, reason), _tell_attempts(ev) > 0
         if reason not in _CHANNEL_GONE and ev.thread_ts:

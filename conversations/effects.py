@@ -95,8 +95,15 @@ class TellUndelivered(_Effect):
         return "tell_undelivered"  # one notice at a time, however many messages one fault cost
 
 
-Effect = Annotated[PostRoot | UpdateRoot | PostCard | UpdateCard | PostScorecard | PostNote | TellUndelivered,
-                   Field(discriminator="kind")]
+class BookReminder(_Effect):
+    """Book the project's next re-evaluation reminder (``conversations.reminders``). Owed by the completing write, so a
+    crash or a Redis blip before it is booked leaves it owed and the outbox books it; nothing is posted."""
+
+    kind: Literal["book_reminder"] = "book_reminder"
+
+
+Effect = Annotated[PostRoot | UpdateRoot | PostCard | UpdateCard | PostScorecard | PostNote | TellUndelivered
+                   | BookReminder, Field(discriminator="kind")]
 
 
 LEASE_S = 3.0  # an owner delivers what it owed within this (renewed while in flight); then the outbox tick may

@@ -26,6 +26,7 @@ import structlog
 from conversations import flow, voting
 from conversations.effects import (
     LEASE_S,
+    BookReminder,
     DeliveryFailed,
     Effect,
     Owed,
@@ -337,10 +338,10 @@ class Engine:
             return ev, None
         return ev, next((e.question for e in outcome.effects if isinstance(e, PostCard)), None)
 
-    async def discard(self, eid: str, *, user: str) -> Evaluation:
+    async def discard(self, eid: str, *, user: str, now: datetime | None = None) -> Evaluation:
         """Delete an evaluation (``flow.discard``). A delivery of it still in flight here posts nothing more and
         draws what it drew as deleted (:meth:`deleted`); one on another replica learns it from its record write."""
-        ev, _, _ = await self.store.update(eid, lambda e: flow.discard(e, user), by=user, action="delete")
+        ev, _, _ = await self.store.update(eid, lambda e: flow.discard(e, user, now), by=user, action="delete")
         self._note_deleted(eid, user)
         return ev
 
@@ -398,12 +399,6 @@ class Engine:
             raced = racing[0] if racing else None
             if raced is not None:
                 self.rechecks.book(eid, [e for e in outcome.effects if flow.redraws(ev, e) and raced(e)])
-            if outcome.completed:
-                for hook in self.on_completed:
-                    try:
-                        await hook(ev)
-                    except Exception:  # recorded already: a failing follow-up must not read as a failed click
-                        log.exception("completion_hook_failed", evaluation=ev.id)
         return ev, outcome
 
     def _racing(self, ev: Evaluation) -> Callable[[Effect], bool] | None:
@@ -856,6 +851,14 @@ async def _tell_undelivered(engine: Engine, run: Delivery, effect: Effect) -> No
         await engine.recovery.tell_undelivered(run.view, run.checklist, effect.what, effect.reason)
 
 
+async def _book_reminder(engine: Engine, run: Delivery, effect: Effect) -> None:
+    """The completion's follow-ups (the re-evaluation reminder): a failure leaves it owed, and the outbox retries."""
+    if run.view.status != "completed":
+        return  # deleted before it was booked: it reminds of nothing (the delete handed the reminder back)
+    for hook in engine.on_completed:
+        await hook(run.view)
+
+
 HANDLERS: dict[type, Handler] = {
     PostRoot: _post_root,
     UpdateRoot: _update_root,
@@ -864,4 +867,5 @@ HANDLERS: dict[type, Handler] = {
     PostScorecard: _post_scorecard,
     PostNote: _post_note,
     TellUndelivered: _tell_undelivered,
+    BookReminder: _book_reminder,
 }

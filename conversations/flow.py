@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from conversations import walk
 from conversations.effects import (
     LEASE_S,
+    BookReminder,
     Effect,
     Owed,
     PostCard,
@@ -129,7 +130,8 @@ class Move:
         return Outcome(status="ok", effects=mine, moves=list(self.moves), completed=completed)
 
 
-_ORDER = ("post_root", "post_card", "update_card", "post_scorecard", "post_note", "tell_undelivered", "update_root")
+_ORDER = ("post_root", "post_card", "update_card", "post_scorecard", "post_note", "tell_undelivered", "update_root",
+          "book_reminder")
 
 
 def _effect(kind: walk.EffectKind, question: str | None) -> Effect:
@@ -141,7 +143,7 @@ def _effect(kind: walk.EffectKind, question: str | None) -> Effect:
 
 
 _FIXED: dict[str, Effect] = {"post_root": PostRoot(), "update_root": UpdateRoot(), "post_scorecard": PostScorecard(),
-                             "post_note": PostNote()}  # effects are frozen: one of each is shared
+                             "post_note": PostNote(), "book_reminder": BookReminder()}  # frozen: one of each is shared
 
 
 def owe(ev: Evaluation, effects: list[Effect], now: datetime | None = None) -> list[Effect]:
@@ -253,12 +255,13 @@ def begin(ev: Evaluation, checklist: Checklist) -> Outcome:
     return move.outcome()
 
 
-def discard(ev: Evaluation, by: str | None = None) -> Outcome:
-    """Mark an evaluation deleted (kept for the audit trail, hidden everywhere), by ``by``; nothing more is owed."""
+def discard(ev: Evaluation, by: str | None = None, now: datetime | None = None) -> Outcome:
+    """Mark an evaluation deleted (kept for the audit trail, hidden everywhere), by ``by``; nothing more is owed.
+    The delete is its last activity: its audit entry, and what says when it was deleted, take that time."""
     move = Move(ev)
     if ev.status != "deleted":
         move.make("discard", ev.status, "deleted")
-        ev.deleted_by = by
+        ev.deleted_by, ev.last_activity = by, now or utcnow()
     ev.status = "deleted"
     ev.pending = []
     return Outcome(status="ok", moves=move.moves)

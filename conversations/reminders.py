@@ -45,7 +45,7 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
-from typing import Protocol
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -67,6 +67,7 @@ LEASE = "ftc:{rem}:lease"
 EVERY = "ftc:{rem}:every"
 LATEST = "ftc:{rem}:latest"
 POSTING = "ftc:{rem}:posting"
+GONE = "ftc:{rem}:gone"  # evaluations deleted in the last day (see ``_HAND_BACK``)
 LEASE_S = 120
 RETRY_S = 60
 # While an evaluation of the project is open in the channel, its reminder is looked at again this much later.
@@ -111,9 +112,13 @@ return 0
 # seconds, nil = default. The due times are computed by the caller (calendar months, working hours): ARGV[7..] pairs
 # a stored cadence with its due time; a cadence not among them (none is written today) falls back to now + seconds.
 # A reminder scheduled or dropped here is a new one: the first try of an earlier one (``posting``) is forgotten.
-# KEYS: due, lease, every, latest, posting. ARGV: id, previous id or '', now, due at the default, project field,
-# started, then cadence, due, cadence, due …
+# An evaluation deleted meanwhile (``gone``: the delete's hand-back ran first) is not scheduled: returns 'gone'.
+# KEYS: due, lease, every, latest, posting, gone. ARGV: id, previous id or '', now, due at the default, project
+# field, started, then cadence, due, cadence, due …
 _COMPLETE = """
+if redis.call('ZSCORE', KEYS[6], ARGV[1]) then
+  return 'gone'
+end
 local latest = redis.call('HGET', KEYS[4], ARGV[5])
 local started, old = nil, nil
 if latest then
@@ -154,10 +159,13 @@ return every
 # ``latest``) and reminded, hand its reminder to the channel's result before it (``current``: due at ARGV[5], with
 # the cadence ARGV[6] when one was chosen). A newer result completed meanwhile (``latest`` names another) is left
 # alone. Returns 1 when the reminder was handed back, 0 when the deleted one had none to hand, -1 when none was
-# due to move (not the latest, or no result left).
-# KEYS: due, lease, every, latest, posting. ARGV: deleted id, project field, current id or '', current started, due,
-# cadence.
+# due to move (not the latest, or no result left). The deleted id is kept in ``gone`` for a day, so a completion
+# booking it late (its delivery was in flight during the delete) books nothing (``_COMPLETE``).
+# KEYS: due, lease, every, latest, posting, gone. ARGV: deleted id, project field, current id or '', current started,
+# due, cadence, now.
 _HAND_BACK = """
+redis.call('ZADD', KEYS[6], ARGV[7], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', tonumber(ARGV[7]) - 86400)
 local had = redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZSCORE', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
@@ -355,28 +363,33 @@ class ReminderQueue:
         self._hand_back = self.redis.register_script(_HAND_BACK)
 
     async def completed(self, ev: Evaluation, now: datetime, default: datetime,
-                        dues: dict[timedelta, datetime]) -> timedelta | None:
+                        dues: dict[timedelta, datetime]) -> timedelta | Literal[False] | None:
         """Schedule ``ev`` and supersede the project's earlier evaluation (``_COMPLETE``), in one round trip.
 
         ``default`` is the due time without a chosen cadence, ``dues`` the due time for each stored cadence.
-        Returns the cadence a lead chose (``ev``'s own or its previous evaluation's), None for the default.
+        Returns the cadence a lead chose (``ev``'s own or its previous evaluation's), None for the default, False
+        when nothing was scheduled: ``ev`` was deleted meanwhile.
         """
         args = [ev.id, ev.previous_id or "", repr(now.timestamp()), repr(default.timestamp()), _field(ev),
                 repr(ev.started_at.timestamp())]
         for every, due in dues.items():
             args += [str(int(every.total_seconds())), repr(due.timestamp())]
-        raw = await self.store._call(lambda: self._complete(keys=[DUE, LEASE, EVERY, LATEST, POSTING], args=args))
+        raw = await self.store._call(
+            lambda: self._complete(keys=[DUE, LEASE, EVERY, LATEST, POSTING, GONE], args=args))
+        if raw in (b"gone", "gone"):
+            return False
         return None if raw is None else timedelta(seconds=int(raw))
 
     async def hand_back(self, deleted: Evaluation, current: Evaluation | None, due: datetime | None,
-                        every: timedelta | None) -> int:
+                        every: timedelta | None, now: datetime | None = None) -> int:
         """``deleted`` was deleted: drop its reminder and, if it held the project's reminder in its channel, hand
         that to ``current`` (due at ``due``, with the cadence ``every`` when one was chosen), in one script.
         1: handed back; 0: it had no reminder to hand (they were off); -1: nothing to hand (see ``_HAND_BACK``)."""
         args = [deleted.id, _field(deleted), current.id if current else "",
                 repr(current.started_at.timestamp()) if current else "", repr(due.timestamp()) if due else "0",
-                str(int(every.total_seconds())) if every else ""]
-        raw = await self.store._call(lambda: self._hand_back(keys=[DUE, LEASE, EVERY, LATEST, POSTING], args=args))
+                str(int(every.total_seconds())) if every else "", repr((now or utcnow()).timestamp())]
+        raw = await self.store._call(
+            lambda: self._hand_back(keys=[DUE, LEASE, EVERY, LATEST, POSTING, GONE], args=args))
         return int(raw)
 
     async def schedule(self, eid: str, due: datetime) -> None:
@@ -544,9 +557,10 @@ class Reminders:
         """Without an engine (tests of the queue alone) the closing is recorded; the outbox posts its note."""
         return await self.store.update(ev.id, flow.abandon, by="ftcheck", action="abandon")
 
-    async def on_completed(self, ev: Evaluation, now: datetime | None = None) -> datetime:
+    async def on_completed(self, ev: Evaluation, now: datetime | None = None) -> datetime | None:
         """Schedule the next reminder; the project's earlier evaluation in this channel stops reminding (this one
-        supersedes it) and hands over the cadence a lead chose for it.
+        supersedes it) and hands over the cadence a lead chose for it. None: ``ev`` was deleted meanwhile (its
+        delete handed the reminder back), so nothing was scheduled.
 
         One Redis round trip. An evaluation that started before the project's latest completed one (it
         completed late) is still scheduled, as before, and does not cancel the newer one's reminder;
@@ -556,6 +570,9 @@ class Reminders:
         default = self.hours.after(now, default_cadence(self.after, self.registry.get(ev.checklist)))
         dues = {cadence.stored: self.hours.after(now, cadence) for cadence in SCHEDULES.values()}
         every = await self.queue.completed(ev, now, default, dues)
+        if every is False:
+            log.info("reminder_not_booked_deleted", evaluation=ev.id)
+            return None
         return default if every is None else dues.get(every, now + every)
 
     async def tick(self, now: datetime | None = None) -> int:

@@ -17,7 +17,8 @@ CardState = Literal["unasked", "asked", "skipped", "split", "answered"]
 EvalState = Literal["new", "in_progress", "completed", "abandoned", "deleted"]
 Event = Literal["start", "ask", "answer", "skip", "change", "note", "suggest", "vote", "reveal", "settle",
                 "complete", "stall", "abandon", "discard", "reevaluate"]
-EffectKind = Literal["post_root", "update_root", "post_card", "update_card", "post_scorecard", "post_note"]
+EffectKind = Literal["post_root", "update_root", "post_card", "update_card", "post_scorecard", "post_note",
+                     "book_reminder"]
 
 
 class Row(NamedTuple):
@@ -49,8 +50,8 @@ CARD: tuple[Row, ...] = (
 
 EVALUATION: tuple[Row, ...] = (
     Row("start", "new", "in_progress", ("post_root",), "the root message opens the thread"),
-    Row("complete", "in_progress", "completed", ("post_scorecard", "update_root"),
-        "every question answered: scorecard; open cards close"),
+    Row("complete", "in_progress", "completed", ("post_scorecard", "update_root", "book_reminder"),
+        "every question answered: scorecard; open cards close; the next re-evaluation reminder is booked"),
     Row("stall", "in_progress", "in_progress", ("post_scorecard", "update_root"),
         "only twice-skipped questions left: provisional scorecard"),
     Row("change", "completed", "completed", ("post_scorecard", "update_root"), "the scorecard follows a change"),

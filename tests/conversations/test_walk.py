@@ -97,7 +97,7 @@ def test_quick_walk_answer_skip_reask_and_complete() -> None:
     assert len(t.ev.cards_of(Q2)) == 2  # the re-ask is a second card of the same question
     t.step("answer", Q2, "pass")
     t.expect(["answer:asked->answered", "complete:in_progress->completed"],
-             [f"update_card:{Q2}", "post_scorecard", "update_root"], "answered", Q2)
+             [f"update_card:{Q2}", "post_scorecard", "update_root", "book_reminder"], "answered", Q2)
     assert t.ev.status == "completed" and t.last.completed
 
 
@@ -112,7 +112,7 @@ def test_second_skip_stalls_with_a_provisional_scorecard_and_change_completes() 
     assert t.ev.status == "in_progress" and flow.next_question(t.ev, DATA) is None
     t.step("change", Q2, "fail")
     t.expect(["answer:skipped->answered", "complete:in_progress->completed"],
-             [f"update_card:{Q2}", "post_scorecard", "update_root"], "answered", Q2)
+             [f"update_card:{Q2}", "post_scorecard", "update_root", "book_reminder"], "answered", Q2)
 
 
 def test_change_and_note_after_completion_update_the_scorecard() -> None:
@@ -387,7 +387,7 @@ def test_a_split_the_starter_cannot_settle_is_asked_again_with_a_fresh_vote() ->
     assert flow.card_state(t.ev, Q1) == "split" and t.ev.answers[Q1].settled_by is None
     t.step("settle", Q1, "pass", user="U0")
     t.expect(["settle:split->answered", "complete:in_progress->completed"],
-             [f"update_card:{Q1}", "post_scorecard", "update_root"], "answered", Q1)
+             [f"update_card:{Q1}", "post_scorecard", "update_root", "book_reminder"], "answered", Q1)
     assert t.ev.status == "completed" and t.ev.answers[Q1].skips == 1
 
 
