@@ -23,11 +23,11 @@ HELP = """*ftcheck* — decide on evidence whether to fine-tune.
 • `/ftcheck suggest &lt;project description&gt;` — suggested answers for this channel's open evaluation
   (or paste a long description into the evaluation thread); people confirm every score
 • `/ftcheck status` — where each evaluation in progress here stands
-• `/ftcheck summary [project]` · `/ftcheck list [page]` · `/ftcheck history &lt;project&gt;`
+• `/ftcheck summary [project]` · `/ftcheck list [page]` · `/ftcheck history &lt;project&gt; [page]`
 • `/ftcheck export &lt;project&gt; [md|csv|json]` — upload the decision record
 • `/ftcheck remind &lt;project&gt; quarterly|monthly|off|YYYY-MM-DD`
-• `/ftcheck delete &lt;project&gt;` — delete the project's latest evaluation in this channel, or its latest
-  anywhere when none is here (only its starter, a lead or a workspace admin can)
+• `/ftcheck delete &lt;project&gt;` — delete the project's latest evaluation in this channel (only its starter,
+  a lead or a workspace admin can)
 • `/ftcheck help` — this message
 Checklists: {checklists}"""
 

@@ -8,6 +8,7 @@ suggestions.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 
 from conversations import flow
 from conversations.models import Evaluation, SuggestionRef, project_key
@@ -62,6 +63,22 @@ async def open_evaluation(store: Store, team: str, channel: str, project: str | 
 async def channel_history(store: Store, team: str, channel: str, key: str) -> list[Evaluation]:
     """A project's evaluations in one channel (``key``: its :func:`project_key`), oldest first."""
     return [ev for ev in await store.project_history(team, key) if ev.channel == channel]
+
+
+async def deleted_here(store: Store, team: str, channel: str, key: str) -> tuple[Evaluation, datetime] | None:
+    """When the project's newest evaluation in a channel (``key``: its :func:`project_key`) is deleted: it, and when
+    it was deleted (its audit entry says); None when the newest there is not deleted, or there is none. Deleted
+    evaluations are hidden from every other read; this one reads the project's evaluations, newest first, until
+    the first one in the channel."""
+    for eid in await store._ids(f"ftc:proj:{team}:{key}"):
+        ev = await store.get(eid)
+        if ev is None or ev.channel != channel:
+            continue
+        if ev.status != "deleted":
+            return None
+        entries = await store.audit(ev.id)
+        return ev, next((a.at for a in reversed(entries) if a.action == "delete"), ev.last_activity)
+    return None
 
 
 async def suggest_target(store: Store, team: str, channel: str, thread_ts: str | None) -> Evaluation | None:

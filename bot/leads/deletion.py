@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 
 from bot.blocks.common import esc
 from bot.blocks.leads import day
+from bot.commands import CommandError
 from bot.leads import reminders as lead_reminders
-from bot.leads.access import Asker, denied, find_project, may_manage
+from bot.leads.access import Asker, deleted_words, denied, find_project, may_manage
 from bot.leads.projects import scored
 from bot.leads.reminders import working_hours
 from bot.presenter import SlackPresenter
@@ -23,15 +24,24 @@ from scoring.render import plural
 
 
 async def delete(svc: Services, vis: Visibility, asker: Asker, name: str) -> str:
-    """The project's latest evaluation in this channel, else its latest anywhere; the reply says which."""
+    """The project's latest evaluation in this channel (anywhere, from outside a channel); the reply says which.
+    Never another channel's from a channel: a delete run twice must not reach past this channel's last one."""
     evaluations = (await find_project(svc, vis, asker, name)).evaluations
-    ev = next((e for e in reversed(evaluations) if e.channel == asker.here), evaluations[-1])
+    here = [e for e in evaluations if e.channel == asker.here]
+    if asker.here is not None and not here:
+        there = evaluations[-1]
+        gone = await deleted_words(svc, asker, name, asker.here) or f"No evaluation of *{esc(there.project)}* here."
+        raise CommandError(f"{gone} Nothing was deleted. Its latest evaluation is in <#{there.channel}>: to delete "
+                           f"that one, run `/ftcheck delete {esc(there.project)}` there.")
+    ev = (here or evaluations)[-1]
     if not await may_manage(svc, asker.user, ev):
-        return denied(ev, "delete it")
-    ev = await svc.engine.discard(ev.id, user=asker.user)  # a delivery of it in flight here stops posting
+        return denied(svc, ev, "delete it")
+    # a delivery of it in flight here stops posting
+    ev = await svc.engine.discard(ev.id, user=asker.user, now=lead_reminders.time_now())
     reminders = await hand_back_reminder(svc, ev)
     await close_thread(svc, ev)
-    return (f"Deleted the {ev.started_at:%Y-%m-%d} evaluation of *{esc(ev.project)}* in <#{ev.channel}> "
+    return (f"Deleted the {day(ev.started_at, svc.settings.zone)} evaluation of *{esc(ev.project)}* in "
+            f"<#{ev.channel}> "
             f"({_state(svc, ev)}). It is kept in the audit trail and no longer shows in lists, summaries or "
             f"history. {_thread_words(ev)}{reminders}")
 

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import esc
+from bot.blocks.leads import day
 from bot.commands import Command, CommandError
-from bot.leads.access import Asker, find_project
+from bot.leads.access import Asker, find_in_channel
 from bot.links import message_url
 from bot.services import Services
 from bot.slack_errors import error_code
@@ -22,17 +23,18 @@ _NOT_IN_CHANNEL = ("not_in_channel", "channel_not_found")
 async def export(svc: Services, vis: Visibility, asker: Asker, command: Command) -> None:
     if asker.here is None:
         raise CommandError("Run `/ftcheck export &lt;project&gt;` in a channel; the file is shared there.")
-    ev = (await find_project(svc, vis, asker, command.project or "")).current
+    found = await find_in_channel(svc, vis, asker, command.project or "")
+    ev = found.project.current
     names = await user_names(svc, people_in_record(ev))
     content = decision_record(ev, svc.registry.get(ev.checklist), command.format, names,
                               await message_url(svc.client, ev.channel, ev.thread_ts),
                               tz=ZoneInfo(svc.settings.timezone), channel_name=await channel_name(svc, ev.channel))
+    started = day(ev.started_at, svc.settings.zone).replace("-", "")  # the team's day, as every other date
+    comment = f"Decision record for {esc(ev.project)}, requested by <@{asker.user}>."
     try:
         await svc.client.files_upload_v2(
-            channel=asker.here, content=content,
-            filename=f"ftcheck-{ev.project_key}-{ev.started_at:%Y%m%d}.{command.format}",
-            title=f"Decision record: {ev.project}",
-            initial_comment=f"Decision record for {esc(ev.project)}, requested by <@{asker.user}>.")
+            channel=asker.here, content=content, filename=f"ftcheck-{ev.project_key}-{started}.{command.format}",
+            title=f"Decision record: {ev.project}", initial_comment=f"{comment} {found.note}".rstrip())
     except SlackApiError as exc:
         if error_code(exc) in _NOT_IN_CHANNEL:
             raise CommandError("I can't share files in this channel yet. Invite me with `/invite @ftcheck` and "

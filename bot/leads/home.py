@@ -61,7 +61,7 @@ async def summary_from_home(svc: Services, click: EvaluationClick) -> None:
     try:
         ev = await clicked_evaluation(svc, click)
         asker = Asker(user=click.user.id, team=click.team_id or ev.team, here=None)
-        text = await summary(svc, visibility(svc), asker, ev.project)
+        text = await summary(svc, visibility(svc), asker, ev.project, channel=ev.channel)  # that row's channel
     except NotVisible as exc:
         text, gone = str(exc), True
     except CommandError as exc:

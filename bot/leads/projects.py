@@ -37,9 +37,11 @@ class Project:
 
     @property
     def previous(self) -> Evaluation | None:
-        """The completed evaluation before ``current`` on the same checklist: the one its score compares with."""
+        """The completed evaluation before ``current`` on the same checklist in the same channel: the one its score
+        compares with."""
         current = self.current
-        done = [ev for ev in self.completed if ev.checklist == current.checklist and ev.id != current.id]
+        done = [ev for ev in self.completed if ev.checklist == current.checklist and ev.channel == current.channel
+                and ev.id != current.id]  # each channel's results are its own: never compared across channels
         return done[-1] if done and current.status == "completed" else None
 
     @property
@@ -49,6 +51,16 @@ class Project:
     @property
     def active_at(self) -> datetime:
         return max(ev.completed_at or ev.last_activity for ev in self.evaluations)
+
+    def in_channel(self, channel: str | None) -> Project | None:
+        """Its evaluations in ``channel``, or None when it has none there."""
+        here = [ev for ev in self.evaluations if ev.channel == channel]
+        return Project(here) if here else None
+
+    @property
+    def channels(self) -> list[str]:
+        """The channels it was evaluated in, the one with the latest evaluation first."""
+        return list(dict.fromkeys(ev.channel for ev in reversed(self.evaluations)))
 
 
 def by_project(evaluations: Iterable[Evaluation]) -> list[Project]:

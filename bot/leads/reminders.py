@@ -110,7 +110,7 @@ async def remind(svc: Services, vis: Visibility, asker: Asker, command: Command)
                            "when it completes.")
     ev = reminded(project, asker.here)
     if not await may_manage(svc, asker.user, ev):
-        return denied(ev, "change its reminders")
+        return denied(svc, ev, "change its reminders")
     where = "" if ev.channel == asker.here else f" in <#{ev.channel}>"
     queue = ReminderQueue(svc.store)
     if command.schedule == "off":
@@ -246,7 +246,7 @@ async def change_reminders(svc: Services, click: EvaluationClick, reply: Reply, 
     ev = await queries.reevaluation_base(svc.store, clicked)  # an old reminder acts on the project's newest
     user = click.user.id
     if not await may_manage(svc, user, ev):
-        await reply(denied(ev, "change its reminders"))
+        await reply(denied(svc, ev, "change its reminders"))
         return
     queue = ReminderQueue(svc.store)
     if snooze:

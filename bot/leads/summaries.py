@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from bot.blocks.common import esc, user
@@ -16,7 +17,7 @@ from bot.blocks.leads import (
     summary_text,
 )
 from bot.commands import CommandError
-from bot.leads.access import Asker, find_project, visible_page
+from bot.leads.access import Asker, Found, find_in_channel, visible_page
 from bot.leads.projects import Project, by_project, maybe_scored, running_of, scored
 from bot.links import thread_link
 from bot.replies import checklist_fix, checklist_problem
@@ -29,8 +30,10 @@ from conversations.reminders import ReminderQueue
 from scoring.checklist import Checklist, UnknownChecklist
 from scoring.render import plural
 
-FULL_SUMMARIES = 3  # `/ftcheck summary` without a project: this many in full, the rest one line each
-HISTORY_MAX = 20
+FULL_SUMMARIES = 3  # `/ftcheck summary` without a project: this many in full (decided ones first), then …
+SUMMARY_LINES = 20  # … this many in one line each; the rest are counted and left to `/ftcheck list`
+SUMMARY_CHARS = 12_000  # the full summaries together (a long checklist's gaps run long); Slack takes 40,000
+HISTORY_PAGE = 20  # `/ftcheck history <project> 2`: the 20 evaluations before the latest 20
 LIST_PAGE = HOME_MAX_ROWS  # `/ftcheck list 2` is the Home tab's next page
 
 
@@ -84,21 +87,69 @@ async def project_summary(svc: Services, project: Project) -> str:
     return f"{text}\n:warning: {problem} {link}" if problem else text
 
 
-async def summary(svc: Services, vis: Visibility, asker: Asker, name: str | None) -> str:
+async def summary(svc: Services, vis: Visibility, asker: Asker, name: str | None, *,
+                  channel: str | None = None) -> str:
+    """One project's latest result in this channel (``channel``: the one a Home tab row is about), or the
+    channel's projects."""
     if name:
-        return await project_summary(svc, await find_project(svc, vis, asker, name))
+        found = await find_in_channel(svc, vis, asker, name, channel)
+        return framed(found, await project_summary(svc, found.project), "summary")
     if asker.here is None:
         raise CommandError("Name the project: `/ftcheck summary &lt;project&gt;`.")
-    projects = by_project(await svc.store.channel_evaluations(asker.team, asker.here))  # this channel's own
+    return await channel_summary(svc, asker)
+
+
+def framed(found: Found, text: str, verb: str) -> str:
+    """``text`` about one channel's evaluations, headed by which channel they are from when it is not this one,
+    and followed by the other channels that evaluated the project."""
+    parts = [f":information_source: {found.note}", text] if found.note else [text]
+    if found.elsewhere:
+        name = esc(found.project.latest.project)
+        there = ", ".join(f"<#{c}>" for c in found.elsewhere)
+        parts.append(f"Also evaluated in {there}, with results of its own: `/ftcheck {verb} {name}` there shows "
+                     "them.")  # plain: Slack does not italicise across a code span
+    return "\n\n".join(parts)
+
+
+async def channel_summary(svc: Services, asker: Asker) -> str:
+    """`/ftcheck summary` in a channel: its latest decided projects in full, then one line each, at most
+    ``SUMMARY_LINES`` of them; how many more there are, and where to see them."""
+    projects = by_project(await svc.store.channel_evaluations(asker.team, asker.here or ""))  # this channel's own
     if not projects:
         return "No evaluations in this channel yet. Start one with `/ftcheck start &lt;project&gt;`."
-    parts = [await _channel_summary(svc, p) for p in projects[:FULL_SUMMARIES]]
-    rest = projects[FULL_SUMMARIES:]
-    if rest:
-        lines = [await _channel_line(svc, p) for p in rest]
+    decided = [p for p in projects if p.current.status == "completed"]
+    first = (decided + [p for p in projects if p.current.status != "completed"])[:FULL_SUMMARIES]
+    parts, full = await _full_summaries(svc, first)
+    rest = [p for p in projects if all(p is not f for f in full)]
+    lines = rest[:SUMMARY_LINES]
+    if lines:
         parts.append("*Also in this channel* (`/ftcheck summary &lt;project&gt;` for the full scorecard)\n"
-                     + "\n".join(lines))
-    return "\n\n".join(parts)
+                     + "\n".join([await _channel_line(svc, p) for p in lines]))
+    hidden = len(rest) - len(lines)
+    if not hidden:
+        return "\n\n".join(parts)
+    which = "latest decided" if all(p.current.status == "completed" for p in full) else "latest"
+    in_full = f"the {which} one in full" if len(full) == 1 else f"the {len(full)} {which} in full"
+    head = (f"*{len(projects)} projects in this channel*, {len(full) + len(lines)} shown here: {in_full}, then "
+            f"{len(lines)} in a line each.")
+    tail = (f"… and {plural(hidden, 'more project')} in this channel, not shown. `/ftcheck list` names every "
+            f"project you can see with its result ({LIST_PAGE} a page); `/ftcheck summary &lt;project&gt;` shows "
+            "one in full.")
+    return "\n\n".join([head, *parts, tail])
+
+
+async def _full_summaries(svc: Services, projects: list[Project]) -> tuple[list[str], list[Project]]:
+    """The full summaries of ``projects`` that fit in ``SUMMARY_CHARS`` together (the first always does), and the
+    projects they are of; the others get a line each, as the rest of the channel's projects."""
+    parts: list[str] = []
+    full: list[Project] = []
+    for p in projects:
+        text = await _channel_summary(svc, p)
+        if parts and sum(map(len, parts)) + len(text) > SUMMARY_CHARS:
+            break
+        parts.append(text)
+        full.append(p)
+    return parts, full
 
 
 # A listing of several projects shows one whose checklist is not loaded (its team file went bad or away after it
@@ -155,13 +206,59 @@ async def list_text(svc: Services, vis: Visibility, asker: Asker, page: int = 1)
     return "\n".join(lines)
 
 
-async def history_text(svc: Services, vis: Visibility, asker: Asker, name: str) -> str:
-    project = await find_project(svc, vis, asker, name)
-    shown = project.evaluations[-HISTORY_MAX:]
-    lines = [f"*History of {esc(project.latest.project)}* ({plural(len(project.evaluations), 'evaluation')})"]
-    if len(project.evaluations) > len(shown):
-        lines.append(f"_{len(project.evaluations) - len(shown)} earlier evaluations not shown._")
-    before: Scored | None = None
+async def history_text(svc: Services, vis: Visibility, asker: Asker, typed: str) -> str:
+    """A project's evaluations in this channel, a page of the latest ``HISTORY_PAGE`` at a time, each with its
+    change (Δ) since the result before it there, the first one shown included."""
+    found, page = await _history_page(svc, vis, asker, typed)
+    evaluations, name = found.project.evaluations, esc(found.project.latest.project)
+    pages = -(-len(evaluations) // HISTORY_PAGE)
+    if page > pages:
+        raise CommandError(f"*{name}* has {plural(len(evaluations), 'evaluation')} in <#{found.channel}>, "
+                           f"{_on_pages(name, pages)}; page {page} is past the end.")
+    end = len(evaluations) - (page - 1) * HISTORY_PAGE
+    first = max(0, end - HISTORY_PAGE)
+    span = f", showing {first + 1}–{end}" if pages > 1 else ""
+    lines = [f"*History of {name} in <#{found.channel}>* ({plural(len(evaluations), 'evaluation')}{span})"]
+    lines += await _history_lines(svc, evaluations[first:end], _last_done(svc, evaluations[:first]))
+    if first:
+        lines.append(f"{plural(first, 'earlier evaluation')}: `/ftcheck history {name} {page + 1}`.")
+    if page > 1:
+        lines.append(f"Later ones: `/ftcheck history {name}{f' {page - 1}' if page > 2 else ''}`.")
+    return framed(found, "\n".join(lines), "history")
+
+
+def _on_pages(name: str, pages: int) -> str:
+    if pages == 1:
+        return f"all on one page (`/ftcheck history {name}`)"
+    return f"on {pages} pages (the earliest: `/ftcheck history {name} {pages}`)"
+
+
+async def _history_page(svc: Services, vis: Visibility, asker: Asker, typed: str) -> tuple[Found, int]:
+    """The project ``typed`` names, and the page asked for: `Many 2` is page 2 of *Many*, unless a project is called
+    *Many 2* (the whole name wins, as it is typed)."""
+    try:
+        return await find_in_channel(svc, vis, asker, typed), 1
+    except CommandError as exc:
+        missing = exc
+    name, _, page = typed.rpartition(" ")
+    if name.strip() and page.isdigit() and int(page) >= 1:
+        with contextlib.suppress(CommandError):
+            return await find_in_channel(svc, vis, asker, name), int(page)
+    raise missing  # said about the name as typed
+
+
+def _last_done(svc: Services, evaluations: list[Evaluation]) -> Scored | None:
+    """The latest completed of ``evaluations`` (those before a page), scored: the first one shown is compared with
+    it; None when there is none, or its checklist is not loaded."""
+    done = [ev for ev in evaluations if ev.status == "completed"]
+    try:
+        return maybe_scored(svc, done[-1] if done else None)
+    except UnknownChecklist:
+        return None
+
+
+async def _history_lines(svc: Services, shown: list[Evaluation], before: Scored | None) -> list[str]:
+    lines = []
     for ev in shown:
         link = await thread_link(svc.client, ev)
         try:
@@ -173,4 +270,4 @@ async def history_text(svc: Services, vis: Visibility, asker: Asker, name: str) 
         lines.append(history_line(entry, before, link, svc.settings.zone))
         if entry.done:
             before = entry
-    return "\n".join(lines)
+    return lines

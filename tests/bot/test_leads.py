@@ -242,11 +242,11 @@ async def test_export_uploads_the_decision_record(slack: SlackStandIn, redis_ser
         assert len(data["answers"]) == 20 and all(a["by"] and a["at"] for a in data["answers"])
         assert any(a["suggestion_quote"] for a in data["answers"])
 
-        rows = list(csv.DictReader(io.StringIO((files["csv"].content or b"").decode())))
+        rows = list(csv.DictReader(io.StringIO((files["csv"].content or b"").decode("utf-8-sig"))))
         answers = [r for r in rows if re.fullmatch(r"q\d+", r["question"])]
         assert len(answers) == 20 and answers[0]["answer"] == "0.0" and answers[0]["by"] == "U1 (U1)"
         extra = {r["question"]: r["text"] for r in rows if r not in answers}
-        assert extra["total"] == "12/20" and extra["band"] == "Conditional go" and extra["verdict"]
+        assert extra["total"] == "12 of 20" and extra["band"] == "Conditional go" and extra["verdict"]
         assert not slack.ephemerals("C1", user="U2")  # nothing went wrong
 
 
@@ -263,7 +263,7 @@ async def test_remind_and_delete_only_by_starter_leads_or_admins(slack: SlackSta
         for verb in ("remind Router monthly", "delete Router"):
             denied = await ask(bot, verb, user="U2")
             assert denied.startswith("Only <@U1> (who started the evaluation of *Router*)"), denied
-            assert "a workspace admin or a lead named by whoever runs ftcheck can" in denied, denied
+            assert ", a workspace admin or the ftcheck lead <@U9> can" in denied, denied  # the leads, by name
             assert "FTCHECK_LEADS" not in denied  # a setting people in the channel never see
         assert await queue.due_at(ev.id) == due
 
