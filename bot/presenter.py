@@ -233,9 +233,12 @@ class SlackPresenter:
         if card is not None and card.open and ev.status == "deleted":  # answered cards keep their answers
             await self.strike(ev, card_ts)
         elif card is not None:
+            newest = ev.card_for(card.question)  # a card above a re-ask links to it (the workspace URL is cached)
+            later = (await message_url(self.client, ev.channel, newest, ev.thread_ts)
+                     if newest is not None and newest != card_ts else None)
             await self._call("chat.update", channel=ev.channel, ts=card_ts,
-                             text=eb.card_text(ev, checklist, card.question),
-                             blocks=eb.card_blocks(ev, checklist, card_ts))
+                             text=eb.card_text(ev, checklist, card.question, card_ts),
+                             blocks=eb.card_blocks(ev, checklist, card_ts, later))
 
     async def post_scorecard(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> str:
         return await self._post(ev, ev.post_ref("scorecard"), thread_ts=ev.thread_ts,

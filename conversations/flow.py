@@ -510,7 +510,8 @@ def answer(ev: Evaluation, checklist: Checklist, *, card_ts: str, user: str, val
         question=card.question, value=value, by=user, at=now, skips=skips,
         suggestion=ev.suggestions.get(card.question),
         note=prior.note if prior else None, note_by=prior.note_by if prior else None,
-        earlier=prior.earlier if prior else [])
+        earlier=prior.earlier if prior else [],
+        skipped_on={**(prior.skipped_on if prior else {}), **({card_ts: user} if value is None else {})})
     card.open = False
     move = Move(ev)
     move.make("answer" if value is not None else "skip", source, card_state(ev, card.question), card.question)

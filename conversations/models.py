@@ -93,6 +93,9 @@ class AnswerEntry(_Record):
     # vote mode: the rounds of votes before the question was asked again, oldest first (``Evaluation.ballots`` holds
     # the current round only); kept so that a split stays on the record
     earlier: list[EarlierRound] = Field(default_factory=list)
+    # quick mode: who chose Not sure on each card of the question (card ts -> user id), kept once it is answered, so
+    # the card above a re-ask still says whose Not sure it was
+    skipped_on: dict[str, str] = Field(default_factory=dict)
 
 
 class Vote(_Record):

@@ -3,7 +3,8 @@
 A quiet thread: an open card carries the question, why it matters and the buttons; once answered it
 shrinks to one line ("✓ Q3 Yes — @ana") with a ⋯ menu: Change to …, Add a note. In vote mode the open card
 shows who has voted (never what) until the reveal, then each person's vote; a split card offers the team
-answer. The scorecard lives in ``bot/blocks/scorecard.py``.
+answer. A question asked again keeps, on the card above, what happened there ("… Q5 Not sure · asked again
+below"); its answer and the ⋯ menu are on the newest card. The scorecard lives in ``bot/blocks/scorecard.py``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from bot.blocks.scorecard import verdict_line
 from bot.blocks.suggestions import suggestion_hint_blocks
 from conversations.engine import scorecard_of
 from conversations.flow import SKIP, card_state, next_question, not_carried
-from conversations.models import AnswerEntry, Ballot, Evaluation
+from conversations.models import AnswerEntry, Ballot, EarlierRound, Evaluation
 from conversations.voting import hidden_tally
 from scoring.checklist import Checklist, Question
 from scoring.scorecard import fmt_score
@@ -26,6 +27,7 @@ NOTE_ACTION = "add_note"
 NOTE_OPTION = "note"  # the "Add a note…" entry of a record's select
 REVEAL_ACTION = "reveal_votes"
 SETTLE_ACTION = "settle_answer"  # settle_answer_<option key>: action ids are unique within a block
+LAST_NOTE_MAX = 200  # last time's note on an open card: a reminder of why, not the whole note (the export has it)
 
 
 def action_value(ev: Evaluation, question_id: str) -> str:
@@ -184,8 +186,13 @@ def short(q: Question) -> str:
     return esc(q.short or q.text)
 
 
-def card_blocks(ev: Evaluation, checklist: Checklist, card_ts: str) -> list[Block]:
+def card_blocks(ev: Evaluation, checklist: Checklist, card_ts: str, later_link: str | None = None) -> list[Block]:
+    """A card as it is now. Only a question's newest card holds its answer (and the ⋯ menu); a card before it (the
+    question was asked again) keeps what happened there (:func:`earlier_card_blocks`; ``later_link``: the newest
+    card's permalink, for "asked again below")."""
     card = ev.cards[card_ts]
+    if ev.card_for(card.question) != card_ts:
+        return earlier_card_blocks(ev, checklist, card_ts, later_link)
     state = card_state(ev, card.question)
     if state == "split":
         return split_card_blocks(ev, checklist, card.question)
@@ -198,7 +205,7 @@ def open_card_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> 
     q = checklist.question(question_id)
     blocks: list[Block] = [*_question_head(checklist, q.id), *suggestion_hint_blocks(ev, checklist, q.id)]
     if q.id in ev.prefill:
-        blocks.append(context(f"Last time: *{checklist.option(ev.prefill[q.id]).label}* — confirm it or change it."))
+        blocks.append(context(_last_time(ev, checklist, q.id)))
     entry = ev.answers.get(q.id)
     if entry is not None and entry.value is None:
         blocks.append(context("Asked again: the team was not sure the first time."))
@@ -214,6 +221,24 @@ def open_card_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> 
         buttons.append(button("Reveal votes", REVEAL_ACTION, value))
     blocks.append(actions(f"answer:{q.id}", *buttons))
     return blocks
+
+
+def _last_time(ev: Evaluation, checklist: Checklist, question_id: str) -> str:
+    """``Last time: *Yes* (note: “…”) — confirm it or change it.``: last time's answer, and its note, if it had one."""
+    note = ev.prefill_notes.get(question_id)
+    said = f" (note: “{esc(_one_line(note, LAST_NOTE_MAX))}”)" if note else ""
+    return f"Last time: *{checklist.option(ev.prefill[question_id]).label}*{said} — confirm it or change it."
+
+
+def _one_line(text: str, limit: int) -> str:
+    """``text`` on one line, at most ``limit`` characters: a longer one is cut at a word, with "…"."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    if " " in cut[limit // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.") + "…"
 
 
 def _tally(ev: Evaluation, question_id: str) -> str:
@@ -233,7 +258,7 @@ def split_card_blocks(ev: Evaluation, checklist: Checklist, question_id: str) ->
     settle.append(button("Not sure — ask again later", f"{SETTLE_ACTION}_{SKIP}", f"{value}|{SKIP}"))
     return [
         section(f"*Question {q.number} of {len(checklist.questions)}* · *Split* — the team disagrees\n*{esc(q.text)}*"),
-        section(_spread(ev, checklist, ev.ballots[q.id])),
+        section(_spread_revealed(ev, checklist, ev.ballots[q.id])),
         context(f"The starter ({user(ev.started_by)}), a lead or an admin chooses the team answer, or Not sure to "
                 "vote on it again before the end; the spread stays on the record."),
         actions(f"settle:{q.id}", *settle),
@@ -242,6 +267,20 @@ def split_card_blocks(ev: Evaluation, checklist: Checklist, question_id: str) ->
 
 def _spread(ev: Evaluation, checklist: Checklist, ballot: Ballot) -> str:
     return _spread_of(checklist, ballot.spread())
+
+
+def _spread_revealed(ev: Evaluation, checklist: Checklist, ballot: Ballot) -> str:
+    """The spread, and who revealed it before the quorum had voted (:func:`early_reveal`)."""
+    early = early_reveal(ev, ballot)
+    return _spread(ev, checklist, ballot) + (f" · _{early}_" if early else "")
+
+
+def early_reveal(ev: Evaluation, ballot: Ballot) -> str | None:
+    """``revealed by @sam with 2 of 3 votes``: someone clicked Reveal votes before the quorum had voted; None when
+    the quorum revealed it."""
+    if not ballot.revealed or ballot.revealed_by is None:
+        return None
+    return f"revealed by {user(ballot.revealed_by)} with {len(ballot.votes)} of {ev.quorum} votes"
 
 
 def _spread_of(checklist: Checklist, spread: Mapping[float | None, list[str]], bold: bool = True) -> str:
@@ -256,12 +295,20 @@ def _earlier_split(entry: AnswerEntry) -> tuple[dict[float | None, list[str]], s
     """The newest earlier round that split (its spread, and who asked again), kept on the record once the question
     was voted on again (``AnswerEntry.earlier``); None when none split."""
     for past in reversed(entry.earlier):
-        spread: dict[float | None, list[str]] = {}
-        for uid, value in past.votes.items():
-            spread.setdefault(value, []).append(uid)
-        if len([v for v in spread if v is not None]) >= 2:
+        if _split(spread := _round_spread(past)):
             return spread, past.settled_by
     return None
+
+
+def _round_spread(past: EarlierRound) -> dict[float | None, list[str]]:
+    spread: dict[float | None, list[str]] = {}
+    for uid, value in past.votes.items():
+        spread.setdefault(value, []).append(uid)
+    return spread
+
+
+def _split(spread: Mapping[float | None, list[str]]) -> bool:
+    return len([v for v in spread if v is not None]) >= 2
 
 
 def _first_split(checklist: Checklist, entry: AnswerEntry) -> str | None:
@@ -307,14 +354,25 @@ def _record_line(ev: Evaluation, checklist: Checklist, q: Question, entry: Answe
         tail = _agreed(revealed.spread(), entry.value)
     else:
         tail = user(entry.by)
+    extras = _extras(ev, checklist, q, entry, revealed)
+    return f"{head} — {tail}" + (f" · _{'; '.join(extras)}_" if extras else "") + f" · {short(q)}"
+
+
+def _extras(ev: Evaluation, checklist: Checklist, q: Question, entry: AnswerEntry,
+            revealed: Ballot | None) -> list[str]:
+    """What an answered record adds in italics: changed, revealed early, asked again, the helper's part."""
     extras = []
     if entry.previous is not None:
         extras.append(f"changed from {checklist.option(entry.previous).label}")
-    if (first := _first_split(checklist, entry)) is not None:
+    if revealed is not None and (early := early_reveal(ev, revealed)) is not None:
+        extras.append(early)
+    if len(ev.cards_of(q.id)) > 1:  # the card above keeps the first time (earlier_card_blocks)
+        extras.append(f"asked again after {'a split' if _earlier_split(entry) else 'Not sure'} (above)")
+    elif (first := _first_split(checklist, entry)) is not None:  # no card above shows it
         extras.append(first)
     if entry.suggestion is not None and entry.suggestion.value is not None:  # a caution alone suggested nothing
         extras.append("as the helper suggested" if entry.suggestion.value == entry.value else "helper differed")
-    return f"{head} — {tail}" + (f" · _{'; '.join(extras)}_" if extras else "") + f" · {short(q)}"
+    return extras
 
 
 def _agreed(spread: dict[float | None, list[str]], value: float) -> str:
@@ -348,9 +406,55 @@ def _not_sure_by(ev: Evaluation, checklist: Checklist, entry: AnswerEntry, ballo
     return "nobody was sure: " + ", ".join(map(user, voters))
 
 
-def card_text(ev: Evaluation, checklist: Checklist, question_id: str) -> str:
-    """The notification text: the full question while it is open, one line once answered."""
+# -- a card before its question was asked again -----------------------------------------------------------------
+
+def earlier_card_blocks(ev: Evaluation, checklist: Checklist, card_ts: str,
+                        later_link: str | None = None) -> list[Block]:
+    """A card whose question was asked again on a card below it: one line of what happened on it (Not sure, or the
+    split sent back to the team), and no ⋯ menu: the answer, and changing it, are on the newest card."""
+    q = checklist.question(ev.cards[card_ts].question)
+    entry = ev.answers.get(q.id)
+    if entry is None:
+        return [context(f"{q.key} closed before anyone answered it.")]
+    below = f"<{later_link}|below>" if later_link else "below"
+    if ev.mode == "vote" and (past := _round_on(ev, entry, card_ts)) is not None:
+        what = _round_line(checklist, past, below)
+    else:
+        who = _skipper(entry, card_ts)
+        what = f"Not sure{f' — {user(who)}' if who else ''} · asked again {below}"
+    return [section(f"… *{q.key}* {what} · {short(q)}")]
+
+
+def _round_on(ev: Evaluation, entry: AnswerEntry, card_ts: str) -> EarlierRound | None:
+    """Vote mode: the round of votes on an earlier card (``AnswerEntry.earlier`` holds one per card asked again,
+    oldest first, so the card just above the newest has the last one); None when the record does not have it."""
+    cards = ev.cards_of(ev.cards[card_ts].question)
+    back = len(cards) - 1 - cards.index(card_ts)
+    return entry.earlier[-back] if 0 < back <= len(entry.earlier) else None
+
+
+def _round_line(checklist: Checklist, past: EarlierRound, below: str) -> str:
+    """``Split (Yes: @a · No: @b) — asked again by @s below``, or ``Not sure — nobody was sure: @a, @b · …``."""
+    spread = _round_spread(past)
+    if _split(spread):
+        by = f" by {user(past.settled_by)}" if past.settled_by else ""
+        return f"Split ({_spread_of(checklist, spread, bold=False)}) — asked again{by} {below}"
+    voters = list(past.votes)
+    who = f"only {user(voters[0])} voted" if len(voters) == 1 else "nobody was sure: " + ", ".join(map(user, voters))
+    return f"Not sure — {who} · asked again {below}"
+
+
+def _skipper(entry: AnswerEntry, card_ts: str) -> str | None:
+    """Quick mode: who chose Not sure on an earlier card (None for a record from before that was kept)."""
+    return entry.skipped_on.get(card_ts)
+
+
+def card_text(ev: Evaluation, checklist: Checklist, question_id: str, card_ts: str | None = None) -> str:
+    """The notification text: the full question while it is open, one line once answered; ``card_ts``: of that
+    card, whose question may have been asked again below it (:func:`earlier_card_blocks`)."""
     q = checklist.question(question_id)
+    if card_ts is not None and ev.card_for(q.id) != card_ts:
+        return f"{q.key}: asked again below"
     entry = ev.answers.get(q.id)
     if entry is not None and entry.value is not None:
         return f"{q.key}: {checklist.option(entry.value).label}"
