@@ -60,8 +60,8 @@ def test_a_remind_without_a_schedule_leaves_the_name_to_the_lookup() -> None:
 
 def test_help_says_which_evaluation_delete_takes_and_who_may() -> None:
     line = next(line for line in help_text(["x"]).split("\n• ") if line.startswith("`/ftcheck delete"))
-    assert line == ("`/ftcheck delete &lt;project&gt;` — delete the project's latest evaluation in this channel, or "
-                    "its latest\n  anywhere when none is here (only its starter, a lead or a workspace admin can)")
+    assert line == ("`/ftcheck delete &lt;project&gt;` — delete the project's latest evaluation in this channel (only "
+                    "its starter,\n  a lead or a workspace admin can)")  # never another channel's
 
 
 @pytest.mark.parametrize(("text", "mode", "quorum", "fresh"), [
