@@ -156,36 +156,81 @@ def looks_like_instruction(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Unit:
-    """A sentence of the description with its position; ``text`` is verbatim minus list markers."""
+    """A sentence of the description with its position; ``text`` is verbatim minus list markers. A table row
+    (tab-separated or Markdown) is one unit of its own, ``row`` set."""
 
     text: str
     start: int
     end: int
+    row: bool = False
 
 
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•>+]|\d+[.)])\s+")
-# "[10:02] jules: …", "@hanna-b: …", "Budget: …": a chat message or a labelled line starts its own block.
-_SPEAKER = re.compile(r"^\s*(?:\[\d{1,2}:\d{2}(?::\d{2})?\]\s*)?@?[\w.&-]{2,24}(?: [\w.&-]{2,24})?:\s+(?=\S)")
+# a chat time: "9:14", "9:14 AM", "21:05:30"
+_TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AaPp]\.?[Mm]\.?)?"
+# "[10:02] jules: …", "[9:21 AM] Anna Berg: …", "@hanna-b: …", "Budget: …": a chat message or a labelled line
+# starts its own block.
+_SPEAKER = re.compile(rf"^\s*(?:\[{_TIME}\]\s*)?@?[\w.&-]{{2,24}}(?: [\w.&-]{{2,24}})?:\s+(?=\S)")
+# Slack's copy format: "Anna Berg  9:14 AM" on a line of its own, or the name and then the time on the next line
+_NAME = r"[^\W\d][\w.'&-]{0,23}(?: [^\W\d][\w.'&-]{0,23}){0,3}"
+_SPEAKER_LINE = re.compile(rf"^\s*(?:{_NAME}\s+)?\[?{_TIME}\]?\s*$")
+_NAME_LINE = re.compile(rf"^\s*{_NAME}\s*$")
+# a table row: cells separated by tabs, or a Markdown row "| a | b |"; "|---|:--|" separates the header
+_MD_ROW = re.compile(r"^\s*\|(.*\|.*)$")
+_MD_RULE = re.compile(r"^\s*\|?[\s:|-]*-[\s:|-]*$")
 _HEADING = re.compile(r"^\s*(#+\s+|(?=\*\*[^*]+\*\*\s*$)|(?=[^\s-].{0,60}:\s*$))")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]*]*\s+(?=[\"'(\[*]*[A-Z0-9$])")
 
 
-def _blocks(description: str) -> list[tuple[int, int]]:
-    """Paragraphs and list items as (start, end) offsets; wrapped lines are joined."""
-    blocks: list[tuple[int, int]] = []
+def _speaker_lines(lines: list[str]) -> set[int]:
+    """Slack's own lines for who wrote and when ("Anna Berg  9:14 AM", or "Anna Berg" then "9:14 AM")."""
+    out: set[int] = set()
+    for i, line in enumerate(lines):
+        if _SPEAKER_LINE.match(line):
+            out.add(i)
+            if i and _NAME_LINE.match(lines[i - 1]) and not _SPEAKER_LINE.match(lines[i - 1]):
+                out.add(i - 1)
+    return out
+
+
+def row_cells(line: str) -> list[str] | None:
+    """The non-empty cells of a table row (tab-separated or Markdown), or None when ``line`` is not one."""
+    md = _MD_ROW.match(line)
+    cells = md.group(1).rstrip().rstrip("|").split("|") if md else line.strip().split("\t")
+    cells = [c.strip() for c in cells if c.strip()]
+    return cells if len(cells) >= 2 else None
+
+
+def _row_span(line: str) -> tuple[int, int] | None:
+    """Where a table row's text sits in ``line``: without the outer pipes of a Markdown row."""
+    if _MD_RULE.match(line) or row_cells(line) is None:
+        return None
+    text = line.strip().strip("|").strip() if _MD_ROW.match(line) else line.strip()
+    start = line.index(text)
+    return start, start + len(text)
+
+
+def _blocks(description: str) -> list[tuple[int, int, bool]]:
+    """Paragraphs, list items and table rows as (start, end, is a row); wrapped lines are joined. Chat
+    speaker-and-time lines and a Markdown table's rule are left out."""
+    blocks: list[tuple[int, int, bool]] = []
     start: int | None = None
-    end = 0
-    offset = 0
-    for line in description.split("\n"):
+    end = offset = 0
+    lines = description.split("\n")
+    speakers = _speaker_lines(lines)
+    for i, line in enumerate(lines):
         line_start, offset = offset, offset + len(line) + 1
         heading = _HEADING.match(line)
         marker = None if heading else _LIST_MARKER.match(line) or _SPEAKER.match(line)
-        if not line.strip() or heading or marker:
+        row = None if heading or marker else _row_span(line)
+        if not line.strip() or heading or marker or row or i in speakers or _MD_RULE.match(line):
             if start is not None:
-                blocks.append((start, end))
+                blocks.append((start, end, False))
                 start = None
             if heading:
-                blocks.append((line_start + heading.end(), line_start + len(line)))
+                blocks.append((line_start + heading.end(), line_start + len(line), False))
+            elif row:
+                blocks.append((line_start + row[0], line_start + row[1], True))
             elif marker:
                 begin = marker.end() if _LIST_MARKER.match(line) else len(line) - len(line.lstrip())
                 start, end = line_start + begin, line_start + len(line)
@@ -194,7 +239,7 @@ def _blocks(description: str) -> list[tuple[int, int]]:
             start = line_start
         end = line_start + len(line)
     if start is not None:
-        blocks.append((start, end))
+        blocks.append((start, end, False))
     return blocks
 
 
@@ -252,7 +297,10 @@ def _items(block: str) -> list[tuple[int, int]]:
 def sentences(description: str) -> list[Unit]:
     """Split into sentences (within paragraphs, list items and items listed inline), keeping each one's offsets."""
     units: list[Unit] = []
-    for block_start, block_end in _blocks(description):
+    for block_start, block_end, row in _blocks(description):
+        if row:
+            units.append(Unit(description[block_start:block_end], block_start, block_end, row=True))
+            continue
         for item_start, item_end in _items(description[block_start:block_end]):
             item_offset = block_start + item_start
             item = description[item_offset : block_start + item_end]

@@ -53,6 +53,8 @@ _MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6}
 _WORDS_RE = "|".join(
     sorted((re.escape(w) for w in WORD_NUMBERS if w not in ("a", "an")), key=len, reverse=True)
 )
+# a number on its own, in digits or words ("four", "2,300"): what "not two weeks but four" corrects to
+BARE_NUMBER = rf"(?:\d[\d,]*(?:\.\d+)?|{_WORDS_RE})\b"
 
 # Compound number words ("two thousand", "seventy-eight", "one hundred and twenty"): read as numbers of their own
 # only when they name 20 or more, so "two annotators" or "one labeler" stay words
@@ -246,9 +248,9 @@ def states_value(quote: str, value: float, kind: str) -> bool:
     """Whether ``quote`` states ``value`` as the given kind (count, percent, money, weeks)."""
     if kind == "weeks":
         found = durations_weeks(quote)
-        return any(
-            close(f.value, value, 0.1) or (f.upper is not None and close(f.upper, value, 0.1)) for f in found
-        )
+        said = any(close(f.value, value, 0.1) or (f.upper is not None and close(f.upper, value, 0.1)) for f in found)
+        # "not two weeks this time but four": a bare number beside a duration names weeks too
+        return said or (bool(found) and _states_count(quote, value))
     if kind == "money":
         stated = money(quote)
         amounts = [f.value for f in stated] + [f.usd for f in stated] or [f.value for f in numbers(quote)]
@@ -260,6 +262,10 @@ def states_value(quote: str, value: float, kind: str) -> bool:
         if word is not None:
             candidates.append(word)
         return any(close(c, value) or close(c * 100, value) for c in candidates)
+    return _states_count(quote, value)
+
+
+def _states_count(quote: str, value: float) -> bool:
     candidates = [f.value for f in numbers(quote)]
     candidates += [WORD_NUMBERS[w] for w in re.findall(rf"\b({_WORDS_RE})\b", quote.lower())]
     return any(close(c, value) for c in candidates)

@@ -23,16 +23,20 @@ from dataclasses import dataclass, field
 from scoring.checklist import Checklist
 from scoring.suggest import numbers as num
 from scoring.suggest import rules
-from scoring.suggest.evidence import Unit, check_description, display_quote, normalise, sentences
+from scoring.suggest.evidence import Unit, check_description, display_quote, normalise, row_cells, sentences
 from scoring.suggest.evidence import looks_like_instruction as _instruction
 from scoring.suggest.facts import AnswerMention, CautionMention, NumberMention, StatusMention
 from scoring.suggest.models import SuggestionReport, Usage
 from scoring.suggest.phrases import ANSWER_CUES, NEG, QUESTION_REASON, STATUS_CUES, Cue
 from scoring.suggest.pipeline import Extraction, assemble
 from scoring.suggest.reading import (
+    HEDGE,
     Reading,
     after_finetuning,
     clause_at,
+    conditional,
+    current_values,
+    hedged,
     read,
     reply_lines,
     sentence_negated,
@@ -58,7 +62,7 @@ _TARGET = (
 )
 # "merch wants 90", "want ~80": a target without a % sign
 _BARE_TARGET = re.compile(
-    r"\b(?:target(?: is)?|goal(?: is)?|wants?|want to reach|aim(?:ing)? for|need)\s*(?:~|about |around )?"
+    r"\b(?:target(?: is| was| of)?|goal(?: is| was)?|wants?|want to reach|aim(?:ing)? for|need)\s*(?:~|about |around )?"
     r"(\d{2}(?:\.\d)?)(?!\d|[.,]\d|\s?(?:%|percent|k\b|[a-z]))"
 )
 # "81 → 83 → 83 → 83.5": a history written with arrows
@@ -88,9 +92,10 @@ _PROMPTING = (
     r"prompt|few-shot|zero-shot|one-shot|\bgpt|claude|llama|base model|baseline|in-context|"
     r"iteration|revision|current(ly)?|today|out of the box|stays? at"
 )
+# data a model wrote: a model named beside a result ("ChatGPT reached 85%") is prompting, not synthetic data
 _SYNTHETIC = (
-    r"synthetic|ai-generated|llm-generated|machine-generated|generated (with|by|using)|chatgpt|"
-    r"gpt-written|written by (chat)?gpt"
+    r"synthetic|ai-generated|llm-generated|machine-generated|generated (with|by|using)|gpt-written|"
+    r"\b(written|created|produced|made|authored|drafted|paraphrased) (with|by|using|in) (chat)?gpt"
 )
 # the real share stated beside the synthetic one: "roughly 90% of the labelled set is real copywriter text"
 _REAL_SHARE = (
@@ -109,14 +114,14 @@ _BUDGET = (
 # Money that is not the team's budget: a vendor's quote, a subscription, an incident's cost, a unit cost
 _NOT_BUDGET = (
     r"\bquot(e|ed|es)\b|\bpitch\w*\b|\bcharges?\b|\bsubscription\b|\bgoodwill\b|\bcredits\b|"
-    r"\bincident\b|\bper (complaint|ticket|call|claim|document|hour|user|seat)\b|\bto handle\b|\bsalary\b|"
-    r"\bprobably\b|\bsomething like\b|\bmaybe\b"
+    r"\bincident\b|\bper (complaint|ticket|call|claim|document|hour|user|seat)\b|\bto handle\b|\bsalary\b"
 )
 # Money proposed but not agreed: "the budget of $6,000 is not approved yet", "$15,000 has been mentioned but not
 # approved", "pending sign-off"
+# approved, and hedged amounts ("might be $4,000", "finance hasn't confirmed", "probably $300") are no budget either
 _PENDING = (
-    r"\bnot (yet )?(been )?(yet )?(approved|agreed|confirmed|signed[- ]off|committed|secured|final(i[sz]ed)?|"
-    r"allocated)\b|\b(pending|awaiting|waiting (for|on)|subject to|needs?|requires?) (\w+ )?(approval|sign[- ]?off|"
+    rf"{HEDGE}|\bnot (yet )?(been )?(yet )?(committed|secured|allocated)\b|"
+    r"\b(pending|awaiting|waiting (for|on)|subject to|needs?|requires?) (\w+ )?(approval|sign[- ]?off|"
     r"confirmation)\b|\bun(approved|confirmed)\b"
 )
 # A third party proposing numbers ("the deadline the vendor proposed, two weeks")
@@ -137,7 +142,8 @@ _NOUNS = (
     r"annotations?|invoices?|statements?|snippets?|queries|questions?|reviews?|notes?|encounters?|"
     r"reports?|files?|images?|data ?points?|utterances?|calls?|chats?|forms?|receipts?|(purchase )?orders|"
     r"pos|pages?|transactions?|descriptions?|responses?|answers?|dialogues?|completions?|outputs?|"
-    r"translations?|sentences?|articles?|posts?|comments?|claims?|pdfs?|scans?|q&a pairs|prompts?"
+    r"translations?|sentences?|articles?|posts?|comments?|claims?|pdfs?|scans?|q&a pairs|prompts?|"
+    r"clauses?|(?:product|invoice|order) lines?|line items?"
 )
 # a noun used as a modifier: what follows is what was counted ("6 prompt iterations", "4 ticket queues")
 _COMPOUND_HEAD = (
@@ -218,7 +224,7 @@ _TOTAL = r"\btotal\b|\bfull cycle\b|\boverall\b|\bend[- ]to[- ]end\b|\bwhole pro
 
 
 @dataclass
-class _Sentence:
+class Sentence:
     unit: Unit
     norm: str
     reading: Reading
@@ -235,17 +241,17 @@ class _Collector:
     statuses: list[StatusMention] = field(default_factory=list)  # statements read from numbers (a narrow spread)
     cautions: list[CautionMention] = field(default_factory=list)  # numbers stated but not (or no longer) so
 
-    def add(self, fact: str, value: float, s: _Sentence, upper: float | None = None) -> None:
+    def add(self, fact: str, value: float, s: Sentence, upper: float | None = None) -> None:
         self.numbers.append(
             NumberMention.model_validate({"fact": fact, "value": value, "upper": upper, "evidence": s.quote})
         )
 
-    def status(self, fact: str, level: str, note: str, s: _Sentence) -> None:
+    def status(self, fact: str, level: str, note: str, s: Sentence) -> None:
         self.statuses.append(
             StatusMention.model_validate({"fact": fact, "value": level, "note": note, "evidence": s.quote})
         )
 
-    def caution(self, fact: str, note: str, s: _Sentence) -> None:
+    def caution(self, fact: str, note: str, s: Sentence) -> None:
         self.cautions.append(CautionMention(question=fact, note=note, evidence=s.quote))
 
 
@@ -291,7 +297,7 @@ def _test_share(text: str, p: num.Found, before: str) -> bool:
     )
 
 
-def _spreads(s: _Sentence, out: _Collector) -> list[tuple[int, int]]:
+def _spreads(s: Sentence, out: _Collector) -> list[tuple[int, int]]:
     """Ranges of prompting results ("the last five versions were all between 77.5% and 78.4%"): a spread under
     the ceiling's gain is a plateau the team states; the range's ends are not two more results. Returns the
     spans read here."""
@@ -318,7 +324,7 @@ def _spreads(s: _Sentence, out: _Collector) -> list[tuple[int, int]]:
     return spans
 
 
-def _percents(s: _Sentence, out: _Collector, spread: list[tuple[int, int]]) -> None:
+def _percents(s: Sentence, out: _Collector, spread: list[tuple[int, int]]) -> None:
     text = s.norm
     found = num.percents(text)
     agreement = _has(_AGREEMENT, text)
@@ -346,7 +352,7 @@ def _percents(s: _Sentence, out: _Collector, spread: list[tuple[int, int]]) -> N
                         "since or no longer holds — check", s)
         elif agreement and not _has(_TARGET, before):
             out.add("agreement_pct", p.value, s)
-        elif _has(_NOT_ACCURACY, before[-40:] + after) and not _has(_ACCURACY, after[:15]):
+        elif _has(_NOT_ACCURACY, own[-40:] + after) and not _has(_ACCURACY, re.split(r"[;,]", after)[0]):
             continue
         elif after_finetuning(text, p.start):
             continue  # a result measured after fine-tuning is neither a prompting result nor a target
@@ -355,7 +361,7 @@ def _percents(s: _Sentence, out: _Collector, spread: list[tuple[int, int]]) -> N
         elif (_has(_TARGET, before) or _has(r"^\W*(goal|target)\b", s.label)) and not _has(
             r"\b(reached|got|gets|scored|achieved|measured)\b", before
         ):
-            out.add("target_accuracy", p.value, s)
+            _target(s, p, out)
         elif _has(r"\b(rag|retrieval)\b", text) and not _has(r"\bprompt", text):
             continue  # a retrieval result is not a prompting iteration
         elif _ARROWS.search(text):
@@ -368,10 +374,29 @@ def _percents(s: _Sentence, out: _Collector, spread: list[tuple[int, int]]) -> N
             out.add("synthetic_share", share, s)
 
 
-def _bare_numbers(s: _Sentence, out: _Collector) -> None:
+_KAPPA = re.compile(r"\bkappa\b\D{0,15}?(0?\.\d+)|(0?\.\d+)\s*(?:cohen'?s\s+)?kappa\b")
+
+
+def _kappa(s: Sentence, out: _Collector) -> None:
+    """Agreement given as a kappa ("0.68 kappa"): not the percentage the checklist asks for, so a caution."""
+    m = _KAPPA.search(s.norm)
+    if m is not None and s.reading.time != "wished":
+        value = m.group(1) or m.group(2)
+        out.caution("agreement_pct", f"agreement is given as kappa {value}, not as % agreement — check", s)
+
+
+def _target(s: Sentence, p: num.Found, out: _Collector) -> None:
+    """A target, or a caution when the sentence hedges it ("something like 90%, but it hasn't been agreed")."""
+    if hedged(s.norm):
+        out.caution("target_accuracy", f"mentions a {p.value:g}% target, but it is not agreed yet — check", s)
+    else:
+        out.add("target_accuracy", p.value, s)
+
+
+def _bare_numbers(s: Sentence, out: _Collector) -> None:
     """Targets and histories written without % ("wants 90", "81 → 83 → 83.5")."""
     text = s.norm
-    for m in _BARE_TARGET.finditer(text if not num.percents(text) else ""):
+    for m in _BARE_TARGET.finditer(text):  # "83% is close to what we need, the target was 85"
         if 50 <= float(m.group(1)) <= 100 and not after_finetuning(text, m.start()):
             out.add("target_accuracy", float(m.group(1)), s)
     if _has(_PROMPTING, text) or _has(_PROMPTING, s.label) or _has(r"\bnumbers\b|\bresults\b", text):
@@ -383,7 +408,7 @@ def _bare_numbers(s: _Sentence, out: _Collector) -> None:
             out.add("prompting_accuracy", value, s)
 
 
-def _listed(s: _Sentence) -> list[tuple[int, int, list[float]]]:
+def _listed(s: Sentence) -> list[tuple[int, int, list[float]]]:
     """Prompting results written as a list ("last five prompt tweaks: 82, 83, 83, 84, 83", "results by
     iteration: 55%, 63%, 68%"): where each list sits and its values, in order."""
     text = s.norm
@@ -416,7 +441,7 @@ _IN_A_DOCUMENT = (
 )
 
 
-def _counts(s: _Sentence, out: _Collector, taken: list[num.Found]) -> None:
+def _counts(s: Sentence, out: _Collector, taken: list[num.Found]) -> None:
     text = s.norm
     if s.reading.time == "wished":
         return
@@ -426,6 +451,8 @@ def _counts(s: _Sentence, out: _Collector, taken: list[num.Found]) -> None:
             continue  # a year, or a model's name ("gpt-4", "llama-3")
         if re.match(r"^\s?(?:-|–|to)\s?\d", text[n.end :]) or re.search(r"\d\s?(?:-|–|to)\s?$", text[: n.start]):
             continue  # one end of a range ("10–12 documents per type") is not a dataset size
+        if re.search(r"\d\s+or\s+$", text[: n.start]):
+            continue  # "600 or 700 labelled pairs": the low end is read (as an estimate, see rules)
         if agreement and not _dataset_beside_agreement(text, n):
             continue  # "labeled the same 200 tickets and agreed": the agreement sample, not the dataset
         if not _test_count(s, n, out):
@@ -440,7 +467,7 @@ def _dataset_beside_agreement(text: str, n: num.Found) -> bool:
     )
 
 
-def _test_count(s: _Sentence, n: num.Found, out: _Collector) -> bool:
+def _test_count(s: Sentence, n: num.Found, out: _Collector) -> bool:
     """A count in a test-set context: the test set's size, or the total it is part of ("Held-out test set:
     300 of our 2,000 examples"). True when the number was read here."""
     text = s.norm
@@ -468,21 +495,31 @@ _DOCUMENT_BEFORE = (
 )
 
 
-def _count(s: _Sentence, n: num.Found, out: _Collector) -> None:
+def _row_noun(text: str, n: num.Found) -> str | None:
+    """ "Labeled clauses: 1,150" (a table row or a labelled line): the label names what the number after it counts."""
+    lead = re.match(r"^\W*([^:\d]{1,40}):\s*(?:about |around |roughly |~)?$", text[: n.start])
+    noun = re.search(rf"\b({_NOUNS})\s*$", lead.group(1)) if lead else None
+    return noun.group(1) if noun else None
+
+
+def _count(s: Sentence, n: num.Found, out: _Collector) -> None:
     """A count of labelled (or planned) examples, if that is what the number counts."""
     text = s.norm
-    after = text[n.end : n.end + 50]
+    high = re.match(r"\s+or\s+\d[\d,.]*k?\b", text[n.end :])  # "600 or 700 labelled pairs": the noun follows 700
+    after = text[n.end + (high.end() if high else 0) :][:50]
     before = _before(text, n.start, 45)
-    noun = re.match(rf"^\+?\s*(?:[\w-]+\s+){{0,2}}?({_NOUNS})\b", after)
-    if noun is None or re.match(_RATE, after[noun.end() :]) or re.match(_RATE, after):
+    found = re.match(rf"^\+?\s*(?:[\w-]+\s+){{0,2}}?({_NOUNS})\b", after)
+    noun = found.group(1) if found else _row_noun(text, n)
+    rest, between = (after[found.end() :], after[: found.start(1)]) if found else (after, "")
+    if noun is None or re.match(_RATE, rest) or re.match(_RATE, after):
         return
-    if re.match(_COMPOUND_HEAD, after[noun.end() :]):
+    if re.match(_COMPOUND_HEAD, rest):
         return  # "6 prompt iterations", "3 ticket queues": the count is of the word after the noun
-    if re.match(r"^\s*(?:per|a|each)\s+\w+", after[noun.end() :]):
+    if re.match(r"^\s*(?:per|a|each)\s+\w+", rest):
         return  # "per permit type": a rate, not a total
-    if _has(_ILLUSTRATIVE, after[: noun.start()]) or _has(_IN_A_DOCUMENT, before):
+    if _has(_ILLUSTRATIVE, between) or _has(_IN_A_DOCUMENT, before):
         return  # "a task spec with 40 worked examples": the spec's illustrations, not the dataset
-    if _has(r"^pages?$", noun.group(1)) and _has(_DOCUMENT_BEFORE, text[max(0, n.start - 40) : n.start]):
+    if _has(r"^pages?$", noun) and _has(_DOCUMENT_BEFORE, text[max(0, n.start - 40) : n.start]):
         return  # "a written routing guide (14 pages)": the guide's length, not labelled pages
     if _has(_REJECTED, text) or _unclear_amount(text, n):
         return
@@ -512,7 +549,7 @@ def _is_year(text: str, n: num.Found) -> bool:
     )
 
 
-def _money(s: _Sentence, out: _Collector) -> list[num.Found]:
+def _money(s: Sentence, out: _Collector) -> list[num.Found]:
     """The budget; the heading or chat question the sentence answers (e.g. "Budget.") counts as context."""
     text = s.norm
     amounts = num.money(text)
@@ -527,14 +564,27 @@ def _money(s: _Sentence, out: _Collector) -> list[num.Found]:
     usable = [a for a in usable if a not in pending]
     if pending and not usable:
         shown = num.show_money(pending[0])
-        out.caution("budget_usd", f"mentions {shown} but it is not approved yet — check", s)
+        out.caution("budget_usd", f"mentions {shown} but it is not approved or confirmed yet — check", s)
     if not usable:
         return list(amounts)
-    if len(usable) > 1 and not _has(r"\b(of which|including|includes|incl|in total)\b", text):
+    if len(usable) > 1 and _parts(text, usable):
         out.add("budget_usd", sum(a.usd for a in usable), s)
     else:
         out.add("budget_usd", usable[0].usd, s)
     return list(amounts)
+
+
+# amounts that add up: "$6,000 for labeling and $3,000 for compute", "$8,000 in review time and $200 in compute"
+_ADDED = r"\bplus\b|\s\+\s|\bon top\b|\band another\b|\bcombined\b|\btogether\b|\baltogether\b"
+
+
+def _parts(text: str, amounts: list[num.Money]) -> bool:
+    """The amounts are parts of one budget, said to add up or each given for its own purpose; a total with
+    its breakdown ("$5,000 in total, of which $2,000 …") is not summed."""
+    if _has(r"\b(of which|including|includes|incl|in total)\b", text):
+        return False
+    each = all(re.match(r"\s*(?:\w+\s+)?(?:for|on|in|to cover)\b", text[a.end : a.end + 25]) for a in amounts)
+    return each or _has(_ADDED, text)
 
 
 def _pending(text: str, amount: num.Found) -> bool:
@@ -543,7 +593,7 @@ def _pending(text: str, amount: num.Found) -> bool:
     return _has(_PENDING, _before(text, amount.start)) or _has(_PENDING, rest)
 
 
-def _durations(s: _Sentence, out: _Collector) -> list[num.Found]:
+def _durations(s: Sentence, out: _Collector) -> list[num.Found]:
     text = s.norm
     # under a "Timeline" heading, after "Timeline:" in the sentence, or listed next to the budget
     timeline_section = (
@@ -557,8 +607,9 @@ def _durations(s: _Sentence, out: _Collector) -> list[num.Found]:
     for d in found:
         before = _before(text, d.start)
         after = text[d.end : d.end + 40]
-        if _has(_PHASE, text) and not _has(_TOTAL, text):
-            continue
+        part = text[text.rfind(";", 0, d.start) + 1 :].split(";")[0]  # "timeline: 6 weeks; data prep is 3"
+        if _has(_PHASE, part) and not _has(_TOTAL, text):
+            continue  # one phase's time ("annotation takes 3 weeks"), not the whole cycle's
         if _has(_NOT_SCHEDULE, before[-25:]) or _has(r"^\s*(ago|later|into|of (data|history|applications))", after):
             continue
         if _has(_WEEKS_NEEDED, before) or _has(r"^\s*(needed|required|of work)\b", after):
@@ -611,7 +662,7 @@ _PLAN_LATER = (
 @dataclass(frozen=True)
 class _Hit:
     cue: Cue
-    sentence: _Sentence
+    sentence: Sentence
     phrase: str
     ambiguous: bool
     why: str = "in a negative sentence"  # what makes an ambiguous hit doubtful, for the caution
@@ -628,7 +679,7 @@ def _not_now(name: str, text: str) -> bool:
     )
 
 
-def _match(name: str, cues: list[Cue], units: list[_Sentence]) -> _Hit | None:
+def _match(name: str, cues: list[Cue], units: list[Sentence]) -> _Hit | None:
     """The first cue (in priority order) stated by the team; a positive cue in a negated clause is kept
     as ambiguous evidence when nothing clearer is found."""
     ambiguous: _Hit | None = None
@@ -645,6 +696,8 @@ def _match(name: str, cues: list[Cue], units: list[_Sentence]) -> _Hit | None:
                 s.reading.time == "wished" or (name in _PAST_TENSE and s.reading.time == "planned")
             ):
                 continue
+            if c.level != "no" and name in _PAST_TENSE and conditional(s.norm, m.start()):
+                continue  # "relabel if accuracy stalls": a condition, not something that happened
             if c.level != "no" and _not_now(name, s.norm):
                 why = "in a sentence about the past, a plan or a maybe"  # not (or not yet) true now: to check
                 ambiguous = ambiguous or _Hit(c, s, m.group(0), True, why)
@@ -656,21 +709,29 @@ def _match(name: str, cues: list[Cue], units: list[_Sentence]) -> _Hit | None:
     return ambiguous
 
 
-def _units(description: str) -> list[_Sentence]:
+def _reading_text(u: Unit) -> str:
+    """The sentence as the rules read it: a table row as "label: value; note", values the text negates or
+    tells of the past replaced by the current ones (:func:`scoring.suggest.reading.current_values`)."""
+    cells = row_cells(u.text) if u.row else None
+    text = f"{cells[0]}: {'; '.join(cells[1:])}" if cells else u.text
+    return current_values(normalise(text))
+
+
+def read_units(description: str) -> list[Sentence]:
     replies = reply_lines(description)
-    out: list[_Sentence] = []
+    out: list[Sentence] = []
     label = ""
     for u in sentences(description):
         if _instruction(u.text):
             continue
-        norm = normalise(u.text)
+        norm = _reading_text(u)
         line = description.count("\n", 0, u.start)
         reading = read(norm, in_reply=line in replies)
         if reading.time != "wished" and time_of(label) == "wished":  # under "Next time." or "Wishlist:"
             reading = Reading(reading.counts, "wished", reading.after_finetuning)
-        s = _Sentence(u, norm, reading, label)
-        if len(norm.split()) <= 4 or norm.rstrip().endswith("?"):
-            label = norm  # a heading or a chat question ("ben: timeline?") frames what follows
+        s = Sentence(u, norm, reading, label)
+        if not u.row and (len(norm.split()) <= 4 or norm.rstrip().endswith("?")):
+            label = norm  # a heading or a chat question ("ben: timeline?") frames what follows; a row does not
         out.append(s)
     return out
 
@@ -681,7 +742,7 @@ def _caution(question: str, hit: _Hit) -> CautionMention:
 
 
 def extract(description: str) -> Extraction:
-    units = _units(description)
+    units = read_units(description)
     out = _Collector()
     for s in units:
         if not s.reading.counts:
@@ -690,6 +751,7 @@ def extract(description: str) -> Extraction:
         _percents(s, out, _spreads(s, out))
         _bare_numbers(s, out)
         _counts(s, out, taken)
+        _kappa(s, out)
     statuses, answers, cautions = [], [], []
     for fact, cues in STATUS_CUES.items():
         hit = _match(fact, cues, units)
@@ -741,3 +803,23 @@ class OfflineSuggester:
             notice=notice,
             usage=usage or Usage(),
         )
+
+
+# The words this reader needs around a number before it takes it for a fact, and what the fact is about (for the
+# reason a quote is not taken); the LLM path holds the model's quotes to the same (``llm.py``).
+_ITEMS = rf"\b(?:{_NOUNS})\b"
+_SCHEDULE = f"{_WEEKS_AVAILABLE}|{_WEEKS_NEEDED}"
+FACT_CONTEXT: dict[str, tuple[str, str]] = {
+    "labeled_examples": (_ITEMS, "labeled items"),
+    "planned_examples": (_ITEMS, "labeled items"),
+    "dataset_size": (_ITEMS, "the dataset"),
+    "agreement_pct": (_AGREEMENT, "labelers agreeing"),
+    "prompting_accuracy": (f"{_ACCURACY}|{_PROMPTING}", "prompting results or accuracy"),
+    "target_accuracy": (_TARGET, "an accuracy target"),
+    "test_set_size": (_TEST, "a test set"),
+    "test_share": (_TEST, "a test set"),
+    "budget_usd": (_BUDGET, "a budget"),
+    "weeks_available": (_SCHEDULE, "the schedule"),
+    "weeks_needed": (_SCHEDULE, "the schedule"),
+    "synthetic_share": (_SYNTHETIC, "synthetic data"),
+}

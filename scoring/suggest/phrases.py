@@ -34,6 +34,11 @@ def cue(level: Level, pattern: str, note: str, negatable: bool | None = None, un
 
 
 W3 = r"\s+(?:[\w'/-]+\s+){0,3}?"  # up to three words in between
+# "we no longer depend on a contractor": the outside help the team moved away from
+_MOVED_ON = (
+    r"\bno longer (depend|rely|relies|need|use|work with)\w*\s+(on\s+)?(a |an |the |our )?(outside |external )?"
+    r"(consultant|contractor|freelancer|agency|vendor)"
+)
 NEG = r"(?:no|not|never|without|lacks?|lacking|none|nobody|neither|nor|don't|doesn't|didn't|isn't|aren't|can't|cannot|haven't|hasn't|won't)"  # noqa: E501
 
 STATUS_CUES: dict[str, list[Cue]] = {
@@ -55,13 +60,19 @@ STATUS_CUES: dict[str, list[Cue]] = {
         ),
         cue("partly", r"\bno (single |clear )?ground truth\b", "no ground truth, only informal consistency"),
         cue("partly", r"\bhard to label\b", "labels are hard to define"),
-        cue("yes", r"\b(inter-annotator|inter-rater|double[- ]label)", "labels were double-checked"),
+        cue(
+            "yes",
+            r"\b(inter-annotator|inter-rater|double[- ]label)",
+            "labels were double-checked",
+            unless=r"\bkappa\b",  # a kappa is not the percentage agreement asked for (see the offline reader)
+        ),
     ],
     "prompting_plateau": [
         cue("no", r"\bstill improving\b|\bkeeps? improving\b", "still improving"),
         cue(
             "no",
-            r"\b(haven't|have not|not yet|never) (tried|tested|evaluated) (prompt|prompting|few-shot)",
+            r"\b(haven't|have not|hasn't|has not|not yet|never|nobody has|no one has|nobody's) (really |seriously |"
+            r"properly |yet )?(tried|tested|evaluated) (prompt|prompting|few-shot)",
             "prompting not tried yet",
         ),
         cue(
@@ -76,6 +87,14 @@ STATUS_CUES: dict[str, list[Cue]] = {
             r"\bwithin (half a|a|one|1|0?\.\d+|1\.\d+) ?(percentage |%|pct )?(points?|pp|pts?)\b"
             r"(?![^.;]{0,30}\b(target|goal|threshold|requirement|sla)\b)",  # not "within a point of our target"
             "the last results stayed within a point",
+        ),
+        cue(
+            "yes",
+            r"\b(moved|changed|improved|gained|shifted|added) (it |accuracy |the score |the result )?(by )?(less than|"
+            r"under|below|at most|no more than|barely|only) (half a|a|one|1|0?\.\d+|1\.\d+) ?(percentage |%|pct )?"
+            r"(points?|pp|pts?|percent)\b",
+            "the last changes moved it less than a point",
+            negatable=False,
         ),
         cue(
             "yes",
@@ -94,7 +113,8 @@ STATUS_CUES: dict[str, list[Cue]] = {
             "yes",
             r"\bnever got (past|beyond|above|over)\b|\b(is |it's )?not moving( anymore)?\b|"
             r"\bwe('re| are) stuck\b|"
-            r"\bstayed (at|around)\b|\b(haven't|have not|didn't|did not) (fixed|fix|solved|solve) it\b|"
+            r"\bstayed (at|around|about|near)\b|\bstayed \d|"
+            r"\b(haven't|have not|didn't|did not) (fixed|fix|solved|solve) it\b|"
             r"\bstopped improving\b|\btried (maybe |about |around )?\d+ (prompt )?(variants|versions|rewrites)"
             r"\b.{0,30}\bbest\b",
             "prompt work stopped paying off",
@@ -139,12 +159,20 @@ STATUS_CUES: dict[str, list[Cue]] = {
             r"(chatgpt|gpt|an llm|a model|ai)\b",
             "some synthetic examples",
             negatable=True,
+            unless=r"\b(synthetic|generated)\b[^.;\d]{0,25}\b0(\.0)?\s?%|\bzero synthetic\b",  # "synthetic: 0%"
         ),
         cue(
             "partly",
             r"\b(outdated|out of date|out-of-date|stale|legacy|skewed|over-represented|unbalanced|"
             r"imbalanced)\b",
             "possibly outdated or skewed",
+        ),
+        cue(
+            "yes",
+            r"\b(no|without|zero|0%) (synthetic|generated|ai-generated|llm-generated) (data|examples|samples|"
+            r"records)\b|\bnone (of (it|them) )?(is |are )?synthetic\b|\bnot (invented|synthetic)\b",
+            "no synthetic data",
+            negatable=False,
         ),
         cue(
             "yes",
@@ -190,11 +218,17 @@ STATUS_CUES: dict[str, list[Cue]] = {
     ],
     "ml_engineer": [
         cue(
+            "no",
+            r"\b(ml|machine[- ]learning|ai) (staff|engineers?|people|headcount)\s*:\s*(0|none|zero|no|nobody)\b",
+            "no ML engineer",
+        ),
+        cue(
             "partly",
             r"\b(no|nobody|no one|not)\b.{0,80}\b(freelance\w*|consultant|contractor|vendor's (ml )?engineer|"
             r"agency|external (ml )?(help|engineer))\b",
             "no ML engineer in house; outside help would run it",
             negatable=False,
+            unless=_MOVED_ON,
         ),
         cue(
             "no",
@@ -209,7 +243,7 @@ STATUS_CUES: dict[str, list[Cue]] = {
             "nobody can run fine-tuning",
         ),
         cue("no", r"\bnever trained an? (model|ml model)\b", "nobody has trained a model", negatable=False),
-        cue("partly", r"\b(consultant|contractor|freelancer|agency)\b", "only outside help"),
+        cue("partly", r"\b(consultant|contractor|freelancer|agency)\b", "only outside help", unless=_MOVED_ON),
         cue(
             "yes",
             r"\b(can|will|would) run (the )?(training|fine-tuning|training runs)\b|\bexperience (with|in) "
@@ -232,7 +266,12 @@ STATUS_CUES: dict[str, list[Cue]] = {
             "no monitoring, only a periodic manual check",
             negatable=False,
         ),
-        cue("no", rf"\b{NEG}{W3}(monitoring|observability|dashboards?|alerting)\b", "no monitoring"),
+        cue(
+            "no",
+            rf"\b{NEG}{W3}(monitoring|observability|dashboards?|alerting)\b|"
+            r"^\W*(monitoring|observability|alerting)\s*:\s*(none|no|nothing|n/a|0)\b",
+            "no monitoring",
+        ),
         cue(
             "no",
             r"\b(nobody|no one)\b.{0,20}\b(watched|watches|monitored|monitors|tracked|tracks)\b.{0,30}"
@@ -241,7 +280,10 @@ STATUS_CUES: dict[str, list[Cue]] = {
         ),
         cue(
             "partly",
-            r"\b(manual|partial|basic) (monitoring|spot[- ]checks?|checks)\b|\bspot[- ]check",
+            # a spot check of production, not of an evaluation ("80% based on a spot check of 30 questions")
+            r"\b(manual|partial|basic|weekly|daily|monthly|regular|periodic) (monitoring|spot[- ]checks?|checks)\b|"
+            r"\bspot[- ]check\w*\b[^.;]{0,40}\b(production|live|outputs?|responses|predictions|traffic|deployed|"
+            r"weekly|daily|monthly|every|each (day|week|month))\b",
             "only partial monitoring",
         ),
         cue(
@@ -268,6 +310,7 @@ STATUS_CUES: dict[str, list[Cue]] = {
             r"\bfallback\b|\bswitch(es|ed)? back\b|\bflip back\b|\bgo(es)? back to\b|\bwent back to\b|"
             r"\b(keep|keeps) (the )?(prompt|prompted|retrieval|current|old)\w*\b|\bstays? (in place|deployed)\b|"
             r"\b(is )?still (is )?our production system\b|\bremains? if\b|\bkeeps? reviewing by hand\b|"
+            r"\bkeep (the )?manual (review|process|check)|"
             r"\bbehind a (feature )?flag\b|\bkept warm\b|"
             r"\bback to (the )?(manual|current|existing|base|previous)|\bturn (it|the \w+) off\b|"
             r"\bkill switch\b|\bfeature flag\b|\b(stays?|remains?) in place as (the|a) (fallback|backup)\b|"
@@ -407,7 +450,8 @@ ANSWER_CUES: dict[str, list[Cue]] = {
             r"collection|labeling|updates?|flow)\b|\bdata collection\b.{0,30}\b(ongoing|continu|keep)|"
             r"\b(updated|grows?|growing) continuously\b|\brelabel\b|\bnew examples arrive\b|"
             r"\bkeep (annotating|labell?ing)\b|\b(label|annotate|add)\b.{0,15}\bmore\b|"
-            r"\bnew \w+ (every|each) (day|week|month)\b",
+            r"\bnew \w+ (every|each) (day|week|month)\b|\bcommit(ted)? to (re)?(label|annotat|collect)\w*|"
+            r"\b(could|can) be (re)?(labell?ed|annotated) later\b",
             "new data keeps coming",
         ),
     ],

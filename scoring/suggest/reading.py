@@ -15,9 +15,14 @@ The offline suggester asks these questions of every sentence (normalised, lower-
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+from scoring.suggest import numbers as num
+from scoring.suggest.evidence import normalise
 
 Time = Literal["done", "planned", "wished"]
 
@@ -102,12 +107,16 @@ _KEPT_APART = re.compile(
 )
 
 
+# "we no longer depend on a contractor": what the team moved away from, not a denial of what it says next
+_MOVED_ON = re.compile(r"\bno longer (?:depend|rely|relies|need|use|work with)\w*\s+(?:on\s+)?[^,;:.]*")
+
+
 def sentence_negated(text: str) -> bool:
     """A negation anywhere in the sentence, conditional clauses ("if it doesn't work, …") and what keeps
     data apart ("never seen during prompt tuning") aside: the sentence may be saying the opposite of a
     positive cue in it."""
     rest = re.sub(r"\b(?:if|when|unless|in case|whether)\b[^,;.]*", " ", text)
-    return re.search(NEGATION, _KEPT_APART.sub(" ", rest)) is not None
+    return re.search(NEGATION, _MOVED_ON.sub(" ", _KEPT_APART.sub(" ", rest))) is not None
 
 
 def after_finetuning(text: str, start: int) -> bool:
@@ -129,3 +138,133 @@ def reply_lines(description: str) -> set[int]:
         if in_reply:
             out.add(i)
     return out
+
+
+# -- values the sentence negates or tells of the past ----------------------------------------------------------
+# "last year", "previously", "the first attempt", "the one we had before"
+PAST = (
+    r"\b(?:last|previous|prior) (?:year|time|quarter|month|round|attempt|run|project|version|iteration)(?:'s)?\b|"
+    r"\b(?:a year|\w+ years|\w+ months) ago\b|\b(?:previously|formerly|originally|back then)\b|"
+    r"\bthe first (?:attempt|try|round|project)\b|\b(?:had|was|were|used)\b[^,;]{0,30}\bbefore\s*(?:$|[,;.)]|but\b)"
+)
+# "now", "this year", "for this one": the value that holds today
+NOW = (
+    r"\b(?:now|this (?:year|time|round|quarter|month|one|project|attempt|try)(?:'s)?|today|currently|these days|"
+    r"nowadays|at the moment|at present)\b"
+)
+_WAS = re.compile(r"\b(?:was|were|had|used to)\b")
+# where one clause turns to another: "; ", " but ", ", this year …", ", last year …"
+_TURN = re.compile(rf";\s*|,?\s+\b(?:but|whereas|while)\s+|,\s+(?=(?:and\s+)?(?:{NOW}|{PAST}))")
+_CORRECTION = re.compile(rf"[^.;]{{0,40}}?\bbut\s+(?:now\s+|rather\s+|instead\s+)?(?=[$€£]?\s?{num.BARE_NUMBER})")
+
+
+@dataclass(frozen=True)
+class _Value:
+    start: int
+    end: int
+    kind: str
+
+
+def _values(text: str) -> list[_Value]:
+    """Money, percentages, durations and plain numbers in ``text``, each once (the most specific reading)."""
+    found: list[_Value] = []
+    kinds: tuple[tuple[str, Sequence[num.Found]], ...] = (
+        ("money", num.money(text)), ("percent", num.percents(text)), ("weeks", num.durations_weeks(text)),
+        ("count", num.numbers(text)),
+    )
+    for kind, items in kinds:
+        for f in items:
+            if not any(f.start < v.end and v.start < f.end for v in found):
+                found.append(_Value(f.start, f.end, kind))
+    return sorted(found, key=lambda v: v.start)
+
+
+def _correction(text: str, v: _Value) -> tuple[int, str] | None:
+    """The value said instead of ``v`` ("… but 93%", "… but four"): where it ends and how it reads."""
+    fix = _CORRECTION.match(text, v.end)
+    if fix is None:
+        return None
+    after = _values(text[fix.end() :])
+    if after and after[0].start == 0 and after[0].kind == v.kind:
+        return fix.end() + after[0].end, text[fix.end() : fix.end() + after[0].end]
+    bare = re.match(rf"[$€£]?\s?{num.BARE_NUMBER}", text[fix.end() :])
+    if bare is None or v.kind != "weeks":
+        return None
+    unit = re.sub(rf"^[$€£]?\s?{num.BARE_NUMBER}", "", text[v.start : v.end])  # "not two weeks but four"
+    return fix.end() + bare.end(), bare.group(0) + unit
+
+
+def _corrected(text: str) -> str:
+    """ "not 85% as last year but 93%" → "93%"; "93%, not 85% as last year" → "93%" (the value said instead)."""
+    for v in reversed(_values(text)):
+        negated = re.search(r"\bnot (?:the |a |an )?$", text[: v.start])
+        if negated is None:
+            continue
+        fix = _correction(text, v)
+        if fix is not None:
+            return _corrected(text[: negated.start()] + fix[1] + text[fix[0] :])
+        earlier = any(w.kind == v.kind and w.end <= negated.start() for w in _values(text))
+        if earlier and re.search(r",\s*(?:and\s+)?$", text[: negated.start()]):
+            cut = re.search(r"[,;.]|$", text[v.end :])
+            end = v.end + (cut.start() if cut else 0)
+            return _corrected(text[: negated.start()].rstrip(", ") + text[end:])
+    return text
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    cuts = [0, *(m.end() for m in _TURN.finditer(text)), len(text)]
+    return [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
+
+
+def current_values(text: str) -> str:
+    """The sentence with only the values that hold now (normalised text in, text to read out): a negated value
+    corrected in the same breath ("not 85% as last year but 93%") gives way to the correction; a value told of
+    the past ("last year the target was 85%; now it is 93%") gives way to the current one of the same kind, or
+    goes with its clause when it was ("last year's labels were 40% synthetic"). Quotes stay the sentence itself."""
+    if not re.search(rf"\bnot\b|{PAST}", text):
+        return text  # nothing negated or past: most sentences
+    text = _corrected(text)
+    clauses = _clauses(text)
+    found = _values(text)
+    for a, b in reversed(clauses):
+        chunk = text[a:b]
+        if not re.search(PAST, chunk) or re.search(NOW, chunk):
+            continue
+        stale = [v for v in found if a <= v.start < b]
+        now = [v for v in found if not a <= v.start < b and any(
+            c <= v.start < d and re.search(NOW, text[c:d]) and not re.search(PAST, text[c:d]) for c, d in clauses)]
+        same = [(old, new) for old in stale for new in now if new.kind == old.kind]
+        if same and same[0][1].start > b:
+            old, new = same[0]
+            moved = text[a : old.start] + text[new.start : new.end] + text[old.end : b]
+            rest = text[b : new.start] + text[new.end :]
+            return text[:a] + re.sub(PAST, "", moved) + rest
+        if same or (stale and _WAS.search(chunk)):
+            return current_values(text[:a] + text[b:])
+    return text
+
+
+# -- conditions and hedges -------------------------------------------------------------------------------------
+_CONDITION = re.compile(r"\b(?:if|unless|in case|once|should|whenever|as soon as)\b")
+
+
+def conditional(text: str, start: int) -> bool:
+    """The words at ``start`` are a condition, not a statement: "relabel if accuracy stalls", "if it plateaus,
+    we …" (a condition word earlier in the same clause)."""
+    clause = re.split(r"[,;:(]|\. ", text[:start])[-1]
+    return _CONDITION.search(clause) is not None
+
+
+# A value the team is not sure of: "might be", "finance hasn't confirmed", "the target hasn't been agreed",
+# "nobody has counted properly"
+HEDGE = (
+    r"\b(?:might|maybe|perhaps|possibly|probably|something like|not sure|unsure|roughly guess|a guess)\b|"
+    r"\b(?:hasn't|haven't|has not|have not|isn't|is not|not)\s+(?:yet\s+)?(?:been\s+)?(?:confirmed|agreed|approved|"
+    r"decided|signed off|finali[sz]ed)\b|\b(?:nobody|no one) (?:has|have)\s+(?:\w+\s+)?counted\b|"
+    r"\bnot (?:properly |yet )?counted\b"
+)
+
+
+def hedged(text: str) -> bool:
+    """The sentence (a quote or normalised text) hedges what it says (see :data:`HEDGE`)."""
+    return re.search(HEDGE, normalise(text)) is not None

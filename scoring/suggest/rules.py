@@ -23,12 +23,14 @@ Thresholds (the fine-tuning decision checklist unless noted):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from scoring.suggest.facts import LEVEL_VALUE, NumberFact, ProjectFacts, RangeFact, StatusFact
 from scoring.suggest.models import Origin
 from scoring.suggest.numbers import money, show_money
+from scoring.suggest.reading import hedged
 
 MIN_EXAMPLES = 500
 MIN_AGREEMENT = 75.0
@@ -41,6 +43,8 @@ MIN_WEEKS, MAX_WEEKS = 2.0, 4.0
 MIN_BUDGET, MAX_BUDGET = 2_000.0, 10_000.0
 
 YES, PARTLY, NO = 1.0, 0.5, 0.0
+# a count the team is not sure of ("600 or 700, but nobody has counted properly"): the low end, to confirm
+ESTIMATE = "the team gives an estimate, not a count (the lower figure is used) — confirm"
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,12 @@ def pct(v: float) -> str:
 
 def usd(v: float) -> str:
     return f"${v:,.0f}"
+
+
+def points(v: float) -> str:
+    """ "1 point", "2.5 points", "-8 points" (a gain or a gap, 3 significant digits)."""
+    shown = f"{v:.3g}"
+    return f"{shown} point" if shown in ("1", "-1") else f"{shown} points"
 
 
 def weeks(f: RangeFact) -> str:
@@ -89,6 +99,7 @@ def labeled_examples(f: ProjectFacts, origin: Origin) -> Verdict | None:
             f"{count(n.value)} labeled examples — at least the {MIN_EXAMPLES} the checklist asks for.",
             n.evidence,
             "rule",
+            caution=ESTIMATE if hedged(n.evidence) else None,
         )
     have = n.value if n is not None else 0.0
     if plan is not None and have + plan.value >= MIN_EXAMPLES:
@@ -107,6 +118,7 @@ def labeled_examples(f: ProjectFacts, origin: Origin) -> Verdict | None:
             f"Only {count(n.value)} labeled examples, below the {MIN_EXAMPLES} threshold.",
             n.evidence,
             "rule",
+            caution=ESTIMATE if hedged(n.evidence) else None,
         )
     return None
 
@@ -186,6 +198,11 @@ def representative_data(f: ProjectFacts, origin: Origin) -> Verdict | None:
 
 
 CEILING_RECENT = 4
+# a plateau told over several tries: "the last five prompt changes", "8 prompt versions"
+_SEVERAL_TRIES = (
+    r"\b(five|six|seven|eight|nine|ten|[5-9]|\d{2}) (\w+ )?(changes|versions|variants|iterations|tweaks|rewrites|"
+    r"attempts|tries|rounds|revisions)\b"
+)
 
 
 def _steps(history: list[NumberFact]) -> str:
@@ -214,13 +231,16 @@ def _ceiling_from_one(result: NumberFact, claimed: StatusFact | None, quote: str
     """One prompting result: a ceiling the team reports (with a caution), else No — not shown yet: one try is not
     5 iterations gaining < 2 points (the source's worked examples score such a team 0)."""
     if claimed is not None:
+        several = re.search(_SEVERAL_TRIES, claimed.evidence, re.IGNORECASE) is not None
         return Verdict(
             "prompting_ceiling",
             YES,
             f"The team reports a plateau at about {pct(result.value)}.",
             f"{quote} … {claimed.evidence}" if claimed.evidence != quote else quote,
             "rule",
-            caution="only one result is reported; the checklist asks for 5 iterations gaining < 2 points",
+            # "the last five prompt changes moved it less than one point" tells the iterations, without numbers
+            caution=None if several else "only one result is reported; the checklist asks for 5 iterations gaining "
+            "< 2 points",
         )
     return Verdict(
         "prompting_ceiling",
@@ -247,13 +267,13 @@ def _ceiling_from_history(history: list[NumberFact], claimed: StatusFact | None,
                 f"The team reports a ceiling; prompting went {steps}.",
                 evidence,
                 "rule",
-                caution=f"{span} still gained {gain:.3g} points; the checklist's ceiling is < {CEILING_GAIN:g} "
+                caution=f"{span} still gained {points(gain)}; the checklist's ceiling is < {CEILING_GAIN:g} "
                 "points over 5 iterations — check",
             )
         return Verdict(
             "prompting_ceiling",
             NO,
-            f"Prompting still improving: {steps} (+{gain:.3g} points over {span}; a ceiling is < {CEILING_GAIN:g}).",
+            f"Prompting still improving: {steps} (+{points(gain)} over {span}; a ceiling is < {CEILING_GAIN:g}).",
             quote,
             "rule",
         )
@@ -262,7 +282,7 @@ def _ceiling_from_history(history: list[NumberFact], claimed: StatusFact | None,
         return Verdict(
             "prompting_ceiling",
             YES,
-            f"Ceiling: {steps}; {span} gained {max(gain, 0):.3g} points (< {CEILING_GAIN:g}){caveat}.",
+            f"Ceiling: {steps}; {span} gained {points(max(gain, 0))} (< {CEILING_GAIN:g}){caveat}.",
             quote,
             "rule",
         )
@@ -293,14 +313,14 @@ def accuracy_gap(f: ProjectFacts, origin: Origin) -> Verdict | None:
                 "accuracy_gap",
                 YES,
                 f"Target {pct(target.value)} vs {pct(best.value)} from prompting: "
-                f"{gap:.3g} points (≥ {MIN_GAP:g}).",
+                f"{points(gap)} (≥ {MIN_GAP:g}).",
                 quote,
                 "rule",
             )
         return Verdict(
             "accuracy_gap",
             NO,
-            f"Target {pct(target.value)} is only {gap:.3g} points above prompting "
+            f"Target {pct(target.value)} is only {points(gap)} above prompting "
             f"({pct(best.value)}); the checklist asks for {MIN_GAP:g}+.",
             quote,
             "rule",
