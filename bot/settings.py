@@ -101,7 +101,9 @@ class Settings(BaseSettings):
                                         description="Any OpenAI-compatible server (default OpenAI's).")
     openai_model: str = Field("gpt-4o-mini", validation_alias="OPENAI_MODEL", description="Chat model for suggestions.")
     openai_timeout_s: float = Field(20.0, gt=0, validation_alias="FTCHECK_LLM_TIMEOUT",
-                                    description="Seconds one LLM request may take.")
+                                    description="Seconds one LLM request may take. The whole suggestion, retries "
+                                    "included, stops after 30 s or this value if longer; then the built-in reader "
+                                    "answers.")
     openai_max_retries: int = Field(2, ge=0, validation_alias="FTCHECK_LLM_RETRIES",
                                     description="Retries (with backoff) on 429/5xx/timeouts.")
     price_input_per_1m: float = Field(0.15, validation_alias="FTCHECK_PRICE_INPUT_PER_1M",

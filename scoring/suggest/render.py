@@ -2,8 +2,45 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from scoring.checklist import Checklist
-from scoring.suggest.models import SuggestionReport
+from scoring.suggest.models import Dropped, SuggestionReport
+
+# Why the LLM's answer was replaced by the offline reader's: the LLM suggester writes the reason into the notice
+# with these two helpers, and :func:`fallback_cause` reads it back for the Slack line (one module owns both).
+FallbackCause = Literal["failed", "slow", "quotes"]
+_SLOW = "no answer within"
+TIMED_OUT = "timed out"  # one request timed out, with no time left to try again
+_QUOTES = "held up"
+
+
+def slow_reason(seconds: float) -> str:
+    return f"{_SLOW} {seconds:g} s"
+
+
+def quotes_reason(dropped: int) -> str:
+    return f"none of its {dropped} quote{'' if dropped == 1 else 's'} {_QUOTES}"
+
+
+def fallback_cause(report: SuggestionReport) -> FallbackCause | None:
+    """Why the offline reader answered after a model call, or None when it did not (no call, or the LLM's answer
+    was used)."""
+    if report.engine != "offline" or not report.usage.calls or not report.notice:
+        return None
+    if _SLOW in report.notice or f"({TIMED_OUT})" in report.notice:
+        return "slow"
+    if _QUOTES in report.notice:
+        return "quotes"
+    return "failed"
+
+
+NOT_FOUND = "not found"
+
+
+def quotes_not_found(dropped: list[Dropped]) -> bool:
+    """Every dropped quote was missing from the description (rather than off the point)."""
+    return bool(dropped) and all(NOT_FOUND in d.why for d in dropped)
 
 
 def _label(checklist: Checklist, value: float) -> str:
@@ -26,7 +63,7 @@ def render_report_text(report: SuggestionReport, checklist: Checklist) -> str:
         lines += [
             "",
             f"{q.key}. {q.text}",
-            f"    {_label(checklist, s.answer)} — {s.reason} [{s.origin}]",
+            f"    {_label(checklist, s.answer)} — {s.reason}",
             f'    "{s.evidence}"',
         ]
         if s.caution:
