@@ -34,7 +34,9 @@ BUILTIN_DIR = Path(__file__).parent / "checklists"
 SUFFIXES = (".yaml", ".yml", ".json")
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", min_length=1, max_length=64)]
-PARTLY_LEAD = "Find and close what keeps this from a full Yes. If it turns out to be a No:"
+# A Partly on a question without if_partly is shown its if_not step behind this short lead: one clause saying what
+# separates a Partly from a Yes, and that the step as written is for a No (it may say stop or defer)
+PARTLY_LEAD = "For a full Yes, finish what's still missing from the step for a No:"
 FINGERPRINT_CHARS = 10
 SCORE_DIGITS = 6  # totals are summed exactly to this many decimals: 0.7 + 0.2 + 0.1 is 1, not 0.9999999999999999
 
@@ -135,8 +137,8 @@ class Question(_Frozen):
     if_not: str = Field(min_length=1, max_length=1500, description=(
         "Next step when the answer is No (and for a partial answer, e.g. Partly, when if_partly is not given)."))
     if_partly: str | None = Field(default=None, min_length=1, max_length=1500, description=(
-        "Next step for a partial answer (e.g. Partly): what would make it a full Yes. Without it a partial "
-        "answer is shown the if_not step as what to do if the answer turns out to be a No."))
+        "Next step for a partial answer (e.g. Partly): what is still missing for a full Yes. Without it a partial "
+        "answer is shown the if_not step behind a short lead saying it is the step for a No."))
     criteria: str | None = Field(default=None, max_length=1500, description="Pass criteria, if any.")
     source: str | None = None
     priority: int | None = Field(default=None, ge=1, description=(
@@ -155,8 +157,10 @@ class Question(_Frozen):
 
     def next_step(self, value: float) -> str:
         """The next step for an answer worth ``value`` (below 1): ``if_not`` for a 0; for a partial answer
-        ``if_partly``, or, when the checklist gives none, ``if_not`` framed as what to do if it turns out a No
-        (an ``if_not`` often says stop or defer, which a partial answer under a go verdict must not read as)."""
+        ``if_partly``, or, when the checklist gives none, ``if_not`` behind :data:`PARTLY_LEAD`, framed as the
+        step for a No (an ``if_not`` often says stop or defer, which a partial answer under a go verdict must
+        not read as). The shipped readiness checklist gives every question an ``if_partly``, so a scorecard with
+        several Partly answers reads a specific step for each rather than one stock sentence again and again."""
         if value <= 0:
             return self.if_not
         if self.if_partly is not None:

@@ -32,7 +32,8 @@ class TreeResult(BaseModel):
 def walk(checklist: Checklist, answers: Mapping[str, float]) -> TreeResult | None:
     """Walk the checklist's tree; ``answers`` maps stable question ids to values.
 
-    A Partly on a tree question follows the yes branch but marks the step (and the verdict) uncertain.
+    A Partly on a tree question follows the yes branch but marks the step (and the verdict) uncertain; the
+    verdict text then names the Partly answers it counted as Yes and, for a go, asks to confirm them first.
     An unanswered tree question stops the walk.
     """
     tree = checklist.decision_tree
@@ -43,6 +44,7 @@ def walk(checklist: Checklist, answers: Mapping[str, float]) -> TreeResult | Non
 
 def _walk(checklist: Checklist, tree: DecisionTree, answers: Mapping[str, float]) -> TreeResult:
     path: list[TreeStep] = []
+    partly: list[str] = []  # keys of the Partly answers the walk followed as yes
     name = tree.start
     for _ in range(len(tree.nodes) + 1):
         node = tree.nodes[name]
@@ -63,16 +65,27 @@ def _walk(checklist: Checklist, tree: DecisionTree, answers: Mapping[str, float]
             note = ", ".join(f"{q.key} no" for q, v in zip(questions, known, strict=True) if v == 0)
         elif min(known) < 1:
             outcome, branch = "uncertain", node.yes
+            partly += [q.key for q, v in zip(questions, known, strict=True) if 0 < v < 1]
             note = ", ".join(f"{q.key} partly" for q, v in zip(questions, known, strict=True) if 0 < v < 1)
-            note = f"uncertain: {note} — followed as yes"
+            note = f"{note}, counted as yes"
         else:
             outcome, branch = "yes", node.yes
             note = " and ".join(f"{k} yes" for k in keys)
         path.append(TreeStep(node=name, label=node.label, questions=keys, outcome=outcome, note=note))
         if isinstance(branch, TreeLeaf):
             uncertain = any(s.outcome == "uncertain" for s in path)
-            text = branch.text + (" (uncertain: a step on the path was answered Partly)" if uncertain else "")
+            text = branch.text + (f" {_counted_as_yes(partly, branch.go)}" if uncertain else "")
             return TreeResult(path=path, verdict=branch.verdict, verdict_text=text, go=branch.go,
                               uncertain=uncertain, complete=True)
         name = branch
     raise ValueError(f"decision tree of {checklist.id!r} has a cycle")
+
+
+def _counted_as_yes(keys: list[str], go: bool) -> str:
+    """``This path counts the Partly answer to q13 as a Yes; confirm it first.`` A go reached through a Partly is
+    only as good as that Partly, so the verdict says what to confirm rather than a bare "uncertain"."""
+    one = len(keys) == 1
+    named = " and ".join(keys)
+    text = (f"This path counts the Partly answer to {named} as a Yes" if one
+            else f"This path counts the Partly answers to {named} as Yes")
+    return f"{text}; confirm {'it' if one else 'them'} first." if go else f"{text}."

@@ -65,7 +65,7 @@ def verdict_of(card: Scorecard) -> Verdict:
     refs = ranked_gaps(card)
     blocking = _blocking(card)
     tone, decision, reason, band_alone = _decide(card, blocking)
-    advice = None if tone in ("warn", "pending") else band_advice(card.band.name, card.band.recommendation)
+    advice = None if tone in ("warn", "pending") else _advice(card, tone)
     return Verdict(
         tone=tone, decision=decision, reason=reason, band_alone=band_alone, total_text=card.total_text,
         band=card.band.name, advice=advice, blocking=blocking, next_step=refs[0] if refs else None,
@@ -102,6 +102,19 @@ def band_advice(name: str, recommendation: str) -> str:
     if rest and _plain(first) == _plain(name):
         return rest.strip()
     return recommendation.strip()
+
+
+def _advice(card: Scorecard, tone: Tone) -> str:
+    """The band's advice; for a go the decision tree reaches only by counting Partly answers as Yes, preceded by
+    what to confirm first, so "Go ahead with confidence" never stands unqualified next to a Partly on the path."""
+    advice = band_advice(card.band.name, card.band.recommendation)
+    partly = _tree_partly(card) if tone == "go" else []
+    if not partly:
+        return advice
+    one = len(partly) == 1
+    counted = "its Partly as a Yes" if one else "their Partly answers as Yes"
+    return (f"Confirm {_names(card, partly)} first: the decision tree goes ahead only by counting {counted}. "
+            f"Once confirmed, the score's advice holds: {advice}")
 
 
 def _plain(text: str) -> str:
@@ -162,12 +175,19 @@ def _decide_provisional(card: Scorecard) -> tuple[Tone, str, str, str | None]:
 
 def _partly_caveat(card: Scorecard) -> str:
     """``, though q13 (2–4 week timeline) was answered Partly`` for Partly answers on the tree's path."""
-    tree = card.decision_tree
-    halves = {g.question for group in card.gaps for g in group.gaps if g.value < 1}
-    partly = [k for s in (tree.path if tree else []) if s.outcome == "uncertain" for k in s.questions if k in halves]
+    partly = _tree_partly(card)
     if not partly:
         return ""
     return f", though {_names(card, partly)} {'was' if len(partly) == 1 else 'were'} answered Partly"
+
+
+def _tree_partly(card: Scorecard) -> list[str]:
+    """The Partly answers the decision tree followed as yes on its way to a go: ``["q13"]``."""
+    tree = card.decision_tree
+    if tree is None or not tree.go:
+        return []
+    halves = {g.question for group in card.gaps for g in group.gaps if 0 < g.value < 1}
+    return [k for s in tree.path if s.outcome == "uncertain" for k in s.questions if k in halves]
 
 
 def _verb(blocking: list[str]) -> str:

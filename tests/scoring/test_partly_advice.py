@@ -1,8 +1,8 @@
 """A Partly gets a next step that fits a Partly, and a scorecard's decision and its next step never disagree.
 
 An ``if_not`` step is written for a No and often says stop or defer; a Partly gets the question's ``if_partly``
-(what would make it a full Yes) or, when the checklist gives none, the ``if_not`` step framed as what to do if
-the answer turns out to be a No. A provisional scorecard whose band cannot change any more says so.
+(what is still missing for a full Yes) or, when the checklist gives none, the ``if_not`` step behind a short lead
+framing it as the step for a No. A provisional scorecard whose band cannot change any more says so.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def test_a_checklist_without_if_partly_frames_the_if_not_step_as_what_to_do_for_
     card = score(ours, normalize_answers(ours, {**{q: 1.0 for q in ALL}, "q13": 0.5, "q14": 0.0}))
     steps = {g.question: g.next_step for group in card.gaps for g in group.gaps}
     assert steps["q13"] == f"{PARTLY_LEAD} {ours.question('q13').if_not}"
-    assert steps["q13"].startswith("Find and close what keeps this from a full Yes. If it turns out to be a No: ")
+    assert steps["q13"].startswith("For a full Yes, finish what's still missing from the step for a No: ")
     assert steps["q14"] == ours.question("q14").if_not  # a No: the step as written
 
 

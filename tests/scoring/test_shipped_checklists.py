@@ -69,7 +69,8 @@ def test_every_question_cites_its_article_by_title(path: Path) -> None:
 def test_q19_asks_whether_the_alternatives_were_weighed_as_the_articles_examples_score_it() -> None:
     why = REGISTRY.get("fine-tuning-readiness").question("q19").why
     assert "only if" not in why.lower()
-    assert why.startswith("Answer Yes when you have weighed fine-tuning against RAG + prompting")
+    assert why.startswith("Fine-tuning teaches behavior, not facts")  # why it matters first, then how to answer
+    assert "Answer Yes when you have weighed fine-tuning against RAG + prompting" in why
 
 
 @pytest.mark.parametrize("checklist_id", sorted(REGISTRY.ids()))
