@@ -17,7 +17,8 @@ from conversations.engine import scorecard_of
 from conversations.models import AnswerEntry, Ballot, Evaluation, SuggestionRef
 from scoring.agreement import NOT_SURE, Agreement, outcome_text, spread_text
 from scoring.checklist import Checklist, Question
-from scoring.render import AnswerRecord, render_json, render_markdown
+from scoring.render import AnswerRecord, render_json, render_markdown, signed
+from scoring.scorecard import CHANGED_SINCE_LAST, fmt_score
 from scoring.verdict import verdict_of
 
 SUGGESTED_BY = {"offline": "built-in rules", "llm": "language model"}
@@ -28,6 +29,9 @@ QUORUM = "quorum"  # ``revealed_by`` of a vote revealed by itself once the quoru
 # OWASP "CSV injection": text starting with one of these is run as a formula by Excel, Sheets or LibreOffice
 # (the full-width forms too, in some locales).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# The CSV's first character: without it Excel reads the file as the system's code page (cp1252: "2â€“4 weeks").
+# Slack's upload encodes the text as UTF-8, so the file starts with EF BB BF, once.
+BOM = "\ufeff"
 
 
 class EarlierRow(BaseModel):
@@ -67,14 +71,31 @@ class AnswerRow(BaseModel):
     earlier_votes: list[EarlierRow] | None = None  # rounds before it was asked again, oldest first (``votes``: last)
 
 
+class PreviousResult(BaseModel):
+    """The result the record's evaluation compares with: the project's completed evaluation before it, on the same
+    checklist (what the summary's "+6.5 since" counts from). The JSON's ``previous``."""
+
+    evaluation: str
+    completed_at: str  # ISO-8601, as stored (UTC)
+    total: float
+    max: float
+    band: str
+    band_name: str
+    # now minus then, in total and by section id; None when the checklist changed in between (they do not compare)
+    change: float | None
+    section_changes: dict[str, float] | None
+
+
 def decision_record(ev: Evaluation, checklist: Checklist, fmt: str, names: dict[str, str] | None = None,
                     thread_url: str | None = None, agreement: Agreement | None = None,
-                    tz: tzinfo = UTC, channel_name: str | None = None) -> str:
+                    tz: tzinfo = UTC, channel_name: str | None = None, previous: Evaluation | None = None) -> str:
     """The exported decision log: the decision, answers with who/when, suggestions and quotes, scorecard, tree.
 
     ``agreement`` (a team vote; computed from the revealed votes when not given) adds the unanimous share and
     the split questions with who settled them. ``tz`` is the zone of the Markdown's times; JSON and CSV keep
     ISO-8601 as stored (UTC). ``channel_name``: the channel as people know it (``#ml-team``), when Slack said.
+    ``previous``: the project's completed evaluation before ``ev`` on its checklist (``Project.previous``), whose
+    result, date and the change since every format then shows.
     """
     names = names or {}
     agreement = agreement or voting.agreement(ev, checklist)
@@ -87,15 +108,17 @@ def decision_record(ev: Evaluation, checklist: Checklist, fmt: str, names: dict[
                             if r.asked_again_by else r for r in s.earlier]})
                 for s in agreement.splits]})
     rows = _answer_rows(ev, checklist, names)
+    before = _previous(ev, checklist, previous)
     if fmt == "md":
-        return _record_md(ev, checklist, rows, names, thread_url, agreement, tz, channel_name)
+        return _record_md(ev, checklist, rows, names, thread_url, agreement, tz, channel_name, before)
     if fmt == "json":
         card = scorecard_of(ev, checklist)
         return json.dumps({**_meta(ev, names, thread_url, channel_name),
+                           "previous": before.model_dump() if before else None,
                            "scorecard": json.loads(render_json(card, agreement)),
                            "answers": [r.model_dump() for r in rows]}, indent=2, ensure_ascii=False)
     if fmt == "csv":
-        return _record_csv(ev, checklist, rows, agreement, _meta(ev, names, thread_url, channel_name))
+        return _record_csv(ev, checklist, rows, agreement, _meta(ev, names, thread_url, channel_name), before)
     raise ValueError(f"`{fmt}` is not an export format; use md, csv or json.")
 
 
@@ -111,6 +134,26 @@ def _meta(ev: Evaluation, names: dict[str, str], thread_url: str | None, channel
             "started_by": _name(names, ev.started_by), "started_at": ev.started_at.isoformat(),
             "completed_at": ev.completed_at.isoformat() if ev.completed_at else None,
             "previous_evaluation": ev.previous_id}
+
+
+def _previous(ev: Evaluation, checklist: Checklist, previous: Evaluation | None) -> PreviousResult | None:
+    """``previous``'s result and the change since, scored as every front end scores it (``scorecard_of``)."""
+    if previous is None:
+        return None
+    if previous.checklist != ev.checklist:
+        raise ValueError(f"the previous evaluation uses `{previous.checklist}`, this one `{ev.checklist}`")
+    now, then = scorecard_of(ev, checklist), scorecard_of(previous, checklist)
+    compared = now.comparable(then)
+    old = {s.id: s.score for s in then.sections}
+    return PreviousResult(
+        evaluation=previous.id, completed_at=_evaluated_at(previous).isoformat(), total=then.total, max=then.max,
+        band=then.band.id, band_name=then.band.name, change=now.total - then.total if compared else None,
+        section_changes={s.id: s.score - old[s.id] for s in now.sections} if compared else None)
+
+
+def _evaluated_at(ev: Evaluation) -> datetime:
+    """When its result was decided: completed, else its last activity (as the summary dates it)."""
+    return ev.completed_at or ev.last_activity
 
 
 def _label(checklist: Checklist, value: float | None) -> str:
@@ -192,7 +235,8 @@ def _suggestion_md(checklist: Checklist, sug: SuggestionRef | None) -> str | Non
 
 
 def _record_md(ev: Evaluation, checklist: Checklist, rows: list[AnswerRow], names: dict[str, str],
-               thread_url: str | None, agreement: Agreement | None, tz: tzinfo, channel_name: str | None) -> str:
+               thread_url: str | None, agreement: Agreement | None, tz: tzinfo, channel_name: str | None,
+               before: PreviousResult | None) -> str:
     card = scorecard_of(ev, checklist)
     records = {}
     for row in rows:
@@ -209,8 +253,22 @@ def _record_md(ev: Evaluation, checklist: Checklist, rows: list[AnswerRow], name
         head.append(f"- **Completed:** {_exact(ev.completed_at, tz) if ev.completed_at else 'not yet'}")
     if thread_url:
         head.append(f"- **Thread:** {thread_url}")
+    head += _previous_md(before, tz)
     return render_markdown(card, checklist, ev.scored(), records, ev.project, agreement, head,
-                           closed=ev.status == "abandoned")
+                           closed=ev.status == "abandoned", changes=before.section_changes if before else None)
+
+
+def _previous_md(before: PreviousResult | None, tz: tzinfo) -> list[str]:
+    """``- **Previous result:** 12/20 — Conditional go, completed 2030-01-07 10:00 CET (…)`` and the change since
+    (by section: the Sections table's Change column)."""
+    if before is None:
+        return []
+    at = _exact(datetime.fromisoformat(before.completed_at), tz)
+    then = f"- **Previous result:** {fmt_score(before.total)}/{fmt_score(before.max)} — {before.band_name}, " \
+           f"completed {at}"
+    if before.change is None:
+        return [then, f"- **Change since then:** not shown: {CHANGED_SINCE_LAST}"]
+    return [then, f"- **Change since then:** {signed(before.change)} in total; by section in the Sections table"]
 
 
 def _md_record(checklist: Checklist, row: AnswerRow, entry: AnswerEntry | None, sug: SuggestionRef | None,
@@ -270,26 +328,53 @@ def _exact(at: datetime, tz: tzinfo) -> str:
 
 
 def _record_csv(ev: Evaluation, checklist: Checklist, rows: list[AnswerRow], agreement: Agreement | None,
-                meta: dict[str, Any]) -> str:
+                meta: dict[str, Any], before: PreviousResult | None) -> str:
     """One row per question, then the record's facts, the decision, scorecard and tree as rows keyed in the
-    ``question`` column."""
+    ``question`` column. Starts with a byte-order mark (``BOM``), so that Excel reads it as UTF-8."""
     card = scorecard_of(ev, checklist)
     tree = card.decision_tree
     extra = [(key, "" if value is None else str(value)) for key, value in meta.items()]
-    extra += [("decision", verdict_of(card).line()), ("total", card.total_text), ("band", card.band.name),
+    extra += [("decision", verdict_of(card).line()), ("total", _score_cell(card.total, card.max)),
+              ("band", card.band.name),
               ("decision_tree", " → ".join(f"{s.label} {s.outcome}" for s in tree.path) if tree else ""),
               ("verdict", tree.verdict_text if tree else ""), ("disagreement", card.disagreement or "")]
-    extra += [(f"section:{s.id}", f"{s.score:g}/{s.max:g}") for s in card.sections]
+    extra += [(f"section:{s.id}", _score_cell(s.score, s.max)) for s in card.sections]
+    extra += _previous_csv(before)
     if agreement is not None:
         extra.append(("agreement", agreement.summary + (" — under 75%" if agreement.below_bar else "")))
         extra += [(f"split:{s.question}", f"{spread_text(s, str)}; {outcome_text(s, str)}")
                   for s in agreement.splits]
     buf = io.StringIO()
+    buf.write(BOM)
     writer = csv.DictWriter(buf, fieldnames=list(AnswerRow.model_fields))
     writer.writeheader()
     writer.writerows({k: _csv_cell(v) for k, v in row.model_dump().items()} for row in rows)
     writer.writerows({"question": _csv_cell(key), "text": _csv_cell(value)} for key, value in extra)
     return buf.getvalue()
+
+
+def _score_cell(score: float, maximum: float) -> str:
+    """``12 of 20``: a score as a CSV cell, which a spreadsheet keeps as text: it reads ``12/20`` and ``5/5`` as
+    dates (5/5 → 5-May). The Markdown and the cards keep ``12/20``, the JSON its numbers."""
+    return f"{fmt_score(score)} of {fmt_score(maximum)}"
+
+
+def _change_cell(change: float) -> str:
+    """``up 6.5``, ``down 1``, ``no change``: a change as a CSV cell (``+6.5`` is run as a formula, ``6.5`` is a
+    date in some locales)."""
+    if change == 0:
+        return "no change"
+    return f"{'up' if change > 0 else 'down'} {fmt_score(abs(change))}"
+
+
+def _previous_csv(before: PreviousResult | None) -> list[tuple[str, str]]:
+    """The previous result's rows: its date, total and band, and the change since in total and by section."""
+    if before is None:
+        return []
+    rows = [("previous_completed_at", before.completed_at), ("previous_total", _score_cell(before.total, before.max)),
+            ("previous_band", before.band_name),
+            ("change", CHANGED_SINCE_LAST if before.change is None else _change_cell(before.change))]
+    return rows + [(f"change:{sid}", _change_cell(d)) for sid, d in (before.section_changes or {}).items()]
 
 
 def _csv_cell(value: object) -> object:

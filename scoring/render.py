@@ -30,6 +30,11 @@ class AnswerRecord(BaseModel):
     changed_from: str | None = None  # the answer's label before someone changed it, e.g. "No"
 
 
+def signed(value: float) -> str:
+    """``+6.5``, ``-1``, ``+0``: a change in score."""
+    return f"{'+' if value >= 0 else ''}{fmt_score(value)}"
+
+
 def bar(score: float, maximum: float, width: int = 10, full: str = "\u2588", empty: str = "\u2591") -> str:
     """A small text bar: ``██████░░░░`` (Slack passes ▰▱, which read as progress rather than as code)."""
     filled = round(width * score / maximum) if maximum else 0
@@ -156,11 +161,13 @@ def _md_cell(text: str | None) -> str:
 
 def render_markdown(card: Scorecard, checklist: Checklist, answers: Mapping[str, float],
                     records: Mapping[str, AnswerRecord], project: str | None = None,
-                    agreement: Agreement | None = None, details: Sequence[str] = (), closed: bool = False) -> str:
+                    agreement: Agreement | None = None, details: Sequence[str] = (), closed: bool = False,
+                    changes: Mapping[str, float] | None = None) -> str:
     """The decision log: the decision first, then the facts, agreement, sections, tree, answers and gaps.
 
     ``closed``: the evaluation was closed for inactivity, so nobody will answer what is left; the log says so
-    first, and a decision only when the answers given already make one.
+    first, and a decision only when the answers given already make one. ``changes``: each section's change since
+    the previous result (section id -> points), a column of the Sections table.
     """
     v = verdict_of(card)
     title = f"# Decision log: {project}" if project else f"# Decision log: {card.title}"
@@ -178,8 +185,7 @@ def render_markdown(card: Scorecard, checklist: Checklist, answers: Mapping[str,
         out.append(f"- **Unanswered:** {', '.join(card.unanswered)} (never counted as 0)")
     if agreement is not None:
         out += ["", "## Team agreement", "", *_md_agreement(agreement)]
-    out += ["", "## Sections", "", "| Section | Score | Max |", "|---|---:|---:|"]
-    out += [f"| {s.title} | {fmt_score(s.score)} | {fmt_score(s.max)} |" for s in card.sections]
+    out += ["", "## Sections", "", *_md_sections(card, changes)]
     if card.decision_tree is not None:
         out += ["", "## Decision tree", ""]
         out += [f"{i}. {s.label} — **{s.outcome}** ({s.note})" for i, s in enumerate(card.decision_tree.path, 1)]
@@ -192,6 +198,16 @@ def render_markdown(card: Scorecard, checklist: Checklist, answers: Mapping[str,
             out += [f"- **{g.question}** ({g.answer}) {g.text}  \n  Next: {g.next_step}" for g in group.gaps]
             out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _md_sections(card: Scorecard, changes: Mapping[str, float] | None) -> list[str]:
+    """The Sections table; with ``changes``, a column of each section's change since the previous result."""
+    if changes is None:
+        return ["| Section | Score | Max |", "|---|---:|---:|",
+                *(f"| {s.title} | {fmt_score(s.score)} | {fmt_score(s.max)} |" for s in card.sections)]
+    return ["| Section | Score | Max | Change since previous |", "|---|---:|---:|---:|",
+            *(f"| {s.title} | {fmt_score(s.score)} | {fmt_score(s.max)} | {signed(changes.get(s.id, 0.0))} |"
+              for s in card.sections)]
 
 
 def _closed_line(card: Scorecard, checklist: Checklist, decision: str | None) -> str:

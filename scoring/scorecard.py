@@ -48,6 +48,10 @@ class SectionGaps(BaseModel):
 Tone = Literal["go", "stop", "warn", "pending"]  # how a decision reads: go ahead, stop, a caveat, not decided
 
 
+# two results scored with different versions of a checklist: said wherever a change since last time would be
+CHANGED_SINCE_LAST = "the checklist has changed since, so the totals do not compare"
+
+
 class Decided(BaseModel):
     """The result a completed evaluation was decided with, kept with it (``Evaluation.decided``): once its checklist
     changes (``fingerprint`` differs from ``Checklist.fingerprint``), the evaluation keeps this result instead of

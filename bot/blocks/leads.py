@@ -25,12 +25,12 @@ from bot.blocks.common import (
     when,
 )
 from bot.blocks.evaluation import not_prefilled_text, prefills_any
-from bot.blocks.scorecard import CHANGED_SINCE_LAST, agreement_mrkdwn, verdict_line, verdict_mrkdwn
+from bot.blocks.scorecard import agreement_mrkdwn, verdict_line, verdict_mrkdwn
 from conversations.models import Evaluation
 from scoring.agreement import Agreement
 from scoring.checklist import Checklist
-from scoring.render import gap_list, gaps_title, plural
-from scoring.scorecard import Scorecard, fmt_score
+from scoring.render import gap_list, gaps_title, plural, signed
+from scoring.scorecard import CHANGED_SINCE_LAST, Scorecard, fmt_score
 from scoring.verdict import Verdict, ranked_gaps, verdict_of
 
 REEVAL_START = "reeval_start"
@@ -80,10 +80,6 @@ class UnavailableRow:
 
     ev: Evaluation
     problem: str  # ``bot.replies.checklist_problem``: which checklist, and why it cannot be loaded
-
-
-def signed(value: float) -> str:
-    return f"{'+' if value >= 0 else ''}{fmt_score(value)}"
 
 
 def day(at: datetime | None, tz: tzinfo) -> str:

@@ -28,7 +28,8 @@ async def export(svc: Services, vis: Visibility, asker: Asker, command: Command)
     names = await user_names(svc, people_in_record(ev))
     content = decision_record(ev, svc.registry.get(ev.checklist), command.format, names,
                               await message_url(svc.client, ev.channel, ev.thread_ts),
-                              tz=ZoneInfo(svc.settings.timezone), channel_name=await channel_name(svc, ev.channel))
+                              tz=ZoneInfo(svc.settings.timezone), channel_name=await channel_name(svc, ev.channel),
+                              previous=found.project.previous)
     started = day(ev.started_at, svc.settings.zone).replace("-", "")  # the team's day, as every other date
     comment = f"Decision record for {esc(ev.project)}, requested by <@{asker.user}>."
     try:

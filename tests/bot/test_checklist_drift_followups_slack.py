@@ -9,8 +9,8 @@ from pathlib import Path
 
 import redis.asyncio as aioredis
 
-from bot.blocks.scorecard import CHANGED_SINCE_LAST
 from conversations.store import Store
+from scoring.scorecard import CHANGED_SINCE_LAST
 from tests.bot.harness import Bot, running_bot
 from tests.bot.test_leads import ask, open_home, people, texts
 from tests.bot.test_reminders_slack import reminders

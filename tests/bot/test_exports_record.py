@@ -49,7 +49,7 @@ async def export(bot: Bot, slack: SlackStandIn, project: str, fmt: str) -> str:
     before = len(slack.files)
     await bot.command(f"export {project} {fmt}", user="U1")
     await slack.wait_for(lambda: len(slack.files) > before, what=f"{fmt} upload")
-    return (slack.files[-1].content or b"").decode()
+    return (slack.files[-1].content or b"").decode("utf-8-sig")  # the CSV starts with the UTF-8 mark
 
 
 def md_row(md: str, key: str) -> str:

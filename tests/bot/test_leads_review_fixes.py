@@ -185,3 +185,16 @@ async def test_a_delete_run_again_does_not_reach_into_another_channel(slack: Sla
         assert again.startswith("The latest evaluation of *Beta* here was deleted on "), again
         store = Store(redis_client)
         assert [ev.status for ev in await store.channel_evaluations("T0001", "C2")] == ["completed"]
+
+
+async def test_the_export_of_a_reevaluation_carries_the_result_before_it_in_this_channel(
+        slack: SlackStandIn, redis_server: RedisServer) -> None:
+    answers = EXAMPLES["example1_support_intent"]["answers"]
+    async with running_bot(slack, redis_server.url) as bot:
+        await evaluate(bot, "Beta", {**answers, "q1": 0.0}, channel="C1")
+        await evaluate(bot, "Beta", answers, channel="C2")  # another channel's result: not this one's "before"
+        await evaluate(bot, "Beta", answers, channel="C1")
+        await bot.command("export Beta md", channel="C1")
+        await slack.wait_for(lambda: len(slack.files) == 1, what="the upload")
+        md = (slack.files[0].content or b"").decode()
+        assert "- **Previous result:** " in md and "- **Change since then:** +1 in total" in md, md[:1500]

@@ -151,7 +151,7 @@ async def test_a_change_after_the_scorecard_and_the_helpers_checks_reach_the_mar
     assert ("To check: The description gives different values for agreement pct (82 vs 78) — “agreement was "
             "roughly 82%” / “the labelers agreed 78% of the time”") in rows["q4"]
     csv_text = (await asyncio.to_thread(ftcheck, ["export", "Fin", "--format", "csv"], env)).stdout
-    q1 = next(row for row in csv.DictReader(io.StringIO(csv_text)) if row["question"] == "q1")
+    q1 = next(row for row in csv.DictReader(io.StringIO(csv_text.removeprefix("\ufeff"))) if row["question"] == "q1")
     assert q1["suggestion_caution"] == CAUTION  # the CSV carries it too
 
 

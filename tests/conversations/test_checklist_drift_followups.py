@@ -12,10 +12,11 @@ from datetime import UTC
 import redis.asyncio as aioredis
 
 from bot.blocks.leads import reminder_blocks
-from bot.blocks.scorecard import CHANGED_SINCE_LAST, scorecard_blocks
+from bot.blocks.scorecard import scorecard_blocks
 from conversations.engine import scorecard_of
 from conversations.export import decision_record
 from scoring.checklist import Registry
+from scoring.scorecard import CHANGED_SINCE_LAST
 from tests.bot.test_leads import texts
 from tests.conversations.test_checklist_drift import engine_with, registries, walk
 
@@ -32,7 +33,8 @@ async def test_the_decision_record_keeps_answers_to_questions_dropped_since(
     table = md[md.index("## Answers"):].split("\n\n")[1].splitlines()
     assert table[2].startswith("| q1 | Alpha ready? | 0.5 (no longer an option) | ana |")
     assert table[-1].startswith("| beta | _no longer in the checklist_ | Fail | ana |"), table
-    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(decision_record(done, cl2, "csv"))) if r["id"]}
+    text = decision_record(done, cl2, "csv").removeprefix("\ufeff")  # Excel's UTF-8 mark
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(text)) if r["id"]}
     assert rows["beta"]["answer"] == "0.0" and rows["beta"]["in_checklist"] == "False"
     assert rows["beta"]["question"] == "beta" and rows["beta"]["text"] == ""
     assert rows["alpha"]["in_checklist"] == "True"

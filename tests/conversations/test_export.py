@@ -36,8 +36,8 @@ def test_json_and_csv_carry_answers_suggestions_and_scorecard() -> None:
     assert (q1["answer"], q1["by"], q1["suggestion_quote"]) == (1.0, "ana", "2,000 labeled tickets")
     assert (q2["answer_label"], q2["note"]) == ("Partly", "Mostly one region")
     assert data["scorecard"]["total"] == 1.5 and data["scorecard"]["provisional"] is True
-    rows = list(csv.DictReader(io.StringIO(decision_record(evaluation(), FT, "csv"))))
-    assert rows[0]["question"] == "q1" and {"question": "total", "text": "1.5/20"}.items() <= next(
+    rows = list(csv.DictReader(io.StringIO(decision_record(evaluation(), FT, "csv").removeprefix("\ufeff"))))
+    assert rows[0]["question"] == "q1" and {"question": "total", "text": "1.5 of 20"}.items() <= next(
         r for r in rows if r["question"] == "total").items()
 
 
@@ -61,7 +61,7 @@ def completed(**fields: object) -> Evaluation:
 
 
 def csv_rows(text: str) -> dict[str, dict[str, str]]:
-    return {row["question"]: row for row in csv.DictReader(io.StringIO(text))}
+    return {row["question"]: row for row in csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))}  # Excel's mark
 
 
 def md_row(md: str, key: str) -> str:
@@ -79,7 +79,7 @@ def test_csv_cells_a_spreadsheet_would_run_are_neutralised() -> None:
     assert (rows["q1"]["note_by"], rows["q2"]["suggestion_quote"], rows["q2"]["suggestion_reason"]) == (
         "'\tTab (U7)", "'@SUM(1+1)*cmd", "'-2+3")
     assert rows["project"]["text"] == "'=cmd|' /C calc'!A0" and rows["started_by"]["text"] == "'+Ana (U1)"
-    assert (rows["q1"]["answer"], rows["total"]["text"], rows["q1"]["skips"]) == ("1.0", "20/20", "0")  # ours as is
+    assert (rows["q1"]["answer"], rows["total"]["text"], rows["q1"]["skips"]) == ("1.0", "20 of 20", "0")  # ours as is
     data = json.loads(decision_record(ev, FT, "json", names))  # only the CSV is read by spreadsheets
     assert data["answers"][0]["note"] == q1.note and data["project"] == ev.project
 

@@ -54,7 +54,8 @@ def test_a_changed_answer_says_what_it_was_as_the_card_and_the_csv_do() -> None:
     q4 = cells(md_rows(decision_record(ev, FT, "md", names))["q4"])
     assert (q4[2], q4[3]) == ("Yes (changed from No)", "Bo (U2)")
     assert cells(md_rows(decision_record(ev, FT, "md", names))["q5"])[2] == "Yes"  # unchanged: as before
-    rows = {r["question"]: r for r in csv.DictReader(io.StringIO(decision_record(ev, FT, "csv", names)))}
+    text = decision_record(ev, FT, "csv", names).removeprefix("\ufeff")  # Excel's UTF-8 mark
+    rows = {r["question"]: r for r in csv.DictReader(io.StringIO(text))}
     assert rows["q4"]["changed_from"] == "0.0"
 
 
@@ -73,7 +74,8 @@ def test_the_helpers_notes_to_check_are_in_the_suggestion_column() -> None:
     answers = {a["question"]: a for a in data["answers"]}
     assert answers["q7"]["suggestion_caution"] == CAUTION
     assert answers["q4"]["suggestion_conflict"] == ["agreement was 82%", "they agreed 78%"]
-    csv_rows = {r["question"]: r for r in csv.DictReader(io.StringIO(decision_record(evaluation(), FT, "csv")))}
+    text = decision_record(evaluation(), FT, "csv").removeprefix("\ufeff")
+    csv_rows = {r["question"]: r for r in csv.DictReader(io.StringIO(text))}
     assert csv_rows["q7"]["suggestion_caution"] == CAUTION
     assert csv_rows["q4"]["suggestion_conflict"] == "“agreement was 82%” / “they agreed 78%”"
 

@@ -101,7 +101,7 @@ def _split_asked_again() -> Team:
 
 
 def _csv(text: str) -> dict[str, dict[str, str]]:
-    return {row["question"]: row for row in csv.DictReader(io.StringIO(text))}
+    return {row["question"]: row for row in csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))}
 
 
 def _md_row(md: str, key: str) -> str:
