@@ -50,6 +50,13 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def ftcheck_command() -> str:
+    """How to type this command in the hints: see :func:`bot.terminal.invocation.ftcheck_command`."""
+    from bot.terminal.invocation import ftcheck_command as command  # bot.terminal is imported only when needed
+
+    return command()
+
+
 def load_settings() -> Settings:
     try:
         settings = Settings()
@@ -133,8 +140,8 @@ def registry_for(settings: Settings, warn: bool = True) -> Registry:
         raise fail(f"{named}{exc}") from None
     for problem in registry.problems if warn else []:
         more = f" (+{len(problem.problems) - 1} more)" if len(problem.problems) > 1 else ""
-        typer.echo(f"ftcheck: skipped {problem.path}: {problem.problems[0]}{more}; see `ftcheck checklists`",
-                   err=True)
+        typer.echo(f"ftcheck: skipped {problem.path}: {problem.problems[0]}{more}; "
+                   f"see `{ftcheck_command()} checklists`", err=True)
     return registry
 
 
@@ -148,7 +155,7 @@ def read_text(source: str, what: str) -> str:
         where = f"byte {exc.object[exc.start]:#04x} at offset {exc.start}"
         if source == "-":
             raise fail(f"standard input is not UTF-8 text ({where}); convert it to UTF-8 first (e.g. "
-                       "`iconv -f latin1 -t utf-8 FILE | ftcheck …`) and try again") from None
+                       f"`iconv -f latin1 -t utf-8 FILE | {ftcheck_command()} …`) and try again") from None
         raise fail(f"{source}: not UTF-8 text ({where}); save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8 "
                    f"{source} > utf8.txt`) and try again") from None
 
@@ -198,7 +205,7 @@ def checklists_cmd() -> None:
     if registry.problems:
         count = len(registry.problems)
         typer.echo(f"\nSkipped {count} checklist file{'' if count == 1 else 's'}; fix "
-                   f"{'it' if count == 1 else 'them'} and run `ftcheck checklists` again:")
+                   f"{'it' if count == 1 else 'them'} and run `{ftcheck_command()} checklists` again:")
         for problem in registry.problems:
             typer.echo(str(problem))
         raise typer.Exit(1)
@@ -306,7 +313,7 @@ def run_cmd(project: Annotated[str | None, typer.Option(help="Project name (term
     try:
         registry.get(checklist)
     except KeyError as exc:
-        raise fail(f"{exc.args[0]} (`ftcheck checklists` lists them)") from None
+        raise fail(f"{exc.args[0]} (`{ftcheck_command()} checklists` lists them)") from None
     text = None if brief in (None, "-") else read_text(brief, "the description")
     name = None if project is None else project_name(project)
     options = RunOptions(project=name, checklist_id=checklist, fresh=fresh, brief=text, brief_stdin=brief == "-",
@@ -348,8 +355,8 @@ def with_store(read: Callable[[Store, Registry, tzinfo], Awaitable[str]]) -> str
     except NotFound as exc:
         raise fail(str(exc), code=1) from None
     except UnknownChecklist as exc:
-        raise fail(f"that evaluation uses {unloaded(exc)}; fix the file (`ftcheck checklists` lists what loads and "
-                   "what was skipped) and try again", code=1) from None
+        raise fail(f"that evaluation uses {unloaded(exc)}; fix the file (`{ftcheck_command()} checklists` lists what "
+                   "loads and what was skipped) and try again", code=1) from None
     except StoreUnavailable as exc:
         raise fail(f"the store did not answer: {location.label}: {exc}", code=1) from None
     except KeyboardInterrupt:

@@ -242,15 +242,20 @@ class SlackPresenter:
 
     async def post_scorecard(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> str:
         return await self._post(ev, ev.post_ref("scorecard"), thread_ts=ev.thread_ts,
-                                text=scorecard_text(ev, card),
-                                blocks=scorecard_blocks(ev, checklist, card, agreement=agreement(ev, checklist)))
+                                text=scorecard_text(ev, card), blocks=self._scorecard(ev, checklist, card))
 
     async def update_scorecard(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
         if ev.scorecard_ts and ev.status == "deleted":
             await self.strike(ev, ev.scorecard_ts)
         elif ev.scorecard_ts:
             await self._call("chat.update", channel=ev.channel, ts=ev.scorecard_ts, text=scorecard_text(ev, card),
-                             blocks=scorecard_blocks(ev, checklist, card, agreement=agreement(ev, checklist)))
+                             blocks=self._scorecard(ev, checklist, card))
+
+    @staticmethod
+    def _scorecard(ev: Evaluation, checklist: Checklist, card: Scorecard) -> list[Block]:
+        """The thread's scorecard; a re-evaluation's says the change since the result it re-evaluates."""
+        previous = None if card.provisional else ev.previous_result
+        return scorecard_blocks(ev, checklist, card, previous=previous, agreement=agreement(ev, checklist))
 
     # -- Recovery -------------------------------------------------------------------------------------------
     async def find_posted(self, ev: Evaluation, ref: str, *, since: datetime | None = None,

@@ -198,6 +198,7 @@ def start(*, team: str, channel: str, project: str, checklist: Checklist, user: 
         ev.prefill = {q: v for q, v in previous.scored().items() if _fits(checklist, q, v)}
         ev.not_prefilled = {q: v for q, v in previous.scored().items() if q not in ev.prefill}
         ev.prefill_notes = {q: a.note for q, a in previous.answers.items() if a.note and _known(checklist, q)}
+        ev.previous_result = previous.decided
     return ev
 
 

@@ -157,6 +157,7 @@ class Evaluation(_Record):
     # a re-evaluation: last time's answers the checklist no longer takes (not pre-filled), for saying which and why
     not_prefilled: dict[str, float] = Field(default_factory=dict)
     previous_id: str | None = None
+    previous_result: Decided | None = None  # a re-evaluation: the result it re-evaluates, for "+2.5 since last time"
     deleted_by: str | None = None  # who deleted it (None: deleted before this was kept, or by ftcheck itself)
     scorecard_ts: str | None = None
     pending: list[Owed] = Field(default_factory=list)  # the outbox: messages owed to the thread

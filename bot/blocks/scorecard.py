@@ -22,8 +22,8 @@ from bot.blocks.common import (
 from conversations.models import Evaluation
 from scoring.agreement import Agreement, outcome_text, spread_text
 from scoring.checklist import Checklist
-from scoring.render import gaps_title
-from scoring.scorecard import Scorecard, fmt_score
+from scoring.render import gaps_title, signed
+from scoring.scorecard import CHANGED_SINCE_LAST, Decided, Scorecard, fmt_score
 from scoring.verdict import Tone, Verdict, verdict_of
 
 GAPS_ACTION = "scorecard_gaps"  # button value: the evaluation id; opens gaps_modal
@@ -31,7 +31,6 @@ EMOJI: dict[Tone, str] = {"go": ":white_check_mark:", "stop": ":no_entry:", "war
                           "pending": ":hourglass_flowing_sand:"}
 MAX_FIELDS = 10
 # said instead of a difference of totals scored with different versions of a checklist (Scorecard.comparable)
-CHANGED_SINCE_LAST = "the checklist has changed since, so the totals do not compare"
 
 
 def verdict_mrkdwn(v: Verdict) -> str:
@@ -46,7 +45,7 @@ def verdict_line(card: Scorecard) -> str:
 
 
 def scorecard_blocks(ev: Evaluation, checklist: Checklist, card: Scorecard, *, title: str | None = None,
-                     thread_link: str | None = None, previous: Scorecard | None = None,
+                     thread_link: str | None = None, previous: Scorecard | Decided | None = None,
                      agreement: Agreement | None = None) -> list[Block]:
     v = verdict_of(card)
     head = title or (f"Scorecard: {ev.project}" if not card.provisional else f"Provisional scorecard: {ev.project}")
@@ -73,13 +72,20 @@ def scorecard_blocks(ev: Evaluation, checklist: Checklist, card: Scorecard, *, t
     return limit_blocks(blocks)
 
 
-def _decision(v: Verdict, card: Scorecard, previous: Scorecard | None) -> str:
+def since_last_time(card: Scorecard, then: Scorecard | Decided) -> str:
+    """``+2.5 since last time (12.5/20).``, or that the totals do not compare (the checklist changed in between);
+    plain text, for both front ends. ``then``: the last result, scored (a lead's summary) or as decided (a thread)."""
+    was = f"{fmt_score(then.total)}/{fmt_score(then.max)}"
+    same = card.comparable(then) if isinstance(then, Scorecard) else card.fingerprint == then.fingerprint
+    if not same:
+        return f"Last time: {was}; {CHANGED_SINCE_LAST}."
+    return f"{signed(card.total - then.total)} since last time ({was})."
+
+
+def _decision(v: Verdict, card: Scorecard, previous: Scorecard | Decided | None) -> str:
     lines = [verdict_mrkdwn(v)]
-    if previous is not None and not card.comparable(previous):
-        lines.append(f"Last time: {previous.total_text}; {CHANGED_SINCE_LAST}.")
-    elif previous is not None:
-        d = card.total - previous.total
-        lines.append(f"{'+' if d >= 0 else ''}{fmt_score(d)} since last time ({previous.total_text}).")
+    if previous is not None:
+        lines.append(since_last_time(card, previous))
     if v.advice:
         lines.append(f"_{esc(v.advice)}_")
     return "\n".join(lines)

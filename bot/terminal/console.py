@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import TextIO
 
+from bot.terminal.invocation import ftcheck_command
+
 END_OF_PASTE = "."
 LINUX_LINE_LIMIT = 4095  # bytes a Linux terminal passes in one line (canonical mode); it drops the rest
 PASTE_GAP_S = 0.05  # input arriving within this after a line is the rest of a paste, not a person typing
@@ -381,8 +383,8 @@ def rest_of_paste(reader: LineReader, lines: list[PasteLine]) -> str:
 def cut_line_warning(limit: int) -> str:
     return (f"The terminal cut a long line of the description: a terminal passes at most {limit:,} bytes of one "
             "line and drops the rest, so the end of that line is missing (the suggestions below are from what "
-            "arrived). To use the whole text, save it to a file and run `ftcheck run --brief FILE` (or pipe it in "
-            "with `--brief -`, the answers after its `.` line).")
+            f"arrived). To use the whole text, save it to a file and run `{ftcheck_command()} run --brief FILE` "
+            "(or pipe it in with `--brief -`, the answers after its `.` line).")
 
 
 def offer_description(reader: LineReader, console: Console, is_reply: Callable[[str], bool]) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from bot.blocks.scorecard import since_last_time
 from bot.terminal.console import Console
 from bot.terminal.words import option_words
 from conversations.models import Evaluation
 from scoring.checklist import Checklist
-from scoring.render import render_text
+from scoring.render import render_text, wrap
 from scoring.scorecard import Scorecard
+from scoring.verdict import verdict_of
 
 
 class TerminalPresenter:
@@ -31,17 +33,37 @@ class TerminalPresenter:
         return None
 
     async def post_scorecard(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> str:
-        self.show(ev, card)
+        self.show(ev, card, since(ev, card))
         return f"score-{ev.id}"
 
     async def update_scorecard(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
         if not card.provisional:  # a provisional card redrawn after each change would bury the question
-            self.show(ev, card)
+            self.show(ev, card, since(ev, card))
 
-    def show(self, ev: Evaluation, card: Scorecard) -> None:
-        """Print a scorecard, once for the same answers."""
+    def show(self, ev: Evaluation, card: Scorecard, since: str | None = None) -> None:
+        """Print a scorecard, once for the same answers; ``since``: the change since last time, under the decision."""
         key = (ev.id, ev.status, *sorted((q, a.value, a.skips) for q, a in ev.answers.items()))
         if self.shown == key:
             return
         self.shown = key
-        self.console.say("\n" + render_text(card).rstrip("\n"))
+        self.console.say("\n" + with_since(render_text(card).rstrip("\n"), card, since))
+
+
+def since(ev: Evaluation, card: Scorecard) -> str | None:
+    """The line Slack's scorecard has under the decision for a re-evaluation: ``+2.5 since last time (12.5/20).``
+    (:func:`bot.blocks.scorecard.since_last_time`). None for a first evaluation, and for a provisional card (its
+    total leaves questions out)."""
+    if card.provisional or ev.previous_result is None:
+        return None
+    return since_last_time(card, ev.previous_result)
+
+
+def with_since(text: str, card: Scorecard, since: str | None) -> str:
+    """``text`` (a rendered scorecard) with ``since`` wrapped in right under its decision line."""
+    if not since:
+        return text
+    decision = "\n".join(wrap(f"{verdict_of(card).line()}.", "  ", ""))
+    at = text.find(decision)
+    end = at + len(decision) if at >= 0 else text.find("\n")  # after the decision, else after the title
+    end = len(text) if end < 0 else end
+    return text[:end] + "\n" + "\n".join(wrap(since, "  ", "")) + text[end:]

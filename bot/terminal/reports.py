@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, tzinfo
 
+from bot.blocks.common import plural
 from bot.blocks.leads import day
+from bot.terminal.invocation import ftcheck_command
 from bot.terminal.session import TEAM, progress, unloaded
 from conversations.engine import scorecard_of
 from conversations.export import decision_record
 from conversations.models import Evaluation, project_key
+from conversations.queries import latest_completed
 from conversations.store import Store
 from scoring.checklist import Registry, UnknownChecklist
 from scoring.scorecard import Scorecard, fmt_score
@@ -59,13 +62,14 @@ def _running(ev: Evaluation, shown: Evaluation, registry: Registry) -> str:
 async def project_history(store: Store, name: str) -> list[Evaluation]:
     history = await store.project_history(TEAM, project_key(name))
     if not history:
-        raise NotFound(f"no evaluation of “{name}” in this store; `ftcheck list` shows the projects there are.")
+        raise NotFound(f"no evaluation of “{name}” in this store; `{ftcheck_command()} list` shows the projects "
+                       "there are.")
     return history
 
 
 async def history_text(store: Store, registry: Registry, name: str, tz: tzinfo = UTC) -> str:
     history = await project_history(store, name)
-    lines = [f"History of {history[-1].project} ({len(history)} evaluation(s), oldest first)"]
+    lines = [f"History of {history[-1].project} ({plural(len(history), 'evaluation')}, oldest first)"]
     before: dict[str, Evaluation] = {}
     for ev in history:
         lines.append("  " + _line(ev, registry, before.get(ev.checklist), tz))
@@ -87,13 +91,16 @@ async def list_text(store: Store, registry: Registry, tz: tzinfo = UTC) -> str:
         shown = next((e for e in newest_first if e.status == "completed"), newest_first[0])
         running = [e for e in newest_first if e.status == "in_progress" and e is not shown]
         beside = "".join(_running(e, shown, registry) for e in reversed(running))
-        lines.append(f"  {shown.project}: {_line(shown, registry, tz=tz)}{beside} · {len(newest_first)} evaluation(s)")
+        count = plural(len(newest_first), "evaluation")
+        lines.append(f"  {shown.project}: {_line(shown, registry, tz=tz)}{beside} · {count}")
     return "\n".join(lines)
 
 
 async def export_text(store: Store, registry: Registry, name: str, fmt: str, tz: tzinfo = UTC) -> str:
-    """The decision record of the latest completed evaluation (else the latest one)."""
+    """The decision record of the latest completed evaluation (else the latest one), with the result of the
+    completed one before it on the same checklist (as ``history`` compares them)."""
     history = await project_history(store, name)
     done = [ev for ev in history if ev.status == "completed"]
     ev = done[-1] if done else history[-1]
-    return decision_record(ev, registry.get(ev.checklist), fmt, tz=tz)
+    previous = latest_completed(done[:-1], ev.checklist) if done else None
+    return decision_record(ev, registry.get(ev.checklist), fmt, tz=tz, previous=previous)

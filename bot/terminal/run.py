@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from bot.services import make_redis
 from bot.store_location import StoreLocation
 from bot.terminal.console import Console, LineReader, offer_description, read_paste, short_description_warning
+from bot.terminal.invocation import ftcheck_command
 from bot.terminal.session import TEAM, Session, Stop, drop_if_empty, open_or_start, unloaded
 from bot.terminal.walk import Walk
 from bot.terminal.words import is_reply, shorten
@@ -146,8 +147,8 @@ def tell_ending(session: Session, location: StoreLocation, ending: Ending) -> in
         return 1
     if ending.broken is not None:
         console.say(f"\nThis evaluation uses {unloaded(ending.broken)}. Its answers so far are saved. Fix the file "
-                    "and run again (`ftcheck checklists` lists what loads and what was skipped), or pass --checklist "
-                    "with another checklist's id to start that one.")
+                    f"and run again (`{ftcheck_command()} checklists` lists what loads and what was skipped), or pass "
+                    "--checklist with another checklist's id to start that one.")
         return 1
     return 0
 
@@ -257,8 +258,9 @@ def finish(session: Session, ev: Evaluation, left_open: set[str]) -> None:
     if ev.status not in ("completed", "in_progress"):  # deleted or closed meanwhile: its notice said so
         return
     if ev.status == "completed":
-        say(f"\nSaved. `ftcheck export \"{ev.project}\" --format md` writes the decision record; "
-            f"`ftcheck history \"{ev.project}\"` shows the project over time.")
+        ftcheck = ftcheck_command()
+        say(f"\nSaved. `{ftcheck} export \"{ev.project}\" --format md` writes the decision record; "
+            f"`{ftcheck} history \"{ev.project}\"` shows the project over time.")
         say(CONNECT_SLACK)
         return
     checklist = session.checklist(ev)

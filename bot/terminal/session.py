@@ -15,9 +15,11 @@ from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 
+from bot.blocks.common import plural
 from bot.blocks.evaluation import not_prefilled_notice
 from bot.blocks.leads import day
 from bot.terminal.console import Console, LineReader
+from bot.terminal.invocation import ftcheck_command
 from bot.terminal.presenter import TerminalPresenter
 from conversations import flow
 from conversations.engine import Engine
@@ -117,10 +119,11 @@ def open_or_start(session: Session, project: str, checklist_id: str | None, *, f
     others = [e for e in running if e not in chosen[-1:]]
     for other in others:
         say(f"{other.project} also has {_described(session, other)}; it stays saved: "
-            f"`ftcheck run --project \"{other.project}\" --checklist {other.checklist}` continues it.")
+            f"`{ftcheck_command()} run --project \"{other.project}\" --checklist {other.checklist}` continues it.")
     done = [e for e in history if e.status == "completed"]
     if done:
-        say(f"{project}: {len(done)} earlier evaluation(s) in this store (`ftcheck history \"{project}\"`).")
+        say(f"{project}: {plural(len(done), 'earlier evaluation')} in this store "
+            f"(`{ftcheck_command()} history \"{project}\"`).")
     if chosen:
         ev = chosen[-1]
         say(f"Resuming the evaluation started {ev.started_at.astimezone(session.tz):%Y-%m-%d %H:%M %Z} "

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from bot.terminal.invocation import ftcheck_command
 from bot.terminal.session import Session, Stop, deliver_owed
 from bot.terminal.words import (
     Answer,
@@ -32,6 +33,8 @@ from conversations.flow import Notice, Outcome, gone_cards
 from conversations.models import AnswerEntry, Evaluation
 from scoring.checklist import Checklist
 from scoring.render import render_text
+
+NOTE_MAX = 80  # last time's note is shown at most this long beside last time's answer
 
 
 @dataclass(frozen=True)
@@ -68,12 +71,12 @@ def _taken(n: Notice, advice: str | None) -> str:
 
 def _closed(n: Notice, advice: str | None) -> str:
     if n.detail == "abandoned":
-        project = n.project or "the project"
+        project, ftcheck = n.project or "the project", ftcheck_command()
         what = f"{n.question} can no longer be answered or changed" if n.question else "it takes no more answers"
         return (f"This evaluation was closed for inactivity{_at(n, 'on')}, so {what}; nothing "
-                f"was recorded. Its answers so far are kept: `ftcheck export \"{project}\"` writes them out while no "
-                f"evaluation of it has completed; `ftcheck run --project \"{project}\"` begins a new evaluation, from "
-                "the first question.")
+                f"was recorded. Its answers so far are kept: `{ftcheck} export \"{project}\"` writes them out while "
+                f"no evaluation of it has completed; `{ftcheck} run --project \"{project}\"` begins a new evaluation, "
+                "from the first question.")
     if n.by is None:
         return f"This evaluation is finished, so {n.question} can no longer be answered; nothing was recorded."
     return _taken(n, advice)
@@ -150,15 +153,22 @@ def prompt_for(ev: Evaluation, checklist: Checklist, target: Target) -> str:
         lines += [f"    “{quote}”" for quote in dict.fromkeys(suggestion.conflict or [suggestion.evidence]) if quote]
     if last is not None:  # on a re-evaluation, always: Enter keeps it, whatever is suggested
         then = checklist.option(last).label
+        said = f"  Last time: {then}{last_note(ev, q.id)}"
         if suggestion is None or suggestion.value in (None, last):
-            lines.append(f"  Last time: {then} (press Enter to keep it)")
+            lines.append(f"{said} (press Enter to keep it)")
         else:
-            lines.append(f"  Last time: {then}. Enter keeps {then}, not the suggested "
-                         f"{checklist.option(suggestion.value).label}.")
+            lines.append(f"{said}. Enter keeps {then}, not the suggested {checklist.option(suggestion.value).label}.")
     if target.card_ts is None:
         lines.append("  Skipped twice so far: answer it now, or skip to leave it open.")
     lines.append(f"  {option_words(checklist)} · help for commands")
     return "\n".join(lines)
+
+
+def last_note(ev: Evaluation, question: str) -> str:
+    """`` — note: “checked with legal”``: the note last time's answer had (shortened), shown beside it on a
+    re-evaluation; the note itself is not carried over."""
+    note = ev.prefill_notes.get(question)
+    return f" — note: “{shorten(note, NOTE_MAX)}”" if note and note.strip() else ""
 
 
 def enter_takes(ev: Evaluation, question: str) -> tuple[float | None, str]:
@@ -383,7 +393,8 @@ class Walk:
         key = self.checklist.question(target.question).key
         self.say(f"  That looks like pasted text, not an answer, so nothing was recorded from it (a blank line "
                  f"in a paste is not taken as Enter). {key} is still open: type {option_words(self.checklist)}. "
-                 "For suggestions from a description, save it to a file and run `ftcheck run --brief FILE`.")
+                 "For suggestions from a description, save it to a file and run "
+                 f"`{ftcheck_command()} run --brief FILE`.")
 
     def answer(self, target: Target, value: float | None, accepted: str | None = None) -> None:
         """``accepted``: whose answer Enter took (``the suggestion``), said once it is recorded."""

@@ -142,3 +142,20 @@ def test_an_unknown_option_is_named_instead_of_becoming_part_of_the_name() -> No
         cmd.parse("start Triage --fersh")
     assert str(refused.value).startswith("`--fersh` is not an option of `/ftcheck start`; it takes `--checklist ID`")
     assert "`--fresh`" in str(refused.value)
+
+
+async def test_a_reevaluations_scorecard_in_the_thread_says_the_change_since_last_time(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    """Before, only a lead's summary said it: the thread's own scorecard of a re-evaluation did not."""
+    people(slack)
+    async with running_bot(slack, redis_server.url) as bot:
+        await finished(bot, "Triage")
+        first = bot.scorecard()
+        assert first is not None and "since last time" not in texts(first.blocks)
+        await bot.command("start Triage")
+        await second_thread(bot)
+        await bot.answer_all({**ANSWERS, "q1": 1.0})  # q1 now Yes: one better than last time's 12/20
+        await bot.slack.wait_for(lambda: bot.scorecard() is not None, what="the re-evaluation's scorecard")
+        card = bot.scorecard()
+        assert card is not None
+        assert "+1 since last time (12/20)." in texts(card.blocks), texts(card.blocks)

@@ -173,7 +173,7 @@ def test_history_list_and_export_read_the_same_store(redis_server: RedisServer, 
     assert run(["--project", "Exported"], "\n" * 3 + "no\n" * 17, env).returncode == 0  # re-evaluation
     listing = ftcheck(["list"], "", env)
     assert listing.returncode == 0, listing.stderr
-    assert "Exported:" in listing.stdout and "2 evaluation(s)" in listing.stdout
+    assert "Exported:" in listing.stdout and "2 evaluations" in listing.stdout
     history = ftcheck(["history", "exported"], "", env)
     assert "20/20" in history.stdout and "3/20" in history.stdout and "(-17 since" in history.stdout
     for fmt, marker in (("md", "# Decision log: Exported"), ("csv", "question,id,section"), ("json", '"project"')):

@@ -180,9 +180,9 @@ def test_a_finished_project_opened_and_left_at_once_keeps_its_result(redis_serve
         assert SAVED not in out and "your answers are saved" not in out
     listing = ftcheck(["list"], "", env)
     assert "Done1:" in listing.stdout and "20/20" in listing.stdout, listing.stdout
-    assert "0 of 20" not in listing.stdout and "1 evaluation(s)" in listing.stdout
+    assert "0 of 20" not in listing.stdout and "· 1 evaluation" in listing.stdout
     history = ftcheck(["history", "Done1"], "", env)
-    assert "(1 evaluation(s)" in history.stdout and "in progress" not in history.stdout
+    assert "(1 evaluation," in history.stdout and "in progress" not in history.stdout
 
 
 def test_ctrl_c_right_after_opening_a_finished_project_keeps_no_re_evaluation(redis_server: RedisServer,
@@ -197,7 +197,7 @@ def test_ctrl_c_right_after_opening_a_finished_project_keeps_no_re_evaluation(re
     assert "Nothing was answered, so the re-evaluation was not kept" in flat(term.output)
     assert SAVED not in term.output
     listing = ftcheck(["list"], "", env)
-    assert "20/20" in listing.stdout and "1 evaluation(s)" in listing.stdout, listing.stdout
+    assert "20/20" in listing.stdout and "· 1 evaluation" in listing.stdout, listing.stdout
 
 
 def test_list_shows_the_latest_result_beside_a_re_evaluation_in_progress(redis_server: RedisServer,
@@ -207,7 +207,7 @@ def test_list_shows_the_latest_result_beside_a_re_evaluation_in_progress(redis_s
     assert run(["--project", "Again"], "\n\nquit\n", env).returncode == 0  # Enter keeps last time's answer, twice
     listing = flat(ftcheck(["list"], "", env).stdout)
     assert ("Again: " in listing and "✅ Strong go — 20/20, and the decision tree agrees · re-evaluation in progress, "
-            "2 of 20 answered · 2 evaluation(s)" in listing), listing
+            "2 of 20 answered · 2 evaluations" in listing), listing
 
 
 # -- 5: the embedded Redis keeps every answer; hang-ups and SIGTERM stop it cleanly ----------------------

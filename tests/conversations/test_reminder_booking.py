@@ -67,8 +67,8 @@ async def test_a_completion_booked_after_its_delete_books_nothing_and_the_earlie
     assert await queue.hand_back(deleted, first, first_due, None) == -1  # the second had not taken over yet
     assert await own.on_completed(second) is None  # the late booking books nothing
     assert await queue.due_at(second.id) is None and await queue.due_at(first.id) == first_due
-    latest = await redis_client.hgetall(LATEST)
-    assert [v.decode().split("|")[1] for v in latest.values()] == [first.id]
+    latest = [v.decode() if isinstance(v, bytes) else v for v in (await redis_client.hgetall(LATEST)).values()]
+    assert [v.split("|")[1] for v in latest] == [first.id]
 
 
 async def test_a_completion_whose_evaluation_was_deleted_before_the_outbox_came_books_nothing(
@@ -94,4 +94,5 @@ async def test_deleted_ids_are_kept_a_day_for_late_bookings(redis_server: RedisS
     then = datetime.now(UTC) - timedelta(days=2)
     await queue.hand_back(old, None, None, None, now=then)
     await queue.hand_back(new, None, None, None)
-    assert [m.decode() for m in await redis_client.zrange(GONE, 0, -1)] == [new.id]  # the day-old one trimmed
+    assert await redis_client.zscore(GONE, new.id) is not None
+    assert await redis_client.zcard(GONE) == 1  # the day-old one trimmed

@@ -1,0 +1,41 @@
+"""How to type `ftcheck` again in this shell: the name every hint shows (``ftcheck export …``, ``ftcheck history …``).
+
+After `make run` the command lives in ``.venv/bin`` and is usually not on PATH, so a hint that says plain
+``ftcheck`` fails with "command not found"; it names the program the way it was started instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+from pathlib import Path
+
+NAME = "ftcheck"
+
+
+def ftcheck_command(argv0: str | None = None, cwd: str | None = None) -> str:
+    """``ftcheck`` when that name, typed in this shell, runs this program (or when it was started some other way,
+    e.g. ``python -m bot``); else the path it was started as, relative to the current directory when it lies
+    below it: ``.venv/bin/ftcheck``."""
+    started = sys.argv[0] if argv0 is None else argv0
+    if not started or Path(started).name != NAME:
+        return NAME
+    here = os.getcwd() if cwd is None else cwd
+    program = os.path.normpath(os.path.join(here, started))
+    on_path = shutil.which(NAME)
+    if on_path is not None and os.path.realpath(on_path) == os.path.realpath(program):
+        return NAME
+    return shlex.quote(_shown(program, here))
+
+
+def _shown(program: str, cwd: str) -> str:
+    """``.venv/bin/ftcheck`` below ``cwd`` (``./ftcheck`` in it), else the absolute path."""
+    try:
+        relative = os.path.relpath(program, cwd)
+    except ValueError:  # another drive (Windows)
+        return program
+    if relative.startswith(os.pardir):
+        return program
+    return relative if os.sep in relative else f".{os.sep}{relative}"
