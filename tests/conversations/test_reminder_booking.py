@@ -33,13 +33,18 @@ class Flaky:
         return await self.own.on_completed(ev)
 
 
-async def test_a_reminder_not_booked_at_completion_stays_owed_and_the_outbox_books_it(
-        redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+async def completed_once_failing(redis_client: aioredis.Redis) -> tuple[Store, Engine, Flaky, Evaluation]:
+    """An evaluation completed while its reminder's booking failed once."""
     store = Store(redis_client)
     engine = Engine(store, REGISTRY, RecordingPresenter())
     hook = Flaky(reminders(store, Sink()), fails=1)
     engine.on_completed.append(hook)
-    ev = await evaluated(engine, "Router")
+    return store, engine, hook, await evaluated(engine, "Router")
+
+
+async def test_a_reminder_not_booked_at_completion_stays_owed_and_the_outbox_books_it(
+        redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    store, engine, hook, ev = await completed_once_failing(redis_client)
     stored = await store.get(ev.id)
     assert stored is not None and stored.status == "completed"
     assert [o.effect for o in stored.pending] == [BookReminder()]  # owed, not forgotten
@@ -73,11 +78,7 @@ async def test_a_completion_booked_after_its_delete_books_nothing_and_the_earlie
 
 async def test_a_completion_whose_evaluation_was_deleted_before_the_outbox_came_books_nothing(
         redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
-    store = Store(redis_client)
-    engine = Engine(store, REGISTRY, RecordingPresenter())
-    hook = Flaky(reminders(store, Sink()), fails=1)
-    engine.on_completed.append(hook)
-    ev = await evaluated(engine, "Router")
+    store, engine, hook, ev = await completed_once_failing(redis_client)
     await engine.discard(ev.id, user="U1")
     await Outbox(engine).tick(now=time.time() + 60)
     assert hook.calls == 1 and await ReminderQueue(store).due_at(ev.id) is None

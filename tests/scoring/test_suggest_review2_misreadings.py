@@ -11,13 +11,8 @@ from __future__ import annotations
 import pytest
 
 from scoring.checklist import BUILTIN_DIR, Checklist, load_checklist
-from scoring.suggest import OfflineSuggester, SuggestionReport
-from scoring.suggest.evidence import quote_in_description
-from tests.scoring.suggestions import suggestion_for
-
-NONE = "no suggestion"
-CAUTION = "caution"
-Expected = float | str
+from scoring.suggest import OfflineSuggester
+from tests.scoring.suggestions import CAUTION, NONE, Expected, assert_reads, suggestion_for
 
 # (sentence, question, expected)
 CASES: list[tuple[str, str, Expected]] = [
@@ -193,32 +188,9 @@ def checklist() -> Checklist:
     return load_checklist(BUILTIN_DIR / "fine-tuning-readiness.yaml")
 
 
-def _read(text: str, question: str, checklist: Checklist) -> tuple[SuggestionReport, Expected]:
-    report = OfflineSuggester().suggest_now(text, checklist)
-    for s in report.suggestions:
-        assert quote_in_description(s.evidence, text), s
-    got = suggestion_for(report, question)
-    if got is not None:
-        return report, got.answer
-    if any(c.question == question for c in report.cautions):
-        return report, CAUTION
-    return report, NONE
-
-
-def _check(text: str, question: str, expected: Expected, checklist: Checklist) -> SuggestionReport:
-    report, got = _read(text, question, checklist)
-    conflict = next((c for c in report.conflicts if c.question == question), None)
-    assert conflict is None, conflict
-    if expected == NONE:
-        assert got in (NONE, CAUTION), (got, report.suggestions)
-    else:
-        assert got == expected, (got, report.suggestions, report.cautions)
-    return report
-
-
 @pytest.mark.parametrize(("text", "question", "expected"), CASES, ids=[f"{q}-{t[:40]}" for t, q, _ in CASES])
 def test_review2_misreading(text: str, question: str, expected: Expected, checklist: Checklist) -> None:
-    _check(text, question, expected, checklist)
+    assert_reads(text, question, expected, checklist)
 
 
 @pytest.mark.parametrize(("text", "question", "shown", "hidden"), WHY, ids=[f"{q}-{t[:40]}" for t, q, *_ in WHY])
@@ -237,7 +209,7 @@ def test_review2_reason(
     ("text", "question", "expected"), DESCRIPTIONS, ids=[f"{q}-{t[:20]}" for t, q, _ in DESCRIPTIONS]
 )
 def test_review2_pasted_layouts(text: str, question: str, expected: Expected, checklist: Checklist) -> None:
-    report = _check(text, question, expected, checklist)
+    report = assert_reads(text, question, expected, checklist)
     for s in report.suggestions:  # one row or one message, never the whole table or a Slack name-and-time line
         assert "\n" not in s.evidence and "Metric" not in s.evidence, s.evidence
         assert " AM" not in s.evidence or s.evidence.startswith("["), s.evidence  # "[9:21 AM] Lena: …" is one line

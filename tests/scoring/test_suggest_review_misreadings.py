@@ -10,13 +10,7 @@ from __future__ import annotations
 import pytest
 
 from scoring.checklist import BUILTIN_DIR, Checklist, load_checklist
-from scoring.suggest import OfflineSuggester, SuggestionReport
-from scoring.suggest.evidence import quote_in_description
-from tests.scoring.suggestions import suggestion_for
-
-NONE = "no suggestion"
-CAUTION = "caution"
-Expected = float | str
+from tests.scoring.suggestions import CAUTION, NONE, Expected, assert_reads
 
 # (sentence, question, expected)
 CASES: list[tuple[str, str, Expected]] = [
@@ -112,25 +106,6 @@ def checklist() -> Checklist:
     return load_checklist(BUILTIN_DIR / "fine-tuning-readiness.yaml")
 
 
-def _read(text: str, question: str, checklist: Checklist) -> tuple[SuggestionReport, Expected]:
-    report = OfflineSuggester().suggest_now(text, checklist)
-    for s in report.suggestions:
-        assert quote_in_description(s.evidence, text), s
-    got = suggestion_for(report, question)
-    if got is not None:
-        return report, got.answer
-    key = question if question.startswith("q") else f"q{question}"
-    if any(c.question == key for c in report.cautions):
-        return report, CAUTION
-    return report, NONE
-
-
 @pytest.mark.parametrize(("text", "question", "expected"), CASES, ids=[f"{q}-{t[:40]}" for t, q, _ in CASES])
 def test_review_misreading(text: str, question: str, expected: Expected, checklist: Checklist) -> None:
-    report, got = _read(text, question, checklist)
-    conflict = next((c for c in report.conflicts if c.question == question), None)
-    assert conflict is None, conflict
-    if expected == NONE:
-        assert got in (NONE, CAUTION), (got, report.suggestions)
-    else:
-        assert got == expected, (got, report.suggestions, report.cautions)
+    assert_reads(text, question, expected, checklist)
