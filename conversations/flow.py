@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -197,9 +197,21 @@ def start(*, team: str, channel: str, project: str, checklist: Checklist, user: 
         ev.previous_id = previous.id
         ev.prefill = {q: v for q, v in previous.scored().items() if _fits(checklist, q, v)}
         ev.not_prefilled = {q: v for q, v in previous.scored().items() if q not in ev.prefill}
-        ev.prefill_notes = {q: a.note for q, a in previous.answers.items() if a.note and _known(checklist, q)}
+        noted = {q: a for q, a in previous.answers.items() if a.note and _known(checklist, q)}
+        ev.prefill_notes = {q: a.note for q, a in noted.items() if a.note}
+        ev.prefill_note_by = {q: by for q, a in noted.items() if (by := a.note_by or a.by)}
         ev.previous_result = previous.decided
     return ev
+
+
+def carried_note(ev: Evaluation, question_id: str, value: float | None, prior: AnswerEntry | None) -> dict[str, Any]:
+    """The note an answer keeps: one added while the question waited (skipped, split), else, on a re-evaluation,
+    last time's note when last time's answer is confirmed (it still explains it; a different answer drops it)."""
+    if prior is not None and prior.note:
+        return {"note": prior.note, "note_by": prior.note_by}
+    if value is not None and ev.prefill.get(question_id) == value and question_id in ev.prefill_notes:
+        return {"note": ev.prefill_notes[question_id], "note_by": ev.prefill_note_by.get(question_id)}
+    return {}
 
 
 def _known(checklist: Checklist, question_id: str) -> bool:
@@ -510,8 +522,7 @@ def answer(ev: Evaluation, checklist: Checklist, *, card_ts: str, user: str, val
     ev.answers[card.question] = AnswerEntry(
         question=card.question, value=value, by=user, at=now, skips=skips,
         suggestion=ev.suggestions.get(card.question),
-        note=prior.note if prior else None, note_by=prior.note_by if prior else None,
-        earlier=prior.earlier if prior else [],
+        **carried_note(ev, card.question, value, prior), earlier=prior.earlier if prior else [],
         skipped_on={**(prior.skipped_on if prior else {}), **({card_ts: user} if value is None else {})})
     card.open = False
     move = Move(ev)

@@ -153,7 +153,9 @@ class Evaluation(_Record):
     cards: dict[str, Card] = Field(default_factory=dict)
     suggestions: dict[str, SuggestionRef] = Field(default_factory=dict)
     prefill: dict[str, float] = Field(default_factory=dict)  # last evaluation's answers (re-evaluation)
-    prefill_notes: dict[str, str] = Field(default_factory=dict)  # … and its notes, shown beside them (not carried)
+    # … and its notes (and who wrote them), shown beside them; carried onto an answer confirmed the same
+    prefill_notes: dict[str, str] = Field(default_factory=dict)
+    prefill_note_by: dict[str, str] = Field(default_factory=dict)
     # a re-evaluation: last time's answers the checklist no longer takes (not pre-filled), for saying which and why
     not_prefilled: dict[str, float] = Field(default_factory=dict)
     previous_id: str | None = None

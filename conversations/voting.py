@@ -16,6 +16,7 @@ from conversations.flow import (
     Outcome,
     advance,
     card_state,
+    carried_note,
     close_cards_of,
     find_card,
     invalid,
@@ -97,7 +98,7 @@ def _reveal(ev: Evaluation, checklist: Checklist, qid: str, user: str | None, mo
     value = next(iter(decided)) if decided else None
     ev.answers[qid] = AnswerEntry(question=qid, value=value, by=user or last_voter, at=now,
                                   skips=(prior.skips if prior else 0) + (1 if value is None else 0),
-                                  suggestion=ev.suggestions.get(qid), **_kept(prior))
+                                  suggestion=ev.suggestions.get(qid), **_kept(ev, qid, value, prior))
     close_cards_of(ev, qid)
     move.make("reveal", "asked", card_state(ev, qid), qid)
     return move.outcome(completed=advance(ev, checklist, move, now))
@@ -131,17 +132,17 @@ def settle(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
         return refused("not_split", question=q.key)
     skips = (entry.skips if entry else 0) + (1 if value is None else 0)
     ev.answers[q.id] = AnswerEntry(question=q.id, value=value, by=user, at=now, settled_by=user, skips=skips,
-                                   suggestion=ev.suggestions.get(q.id), **_kept(entry))
+                                   suggestion=ev.suggestions.get(q.id), **_kept(ev, q.id, value, entry))
     close_cards_of(ev, q.id)
     move = Move(ev)
     move.make("settle", "split", card_state(ev, q.id), q.id)
     return move.outcome(completed=advance(ev, checklist, move, now))
 
 
-def _kept(prior: AnswerEntry | None) -> dict[str, Any]:
-    """A note added while the question was skipped stays with the answer the team gives it later, and so do the
-    rounds of votes before it was asked again."""
-    return {"note": prior.note, "note_by": prior.note_by, "earlier": prior.earlier} if prior is not None else {}
+def _kept(ev: Evaluation, qid: str, value: float | None, prior: AnswerEntry | None) -> dict[str, Any]:
+    """A note stays with the answer the team gives (``flow.carried_note``), and so do the rounds of votes before
+    the question was asked again."""
+    return {**carried_note(ev, qid, value, prior), **({"earlier": prior.earlier} if prior is not None else {})}
 
 
 def hidden_tally(ballot: Ballot | None) -> list[str]:

@@ -93,8 +93,8 @@ def test_quick_walk_answer_skip_reask_and_complete() -> None:
     t.expect(["skip:asked->skipped", "ask:unasked->asked"], [f"post_card:{Q3}", f"update_card:{Q2}", "update_root"])
     t.step("answer", Q3, "fail")
     t.expect(["answer:asked->answered", "ask:skipped->asked"],
-             [f"post_card:{Q2}", f"update_card:{Q3}", "update_root"], "asked", Q2)
-    assert len(t.ev.cards_of(Q2)) == 2  # the re-ask is a second card of the same question
+             [f"post_card:{Q2}", f"update_card:{Q3}", f"update_card:{Q2}", "update_root"], "asked", Q2)
+    assert len(t.ev.cards_of(Q2)) == 2  # the re-ask is a second card of the same question; the one above is redrawn
     t.step("answer", Q2, "pass")
     t.expect(["answer:asked->answered", "complete:in_progress->completed"],
              [f"update_card:{Q2}", "post_scorecard", "update_root", "book_reminder"], "answered", Q2)
@@ -176,6 +176,18 @@ def test_reevaluation_is_prefilled() -> None:
     assert again.prefill_notes == {Q2: "checked with legal"}  # shown beside last time's answer, not carried
     assert Q2 not in again.answers
     FIRED.add("reevaluate:completed->new")
+
+
+def test_last_times_note_stays_with_last_times_answer_confirmed_and_goes_with_a_new_one() -> None:
+    done = _completed()
+    done.step("note", Q1, user="U2")
+    done.step("note", Q2, user="U3")
+    again = Thread(previous=done.ev)
+    again.step("answer", Q1, "pass", user="U4")  # confirmed as last time: its note still explains it
+    again.step("answer", Q2, "fail", user="U4")  # a different answer: last time's note no longer does
+    first, second = again.ev.answers[Q1], again.ev.answers[Q2]
+    assert (first.note, first.note_by, first.by) == ("checked with legal", "U2", "U4")
+    assert second.note is None and second.note_by is None
 
 
 def test_vote_hidden_until_quorum_then_unanimous() -> None:
@@ -266,7 +278,7 @@ def test_a_re_ask_slack_refused_for_good_is_asked_again_and_nothing_after_the_en
     _give_up_next_card(t, Q3, "pass")  # the re-ask of Q1 is given up on
     t.last = flow.resume(t.ev, DATA)
     t._deliver()
-    t.expect(["ask:skipped->asked"], [f"post_card:{Q1}", "update_root"], "asked", Q1)
+    t.expect(["ask:skipped->asked"], [f"post_card:{Q1}", f"update_card:{Q1}", "update_root"], "asked", Q1)
     done = _completed()
     assert flow.unasked(done.ev, DATA) is None and flow.resume(done.ev, DATA).status == "unchanged"
     closed = Thread()
