@@ -88,7 +88,7 @@ class TellUndelivered(_Effect):
 
     kind: Literal["tell_undelivered"] = "tell_undelivered"
     what: str  # the key of the effect given up on
-    reason: str  # Slack's error code, or "retries exhausted"
+    reason: str  # Slack's error code (the last one, when tries ran out)
 
     @property
     def key(self) -> str:

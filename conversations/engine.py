@@ -26,6 +26,7 @@ import structlog
 from conversations import flow, voting
 from conversations.effects import (
     LEASE_S,
+    MAX_ATTEMPTS,
     BookReminder,
     DeliveryFailed,
     Effect,
@@ -733,28 +734,56 @@ def _drawn_state(ev: Evaluation) -> dict[str, object]:
     return ev.model_dump(exclude=_BOOKKEEPING)
 
 
+REDRAW_LATER_S = 600.0  # a redraw Slack kept failing is tried again this often (a redraw is idempotent) …
+REDRAW_FOR_S = 24 * 3600.0  # … for a day after it was first given up on
+
+
+def _redraw(e: Evaluation, entry: Owed) -> bool:
+    """An update of a message already in the thread (a card, the root, a posted scorecard): safe to try again."""
+    return not entry.effect.posts or (isinstance(entry.effect, PostScorecard) and e.scorecard_ts is not None)
+
+
 def _give_up_or_retry(e: Evaluation, failed: dict[str, DeliveryFailed], now: float) -> list[Effect]:
-    """Count failed attempts; give up on entries that cannot succeed and owe one notice about them."""
+    """Count failed attempts; owe one notice when entries run out of tries, once per fault.
+
+    A post that runs out is given up. A redraw that runs out on a passing failure (Slack's 5xx for minutes) stays
+    owed and is tried every :data:`REDRAW_LATER_S`, so the thread is redrawn once Slack answers again; people are
+    told once that it is out of date meanwhile."""
+    announced = {o.key for o in e.pending} & set(e.undelivered)  # a fault people were told of is still going on
     given_up: list[tuple[Owed, DeliveryFailed]] = []
     for entry in list(e.pending):
         exc = failed.get(entry.key)
         if exc is None:
             continue
         entry.failed(exc.reason, now)
-        if exc.permanent or entry.exhausted:
+        if not (exc.permanent or entry.exhausted):
+            continue
+        if not exc.permanent and _redraw(e, entry) and entry.attempts <= MAX_ATTEMPTS + REDRAW_FOR_S // REDRAW_LATER_S:
+            entry.next_at = now + REDRAW_LATER_S
+        else:
             log.warning("delivery_given_up", evaluation=e.id, effect=entry.key, reason=exc.reason)
             e.pending.remove(entry)
-            if entry.key in e.undelivered:
-                continue  # given up before and people were told (a root someone deleted fails every redraw): once
-            e.undelivered.append(entry.key)
-            given_up.append((entry, exc))
+        if entry.key in e.undelivered:
+            continue  # given up before and people were told (a root someone deleted fails every redraw): once
+        e.undelivered.append(entry.key)
+        given_up.append((entry, exc))
     # a root that never posted means /ftcheck start failed: the person who ran it is told there, not twice
     told = [(o, x) for o, x in given_up if not isinstance(o.effect, TellUndelivered | PostRoot)]
-    if not told:
+    if not told or announced:
         return []
-    entry, exc = next(((o, x) for o, x in told if o.effect.posts), told[0])  # a lost post matters most
-    reason = exc.reason if exc.permanent else "retries exhausted"
-    return flow.owe(e, [TellUndelivered(what=entry.key, reason=reason)])
+    entry, exc = min(told, key=lambda t: _TOLD_FIRST.index(_told_kind(e, t[0])))  # what matters most to the team
+    return flow.owe(e, [TellUndelivered(what=entry.key, reason=exc.reason)])
+
+
+_TOLD_FIRST = ("lost post", "post_scorecard", "update_root", "update_card", "other")
+
+
+def _told_kind(e: Evaluation, entry: Owed) -> str:
+    """A message never posted is named first, then an out-of-date scorecard (the decision), the root, a card."""
+    if entry.effect.posts and not _redraw(e, entry):
+        return "lost post"
+    kind = entry.effect.kind
+    return kind if kind in _TOLD_FIRST else "other"
 
 
 # -- one handler per effect type ---------------------------------------------------------------------------
