@@ -306,12 +306,7 @@ class SlackPresenter:
     async def tell_undelivered(self, ev: Evaluation, checklist: Checklist, what: str, reason: str) -> None:
         """Say plainly what could not be posted, and how to go on; in the thread, or to the starter when the bot
         cannot post in the channel."""
-        kind = what.split(":")[0].removeprefix("post_")
-        text = (f"I could not post {_WHAT.get(kind, 'a message')} for *{esc(ev.project)}* "
-                f"(Slack said `{esc(reason)}`). Every answer so far is saved; {_go_on(ev, kind, reason)}")
-        if kind == "book_reminder":  # nothing was to be posted: Redis or the checklist kept failing
-            text = (f"I could not book the next re-evaluation reminder for *{esc(ev.project)}* ({esc(reason)}). Every "
-                    f"answer is saved; `/ftcheck remind {esc(ev.project)} quarterly` here books it.")
+        text = _undelivered_text(ev, checklist, what.split(":")[0], reason)
         # findable, so Slack's 5xx after applying it does not post it twice; a repeat (the outbox's) looks first
         ref, again = _told_ref(ev, what, reason), _tell_attempts(ev) > 0
         if reason not in _CHANNEL_GONE and ev.thread_ts:
@@ -379,6 +374,27 @@ def _told_ref(ev: Evaluation, what: str, reason: str) -> str:
 def _tell_attempts(ev: Evaluation) -> int:
     """How often posting the owed give-up notice failed: after a failure, it may be in the thread already."""
     return next((o.attempts for o in ev.pending if o.key == "tell_undelivered"), 0)  # TellUndelivered.key
+
+
+_OUT_OF_DATE = {"update_root": "The first message of", "update_card": "A question card of",
+                "post_scorecard": "The scorecard of"}
+
+
+def _undelivered_text(ev: Evaluation, checklist: Checklist, kind: str, reason: str) -> str:
+    """What ran out of tries, in words true to it: a message not posted (or refused an update for good), one left
+    out of date while Slack fails (redrawn once it answers again), or the reminder not booked."""
+    project, why = esc(ev.project), esc(reason)
+    if kind == "book_reminder":  # nothing was to be posted: Redis or the checklist kept failing
+        every = "monthly" if (checklist.reevaluate_every or (0, 0))[0] == 1 else "quarterly"
+        return (f"I could not book the next re-evaluation reminder for *{project}*, after trying for a few minutes "
+                f"(the error was `{why}`). Every answer is saved; `/ftcheck remind {project} {every}` here books it.")
+    if kind in _OUT_OF_DATE and reason not in PERMANENT and (kind != "post_scorecard" or ev.scorecard_ts):
+        return (f"{_OUT_OF_DATE[kind]} *{project}* in this thread is out of date: Slack did not take its update "
+                f"(`{why}`). Every answer is saved, and I'll redraw it when Slack answers again; meanwhile "
+                f"`/ftcheck summary {project}` shows the current result.")
+    what = _WHAT.get(kind.removeprefix("post_"), "a message")
+    return (f"I could not post {what} for *{project}* (Slack said `{why}`). Every answer so far is saved; "
+            f"{_go_on(ev, kind.removeprefix('post_'), reason)}")
 
 
 def _go_on(ev: Evaluation, kind: str, reason: str) -> str:
