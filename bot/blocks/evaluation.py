@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.blocks.common import Block, actions, button, context, esc, header, plural, section, slack_bar, user
-from bot.blocks.scorecard import verdict_line
+from bot.blocks.scorecard import answerers, left_open_by, left_words, verdict_line
 from bot.blocks.suggestions import suggestion_hint_blocks
 from conversations.engine import scorecard_of
 from conversations.flow import SKIP, card_state, next_question, not_carried
@@ -119,7 +119,7 @@ def _status(ev: Evaluation, checklist: Checklist, card_link: str | None) -> str:
                 "evaluation.")
     waiting = _waiting(ev, checklist)
     if waiting is None:
-        return f"{bar}\nOnly questions the team skipped twice are left: answer them from the ⋯ menu on their cards."
+        return f"{bar}\n{left_words(ev, checklist, [q.key for q in checklist.questions if ev.value(q.id) is None])}"
     label = f"Question {waiting.number} — {short(waiting)}"
     now = f"*Now:* {f'<{card_link}|{label}>' if card_link else label}"
     if card_state(ev, waiting.id) == "split":
@@ -320,7 +320,8 @@ def _first_split(checklist: Checklist, entry: AnswerEntry) -> str | None:
 
 
 def record_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> list[Block]:
-    """An answered (or skipped) card, shrunk to one line with its ⋯ menu (Change to …, Add a note…)."""
+    """An answered (or skipped) card, shrunk to one line with its ⋯ menu (Change to …, Add a note…); a deleted
+    evaluation's card keeps its line, without the menu: it takes no more changes."""
     q = checklist.question(question_id)
     entry = ev.answers.get(q.id)
     if entry is None:
@@ -328,6 +329,8 @@ def record_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> lis
     lines = [_record_line(ev, checklist, q, entry)]
     if entry.note:
         lines.append(f":memo: {esc(entry.note)} — {user(entry.note_by or entry.by)}")
+    if ev.status == "deleted":
+        return [section("\n".join(lines))]
     return [section("\n".join(lines), accessory=record_menu(ev, checklist, q.id))]
 
 
@@ -345,11 +348,13 @@ def _record_line(ev: Evaluation, checklist: Checklist, q: Question, entry: Answe
     ballot = ev.ballots.get(q.id)
     revealed = ballot if ballot is not None and ballot.revealed else None
     if entry.value is None:
-        again = "asked again before the end" if entry.skips < 2 else "left for the team: pick an answer when you know"
-        return f"… *{q.key}* Not sure — {_not_sure_by(ev, checklist, entry, revealed)} · {again}"
+        again = _what_next(ev, q, entry)
+        line = f"… *{q.key}* Not sure — {_not_sure_by(ev, checklist, entry, revealed)}"
+        return f"{line} · {again}" if again else line
     head = f"✓ *{q.key}* {checklist.option(entry.value).label}"
-    if revealed is not None and entry.settled_by:
-        tail = f"settled by {user(entry.settled_by)} · {_spread(ev, checklist, revealed)}"
+    if revealed is not None and entry.settled_by:  # chosen over the votes: on a split, or a unanimous answer changed
+        how = "settled" if len(revealed.decided()) > 1 else "changed"
+        tail = f"{how} by {user(entry.settled_by)} · {_spread(ev, checklist, revealed)}"
     elif revealed is not None and entry.previous is None and revealed.decided() == {entry.value}:
         tail = _agreed(revealed.spread(), entry.value)
     else:
@@ -358,12 +363,27 @@ def _record_line(ev: Evaluation, checklist: Checklist, q: Question, entry: Answe
     return f"{head} — {tail}" + (f" · _{'; '.join(extras)}_" if extras else "") + f" · {short(q)}"
 
 
+def _what_next(ev: Evaluation, q: Question, entry: AnswerEntry) -> str | None:
+    """What becomes of a question left Not sure: asked again, or who answers it from the ⋯ menu; None once the
+    evaluation was deleted (nothing more happens in its thread)."""
+    if ev.status == "deleted":
+        return None
+    if entry.skips < 2:
+        return "asked again before the end"
+    if left_open_by(ev, q.id):
+        return f"{answerers(ev)} picks its answer from the ⋯ menu"
+    return "left for the team: pick an answer when you know"
+
+
 def _extras(ev: Evaluation, checklist: Checklist, q: Question, entry: AnswerEntry,
             revealed: Ballot | None) -> list[str]:
-    """What an answered record adds in italics: changed, revealed early, asked again, the helper's part."""
+    """What an answered record adds in italics: changed, last time's other answer, revealed early, asked again, the
+    helper's part."""
     extras = []
     if entry.previous is not None:
         extras.append(f"changed from {checklist.option(entry.previous).label}")
+    if (was := _last_time_other(ev, checklist, q.id, entry)) is not None:
+        extras.append(was)
     if revealed is not None and (early := early_reveal(ev, revealed)) is not None:
         extras.append(early)
     if len(ev.cards_of(q.id)) > 1:  # the card above keeps the first time (earlier_card_blocks)
@@ -373,6 +393,15 @@ def _extras(ev: Evaluation, checklist: Checklist, q: Question, entry: AnswerEntr
     if entry.suggestion is not None and entry.suggestion.value is not None:  # a caution alone suggested nothing
         extras.append("as the helper suggested" if entry.suggestion.value == entry.value else "helper differed")
     return extras
+
+
+def _last_time_other(ev: Evaluation, checklist: Checklist, question_id: str, entry: AnswerEntry) -> str | None:
+    """A re-evaluation: ``was *No* last time`` when this answer differs from last time's; None when it is the same
+    (or last time's is no longer an option)."""
+    then = ev.prefill.get(question_id)
+    if then is None or then == entry.value or not checklist.allows(then):
+        return None
+    return f"was *{checklist.option(then).label}* last time"
 
 
 def _agreed(spread: dict[float | None, list[str]], value: float) -> str:
@@ -393,7 +422,8 @@ def _not_sure_by(ev: Evaluation, checklist: Checklist, entry: AnswerEntry, ballo
     first round is read from the answer's record (``AnswerEntry.earlier``); a round where nobody was sure names
     nobody rather than one voter for them all."""
     if entry.settled_by:  # a split the starter or a lead could not settle
-        chose = f"{user(entry.settled_by)} chose Not sure on a split"
+        chose = (f"{_splits(entry, ballot)} and left open by {user(entry.settled_by)}"
+                 if left_open_by(ev, entry.question) else f"{user(entry.settled_by)} chose Not sure on a split")
         if ballot is not None:
             return f"{chose} · {_spread(ev, checklist, ballot)}"
         earlier = _earlier_split(entry)  # asked again: the round it chose on is kept on the answer
@@ -404,6 +434,13 @@ def _not_sure_by(ev: Evaluation, checklist: Checklist, entry: AnswerEntry, ballo
     if len(voters) == 1:
         return f"only {user(voters[0])} voted"
     return "nobody was sure: " + ", ".join(map(user, voters))
+
+
+def _splits(entry: AnswerEntry, ballot: Ballot | None) -> str:
+    """``split``, or ``split twice`` when an earlier round split too."""
+    times = sum(_split(_round_spread(past)) for past in entry.earlier)
+    times += ballot is not None and ballot.revealed and len(ballot.decided()) > 1
+    return "split twice" if times == 2 else f"split {times} times" if times > 2 else "split"
 
 
 # -- a card before its question was asked again -----------------------------------------------------------------

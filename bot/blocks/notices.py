@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.blocks.common import esc, user, when
+from bot.blocks.scorecard import answerers, left_open_by
 from conversations.flow import Notice, Outcome
 from conversations.models import Evaluation
 from scoring.checklist import Checklist
+
+DELETED = "This evaluation was deleted, so nothing was recorded."  # any click or note on a deleted one's thread
 
 
 def notice_text(outcome: Outcome | None) -> str | None:
@@ -67,7 +70,7 @@ def _revealed(n: Notice) -> str:
 _WORDS: dict[str, Callable[[Notice], str]] = {
     "taken": _taken,
     "closed": _closed,
-    "deleted": lambda n: "This evaluation was deleted, so nothing was recorded.",
+    "deleted": lambda n: DELETED,
     "unknown_card": lambda n: "That card is not part of this evaluation any more. Use the newest card in the thread.",
     "unchanged": lambda n: f"{n.question} is already {n.label}; nothing changed.",
     "invalid": lambda n: esc(n.detail or "That did not work; nothing was recorded."),
@@ -81,16 +84,24 @@ _WORDS: dict[str, Callable[[Notice], str]] = {
 
 
 def team_answer_refusal(ev: Evaluation, checklist: Checklist, question_id: str) -> str:
-    """Why a change of the team's answer (a vote's, or one settled on a split) was refused, and who may make it."""
+    """Why a change of the team's answer (a vote's, one settled on a split or changed since) was refused, or an
+    answer to a split left open, and who may give it."""
     q, entry = checklist.question(question_id), ev.answers[question_id]
     ballot = ev.ballots.get(question_id)
+    if (by := left_open_by(ev, q.id)) is not None:
+        return (f"{q.key} split and was left open by {user(by)}, so it has no answer yet; only {answerers(ev)} picks "
+                "its answer, so your click changed nothing. To say what it should be, ask one of them, or use "
+                "*Add a note…* in the same menu.")
     if entry.settled_by:
-        whose = f"{q.key}'s team answer was settled by {user(entry.settled_by)}"
+        split = ballot is not None and len(ballot.decided()) > 1
+        label = checklist.option(entry.value).label if entry.value is not None else "Not sure"
+        whose = (f"{q.key}'s team answer was settled by {user(entry.settled_by)}" if split
+                 else f"{q.key}'s team answer was changed to {label} by {user(entry.settled_by)}")
     else:
         label = checklist.option(entry.value).label if entry.value is not None else "Not sure"
         voters = [uid for uid, v in sorted(ballot.votes.items(), key=lambda kv: kv[1].at)
                   if v.value == entry.value] if ballot is not None else []
         whose = f"{q.key}'s answer, {label}, is the team's vote ({', '.join(map(user, voters))})"
-    return (f"{whose}; only the starter ({user(ev.started_by)}), a lead or a workspace admin can change it, so your "
+    return (f"{whose}; only {answerers(ev)} can change it, so your "
             "click changed nothing. To say why it should change, ask one of them, or use *Add a note…* in the same "
             "menu.")

@@ -52,8 +52,7 @@ def scorecard_blocks(ev: Evaluation, checklist: Checklist, card: Scorecard, *, t
     # Slack parses <…> in plain_text too, so the project name is escaped in the header as well
     blocks: list[Block] = [header(esc(head)), section(_decision(v, card, previous)), *_next_and_top(v)]
     if card.provisional:
-        blocks.append(context(f"Unanswered: {', '.join(card.unanswered)}. Answer them from the ⋯ menu on their "
-                              "cards to finish; an unanswered question is never counted as 0."))
+        blocks.append(context(unanswered_words(ev, checklist, card.unanswered)))
     blocks.append(_section_fields(card))
     if v.tree:
         blocks.append(context(f"*Decision tree:* {esc(v.tree)}"))
@@ -70,6 +69,68 @@ def scorecard_blocks(ev: Evaluation, checklist: Checklist, card: Scorecard, *, t
     if thread_link:
         blocks.append(context(f"<{thread_link}|Open the evaluation thread>"))
     return limit_blocks(blocks)
+
+
+def answerers(ev: Evaluation) -> str:
+    """Who gives a team's answer over the votes (``conversations.flow.team_answer``): ``the starter (@maya), a lead
+    or a workspace admin``."""
+    return f"the starter ({user(ev.started_by)}), a lead or a workspace admin"
+
+
+def left_open_by(ev: Evaluation, question_id: str) -> str | None:
+    """Vote mode: who chose "Not sure — ask again later" on a split the last time it could be asked, so that it is
+    left without an answer (only :func:`answerers` may give it one); None for any other question."""
+    entry = ev.answers.get(question_id)
+    if ev.mode != "vote" or entry is None or entry.value is not None or entry.skips < 2:
+        return None
+    return entry.settled_by
+
+
+def _its(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
+
+
+def _open_clauses(ev: Evaluation, checklist: Checklist, keys: list[str]) -> list[str]:
+    """One clause per group of questions left without an answer: those a split left open (by whom), and those
+    anyone may answer (skipped twice). A lone group is "it"/"they"; several name their questions."""
+    groups: dict[str | None, list[str]] = {}
+    for key in keys:
+        groups.setdefault(left_open_by(ev, checklist.question(key).id), []).append(key)
+    clauses = []
+    for by, group in groups.items():
+        n = len(group)
+        subject = _its(n, "it", "they") if len(groups) == 1 else _listed(group)
+        where = f"from the ⋯ menu on {_its(n, 'its card', 'their cards')}"
+        if by is None:
+            clauses.append(f"{subject} {_its(n, 'was', 'were')} skipped twice, so anyone may answer "
+                           f"{_its(n, 'it', 'them')} {where}")
+        else:
+            clauses.append(f"{subject} split and {_its(n, 'was', 'were')} left open by {user(by)}, so "
+                           f"{answerers(ev)} picks {_its(n, 'its answer', 'their answers')} {where}")
+    return clauses
+
+
+def _listed(keys: list[str]) -> str:
+    return keys[0] if len(keys) == 1 else f"{', '.join(keys[:-1])} and {keys[-1]}"
+
+
+def left_words(ev: Evaluation, checklist: Checklist, keys: list[str]) -> str:
+    """The root message's line once only questions without an answer are left (``keys``): how they get one."""
+    n = len(keys)
+    if not any(left_open_by(ev, checklist.question(k).id) for k in keys):  # anyone may answer them
+        return (f"Only {_its(n, 'a question', 'questions')} the team skipped twice {_its(n, 'is', 'are')} left: "
+                f"answer {_its(n, 'it', 'them')} from the ⋯ menu on {_its(n, 'its card', 'their cards')}.")
+    return f"Only {_listed(keys)} {_its(n, 'is', 'are')} left: {'; '.join(_open_clauses(ev, checklist, keys))}."
+
+
+def unanswered_words(ev: Evaluation, checklist: Checklist, keys: list[str]) -> str:
+    """The provisional scorecard's line: which questions are unanswered (``keys``) and how they get an answer."""
+    n, listed = len(keys), ", ".join(keys)
+    if not any(left_open_by(ev, checklist.question(k).id) for k in keys):
+        return (f"Unanswered: {listed}. Answer {_its(n, 'it', 'them')} from the ⋯ menu on "
+                f"{_its(n, 'its card', 'their cards')} to finish; an unanswered question is never counted as 0.")
+    how = "; ".join(_open_clauses(ev, checklist, keys))
+    return f"Unanswered: {listed}. {how[0].upper()}{how[1:]}. An unanswered question is never counted as 0."
 
 
 def since_last_time(card: Scorecard, then: Scorecard | Decided) -> str:

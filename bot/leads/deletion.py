@@ -84,12 +84,17 @@ def _reminder_from(svc: Services, ev: Evaluation, every: timedelta | None) -> da
 
 
 def _thread_words(ev: Evaluation) -> str:
-    """What stays in the thread, as :func:`close_thread` leaves it."""
+    """What stays in the thread, as :func:`close_thread` leaves it: the answers and Not sure given there, counted
+    as the reply's progress counts them (answers only)."""
     if ev.thread_ts is None:
         return ""
-    answered = sum(1 for c in ev.cards.values() if not c.open)
-    shown = f" The {plural(answered, 'answered card')} there still show their answers." if answered else ""
-    return f"Its thread is marked deleted and takes no more answers{' or changes' if answered else ''}.{shown}"
+    answers = sum(entry.value is not None for entry in ev.answers.values())
+    unsure = len(ev.answers) - answers
+    given = [*([plural(answers, "answer")] if answers else []), *([f"{unsure} Not sure"] if unsure else [])]
+    if not given:
+        return "Its thread is marked deleted and takes no more answers."
+    return (f"Its thread is marked deleted and takes no more answers or changes; its cards still show what was "
+            f"given there: {' and '.join(given)}.")
 
 
 def _state(svc: Services, ev: Evaluation) -> str:
@@ -104,10 +109,23 @@ def _state(svc: Services, ev: Evaluation) -> str:
 
 async def close_thread(svc: Services, ev: Evaluation) -> None:
     """Take the buttons off a deleted evaluation's open cards, replace its scorecard (its decision and gaps) with
-    a line saying it was deleted, and say so on its root message. Answered cards keep showing their answers."""
+    a line saying it was deleted, and say so on its root message. Answered cards keep showing their answers, redrawn
+    without their ⋯ menus and without what was still to come ("asked again before the end")."""
     presenter = SlackPresenter(svc.client)
     targets = [*ev.open_cards(), *([ev.scorecard_ts] if ev.scorecard_ts else []),
                *([ev.thread_ts] if ev.thread_ts else [])]
     for ts in targets:
         with contextlib.suppress(DeliveryFailed):  # the message may be gone; the evaluation is deleted either way
             await presenter.strike(ev, ts)
+    try:
+        checklist = svc.registry.get(ev.checklist)
+    except UnknownChecklist:  # its checklist file went bad or away: the cards stay as they were; clicks are refused
+        return
+    for ts in _answered_cards(ev):
+        with contextlib.suppress(DeliveryFailed):
+            await presenter.update_card(ev, checklist, ts)
+
+
+def _answered_cards(ev: Evaluation) -> list[str]:
+    """The closed cards that hold their question's record and its ⋯ menu (a card above a re-ask has neither)."""
+    return [ts for ts, card in ev.cards.items() if not card.open and ev.card_for(card.question) == ts]

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.evaluation import ANSWER_ACTION, CHANGE_ACTION, NOTE_ACTION, NOTE_OPTION
-from bot.blocks.notices import team_answer_refusal
+from bot.blocks.notices import DELETED, team_answer_refusal
 from bot.blocks.views import note_modal
 from bot.commands import CommandError
 from bot.leads.access import may_manage
@@ -23,7 +23,6 @@ from conversations import flow
 from conversations.models import Evaluation
 
 ANSWER_PATTERN = re.compile(rf"^{ANSWER_ACTION}_[a-z0-9_-]+$")
-GONE = "That evaluation no longer exists (it was deleted); there is nothing to answer."
 # no record at all: nobody deleted it (a deleted evaluation is kept, marked deleted), so the words must not say so
 NO_RECORD = ("ftcheck has no record of this evaluation any more, so nothing was recorded: its stored data was lost "
              "(for example, Redis was restarted without persistence). `/ftcheck start &lt;project&gt;` begins a "
@@ -35,7 +34,7 @@ async def existing(services: Services, eid: str) -> Evaluation:
     if ev is None:
         raise CommandError(NO_RECORD)
     if ev.status == "deleted":
-        raise CommandError(GONE)
+        raise CommandError(DELETED)
     return ev
 
 

@@ -86,7 +86,7 @@ async def test_a_unanimous_answer_is_changed_only_by_the_starter_and_then_is_not
         assert "Pass 2 (unanimous) — changed to *Fail* by <@U1>" in scorecard
         # a changed team answer stays the team's: U4 still may not change it back
         assert (await bot.select(_now(bot, q1), "pass", user="U4"))[0] == 200
-        await slack.wait_for(lambda: any(f"{key}'s team answer was settled by <@U1>" in e.text
+        await slack.wait_for(lambda: any(f"{key}'s team answer was changed to Fail by <@U1>" in e.text
                                          for e in slack.ephemerals("C1", "U4")), what="U4 told again")
         await bot.command("export Router json", user="U2")
         await slack.wait_for(lambda: len(slack.files) == 1, what="export")
