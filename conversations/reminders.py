@@ -68,6 +68,7 @@ EVERY = "ftc:{rem}:every"
 LATEST = "ftc:{rem}:latest"
 POSTING = "ftc:{rem}:posting"
 GONE = "ftc:{rem}:gone"  # evaluations deleted in the last day (see ``_HAND_BACK``)
+CHOSEN = "ftc:{rem}:chosen"  # evaluations whose reminder a lead set (off, a date, a cadence): a late booking keeps it
 LEASE_S = 120
 RETRY_S = 60
 # While an evaluation of the project is open in the channel, its reminder is looked at again this much later.
@@ -113,12 +114,14 @@ return 0
 # a stored cadence with its due time; a cadence not among them (none is written today) falls back to now + seconds.
 # A reminder scheduled or dropped here is a new one: the first try of an earlier one (``posting``) is forgotten.
 # An evaluation deleted meanwhile (``gone``: the delete's hand-back ran first) is not scheduled: returns 'gone'.
-# KEYS: due, lease, every, latest, posting, gone. ARGV: id, previous id or '', now, due at the default, project
-# field, started, then cadence, due, cadence, due …
+# One whose reminder a lead already set (``chosen``: off, a date, a cadence; a booking retried late) keeps it.
+# KEYS: due, lease, every, latest, posting, gone, chosen. ARGV: id, previous id or '', now, due at the default,
+# project field, started, then cadence, due, cadence, due …
 _COMPLETE = """
 if redis.call('ZSCORE', KEYS[6], ARGV[1]) then
   return 'gone'
 end
+local chosen = redis.call('HEXISTS', KEYS[7], ARGV[1]) == 1
 local latest = redis.call('HGET', KEYS[4], ARGV[5])
 local started, old = nil, nil
 if latest then
@@ -127,21 +130,23 @@ if latest then
 end
 local newer = started and started > tonumber(ARGV[6])
 local every = redis.call('HGET', KEYS[3], ARGV[1])
-for _, from in ipairs({ARGV[2], (not newer) and old or ''}) do
-  if not every and from ~= '' and from ~= ARGV[1] then
-    every = redis.call('HGET', KEYS[3], from)
-    if every then redis.call('HSET', KEYS[3], ARGV[1], every) end
+if not chosen then
+  for _, from in ipairs({ARGV[2], (not newer) and old or ''}) do
+    if not every and from ~= '' and from ~= ARGV[1] then
+      every = redis.call('HGET', KEYS[3], from)
+      if every then redis.call('HSET', KEYS[3], ARGV[1], every) end
+    end
   end
-end
-local at = ARGV[4]
-if every then
-  at = tonumber(ARGV[3]) + tonumber(every)
-  for i = 7, #ARGV - 1, 2 do
-    if ARGV[i] == every then at = ARGV[i + 1] end
+  local at = ARGV[4]
+  if every then
+    at = tonumber(ARGV[3]) + tonumber(every)
+    for i = 7, #ARGV - 1, 2 do
+      if ARGV[i] == every then at = ARGV[i + 1] end
+    end
   end
+  redis.call('ZADD', KEYS[1], at, ARGV[1])
+  redis.call('HDEL', KEYS[5], ARGV[1])
 end
-redis.call('ZADD', KEYS[1], at, ARGV[1])
-redis.call('HDEL', KEYS[5], ARGV[1])
 if newer then
   return every
 end
@@ -150,6 +155,7 @@ if old and old ~= ARGV[1] then
   redis.call('ZREM', KEYS[2], old)
   redis.call('HDEL', KEYS[3], old)
   redis.call('HDEL', KEYS[5], old)
+  redis.call('HDEL', KEYS[7], old)
 end
 redis.call('HSET', KEYS[4], ARGV[5], ARGV[6] .. '|' .. ARGV[1])
 return every
@@ -375,7 +381,7 @@ class ReminderQueue:
         for every, due in dues.items():
             args += [str(int(every.total_seconds())), repr(due.timestamp())]
         raw = await self.store._call(
-            lambda: self._complete(keys=[DUE, LEASE, EVERY, LATEST, POSTING, GONE], args=args))
+            lambda: self._complete(keys=[DUE, LEASE, EVERY, LATEST, POSTING, GONE, CHOSEN], args=args))
         if raw in (b"gone", "gone"):
             return False
         return None if raw is None else timedelta(seconds=int(raw))
@@ -411,6 +417,10 @@ class ReminderQueue:
             return await pipe.execute()
 
         await self.store._call(both)
+
+    async def lead_chose(self, eid: str) -> None:
+        """A lead set ``eid``'s reminder (off, a date, a cadence): a completion booked late keeps it (``_COMPLETE``)."""
+        await self.store._call(lambda: self.redis.hset(CHOSEN, eid, "1"))
 
     async def set_every(self, eid: str, every: timedelta) -> None:
         await self.store._call(lambda: self.redis.hset(EVERY, eid, str(int(every.total_seconds()))))

@@ -15,7 +15,7 @@ multi-key script runs unchanged on Redis Cluster):
 ``ftc:active``                              sorted set: in-progress evaluation ids by start time
 ``ftc:once:<token>``                        a delivery seen before we know its evaluation; TTL
 ``ftc:migrated:<name>``                     a one-off data migration that has finished (migrations.py)
-``ftc:{rem}:due`` / ``:lease`` / ``:every``   re-evaluation reminders, and ``:latest``, ``:gone`` (reminders.py)
+``ftc:{rem}:due`` / ``:lease`` / ``:every``   reminders; also ``:latest``, ``:gone``, ``:chosen`` (reminders.py)
 ``ftc:{ob}:due``                            outbox: evaluations owing messages, by hold time (due_queues.py)
 ``ftc:{idle}:due``                          idle evaluations, by the start of their quiet spell (due_queues.py)
 ==========================================  ==========================================================

@@ -113,6 +113,7 @@ async def remind(svc: Services, vis: Visibility, asker: Asker, command: Command)
         return denied(svc, ev, "change its reminders")
     where = "" if ev.channel == asker.here else f" in <#{ev.channel}>"
     queue = ReminderQueue(svc.store)
+    await queue.lead_chose(ev.id)  # first: a booking of its completion that comes late must not undo this
     if command.schedule == "off":
         await queue.cancel(ev.id)
         return _off_text(ev, where)

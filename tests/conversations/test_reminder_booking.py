@@ -97,3 +97,16 @@ async def test_deleted_ids_are_kept_a_day_for_late_bookings(redis_server: RedisS
     await queue.hand_back(new, None, None, None)
     assert await redis_client.zscore(GONE, new.id) is not None
     assert await redis_client.zcard(GONE) == 1  # the day-old one trimmed
+
+
+async def test_a_lead_s_choice_made_before_a_late_booking_stands(redis_server: RedisServer,
+                                                                 redis_client: aioredis.Redis) -> None:
+    """Review finding: a booking retried after a lead turned the reminders off (or set a date) booked them again."""
+    store, engine, hook, ev = await completed_once_failing(redis_client)
+    queue = ReminderQueue(store)
+    await queue.lead_chose(ev.id)  # `/ftcheck remind Router off`, as bot/leads/reminders.py does it
+    await queue.cancel(ev.id)
+    await Outbox(engine).tick(now=time.time() + 60)
+    assert hook.calls == 2 and await queue.due_at(ev.id) is None  # booked late, and still off
+    stored = await store.get(ev.id)
+    assert stored is not None and not stored.pending
