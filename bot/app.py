@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from redis.exceptions import RedisClusterUnreachableError, RedisError
+from redis.exceptions import AuthenticationError, RedisClusterUnreachableError, RedisError
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -30,7 +30,7 @@ from bot.ratelimit import ChannelRateLimiter, PacedWebClient, blind_retry_allowe
 from bot.reminder_sink import SlackReminderSink
 from bot.replies import finish_after_ack, on_error
 from bot.services import Services, make_redis
-from bot.settings import Settings, redis_host
+from bot.settings import Settings, credentials_problem, redis_has_password, redis_host, refused_credentials
 from conversations.migrations import migrate
 from conversations.outbox import Outbox
 from conversations.reminders import Reminders, WorkingHours
@@ -137,8 +137,9 @@ class RedisOutage:
     FTCHECK_OUTBOX_TICK_SECONDS, so it notices both within a tick; a failed call anywhere else is a
     StoreUnavailable its caller answers (the person is told) and conversations.store logs at debug level."""
 
-    def __init__(self, where: str) -> None:
+    def __init__(self, where: str, has_password: bool = False) -> None:
         self.where = where
+        self.has_password = has_password  # REDIS_URL carries a password: a refusal is WRONGPASS, else NOAUTH
         self.since: float | None = None  # monotonic time the outage began; None while Redis answers
 
     def down(self, exc: BaseException, *, at_start: bool = False) -> None:
@@ -149,6 +150,8 @@ class RedisOutage:
         what = {"full": "is full (maxmemory reached), writes are refused",
                 "refused": "refuses writes (a failover or a disk it cannot save to)",
                 "busy": "is busy"}.get(reason, "does not answer")
+        if refused_credentials(exc):  # a password changed while serving: say so, the fix is REDIS_URL's
+            what = "refuses REDIS_URL's credentials (fix the password in REDIS_URL and restart)"
         log.warning("redis_unreachable_at_start" if at_start else "redis_outage_started", redis=self.where,
                     reason=reason, error=str(exc) or type(exc).__name__,
                     means=f"Redis {what}: the bot answers \"temporarily unavailable\" and keeps what it owes until "
@@ -213,7 +216,8 @@ class Runtime:
         services.engine.on_completed.append(reminders.on_completed)
         services.store.on_unavailable = REDIS_ERRORS.inc
         return cls(settings=settings, services=services, app=build_app(services), reminders=reminders,
-                   outbox=Outbox(services.engine), outage=RedisOutage(redis_host(redis_url)))
+                   outbox=Outbox(services.engine),
+                   outage=RedisOutage(redis_host(redis_url), redis_has_password(redis_url)))
 
     async def aclose(self) -> None:
         """Shutdown: let listener work after its ack finish (up to :data:`AFTER_ACK_GRACE_S`: Slack was told
@@ -234,10 +238,15 @@ class Runtime:
 
     async def check_redis(self) -> None:
         """At start-up: one warning when Redis does not answer. The server starts anyway (``/healthz`` reports
-        Redis) and logs when Redis answers again."""
+        Redis) and logs when Redis answers again. Redis refusing REDIS_URL's credentials stops the server with one
+        line naming the fix, as a token Slack refuses does: that outage would never end by itself."""
         try:
             async with asyncio.timeout(self.settings.redis_timeout_s * 2):
                 await self.services.store.redis.ping()
+        except AuthenticationError:
+            await self.aclose()
+            await self.services.store.redis.aclose()
+            raise SystemExit(credentials_problem(self.outage.where, self.outage.has_password)) from None
         except (RedisError, RedisClusterUnreachableError, OSError, TimeoutError) as exc:
             self.outage.down(exc, at_start=True)
 

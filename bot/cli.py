@@ -21,7 +21,17 @@ import typer
 from pydantic import ValidationError
 from structlog.typing import Processor
 
-from bot.settings import Settings, env_name, in_force
+from bot.settings import (
+    Settings,
+    credentials_problem,
+    env_name,
+    in_force,
+    redis_has_password,
+    redis_host,
+    refused_credentials,
+    unknown_name_problem,
+    unknown_names,
+)
 from bot.store_location import NoStore, StoreLocation, data_dir, locate_store
 from conversations.store import Store, StoreUnavailable
 from scoring.checklist import ChecklistError, Registry, UnknownChecklist
@@ -58,14 +68,39 @@ def ftcheck_command() -> str:
 
 
 def load_settings() -> Settings:
+    """The settings, every invalid one reported at once (one line each), and a warning for each FTCHECK_* name
+    that is no setting (a misspelling would otherwise be ignored in silence)."""
     try:
         settings = Settings()
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name, said = ".".join(str(p) for p in first["loc"]), first["msg"].removeprefix("Value error, ")
-        raise fail(said if said.startswith(name) else f"setting {name}: {said}") from None
+        problems = settings_problems(exc)
+        for problem in problems[:-1]:
+            typer.echo(f"ftcheck: {problem}", err=True)
+        raise fail(problems[-1]) from None
     configure_logging(settings)
+    warn_unknown_names(settings)
     return settings
+
+
+def settings_problems(exc: ValidationError) -> list[str]:
+    """One line per invalid setting, naming it; pydantic's own messages (a number expected …) say what was given,
+    ours (a time zone, a log level …) already do, and REDIS_URL's never do (it may hold a password)."""
+    problems = []
+    for error in exc.errors():
+        name, said = ".".join(str(p) for p in error["loc"]), error["msg"].removeprefix("Value error, ")
+        if error["type"] != "value_error" and isinstance(error.get("input"), str):
+            said = f"{said} (it is {error['input']!r})"
+        problems.append(said if said.startswith(name) else f"setting {name}: {said}")
+    return problems
+
+
+def warn_unknown_names(settings: Settings) -> None:
+    for unknown in unknown_names():
+        if settings.log_json:  # a server's log lines stay JSON
+            structlog.get_logger(__name__).warning("unknown_setting_ignored", variable=unknown.variable,
+                                                   did_you_mean=unknown.closest, why=unknown_name_problem(unknown))
+        else:
+            typer.echo(f"ftcheck: warning: {unknown_name_problem(unknown)}", err=True)
 
 
 class _Stderr:
@@ -358,6 +393,9 @@ def with_store(read: Callable[[Store, Registry, tzinfo], Awaitable[str]]) -> str
         raise fail(f"that evaluation uses {unloaded(exc)}; fix the file (`{ftcheck_command()} checklists` lists what "
                    "loads and what was skipped) and try again", code=1) from None
     except StoreUnavailable as exc:
+        if refused_credentials(exc):  # no retry helps: say what REDIS_URL must look like
+            problem = credentials_problem(redis_host(location.url), redis_has_password(location.url))
+            raise fail(problem, code=1) from None
         raise fail(f"the store did not answer: {location.label}: {exc}", code=1) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None

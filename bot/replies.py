@@ -5,7 +5,8 @@ Listeners raise; :func:`on_error` answers the person who acted with a short ephe
 after its ack. A :class:`~bot.commands.CommandError` carries our own words for the person; a
 :class:`~conversations.store.StoreUnavailable` is worded from what the store knows (was anything recorded?); a
 :class:`~scoring.checklist.UnknownChecklist` (an evaluation whose team checklist file went bad or away after it
-started) names the checklist and why it cannot be loaded;
+started) names the checklist and why it cannot be loaded; a Slack ``missing_scope`` says the app must be
+reinstalled from the manifest (trying again cannot help), and the log names the method and the scope;
 anything else — a payload that fails validation included — is logged with the request's kind and ids and
 answered with an apology and a reference, never with the exception's text.
 """
@@ -161,6 +162,29 @@ def _acking(ack: Callable[..., Awaitable[None]], ticket: Ticket) -> Callable[...
     return acked
 
 
+MANIFESTS = "deploy/slack-manifest-http.yaml or deploy/slack-manifest-socket.yaml"
+
+
+def missing_scope(error: BaseException) -> dict[str, str] | None:
+    """A Slack call refused with ``missing_scope`` (the app was installed without a scope ftcheck now uses): the
+    API method, and the scope Slack says it ``needed`` and the ones it was ``provided``; None for anything else."""
+    if not isinstance(error, SlackApiError) or error_code(error) != "missing_scope":
+        return None
+    data = getattr(error.response, "data", None)
+    data = data if isinstance(data, dict) else {}
+    url = str(getattr(error.response, "api_url", "") or "")
+    return {"method": url.rstrip("/").rsplit("/", 1)[-1] or "unknown", "needed": str(data.get("needed") or ""),
+            "provided": str(data.get("provided") or "")}
+
+
+def missing_scope_text(scope: dict[str, str], what: str) -> str:
+    """Trying again can never help: the app needs a permission only a reinstall from the manifest grants."""
+    needed = f" ({esc(scope['needed'])})" if scope["needed"] else ""
+    return (f"ftcheck's Slack app lacks a permission this {what} needs{needed}, so it could not finish, and trying "
+            "again will not help. Ask a Slack admin to update the app from ftcheck's current manifest "
+            f"({MANIFESTS}: *App Manifest* in the app's settings) and reinstall it. Your earlier answers are safe.")
+
+
 def words_for(error: BaseException, what: str) -> tuple[str, str | None]:
     """(text for the person, a log reference when the error was unexpected)."""
     if isinstance(error, CommandError):
@@ -169,6 +193,8 @@ def words_for(error: BaseException, what: str) -> tuple[str, str | None]:
         return unavailable_text(error, what), None
     if isinstance(error, UnknownChecklist):
         return checklist_unavailable_text(error, what), None
+    if (scope := missing_scope(error)) is not None:
+        return missing_scope_text(scope, what), None
     ref = secrets.token_hex(4)
     return (f"Sorry — ftcheck could not handle that {what} (ref {ref}). Your earlier answers are safe; try "
             "again, and tell your admin the ref if it keeps happening."), ref
@@ -189,6 +215,10 @@ async def on_error(error: Exception, body: dict[str, Any], client: AsyncWebClien
     elif isinstance(error, UnknownChecklist):
         log.warning("listener_checklist_unavailable", kind=target.kind, checklist=error.checklist_id,
                     reason=error.reason, **target.ids)
+    elif (scope := missing_scope(error)) is not None:
+        log.error("slack_missing_scope", kind=target.kind, **scope, **target.ids,
+                  fix=f"update the Slack app from {MANIFESTS} (App Manifest in the app's settings) and reinstall "
+                      "it to the workspace: Slack grants a new scope only on install")
     try:
         if target.kind == "command" and isinstance(body.get("response_url"), str):
             await command_reply(client, body["response_url"])(text)

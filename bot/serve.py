@@ -191,6 +191,45 @@ def signed(verifier: SignatureVerifier, body: str, headers: Mapping[str, str]) -
     return verifier.is_valid(body, timestamp, headers.get("X-Slack-Signature", ""))
 
 
+SIGNATURE_WARNING_EVERY_S = 60.0  # a wrong secret refuses every request: one warning a minute says so
+STALE_AFTER_S = 300  # slack_sdk refuses a timestamp more than five minutes from the server's clock
+
+
+class RejectedSignatures:
+    """Requests refused for their signature, in the log at most once every :data:`SIGNATURE_WARNING_EVERY_S`
+    (each is counted in /metrics too): a wrong SLACK_SIGNING_SECRET otherwise leaves no trace in the log while
+    every command fails in Slack."""
+
+    def __init__(self, every_s: float = SIGNATURE_WARNING_EVERY_S) -> None:
+        self.every_s = every_s
+        self.last: float | None = None  # monotonic time of the last warning
+        self.since_last = 0  # refused since that warning
+
+    def refused(self, headers: Mapping[str, str]) -> None:
+        self.since_last += 1
+        now = time.monotonic()
+        if self.last is not None and now - self.last < self.every_s:
+            return
+        log.warning("slack_signature_rejected", requests=self.since_last, why=_why_unsigned(headers),
+                    fix="set SLACK_SIGNING_SECRET to the Signing Secret under Basic Information → App Credentials "
+                        "in your Slack app's settings, and keep this server's clock in sync (NTP): Slack's "
+                        "timestamp must be within 5 minutes of it",
+                    means=f"requests refused with 401; at most one such warning every {self.every_s:.0f} s")
+        self.last, self.since_last = now, 0
+
+
+def _why_unsigned(headers: Mapping[str, str]) -> str:
+    """Which check a refused request failed: no Slack headers, a clock apart, or the signature itself."""
+    timestamp = headers.get("X-Slack-Request-Timestamp", "")
+    if not headers.get("X-Slack-Signature") or not timestamp.isascii() or not timestamp.isdigit():
+        return "no X-Slack-Signature/X-Slack-Request-Timestamp headers: not sent by Slack"
+    skew = time.time() - int(timestamp)
+    if abs(skew) > STALE_AFTER_S:
+        return (f"the request's timestamp is {abs(skew):.0f} s {'behind' if skew > 0 else 'ahead of'} this "
+                "server's clock (a clock out of sync, or a replayed request)")
+    return "the signature does not match SLACK_SIGNING_SECRET"
+
+
 async def read_body(request: web.Request, timeout_s: float) -> str | None:
     """The body, or None when the client takes longer than ``timeout_s`` to send it (a slow-loris)."""
     try:
@@ -202,6 +241,7 @@ async def read_body(request: web.Request, timeout_s: float) -> str | None:
 
 def http_app(runtime: Runtime, read_timeout_s: float = READ_TIMEOUT_S) -> web.Application:
     verifier = SignatureVerifier(runtime.settings.slack_signing_secret or "")
+    rejected = RejectedSignatures()
 
     async def events(request: web.Request) -> web.Response:
         started = time.perf_counter()
@@ -213,6 +253,7 @@ def http_app(runtime: Runtime, read_timeout_s: float = READ_TIMEOUT_S) -> web.Ap
         kind = request_kind(body, content_type)
         if not signed(verifier, body, request.headers):
             REQUESTS.labels(kind, "401").inc()
+            rejected.refused(request.headers)
             return web.Response(status=401, text="invalid or stale Slack signature")
         bolt_type = extract_content_type(build_normalized_headers(request.headers))  # type: ignore[arg-type]
         try:

@@ -6,8 +6,10 @@ The README's configuration table is generated from this class's field descriptio
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -18,6 +20,7 @@ import platformdirs
 from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from redis.exceptions import AuthenticationError
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -60,6 +63,27 @@ def redis_host(url: str) -> str:
     except ValueError:
         port = None
     return f"{parts.hostname or ''}:{port or 6379}"
+
+
+def redis_has_password(url: str) -> bool:
+    """Whether a Redis URL carries a password (``redis://:pw@…``, ``redis://user:pw@…`` or ``?password=``)."""
+    parts = urlsplit(url)
+    return bool(parts.password) or any(k.lower() == "password" and v for k, v in parse_qsl(parts.query))
+
+
+def refused_credentials(exc: BaseException) -> bool:
+    """Redis turned down REDIS_URL's password (``NOAUTH``, ``WRONGPASS``): redis-py raises AuthenticationError,
+    which conversations.store wraps in a StoreUnavailable."""
+    return isinstance(exc, AuthenticationError) or isinstance(exc.__cause__, AuthenticationError)
+
+
+def credentials_problem(where: str, has_password: bool) -> str:
+    """The one line a server stops with when Redis refuses REDIS_URL's credentials: no retry can help."""
+    why = ("WRONGPASS: the user name or password in REDIS_URL is wrong" if has_password
+           else "NOAUTH: Redis requires a password and REDIS_URL has none")
+    return (f"Redis at {where} refused REDIS_URL's credentials ({why}): use redis://:PASSWORD@host:6379/0 with "
+            "Redis's password (requirepass; percent-encode any @ : / in it), or redis://USER:PASSWORD@host:6379/0 "
+            "for an ACL user.")
 
 
 def parse_duration(text: str) -> timedelta:
@@ -259,6 +283,38 @@ def _shown(name: str, value: object) -> str:
     if name == "redis_url":
         return hide_password(str(value))
     return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+class UnknownName(NamedTuple):
+    variable: str  # as set: FTCHECK_TIMEZON
+    closest: str | None  # the known name it most resembles: FTCHECK_TIMEZONE
+
+
+def unknown_names(environ: Mapping[str, str] | None = None, env_file: str = ENV_FILE) -> list[UnknownName]:
+    """FTCHECK_* names in the environment or ``.env`` that are no setting (a misspelling is otherwise ignored
+    without a word: pydantic-settings reads only the names it knows), each with the known name closest to it."""
+    known = [env_name(name) for name in Settings.model_fields]
+    names = {k.upper() for k in (os.environ if environ is None else environ)}
+    if Path(env_file).is_file():
+        names |= {k.upper() for k in dotenv_values(env_file)}
+    odd = sorted(n for n in names if n.startswith(PREFIX) and n not in known)
+    return [UnknownName(n, _closest(n, known)) for n in odd]
+
+
+PREFIX = "FTCHECK_"
+
+
+def _closest(name: str, known: list[str]) -> str | None:
+    """The known name most like ``name``, comparing what follows FTCHECK_ (most names share the prefix)."""
+    tails = {k.removeprefix(PREFIX): k for k in known}  # FTCHECK_REDIS_URL: REDIS_URL
+    match = difflib.get_close_matches(name.removeprefix(PREFIX), list(tails), n=1, cutoff=0.6)
+    return tails[match[0]] if match else None
+
+
+def unknown_name_problem(unknown: UnknownName) -> str:
+    """``FTCHECK_TIMEZON is not a setting, so it is ignored: did you mean FTCHECK_TIMEZONE? …``"""
+    guess = f"did you mean {unknown.closest}?" if unknown.closest else "check its spelling;"
+    return f"{unknown.variable} is not a setting, so it is ignored: {guess} `ftcheck settings` lists every setting"
 
 
 def in_force(settings: Settings, env_file: str = ENV_FILE) -> list[InForce]:

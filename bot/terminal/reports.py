@@ -1,8 +1,16 @@
-"""`ftcheck list`, `ftcheck history` and `ftcheck export` on the terminal's evaluations (no Slack needed)."""
+"""`ftcheck list`, `ftcheck history` and `ftcheck export` on the terminal's evaluations (no Slack needed).
+
+They read the terminal's evaluations only, and say so when the store holds Slack's too (the server's Redis):
+a Slack evaluation is shown in Slack to the people of its channel (a private channel's only to its members), with
+their names and the thread's link, which the command line has no Slack identity to check or fetch. So the command
+line counts them, names their channels and points at ``/ftcheck list``, ``history`` and ``export`` in Slack."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
+
+from redis.exceptions import RedisError
 
 from bot.blocks.common import plural
 from bot.blocks.leads import day
@@ -12,7 +20,8 @@ from conversations.engine import scorecard_of
 from conversations.export import decision_record
 from conversations.models import Evaluation, project_key
 from conversations.queries import latest_completed
-from conversations.store import Store
+from conversations.read_models import text_of
+from conversations.store import Store, StoreUnavailable
 from scoring.checklist import Registry, UnknownChecklist
 from scoring.scorecard import Scorecard, fmt_score
 from scoring.verdict import verdict_of
@@ -59,12 +68,62 @@ def _running(ev: Evaluation, shown: Evaluation, registry: Registry) -> str:
     return f" · {what} in progress, {progress(ev, checklist)}"
 
 
-async def project_history(store: Store, name: str) -> list[Evaluation]:
+@dataclass
+class FromSlack:
+    """The Slack evaluations in a store (the server's Redis), which the command line does not show."""
+
+    count: int = 0
+    channels: set[str] = field(default_factory=set)
+
+    def where(self) -> str:
+        """``3 evaluations from Slack (channel C0123)``"""
+        ids = sorted(self.channels)
+        shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+        return f"{plural(self.count, 'evaluation')} from Slack ({'channel' if len(ids) == 1 else 'channels'} {shown})"
+
+    def also_here(self) -> str:
+        """The line `ftcheck list` adds: they are there, and where to see them."""
+        return (f"{self.where()} {'is' if self.count == 1 else 'are'} in this store too: `/ftcheck list` in a Slack "
+                "channel lists its own; the command line lists the terminal's only.")
+
+
+async def slack_teams(store: Store) -> list[str]:
+    """The Slack workspaces with evaluations in this store (every team but the terminal's); none when the store
+    cannot be scanned (this only adds a hint)."""
+    teams: set[str] = set()
+    try:
+        async for key in store.redis.scan_iter(match="ftc:team:*", count=500):
+            teams.add(text_of(key).removeprefix("ftc:team:"))
+    except (RedisError, OSError):
+        return []
+    return sorted(teams - {TEAM})
+
+
+async def from_slack(store: Store, key: str | None = None) -> FromSlack:
+    """The Slack evaluations in the store (of project ``key`` only, when given)."""
+    found = FromSlack()
+    for team in await slack_teams(store):
+        try:
+            evaluations = await (store.team_evaluations(team) if key is None else store.project_history(team, key))
+        except StoreUnavailable:
+            continue
+        found.count += len(evaluations)
+        found.channels |= {ev.channel for ev in evaluations}
+    return found
+
+
+async def project_history(store: Store, name: str, verb: str = "history") -> list[Evaluation]:
     history = await store.project_history(TEAM, project_key(name))
-    if not history:
-        raise NotFound(f"no evaluation of “{name}” in this store; `{ftcheck_command()} list` shows the projects "
-                       "there are.")
-    return history
+    if history:
+        return history
+    slack = await from_slack(store, project_key(name))
+    if slack.count:
+        there = "that channel" if len(slack.channels) == 1 else "its channel"
+        raise NotFound(f"no evaluation of “{name}” from the terminal in this store, but {slack.where()}: run "
+                       f"`/ftcheck {verb} {name}` in {there} in Slack. The command line reads only the terminal's "
+                       f"evaluations (`{ftcheck_command()} list` shows them).")
+    raise NotFound(f"no evaluation of “{name}” in this store; `{ftcheck_command()} list` shows the projects "
+                   "there are.")
 
 
 async def history_text(store: Store, registry: Registry, name: str, tz: tzinfo = UTC) -> str:
@@ -81,6 +140,9 @@ async def history_text(store: Store, registry: Registry, name: str, tz: tzinfo =
 async def list_text(store: Store, registry: Registry, tz: tzinfo = UTC) -> str:
     """Each project's latest completed result (else its latest evaluation), and what is in progress beside it."""
     evaluations = await store.team_evaluations(TEAM)  # newest first
+    slack = await from_slack(store)
+    if not evaluations and slack.count:
+        return f"No evaluations from the terminal in this store yet. {slack.also_here()}"
     if not evaluations:
         return "No evaluations in this store yet. `make run` starts one."
     projects: dict[str, list[Evaluation]] = {}
@@ -93,13 +155,15 @@ async def list_text(store: Store, registry: Registry, tz: tzinfo = UTC) -> str:
         beside = "".join(_running(e, shown, registry) for e in reversed(running))
         count = plural(len(newest_first), "evaluation")
         lines.append(f"  {shown.project}: {_line(shown, registry, tz=tz)}{beside} · {count}")
+    if slack.count:
+        lines.append(slack.also_here())
     return "\n".join(lines)
 
 
 async def export_text(store: Store, registry: Registry, name: str, fmt: str, tz: tzinfo = UTC) -> str:
     """The decision record of the latest completed evaluation (else the latest one), with the result of the
     completed one before it on the same checklist (as ``history`` compares them)."""
-    history = await project_history(store, name)
+    history = await project_history(store, name, verb="export")
     done = [ev for ev in history if ev.status == "completed"]
     ev = done[-1] if done else history[-1]
     previous = latest_completed(done[:-1], ev.checklist) if done else None
