@@ -30,7 +30,9 @@ OUTSIDE_READS.install()
 for _var in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "OPENAI_API_KEY", "OPENAI_BASE_URL",
              "REDIS_URL", "FTCHECK_CHECKLIST_DIR",
              # slack_sdk reads these and ignores NO_PROXY: calls to the local stand-ins must not go through one
-             "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+             "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy",
+             # `make test` sets it; the terminal's hints say `make run` only when make started it
+             "MAKELEVEL"):
     os.environ.pop(_var, None)
 
 

@@ -39,3 +39,14 @@ def _shown(program: str, cwd: str) -> str:
     if relative.startswith(os.pardir):
         return program
     return relative if os.sep in relative else f".{os.sep}{relative}"
+
+
+def run_again() -> str:
+    """How to start the walk-through again from this shell: ``make run`` when make started it (its quick start),
+    else the command as it can be typed here (``.venv/bin/ftcheck run``)."""
+    return "make run" if os.environ.get("MAKELEVEL") else f"{ftcheck_command()} run"
+
+
+def shell_word(text: str) -> str:
+    """``text`` as one shell word, safe to paste: a project named ``Spend $5k `pilot``` is not run as a command."""
+    return shlex.quote(text)

@@ -14,7 +14,7 @@ from redis.exceptions import RedisError
 
 from bot.blocks.common import plural
 from bot.blocks.leads import day
-from bot.terminal.invocation import ftcheck_command
+from bot.terminal.invocation import ftcheck_command, run_again
 from bot.terminal.session import TEAM, progress, unloaded
 from conversations.engine import scorecard_of
 from conversations.export import decision_record
@@ -144,7 +144,7 @@ async def list_text(store: Store, registry: Registry, tz: tzinfo = UTC) -> str:
     if not evaluations and slack.count:
         return f"No evaluations from the terminal in this store yet. {slack.also_here()}"
     if not evaluations:
-        return "No evaluations in this store yet. `make run` starts one."
+        return f"No evaluations in this store yet. `{run_again()}` starts one."
     projects: dict[str, list[Evaluation]] = {}
     for ev in evaluations:
         projects.setdefault(ev.project_key, []).append(ev)

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from bot.services import make_redis
 from bot.store_location import StoreLocation
 from bot.terminal.console import Console, LineReader, offer_description, read_paste, short_description_warning
-from bot.terminal.invocation import ftcheck_command
+from bot.terminal.invocation import ftcheck_command, run_again, shell_word
 from bot.terminal.session import TEAM, Session, Stop, drop_if_empty, open_or_start, unloaded
 from bot.terminal.walk import Walk
 from bot.terminal.words import is_reply, shorten
@@ -27,8 +27,11 @@ from scoring.checklist import Registry, UnknownChecklist
 from scoring.suggest import DescriptionTooLong, Suggester, render_report_text
 from scoring.suggest.pipeline import profile_for
 
-SAVED = "saved — run `make run` again to continue"
 NOTHING_STARTED = "Stopped before a project was chosen; nothing was started."
+
+
+def saved() -> str:
+    return f"saved — run `{run_again()}` again to continue"
 INTERRUPTED = 130  # the shell's code for a program stopped by SIGINT
 CONNECT_SLACK = ("To run this in Slack: create an app from deploy/slack-manifest-socket.yaml (Socket Mode) or "
                  "deploy/slack-manifest-http.yaml (HTTP), then set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (or "
@@ -140,7 +143,7 @@ def run_terminal(location: StoreLocation, registry: Registry, suggester: Suggest
 def tell_ending(session: Session, location: StoreLocation, ending: Ending) -> int:
     console = session.console
     if ending.interrupted:
-        console.say(f"\n{ending.dropped or (SAVED if session.project else NOTHING_STARTED)}")
+        console.say(f"\n{ending.dropped or (saved() if session.project else NOTHING_STARTED)}")
         return INTERRUPTED
     if ending.outage is not None:
         console.say(outage_text(location, ending.outage, session.recorded, session.writing))
@@ -177,12 +180,13 @@ def kept_text(exc: StoreUnavailable, recorded: int, writing: str | None) -> str:
 def fix_text(location: StoreLocation, refused: bool) -> str:
     if location.source == "embedded" and location.embedded is not None:
         if refused:
-            return f"Check that {location.embedded.directory} has room and can be written, and run `make run` again."
-        return "Run `make run` again: it starts the embedded Redis anew if it stopped."
+            return (f"Check that {location.embedded.directory} has room and can be written, and run `{run_again()}` "
+                    "again.")
+        return f"Run `{run_again()}` again: it starts the embedded Redis anew if it stopped."
     check = "that this Redis is a primary that can write to its disk" if refused else "that this Redis is running"
     other = {"REDIS_URL": " (or unset REDIS_URL to use the embedded one)",
              "FTCHECK_PROBE_LOCAL_REDIS": " (or unset FTCHECK_PROBE_LOCAL_REDIS to use the embedded one)"}
-    return f"Check {check}{other.get(location.source or '', '')} and run `make run` again."
+    return f"Check {check}{other.get(location.source or '', '')} and run `{run_again()}` again."
 
 
 def walk_through(session: Session, options: RunOptions) -> None:
@@ -201,7 +205,7 @@ def walk_through(session: Session, options: RunOptions) -> None:
         elif dropped is not None:
             session.console.say(dropped)
         elif reason == "quit":
-            session.console.say(SAVED)
+            session.console.say(saved())
         else:
             session.console.say("\nEnd of input — your answers are saved; run again to continue.")
             if walk is not None:
@@ -259,8 +263,8 @@ def finish(session: Session, ev: Evaluation, left_open: set[str]) -> None:
         return
     if ev.status == "completed":
         ftcheck = ftcheck_command()
-        say(f"\nSaved. `{ftcheck} export \"{ev.project}\" --format md` writes the decision record; "
-            f"`{ftcheck} history \"{ev.project}\"` shows the project over time.")
+        say(f"\nSaved. `{ftcheck} export {shell_word(ev.project)} --format md` writes the decision record; "
+            f"`{ftcheck} history {shell_word(ev.project)}` shows the project over time.")
         say(CONNECT_SLACK)
         return
     checklist = session.checklist(ev)
@@ -268,7 +272,8 @@ def finish(session: Session, ev: Evaluation, left_open: set[str]) -> None:
     answered = any(ev.value(q.id) is not None for q in checklist.questions)
     kept = "Your answers are saved" if answered else "Nothing is answered yet; your skips are saved"
     if keys:
-        say(f"\nStill open: {keys}. {kept}; run `make run` again to answer {'it' if len(left_open) == 1 else 'them'}.")
+        them = "it" if len(left_open) == 1 else "them"
+        say(f"\nStill open: {keys}. {kept}; run `{run_again()}` again to answer {them}.")
     else:
-        say(f"\n{kept}; run `make run` again to continue.")
+        say(f"\n{kept}; run `{run_again()}` again to continue.")
     show_card(session, ev)

@@ -19,7 +19,7 @@ from bot.blocks.common import plural
 from bot.blocks.evaluation import not_prefilled_notice
 from bot.blocks.leads import day
 from bot.terminal.console import Console, LineReader
-from bot.terminal.invocation import ftcheck_command
+from bot.terminal.invocation import ftcheck_command, run_again, shell_word
 from bot.terminal.presenter import TerminalPresenter
 from conversations import flow
 from conversations.engine import Engine
@@ -119,18 +119,20 @@ def open_or_start(session: Session, project: str, checklist_id: str | None, *, f
     others = [e for e in running if e not in chosen[-1:]]
     for other in others:
         say(f"{other.project} also has {_described(session, other)}; it stays saved: "
-            f"`{ftcheck_command()} run --project \"{other.project}\" --checklist {other.checklist}` continues it.")
+            f"`{ftcheck_command()} run --project {shell_word(other.project)} --checklist {other.checklist}` "
+            "continues it.")
     done = [e for e in history if e.status == "completed"]
     if done:
         say(f"{project}: {plural(len(done), 'earlier evaluation')} in this store "
-            f"(`{ftcheck_command()} history \"{project}\"`).")
+            f"(`{ftcheck_command()} history {shell_word(project)}`).")
     if chosen:
         ev = chosen[-1]
         say(f"Resuming the evaluation started {ev.started_at.astimezone(session.tz):%Y-%m-%d %H:%M %Z} "
             f"({progress(ev, session.checklist(ev))}).")
         ev = without_stale_prefill(session, ev)
         return deliver_owed(session, ev)  # a run stopped between saving an answer and showing the next question
-    previous = None if fresh else prefill_base(done, wanted, session.registry.ids())
+    last = prefill_base(done, wanted, session.registry.ids())
+    previous = None if fresh else last
     if wanted and others:
         say(f"Starting a new “{session.registry.get(wanted).title}” evaluation of {project}.")
     if previous is not None:
@@ -138,7 +140,7 @@ def open_or_start(session: Session, project: str, checklist_id: str | None, *, f
         say(f"Starting a re-evaluation: the answers of {session.started_from} are the defaults (Enter keeps each).")
     session.started = session.call(session.engine.start(
         team=TEAM, channel=CHANNEL, project=project, checklist_id=wanted, user=session.user, origin="terminal",
-        previous=previous))
+        previous=previous, last_result=last.decided if fresh and last else None))
     changed = not_prefilled_notice(session.started, session.checklist(session.started), mrkdwn=False)
     if changed:
         say(changed)
@@ -180,5 +182,5 @@ def drop_if_empty(session: Session) -> str | None:
         return None
     if session.started_from is not None:
         return (f"Nothing was answered, so the re-evaluation was not kept; the result of {session.started_from} "
-                "stands. Run `make run` again to re-evaluate.")
-    return "Nothing was answered, so the evaluation was not kept; run `make run` again to start it."
+                f"stands. Run `{run_again()}` again to re-evaluate.")
+    return f"Nothing was answered, so the evaluation was not kept; run `{run_again()}` again to start it."

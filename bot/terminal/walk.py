@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from bot.terminal.invocation import ftcheck_command
+from bot.terminal.invocation import ftcheck_command, run_again, shell_word
 from bot.terminal.session import Session, Stop, deliver_owed
 from bot.terminal.words import (
     Answer,
@@ -74,9 +74,9 @@ def _closed(n: Notice, advice: str | None) -> str:
         project, ftcheck = n.project or "the project", ftcheck_command()
         what = f"{n.question} can no longer be answered or changed" if n.question else "it takes no more answers"
         return (f"This evaluation was closed for inactivity{_at(n, 'on')}, so {what}; nothing "
-                f"was recorded. Its answers so far are kept: `{ftcheck} export \"{project}\"` writes them out while "
-                f"no evaluation of it has completed; `{ftcheck} run --project \"{project}\"` begins a new evaluation, "
-                "from the first question.")
+                f"was recorded. Its answers so far are kept: `{ftcheck} export {shell_word(project)}` writes them out "
+                f"while no evaluation of it has completed; `{ftcheck} run --project {shell_word(project)}` begins a "
+                "new evaluation, from the first question.")
     if n.by is None:
         return f"This evaluation is finished, so {n.question} can no longer be answered; nothing was recorded."
     return _taken(n, advice)
@@ -98,7 +98,7 @@ def _voted(n: Notice, advice: str | None) -> str:
 _NOTICE_WORDS: dict[str, Callable[[Notice, str | None], str]] = {
     "taken": _taken,
     "closed": _closed,
-    "deleted": lambda n, _: "This evaluation was deleted, so nothing was recorded; `make run` starts a new one.",
+    "deleted": lambda n, _: f"This evaluation was deleted, so nothing was recorded; `{run_again()}` starts a new one.",
     "unknown_card": lambda n, _: "That question is no longer asked in this evaluation, so nothing was recorded.",
     "unchanged": lambda n, _: f"{n.question} is already {n.label}; nothing changed.",
     "invalid": lambda n, _: n.detail or "That did not work; nothing was recorded.",

@@ -134,7 +134,7 @@ def test_brief_file_and_a_short_description_warning(redis_server: RedisServer, r
     proc = run(["--project", "Short", "--brief", str(short)], "quit\n", {"REDIS_URL": redis_server.url})
     assert proc.returncode == 0, proc.stderr
     assert "characters; below 400 there is usually too little" in flat(proc.stdout)
-    assert "saved — run `make run` again to continue" in proc.stdout
+    assert "saved — run `ftcheck run` again to continue" in proc.stdout
     missing = run(["--project", "Short", "--brief", str(tmp_path / "nope.md")], "", {"REDIS_URL": redis_server.url})
     assert missing.returncode == 2 and "cannot read the description" in missing.stderr
 
@@ -157,7 +157,7 @@ def test_checklist_option_with_another_checklist_open(redis_server: RedisServer,
     other = run(["--project", "Both", "--checklist", "dataset-readiness"], "pass\n", env)
     assert other.returncode == 0, other.stderr
     assert "also has a “Fine-tuning readiness” evaluation in progress (2 of 20 answered)" in flat(other.stdout)
-    assert '`ftcheck run --project "Both" --checklist fine-tuning-readiness` continues it' in flat(other.stdout)
+    assert '`ftcheck run --project Both --checklist fine-tuning-readiness` continues it' in flat(other.stdout)
     assert "Starting a new" in other.stdout and "pass / fail / skip" in other.stdout
     back = run(["--project", "Both", "--checklist", "fine-tuning-readiness"], "", env)
     assert "Resuming the evaluation" in back.stdout and "(2 of 20 answered)" in back.stdout
@@ -294,7 +294,7 @@ def test_everything_skipped_twice_says_so_without_claiming_answers(redis_server:
     assert proc.returncode == 0, proc.stderr
     out = flat(proc.stdout)
     assert "No question has an answer yet. Skipped twice: q1, q2" in out and "Everything else is answered" not in out
-    assert "Nothing is answered yet; your skips are saved; run `make run` again to answer them." in out
+    assert "Nothing is answered yet; your skips are saved; run `ftcheck run` again to answer them." in out
 
 
 def test_the_answers_list_keeps_its_columns_with_a_long_label() -> None:

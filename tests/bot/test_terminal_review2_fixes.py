@@ -119,8 +119,8 @@ def test_hints_name_the_program_the_way_it_was_started(redis_server: RedisServer
     proc = run(["run", "--project", "Hinted"], "yes\n" * 20, env, argv=[".venv/bin/ftcheck"], cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     out = flat(proc.stdout)
-    assert '`.venv/bin/ftcheck export "Hinted" --format md` writes the decision record' in out
-    assert '`.venv/bin/ftcheck history "Hinted"` shows the project over time' in out
+    assert '`.venv/bin/ftcheck export Hinted --format md` writes the decision record' in out
+    assert '`.venv/bin/ftcheck history Hinted` shows the project over time' in out
     missing = run(["history", "Nobody"], "", env, argv=[".venv/bin/ftcheck"], cwd=tmp_path)
     assert "`.venv/bin/ftcheck list` shows the projects" in missing.stderr
 
@@ -167,3 +167,17 @@ def test_counts_of_evaluations_are_proper_plurals(redis_server: RedisServer, red
     assert "Counted: 1 earlier evaluation in this store" in flat(again) and "(s)" not in again
     assert run(["run", "--project", "Counted"], "\n" * 20, env).returncode == 0
     assert "History of Counted (2 evaluations, oldest first)" in run(["history", "Counted"], "", env).stdout
+
+
+def test_hints_quote_the_project_for_the_shell_and_name_how_to_run_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review finding: a project named ``Spend $5k `pilot``` was pasted into double quotes, so the shell ran part of
+    it; and "run `make run` again" was said also where ftcheck was not started by make."""
+    from bot.terminal.invocation import run_again, shell_word
+
+    assert shell_word("Spend $5k `pilot`") == "'Spend $5k `pilot`'"
+    assert shell_word("Café “Näive” router's \"v2\"") == "'Café “Näive” router'\"'\"'s \"v2\"'"
+    monkeypatch.delenv("MAKELEVEL", raising=False)
+    monkeypatch.setattr("sys.argv", ["/elsewhere/bin/ftcheck"])
+    assert run_again() == "/elsewhere/bin/ftcheck run"
+    monkeypatch.setenv("MAKELEVEL", "1")
+    assert run_again() == "make run"

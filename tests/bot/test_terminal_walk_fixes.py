@@ -23,7 +23,7 @@ from tests.standins.redis_server import RedisServer
 pytestmark = pytest.mark.timeout(120)
 
 BLOCKED = "yes\n" * 6 + "no\n" + "yes\n" * 13  # q7 (prompting ceiling) No: the tree blocks a 19/20
-SAVED = "saved — run `make run` again to continue"
+SAVED = "saved — run `ftcheck run` again to continue"  # started as `python -m bot`, not by make
 
 
 def note_of(project: str, question: str, env: dict[str, str]) -> str | None:
