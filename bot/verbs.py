@@ -138,12 +138,13 @@ async def _start(svc: Services, request: SlashCommand, command: cmd.Command, rep
         await svc.store.release(lock)
         await reply(await _already_running(svc, running, request.user_id))
         return
-    previous = None if command.fresh else prefill_base(history, command.checklist, svc.registry.ids())
+    last = prefill_base(history, command.checklist, svc.registry.ids())
+    previous = None if command.fresh else last
     try:
-        if previous is None:
+        if previous is None:  # a first evaluation, or --fresh: its scorecard still compares with the last result
             await svc.engine.start(team=request.team_id, channel=request.channel_id, project=project,
                                    checklist_id=command.checklist, user=request.user_id, mode=command.mode,
-                                   quorum=command.quorum)
+                                   quorum=command.quorum, last_result=last.decided if last else None)
         else:
             new = await reevaluate(svc, previous, request.user_id, mode=command.mode, quorum=command.quorum)
             await reply(await _prefilled(svc, new, previous))

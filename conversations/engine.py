@@ -43,7 +43,7 @@ from conversations.models import Card, Evaluation, Mode, SuggestionRef, utcnow
 from conversations.redraws import KEPT, Rechecks, Redraws, RootPace
 from conversations.store import CorruptRecord, Store, StoreUnavailable
 from scoring.checklist import Checklist, Registry, UnknownChecklist
-from scoring.scorecard import Scorecard, as_decided, score
+from scoring.scorecard import Decided, Scorecard, as_decided, score
 
 log = structlog.get_logger(__name__)
 
@@ -211,11 +211,12 @@ class Engine:
     # -- transitions --------------------------------------------------------------------------------------
     async def start(self, *, team: str, channel: str, project: str, checklist_id: str | None, user: str,
                     origin: Literal["slack", "terminal"] = "slack", previous: Evaluation | None = None,
-                    mode: Mode = "quick", quorum: int = 3) -> Evaluation:
-        """Create the evaluation and post its root and first card; no root means no thread, so no evaluation."""
+                    mode: Mode = "quick", quorum: int = 3, last_result: Decided | None = None) -> Evaluation:
+        """Create the evaluation and post its root and first card; no root means no thread, so no evaluation.
+        ``last_result``: a fresh start's project result before it (``flow.start``)."""
         checklist = self.registry.get(checklist_id or (previous.checklist if previous else None))
         ev = flow.start(team=team, channel=channel, project=project, checklist=checklist, user=user,
-                        origin=origin, previous=previous, mode=mode, quorum=quorum)
+                        origin=origin, previous=previous, mode=mode, quorum=quorum, last_result=last_result)
         outcome = flow.begin(ev, checklist)
         ev = await self.store.create(ev, by=user)
         self._note_acted(ev.id, ev.last_activity)

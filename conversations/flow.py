@@ -38,7 +38,7 @@ from conversations.models import (
     utcnow,
 )
 from scoring.checklist import Checklist
-from scoring.scorecard import score
+from scoring.scorecard import Decided, score
 from scoring.verdict import decided_of
 
 SKIP = "skip"  # the option key of "Not sure"
@@ -187,12 +187,16 @@ def delivered(ev: Evaluation, key: str, rendered: int | None = None) -> None:
 
 def start(*, team: str, channel: str, project: str, checklist: Checklist, user: str,
           origin: Literal["slack", "terminal"] = "slack", previous: Evaluation | None = None,
-          mode: Mode = "quick", quorum: int = 3, now: datetime | None = None) -> Evaluation:
-    """A new evaluation; with ``previous`` it is a re-evaluation pre-filled with last time's answers."""
+          mode: Mode = "quick", quorum: int = 3, now: datetime | None = None,
+          last_result: Decided | None = None) -> Evaluation:
+    """A new evaluation; with ``previous`` it is a re-evaluation pre-filled with last time's answers. A fresh start
+    of a project with a result (``--fresh``) passes that result as ``last_result``: nothing is pre-filled, and its
+    scorecard still says the change since then."""
     now = now or utcnow()
     ev = Evaluation(team=team, channel=channel, project=project.strip(), project_key=project_key(project),
                     checklist=checklist.id, started_by=user, started_at=now, last_activity=now, origin=origin,
                     mode=mode, quorum=quorum)
+    ev.previous_result = last_result
     if previous is not None:
         ev.previous_id = previous.id
         ev.prefill = {q: v for q, v in previous.scored().items() if _fits(checklist, q, v)}

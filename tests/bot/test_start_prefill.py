@@ -159,3 +159,20 @@ async def test_a_reevaluations_scorecard_in_the_thread_says_the_change_since_las
         card = bot.scorecard()
         assert card is not None
         assert "+1 since last time (12/20)." in texts(card.blocks), texts(card.blocks)
+
+
+async def test_a_fresh_start_still_says_the_change_since_the_last_result(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    """--fresh drops last time's answers as defaults, not the comparison with last time."""
+    people(slack)
+    async with running_bot(slack, redis_server.url) as bot:
+        await finished(bot, "Triage")
+        await bot.command("start Triage --fresh")
+        await second_thread(bot)
+        await bot.answer_all({**ANSWERS, "q1": 1.0})
+        await bot.slack.wait_for(lambda: bot.scorecard() is not None, what="the fresh evaluation's scorecard")
+        card = bot.scorecard()
+        assert card is not None
+        assert "+1 since last time (12/20)." in texts(card.blocks), texts(card.blocks)
+        new = (await evaluations(redis_client))[0]
+        assert new.previous_id is None and not new.prefill  # nothing pre-filled
