@@ -209,7 +209,8 @@ class Runtime:
     def build(cls, settings: Settings, redis_url: str) -> Runtime:
         services = Services.build(settings, make_redis(redis_url, settings.redis_timeout_s), make_client(settings))
         reminders = Reminders(services.store, services.registry,
-                              SlackReminderSink(services.client, services.registry, settings.zone),
+                              SlackReminderSink(services.client, services.registry, settings.zone,
+                                                store=services.store, after=settings.reevaluate_delta),
                               after=settings.reevaluate_delta, idle_after=settings.idle_delta,
                               hours=WorkingHours.parse(settings.working_hours, settings.timezone),
                               abandon_after=settings.abandon_delta, close=services.engine.abandon)

@@ -25,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import evaluation as eb
 from bot.blocks.common import Block, context, esc, section
+from bot.blocks.leads import start_again_text
 from bot.blocks.scorecard import scorecard_blocks, scorecard_text
 from bot.links import message_url
 from bot.metrics import SLACK_API_RETRIES
@@ -299,8 +300,7 @@ class SlackPresenter:
         """Closed for inactivity: say so in the thread, with what to do next."""
         text = (f"This evaluation of *{esc(ev.project)}* had no answers for a long time, even after a nudge here, "
                 "so it is closed and its cards no longer take answers. Nothing is lost: each answer so far stays on "
-                f"its card above. `/ftcheck start {esc(ev.project)}` begins a new evaluation, from the first "
-                "question.")
+                f"its card above. {start_again_text(ev)}")
         return await self._post(ev, ev.post_ref("note"), thread_ts=ev.thread_ts, text=text)
 
     async def tell_undelivered(self, ev: Evaluation, checklist: Checklist, what: str, reason: str) -> None:

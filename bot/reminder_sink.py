@@ -8,7 +8,7 @@ itself (:meth:`bot.presenter.SlackPresenter.tell_dm`).
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 import structlog
 from slack_sdk.web.async_client import AsyncWebClient
@@ -16,14 +16,23 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks.common import esc, user
 from bot.blocks.evaluation import split_wait
 from bot.blocks.leads import idle_text, reminder_blocks, reminder_text
+from bot.leads.reminders import own_cadence, turn_on_again
 from bot.links import message_url
 from bot.presenter import SlackPresenter
 from conversations.effects import DeliveryFailed
 from conversations.flow import card_state
 from conversations.models import Evaluation, utcnow
-from conversations.reminders import ReminderUndeliverable, reminder_attempt
+from conversations.reminders import (
+    UNSAID,
+    Cadence,
+    ReminderQueue,
+    ReminderUndeliverable,
+    default_cadence,
+    reminder_attempt,
+)
+from conversations.store import Store
 from conversations.voting import still_to_vote
-from scoring.checklist import Registry
+from scoring.checklist import Registry, UnknownChecklist
 from scoring.scorecard import Scorecard
 
 log = structlog.get_logger(__name__)
@@ -34,11 +43,16 @@ CHANNEL_GONE = frozenset({"channel_not_found", "is_archived", "not_in_channel", 
 
 
 class SlackReminderSink:
-    def __init__(self, client: AsyncWebClient, registry: Registry, zone: tzinfo) -> None:
+    def __init__(self, client: AsyncWebClient, registry: Registry, zone: tzinfo, *, store: Store | None = None,
+                 after: timedelta | None = None) -> None:
+        """``store``, ``after`` (``FTCHECK_REEVALUATE_AFTER``): for the cadence the paused-reminder DM names (the one
+        a lead chose, read from the reminder queue; without ``store``, the checklist's own)."""
         self.client = client
         self.presenter = SlackPresenter(client)  # posts once: findable by metadata, looked for after a failure
         self.registry = registry
         self.zone = zone  # the team's zone, for the reminder's "Last time (<day>)"
+        self.store = store
+        self.after = after
 
     async def post_reminder(self, ev: Evaluation, card: Scorecard) -> None:
         """A reply in the evaluation's thread, also sent to the channel, with the three buttons; in the channel when
@@ -72,10 +86,19 @@ class SlackReminderSink:
         """Once, by DM to the evaluation's starter (nobody in the channel can read it any more): named by the
         reminder's first try, like the reminder; a retry of that try looks for it first."""
         try:
-            await self.presenter.tell_dm(ev, ev.started_by, f"{ev.id}:paused:{since.timestamp():.0f}",
-                                         paused_text(ev, reason), look_first=again)
+            text = paused_text(ev, reason, await self._cadence(ev))
+            await self.presenter.tell_dm(ev, ev.started_by, f"{ev.id}:paused:{since.timestamp():.0f}", text,
+                                         look_first=again)
         except DeliveryFailed as exc:  # not posted, or not known to be: never posted twice (the pause stands)
             log.warning("reminder_pause_not_told", evaluation=ev.id, error=exc.reason, unconfirmed=exc.unconfirmed)
+
+    async def _cadence(self, ev: Evaluation) -> Cadence:
+        if self.store is None:
+            try:
+                return default_cadence(self.after, self.registry.get(ev.checklist))
+            except UnknownChecklist:
+                return UNSAID
+        return await own_cadence(ReminderQueue(self.store), self.after, self.registry, ev)
 
     async def post_idle_nudge(self, ev: Evaluation, question_id: str) -> None:
         """One gentle reply in the thread naming the question it waits for, linking its card."""
@@ -100,10 +123,11 @@ class SlackReminderSink:
         return await message_url(self.client, ev.channel, ev.card_for(question_id), ev.thread_ts)
 
 
-def paused_text(ev: Evaluation, reason: str) -> str:
-    """What the starter is told when a reminder cannot be posted in its channel, and how to turn it back on."""
+def paused_text(ev: Evaluation, reason: str, cadence: Cadence = UNSAID) -> str:
+    """What the starter is told when a reminder cannot be posted in its channel, and how to turn it back on (at
+    ``cadence``, its own)."""
     name, channel = esc(ev.project), f"<#{ev.channel}>"
-    turn_on = f"then run `/ftcheck remind {name} quarterly` there to resume them"
+    turn_on = f"then run {turn_on_again(ev, cadence)} there to resume them"
     if reason == "is_archived":
         how = f"Once {channel} is unarchived, invite me back with `/invite @ftcheck`, {turn_on}."
     elif reason == "restricted_action":

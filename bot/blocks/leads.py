@@ -38,8 +38,9 @@ REEVAL_SNOOZE = "reeval_snooze"
 REEVAL_STOP = "reeval_stop"
 HOME_SUMMARY = "home_summary"
 HOME_PAGE = "home_page"  # home_page_newer, home_page_older: action ids must differ within a block
-HOME_MAX_ROWS = 30
-GAPS_IN_REMINDER = 20  # a section holds 3,000 characters; longer checklists get "… and N more"
+HOME_MAX_ROWS = 30  # projects a page of Home (and of `/ftcheck list`); each has a row per channel that evaluated it
+HOME_BLOCKS = 100  # Slack's limit for a Home view
+GAPS_IN_REMINDER = 3  # the reminder names the top gaps, as the scorecard does; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class HomeRow:
     due: datetime | None  # next re-evaluation reminder
     took_part: bool
     running_problem: str = ""  # "A re-evaluation in progress uses …": one whose checklist is not loaded
+    running_link: str | None = None  # mrkdwn link to the running evaluation's thread
 
 
 @dataclass
@@ -165,9 +167,19 @@ def _closed_next(ev: Evaluation, *, started_again: bool) -> str:
     name, there = esc(ev.project), f"<#{ev.channel}>"
     text = (f"Nobody answered for a long time, so its cards take no more answers. Every answer so far is on its card "
             f"in the thread, and `/ftcheck export {name}` in {there} puts them in a file.")
-    if started_again:
-        return text
-    return f"{text} `/ftcheck start {name}` in {there} begins a new evaluation, from the first question."
+    return text if started_again else f"{text} {start_again_text(ev, there)}"
+
+
+def start_again_text(ev: Evaluation, there: str = "") -> str:
+    """How to go on after ``ev`` closed for inactivity (``there``: `` in <#C1>`` said from elsewhere). A start
+    pre-fills the channel's latest result (``--fresh``: nothing); a re-evaluation's previous result keeps its
+    reminder, deferred while this one was open."""
+    name, where = esc(ev.project), f" in {there}" if there else ""
+    if ev.previous_id is None and ev.previous_result is None:  # neither a re-evaluation nor after a result
+        return f"`/ftcheck start {name}`{where} begins a new evaluation, from the first question."
+    return (f"`/ftcheck start {name}`{where} begins a new one pre-filled with last time's answers (add `--fresh` "
+            "to start from the first question). The reminder to re-evaluate the previous result comes back, as it "
+            "was set.")
 
 
 def _closed_tree(card: Scorecard) -> str | None:
@@ -296,9 +308,9 @@ def reminder_blocks(ev: Evaluation, card: Scorecard, *, tz: tzinfo, outcome: str
     ``checklist``: the evaluation's checklist today. It may have changed since (a team's file): the gaps then keep
     answers to questions it dropped, and the reminder says which answers a re-evaluation cannot pre-fill."""
     blocks = [
-        section(f":calendar: *Time to re-evaluate {esc(ev.project)}.* A \u201cnot yet\u201d then can be a "
-                f"strong candidate now.\n*Last time* ({day(evaluated_at(ev), tz)}): {verdict_line(card)}"),
-        section(_reminder_gaps(card, _dropped_gaps(ev, checklist))),
+        section(f":calendar: *Time to re-evaluate {esc(ev.project)}.* {_why_again(card)}\n"
+                f"*Last time* ({day(evaluated_at(ev), tz)}): {verdict_line(card)}"),
+        section(_reminder_gaps(ev, card, _dropped_gaps(ev, checklist))),
     ]
     if outcome is not None:
         return [*blocks, context(outcome)]
@@ -333,14 +345,24 @@ def _dropped_gaps(ev: Evaluation, checklist: Checklist | None) -> list[str]:
             for qid, value in ev.scored().items() if qid not in asked and value < 1]
 
 
-def _reminder_gaps(card: Scorecard, dropped: list[str]) -> str:
-    gaps = ranked_gaps(card)  # what blocks the decision first
+def _why_again(card: Scorecard) -> str:
+    """Why look again: a result that was not a go may be one now; a go is checked, and its gaps closed."""
+    if verdict_of(card).tone != "go":
+        return "A \u201cnot yet\u201d then can be a strong candidate now."
+    return "Check the go still holds and close the remaining gaps." if card.gaps else "Check the go still holds."
+
+
+def _reminder_gaps(ev: Evaluation, card: Scorecard, dropped: list[str]) -> str:
+    """The gaps that block the decision first, :data:`GAPS_IN_REMINDER` of them, and how many more there are."""
+    gaps = ranked_gaps(card)
     if not gaps and not dropped:
         return "*Gaps then:* none."
     lines = [f"• *{esc(g.name)}: {g.answer}* — {esc(g.text)}" for g in gaps] + dropped
-    if len(lines) > GAPS_IN_REMINDER:
-        lines = [*lines[:GAPS_IN_REMINDER], f"… and {len(lines) - GAPS_IN_REMINDER} more"]
-    return clip("*Gaps then:*\n" + "\n".join(lines))
+    more = len(lines) - GAPS_IN_REMINDER
+    # plain: Slack does not italicise across a code span
+    tail = f"\n…and {more} more: `/ftcheck summary {esc(ev.project)}` here lists every gap." if more > 0 else ""
+    title = "Top gaps then" if more > 0 else "Gaps then"
+    return clip(f"*{title}:*\n" + "\n".join(lines[:GAPS_IN_REMINDER]) + tail)
 
 
 def reminder_text(ev: Evaluation, card: Scorecard) -> str:
@@ -361,26 +383,51 @@ def idle_text(question_key: str, question_text: str, link: str | None = None, *,
 
 # -- App Home and modals ----------------------------------------------------------------------------------
 
-def home_view(rows: list[HomeRow | UnavailableRow], tz: tzinfo, total: int | None = None, page: int = 1) -> Block:
-    """``total``: how many projects the person may see in all, when ``rows`` is page ``page`` of them.
+def home_view(rows: list[HomeRow | UnavailableRow], tz: tzinfo, total: int | None = None, page: int = 1, *,
+              projects: int | None = None) -> Block:
+    """``rows``: a page of the projects the person may see, a row per project per channel; ``projects``: how many
+    projects they are (default: one per row), ``total``: how many there are in all (page ``page``).
 
     The page rides in the view's ``private_metadata`` (Slack sends it back with every click on the tab), so a
     click on a row's button redraws the page the person was on (``EvaluationClick.home_page`` reads it)."""
     blocks: list[Block] = [header("ftcheck — fine-tuning readiness"),
-                           context("Evaluations you took part in or can see. Scores count only answers people "
-                                   "confirmed.")]
+                           context("Evaluations you took part in or can see, a row for each channel that evaluated "
+                                   "a project. Scores count only answers people confirmed.")]
     if not rows:
         blocks.append(section("Nothing yet. In a channel, run `/ftcheck start &lt;project&gt;`."))
-    shown = rows[:HOME_MAX_ROWS]
-    for row in shown:
-        blocks += _unavailable_row(row) if isinstance(row, UnavailableRow) else _home_row(row, tz)
-    total = len(rows) if total is None else total
-    if total > len(shown):
-        blocks += _home_pages(page, len(shown), total)
-    return {"type": "home", "blocks": blocks, "private_metadata": json.dumps({"page": page})}
+    projects = len(rows) if projects is None else projects
+    total = projects if total is None else total
+    footer = _home_pages(page, projects, total, several=len(rows) > projects) if total > projects else []
+    blocks += _home_rows(rows, tz, HOME_BLOCKS - len(blocks) - len(footer))
+    return {"type": "home", "blocks": [*blocks, *footer], "private_metadata": json.dumps({"page": page})}
 
 
-def _home_pages(page: int, shown: int, total: int) -> list[Block]:
+def _home_rows(rows: list[HomeRow | UnavailableRow], tz: tzinfo, room: int) -> list[Block]:
+    """The rows in at most ``room`` blocks: without dividers when they need the room; those that still do not fit
+    are named in one line."""
+    drawn = [_unavailable_row(row) if isinstance(row, UnavailableRow) else _home_row(row, tz) for row in rows]
+    if sum(map(len, drawn)) > room:
+        drawn = [row[1:] for row in drawn]  # each row starts with its divider
+    if sum(map(len, drawn)) <= room:
+        return [block for row in drawn for block in row]
+    out: list[Block] = []
+    for i, row in enumerate(drawn):
+        if len(out) + len(row) > room - 1:  # one block left for saying what is not shown
+            return [*out, _not_shown(rows[i:])]
+        out += row
+    return out
+
+
+def _not_shown(rows: list[HomeRow | UnavailableRow]) -> Block:
+    """The rows of a page that Slack has no room for (its views hold 100 blocks), named."""
+    named = ", ".join(f"*{esc(ev.project)}* in <#{ev.channel}>"
+                      for ev in (row.ev if isinstance(row, UnavailableRow) else row.current.ev for row in rows))
+    return context(clip(f"Not shown for lack of room: {named}. `/ftcheck summary &lt;project&gt;` in its channel "
+                        "shows one."))
+
+
+def _home_pages(page: int, shown: int, total: int, *, several: bool) -> list[Block]:
+    """``shown``: the projects on this page; ``several``: one of them has rows in several channels."""
     first = (page - 1) * HOME_MAX_ROWS + 1
     span = f"{first}–{first + shown - 1}" if shown else "none"
     buttons = []
@@ -388,24 +435,19 @@ def _home_pages(page: int, shown: int, total: int) -> list[Block]:
         buttons.append(button("← Newer", f"{HOME_PAGE}_newer", str(page - 1)))
     if first + shown - 1 < total:
         buttons.append(button("Older →", f"{HOME_PAGE}_older", str(page + 1)))
-    note = context(f"Showing {span} of {total} projects, newest activity first.")
+    rows = " (a project evaluated in several channels has a row for each)" if several else ""
+    note = context(f"Showing {span} of {total} projects{rows}, newest activity first.")
     return [note, actions("home:pages", *buttons)] if buttons else [note]
 
 
 def _home_row(row: HomeRow, tz: tzinfo) -> list[Block]:
     cur = row.current
-    trend = ""
-    if row.previous is not None and not comparable(cur, row.previous):
-        trend = f" · {day(evaluated_at(row.previous.ev), tz)} ({row.previous.card.total_text}): {CHANGED_SINCE_LAST}"
-    elif row.previous is not None:
-        d = cur.card.total - row.previous.card.total
-        arrow = "▲" if d > 0 else "▼" if d < 0 else "="
-        trend = f" · trend {arrow} {signed(d)} since {day(evaluated_at(row.previous.ev), tz)}"
     lines = [f"*{esc(cur.ev.project)}* in <#{cur.ev.channel}>" + (" · you took part" if row.took_part else ""),
-             f"{_score_and_band(cur)}{trend}{_agreement_short(cur)}"]
+             f"{_score_and_band(cur)}{_trend(cur, row.previous, tz)}{_agreement_short(cur)}"]
     rerun = _rerun(cur, row.running)
     if rerun is not None:
-        lines.append(f":hourglass_flowing_sand: re-evaluation in progress: {rerun.progress} answered")
+        where = f" · {row.running_link}" if row.running_link else ""
+        lines.append(f":hourglass_flowing_sand: re-evaluation in progress: {rerun.progress} answered{where}")
     if row.running_problem:
         lines.append(f":warning: {row.running_problem}")
     if cur.done:  # reminders start once an evaluation completes
@@ -414,6 +456,18 @@ def _home_row(row: HomeRow, tz: tzinfo) -> list[Block]:
     if row.running is None and not row.running_problem and cur.done:
         elements.append(button("Start re-evaluation", REEVAL_START, cur.ev.id, "primary"))
     return [divider(), section("\n".join(lines)), actions(f"home:{cur.ev.id}", *elements)]
+
+
+def _trend(cur: Scored, previous: Scored | None, tz: tzinfo) -> str:
+    """`` · trend ▲ +2 since 2026-03-01``, against the result before it in its channel."""
+    if previous is None:
+        return ""
+    then = day(evaluated_at(previous.ev), tz)
+    if not comparable(cur, previous):
+        return f" · {then} ({previous.card.total_text}): {CHANGED_SINCE_LAST}"
+    d = cur.card.total - previous.card.total
+    arrow = "▲" if d > 0 else "▼" if d < 0 else "="
+    return f" · trend {arrow} {signed(d)} since {then}"
 
 
 def _unavailable_row(row: UnavailableRow) -> list[Block]:

@@ -1,14 +1,18 @@
-"""The App Home tab: every project the person may see, and its Summary button."""
+"""The App Home tab: every project the person may see, a row for each channel that evaluated it, and its buttons."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 import structlog
 
 from bot.blocks.leads import HOME_MAX_ROWS, HomeRow, UnavailableRow, home_view, summary_modal
 from bot.commands import CommandError
 from bot.leads.access import Asker, NotVisible, clicked_evaluation, visibility, visible_page
-from bot.leads.projects import by_project, maybe_scored, running_of, scored
+from bot.leads.projects import Project, by_project, maybe_scored, per_channel, running_of, scored
 from bot.leads.summaries import summary
+from bot.links import thread_link
 from bot.payloads import EvaluationClick
 from bot.replies import checklist_problem, unavailable_text
 from bot.services import Services
@@ -19,38 +23,52 @@ from scoring.checklist import UnknownChecklist
 log = structlog.get_logger(__name__)
 
 
-async def home_rows(svc: Services, team: str, user: str, page_no: int = 1
-                    ) -> tuple[list[HomeRow | UnavailableRow], int]:
-    """One page of the projects the user may see from their App Home, newest activity first, and the total."""
+@dataclass(frozen=True)
+class HomePage:
+    """One page of the projects a person may see, a row per project per channel, and how many projects in all."""
+
+    rows: list[HomeRow | UnavailableRow]
+    projects: int  # on this page (a project evaluated in several channels has a row for each)
+    total: int
+
+
+async def home_rows(svc: Services, team: str, user: str, page_no: int = 1) -> HomePage:
+    """One page of the projects the user may see from their App Home, newest activity first: a row for each
+    channel that evaluated one (its own result, reminder and re-evaluation); private channels' only for members."""
     page = await visible_page(svc, visibility(svc), Asker(user=user, team=team, here=None), page=page_no,
                               size=HOME_MAX_ROWS)
     projects = by_project(ev for history in page.projects for ev in history)
-    dues = await ReminderQueue(svc.store).due_many([p.current.id for p in projects if p.current.status == "completed"])
-    rows: list[HomeRow | UnavailableRow] = []
-    for p in projects:
-        took_part = any(ev.started_by == user or any(a.by == user for a in ev.answers.values())
-                        or any(user in ballot.votes for ballot in ev.ballots.values()) for ev in p.evaluations)
-        try:
-            running, problem = running_of(svc, p)
-            rows.append(HomeRow(current=scored(svc, p.current), previous=maybe_scored(svc, p.previous),
-                                running=running, due=dues.get(p.current.id), took_part=took_part,
-                                running_problem=problem))
-        except UnknownChecklist as exc:  # its team checklist file went bad or away: said on its row
-            rows.append(UnavailableRow(ev=p.current, problem=checklist_problem(exc)))
-    return rows, page.total
+    parts = per_channel(projects)
+    dues = await ReminderQueue(svc.store).due_many([p.current.id for p in parts if p.current.status == "completed"])
+    rows = [await _row(svc, p, user, dues.get(p.current.id)) for p in parts]
+    return HomePage(rows=rows, projects=len(projects), total=page.total)
+
+
+async def _row(svc: Services, p: Project, user: str, due: datetime | None) -> HomeRow | UnavailableRow:
+    """One project in one channel; its checklist not loaded (its team file went bad or away) is said on its row."""
+    took_part = any(ev.started_by == user or any(a.by == user for a in ev.answers.values())
+                    or any(user in ballot.votes for ballot in ev.ballots.values()) for ev in p.evaluations)
+    try:
+        running, problem = running_of(svc, p)
+        link = await thread_link(svc.client, p.running) if p.running is not None else None
+        return HomeRow(current=scored(svc, p.current), previous=maybe_scored(svc, p.previous), running=running,
+                       due=due, took_part=took_part, running_problem=problem, running_link=link)
+    except UnknownChecklist as exc:
+        return UnavailableRow(ev=p.current, problem=checklist_problem(exc))
 
 
 async def publish_home(svc: Services, team: str, user: str, page: int = 1) -> None:
     """(Re)draw one user's App Home tab; on a Redis outage the tab keeps its last content."""
     try:
-        rows, total = await home_rows(svc, team, user, page)
-        if not rows and page > 1:  # projects went away since the page was drawn: show the last page there is
-            page = max(1, -(-total // HOME_MAX_ROWS))
-            rows, total = await home_rows(svc, team, user, page)
+        shown = await home_rows(svc, team, user, page)
+        if not shown.rows and page > 1:  # projects went away since the page was drawn: show the last page there is
+            page = max(1, -(-shown.total // HOME_MAX_ROWS))
+            shown = await home_rows(svc, team, user, page)
     except StoreUnavailable:
         log.warning("home_not_refreshed", user=user)
         return
-    await svc.client.views_publish(user_id=user, view=home_view(rows, svc.settings.zone, total, page))
+    view = home_view(shown.rows, svc.settings.zone, shown.total, page, projects=shown.projects)
+    await svc.client.views_publish(user_id=user, view=view)
 
 
 async def summary_from_home(svc: Services, click: EvaluationClick) -> None:

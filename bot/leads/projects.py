@@ -72,6 +72,13 @@ def by_project(evaluations: Iterable[Evaluation]) -> list[Project]:
     return sorted(projects, key=lambda p: p.active_at, reverse=True)
 
 
+def per_channel(projects: Iterable[Project]) -> list[Project]:
+    """Each project's evaluations in each channel that evaluated it: a row of Home and ``list`` each, for each
+    channel's result, reminder, comparison and re-evaluation are its own. A project's channels stay together, the
+    one with its latest evaluation first."""
+    return [part for p in projects for channel in p.channels if (part := p.in_channel(channel)) is not None]
+
+
 def scored(svc: Services, ev: Evaluation) -> Scored:
     checklist = svc.registry.get(ev.checklist)
     card = scorecard_of(ev, checklist)

@@ -23,9 +23,17 @@ from conversations import queries
 from conversations.engine import scorecard_of
 from conversations.models import Evaluation, Mode
 from conversations.queries import START_LOCK_S
-from conversations.reminders import SCHEDULES, SNOOZE, Cadence, ReminderQueue, WorkingHours, default_cadence
+from conversations.reminders import (
+    SCHEDULES,
+    SNOOZE,
+    UNSAID,
+    Cadence,
+    ReminderQueue,
+    WorkingHours,
+    default_cadence,
+)
 from conversations.store import StoreUnavailable
-from scoring.checklist import UnknownChecklist
+from scoring.checklist import Registry, UnknownChecklist
 from scoring.render import plural
 
 log = structlog.get_logger(__name__)
@@ -70,13 +78,14 @@ def date_of(text: str) -> date:
 
 
 def _once(svc: Services, then: str, asked: date, due: datetime, now: datetime) -> str:
-    """What a one-off date means: the day asked for, or the day it really comes and why; ``then``: what follows."""
+    """What a one-off date means: the day asked for, or the day it really comes and why; ``then``: what follows
+    ("quarterly", "every 90 days")."""
     tz = svc.settings.zone
     if due.astimezone(tz).date() == asked:
-        return (f"once on {asked}, then every {then}. Next one {day(due, tz)}, posted in its thread within "
-                "working hours.")
-    return (f"once, then every {then}. {_why_later(svc, asked, now)}; it comes on {due.astimezone(tz):%A} "
-            f"{day(due, tz)}, in its thread.")
+        return f"once on {asked}, then {then}. Next one {day(due, tz)}, posted in its thread within working hours."
+    why = _why_later(svc, asked, now)
+    return (f"once, then {then}. {why[:1].upper()}{why[1:]}; it comes on {due.astimezone(tz):%A} {day(due, tz)}, "
+            "in its thread.")
 
 
 def _why_later(svc: Services, asked: date, now: datetime) -> str:
@@ -90,9 +99,38 @@ def _why_later(svc: Services, asked: date, now: datetime) -> str:
     return f"today's working hours ({spec}) are over"
 
 
-def _off_text(ev: Evaluation, where: str = "") -> str:
-    return (f"Re-evaluation reminders for *{esc(ev.project)}*{where} are off. "
-            f"`/ftcheck remind {esc(ev.project)} quarterly` turns them back on.")
+def schedule_word(cadence: Cadence) -> str:
+    """The `/ftcheck remind` word for ``cadence``: "monthly" or "quarterly" (for a length in days, the nearer)."""
+    return next((word for word, known in SCHEDULES.items() if known == cadence),
+                "monthly" if not cadence.months and cadence.length < timedelta(days=45) else "quarterly")
+
+
+def then_words(cadence: Cadence) -> str:
+    """What follows a one-off date: "quarterly", "monthly", or "every 90 days"."""
+    word = schedule_word(cadence)
+    return word if SCHEDULES[word] == cadence else f"every {_every(cadence)}"
+
+
+async def own_cadence(queue: ReminderQueue, after: timedelta | None, registry: Registry, ev: Evaluation) -> Cadence:
+    """The cadence ``ev``'s reminders follow: the one a lead chose, else its checklist's (``reevaluate``), or
+    ``FTCHECK_REEVALUATE_AFTER`` (``after``) when set; 90 days when its checklist is not loaded."""
+    chosen = await queue.cadence(ev.id)
+    if chosen is not None:
+        return chosen
+    try:
+        return default_cadence(after, registry.get(ev.checklist))
+    except UnknownChecklist:
+        return UNSAID
+
+
+def turn_on_again(ev: Evaluation, cadence: Cadence) -> str:
+    """How to turn ``ev``'s reminders back on, at their own cadence."""
+    return f"`/ftcheck remind {esc(ev.project)} {schedule_word(cadence)}`"
+
+
+def _off_text(ev: Evaluation, cadence: Cadence, where: str = "") -> str:
+    return (f"Re-evaluation reminders for *{esc(ev.project)}*{where} are off. {turn_on_again(ev, cadence)} turns "
+            "them back on.")
 
 
 def reminded(project: Project, here: str | None) -> Evaluation:
@@ -115,12 +153,14 @@ async def remind(svc: Services, vis: Visibility, asker: Asker, command: Command)
     queue = ReminderQueue(svc.store)
     await queue.lead_chose(ev.id)  # first: a booking of its completion that comes late must not undo this
     if command.schedule == "off":
+        own = await own_cadence(queue, svc.settings.reevaluate_delta, svc.registry, ev)  # before it is dropped
         await queue.cancel(ev.id)
-        return _off_text(ev, where)
+        return _off_text(ev, own, where)
     now = time_now()
     due, cadence = next_due(svc, command.schedule, now)
     # a date is followed by the evaluation's own cadence; read before any write (its checklist may not be loaded)
-    then = None if cadence else _every(default_cadence(svc.settings.reevaluate_delta, svc.registry.get(ev.checklist)))
+    then = None if cadence else then_words(default_cadence(svc.settings.reevaluate_delta,
+                                                           svc.registry.get(ev.checklist)))
     await queue.cancel(ev.id)  # drops an earlier cadence too
     await queue.schedule(ev.id, due)
     if cadence is None:
@@ -195,8 +235,10 @@ async def start_reevaluation(svc: Services, click: EvaluationClick, reply: Reply
     finally:
         with contextlib.suppress(StoreUnavailable):  # the lock expires on its own
             await svc.store.release(lock)
-    await after_click(svc, click, clicked,
-                      f"Re-evaluation started by <@{user}>: {await thread_link(svc.client, new)}")
+    link = await thread_link(svc.client, new)
+    await after_click(svc, click, clicked, f"Re-evaluation started by <@{user}>: {link}")
+    if click.from_home:  # the tab only redraws: say where it is, as a refusal is said (a DM from the app)
+        await reply(f"Re-evaluation of *{esc(new.project)}* started in <#{new.channel}>: {link}.")
 
 
 async def _running(svc: Services, previous: Evaluation) -> Evaluation | None:
@@ -257,9 +299,9 @@ async def change_reminders(svc: Services, click: EvaluationClick, reply: Reply, 
         await reply(f"Snoozed: the next reminder for *{esc(ev.project)}* comes on {shown}.")
         await after_click(svc, click, clicked, f"Snoozed by <@{user}> until {shown}.")
     else:
+        cadence = await own_cadence(queue, svc.settings.reevaluate_delta, svc.registry, ev)  # before it is dropped
         await queue.cancel(ev.id)
-        await reply(f"Reminders for *{esc(ev.project)}* are off. "
-                    f"`/ftcheck remind {esc(ev.project)} quarterly` turns them back on.")
+        await reply(_off_text(ev, cadence))
         await after_click(svc, click, clicked, f"Reminders stopped by <@{user}>.")
 
 

@@ -18,7 +18,7 @@ from bot.blocks.leads import (
 )
 from bot.commands import CommandError
 from bot.leads.access import Asker, Found, find_in_channel, visible_page
-from bot.leads.projects import Project, by_project, maybe_scored, running_of, scored
+from bot.leads.projects import Project, by_project, maybe_scored, per_channel, running_of, scored
 from bot.links import thread_link
 from bot.replies import checklist_fix, checklist_problem
 from bot.services import Services
@@ -196,11 +196,13 @@ async def list_text(svc: Services, vis: Visibility, asker: Asker, page: int = 1)
         return "No evaluations you can see here yet. Start one with `/ftcheck start &lt;project&gt;`."
     if not projects:
         return past_the_end(found.total, page)
-    dues = await ReminderQueue(svc.store).due_many([p.current.id for p in projects if p.current.status == "completed"])
+    parts = per_channel(projects)  # a line for each channel that evaluated a project: its own result and reminder
+    dues = await ReminderQueue(svc.store).due_many([p.current.id for p in parts if p.current.status == "completed"])
     first = found.offset + 1
-    lines = [f"*Evaluations you can see here* ({plural(found.total, 'project')}"
-             + (f", showing {first}–{found.offset + len(projects)})" if found.total > len(projects) else ")")]
-    lines += [_list_line(svc, p, dues.get(p.current.id)) for p in projects]
+    showing = f", showing {first}–{found.offset + len(projects)}" if found.total > len(projects) else ""
+    several = "; a line for each channel that evaluated one" if len(parts) > len(projects) else ""
+    lines = [f"*Evaluations you can see here* ({plural(found.total, 'project')}{showing}{several})"]
+    lines += [_list_line(svc, p, dues.get(p.current.id)) for p in parts]
     if found.offset + len(projects) < found.total:
         lines.append(f"… and {found.total - found.offset - len(projects)} more: `/ftcheck list {page + 1}`.")
     return "\n".join(lines)

@@ -131,7 +131,7 @@ async def test_remind_for_today_means_the_next_open_moment_today(
 
         clock(datetime(2027, 1, 6, 18, 0, tzinfo=KOLKATA))  # today's hours are over
         reply = await ask(bot, "remind Router 2027-01-06")
-        assert ("once, then every 36 hours. today's working hours (Mon-Fri 09:00-17:00) are over; it comes on "
+        assert ("once, then every 36 hours. Today's working hours (Mon-Fri 09:00-17:00) are over; it comes on "
                 "Thursday 2027-01-07, in its thread.") in reply, reply
         assert await queue.due_at(ev.id) == datetime(2027, 1, 7, 9, 0, tzinfo=KOLKATA)
 
@@ -149,7 +149,7 @@ async def test_a_date_outside_working_hours_says_the_day_it_comes_and_why(
         ev = await the_evaluation(redis_client)
         clock(datetime(2027, 1, 8, 12, 0, tzinfo=LA))
         reply = await ask(bot, "remind Router 2031-03-01")
-        assert reply == ("Re-evaluation reminders for *Router*: once, then every 3 months. 2031-03-01 is a Saturday, "
+        assert reply == ("Re-evaluation reminders for *Router*: once, then quarterly. 2031-03-01 is a Saturday, "
                          "outside working hours (Mon-Fri 09:00-17:00); it comes on Monday 2031-03-03, in its thread.")
         assert await ReminderQueue(Store(redis_client)).due_at(ev.id) == datetime(2031, 3, 3, 9, 0, tzinfo=LA)
         impossible = await ask(bot, "remind Router 2027-02-30")
