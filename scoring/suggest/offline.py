@@ -37,9 +37,9 @@ from scoring.suggest.reading import (
     conditional,
     current_values,
     hedged,
+    negation_words,
     read,
     reply_lines,
-    sentence_negated,
     time_of,
 )
 
@@ -665,7 +665,7 @@ class _Hit:
     sentence: Sentence
     phrase: str
     ambiguous: bool
-    why: str = "in a negative sentence"  # what makes an ambiguous hit doubtful, for the caution
+    why: str = ""  # what makes an ambiguous hit doubtful, for the caution
 
 
 def _not_now(name: str, text: str) -> bool:
@@ -702,8 +702,9 @@ def _match(name: str, cues: list[Cue], units: list[Sentence]) -> _Hit | None:
                 why = "in a sentence about the past, a plan or a maybe"  # not (or not yet) true now: to check
                 ambiguous = ambiguous or _Hit(c, s, m.group(0), True, why)
                 continue
-            if c.negatable and c.level != "no" and sentence_negated(s.norm):
-                ambiguous = ambiguous or _Hit(c, s, m.group(0), True)
+            said = negation_words(s.norm) if c.negatable and c.level != "no" else None
+            if said is not None:  # a negation elsewhere in the sentence: named, for the team to judge
+                ambiguous = ambiguous or _Hit(c, s, m.group(0), True, f"the same sentence says '{said}'")
                 continue
             return _Hit(c, s, m.group(0), False)
     return ambiguous

@@ -39,6 +39,12 @@ _MOVED_ON = (
     r"\bno longer (depend|rely|relies|need|use|work with)\w*\s+(on\s+)?(a |an |the |our )?(outside |external )?"
     r"(consultant|contractor|freelancer|agency|vendor)"
 )
+# what the current set-up costs to run ("cost is around $1,900 a month", "API costs are $3k a month"): a price
+# the team pays, not the value of better accuracy ("misroutes cost us $3k a month", "the cost of errors is $30k")
+_RUNNING_COST = (
+    r"\b(api|inference|hosting|compute|gpu|cloud|openai|llm|prompt|prompting|running) (costs?|bills?|spend)\b|"
+    r"\b(costs?|bills?|spend) (is|are|was|were|runs?|comes? to)\b"
+)
 NEG = r"(?:no|not|never|without|lacks?|lacking|none|nobody|neither|nor|don't|doesn't|didn't|isn't|aren't|can't|cannot|haven't|hasn't|won't)"  # noqa: E501
 
 STATUS_CUES: dict[str, list[Cue]] = {
@@ -494,7 +500,7 @@ ANSWER_CUES: dict[str, list[Cue]] = {
             "the benefit is estimated",
             # a price the team pays is not the value of better accuracy
             unless=r"\b(subscription|charges?|pric(e|es|ing)|licen[cs]es?|fees?|quoted?|salary|rent|goodwill|"
-            r"incident)\b",
+            rf"incident)\b|{_RUNNING_COST}",
         ),
     ],
     "iterate_quickly": [

@@ -111,12 +111,32 @@ _KEPT_APART = re.compile(
 _MOVED_ON = re.compile(r"\bno longer (?:depend|rely|relies|need|use|work with)\w*\s+(?:on\s+)?[^,;:.]*")
 
 
+# what a negation word is read with, to name it: "not been checked" → "not … checked" reads as "not been checked"
+_FILLER = frozenset({"a", "an", "the", "any", "be", "been", "being", "yet", "ever", "even", "really", "so", "very",
+                     "quite", "all", "to", "have", "has", "had"})
+
+
 def sentence_negated(text: str) -> bool:
     """A negation anywhere in the sentence, conditional clauses ("if it doesn't work, …") and what keeps
     data apart ("never seen during prompt tuning") aside: the sentence may be saying the opposite of a
     positive cue in it."""
+    return negation_words(text) is not None
+
+
+def negation_words(text: str) -> str | None:
+    """The words that make the sentence negative for :func:`sentence_negated`, as a caution names them: the
+    negation and what it negates ("nobody counted", "not include", "not been checked"); None when none does."""
     rest = re.sub(r"\b(?:if|when|unless|in case|whether)\b[^,;.]*", " ", text)
-    return re.search(NEGATION, _MOVED_ON.sub(" ", _KEPT_APART.sub(" ", rest))) is not None
+    rest = _MOVED_ON.sub(" ", _KEPT_APART.sub(" ", rest))
+    m = re.search(NEGATION, rest)
+    if m is None:
+        return None
+    words = [m.group(0)]
+    for word in re.findall(r"[\w'-]+", re.split(r"[,;:.()]", rest[m.end():])[0])[:3]:
+        words.append(word)
+        if word not in _FILLER:
+            break
+    return " ".join(words)
 
 
 def after_finetuning(text: str, start: int) -> bool:
