@@ -69,6 +69,9 @@ class AnswerRow(BaseModel):
     # ``section`` and ``text`` are empty (they went with the checklist)
     in_checklist: bool = True
     earlier_votes: list[EarlierRow] | None = None  # rounds before it was asked again, oldest first (``votes``: last)
+    # a re-evaluation: the team's answer last time (its label, "No"), whether or not this run's differs; None when
+    # it is no re-evaluation or the question was not answered then (``changed_from`` is a change within this run)
+    last_time: str | None = None
 
 
 class PreviousResult(BaseModel):
@@ -202,7 +205,14 @@ def _answer_row(ev: Evaluation, checklist: Checklist, qid: str, names: dict[str,
         settled_by=_name(names, a.settled_by) if a and a.settled_by else None,
         suggestion_caution=sug.caution if sug and not sug.removed else None,
         suggestion_conflict=list(dict.fromkeys(sug.conflict)) if sug and sug.conflict and not sug.removed else None,
-        earlier_votes=_earlier(ev, checklist, qid, names))
+        earlier_votes=_earlier(ev, checklist, qid, names), last_time=_last_time(ev, checklist, qid))
+
+
+def _last_time(ev: Evaluation, checklist: Checklist, qid: str) -> str | None:
+    """Last time's answer to the question (a re-evaluation): pre-filled, or no longer offered because the checklist
+    changed since (``not_prefilled``: its label then says it is no longer an option)."""
+    then = ev.prefill.get(qid, ev.not_prefilled.get(qid))
+    return None if then is None else _label(checklist, then)
 
 
 def _earlier(ev: Evaluation, checklist: Checklist, qid: str, names: dict[str, str]) -> list[EarlierRow] | None:
@@ -282,7 +292,7 @@ def _md_record(checklist: Checklist, row: AnswerRow, entry: AnswerEntry | None, 
         note=row.note, note_by=row.note_by,
         answer=_not_sure(row.skips) if entry is not None and entry.value is None else None,
         changed_from=_label(checklist, entry.previous) if entry is not None and entry.previous is not None else None,
-        suggestion=_suggestion_md(checklist, sug))
+        suggestion=_suggestion_md(checklist, sug), last_time=row.last_time)
 
 
 def _md_votes(row: AnswerRow, entry: AnswerEntry | None, ballot: Ballot) -> str:

@@ -1,4 +1,5 @@
-"""Scorecard renderers: plain text (80 columns), Markdown (the decision log) and JSON; all start from the verdict."""
+"""Scorecard renderers: plain text (80 columns unless told), Markdown (the decision log) and JSON; all start from
+the verdict."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class AnswerRecord(BaseModel):
     suggestion: str | None = None  # e.g. "Yes — \u201c2,000 labeled tickets\u201d"
     answer: str | None = None  # shown when the question has no counted answer, e.g. "Not sure (skipped twice)"
     changed_from: str | None = None  # the answer's label before someone changed it, e.g. "No"
+    last_time: str | None = None  # a re-evaluation: last time's answer (its label), whether or not it differs
 
 
 def signed(value: float) -> str:
@@ -84,7 +86,7 @@ def tree_lines(card: Scorecard) -> list[str]:
 
 
 def wrap(text: str, indent: str = "", first: str | None = None, width: int = WIDTH) -> list[str]:
-    """Wrap for an 80-column terminal; continuation lines get ``indent``."""
+    """Wrap for a terminal ``width`` columns wide (80 by default); continuation lines get ``indent``."""
     head = indent if first is None else first
     return textwrap.wrap(text, width=width, initial_indent=head, subsequent_indent=indent,
                          break_on_hyphens=False) or [head.rstrip()]
@@ -95,43 +97,46 @@ def gap_list(gaps: Sequence[GapRef]) -> str:
     return " · ".join(f"{g.name}: {g.answer}" for g in gaps)
 
 
-def render_text(card: Scorecard, agreement: Agreement | None = None, project: str | None = None) -> str:
-    """The scorecard for a terminal, 80 columns: the decision, the next step and top gaps, then the detail."""
+def render_text(card: Scorecard, agreement: Agreement | None = None, project: str | None = None,
+                width: int = WIDTH) -> str:
+    """The scorecard for a terminal ``width`` columns wide (80 by default): the decision, the next step and top
+    gaps, then the detail."""
     v = verdict_of(card)
     title = f"Scorecard: {project} · {card.title}" if project else f"{card.title} scorecard"
-    lines = [*wrap(title, "  ", ""), *wrap(f"{v.line()}.", "  ", "")]
+    lines = [*wrap(title, "  ", "", width), *wrap(f"{v.line()}.", "  ", "", width)]
     if v.advice:
-        lines += wrap(v.advice, "  ", "")
+        lines += wrap(v.advice, "  ", "", width)
     if card.provisional:
         lines += wrap(f"Unanswered: {', '.join(card.unanswered)}. An unanswered question is never counted "
-                      "as 0.", "  ", "")
+                      "as 0.", "  ", "", width)
     if v.next_step:
-        lines += ["", *wrap(f"Next step for {v.next_step.name}: {v.next_step.next_step}", "  ", "")]
+        lines += ["", *wrap(f"Next step for {v.next_step.name}: {v.next_step.next_step}", "  ", "", width)]
     if v.top_gaps:
-        lines += ["Top gaps:", *(f"  • {g.name}: {g.answer}" for g in v.top_gaps)]
+        lines += ["Top gaps:", *(line for g in v.top_gaps for line in wrap(f"• {g.name}: {g.answer}", "    ", "  ",
+                                                                            width))]
     lines += ["", "Sections"]
-    width = max(len(s.title) for s in card.sections)
+    column = max(len(s.title) for s in card.sections)
     for s in card.sections:
         pending = f"  ({s.unanswered} unanswered)" if s.unanswered else ""
-        lines.append(f"  {s.title:<{width}}  {bar(s.score, s.max)} {fmt_score(s.score)}/{fmt_score(s.max)}{pending}")
+        lines.append(f"  {s.title:<{column}}  {bar(s.score, s.max)} {fmt_score(s.score)}/{fmt_score(s.max)}{pending}")
     if v.tree:
-        lines += ["", "Decision tree", *wrap(v.tree, "    ", "  ")]
+        lines += ["", "Decision tree", *wrap(v.tree, "    ", "  ", width)]
     if agreement is not None:
-        lines += ["", *agreement_text(agreement)]
-    lines += _text_gaps(card, v.next_step.question if v.next_step else None)
+        lines += ["", *agreement_text(agreement, width)]
+    lines += _text_gaps(card, v.next_step.question if v.next_step else None, width)
     return "\n".join(lines) + "\n"
 
 
-def agreement_text(agreement: Agreement) -> list[str]:
+def agreement_text(agreement: Agreement, width: int = WIDTH) -> list[str]:
     lines = [f"Team agreement: {agreement.summary}"]
     if agreement.warning:
-        lines += wrap(f"⚠ {agreement.warning}", "  ", "  ")
+        lines += wrap(f"⚠ {agreement.warning}", "  ", "  ", width)
     for split in agreement.splits:
-        lines += wrap(f"{split.name}: {spread_text(split, str)} — {outcome_text(split, str)}", "      ", "  ")
+        lines += wrap(f"{split.name}: {spread_text(split, str)} — {outcome_text(split, str)}", "      ", "  ", width)
     return lines
 
 
-def _text_gaps(card: Scorecard, first: str | None) -> list[str]:
+def _text_gaps(card: Scorecard, first: str | None, width: int = WIDTH) -> list[str]:
     if not card.gaps:
         return []
     count = sum(len(group.gaps) for group in card.gaps)
@@ -139,9 +144,9 @@ def _text_gaps(card: Scorecard, first: str | None) -> list[str]:
     for group in card.gaps:
         lines.append(f"  {group.title} ({fmt_score(group.score)}/{fmt_score(group.max)})")
         for gap in group.gaps:
-            lines += wrap(f"{gap.question} {gap.answer} — {gap.text}", "        ", "    ")
+            lines += wrap(f"{gap.question} {gap.answer} — {gap.text}", "        ", "    ", width)
             step = "the next step above" if gap.question == first else gap.next_step
-            lines += wrap(f"→ {step}", "        ", "      ")
+            lines += wrap(f"→ {step}", "        ", "      ", width)
     return lines
 
 
@@ -233,8 +238,10 @@ def _md_agreement(agreement: Agreement) -> list[str]:
 
 
 def _md_answers(checklist: Checklist, answers: Mapping[str, float], records: Mapping[str, AnswerRecord]) -> list[str]:
-    out = ["", "## Answers", "", "| # | Question | Answer | By | When | Note | Suggestion |",
-           "|---|---|---|---|---|---|---|"]
+    """The Answers table; a re-evaluation's has a Last time column beside the answer, so a reader sees what changed."""
+    then = any(r.last_time for r in records.values())
+    head = ["#", "Question", "Answer", *(["Last time"] if then else []), "By", "When", "Note", "Suggestion"]
+    out = ["", "## Answers", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     rows = [(q.key, _md_cell(q.text), q.id) for q in checklist.questions]
     asked = {q.id for q in checklist.questions}
     # answered, then dropped from the checklist (its text went with it): the answer stays in the record, marked
@@ -247,8 +254,9 @@ def _md_answers(checklist: Checklist, answers: Mapping[str, float], records: Map
         if rec.changed_from:
             label += f" (changed from {_md_cell(rec.changed_from)})"
         note = f"{rec.note} — {rec.note_by}" if rec.note and rec.note_by else rec.note
-        out.append(f"| {key} | {text} | {label} | {_md_cell(rec.by)} | {_md_cell(rec.at)} "
-                   f"| {_md_cell(note)} | {_md_cell(rec.suggestion)} |")
+        last = [_md_cell(rec.last_time)] if then else []
+        cells = [key, text, label, *last, _md_cell(rec.by), _md_cell(rec.at), _md_cell(note), _md_cell(rec.suggestion)]
+        out.append("| " + " | ".join(cells) + " |")
     return out
 
 

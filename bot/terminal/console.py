@@ -37,14 +37,27 @@ class OutputClosed(SystemExit):
 
 
 class Console:
-    """Prints text wrapped to the terminal (80 columns when not a terminal), keeping each line's indent."""
+    """Prints text wrapped to the terminal (80 columns when not a terminal), keeping each line's indent.
+
+    The width is the terminal's when the text is printed, so a window resized during the run is followed; a
+    ``width`` given here (tests) stays fixed."""
 
     def __init__(self, out: TextIO, width: int | None = None) -> None:
         self.out = out
-        self.width = width or _width(out)
+        self.fixed = width
+
+    @property
+    def width(self) -> int:
+        return self.fixed or _width(self.out)
 
     def say(self, text: str = "") -> None:
         self._print(self.wrap(text))
+
+    def show(self, render: Callable[[int], str]) -> None:
+        """Text laid out by ``render`` for a width (a scorecard, with its own hanging indents): it is given the
+        terminal's width now, so the console's wrap, at the same width, leaves its lines as they are."""
+        width = self.width
+        self._print(self.wrap(render(width), width))
 
     def prompt(self, text: str) -> None:
         self._print(text, end="")
@@ -61,19 +74,20 @@ class Console:
                 _hung_up()
             raise
 
-    def wrap(self, text: str) -> str:
+    def wrap(self, text: str, width: int | None = None) -> str:
+        width = width or self.width
         lines: list[str] = []
         for line in text.split("\n"):
             cells = cells_of(line)
-            if cells <= self.width:
+            if cells <= width:
                 lines.append(line)
                 continue
             indent = line[: len(line) - len(line.lstrip())]
             hang = indent + "  " if indent else ""  # indented detail hangs; a plain paragraph stays flush
             if cells == len(line):
-                lines += textwrap.wrap(line, self.width, subsequent_indent=hang, break_on_hyphens=False) or [line]
+                lines += textwrap.wrap(line, width, subsequent_indent=hang, break_on_hyphens=False) or [line]
             else:
-                lines += wrap_cells(line, self.width, indent, hang)
+                lines += wrap_cells(line, width, indent, hang)
         return "\n".join(lines)
 
 

@@ -7,7 +7,7 @@ from bot.terminal.console import Console
 from bot.terminal.words import option_words
 from conversations.models import Evaluation
 from scoring.checklist import Checklist
-from scoring.render import render_text, wrap
+from scoring.render import WIDTH, render_text, wrap
 from scoring.scorecard import Scorecard
 from scoring.verdict import verdict_of
 
@@ -46,7 +46,8 @@ class TerminalPresenter:
         if self.shown == key:
             return
         self.shown = key
-        self.console.say("\n" + with_since(render_text(card).rstrip("\n"), card, since))
+        self.console.show(lambda width: "\n" + with_since(render_text(card, width=width).rstrip("\n"), card, since,
+                                                          width))
 
 
 def since(ev: Evaluation, card: Scorecard) -> str | None:
@@ -58,12 +59,13 @@ def since(ev: Evaluation, card: Scorecard) -> str | None:
     return since_last_time(card, ev.previous_result)
 
 
-def with_since(text: str, card: Scorecard, since: str | None) -> str:
-    """``text`` (a rendered scorecard) with ``since`` wrapped in right under its decision line."""
+def with_since(text: str, card: Scorecard, since: str | None, width: int = WIDTH) -> str:
+    """``text`` (a rendered scorecard, ``width`` columns wide) with ``since`` wrapped in right under its decision
+    line."""
     if not since:
         return text
-    decision = "\n".join(wrap(f"{verdict_of(card).line()}.", "  ", ""))
+    decision = "\n".join(wrap(f"{verdict_of(card).line()}.", "  ", "", width))
     at = text.find(decision)
     end = at + len(decision) if at >= 0 else text.find("\n")  # after the decision, else after the title
     end = len(text) if end < 0 else end
-    return text[:end] + "\n" + "\n".join(wrap(since, "  ", "")) + text[end:]
+    return text[:end] + "\n" + "\n".join(wrap(since, "  ", "", width)) + text[end:]

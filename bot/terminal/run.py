@@ -214,16 +214,21 @@ def walk_through(session: Session, options: RunOptions) -> None:
     finish(session, ev, walk.left_open)
 
 
+DEFAULT_PROJECT = "my project"
+
+
 def ask_project(session: Session) -> str:
+    """The project to evaluate; Enter takes ``my project``, which the prompt shows (the usual ``[default]``), so a
+    first try starts at once and nobody is surprised by the name later."""
     if not session.reader.interactive:
-        return "my project"
+        return DEFAULT_PROJECT
     names = sorted({ev.project for ev in session.call(session.store.team_evaluations(TEAM))})
     if names:
         session.console.say("Projects in this store: " + ", ".join(shorten(name, 40) for name in names))
-    line = session.reader.line("Project name: ")
+    line = session.reader.line(f"Project name [{DEFAULT_PROJECT}]: ")
     if line is None:
         raise Stop("no project")
-    return line.strip() or "my project"
+    return line.strip() or DEFAULT_PROJECT
 
 
 def use_description(session: Session, ev: Evaluation, brief: str | None) -> Evaluation:

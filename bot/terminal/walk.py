@@ -35,6 +35,7 @@ from scoring.checklist import Checklist
 from scoring.render import render_text
 
 NOTE_MAX = 80  # last time's note is shown at most this long beside last time's answer
+RECALLED = ("help", "list", "score")  # commands whose output pushes the question up: the prompt after names it
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,14 @@ def prompt_for(ev: Evaluation, checklist: Checklist, target: Target) -> str:
     return "\n".join(lines)
 
 
+def open_reminder(checklist: Checklist, question: str) -> str:
+    """``Question 4 of 20 (labeler agreement) is open — answer yes / partly / no / skip``: said after a command's
+    output, so the bare prompt that follows is not left without its question."""
+    q = checklist.question(question)
+    name = f" ({q.short})" if q.short else ""
+    return f"Question {q.number} of {len(checklist.questions)}{name} is open — answer {option_words(checklist)}"
+
+
 def last_note(ev: Evaluation, question: str) -> str:
     """`` — note: “checked with legal”``: the note last time's answer had (shortened), shown beside it on a
     re-evaluation; the note itself is not carried over."""
@@ -211,12 +220,36 @@ def answers_list(ev: Evaluation, checklist: Checklist, width: int) -> str:
         if entry and entry.skips >= 2 and entry.value is None:
             labels[q.id] += " (skipped twice)"
     column = max(10, *(len(label) for label in labels.values()))
+    cut: list[str] = []  # questions whose note is shortened here
     for q in checklist.questions:
-        entry = ev.answers.get(q.id)
-        note = " [note]" if entry is not None and entry.note else ""
         head = f"  {q.key:>4}  {labels[q.id]:<{column}} "
-        lines.append(head + shorten(q.short or q.text, max(20, width - len(head) - len(note))) + note)
+        lines.append(head + shorten(q.short or q.text, max(20, width - len(head))))
+        note = note_line(ev.answers.get(q.id), width)
+        lines += note
+        cut += [q.key for line in note if line.endswith("…”")]
+    if cut:
+        lines.append(f"Notes are shortened here; type note {cut[0]} (without text) to see {cut[0]}'s in full.")
     return "\n".join(lines)
+
+
+def note_line(entry: AnswerEntry | None, width: int) -> list[str]:
+    """``        note: “labels from the 2025 audit”``: an answer's note under its line in ``list``, shortened to one
+    line of the terminal."""
+    if entry is None or not entry.note:
+        return []
+    head = "        note: "
+    return [f"{head}“{shorten(entry.note, max(20, width - len(head) - 2))}”"]
+
+
+def shown_note(entry: AnswerEntry | None, key: str, user: str) -> str:
+    """What ``note q5`` (no text) says: q5's note in full, and how to replace it; or how to add one."""
+    if entry is None:
+        return f"{key} has no answer yet, so no note; answer it first, then type note {key} <text>."
+    if not entry.note:
+        return f"{key} has no note. To add one, type note {key} <text>."
+    by = f" (by {entry.note_by})" if entry.note_by and entry.note_by != user else ""
+    return (f"{key}'s note{by}: “{entry.note}”. To replace it, type note {key} <new text> (a note can be replaced, "
+            "not removed).")
 
 
 @dataclass
@@ -285,7 +318,8 @@ class Walk:
         if twice and not self.announced:
             self.announced = True
             keys = ", ".join(self.checklist.question(q).key for q in twice)
-            self.say(f"\n{self.rest_of(twice)}Skipped twice: {keys}. Each is asked once more; skip leaves it open "
+            each = "It is" if len(twice) == 1 else "Each is"
+            self.say(f"\n{self.rest_of(twice)}Skipped twice: {keys}. {each} asked once more; skip leaves it open "
                      "for a later run.")
         return Target(twice[0], None) if twice else None
 
@@ -385,6 +419,8 @@ class Walk:
                 return
             elif self.command(parsed, target):
                 return
+            elif parsed.name in RECALLED:
+                self.say(open_reminder(self.checklist, target.question))
 
     def pasted_text(self, target: Target) -> None:
         """Text pasted at a question prompt (a description, say): nothing of it is recorded, and the rest of the
@@ -425,7 +461,8 @@ class Walk:
         elif command.name == "list":
             self.say(answers_list(self.ev, checklist, self.session.console.width))
         elif command.name == "score":
-            self.say(render_text(scorecard_of(self.ev, checklist)).rstrip("\n"))
+            card = scorecard_of(self.ev, checklist)
+            self.session.console.show(lambda width: render_text(card, width=width).rstrip("\n"))
         elif command.name == "quit":
             raise Stop("quit")
         elif command.name == "change":
@@ -468,6 +505,9 @@ class Walk:
         key = self.checklist.question(question).key
         stored = self.session.call(self.session.store.get(self.ev.id))  # a note written in another session counts
         entry = (stored or self.ev).answers.get(question)
+        if not text.strip():  # note q5: show q5's note
+            self.say(f"  {shown_note(entry, key, self.session.user)}")
+            return False
         old, old_by = (entry.note, entry.note_by) if entry is not None else (None, None)
         if old is not None and old == text.strip():
             self.say(f"  {key} already has this note; nothing changed.")

@@ -125,14 +125,15 @@ def parse_change(args: str, checklist: Checklist) -> Change | Problem:
 
 
 def parse_note(args: str, checklist: Checklist, last: str | None) -> tuple[str, str] | Problem:
-    """``q3 some text`` or ``some text`` (the question answered last) -> (question id, text)."""
+    """``q3 some text`` or ``some text`` (the question answered last) -> (question id, text); ``q3`` alone ->
+    (question id, ""), to see q3's note."""
     ref, _, rest = args.strip().partition(" ")
     try:
         question = checklist.question(ref)
     except KeyError:
         question = None
     if question is not None:
-        return (question.id, rest.strip()) if rest.strip() else Problem("the note is empty: note q3 <text>")
+        return question.id, rest.strip()  # no text: the walk shows the question's note
     if re.fullmatch(r"q\d+", ref, re.IGNORECASE):  # a question named, not the note's first word: no such question
         return Problem(f"{shorten(ref)} is not a question here; use q1–q{len(checklist.questions)} (nothing was "
                        "recorded)")
@@ -150,8 +151,9 @@ def help_text(checklist: Checklist) -> str:
         "Commands, at any question:",
         "  back                 answer the previous question again",
         f"  change q3 {checklist.options[-1].key:<10} change an earlier answer",
-        "  note <text>          add a note to the answer you gave last (note q3 <text> for another)",
-        "  list                 the answers so far",
+        "  note <text>          add a note to the answer you gave last (note q3 <text> for another; note q3 "
+        "shows q3's note)",
+        "  list                 the answers so far, with their notes",
         "  score                the scorecard so far",
         "  help                 this help",
         "  quit                 stop here; answers are saved (Ctrl-C does the same)",

@@ -112,7 +112,8 @@ def test_change_back_note_and_list_at_a_question(redis_server: RedisServer, redi
     assert "“maybe” is not an answer here" in out
     assert "q2 is now Yes." in out  # back, then yes
     assert "Note added to q2." in out
-    assert "    q1  Partly" in out and "    q2  Yes" in out and "[note]" in out
+    assert "    q1  Partly" in out and "    q2  Yes" in out
+    assert "        note: “labels from the 2025 audit”" in out  # the note's text under its answer
     assert "19.5/20" in out  # q1 partly + 19 yes
 
 

@@ -121,7 +121,8 @@ def test_commands_work_where_back_shows_an_earlier_question(redis_server: RedisS
     listed = term.expect("Answers so far (Backwards", after=at)
     term.expect("maintenance plan", after=listed)
     listing = term.flat[listed:]
-    assert "q1 Partly" in listing and "[note]" in listing and "q2 No" in listing and "q3 Partly" in listing
+    assert "q1 Partly" in listing and "note: “labels from the 2025 audit”" in listing
+    assert "q2 No" in listing and "q3 Partly" in listing
     term.line("quit")
     assert term.wait() == 0
 

@@ -116,7 +116,7 @@ def test_twice_skipped_question_is_finished_at_a_later_terminal_run(redis_server
 def test_ctrl_c_before_a_project_is_chosen_says_nothing_was_started(redis_server: RedisServer, redis_client,
                                                                      terminal) -> None:
     term = terminal([], {"REDIS_URL": redis_server.url})
-    term.expect("Project name: ")
+    term.expect("Project name [my project]: ")
     term.send(CTRL_C)
     assert term.wait(timeout=30) == 130
     assert "nothing was started" in term.output and SAVED not in term.output
@@ -207,7 +207,7 @@ def test_arrow_keys_and_backspace_edit_the_line_and_control_characters_never_rea
         redis_server: RedisServer, redis_client, terminal) -> None:
     env = {"REDIS_URL": redis_server.url}
     term = terminal([], env)
-    term.expect("Project name: ")
+    term.expect("Project name [my project]: ")
     term.send("Ticket" + "\x16\x1b" + " routr\x1b[De\r")  # Ctrl-V Esc: a literal escape; ←, then e: "router"
     term.expect("== Fine-tuning readiness: Ticket router ==", timeout=10)
     term.expect("Press Enter now to go on without one.")

@@ -106,7 +106,7 @@ def test_note_q77_records_nothing(redis_server: RedisServer, redis_client) -> No
     assert proc.returncode == 0, proc.stderr
     out = flat(proc.stdout)
     assert "q77 is not a question here; use q1–q20" in out and "Note added" not in out
-    assert "[note]" not in proc.stdout[proc.stdout.rfind("Answers so far"):]
+    assert "note: “" not in proc.stdout[proc.stdout.rfind("Answers so far"):]
 
 
 @pytest.mark.parametrize("attempt", [1, 2])
