@@ -5,7 +5,6 @@ unanimous answer the starter changed said "settled by"; a re-evaluation's card d
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime
 
 from bot.blocks.common import Block
@@ -13,11 +12,11 @@ from bot.blocks.evaluation import card_blocks, root_blocks
 from bot.blocks.notices import team_answer_refusal
 from bot.blocks.scorecard import scorecard_blocks
 from conversations import flow, voting
-from conversations.effects import PostCard, PostRoot
 from conversations.engine import scorecard_of
 from conversations.flow import SKIP
 from conversations.models import AnswerEntry, Evaluation, Mode
 from scoring.checklist import Registry
+from tests.bot.delivered import Delivered
 from tests.bot.harness import Bot, message_texts, running_bot
 from tests.standins.redis_server import RedisServer
 from tests.standins.slack_api import SlackStandIn
@@ -27,23 +26,12 @@ FT = Registry().get()
 TEAM = ("U1", "U2", "U3")
 
 
-class Walk:
+class Walk(Delivered):
     """An evaluation of the fine-tuning checklist whose owed posts are delivered after every move."""
 
     def __init__(self, mode: Mode = "quick", previous: Evaluation | None = None) -> None:
-        self.ev = flow.start(team="T", channel="C", project="P", checklist=FT, user="U1", mode=mode, quorum=3,
-                             previous=previous)
-        self._ts = (f"100.{n:06d}" for n in itertools.count(1))
-        flow.begin(self.ev, FT)
-        self._deliver()
-
-    def _deliver(self) -> None:
-        for owed in list(self.ev.pending):
-            if isinstance(owed.effect, PostRoot):
-                flow.root_posted(self.ev, next(self._ts))
-            elif isinstance(owed.effect, PostCard):
-                flow.card_posted(self.ev, owed.effect.question, next(self._ts))
-            flow.delivered(self.ev, owed.key)
+        super().__init__(flow.start(team="T", channel="C", project="P", checklist=FT, user="U1", mode=mode, quorum=3,
+                                    previous=previous), FT)
 
     def open_key(self) -> str | None:
         cards = list(self.ev.open_cards().values())

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from bot.blocks.common import Block
 from bot.blocks.evaluation import card_blocks, open_card_blocks
 from conversations import flow, voting
-from conversations.effects import PostCard, PostRoot
 from conversations.flow import SKIP
 from conversations.models import AnswerEntry, Evaluation, Mode
 from scoring.checklist import Registry
+from tests.bot.delivered import Delivered
 from tests.bot.harness import running_bot
 from tests.standins.redis_server import RedisServer
 from tests.standins.slack_api import SlackStandIn
@@ -20,23 +20,12 @@ from tests.standins.slack_api import SlackStandIn
 FT = Registry().get()
 
 
-class Walk:
+class Walk(Delivered):
     """An evaluation of the fine-tuning checklist whose owed posts are delivered after every click."""
 
     def __init__(self, mode: Mode = "quick", quorum: int = 3, previous: Evaluation | None = None) -> None:
-        self.ev = flow.start(team="T", channel="C", project="P", checklist=FT, user="U1", mode=mode,
-                             quorum=quorum, previous=previous)
-        self._ts = (f"100.{n:06d}" for n in itertools.count(1))
-        flow.begin(self.ev, FT)
-        self._deliver()
-
-    def _deliver(self) -> None:
-        for owed in list(self.ev.pending):
-            if isinstance(owed.effect, PostRoot):
-                flow.root_posted(self.ev, next(self._ts))
-            elif isinstance(owed.effect, PostCard):
-                flow.card_posted(self.ev, owed.effect.question, next(self._ts))
-            flow.delivered(self.ev, owed.key)
+        super().__init__(flow.start(team="T", channel="C", project="P", checklist=FT, user="U1", mode=mode,
+                                    quorum=quorum, previous=previous), FT)
 
     def cards(self, key: str) -> list[str]:
         return self.ev.cards_of(FT.question(key).id)

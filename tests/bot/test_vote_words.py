@@ -4,7 +4,6 @@ questions, and an "already answered" notice reads as one sentence."""
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime
 
 from bot.blocks.common import Block
@@ -12,32 +11,20 @@ from bot.blocks.evaluation import card_blocks
 from bot.blocks.notices import notice_text
 from bot.blocks.scorecard import scorecard_blocks
 from conversations import flow, voting
-from conversations.effects import PostCard, PostRoot
 from conversations.flow import SKIP, Notice, Outcome
-from conversations.models import Evaluation
 from scoring.checklist import Registry
 from scoring.scorecard import score
+from tests.bot.delivered import Delivered
 
 FT = Registry().get()
 
 
-class Vote:
+class Vote(Delivered):
     """A vote-mode evaluation of the fine-tuning checklist whose owed posts are delivered between clicks."""
 
     def __init__(self, quorum: int = 3) -> None:
-        self.ev: Evaluation = flow.start(team="T", channel="C", project="P", checklist=FT, user="U1",
-                                         mode="vote", quorum=quorum)
-        self._ts = (f"100.{n:06d}" for n in itertools.count(1))
-        flow.begin(self.ev, FT)
-        self._deliver()
-
-    def _deliver(self) -> None:
-        for owed in list(self.ev.pending):
-            if isinstance(owed.effect, PostRoot):
-                flow.root_posted(self.ev, next(self._ts))
-            elif isinstance(owed.effect, PostCard):
-                flow.card_posted(self.ev, owed.effect.question, next(self._ts))
-            flow.delivered(self.ev, owed.key)
+        super().__init__(flow.start(team="T", channel="C", project="P", checklist=FT, user="U1", mode="vote",
+                                    quorum=quorum), FT)
 
     def card(self, key: str) -> str:
         return self.ev.cards_of(FT.question(key).id)[0]
