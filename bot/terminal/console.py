@@ -126,7 +126,10 @@ def _width(out: TextIO) -> int:
         is_tty = False
     if not is_tty:
         return 80
-    columns = shutil.get_terminal_size((80, 24)).columns
+    try:  # the window's size now, asked of the terminal itself: COLUMNS in the environment goes stale on a resize
+        columns = os.get_terminal_size(out.fileno()).columns
+    except (OSError, ValueError):
+        columns = shutil.get_terminal_size((80, 24)).columns
     return max(40, min(columns, 100))
 
 

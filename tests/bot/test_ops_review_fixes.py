@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -132,7 +133,7 @@ def test_the_reason_names_a_clock_apart() -> None:
     with structlog.testing.capture_logs() as logs:
         for skew in (900, 10, 10):  # a request from 15 minutes ahead, then two that fail on the secret
             rejected.refused({"X-Slack-Request-Timestamp": str(int(time.time()) + skew), "X-Slack-Signature": "v0=1"})
-    assert len(logs) == 1 and logs[0]["why"].startswith("the request's timestamp is 9"), logs
+    assert len(logs) == 1 and re.match(r"the request's timestamp is (899|900) s ahead", logs[0]["why"]), logs
     assert "s ahead of this server's clock (a clock out of sync" in logs[0]["why"], logs
     rejected.last = time.monotonic() - 61  # a minute later: the next one is logged, with the count since
     with structlog.testing.capture_logs() as logs:

@@ -107,7 +107,7 @@ def test_a_scorecard_at_60_columns_is_wrapped_once_and_a_resize_is_followed(redi
     card = score(checklist, answers)
     at = term.expect(render_text(card).rstrip("\n").splitlines()[-1], after=at)  # the scorecard's end, as words
     shown = printed_since(term, "Fine-tuning readiness scorecard")
-    assert all(cells_of(line) <= 60 for line in shown)
+    assert not [line for line in shown if cells_of(line) > 60], shown
     steps = paragraphs(shown, ("Next step for ", "      → "))
     assert len(steps) >= 3 and not [p for p in steps if not filled(p, 60)], steps  # each line as full as it can be
     expected = render_text(card, width=60).rstrip("\n").splitlines()
