@@ -587,6 +587,16 @@ def team_answer(ev: Evaluation, question_id: str) -> bool:
             and entry.value in ballot.decided())
 
 
+def left_open_by(ev: Evaluation, question_id: str) -> str | None:
+    """Vote mode: who chose "Not sure — ask again later" on a split the last time it could be asked, so that it is
+    left without an answer; only those who may change a :func:`team_answer` may give it one. None for any other
+    question."""
+    entry = ev.answers.get(question_id)
+    if ev.mode != "vote" or entry is None or entry.value is not None or entry.skips < 2:
+        return None
+    return entry.settled_by
+
+
 def add_note(ev: Evaluation, checklist: Checklist, *, question: str, user: str, note: str,
              now: datetime | None = None) -> Outcome:
     q = checklist.question(question)

@@ -71,6 +71,18 @@ class EarlierRound(_Record):
     votes: dict[str, float | None]  # user id -> value (None = Not sure), in voting order
     settled_by: str | None = None  # who chose "Not sure — ask again later" on the split; None: nobody was sure
 
+    def spread(self) -> dict[float | None, list[str]]:
+        """Who voted what, in voting order (as :meth:`Ballot.spread`)."""
+        out: dict[float | None, list[str]] = {}
+        for uid, value in self.votes.items():
+            out.setdefault(value, []).append(uid)
+        return out
+
+    @property
+    def split(self) -> bool:
+        """Two or more different answers (Not sure aside)."""
+        return len({v for v in self.votes.values() if v is not None}) > 1
+
     @classmethod
     def of(cls, votes: dict[str, Vote], settled_by: str | None) -> EarlierRound:
         return cls(votes={uid: v.value for uid, v in sorted(votes.items(), key=lambda kv: kv[1].at)},

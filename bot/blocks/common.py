@@ -20,6 +20,20 @@ def esc(text: str | None) -> str:
     return escape_mrkdwn(text or "")
 
 
+def one_line(text: str, limit: int, *, at_word: bool = False) -> str:
+    """``text`` on one line, at most ``limit`` characters: a longer one is cut with "…" (``at_word``: at a word
+    boundary in its second half). Both front ends shorten what people wrote with it."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    if not at_word:
+        return cut.rstrip() + "…"
+    if " " in cut[limit // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.") + "…"
+
+
 def clip(text: str, limit: int = SECTION_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

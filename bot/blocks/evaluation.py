@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.blocks.common import Block, actions, button, context, esc, header, plural, section, slack_bar, user
-from bot.blocks.scorecard import answerers, left_open_by, left_words, verdict_line
+from bot.blocks.common import Block, actions, button, context, esc, header, one_line, plural, section, slack_bar, user
+from bot.blocks.scorecard import answerers, left_words, verdict_line
 from bot.blocks.suggestions import suggestion_hint_blocks
 from conversations.engine import scorecard_of
-from conversations.flow import SKIP, card_state, next_question, not_carried
+from conversations.flow import SKIP, card_state, left_open_by, next_question, not_carried
 from conversations.models import AnswerEntry, Ballot, EarlierRound, Evaluation
 from conversations.voting import hidden_tally
 from scoring.checklist import Checklist, Question
@@ -226,19 +226,8 @@ def open_card_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> 
 def _last_time(ev: Evaluation, checklist: Checklist, question_id: str) -> str:
     """``Last time: *Yes* (note: “…”) — confirm it or change it.``: last time's answer, and its note, if it had one."""
     note = ev.prefill_notes.get(question_id)
-    said = f" (note: “{esc(_one_line(note, LAST_NOTE_MAX))}”)" if note else ""
+    said = f" (note: “{esc(one_line(note, LAST_NOTE_MAX, at_word=True))}”)" if note else ""
     return f"Last time: *{checklist.option(ev.prefill[question_id]).label}*{said} — confirm it or change it."
-
-
-def _one_line(text: str, limit: int) -> str:
-    """``text`` on one line, at most ``limit`` characters: a longer one is cut at a word, with "…"."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    cut = flat[: limit - 1]
-    if " " in cut[limit // 2:]:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;:.") + "…"
 
 
 def _tally(ev: Evaluation, question_id: str) -> str:
@@ -294,21 +283,8 @@ def _spread_of(checklist: Checklist, spread: Mapping[float | None, list[str]], b
 def _earlier_split(entry: AnswerEntry) -> tuple[dict[float | None, list[str]], str | None] | None:
     """The newest earlier round that split (its spread, and who asked again), kept on the record once the question
     was voted on again (``AnswerEntry.earlier``); None when none split."""
-    for past in reversed(entry.earlier):
-        if _split(spread := _round_spread(past)):
-            return spread, past.settled_by
-    return None
-
-
-def _round_spread(past: EarlierRound) -> dict[float | None, list[str]]:
-    spread: dict[float | None, list[str]] = {}
-    for uid, value in past.votes.items():
-        spread.setdefault(value, []).append(uid)
-    return spread
-
-
-def _split(spread: Mapping[float | None, list[str]]) -> bool:
-    return len([v for v in spread if v is not None]) >= 2
+    past = next((p for p in reversed(entry.earlier) if p.split), None)
+    return None if past is None else (past.spread(), past.settled_by)
 
 
 def _first_split(checklist: Checklist, entry: AnswerEntry) -> str | None:
@@ -438,7 +414,7 @@ def _not_sure_by(ev: Evaluation, checklist: Checklist, entry: AnswerEntry, ballo
 
 def _splits(entry: AnswerEntry, ballot: Ballot | None) -> str:
     """``split``, or ``split twice`` when an earlier round split too."""
-    times = sum(_split(_round_spread(past)) for past in entry.earlier)
+    times = sum(past.split for past in entry.earlier)
     times += ballot is not None and ballot.revealed and len(ballot.decided()) > 1
     return "split twice" if times == 2 else f"split {times} times" if times > 2 else "split"
 
@@ -457,7 +433,7 @@ def earlier_card_blocks(ev: Evaluation, checklist: Checklist, card_ts: str,
     if ev.mode == "vote" and (past := _round_on(ev, entry, card_ts)) is not None:
         what = _round_line(checklist, past, below)
     else:
-        who = _skipper(entry, card_ts)
+        who = entry.skipped_on.get(card_ts)  # quick mode: who chose Not sure there (None on an older record)
         what = f"Not sure{f' — {user(who)}' if who else ''} · asked again {below}"
     return [section(f"… *{q.key}* {what} · {short(q)}")]
 
@@ -472,18 +448,12 @@ def _round_on(ev: Evaluation, entry: AnswerEntry, card_ts: str) -> EarlierRound 
 
 def _round_line(checklist: Checklist, past: EarlierRound, below: str) -> str:
     """``Split (Yes: @a · No: @b) — asked again by @s below``, or ``Not sure — nobody was sure: @a, @b · …``."""
-    spread = _round_spread(past)
-    if _split(spread):
+    if past.split:
         by = f" by {user(past.settled_by)}" if past.settled_by else ""
-        return f"Split ({_spread_of(checklist, spread, bold=False)}) — asked again{by} {below}"
+        return f"Split ({_spread_of(checklist, past.spread(), bold=False)}) — asked again{by} {below}"
     voters = list(past.votes)
     who = f"only {user(voters[0])} voted" if len(voters) == 1 else "nobody was sure: " + ", ".join(map(user, voters))
     return f"Not sure — {who} · asked again {below}"
-
-
-def _skipper(entry: AnswerEntry, card_ts: str) -> str | None:
-    """Quick mode: who chose Not sure on an earlier card (None for a record from before that was kept)."""
-    return entry.skipped_on.get(card_ts)
 
 
 def card_text(ev: Evaluation, checklist: Checklist, question_id: str, card_ts: str | None = None) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.blocks.common import esc, user, when
-from bot.blocks.scorecard import answerers, left_open_by
-from conversations.flow import Notice, Outcome
+from bot.blocks.scorecard import answerers
+from conversations.flow import Notice, Outcome, left_open_by
 from conversations.models import Evaluation
 from scoring.checklist import Checklist
 
@@ -92,13 +92,12 @@ def team_answer_refusal(ev: Evaluation, checklist: Checklist, question_id: str) 
         return (f"{q.key} split and was left open by {user(by)}, so it has no answer yet; only {answerers(ev)} picks "
                 "its answer, so your click changed nothing. To say what it should be, ask one of them, or use "
                 "*Add a note…* in the same menu.")
+    label = checklist.option(entry.value).label if entry.value is not None else "Not sure"
     if entry.settled_by:
         split = ballot is not None and len(ballot.decided()) > 1
-        label = checklist.option(entry.value).label if entry.value is not None else "Not sure"
         whose = (f"{q.key}'s team answer was settled by {user(entry.settled_by)}" if split
                  else f"{q.key}'s team answer was changed to {label} by {user(entry.settled_by)}")
     else:
-        label = checklist.option(entry.value).label if entry.value is not None else "Not sure"
         voters = [uid for uid, v in sorted(ballot.votes.items(), key=lambda kv: kv[1].at)
                   if v.value == entry.value] if ballot is not None else []
         whose = f"{q.key}'s answer, {label}, is the team's vote ({', '.join(map(user, voters))})"

@@ -19,6 +19,7 @@ from bot.blocks.common import (
     slack_bar,
     user,
 )
+from conversations.flow import left_open_by
 from conversations.models import Evaluation
 from scoring.agreement import Agreement, outcome_text, spread_text
 from scoring.checklist import Checklist
@@ -75,15 +76,6 @@ def answerers(ev: Evaluation) -> str:
     """Who gives a team's answer over the votes (``conversations.flow.team_answer``): ``the starter (@maya), a lead
     or a workspace admin``."""
     return f"the starter ({user(ev.started_by)}), a lead or a workspace admin"
-
-
-def left_open_by(ev: Evaluation, question_id: str) -> str | None:
-    """Vote mode: who chose "Not sure — ask again later" on a split the last time it could be asked, so that it is
-    left without an answer (only :func:`answerers` may give it one); None for any other question."""
-    entry = ev.answers.get(question_id)
-    if ev.mode != "vote" or entry is None or entry.value is not None or entry.skips < 2:
-        return None
-    return entry.settled_by
 
 
 def _its(n: int, one: str, many: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.blocks.common import one_line
 from scoring.checklist import Checklist
 
 SKIP_WORDS = ("skip", "s", "?", "not sure", "unsure")
@@ -38,9 +39,8 @@ Parsed = Answer | Command | Problem
 
 
 def shorten(text: str, limit: int = ECHO_MAX) -> str:
-    """One line, at most ``limit`` characters: long input is cut with an ellipsis."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    """One line, at most ``limit`` characters: long input is cut with an ellipsis (:func:`one_line`)."""
+    return one_line(text, limit)
 
 
 def option_words(checklist: Checklist) -> str:
