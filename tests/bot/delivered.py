@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+from bot.blocks.common import Block
 from conversations import flow
 from conversations.effects import PostCard, PostRoot
 from conversations.models import Evaluation
@@ -27,3 +28,14 @@ class Delivered:
             elif isinstance(owed.effect, PostCard):
                 flow.card_posted(self.ev, owed.effect.question, next(self._ts))
             flow.delivered(self.ev, owed.key)
+
+
+def block_text(blocks: list[Block]) -> str:
+    """The texts of blocks (sections, their fields, contexts), one per line, as the card reads."""
+    out = []
+    for b in blocks:
+        if isinstance(b.get("text"), dict):
+            out.append(b["text"]["text"])
+        out += [e["text"] for e in b.get("elements", []) if isinstance(e.get("text"), str)]
+        out += [f["text"] for f in b.get("fields", [])]
+    return "\n".join(out)

@@ -16,7 +16,7 @@ from conversations.engine import scorecard_of
 from conversations.flow import SKIP
 from conversations.models import AnswerEntry, Evaluation, Mode
 from scoring.checklist import Registry
-from tests.bot.delivered import Delivered
+from tests.bot.delivered import Delivered, block_text
 from tests.bot.harness import Bot, message_texts, running_bot
 from tests.standins.redis_server import RedisServer
 from tests.standins.slack_api import SlackStandIn
@@ -54,16 +54,9 @@ class Walk(Delivered):
         self._deliver()
 
     def card(self, key: str) -> str:
-        return _text(card_blocks(self.ev, FT, self.ev.cards_of(FT.question(key).id)[-1]))
+        return block_text(card_blocks(self.ev, FT, self.ev.cards_of(FT.question(key).id)[-1]))
 
 
-def _text(blocks: list[Block]) -> str:
-    out = []
-    for b in blocks:
-        if isinstance(b.get("text"), dict):
-            out.append(b["text"]["text"])
-        out += [e["text"] for e in b.get("elements", []) if isinstance(e.get("text"), str)]
-    return "\n".join(out)
 
 
 # -- 1. a split left open twice names who left it open and who answers it ------------------------------------------
@@ -89,11 +82,11 @@ def test_a_split_left_open_says_so_on_its_card_the_root_the_scorecard_and_the_re
     assert "split twice and left open by <@U1>" in card, card
     assert "the starter (<@U1>), a lead or a workspace admin picks its answer from the ⋯ menu" in card, card
     assert "left for the team" not in card and "chose Not sure" not in card
-    root = _text(root_blocks(t.ev, FT))
+    root = block_text(root_blocks(t.ev, FT))
     assert ("Only q1 is left: it split and was left open by <@U1>, so the starter (<@U1>), a lead or a workspace "
             "admin picks its answer from the ⋯ menu on its card.") in root, root
     assert "skipped twice" not in root
-    provisional = _text(scorecard_blocks(t.ev, FT, scorecard_of(t.ev, FT), agreement=voting.agreement(t.ev, FT)))
+    provisional = block_text(scorecard_blocks(t.ev, FT, scorecard_of(t.ev, FT), agreement=voting.agreement(t.ev, FT)))
     assert ("Unanswered: q1. It split and was left open by <@U1>, so the starter (<@U1>), a lead or a workspace "
             "admin picks its answer from the ⋯ menu on its card. An unanswered question") in provisional, provisional
     refused = team_answer_refusal(t.ev, FT, q1)
@@ -104,7 +97,7 @@ def test_a_split_left_open_says_so_on_its_card_the_root_the_scorecard_and_the_re
 
 def test_a_split_left_open_beside_questions_anyone_may_answer_names_each_group() -> None:
     t = _split_left_open("q4", "q6")
-    root = _text(root_blocks(t.ev, FT))
+    root = block_text(root_blocks(t.ev, FT))
     assert ("Only q1, q4 and q6 are left: q1 split and was left open by <@U1>, so the starter (<@U1>), a lead or a "
             "workspace admin picks its answer from the ⋯ menu on its card; q4 and q6 were skipped twice, so anyone "
             "may answer them from the ⋯ menu on their cards.") in root, root
@@ -115,9 +108,9 @@ def test_quick_mode_keeps_its_skipped_twice_words_with_the_right_number() -> Non
     while (key := t.open_key()) is not None:
         t.answer(key, SKIP if key == "q3" else "yes")
     assert "Only a question the team skipped twice is left: answer it from the ⋯ menu on its card." \
-        in _text(root_blocks(t.ev, FT))
+        in block_text(root_blocks(t.ev, FT))
     assert "Unanswered: q3. Answer it from the ⋯ menu on its card to finish" \
-        in _text(scorecard_blocks(t.ev, FT, scorecard_of(t.ev, FT)))
+        in block_text(scorecard_blocks(t.ev, FT, scorecard_of(t.ev, FT)))
 
 
 # -- 3. a unanimous answer the starter changed was changed, not settled ---------------------------------------------

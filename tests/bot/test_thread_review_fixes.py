@@ -12,7 +12,7 @@ from conversations import flow, voting
 from conversations.flow import SKIP
 from conversations.models import AnswerEntry, Evaluation, Mode
 from scoring.checklist import Registry
-from tests.bot.delivered import Delivered
+from tests.bot.delivered import Delivered, block_text
 from tests.bot.harness import running_bot
 from tests.standins.redis_server import RedisServer
 from tests.standins.slack_api import SlackStandIn
@@ -49,13 +49,6 @@ class Walk(Delivered):
         return card_blocks(self.ev, FT, ts)
 
 
-def _text(blocks: list[Block]) -> str:
-    out = []
-    for b in blocks:
-        if isinstance(b.get("text"), dict):
-            out.append(b["text"]["text"])
-        out += [e["text"] for e in b.get("elements", []) if isinstance(e.get("text"), str)]
-    return "\n".join(out)
 
 
 def _menus(blocks: list[Block]) -> list[Block]:
@@ -82,9 +75,10 @@ def test_quick_mode_the_earlier_card_says_not_sure_and_asked_again_below_the_lat
     """Review: after Not sure on q5 and Partly when asked again, both cards read "✓ q5 Partly — @sam"."""
     t = _quick_walk_with_q5_asked_again()
     first, later = (t.blocks(ts) for ts in t.cards("q5"))
-    assert _text(first).startswith("… *q5* Not sure") and "· asked again below · real-world data" in _text(first)
-    assert "Partly" not in _text(first) and not _menus(first)  # changing the answer is done on the later card
-    assert _text(later).startswith("✓ *q5* Partly — <@U3> · _asked again after Not sure (above)_ · ")
+    above = block_text(first)
+    assert above.startswith("… *q5* Not sure") and "· asked again below · real-world data" in above
+    assert "Partly" not in block_text(first) and not _menus(first)  # changing the answer is done on the later card
+    assert block_text(later).startswith("✓ *q5* Partly — <@U3> · _asked again after Not sure (above)_ · ")
     assert [o["text"]["text"] for o in _menus(later)[0]["options"]][:2] == ["Change to Yes", "Change to No"]
 
 
@@ -94,7 +88,7 @@ def test_quick_mode_the_earlier_card_names_who_was_not_sure_where_the_record_kee
     first, _ = t.cards("q5")
     qid = FT.question("q5").id
     t.ev.answers[qid] = t.ev.answers[qid].model_copy(update={"skipped_on": {first: "U2"}})
-    line = _text(card_blocks(t.ev, FT, first, later_link="https://x.slack.com/archives/C/p100"))
+    line = block_text(card_blocks(t.ev, FT, first, later_link="https://x.slack.com/archives/C/p100"))
     assert line.startswith("… *q5* Not sure — <@U2> · asked again <https://x.slack.com/archives/C/p100|below> · ")
 
 
@@ -114,11 +108,12 @@ def test_vote_mode_the_earlier_card_keeps_the_split_and_the_later_one_the_agreed
     """Review: q14 split and was sent back; both its cards then read "✓ q14 Yes — agreed: … · split first (…)"."""
     t = _vote_walk_with_q1_split_then_agreed()
     first, later = (t.blocks(ts) for ts in t.cards("q1"))
-    assert _text(first).startswith(
+    assert block_text(first).startswith(
         "… *q1* Split (Yes: <@U1> · No: <@U2> · Partly: <@U3>) — asked again by <@U1> below · ")
     assert not _menus(first) and not _buttons(first)
-    assert _text(later).startswith("✓ *q1* Yes — agreed: <@U1>, <@U2>, <@U3> · _asked again after a split (above)_")
-    assert "Partly: <@U3>" not in _text(later)  # said once, on the card above
+    assert block_text(later).startswith(
+        "✓ *q1* Yes — agreed: <@U1>, <@U2>, <@U3> · _asked again after a split (above)_")
+    assert "Partly: <@U3>" not in block_text(later)  # said once, on the card above
     assert _menus(later)
 
 
@@ -133,8 +128,8 @@ def test_vote_mode_a_second_split_shows_its_settle_buttons_on_the_later_card_onl
     t.vote("q1", "U1", "yes")
     t.vote("q1", "U2", "no")  # split again
     first, later = (t.blocks(ts) for ts in t.cards("q1"))
-    assert not _buttons(first) and _text(first).startswith("… *q1* Split (Yes: <@U1> · No: <@U2>)")
-    assert _buttons(later)[0] == "Yes — team answer" and "*Question 1 of 20* · *Split*" in _text(later)
+    assert not _buttons(first) and block_text(first).startswith("… *q1* Split (Yes: <@U1> · No: <@U2>)")
+    assert _buttons(later)[0] == "Yes — team answer" and "*Question 1 of 20* · *Split*" in block_text(later)
 
 
 async def test_slack_thread_of_a_question_asked_again_has_no_two_identical_records(
@@ -154,9 +149,9 @@ async def test_slack_thread_of_a_question_asked_again_has_no_two_identical_recor
             await bot.click(card, f"answer_{option}", user=("U1", "U2", "U3")[i % 3])
             await slack.wait_for(lambda c=card: bot._closed(c, "C1"), what=f"{key} answered")  # type: ignore[misc]
         await bot.settle()
-        records = [_text(m.blocks) for m in bot.thread() if m.text.startswith(("q", "Question"))]
+        records = [block_text(m.blocks) for m in bot.thread() if m.text.startswith(("q", "Question"))]
         assert len(records) == 22 and len(set(records)) == 22, records
-        q5 = [_text(m.blocks) for m in bot.cards(FT.question("q5").id)]
+        q5 = [block_text(m.blocks) for m in bot.cards(FT.question("q5").id)]
         assert q5[0].startswith("… *q5* Not sure") and q5[1].startswith("✓ *q5* Partly")
         assert not slack.violations
 
@@ -168,17 +163,17 @@ def test_a_split_revealed_before_the_quorum_says_who_revealed_it_with_how_many_v
     t.vote("q1", "U1", "partly")
     t.vote("q1", "U2", "no")
     voting.reveal(t.ev, FT, question=FT.question("q1").id, user="U3")
-    split = _text(t.blocks(t.cards("q1")[0]))
+    split = block_text(t.blocks(t.cards("q1")[0]))
     assert "*Partly:* <@U1> · *No:* <@U2> · _revealed by <@U3> with 2 of 3 votes_" in split
     t.settle("q1", "U1", "partly")
-    assert "revealed by <@U3> with 2 of 3 votes" in _text(t.blocks(t.cards("q1")[0]))  # the record keeps it
+    assert "revealed by <@U3> with 2 of 3 votes" in block_text(t.blocks(t.cards("q1")[0]))  # the record keeps it
 
 
 def test_a_vote_the_quorum_revealed_says_nothing_of_a_reveal() -> None:
     t = Walk(mode="vote", quorum=2)
     t.vote("q1", "U1", "yes")
     t.vote("q1", "U2", "no")
-    assert "revealed by" not in _text(t.blocks(t.cards("q1")[0]))
+    assert "revealed by" not in block_text(t.blocks(t.cards("q1")[0]))
 
 
 # -- 3. a re-evaluation shows last time's note beside last time's answer -----------------------------------------
@@ -194,16 +189,16 @@ def _previous(note: str) -> Evaluation:
 
 def test_a_re_evaluation_card_shows_last_times_note_beside_last_times_answer() -> None:
     t = Walk(previous=_previous("the 85% target comes from the ops lead"))
-    text = _text(open_card_blocks(t.ev, FT, FT.question("q1").id))
+    text = block_text(open_card_blocks(t.ev, FT, FT.question("q1").id))
     assert "Last time: *Yes* (note: “the 85% target comes from the ops lead”) — confirm it or change it." in text
     assert "Question 1 of 20" in text
-    assert "Last time: *Yes* — confirm it or change it." in _text(open_card_blocks(t.ev, FT, FT.question("q2").id))
+    assert "Last time: *Yes* — confirm it or change it." in block_text(open_card_blocks(t.ev, FT, FT.question("q2").id))
 
 
 def test_last_times_note_is_escaped_on_one_line_and_cut_short() -> None:
     long = "<!channel> see\n\nthe sheet " + "numbers " * 100
     t = Walk(previous=_previous(long))
-    line = next(x for x in _text(open_card_blocks(t.ev, FT, FT.question("q1").id)).splitlines()
+    line = next(x for x in block_text(open_card_blocks(t.ev, FT, FT.question("q1").id)).splitlines()
                 if x.startswith("Last time"))
     quoted = line.split("“", 1)[1].split("”", 1)[0]
     assert quoted.startswith("&lt;!channel&gt; see the sheet numbers") and quoted.endswith("numbers…")

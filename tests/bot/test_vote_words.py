@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.blocks.common import Block
 from bot.blocks.evaluation import card_blocks
 from bot.blocks.notices import notice_text
 from bot.blocks.scorecard import scorecard_blocks
@@ -14,7 +13,7 @@ from conversations import flow, voting
 from conversations.flow import SKIP, Notice, Outcome
 from scoring.checklist import Registry
 from scoring.scorecard import score
-from tests.bot.delivered import Delivered
+from tests.bot.delivered import Delivered, block_text
 
 FT = Registry().get()
 
@@ -40,17 +39,9 @@ class Vote(Delivered):
         self._deliver()
 
     def text(self, key: str, ts: str | None = None) -> str:
-        return _text(card_blocks(self.ev, FT, ts or self.card(key)))
+        return block_text(card_blocks(self.ev, FT, ts or self.card(key)))
 
 
-def _text(blocks: list[Block]) -> str:
-    out = []
-    for b in blocks:
-        if isinstance(b.get("text"), dict):
-            out.append(b["text"]["text"])
-        out += [e["text"] for e in b.get("elements", []) if isinstance(e.get("text"), str)]
-        out += [f["text"] for f in b.get("fields", [])]
-    return "\n".join(out)
 
 
 def test_a_lone_vote_revealed_reads_as_one_vote_not_agreement() -> None:
@@ -103,7 +94,7 @@ def test_the_split_card_keeps_the_anchor_question_n_of_m_and_answer_first_button
     t.vote("q1", "U2", "yes")
     t.vote("q1", "U3", "no")
     blocks = card_blocks(t.ev, FT, t.card("q1"))
-    assert _text(blocks).startswith("*Question 1 of 20* · *Split*")
+    assert block_text(blocks).startswith("*Question 1 of 20* · *Split*")
     labels = [e["text"]["text"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
     assert labels == [*(f"{o.label} — team answer" for o in FT.options), "Not sure — ask again later"]
     assert [label.split(" — ")[0] for label in labels] == [*(o.label for o in FT.options), "Not sure"]
@@ -129,7 +120,7 @@ def test_the_scorecard_counts_a_lone_vote_as_not_agreed_and_says_so() -> None:
     assert t.ev.status == "completed"
     agreement = voting.agreement(t.ev, FT)
     assert agreement is not None
-    text = _text(scorecard_blocks(t.ev, FT, score(FT, t.ev.scored()), agreement=agreement))
+    text = block_text(scorecard_blocks(t.ev, FT, score(FT, t.ev.scored()), agreement=agreement))
     assert "*Team agreement:* 19 of 20 questions unanimous (95%)" in text
     assert (":warning: q2 (diverse examples) had fewer than two answers to compare (Not sure votes aside), "
             "so it counts as not agreed.") in text
