@@ -234,6 +234,11 @@ class NoteSubmission(_In):
         state = self.view.get("state", {}).get("values", {})
         return str(state.get(block_id, {}).get(action_id, {}).get("value") or "")
 
+    def optional(self, block_id: str) -> bool:
+        """Whether the modal's input block may be sent empty (the note's, when the modal opened over a note)."""
+        blocks = self.view.get("blocks") or []
+        return any(isinstance(b, dict) and b.get("block_id") == block_id and b.get("optional") is True for b in blocks)
+
     @property
     def private_metadata(self) -> str:
         return str(self.view.get("private_metadata") or "")

@@ -280,7 +280,7 @@ class Engine:
                    seen: str | None = None) -> tuple[Evaluation, flow.Outcome | None]:
         return await self._transition(
             eid, lambda ev: flow.add_note(ev, self.checklist(ev), question=question, user=user, note=text),
-            by=user, action=f"note {question}", seen=seen)
+            by=user, action=f"{'note' if text.strip() else 'remove note'} {question}", seen=seen)
 
     async def reveal(self, eid: str, *, question: str, user: str,
                      seen: str | None = None) -> tuple[Evaluation, flow.Outcome | None]:

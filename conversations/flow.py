@@ -599,6 +599,7 @@ def left_open_by(ev: Evaluation, question_id: str) -> str | None:
 
 def add_note(ev: Evaluation, checklist: Checklist, *, question: str, user: str, note: str,
              now: datetime | None = None) -> Outcome:
+    """The note on an answer, replacing the one there; an empty note removes it."""
     q = checklist.question(question)
     entry = ev.answers.get(q.id)
     text = note.strip()
@@ -606,13 +607,13 @@ def add_note(ev: Evaluation, checklist: Checklist, *, question: str, user: str, 
         return refused("deleted")
     if ev.status == "abandoned":
         return refuse_closed(ev, q.key, user)
-    if not text:
-        return invalid("The note is empty; write something or cancel.")
     if len(text) > NOTE_MAX:
         return invalid(f"Notes are limited to {NOTE_MAX:,} characters (this one has {len(text):,}).")
+    if not text and (entry is None or entry.note is None):
+        return invalid(f"The note is empty and {q.key} has no note to remove; write something or cancel.")
     if entry is None:
         return invalid(f"Answer {q.key} first, then add a note to it.")
-    entry.note, entry.note_by = text, user
+    entry.note, entry.note_by = (text, user) if text else (None, None)  # an empty note removes the one there
     ev.last_activity = now or utcnow()
     move = Move(ev)
     state = card_state(ev, q.id)

@@ -38,7 +38,7 @@ CARD: tuple[Row, ...] = (
         "re-ask a question skipped once; the card above says it was asked again below"),
     Row("answer", "skipped", "answered", ("update_card", "update_root"), "Change answer on a skipped card"),
     Row("change", "answered", "answered", ("update_card", "update_root"), "Change answer"),
-    Row("note", "answered", "answered", ("update_card",), "Add note"),
+    Row("note", "answered", "answered", ("update_card",), "Add, replace or remove a note"),
     Row("suggest", "asked", "asked", ("update_card",), "a pasted description suggests an answer"),
     Row("vote", "asked", "asked", ("update_card", "update_root"), "vote mode: hidden until the reveal"),
     Row("reveal", "asked", "answered", ("update_card", "update_root"), "quorum or Reveal: all votes agree"),

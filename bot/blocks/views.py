@@ -27,7 +27,17 @@ def note_modal(ev: Evaluation, checklist: Checklist, question: str, channel: str
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             context(clip(esc(q.text), 2000)),
-            {"type": "input", "block_id": NOTE_BLOCK, "label": {"type": "plain_text", "text": "Note"},
-             "element": element},
+            note_input(element, removable=bool(current)),
         ],
     }
+
+
+def note_input(element: Block, *, removable: bool) -> Block:
+    """The note's field; over a note it may be emptied, which removes the note (Slack refuses an empty required
+    field before it is sent)."""
+    block: Block = {"type": "input", "block_id": NOTE_BLOCK, "label": {"type": "plain_text", "text": "Note"},
+                    "element": element}
+    if removable:
+        block["optional"] = True
+        block["hint"] = {"type": "plain_text", "text": "Clear the text and save to remove the note."}
+    return block

@@ -1,4 +1,4 @@
-"""Modal submissions: the note on an answer."""
+"""Modal submissions: the note on an answer (added, replaced, or removed by saving it empty)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from bot.services import Services
 async def on_note(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
     submission = NoteSubmission.model_validate(body)
     text = submission.value(NOTE_BLOCK, NOTE_ACTION_ID).strip()
-    if not text:
+    if not text and not submission.optional(NOTE_BLOCK):  # emptied over a note: the note is removed
         await ack(response_action="errors", errors={NOTE_BLOCK: "Write a note, or close the dialog."})
         return
     await ack()

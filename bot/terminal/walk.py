@@ -15,6 +15,7 @@ from typing import Any
 from bot.terminal.invocation import ftcheck_command, run_again, shell_word
 from bot.terminal.session import Session, Stop, deliver_owed
 from bot.terminal.words import (
+    CLEAR_NOTE,
     Answer,
     Command,
     Parsed,
@@ -248,8 +249,8 @@ def shown_note(entry: AnswerEntry | None, key: str, user: str) -> str:
     if not entry.note:
         return f"{key} has no note. To add one, type note {key} <text>."
     by = f" (by {entry.note_by})" if entry.note_by and entry.note_by != user else ""
-    return (f"{key}'s note{by}: “{entry.note}”. To replace it, type note {key} <new text> (a note can be replaced, "
-            "not removed).")
+    return (f"{key}'s note{by}: “{entry.note}”. To replace it, type note {key} <new text>; to remove it, note {key} "
+            f"{CLEAR_NOTE}.")
 
 
 @dataclass
@@ -508,6 +509,8 @@ class Walk:
         if not text.strip():  # note q5: show q5's note
             self.say(f"  {shown_note(entry, key, self.session.user)}")
             return False
+        if text.strip().lower() == CLEAR_NOTE:
+            return self.clear_note(question, key, entry)
         old, old_by = (entry.note, entry.note_by) if entry is not None else (None, None)
         if old is not None and old == text.strip():
             self.say(f"  {key} already has this note; nothing changed.")
@@ -522,6 +525,19 @@ class Walk:
                      "both texts.")
         else:
             self.say(f"  Note added to {key}.")
+        return False
+
+    def clear_note(self, question: str, key: str, entry: AnswerEntry | None) -> bool:
+        if entry is None or entry.note is None:
+            self.say(f"  {key} has no note to remove.")
+            return False
+        outcome = self.record(self.session.engine.note(self.ev.id, question=question, user=self.session.user,
+                                                       text=""), question, "note")
+        if outcome is not None and not outcome.applied:
+            self.say(f"  {refusal(outcome, tz=self.session.tz) or 'Note not removed.'}")
+        else:
+            by = f" (by {entry.note_by})" if entry.note_by and entry.note_by != self.session.user else ""
+            self.say(f"  {key}'s note is removed. It was{by}: “{entry.note}”.")
         return False
 
     def not_a_note(self, line: str) -> None:

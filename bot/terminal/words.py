@@ -16,6 +16,7 @@ SKIP_WORDS = ("skip", "s", "?", "not sure", "unsure")
 ALIASES = {"partial": "partly", "passed": "pass", "failed": "fail"}
 ECHO_MAX = 40  # a bad answer is echoed back at most this long
 COMMANDS = ("back", "change", "note", "list", "score", "help", "quit")
+CLEAR_NOTE = "clear"  # note q3 clear: the note's text removed, not replaced by the word
 TAKES_TEXT = ("change", "note")  # the others are commands only as the whole line ("Back in 2023 …" is not back)
 
 
@@ -152,7 +153,7 @@ def help_text(checklist: Checklist) -> str:
         "  back                 answer the previous question again",
         f"  change q3 {checklist.options[-1].key:<10} change an earlier answer",
         "  note <text>          add a note to the answer you gave last (note q3 <text> for another; note q3 "
-        "shows q3's note)",
+        f"shows q3's note; note q3 {CLEAR_NOTE} removes it)",
         "  list                 the answers so far, with their notes",
         "  score                the scorecard so far",
         "  help                 this help",

@@ -144,9 +144,11 @@ class Bot:
         return await self.post(payload_form(payload))
 
     async def submit_view(self, callback_id: str, values: dict[str, dict[str, dict[str, Any]]], *,
-                          private_metadata: str, user: str = "U1") -> tuple[int, str]:
+                          private_metadata: str, user: str = "U1",
+                          blocks: list[dict[str, Any]] | None = None) -> tuple[int, str]:
+        """``blocks``: the modal's blocks, as Slack sends them back with the submission."""
         body = view_submission_body(user_id=user, callback_id=callback_id, values=values,
-                                    private_metadata=private_metadata)
+                                    private_metadata=private_metadata, blocks=blocks)
         return await self.post(body)
 
     async def event(self, event: dict[str, Any], *, event_id: str | None = None,

@@ -174,8 +174,8 @@ def test_note_without_text_names_the_question_and_shows_its_note(redis_server: R
     assert proc.returncode == 0, proc.stderr
     out = flat(proc.stdout)
     assert "note q3" not in out.split("Note added to q5.")[1]
-    assert ("q5's note: “checked with legal”. To replace it, type note q5 <new text> (a note can be replaced, not "
-            "removed).") in out
+    assert ("q5's note: “checked with legal”. To replace it, type note q5 <new text>; to remove it, note q5 "
+            "clear.") in out
     assert "q2 has no note. To add one, type note q2 <text>." in out
     assert "q9 has no answer yet, so no note; answer it first, then type note q9 <text>." in out
 
