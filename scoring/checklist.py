@@ -183,10 +183,22 @@ class Band(_Frozen):
     go: bool = Field(description="Whether this band means 'go ahead' (used to compare with the decision tree).")
 
 
+class ScoreCheck(_Frozen):
+    """A question about the score that a verdict asks (the source's "Score < 8? Skip fine-tuning for now."): the
+    scorecard answers it from the score instead of printing the question."""
+
+    below: float = Field(ge=0, description="The score the check compares with: under it, ``text`` is said.")
+    text: str = Field(min_length=1, max_length=300, description="Said when the score is under ``below``.")
+    otherwise: str | None = Field(default=None, min_length=1, max_length=300,
+                                  description="Said when the score is ``below`` or more; without it, only that.")
+
+
 class TreeLeaf(_Frozen):
     verdict: Slug
     text: str = Field(min_length=1, max_length=500)
     go: bool
+    score_check: ScoreCheck | None = Field(default=None, description=(
+        "A question about the score the verdict goes on to ask, answered from the score after ``text``."))
 
 
 def _branch_kind(value: Any) -> str:
@@ -198,7 +210,8 @@ Branch = Annotated[Annotated[Slug, Tag("node")] | Annotated[TreeLeaf, Tag("leaf"
 
 
 class TreeNode(_Frozen):
-    """Asks whether all ``questions`` are answered yes; follows ``yes`` or ``no``.
+    """Asks whether all ``questions`` are answered yes (a partial answer counts as yes unless ``partly_fails``
+    names it); follows ``yes`` or ``no``.
 
     A branch is either the id of another node or a leaf with the verdict.
     """
@@ -207,6 +220,10 @@ class TreeNode(_Frozen):
     questions: list[Slug] = Field(min_length=1)
     yes: Branch
     no: Branch
+    partly_fails: list[Slug] = Field(default_factory=list, description=(
+        "Questions of this step whose partial answer (e.g. Partly) does not meet it, such as a threshold not yet "
+        "reached (500+ examples): the walk takes the no branch. A partial answer to any other question of the "
+        "step counts as Yes, and a go reached that way asks to confirm it."))
 
 
 class DecisionTree(_Frozen):
@@ -234,6 +251,8 @@ class Checklist(_Frozen):
     bands: list[Band] = Field(min_length=1)
     decision_tree: DecisionTree | None = None
     advice: list[Advice] = Field(default_factory=list)
+    revisit: str | None = Field(default=None, min_length=1, max_length=500, description=(
+        "Said under a not-yet decision: when to look again and why the answer can change."))
     reevaluate: str | None = Field(
         None, description="How often to re-evaluate: monthly, quarterly, or a number of days, weeks or months (60d, "
                           "8w, 6 months); the reminder after completion follows it unless FTCHECK_REEVALUATE_AFTER "
@@ -388,7 +407,9 @@ class Checklist(_Frozen):
         parts = {"options": sorted(o.value for o in self.options),
                  "questions": [[q.id, q.number, q.short] for q in self.questions],
                  "bands": [[b.id, b.name, b.min_score, b.go] for b in self.bands],
-                 "tree": self.decision_tree.model_dump(mode="json") if self.decision_tree else None}
+                 # without defaults: a field added to the tree later leaves the trees that don't set it unchanged
+                 "tree": self.decision_tree.model_dump(mode="json", exclude_defaults=True)
+                 if self.decision_tree else None}
         text = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:FINGERPRINT_CHARS]
 
@@ -435,6 +456,7 @@ def _tree_problems(checklist: Checklist, tree: DecisionTree) -> list[str]:
                      f"({names}) or a verdict such as {LEAF_EXAMPLE}"
                      for word, branch in (("yes", node.yes), ("no", node.no))
                      if isinstance(branch, str) and branch not in tree.nodes]
+        problems += _partly_fails_problems(checklist, name, node)
     if problems:
         return problems
     loop = _loop_from_start(tree)
@@ -445,6 +467,20 @@ def _tree_problems(checklist: Checklist, tree: DecisionTree) -> list[str]:
     return [f'decision_tree node {last}, "{word}" branch: goes back to {back} ({" → ".join(loop)}), so that path '
             f"never ends; every path must end in a verdict: point it to a later node or a verdict such as "
             f"{LEAF_EXAMPLE}"]
+
+
+def _partly_fails_problems(checklist: Checklist, name: str, node: TreeNode) -> list[str]:
+    """A ``partly_fails`` entry must be one of the node's own questions (by id, ``q7`` or number, as there)."""
+    def resolved(ref: str) -> str | None:
+        try:
+            return checklist.question(ref).id
+        except KeyError:
+            return None
+
+    asked = {resolved(ref) for ref in node.questions}
+    return [f"decision_tree node {name}: partly_fails names {ref!r}, which is not one of its questions "
+            f"({', '.join(node.questions)}); list only questions this node asks"
+            for ref in node.partly_fails if resolved(ref) is None or resolved(ref) not in asked]
 
 
 def _next_nodes(node: TreeNode) -> list[str]:

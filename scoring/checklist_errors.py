@@ -58,12 +58,16 @@ EXAMPLES: dict[str, dict[str, str]] = {
               "as false)",
     },
     "leaf": {"verdict": "verdict: fine_tune", "text": 'text: "Go ahead."', "go": "go: true"},
+    "score_check": {"below": "below: 8", "text": 'text: "skip fine-tuning for now"'},
     "advice": {"situation": 'situation: "Under 500 examples"', "action": 'action: "Use RAG first"',
                "why": 'why: "Too few examples give brittle results"'},
 }
 OPTIONAL: dict[str, tuple[str, ...]] = {
-    "checklist": ("source", "decision_tree", "advice", "reevaluate"),
+    "checklist": ("source", "decision_tree", "advice", "reevaluate", "revisit"),
     "question": ("short", "if_partly", "criteria", "source", "priority"),
+    "node": ("partly_fails",),
+    "leaf": ("score_check",),
+    "score_check": ("otherwise",),
 }
 KNOWN_FIELDS = sorted({field for fields in EXAMPLES.values() for field in fields}
                       | {field for fields in OPTIONAL.values() for field in fields})
@@ -195,7 +199,8 @@ def _lookup(data: Any, loc: Sequence[int | str]) -> Any:
 
 
 def _kind(loc: Sequence[int | str]) -> str:
-    """What the entry at ``loc`` is: checklist, question, option, section, band, decision_tree, node, leaf."""
+    """What the entry at ``loc`` is: checklist, question, option, section, band, decision_tree, node, leaf,
+    score_check (a leaf's)."""
     if not loc:
         return "checklist"
     if len(loc) == 2 and loc[0] in _LISTS:
@@ -203,6 +208,8 @@ def _kind(loc: Sequence[int | str]) -> str:
     if loc[0] == "decision_tree":
         if len(loc) == 1:
             return "decision_tree"
+        if len(loc) == 5 and loc[4] == "score_check":
+            return "score_check"
         return "node" if len(loc) == 3 else "leaf"
     return ""
 
@@ -235,9 +242,10 @@ def _place(loc: Sequence[int | str], data: dict[str, Any] | None) -> str:
         return " ".join([name, *(str(p) for p in rest[1:])])
     if head == "decision_tree" and len(rest) >= 2 and rest[0] == "nodes":
         name = f"decision_tree node {rest[1]}"
-        if len(rest) >= 3:
+        if len(rest) >= 3 and rest[2] in ("yes", "no"):
             name += f', "{rest[2]}" branch'
-        return " ".join([name, *(str(p) for p in rest[3:])])
+            return " ".join([name, *(str(p) for p in rest[3:])])
+        return " ".join([name, *(str(p) for p in rest[2:])])
     return ".".join(str(p) for p in loc)
 
 

@@ -11,9 +11,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from scoring.agreement import Agreement, outcome_text, spread_text
-from scoring.checklist import Checklist
+from scoring.checklist import Advice, Checklist
 from scoring.scorecard import Scorecard, fmt_score
-from scoring.verdict import GapRef, tree_line, verdict_of
+from scoring.verdict import GapRef, situation_advice, tree_line, verdict_of
 
 FORMATS = ("text", "md", "json")
 WIDTH = 80
@@ -60,13 +60,17 @@ def render_json(card: Scorecard, agreement: Agreement | None = None) -> str:
     data: dict[str, Any] = card.model_dump(mode="json")
     data["verdict"] = {"decision": v.decision, "line": v.line(), "tone": v.tone, "blocking": v.blocking,
                        "band_alone": v.band_alone, "next_step": v.next_step.question if v.next_step else None,
-                       "top_gaps": [g.question for g in v.top_gaps]}
+                       "top_gaps": [g.question for g in v.top_gaps], "recommendation": v.recommendation,
+                       "revisit": v.revisit}
     if agreement is not None:
         data["agreement"] = {**agreement.model_dump(mode="json"), "share": agreement.share,
                              "below_bar": agreement.below_bar}
     data["band"] = card.band.id
     data["band_name"] = card.band.name
-    data["recommendation"] = card.band.recommendation
+    # what to do follows the decision (the tree's verdict when it overrules the band); the band's own advice apart
+    data["recommendation"] = v.recommendation
+    data["band_recommendation"] = card.band.recommendation
+    data["description"] = card.description
     if card.decision_tree is not None:
         data["decision_tree"] = {
             "path": [step.model_dump(mode="json") for step in card.decision_tree.path],
@@ -76,6 +80,7 @@ def render_json(card: Scorecard, agreement: Agreement | None = None) -> str:
             "agrees_with_band": card.disagreement is None,
         }
     data["gaps"] = [g.model_dump(mode="json") for g in card.gaps]
+    data["situation_advice"] = [a.model_dump(mode="json") for a in situation_advice(card)]
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
@@ -106,6 +111,8 @@ def render_text(card: Scorecard, agreement: Agreement | None = None, project: st
     lines = [*wrap(title, "  ", "", width), *wrap(f"{v.line()}.", "  ", "", width)]
     if v.advice:
         lines += wrap(v.advice, "  ", "", width)
+    if v.revisit:
+        lines += wrap(v.revisit, "  ", "", width)
     if card.provisional:
         lines += wrap(f"Unanswered: {', '.join(card.unanswered)}. An unanswered question is never counted "
                       "as 0.", "  ", "", width)
@@ -124,7 +131,24 @@ def render_text(card: Scorecard, agreement: Agreement | None = None, project: st
     if agreement is not None:
         lines += ["", *agreement_text(agreement, width)]
     lines += _text_gaps(card, v.next_step.question if v.next_step else None, width)
+    lines += _text_situations(situation_advice(card), width)
     return "\n".join(lines) + "\n"
+
+
+SITUATIONS_TITLE = "Your situation \u2192 what to do"
+
+
+def situation_line(row: Advice) -> str:
+    """``Synthetic (LLM-generated) data only \u2192 Treat as high risk; require a human validation step. Synthetic-only
+    training rarely produces production-quality models.``: one row of the table, for plain text."""
+    return f"{row.situation} \u2192 {row.action}. {row.why}."
+
+
+def _text_situations(rows: Sequence[Advice], width: int = WIDTH) -> list[str]:
+    if not rows:
+        return []
+    return ["", f"{SITUATIONS_TITLE} (for the gaps above)",
+            *(line for row in rows for line in wrap(f"\u2022 {situation_line(row)}", "    ", "  ", width))]
 
 
 def agreement_text(agreement: Agreement, width: int = WIDTH) -> list[str]:
@@ -181,11 +205,14 @@ def render_markdown(card: Scorecard, checklist: Checklist, answers: Mapping[str,
            else decision]
     if v.advice and not (closed and v.tone == "pending"):
         out += ["", v.advice]
+    if v.revisit:
+        out += ["", v.revisit]
     if v.next_step:
         out += ["", f"**Next step for {v.next_step.name}:** {v.next_step.next_step}"]
     if v.top_gaps:
         out += ["", "**Top gaps:**", "", *(f"- {g.name}: {g.answer}" for g in v.top_gaps)]
-    out += ["", f"- **Checklist:** {card.title} (`{card.checklist}`)", f"- **Rule:** {card.rule}", *details]
+    out += ["", f"- **Checklist:** {card.title} (`{card.checklist}`)", f"- **Rule:** {card.rule}",
+            *([f"- **About the checklist:** {_md_cell(card.description)}"] if card.description else []), *details]
     if card.provisional:
         out.append(f"- **Unanswered:** {', '.join(card.unanswered)} (never counted as 0)")
     if agreement is not None:
@@ -202,6 +229,11 @@ def render_markdown(card: Scorecard, checklist: Checklist, answers: Mapping[str,
             out.append(f"### {group.title} ({fmt_score(group.score)}/{fmt_score(group.max)})")
             out += [f"- **{g.question}** ({g.answer}) {g.text}  \n  Next: {g.next_step}" for g in group.gaps]
             out.append("")
+    rows = situation_advice(card)
+    if rows:
+        out += [] if out[-1] == "" else [""]
+        out += [f"## {SITUATIONS_TITLE}", "", "| Your situation | What to do | Why |", "|---|---|---|",
+                *(f"| {_md_cell(r.situation)} | {_md_cell(r.action)} | {_md_cell(r.why)} |" for r in rows)]
     return "\n".join(out).rstrip() + "\n"
 
 

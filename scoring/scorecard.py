@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scoring.checklist import Checklist, Question, exact
+from scoring.checklist import Advice, Checklist, Question, exact
 from scoring.decision_tree import TreeResult, walk
 
 
@@ -94,6 +94,11 @@ class Scorecard(BaseModel):
     decided: Decided | None = None
     # Checklist.fingerprint of the checklist the total was scored with (not rendered: see comparable)
     fingerprint: str = Field(default="", exclude=True)
+    # the checklist's own words around a result, for the renderers (scoring.verdict says when each is shown;
+    # render_json writes them itself, so they are left out of the dump)
+    description: str = Field(default="", exclude=True)
+    revisit: str | None = Field(default=None, exclude=True)  # said under a not-yet decision (Verdict.revisit)
+    advice: list[Advice] = Field(default_factory=list, exclude=True)  # "your situation → what to do" rows
 
     def comparable(self, other: Scorecard) -> bool:
         """Whether the two totals were scored with the same checklist as it was then, so their difference means
@@ -186,6 +191,9 @@ def score(checklist: Checklist, answers: Mapping[str, float]) -> Scorecard:
         gaps=_gaps(checklist, answers, sections),
         rule=checklist.rule,
         fingerprint=checklist.fingerprint,
+        description=checklist.description,
+        revisit=checklist.revisit,
+        advice=list(checklist.advice),
     )
 
 

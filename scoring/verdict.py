@@ -7,9 +7,12 @@ from :func:`verdict_of`, so the decision is worded once and the same way everywh
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from pydantic import BaseModel
 
+from scoring.checklist import Advice
+from scoring.decision_tree import TreeStep
 from scoring.scorecard import Decided, Gap, Scorecard, fmt_score
 from scoring.scorecard import Tone as Tone  # re-exported: renderers take it from here
 
@@ -44,6 +47,10 @@ class Verdict(BaseModel):
     tree: str | None  # the tree's path and its verdict, one line
     provisional: bool
     unanswered: int
+    # the checklist's line on when to look again (Checklist.revisit), under a not-yet decision only
+    revisit: str | None = None
+    # what to do, as the decision has it: the band's advice, or the tree's verdict when it overrules the band
+    recommendation: str | None = None
 
     @property
     def symbol(self) -> str:
@@ -70,7 +77,8 @@ def verdict_of(card: Scorecard) -> Verdict:
         tone=tone, decision=decision, reason=reason, band_alone=band_alone, total_text=card.total_text,
         band=card.band.name, advice=advice, blocking=blocking, next_step=refs[0] if refs else None,
         top_gaps=refs[:TOP_GAPS], gap_count=len(refs), tree=tree_line(card),
-        provisional=card.provisional, unanswered=len(card.unanswered),
+        provisional=card.provisional, unanswered=len(card.unanswered), revisit=_revisit(card, tone),
+        recommendation=_recommendation(card, tone, advice),
     )
 
 
@@ -79,12 +87,12 @@ def _kept(card: Scorecard, decided: Decided) -> Verdict:
     gaps and next steps are its answers as today's checklist reads them."""
     refs = ranked_gaps(card)
     keeps_advice = decided.tone in ("go", "stop") and card.band.recommendation
+    advice = band_advice(card.band.name, card.band.recommendation) if keeps_advice else None
     return Verdict(
         tone=decided.tone, decision=decided.decision, reason=f"{decided.reason} ({CHANGED_SINCE})",
-        band_alone=decided.band_alone, total_text=card.total_text, band=card.band.name,
-        advice=band_advice(card.band.name, card.band.recommendation) if keeps_advice else None, blocking=[],
-        next_step=refs[0] if refs else None, top_gaps=refs[:TOP_GAPS], gap_count=len(refs), tree=None,
-        provisional=False, unanswered=0,
+        band_alone=decided.band_alone, total_text=card.total_text, band=card.band.name, advice=advice,
+        blocking=[], next_step=refs[0] if refs else None, top_gaps=refs[:TOP_GAPS], gap_count=len(refs), tree=None,
+        provisional=False, unanswered=0, revisit=_revisit(card, decided.tone), recommendation=advice,
     )
 
 
@@ -117,27 +125,51 @@ def _advice(card: Scorecard, tone: Tone) -> str:
             f"Once confirmed, the score's advice holds: {advice}")
 
 
+def _revisit(card: Scorecard, tone: Tone) -> str | None:
+    """The checklist's line on when to look again, for a decision that says not yet (a stop, or a go band the
+    decision tree overrules): ``Re-evaluate quarterly: … a "don't do it now" in Q1 …``."""
+    return card.revisit if tone in ("warn", "stop") else None
+
+
+def _recommendation(card: Scorecard, tone: Tone, advice: str | None) -> str | None:
+    """What to do, as the decision says it: the band's advice; where the decision tree overrules a go band, the
+    tree's verdict (``Collect data first. …``); where the score overrules the tree, the band's advice anyway."""
+    if tone == "pending":
+        return None
+    tree = card.decision_tree
+    if tone == "warn" and tree is not None and tree.go is False:
+        return tree.verdict_text
+    if tone == "warn":
+        return band_advice(card.band.name, card.band.recommendation)
+    return advice
+
+
+def situation_advice(card: Scorecard) -> list[Advice]:
+    """The checklist's "your situation → what to do" rows, shown where its gaps are: none without a gap."""
+    return list(card.advice) if card.gaps else []
+
+
 def _plain(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
 def _decide(card: Scorecard, blocking: list[str]) -> tuple[Tone, str, str, str | None]:
     tree, total, band = card.decision_tree, card.total_text, card.band
-    names = _names(card, blocking)
+    blocks = _blocks(card, blocking)
     if card.provisional:
         if tree is not None and tree.go is False:
             left = len(card.unanswered)
             rest = "unanswered question says" if left == 1 else "unanswered questions say"
-            return "warn", "Not yet", f"{names} {_verb(blocking)} it, whatever the {left} {rest}; {total} so far", None
+            return "warn", "Not yet", f"{blocks}, whatever the {left} {rest}; {total} so far", None
         return _decide_provisional(card)
     if tree is None or tree.go is None:
         return ("go" if band.go else "stop"), band.name, total, None
     if tree.go and band.go:
-        return "go", band.name, f"{total}, and the decision tree agrees{_partly_caveat(card)}", None
+        return "go", band.name, f"{total}, and the decision tree agrees{_tree_caveats(card)}", None
     if not tree.go and not band.go:
-        return "stop", band.name, f"{total}, and the decision tree agrees: {names} {_verb(blocking)} it", None
+        return "stop", band.name, f"{total}, and the decision tree agrees: {blocks}", None
     if not tree.go:
-        return "warn", "Not yet", f"{names} {_verb(blocking)} it", f"the score alone, {total}, would be {band.name}"
+        return "warn", "Not yet", blocks, f"the score alone, {total}, would be {band.name}"
     return ("warn", "Not yet", f"the score, {total}, is only {band.name}",
             "the decision tree alone would go ahead")
 
@@ -167,18 +199,42 @@ def _decide_provisional(card: Scorecard) -> tuple[Tone, str, str, str | None]:
                 f"({low}–{high}), but the decision tree waits for {waiting}", None)
     # the tree reached its verdict on answered questions only, so the unanswered ones cannot change it either
     if band.go:
-        return ("go", band.name, f"{so_far}, and the decision tree agrees{_partly_caveat(card)}; "
+        return ("go", band.name, f"{so_far}, and the decision tree agrees{_tree_caveats(card)}; "
                 f"{whatever}, the band can't change ({low}–{high})", None)
     return ("warn", "Not yet", f"the score, {so_far}, stays {band.name} (at most {high})",
             "the decision tree alone would go ahead")
 
 
-def _partly_caveat(card: Scorecard) -> str:
-    """``, though q13 (2–4 week timeline) was answered Partly`` for Partly answers on the tree's path."""
+def _tree_caveats(card: Scorecard) -> str:
+    """What a go of the decision tree rests on besides Yes answers: ``, though q13 (2–4 week timeline) was answered
+    Partly`` for Partly answers it counted as Yes, and for a step it passed on another (the source's "skip unless
+    high-stakes"): ``; q8 (5% accuracy gap) was answered No, but it goes on past that at “…?” (q9 yes)``."""
     partly = _tree_partly(card)
+    text = f", though {_names(card, partly)} {_was(partly)} answered Partly" if partly else ""
+    tree = card.decision_tree
+    steps = tree.path if tree is not None and tree.go else []
+    for step, after in pairwise(steps):
+        if step.outcome == "no":
+            answer = "Partly" if set(step.failed) <= set(step.partly) else "No"
+            text += (f"; {_names(card, step.failed)} {_was(step.failed)} answered {answer}, but it goes on past "
+                     f"that at \u201c{after.label}\u201d ({after.note})")
+    return text
+
+
+def _was(keys: list[str]) -> str:
+    return "was" if len(keys) == 1 else "were"
+
+
+def _blocks(card: Scorecard, blocking: list[str]) -> str:
+    """``q1 (500+ labeled examples) blocks it``; a Partly among them says why a Partly stops the tree:
+    ``q1 (500+ labeled examples) blocks it (answered Partly, which the decision tree counts as No there)``."""
+    text = f"{_names(card, blocking)} {_verb(blocking)} it"
+    halves = {g.question for group in card.gaps for g in group.gaps if 0 < g.value < 1}
+    partly = [k for k in blocking if k in halves]
     if not partly:
-        return ""
-    return f", though {_names(card, partly)} {'was' if len(partly) == 1 else 'were'} answered Partly"
+        return text
+    who = "answered Partly" if partly == blocking else f"{' and '.join(partly)} answered Partly"
+    return f"{text} ({who}, which the decision tree counts as No there)"
 
 
 def _tree_partly(card: Scorecard) -> list[str]:
@@ -201,13 +257,18 @@ def _names(card: Scorecard, keys: list[str]) -> str:
 
 
 def _blocking(card: Scorecard) -> list[str]:
-    """The questions answered No at the step where the tree stopped on a no-go."""
+    """The questions that stopped the tree on a no-go: those that failed its last step, and those of the failed
+    steps right before it whose no branch led there (a gap under 5% that is not high-stakes: q8 and q9)."""
     tree = card.decision_tree
     if tree is None or tree.go is not False or not tree.path:
         return []
-    step = tree.path[-1]
     zero = {g.question for group in card.gaps for g in group.gaps if g.value == 0}
-    return [k for k in step.questions if k in zero] or list(step.questions)
+    out: list[str] = []
+    for step in reversed(tree.path):
+        if step.outcome != "no":
+            break
+        out = [*(step.failed or [k for k in step.questions if k in zero] or step.questions), *out]
+    return out or list(tree.path[-1].questions)
 
 
 def ranked_gaps(card: Scorecard) -> list[GapRef]:
@@ -234,6 +295,16 @@ def tree_line(card: Scorecard) -> str | None:
     tree = card.decision_tree
     if tree is None:
         return None
-    words = {"yes": "Yes", "no": "No", "uncertain": "Partly", "unanswered": "not answered yet"}
-    steps = [f"{s.label} {words[s.outcome]} ({', '.join(s.questions)})" for s in tree.path]
+    steps = [f"{s.label} {step_answer(s)} ({', '.join(s.questions)})" for s in tree.path]
     return " → ".join([*steps, tree.verdict_text])
+
+
+STEP_WORDS = {"yes": "Yes", "no": "No", "uncertain": "Partly", "unanswered": "not answered yet"}
+
+
+def step_answer(step: TreeStep) -> str:
+    """How a step of the decision tree was answered: ``Yes``, ``No``, ``Partly`` (counted as a Yes), ``not answered
+    yet``, or ``Partly, counted as No`` for a step that a Partly short of its threshold stopped (``partly_fails``)."""
+    if step.outcome == "no" and step.failed and set(step.failed) <= set(step.partly):
+        return "Partly, counted as No"
+    return STEP_WORDS[step.outcome]

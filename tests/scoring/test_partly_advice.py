@@ -62,10 +62,19 @@ def test_a_no_still_gets_the_if_not_step() -> None:
     assert v.next_step is not None and v.next_step.next_step == FT.question("q13").if_not
 
 
+# the decision tree's thresholds a Partly falls short of (partly_fails); q8's gate lets a high-stakes case on
+SHORT_OF_THE_TREE = {"q1", "q7", "q14"}
+
+
 @pytest.mark.parametrize("key", ALL)
 def test_one_partly_under_a_strong_go_gets_a_step_that_fits_it(key: str) -> None:
     v = verdict_of(score(FT, normalize_answers(FT, {**{q: 1.0 for q in ALL}, key: 0.5})))
-    assert v.tone == "go" and v.next_step is not None and v.next_step.question == key
+    assert v.next_step is not None and v.next_step.question == key
+    if key in SHORT_OF_THE_TREE:  # not a go, so its Partly step is the step to take: what is still missing
+        assert (v.tone, v.decision, v.blocking) == ("warn", "Not yet", [key])
+        assert v.next_step.next_step == FT.question(key).if_partly
+        return
+    assert v.tone == "go"
     assert _fits_a_go(v.next_step.next_step), v.next_step.next_step
 
 
@@ -82,7 +91,7 @@ def test_every_gap_of_a_go_decision_fits_it_whatever_is_answered_partly() -> Non
             seen += 1
             bad = [g.question for group in card.gaps for g in group.gaps if not _fits_a_go(g.next_step)]
             assert bad == [], (partly, bad)
-    assert seen > 5000
+    assert seen > 3000  # up to four Partly answers, none on a threshold of the decision tree
 
 
 @pytest.mark.parametrize("checklist_id", sorted(REGISTRY.ids()))

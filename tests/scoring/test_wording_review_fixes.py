@@ -141,9 +141,22 @@ def test_a_strong_go_through_a_partly_on_the_tree_says_what_to_confirm_first() -
         assert flat.index("Confirm q13 (2–4 week timeline) first") < flat.index("Go ahead with confidence")
 
 
-def test_two_partly_answers_on_the_tree_under_a_conditional_go() -> None:
+def _lenient(tmp_path: Path) -> Any:
+    """The shipped checklist with every Partly on the tree counted as a Yes, as a team's tree without
+    ``partly_fails`` reads (the shipped one stops on a Partly short of a threshold: q1, q7, q8, q9, q14)."""
+    data: dict[str, Any] = yaml.safe_load((BUILTIN_DIR / "fine-tuning-readiness.yaml").read_text(encoding="utf-8"))
+    data["id"] = "lenient"
+    for node in data["decision_tree"]["nodes"].values():
+        node.pop("partly_fails", None)
+    path = tmp_path / "lenient.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return load_checklist(path)
+
+
+def test_two_partly_answers_on_the_tree_under_a_conditional_go(tmp_path: Path) -> None:
+    lenient = _lenient(tmp_path)
     answers = {**{q: 1.0 for q in ALL}, "q13": 0.5, "q14": 0.5, **{f"q{i}": 0.0 for i in (2, 3, 4, 5, 6)}}
-    card = score(FT, normalize_answers(FT, answers))
+    card = score(lenient, normalize_answers(lenient, answers))
     v = verdict_of(card)
     assert (v.tone, v.decision) == ("go", "Conditional go")
     assert v.advice is not None and v.advice.startswith(
@@ -153,8 +166,9 @@ def test_two_partly_answers_on_the_tree_under_a_conditional_go() -> None:
         "This path counts the Partly answers to q13 and q14 as Yes; confirm them first.")
 
 
-def test_a_no_go_through_a_partly_says_which_answer_it_counted_without_asking_to_confirm() -> None:
-    card = score(FT, normalize_answers(FT, {**{q: 1.0 for q in ALL}, "q1": 0.5, "q7": 0.0}))
+def test_a_no_go_through_a_partly_says_which_answer_it_counted_without_asking_to_confirm(tmp_path: Path) -> None:
+    lenient = _lenient(tmp_path)
+    card = score(lenient, normalize_answers(lenient, {**{q: 1.0 for q in ALL}, "q1": 0.5, "q7": 0.0}))
     tree = card.decision_tree
     assert tree is not None and tree.go is False and tree.uncertain
     assert tree.verdict_text == ("Don't fine-tune yet; optimize prompting further. This path counts the Partly "
