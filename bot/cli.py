@@ -372,6 +372,7 @@ def with_store(read: Callable[[Store, Registry, tzinfo], Awaitable[str]]) -> str
     from bot.services import make_redis
     from bot.terminal.reports import NotFound
     from bot.terminal.session import unloaded
+    from conversations.migrations import rekey_projects
 
     settings = load_settings()
     registry = registry_for(settings)
@@ -381,7 +382,9 @@ def with_store(read: Callable[[Store, Registry, tzinfo], Awaitable[str]]) -> str
     async def main() -> str:
         client = make_redis(location.url, settings.redis_timeout_s)
         try:
-            return await read(Store(client), registry, settings.zone)
+            store = Store(client)
+            await rekey_projects(store)  # as `ftcheck run` does: a store no server migrates (a no-op once done)
+            return await read(store, registry, settings.zone)
         finally:
             await client.aclose()
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from typing import Literal
 
 from pydantic import BaseModel
 
-from bot.blocks.common import esc
+from bot.blocks.common import esc, typed_form
 
 Verb = Literal["start", "help", "suggest", "summary", "list", "history", "export", "remind", "delete", "status"]
 VERBS: tuple[str, ...] = ("start", "help", "suggest", "summary", "list", "history", "export", "remind", "delete",
@@ -20,8 +21,9 @@ HELP = """*ftcheck* — decide on evidence whether to fine-tune.
   answers as defaults to confirm (`--fresh` starts without them)
 • `/ftcheck start &lt;project&gt; --vote [--quorum N]` — everyone votes on each card, hidden until N have voted
   (default 3) or someone clicks Reveal; the starter or a lead settles a split
-• `/ftcheck suggest &lt;project description&gt;` — suggested answers for this channel's open evaluation
-  (or paste a long description into the evaluation thread); people confirm every score
+• `/ftcheck suggest [project:] &lt;project description&gt;` — suggested answers for this channel's open evaluation
+  (or paste a long description into the evaluation thread); with several open, name the project first, then a
+  colon; people confirm every score
 • `/ftcheck status` — where each evaluation in progress here stands
 • `/ftcheck summary [project]` · `/ftcheck list [page]` · `/ftcheck history &lt;project&gt; [page]`
 • `/ftcheck export &lt;project&gt; [md|csv|json]` — upload the decision record
@@ -96,11 +98,32 @@ _QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’"}
 
 
 def _name(text: str) -> str:
-    """A project name as typed, spaces collapsed; a name wrapped whole in one pair of quotes loses them."""
-    name = " ".join(text.split())
-    if len(name) > 2 and _QUOTES.get(name[0]) == name[-1] and name[-1] not in name[1:-1]:
-        return name[1:-1].strip()
-    return name
+    """A project name as typed, spaces collapsed; a name wrapped whole in one pair of quotes loses them. Invisible
+    characters are taken out (:func:`clean_name`); a name with nothing visible left is no name ("")."""
+    name = " ".join(clean_name(text).split())
+    if len(name) >= 2 and _QUOTES.get(name[0]) == name[-1] and name[-1] not in name[1:-1]:
+        name = name[1:-1].strip()
+    # unassigned to this Python's Unicode (Cn): maybe an emoji newer than it, so shown
+    return name if any(unicodedata.category(ch)[0] in "LNPS" or unicodedata.category(ch) == "Cn"
+                       for ch in name) else ""
+
+
+# Characters that show as blank space: Hangul fillers, the blank Braille pattern, Khmer inherent vowels
+_BLANKS = frozenset("\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
+
+
+def clean_name(text: str) -> str:
+    """A name as shown: bidi controls, zero-width spaces, control characters and the like taken out (as from a
+    description), blank fillers read as spaces; joiners and variation selectors stay (emoji such as 👩‍💻, Persian
+    spelling). What an ftcheck message showed as a lookalike of ``*`` ``_`` ``~`` or a backtick is read as typed."""
+    text = unicodedata.normalize("NFC", typed_form(text))
+    return "".join(" " if ch in _BLANKS else ch for ch in text if _shown_in_name(ch))
+
+
+def _shown_in_name(ch: str) -> bool:
+    if ch in "\u200c\u200d" or "\ufe00" <= ch <= "\ufe0f" or "\U000e0020" <= ch <= "\U000e007f":
+        return True  # joiners, variation selectors, emoji tag sequences (subdivision flags)
+    return unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs") or ch in "\t\n"
 
 
 QUORUM_MAX = 25
@@ -119,12 +142,19 @@ def _option(words: list[str], flag: str, example: str) -> str | None:
     return value
 
 
+def whole_number(text: str) -> int | None:
+    """``text`` as a number of decimal digits (``2``, ``２``, ``٢``), else None: ``²`` and ``①`` are digits to
+    :meth:`str.isdigit` but no number to :func:`int`."""
+    return int(text) if text.isdecimal() else None
+
+
 def _quorum(raw: str | None) -> int:
     if raw is None:
         return 3
-    if not raw.isdigit() or not 1 <= int(raw) <= QUORUM_MAX:
+    quorum = whole_number(raw)
+    if quorum is None or not 1 <= quorum <= QUORUM_MAX:
         raise CommandError(f"`--quorum` takes a number of voters from 1 to {QUORUM_MAX}, e.g. `--quorum 4`.")
-    return int(raw)
+    return quorum
 
 
 _START_OPTIONS = ("checklist", "vote", "quorum", "fresh")
@@ -168,9 +198,10 @@ def _flag(words: list[str], flag: str) -> bool:
 def _list(rest: str) -> Command:
     if not rest:
         return Command(verb="list")
-    if not rest.isdigit() or int(rest) < 1:
+    page = whole_number(rest)
+    if page is None or page < 1:
         raise CommandError("`/ftcheck list` takes a page number, e.g. `/ftcheck list 2`.")
-    return Command(verb="list", page=int(rest))
+    return Command(verb="list", page=page)
 
 
 # Words that are clearly meant as a file format, not the end of a project's name

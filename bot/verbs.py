@@ -18,7 +18,7 @@ from bot.links import thread_link
 from bot.payloads import SlashCommand
 from bot.replies import Reply, checklist_fix, checklist_problem
 from bot.services import Services
-from bot.slack_text import plain_text
+from bot.slack_text import plain_text, typed_text
 from bot.suggestions import run_suggestions
 from bot.visibility import Visibility
 from conversations import queries
@@ -33,7 +33,7 @@ from conversations.queries import (
     open_evaluations,
     prefill_base,
     start_lock,
-    suggest_target,
+    suggest_for,
 )
 from conversations.store import StoreUnavailable
 from scoring.checklist import UnknownChecklist
@@ -45,17 +45,24 @@ STATUS_MAX = 10  # `/ftcheck status`: this many evaluations in progress, one lin
 
 
 def parse(request: SlashCommand) -> cmd.Command:
-    """The command a request's text forms.
-
-    Slack sends both a slash command's text and a mention's in its markup (``R&D`` arrives as ``R&amp;D``); it is
-    read once, here, as what the person typed, so a project started either way is one project.
-    """
+    """The command a request's text forms, mentions Slack sent without a label named by their ids (enough to tell
+    the verb: the quick verbs take no names). :func:`read` is what the person saw."""
     return cmd.parse(plain_text(request.text))
 
 
+async def read(svc: Services, request: SlashCommand) -> cmd.Command:
+    """The command a request's text forms, read as what the person saw.
+
+    Slack sends both a slash command's text and a mention's in its markup (``R&D`` arrives as ``R&amp;D``, a picked
+    ``@dev`` as ``<@U2>``); it is read once, here, with the names people saw for mentions
+    (:func:`bot.slack_text.typed_text`), so a project started either way is one project.
+    """
+    return cmd.parse(await typed_text(svc.client, request.text))
+
+
 async def run_command(svc: Services, request: SlashCommand, reply: Reply) -> None:
-    """Parse one command's text and run it."""
-    command = parse(request)
+    """Read one command's text and run it."""
+    command = await read(svc, request)
     await VERBS[command.verb](svc, request, command, reply)
 
 
@@ -76,11 +83,31 @@ async def _open_here(svc: Services, request: SlashCommand) -> Evaluation:
 
 async def _suggest(svc: Services, request: SlashCommand, command: cmd.Command, reply: Reply) -> None:
     # Slack's markup (``&amp;``, ``<@U3>``, ``<https://…|label>``) was read as what the person typed in run_command
-    ev = await suggest_target(svc.store, request.team_id, request.channel_id, request.thread_ts)
-    if ev is None:
-        raise cmd.CommandError(NOTHING_HERE)
-    await run_suggestions(svc, ev, command.text or "", request.user_id, reply, source=request.message_ts,
+    target = await suggest_for(svc.store, request.team_id, request.channel_id, request.thread_ts, command.text or "")
+    if target.evaluation is None:
+        raise cmd.CommandError(await _which_one(svc, target.in_progress) if target.in_progress else NOTHING_HERE)
+    if not target.text:
+        raise cmd.CommandError(f"Paste the project description after the name: `/ftcheck suggest "
+                               f"{esc(target.evaluation.project)}: &lt;description&gt;`.")
+    await run_suggestions(svc, target.evaluation, target.text, request.user_id, reply, source=request.message_ts,
                           command="@ftcheck suggest" if request.message_ts else "/ftcheck suggest")
+
+
+SUGGEST_CHOICES = 10  # evaluations named when `suggest` cannot tell which one a description is for
+
+
+async def _which_one(svc: Services, running: list[Evaluation]) -> str:
+    """Several evaluations in progress here and the description named none: which they are, and how to say which
+    one it is for. Nothing was read or written."""
+    shown = running[:SUGGEST_CHOICES]
+    lines = [f"• *{esc(ev.project)}*: {await thread_link(svc.client, ev)}" for ev in shown]
+    if len(running) > len(shown):
+        lines.append("• … and more: `/ftcheck status` lists them.")
+    example = esc(shown[-1].project)
+    return (f"{len(running)}{'+' if len(running) >= queries.SUGGEST_NAMED else ''} evaluations are in progress in "
+            "this channel and I can't tell which one the description is for, so I did not read it:\n"
+            + "\n".join(lines) + "\nSay which: paste the description in that evaluation's thread, or put the "
+            f"project's name and a colon before it: `/ftcheck suggest {example}: &lt;description&gt;`.")
 
 
 async def _status(svc: Services, request: SlashCommand, command: cmd.Command, reply: Reply) -> None:

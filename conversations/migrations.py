@@ -13,12 +13,13 @@ import structlog
 from conversations.models import Evaluation, project_key
 from conversations.read_models import project_channels_key, project_live_key, projects_key, text_of
 from conversations.reminders import LATEST, latest_field, split_latest_by_channel
-from conversations.store import Store
+from conversations.store import CorruptRecord, Store, eval_key
 
 log = structlog.get_logger(__name__)
 
 NAMES_DECODED = "ftc:migrated:project-names-decoded"
 READ_MODELS_BUILT = "ftc:migrated:read-models-built"
+PROJECTS_REKEYED = "ftc:migrated:project-keys-keep-symbols"
 _LOCK = "migrate"  # a ``Store.once`` token: one replica at a time does the work
 _LOCK_S = 600
 _ENTITY = re.compile(r"&(lt|gt|amp);")  # Slack's encoding of & < >, which bot/slack_text.py decodes in new text
@@ -34,6 +35,7 @@ async def migrate(store: Store) -> None:
         await build_read_models(store)
         await decode_project_names(store)
         await split_latest_by_channel(store)
+        await rekey_projects(store)
     finally:
         await store.release(_LOCK)
 
@@ -116,3 +118,107 @@ async def _move_latest(store: Store, old: str, new: str, value: str) -> None:
     if current is None or float(text_of(current).partition("|")[0]) < float(value.partition("|")[0]):
         await store._call(lambda: store.redis.hset(LATEST, new, value))
     await store._call(lambda: store.redis.hdel(LATEST, old))
+
+
+async def rekey_projects(store: Store) -> int:
+    """Project keys that kept only letters and digits merged names that differ in meaning: "C++ model", "C# model"
+    and "C model" were one project (``c-model``), and so its history, its pre-fill and its reminder. Each
+    evaluation moves to the key its own name has now (:func:`project_key`): a merged project splits into one per
+    name; its index entries and the reminder bookkeeping of each channel follow. Returns how many evaluations
+    moved (0 once done)."""
+    if await store._call(lambda: store.redis.exists(PROJECTS_REKEYED)):
+        return 0
+    moved = 0
+    async for history in store.redis.scan_iter(match="ftc:proj:*", count=500):
+        team, _, old = text_of(history).removeprefix("ftc:proj:").partition(":")
+        moved += await _rekey(store, team, old)
+    await store._call(lambda: store.redis.set(PROJECTS_REKEYED, "1"))
+    (log.info if moved else log.debug)("project_keys_rekeyed", evaluations=moved)  # a terminal's new store: quiet
+    return moved
+
+
+def _rekeyed(ev: Evaluation) -> None:
+    ev.project_key = project_key(ev.project)
+
+
+async def _rekey(store: Store, team: str, old: str) -> int:
+    """Move the evaluations of the history ``old`` whose names key elsewhere now (deleted ones too: a start reads
+    them); what stays under ``old`` gets its channels, activity and reminder bookkeeping from what is left."""
+    history = f"ftc:proj:{team}:{old}"
+    stay: list[Evaluation] = []
+    moved: list[Evaluation] = []
+    for ev in await _documents(store, await store._ids(history, limit=100_000)):
+        if ev.project_key != project_key(ev.project):
+            try:
+                ev, _, _ = await store.update(ev.id, _rekeyed, by="ftcheck", action="project_rekeyed")
+            except KeyError:  # gone since it was indexed
+                continue
+        if ev.project_key == old:
+            stay.append(ev)
+            continue
+        await store._index(ev)  # also when an earlier, cut short run wrote the document
+        moved.append(ev)
+    if moved:
+        await _untangle(store, team, old, moved, stay)
+        for channel in sorted({ev.channel for ev in moved}):
+            keys = {old} | {ev.project_key for ev in moved if ev.channel == channel}
+            for key in sorted(keys):
+                await _set_latest(store, team, channel, key)
+    return len(moved)
+
+
+async def _documents(store: Store, ids: list[str]) -> list[Evaluation]:
+    """The evaluations ``ids`` name, deleted ones included (``Store._many`` leaves those out); corrupt ones are
+    logged by the store and left where they are."""
+    if not ids:
+        return []
+
+    async def read() -> list[object]:
+        pipe = store.redis.pipeline(transaction=False)
+        for eid in ids:
+            pipe.get(eval_key(eid))
+        return list(await pipe.execute())
+
+    found = []
+    for eid, raw in zip(ids, await store._call(read), strict=True):
+        try:
+            ev = store._parse(raw if isinstance(raw, bytes | str) else None, eval_key(eid))
+        except CorruptRecord:
+            continue
+        if ev is not None:
+            found.append(ev)
+    return found
+
+
+async def _untangle(store: Store, team: str, old: str, moved: list[Evaluation], stay: list[Evaluation]) -> None:
+    """Take ``moved`` out of the project ``old``'s history and read model; what ``stay``s there is all it lists."""
+    ids = [ev.id for ev in moved]
+
+    async def write() -> list[object]:
+        pipe = store.redis.pipeline(transaction=False)
+        pipe.zrem(f"ftc:proj:{team}:{old}", *ids)
+        pipe.srem(project_live_key(team, old), *ids)
+        pipe.delete(project_channels_key(team, old))
+        if stay:
+            pipe.sadd(project_channels_key(team, old), *{ev.channel for ev in stay})
+            latest = max((ev.completed_at or ev.last_activity).timestamp() for ev in stay)
+            pipe.zadd(projects_key(team), {old: latest})
+        else:
+            pipe.delete(project_live_key(team, old))
+            pipe.zrem(projects_key(team), old)
+        return list(await pipe.execute())
+
+    await store._call(write)
+
+
+async def _set_latest(store: Store, team: str, channel: str, key: str) -> None:
+    """The project's reminder bookkeeping in a channel (``reminders.LATEST``), from its evaluations there: its
+    latest-started completed one, or none."""
+    done = [ev for ev in await store.project_history(team, key) if ev.channel == channel and ev.status == "completed"]
+    field = latest_field(team, channel, key)
+    if not done:
+        await store._call(lambda: store.redis.hdel(LATEST, field))
+        return
+    latest = max(done, key=lambda ev: ev.started_at)
+    value = f"{latest.started_at.timestamp()!r}|{latest.id}"
+    await store._call(lambda: store.redis.hset(LATEST, field, value))

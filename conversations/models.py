@@ -24,22 +24,39 @@ def new_id() -> str:
     return secrets.token_hex(6)
 
 
+# ASCII characters that carry meaning in a name ("C++", "C#", "R&D", "100%"): kept in its key. Every other ASCII
+# character that is no letter or digit separates words, as a space does.
+KEY_SYMBOLS = "#$%&+=@"
+_SYMBOLS = re.compile(f"[{re.escape(KEY_SYMBOLS)}]+")
+# Characters that may not stand in a key as they are (a Redis hash tag, a ':' between key parts, a file name)
+_UNSAFE_IN_KEY = set('{}:/\\*?"<>|%~')
+
+
 def project_key(name: str) -> str:
     """The key two spellings of one project share: NFKC-normalised, case-folded, words joined by '-'.
 
-    Letters, digits, marks and symbols (emoji) of every script are kept, so "Проект Б" and "🚀🔥" get keys of
-    their own; whitespace and punctuation separate words. In ASCII only a-z and 0-9 are kept, as they always
-    were, so names stored before keep their keys.
+    Letters and digits of every script, marks and symbols (emoji) are kept, and in ASCII the symbols that carry
+    meaning (:data:`KEY_SYMBOLS`), each run of them a word of its own: "C++ model" (``c-++-model``), "C# model" and
+    "C model" are three projects; "R & D" is "R&D" (``r-&-d``).
+    Whitespace and other punctuation separate words: spacing, case, "-", "_", ".", "/" and punctuation around the
+    name or its words ("Router (v2)!") make no difference. A name of punctuation alone ("???", "!!!") keys by that
+    punctuation, behind a "~" no other key has. ASCII names without those symbols keep the keys they were stored
+    under before (``migrations.rekey_projects`` moved the others).
     """
     import unicodedata  # local: this function is the module's only user
 
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
     kept = "".join(
-        ch if (ch.isascii() and ch in "abcdefghijklmnopqrstuvwxyz0123456789")
+        ch if (ch.isascii() and (ch in "abcdefghijklmnopqrstuvwxyz0123456789" or ch in KEY_SYMBOLS))
         or (not ch.isascii() and (unicodedata.category(ch)[0] in "LNMS" or ch == "\u200d")) else "-"
         for ch in folded
     )
-    return re.sub(r"-+", "-", kept).strip("-") or "project"
+    key = re.sub(r"-+", "-", _SYMBOLS.sub(r"-\g<0>-", kept)).strip("-")  # "c-++-model", "r-&-d" (also "R & D")
+    if key:
+        return key
+    punctuation = "".join(f"%{ord(ch):x}" if ch in _UNSAFE_IN_KEY or not ch.isprintable() else ch
+                          for ch in folded if not ch.isspace())
+    return f"~{punctuation}" if punctuation else "project"
 
 
 class _Record(BaseModel):

@@ -8,6 +8,7 @@ suggestions.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from conversations import flow
@@ -81,14 +82,51 @@ async def deleted_here(store: Store, team: str, channel: str, key: str) -> tuple
     return None
 
 
-async def suggest_target(store: Store, team: str, channel: str, thread_ts: str | None) -> Evaluation | None:
+SUGGEST_NAMED = 50  # `suggest <project>: …` looks for the project among this many evaluations in progress here
+
+
+@dataclass(frozen=True)
+class SuggestFor:
+    """What ``suggest`` text is read for: ``evaluation``, and ``text`` the description (a leading ``<project>:``
+    that named it taken off). ``evaluation`` None: nothing to read it for, nothing is written; ``in_progress`` then
+    holds the evaluations in progress in the channel (newest first) when there are several and the text named
+    none of them (empty: there is none)."""
+
+    evaluation: Evaluation | None
+    text: str
+    in_progress: list[Evaluation] = field(default_factory=list)
+
+
+async def suggest_for(store: Store, team: str, channel: str, thread_ts: str | None, text: str) -> SuggestFor:
     """The evaluation ``suggest`` text is read for: the one whose thread it was written in (a channel may run
-    several; it may be finished), else the channel's newest evaluation in progress; None when there is neither."""
+    several; it may be finished), else the one in progress in the channel that the text names first
+    (``Invoice extraction: We have…``), else the channel's only one in progress. With several in progress and none
+    named, none is guessed."""
     if thread_ts:
         ev = await store.by_thread(channel, thread_ts)
         if ev is not None:
-            return ev
-    return await open_evaluation(store, team, channel)
+            return SuggestFor(ev, text)
+    running = await open_evaluations(store, team, channel, limit=2)  # the usual one, read as cheaply as before
+    if len(running) > 1:
+        running = await open_evaluations(store, team, channel, limit=SUGGEST_NAMED)
+    named = _named(running, text)
+    if named is not None:
+        return named
+    if len(running) == 1:
+        return SuggestFor(running[0], text)
+    return SuggestFor(None, text, running)
+
+
+def _named(running: Sequence[Evaluation], text: str) -> SuggestFor | None:
+    """``text`` opening with the name of one of ``running`` (as its key finds it) and a colon."""
+    keys = {project_key(ev.project): ev for ev in reversed(running)}  # the newest of one name wins
+    for at, ch in enumerate(text[:NAMED_PREFIX_MAX]):
+        if ch == ":" and (ev := keys.get(project_key(text[:at]))) is not None and text[:at].strip():
+            return SuggestFor(ev, text[at + 1:].strip())
+    return None
+
+
+NAMED_PREFIX_MAX = 200  # a project's name is at most 80 characters; what people put around it, a few more
 
 
 async def open_evaluations(store: Store, team: str, channel: str, limit: int) -> list[Evaluation]:

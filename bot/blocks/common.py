@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -15,9 +16,28 @@ SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
 
 
+# Bidi controls: a name or note holding U+202E would turn the rest of the bot's own line around it backwards.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# mrkdwn has no escape character, so a formatting character people typed is shown as a lookalike instead, which
+# reads the same and formats nothing: ``*`` and the backtick always (a name in bold or in a code span would end
+# it), ``_`` and ``~`` unless between two letters or digits (``my_model`` cannot start italics).
+_LOOKALIKES = {"*": "\u2217", "`": "\u02cb", "_": "\u02cd", "~": "\u223c"}
+_TYPED = str.maketrans({shown: typed for typed, shown in _LOOKALIKES.items()})
+_MARKER = re.compile(r"[*`]|(?<![^\W_])[_~]|[_~](?![^\W_])")
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+_DECODED = {"amp": "&", "lt": "<", "gt": ">"}
+
+
 def esc(text: str | None) -> str:
-    """Escape text that people or a model wrote, so it cannot ping (<!channel>) or link."""
-    return escape_mrkdwn(text or "")
+    """Escape text that people or a model wrote, so it cannot ping (<!channel>) or link, nor break the formatting
+    of the bot's own words around it (bold, code spans; bidi controls)."""
+    shown = _BIDI.sub("", text or "")
+    return escape_mrkdwn(_MARKER.sub(lambda m: _LOOKALIKES[m.group(0)], shown))
+
+
+def typed_form(text: str) -> str:
+    """What :func:`esc` showed as a lookalike, back as typed: a name copied out of a message is the name."""
+    return text.translate(_TYPED)
 
 
 def one_line(text: str, limit: int, *, at_word: bool = False) -> str:
@@ -35,7 +55,37 @@ def one_line(text: str, limit: int, *, at_word: bool = False) -> str:
 
 
 def clip(text: str, limit: int = SECTION_LIMIT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``text`` cut to ``limit`` characters with "…"; never inside an entity (``&amp;``, ``<@U1>``), which would
+    show half of it."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    amp, lt = cut.rfind("&"), cut.rfind("<")
+    if amp > cut.rfind(";"):
+        cut = cut[:amp]
+    if lt > cut.rfind(">"):
+        cut = cut[:lt]
+    return cut + "…"
+
+
+def plain(text: str, limit: int) -> str:
+    """A ``plain_text`` object's text from mrkdwn-escaped ``text``, at most ``limit`` characters as sent: cut on what
+    is shown, never inside an entity. Nothing is formatted in plain_text, so lookalikes go back to what was typed.
+    Escaped as everywhere when that fits; else an ``&`` that starts no entity is sent as it is (Slack decodes only
+    ``&amp;`` ``&lt;`` ``&gt;``, so it shows the same): a name full of "Q&A" fits whole."""
+    shown = typed_form(_ENTITY.sub(lambda m: _DECODED[m.group(1)], text))
+    if len(sent := escape_mrkdwn(shown)) <= limit:
+        return sent
+    sent = _plain_escape(shown)
+    while len(sent) > limit:
+        shown = shown[: len(shown) - max(1, (len(sent) - limit) // 4)]
+        sent = _plain_escape(shown.rstrip() + "…")
+    return sent
+
+
+def _plain_escape(text: str) -> str:
+    """``&`` ``<`` ``>`` escaped, but an ``&`` only where Slack would read an entity."""
+    return re.sub(r"&(?=(?:amp|lt|gt);)", "&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
 
 
 def section(text: str, **extra: Any) -> Block:
@@ -47,7 +97,7 @@ def context(*texts: str) -> Block:
 
 
 def header(text: str) -> Block:
-    return {"type": "header", "text": {"type": "plain_text", "text": clip(text, 150), "emoji": True}}
+    return {"type": "header", "text": {"type": "plain_text", "text": plain(text, 150), "emoji": True}}
 
 
 def divider() -> Block:
@@ -55,7 +105,7 @@ def divider() -> Block:
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
-    b: Block = {"type": "button", "text": {"type": "plain_text", "text": clip(text, 75), "emoji": True},
+    b: Block = {"type": "button", "text": {"type": "plain_text", "text": plain(text, 75), "emoji": True},
                 "action_id": action_id, "value": value}
     if style:
         b["style"] = style

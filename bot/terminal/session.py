@@ -23,6 +23,7 @@ from bot.terminal.invocation import ftcheck_command, run_again, shell_word
 from bot.terminal.presenter import TerminalPresenter
 from conversations import flow
 from conversations.engine import Engine
+from conversations.migrations import rekey_projects
 from conversations.models import Evaluation, project_key
 from conversations.queries import prefill_base
 from conversations.store import Store
@@ -55,6 +56,7 @@ class Session:
     recorded: int = 0  # answers (and changes) the store took in this run
     writing: str | None = None  # "answer", "change" or "note" while one is on its way to the store
     tz: tzinfo = UTC  # FTCHECK_TIMEZONE: the zone of every date shown
+    migrated: bool = False  # projects were re-keyed (:meth:`history`)
 
     def __post_init__(self) -> None:
         self.store = Store(self.redis)
@@ -66,7 +68,12 @@ class Session:
         return self.runner.run(coro)
 
     def history(self, project: str) -> list[Evaluation]:
-        """The project's terminal evaluations, oldest first."""
+        """The project's terminal evaluations, oldest first. The first look re-keys projects stored under the keys
+        of an earlier version, as a server does at its start (a store only the terminal uses has no server): "C#
+        model" is not found under "C++ model"'s key, and both are found under their own."""
+        if not self.migrated:
+            self.call(rekey_projects(self.store))
+            self.migrated = True
         return self.call(self.store.project_history(TEAM, project_key(project)))
 
     def checklist(self, ev: Evaluation) -> Checklist:

@@ -27,7 +27,7 @@ from tests.standins.slack_records import (
     UploadedFile,
 )
 from tests.standins.slack_spec import DEFAULT_SPEC_PATH, SlackApiSpec, load_spec
-from tests.standins.slack_workspace import ApiError, Params, Workspace
+from tests.standins.slack_workspace import ApiError, Params, Workspace, flag
 from tests.standins.threaded_server import ThreadedServer
 
 T = TypeVar("T")
@@ -43,6 +43,24 @@ def _ts_key(ts: str) -> tuple[int, float, str]:
         return (0, float(ts), ts)
     except ValueError:
         return (1, 0.0, ts)
+
+
+class _Workspace(Workspace):
+    """The workspace with its user groups (``<!subteam^S1>`` in a message names one)."""
+
+    def __init__(self, *, team_id: str, bot_user_id: str) -> None:
+        super().__init__(team_id=team_id, bot_user_id=bot_user_id)
+        self.usergroups: dict[str, dict[str, Any]] = {}
+
+    def api_usergroups_list(self, params: Params) -> dict[str, Any]:
+        """https://docs.slack.dev/reference/methods/usergroups.list (scope ``usergroups:read``): ``{"ok": true,
+        "usergroups": [<usergroup object>…]}``, each with ``id``, ``team_id``, ``is_usergroup``, ``name``,
+        ``description``, ``handle``, ``date_delete`` (non-zero: disabled) …; a disabled group is listed only with
+        ``include_disabled``, the members (``users``) only with ``include_users``."""
+        disabled, with_users = flag(params.get("include_disabled")), flag(params.get("include_users"))
+        listed = [g for g in self.usergroups.values() if disabled or not g["date_delete"]]
+        return {"ok": True, "usergroups": [
+            {k: v for k, v in g.items() if k != "users" or with_users} for g in copy.deepcopy(listed)]}
 
 
 def _token_problem(method: str, authorization: str | None) -> str | None:
@@ -66,7 +84,7 @@ class SlackStandIn:
         team_id: str = "T0001",
     ) -> None:
         self.spec: SlackApiSpec = load_spec(spec_path)
-        self._ws = Workspace(team_id=team_id, bot_user_id=bot_user_id)
+        self._ws = _Workspace(team_id=team_id, bot_user_id=bot_user_id)
         self._lock = threading.RLock()
         self._calls: list[Call] = []
         self._plans: dict[str, FailurePlan] = {}
@@ -148,6 +166,18 @@ class SlackStandIn:
         with self._lock:
             self._ws.set_user(user_id, name=name, real_name=real_name, is_admin=is_admin, is_owner=is_owner, tz=tz,
                               deleted=deleted)
+
+    def set_usergroup(self, group_id: str, *, handle: str, name: str | None = None,
+                      users: list[str] | None = None, disabled: bool = False) -> None:
+        """Make a user group known to usergroups.list (``<!subteam^S1>`` mentions it)."""
+        with self._lock:
+            self._ws.usergroups[group_id] = {
+                "id": group_id, "team_id": self._ws.team_id, "is_usergroup": True, "name": name or handle,
+                "description": "", "handle": handle, "is_external": False, "date_create": 1_700_000_000,
+                "date_update": 1_700_000_000, "date_delete": 1_700_000_100 if disabled else 0, "auto_type": None,
+                "created_by": "U1", "updated_by": "U1", "deleted_by": None, "prefs": {"channels": [], "groups": []},
+                "users": list(users or []), "user_count": str(len(users or [])),
+            }
 
     def add_message(
         self,
