@@ -31,7 +31,7 @@ from conversations.reminders import (
     reminder_attempt,
 )
 from conversations.store import Store
-from conversations.voting import still_to_vote
+from conversations.voting import hidden_votes, still_to_vote
 from scoring.checklist import Registry, UnknownChecklist
 from scoring.scorecard import Scorecard
 
@@ -110,7 +110,8 @@ class SlackReminderSink:
         try:
             entry = ev.answers.get(question_id)
             split = split_wait(ev) if card_state(ev, question_id) == "split" else None
-            text = idle_text(q.key, q.text, link, skipped=entry is not None and entry.value is None, split=split)
+            text = idle_text(q.key, q.text, link, skipped=entry is not None and entry.value is None, split=split,
+                             votes=hidden_votes(ev, question_id))
             if ev.mode == "vote" and not split and (missing := still_to_vote(ev, question_id)):
                 text += " Still to vote: " + ", ".join(user(uid) for uid in missing) + "."
             # named by the write that recorded this nudge (``ev.version``): a nudge of a later quiet spell is another

@@ -94,6 +94,31 @@ class Recorded(CommandError):
     """The person's action was recorded, but telling Slack about it failed; the words say so."""
 
 
+class Tailed(Exception):
+    """A listener's error, and words to add to what the person is told about it (:func:`unsaved_note`)."""
+
+    def __init__(self, error: Exception, tail: str) -> None:
+        super().__init__(tail)
+        self.error, self.tail = error, tail
+
+
+UNSAVED_MAX = 12_000  # the note quoted back, escaped (Slack takes 40,000 characters in a message)
+
+
+def unsaved_note(text: str, *, sure: bool = True) -> str:
+    """What someone typed in the note dialog, quoted back when saving it was refused after the dialog closed, so
+    nothing they wrote is lost: escaped, and cut only when it would not fit a message. ``sure``: known not to
+    be saved (a store that stopped answering mid-write may have saved it)."""
+    quoted, size = [], 0
+    for ch in text:
+        size += len(esc(ch))
+        if size > UNSAVED_MAX:
+            quoted.append("…")
+            break
+        quoted.append(esc(ch))
+    return f"Your note{', not saved' if sure else ', in case it was not saved'}: “{''.join(quoted)}”"
+
+
 # Listener work still running after its ack (a vote written, its "You voted" reply): a shutdown waits for it
 # (:func:`finish_after_ack`), or a rollout would drop clicks Slack was already told were taken.
 AFTER_ACK: set[asyncio.Task[Any]] = set()
@@ -205,7 +230,12 @@ async def on_error(error: Exception, body: dict[str, Any], client: AsyncWebClien
     """Bolt's global error handler (listeners and middleware alike): log, then tell the person who acted."""
     target = ReplyTarget.of(body)
     what = _WHAT.get(target.kind, "message")
+    tail = ""
+    if isinstance(error, Tailed):
+        tail = f" {error.tail}"
+        error = error.error
     text, ref = words_for(error, what)
+    text += tail
     if ref is not None:
         log.error("listener_failed", kind=target.kind, ref=ref, error_type=type(error).__name__, **target.ids,
                   exc_info=error)
@@ -262,7 +292,11 @@ async def tell_notice(client: AsyncWebClient, body: dict[str, Any], outcome: Out
     A failure to say it is logged, not raised: nothing was recorded, and the person would otherwise hear about a
     failed message instead of why their action did not apply.
     """
-    text = notice_text(outcome)
+    await tell_text(client, body, notice_text(outcome))
+
+
+async def tell_text(client: AsyncWebClient, body: dict[str, Any], text: str | None) -> None:
+    """:func:`tell_notice` with words of the listener's own (nothing when there are none)."""
     if not text:
         return
     try:

@@ -20,8 +20,10 @@ from conversations.flow import (
     close_cards_of,
     find_card,
     invalid,
+    move_past_gone,
     refuse_closed,
     refused,
+    retired_choice,
 )
 from conversations.models import AnswerEntry, Ballot, Evaluation, Vote, utcnow
 from scoring.agreement import Agreement, agreement_of
@@ -40,31 +42,53 @@ def vote(ev: Evaluation, checklist: Checklist, *, card_ts: str, user: str, value
     if ev.status != "in_progress":
         return refuse_closed(ev, key, user)
     mine = ballot.votes.get(user) if ballot is not None else None
-    if mine is not None and mine.value == value:
-        return Outcome(status="unchanged")  # this vote again: a double click, also after it completed the vote
     state = card_state(ev, qid)
-    if not found.open and state == "asked":
-        return refused("unknown_card")  # an older card of a question asked again: the newest card takes votes
+    if mine is not None and mine.value == value:  # this vote again: to check it, a double click, after the reveal
+        hidden = found.open and state == "asked" and ballot is not None and not ballot.revealed
+        return Outcome(status="unchanged", notice=_vote_notice(checklist, key, value, user, "same") if hidden else None)
+    if not found.open and state == "asked":  # an older card of a question asked again: the newest card takes votes
+        return refused("unknown_card", question=key, detail="asked_again")
     if not found.open or state != "asked" or (ballot is not None and ballot.revealed):
         return refused("revealed", question=key, detail=state)  # too late to count: the card says what happened
     if value is not None:
         checklist.answer_option(value)  # a new vote must be one of today's options (KeyError)
+    first = not has_voted(ev, user)
     ballot = ev.ballots.setdefault(qid, Ballot())
     ballot.votes[user] = Vote(value=value, at=now)
     ev.last_activity = now
     move = Move(ev)
     move.make("vote", "asked", "asked", qid)
     outcome = _reveal(ev, checklist, qid, None, move, now) if len(ballot.votes) >= ev.quorum else move.outcome()
-    label = "Not sure" if value is None else checklist.option(value).label
-    outcome.notice = Notice(kind="voted", question=checklist.question(qid).key, label=label, actor=user,
-                            detail="revealed" if ballot.revealed else None)
+    # said privately only when it tells something: how hidden votes work (a first vote), or a changed vote; the
+    # vote that completed the vote is on the card for all to see
+    said = None if ballot.revealed else "changed" if mine is not None else "first" if first else None
+    outcome.notice = _vote_notice(checklist, key, value, user, said) if said else None
     return outcome
+
+
+def _vote_notice(checklist: Checklist, key: str, value: float | None, user: str, detail: str) -> Notice:
+    label = "Not sure" if value is None else checklist.option(value).label
+    return Notice(kind="voted", question=key, label=label, actor=user, detail=detail)
+
+
+def has_voted(ev: Evaluation, user: str) -> bool:
+    """Whether ``user`` voted anywhere in the evaluation: on a card, or in a round before a question was asked
+    again."""
+    return (any(user in b.votes for b in ev.ballots.values())
+            or any(user in r.votes for entry in ev.answers.values() for r in entry.earlier))
 
 
 def reveal(ev: Evaluation, checklist: Checklist, *, question: str, user: str,
            now: datetime | None = None) -> Outcome:
     """Someone clicked Reveal before the quorum was reached."""
     now = now or utcnow()
+    if (gone := retired_choice(checklist, question, None)) is not None:  # dropped from the team's checklist
+        if ev.status == "deleted":
+            return refused("deleted")
+        outcome = move_past_gone(ev, checklist, now)  # its card closes and the walk goes on, as after a vote on it
+        moved = "; the evaluation goes on without it." if outcome.applied else "."
+        outcome.notice = Notice(kind="invalid", detail=gone.removesuffix(".") + moved)
+        return outcome
     q = checklist.question(question)
     ballot = ev.ballots.get(q.id)
     if ev.status == "deleted":
@@ -124,10 +148,16 @@ def settle(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
         if entry.settled_by == user and entry.value == value:
             return Outcome(status="unchanged")
         label = checklist.option(entry.value).label if entry.value is not None else "Not sure"
-        return refused("taken", question=q.key, by=entry.settled_by, label=label, at=entry.at, actor=user)
+        # Not sure is no answer: the question is asked again (once; a second time it is left open)
+        sent_back = None if entry.value is not None else "asked_again" if entry.skips < 2 else "left_open"
+        return refused("taken", question=q.key, by=entry.settled_by, label=label, at=entry.at, actor=user,
+                       detail=sent_back)
     if state == "answered" and entry is not None:
         label = checklist.option(entry.value).label if entry.value is not None else "Not sure"
         return refused("taken", question=q.key, by=entry.by, label=label, at=entry.at, actor=user)
+    if state == "asked" and entry is not None:  # the split was sent back to the team: its newest card takes votes
+        return refused("not_split", question=q.key, by=entry.settled_by, at=entry.at if entry.settled_by else None,
+                       actor=user, detail="asked_again")
     if state != "split":
         return refused("not_split", question=q.key)
     skips = (entry.skips if entry else 0) + (1 if value is None else 0)
@@ -163,6 +193,15 @@ def agreement(ev: Evaluation, checklist: Checklist) -> Agreement | None:
     earlier = {qid: [(r.votes, r.settled_by) for r in entry.earlier] for qid, entry in ev.answers.items()
                if entry.earlier}
     return agreement_of(checklist, votes, settled, earlier)
+
+
+def hidden_votes(ev: Evaluation, question_id: str) -> tuple[int, int] | None:
+    """Vote mode: how many have voted on the question's card while it takes votes, and the quorum that reveals
+    them; None in quick mode, and for a card not taking votes (revealed, split, answered)."""
+    ballot = ev.ballots.get(question_id)
+    if ev.mode != "vote" or card_state(ev, question_id) != "asked" or (ballot is not None and ballot.revealed):
+        return None
+    return len(hidden_tally(ballot)), ev.quorum
 
 
 def still_to_vote(ev: Evaluation, question_id: str) -> list[str]:

@@ -18,6 +18,7 @@ from scoring.checklist import Checklist
 AGREEMENT_BAR = 0.75
 NOT_SURE = "Not sure"
 NAMED_MAX = 4  # unmatched questions named in the warning before "and N more"
+NONE_REVEALED = "no votes revealed yet"  # the agreement of a team vote before its first reveal
 
 
 class EarlierSpread(BaseModel):
@@ -49,20 +50,23 @@ class Agreement(BaseModel):
     voters: list[str] = Field(default_factory=list)  # user ids, in order of first appearance
 
     @property
-    def share(self) -> float:
-        return self.unanimous / self.questions if self.questions else 1.0
+    def share(self) -> float | None:
+        """None while no question has revealed votes: there is nothing to agree on yet (not 100%)."""
+        return self.unanimous / self.questions if self.questions else None
 
     @property
-    def percent(self) -> str:
-        return f"{round(self.share * 100)}%"
+    def percent(self) -> str | None:
+        return None if self.share is None else f"{round(self.share * 100)}%"
 
     @property
     def below_bar(self) -> bool:
-        return self.share < AGREEMENT_BAR
+        return self.share is not None and self.share < AGREEMENT_BAR
 
     @property
     def summary(self) -> str:
-        """``17 of 20 questions unanimous (85%)``."""
+        """``17 of 20 questions unanimous (85%)``; ``no votes revealed yet`` before any reveal."""
+        if self.percent is None:
+            return NONE_REVEALED
         noun = "question" if self.questions == 1 else "questions"
         return f"{self.unanimous} of {self.questions} {noun} unanimous ({self.percent})"
 

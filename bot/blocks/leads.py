@@ -31,7 +31,7 @@ from scoring.agreement import Agreement
 from scoring.checklist import Checklist
 from scoring.render import gap_list, gaps_title, plural, signed
 from scoring.scorecard import CHANGED_SINCE_LAST, Scorecard, fmt_score
-from scoring.verdict import Verdict, ranked_gaps, verdict_of
+from scoring.verdict import Verdict, ranked_gaps, step_answer, verdict_of
 
 REEVAL_START = "reeval_start"
 REEVAL_SNOOZE = "reeval_snooze"
@@ -111,6 +111,8 @@ def _agreement_short(s: Scored) -> str:
     a = s.agreement
     if a is None:
         return ""
+    if a.percent is None:  # a team vote before its first reveal: no figure to give (0 of 0 is not 100%)
+        return " · team vote, no votes revealed yet"
     return f" · team agreement {a.percent}" + (" :warning: under 75%" if a.below_bar else "")
 
 
@@ -190,8 +192,8 @@ def _closed_tree(card: Scorecard) -> str | None:
         return None
     if tree.go is not None:
         return verdict_of(card).tree
-    words = {"yes": "Yes", "no": "No", "uncertain": "Partly", "unanswered": "not answered"}
-    steps = [f"{s.label} {words[s.outcome]} ({', '.join(s.questions)})" for s in tree.path]
+    steps = [f"{s.label} {'not answered' if s.outcome == 'unanswered' else step_answer(s)} "
+             f"({', '.join(s.questions)})" for s in tree.path]
     waiting = [k for s in tree.path if s.outcome == "unanswered" for k in s.questions]
     return " → ".join([*steps, f"Undecided: the evaluation closed before {', '.join(waiting)} "
                                f"{'was' if len(waiting) == 1 else 'were'} answered."])
@@ -199,9 +201,10 @@ def _closed_tree(card: Scorecard) -> str | None:
 
 def _agreement_moved(current: Scored, previous: Scored | None, tz: tzinfo) -> str:
     """`` (was 70% last time)`` when both evaluations were team votes."""
-    if current.agreement is None or previous is None or previous.agreement is None:
+    was = previous.agreement.percent if previous is not None and previous.agreement is not None else None
+    if current.agreement is None or previous is None or was is None:
         return ""
-    return f" (was {previous.agreement.percent} on {day(evaluated_at(previous.ev), tz)})"
+    return f" (was {was} on {day(evaluated_at(previous.ev), tz)})"
 
 
 def comparable(current: Scored, previous: Scored) -> bool:
@@ -287,8 +290,10 @@ def history_line(entry: Scored, before: Scored | None, link: str, tz: tzinfo) ->
     if before is None or not entry.done:
         return line
     moved = ""
-    if entry.agreement is not None and before.agreement is not None:
-        d = round(entry.agreement.share * 100) - round(before.agreement.share * 100)
+    now_share = entry.agreement.share if entry.agreement is not None else None
+    then_share = before.agreement.share if before.agreement is not None else None
+    if now_share is not None and then_share is not None:
+        d = round(now_share * 100) - round(then_share * 100)
         moved = f" · agreement {signed(d)} points"
     if before.ev.checklist != ev.checklist:
         return f"{line}\n    Δ total {signed(card.total - before.card.total)} (different checklist){moved}"
@@ -370,15 +375,27 @@ def reminder_text(ev: Evaluation, card: Scorecard) -> str:
 
 
 def idle_text(question_key: str, question_text: str, link: str | None = None, *, skipped: bool = False,
-              split: str | None = None) -> str:
+              split: str | None = None, votes: tuple[int, int] | None = None) -> str:
     """``skipped``: the team was not sure twice; the answer goes in through the card's ⋯ menu. ``split``: the
-    team's votes split and the card waits for someone to choose the team answer (``evaluation.split_wait``)."""
+    team's votes split and the card waits for someone to choose the team answer (``evaluation.split_wait``).
+    ``votes``: a team vote's hidden votes so far and its quorum (:func:`vote_wait`)."""
     where = f"<{link}|its card>" if link else "its card"
     head = f"Gentle nudge: this evaluation is waiting for {question_key} — \u201c{esc(question_text)}\u201d."
     if split:
         return f"{head} The team's votes split: it is {split}, on {where}."
+    if votes is not None and votes[0]:
+        return f"{head} {vote_wait(question_key, *votes, where=where)}"
     how = f"from the ⋯ menu on {where} (the team skipped it twice)" if skipped else f"on {where}"
-    return f"{head} Anyone in the channel can answer {how}."
+    return f"{head} Anyone in the channel can {'vote' if votes is not None else 'answer'} {how}."
+
+
+def vote_wait(question_key: str, voted: int, quorum: int, *, where: str = "its card") -> str:
+    """What a team vote's card waits for once someone voted: ``q1 has 3 of 4 votes: one more vote, or Reveal votes
+    on its card, moves it on.`` (a card does not say who is missing: anyone in the channel may vote)."""
+    more = quorum - voted
+    need = "one more vote" if more == 1 else f"{more} more votes"
+    return (f"{question_key} has {voted} of {quorum} votes: {need}, or Reveal votes on {where}, "
+            f"{'moves' if more == 1 else 'move'} it on.")
 
 
 # -- App Home and modals ----------------------------------------------------------------------------------

@@ -15,8 +15,9 @@ from bot.blocks.leads import (
     history_line,
     list_line,
     summary_text,
+    vote_wait,
 )
-from bot.commands import CommandError
+from bot.commands import CommandError, whole_number
 from bot.leads.access import Asker, Found, find_in_channel, visible_page
 from bot.leads.projects import Project, by_project, maybe_scored, per_channel, running_of, scored
 from bot.links import thread_link
@@ -27,6 +28,7 @@ from conversations.flow import card_state, gone_cards
 from conversations.models import Evaluation
 from conversations.queries import waiting_question
 from conversations.reminders import ReminderQueue
+from conversations.voting import hidden_votes
 from scoring.checklist import Checklist, UnknownChecklist
 from scoring.render import plural
 
@@ -66,7 +68,10 @@ def _waiting(ev: Evaluation, checklist: Checklist) -> str:
     if nxt is None:
         return ""
     key = checklist.question(nxt).key
-    return f" {key} is split: {split_wait(ev)}." if card_state(ev, nxt) == "split" else f" Waiting for {key}."
+    if card_state(ev, nxt) == "split":
+        return f" {key} is split: {split_wait(ev)}."
+    votes = hidden_votes(ev, nxt)
+    return f" {vote_wait(key, *votes)}" if votes is not None and votes[0] else f" Waiting for {key}."
 
 
 async def status_lines(svc: Services, shown: list[tuple[Evaluation, str]], *, more: bool = False) -> str:
@@ -243,9 +248,10 @@ async def _history_page(svc: Services, vis: Visibility, asker: Asker, typed: str
     except CommandError as exc:
         missing = exc
     name, _, page = typed.rpartition(" ")
-    if name.strip() and page.isdigit() and int(page) >= 1:
+    number = whole_number(page)
+    if name.strip() and number is not None and number >= 1:
         with contextlib.suppress(CommandError):
-            return await find_in_channel(svc, vis, asker, name), int(page)
+            return await find_in_channel(svc, vis, asker, name), number
     raise missing  # said about the name as typed
 
 

@@ -11,12 +11,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.evaluation import ANSWER_ACTION, CHANGE_ACTION, NOTE_ACTION, NOTE_OPTION
-from bot.blocks.notices import DELETED, team_answer_refusal
+from bot.blocks.notices import DELETED, late_vote, notice_text_of, older_card, team_answer_refusal
+from bot.blocks.scorecard import answerers
 from bot.blocks.views import note_modal
 from bot.commands import CommandError
 from bot.leads.access import may_manage
+from bot.links import message_url
 from bot.payloads import AnswerClick, BlockAction
-from bot.replies import after_ack, tell_notice
+from bot.replies import after_ack, tell_notice, tell_text
 from bot.services import Services
 from bot.slack_errors import error_code
 from conversations import flow
@@ -43,13 +45,34 @@ async def on_answer(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     await ack()
     click = AnswerClick.model_validate(body)
     try:
-        _, outcome = await services.engine.answer(
+        ev, outcome = await services.engine.answer(
             click.ref.evaluation, card_ts=click.message_ts, user=click.user.id, option=click.option(ANSWER_ACTION),
             question=click.ref.question, seen=click.seen_token())
     except KeyError:
         await existing(services, click.ref.evaluation)  # the store's way of saying "no such evaluation"
         raise
+    notice = outcome.notice if outcome is not None else None
+    if notice is not None and ev.mode == "vote" and notice.kind in ("revealed", "unknown_card"):
+        await tell_text(client, body, await _vote_refusal(services, client, ev, click, notice))
+        return
     await tell_notice(client, body, outcome)
+
+
+async def _vote_refusal(services: Services, client: AsyncWebClient, ev: Evaluation, click: AnswerClick,
+                        notice: flow.Notice) -> str:
+    """A vote that did not count, in words for the voter: a late one says what this person may do about the answer
+    (only the starter, a lead or an admin changes the team's); one on an earlier card of a question asked again
+    links its newest card."""
+    card = ev.cards.get(click.message_ts)
+    if card is None or (notice.kind == "unknown_card" and notice.detail != "asked_again"):
+        return notice_text_of(notice)
+    qid = card.question
+    if notice.kind == "unknown_card":
+        link = await message_url(client, ev.channel, ev.card_for(qid), ev.thread_ts)
+        return older_card(notice, ev.cards_of(qid).index(click.message_ts) + 1, link)
+    team = flow.team_answer(ev, qid) or notice.detail == "split"
+    may_change = team and await may_manage(services, click.user.id, ev)
+    return late_vote(notice, may_change=may_change, team_answer=team, answerers_are=answerers(ev))
 
 
 @after_ack()
@@ -88,6 +111,8 @@ async def open_note(click: BlockAction, client: AsyncWebClient, services: Servic
     if not click.trigger_id:
         raise ValueError("add_note without a trigger id")
     checklist = services.registry.get(ev.checklist)
+    if (retired := flow.retired_choice(checklist, click.ref.question, None)) is not None:
+        raise CommandError(retired)  # dropped from the team's checklist while its card was out
     entry = ev.answers.get(checklist.question(click.ref.question).id)
     try:
         await client.views_open(trigger_id=click.trigger_id,
