@@ -138,8 +138,9 @@ class Settings(BaseSettings):
                                        description="Directory of a team's own checklist files (YAML/JSON); a bad file "
                                                    "is skipped with a warning, a missing directory stops startup.")
     description_min_chars: int = Field(400, ge=1, validation_alias="FTCHECK_DESCRIPTION_MIN_CHARS",
-                                       description="A thread message at least this long is read as a project "
-                                                   "description.")
+                                       description="A thread message at least this long, that the built-in "
+                                                   "reader finds answering at least two checklist questions, is "
+                                                   "read as a project description (a discussion reply is not).")
     reevaluate_after: str | None = Field(None, validation_alias="FTCHECK_REEVALUATE_AFTER",
                                          description="Re-evaluation reminder after completion, for every checklist: "
                                                      "90d, 2w, 30s … Unset: each checklist's own cadence (quarterly "

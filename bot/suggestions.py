@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from dataclasses import dataclass
 from typing import Literal
@@ -10,12 +11,13 @@ import structlog
 
 from bot.blocks.common import Block, esc
 from bot.blocks.suggestions import (
+    deleted_report_text,
     failed_blocks,
-    kept_count,
     not_kept_blocks,
     reading_blocks,
     report_blocks,
     report_text,
+    tally,
 )
 from bot.links import thread_link
 from bot.metrics import LLM_CALLS, LLM_COST, LLM_TOKENS
@@ -26,10 +28,11 @@ from bot.slack_text import plain_text
 from conversations import flow
 from conversations.effects import DeliveryFailed
 from conversations.models import Evaluation, SuggestionRef
-from conversations.queries import suggest_target, suggestion_refs
+from conversations.queries import suggest_for, suggestion_refs
 from conversations.store import StoreUnavailable
 from scoring.checklist import Checklist
 from scoring.suggest import MAX_DESCRIPTION_CHARS, DescriptionTooLong, SuggestionReport, clean_description
+from scoring.suggest.gate import reads_as_description
 from scoring.suggest.pipeline import profile_for
 
 log = structlog.get_logger(__name__)
@@ -59,15 +62,16 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
     if refusal is not None:
         await reply(refusal)
         return
-    placeholder = Placeholder(svc, ev, f"{ev.id}:reading:{revision or source or secrets.token_hex(6)}")
-    await placeholder.post(user)
+    origin = f"the description given to `{command}`" if command else "the pasted description"
+    placeholder = Placeholder(svc, ev, report_ref(ev, revision or source or secrets.token_hex(6)))
+    await placeholder.post(origin)
     stage: Stage = "reading"
     try:
         report = await svc.suggester.suggest(cleaned, checklist)
         _count_usage(report)  # spent whether or not the suggestions get saved
         stage = "saving"
-        ev, stored, state = await _save(svc, ev.id, suggestion_refs(report, checklist, source), user=user,
-                                        source=source, revision=revision or source)
+        refs = suggestion_refs(report, checklist, source)
+        ev, stored, state = await _save(svc, ev.id, refs, user=user, source=source, revision=revision or source)
         log.info("suggestions", evaluation=ev.id, engine=report.engine, suggested=len(report.suggestions),
                  stored=len(stored), dropped=len(report.dropped), tokens=report.usage.total_tokens,
                  cost_usd=report.usage.estimated_cost_usd, source_state=state)
@@ -76,12 +80,13 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
             await _replace(placeholder, line, not_kept_blocks(line))
             return
         stage = "showing"
-        origin = f"the description given to `{command}`" if command else "the pasted description"
         earlier = any(ref.source != source for ref in ev.suggestions.values())
-        line = report_text(report, kept_count(report, checklist, stored), origin=origin, earlier=earlier)
-        await placeholder.show(line, report_blocks(report, checklist, ev, stored, origin=origin, earlier=earlier))
+        line = report_text(report, tally(report, checklist, ev, refs, stored), origin=origin, earlier=earlier,
+                           mrkdwn=True)  # its quotes escaped: it is also the notification's text
+        await placeholder.show(line, report_blocks(line))
+        await _deleted_meanwhile(svc, placeholder, source, origin)
         if command:
-            await reply(f"{esc(line)} It is in the thread of *{esc(ev.project)}*: {await thread_link(svc.client, ev)}")
+            await reply(f"{line} It is in the thread of *{esc(ev.project)}*: {await thread_link(svc.client, ev)}")
     except Exception as exc:
         line = failure_line(stage, exc)
         await _replace(placeholder, line)
@@ -116,30 +121,89 @@ async def forget_description(svc: Services, channel: str, thread_ts: str, ts: st
     """A deleted description (pasted by mistake, perhaps confidential): its suggestions leave the cards, its words
     leave the answers confirmed from it (and so the exports), and a reading of it still running stores nothing.
 
-    ``text``: the message as it was (None when Slack did not send it). A short reply deleted from a thread whose
-    evaluation holds nothing of it costs no write; a longer one in an evaluation in progress may be being read, so
-    the deletion is recorded (one write: ``flow.forget_source``).
+    ``text``: the message as it was (None when Slack did not send it). A reply that is no description (short, or a
+    discussion: :func:`is_description`) deleted from a thread whose evaluation holds nothing of it costs no write;
+    a description in an evaluation in progress may be being read, so the deletion is recorded (one write:
+    ``flow.forget_source``). The line that reported on its reading then says it was deleted.
     """
     ev = await svc.store.by_thread(channel, thread_ts)
     if ev is None:
         return
-    may_be_read = ev.status == "in_progress" and (
-        text is None or len(plain_text(text)) >= svc.settings.description_min_chars)
-    if may_be_read or flow.quotes_from(ev, ts):
-        await svc.engine.forget_source(ev.id, ts, user=user)
+    may_be_read = ev.status == "in_progress" and (text is None or await is_description(svc, plain_text(text)))
+    if may_be_read or _was_read(ev, ts):
+        await _forget(svc, ev, ts, user=user, origin="the pasted description")
 
 
 async def forget_suggest_command(svc: Services, team: str, channel: str, ts: str, *, user: str,
-                                 thread_ts: str | None = None) -> None:
+                                 thread_ts: str | None = None, text: str = "") -> None:
     """A deleted ``@ftcheck suggest …``: it was read for its thread's evaluation, or at channel level for the
     channel's open one (:mod:`bot.verbs`), which records the deletion (a reading still running stores nothing); an
     evaluation that has its quotes since completed gives them up too."""
-    read_for = await suggest_target(svc.store, team, channel, thread_ts)  # as bot.verbs read it
+    read_for = (await suggest_for(svc.store, team, channel, thread_ts, text)).evaluation  # as bot.verbs read it
     running = [read_for] if read_for is not None else []
     recent = await svc.store.channel_evaluations(team, channel, limit=RECENT_IN_CHANNEL)
-    owed = {ev.id for ev in running if ev.status == "in_progress"}
-    for eid in owed | {ev.id for ev in [*running, *recent] if flow.quotes_from(ev, ts)}:
-        await svc.engine.forget_source(eid, ts, user=user)
+    owed = {ev.id: ev for ev in running if ev.status == "in_progress"}
+    owed |= {ev.id: ev for ev in [*running, *recent] if _was_read(ev, ts)}
+    for ev in owed.values():
+        await _forget(svc, ev, ts, user=user, origin="the description given to `@ftcheck suggest`")
+
+
+def _was_read(ev: Evaluation, ts: str) -> bool:
+    """Whether ``ev`` holds anything of the message ``ts``: its quotes, or a stored reading (whose report line
+    stands in the thread, even when all it suggested was for questions answered already)."""
+    return flow.quotes_from(ev, ts) or ts in ev.read_revisions
+
+
+async def is_description(svc: Services, text: str) -> bool:
+    """Whether a thread message (plain text) is read as a project description: long enough, and answering
+    checklist questions as a description does (:func:`scoring.suggest.gate.reads_as_description`; a long
+    discussion reply does not). Nothing is posted about a message that is not."""
+    if len(text) < svc.settings.description_min_chars:
+        return False
+    return await asyncio.to_thread(reads_as_description, text)  # regex work on up to 20,000 characters
+
+
+def report_ref(ev: Evaluation, revision: str) -> str:
+    """The name (Slack metadata) of the line in the thread that reports on one reading: "Reading the
+    description…", then what it found. ``revision``: the ts of the text read (a message's, or its edit's)."""
+    return f"{ev.id}:reading:{revision}"
+
+
+async def _forget(svc: Services, ev: Evaluation, ts: str, *, user: str, origin: str) -> None:
+    """Take the deleted message ``ts``'s words out of ``ev`` (``flow.forget_source``), and turn the line that
+    reported on its reading into one that says it was deleted."""
+    read = ev.read_revisions.get(ts)  # the text of it whose report stands in the thread; None: none was stored
+    ev = await svc.engine.forget_source(ev.id, ts, user=user)
+    if read is not None:
+        await _redraw_deleted(svc, ev, report_ref(ev, read), ts, origin)
+
+
+async def _deleted_meanwhile(svc: Services, placeholder: Placeholder, source: str | None, origin: str) -> None:
+    """The description was deleted after its suggestions were stored and before the report replaced "Reading the
+    description…": the deletion's own redraw may have come first, so the report it overwrote is redrawn here."""
+    if source is None:
+        return
+    try:
+        ev = await svc.store.get(placeholder.ev.id)
+    except StoreUnavailable:
+        log.warning("suggestions_deletion_not_checked", evaluation=placeholder.ev.id)
+        return
+    if ev is not None and flow.source_state(ev, source) == "deleted":
+        await _redraw_deleted(svc, ev, placeholder.ref, source, origin, ts=placeholder.ts)
+
+
+async def _redraw_deleted(svc: Services, ev: Evaluation, ref: str, source: str, origin: str, *,
+                          ts: str | None = None) -> None:
+    """Turn the report named ``ref`` (at ``ts``, else looked for) into the line that says its description was
+    deleted. A Slack failure here is logged: the deletion itself is recorded, and the cards no longer quote it."""
+    quoted = any(a.suggestion is not None and a.suggestion.source == source for a in ev.answers.values())
+    line = deleted_report_text(origin, quoted)
+    try:
+        ts = ts or await SlackPresenter(svc.client).find_posted(ev, ref)
+        if ts is not None:
+            await svc.client.chat_update(channel=ev.channel, ts=ts, text=line, blocks=not_kept_blocks(line))
+    except Exception:
+        log.exception("suggestions_report_not_redrawn", evaluation=ev.id)
 
 
 def _refusal(ev: Evaluation, checklist: Checklist, cleaned: str) -> str | None:
@@ -196,13 +260,14 @@ class Placeholder:
     ref: str
     ts: str | None = None  # None while its post is not confirmed
 
-    async def post(self, user: str) -> None:
+    async def post(self, origin: str) -> None:
         """Post it; a post Slack may have applied is looked for again when the result replaces it (:meth:`show`).
-        A refusal is raised: nothing was read, and the person who pasted is told."""
+        A refusal is raised: nothing was read, and the person who pasted is told. ``origin``: where the text came
+        from ("the pasted description")."""
         try:
             self.ts = await SlackPresenter(self.svc.client).post_once(
                 self.ev, self.ref, thread_ts=self.ev.thread_ts, text="Reading the description…",
-                blocks=reading_blocks(user))
+                blocks=reading_blocks(origin))
         except DeliveryFailed as exc:
             if not exc.unconfirmed:
                 raise

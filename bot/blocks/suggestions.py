@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from bot.blocks.common import Block, context, esc, section, user
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.blocks.common import Block, context, esc, one_line, section
 from conversations.models import Evaluation, SuggestionRef
 from scoring.checklist import Checklist
 from scoring.suggest import SuggestionReport
 from scoring.suggest.render import fallback_cause, quotes_not_found
 
+DIFFERS_NAMED = 3  # answered questions the report names where the description reads them otherwise
+DIFFERS_QUOTE = 60  # characters of each one's quote
 
-def reading_blocks(uid: str) -> list[Block]:
-    return [context(f":hourglass_flowing_sand: Reading the description {user(uid)} pasted…")]
+
+def reading_blocks(origin: str = "the pasted description") -> list[Block]:
+    # no mention of who pasted it: a post that names them would notify them of their own message
+    return [context(f":hourglass_flowing_sand: Reading {esc(origin)}…")]
 
 
 def failed_blocks(line: str) -> list[Block]:
@@ -19,8 +26,9 @@ def failed_blocks(line: str) -> list[Block]:
 
 
 def not_kept_blocks(line: str) -> list[Block]:
-    """The placeholder of a reading not kept: its description was deleted or edited while the helper read it."""
-    return [context(f":information_source: {esc(line)}")]
+    """The placeholder of a reading not kept (its description was deleted or edited while the helper read it), or
+    the report of a description deleted since: ``line`` is the bot's own words (its backticks format)."""
+    return [context(f":information_source: {line}")]
 
 
 def _plural(n: int, word: str) -> str:
@@ -58,14 +66,78 @@ def _left_out(report: SuggestionReport) -> str:
     return f"; {n} of the AI helper's answers left out because their quotes {_quotes_failed(report, past=False)}"
 
 
-def report_text(report: SuggestionReport, kept: int = 0, *, origin: str = "the pasted description",
-                earlier: bool = False) -> str:
-    """The whole report in one line; the detail sits on each question's card. ``kept``: suggestions for
-    questions the team had already answered (their answer stays, nothing is shown for them). ``origin``: where
-    the text came from; ``earlier``: the cards still show suggestions from another description. When the
-    built-in reader stood in for the AI helper, it says why (and, finding nothing, that it found nothing)."""
-    checks = len(report.conflicts) + len(report.cautions)
-    shown = len(report.suggestions) - kept
+@dataclass(frozen=True)
+class Differs:
+    """An answered question the description reads otherwise: the team's answer stays; the report names it."""
+
+    key: str  # "q1"
+    read: str  # the option the description reads ("Yes")
+    quote: str  # the words it reads it from, shortened
+    team: str  # the team's answer ("No")
+
+    def text(self, mrkdwn: bool) -> str:
+        read, quote, team = (esc(w) if mrkdwn else w for w in (self.read, self.quote, self.team))
+        return f"{self.key} as {read} (“{quote}”) where the team said {team}"
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What a reading put on the cards: ``shown`` answers and ``checks`` (a caution or a conflict, no answer) on
+    the questions still open; ``kept``: answers for questions the team had answered (their answer stays, nothing
+    is shown for them, nor is a check on them); ``differs``: those the description reads otherwise."""
+
+    shown: int
+    checks: int
+    kept: int = 0
+    differs: tuple[Differs, ...] = ()
+
+    @classmethod
+    def of_report(cls, report: SuggestionReport) -> Tally:
+        """Everything the report holds, as when no question was answered yet."""
+        return cls(shown=len(report.suggestions), checks=len(report.conflicts) + len(report.cautions))
+
+
+def tally(report: SuggestionReport, checklist: Checklist, ev: Evaluation, refs: Mapping[str, SuggestionRef],
+          stored: list[str]) -> Tally:
+    """What the cards show of ``report`` (``refs``: it as stored suggestions, by question id) once ``stored`` (the
+    questions whose suggestion was stored) were saved: counted as the cards draw it (a conflict stands instead of
+    an answer)."""
+    on_cards = [refs[q] for q in stored if q in refs]
+    differs: list[Differs] = []
+    kept = 0
+    for s in report.suggestions:
+        question = checklist.question(s.question)
+        if question.id in stored:
+            continue
+        kept += 1
+        entry = ev.answers.get(question.id)
+        if entry is not None and entry.value is not None and entry.value != s.answer:
+            differs.append(Differs(question.key, checklist.option(s.answer).label,
+                                   one_line(s.evidence, DIFFERS_QUOTE, at_word=True),
+                                   checklist.option(entry.value).label))
+    return Tally(shown=sum(1 for r in on_cards if r.value is not None),
+                 checks=sum(1 for r in on_cards if r.value is None), kept=kept, differs=tuple(differs))
+
+
+def _differs_text(differs: tuple[Differs, ...], mrkdwn: bool) -> str:
+    """" The description reads q1 as Yes (“…”) where the team said No; …": at most :data:`DIFFERS_NAMED`."""
+    if not differs:
+        return ""
+    named = "; ".join(d.text(mrkdwn) for d in differs[:DIFFERS_NAMED])
+    more = len(differs) - DIFFERS_NAMED
+    return f" The description reads {named}" + (f"; and {more} more" if more > 0 else "") + "."
+
+
+def report_text(report: SuggestionReport, counted: Tally | None = None, *, origin: str = "the pasted description",
+                earlier: bool = False, mrkdwn: bool = False) -> str:
+    """The whole report in one line; the detail sits on each question's card. ``counted``: what the cards show
+    (:func:`tally`; default: everything in the report, nothing answered yet). Questions the team had answered keep
+    their answer; those the description reads otherwise are named, with a quote. ``origin``: where the text came
+    from (the bot's words); ``earlier``: the cards still show suggestions from another description. When the
+    built-in reader stood in for the AI helper, it says why (and, finding nothing, that it found nothing).
+    ``mrkdwn``: for Slack, with what people wrote (the quotes) and the checklist's labels escaped."""
+    counted = counted or Tally.of_report(report)
+    checks, shown, kept = counted.checks, counted.shown, counted.kept
     stood_in = _fallback_why(report)
     if not report.suggestions and not checks:
         line = f"No suggestions from {origin}: " + (
@@ -84,18 +156,22 @@ def report_text(report: SuggestionReport, kept: int = 0, *, origin: str = "the p
     line += _left_out(report)
     if stood_in:
         line += f" ({stood_in}, so the built-in reader made them)"
+    return line + "." + _differs_text(counted.differs, mrkdwn)
+
+
+def report_blocks(text: str) -> list[Block]:
+    """The report line in the thread: :func:`report_text` with ``mrkdwn`` (what people wrote in it is escaped)."""
+    return [context(f":bulb: {text}")]
+
+
+def deleted_report_text(origin: str, quoted: bool) -> str:
+    """What the report of a description becomes once the description is deleted. ``origin``: where the text came
+    from ("the pasted description"); ``quoted``: answers given while its suggestions showed kept its quotes (now
+    taken out; the answers stay)."""
+    line = f"{origin[0].upper()}{origin[1:]} was deleted, so its suggestions were removed from the cards"
+    if quoted:
+        line += " and its quotes from the answers already given (they stay as answered)"
     return line + "."
-
-
-def kept_count(report: SuggestionReport, checklist: Checklist, stored: list[str]) -> int:
-    """Suggestions that were not stored: the team had answered those questions already."""
-    return sum(1 for s in report.suggestions if checklist.question(s.question).id not in stored)
-
-
-def report_blocks(report: SuggestionReport, checklist: Checklist, ev: Evaluation,
-                  stored: list[str], *, origin: str = "the pasted description", earlier: bool = False) -> list[Block]:
-    text = report_text(report, kept_count(report, checklist, stored), origin=origin, earlier=earlier)
-    return [context(f":bulb: {esc(text)}")]
 
 
 def _quotes(quotes: list[str]) -> str:

@@ -15,9 +15,17 @@ from bot.links import message_url
 from bot.payloads import MessageEnvelope, PostedMessage, ReplyTarget, SlashCommand
 from bot.replies import Reply, after_ack, ephemeral
 from bot.services import Services
-from bot.slack_text import plain_text
-from bot.suggestions import forget_description, forget_suggest_command, run_suggestions, withdraw_description
+from bot.slack_text import plain_text, typed_text
+from bot.suggestions import (
+    forget_description,
+    forget_suggest_command,
+    is_description,
+    run_suggestions,
+    withdraw_description,
+)
 from bot.verbs import run_command
+from conversations import flow
+from conversations.models import Evaluation
 from scoring.checklist import Checklist
 
 _MENTION = re.compile(r"^\s*<@([A-Z0-9]+)(?:\|[^<>]*)?>\s*")
@@ -47,7 +55,9 @@ def command_to(text: str, bot_user_id: str | None) -> bool:
 
 
 def description(services: Services, text: str, bot_user_id: str | None) -> str | None:
-    """The plain text of a thread message the helper reads, or None: too short, or a command to the bot."""
+    """The plain text of a thread message the helper may read, or None: too short, or a command to the bot. Only
+    one that reads as a description is read (:func:`bot.suggestions.is_description`, once the thread is known to be
+    an evaluation's)."""
     if command_to(text, bot_user_id):
         return None
     plain = plain_text(text)
@@ -72,8 +82,9 @@ async def on_message(body: dict[str, Any], client: AsyncWebClient, context: Asyn
         await hint_typed_answer(services, envelope, client, body)
         return
     ev = await services.store.by_thread(msg.channel, msg.thread_ts)
-    if ev is None or not await first_delivery(services, envelope):
-        return
+    if ev is None or not await is_description(services, text) or not await first_delivery(services, envelope):
+        return  # a discussion reply, however long, is no description: nothing is posted about it
+    text = await typed_text(client, msg.text)  # its quotes name people as they were shown ("@dev", not "@U3")
     await run_suggestions(services, ev, text, msg.user or "", replier(client, body), source=msg.ts)
 
 
@@ -108,7 +119,8 @@ async def hint_typed_answer(services: Services, envelope: MessageEnvelope, clien
 
 
 async def on_edit(services: Services, envelope: MessageEnvelope, reply: Reply, bot_user_id: str | None) -> None:
-    """An edited description is read again; one edited into a non-description takes its suggestions back.
+    """An edited description is read again; one edited into a non-description takes its suggestions back. A
+    discussion reply edited (still no description) costs nothing.
 
     Slack also sends ``message_changed`` when a link preview is added: the text is the same, nothing happens.
     """
@@ -123,10 +135,21 @@ async def on_edit(services: Services, envelope: MessageEnvelope, reply: Reply, b
     if ev is None or ev.status != "in_progress" or not await first_delivery(services, envelope):
         return
     revision = (now.edited.ts if now.edited else None) or msg.ts  # the edit's time: a later edit counts over it
+    if new is not None and not await is_description(services, new):
+        new = None
     if new is None:
-        await withdraw_description(services, ev, source=now.ts, revision=revision, user=now.user or "")
+        if await _was_read(services, ev, now.ts, old):  # its older text may be being read, or its quotes shown
+            await withdraw_description(services, ev, source=now.ts, revision=revision, user=now.user or "")
         return
+    new = await typed_text(services.client, now.text)  # as on_message: mentions named as they were shown
     await run_suggestions(services, ev, new, now.user or "", reply, source=now.ts, revision=revision)
+
+
+async def _was_read(services: Services, ev: Evaluation, ts: str, old: str | None) -> bool:
+    """Whether the message ``ts``, whose text before the edit was ``old`` (None: not a description by length), was
+    read as a description: its quotes are in the evaluation, or its older text read as one."""
+    return flow.quotes_from(ev, ts) or ts in ev.read_revisions or (
+        old is not None and await is_description(services, old))
 
 
 async def on_delete(services: Services, envelope: MessageEnvelope, bot_user_id: str | None) -> None:
@@ -141,9 +164,17 @@ async def on_delete(services: Services, envelope: MessageEnvelope, bot_user_id: 
     user, text = (before.user if before else None) or "", before.text if before else None
     if text is not None and _suggest_command(text, bot_user_id):
         await forget_suggest_command(services, envelope.team, msg.channel, msg.deleted_ts, user=user,
-                                     thread_ts=thread_ts if thread_ts != msg.deleted_ts else None)
+                                     thread_ts=thread_ts if thread_ts != msg.deleted_ts else None,
+                                     text=_suggest_text(text))
     elif thread_ts and thread_ts != msg.deleted_ts:
         await forget_description(services, msg.channel, thread_ts, msg.deleted_ts, user=user, text=text)
+
+
+def _suggest_text(text: str) -> str:
+    """What followed ``@ftcheck suggest`` (plain text): a project's name may lead it (``Invoice extraction: …``)."""
+    found = _MENTION.match(text)
+    rest = text[found.end():] if found else text
+    return plain_text(rest).strip().partition(" ")[2]
 
 
 def _suggest_command(text: str, bot_user_id: str | None) -> bool:

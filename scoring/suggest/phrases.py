@@ -104,7 +104,9 @@ STATUS_CUES: dict[str, list[Cue]] = {
         ),
         cue(
             "yes",
-            r"\b(did not|didn't|does not|doesn't|no longer|won't|not) (move|help|improve|budge)",
+            # "not helpful" (a vendor, a colleague) is no "did not help"
+            r"\b(did not|didn't|does not|doesn't|no longer|won't|not) "
+            r"(move[ds]?|help(ed|s)?|improve[ds]?|budge[ds]?)\b",
             "more prompt work did not help",
             negatable=False,
         ),
@@ -267,8 +269,8 @@ STATUS_CUES: dict[str, list[Cue]] = {
     "monitoring": [
         cue(
             "partly",
-            rf"\b{NEG}{W3}(monitoring|observability)\b.{{0,60}}\b(check|look at|review)\w*\b.{{0,40}}\b(once a|"
-            r"every|monthly|weekly|manually|by hand)",
+            rf"\b{NEG}{W3}(monitoring|observability)\b.{{0,60}}\b(check|look at|review)\w*\b.{{0,40}}\b(once an?|"
+            r"every|monthly|weekly|manually|by hand)\b",  # "everyone" is no "every"
             "no monitoring, only a periodic manual check",
             negatable=False,
         ),
@@ -371,9 +373,10 @@ STATUS_CUES: dict[str, list[Cue]] = {
         cue(
             "yes",
             r"\bretrain(ing|ed)?\b.{0,40}\b(monthly|weekly|quarterly|nightly|daily|every|on new|"
-            r"automatic|schedule|cadence|plan|each|after|whenever)|\b(monthly|weekly|quarterly|nightly|automated|automatic|"
-            r"scheduled) retrain|\bversioned models\b|\bmodel (registry|versioning)\b|"
-            r"\bmaintenance plan\b|\bretraining plan\b",
+            # whole words: "a retrain takes an afternoon" has no "after", "retraining everything" no "every"
+            r"automatic(ally)?|schedule[ds]?|cadence|plan(s|ned)?|each|after|whenever)\b|"
+            r"\b(monthly|weekly|quarterly|nightly|automated|automatic|scheduled) retrain|\bversioned models\b|"
+            r"\bmodel (registry|versioning)\b|\bmaintenance plan\b|\bretraining plan\b",
             "a retraining plan",
         ),
     ],
@@ -430,8 +433,8 @@ ANSWER_CUES: dict[str, list[Cue]] = {
         cue(
             "yes",
             r"\b(clearly|well)[- ]defined\b|\bwritten (up|down)\b|\b(written|documented) "
-            r"((task|labell?ing|annotation|style|output|format) )?(definition|guide|guidelines|standards|spec|"
-            r"specification|policy|playbook|handbook)|\b(guide|standards|"
+            r"((task|labell?ing|annotation|style|output|format) )?(definitions?|guides?|guidelines?|standards|specs?|"
+            r"specifications?|polic(y|ies)|playbooks?|handbooks?)\b|\b(guide|standards|"
             r"rules|criteria|definitions?|policy|style guide|schema|taxonomy) (is |are )?(documented|written)\b|"
             r"\b(labeling|labelling|annotation|routing|style|tagging|content|moderation) (guide(lines)?|handbook|"
             r"policy)\b|\bplaybook\b|\bcoding standards\b|\bschema\b|\bmandated\b|\brubric\b|"
@@ -451,8 +454,8 @@ ANSWER_CUES: dict[str, list[Cue]] = {
             "yes",
             r"\b(add|adding|collect|collecting|label|labeling|relabel|relabeling|augment)\b.{0,40}"
             r"\b(new|more|fresh|additional)\b.{0,20}\b(data|examples|tickets|documents|cases|labels)\b|"
-            r"\b(new|fresh) (tickets|documents|cases|examples|data)\b.{0,40}\b(arrive|come in|keep|"
-            r"every|weekly|monthly|continuous)|\b(continuous|ongoing)\b.{0,20}\b(data collection|"
+            r"\b(new|fresh) (tickets|documents|cases|examples|data)\b.{0,40}\b(arrive\w*|come in|keep\w*|"
+            r"every|weekly|monthly|continuous\w*)\b|\b(continuous|ongoing)\b.{0,20}\b(data collection|"
             r"collection|labeling|updates?|flow)\b|\bdata collection\b.{0,30}\b(ongoing|continu|keep)|"
             r"\b(updated|grows?|growing) continuously\b|\brelabel\b|\bnew examples arrive\b|"
             r"\bkeep (annotating|labell?ing)\b|\b(label|annotate|add)\b.{0,15}\bmore\b|"

@@ -132,7 +132,8 @@ async def test_a_suggest_command_that_finds_nothing_says_the_earlier_suggestions
 FILLER = ("The project routes incoming customer requests to one of five queues so the support leads spend "
           "their mornings on the hard cases rather than on triage. The requests arrive through the help "
           "centre form, the shared inbox and the chat widget on the pricing page. This brief collects what "
-          "the team knows so far, so the review can focus on the open questions. ")
+          "the team knows so far, so the review can focus on the open questions. The budget is $5,000 and we "
+          "have eight weeks for the first version. ")  # two facts: a reply that answers none is no description
 
 
 def slack_encoded(text: str) -> str:
