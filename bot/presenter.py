@@ -26,12 +26,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks import evaluation as eb
 from bot.blocks.common import Block, context, esc, section
 from bot.blocks.leads import start_again_text
-from bot.blocks.scorecard import scorecard_blocks, scorecard_text
+from bot.blocks.scorecard import decision_change_text, scorecard_blocks, scorecard_text
 from bot.links import message_url
 from bot.metrics import SLACK_API_RETRIES
 from bot.ratelimit import findable_post
 from bot.slack_errors import error_code
-from conversations.effects import DeliveryFailed
+from conversations.effects import DeliveryFailed, PostDecisionChange
 from conversations.engine import delivery_hold
 from conversations.models import Evaluation
 from conversations.voting import agreement
@@ -50,7 +50,8 @@ PERMANENT = frozenset({
     "user_disabled", "user_not_found", "user_not_visible",  # conversations.open: no DM with that person
 })
 _WHAT = {"root": "the evaluation's first message", "card": "a question card", "scorecard": "the scorecard",
-         "update_root": "an update of the evaluation's first message", "update_card": "an update of a card"}
+         "update_root": "an update of the evaluation's first message", "update_card": "an update of a card",
+         "decision_change": "the note that a changed answer changed the decision"}
 
 
 def deleted_message(ev: Evaluation) -> tuple[str, list[Block]]:
@@ -221,8 +222,10 @@ class SlackPresenter:
             await self.strike(ev, ev.thread_ts)
         elif ev.thread_ts:
             link = await self.card_link(ev, checklist)
+            left = {qid: url for qid, ts in eb.left_cards(ev, checklist).items()
+                    if (url := await message_url(self.client, ev.channel, ts, ev.thread_ts))}
             await self._call("chat.update", channel=ev.channel, ts=ev.thread_ts, text=eb.root_text(ev, checklist),
-                             blocks=eb.root_blocks(ev, checklist, link))
+                             blocks=eb.root_blocks(ev, checklist, link, left))
 
     async def post_card(self, ev: Evaluation, checklist: Checklist, question_id: str) -> str:
         return await self._post(ev, ev.post_ref("card", question_id), thread_ts=ev.thread_ts,
@@ -302,6 +305,12 @@ class SlackPresenter:
                 "so it is closed and its cards no longer take answers. Nothing is lost: each answer so far stays on "
                 f"its card above. {start_again_text(ev)}")
         return await self._post(ev, ev.post_ref("note"), thread_ts=ev.thread_ts, text=text)
+
+    async def post_decision_change(self, ev: Evaluation, checklist: Checklist, change: PostDecisionChange) -> str:
+        """A change after the scorecard changed the decision: one reply says what changed, linking the scorecard."""
+        link = await message_url(self.client, ev.channel, ev.scorecard_ts, ev.thread_ts)
+        text = decision_change_text(checklist, change, link)
+        return await self._post(ev, ev.post_ref(change.key), thread_ts=ev.thread_ts, text=text)
 
     async def tell_undelivered(self, ev: Evaluation, checklist: Checklist, what: str, reason: str) -> None:
         """Say plainly what could not be posted, and how to go on; in the thread, or to the starter when the bot

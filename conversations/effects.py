@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
+from scoring.scorecard import Decided, Tone
+
 
 class _Effect(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -83,6 +85,50 @@ class PostNote(_Effect):
         return True
 
 
+class Headline(BaseModel):
+    """What a scorecard's first line says: the decision (with its tone), the total and the band."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    decision: str  # "Not yet", "Strong go", …
+    tone: Tone
+    total: float
+    max: float
+    band: str  # the band's name
+
+    @classmethod
+    def of(cls, decided: Decided) -> Headline:
+        return cls(decision=decided.decision, tone=decided.tone, total=decided.total, max=decided.max,
+                   band=decided.band_name)
+
+    def differs(self, other: Headline) -> bool:
+        """Another decision or another band (a total that moves within its band is no news)."""
+        return (self.decision, self.tone, self.band) != (other.decision, other.tone, other.band)
+
+
+class PostDecisionChange(_Effect):
+    """One short reply in the thread: a change after the scorecard changed the decision (or the band). It carries
+    what it says, for each change has its own reply, and later changes may have moved on before it is posted."""
+
+    kind: Literal["post_decision_change"] = "post_decision_change"
+    n: int  # the evaluation's version when it was owed: one reply per change
+    question: str  # id
+    by: str  # who changed it
+    was: float
+    was_by: str | None = None  # who gave the answer it replaced, when someone else
+    now: float
+    before: Headline
+    after: Headline
+
+    @property
+    def key(self) -> str:
+        return f"post_decision_change:{self.n}"
+
+    @property
+    def posts(self) -> bool:
+        return True
+
+
 class TellUndelivered(_Effect):
     """Tell the people in the thread (or the starter, by DM) that a message could not be delivered."""
 
@@ -102,8 +148,8 @@ class BookReminder(_Effect):
     kind: Literal["book_reminder"] = "book_reminder"
 
 
-Effect = Annotated[PostRoot | UpdateRoot | PostCard | UpdateCard | PostScorecard | PostNote | TellUndelivered
-                   | BookReminder, Field(discriminator="kind")]
+Effect = Annotated[PostRoot | UpdateRoot | PostCard | UpdateCard | PostScorecard | PostNote | PostDecisionChange
+                   | TellUndelivered | BookReminder, Field(discriminator="kind")]
 
 
 LEASE_S = 3.0  # an owner delivers what it owed within this (renewed while in flight); then the outbox tick may

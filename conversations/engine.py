@@ -32,6 +32,7 @@ from conversations.effects import (
     Effect,
     Owed,
     PostCard,
+    PostDecisionChange,
     PostNote,
     PostRoot,
     PostScorecard,
@@ -80,6 +81,7 @@ class Recovery(Protocol):
     async def delete_posted(self, ev: Evaluation, ts: str) -> None: ...
     async def tell_undelivered(self, ev: Evaluation, checklist: Checklist, what: str, reason: str) -> None: ...
     async def post_note(self, ev: Evaluation, checklist: Checklist, about: str) -> str: ...
+    async def post_decision_change(self, ev: Evaluation, checklist: Checklist, change: PostDecisionChange) -> str: ...
 
 
 def scorecard_of(ev: Evaluation, checklist: Checklist) -> Scorecard:
@@ -875,6 +877,16 @@ async def _post_note(engine: Engine, run: Delivery, effect: Effect) -> None:
                                                                                           effect.about))
 
 
+async def _post_decision_change(engine: Engine, run: Delivery, effect: Effect) -> None:
+    """The thread is told that a change after the scorecard changed the decision (Slack; the terminal shows the
+    scorecard again)."""
+    assert isinstance(effect, PostDecisionChange)
+    recovery, view = engine.recovery, run.view
+    if recovery is not None and view.thread_ts is not None and view.status == "completed":
+        await engine.find_or_post(run, view.post_ref(effect.key),
+                                  lambda: recovery.post_decision_change(view, run.checklist, effect))
+
+
 async def _tell_undelivered(engine: Engine, run: Delivery, effect: Effect) -> None:
     assert isinstance(effect, TellUndelivered)
     if engine.recovery is not None:
@@ -896,6 +908,7 @@ HANDLERS: dict[type, Handler] = {
     UpdateCard: _update_card,
     PostScorecard: _post_scorecard,
     PostNote: _post_note,
+    PostDecisionChange: _post_decision_change,
     TellUndelivered: _tell_undelivered,
     BookReminder: _book_reminder,
 }

@@ -19,7 +19,7 @@ from scoring.agreement import NOT_SURE, Agreement, outcome_text, spread_text
 from scoring.checklist import Checklist, Question
 from scoring.render import AnswerRecord, render_json, render_markdown, signed
 from scoring.scorecard import CHANGED_SINCE_LAST, fmt_score
-from scoring.verdict import verdict_of
+from scoring.verdict import step_answer, verdict_of
 
 SUGGESTED_BY = {"offline": "built-in rules", "llm": "language model"}
 STATUS_TEXT = {"in_progress": "in progress", "completed": "completed", "abandoned": "closed for inactivity",
@@ -72,6 +72,8 @@ class AnswerRow(BaseModel):
     # a re-evaluation: the team's answer last time (its label, "No"), whether or not this run's differs; None when
     # it is no re-evaluation or the question was not answered then (``changed_from`` is a change within this run)
     last_time: str | None = None
+    changed_from_by: str | None = None  # who gave the answer ``changed_from`` names, when someone else than ``by``
+    note_on: str | None = None  # the earlier answer (its label) the note was written about, before a change
 
 
 class PreviousResult(BaseModel):
@@ -205,7 +207,9 @@ def _answer_row(ev: Evaluation, checklist: Checklist, qid: str, names: dict[str,
         settled_by=_name(names, a.settled_by) if a and a.settled_by else None,
         suggestion_caution=sug.caution if sug and not sug.removed else None,
         suggestion_conflict=list(dict.fromkeys(sug.conflict)) if sug and sug.conflict and not sug.removed else None,
-        earlier_votes=_earlier(ev, checklist, qid, names), last_time=_last_time(ev, checklist, qid))
+        earlier_votes=_earlier(ev, checklist, qid, names), last_time=_last_time(ev, checklist, qid),
+        changed_from_by=_name(names, a.previous_by) if a and a.previous_by else None,
+        note_on=_label(checklist, a.note_on) if a and a.note_on is not None and a.note else None)
 
 
 def _last_time(ev: Evaluation, checklist: Checklist, qid: str) -> str | None:
@@ -289,10 +293,19 @@ def _md_record(checklist: Checklist, row: AnswerRow, entry: AnswerEntry | None, 
     return AnswerRecord(
         by=by,
         at=_readable(entry.at, tz) if entry is not None else None,
-        note=row.note, note_by=row.note_by,
+        note=f"(on the earlier {row.note_on}) {row.note}" if row.note and row.note_on else row.note,
+        note_by=row.note_by,
         answer=_not_sure(row.skips) if entry is not None and entry.value is None else None,
-        changed_from=_label(checklist, entry.previous) if entry is not None and entry.previous is not None else None,
+        changed_from=_changed_from(checklist, row, entry),
         suggestion=_suggestion_md(checklist, sug), last_time=row.last_time)
+
+
+def _changed_from(checklist: Checklist, row: AnswerRow, entry: AnswerEntry | None) -> str | None:
+    """``Yes (Dev Raman)``: the answer a change replaced, and who gave it when someone else did."""
+    if entry is None or entry.previous is None:
+        return None
+    label = _label(checklist, entry.previous)
+    return f"{label} ({row.changed_from_by})" if row.changed_from_by else label
 
 
 def _md_votes(row: AnswerRow, entry: AnswerEntry | None, ballot: Ballot) -> str:
@@ -346,7 +359,7 @@ def _record_csv(ev: Evaluation, checklist: Checklist, rows: list[AnswerRow], agr
     extra = [(key, "" if value is None else str(value)) for key, value in meta.items()]
     extra += [("decision", verdict_of(card).line()), ("total", _score_cell(card.total, card.max)),
               ("band", card.band.name),
-              ("decision_tree", " → ".join(f"{s.label} {s.outcome}" for s in tree.path) if tree else ""),
+              ("decision_tree", " → ".join(f"{s.label} {step_answer(s)}" for s in tree.path) if tree else ""),
               ("verdict", tree.verdict_text if tree else ""), ("disagreement", card.disagreement or "")]
     extra += [(f"section:{s.id}", _score_cell(s.score, s.max)) for s in card.sections]
     extra += _previous_csv(before)

@@ -19,8 +19,10 @@ from conversations.effects import (
     LEASE_S,
     BookReminder,
     Effect,
+    Headline,
     Owed,
     PostCard,
+    PostDecisionChange,
     PostNote,
     PostRoot,
     PostScorecard,
@@ -130,8 +132,8 @@ class Move:
         return Outcome(status="ok", effects=mine, moves=list(self.moves), completed=completed)
 
 
-_ORDER = ("post_root", "post_card", "update_card", "post_scorecard", "post_note", "tell_undelivered", "update_root",
-          "book_reminder")
+_ORDER = ("post_root", "post_card", "update_card", "post_scorecard", "post_decision_change", "post_note",
+          "tell_undelivered", "update_root", "book_reminder")
 
 
 def _effect(kind: walk.EffectKind, question: str | None) -> Effect:
@@ -560,16 +562,46 @@ def change(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
         return invalid(f"{q.key} is split: the starter or a lead chooses the team answer on its card.")
     if team_answer(ev, q.id) and not may_override:
         return refused("team_answer", question=q.key, actor=user)
+    team = team_answer(ev, q.id)
+    before = _headline(ev, checklist) if ev.status == "completed" else None
     # the team's answer (a vote's, or settled) changed is the changer's choice over the votes: settled anew, by them
     ev.answers[q.id] = prior.model_copy(update={
         "value": value, "by": user, "at": now, "previous": prior.value,
-        "suggestion": ev.suggestions.get(q.id, prior.suggestion),
-        "settled_by": user if team_answer(ev, q.id) else None})
+        "previous_by": prior.by if prior.value is not None and prior.by != user and not team else None,
+        "note_on": _note_on(prior, value), "suggestion": ev.suggestions.get(q.id, prior.suggestion),
+        "settled_by": user if team else None})
     close_cards_of(ev, q.id)
     delivered(ev, f"post_card:{q.id}")  # a re-ask still on its way is moot now
     move = Move(ev)
     move.make("change" if source == "answered" else "answer", source, "answered", q.id)
-    return move.outcome(completed=advance(ev, checklist, move, now))
+    completed = advance(ev, checklist, move, now)
+    if before is not None and prior.value is not None and before.differs(after := _headline(ev, checklist)):
+        _redecide(move, PostDecisionChange(n=ev.version, question=q.id, by=user, was=prior.value,
+                                           was_by=ev.answers[q.id].previous_by, now=value, before=before, after=after))
+    return move.outcome(completed=completed)
+
+
+def _note_on(prior: AnswerEntry, value: float) -> float | None:
+    """The earlier answer a note kept through a change was written about (the first one it stayed through); None
+    when it is about the answer now, or there is none. A note added while the question waited (Not sure) is about
+    the answer it then got."""
+    if not prior.note or prior.value is None:
+        return None
+    on = prior.value if prior.note_on is None else prior.note_on
+    return None if on == value else on
+
+
+def _headline(ev: Evaluation, checklist: Checklist) -> Headline:
+    """The decision a completed evaluation's scorecard shows: the one it was decided with (``seal``)."""
+    return Headline.of(ev.decided or decided_of(score(checklist, ev.scored()), checklist.fingerprint))
+
+
+def _redecide(move: Move, effect: PostDecisionChange) -> None:
+    """The walk's ``redecide`` row; its effect carries what the reply says, so it is made here, not by ``_effect``."""
+    move.moves.append(walk.row_id("redecide", "completed", "completed"))
+    if walk.owes("redecide", "completed", "completed") != (effect.kind,):
+        raise LookupError("the walk's redecide row owes another effect")
+    move.owe(effect)
 
 
 def team_answer(ev: Evaluation, question_id: str) -> bool:
@@ -600,11 +632,13 @@ def left_open_by(ev: Evaluation, question_id: str) -> str | None:
 def add_note(ev: Evaluation, checklist: Checklist, *, question: str, user: str, note: str,
              now: datetime | None = None) -> Outcome:
     """The note on an answer, replacing the one there; an empty note removes it."""
+    if ev.status == "deleted":
+        return refused("deleted")
+    if (gone := retired_choice(checklist, question, None)) is not None:  # dropped from the team's checklist
+        return invalid(gone)
     q = checklist.question(question)
     entry = ev.answers.get(q.id)
     text = note.strip()
-    if ev.status == "deleted":
-        return refused("deleted")
     if ev.status == "abandoned":
         return refuse_closed(ev, q.key, user)
     if len(text) > NOTE_MAX:
@@ -614,6 +648,7 @@ def add_note(ev: Evaluation, checklist: Checklist, *, question: str, user: str, 
     if entry is None:
         return invalid(f"Answer {q.key} first, then add a note to it.")
     entry.note, entry.note_by = (text, user) if text else (None, None)  # an empty note removes the one there
+    entry.note_on = None  # written (or removed) now: about the answer beside it
     ev.last_activity = now or utcnow()
     move = Move(ev)
     state = card_state(ev, q.id)

@@ -115,6 +115,7 @@ class AnswerEntry(_Record):
     note_by: str | None = None
     suggestion: SuggestionRef | None = None  # the suggestion shown when the person answered
     previous: float | None = None  # set when the answer was changed
+    previous_by: str | None = None  # … and who gave that answer, when someone else than ``by`` (quick mode)
     skips: int = 0  # how often "Not sure" was chosen for this question
     # vote mode: who chose the team answer over the votes: settled a split card, or changed the answer a vote gave
     # (only the starter, a lead or an admin may; ``flow.team_answer``)
@@ -125,6 +126,9 @@ class AnswerEntry(_Record):
     # quick mode: who chose Not sure on each card of the question (card ts -> user id), kept once it is answered, so
     # the card above a re-ask still says whose Not sure it was
     skipped_on: dict[str, str] = Field(default_factory=dict)
+    # the earlier answer the note was written about, when the answer was changed since (the note stayed); None: the
+    # note is about this answer (``flow.add_note`` clears it: a note written now is about the answer beside it)
+    note_on: float | None = None
 
 
 class Vote(_Record):

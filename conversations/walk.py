@@ -16,9 +16,9 @@ from typing import Literal, NamedTuple
 CardState = Literal["unasked", "asked", "skipped", "split", "answered"]
 EvalState = Literal["new", "in_progress", "completed", "abandoned", "deleted"]
 Event = Literal["start", "ask", "answer", "skip", "change", "note", "suggest", "vote", "reveal", "settle",
-                "complete", "stall", "abandon", "discard", "reevaluate"]
+                "complete", "stall", "abandon", "discard", "reevaluate", "redecide"]
 EffectKind = Literal["post_root", "update_root", "post_card", "update_card", "post_scorecard", "post_note",
-                     "book_reminder"]
+                     "book_reminder", "post_decision_change"]
 
 
 class Row(NamedTuple):
@@ -56,6 +56,8 @@ EVALUATION: tuple[Row, ...] = (
     Row("stall", "in_progress", "in_progress", ("post_scorecard", "update_root"),
         "only twice-skipped questions left: provisional scorecard"),
     Row("change", "completed", "completed", ("post_scorecard", "update_root"), "the scorecard follows a change"),
+    Row("redecide", "completed", "completed", ("post_decision_change",),
+        "a change that changes the decision or the band: one short reply in the thread says so"),
     Row("note", "completed", "completed", ("post_scorecard",), "the scorecard shows the note"),
     Row("abandon", "in_progress", "abandoned", ("post_note", "update_root"),
         "quiet long after the nudge: closed with a note; open cards close"),

@@ -43,12 +43,15 @@ def progress(ev: Evaluation, checklist: Checklist) -> tuple[int, int]:
 
 # -- the root message: a dashboard ----------------------------------------------------------------------------
 
-def root_blocks(ev: Evaluation, checklist: Checklist, card_link: str | None = None) -> list[Block]:
+def root_blocks(ev: Evaluation, checklist: Checklist, card_link: str | None = None,
+                left_links: Mapping[str, str] | None = None) -> list[Block]:
+    """``card_link``: the permalink of the open card, or of the scorecard once posted; ``left_links``: of the newest
+    card of each question :func:`left_cards` names, by question id."""
     kind = "Re-evaluation" if ev.previous_id else "Evaluation"
     mode = f"team vote, reveal at {ev.quorum} votes" if ev.mode == "vote" else "first answer counts"
     blocks = [header(f"{kind}: {esc(ev.project)}"),
               section(f"*{esc(checklist.title)}* · {mode} · started by {user(ev.started_by)}\n"
-                      f"{_status(ev, checklist, card_link)}")]
+                      f"{_status(ev, checklist, card_link, left_links)}")]
     notice = not_prefilled_notice(ev, checklist) if ev.status == "in_progress" else None
     if notice:
         blocks.append(context(notice))
@@ -107,7 +110,8 @@ def _retired_part(questions: list[Question], value: float, mrkdwn: bool) -> str:
     return f"{listed}, as {whose} answer then ({fmt_score(value)}) is no longer an option"
 
 
-def _status(ev: Evaluation, checklist: Checklist, card_link: str | None) -> str:
+def _status(ev: Evaluation, checklist: Checklist, card_link: str | None,
+            left_links: Mapping[str, str] | None = None) -> str:
     answered, total = progress(ev, checklist)
     bar = f"{slack_bar(answered, total)}  {answered} of {total} answered"
     if ev.status == "completed":
@@ -119,7 +123,8 @@ def _status(ev: Evaluation, checklist: Checklist, card_link: str | None) -> str:
                 "evaluation.")
     waiting = _waiting(ev, checklist)
     if waiting is None:
-        return f"{bar}\n{left_words(ev, checklist, [q.key for q in checklist.questions if ev.value(q.id) is None])}"
+        left = [q.key for q in checklist.questions if ev.value(q.id) is None]
+        return f"{bar}\n{left_words(ev, checklist, left, left_links, card_link if ev.scorecard_ts else None)}"
     label = f"Question {waiting.number} — {short(waiting)}"
     now = f"*Now:* {f'<{card_link}|{label}>' if card_link else label}"
     if card_state(ev, waiting.id) == "split":
@@ -130,6 +135,15 @@ def _status(ev: Evaluation, checklist: Checklist, card_link: str | None) -> str:
 def split_wait(ev: Evaluation) -> str:
     """Who a split card waits for, said alike by the root, `/ftcheck status` and the idle nudge."""
     return f"waiting for {user(ev.started_by)} (or a lead) to choose the team answer"
+
+
+def left_cards(ev: Evaluation, checklist: Checklist) -> dict[str, str]:
+    """Once only questions without an answer are left (skipped twice, or a split left open): the newest card of
+    each (question id -> its ts), which the root links; else nothing."""
+    if ev.status != "in_progress" or _waiting(ev, checklist) is not None:
+        return {}
+    newest = {q.id: ev.card_for(q.id) for q in checklist.questions if ev.value(q.id) is None}
+    return {qid: ts for qid, ts in newest.items() if ts is not None}
 
 
 def _waiting(ev: Evaluation, checklist: Checklist) -> Question | None:
@@ -236,7 +250,10 @@ def _tally(ev: Evaluation, question_id: str) -> str:
         return f"Team vote: nobody has voted yet. Votes stay hidden until {ev.quorum} people have voted or someone " \
                "clicks Reveal votes."
     names = ", ".join(map(user, voters))
-    return f"Team vote: {len(voters)} of {ev.quorum} have voted ({names}). Votes stay hidden until the reveal."
+    more = ev.quorum - len(voters)
+    until = "one more person votes" if more == 1 else f"{more} more people vote"
+    return (f"Team vote: {len(voters)} of {ev.quorum} have voted ({names}). Votes stay hidden until {until} or "
+            "someone clicks Reveal votes.")
 
 
 def split_card_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> list[Block]:
@@ -304,7 +321,8 @@ def record_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> lis
         return [context(f"{q.key} closed before anyone answered it.")]
     lines = [_record_line(ev, checklist, q, entry)]
     if entry.note:
-        lines.append(f":memo: {esc(entry.note)} — {user(entry.note_by or entry.by)}")
+        on = f"_(on the earlier {checklist.option(entry.note_on).label})_ " if entry.note_on is not None else ""
+        lines.append(f":memo: {on}{esc(entry.note)} — {user(entry.note_by or entry.by)}")
     if ev.status == "deleted":
         return [section("\n".join(lines))]
     return [section("\n".join(lines), accessory=record_menu(ev, checklist, q.id))]
@@ -357,7 +375,8 @@ def _extras(ev: Evaluation, checklist: Checklist, q: Question, entry: AnswerEntr
     helper's part."""
     extras = []
     if entry.previous is not None:
-        extras.append(f"changed from {checklist.option(entry.previous).label}")
+        by = f" ({user(entry.previous_by)})" if entry.previous_by else ""
+        extras.append(f"changed from {checklist.option(entry.previous).label}{by}")
     if (was := _last_time_other(ev, checklist, q.id, entry)) is not None:
         extras.append(was)
     if revealed is not None and (early := early_reveal(ev, revealed)) is not None:

@@ -5,6 +5,8 @@ The full gap list sits behind a button (:data:`GAPS_ACTION`) that opens :func:`g
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.blocks.common import (
     Block,
     actions,
@@ -19,13 +21,14 @@ from bot.blocks.common import (
     slack_bar,
     user,
 )
+from conversations.effects import Headline, PostDecisionChange
 from conversations.flow import left_open_by
-from conversations.models import Evaluation
+from conversations.models import AnswerEntry, Evaluation
 from scoring.agreement import Agreement, outcome_text, spread_text
 from scoring.checklist import Checklist
-from scoring.render import gaps_title, signed
+from scoring.render import SITUATIONS_TITLE, gaps_title, signed, situation_line
 from scoring.scorecard import CHANGED_SINCE_LAST, Decided, Scorecard, fmt_score
-from scoring.verdict import Tone, Verdict, verdict_of
+from scoring.verdict import Tone, Verdict, situation_advice, verdict_of
 
 GAPS_ACTION = "scorecard_gaps"  # button value: the evaluation id; opens gaps_modal
 EMOJI: dict[Tone, str] = {"go": ":white_check_mark:", "stop": ":no_entry:", "warn": ":warning:",
@@ -51,7 +54,10 @@ def scorecard_blocks(ev: Evaluation, checklist: Checklist, card: Scorecard, *, t
     v = verdict_of(card)
     head = title or (f"Scorecard: {ev.project}" if not card.provisional else f"Provisional scorecard: {ev.project}")
     # Slack parses <…> in plain_text too, so the project name is escaped in the header as well
-    blocks: list[Block] = [header(esc(head)), section(_decision(v, card, previous)), *_next_and_top(v)]
+    blocks: list[Block] = [header(esc(head)), section(_decision(v, card, previous))]
+    if (updated := updated_words(ev, checklist)) is not None:
+        blocks.append(context(updated))
+    blocks += _next_and_top(v)
     if card.provisional:
         blocks.append(context(unanswered_words(ev, checklist, card.unanswered)))
     blocks.append(_section_fields(card))
@@ -106,13 +112,25 @@ def _listed(keys: list[str]) -> str:
     return keys[0] if len(keys) == 1 else f"{', '.join(keys[:-1])} and {keys[-1]}"
 
 
-def left_words(ev: Evaluation, checklist: Checklist, keys: list[str]) -> str:
-    """The root message's line once only questions without an answer are left (``keys``): how they get one."""
-    n = len(keys)
-    if not any(left_open_by(ev, checklist.question(k).id) for k in keys):  # anyone may answer them
-        return (f"Only {_its(n, 'a question', 'questions')} the team skipped twice {_its(n, 'is', 'are')} left: "
-                f"answer {_its(n, 'it', 'them')} from the ⋯ menu on {_its(n, 'its card', 'their cards')}.")
-    return f"Only {_listed(keys)} {_its(n, 'is', 'are')} left: {'; '.join(_open_clauses(ev, checklist, keys))}."
+def left_words(ev: Evaluation, checklist: Checklist, keys: list[str], links: Mapping[str, str] | None = None,
+               scorecard_link: str | None = None) -> str:
+    """The root message's line once only questions without an answer are left (``keys``): which (named, and linked
+    to their newest cards: ``links``, by question id), how they get an answer, and the provisional scorecard, once
+    posted (``scorecard_link``: its permalink)."""
+    n, links = len(keys), links or {}
+    names = [_linked(checklist, key, links) for key in keys]
+    text = f"Only {_listed(names)} {_its(n, 'is', 'are')} left: {'; '.join(_open_clauses(ev, checklist, keys))}."
+    if ev.scorecard_ts is None:
+        return text
+    provisional = f"<{scorecard_link}|provisional scorecard>" if scorecard_link else "provisional scorecard"
+    return f"{text} The {provisional} has the result so far."
+
+
+def _linked(checklist: Checklist, key: str, links: Mapping[str, str]) -> str:
+    """``q12 (ML engineer)``, linked to the question's newest card when its permalink is known."""
+    q = checklist.question(key)
+    link = links.get(q.id)
+    return f"<{link}|{esc(q.name)}>" if link else esc(q.name)
 
 
 def unanswered_words(ev: Evaluation, checklist: Checklist, keys: list[str]) -> str:
@@ -123,6 +141,58 @@ def unanswered_words(ev: Evaluation, checklist: Checklist, keys: list[str]) -> s
                 f"{_its(n, 'its card', 'their cards')} to finish; an unanswered question is never counted as 0.")
     how = "; ".join(_open_clauses(ev, checklist, keys))
     return f"Unanswered: {listed}. {how[0].upper()}{how[1:]}. An unanswered question is never counted as 0."
+
+
+def updated_words(ev: Evaluation, checklist: Checklist) -> str | None:
+    """``Updated after it was posted: q1 Yes (@dev) → No (@sam)``: the latest answer changed since the evaluation
+    was completed, so that the scorecard does not pass for the one first posted; None when none was."""
+    if ev.status != "completed" or ev.completed_at is None:
+        return None
+    done = ev.completed_at
+    changed = [a for a in ev.answers.values() if a.previous is not None and a.value is not None and a.at > done]
+    if not changed:
+        return None
+    last = max(changed, key=lambda a: a.at)
+    key = checklist.question(last.question).key if checklist.asks(last.question) else last.question
+    return f"Updated after it was posted: {key} {_was(checklist, last)} → {_label(checklist, last.value)} " \
+           f"({user(last.by)})"
+
+
+def _label(checklist: Checklist, value: float | None) -> str:
+    return "Not sure" if value is None else checklist.option(value).label
+
+
+def _was(checklist: Checklist, entry: AnswerEntry) -> str:
+    """The answer a change replaced, and who gave it when someone else did: ``Yes (@dev)``."""
+    by = f" ({user(entry.previous_by)})" if entry.previous_by else ""
+    return f"{_label(checklist, entry.previous)}{by}"
+
+
+def decision_change_text(checklist: Checklist, change: PostDecisionChange, scorecard_link: str | None) -> str:
+    """The thread's reply when a change after the scorecard changed the decision (or the band): ``Updated: @sam
+    changed q1 (500+ labeled examples) from *Yes* (@dev) to *No*. The decision is now :warning: *Not yet* (was
+    :white_check_mark: *Strong go*); 19/20 (was 20/20). Details in the scorecard.``"""
+    name = esc(checklist.question(change.question).name) if checklist.asks(change.question) else change.question
+    was_by = f" ({user(change.was_by)})" if change.was_by else ""
+    head = (f"Updated: {user(change.by)} changed {name} from *{_label(checklist, change.was)}*{was_by} to "
+            f"*{_label(checklist, change.now)}*.")
+    before, after = change.before, change.after
+    if (before.decision, before.tone) != (after.decision, after.tone):
+        news = (f"The decision is now {_headline(after)} (was {_headline(before)}); {_total(after)} "
+                f"(was {_total(before)}).")
+    else:  # the band moved under a decision the decision tree holds
+        news = (f"The decision stays {_headline(after)}; the score alone, {_total(after)}, is now "
+                f"*{esc(after.band)}* (was *{esc(before.band)}*, {_total(before)}).")
+    where = f"<{scorecard_link}|the scorecard>" if scorecard_link else "the scorecard"
+    return f"{head} {news} Details in {where}."
+
+
+def _headline(h: Headline) -> str:
+    return f"{EMOJI[h.tone]} *{esc(h.decision)}*"
+
+
+def _total(h: Headline) -> str:
+    return f"{fmt_score(h.total)}/{fmt_score(h.max)}"
 
 
 def since_last_time(card: Scorecard, then: Scorecard | Decided) -> str:
@@ -141,6 +211,8 @@ def _decision(v: Verdict, card: Scorecard, previous: Scorecard | Decided | None)
         lines.append(since_last_time(card, previous))
     if v.advice:
         lines.append(f"_{esc(v.advice)}_")
+    if v.revisit:
+        lines.append(f"_{esc(v.revisit)}_")
     return "\n".join(lines)
 
 
@@ -150,6 +222,16 @@ def _next_and_top(v: Verdict) -> list[Block]:
     out = [section(f"*Next step for {esc(v.next_step.name)}:* {esc(v.next_step.next_step)}")]
     out.append(section(top_gaps_mrkdwn(v)))
     return out
+
+
+def _situations(card: Scorecard) -> list[Block]:
+    """The checklist's "your situation → what to do" rows under the gaps (dataset readiness has them), a few bullets
+    to a section so each stays within Slack's 3,000 characters."""
+    rows = [f"• {esc(situation_line(row))}" for row in situation_advice(card)]
+    if not rows:
+        return []
+    chunks = [rows[i:i + 4] for i in range(0, len(rows), 4)]
+    return [divider(), section(f"*{SITUATIONS_TITLE}*"), *(section(clip("\n".join(c), 3000)) for c in chunks)]
 
 
 def top_gaps_mrkdwn(v: Verdict) -> str:
@@ -216,5 +298,6 @@ def gaps_modal(ev: Evaluation, card: Scorecard) -> Block:
         blocks += [section(f"*{esc(g.name)}: {g.answer}* — {esc(g.text)}\n→ {esc(g.next_step)}") for g in gaps]
     if not card.gaps:
         blocks.append(section("No gaps: every answer is a Yes."))
+    blocks += _situations(card)
     return {"type": "modal", "title": {"type": "plain_text", "text": "Gaps and next steps"},
             "close": {"type": "plain_text", "text": "Close"}, "blocks": blocks[:100]}

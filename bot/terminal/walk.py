@@ -225,7 +225,7 @@ def answers_list(ev: Evaluation, checklist: Checklist, width: int) -> str:
     for q in checklist.questions:
         head = f"  {q.key:>4}  {labels[q.id]:<{column}} "
         lines.append(head + shorten(q.short or q.text, max(20, width - len(head))))
-        note = note_line(ev.answers.get(q.id), width)
+        note = note_line(ev.answers.get(q.id), width, checklist)
         lines += note
         cut += [q.key for line in note if line.endswith("…”")]
     if cut:
@@ -233,22 +233,32 @@ def answers_list(ev: Evaluation, checklist: Checklist, width: int) -> str:
     return "\n".join(lines)
 
 
-def note_line(entry: AnswerEntry | None, width: int) -> list[str]:
+def note_line(entry: AnswerEntry | None, width: int, checklist: Checklist) -> list[str]:
     """``        note: “labels from the 2025 audit”``: an answer's note under its line in ``list``, shortened to one
-    line of the terminal."""
+    line of the terminal; ``note (on the earlier Yes): …`` when it was written about an answer changed since."""
     if entry is None or not entry.note:
         return []
-    head = "        note: "
+    head = f"        note{note_on(entry, checklist, ' ({})')}: "
     return [f"{head}“{shorten(entry.note, max(20, width - len(head) - 2))}”"]
 
 
-def shown_note(entry: AnswerEntry | None, key: str, user: str) -> str:
+def note_on(entry: AnswerEntry, checklist: Checklist, form: str = "{}") -> str:
+    """``on the earlier Yes`` (put into ``form``) when the note was written about an answer changed since; else
+    nothing."""
+    if entry.note_on is None:
+        return ""
+    return form.format(f"on the earlier {checklist.option(entry.note_on).label}")
+
+
+def shown_note(entry: AnswerEntry | None, key: str, user: str, checklist: Checklist) -> str:
     """What ``note q5`` (no text) says: q5's note in full, and how to replace it; or how to add one."""
     if entry is None:
         return f"{key} has no answer yet, so no note; answer it first, then type note {key} <text>."
     if not entry.note:
         return f"{key} has no note. To add one, type note {key} <text>."
-    by = f" (by {entry.note_by})" if entry.note_by and entry.note_by != user else ""
+    about = [f"by {entry.note_by}"] if entry.note_by and entry.note_by != user else []
+    about += [note_on(entry, checklist)] if entry.note_on is not None else []
+    by = f" ({', '.join(about)})" if about else ""
     return (f"{key}'s note{by}: “{entry.note}”. To replace it, type note {key} <new text>; to remove it, note {key} "
             f"{CLEAR_NOTE}.")
 
@@ -507,7 +517,7 @@ class Walk:
         stored = self.session.call(self.session.store.get(self.ev.id))  # a note written in another session counts
         entry = (stored or self.ev).answers.get(question)
         if not text.strip():  # note q5: show q5's note
-            self.say(f"  {shown_note(entry, key, self.session.user)}")
+            self.say(f"  {shown_note(entry, key, self.session.user, self.checklist)}")
             return False
         if text.strip().lower() == CLEAR_NOTE:
             return self.clear_note(question, key, entry)

@@ -83,8 +83,8 @@ def test_a_split_left_open_says_so_on_its_card_the_root_the_scorecard_and_the_re
     assert "the starter (<@U1>), a lead or a workspace admin picks its answer from the ⋯ menu" in card, card
     assert "left for the team" not in card and "chose Not sure" not in card
     root = block_text(root_blocks(t.ev, FT))
-    assert ("Only q1 is left: it split and was left open by <@U1>, so the starter (<@U1>), a lead or a workspace "
-            "admin picks its answer from the ⋯ menu on its card.") in root, root
+    assert ("Only q1 (500+ labeled examples) is left: it split and was left open by <@U1>, so the starter (<@U1>), "
+            "a lead or a workspace admin picks its answer from the ⋯ menu on its card.") in root, root
     assert "skipped twice" not in root
     provisional = block_text(scorecard_blocks(t.ev, FT, scorecard_of(t.ev, FT), agreement=voting.agreement(t.ev, FT)))
     assert ("Unanswered: q1. It split and was left open by <@U1>, so the starter (<@U1>), a lead or a workspace "
@@ -98,17 +98,18 @@ def test_a_split_left_open_says_so_on_its_card_the_root_the_scorecard_and_the_re
 def test_a_split_left_open_beside_questions_anyone_may_answer_names_each_group() -> None:
     t = _split_left_open("q4", "q6")
     root = block_text(root_blocks(t.ev, FT))
-    assert ("Only q1, q4 and q6 are left: q1 split and was left open by <@U1>, so the starter (<@U1>), a lead or a "
-            "workspace admin picks its answer from the ⋯ menu on its card; q4 and q6 were skipped twice, so anyone "
-            "may answer them from the ⋯ menu on their cards.") in root, root
+    assert ("Only q1 (500+ labeled examples), q4 (labeler agreement) and q6 (relabeling commitment) are left: q1 "
+            "split and was left open by <@U1>, so the starter (<@U1>), a lead or a workspace admin picks its answer "
+            "from the ⋯ menu on its card; q4 and q6 were skipped twice, so anyone may answer them from the ⋯ menu on "
+            "their cards.") in root, root
 
 
 def test_quick_mode_keeps_its_skipped_twice_words_with_the_right_number() -> None:
     t = Walk()
     while (key := t.open_key()) is not None:
         t.answer(key, SKIP if key == "q3" else "yes")
-    assert "Only a question the team skipped twice is left: answer it from the ⋯ menu on its card." \
-        in block_text(root_blocks(t.ev, FT))
+    assert ("Only q3 (written task definition) is left: it was skipped twice, so anyone may answer it from the ⋯ "
+            "menu on its card.") in block_text(root_blocks(t.ev, FT))
     assert "Unanswered: q3. Answer it from the ⋯ menu on its card to finish" \
         in block_text(scorecard_blocks(t.ev, FT, scorecard_of(t.ev, FT)))
 

@@ -117,9 +117,13 @@ def test_second_skip_stalls_with_a_provisional_scorecard_and_change_completes() 
 
 def test_change_and_note_after_completion_update_the_scorecard() -> None:
     t = _completed()
-    t.step("change", Q1, "fail")
+    version = t.ev.version
+    t.step("change", Q1, "fail")  # Ready to train -> Not ready: the decision changed, and the thread is told
+    t.expect(["change:answered->answered", "change:completed->completed", "redecide:completed->completed"],
+             [f"update_card:{Q1}", "post_scorecard", f"post_decision_change:{version}", "update_root"])
+    t.step("change", Q2, "fail")  # still Not ready: only redrawn
     t.expect(["change:answered->answered", "change:completed->completed"],
-             [f"update_card:{Q1}", "post_scorecard", "update_root"])
+             [f"update_card:{Q2}", "post_scorecard", "update_root"])
     t.step("note", Q1)
     t.expect(["note:answered->answered", "note:completed->completed"], [f"update_card:{Q1}", "post_scorecard"])
 
