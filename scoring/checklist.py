@@ -191,6 +191,10 @@ class ScoreCheck(_Frozen):
     text: str = Field(min_length=1, max_length=300, description="Said when the score is under ``below``.")
     otherwise: str | None = Field(default=None, min_length=1, max_length=300,
                                   description="Said when the score is ``below`` or more; without it, only that.")
+    condition: bool = Field(default=False, description=(
+        "The check is the verdict's own condition (the source's \"Go ahead with checklist score >= 12\"): under "
+        "``below`` the verdict does not hold, so a go leaf does not go ahead, and ``text`` says so; at ``below`` "
+        "or more nothing is added, as the verdict's text already states the condition."))
 
 
 class TreeLeaf(_Frozen):

@@ -67,7 +67,7 @@ OPTIONAL: dict[str, tuple[str, ...]] = {
     "question": ("short", "if_partly", "criteria", "source", "priority"),
     "node": ("partly_fails",),
     "leaf": ("score_check",),
-    "score_check": ("otherwise",),
+    "score_check": ("otherwise", "condition"),
 }
 KNOWN_FIELDS = sorted({field for fields in EXAMPLES.values() for field in fields}
                       | {field for fields in OPTIONAL.values() for field in fields})

@@ -29,6 +29,9 @@ class TreeResult(BaseModel):
     go: bool | None
     uncertain: bool
     complete: bool
+    # the score the leaf's own condition asks for (ScoreCheck.condition) when the total is under it: every step
+    # passed, but the verdict does not hold, so the tree does not go ahead ("Go ahead with checklist score >= 12")
+    short_of: float | None = None
 
 
 def walk(checklist: Checklist, answers: Mapping[str, float]) -> TreeResult | None:
@@ -64,13 +67,29 @@ def _walk(checklist: Checklist, tree: DecisionTree, answers: Mapping[str, float]
         if step.outcome == "uncertain":
             counted += step.partly
         if isinstance(branch, TreeLeaf):
-            uncertain = any(s.outcome == "uncertain" for s in path)
-            text = " ".join([branch.text, *_score_answer(checklist, branch.score_check, answers),
-                             *([_counted_as_yes(counted, branch.go)] if uncertain else [])])
-            return TreeResult(path=path, verdict=branch.verdict, verdict_text=text, go=branch.go,
-                              uncertain=uncertain, complete=True)
+            return _leaf(checklist, branch, path, counted, answers)
         name = branch
     raise ValueError(f"decision tree of {checklist.id!r} has a cycle")
+
+
+def _leaf(checklist: Checklist, leaf: TreeLeaf, path: list[TreeStep], counted: list[str],
+          answers: Mapping[str, float]) -> TreeResult:
+    """Where the walk ends: the leaf's verdict, its score check answered, the Partly answers it counted as Yes; a
+    leaf whose own condition the score does not meet (``ScoreCheck.condition``) does not go ahead."""
+    check = leaf.score_check
+    short_of = check.below if check is not None and check.condition and _under(checklist, check, answers) else None
+    go = False if short_of is not None else leaf.go
+    uncertain = any(s.outcome == "uncertain" for s in path)
+    text = " ".join([leaf.text, *_score_answer(checklist, check, answers),
+                     *([_counted_as_yes(counted, go)] if uncertain else [])])
+    return TreeResult(path=path, verdict=leaf.verdict, verdict_text=text, go=go, uncertain=uncertain, complete=True,
+                      short_of=short_of)
+
+
+def _under(checklist: Checklist, check: ScoreCheck, answers: Mapping[str, float]) -> bool:
+    """Whether the score stays under the check's bar however the unanswered questions go."""
+    left = sum(1 for q in checklist.questions if q.id not in answers)
+    return exact(sum(answers.get(q.id, 0.0) for q in checklist.questions) + left) < check.below
 
 
 def _step(checklist: Checklist, name: str, node: TreeNode, questions: list[Question],
@@ -107,6 +126,8 @@ def _score_answer(checklist: Checklist, check: ScoreCheck | None, answers: Mappi
         under = f"stays under {bar} whatever the rest say" if left else f"is under {bar}"
         return [f"The score, {total}{' so far' if left else ''}, {under}: {check.text}."]
     if low >= check.below:
+        if check.condition:  # the verdict's text states the condition, and it is met
+            return []
         head = f"The score, {total}{' so far' if left else ''}, is {bar} or more"
         return [f"{head}: {check.otherwise}." if check.otherwise else f"{head}."]
     return [f"The score, {total} so far, can still end under {bar} or not ({low:g}–{high:g}); under {bar}: "

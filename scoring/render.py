@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from scoring.agreement import Agreement, outcome_text, spread_text
 from scoring.checklist import Advice, Checklist
 from scoring.scorecard import Scorecard, fmt_score
-from scoring.verdict import GapRef, situation_advice, tree_line, verdict_of
+from scoring.verdict import GapRef, situation_advice, situation_lead, tree_line, verdict_of
 
 FORMATS = ("text", "md", "json")
 WIDTH = 80
@@ -131,7 +131,7 @@ def render_text(card: Scorecard, agreement: Agreement | None = None, project: st
     if agreement is not None:
         lines += ["", *agreement_text(agreement, width)]
     lines += _text_gaps(card, v.next_step.question if v.next_step else None, width)
-    lines += _text_situations(situation_advice(card), width)
+    lines += _text_situations(card, width)
     return "\n".join(lines) + "\n"
 
 
@@ -144,10 +144,11 @@ def situation_line(row: Advice) -> str:
     return f"{row.situation} \u2192 {row.action}. {row.why}."
 
 
-def _text_situations(rows: Sequence[Advice], width: int = WIDTH) -> list[str]:
+def _text_situations(card: Scorecard, width: int = WIDTH) -> list[str]:
+    rows = situation_advice(card)
     if not rows:
         return []
-    return ["", f"{SITUATIONS_TITLE} (for the gaps above)",
+    return ["", SITUATIONS_TITLE, *wrap(situation_lead(card), "  ", "  ", width),
             *(line for row in rows for line in wrap(f"\u2022 {situation_line(row)}", "    ", "  ", width))]
 
 
@@ -232,7 +233,8 @@ def render_markdown(card: Scorecard, checklist: Checklist, answers: Mapping[str,
     rows = situation_advice(card)
     if rows:
         out += [] if out[-1] == "" else [""]
-        out += [f"## {SITUATIONS_TITLE}", "", "| Your situation | What to do | Why |", "|---|---|---|",
+        out += [f"## {SITUATIONS_TITLE}", "", situation_lead(card), "",
+                "| Your situation | What to do | Why |", "|---|---|---|",
                 *(f"| {_md_cell(r.situation)} | {_md_cell(r.action)} | {_md_cell(r.why)} |" for r in rows)]
     return "\n".join(out).rstrip() + "\n"
 

@@ -218,6 +218,9 @@ def _disagreement(tree: TreeResult | None, band_go: bool, band_name: str, provis
         return None
     step = tree.path[-1]
     prefix = "provisional: " if provisional else ""
+    if band_go and tree.short_of is not None:
+        return (f"{prefix}Every step of the decision tree passes, but it goes ahead only at a score of "
+                f"{fmt_score(tree.short_of)} or more, though the score alone would be {band_name}.")
     if band_go:
         return (f"{prefix}The decision tree stops at \u201c{step.label}\u201d ({step.note}), though the score "
                 f"alone would be {band_name}.")

@@ -84,16 +84,48 @@ def verdict_of(card: Scorecard) -> Verdict:
 
 def _kept(card: Scorecard, decided: Decided) -> Verdict:
     """The decision the evaluation was completed with (its checklist changed since), said as it was then; the
-    gaps and next steps are its answers as today's checklist reads them."""
+    gaps and next steps are its answers as today's checklist reads them. What it was decided with is read back
+    from the kept reason: a go through a Partly keeps "confirm it first", a stop or not-yet the questions that
+    blocked it."""
     refs = ranked_gaps(card)
-    keeps_advice = decided.tone in ("go", "stop") and card.band.recommendation
-    advice = band_advice(card.band.name, card.band.recommendation) if keeps_advice else None
+    band = band_advice(card.band.name, card.band.recommendation) if card.band.recommendation else None
+    advice = _kept_advice(decided, band) if decided.tone in ("go", "stop") else None
+    blocked = _KEPT_BLOCKS.search(decided.reason)
     return Verdict(
         tone=decided.tone, decision=decided.decision, reason=f"{decided.reason} ({CHANGED_SINCE})",
         band_alone=decided.band_alone, total_text=card.total_text, band=card.band.name, advice=advice,
-        blocking=[], next_step=refs[0] if refs else None, top_gaps=refs[:TOP_GAPS], gap_count=len(refs), tree=None,
-        provisional=False, unanswered=0, revisit=_revisit(card, decided.tone), recommendation=advice,
+        blocking=re.findall(_KEY_IN_NAMES, blocked["names"]) if blocked else [], next_step=refs[0] if refs else None,
+        top_gaps=refs[:TOP_GAPS], gap_count=len(refs), tree=None, provisional=False, unanswered=0,
+        revisit=_revisit(card, decided.tone),
+        recommendation=_kept_recommendation(decided, advice, band, blocked["names"] if blocked else None),
     )
+
+
+# a question's key where a list of names has one: "q1" and "q7" in "q1 (500+ labeled examples) and q7 (…)"
+_KEY_IN_NAMES = r"(?:^|(?<= and ))(q\d+)(?= \(| and |$)"
+# the Partly answers a go counted as Yes, as _tree_caveats words them: ", though q1 (…) was answered Partly"
+_KEPT_PARTLY = re.compile(r", though (?P<names>.+?) (?P<verb>was|were) answered Partly")
+# the questions that stopped the tree, as _blocks words them: "q1 (…) blocks it" (a stop: "…agrees: q1 (…) …")
+_KEPT_BLOCKS = re.compile(r"^(?:.*?, and the decision tree agrees: )?(?P<names>q\d+.*?) blocks? it\b")
+
+
+def _kept_advice(decided: Decided, band: str | None) -> str | None:
+    """A kept go or stop's advice: the band's (while today's checklist has that band), behind "confirm … first"
+    for a go the decision tree reached through a Partly, as it was said when it was decided."""
+    partly = _KEPT_PARTLY.search(decided.reason) if decided.tone == "go" else None
+    if partly is None:
+        return band
+    return _confirm_first(partly["names"], partly["verb"] == "was", band)
+
+
+def _kept_recommendation(decided: Decided, advice: str | None, band: str | None, blocked: str | None) -> str | None:
+    """What to do, as a kept result says it: its advice; for a not-yet where the tree overruled the band, that the
+    blocking questions come first (the tree's own verdict is not kept); where the score overruled it, the band's."""
+    if decided.tone != "warn":
+        return advice
+    if blocked is not None:
+        return f"Resolve {blocked} first: the decision tree stops there, whatever the score."
+    return band
 
 
 def decided_of(card: Scorecard, fingerprint: str) -> Decided:
@@ -119,10 +151,15 @@ def _advice(card: Scorecard, tone: Tone) -> str:
     partly = _tree_partly(card) if tone == "go" else []
     if not partly:
         return advice
-    one = len(partly) == 1
+    return _confirm_first(_names(card, partly), len(partly) == 1, advice)
+
+
+def _confirm_first(names: str, one: bool, advice: str | None) -> str:
+    """``Confirm q13 (2–4 week timeline) first: the decision tree goes ahead only by counting its Partly as a Yes.
+    Once confirmed, the score's advice holds: …``."""
     counted = "its Partly as a Yes" if one else "their Partly answers as Yes"
-    return (f"Confirm {_names(card, partly)} first: the decision tree goes ahead only by counting {counted}. "
-            f"Once confirmed, the score's advice holds: {advice}")
+    text = f"Confirm {names} first: the decision tree goes ahead only by counting {counted}."
+    return f"{text} Once confirmed, the score's advice holds: {advice}" if advice else text
 
 
 def _revisit(card: Scorecard, tone: Tone) -> str | None:
@@ -145,8 +182,19 @@ def _recommendation(card: Scorecard, tone: Tone, advice: str | None) -> str | No
 
 
 def situation_advice(card: Scorecard) -> list[Advice]:
-    """The checklist's "your situation → what to do" rows, shown where its gaps are: none without a gap."""
+    """The checklist's "your situation → what to do" rows, shown where its gaps are: none without a gap. All of
+    them: the rows name situations (dataset size, synthetic data, a vendor's dataset) the answers do not tell."""
     return list(card.advice) if card.gaps else []
+
+
+def situation_lead(card: Scorecard) -> str:
+    """The line above the "your situation → what to do" rows: they are not chosen from the answers, and under a
+    decision that is not a go, no row's "fine-tune" comes before the gaps."""
+    text = ("Find the row that matches your dataset: these are the checklist's rows for common situations, not "
+            "chosen from your answers.")
+    if verdict_of(card).tone == "go":
+        return text
+    return f"{text} Whatever a row says to do, the decision comes first: close the gaps above before any training."
 
 
 def _plain(text: str) -> str:
@@ -157,7 +205,7 @@ def _decide(card: Scorecard, blocking: list[str]) -> tuple[Tone, str, str, str |
     tree, total, band = card.decision_tree, card.total_text, card.band
     blocks = _blocks(card, blocking)
     if card.provisional:
-        if tree is not None and tree.go is False:
+        if tree is not None and tree.go is False and (tree.short_of is None or band.go):
             left = len(card.unanswered)
             rest = "unanswered question says" if left == 1 else "unanswered questions say"
             return "warn", "Not yet", f"{blocks}, whatever the {left} {rest}; {total} so far", None
@@ -167,7 +215,8 @@ def _decide(card: Scorecard, blocking: list[str]) -> tuple[Tone, str, str, str |
     if tree.go and band.go:
         return "go", band.name, f"{total}, and the decision tree agrees{_tree_caveats(card)}", None
     if not tree.go and not band.go:
-        return "stop", band.name, f"{total}, and the decision tree agrees: {blocks}", None
+        agrees = _short(tree.short_of, "") if tree.short_of is not None else blocks
+        return "stop", band.name, f"{total}, and the decision tree agrees: {agrees}", None
     if not tree.go:
         return "warn", "Not yet", blocks, f"the score alone, {total}, would be {band.name}"
     return ("warn", "Not yet", f"the score, {total}, is only {band.name}",
@@ -197,6 +246,9 @@ def _decide_provisional(card: Scorecard) -> tuple[Tone, str, str, str | None]:
                             if k in card.unanswered)
         return ("pending", "Not decided yet", f"{so_far}; {whatever}, the score stays {band.name} "
                 f"({low}–{high}), but the decision tree waits for {waiting}", None)
+    if tree.go is False:  # every step passes, but the score stays under the tree's own bar (and the band's)
+        return ("stop", band.name, f"{total} so far; the {left} unanswered {questions} can raise it to {high} at "
+                f"most, and the decision tree agrees: {_short(tree.short_of, '')}", None)
     # the tree reached its verdict on answered questions only, so the unanswered ones cannot change it either
     if band.go:
         return ("go", band.name, f"{so_far}, and the decision tree agrees{_tree_caveats(card)}; "
@@ -221,6 +273,12 @@ def _tree_caveats(card: Scorecard) -> str:
     return text
 
 
+def _short(below: float | None, whose: str = " of the decision tree") -> str:
+    """``every step of the decision tree passes, but it goes ahead only at a score of 12 or more``: a go leaf whose
+    own condition the score does not meet (``TreeResult.short_of``)."""
+    return f"every step{whose} passes, but it goes ahead only at a score of {fmt_score(below or 0)} or more"
+
+
 def _was(keys: list[str]) -> str:
     return "was" if len(keys) == 1 else "were"
 
@@ -228,6 +286,9 @@ def _was(keys: list[str]) -> str:
 def _blocks(card: Scorecard, blocking: list[str]) -> str:
     """``q1 (500+ labeled examples) blocks it``; a Partly among them says why a Partly stops the tree:
     ``q1 (500+ labeled examples) blocks it (answered Partly, which the decision tree counts as No there)``."""
+    tree = card.decision_tree
+    if not blocking and tree is not None and tree.short_of is not None:
+        return _short(tree.short_of)
     text = f"{_names(card, blocking)} {_verb(blocking)} it"
     halves = {g.question for group in card.gaps for g in group.gaps if 0 < g.value < 1}
     partly = [k for k in blocking if k in halves]
@@ -260,7 +321,7 @@ def _blocking(card: Scorecard) -> list[str]:
     """The questions that stopped the tree on a no-go: those that failed its last step, and those of the failed
     steps right before it whose no branch led there (a gap under 5% that is not high-stakes: q8 and q9)."""
     tree = card.decision_tree
-    if tree is None or tree.go is not False or not tree.path:
+    if tree is None or tree.go is not False or not tree.path or tree.short_of is not None:
         return []
     zero = {g.question for group in card.gaps for g in group.gaps if g.value == 0}
     out: list[str] = []
@@ -304,7 +365,9 @@ STEP_WORDS = {"yes": "Yes", "no": "No", "uncertain": "Partly", "unanswered": "no
 
 def step_answer(step: TreeStep) -> str:
     """How a step of the decision tree was answered: ``Yes``, ``No``, ``Partly`` (counted as a Yes), ``not answered
-    yet``, or ``Partly, counted as No`` for a step that a Partly short of its threshold stopped (``partly_fails``)."""
+    yet``, or ``Partly, counted as No`` for a step that a Partly short of its threshold stopped (``partly_fails``);
+    where the step asks more than one question, which: ``Partly for q14, counted as No``."""
     if step.outcome == "no" and step.failed and set(step.failed) <= set(step.partly):
-        return "Partly, counted as No"
+        which = "" if step.failed == step.questions else f" for {' and '.join(step.failed)}"
+        return f"Partly{which}, counted as No"
     return STEP_WORDS[step.outcome]

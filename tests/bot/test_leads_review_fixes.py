@@ -60,7 +60,7 @@ async def test_a_project_in_two_channels_is_shown_channel_by_channel(
 
         elsewhere = await ask(bot, "summary Shared", channel="C3")
         assert elsewhere.startswith(":information_source: No evaluation of *Shared* in this channel. This is its "
-                                    "evaluation in <#C2>.\n\n*Shared* — :warning: *Not yet*"), elsewhere
+                                    "evaluation in <#C2>.\n\n*Shared* — :no_entry: *Don't fine-tune yet*"), elsewhere
         assert "Also evaluated in <#C1>" in elsewhere and "since" not in elsewhere, elsewhere
         await bot.command("export Shared md", channel="C3")
         await slack.wait_for(lambda: len(slack.files) == 2, what="the second export")

@@ -66,7 +66,7 @@ def test_a_partly_short_of_a_tree_threshold_is_not_a_go_and_says_why(key: str) -
     assert "agrees" not in v.line() and not v.line().startswith("✅")
     assert "blocks it (answered Partly, which the decision tree counts as No there)" in v.line()
     assert v.next_step is not None and v.next_step.next_step == FT.question(key).if_partly
-    assert v.tree is not None and "Partly, counted as No (" in v.tree and f"{key})" in v.tree.split("counted as No")[1]
+    assert v.tree is not None and "counted as No (" in v.tree and f"{key})" in v.tree.split("counted as No")[1]
     text, md, _ = everywhere(c)
     for out in (text, md):
         assert "answered Partly, which the decision tree counts as No there" in out
@@ -197,7 +197,7 @@ def test_the_budget_question_says_more_than_10k_is_a_yes_and_the_gates_are_label
 
 
 def test_a_not_yet_scorecard_says_when_to_re_evaluate_and_a_go_does_not() -> None:
-    line = 'a "don\'t do it now" in Q1 might become a "strong candidate" by Q3'
+    line = 'a "don\'t do it now" in the first quarter of the year might become a "strong candidate" by the third'
     for not_yet in (example("example2_medical_diagnosis"), example("example4_marketing_subject_lines")):
         v = verdict_of(not_yet)
         assert v.revisit is not None and v.revisit.startswith("Re-evaluate quarterly") and line in v.revisit
@@ -213,7 +213,7 @@ def test_dataset_gaps_show_the_your_situation_table_in_every_format() -> None:
     rows = verdict.situation_advice(failed)
     assert len(rows) == 12 and rows == list(DATASET.advice)
     text, md, _ = everywhere(failed, DATASET)
-    assert "Your situation → what to do (for the gaps above)" in text
+    assert "Your situation → what to do Find the row that matches your dataset" in text
     assert ("• No evaluation harness yet → Build the eval set first, then the training set. Without evaluation you "
             "can't tell whether fine-tuning helped.") in text
     assert "| Multilingual or multi-domain data | Plan a separate evaluation per language or domain |" in md
@@ -263,5 +263,6 @@ def test_the_json_recommendation_follows_the_decision_and_the_bands_stays_apart(
     go = json.loads(render_json(example("example1_support_intent")))
     assert go["recommendation"] == "Strong candidate for fine-tuning. Go ahead with confidence."
     weak = json.loads(render_json(card(**{f"q{i}": 0 for i in (2, 3, 4, 5, 6, 9, 10, 11, 12)})))
-    assert weak["verdict"]["decision"] == "Not yet"
+    # every step of the tree passes at 11/20, but its go needs 12 or more, so the tree agrees with the band
+    assert (weak["verdict"]["decision"], weak["verdict"]["tone"]) == ("Weak candidate", "stop")
     assert weak["recommendation"] == "Consider RAG + prompting first; revisit fine-tuning later."

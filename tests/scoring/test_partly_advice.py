@@ -171,8 +171,8 @@ def test_a_fixed_band_keeps_the_partly_caveat_and_the_tree_disagreement() -> Non
                              "(18.5–19.5)")
     tree_go = {**{q: 0.0 for q in ALL}, **{f"q{i}": 1.0 for i in (1, 7, 8, 13, 14)}, "q2": None}
     assert verdict_of(score(FT, normalize_answers(FT, tree_go))).line() == (
-        "⚠ Not yet — the score, 5/20 so far with 1 unanswered, stays Don't fine-tune yet (at most 6); the decision "
-        "tree alone would go ahead")
+        "⛔ Don't fine-tune yet — 5/20 so far; the 1 unanswered question can raise it to 6 at most, and the decision "
+        "tree agrees: every step passes, but it goes ahead only at a score of 12 or more")
 
 
 def test_a_fixed_band_without_a_tree_is_the_decision(tmp_path: Path) -> None:

@@ -126,7 +126,8 @@ def test_agreeing_tree_and_provisional_verdicts() -> None:
     tree_go = {f"q{i}": 1 for i in (1, 7, 8, 13, 14)}  # every tree step passes, the score is 5/20
     done = {**{f"q{i}": 0 for i in range(1, 21)}, **tree_go}
     assert verdict_of(score(FT, normalize_answers(FT, done))).line() == (
-        "⚠ Not yet — the score, 5/20, is only Don't fine-tune yet; the decision tree alone would go ahead")
+        "⛔ Don't fine-tune yet — 5/20, and the decision tree agrees: every step passes, but it goes ahead only at a "
+        "score of 12 or more")
 
 
 def test_a_partial_walk_that_cannot_reach_a_go_band_says_so() -> None:
