@@ -119,6 +119,9 @@ class PostDecisionChange(_Effect):
     now: float
     before: Headline
     after: Headline
+    # the answers before the change scored with today's checklist, when the result was decided with one that has
+    # changed since and today's rules alone give another decision (or band): the reply says the rules moved it too
+    rules: Headline | None = None
 
     @property
     def key(self) -> str:

@@ -564,6 +564,7 @@ def change(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
         return refused("team_answer", question=q.key, actor=user)
     team = team_answer(ev, q.id)
     before = _headline(ev, checklist) if ev.status == "completed" else None
+    rules = _rules_moved(ev, checklist, before)  # before this change: today's rules alone may move the decision
     # the team's answer (a vote's, or settled) changed is the changer's choice over the votes: settled anew, by them
     ev.answers[q.id] = prior.model_copy(update={
         "value": value, "by": user, "at": now, "previous": prior.value,
@@ -577,7 +578,8 @@ def change(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
     completed = advance(ev, checklist, move, now)
     if before is not None and prior.value is not None and before.differs(after := _headline(ev, checklist)):
         _redecide(move, PostDecisionChange(n=ev.version, question=q.id, by=user, was=prior.value,
-                                           was_by=ev.answers[q.id].previous_by, now=value, before=before, after=after))
+                                           was_by=ev.answers[q.id].previous_by, now=value, before=before, after=after,
+                                           rules=rules))
     return move.outcome(completed=completed)
 
 
@@ -594,6 +596,16 @@ def _note_on(prior: AnswerEntry, value: float) -> float | None:
 def _headline(ev: Evaluation, checklist: Checklist) -> Headline:
     """The decision a completed evaluation's scorecard shows: the one it was decided with (``seal``)."""
     return Headline.of(ev.decided or decided_of(score(checklist, ev.scored()), checklist.fingerprint))
+
+
+def _rules_moved(ev: Evaluation, checklist: Checklist, before: Headline | None) -> Headline | None:
+    """The answers as they stand scored with today's checklist, when the kept result (``before``) was decided with one
+    that has changed since and today's rules alone give another decision (or band); None otherwise. A change re-seals
+    the evaluation with today's checklist (:func:`advance`), so the reply must not lay that move on the change."""
+    if before is None or ev.decided is None or ev.decided.fingerprint == checklist.fingerprint:
+        return None
+    today = Headline.of(decided_of(score(checklist, ev.scored()), checklist.fingerprint))
+    return today if before.differs(today) else None
 
 
 def _redecide(move: Move, effect: PostDecisionChange) -> None:

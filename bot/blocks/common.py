@@ -13,6 +13,7 @@ from scoring.suggest.evidence import escape_mrkdwn
 Block = dict[str, Any]
 
 SECTION_LIMIT = 3000
+NO_GAPS = "every question scored in full"  # a checklist's top answer is Yes or Pass: said without naming it
 MAX_BLOCKS = 50
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from bot.blocks.common import (
+    NO_GAPS,
     Block,
     actions,
     button,
@@ -226,7 +227,7 @@ def _since(current: Scored, previous: Scored | None, tz: tzinfo) -> str:
 
 def _gap_lines(card: Scorecard) -> list[str]:
     if not card.gaps:
-        return ["", "*Gaps:* none — every answer is a Yes."] if not card.provisional else []
+        return ["", f"*Gaps:* none — {NO_GAPS}."] if not card.provisional else []
     count = sum(len(group.gaps) for group in card.gaps)
     lines = ["", f"*{gaps_title(count)}* (weakest section first)"]
     for group in card.gaps:
@@ -353,7 +354,7 @@ def _dropped_gaps(ev: Evaluation, checklist: Checklist | None) -> list[str]:
 def _why_again(card: Scorecard) -> str:
     """Why look again: a result that was not a go may be one now; a go is checked, and its gaps closed."""
     if verdict_of(card).tone != "go":
-        return "A \u201cnot yet\u201d then can be a strong candidate now."
+        return "What was not ready then may be ready now."
     return "Check the go still holds and close the remaining gaps." if card.gaps else "Check the go still holds."
 
 

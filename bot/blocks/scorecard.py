@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.blocks.common import (
+    NO_GAPS,
     Block,
     actions,
     button,
@@ -28,7 +29,7 @@ from scoring.agreement import Agreement, outcome_text, spread_text
 from scoring.checklist import Checklist
 from scoring.render import SITUATIONS_TITLE, gaps_title, signed, situation_line
 from scoring.scorecard import CHANGED_SINCE_LAST, Decided, Scorecard, fmt_score
-from scoring.verdict import Tone, Verdict, situation_advice, verdict_of
+from scoring.verdict import Tone, Verdict, situation_advice, situation_lead, verdict_of
 
 GAPS_ACTION = "scorecard_gaps"  # button value: the evaluation id; opens gaps_modal
 EMOJI: dict[Tone, str] = {"go": ":white_check_mark:", "stop": ":no_entry:", "warn": ":warning:",
@@ -143,19 +144,31 @@ def unanswered_words(ev: Evaluation, checklist: Checklist, keys: list[str]) -> s
     return f"Unanswered: {listed}. {how[0].upper()}{how[1:]}. An unanswered question is never counted as 0."
 
 
+MAX_UPDATED = 5  # answers listed as changed after the scorecard was posted; the rest are counted
+
+
 def updated_words(ev: Evaluation, checklist: Checklist) -> str | None:
-    """``Updated after it was posted: q1 Yes (@dev) → No (@sam)``: the latest answer changed since the evaluation
-    was completed, so that the scorecard does not pass for the one first posted; None when none was."""
+    """``Updated after it was posted: q1 Yes (@dev) → No (@sam); q3 Yes (@dev) → Partly (@sam)``: every answer changed
+    since the evaluation was completed, each once with its latest change, in the checklist's order (the latest
+    :data:`MAX_UPDATED`, then how many more), so that the scorecard does not pass for the one first posted; None when
+    none was."""
     if ev.status != "completed" or ev.completed_at is None:
         return None
     done = ev.completed_at
     changed = [a for a in ev.answers.values() if a.previous is not None and a.value is not None and a.at > done]
     if not changed:
         return None
-    last = max(changed, key=lambda a: a.at)
-    key = checklist.question(last.question).key if checklist.asks(last.question) else last.question
-    return f"Updated after it was posted: {key} {_was(checklist, last)} → {_label(checklist, last.value)} " \
-           f"({user(last.by)})"
+    shown = sorted(changed, key=lambda a: a.at, reverse=True)[:MAX_UPDATED]
+    order = {q.id: n for n, q in enumerate(checklist.questions)}
+    shown.sort(key=lambda a: (order.get(a.question, len(order)), a.question))
+    listed = "; ".join(f"{_key(checklist, a.question)} {_was(checklist, a)} → {_label(checklist, a.value)} "
+                       f"({user(a.by)})" for a in shown)
+    more = f"; and {len(changed) - len(shown)} more" if len(changed) > len(shown) else ""
+    return f"Updated after it was posted: {listed}{more}"
+
+
+def _key(checklist: Checklist, question: str) -> str:
+    return checklist.question(question).key if checklist.asks(question) else question
 
 
 def _label(checklist: Checklist, value: float | None) -> str:
@@ -171,7 +184,8 @@ def _was(checklist: Checklist, entry: AnswerEntry) -> str:
 def decision_change_text(checklist: Checklist, change: PostDecisionChange, scorecard_link: str | None) -> str:
     """The thread's reply when a change after the scorecard changed the decision (or the band): ``Updated: @sam
     changed q1 (500+ labeled examples) from *Yes* (@dev) to *No*. The decision is now :warning: *Not yet* (was
-    :white_check_mark: *Strong go*); 19/20 (was 20/20). Details in the scorecard.``"""
+    :white_check_mark: *Strong go*); 19/20 (was 20/20). Details in the scorecard.`` When the result was decided with
+    a checklist that has changed since and today's rules alone move it (``change.rules``), it says so."""
     name = esc(checklist.question(change.question).name) if checklist.asks(change.question) else change.question
     was_by = f" ({user(change.was_by)})" if change.was_by else ""
     head = (f"Updated: {user(change.by)} changed {name} from *{_label(checklist, change.was)}*{was_by} to "
@@ -183,8 +197,23 @@ def decision_change_text(checklist: Checklist, change: PostDecisionChange, score
     else:  # the band moved under a decision the decision tree holds
         news = (f"The decision stays {_headline(after)}; the score alone, {_total(after)}, is now "
                 f"*{esc(after.band)}* (was *{esc(before.band)}*, {_total(before)}).")
+    why = f" {_rules_words(change.rules, change)}" if change.rules is not None else ""
     where = f"<{scorecard_link}|the scorecard>" if scorecard_link else "the scorecard"
-    return f"{head} {news} Details in {where}."
+    return f"{head} {news}{why} Details in {where}."
+
+
+def _rules_words(rules: Headline, change: PostDecisionChange) -> str:
+    """Why a change moved a result decided with an older checklist: today's rules (``rules``: the answers before the
+    change, scored with them) moved it, and the change too unless it leaves today's result as it is (``after``)."""
+    before, after = change.before, change.after
+    then = f"{_headline(rules)}, {_total(rules)}"
+    if (before.decision, before.tone) == (after.decision, after.tone):  # the news is the band's: name today's
+        then += f", the score alone *{esc(rules.band)}*"
+    rescored = (f"the checklist's rules changed since this evaluation was decided (with the answers before this "
+                f"change, today's rules give {then})")
+    if not rules.differs(after):
+        return f"Not because of this change: {rescored}, and the scorecard now follows today's rules."
+    return f"Both moved it: {rescored}, and this change moved it from there; the scorecard now follows today's rules."
 
 
 def _headline(h: Headline) -> str:
@@ -218,7 +247,7 @@ def _decision(v: Verdict, card: Scorecard, previous: Scorecard | Decided | None)
 
 def _next_and_top(v: Verdict) -> list[Block]:
     if v.next_step is None:
-        return [] if v.provisional else [context("No gaps: every answer is a Yes.")]
+        return [] if v.provisional else [context(f"No gaps: {NO_GAPS}.")]
     out = [section(f"*Next step for {esc(v.next_step.name)}:* {esc(v.next_step.next_step)}")]
     out.append(section(top_gaps_mrkdwn(v)))
     return out
@@ -231,7 +260,8 @@ def _situations(card: Scorecard) -> list[Block]:
     if not rows:
         return []
     chunks = [rows[i:i + 4] for i in range(0, len(rows), 4)]
-    return [divider(), section(f"*{SITUATIONS_TITLE}*"), *(section(clip("\n".join(c), 3000)) for c in chunks)]
+    return [divider(), section(f"*{SITUATIONS_TITLE}*\n{esc(situation_lead(card))}"),
+            *(section(clip("\n".join(c), 3000)) for c in chunks)]
 
 
 def top_gaps_mrkdwn(v: Verdict) -> str:
@@ -297,7 +327,7 @@ def gaps_modal(ev: Evaluation, card: Scorecard) -> Block:
         blocks.append(section(f"*{esc(group.title)}* ({fmt_score(group.score)}/{fmt_score(group.max)})"))
         blocks += [section(f"*{esc(g.name)}: {g.answer}* — {esc(g.text)}\n→ {esc(g.next_step)}") for g in gaps]
     if not card.gaps:
-        blocks.append(section("No gaps: every answer is a Yes."))
+        blocks.append(section(f"No gaps: {NO_GAPS}."))
     blocks += _situations(card)
     return {"type": "modal", "title": {"type": "plain_text", "text": "Gaps and next steps"},
             "close": {"type": "plain_text", "text": "Close"}, "blocks": blocks[:100]}

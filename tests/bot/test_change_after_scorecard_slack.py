@@ -89,7 +89,8 @@ async def test_a_change_by_another_member_after_the_scorecard_is_told_once_when_
 
         await _change(bot, "q3", "partly", "U3")  # still Not yet, the band as it was: redrawn, nothing posted
         assert len(_replies(bot)) == 1
-        assert "Updated after it was posted: q3 Yes (<@U1>) → Partly (<@U3>)" in _now(bot, scorecard.ts)
+        now = _now(bot, scorecard.ts)  # the change that moved the decision stays listed (review R3)
+        assert "Updated after it was posted: q1 Yes (<@U2>) → No (<@U3>); q3 Yes (<@U1>) → Partly (<@U3>)" in now, now
 
         await _change(bot, "q1", "yes", "U2")  # back to a go: its own reply
         replies = _replies(bot)

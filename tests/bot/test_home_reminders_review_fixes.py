@@ -130,7 +130,7 @@ def test_a_reminder_after_a_go_does_not_say_not_yet() -> None:
     text = texts(reminder_blocks(go, scorecard_of(go, REGISTRY.get()), tz=UTC))
     assert "not yet" not in text.lower() and "Check the go still holds" in text, text
     not_yet = stored("Beta", EX2)
-    assert "A \u201cnot yet\u201d then can be a strong candidate now." in texts(
+    assert "What was not ready then may be ready now." in texts(
         reminder_blocks(not_yet, scorecard_of(not_yet, REGISTRY.get()), tz=UTC))
 
 
