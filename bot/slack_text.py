@@ -12,7 +12,10 @@ import asyncio
 import re
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 import aiohttp
 import structlog
@@ -69,63 +72,164 @@ def _special(name: str, label: str) -> str:
 # -- the names behind mentions Slack sent without them ------------------------------------------------------------
 
 NAMES_TTL_S = 300  # a renamed person or channel reads as renamed within five minutes
+REFUSED_TTL_S = 60  # Slack said no (user_not_found, missing_scope…): not asked again for a minute
+FAILED_TTL_S = 10  # Slack failed or did not answer in time (5xx, 429, no connection): asked again after a pause
+STALE_S = 24 * 3600  # a name once seen is shown instead of the id while Slack fails to name it again
+LOOKUP_S = 2.0  # a lookup (with the client's own retries) ends by then: a command is never held longer for names
 NAMES_MAX = 5000  # names remembered per client
+_GROUPS = "!subteams"  # the one lookup (usergroups.list) that names every user group
 _UNLABELLED = re.compile(r"<([@#])([A-Z0-9]+)>|<!subteam\^([A-Z0-9]+)(?:\|@?)?>")
-# client -> id -> (until, name): the process's client, so a process remembers them (tests: each bot its own)
-_remembered: weakref.WeakKeyDictionary[AsyncWebClient, dict[str, tuple[float, str]]] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    name: str | None  # None: Slack would not name it (and no earlier name is kept)
+    fresh_until: float  # asked again after this
+    kept_until: float  # the name is shown until then, also while Slack fails to say it again
+
+
+@dataclass(slots=True)
+class _Names:
+    known: dict[str, _Known] = field(default_factory=dict)  # longest unused first
+    asking: dict[str, asyncio.Task[None]] = field(default_factory=dict)  # lookups in flight, shared by commands
+
+    def shown(self, ident: str, now: float) -> str | None:
+        known = self.known.pop(ident, None)
+        if known is None:
+            return None
+        self.known[ident] = known  # the names in use are the last forgotten when there are too many
+        return known.name if known.kept_until > now else None
+
+    def named(self, ident: str, name: str) -> None:
+        now = time.monotonic()
+        self._put(ident, _Known(name, now + NAMES_TTL_S, now + STALE_S))
+
+    def unnamed(self, ident: str, pause_s: float) -> None:
+        """Slack did not name it: asked again after ``pause_s``; a name seen before stays shown meanwhile."""
+        now = time.monotonic()
+        old = self.known.get(ident)
+        if old is not None and old.name is not None and old.kept_until > now:
+            self._put(ident, _Known(old.name, now + pause_s, old.kept_until))
+        else:
+            self._put(ident, _Known(None, now + pause_s, now + pause_s))
+
+    def _put(self, ident: str, known: _Known) -> None:
+        """Remembered; with too many, the longest unused is forgotten (not all: those in use stay named)."""
+        self.known.pop(ident, None)
+        while len(self.known) >= NAMES_MAX:
+            del self.known[next(iter(self.known))]
+        self.known[ident] = known
+
+
+# the process's Web API client (its pooled session, which Bolt's per-request clients share) -> its names
+_remembered: weakref.WeakKeyDictionary[object, _Names] = weakref.WeakKeyDictionary()
 
 
 async def mention_names(client: AsyncWebClient, text: str) -> dict[str, str]:
     """The names shown for the mentions in ``text`` that came without a label: a person's display name (else their
     full name), a channel's name, a user group's handle. Asked of Slack (users.info, conversations.info,
-    usergroups.list) at most once per few minutes and process; one Slack would not name is left out (its id is
-    shown)."""
+    usergroups.list) at most once per few minutes and process, one call per id however many commands ask at once,
+    a refusal remembered for a minute; a lookup ends within :data:`LOOKUP_S`. One Slack would not name is left out
+    (its id is shown) unless it was named before: that name is shown while Slack fails."""
     wanted: dict[str, str] = {}  # id -> "@", "#" or "!"
     for m in _UNLABELLED.finditer(text):
         wanted[m.group(2) or m.group(3)] = m.group(1) or "!"
-    names = _remembered.setdefault(client, {})
+    names = _remembered.setdefault(_owner(client), _Names())
     now = time.monotonic()
-    missing = [i for i in wanted if names.get(i, (0.0, ""))[0] <= now]
-    if missing:
-        if len(names) + len(missing) > NAMES_MAX:
-            names.clear()
-        people = [i for i in missing if wanted[i] != "!"]
-        groups = [_groups(client)] if len(people) < len(missing) else []
-        found = await asyncio.gather(*(_named(client, wanted[i], i) for i in people), *groups)
-        for ident, name in zip(people, found, strict=False):
-            if isinstance(name, str):
-                names[ident] = (now + NAMES_TTL_S, name)
-        if groups and isinstance(found[-1], dict):
-            names.update({i: (now + NAMES_TTL_S, handle) for i, handle in found[-1].items()})
-    return {i: names[i][1] for i in wanted if i in names}
+    missing = [i for i in wanted if (k := names.known.get(i)) is None or k.fresh_until <= now]
+    groups = [i for i in missing if wanted[i] == "!"]
+    asks = [_ask(names, i, partial(_named, client, names, wanted[i], i)) for i in missing if wanted[i] != "!"]
+    if groups:
+        asks.append(_ask(names, _GROUPS, partial(_groups, client, names, groups)))
+    if asks:
+        await asyncio.wait(asks)  # each ends within LOOKUP_S of its start; a cancelled command leaves them running
+    now = time.monotonic()
+    return {i: name for i in wanted if (name := names.shown(i, now)) is not None}
 
 
-async def _named(client: AsyncWebClient, kind: str, ident: str) -> str | None:
+def _owner(client: AsyncWebClient) -> object:
+    """Bolt makes a client per request sharing the process client's session: the names are the session's."""
+    session = client.session
+    return session if session is not None else client
+
+
+def _ask(names: _Names, key: str, lookup: Callable[[], Coroutine[Any, Any, None]]) -> asyncio.Task[None]:
+    """The lookup in flight for ``key``, else ``lookup`` started (bounded by :data:`LOOKUP_S`)."""
+    task = names.asking.get(key)
+    if task is not None:
+        return task
+    task = asyncio.create_task(_bounded(lookup()))
+    names.asking[key] = task
+    task.add_done_callback(lambda done: names.asking.pop(key, None) if names.asking.get(key) is done else None)
+    return task
+
+
+async def _bounded(lookup: Coroutine[Any, Any, None]) -> None:
+    try:
+        async with asyncio.timeout(LOOKUP_S):
+            await lookup
+    except TimeoutError:
+        pass  # the lookup recorded it (CancelledError inside)
+
+
+def _pause(exc: BaseException) -> float:
+    """How long Slack is not asked again: a refusal (a 200 with ok:false) a minute, a failure a few seconds (a 429
+    the client did not wait out: its Retry-After, up to a minute)."""
+    if not isinstance(exc, SlackApiError):
+        return FAILED_TTL_S
+    status = getattr(exc.response, "status_code", None)
+    if status == 200:
+        return REFUSED_TTL_S
+    headers = getattr(exc.response, "headers", None) or {}
+    wait = str(headers.get("Retry-After") or headers.get("retry-after") or "")
+    return min(float(wait), REFUSED_TTL_S) if status == 429 and wait.isdigit() else FAILED_TTL_S
+
+
+async def _named(client: AsyncWebClient, names: _Names, kind: str, ident: str) -> None:
     """users.info (https://docs.slack.dev/reference/methods/users.info) or conversations.info
     (https://docs.slack.dev/reference/methods/conversations.info)."""
     try:
         if kind == "@":
             user = (await client.users_info(user=ident)).get("user") or {}
             profile = user.get("profile") or {}
-            return str(profile.get("display_name") or profile.get("real_name") or user.get("real_name") or "") or None
-        channel = (await client.conversations_info(channel=ident)).get("channel") or {}
-        return str(channel.get("name") or "") or None
-    except SlackApiError as exc:  # not allowed to see it, Slack down: the id is shown
-        log.info("mention_not_named", id=ident, error=error_code(exc))
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        log.info("mention_not_named", id=ident, error=type(exc).__name__)
-    return None
+            name = str(profile.get("display_name") or profile.get("real_name") or user.get("real_name") or "")
+        else:
+            name = str(((await client.conversations_info(channel=ident)).get("channel") or {}).get("name") or "")
+    except (SlackApiError, aiohttp.ClientError, TimeoutError, asyncio.CancelledError) as exc:
+        # not allowed to see it, Slack down or slow: the id (or the name seen before) is shown
+        log.info("mention_not_named", id=ident, error=_why(exc))
+        names.unnamed(ident, _pause(exc))
+        if isinstance(exc, asyncio.CancelledError):
+            raise
+        return
+    if name:
+        names.named(ident, name)
+    else:
+        names.unnamed(ident, REFUSED_TTL_S)
 
 
-async def _groups(client: AsyncWebClient) -> dict[str, str]:
+async def _groups(client: AsyncWebClient, names: _Names, wanted: list[str]) -> None:
     """Every user group's handle by id: usergroups.list (https://docs.slack.dev/reference/methods/usergroups.list,
     scope usergroups:read) names them all in one call."""
     try:
         groups = (await client.usergroups_list()).get("usergroups") or []
-    except SlackApiError as exc:  # an app installed before the scope was added: the ids are shown
-        log.info("user_groups_not_named", error=error_code(exc))
-        return {}
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        log.info("user_groups_not_named", error=type(exc).__name__)
-        return {}
-    return {str(g["id"]): str(g["handle"]) for g in groups if isinstance(g, dict) and g.get("id") and g.get("handle")}
+    except (SlackApiError, aiohttp.ClientError, TimeoutError, asyncio.CancelledError) as exc:
+        # an app installed before the scope was added, Slack down or slow: the ids are shown
+        log.info("user_groups_not_named", error=_why(exc))
+        for ident in wanted:
+            names.unnamed(ident, _pause(exc))
+        if isinstance(exc, asyncio.CancelledError):
+            raise
+        return
+    for g in groups:
+        if isinstance(g, dict) and g.get("id") and g.get("handle"):
+            names.named(str(g["id"]), str(g["handle"]))
+    for ident in wanted:
+        if names.known.get(ident) is None or names.known[ident].fresh_until <= time.monotonic():
+            names.unnamed(ident, REFUSED_TTL_S)  # no such group
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, SlackApiError):
+        return error_code(exc)
+    return "no_answer_in_time" if isinstance(exc, asyncio.CancelledError) else type(exc).__name__
