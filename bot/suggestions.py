@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import structlog
+from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import Block, esc
 from bot.blocks.suggestions import (
@@ -21,9 +22,10 @@ from bot.blocks.suggestions import (
 )
 from bot.links import thread_link
 from bot.metrics import LLM_CALLS, LLM_COST, LLM_TOKENS
-from bot.presenter import SlackPresenter
+from bot.presenter import PERMANENT, SlackPresenter
 from bot.replies import Recorded, Reply
 from bot.services import Services
+from bot.slack_errors import error_code
 from bot.slack_text import plain_text
 from conversations import flow
 from conversations.effects import DeliveryFailed
@@ -195,15 +197,77 @@ async def _deleted_meanwhile(svc: Services, placeholder: Placeholder, source: st
 async def _redraw_deleted(svc: Services, ev: Evaluation, ref: str, source: str, origin: str, *,
                           ts: str | None = None) -> None:
     """Turn the report named ``ref`` (at ``ts``, else looked for) into the line that says its description was
-    deleted. A Slack failure here is logged: the deletion itself is recorded, and the cards no longer quote it."""
+    deleted. The deletion itself is recorded and the cards no longer quote it; a Slack failure here (a 5xx, a
+    timeout) is tried again in the background (:class:`_DeletedReport`), for the report still quotes it."""
     quoted = any(a.suggestion is not None and a.suggestion.source == source for a in ev.answers.values())
-    line = deleted_report_text(origin, quoted)
+    report = _DeletedReport(svc, ev, ref, deleted_report_text(origin, quoted), ts)
     try:
-        ts = ts or await SlackPresenter(svc.client).find_posted(ev, ref)
-        if ts is not None:
-            await svc.client.chat_update(channel=ev.channel, ts=ts, text=line, blocks=not_kept_blocks(line))
-    except Exception:
-        log.exception("suggestions_report_not_redrawn", evaluation=ev.id)
+        await report.redraw()
+    except Exception as exc:
+        if _permanent(exc):
+            log.warning("suggestions_report_not_redrawn", evaluation=ev.id, ref=ref, error=_reason(exc))
+            return
+        log.info("suggestions_report_redraw_retrying", evaluation=ev.id, ref=ref, error=_reason(exc))
+        report.retry_later()
+
+
+# A deleted description's report that Slack did not redraw is tried again after each of these waits (seconds: about
+# ten minutes in all), then given up with one warning. Held in this process only: a restart meanwhile drops it.
+REDRAW_RETRY_S: tuple[float, ...] = (2, 4, 8, 16, 30, 60, 120, 180, 180)
+_RETRYING: dict[str, asyncio.Task[None]] = {}  # report ref -> its retry (one per report, however often deleted)
+
+
+@dataclass
+class _DeletedReport:
+    """The report line of a deleted description, to be redrawn as the line that says it was deleted."""
+
+    svc: Services
+    ev: Evaluation
+    ref: str
+    line: str
+    ts: str | None = None  # None until found by its metadata
+
+    async def redraw(self) -> None:
+        self.ts = self.ts or await SlackPresenter(self.svc.client).find_posted(self.ev, self.ref)
+        if self.ts is not None:  # none found: no report stands in the thread
+            await self.svc.client.chat_update(channel=self.ev.channel, ts=self.ts, text=self.line,
+                                              blocks=not_kept_blocks(self.line))
+
+    def retry_later(self) -> None:
+        if self.ref in _RETRYING:
+            return  # already being retried: it draws the same line
+        task = asyncio.get_running_loop().create_task(self._retry())
+        _RETRYING[self.ref] = task
+        task.add_done_callback(lambda _: _RETRYING.pop(self.ref, None))
+
+    async def _retry(self) -> None:
+        error, tries = "unknown", 1
+        for wait in REDRAW_RETRY_S:
+            await asyncio.sleep(wait)
+            tries += 1
+            try:
+                await self.redraw()
+            except Exception as exc:
+                error = _reason(exc)
+                if _permanent(exc):
+                    break
+                continue
+            log.info("suggestions_report_redrawn_late", evaluation=self.ev.id, ref=self.ref, tries=tries)
+            return
+        log.warning("suggestions_report_not_redrawn", evaluation=self.ev.id, ref=self.ref, error=error, tries=tries)
+
+
+def _permanent(exc: Exception) -> bool:
+    """Slack refused the redraw in a way no retry helps (the report was deleted, the channel archived)."""
+    if isinstance(exc, DeliveryFailed):
+        return exc.permanent
+    return isinstance(exc, SlackApiError) and error_code(exc) in PERMANENT
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, DeliveryFailed):
+        return exc.reason
+    return error_code(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
 
 
 def _refusal(ev: Evaluation, checklist: Checklist, cleaned: str) -> str | None:
