@@ -280,7 +280,8 @@ class Runtime:
             log.exception("tick_failed")
 
     async def migrate(self) -> None:
-        """The one-off data migrations (``conversations.migrations``); one that fails runs again at the next start."""
+        """The one-off data migrations (``conversations.migrations``), at start and every few minutes: one that
+        failed runs again, and once all are done a run only reads their markers."""
         with self._ticking() as running:
             if running:
                 await self._migrate()

@@ -12,7 +12,7 @@ import logging
 import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Coroutine, Mapping
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any, cast
 from urllib.parse import parse_qsl
 
@@ -31,6 +31,7 @@ from bot.ack_first import CURRENT, GATE
 from bot.app import Runtime
 from bot.metrics import ACK_SECONDS, REQUESTS, request_kind
 from bot.slack_errors import error_code
+from conversations.migrations import MIGRATE_EVERY_S
 
 log = structlog.get_logger(__name__)
 
@@ -70,7 +71,9 @@ def start_clock(runtime: Runtime) -> AsyncIOScheduler:
                       id="ftcheck-tick")
     scheduler.add_job(runtime.deliver_owed, "interval", seconds=runtime.settings.outbox_tick_s, max_instances=1,
                       coalesce=True, id="ftcheck-outbox")
-    scheduler.add_job(runtime.migrate, id="ftcheck-migrate")  # once, now
+    # now, then every few minutes: one cut short runs again, and cheaply does nothing once all are done
+    scheduler.add_job(runtime.migrate, "interval", seconds=MIGRATE_EVERY_S, next_run_time=datetime.now(UTC),
+                      max_instances=1, coalesce=True, id="ftcheck-migrate")
     scheduler.start()
     return scheduler
 

@@ -1,12 +1,14 @@
 """One-off data migrations, started by each server soon after it starts (``bot.serve.start_clock``).
 
 Each one is idempotent (run again, or by two replicas at once, it changes nothing more) and sets a marker once it
-has finished, so later starts skip it; one cut short (Redis went away) runs again at the next start.
+has finished, so later runs skip it; a server looks for migrations not done every :data:`MIGRATE_EVERY_S`, so one
+cut short (Redis went away) runs again within minutes, not at the next start.
 """
 
 from __future__ import annotations
 
 import re
+import time
 
 import structlog
 
@@ -20,8 +22,13 @@ log = structlog.get_logger(__name__)
 NAMES_DECODED = "ftc:migrated:project-names-decoded"
 READ_MODELS_BUILT = "ftc:migrated:read-models-built"
 PROJECTS_REKEYED = "ftc:migrated:project-keys-keep-symbols"
+REKEY_SINCE = "ftc:migrated:project-keys-keep-symbols:since"  # when the first sweep ran (epoch seconds)
+# Sweeps go on (every MIGRATE_EVERY_S of a server's clock) until one this long after the first finds nothing to move:
+# a replica of the version before, still serving during a rolling deploy, keeps writing the old keys meanwhile.
+REKEY_SETTLE_S = 1800
+MIGRATE_EVERY_S = 600  # how often a server looks for migrations not done (one that was cut short is run again)
 _LOCK = "migrate"  # a ``Store.once`` token: one replica at a time does the work
-_LOCK_S = 600
+_LOCK_S = 300  # a lock a replica left (it lost Redis mid-run) is free again by a later run
 _ENTITY = re.compile(r"&(lt|gt|amp);")  # Slack's encoding of & < >, which bot/slack_text.py decodes in new text
 _DECODED = {"lt": "<", "gt": ">", "amp": "&"}
 _ENCODED_KEY = re.compile(r"(?:^|-)(?:amp|lt|gt)(?:-|$)")  # "r-amp-d-router": the key of "R&amp;D router"
@@ -120,19 +127,28 @@ async def _move_latest(store: Store, old: str, new: str, value: str) -> None:
     await store._call(lambda: store.redis.hdel(LATEST, old))
 
 
-async def rekey_projects(store: Store) -> int:
+async def rekey_projects(store: Store, now: float | None = None) -> int:
     """Project keys that kept only letters and digits merged names that differ in meaning: "C++ model", "C# model"
     and "C model" were one project (``c-model``), and so its history, its pre-fill and its reminder. Each
     evaluation moves to the key its own name has now (:func:`project_key`): a merged project splits into one per
-    name; its index entries and the reminder bookkeeping of each channel follow. Returns how many evaluations
-    moved (0 once done)."""
+    name; its index entries and the reminder bookkeeping of each channel (its ``latest`` field) follow. A reminder
+    that the merge superseded (completing "C model" replaced "C++ model"'s) is not booked again: that needs the
+    server's cadence settings, and a lead can set one with ``/ftcheck remind``. Returns how many evaluations moved.
+
+    Not one sweep but several: the marker is set only by a sweep that moves nothing, :data:`REKEY_SETTLE_S` or more
+    after the first, so what a replica of the version before wrote under an old key during a rolling deploy, and
+    what a sweep cut short left, are moved by a later one (a server sweeps every :data:`MIGRATE_EVERY_S`)."""
     if await store._call(lambda: store.redis.exists(PROJECTS_REKEYED)):
         return 0
+    now = time.time() if now is None else now
+    await store._call(lambda: store.redis.set(REKEY_SINCE, str(now), nx=True))
+    since = float(text_of(await store._call(lambda: store.redis.get(REKEY_SINCE))) or now)
     moved = 0
     async for history in store.redis.scan_iter(match="ftc:proj:*", count=500):
         team, _, old = text_of(history).removeprefix("ftc:proj:").partition(":")
         moved += await _rekey(store, team, old)
-    await store._call(lambda: store.redis.set(PROJECTS_REKEYED, "1"))
+    if not moved and now - since >= REKEY_SETTLE_S:  # settled: older replicas are long gone
+        await store._call(lambda: store.redis.set(PROJECTS_REKEYED, "1"))
     (log.info if moved else log.debug)("project_keys_rekeyed", evaluations=moved)  # a terminal's new store: quiet
     return moved
 

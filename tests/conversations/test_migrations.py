@@ -102,4 +102,5 @@ async def test_evaluations_indexed_before_the_read_models_are_listed_and_renamed
     assert [e.project for e in await store.project_history("T1", project_key("R&D router"))] == ["R&D router"]
     page = await project_page(store, "T1", everyone, offset=0, limit=10)
     assert [p[-1].project for p in page.projects] == ["R&D router"]
-    assert await redis_client.exists(READ_MODELS_BUILT, NAMES_DECODED, PROJECTS_REKEYED) == 3
+    assert await redis_client.exists(READ_MODELS_BUILT, NAMES_DECODED) == 2
+    assert not await redis_client.exists(PROJECTS_REKEYED)  # settles on a later run (test_project_rekey.py)

@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 
 from conversations import queries
 from conversations.engine import Engine
-from conversations.migrations import PROJECTS_REKEYED, migrate, rekey_projects
+from conversations.migrations import PROJECTS_REKEYED, REKEY_SETTLE_S, REKEY_SINCE, migrate, rekey_projects
 from conversations.models import Evaluation, project_key
 from conversations.read_models import project_channels_key, project_live_key, project_page, projects_key, text_of
 from conversations.reminders import LATEST, Reminders, WorkingHours
@@ -113,8 +113,11 @@ async def test_projects_merged_under_one_key_are_split_by_their_own_names(redis_
     assert await queries.open_evaluation(team.store, "T1", "C2", "C++ model") is None
     assert (await queries.open_evaluation(team.store, "T1", "C2", "C# model") or cpp).id == sharp_open.id
 
-    assert await redis_client.exists(PROJECTS_REKEYED)
-    assert await rekey_projects(team.store) == 0  # done once
+    assert not await redis_client.exists(PROJECTS_REKEYED)  # not settled yet: older replicas may still write
+    assert await rekey_projects(team.store) == 0  # nothing more to move
+    since = float(text_of(await redis_client.get(REKEY_SINCE) or "0"))
+    assert await rekey_projects(team.store, now=since + REKEY_SETTLE_S) == 0
+    assert await redis_client.exists(PROJECTS_REKEYED)  # settled: later runs only read the marker
 
 
 async def test_names_of_punctuation_alone_are_projects_of_their_own(redis_client: aioredis.Redis) -> None:
@@ -167,7 +170,37 @@ async def test_names_that_keep_their_key_are_left_alone(redis_client: aioredis.R
     with stored_before():
         ev = await team.completed("Ticket router")
     await migrate(team.store)
-    assert await redis_client.exists(PROJECTS_REKEYED)
+    assert await redis_client.exists(REKEY_SINCE) and not await redis_client.exists(PROJECTS_REKEYED)
     kept = await team.store.get(ev.id)
     assert kept is not None and kept.version == ev.version and kept.project_key == "ticket-router"
     assert await team.latest("C1", "ticket-router") == ev.id
+
+
+async def test_what_an_older_replica_writes_during_a_rolling_deploy_is_moved_by_a_later_sweep(
+        redis_client: aioredis.Redis) -> None:
+    """Fault review: the first new replica's sweep set the marker, an older replica still serving then stored
+    "C++ model" under the old key, and no later sweep ran: history and start could not find it. Sweeps now go on
+    until one, a settle time after the first, finds nothing to move."""
+    team = Team(redis_client)
+    with stored_before():
+        first = await team.completed("C++ model")
+    assert await rekey_projects(team.store, now=1000.0) == 1
+    with stored_before():  # an older replica, after the first sweep
+        late = await team.completed("C++ model", channel="C2")
+    assert late.project_key == "c-model"
+    assert await rekey_projects(team.store, now=1600.0) == 1
+    assert await team.history("C++ model") == [first.id, late.id]
+    assert not await redis_client.exists(PROJECTS_REKEYED)
+    assert await rekey_projects(team.store, now=1000.0 + REKEY_SETTLE_S) == 0
+    assert await redis_client.exists(PROJECTS_REKEYED)
+
+
+async def test_a_sweep_that_still_moves_something_does_not_settle(redis_client: aioredis.Redis) -> None:
+    team = Team(redis_client)
+    assert await rekey_projects(team.store, now=1000.0) == 0
+    with stored_before():
+        await team.completed("C# model")
+    assert await rekey_projects(team.store, now=1000.0 + REKEY_SETTLE_S) == 1  # late, but it moved one: not yet
+    assert not await redis_client.exists(PROJECTS_REKEYED)
+    assert await rekey_projects(team.store, now=1000.0 + REKEY_SETTLE_S + 600) == 0
+    assert await redis_client.exists(PROJECTS_REKEYED)
