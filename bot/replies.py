@@ -26,7 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.ack_first import CURRENT, GATE, Ticket
-from bot.blocks.common import esc
+from bot.blocks.common import clip, esc
 from bot.blocks.notices import notice_text
 from bot.commands import CommandError
 from bot.payloads import ReplyTarget
@@ -109,14 +109,7 @@ def unsaved_note(text: str, *, sure: bool = True) -> str:
     """What someone typed in the note dialog, quoted back when saving it was refused after the dialog closed, so
     nothing they wrote is lost: escaped, and cut only when it would not fit a message. ``sure``: known not to
     be saved (a store that stopped answering mid-write may have saved it)."""
-    quoted, size = [], 0
-    for ch in text:
-        size += len(esc(ch))
-        if size > UNSAVED_MAX:
-            quoted.append("…")
-            break
-        quoted.append(esc(ch))
-    return f"Your note{', not saved' if sure else ', in case it was not saved'}: “{''.join(quoted)}”"
+    return f"Your note{', not saved' if sure else ', in case it was not saved'}: “{clip(esc(text), UNSAVED_MAX)}”"
 
 
 # Listener work still running after its ack (a vote written, its "You voted" reply): a shutdown waits for it
