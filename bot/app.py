@@ -31,6 +31,7 @@ from bot.reminder_sink import SlackReminderSink
 from bot.replies import finish_after_ack, on_error
 from bot.services import Services, make_redis
 from bot.settings import Settings, credentials_problem, redis_has_password, redis_host, refused_credentials
+from bot.suggestions import report_retries
 from conversations.migrations import migrate
 from conversations.outbox import Outbox
 from conversations.reminders import Reminders, WorkingHours
@@ -231,6 +232,7 @@ class Runtime:
             log.warning("shutdown_left_listener_work", listeners=left, waited_s=AFTER_ACK_GRACE_S)
         self.closed = True
         await stop_tasks(self._ticks)
+        await stop_tasks(report_retries())  # a deleted description's report line not redrawn yet: logged, not owed
         await self.services.engine.aclose()  # booked draws: owed in the documents (the outbox draws them), or drawn
         await self.services.store.flush()
         client = self.services.client
@@ -281,7 +283,7 @@ class Runtime:
 
     async def migrate(self) -> None:
         """The one-off data migrations (``conversations.migrations``), at start and every few minutes: one that
-        failed runs again, and once all are done a run only reads their markers."""
+        failed runs again; once all are done a run takes the lock and reads their markers (four round trips)."""
         with self._ticking() as running:
             if running:
                 await self._migrate()

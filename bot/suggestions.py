@@ -132,7 +132,7 @@ async def forget_description(svc: Services, channel: str, thread_ts: str, ts: st
     if ev is None:
         return
     may_be_read = ev.status == "in_progress" and (text is None or await is_description(svc, plain_text(text)))
-    if may_be_read or _was_read(ev, ts):
+    if may_be_read or was_read(ev, ts):
         await _forget(svc, ev, ts, user=user, origin="the pasted description")
 
 
@@ -145,12 +145,12 @@ async def forget_suggest_command(svc: Services, team: str, channel: str, ts: str
     running = [read_for] if read_for is not None else []
     recent = await svc.store.channel_evaluations(team, channel, limit=RECENT_IN_CHANNEL)
     owed = {ev.id: ev for ev in running if ev.status == "in_progress"}
-    owed |= {ev.id: ev for ev in [*running, *recent] if _was_read(ev, ts)}
+    owed |= {ev.id: ev for ev in [*running, *recent] if was_read(ev, ts)}
     for ev in owed.values():
         await _forget(svc, ev, ts, user=user, origin="the description given to `@ftcheck suggest`")
 
 
-def _was_read(ev: Evaluation, ts: str) -> bool:
+def was_read(ev: Evaluation, ts: str) -> bool:
     """Whether ``ev`` holds anything of the message ``ts``: its quotes, or a stored reading (whose report line
     stands in the thread, even when all it suggested was for questions answered already)."""
     return flow.quotes_from(ev, ts) or ts in ev.read_revisions
@@ -215,6 +215,11 @@ async def _redraw_deleted(svc: Services, ev: Evaluation, ref: str, source: str, 
 # ten minutes in all), then given up with one warning. Held in this process only: a restart meanwhile drops it.
 REDRAW_RETRY_S: tuple[float, ...] = (2, 4, 8, 16, 30, 60, 120, 180, 180)
 _RETRYING: dict[str, asyncio.Task[None]] = {}  # report ref -> its retry (one per report, however often deleted)
+
+
+def report_retries() -> list[asyncio.Task[None]]:
+    """The retries still running, for a shutdown to stop (``Runtime.aclose``): a stopped bot redraws nothing."""
+    return list(_RETRYING.values())
 
 
 @dataclass

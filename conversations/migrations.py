@@ -1,4 +1,5 @@
-"""One-off data migrations, started by each server soon after it starts (``bot.serve.start_clock``).
+"""One-off data migrations, run by each server soon after it starts and every few minutes after
+(``bot.serve.start_clock``).
 
 Each one is idempotent (run again, or by two replicas at once, it changes nothing more) and sets a marker once it
 has finished, so later runs skip it; a server looks for migrations not done every :data:`MIGRATE_EVERY_S`, so one
@@ -35,7 +36,7 @@ _ENCODED_KEY = re.compile(r"(?:^|-)(?:amp|lt|gt)(?:-|$)")  # "r-amp-d-router": t
 
 
 async def migrate(store: Store) -> None:
-    """Every migration not done yet, in order, by one replica at a time (the others skip this start's turn)."""
+    """Every migration not done yet, in order, by one replica at a time (the others skip this turn)."""
     if not await store.once(_LOCK, ttl_s=_LOCK_S):
         return
     try:

@@ -115,7 +115,7 @@ class AnswerEntry(_Record):
     note_by: str | None = None
     suggestion: SuggestionRef | None = None  # the suggestion shown when the person answered
     previous: float | None = None  # set when the answer was changed
-    previous_by: str | None = None  # … and who gave that answer, when someone else than ``by`` (quick mode)
+    previous_by: str | None = None  # … and who gave that answer, when someone else than ``by`` (not a team answer)
     skips: int = 0  # how often "Not sure" was chosen for this question
     # vote mode: who chose the team answer over the votes: settled a split card, or changed the answer a vote gave
     # (only the starter, a lead or an admin may; ``flow.team_answer``)

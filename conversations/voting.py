@@ -52,7 +52,7 @@ def vote(ev: Evaluation, checklist: Checklist, *, card_ts: str, user: str, value
         return refused("revealed", question=key, detail=state)  # too late to count: the card says what happened
     if value is not None:
         checklist.answer_option(value)  # a new vote must be one of today's options (KeyError)
-    first = not has_voted(ev, user)
+    first = mine is None and not has_voted(ev, user)  # a changed vote is never a first one
     ballot = ev.ballots.setdefault(qid, Ballot())
     ballot.votes[user] = Vote(value=value, at=now)
     ev.last_activity = now

@@ -27,12 +27,18 @@ _TYPED = str.maketrans({shown: typed for typed, shown in _LOOKALIKES.items()})
 _MARKER = re.compile(r"[*`]|(?<![^\W_])[_~]|[_~](?![^\W_])")
 _ENTITY = re.compile(r"&(amp|lt|gt);")
 _DECODED = {"amp": "&", "lt": "<", "gt": ">"}
+# most text has none of these: esc() and plain() then cost what escaping alone does (they run for every card drawn)
+_NEEDS_ESC = re.compile("[*`_~\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NEEDS_PLAIN = re.compile("[&<>\u2217\u02cb\u02cd\u223c]")
 
 
 def esc(text: str | None) -> str:
     """Escape text that people or a model wrote, so it cannot ping (<!channel>) or link, nor break the formatting
     of the bot's own words around it (bold, code spans; bidi controls)."""
-    shown = _BIDI.sub("", text or "")
+    text = text or ""
+    if not _NEEDS_ESC.search(text):
+        return escape_mrkdwn(text)
+    shown = _BIDI.sub("", text)
     return escape_mrkdwn(_MARKER.sub(lambda m: _LOOKALIKES[m.group(0)], shown))
 
 
@@ -74,6 +80,8 @@ def plain(text: str, limit: int) -> str:
     is shown, never inside an entity. Nothing is formatted in plain_text, so lookalikes go back to what was typed.
     Escaped as everywhere when that fits; else an ``&`` that starts no entity is sent as it is (Slack decodes only
     ``&amp;`` ``&lt;`` ``&gt;``, so it shows the same): a name full of "Q&A" fits whole."""
+    if len(text) <= limit and not _NEEDS_PLAIN.search(text):
+        return text  # nothing to decode, map back or escape: "Yes", "Partly — team answer"
     shown = typed_form(_ENTITY.sub(lambda m: _DECODED[m.group(1)], text))
     if len(sent := escape_mrkdwn(shown)) <= limit:
         return sent

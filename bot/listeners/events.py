@@ -21,10 +21,10 @@ from bot.suggestions import (
     forget_suggest_command,
     is_description,
     run_suggestions,
+    was_read,
     withdraw_description,
 )
 from bot.verbs import run_command
-from conversations import flow
 from conversations.models import Evaluation
 from scoring.checklist import Checklist
 
@@ -147,9 +147,8 @@ async def on_edit(services: Services, envelope: MessageEnvelope, reply: Reply, b
 
 async def _was_read(services: Services, ev: Evaluation, ts: str, old: str | None) -> bool:
     """Whether the message ``ts``, whose text before the edit was ``old`` (None: not a description by length), was
-    read as a description: its quotes are in the evaluation, or its older text read as one."""
-    return flow.quotes_from(ev, ts) or ts in ev.read_revisions or (
-        old is not None and await is_description(services, old))
+    read as a description: the evaluation holds something of it, or its older text read as one."""
+    return was_read(ev, ts) or (old is not None and await is_description(services, old))
 
 
 async def on_delete(services: Services, envelope: MessageEnvelope, bot_user_id: str | None) -> None:
@@ -165,16 +164,17 @@ async def on_delete(services: Services, envelope: MessageEnvelope, bot_user_id: 
     if text is not None and _suggest_command(text, bot_user_id):
         await forget_suggest_command(services, envelope.team, msg.channel, msg.deleted_ts, user=user,
                                      thread_ts=thread_ts if thread_ts != msg.deleted_ts else None,
-                                     text=_suggest_text(text))
+                                     text=await _suggest_text(services, text))
     elif thread_ts and thread_ts != msg.deleted_ts:
         await forget_description(services, msg.channel, thread_ts, msg.deleted_ts, user=user, text=text)
 
 
-def _suggest_text(text: str) -> str:
-    """What followed ``@ftcheck suggest`` (plain text): a project's name may lead it (``Invoice extraction: …``)."""
+async def _suggest_text(services: Services, text: str) -> str:
+    """What followed ``@ftcheck suggest``, read as ``bot.verbs.read`` reads a command (mentions by name): a
+    project's name may lead it (``Invoice extraction: …``)."""
     found = _MENTION.match(text)
     rest = text[found.end():] if found else text
-    return plain_text(rest).strip().partition(" ")[2]
+    return (await typed_text(services.client, rest)).strip().partition(" ")[2]
 
 
 def _suggest_command(text: str, bot_user_id: str | None) -> bool:
