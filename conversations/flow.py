@@ -62,6 +62,8 @@ class Notice(BaseModel):
     actor: str | None = None  # who acted (so the front end can say "you")
     detail: str | None = None  # a plain sentence, for ``invalid``; ``closed``: "abandoned" (closed for inactivity)
     project: str | None = None  # ``closed`` for inactivity: the project, so the words can say how to start anew
+    round: int | None = None  # ``unknown_card`` on a question asked again: which round of it the card held (1 = first)
+    team: bool | None = None  # ``revealed``: the card's answer is the team's (a vote's, or a split's to choose)
 
 
 class Outcome(BaseModel):

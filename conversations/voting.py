@@ -24,6 +24,7 @@ from conversations.flow import (
     refuse_closed,
     refused,
     retired_choice,
+    team_answer,
 )
 from conversations.models import AnswerEntry, Ballot, Evaluation, Vote, utcnow
 from scoring.agreement import Agreement, agreement_of
@@ -47,9 +48,11 @@ def vote(ev: Evaluation, checklist: Checklist, *, card_ts: str, user: str, value
         hidden = found.open and state == "asked" and ballot is not None and not ballot.revealed
         return Outcome(status="unchanged", notice=_vote_notice(checklist, key, value, user, "same") if hidden else None)
     if not found.open and state == "asked":  # an older card of a question asked again: the newest card takes votes
-        return refused("unknown_card", question=key, detail="asked_again")
-    if not found.open or state != "asked" or (ballot is not None and ballot.revealed):
-        return refused("revealed", question=key, detail=state)  # too late to count: the card says what happened
+        cards = ev.cards_of(qid)
+        round_no = cards.index(card_ts) + 1 if card_ts in cards else None
+        return refused("unknown_card", question=key, detail="asked_again", round=round_no)
+    if not found.open or state != "asked" or (ballot is not None and ballot.revealed):  # too late to count
+        return refused("revealed", question=key, detail=state, team=state == "split" or team_answer(ev, qid))
     if value is not None:
         checklist.answer_option(value)  # a new vote must be one of today's options (KeyError)
     first = mine is None and not has_voted(ev, user)  # a changed vote is never a first one

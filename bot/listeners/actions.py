@@ -66,11 +66,10 @@ async def _vote_refusal(services: Services, client: AsyncWebClient, ev: Evaluati
     card = ev.cards.get(click.message_ts)
     if card is None or (notice.kind == "unknown_card" and notice.detail != "asked_again"):
         return notice_text_of(notice)
-    qid = card.question
     if notice.kind == "unknown_card":
-        link = await message_url(client, ev.channel, ev.card_for(qid), ev.thread_ts)
-        return older_card(notice, ev.cards_of(qid).index(click.message_ts) + 1, link)
-    team = flow.team_answer(ev, qid) or notice.detail == "split"
+        link = await message_url(client, ev.channel, ev.card_for(card.question), ev.thread_ts)
+        return older_card(notice, notice.round, link)
+    team = bool(notice.team)
     may_change = team and await may_manage(services, click.user.id, ev)
     return late_vote(notice, may_change=may_change, team_answer=team, answerers_are=answerers(ev))
 
