@@ -30,7 +30,15 @@ from bot.ratelimit import ChannelRateLimiter, PacedWebClient, blind_retry_allowe
 from bot.reminder_sink import SlackReminderSink
 from bot.replies import finish_after_ack, on_error
 from bot.services import Services, make_redis
-from bot.settings import Settings, credentials_problem, redis_has_password, redis_host, refused_credentials
+from bot.settings import (
+    Settings,
+    credentials_problem,
+    not_redis_problem,
+    redis_has_password,
+    redis_host,
+    refused_credentials,
+    speaks_no_redis,
+)
 from bot.suggestions import report_retries
 from conversations.migrations import migrate
 from conversations.outbox import Outbox
@@ -136,30 +144,37 @@ class RedisOutage:
     """A Redis outage in the log: one warning when it starts (naming REDIS_URL's host, never its password) and
     one line when it ends, however many calls fail meanwhile. The outbox tick touches Redis every
     FTCHECK_OUTBOX_TICK_SECONDS, so it notices both within a tick; a failed call anywhere else is a
-    StoreUnavailable its caller answers (the person is told) and conversations.store logs at debug level."""
+    StoreUnavailable its caller answers (the person is told) and conversations.store logs at debug level.
 
-    def __init__(self, where: str, has_password: bool = False) -> None:
+    The outage ends when Redis takes a write (``writable``, as ``/healthz`` asks): a tick that only read proves
+    nothing about a Redis that refuses writes (a read-only replica, a full one)."""
+
+    def __init__(self, where: str, has_password: bool = False,
+                 writable: Callable[[], Awaitable[bool]] | None = None) -> None:
         self.where = where
         self.has_password = has_password  # REDIS_URL carries a password: a refusal is WRONGPASS, else NOAUTH
+        self.writable = writable  # None: any call that succeeded ends the outage
         self.since: float | None = None  # monotonic time the outage began; None while Redis answers
 
     def down(self, exc: BaseException, *, at_start: bool = False) -> None:
         if self.since is not None:
             return
         self.since = time.monotonic()
-        reason = exc.reason if isinstance(exc, StoreUnavailable) else "down"
-        what = {"full": "is full (maxmemory reached), writes are refused",
-                "refused": "refuses writes (a failover or a disk it cannot save to)",
-                "busy": "is busy"}.get(reason, "does not answer")
+        reason = "not_redis" if speaks_no_redis(exc) else exc.reason if isinstance(exc, StoreUnavailable) else "down"
+        what = {"full": "Redis is full (maxmemory reached), writes are refused",
+                "refused": "Redis refuses writes (a failover or a disk it cannot save to)",
+                "busy": "Redis is busy",
+                "not_redis": not_redis_problem(self.where)}.get(reason, "Redis does not answer")
         if refused_credentials(exc):  # a password changed while serving: say so, the fix is REDIS_URL's
-            what = "refuses REDIS_URL's credentials (fix the password in REDIS_URL and restart)"
+            what = "Redis refuses REDIS_URL's credentials (fix the password in REDIS_URL and restart)"
         log.warning("redis_unreachable_at_start" if at_start else "redis_outage_started", redis=self.where,
                     reason=reason, error=str(exc) or type(exc).__name__,
-                    means=f"Redis {what}: the bot answers \"temporarily unavailable\" and keeps what it owes until "
+                    means=f"{what}: the bot answers \"temporarily unavailable\" and keeps what it owes until "
                           "Redis is back" + ("; serving anyway (/healthz reports Redis)" if at_start else ""))
 
-    def up(self) -> None:
-        if self.since is None:
+    async def up(self) -> None:
+        """A call succeeded: the outage ends here if Redis also takes a write."""
+        if self.since is None or (self.writable is not None and not await self.writable()):
             return
         lasted, self.since = time.monotonic() - self.since, None
         log.info("redis_outage_ended", redis=self.where, lasted_s=round(lasted, 1))
@@ -219,7 +234,8 @@ class Runtime:
         services.store.on_unavailable = REDIS_ERRORS.inc
         return cls(settings=settings, services=services, app=build_app(services), reminders=reminders,
                    outbox=Outbox(services.engine),
-                   outage=RedisOutage(redis_host(redis_url), redis_has_password(redis_url)))
+                   outage=RedisOutage(redis_host(redis_url), redis_has_password(redis_url),
+                                      writable=services.store.writable))
 
     async def aclose(self) -> None:
         """Shutdown: let listener work after its ack finish (up to :data:`AFTER_ACK_GRACE_S`: Slack was told
@@ -311,4 +327,4 @@ class Runtime:
         except Exception:
             log.exception("outbox_tick_failed")
         else:
-            self.outage.up()
+            await self.outage.up()

@@ -26,9 +26,11 @@ from bot.settings import (
     credentials_problem,
     env_name,
     in_force,
+    not_redis_problem,
     redis_has_password,
     redis_host,
     refused_credentials,
+    speaks_no_redis,
     unknown_name_problem,
     unknown_names,
 )
@@ -133,10 +135,12 @@ def configure_logging(settings: Settings) -> None:
         colours = log_colours()
         renderer = structlog.dev.ConsoleRenderer(colors=colours, exception_formatter=_console_traceback(colours))
     stamped: list[Processor] = [structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso")]
-    # the libraries' own records (Bolt, slack_sdk, aiohttp, APScheduler) in the same format, JSON included
+    # the libraries' own records (Bolt, slack_sdk, aiohttp, APScheduler) in the same format, JSON included; on the
+    # console, a library's failure that never ran through ftcheck's code is one line, not a traceback box
+    foreign = [*stamped, *exceptions] if settings.log_json else [*stamped, one_line_library_errors]
     formatter = structlog.stdlib.ProcessorFormatter(
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
-        foreign_pre_chain=[*stamped, *exceptions])
+        foreign_pre_chain=foreign)
     for handler in logging.getLogger().handlers:
         if type(handler) is logging.StreamHandler:  # basicConfig's own (a test runner's capture keeps its format)
             handler.setFormatter(formatter)
@@ -145,6 +149,45 @@ def configure_logging(settings: Settings) -> None:
         wrapper_class=structlog.make_filtering_bound_logger(level if isinstance(level, int) else logging.INFO),
         logger_factory=structlog.PrintLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
     )
+
+
+# Where ftcheck's own code lives: a traceback with a frame in one of these is ftcheck's failure (or passed through it)
+OWN_CODE = tuple(str(Path(__file__).resolve().parents[1] / package) + os.sep
+                 for package in ("bot", "conversations", "scoring"))
+
+
+def one_line_library_errors(_: Any, __: str, event_dict: structlog.typing.EventDict) -> structlog.typing.EventDict:
+    """A library's warning or error with an exception that never ran through ftcheck's code (slack_sdk's Socket Mode
+    reconnecting every 10 s while Slack can't be reached; aiohttp; redis-py) keeps its message and gains
+    ``error="Type: message"`` instead of a 150-line traceback. ftcheck's own failures keep their traceback."""
+    record, exc_info = event_dict.get("_record"), event_dict.get("exc_info")
+    if (not isinstance(record, logging.LogRecord) or record.levelno < logging.WARNING
+            or not isinstance(exc_info, tuple) or not isinstance(exc_info[1], BaseException)):
+        return event_dict
+    exc = exc_info[1]
+    if _runs_through_own_code(exc):
+        return event_dict
+    del event_dict["exc_info"]
+    event_dict["error"] = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return event_dict
+
+
+def _runs_through_own_code(exc: BaseException) -> bool:
+    """Whether a frame of ``exc``'s traceback, or of the exceptions it was raised from, is ftcheck's."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        tb = current.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename.startswith(OWN_CODE):
+                return True
+            tb = tb.tb_next
+        todo += [current.__cause__, current.__context__]
+    return False
 
 
 def _console_traceback(colours: bool) -> structlog.typing.ExceptionRenderer:
@@ -399,6 +442,8 @@ def with_store(read: Callable[[Store, Registry, tzinfo], Awaitable[str]]) -> str
         if refused_credentials(exc):  # no retry helps: say what REDIS_URL must look like
             problem = credentials_problem(redis_host(location.url), redis_has_password(location.url))
             raise fail(problem, code=1) from None
+        if speaks_no_redis(exc):
+            raise fail(not_redis_problem(redis_host(location.url)), code=1) from None
         raise fail(f"the store did not answer: {location.label}: {exc}", code=1) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 from urllib.parse import parse_qsl
 
+import aiohttp
 import structlog
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -346,7 +347,9 @@ async def _check_token(runtime: Runtime, call: Awaitable[Any], refused: frozense
             await runtime.aclose()
             raise SystemExit(f"Slack refused {variable} ({code}): {fix}") from None
         log.warning(failed_event, error=code)
-    except (SlackClientError, OSError, TimeoutError) as exc:
+    # aiohttp.ClientError: a connection closed before Slack answered (ServerDisconnectedError, a proxy dropping it)
+    # or a garbled answer; neither is an OSError
+    except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
         log.warning("slack_unreachable_at_start", error=f"{type(exc).__name__}: {exc}")
 
 

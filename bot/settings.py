@@ -20,7 +20,7 @@ import platformdirs
 from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from redis.exceptions import AuthenticationError
+from redis.exceptions import AuthenticationError, InvalidResponse
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -53,6 +53,24 @@ def redis_url_problem(url: str) -> str | None:
     return None
 
 
+def http_url_problem(url: str, example: str) -> str | None:
+    """Why ``url`` can't be a Web API base URL (SLACK_API_URL, OPENAI_BASE_URL), in one line with an example; None
+    when it can. Without a scheme aiohttp and httpx fail only at the first call, deep in a traceback."""
+    scheme, sep, _ = url.strip().partition("://")
+    if not sep or scheme.lower() not in ("https", "http"):
+        # the value is not echoed: a URL may carry credentials (user:pw@host)
+        shown = f" (it starts with {scheme!r}://)" if sep and scheme.isalnum() else ""
+        return f"not a web URL{shown}: it must start with https:// (or http:// for a local stand-in), e.g. {example}"
+    parts = urlsplit(url.strip())
+    try:
+        parts.port  # noqa: B018 -- raises on a port that is not a number (or out of range)
+    except ValueError:
+        return f"its port is not a number from 1 to 65535: use https://host[:port]/path, e.g. {example}"
+    if not parts.hostname:
+        return f"it names no host: use https://host[:port]/path, e.g. {example}"
+    return None
+
+
 def redis_host(url: str) -> str:
     """Where a Redis URL points, for a log line: ``host:port`` (or the socket file), never the password."""
     parts = urlsplit(url)
@@ -75,6 +93,18 @@ def refused_credentials(exc: BaseException) -> bool:
     """Redis turned down REDIS_URL's password (``NOAUTH``, ``WRONGPASS``): redis-py raises AuthenticationError,
     which conversations.store wraps in a StoreUnavailable."""
     return isinstance(exc, AuthenticationError) or isinstance(exc.__cause__, AuthenticationError)
+
+
+def speaks_no_redis(exc: BaseException) -> bool:
+    """What answered is not Redis (an HTTP server, another service on that port): redis-py raises InvalidResponse
+    on a reply that is not RESP, which conversations.store wraps in a StoreUnavailable."""
+    return isinstance(exc, InvalidResponse) or isinstance(exc.__cause__, InvalidResponse)
+
+
+def not_redis_problem(where: str) -> str:
+    """The one wording of REDIS_URL naming a server that does not speak Redis, with the fix."""
+    return (f"REDIS_URL points at {where}, where something that does not speak Redis answers (another service, "
+            "e.g. a web server, on that port): check the host and port in REDIS_URL (Redis's default port is 6379)")
 
 
 def credentials_problem(where: str, has_password: bool) -> str:
@@ -186,6 +216,22 @@ class Settings(BaseSettings):
     @classmethod
     def _redis_url(cls, value: str | None) -> str | None:
         problem = redis_url_problem(value) if value else None  # REDIS_URL= (empty) is unset
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_api_url(cls, value: str) -> str:
+        problem = http_url_problem(value, "https://slack.com/api/")
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("openai_base_url")
+    @classmethod
+    def _openai_base_url(cls, value: str | None) -> str | None:
+        problem = http_url_problem(value, "https://api.openai.com/v1") if value else None  # empty is unset
         if problem:
             raise ValueError(problem)
         return value

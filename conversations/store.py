@@ -49,6 +49,7 @@ import structlog
 from pydantic import BaseModel, ConfigDict, ValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import (
+    InvalidResponse,
     NoScriptError,
     OutOfMemoryError,
     ReadOnlyError,
@@ -175,7 +176,7 @@ def _default_connection() -> type[Any]:
     return Connection
 
 
-OutageReason = Literal["down", "full", "busy", "refused"]
+OutageReason = Literal["down", "full", "busy", "refused", "not_redis"]
 # Replies that refuse a write before anything runs: a demoted primary (READONLY, redis-py's ReadOnlyError), a failed
 # snapshot (MISCONF), too few replicas (NOREPLICAS), a long script (BUSY). Nothing was written.
 _REFUSALS = re.compile(r"(MISCONF|NOREPLICAS|BUSY)\b")
@@ -188,7 +189,8 @@ class StoreUnavailable(RuntimeError):
     connection, out of memory, a script that never ran), ``"unknown"`` when the request may have reached Redis
     before it stopped answering (a timeout). ``reason``: ``down`` (no answer), ``full`` (maxmemory reached,
     writes refused), ``busy`` (too many concurrent writers, or a cluster slot migrating), ``refused`` (Redis turned
-    the write down: a failover, a disk it cannot save to).
+    the write down: a failover, a disk it cannot save to), ``not_redis`` (what answers at REDIS_URL's host and port
+    does not speak Redis's protocol: an HTTP server, another service).
     """
 
     def __init__(self, message: str, *, recorded: Literal["no", "unknown"] = "no",
@@ -368,6 +370,9 @@ class Store:
         except OutOfMemoryError as exc:
             self._outage(exc)
             raise StoreUnavailable(str(exc), reason="full") from exc
+        except InvalidResponse as exc:  # a reply that is not RESP ("got 'H'": an HTTP server): nothing ran a command
+            self._outage(exc)
+            raise StoreUnavailable(f"{exc} (not a Redis reply)", reason="not_redis") from exc
         except ResponseError as exc:
             if not (isinstance(exc, ReadOnlyError) or _REFUSALS.match(str(exc))):
                 raise

@@ -13,6 +13,14 @@ from types import FrameType, TracebackType
 from typing import Any, TextIO
 
 from bot.services import make_redis
+from bot.settings import (
+    credentials_problem,
+    not_redis_problem,
+    redis_has_password,
+    redis_host,
+    refused_credentials,
+    speaks_no_redis,
+)
 from bot.store_location import StoreLocation
 from bot.terminal.console import Console, LineReader, offer_description, read_paste, short_description_warning
 from bot.terminal.invocation import ftcheck_command, run_again, shell_word
@@ -158,9 +166,17 @@ def tell_ending(session: Session, location: StoreLocation, ending: Ending) -> in
 
 def outage_text(location: StoreLocation, exc: StoreUnavailable, recorded: int = 0, writing: str | None = None) -> str:
     """What failed, what is recorded (this run's answers; the one on its way), and what to do, for this store."""
+    kept = kept_text(exc, recorded, writing)
+    where = redis_host(location.url)
+    if refused_credentials(exc):  # no retry helps: the fix is REDIS_URL's, worded as `list` and `serve` word it
+        problem = credentials_problem(where, redis_has_password(location.url))
+        return f"\n{problem} {kept} Then run `{run_again()}` again."
+    if speaks_no_redis(exc):
+        return (f"\nThe store did not answer as Redis does: {location.label}: {str(exc).rstrip('.')}. {kept} "
+                f"{not_redis_problem(where)}; then run `{run_again()}` again.")
     refused = exc.reason == "refused"
     return (f"\nThe store {'turned the write down' if refused else 'did not answer'}: {location.label}: "
-            f"{str(exc).rstrip('.')}. {kept_text(exc, recorded, writing)} {fix_text(location, refused)}")
+            f"{str(exc).rstrip('.')}. {kept} {fix_text(location, refused)}")
 
 
 def kept_text(exc: StoreUnavailable, recorded: int, writing: str | None) -> str:
