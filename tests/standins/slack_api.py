@@ -49,8 +49,12 @@ class _Workspace(Workspace):
     """The workspace with its user groups (``<!subteam^S1>`` in a message names one)."""
 
     def __init__(self, *, team_id: str, bot_user_id: str) -> None:
-        super().__init__(team_id=team_id, bot_user_id=bot_user_id)
         self.usergroups: dict[str, dict[str, Any]] = {}
+        super().__init__(team_id=team_id, bot_user_id=bot_user_id)
+
+    def reset(self) -> None:
+        super().reset()
+        self.usergroups = {}
 
     def api_usergroups_list(self, params: Params) -> dict[str, Any]:
         """https://docs.slack.dev/reference/methods/usergroups.list (scope ``usergroups:read``): ``{"ok": true,
@@ -234,7 +238,7 @@ class SlackStandIn:
             self._plans[method] = FailurePlan(status, retry_after, times, error, page)
 
     def reset(self) -> None:
-        """Forget calls, messages, views, files, violations and failure plans; keep channels and users."""
+        """Forget calls, messages, views, files, violations, failure plans, channels, people and user groups."""
         with self._lock:
             self._calls.clear()
             self._plans.clear()

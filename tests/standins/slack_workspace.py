@@ -86,11 +86,14 @@ class Workspace:
         self.channels: dict[str, Channel] = {}
         self.users: dict[str, User] = {}
         self.dms: dict[str, str] = {}  # user id -> the D id of the bot's DM with them: one each, kept across reset()
-        self.set_user(bot_user_id, name="ftcheck", is_bot=True)
         self.reset()
 
     def reset(self) -> None:
-        """Forget messages, views, files and violations; keep channels and users."""
+        """Forget messages, views, files, violations, channels, people and user groups (all but the bot itself): a
+        test sees only what it or its fixtures set up, whichever test ran before it in the same process."""
+        self.channels = {}
+        self.users = {}
+        self.set_user(self.bot_user_id, name="ftcheck", is_bot=True)
         self.clock = TsClock()
         self.violations: list[str] = []
         self.messages: dict[tuple[str, str], Message] = {}
