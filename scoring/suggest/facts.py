@@ -250,6 +250,8 @@ def _times_stated(m: NumberMention) -> int:
 
 
 def _fmt(m: NumberMention) -> str:
+    if m.fact == "budget_usd" and m.value == 0:
+        return "none"  # "we have no budget"
     text = f"{m.value:,.10g}"
     return f"{text}–{m.upper:,.10g}" if m.upper is not None else text
 
@@ -296,4 +298,20 @@ def merge(
             conflicts.append(FactConflict(fact, values, quotes))
             continue
         updates[fact] = StatusFact(value=said[0].value, evidence=said[0].evidence, note=said[0].note)
+    _no_test_set_but_a_size(updates, conflicts)
     return ProjectFacts.model_validate(updates), conflicts
+
+
+def _no_test_set_but_a_size(updates: dict[str, object], conflicts: list[FactConflict]) -> None:
+    """ "There is no test set" beside a test set's size or share (often another project's): a conflict to confirm,
+    not an answer from either."""
+    said = updates.get("held_out_test_set")
+    sized = [f for f in ("test_set_size", "test_share") if isinstance(updates.get(f), NumberFact)]
+    if not isinstance(said, StatusFact) or said.value != "no" or not sized:
+        return
+    size = updates[sized[0]]
+    assert isinstance(size, NumberFact)
+    shown = f"{size.value:g}%" if sized[0] == "test_share" else f"{size.value:,.10g}"
+    conflicts.append(FactConflict("held_out_test_set", ["none", shown], [said.evidence, size.evidence]))
+    for fact in ("held_out_test_set", *sized):
+        del updates[fact]

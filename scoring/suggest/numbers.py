@@ -244,8 +244,20 @@ def close(a: float, b: float, rel: float = 0.001) -> bool:
     return abs(a - b) <= max(abs(a), abs(b)) * rel + 1e-9
 
 
+# A budget stated as none: "we have no budget", "Budget: none", "a zero budget". Not a budget still to be set
+# ("no budget set yet", "no budget approved so far") nor money for one thing ("no budget for more labelling").
+NO_BUDGET = (
+    r"\b(?:no|zero|nil)\s+budget\b(?!\s+(?:set|approved|decided|agreed|confirmed|allocated|for\s+(?:more|extra|"
+    r"additional|further))\b)(?![^.;]*\b(?:yet|so far|pending|until|awaiting)\b)|"
+    r"\bbudget\s*(?::|is|of)\s*(?:none|nothing|zero|nil|n/a|\$?0)\b(?![^.;]*\b(?:yet|so far|pending|until)\b)"
+)
+
+
 def states_value(quote: str, value: float, kind: str) -> bool:
-    """Whether ``quote`` states ``value`` as the given kind (count, percent, money, weeks)."""
+    """Whether ``quote`` states ``value`` as the given kind (count, percent, money, weeks); a budget of 0 is stated
+    as none (:data:`NO_BUDGET`)."""
+    if kind == "money" and value == 0 and re.search(NO_BUDGET, quote.lower()):
+        return True
     if kind == "weeks":
         found = durations_weeks(quote)
         said = any(close(f.value, value, 0.1) or (f.upper is not None and close(f.upper, value, 0.1)) for f in found)

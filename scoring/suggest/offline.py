@@ -33,9 +33,12 @@ from scoring.suggest.reading import (
     HEDGE,
     Reading,
     after_finetuning,
+    agrees,
+    answered_question,
     clause_at,
     conditional,
     current_values,
+    denial,
     hedged,
     negation_words,
     read,
@@ -56,9 +59,14 @@ _AGREEMENT = (
 )
 _TEST = r"test set|held[- ]?out|hold-out|holdout|eval(uation)? set|test split|for testing"
 _TARGET = (
-    r"\btarget|\bgoal\b|\baim(ing)?\b|\bneed(s|ed)?\b|\brequire[sd]?\b|\brequirement\b|\bmust\b|"
+    r"\btarget|\btgt\b|\bgoal\b|\baim(ing)?\b|\bneed(s|ed)?\b|\brequire[sd]?\b|\brequirement\b|\bmust\b|"
     r"\bwants?\b|\bat least\b|\bexpect(ed)?\b|\bto reach\b|\bbefore (this|it) is\b|\b('d|would) like\b|"
     r"\basks?\b|\bminimum\b|\barrive to\b|\bwould let us\b"
+)
+# the target named after its value: "so 90% is the target", "85% is our goal", "90% is the bar"
+_TARGET_AFTER = (
+    r"^\+?\s*(?:accuracy\s+)?(?:is|was|will be|would be|as)\s+(?:the|our|a|an|their)\s+(?:\w+\s+)?"
+    r"(?:target|goal|bar|minimum|requirement|threshold)\b"
 )
 # "merch wants 90", "want ~80": a target without a % sign
 _BARE_TARGET = re.compile(
@@ -84,14 +92,20 @@ _SEVERAL = (
 # the result prompting gets now, in the number's own clause ("better than our prompt (currently 74%, target 85%)")
 _CURRENT = r"\b(currently|current|today|right now|at the moment|so far|as of (now|today)|baseline)\b"
 _ACCURACY = (
-    r"accura|correct|\bright\b|\bof the time\b|pass rate|\bf1\b|precision|recall|\bscored?\b|exact match|"
-    r"success rate|hit rate|"
+    r"accura|correct|\bright\b(?!-| now\b| away\b)|\bof the time\b|pass rate|\bf1\b|precision|recall|\bscored?\b|"
+    r"exact match|success rate|hit rate|"
     r"approval"
 )
 _PROMPTING = (
     r"prompt|few-shot|zero-shot|one-shot|\bgpt|claude|llama|base model|baseline|in-context|"
-    r"iteration|revision|current(ly)?|today|out of the box|stays? at"
+    r"iteration|revision|out of the box|stays? at"
 )
+# a result of people, not of a model: "our human agents currently route 78% of tickets right"
+_HUMAN_RESULT = (
+    r"\b(human|humans|agents|staff|employees|clerks|coders|nurses|doctors|lawyers|accountants|annotators|"
+    r"reviewers|experts|manual(ly)?|by hand)\b"
+)
+_MODEL = r"prompt|few-shot|zero-shot|\bgpt|claude|llama|gemini|mistral|\bmodel|\bllm|\bai\b|base model|chatbot|bot\b"
 # data a model wrote: a model named beside a result ("ChatGPT reached 85%") is prompting, not synthetic data
 _SYNTHETIC = (
     r"synthetic|ai-generated|llm-generated|machine-generated|generated (with|by|using)|gpt-written|"
@@ -103,7 +117,9 @@ _REAL_SHARE = (
     r"production data)\b|^\s*(real|genuine|authentic|human[- ]written)\b"
 )
 _NOT_ACCURACY = (
-    r"\breduc\w*\b|\bcut\w*\b|\bof (the |all |our )?(tickets|data|dataset|examples|documents)\b|"
+    r"\breduc\w*\b|\bcut\w*\b|\bof (the |all |our )?(tickets|data|dataset|examples|documents|users|customers|"
+    r"visitors|sessions|traffic|revenue|budget|bill|costs?)\b|\b(bill|invoice|spend|costs?) (came|went|fell|dropped|"
+    r"rose|grew)\b|"
     r"\bimprovement\b|\bshare\b|\bgrowth\b|\bconversion\b|\bclick"
 )
 _BUDGET = (
@@ -229,6 +245,8 @@ class Sentence:
     norm: str
     reading: Reading
     label: str = ""  # the heading or chat question just before the sentence
+    # a checklist question the team answered "no", read as its denial: its numbers are the checklist's thresholds
+    denied: bool = False
 
     @property
     def quote(self) -> str:
@@ -346,7 +364,8 @@ def _percents(s: Sentence, out: _Collector, spread: list[tuple[int, int]]) -> No
         elif synthetic and not agreement:
             out.add("synthetic_share", p.value, s)
         elif _test_share(text, p, before):
-            out.add("test_share", p.value, s)
+            if s.reading.time != "planned":  # "we will set aside 10% as a test set": none exists yet
+                out.add("test_share", p.value, s)
         elif agreement and not _has(_TARGET, before) and (_has(_LAPSED, text) or _has(_STALE_LABELS, text)):
             out.caution("agreement_pct", f"mentions {p.value:g}% agreement, but measured on what has changed "
                         "since or no longer holds — check", s)
@@ -357,21 +376,31 @@ def _percents(s: Sentence, out: _Collector, spread: list[tuple[int, int]]) -> No
         elif after_finetuning(text, p.start):
             continue  # a result measured after fine-tuning is neither a prompting result nor a target
         elif _has(_CURRENT, own) and not _has(_TARGET, own):
-            out.add("prompting_accuracy", p.value, s)  # "(currently 74%, target 85%)": today's result
-        elif (_has(_TARGET, before) or _has(r"^\W*(goal|target)\b", s.label)) and not _has(
+            if _prompting_result(s):
+                out.add("prompting_accuracy", p.value, s)  # "(currently 74%, target 85%)": today's result
+        elif ((_has(_TARGET, before) or _has(r"^\W*(goal|target)\b", s.label)) and not _has(
             r"\b(reached|got|gets|scored|achieved|measured)\b", before
-        ):
+        )) or _has(_TARGET_AFTER, after):
             _target(s, p, out)
         elif _has(r"\b(rag|retrieval)\b", text) and not _has(r"\bprompt", text):
             continue  # a retrieval result is not a prompting iteration
         elif _ARROWS.search(text):
             continue  # the history written with arrows is read once, by _bare_numbers
-        elif _has(_ACCURACY, text) or _has(_PROMPTING, text) or _has(_PROMPTING, s.label):
+        elif _prompting_result(s):
             out.add("prompting_accuracy", p.value, s)
     if synthetic and not found:
         share = num.fraction_percent(text)
         if share is not None:
             out.add("synthetic_share", share, s)
+
+
+def _prompting_result(s: Sentence) -> bool:
+    """A percentage in the sentence can be a prompting result: it speaks of accuracy or prompting, and not of what
+    people score ("our human agents currently route 78% of tickets right")."""
+    text = s.norm
+    if _has(_HUMAN_RESULT, text) and not _has(_MODEL, re.sub(r"\bai agents?\b", "ai", text)):
+        return False
+    return _has(_ACCURACY, text) or _has(_PROMPTING, text) or _has(_PROMPTING, s.label)
 
 
 _KAPPA = re.compile(r"\bkappa\b\D{0,15}?(0?\.\d+)|(0?\.\d+)\s*(?:cohen'?s\s+)?kappa\b")
@@ -476,14 +505,18 @@ def _test_count(s: Sentence, n: num.Found, out: _Collector) -> bool:
     lead = re.match(r"^\W*([^:\d]{1,40}):", text)
     # "Held-out test set: 300 invoices": the label names what the first number after it counts
     led = lead is not None and _has(_TEST, lead[1]) and not _has(r"[,;]", text[lead.end() : n.start])
-    test_before = _has(_TEST, before[-30:]) or (led and lead is not None and lead.end() <= n.start)
-    test_after = re.match(rf"^\+?(?:[\s-]*[\w-]+){{0,5}}?[\s-]*({_TEST})", after) is not None
+    # under a "Test set" heading (a list item of its own): the item's first number is the test set's size
+    headed = len(s.label.split()) <= 4 and _has(_TEST, s.label) and not num.numbers(text[: n.start])
+    test_before = _has(_TEST, before[-30:]) or (led and lead is not None and lead.end() <= n.start) or headed
+    told = re.match(rf"^\+?(?:[\s-]*[\w-]+){{0,5}}?[\s-]*({_TEST})", after)
+    # "2,000 labelled tickets but no test set": the count is not the test set a denial names
+    test_after = told is not None and not _has(rf"\b(?:but|{NEG})\b", told.group(0))
     part_of = _has(r"^\s+of\s+(?:our |the |all )?\d", after)
     if test_before and _has(r"\d[\d,.]*k?\s+of\s+(?:our |the |all |a total of )?$", text[: n.start]):
         out.add("dataset_size", n.value, s)  # "300 of our 2,000": the whole the test set is taken from
         return True
     if (test_before or test_after) and (not part_of or (test_before and not test_after)):
-        if not _has(r"\b(need|should|want|plan|will|hold out \d+%)\b", before):
+        if not _has(r"\b(need|should|want|plan|will|hold out \d+%)\b", before) and s.reading.time != "planned":
             out.add("test_set_size", n.value, s)
         return True
     return False
@@ -527,8 +560,28 @@ def _count(s: Sentence, n: num.Found, out: _Collector) -> None:
         if _has(r"\blabel|annotat|collect|creat|generat|\badd", text):
             out.add("planned_examples", n.value, s)
         return
-    if _has(_LABELED, text):
+    if _has(_LABELED, text) and not _labels_denied(text, n):
         out.add("labeled_examples", n.value, s)
+
+
+# what says the items counted are labelled ("1,200 labelled tickets"), as against only having them ("we have")
+_LABEL_WORD = (
+    r"label|annotat|tagged|categori[sz]ed|classified|graded|rated|ground truth|reviewed|checked|\bcoded\b|triaged|"
+    r"rewritten|marked up|corrected|translated|accepted|approved|written by|paired"
+)
+# the items had, then denied their labels: "but none are labelled", "none of them have reference summaries"
+_DENIED = re.compile(
+    rf"\bnone\b(?:\s+of\s+(?:them|these|those|it))?\s+(?:are|is|were|was|have|has|had|come|comes)\b|"
+    rf"\b(?:no|not|never|without|nothing)\b(?:\s+[\w'-]+){{0,4}}?\s+(?:{_LABEL_WORD}|reference|gold|answers?|"
+    r"summar|outputs?|targets?)"
+)
+
+
+def _labels_denied(text: str, n: num.Found) -> bool:
+    """Items the team has but says are not labelled ("we have 12,000 contracts but none are labelled"): only
+    possession was read, and the rest of the sentence denies the labels."""
+    denied = _DENIED.search(text, n.end)
+    return denied is not None and not _has(_LABEL_WORD, text[n.end : denied.start()])
 
 
 def _bound(text: str, n: num.Found, *, cap_is_amount: bool = False) -> bool:
@@ -554,6 +607,8 @@ def _money(s: Sentence, out: _Collector) -> list[num.Found]:
     text = s.norm
     amounts = num.money(text)
     topic = f"{s.label} {text}"
+    if not amounts and s.reading.time == "done" and _has(num.NO_BUDGET, text) and not _has(_THIRD_PARTY, text):
+        out.add("budget_usd", 0, s)  # "we have no budget", "Budget: none"
     if not amounts or not _has(_BUDGET, topic) or (_has(_BENEFIT, text) and not _has(r"\bbudget", topic)):
         return list(amounts)
     if _has(_NOT_BUDGET, text) or _has(_THIRD_PARTY, text) or s.reading.time == "wished":
@@ -644,6 +699,8 @@ def _hypothetical(text: str, start: int) -> bool:
 
 # Questions asked in the past tense: a plan is not an answer ("we'll double-label a sample")
 _PAST_TENSE = frozenset({"agreement_tested", "stakeholders_briefed", "prompting_plateau", "finetuning_necessary"})
+# ... and questions about what exists now: a test set the team will set aside is not one it has
+_EXISTS = frozenset({"held_out_test_set"})
 # ... and questions about who the team has now: a hire planned, or a maybe, is not an engineer
 _PRESENT_TENSE = frozenset({"ml_engineer"})
 _NOT_YET = r"\b(might|may be able|could maybe|possibly|perhaps|borrow\w*|hire|hiring|recruit\w*|bring on)\b"
@@ -698,6 +755,9 @@ def _match(name: str, cues: list[Cue], units: list[Sentence]) -> _Hit | None:
                 continue
             if c.level != "no" and name in _PAST_TENSE and conditional(s.norm, m.start()):
                 continue  # "relabel if accuracy stalls": a condition, not something that happened
+            if c.level != "no" and name in _EXISTS and time_of(_part(s.norm, m.start())) == "planned":
+                ambiguous = ambiguous or _Hit(c, s, m.group(0), True, "in a sentence about a plan")
+                continue  # "we will set aside 300 examples as a held-out test set": none exists yet
             if c.level != "no" and _not_now(name, s.norm):
                 why = "in a sentence about the past, a plan or a maybe"  # not (or not yet) true now: to check
                 ambiguous = ambiguous or _Hit(c, s, m.group(0), True, why)
@@ -708,6 +768,13 @@ def _match(name: str, cues: list[Cue], units: list[Sentence]) -> _Hit | None:
                 continue
             return _Hit(c, s, m.group(0), False)
     return ambiguous
+
+
+def _part(text: str, at: int) -> str:
+    """The part of the sentence holding ``at``, between semicolons or dashes."""
+    cuts = [0, *(m.end() for m in re.finditer(r";|\s-\s", text)), len(text)]
+    lo = max(c for c in cuts if c <= at)
+    return text[lo : min(c for c in cuts if c > at)]
 
 
 def _reading_text(u: Unit) -> str:
@@ -725,16 +792,31 @@ def read_units(description: str) -> list[Sentence]:
     for u in sentences(description):
         if _instruction(u.text):
             continue
-        norm = _reading_text(u)
+        norm, asked, denied = _answer_text(u)
         line = description.count("\n", 0, u.start)
         reading = read(norm, in_reply=line in replies)
         if reading.time != "wished" and time_of(label) == "wished":  # under "Next time." or "Wishlist:"
             reading = Reading(reading.counts, "wished", reading.after_finetuning)
-        s = Sentence(u, norm, reading, label)
-        if not u.row and (len(norm.split()) <= 4 or norm.rstrip().endswith("?")):
+        s = Sentence(u, norm, reading, asked or label, denied)
+        if not u.row and not asked and (len(norm.split()) <= 4 or norm.rstrip().endswith("?")):
             label = norm  # a heading or a chat question ("ben: timeline?") frames what follows; a row does not
         out.append(s)
     return out
+
+
+def _answer_text(u: Unit) -> tuple[str, str, bool]:
+    """What the rules read of the unit, the question it answers ("" when none) and whether that reading is the
+    question denied: of a question answered in the same sentence ('"Do you have a rollback plan?" — Not yet.') the
+    question's words when the answer is a plain yes, its denial ("we do not have a rollback plan …") when it is a
+    plain no, else only the answer."""
+    norm = _reading_text(u)
+    qa = None if u.row else answered_question(norm)
+    if qa is None or agrees(qa[1]):
+        return norm, "", False
+    denied = denial(*qa)
+    if denied is not None:
+        return denied, qa[0], True
+    return current_values(qa[1]), qa[0], False
 
 
 def _caution(question: str, hit: _Hit) -> CautionMention:
@@ -746,7 +828,7 @@ def extract(description: str) -> Extraction:
     units = read_units(description)
     out = _Collector()
     for s in units:
-        if not s.reading.counts:
+        if not s.reading.counts or s.denied:
             continue
         taken = _money(s, out) + _durations(s, out) + num.percents(s.norm)
         _percents(s, out, _spreads(s, out))

@@ -122,6 +122,10 @@ STATUS_CUES: dict[str, list[Cue]] = {
             r"\bnever got (past|beyond|above|over)\b|\b(is |it's )?not moving( anymore)?\b|"
             r"\bwe('re| are) stuck\b|"
             r"\bstayed (at|around|about|near)\b|\bstayed \d|"
+            # told in words: "has stayed there for five rounds", "not going more up, always staying around 70%"
+            r"\b(stay|stays|stayed|staying) (there|flat|the same|put|level)\b|\bstaying (at|around|about|near)\b|"
+            r"\b(not|isn't|is not|hasn't|has not|haven't|have not|wasn't|didn't|did not) (been )?(going|gone|getting|"
+            r"moving|moved|went|go) ((any|more|much|further) )*(up|higher|better)\b|"
             r"\b(haven't|have not|didn't|did not) (fixed|fix|solved|solve) it\b|"
             r"\bstopped improving\b|\btried (maybe |about |around )?\d+ (prompt )?(variants|versions|rewrites)"
             r"\b.{0,30}\bbest\b",
@@ -237,6 +241,17 @@ STATUS_CUES: dict[str, list[Cue]] = {
             "no ML engineer in house; outside help would run it",
             negatable=False,
             unless=_MOVED_ON,
+        ),
+        cue(
+            "partly",
+            # "no ML engineer in our team, but Ravi, who has fine-tuned models before, will work with us": help
+            # from someone who can run it, for a while
+            rf"\b{NEG}{W3}(ml|machine[- ]learning|ai) (engineer|expert|expertise|specialist|person|staff|team|"
+            r"experience)\b[^.;]*\b(but|though|however)\b[^.;]*\b(fine-tuned|trained (an? )?models?|has (done|run) "
+            r"(fine-tuning|training)|experience (with|in) (the )?(training|fine-tun|ml)|(will|can|could|is going to) "
+            r"(work with us|help us|join us|support us|run (the )?(training|fine-tuning)))",
+            "no ML engineer in the team; someone who can run fine-tuning will help",
+            negatable=False,
         ),
         cue(
             "no",

@@ -75,6 +75,51 @@ def is_question(text: str) -> bool:
     return text.rstrip(" )\"'*_").endswith("?")
 
 
+# A question closed by a quote mark, a bracket or a dash and then answered on the same line ('"Do you have a
+# rollback plan?" — Not yet.', 'Budget? - $5k'): only the answer is the team's statement.
+_ANSWERED = re.compile(
+    r"^(?P<question>[^?]*\?)(?:[\"')\]*_]+[ \t]*(?:[-:]+[ \t]*)?|[ \t]*[-:]+[ \t]*)(?P<answer>\S.*)$", re.DOTALL
+)
+# an answer that only agrees: the question's own words are then what the team says ("— Yes, Marta.")
+_AGREES = re.compile(r"^\W*(?:yes|yep|yeah|correct)\b(?![^.;]*\b(?:but|except|though|not|no)\b)")
+
+
+def answered_question(text: str) -> tuple[str, str] | None:
+    """A question and the team's answer after it in one sentence (normalised text), or None when ``text`` is not
+    one. A question quoted back (a checklist's) holds its thresholds ("500+", "75%+"), never the team's facts."""
+    m = _ANSWERED.match(text)
+    if m is None or not any(ch.isalnum() for ch in m["question"]):
+        return None
+    return m["question"].strip(), m["answer"].strip()
+
+
+_DENIES = re.compile(r"^\W*(?:no|nope|not yet|not really|none|nothing yet)\b")
+# the question turned into the team's denial: "do you have X" → "we do not have X", "have you tested X" → "we have
+# not tested X"; other questions are left unread
+_DENIED_QUESTION = (
+    (re.compile(r"^\W*do you have\b"), "we do not have"),
+    (re.compile(r"^\W*does (your|the) (team|company|organi[sz]ation|project) have\b"), r"our \2 does not have"),
+    (re.compile(r"^\W*have you\b"), "we have not"),
+    (re.compile(r"^\W*has (your|the) (team|company|organi[sz]ation) (?=\w+ed\b)"), r"our \2 has not "),
+)
+
+
+def denial(question: str, answer: str) -> str | None:
+    """The team's "no" to a yes/no question, said as a statement ("we do not have a rollback plan …"), or None
+    when the answer is no plain no or the question is of another shape."""
+    if _DENIES.match(answer) is None:
+        return None
+    for pattern, said in _DENIED_QUESTION:
+        if pattern.match(question):
+            return pattern.sub(said, question, count=1).rstrip("?\"' ")
+    return None
+
+
+def agrees(answer: str) -> bool:
+    """The answer is a plain yes, so the question's words stand as the team's statement."""
+    return _AGREES.match(answer) is not None
+
+
 def is_advice(text: str) -> bool:
     return _ADVICE.search(text) is not None
 
@@ -116,6 +161,20 @@ _FILLER = frozenset({"a", "an", "the", "any", "be", "been", "being", "yet", "eve
                      "quite", "all", "to", "have", "has", "had"})
 
 
+# A condition and its clause: up to the next , ; . or dash. A condition that only qualifies a noun ("a rollback
+# plan for when the model underperforms", "a plan if it fails") ends where the sentence's own verb is negated
+# ("… is not written yet"): that negation is the sentence's, not the condition's.
+_NEGATED_VERB = (
+    r"(?:is|are|was|were|has|have|had|does|do|did)(?:\s+(?:still|yet|also))?\s+(?:not|never)\b|"
+    r"(?:isn't|aren't|wasn't|weren't|hasn't|haven't|hadn't|doesn't|don't|didn't)"
+)
+_CONDITION_SPAN = re.compile(
+    rf"\b(?:(?<=for )|(?<=plan )|(?<=procedure )|(?<=process )|(?<=strategy )|(?<=runbook )|(?<=playbook ))"
+    rf"(?:if|when|unless|in case)\b(?:(?!\s{_NEGATED_VERB}|\s-\s)[^,;.])*|"
+    r"\b(?:if|when|unless|in case|whether)\b(?:(?!\s-\s)[^,;.])*"
+)
+
+
 def sentence_negated(text: str) -> bool:
     """A negation anywhere in the sentence, conditional clauses ("if it doesn't work, …") and what keeps
     data apart ("never seen during prompt tuning") aside: the sentence may be saying the opposite of a
@@ -126,7 +185,7 @@ def sentence_negated(text: str) -> bool:
 def negation_words(text: str) -> str | None:
     """The words that make the sentence negative for :func:`sentence_negated`, as a caution names them: the
     negation and what it negates ("nobody counted", "not include", "not been checked"); None when none does."""
-    rest = re.sub(r"\b(?:if|when|unless|in case|whether)\b[^,;.]*", " ", text)
+    rest = _CONDITION_SPAN.sub(" ", text)
     rest = _MOVED_ON.sub(" ", _KEPT_APART.sub(" ", rest))
     m = re.search(NEGATION, rest)
     if m is None:

@@ -340,6 +340,8 @@ def accuracy_gap(f: ProjectFacts, origin: Origin) -> Verdict | None:
 def held_out_test_set(f: ProjectFacts, origin: Origin) -> Verdict | None:
     test = f.test_set_size
     total = f.dataset_size or f.labeled_examples
+    if total is not None and test is not None and f.dataset_size is None and test.value > total.value:
+        total = None  # a test set larger than the labelled set is kept apart from it: no share of it to compute
     if test is not None and total is not None and total.value > 0:
         share = test.value / total.value
         quote = test.evidence if test.evidence == total.evidence else f"{total.evidence} … {test.evidence}"
@@ -464,6 +466,9 @@ def budget(f: ProjectFacts, origin: Origin) -> Verdict | None:
     if b is None:
         return None
     shown, caution = _money_shown(b)
+    if b.value == 0:
+        return Verdict("budget", NO, f"No budget; the checklist asks for {usd(MIN_BUDGET)}–{usd(MAX_BUDGET)}.",
+                       b.evidence, "rule")
     if b.value < MIN_BUDGET:
         return Verdict(
             "budget",
