@@ -680,6 +680,35 @@ class Store:
     async def team_evaluations(self, team: str) -> list[Evaluation]:
         return await self._many(await self._ids(f"ftc:team:{team}", limit=2000))
 
+    async def channel_evaluations_counted(self, team: str, channel: str, limit: int = 500
+                                          ) -> tuple[list[Evaluation], int]:
+        """The channel's latest ``limit`` evaluations, newest first, and how many its index holds in all (deleted
+        ones included): more than ``limit`` means older ones were not read. Ids and count in one round trip."""
+        key = f"ftc:chan:{team}:{channel}"
+
+        async def read() -> list[Any]:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.zrevrange(key, 0, limit - 1)
+            pipe.zcard(key)
+            return list(await pipe.execute())
+
+        ids, stored = await self._call(read)
+        return await self._many([text_of(r) for r in ids]), int(stored)
+
+    async def all_team_evaluations(self, team: str, batch: int = 1000) -> list[Evaluation]:
+        """Every evaluation of ``team``, newest first, read ``batch`` at a time (``team_evaluations`` stops at
+        2,000): for the command line's own store, whose size the person does not choose to page through."""
+        key, start = f"ftc:team:{team}", 0
+        found: dict[str, Evaluation] = {}
+        while True:
+            ids = [text_of(r) for r in await self._call(
+                lambda s=start: self.redis.zrevrange(key, s, s + batch - 1))]  # type: ignore[misc]
+            # an evaluation started meanwhile shifts the ranks: one read twice is kept once
+            found.update((ev.id, ev) for ev in await self._many([i for i in ids if i not in found]))
+            if len(ids) < batch:
+                return list(found.values())
+            start += batch
+
     async def active(self, limit: int = 1000) -> list[Evaluation]:
         ids = await self._call(lambda: self.redis.zrange("ftc:active", 0, limit - 1))
         return await self._many([text_of(r) for r in ids])

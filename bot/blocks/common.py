@@ -13,6 +13,8 @@ from scoring.suggest.evidence import escape_mrkdwn
 Block = dict[str, Any]
 
 SECTION_LIMIT = 3000
+# a context element is a text object: at most 3,000 characters (Slack's text object reference); context() clips
+CONTEXT_TEXT_MAX = 3000
 NO_GAPS = "every question scored in full"  # a checklist's top answer is Yes or Pass: said without naming it
 MAX_BLOCKS = 50
 
@@ -102,7 +104,7 @@ def section(text: str, **extra: Any) -> Block:
 
 
 def context(*texts: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(t, 3000)} for t in texts[:10]]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(t, CONTEXT_TEXT_MAX)} for t in texts[:10]]}
 
 
 def header(text: str) -> Block:

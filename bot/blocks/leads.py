@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from bot.blocks.common import (
+    CONTEXT_TEXT_MAX,
     NO_GAPS,
     Block,
     actions,
@@ -39,8 +40,11 @@ REEVAL_SNOOZE = "reeval_snooze"
 REEVAL_STOP = "reeval_stop"
 HOME_SUMMARY = "home_summary"
 HOME_PAGE = "home_page"  # home_page_newer, home_page_older: action ids must differ within a block
-HOME_MAX_ROWS = 30  # projects a page of Home (and of `/ftcheck list`); each has a row per channel that evaluated it
+HOME_MAX_ROWS = 30  # projects a page of Home holds at most; each has a row per channel that evaluated it
 HOME_BLOCKS = 100  # Slack's limit for a Home view
+HOME_HEAD_BLOCKS, HOME_FOOT_BLOCKS, HOME_ROW_BLOCKS = 2, 2, 3  # header + intro; "Showing …" + page buttons; a row
+# the rows a Home page holds: its pages are cut by rows (a project per channel), not projects, so all of them fit
+HOME_ROWS = (HOME_BLOCKS - HOME_HEAD_BLOCKS - HOME_FOOT_BLOCKS) // HOME_ROW_BLOCKS
 GAPS_IN_REMINDER = 3  # the reminder names the top gaps, as the scorecard does; the rest are counted
 
 
@@ -209,8 +213,9 @@ def _agreement_moved(current: Scored, previous: Scored | None, tz: tzinfo) -> st
 
 
 def comparable(current: Scored, previous: Scored) -> bool:
-    """Whether the two totals were scored with the same checklist (``Scorecard.comparable``): their difference
-    means something only then, not once a team changed its checklist in between (questions, options, bands)."""
+    """Whether the two totals add up the same questions worth the same options (``Scorecard.comparable``): their
+    difference means something only then, not once a team changed its checklist's questions or options in between
+    (new bands or decision rules leave the totals comparable)."""
     return current.card.comparable(previous.card)
 
 
@@ -265,8 +270,11 @@ def channel_summary_line(current: Scored, previous: Scored | None, running: Scor
 
 # -- /ftcheck list ----------------------------------------------------------------------------------------
 
-def list_line(current: Scored, running: Scored | None, count: int, due: datetime | None, tz: tzinfo) -> str:
-    """One project: its result, and only the dates that are true of it (a reminder only once it completed)."""
+def list_line(current: Scored, running: Scored | None, count: int, due: datetime | None, tz: tzinfo, *,
+              exact: bool = True, latest: Evaluation | None = None) -> str:
+    """One project: its result, and only the dates that are true of it (a reminder only once it completed).
+    ``exact``: ``count`` is the whole count, else a floor ("at least"); ``latest``: its evaluation with the newest
+    activity, which the list is sorted by: said when the line does not already show its date."""
     rerun = _rerun(current, running)
     status = f" · re-evaluation in progress {rerun.progress}" if rerun else " · done" if current.done else ""
     ev = current.ev
@@ -278,8 +286,20 @@ def list_line(current: Scored, running: Scored | None, count: int, due: datetime
     else:  # in progress: never evaluated yet, and no reminder before it completes
         started, last = day(ev.started_at, tz), day(ev.last_activity, tz)
         dates = f"started {started}" + (f", last activity {last}" if last != started else "")
+    counted = plural(count, "evaluation") if exact else f"at least {plural(count, 'evaluation')}"
     return (f"• *{esc(ev.project)}* in <#{ev.channel}> — {_score_and_band(current)}"
-            f"{_agreement_short(current)}{status} · {dates} · {plural(count, 'evaluation')}")
+            f"{_agreement_short(current)}{status} · {dates}{_latest_activity(current, latest, tz)} · {counted}")
+
+
+def _latest_activity(current: Scored, latest: Evaluation | None, tz: tzinfo) -> str:
+    """`` · latest activity 2026-04-07: an evaluation closed for inactivity``: what the list sorts a line by, when
+    it is not the evaluation the line is about (a re-evaluation closed or running since) and its day is not shown."""
+    if latest is None or latest.id == current.ev.id:
+        return ""
+    at = day(evaluated_at(latest), tz)
+    if latest.status == "abandoned":
+        return f" · latest activity {at}: an evaluation closed for inactivity"
+    return "" if at == day(evaluated_at(current.ev), tz) else f" · latest activity {at}"
 
 
 # -- /ftcheck history -------------------------------------------------------------------------------------
@@ -375,19 +395,55 @@ def reminder_text(ev: Evaluation, card: Scorecard) -> str:
     return esc(f"Time to re-evaluate {ev.project}: last time {verdict_of(card).line()}.")
 
 
-def idle_text(question_key: str, question_text: str, link: str | None = None, *, skipped: bool = False,
-              split: str | None = None, votes: tuple[int, int] | None = None) -> str:
-    """``skipped``: the team was not sure twice; the answer goes in through the card's ⋯ menu. ``split``: the
-    team's votes split and the card waits for someone to choose the team answer (``evaluation.split_wait``).
-    ``votes``: a team vote's hidden votes so far and its quorum (:func:`vote_wait`)."""
-    where = f"<{link}|its card>" if link else "its card"
-    head = f"Gentle nudge: this evaluation is waiting for {question_key} — \u201c{esc(question_text)}\u201d."
+# people an idle nudge mentions at most; more are counted ("and 2 more"), so it stays one short line
+NUDGE_MENTIONS = 3
+
+
+@dataclass(frozen=True)
+class IdleWait:
+    """What an idle evaluation waits for, to nudge about: its project, the question (``q1 (500+ labeled examples)``
+    and its text) and who can move it on (``people``: the starter, or in a team vote whoever is still to vote)."""
+
+    project: str
+    key: str  # Question.key: "q1"
+    question: str  # Question.name: "q1 (500+ labeled examples)"
+    text: str
+    people: list[str]  # user ids, mentioned in this order
+    link: str | None = None  # the question's card
+
+
+def idle_text(wait: IdleWait, *, skipped: bool = False, split: str | None = None,
+              votes: tuple[int, int] | None = None, to_vote: bool = False) -> str:
+    """The idle nudge, posted in the thread: Slack's notifications and Activity show only this text, cut at about
+    80 characters, so it starts with the project and the question, and mentions the people who can move it on
+    (a mention reaches them whether or not they follow the thread).
+
+    ``skipped``: the team was not sure twice; the answer goes in through the card's ⋯ menu. ``split``: the
+    team's votes split and the card waits for someone to choose the team answer (``evaluation.split_wait``, which
+    names them). ``votes``: a team vote's hidden votes so far and its quorum (:func:`vote_wait`); ``to_vote``:
+    ``wait.people`` are those still to vote."""
+    where = f"<{wait.link}|its card>" if wait.link else "its card"
+    name, asked = esc(wait.project), f"\u201c{esc(wait.text)}\u201d"
     if split:
-        return f"{head} The team's votes split: it is {split}, on {where}."
+        return f"{name} is {split} to {wait.question}: the votes split on {where}. {asked}"
+    head = f"{name} is waiting for {wait.question}"
+    if wait.people:
+        who = _mentions(wait.people)
+        head += f", still to vote: {who}." if to_vote else f", {who}:"
+    else:
+        head += ":"
     if votes is not None and votes[0]:
-        return f"{head} {vote_wait(question_key, *votes, where=where)}"
+        return f"{head} {asked} {vote_wait(wait.key, *votes, where=where)}"
     how = f"from the ⋯ menu on {where} (the team skipped it twice)" if skipped else f"on {where}"
-    return f"{head} Anyone in the channel can {'vote' if votes is not None else 'answer'} {how}."
+    return f"{head} {asked} Anyone in the channel can {'vote' if votes is not None else 'answer'} {how}."
+
+
+def _mentions(people: list[str]) -> str:
+    """``<@U1>, <@U2> and <@U3>``; past :data:`NUDGE_MENTIONS`, ``<@U1>, <@U2>, <@U3> and 2 more``."""
+    named = [user(uid) for uid in people[:NUDGE_MENTIONS]]
+    if len(people) > NUDGE_MENTIONS:
+        return f"{', '.join(named)} and {len(people) - NUDGE_MENTIONS} more"
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
 
 
 def vote_wait(question_key: str, voted: int, quorum: int, *, where: str = "its card") -> str:
@@ -402,9 +458,10 @@ def vote_wait(question_key: str, voted: int, quorum: int, *, where: str = "its c
 # -- App Home and modals ----------------------------------------------------------------------------------
 
 def home_view(rows: list[HomeRow | UnavailableRow], tz: tzinfo, total: int | None = None, page: int = 1, *,
-              projects: int | None = None) -> Block:
+              projects: int | None = None, offset: int | None = None) -> Block:
     """``rows``: a page of the projects the person may see, a row per project per channel; ``projects``: how many
-    projects they are (default: one per row), ``total``: how many there are in all (page ``page``).
+    projects they are (default: one per row), ``total``: how many there are in all (page ``page``, after ``offset``
+    projects on the pages before it; default: full pages of :data:`HOME_MAX_ROWS`).
 
     The page rides in the view's ``private_metadata`` (Slack sends it back with every click on the tab), so a
     click on a row's button redraws the page the person was on (``EvaluationClick.home_page`` reads it)."""
@@ -415,7 +472,8 @@ def home_view(rows: list[HomeRow | UnavailableRow], tz: tzinfo, total: int | Non
         blocks.append(section("Nothing yet. In a channel, run `/ftcheck start &lt;project&gt;`."))
     projects = len(rows) if projects is None else projects
     total = projects if total is None else total
-    footer = _home_pages(page, projects, total, several=len(rows) > projects) if total > projects else []
+    offset = (page - 1) * HOME_MAX_ROWS if offset is None else offset
+    footer = _home_pages(page, offset, projects, total, several=len(rows) > projects) if total > projects else []
     blocks += _home_rows(rows, tz, HOME_BLOCKS - len(blocks) - len(footer))
     return {"type": "home", "blocks": [*blocks, *footer], "private_metadata": json.dumps({"page": page})}
 
@@ -437,16 +495,27 @@ def _home_rows(rows: list[HomeRow | UnavailableRow], tz: tzinfo, room: int) -> l
 
 
 def _not_shown(rows: list[HomeRow | UnavailableRow]) -> Block:
-    """The rows of a page that Slack has no room for (its views hold 100 blocks), named."""
-    named = ", ".join(f"*{esc(ev.project)}* in <#{ev.channel}>"
-                      for ev in (row.ev if isinstance(row, UnavailableRow) else row.current.ev for row in rows))
-    return context(clip(f"Not shown for lack of room: {named}. `/ftcheck summary &lt;project&gt;` in its channel "
-                        "shows one."))
+    """The rows of a page that Slack has no room for (its views hold 100 blocks), named whole while they fit and
+    the rest counted. Pages are cut to fit (:data:`HOME_ROWS`): only a project in more channels than a page holds
+    comes here."""
+    head, tail = "Not shown for lack of room: ", ". `/ftcheck summary &lt;project&gt;` in its channel shows one."
+    names = [f"*{esc(ev.project)}* in <#{ev.channel}>"
+             for ev in (row.ev if isinstance(row, UnavailableRow) else row.current.ev for row in rows)]
+    named: list[str] = []
+    for name in names:
+        left = len(names) - len(named) - 1
+        if len(head + ", ".join([*named, name]) + f" and {left} more" * bool(left) + tail) > CONTEXT_TEXT_MAX:
+            break
+        named.append(name)
+    left = len(names) - len(named)
+    listed = ", ".join(named) + (f" and {left} more" if named and left else "") if named else f"{left} rows"
+    return context(head + listed + tail)
 
 
-def _home_pages(page: int, shown: int, total: int, *, several: bool) -> list[Block]:
-    """``shown``: the projects on this page; ``several``: one of them has rows in several channels."""
-    first = (page - 1) * HOME_MAX_ROWS + 1
+def _home_pages(page: int, offset: int, shown: int, total: int, *, several: bool) -> list[Block]:
+    """``offset``: the projects on the pages before; ``shown``: those on this page; ``several``: one of them has
+    rows in several channels."""
+    first = offset + 1
     span = f"{first}–{first + shown - 1}" if shown else "none"
     buttons = []
     if page > 1:

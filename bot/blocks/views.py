@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.blocks.common import Block, clip, context, esc
+from bot.blocks.common import Block, context, esc
 from bot.blocks.evaluation import action_value
 from conversations.models import Evaluation
 from scoring.checklist import Checklist
@@ -26,7 +26,7 @@ def note_modal(ev: Evaluation, checklist: Checklist, question: str, channel: str
         "submit": {"type": "plain_text", "text": "Save note"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
-            context(clip(esc(q.text), 2000)),
+            context(esc(q.text)),  # context() clips to Slack's limit
             note_input(element, removable=bool(current)),
         ],
     }

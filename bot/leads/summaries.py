@@ -8,10 +8,10 @@ from datetime import datetime
 from bot.blocks.common import esc, user
 from bot.blocks.evaluation import split_wait
 from bot.blocks.leads import (
-    HOME_MAX_ROWS,
     Scored,
     channel_summary_line,
     day,
+    evaluated_at,
     history_line,
     list_line,
     summary_text,
@@ -27,6 +27,7 @@ from bot.visibility import Visibility
 from conversations.flow import card_state, gone_cards
 from conversations.models import Evaluation
 from conversations.queries import waiting_question
+from conversations.read_models import ProjectPage
 from conversations.reminders import ReminderQueue
 from conversations.voting import hidden_votes
 from scoring.checklist import Checklist, UnknownChecklist
@@ -36,7 +37,8 @@ FULL_SUMMARIES = 3  # `/ftcheck summary` without a project: this many in full (d
 SUMMARY_LINES = 20  # … this many in one line each; the rest are counted and left to `/ftcheck list`
 SUMMARY_CHARS = 12_000  # the full summaries together (a long checklist's gaps run long); Slack takes 40,000
 HISTORY_PAGE = 20  # `/ftcheck history <project> 2`: the 20 evaluations before the latest 20
-LIST_PAGE = HOME_MAX_ROWS  # `/ftcheck list 2` is the Home tab's next page
+LIST_PAGE = 30  # projects a page of `/ftcheck list` (text: no block limit; Home cuts its pages by rows)
+CHANNEL_READ = 500  # `/ftcheck summary` reads a channel's latest evaluations, this many
 
 
 def unavailable_line(ev: Evaluation, exc: UnknownChecklist) -> str:
@@ -118,8 +120,11 @@ def framed(found: Found, text: str, verb: str) -> str:
 
 async def channel_summary(svc: Services, asker: Asker) -> str:
     """`/ftcheck summary` in a channel: its latest decided projects in full, then one line each, at most
-    ``SUMMARY_LINES`` of them; how many more there are, and where to see them."""
-    projects = by_project(await svc.store.channel_evaluations(asker.team, asker.here or ""))  # this channel's own
+    ``SUMMARY_LINES`` of them; how many more there are, and where to see them. It reads the channel's latest
+    ``CHANNEL_READ`` evaluations: in a channel with more, the projects are counted as "at least" (older ones may
+    have been evaluated only before those)."""
+    read, stored = await svc.store.channel_evaluations_counted(asker.team, asker.here or "", CHANNEL_READ)
+    projects = by_project(read)  # this channel's own
     if not projects:
         return "No evaluations in this channel yet. Start one with `/ftcheck start &lt;project&gt;`."
     decided = [p for p in projects if p.current.status == "completed"]
@@ -130,17 +135,30 @@ async def channel_summary(svc: Services, asker: Asker) -> str:
     if lines:
         parts.append("*Also in this channel* (`/ftcheck summary &lt;project&gt;` for the full scorecard)\n"
                      + "\n".join([await _channel_line(svc, p) for p in lines]))
-    hidden = len(rest) - len(lines)
-    if not hidden:
+    hidden, partial = len(rest) - len(lines), stored > CHANNEL_READ
+    if not hidden and not partial:
         return "\n\n".join(parts)
     which = "latest decided" if all(p.current.status == "completed" for p in full) else "latest"
     in_full = f"the {which} one in full" if len(full) == 1 else f"the {len(full)} {which} in full"
-    head = (f"*{len(projects)} projects in this channel*, {len(full) + len(lines)} shown here: {in_full}, then "
+    many = f"At least {plural(len(projects), 'project')}" if partial else plural(len(projects), "project")
+    head = (f"*{many} in this channel*, {len(full) + len(lines)} shown here: {in_full}, then "
             f"{len(lines)} in a line each.")
-    tail = (f"… and {plural(hidden, 'more project')} in this channel, not shown. `/ftcheck list` names every "
-            f"project you can see with its result ({LIST_PAGE} a page); `/ftcheck summary &lt;project&gt;` shows "
-            "one in full.")
-    return "\n\n".join([head, *parts, tail])
+    return "\n\n".join([head, *parts, _channel_tail(hidden, partial=partial)])
+
+
+def _channel_tail(hidden: int, *, partial: bool) -> str:
+    """How many projects of the channel are not shown, and where they are; ``partial``: only its latest
+    ``CHANNEL_READ`` evaluations were read, so that is a floor."""
+    if not hidden:
+        what = (f"Projects evaluated in this channel only before its {CHANNEL_READ} latest evaluations are not "
+                "counted here")
+    elif partial:
+        what = (f"… and at least {plural(hidden, 'more project')} in this channel (counted in its {CHANNEL_READ} "
+                "latest evaluations), not shown")
+    else:
+        what = f"… and {plural(hidden, 'more project')} in this channel, not shown"
+    return (f"{what}. `/ftcheck list` names every project you can see with its result ({LIST_PAGE} a page); "
+            "`/ftcheck summary &lt;project&gt;` shows one in full.")
 
 
 async def _full_summaries(svc: Services, projects: list[Project]) -> tuple[list[str], list[Project]]:
@@ -177,10 +195,12 @@ async def _channel_line(svc: Services, p: Project) -> str:
         return f"• {unavailable_line(p.current, exc)} {link}"
 
 
-def _list_line(svc: Services, p: Project, due: datetime | None) -> str:
+def _list_line(svc: Services, p: Project, due: datetime | None, found: ProjectPage) -> str:
+    count, exact = found.evaluations_in(p.current.project_key, p.current.channel, len(p.evaluations))
     try:
         running, problem = running_of(svc, p)
-        line = list_line(scored(svc, p.current), running, len(p.evaluations), due, svc.settings.zone)
+        line = list_line(scored(svc, p.current), running, count, due, svc.settings.zone, exact=exact,
+                         latest=max(p.evaluations, key=evaluated_at))
         return f"{line} · {problem}" if problem else line
     except UnknownChecklist as exc:
         return f"• {unavailable_line(p.current, exc)} In <#{p.current.channel}>."
@@ -206,8 +226,9 @@ async def list_text(svc: Services, vis: Visibility, asker: Asker, page: int = 1)
     first = found.offset + 1
     showing = f", showing {first}–{found.offset + len(projects)}" if found.total > len(projects) else ""
     several = "; a line for each channel that evaluated one" if len(parts) > len(projects) else ""
-    lines = [f"*Evaluations you can see here* ({plural(found.total, 'project')}{showing}{several})"]
-    lines += [_list_line(svc, p, dues.get(p.current.id)) for p in parts]
+    lines = [f"*Evaluations you can see here*, newest activity first ({plural(found.total, 'project')}{showing}"
+             f"{several})"]
+    lines += [_list_line(svc, p, dues.get(p.current.id), found) for p in parts]
     if found.offset + len(projects) < found.total:
         lines.append(f"… and {found.total - found.offset - len(projects)} more: `/ftcheck list {page + 1}`.")
     return "\n".join(lines)

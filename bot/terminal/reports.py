@@ -20,7 +20,7 @@ from conversations.engine import scorecard_of
 from conversations.export import decision_record
 from conversations.models import Evaluation, project_key
 from conversations.queries import latest_completed
-from conversations.read_models import text_of
+from conversations.read_models import team_totals, text_of
 from conversations.store import Store, StoreUnavailable
 from scoring.checklist import Registry, UnknownChecklist
 from scoring.scorecard import Scorecard, fmt_score
@@ -100,15 +100,20 @@ async def slack_teams(store: Store) -> list[str]:
 
 
 async def from_slack(store: Store, key: str | None = None) -> FromSlack:
-    """The Slack evaluations in the store (of project ``key`` only, when given)."""
+    """The Slack evaluations in the store (of project ``key`` only, when given): all of them counted from the
+    project index, no document read; one project's read, for the channels that still have one."""
     found = FromSlack()
     for team in await slack_teams(store):
         try:
-            evaluations = await (store.team_evaluations(team) if key is None else store.project_history(team, key))
+            if key is None:
+                count, channels = await team_totals(store, team)
+            else:
+                evaluations = await store.project_history(team, key)
+                count, channels = len(evaluations), {ev.channel for ev in evaluations}
         except StoreUnavailable:
             continue
-        found.count += len(evaluations)
-        found.channels |= {ev.channel for ev in evaluations}
+        found.count += count
+        found.channels |= channels
     return found
 
 
@@ -139,7 +144,7 @@ async def history_text(store: Store, registry: Registry, name: str, tz: tzinfo =
 
 async def list_text(store: Store, registry: Registry, tz: tzinfo = UTC) -> str:
     """Each project's latest completed result (else its latest evaluation), and what is in progress beside it."""
-    evaluations = await store.team_evaluations(TEAM)  # newest first
+    evaluations = await store.all_team_evaluations(TEAM)  # newest first, every one
     slack = await from_slack(store)
     if not evaluations and slack.count:
         return f"No evaluations from the terminal in this store yet. {slack.also_here()}"

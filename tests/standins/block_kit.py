@@ -17,6 +17,11 @@ SECTION_FIELDS_MAX = 10
 SECTION_FIELD_TEXT_MAX = 2000
 HEADER_TEXT_MAX = 150
 CONTEXT_ELEMENTS_MAX = 10
+# A context block's elements are image elements and text objects, with no length limit of the block's own
+# (https://docs.slack.dev/reference/block-kit/blocks/context-block); a text object's text is 1 to 3000 characters
+# ("The minimum length is 1 and maximum length is 3000 characters.",
+# https://docs.slack.dev/tools/node-slack-sdk/reference/types/interfaces/PlainTextElement, the text object reference).
+CONTEXT_TEXT_MAX = 3000
 ACTIONS_ELEMENTS_MAX = 25
 BUTTON_TEXT_MAX = 75
 BUTTON_VALUE_MAX = 2000
@@ -103,6 +108,17 @@ def _check_element(element: dict[str, Any], where: str) -> list[str]:
     return problems
 
 
+def _check_context(block: dict[str, Any], where: str) -> list[str]:
+    elements = _elements(block)
+    problems = [f"{where}: context has {len(elements)} elements (max {CONTEXT_ELEMENTS_MAX})"] \
+        if len(elements) > CONTEXT_ELEMENTS_MAX else []
+    for i, element in enumerate(elements):
+        text = _text_of(element) if isinstance(element, dict) and element.get("type") != "image" else None
+        if text is not None and len(text) > CONTEXT_TEXT_MAX:
+            problems.append(f"{where}.elements[{i}]: context text longer than {CONTEXT_TEXT_MAX} chars ({len(text)})")
+    return problems
+
+
 def _check_limits(block: dict[str, Any], where: str) -> list[str]:
     problems: list[str] = []
     kind = block.get("type")
@@ -128,8 +144,8 @@ def _check_limits(block: dict[str, Any], where: str) -> list[str]:
             problems.append(f"{where}: header text longer than {HEADER_TEXT_MAX} chars ({len(text)})")
         if isinstance(block.get("text"), dict) and block["text"].get("type") != "plain_text":
             problems.append(f"{where}: header text must be plain_text")
-    elif kind == "context" and len(_elements(block)) > CONTEXT_ELEMENTS_MAX:
-        problems.append(f"{where}: context has {len(_elements(block))} elements (max {CONTEXT_ELEMENTS_MAX})")
+    elif kind == "context":
+        problems += _check_context(block, where)
     elif kind == "actions" and len(_elements(block)) > ACTIONS_ELEMENTS_MAX:
         problems.append(f"{where}: actions has {len(_elements(block))} elements (max {ACTIONS_ELEMENTS_MAX})")
     action_ids: set[str] = set()
