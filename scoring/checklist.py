@@ -417,6 +417,16 @@ class Checklist(_Frozen):
         text = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:FINGERPRINT_CHARS]
 
+    @cached_property
+    def totals_fingerprint(self) -> str:
+        """A short hash of what decides a total: the checklist, which questions it scores (their ids) and what each
+        option is worth. Two totals with the same one compare; the bands and the decision tree (in
+        :attr:`fingerprint`) decide what a total means, not what it adds up to."""
+        parts = {"checklist": self.id, "options": sorted(o.value for o in self.options),
+                 "questions": sorted(q.id for q in self.questions)}
+        text = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:FINGERPRINT_CHARS]
+
     def section(self, section_id: str) -> Section:
         for s in self.sections:
             if s.id == section_id:

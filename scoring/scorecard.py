@@ -48,7 +48,8 @@ class SectionGaps(BaseModel):
 Tone = Literal["go", "stop", "warn", "pending"]  # how a decision reads: go ahead, stop, a caveat, not decided
 
 
-# two results scored with different versions of a checklist: said wherever a change since last time would be
+# two totals scored with versions of a checklist that ask other questions or give other options (the totals fingerprint
+# differs, Scorecard.comparable): said wherever a change since last time would be
 CHANGED_SINCE_LAST = "the checklist has changed since, so the totals do not compare"
 
 
@@ -62,6 +63,8 @@ class Decided(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     fingerprint: str  # Checklist.fingerprint of the checklist it was scored with
+    # Checklist.totals_fingerprint of it; "" when kept before results recorded one (totals_of tells it then)
+    totals: str = ""
     total: float
     max: float
     band: str  # band id
@@ -92,18 +95,29 @@ class Scorecard(BaseModel):
     # the result recorded when the evaluation was completed, shown because its checklist has changed since (see
     # as_decided): total, max and band are that result's; sections and gaps read the answers with today's checklist
     decided: Decided | None = None
-    # Checklist.fingerprint of the checklist the total was scored with (not rendered: see comparable)
+    # Checklist.fingerprint of the checklist the total was scored with (not rendered), and its totals_fingerprint:
+    # what comparable compares ("" when not known: a kept result whose answers do not tell it, see totals_of)
     fingerprint: str = Field(default="", exclude=True)
+    totals: str = Field(default="", exclude=True)
+    # answered questions ("q3") whose answer is worth a value no option of the checklist has any more
+    retired: list[str] = Field(default_factory=list, exclude=True)
     # the checklist's own words around a result, for the renderers (scoring.verdict says when each is shown;
     # render_json writes them itself, so they are left out of the dump)
     description: str = Field(default="", exclude=True)
     revisit: str | None = Field(default=None, exclude=True)  # said under a not-yet decision (Verdict.revisit)
     advice: list[Advice] = Field(default_factory=list, exclude=True)  # "your situation → what to do" rows
 
-    def comparable(self, other: Scorecard) -> bool:
-        """Whether the two totals were scored with the same checklist as it was then, so their difference means
-        something: not when it changed in between (questions added or dropped, other options or bands)."""
-        return self.checklist == other.checklist and self.fingerprint == other.fingerprint
+    def comparable(self, other: Scorecard | Decided) -> bool:
+        """Whether this total and ``other``'s (a scorecard, or a result as it was decided) add up the same questions
+        worth the same options, so their difference means something: not when the checklist changed in between by
+        questions added or dropped or other options. New bands or decision rules change what a total means, not
+        the total, so the totals still compare. When either side's totals fingerprint is not known (a kept result
+        whose answers do not tell it), only the same checklist as it was then compares."""
+        if isinstance(other, Scorecard) and other.checklist != self.checklist:
+            return False
+        if self.totals and other.totals:
+            return self.totals == other.totals
+        return self.fingerprint == other.fingerprint
 
     @property
     def total_text(self) -> str:
@@ -131,7 +145,34 @@ def as_decided(card: Scorecard, decided: Decided, checklist: Checklist) -> Score
         "total": decided.total, "max": decided.max, "band": band, "provisional": False, "unanswered": [],
         "range": (decided.total, decided.total), "band_range": (band.id, band.id),
         "band_range_names": (band.name, band.name), "decision_tree": None, "disagreement": None,
-        "decided": decided, "fingerprint": decided.fingerprint})
+        "decided": decided, "fingerprint": decided.fingerprint, "totals": totals_of(decided, card)})
+
+
+def totals_of(decided: Decided, card: Scorecard) -> str:
+    """The totals fingerprint of a kept result (``Decided.totals``); ``card``: the answers it was decided on, scored
+    with today's checklist.
+
+    A result kept before results recorded one has only the full fingerprint. Its answers tell: when every question
+    of today's checklist has one, each worth one of today's options, and they add up to the total and maximum the
+    result was decided with, today's checklist adds its total up as it was added up then (a change of bands or of
+    the decision tree changes the fingerprint, not the total), so it has today's totals fingerprint. Else "": its
+    total then compares only with one scored with the checklist as it was then (``Scorecard.comparable``).
+    """
+    if decided.totals:
+        return decided.totals
+    if decided.fingerprint == card.fingerprint:
+        return card.totals
+    same = (not card.unanswered and not card.retired and card.total == exact(decided.total)
+            and card.max == exact(decided.max))
+    return card.totals if same else ""
+
+
+def with_totals(decided: Decided, checklist: Checklist, answers: Mapping[str, float]) -> Decided:
+    """``decided`` with its totals fingerprint, told by ``answers`` (those it was decided on) when it has none
+    (:func:`totals_of`)."""
+    if decided.totals:
+        return decided
+    return decided.model_copy(update={"totals": totals_of(decided, score(checklist, answers))})
 
 
 def fmt_score(value: float) -> str:
@@ -191,6 +232,8 @@ def score(checklist: Checklist, answers: Mapping[str, float]) -> Scorecard:
         gaps=_gaps(checklist, answers, sections),
         rule=checklist.rule,
         fingerprint=checklist.fingerprint,
+        totals=checklist.totals_fingerprint,
+        retired=[q.key for q in checklist.questions if q.id in answers and not checklist.allows(answers[q.id])],
         description=checklist.description,
         revisit=checklist.revisit,
         advice=list(checklist.advice),

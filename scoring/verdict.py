@@ -129,9 +129,10 @@ def _kept_recommendation(decided: Decided, advice: str | None, band: str | None,
 
 
 def decided_of(card: Scorecard, fingerprint: str) -> Decided:
-    """What a completed evaluation keeps of its result (``Evaluation.decided``): the headline and the decision."""
+    """What a completed evaluation keeps of its result (``Evaluation.decided``): the headline and the decision, and
+    the totals fingerprint ``card`` was scored with (whether a later total compares with it)."""
     v = verdict_of(card)
-    return Decided(fingerprint=fingerprint, total=card.total, max=card.max, band=card.band.id,
+    return Decided(fingerprint=fingerprint, totals=card.totals, total=card.total, max=card.max, band=card.band.id,
                    band_name=card.band.name, go=card.band.go, tone=v.tone, decision=v.decision, reason=v.reason,
                    band_alone=v.band_alone)
 
