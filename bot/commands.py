@@ -20,7 +20,8 @@ HELP = """*ftcheck* — decide on evidence whether to fine-tune.
   (the first answer on each card counts); a project finished here before starts pre-filled with its last
   answers as defaults to confirm (`--fresh` starts without them)
 • `/ftcheck start &lt;project&gt; --vote [--quorum N]` — everyone votes on each card, hidden until N have voted
-  (default 3) or someone clicks Reveal; the starter or a lead settles a split
+  (default 3) or someone clicks Reveal; the starter or a lead settles a split. A re-evaluation scores the way
+  the last one did (a vote stays a vote, with its quorum); `--quick` makes the first answer count instead
 • `/ftcheck suggest [project:] &lt;project description&gt;` — suggested answers for this channel's open evaluation
   (or paste a long description into the evaluation thread); with several open, name the project first, then a
   colon; people confirm every score
@@ -47,8 +48,10 @@ class Command(BaseModel):
     page: int = 1  # list: which page of projects
     schedule: str | None = None  # remind: quarterly | monthly | off | YYYY-MM-DD
     unknown: str | None = None  # help shown because of this unknown sub-command
-    mode: Literal["quick", "vote"] = "quick"  # start: first answer counts, or hidden team votes
-    quorum: int = 3  # start --vote: votes that reveal a card
+    # start: first answer counts (--quick), or hidden team votes (--vote); None when not said: a first evaluation
+    # is quick, a re-evaluation scores the way the last one did
+    mode: Literal["quick", "vote"] | None = None
+    quorum: int | None = None  # start --vote --quorum N: votes that reveal a card; None when not said
     fresh: bool = False  # start --fresh: not pre-filled from the project's last result here
 
 
@@ -127,6 +130,7 @@ def _shown_in_name(ch: str) -> bool:
 
 
 QUORUM_MAX = 25
+DEFAULT_QUORUM = 3  # votes that reveal a card when `--vote` names no quorum (and the last evaluation was no vote)
 NAME_MAX = 80  # characters in a project's name
 
 
@@ -148,16 +152,16 @@ def whole_number(text: str) -> int | None:
     return int(text) if text.isdecimal() else None
 
 
-def _quorum(raw: str | None) -> int:
+def _quorum(raw: str | None) -> int | None:
     if raw is None:
-        return 3
+        return None
     quorum = whole_number(raw)
     if quorum is None or not 1 <= quorum <= QUORUM_MAX:
         raise CommandError(f"`--quorum` takes a number of voters from 1 to {QUORUM_MAX}, e.g. `--quorum 4`.")
     return quorum
 
 
-_START_OPTIONS = ("checklist", "vote", "quorum", "fresh")
+_START_OPTIONS = ("checklist", "vote", "quick", "quorum", "fresh")
 # "--vote" as phones and Macs send it (smart punctuation turns "--" into a dash), or typed with one hyphen
 _DASHED_OPTION = re.compile(rf"^(?:--|-|—|–|−)({'|'.join(_START_OPTIONS)})$", re.IGNORECASE)
 
@@ -171,20 +175,23 @@ def _start(rest: str) -> Command:
     words = _start_words(rest)
     checklist = _option(words, "--checklist", "dataset-readiness")
     quorum = _quorum(_option(words, "--quorum", "4"))
-    vote, fresh = _flag(words, "--vote"), _flag(words, "--fresh")
-    if not vote and quorum != 3:
+    vote, quick, fresh = _flag(words, "--vote"), _flag(words, "--quick"), _flag(words, "--fresh")
+    if vote and quick:
+        raise CommandError("Pick one: `--vote` (the team votes on each card) or `--quick` (the first answer "
+                           "counts).")
+    if not vote and quorum is not None:
         raise CommandError("`--quorum` goes with `--vote`: `/ftcheck start &lt;project&gt; --vote --quorum 4`.")
     unknown = next((w for w in words if w.startswith("--") and len(w) > 2), None)
     if unknown is not None:
         raise CommandError(f"`{esc(unknown)}` is not an option of `/ftcheck start`; it takes `--checklist ID`, "
-                           "`--vote`, `--quorum N` (with `--vote`) and `--fresh`.")
+                           "`--vote`, `--quorum N` (with `--vote`), `--quick` and `--fresh`.")
     project = _name(" ".join(words))
     if not project:
         raise CommandError("Name the project: `/ftcheck start &lt;project name&gt;`.")
     if len(project) > NAME_MAX:
         raise CommandError(f"Project names are limited to {NAME_MAX} characters (this one has {len(project)}).")
-    return Command(verb="start", project=project, checklist=checklist, mode="vote" if vote else "quick",
-                   quorum=quorum, fresh=fresh)
+    return Command(verb="start", project=project, checklist=checklist,
+                   mode="vote" if vote else "quick" if quick else None, quorum=quorum, fresh=fresh)
 
 
 def _flag(words: list[str], flag: str) -> bool:

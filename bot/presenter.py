@@ -31,7 +31,7 @@ from bot.links import message_url
 from bot.metrics import SLACK_API_RETRIES
 from bot.ratelimit import findable_post
 from bot.slack_errors import error_code
-from conversations.effects import DeliveryFailed, PostDecisionChange
+from conversations.effects import DeliveryFailed, PostDecisionChange, PostSplit
 from conversations.engine import delivery_hold
 from conversations.models import Evaluation
 from conversations.voting import agreement
@@ -51,7 +51,8 @@ PERMANENT = frozenset({
 })
 _WHAT = {"root": "the evaluation's first message", "card": "a question card", "scorecard": "the scorecard",
          "update_root": "an update of the evaluation's first message", "update_card": "an update of a card",
-         "decision_change": "the note that a changed answer changed the decision"}
+         "decision_change": "the note that a changed answer changed the decision",
+         "split": "the note that a split question waits for its team answer"}
 
 
 def deleted_message(ev: Evaluation) -> tuple[str, list[Block]]:
@@ -209,8 +210,9 @@ class SlackPresenter:
         return await message_url(self.client, ev.channel, targets[-1], ev.thread_ts)
 
     async def post_root(self, ev: Evaluation, checklist: Checklist) -> str:
-        return await self._post(ev, ev.post_ref("root"), text=eb.root_text(ev, checklist),
-                                blocks=eb.root_blocks(ev, checklist))
+        verdict = eb.root_verdict(ev, checklist)
+        return await self._post(ev, ev.post_ref("root"), text=eb.root_text(ev, checklist, verdict),
+                                blocks=eb.root_blocks(ev, checklist, verdict=verdict))
 
     async def strike(self, ev: Evaluation, ts: str) -> None:
         """Draw one of a deleted evaluation's messages as deleted (:func:`deleted_message`)."""
@@ -224,8 +226,10 @@ class SlackPresenter:
             link = await self.card_link(ev, checklist)
             left = {qid: url for qid, ts in eb.left_cards(ev, checklist).items()
                     if (url := await message_url(self.client, ev.channel, ts, ev.thread_ts))}
-            await self._call("chat.update", channel=ev.channel, ts=ev.thread_ts, text=eb.root_text(ev, checklist),
-                             blocks=eb.root_blocks(ev, checklist, link, left))
+            verdict = eb.root_verdict(ev, checklist)  # worked out once, for the text and the blocks alike
+            await self._call("chat.update", channel=ev.channel, ts=ev.thread_ts,
+                             text=eb.root_text(ev, checklist, verdict),
+                             blocks=eb.root_blocks(ev, checklist, link, left, verdict))
 
     async def post_card(self, ev: Evaluation, checklist: Checklist, question_id: str) -> str:
         return await self._post(ev, ev.post_ref("card", question_id), thread_ts=ev.thread_ts,
@@ -309,8 +313,15 @@ class SlackPresenter:
     async def post_decision_change(self, ev: Evaluation, checklist: Checklist, change: PostDecisionChange) -> str:
         """A change after the scorecard changed the decision: one reply says what changed, linking the scorecard."""
         link = await message_url(self.client, ev.channel, ev.scorecard_ts, ev.thread_ts)
-        text = decision_change_text(checklist, change, link)
+        text = decision_change_text(checklist, change, link, project=ev.project)
         return await self._post(ev, ev.post_ref(change.key), thread_ts=ev.thread_ts, text=text)
+
+    async def post_split(self, ev: Evaluation, checklist: Checklist, split: PostSplit) -> str:
+        """A split card waits for the starter: one reply mentions them (a card's redraw notifies nobody), linking
+        the card."""
+        link = await message_url(self.client, ev.channel, split.card, ev.thread_ts)
+        text = eb.split_ping_text(ev, checklist, split.question, link)
+        return await self._post(ev, ev.post_ref(split.key), thread_ts=ev.thread_ts, text=text)
 
     async def tell_undelivered(self, ev: Evaluation, checklist: Checklist, what: str, reason: str) -> None:
         """Say plainly what could not be posted, and how to go on; in the thread, or to the starter when the bot

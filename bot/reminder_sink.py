@@ -13,9 +13,9 @@ from datetime import datetime, timedelta, tzinfo
 import structlog
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.common import esc, user
+from bot.blocks.common import esc
 from bot.blocks.evaluation import split_wait
-from bot.blocks.leads import idle_text, reminder_blocks, reminder_text
+from bot.blocks.leads import IdleWait, idle_text, reminder_blocks, reminder_text
 from bot.leads.reminders import own_cadence, turn_on_again
 from bot.links import message_url
 from bot.presenter import SlackPresenter
@@ -101,7 +101,12 @@ class SlackReminderSink:
         return await own_cadence(ReminderQueue(self.store), self.after, self.registry, ev)
 
     async def post_idle_nudge(self, ev: Evaluation, question_id: str) -> None:
-        """One gentle reply in the thread naming the question it waits for, linking its card."""
+        """One gentle reply in the thread naming the project and the question it waits for, linking its card, and
+        mentioning who can move it on: the starter, or in a team vote whoever is still to vote (``still_to_vote``).
+
+        Not sent to the channel (no ``reply_broadcast``, unlike the quarterly reminder): a nudge comes after every
+        quiet spell of every evaluation waiting in the channel, which would be noise there; the mention reaches the
+        people it is for, whether or not they follow the thread, and the thread's followers see it as before."""
         checklist = self.registry.get(ev.checklist)
         if not ev.thread_ts or not checklist.asks(question_id):  # its question was dropped: nothing to nudge about
             return
@@ -110,10 +115,11 @@ class SlackReminderSink:
         try:
             entry = ev.answers.get(question_id)
             split = split_wait(ev) if card_state(ev, question_id) == "split" else None
-            text = idle_text(q.key, q.text, link, skipped=entry is not None and entry.value is None, split=split,
-                             votes=hidden_votes(ev, question_id))
-            if ev.mode == "vote" and not split and (missing := still_to_vote(ev, question_id)):
-                text += " Still to vote: " + ", ".join(user(uid) for uid in missing) + "."
+            missing = still_to_vote(ev, question_id) if ev.mode == "vote" and not split else []
+            wait = IdleWait(project=ev.project, key=q.key, question=q.name, text=q.text,
+                            people=missing or [ev.started_by], link=link)
+            text = idle_text(wait, skipped=entry is not None and entry.value is None, split=split,
+                             votes=hidden_votes(ev, question_id), to_vote=bool(missing))
             # named by the write that recorded this nudge (``ev.version``): a nudge of a later quiet spell is another
             await self.presenter.post_once(ev, f"{ev.id}:nudge:{question_id}:{ev.version}", thread_ts=ev.thread_ts,
                                            text=text)

@@ -37,6 +37,7 @@ from conversations.queries import (
 )
 from conversations.store import StoreUnavailable
 from scoring.checklist import UnknownChecklist
+from scoring.render import plural
 
 Handler = Callable[[Services, SlashCommand, cmd.Command, Reply], Awaitable[None]]
 
@@ -170,8 +171,9 @@ async def _start(svc: Services, request: SlashCommand, command: cmd.Command, rep
     try:
         if previous is None:  # a first evaluation, or --fresh: its scorecard still compares with the last result
             await svc.engine.start(team=request.team_id, channel=request.channel_id, project=project,
-                                   checklist_id=command.checklist, user=request.user_id, mode=command.mode,
-                                   quorum=command.quorum, last_result=last.decided if last else None)
+                                   checklist_id=command.checklist, user=request.user_id,
+                                   mode=command.mode or "quick", quorum=command.quorum or cmd.DEFAULT_QUORUM,
+                                   fresh_after=last)
         else:
             new = await reevaluate(svc, previous, request.user_id, mode=command.mode, quorum=command.quorum)
             await reply(await _prefilled(svc, new, previous))
@@ -187,10 +189,25 @@ async def _prefilled(svc: Services, new: Evaluation, previous: Evaluation) -> st
     checklist = svc.registry.get(previous.checklist)
     then = day(previous.completed_at or previous.started_at, svc.settings.zone)
     name = esc(new.project)
-    return (f"Re-evaluation of *{name}* started: {await thread_link(svc.client, new)}. Each card shows last time's "
-            f"answer (the result of {then}: {scorecard_of(previous, checklist).total_text}) as a default to confirm "
-            f"or change. To start without them instead, delete this one (`/ftcheck delete {name}`) and run "
+    total, link = scorecard_of(previous, checklist).total_text, await thread_link(svc.client, new)
+    return (f"Re-evaluation of *{name}* started: {link}.{_scored_otherwise(new, previous)}"
+            f" Each card shows last time's answer (the result of {then}: {total}) as a default to confirm or change. "
+            f"To start without them instead, delete this one (`/ftcheck delete {name}`) and run "
             f"`/ftcheck start {name} --fresh`.")
+
+
+def _scored_otherwise(new: Evaluation, previous: Evaluation) -> str:
+    """How the team scores this time, when it is not how it did last time ("" when it is). A re-evaluation scores
+    as the last one did unless the command said otherwise (``reevaluate``), so a difference is what was asked for."""
+    if new.mode == previous.mode and (new.mode == "quick" or new.quorum == previous.quorum):
+        return ""
+    return f" Last time {_scored(previous, past=True)}; this time {_scored(new, past=False)}, as you asked."
+
+
+def _scored(ev: Evaluation, *, past: bool) -> str:
+    if ev.mode == "vote":
+        return f"the team {'voted' if past else 'votes'} (reveal at {plural(ev.quorum, 'vote')})"
+    return f"the first answer {'counted' if past else 'counts'}"
 
 
 async def _already_running(svc: Services, running: Evaluation, user: str) -> str:

@@ -132,6 +132,24 @@ class PostDecisionChange(_Effect):
         return True
 
 
+class PostSplit(_Effect):
+    """Vote mode: a question's votes split and the card waits for the starter to choose the team answer. A card's
+    redraw notifies nobody, so one reply in the thread mentions them. One per split: ``card`` is the card that split
+    (a question asked again after a split is voted on a new card, and may split and be told again)."""
+
+    kind: Literal["post_split"] = "post_split"
+    question: str  # id
+    card: str  # the ts of the card that split
+
+    @property
+    def key(self) -> str:
+        return f"post_split:{self.card}"
+
+    @property
+    def posts(self) -> bool:
+        return True
+
+
 class TellUndelivered(_Effect):
     """Tell the people in the thread (or the starter, by DM) that a message could not be delivered."""
 
@@ -152,7 +170,7 @@ class BookReminder(_Effect):
 
 
 Effect = Annotated[PostRoot | UpdateRoot | PostCard | UpdateCard | PostScorecard | PostNote | PostDecisionChange
-                   | TellUndelivered | BookReminder, Field(discriminator="kind")]
+                   | PostSplit | TellUndelivered | BookReminder, Field(discriminator="kind")]
 
 
 LEASE_S = 3.0  # an owner delivers what it owed within this (renewed while in flight); then the outbox tick may

@@ -36,6 +36,7 @@ from conversations.effects import (
     PostNote,
     PostRoot,
     PostScorecard,
+    PostSplit,
     TellUndelivered,
     UpdateCard,
     UpdateRoot,
@@ -44,7 +45,7 @@ from conversations.models import Card, Evaluation, Mode, SuggestionRef, utcnow
 from conversations.redraws import KEPT, Rechecks, Redraws, RootPace
 from conversations.store import CorruptRecord, Store, StoreUnavailable
 from scoring.checklist import Checklist, Registry, UnknownChecklist
-from scoring.scorecard import Decided, Scorecard, as_decided, score
+from scoring.scorecard import Scorecard, as_decided, score
 
 log = structlog.get_logger(__name__)
 
@@ -82,6 +83,7 @@ class Recovery(Protocol):
     async def tell_undelivered(self, ev: Evaluation, checklist: Checklist, what: str, reason: str) -> None: ...
     async def post_note(self, ev: Evaluation, checklist: Checklist, about: str) -> str: ...
     async def post_decision_change(self, ev: Evaluation, checklist: Checklist, change: PostDecisionChange) -> str: ...
+    async def post_split(self, ev: Evaluation, checklist: Checklist, split: PostSplit) -> str: ...
 
 
 def scorecard_of(ev: Evaluation, checklist: Checklist) -> Scorecard:
@@ -213,12 +215,12 @@ class Engine:
     # -- transitions --------------------------------------------------------------------------------------
     async def start(self, *, team: str, channel: str, project: str, checklist_id: str | None, user: str,
                     origin: Literal["slack", "terminal"] = "slack", previous: Evaluation | None = None,
-                    mode: Mode = "quick", quorum: int = 3, last_result: Decided | None = None) -> Evaluation:
+                    mode: Mode = "quick", quorum: int = 3, fresh_after: Evaluation | None = None) -> Evaluation:
         """Create the evaluation and post its root and first card; no root means no thread, so no evaluation.
-        ``last_result``: a fresh start's project result before it (``flow.start``)."""
+        ``fresh_after``: a fresh start's project evaluation with the result before it (``flow.start``)."""
         checklist = self.registry.get(checklist_id or (previous.checklist if previous else None))
         ev = flow.start(team=team, channel=channel, project=project, checklist=checklist, user=user,
-                        origin=origin, previous=previous, mode=mode, quorum=quorum, last_result=last_result)
+                        origin=origin, previous=previous, mode=mode, quorum=quorum, fresh_after=fresh_after)
         outcome = flow.begin(ev, checklist)
         ev = await self.store.create(ev, by=user)
         self._note_acted(ev.id, ev.last_activity)
@@ -887,6 +889,20 @@ async def _post_decision_change(engine: Engine, run: Delivery, effect: Effect) -
                                   lambda: recovery.post_decision_change(view, run.checklist, effect))
 
 
+async def _post_split(engine: Engine, run: Delivery, effect: Effect) -> None:
+    """A split card waits for the starter: one reply in the thread mentions them (Slack; the terminal has one user,
+    who sees the split card). Nothing once it no longer waits: settled, asked again or closed before it went out."""
+    assert isinstance(effect, PostSplit)
+    recovery, view = engine.recovery, run.view
+    if recovery is None or view.status != "in_progress":
+        return
+    if view.card_for(effect.question) != effect.card or flow.card_state(view, effect.question) != "split":
+        return
+    if view.thread_ts is None:
+        raise Deferred
+    await engine.find_or_post(run, view.post_ref(effect.key), lambda: recovery.post_split(view, run.checklist, effect))
+
+
 async def _tell_undelivered(engine: Engine, run: Delivery, effect: Effect) -> None:
     assert isinstance(effect, TellUndelivered)
     if engine.recovery is not None:
@@ -909,6 +925,7 @@ HANDLERS: dict[type, Handler] = {
     PostScorecard: _post_scorecard,
     PostNote: _post_note,
     PostDecisionChange: _post_decision_change,
+    PostSplit: _post_split,
     TellUndelivered: _tell_undelivered,
     BookReminder: _book_reminder,
 }

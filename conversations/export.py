@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from conversations import voting
 from conversations.engine import scorecard_of
+from conversations.flow import last_time_of, note_carried
 from conversations.models import AnswerEntry, Ballot, Evaluation, SuggestionRef
 from scoring.agreement import NOT_SURE, Agreement, outcome_text, spread_text
 from scoring.checklist import Checklist, Question
@@ -74,6 +75,17 @@ class AnswerRow(BaseModel):
     last_time: str | None = None
     changed_from_by: str | None = None  # who gave the answer ``changed_from`` names, when someone else than ``by``
     note_on: str | None = None  # the earlier answer (its label) the note was written about, before a change
+    # a re-evaluation: whose ``last_time`` was (of a team vote's answer: who settled or changed it), how a team vote
+    # gave it ("vote": the votes agreed; "split": settled; "changed": after the vote), when that evaluation was
+    # completed (ISO-8601), and its note then, with who wrote it
+    last_time_by: str | None = None
+    last_time_team: str | None = None
+    last_time_at: str | None = None
+    last_time_note: str | None = None
+    last_time_note_by: str | None = None
+    # the note is last time's, carried onto the answer kept: when that evaluation was completed (ISO-8601; "last time"
+    # for a re-evaluation started before that date was kept); None: the note was written in this evaluation
+    note_from: str | None = None
 
 
 class PreviousResult(BaseModel):
@@ -85,10 +97,14 @@ class PreviousResult(BaseModel):
     total: float
     max: float
     band: str
-    band_name: str
+    band_name: str  # the band its total fell in, which is not what the team was told when the tree overruled it
     # now minus then, in total and by section id; None when the checklist changed in between (they do not compare)
     change: float | None
     section_changes: dict[str, float] | None
+    # the decision the team was given ("Not yet"), and its line as the thread, reminder and history said it
+    # ("⚠ Not yet — q1 (…) blocks it; the score alone, 12/20, would be Conditional go"): scoring.verdict's Verdict
+    decision: str
+    decision_line: str
 
 
 def decision_record(ev: Evaluation, checklist: Checklist, fmt: str, names: dict[str, str] | None = None,
@@ -150,10 +166,12 @@ def _previous(ev: Evaluation, checklist: Checklist, previous: Evaluation | None)
     now, then = scorecard_of(ev, checklist), scorecard_of(previous, checklist)
     compared = now.comparable(then)
     old = {s.id: s.score for s in then.sections}
+    said = verdict_of(then)  # as decided (a kept result when the checklist changed since), as every front end says it
     return PreviousResult(
         evaluation=previous.id, completed_at=_evaluated_at(previous).isoformat(), total=then.total, max=then.max,
         band=then.band.id, band_name=then.band.name, change=now.total - then.total if compared else None,
-        section_changes={s.id: s.score - old[s.id] for s in now.sections} if compared else None)
+        section_changes={s.id: s.score - old[s.id] for s in now.sections} if compared else None,
+        decision=said.decision, decision_line=said.line())
 
 
 def _evaluated_at(ev: Evaluation) -> datetime:
@@ -209,7 +227,20 @@ def _answer_row(ev: Evaluation, checklist: Checklist, qid: str, names: dict[str,
         suggestion_conflict=list(dict.fromkeys(sug.conflict)) if sug and sug.conflict and not sug.removed else None,
         earlier_votes=_earlier(ev, checklist, qid, names), last_time=_last_time(ev, checklist, qid),
         changed_from_by=_name(names, a.previous_by) if a and a.previous_by else None,
-        note_on=_label(checklist, a.note_on) if a and a.note_on is not None and a.note else None)
+        note_on=_label(checklist, a.note_on) if a and a.note_on is not None and a.note else None,
+        **_whose_then(ev, qid, names))
+
+
+def _whose_then(ev: Evaluation, qid: str, names: dict[str, str]) -> dict[str, Any]:
+    """The row's provenance of last time's answer and of a note carried from it (``flow.last_time_of``)."""
+    then = last_time_of(ev, qid)
+    at = ev.prefill_at.isoformat() if ev.prefill_at is not None else None
+    carried = {"note_from": at or "last time"} if note_carried(ev, qid) else {}
+    if then is None:
+        return carried
+    return {"last_time_by": _name(names, then.by) if then.by else None, "last_time_team": then.team,
+            "last_time_at": at, "last_time_note": then.note,
+            "last_time_note_by": _name(names, then.note_by) if then.note_by else None, **carried}
 
 
 def _last_time(ev: Evaluation, checklist: Checklist, qid: str) -> str | None:
@@ -273,13 +304,13 @@ def _record_md(ev: Evaluation, checklist: Checklist, rows: list[AnswerRow], name
 
 
 def _previous_md(before: PreviousResult | None, tz: tzinfo) -> list[str]:
-    """``- **Previous result:** 12/20 — Conditional go, completed 2030-01-07 10:00 CET (…)`` and the change since
-    (by section: the Sections table's Change column)."""
+    """``- **Previous result:** ⚠ Not yet — q1 (…) blocks it; the score alone, 12/20, would be Conditional go.
+    Completed 2030-01-07 10:00 CET (…)`` and the change since (by section: the Sections table's Change column).
+    The decision as the team was told it, total included (its reason or the band's aside says it), not the band."""
     if before is None:
         return []
     at = _exact(datetime.fromisoformat(before.completed_at), tz)
-    then = f"- **Previous result:** {fmt_score(before.total)}/{fmt_score(before.max)} — {before.band_name}, " \
-           f"completed {at}"
+    then = f"- **Previous result:** {before.decision_line}. Completed {at}"
     if before.change is None:
         return [then, f"- **Change since then:** not shown: {CHANGED_SINCE_LAST}"]
     return [then, f"- **Change since then:** {signed(before.change)} in total; by section in the Sections table"]
@@ -293,11 +324,44 @@ def _md_record(checklist: Checklist, row: AnswerRow, entry: AnswerEntry | None, 
     return AnswerRecord(
         by=by,
         at=_readable(entry.at, tz) if entry is not None else None,
-        note=f"(on the earlier {row.note_on}) {row.note}" if row.note and row.note_on else row.note,
+        note=_note_md(row, tz),
         note_by=row.note_by,
         answer=_not_sure(row.skips) if entry is not None and entry.value is None else None,
         changed_from=_changed_from(checklist, row, entry),
-        suggestion=_suggestion_md(checklist, sug), last_time=row.last_time)
+        suggestion=_suggestion_md(checklist, sug), last_time=_last_time_md(row, tz))
+
+
+def _note_md(row: AnswerRow, tz: tzinfo) -> str | None:
+    """``(on the earlier No; from 2030-01-07) text``: the note, and what it was written about: an answer changed
+    since, or last time's answer (carried onto the one kept, it was not written in this evaluation)."""
+    if not row.note:
+        return row.note
+    about = [f"on the earlier {row.note_on}"] if row.note_on else []
+    about += [f"from {_day(row.note_from, tz)}"] if row.note_from else []
+    return f"({'; '.join(about)}) {row.note}" if about else row.note
+
+
+def _last_time_md(row: AnswerRow, tz: tzinfo) -> str | None:
+    """``No — Ana (U1), 2030-01-07``, ``No — split, settled by Ana (U1), 2030-01-07``: last time's answer, whose it
+    was and when; with its note when the note was not carried onto this answer (``; note: “…” — Cy (U3)``)."""
+    if row.last_time is None:
+        return None
+    who = {"vote": "team vote", "split": f"split, settled by {row.last_time_by}",
+           "changed": f"changed by {row.last_time_by} after the vote"}.get(row.last_time_team or "", row.last_time_by)
+    whose = ", ".join(p for p in (who, _day(row.last_time_at, tz) if row.last_time_at else None) if p)
+    text = f"{row.last_time} — {whose}" if whose else row.last_time
+    if row.last_time_note and not row.note_from:
+        by = f" — {row.last_time_note_by}" if row.last_time_note_by else ""
+        text += f"; note: \u201c{row.last_time_note}\u201d{by}"
+    return text
+
+
+def _day(iso: str, tz: tzinfo) -> str:
+    """``2030-01-07``: the day of an ISO-8601 time in the team's zone (``last time`` stays as it is)."""
+    try:
+        return f"{datetime.fromisoformat(iso).astimezone(tz):%Y-%m-%d}"
+    except ValueError:
+        return iso
 
 
 def _changed_from(checklist: Checklist, row: AnswerRow, entry: AnswerEntry | None) -> str | None:
@@ -391,11 +455,12 @@ def _change_cell(change: float) -> str:
 
 
 def _previous_csv(before: PreviousResult | None) -> list[tuple[str, str]]:
-    """The previous result's rows: its date, total and band, and the change since in total and by section."""
+    """The previous result's rows: its date, total, band and decision (as the team was told it: the band is not
+    the decision when the tree overruled it), and the change since in total and by section."""
     if before is None:
         return []
     rows = [("previous_completed_at", before.completed_at), ("previous_total", _score_cell(before.total, before.max)),
-            ("previous_band", before.band_name),
+            ("previous_band", before.band_name), ("previous_decision", before.decision_line),
             ("change", CHANGED_SINCE_LAST if before.change is None else _change_cell(before.change))]
     return rows + [(f"change:{sid}", _change_cell(d)) for sid, d in (before.section_changes or {}).items()]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -40,12 +40,15 @@ from conversations.models import (
     utcnow,
 )
 from scoring.checklist import Checklist
-from scoring.scorecard import Decided, score
+from scoring.scorecard import Decided, score, with_totals
 from scoring.verdict import decided_of
 
 SKIP = "skip"  # the option key of "Not sure"
 NOTE_MAX = 1000
 
+# how a team vote gave last time's answer (``Evaluation.prefill_team``): agreed, a split settled, changed after it
+TeamHow = Literal["vote", "split", "changed"]
+TEAM_HOWS: tuple[TeamHow, ...] = ("vote", "split", "changed")
 OutcomeStatus = Literal["ok", "refused", "unchanged"]
 NoticeKind = Literal["taken", "closed", "deleted", "unknown_card", "unchanged", "invalid", "not_allowed",
                      "revealed", "not_split", "voted", "team_answer"]
@@ -192,15 +195,15 @@ def delivered(ev: Evaluation, key: str, rendered: int | None = None) -> None:
 def start(*, team: str, channel: str, project: str, checklist: Checklist, user: str,
           origin: Literal["slack", "terminal"] = "slack", previous: Evaluation | None = None,
           mode: Mode = "quick", quorum: int = 3, now: datetime | None = None,
-          last_result: Decided | None = None) -> Evaluation:
+          fresh_after: Evaluation | None = None) -> Evaluation:
     """A new evaluation; with ``previous`` it is a re-evaluation pre-filled with last time's answers. A fresh start
-    of a project with a result (``--fresh``) passes that result as ``last_result``: nothing is pre-filled, and its
-    scorecard still says the change since then."""
+    of a project with a result (``--fresh``) passes that evaluation as ``fresh_after``: nothing is pre-filled, and
+    its scorecard still says the change since then."""
     now = now or utcnow()
     ev = Evaluation(team=team, channel=channel, project=project.strip(), project_key=project_key(project),
                     checklist=checklist.id, started_by=user, started_at=now, last_activity=now, origin=origin,
                     mode=mode, quorum=quorum)
-    ev.previous_result = last_result
+    ev.previous_result = _last_result(fresh_after, checklist)
     if previous is not None:
         ev.previous_id = previous.id
         ev.prefill = {q: v for q, v in previous.scored().items() if _fits(checklist, q, v)}
@@ -208,8 +211,91 @@ def start(*, team: str, channel: str, project: str, checklist: Checklist, user: 
         noted = {q: a for q, a in previous.answers.items() if a.note and _known(checklist, q)}
         ev.prefill_notes = {q: a.note for q, a in noted.items() if a.note}
         ev.prefill_note_by = {q: by for q, a in noted.items() if (by := a.note_by or a.by)}
-        ev.previous_result = previous.decided
+        _keep_whose(ev, previous)
+        ev.previous_result = _last_result(previous, checklist)
     return ev
+
+
+def _keep_whose(ev: Evaluation, previous: Evaluation) -> None:
+    """Whose last time's answers were, and when (``prefill_by``, ``prefill_team``, ``prefill_at``): user ids and one
+    date, grouped so that each id is written once."""
+    for q in previous.scored():
+        by, team = _whose(previous, q)
+        if by is not None:
+            ev.prefill_by.setdefault(by, []).append(q)
+        if team is not None and team != "vote":  # the votes agreed: the answer that is nobody's (``last_time_of``)
+            ev.prefill_team.setdefault(team, []).append(q)
+    ev.prefill_at = previous.completed_at or previous.last_activity
+
+
+def _whose(previous: Evaluation, question_id: str) -> tuple[str | None, TeamHow | None]:
+    """Who gave ``previous``'s answer, and how a team vote gave it: the votes agreed (nobody alone: no one named), a
+    split settled by the starter or a lead, or their change after the vote."""
+    entry = previous.answers[question_id]
+    if not team_answer(previous, question_id):
+        return entry.by, None
+    if entry.settled_by is None:
+        return None, "vote"
+    ballot = previous.ballots.get(question_id)
+    split = ballot is not None and ballot.revealed and len(ballot.decided()) > 1
+    return entry.settled_by, "split" if split else "changed"
+
+
+def _last_result(last: Evaluation | None, checklist: Checklist) -> Decided | None:
+    """``last``'s result as it was decided, with the totals fingerprint that says whether a total scored with
+    ``checklist`` compares with it (told by its answers when it was kept without one: ``with_totals``)."""
+    if last is None or last.decided is None or last.checklist != checklist.id:
+        return None if last is None else last.decided
+    return with_totals(last.decided, checklist, last.scored())
+
+
+def previous_result(ev: Evaluation, checklist: Checklist) -> Decided | None:
+    """The result a re-evaluation re-evaluates (``previous_result``), with the totals fingerprint that says whether
+    today's total compares with it. One kept before results recorded that fingerprint is told by last time's answers,
+    which the re-evaluation keeps (``prefill``, and ``not_prefilled`` for those the checklist no longer takes),
+    scored with ``checklist`` (``scoring.scorecard.totals_of``). A fresh start keeps none: its result compares only
+    with one scored with the checklist as it was then."""
+    then = ev.previous_result
+    return None if then is None else with_totals(then, checklist, last_answers(ev))
+
+
+def last_answers(ev: Evaluation) -> dict[str, float]:
+    """A re-evaluation's copy of the answers of the result it re-evaluates, pre-filled or not (none for a fresh
+    start or a first evaluation)."""
+    return {**ev.not_prefilled, **ev.prefill}
+
+
+class LastTime(NamedTuple):
+    """A re-evaluation: last time's answer to a question, whose it was and when (:func:`last_time_of`)."""
+
+    value: float
+    by: str | None  # who gave it; of a team's answer, who settled or changed it (None: the votes agreed, or not kept)
+    team: TeamHow | None  # a team vote's answer: how the vote gave it
+    at: datetime | None  # when the evaluation it comes from was completed (None: a re-evaluation kept before it)
+    note: str | None  # its note then, and who wrote it
+    note_by: str | None
+
+
+def last_time_of(ev: Evaluation, question_id: str) -> LastTime | None:
+    """Last time's answer to the question, pre-filled or not (``last_answers``), with whose it was; None when there
+    is none (a first evaluation, a fresh start, or the question was not answered then)."""
+    value = last_answers(ev).get(question_id)
+    if value is None:
+        return None
+    by = next((uid for uid, questions in ev.prefill_by.items() if question_id in questions), None)
+    team = next((how for how, questions in ev.prefill_team.items() if question_id in questions), None)
+    if by is None and team is None and ev.prefill_at is not None:  # kept with whose, yet nobody's: the votes agreed
+        team = "vote"
+    return LastTime(value=value, by=by, team=team if team in TEAM_HOWS else None, at=ev.prefill_at,
+                    note=ev.prefill_notes.get(question_id), note_by=ev.prefill_note_by.get(question_id))
+
+
+def note_carried(ev: Evaluation, question_id: str) -> bool:
+    """Whether the answer's note is last time's, carried onto it by :func:`carried_note` (not written in this
+    evaluation): the same words by the same person."""
+    entry = ev.answers.get(question_id)
+    return (entry is not None and entry.note is not None and entry.note == ev.prefill_notes.get(question_id)
+            and entry.note_by == ev.prefill_note_by.get(question_id))
 
 
 def carried_note(ev: Evaluation, question_id: str, value: float | None, prior: AnswerEntry | None) -> dict[str, Any]:

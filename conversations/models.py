@@ -189,6 +189,12 @@ class Evaluation(_Record):
     # … and its notes (and who wrote them), shown beside them; carried onto an answer confirmed the same
     prefill_notes: dict[str, str] = Field(default_factory=dict)
     prefill_note_by: dict[str, str] = Field(default_factory=dict)
+    # … whose answers they were (``flow.last_time_of``), kept small: user id -> question ids (an id is written once,
+    # not once per question); of a team vote's, "split" (settled by the one ``prefill_by`` names) or "changed" (after
+    # the vote, by that one) -> question ids; an answer in neither was the team's vote, agreed (nobody alone gave it)
+    prefill_by: dict[str, list[str]] = Field(default_factory=dict)
+    prefill_team: dict[str, list[str]] = Field(default_factory=dict)
+    prefill_at: AwareDatetime | None = None  # when that evaluation was completed: the "5 Sep" of "Last time"
     # a re-evaluation: last time's answers the checklist no longer takes (not pre-filled), for saying which and why
     not_prefilled: dict[str, float] = Field(default_factory=dict)
     previous_id: str | None = None

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from conversations import walk
+from conversations.effects import PostSplit
 from conversations.flow import (
     Move,
     Notice,
@@ -21,6 +23,7 @@ from conversations.flow import (
     find_card,
     invalid,
     move_past_gone,
+    owe,
     refuse_closed,
     refused,
     retired_choice,
@@ -61,7 +64,8 @@ def vote(ev: Evaluation, checklist: Checklist, *, card_ts: str, user: str, value
     ev.last_activity = now
     move = Move(ev)
     move.make("vote", "asked", "asked", qid)
-    outcome = _reveal(ev, checklist, qid, None, move, now) if len(ballot.votes) >= ev.quorum else move.outcome()
+    quorum = len(ballot.votes) >= ev.quorum
+    outcome = _reveal(ev, checklist, qid, None, move, now, by=user) if quorum else move.outcome()
     # said privately only when it tells something: how hidden votes work (a first vote), or a changed vote; the
     # vote that completed the vote is on the card for all to see
     said = None if ballot.revealed else "changed" if mine is not None else "first" if first else None
@@ -106,11 +110,12 @@ def reveal(ev: Evaluation, checklist: Checklist, *, question: str, user: str,
         return refused("taken", question=q.key, by=entry.by, label=label, at=entry.at, actor=user)
     if ballot is None or not ballot.votes:
         return invalid(f"Nobody has voted on {q.key} yet; vote first, then reveal.")
-    return _reveal(ev, checklist, q.id, user, Move(ev), now)
+    return _reveal(ev, checklist, q.id, user, Move(ev), now, by=user)
 
 
 def _reveal(ev: Evaluation, checklist: Checklist, qid: str, user: str | None, move: Move,
-            now: datetime) -> Outcome:
+            now: datetime, *, by: str) -> Outcome:
+    """``user``: who clicked Reveal (None: the quorum revealed it); ``by``: whose click it was (the last vote's)."""
     ballot = ev.ballots[qid]
     ballot.revealed, ballot.revealed_by = True, user
     decided = ballot.decided()
@@ -121,7 +126,10 @@ def _reveal(ev: Evaluation, checklist: Checklist, qid: str, user: str | None, mo
         if prior is not None and prior.settled_by:  # a split settled as Not sure, asked again, split again
             ev.answers[qid] = prior.model_copy(update={"settled_by": None})
         move.make("reveal", "asked", "split", qid)
-        return move.outcome()
+        outcome = move.outcome()
+        if by != ev.started_by:  # the starter's own click split it: the card shows them at once
+            _ask_to_settle(ev, qid, outcome)
+        return outcome
     value = next(iter(decided)) if decided else None
     ev.answers[qid] = AnswerEntry(question=qid, value=value, by=user or last_voter, at=now,
                                   skips=(prior.skips if prior else 0) + (1 if value is None else 0),
@@ -129,6 +137,19 @@ def _reveal(ev: Evaluation, checklist: Checklist, qid: str, user: str | None, mo
     close_cards_of(ev, qid)
     move.make("reveal", "asked", card_state(ev, qid), qid)
     return move.outcome(completed=advance(ev, checklist, move, now))
+
+
+def _ask_to_settle(ev: Evaluation, qid: str, outcome: Outcome) -> None:
+    """The walk's ``wait`` row: a split card waits for the starter, and one reply in the thread tells them (a card's
+    redraw notifies nobody). Owed after the move's own effects: it carries which card split, so ``flow``'s table of
+    fixed effects cannot make it."""
+    card = ev.card_for(qid)
+    if card is None:
+        return
+    outcome.moves.append(walk.row_id("wait", "split", "split"))
+    if walk.owes("wait", "split", "split") != ("post_split",):
+        raise LookupError("the walk's wait row owes another effect")
+    outcome.effects += owe(ev, [PostSplit(question=qid, card=card)])
 
 
 def settle(ev: Evaluation, checklist: Checklist, *, question: str, user: str, value: float | None,

@@ -16,9 +16,9 @@ from typing import Literal, NamedTuple
 CardState = Literal["unasked", "asked", "skipped", "split", "answered"]
 EvalState = Literal["new", "in_progress", "completed", "abandoned", "deleted"]
 Event = Literal["start", "ask", "answer", "skip", "change", "note", "suggest", "vote", "reveal", "settle",
-                "complete", "stall", "abandon", "discard", "reevaluate", "redecide"]
+                "complete", "stall", "abandon", "discard", "reevaluate", "redecide", "wait"]
 EffectKind = Literal["post_root", "update_root", "post_card", "update_card", "post_scorecard", "post_note",
-                     "book_reminder", "post_decision_change"]
+                     "book_reminder", "post_decision_change", "post_split"]
 
 
 class Row(NamedTuple):
@@ -44,6 +44,8 @@ CARD: tuple[Row, ...] = (
     Row("reveal", "asked", "answered", ("update_card", "update_root"), "quorum or Reveal: all votes agree"),
     Row("reveal", "asked", "skipped", ("update_card", "update_root"), "everyone voted Not sure"),
     Row("reveal", "asked", "split", ("update_card", "update_root"), "votes differ: the starter or a lead settles"),
+    Row("wait", "split", "split", ("post_split",),
+        "the split waits for the starter: one reply mentions them, unless their own click split it"),
     Row("settle", "split", "answered", ("update_card", "update_root"), "Team answer, kept with the spread"),
     Row("settle", "split", "skipped", ("update_card", "update_root"),
         "Not sure as the team answer: asked again (a fresh vote) before the end"),

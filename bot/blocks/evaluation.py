@@ -10,16 +10,27 @@ below"); its answer and the ⋯ menu are on the newest card. The scorecard lives
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from bot.blocks.common import Block, actions, button, context, esc, header, one_line, plural, section, slack_bar, user
-from bot.blocks.scorecard import answerers, left_words, verdict_line
+from bot.blocks.scorecard import answerers, left_words, verdict_mrkdwn
 from bot.blocks.suggestions import suggestion_hint_blocks
 from conversations.engine import scorecard_of
-from conversations.flow import SKIP, card_state, left_open_by, next_question, not_carried
+from conversations.flow import (
+    SKIP,
+    LastTime,
+    card_state,
+    last_time_of,
+    left_open_by,
+    next_question,
+    not_carried,
+    note_carried,
+)
 from conversations.models import AnswerEntry, Ballot, EarlierRound, Evaluation
 from conversations.voting import hidden_tally
 from scoring.checklist import Checklist, Question
 from scoring.scorecard import fmt_score
+from scoring.verdict import Verdict, verdict_of
 
 ANSWER_ACTION = "answer"  # action ids: answer_yes, answer_partly, answer_no, answer_skip
 CHANGE_ACTION = "change_answer"
@@ -43,15 +54,22 @@ def progress(ev: Evaluation, checklist: Checklist) -> tuple[int, int]:
 
 # -- the root message: a dashboard ----------------------------------------------------------------------------
 
+def root_verdict(ev: Evaluation, checklist: Checklist) -> Verdict | None:
+    """The decision a completed evaluation's root shows, in its blocks and its text (worked out once per draw and
+    handed to both); None before the end: mid-walk the root shows no score."""
+    return verdict_of(scorecard_of(ev, checklist)) if ev.status == "completed" else None
+
+
 def root_blocks(ev: Evaluation, checklist: Checklist, card_link: str | None = None,
-                left_links: Mapping[str, str] | None = None) -> list[Block]:
+                left_links: Mapping[str, str] | None = None, verdict: Verdict | None = None) -> list[Block]:
     """``card_link``: the permalink of the open card, or of the scorecard once posted; ``left_links``: of the newest
-    card of each question :func:`left_cards` names, by question id."""
-    kind = "Re-evaluation" if ev.previous_id else "Evaluation"
-    mode = f"team vote, reveal at {ev.quorum} votes" if ev.mode == "vote" else "first answer counts"
+    card of each question :func:`left_cards` names, by question id; ``verdict``: :func:`root_verdict`, when the
+    caller has it."""
+    kind = _kind(ev)
+    mode = f"team vote, reveal at {plural(ev.quorum, 'vote')}" if ev.mode == "vote" else "first answer counts"
     blocks = [header(f"{kind}: {esc(ev.project)}"),
               section(f"*{esc(checklist.title)}* · {mode} · started by {user(ev.started_by)}\n"
-                      f"{_status(ev, checklist, card_link, left_links)}")]
+                      f"{_status(ev, checklist, card_link, left_links, verdict)}")]
     notice = not_prefilled_notice(ev, checklist) if ev.status == "in_progress" else None
     if notice:
         blocks.append(context(notice))
@@ -110,14 +128,18 @@ def _retired_part(questions: list[Question], value: float, mrkdwn: bool) -> str:
     return f"{listed}, as {whose} answer then ({fmt_score(value)}) is no longer an option"
 
 
+def _kind(ev: Evaluation) -> str:
+    return "Re-evaluation" if ev.previous_id else "Evaluation"
+
+
 def _status(ev: Evaluation, checklist: Checklist, card_link: str | None,
-            left_links: Mapping[str, str] | None = None) -> str:
+            left_links: Mapping[str, str] | None = None, verdict: Verdict | None = None) -> str:
     answered, total = progress(ev, checklist)
     bar = f"{slack_bar(answered, total)}  {answered} of {total} answered"
     if ev.status == "completed":
         where = f"<{card_link}|the scorecard>" if card_link else "the scorecard"
-        verdict = verdict_line(scorecard_of(ev, checklist))  # scored only here: mid-walk the root shows no score
-        return f"{bar}\n{verdict} · details in {where}."
+        v = verdict or verdict_of(scorecard_of(ev, checklist))  # scored only here: mid-walk the root shows no score
+        return f"{bar}\n{verdict_mrkdwn(v)} · details in {where}."
     if ev.status == "abandoned":
         return (f"{bar}\nClosed: nobody answered for a long time. `/ftcheck start {esc(ev.project)}` begins a new "
                 "evaluation.")
@@ -167,11 +189,20 @@ def _who(ev: Evaluation, checklist: Checklist) -> str:
     return ("Answered by " + ", ".join(f"{user(u)} ({n})" for u, n in people.items())) if people else ""
 
 
-def root_text(ev: Evaluation, checklist: Checklist) -> str:
+def root_text(ev: Evaluation, checklist: Checklist, verdict: Verdict | None = None) -> str:
+    """The root's notification text (what push notifications, the Activity list and screen readers read): what its
+    blocks say, shortest first. ``verdict``: :func:`root_verdict`, when the caller has it."""
     answered, total = progress(ev, checklist)
+    name = f"{_kind(ev)} of {esc(ev.project)}"
     if ev.status == "completed":
-        return f"Evaluation of {esc(ev.project)}: finished, scorecard in the thread"
-    return f"Evaluation of {esc(ev.project)}: {answered} of {total} answered"
+        v = verdict or verdict_of(scorecard_of(ev, checklist))
+        return f"{name}: {v.symbol} {esc(v.decision)} — {v.total_text} (scorecard in the thread)"
+    if ev.status == "abandoned":
+        return f"{name}: closed after {answered} of {total} answered"
+    waiting = _waiting(ev, checklist) if ev.status == "in_progress" else None
+    if waiting is not None and card_state(ev, waiting.id) == "split":
+        return f"{name}: {waiting.key} split, waiting for {user(ev.started_by)} · {answered} of {total} answered"
+    return f"{name}: {answered} of {total} answered"
 
 
 # -- question cards ---------------------------------------------------------------------------------------------
@@ -238,10 +269,32 @@ def open_card_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> 
 
 
 def _last_time(ev: Evaluation, checklist: Checklist, question_id: str) -> str:
-    """``Last time: *Yes* (note: “…”) — confirm it or change it.``: last time's answer, and its note, if it had one."""
-    note = ev.prefill_notes.get(question_id)
-    said = f" (note: “{esc(one_line(note, LAST_NOTE_MAX, at_word=True))}”)" if note else ""
-    return f"Last time: *{checklist.option(ev.prefill[question_id]).label}*{said} — confirm it or change it."
+    """``Last time: *Yes* (@ana, Sep 5; note by @cy: “…”) — confirm it or change it.``: last time's answer, whose
+    it was and when (:func:`whose_then`), and its note, if it had one (with who wrote it, when someone else did)."""
+    then = last_time_of(ev, question_id)
+    if then is None:  # not pre-filled: the card shows no "Last time"
+        return ""
+    said = [whose_then(then)] if then.by or then.team or then.at else []
+    if then.note:
+        by = f" by {user(then.note_by)}" if then.note_by and then.note_by != then.by else ""
+        said.append(f"note{by}: “{esc(one_line(then.note, LAST_NOTE_MAX, at_word=True))}”")
+    aside = f" ({'; '.join(said)})" if said else ""
+    return f"Last time: *{checklist.option(then.value).label}*{aside} — confirm it or change it."
+
+
+def whose_then(then: LastTime) -> str:
+    """``@ana, Sep 5``, ``team vote, Sep 5``, ``split, settled by @maya, Sep 5``, ``changed by @maya after the vote,
+    Sep 5``: whose last time's answer was and the day of that evaluation (in each reader's time zone)."""
+    who = {"vote": "team vote", "split": f"split, settled by {user(then.by or '')}",
+           "changed": f"changed by {user(then.by or '')} after the vote"}.get(then.team or "", "")
+    parts = [who or (user(then.by) if then.by else ""), day_of(then.at) if then.at else ""]
+    return ", ".join(p for p in parts if p)
+
+
+def day_of(at: datetime) -> str:
+    """``Sep 5`` (``yesterday``, ``today``): a day as Slack shows it to each reader, in their own time zone, as
+    ``common.when`` shows a time; the fallback (for clients that cannot) is the UTC date."""
+    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}}|{at:%Y-%m-%d}>"
 
 
 def _tally(ev: Evaluation, question_id: str) -> str:
@@ -321,11 +374,26 @@ def record_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> lis
         return [context(f"{q.key} closed before anyone answered it.")]
     lines = [_record_line(ev, checklist, q, entry)]
     if entry.note:
-        on = f"_(on the earlier {checklist.option(entry.note_on).label})_ " if entry.note_on is not None else ""
-        lines.append(f":memo: {on}{esc(entry.note)} — {user(entry.note_by or entry.by)}")
+        lines.append(_note_line(ev, checklist, q.id, entry, entry.note))
     if ev.status == "deleted":
         return [section("\n".join(lines))]
     return [section("\n".join(lines), accessory=record_menu(ev, checklist, q.id))]
+
+
+def _note_line(ev: Evaluation, checklist: Checklist, question_id: str, entry: AnswerEntry, note: str) -> str:
+    """``:memo: text — @cy``, or for last time's note carried onto a confirmed answer ``:memo: from Sep 5, @cy:
+    text``: not written in this evaluation."""
+    on = f"_(on the earlier {checklist.option(entry.note_on).label})_ " if entry.note_on is not None else ""
+    by = user(entry.note_by or entry.by)
+    if note_carried(ev, question_id):
+        return f":memo: {on}from {_then_day(ev)}, {by}: {esc(note)}"
+    return f":memo: {on}{esc(note)} — {by}"
+
+
+def _then_day(ev: Evaluation) -> str:
+    """The day of the evaluation a re-evaluation's pre-filled answers come from; ``last time`` when not kept (a
+    re-evaluation started before it was)."""
+    return day_of(ev.prefill_at) if ev.prefill_at is not None else "last time"
 
 
 def record_menu(ev: Evaluation, checklist: Checklist, question_id: str) -> Block:
@@ -379,6 +447,8 @@ def _extras(ev: Evaluation, checklist: Checklist, q: Question, entry: AnswerEntr
         extras.append(f"changed from {checklist.option(entry.previous).label}{by}")
     if (was := _last_time_other(ev, checklist, q.id, entry)) is not None:
         extras.append(was)
+    elif entry.value is not None and ev.prefill.get(q.id) == entry.value:  # last time's, confirmed (or changed back)
+        extras.append(f"{'kept from' if entry.previous is None else 'same as'} {_then_day(ev)}")
     if revealed is not None and (early := early_reveal(ev, revealed)) is not None:
         extras.append(early)
     if len(ev.cards_of(q.id)) > 1:  # the card above keeps the first time (earlier_card_blocks)
@@ -476,12 +546,60 @@ def _round_line(checklist: Checklist, past: EarlierRound, below: str) -> str:
 
 
 def card_text(ev: Evaluation, checklist: Checklist, question_id: str, card_ts: str | None = None) -> str:
-    """The notification text: the full question while it is open, one line once answered; ``card_ts``: of that
-    card, whose question may have been asked again below it (:func:`earlier_card_blocks`)."""
+    """The notification text (what push notifications, the Activity list and screen readers read): the full question
+    while the card takes answers, what its blocks say once it no longer does, what changed first. ``card_ts``: of
+    that card (None: the card being posted), whose question may have been asked again below it."""
     q = checklist.question(question_id)
-    if card_ts is not None and ev.card_for(q.id) != card_ts:
-        return f"{q.key}: asked again below"
+    asking = f"Question {q.number} of {len(checklist.questions)}"
+    if card_ts is None or (card := ev.cards.get(card_ts)) is None:
+        return f"{asking}: {esc(q.text)}"
+    head = f"{q.key} ({short(q)})"
+    if ev.card_for(q.id) != card_ts:
+        past = _round_on(ev, ev.answers[q.id], card_ts) if ev.mode == "vote" and q.id in ev.answers else None
+        return f"{head}: {'split' if past is not None and past.split else 'Not sure'} — asked again below"
+    if card_state(ev, q.id) == "split":
+        return f"{asking}: split, waiting for {user(ev.started_by)} to choose the team answer · {short(q)}"
+    if card.open:
+        return f"{asking}: {esc(q.text)}"
     entry = ev.answers.get(q.id)
-    if entry is not None and entry.value is not None:
-        return f"{q.key}: {checklist.option(entry.value).label}"
-    return f"Question {q.number} of {len(checklist.questions)}: {esc(q.text)}"
+    if entry is None:
+        return f"{head}: closed before anyone answered"
+    if entry.value is None:
+        again = _left_text(ev, q, entry)
+        return f"{head}: Not sure" + (f" — {again}" if again else "")
+    return f"{head}: {checklist.option(entry.value).label} — {_answered_by(ev, q, entry)}"
+
+
+def _left_text(ev: Evaluation, q: Question, entry: AnswerEntry) -> str | None:
+    """:func:`_what_next`, short: ``asked again before the end``, ``left for the team``."""
+    if ev.status == "deleted":
+        return None
+    if entry.skips < 2:
+        return "asked again before the end"
+    return "left for the starter or a lead to answer" if left_open_by(ev, q.id) else "left for the team"
+
+
+def _answered_by(ev: Evaluation, q: Question, entry: AnswerEntry) -> str:
+    """Who gave an answer, as its record line says (:func:`_record_line`) without the spread: ``@dev``, ``team
+    answer settled by @maya``, ``agreed: @a, @b``."""
+    ballot = ev.ballots.get(q.id)
+    revealed = ballot if ballot is not None and ballot.revealed else None
+    if revealed is not None and entry.settled_by:
+        how = "team answer settled" if len(revealed.decided()) > 1 else "changed"
+        return f"{how} by {user(entry.settled_by)}"
+    if revealed is not None and entry.previous is None and revealed.decided() == {entry.value}:
+        answered = revealed.spread()[entry.value]
+        return "agreed: " + ", ".join(map(user, answered)) if len(answered) >= 2 else f"only {user(answered[0])} voted"
+    return user(entry.by)
+
+
+def split_ping_text(ev: Evaluation, checklist: Checklist, question_id: str, card_link: str | None) -> str:
+    """The one reply that tells the starter a split card waits for them (a card's redraw notifies nobody):
+    ``@maya: q1 (500+ labeled examples) split — Yes 1 · No 1. The team answer is yours to choose on the card …``."""
+    q = checklist.question(question_id)
+    spread = ev.ballots[q.id].spread()
+    counts = " · ".join(f"{'Not sure' if v is None else checklist.option(v).label} {len(uids)}"
+                        for v, uids in spread.items())
+    card = f"<{card_link}|the card>" if card_link else "the card"
+    return (f"{user(ev.started_by)}: {q.key} ({short(q)}) split — {counts}. The team answer is yours to choose on "
+            f"{card} (a lead or a workspace admin may too), or Not sure to vote on it again before the end.")

@@ -23,12 +23,12 @@ from bot.blocks.common import (
     user,
 )
 from conversations.effects import Headline, PostDecisionChange
-from conversations.flow import left_open_by
+from conversations.flow import last_answers, left_open_by
 from conversations.models import AnswerEntry, Evaluation
 from scoring.agreement import Agreement, outcome_text, spread_text
 from scoring.checklist import Checklist
 from scoring.render import SITUATIONS_TITLE, gaps_title, signed, situation_line
-from scoring.scorecard import CHANGED_SINCE_LAST, Decided, Scorecard, fmt_score
+from scoring.scorecard import CHANGED_SINCE_LAST, Decided, Scorecard, fmt_score, with_totals
 from scoring.verdict import Tone, Verdict, situation_advice, situation_lead, verdict_of
 
 GAPS_ACTION = "scorecard_gaps"  # button value: the evaluation id; opens gaps_modal
@@ -53,6 +53,8 @@ def scorecard_blocks(ev: Evaluation, checklist: Checklist, card: Scorecard, *, t
                      thread_link: str | None = None, previous: Scorecard | Decided | None = None,
                      agreement: Agreement | None = None) -> list[Block]:
     v = verdict_of(card)
+    if isinstance(previous, Decided):  # the result it re-evaluates: whether its total compares, by its answers
+        previous = with_totals(previous, checklist, last_answers(ev))
     head = title or (f"Scorecard: {ev.project}" if not card.provisional else f"Provisional scorecard: {ev.project}")
     # Slack parses <…> in plain_text too, so the project name is escaped in the header as well
     blocks: list[Block] = [header(esc(head)), section(_decision(v, card, previous))]
@@ -181,25 +183,28 @@ def _was(checklist: Checklist, entry: AnswerEntry) -> str:
     return f"{_label(checklist, entry.previous)}{by}"
 
 
-def decision_change_text(checklist: Checklist, change: PostDecisionChange, scorecard_link: str | None) -> str:
-    """The thread's reply when a change after the scorecard changed the decision (or the band): ``Updated: @sam
-    changed q1 (500+ labeled examples) from *Yes* (@dev) to *No*. The decision is now :warning: *Not yet* (was
-    :white_check_mark: *Strong go*); 19/20 (was 20/20). Details in the scorecard.`` When the result was decided with
-    a checklist that has changed since and today's rules alone move it (``change.rules``), it says so."""
+def decision_change_text(checklist: Checklist, change: PostDecisionChange, scorecard_link: str | None, *,
+                         project: str | None = None) -> str:
+    """The thread's reply when a change after the scorecard changed the decision (or the band). It has no blocks, so
+    Slack's notifications show this text, cut at about 80 characters: the news comes first. ``Router is now
+    :warning: *Not yet* (was :white_check_mark: *Strong go*), 19/20 (was 20/20): @sam changed q1 (500+ labeled
+    examples) from *Yes* (@dev) to *No*. Details in the scorecard.`` (``The decision is now …`` without
+    ``project``). When the result was decided with a checklist that has changed since and today's rules alone move
+    it (``change.rules``), it says so."""
     name = esc(checklist.question(change.question).name) if checklist.asks(change.question) else change.question
     was_by = f" ({user(change.was_by)})" if change.was_by else ""
-    head = (f"Updated: {user(change.by)} changed {name} from *{_label(checklist, change.was)}*{was_by} to "
+    what = (f"{user(change.by)} changed {name} from *{_label(checklist, change.was)}*{was_by} to "
             f"*{_label(checklist, change.now)}*.")
     before, after = change.before, change.after
+    lead = f"{esc(project)} is" if project else "The decision is"
     if (before.decision, before.tone) != (after.decision, after.tone):
-        news = (f"The decision is now {_headline(after)} (was {_headline(before)}); {_total(after)} "
-                f"(was {_total(before)}).")
+        news = f"{lead} now {_headline(after)} (was {_headline(before)}), {_total(after)} (was {_total(before)})"
     else:  # the band moved under a decision the decision tree holds
-        news = (f"The decision stays {_headline(after)}; the score alone, {_total(after)}, is now "
-                f"*{esc(after.band)}* (was *{esc(before.band)}*, {_total(before)}).")
+        news = (f"{lead.removesuffix(' is')} stays {_headline(after)}; the score alone, {_total(after)}, is now "
+                f"*{esc(after.band)}* (was *{esc(before.band)}*, {_total(before)})")
     why = f" {_rules_words(change.rules, change)}" if change.rules is not None else ""
     where = f"<{scorecard_link}|the scorecard>" if scorecard_link else "the scorecard"
-    return f"{head} {news}{why} Details in {where}."
+    return f"{news}: {what}{why} Details in {where}."
 
 
 def _rules_words(rules: Headline, change: PostDecisionChange) -> str:
@@ -225,11 +230,11 @@ def _total(h: Headline) -> str:
 
 
 def since_last_time(card: Scorecard, then: Scorecard | Decided) -> str:
-    """``+2.5 since last time (12.5/20).``, or that the totals do not compare (the checklist changed in between);
-    plain text, for both front ends. ``then``: the last result, scored (a lead's summary) or as decided (a thread)."""
+    """``+2.5 since last time (12.5/20).``, or that the totals do not compare (the checklist's questions or options
+    changed in between, ``Scorecard.comparable``); plain text, for both front ends. ``then``: the last result, scored
+    (a lead's summary) or as decided (a thread; with its totals fingerprint, ``scoring.scorecard.with_totals``)."""
     was = f"{fmt_score(then.total)}/{fmt_score(then.max)}"
-    same = card.comparable(then) if isinstance(then, Scorecard) else card.fingerprint == then.fingerprint
-    if not same:
+    if not card.comparable(then):
         return f"Last time: {was}; {CHANGED_SINCE_LAST}."
     return f"{signed(card.total - then.total)} since last time ({was})."
 

@@ -10,7 +10,7 @@ import structlog
 
 from bot.blocks.common import esc
 from bot.blocks.leads import day, reminder_blocks, reminder_text
-from bot.commands import Command, CommandError, name_splits, unclear_schedule
+from bot.commands import DEFAULT_QUORUM, Command, CommandError, name_splits, unclear_schedule
 from bot.leads.access import Asker, clicked_evaluation, denied, find_project, may_manage
 from bot.leads.home import publish_home
 from bot.leads.projects import Project
@@ -225,11 +225,11 @@ async def start_reevaluation(svc: Services, click: EvaluationClick, reply: Reply
     if (await _running(svc, previous) is not None
             or not await svc.store.once(f"reeval:{previous.id}", ttl_s=START_LOCK_S)
             or not await svc.store.once(lock, ttl_s=START_LOCK_S)):
-        await _under_way(svc, previous, reply)
+        await _under_way(svc, previous, click, clicked, reply)
         return
     try:
         if await _running(svc, previous) is not None:
-            await _under_way(svc, previous, reply)
+            await _under_way(svc, previous, click, clicked, reply)
             return
         new = await reevaluate(svc, previous, user)
     finally:
@@ -245,21 +245,37 @@ async def _running(svc: Services, previous: Evaluation) -> Evaluation | None:
     return await queries.open_evaluation(svc.store, previous.team, previous.channel, previous.project)
 
 
-async def _under_way(svc: Services, previous: Evaluation, reply: Reply) -> None:
+async def _under_way(svc: Services, previous: Evaluation, click: EvaluationClick, clicked: Evaluation,
+                     reply: Reply) -> None:
+    """Someone started the re-evaluation already (by this button, another reminder's or `/ftcheck start`): say
+    where, and take the buttons off the message clicked, as the click that started it does (the same words, so
+    two clicks on one reminder at once draw it alike)."""
     running = await _running(svc, previous)
     link = await thread_link(svc.client, running) if running else f"in <#{previous.channel}>"
     await reply(f"A re-evaluation of *{esc(previous.project)}* is already under way: {link}.")
+    if running is not None and running.thread_ts:  # no thread yet: its starter's click draws the message
+        await after_click(svc, click, clicked, f"Re-evaluation started by <@{running.started_by}>: {link}")
+
+
+def scoring(previous: Evaluation, mode: Mode | None, quorum: int | None) -> tuple[Mode, int]:
+    """How a re-evaluation of ``previous`` is scored: as last time (a vote stays a vote, with its quorum) unless
+    ``mode`` says otherwise; ``quorum`` when one was asked for, else last time's for a vote again, else 3."""
+    mode = mode or previous.mode
+    if quorum is None:
+        quorum = previous.quorum if mode == previous.mode == "vote" else DEFAULT_QUORUM
+    return mode, quorum
 
 
 async def reevaluate(svc: Services, previous: Evaluation, user: str, *, mode: Mode | None = None,
-                     quorum: int = 3) -> Evaluation:
+                     quorum: int | None = None) -> Evaluation:
     """The re-evaluation itself, pre-filled with ``previous``'s answers: the team scores the way it did last time
-    (a vote stays a vote, with its quorum) unless ``mode`` (with ``quorum``) says otherwise, and keeps the cadence
-    a lead chose. The previous result keeps its reminder, deferred while this one is open (it moves to this one's
-    result when it completes, and comes back if this one is deleted or closed for inactivity)."""
+    (a vote stays a vote, with its quorum) unless ``mode`` (with ``quorum``) says otherwise (:func:`scoring`), and
+    keeps the cadence a lead chose. The previous result keeps its reminder, deferred while this one is open (it
+    moves to this one's result when it completes, and comes back if this one is deleted or closed for
+    inactivity)."""
     queue = ReminderQueue(svc.store)
     every = await queue.every(previous.id)
-    mode, quorum = (previous.mode, previous.quorum) if mode is None else (mode, quorum)
+    mode, quorum = scoring(previous, mode, quorum)
     new = await svc.engine.start(team=previous.team, channel=previous.channel, project=previous.project,
                                  checklist_id=previous.checklist, user=user, previous=previous, mode=mode,
                                  quorum=quorum)

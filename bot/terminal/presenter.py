@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.blocks.scorecard import since_last_time
 from bot.terminal.console import Console
 from bot.terminal.words import option_words
+from conversations.flow import previous_result
 from conversations.models import Evaluation
 from scoring.checklist import Checklist
 from scoring.render import WIDTH, render_text, wrap
@@ -33,12 +34,12 @@ class TerminalPresenter:
         return None
 
     async def post_scorecard(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> str:
-        self.show(ev, card, since(ev, card))
+        self.show(ev, card, since(ev, card, checklist))
         return f"score-{ev.id}"
 
     async def update_scorecard(self, ev: Evaluation, checklist: Checklist, card: Scorecard) -> None:
         if not card.provisional:  # a provisional card redrawn after each change would bury the question
-            self.show(ev, card, since(ev, card))
+            self.show(ev, card, since(ev, card, checklist))
 
     def show(self, ev: Evaluation, card: Scorecard, since: str | None = None) -> None:
         """Print a scorecard, once for the same answers; ``since``: the change since last time, under the decision."""
@@ -50,13 +51,15 @@ class TerminalPresenter:
                                                           width))
 
 
-def since(ev: Evaluation, card: Scorecard) -> str | None:
+def since(ev: Evaluation, card: Scorecard, checklist: Checklist | None = None) -> str | None:
     """The line Slack's scorecard has under the decision for a re-evaluation: ``+2.5 since last time (12.5/20).``
     (:func:`bot.blocks.scorecard.since_last_time`). None for a first evaluation, and for a provisional card (its
-    total leaves questions out)."""
-    if card.provisional or ev.previous_result is None:
+    total leaves questions out). ``checklist``: the one ``card`` was scored with, which tells whether a result kept
+    before results recorded their totals fingerprint compares (:func:`conversations.flow.previous_result`)."""
+    then = ev.previous_result if checklist is None else previous_result(ev, checklist)
+    if card.provisional or then is None:
         return None
-    return since_last_time(card, ev.previous_result)
+    return since_last_time(card, then)
 
 
 def with_since(text: str, card: Scorecard, since: str | None, width: int = WIDTH) -> str:

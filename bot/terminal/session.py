@@ -147,7 +147,7 @@ def open_or_start(session: Session, project: str, checklist_id: str | None, *, f
         say(f"Starting a re-evaluation: the answers of {session.started_from} are the defaults (Enter keeps each).")
     session.started = session.call(session.engine.start(
         team=TEAM, channel=CHANNEL, project=project, checklist_id=wanted, user=session.user, origin="terminal",
-        previous=previous, last_result=last.decided if fresh and last else None))
+        previous=previous, fresh_after=last if fresh else None))
     changed = not_prefilled_notice(session.started, session.checklist(session.started), mrkdwn=False)
     if changed:
         say(changed)

@@ -30,7 +30,7 @@ from bot.terminal.words import (
     shorten,
 )
 from conversations.engine import scorecard_of
-from conversations.flow import Notice, Outcome, gone_cards
+from conversations.flow import LastTime, Notice, Outcome, gone_cards, last_time_of, note_carried
 from conversations.models import AnswerEntry, Evaluation
 from scoring.checklist import Checklist
 from scoring.render import render_text
@@ -134,7 +134,8 @@ def label_of(ev: Evaluation, checklist: Checklist, question: str) -> str:
     return "Not sure" if entry.value is None else checklist.option(entry.value).label
 
 
-def prompt_for(ev: Evaluation, checklist: Checklist, target: Target) -> str:
+def prompt_for(ev: Evaluation, checklist: Checklist, target: Target, tz: tzinfo = UTC) -> str:
+    """The question's full prompt; ``tz``: the team's zone, for the day of last time's answer."""
     q = checklist.question(target.question)
     lines = [f"Question {q.number} of {len(checklist.questions)} · {checklist.section(q.section).title}",
              f"  {q.text}", f"  Why it matters: {q.why}"]
@@ -155,7 +156,7 @@ def prompt_for(ev: Evaluation, checklist: Checklist, target: Target) -> str:
         lines += [f"    “{quote}”" for quote in dict.fromkeys(suggestion.conflict or [suggestion.evidence]) if quote]
     if last is not None:  # on a re-evaluation, always: Enter keeps it, whatever is suggested
         then = checklist.option(last).label
-        said = f"  Last time: {then}{last_note(ev, q.id)}"
+        said = f"  Last time: {then}{whose_then(ev, q.id, tz)}{last_note(ev, q.id)}"
         if suggestion is None or suggestion.value in (None, last):
             lines.append(f"{said} (press Enter to keep it)")
         else:
@@ -175,10 +176,43 @@ def open_reminder(checklist: Checklist, question: str) -> str:
 
 
 def last_note(ev: Evaluation, question: str) -> str:
-    """`` — note: “checked with legal”``: the note last time's answer had (shortened), shown beside it on a
-    re-evaluation; the note itself is not carried over."""
-    note = ev.prefill_notes.get(question)
-    return f" — note: “{shorten(note, NOTE_MAX)}”" if note and note.strip() else ""
+    """`` — note: “checked with legal”`` (`` — note by cy: …`` when someone else than the answerer wrote it): the
+    note last time's answer had (shortened), shown beside it on a re-evaluation; it is carried onto the answer only
+    when last time's answer is kept."""
+    then = last_time_of(ev, question)
+    if then is None or not then.note or not then.note.strip():
+        return ""
+    by = f" by {then.note_by}" if then.note_by and then.note_by != then.by else ""
+    return f" — note{by}: “{shorten(then.note, NOTE_MAX)}”"
+
+
+def whose_then(ev: Evaluation, question: str, tz: tzinfo = UTC) -> str:
+    """`` (ana, 2030-01-07)``, `` (split, settled by maya, 2030-01-07)``: whose last time's answer was and the day
+    of that evaluation in the team's zone ``tz``; nothing when a re-evaluation kept neither (one started before)."""
+    then = last_time_of(ev, question)
+    if then is None:
+        return ""
+    parts = [_who_then(then), f"{then.at.astimezone(tz):%Y-%m-%d}" if then.at else ""]
+    said = ", ".join(p for p in parts if p)
+    return f" ({said})" if said else ""
+
+
+def _who_then(then: LastTime) -> str:
+    if then.team == "vote":
+        return "team vote"
+    if then.team == "split":
+        return f"split, settled by {then.by}"
+    if then.team == "changed":
+        return f"changed by {then.by} after the vote"
+    return then.by or ""
+
+
+def carried_from(ev: Evaluation, question: str, tz: tzinfo = UTC) -> str | None:
+    """``from 2030-01-07``: the answer's note is last time's, carried onto it (not written in this evaluation); None
+    when it is not."""
+    if not note_carried(ev, question):
+        return None
+    return f"from {ev.prefill_at.astimezone(tz):%Y-%m-%d}" if ev.prefill_at is not None else "from last time"
 
 
 def enter_takes(ev: Evaluation, question: str) -> tuple[float | None, str]:
@@ -213,7 +247,7 @@ def asked_before(ev: Evaluation, checklist: Checklist, current: str) -> list[str
     return out
 
 
-def answers_list(ev: Evaluation, checklist: Checklist, width: int) -> str:
+def answers_list(ev: Evaluation, checklist: Checklist, width: int, tz: tzinfo = UTC) -> str:
     lines = [f"Answers so far ({ev.project}, {checklist.title})"]
     labels = {q.id: label_of(ev, checklist, q.id) for q in checklist.questions}
     for q in checklist.questions:
@@ -225,7 +259,7 @@ def answers_list(ev: Evaluation, checklist: Checklist, width: int) -> str:
     for q in checklist.questions:
         head = f"  {q.key:>4}  {labels[q.id]:<{column}} "
         lines.append(head + shorten(q.short or q.text, max(20, width - len(head))))
-        note = note_line(ev.answers.get(q.id), width, checklist)
+        note = note_line(ev.answers.get(q.id), width, checklist, carried_from(ev, q.id, tz))
         lines += note
         cut += [q.key for line in note if line.endswith("…”")]
     if cut:
@@ -233,12 +267,17 @@ def answers_list(ev: Evaluation, checklist: Checklist, width: int) -> str:
     return "\n".join(lines)
 
 
-def note_line(entry: AnswerEntry | None, width: int, checklist: Checklist) -> list[str]:
+def note_line(entry: AnswerEntry | None, width: int, checklist: Checklist, carried: str | None = None
+              ) -> list[str]:
     """``        note: “labels from the 2025 audit”``: an answer's note under its line in ``list``, shortened to one
-    line of the terminal; ``note (on the earlier Yes): …`` when it was written about an answer changed since."""
+    line of the terminal; ``note (on the earlier Yes): …`` when it was written about an answer changed since;
+    ``note (from 2030-01-07, cy): …`` when it is last time's (``carried``: :func:`carried_from`)."""
     if entry is None or not entry.note:
         return []
-    head = f"        note{note_on(entry, checklist, ' ({})')}: "
+    about = [note_on(entry, checklist)] if entry.note_on is not None else []
+    about += [f"{carried}, {entry.note_by or entry.by}"] if carried else []
+    said = f" ({'; '.join(about)})" if about else ""
+    head = f"        note{said}: "
     return [f"{head}“{shorten(entry.note, max(20, width - len(head) - 2))}”"]
 
 
@@ -250,14 +289,17 @@ def note_on(entry: AnswerEntry, checklist: Checklist, form: str = "{}") -> str:
     return form.format(f"on the earlier {checklist.option(entry.note_on).label}")
 
 
-def shown_note(entry: AnswerEntry | None, key: str, user: str, checklist: Checklist) -> str:
-    """What ``note q5`` (no text) says: q5's note in full, and how to replace it; or how to add one."""
+def shown_note(entry: AnswerEntry | None, key: str, user: str, checklist: Checklist, carried: str | None = None
+               ) -> str:
+    """What ``note q5`` (no text) says: q5's note in full, and how to replace it; or how to add one. ``carried``:
+    :func:`carried_from`, when the note is last time's."""
     if entry is None:
         return f"{key} has no answer yet, so no note; answer it first, then type note {key} <text>."
     if not entry.note:
         return f"{key} has no note. To add one, type note {key} <text>."
     about = [f"by {entry.note_by}"] if entry.note_by and entry.note_by != user else []
     about += [note_on(entry, checklist)] if entry.note_on is not None else []
+    about += [carried] if carried else []
     by = f" ({', '.join(about)})" if about else ""
     return (f"{key}'s note{by}: “{entry.note}”. To replace it, type note {key} <new text>; to remove it, note {key} "
             f"{CLEAR_NOTE}.")
@@ -356,7 +398,7 @@ class Walk:
                 self.say(f"Question {q.number} of {len(self.checklist.questions)}: {q.text} "
                          f"({option_words(self.checklist)})")
             else:
-                self.say("\n" + prompt_for(self.ev, self.checklist, target))
+                self.say("\n" + prompt_for(self.ev, self.checklist, target, self.session.tz))
             self.shown = target
             self.ask(target)
         self.tell_meanwhile()
@@ -470,7 +512,7 @@ class Walk:
         if command.name == "help":
             self.say(help_text(checklist))
         elif command.name == "list":
-            self.say(answers_list(self.ev, checklist, self.session.console.width))
+            self.say(answers_list(self.ev, checklist, self.session.console.width, self.session.tz))
         elif command.name == "score":
             card = scorecard_of(self.ev, checklist)
             self.session.console.show(lambda width: render_text(card, width=width).rstrip("\n"))
@@ -517,7 +559,8 @@ class Walk:
         stored = self.session.call(self.session.store.get(self.ev.id))  # a note written in another session counts
         entry = (stored or self.ev).answers.get(question)
         if not text.strip():  # note q5: show q5's note
-            self.say(f"  {shown_note(entry, key, self.session.user, self.checklist)}")
+            carried = carried_from(stored or self.ev, question, self.session.tz)
+            self.say(f"  {shown_note(entry, key, self.session.user, self.checklist, carried)}")
             return False
         if text.strip().lower() == CLEAR_NOTE:
             return self.clear_note(question, key, entry)

@@ -44,7 +44,7 @@ async def test_a_change_under_a_raised_bar_says_the_rules_moved_the_decision(
         assert len(replies) == 1, [m.text for m in bot.thread()]
         text = replies[0].text
         assert text.startswith(
-            "Updated: <@U3> changed q3 (gamma) from *No* (<@U1>) to *Partly*. The decision is now :no_entry: *No go* "
-            "(was :white_check_mark: *Go*); 2.5/3 (was 2/3). Not because of this change: the checklist's rules changed "
+            "Gate is now :no_entry: *No go* (was :white_check_mark: *Go*), 2.5/3 (was 2/3): <@U3> changed q3 "
+            "(gamma) from *No* (<@U1>) to *Partly*. Not because of this change: the checklist's rules changed "
             "since this evaluation was decided (with the answers before this change, today's rules give :no_entry: "
             "*No go*, 2/3), and the scorecard now follows today's rules. Details in <"), text

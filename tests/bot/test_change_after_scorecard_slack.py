@@ -81,8 +81,8 @@ async def test_a_change_by_another_member_after_the_scorecard_is_told_once_when_
         [told] = _replies(bot)
         assert told.thread_ts == bot.thread()[0].ts
         assert told.text == (
-            "Updated: <@U3> changed q1 (500+ labeled examples) from *Yes* (<@U2>) to *No*. The decision is now "
-            ":warning: *Not yet* (was :white_check_mark: *Strong go*); 19/20 (was 20/20). Details in "
+            "Ticket router is now :warning: *Not yet* (was :white_check_mark: *Strong go*), 19/20 (was 20/20): "
+            "<@U3> changed q1 (500+ labeled examples) from *Yes* (<@U2>) to *No*. Details in "
             f"<{_link(bot, scorecard.ts)}|the scorecard>."), told.text
         now = _now(bot, scorecard.ts)
         assert "Not yet" in now and "Updated after it was posted: q1 Yes (<@U2>) → No (<@U3>)" in now, now
@@ -95,8 +95,8 @@ async def test_a_change_by_another_member_after_the_scorecard_is_told_once_when_
         await _change(bot, "q1", "yes", "U2")  # back to a go: its own reply
         replies = _replies(bot)
         assert len(replies) == 2 and replies[1].text.startswith(
-            "Updated: <@U2> changed q1 (500+ labeled examples) from *No* (<@U3>) to *Yes*. The decision is now "
-            ":white_check_mark: *Strong go* (was :warning: *Not yet*); 19.5/20 (was 18.5/20)."), replies[1].text
+            "Ticket router is now :white_check_mark: *Strong go* (was :warning: *Not yet*), 19.5/20 (was 18.5/20): "
+            "<@U2> changed q1 (500+ labeled examples) from *No* (<@U3>) to *Yes*."), replies[1].text
         card = _now(bot, q1.ts)
         assert f":memo: {NOTE} — <@U2>" in card and "on the earlier" not in card, card  # beside its answer again
         assert bot.thread()[-1].ts == replies[1].ts and slack.ephemerals("C1") == []

@@ -66,11 +66,13 @@ def test_help_says_which_evaluation_delete_takes_and_who_may() -> None:
 
 @pytest.mark.parametrize(("text", "mode", "quorum", "fresh"), [
     ("start Router —vote —quorum 2", "vote", 2, False),  # smart punctuation: "--" arrives as an em dash
-    ("start Router –vote", "vote", 3, False),  # an en dash
-    ("start Router -vote -fresh", "vote", 3, True),  # one hyphen
-    ("start Router --Vote --FRESH", "vote", 3, True),
+    # no quorum typed: None, so a re-evaluation of a vote keeps its quorum (the default, 3, otherwise)
+    ("start Router –vote", "vote", None, False),  # an en dash
+    ("start Router -vote -fresh", "vote", None, True),  # one hyphen
+    ("start Router --Vote --FRESH", "vote", None, True),
 ])
-def test_start_options_are_read_however_their_dashes_arrived(text: str, mode: str, quorum: int, fresh: bool) -> None:
+def test_start_options_are_read_however_their_dashes_arrived(text: str, mode: str, quorum: int | None,
+                                                             fresh: bool) -> None:
     command = parse(text)
     assert (command.project, command.mode, command.quorum, command.fresh) == ("Router", mode, quorum, fresh)
 

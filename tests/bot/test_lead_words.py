@@ -37,7 +37,7 @@ async def test_an_evaluation_closed_for_inactivity_is_said_closed_and_where_its_
         assert "Nothing is lost: each answer so far stays on its card above." in note, note
         assert "/ftcheck history" not in note  # history shows no answers
         assert f"`/ftcheck start {IDLE}` begins a new evaluation, from the first question." in note
-        answered = [m for m in bot.thread() if m.text.startswith(("q1:", "q2:"))]
+        answered = [m for m in bot.thread() if m.text.startswith(("q1 (", "q2 ("))]
         assert len(answered) == 2 and all("<@U1>" in texts(m.blocks) for m in answered)  # "on its card": true
 
         summary = await ask(bot, f"summary {IDLE}")

@@ -34,7 +34,8 @@ NOTICE = ("*Not pre-filled from last time* (the checklist has changed since): q1
 
 def root(slack: SlackStandIn) -> Message:
     """The newest evaluation's first message (reminders are top-level messages too)."""
-    return [m for m in slack.messages("C1", top_level=True) if m.text.startswith("Evaluation of")][-1]
+    roots = ("Evaluation of", "Re-evaluation of")  # a re-evaluation's says so, as its header does
+    return [m for m in slack.messages("C1", top_level=True) if m.text.startswith(roots)][-1]
 
 
 def notes(msg: Message) -> list[str]:

@@ -162,7 +162,7 @@ async def test_a_team_votes_reevaluation_is_a_team_vote_with_its_quorum(
         await bot.settle(quiet_s=0.05)
         new, first = await evaluations(redis_client)
         assert new.previous_id == first.id and (new.mode, new.quorum) == ("vote", 1)
-        assert "team vote, reveal at 1 votes" in texts(slack.messages("C1", top_level=True)[-1].blocks)
+        assert "team vote, reveal at 1 vote ·" in texts(slack.messages("C1", top_level=True)[-1].blocks)
 
 
 async def test_one_project_name_in_two_channels_keeps_a_reminder_in_each(

@@ -124,7 +124,7 @@ async def test_reevaluation_is_prefilled_and_adds_a_history_entry(slack: SlackSt
         await asyncio.gather(bot.click(msg, "reeval_start", user="U2"), bot.click(msg, "reeval_start", user="U3"))
         await slack.wait_for(lambda: bot.open_card() is not None, what="first card of the re-evaluation")
         await bot.settle(quiet_s=0.05)
-        roots = [m for m in slack.messages("C1", top_level=True) if m.text.startswith("Evaluation of")]
+        roots = [m for m in slack.messages("C1", top_level=True) if m.text.startswith(("Evaluation of", "Re-evaluation of"))]
         assert len(roots) == 2 and "Re-evaluation: " + EX2["title"] in texts(roots[-1].blocks)
         assert "0 of 20 answered" in texts(roots[-1].blocks)  # pre-filled, yet nothing counts until people click
         assert "Re-evaluation started by" in texts(reminders(slack)[0].blocks)
@@ -230,7 +230,7 @@ async def test_an_idle_evaluation_gets_one_gentle_nudge(slack: SlackStandIn, red
         now = datetime.now(UTC)
 
         def nudges() -> list[Message]:
-            return [m for m in bot.thread() if m.text.startswith("Gentle nudge")]
+            return [m for m in bot.thread() if m.text.startswith("Alpha is waiting")]
 
         await bot.runtime.reminders.tick(now + timedelta(minutes=59))
         assert nudges() == []
@@ -238,13 +238,13 @@ async def test_an_idle_evaluation_gets_one_gentle_nudge(slack: SlackStandIn, red
             await bot.runtime.reminders.tick(now + timedelta(minutes=minutes))
         (nudge,) = nudges()
         q3 = CHECKLIST.question("q3")
-        assert f"waiting for q3 — “{esc(q3.text)}”" in nudge.text and "/archives/C1/p" in nudge.text
+        assert nudge.text.startswith(f"Alpha is waiting for {q3.name}, <@U1>: “{esc(q3.text)}”"), nudge.text
+        assert "/archives/C1/p" in nudge.text
 
         await bot.answer_all(EX3["answers"], limit=1)  # an answer ends the quiet spell; the next one may nudge again
         await bot.settle(quiet_s=0.05)
         await bot.runtime.reminders.tick(datetime.now(UTC) + timedelta(minutes=61))
-        assert [m.text.split("—")[0] for m in nudges()] == ["Gentle nudge: this evaluation is waiting for q3 ",
-                                                             "Gentle nudge: this evaluation is waiting for q4 "]
+        assert [m.text.split(" (")[0] for m in nudges()] == ["Alpha is waiting for q3", "Alpha is waiting for q4"]
 
 
 async def test_a_provisional_scorecard_gets_a_nudge_naming_what_was_skipped_twice(
@@ -259,7 +259,7 @@ async def test_a_provisional_scorecard_gets_a_nudge_naming_what_was_skipped_twic
         await bot.settle(quiet_s=0.05)
         now = datetime.now(UTC)
         await bot.runtime.reminders.tick(now + timedelta(minutes=61))
-        (nudge,) = [m.text for m in bot.thread() if m.text.startswith("Gentle nudge")]
+        (nudge,) = [m.text for m in bot.thread() if m.text.startswith("Alpha is waiting")]
         assert "waiting for q20" in nudge and "from the ⋯ menu on <" in nudge and "skipped it twice" in nudge
         await bot.runtime.reminders.tick(now + timedelta(minutes=125))
         await slack.wait_for(lambda: any("closed" in m.text for m in bot.thread()), what="closing note")

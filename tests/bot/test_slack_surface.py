@@ -326,7 +326,7 @@ async def test_an_evaluation_closed_for_inactivity_refuses_changes_and_says_so(
         (ev,) = await Store(redis_client).channel_evaluations("T0001", "C1")
         await bot.runtime.services.engine.abandon(ev)
         await bot.settle()
-        q1 = next(m for m in bot.thread() if m.text.startswith("q1:"))
+        q1 = next(m for m in bot.thread() if m.text.startswith("q1 ("))
         await bot.select(q1, "no", user="U3")
         await slack.wait_for(lambda: bool(slack.ephemerals(user="U3")), what="the refusal")
         told = slack.ephemerals(user="U3")[-1].text

@@ -30,9 +30,10 @@ async def test_the_idle_nudge_of_a_split_card_asks_for_the_team_answer_not_for_v
     async with running_bot(slack, redis_server.url, FTCHECK_IDLE_NUDGE_AFTER="1h") as bot:
         await split_q1(bot)
         await bot.runtime.reminders.tick(datetime.now(UTC) + timedelta(minutes=61))
-        await slack.wait_for(lambda: any(m.text.startswith("Gentle nudge") for m in bot.thread()), what="nudge")
-        nudge = next(m.text for m in bot.thread() if m.text.startswith("Gentle nudge"))
-        assert "The team's votes split: it is waiting for <@U1> (or a lead) to choose the team answer, on <" in nudge
+        await slack.wait_for(lambda: any(m.text.startswith("Router is waiting") for m in bot.thread()), what="nudge")
+        nudge = next(m.text for m in bot.thread() if m.text.startswith("Router is waiting"))
+        assert nudge.startswith("Router is waiting for <@U1> (or a lead) to choose the team answer to q1 (500+ "
+                                "labeled examples): the votes split on <"), nudge
         assert "Still to vote" not in nudge and "Anyone in the channel" not in nudge
 
 

@@ -58,11 +58,16 @@ async def test_start_after_a_result_prefills_it_and_tells_the_starter(
         await finished(bot, "Triage")
         reply = await bot.reply_to("start triage", user="U2")  # another spelling of the same project
         root = await second_thread(bot)
+        first, new = (await evaluations(redis_client))[::-1]
+        assert first.completed_at is not None
+        first_done = first.completed_at
         assert "Re-evaluation: Triage" in texts(root.blocks)
         card = bot.open_card()
         assert card is not None and "Question 1 of 20" in texts(card.blocks)
-        assert f"Last time: *{LABEL[ANSWERS['q1']]}* — confirm it or change it." in texts(card.blocks)
-        first, new = (await evaluations(redis_client))[::-1]
+        # whose last time's answer was (U1 answered every card) and the day its evaluation ended, as Slack shows it
+        day = f"<!date^{int(first_done.timestamp())}^{{date_short_pretty}}|{first_done:%Y-%m-%d}>"
+        assert (f"Last time: *{LABEL[ANSWERS['q1']]}* (<@U1>, {day}) — confirm it or change it."
+                in texts(card.blocks))
         assert new.previous_id == first.id and new.started_by == "U2"
         assert new.prefill == first.scored() and len(new.prefill) == 20
         assert new.answers == {} or all(a.value is None for a in new.answers.values())  # defaults, not answers

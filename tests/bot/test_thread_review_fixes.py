@@ -183,16 +183,19 @@ def _previous(note: str) -> Evaluation:
     at = datetime(2030, 1, 1, tzinfo=UTC)
     ev.answers = {q.id: AnswerEntry(question=q.id, value=1.0, by="U2", at=at) for q in FT.questions}
     ev.answers[FT.question("q1").id].note = note
-    ev.status = "completed"
+    ev.status, ev.completed_at = "completed", at
     return ev
 
 
 def test_a_re_evaluation_card_shows_last_times_note_beside_last_times_answer() -> None:
     t = Walk(previous=_previous("the 85% target comes from the ops lead"))
     text = block_text(open_card_blocks(t.ev, FT, FT.question("q1").id))
-    assert "Last time: *Yes* (note: “the 85% target comes from the ops lead”) — confirm it or change it." in text
+    then = "<@U2>, <!date^1893456000^{date_short_pretty}|2030-01-01>"  # whose it was, and when (the day it ended)
+    note = "the 85% target comes from the ops lead"
+    assert f"Last time: *Yes* ({then}; note: “{note}”) — confirm it or change it." in text
     assert "Question 1 of 20" in text
-    assert "Last time: *Yes* — confirm it or change it." in block_text(open_card_blocks(t.ev, FT, FT.question("q2").id))
+    assert f"Last time: *Yes* ({then}) — confirm it or change it." in block_text(
+        open_card_blocks(t.ev, FT, FT.question("q2").id))
 
 
 def test_last_times_note_is_escaped_on_one_line_and_cut_short() -> None:

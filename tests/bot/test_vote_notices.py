@@ -98,8 +98,8 @@ async def test_status_and_the_nudge_say_the_card_waits_for_one_more_vote_or_a_re
         status = await bot.reply_to("status", user="U2")
         assert wait.format(where="its card") in status and "Waiting for q1" not in status
         await bot.runtime.reminders.tick(datetime.now(UTC) + timedelta(minutes=61))
-        await slack.wait_for(lambda: any(m.text.startswith("Gentle nudge") for m in bot.thread()), what="nudge")
-        nudge = next(m.text for m in bot.thread() if m.text.startswith("Gentle nudge"))
+        await slack.wait_for(lambda: any(m.text.startswith("Router is waiting") for m in bot.thread()), what="nudge")
+        nudge = next(m.text for m in bot.thread() if m.text.startswith("Router is waiting"))
         assert "Anyone in the channel can answer" not in nudge
         assert re.sub(r"<https://[^|>]+\|its card>", "its card", nudge).endswith(wait.format(where="its card"))
 

@@ -34,8 +34,8 @@ def test_a_change_that_does_not_move_the_decision_under_todays_rules_says_the_ru
     [told] = _told(t, "q20", "partly")
     assert told.rules is not None and told.rules.decision == "Strong go" and told.rules.total == 20
     assert decision_change_text(FT, told, None) == (
-        "Updated: <@U3> changed q20 (maintenance plan) from *Yes* (<@U1>) to *Partly*. The decision is now "
-        ":white_check_mark: *Strong go* (was :warning: *Not yet*); 19.5/20 (was 20/20). Not because of this change: "
+        "The decision is now :white_check_mark: *Strong go* (was :warning: *Not yet*), 19.5/20 (was 20/20): <@U3> "
+        "changed q20 (maintenance plan) from *Yes* (<@U1>) to *Partly*. Not because of this change: "
         "the checklist's rules changed since this evaluation was decided (with the answers before this change, "
         "today's rules give :white_check_mark: *Strong go*, 20/20), and the scorecard now follows today's rules. "
         "Details in the scorecard.")
@@ -47,8 +47,8 @@ def test_a_change_that_moves_the_decision_under_todays_rules_too_says_both_moved
     [told] = _told(t, "q1", "no")
     text = decision_change_text(FT, told, None)
     assert text == (
-        "Updated: <@U3> changed q1 (500+ labeled examples) from *Yes* (<@U2>) to *No*. The decision is now "
-        ":warning: *Not yet* (was :white_check_mark: *Conditional go*); 19/20 (was 20/20). Both moved it: the "
+        "The decision is now :warning: *Not yet* (was :white_check_mark: *Conditional go*), 19/20 (was 20/20): "
+        "<@U3> changed q1 (500+ labeled examples) from *Yes* (<@U2>) to *No*. Both moved it: the "
         "checklist's rules changed since this evaluation was decided (with the answers before this change, today's "
         "rules give :white_check_mark: *Strong go*, 20/20), and this change moved it from there; the scorecard now "
         "follows today's rules. Details in the scorecard."), text
@@ -61,8 +61,8 @@ def test_older_rules_that_decide_as_todays_leave_the_reply_as_it_was_and_the_sto
     assert told.rules is None
     assert "rules" not in json.loads(told.model_dump_json(exclude_defaults=True))
     assert decision_change_text(FT, told, None) == (
-        "Updated: <@U3> changed q1 (500+ labeled examples) from *Yes* (<@U2>) to *No*. The decision is now "
-        ":warning: *Not yet* (was :white_check_mark: *Strong go*); 19/20 (was 20/20). Details in the scorecard.")
+        "The decision is now :warning: *Not yet* (was :white_check_mark: *Strong go*), 19/20 (was 20/20): <@U3> "
+        "changed q1 (500+ labeled examples) from *Yes* (<@U2>) to *No*. Details in the scorecard.")
 
 
 def test_a_band_moved_by_todays_rules_under_the_same_decision_is_named() -> None:
@@ -72,7 +72,8 @@ def test_a_band_moved_by_todays_rules_under_the_same_decision_is_named() -> None
     [told] = _told(t, "q2", "no")  # 18/20: Strong go still, under the same decision
     text = decision_change_text(FT, told, None)
     assert ("The decision stays :warning: *Not yet*; the score alone, 18/20, is now *Strong go* (was *Conditional "
-            "go*, 19/20). Not because of this change: the checklist's rules changed since this evaluation was decided "
+            "go*, 19/20): <@U3> changed q2 (diverse examples) from *Yes* (<@U1>) to *No*. Not because of this "
+            "change: the checklist's rules changed since this evaluation was decided "
             "(with the answers before this change, today's rules give :warning: *Not yet*, 19/20, the score alone "
             "*Strong go*), and the scorecard now follows today's rules.") in text, text
 

@@ -33,7 +33,8 @@ def test_the_csv_has_last_times_answer_after_the_columns_it_had() -> None:
     ev, before = reevaluation()
     text = decision_record(ev, FT, "csv", previous=before)
     header = text.removeprefix("\ufeff").splitlines()[0].split(",")
-    assert header == [*OLD_COLUMNS, "last_time", "changed_from_by", "note_on"]
+    assert header == [*OLD_COLUMNS, "last_time", "changed_from_by", "note_on", "last_time_by", "last_time_team",
+                      "last_time_at", "last_time_note", "last_time_note_by", "note_from"]
     rows = csv_rows(text)
     assert rows["q1"]["answer_label"] == "Yes" and rows["q1"]["changed_from"] == ""
     assert rows["q1"]["last_time"] == "Partly"  # differs from last time, though not changed within this run

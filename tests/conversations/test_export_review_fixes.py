@@ -96,8 +96,10 @@ def test_csv_scores_are_not_dates_while_markdown_and_json_keep_theirs() -> None:
 def test_markdown_names_the_previous_result_in_the_teams_zone_and_the_change_by_section() -> None:
     ev, before = pair()
     md = decision_record(ev, FT, "md", tz=BERLIN, previous=before)
-    assert ("- **Previous result:** 12/20 — Conditional go, completed 2030-01-07 10:00 CET "
-            "(2030-01-07T10:00:00+01:00)") in md
+    # the decision the team was told, not the band (the tree overruled it: test_export_previous_decision.py)
+    assert ("- **Previous result:** ⚠ Not yet — q1 (500+ labeled examples) blocks it (answered Partly, which the "
+            "decision tree counts as No there); the score alone, 12/20, would be Conditional go. Completed "
+            "2030-01-07 10:00 CET (2030-01-07T10:00:00+01:00)") in md
     assert "- **Change since then:** +7 in total; by section in the Sections table" in md
     assert "| Section | Score | Max | Change since previous |" in md
     assert "| Data & Labeling | 5.5 | 6 | +1.5 |" in md and "| Organizational | 5 | 5 | +2 |" in md
@@ -110,7 +112,10 @@ def test_json_and_csv_carry_the_previous_result_and_the_change() -> None:
     assert data["previous"] == {
         "evaluation": before.id, "completed_at": "2030-01-07T09:00:00+00:00", "total": 12.0, "max": 20.0,
         "band": "conditional", "band_name": "Conditional go", "change": 7.0,
-        "section_changes": {"data": 1.5, "accuracy": 2.0, "resources": 1.5, "organizational": 2.0}}
+        "section_changes": {"data": 1.5, "accuracy": 2.0, "resources": 1.5, "organizational": 2.0},
+        "decision": "Not yet", "decision_line": ("⚠ Not yet — q1 (500+ labeled examples) blocks it (answered Partly, "
+                                                 "which the decision tree counts as No there); the score alone, "
+                                                 "12/20, would be Conditional go")}
     rows = csv_rows(decision_record(ev, FT, "csv", previous=before))
     facts = {k: rows[k]["text"] for k in ("previous_completed_at", "previous_total", "previous_band", "change",
                                           "change:data", "change:resources")}
@@ -121,10 +126,11 @@ def test_json_and_csv_carry_the_previous_result_and_the_change() -> None:
 
 def test_a_checklist_changed_in_between_shows_the_previous_result_without_a_difference() -> None:
     ev, before = pair()
-    before.decided = before.decided.model_copy(update={"fingerprint": "an-older-checklist"}) \
-        if before.decided else None
+    # questions or options changed in between (the totals fingerprint differs), not only the bands or the tree
+    before.decided = before.decided.model_copy(update={"fingerprint": "an-older-checklist",
+                                                       "totals": "older-questions"}) if before.decided else None
     md = decision_record(ev, FT, "md", previous=before)
-    assert "- **Previous result:** 12/20 — Conditional go" in md
+    assert "- **Previous result:** ⚠ Not yet — q1 (500+ labeled examples) blocks it" in md
     assert "- **Change since then:** not shown: the checklist has changed since, so the totals do not compare" in md
     assert "| Section | Score | Max |" in md and "Change since previous" not in md
     assert json.loads(decision_record(ev, FT, "json", previous=before))["previous"]["section_changes"] is None
@@ -146,5 +152,5 @@ async def test_the_terminals_export_compares_with_the_completed_evaluation_befor
     for e in (before, ev):
         await store.create(e, e.started_by)
     md = await export_text(store, Registry(), "Router", "md", BERLIN)
-    assert "- **Previous result:** 12/20 — Conditional go, completed 2030-01-07 10:00 CET" in md
+    assert "would be Conditional go. Completed 2030-01-07 10:00 CET" in md
     assert "- **Change since then:** +7 in total" in md

@@ -9,7 +9,7 @@ import time
 
 import redis.asyncio as aioredis
 
-from conversations.effects import DeliveryFailed, PostDecisionChange
+from conversations.effects import DeliveryFailed, PostDecisionChange, PostSplit
 from conversations.engine import REDRAW_LATER_S, Engine, scorecard_of
 from conversations.models import Evaluation
 from conversations.outbox import Outbox
@@ -60,6 +60,9 @@ class SlackDown(RecordingPresenter):
 
     async def post_decision_change(self, ev: Evaluation, checklist: Checklist, change: PostDecisionChange) -> str:
         return self._next()  # a post, not a redraw: Slack takes it (only its redraws fail here)
+
+    async def post_split(self, ev: Evaluation, checklist: Checklist, split: PostSplit) -> str:
+        return self._next()
 
 
 async def test_redraws_slack_kept_failing_are_drawn_once_it_answers_and_told_once(

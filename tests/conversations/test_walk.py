@@ -211,7 +211,9 @@ def test_vote_split_is_settled_once_and_a_late_vote_refused() -> None:
     t = Thread(mode="vote", quorum=2)
     t.step("vote", Q1, "pass", user="U1")
     t.step("vote", Q1, "fail", user="U2")
-    t.expect(["vote:asked->asked", "reveal:asked->split"], [f"update_card:{Q1}", "update_root"], "split", Q1)
+    # the split waits for the starter (U0): one reply tells them, as a redraw notifies nobody
+    t.expect(["vote:asked->asked", "reveal:asked->split", "wait:split->split"],
+             [f"update_card:{Q1}", "update_root", f"post_split:{t.card(Q1)}"], "split", Q1)
     late = t.step("vote", Q1, "pass", user="U3")
     assert late.notice is not None and late.notice.kind == "revealed"
     t.step("settle", Q1, "fail", user="U0")
@@ -239,7 +241,8 @@ def test_a_reveal_that_ends_in_a_split_is_activity() -> None:
     t.step("vote", Q1, "fail", user="U2")
     t.ev.last_activity = before = t.ev.last_activity - timedelta(days=6)  # the votes came days ago
     t.step("reveal", Q1, user="U3")
-    t.expect(["reveal:asked->split"], [f"update_card:{Q1}", "update_root"], "split", Q1)
+    t.expect(["reveal:asked->split", "wait:split->split"],
+             [f"update_card:{Q1}", "update_root", f"post_split:{t.card(Q1)}"], "split", Q1)
     assert t.ev.last_activity > before + timedelta(days=5)  # the idle nudge counts from the Reveal click
 
 

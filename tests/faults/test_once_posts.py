@@ -46,7 +46,7 @@ def reminders(slack: SlackStandIn) -> list[Message]:
 
 
 def nudges(bot: Bot) -> list[Message]:
-    return [m for m in bot.thread() if m.text.startswith("Gentle nudge")]
+    return [m for m in bot.thread() if " is waiting for q" in m.text]
 
 
 async def completed(bot: Bot, slack: SlackStandIn) -> datetime:

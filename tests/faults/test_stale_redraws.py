@@ -141,7 +141,7 @@ async def test_a_vote_redraw_held_back_by_a_429_does_not_reopen_the_card_reveale
                              what="A's redraw sent again after Retry-After")
         await quiet(slack, None)
         shown = texts(card_for(b, "q1"))
-        assert "Team vote" not in shown and "q1: Yes" in shown, shown
+        assert "Team vote" not in shown and "q1 (500+ labeled examples): Yes" in shown, shown
         assert "agreed: <@U2>, <@U3>, <@U4>" in shown, shown
         assert len(cards_of(b, "q2")) == 1 and "Question 2 of 20" in texts(cards_of(b, "q2")[0])
 
@@ -212,7 +212,8 @@ async def test_a_slow_replica_does_not_leave_an_older_total_on_the_scorecard_or_
         scorecard = b.scorecard()
         assert scorecard is not None
         assert "18/20" in texts(scorecard) and "18/20" in texts(root(slack)), (texts(scorecard), texts(root(slack)))
-        assert "q3: No" in texts(card_for(b, "q3")) and "q5: No" in texts(card_for(b, "q5"))
+        assert "q3 (written task definition): No" in texts(card_for(b, "q3"))
+        assert "q5 (real-world data): No" in texts(card_for(b, "q5"))
 
 
 async def test_a_click_on_a_revealed_card_drawn_open_again_redraws_it(slack: SlackStandIn, redis_server: RedisServer,
@@ -236,7 +237,7 @@ async def test_a_click_on_a_revealed_card_drawn_open_again_redraws_it(slack: Sla
         assert "Team vote" in texts(card_for(b, "q1"))
         await b.click(card_for(b, "q1"), "answer_no", user="U4")
         await slack.wait_for(lambda: "Team vote" not in texts(card_for(b, "q1")), timeout=5, what="card 1 redrawn")
-        assert "q1: Yes" in texts(card_for(b, "q1"))
+        assert "q1 (500+ labeled examples): Yes" in texts(card_for(b, "q1"))
 
 
 async def test_a_quick_vote_on_a_slow_link_with_nothing_newer_is_drawn_once(
@@ -340,7 +341,7 @@ async def test_a_refused_late_vote_is_told_at_once_and_the_card_redrawn_once_aft
         assert loop_time() - began < 1.5
         await slack.wait_for(lambda: any(c.status == 200 for c in slack.calls_to("chat.update")[updates:]),
                              timeout=10, what="the card redrawn after the 429's wait")
-        assert "q1: Yes" in texts(card_for(bot, "q1"))
+        assert "q1 (500+ labeled examples): Yes" in texts(card_for(bot, "q1"))
 
 
 async def test_a_429_on_the_clicked_cards_redraw_does_not_hold_back_the_next_question(
