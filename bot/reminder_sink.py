@@ -20,7 +20,7 @@ from bot.leads.reminders import own_cadence, turn_on_again
 from bot.links import message_url
 from bot.presenter import SlackPresenter
 from conversations.effects import DeliveryFailed
-from conversations.flow import card_state
+from conversations.flow import card_state, left_open_by
 from conversations.models import Evaluation, utcnow
 from conversations.reminders import (
     UNSAID,
@@ -31,7 +31,7 @@ from conversations.reminders import (
     reminder_attempt,
 )
 from conversations.store import Store
-from conversations.voting import hidden_votes, still_to_vote
+from conversations.voting import asked_again, hidden_votes, still_to_vote
 from scoring.checklist import Registry, UnknownChecklist
 from scoring.scorecard import Scorecard
 
@@ -113,13 +113,18 @@ class SlackReminderSink:
         q = checklist.question(question_id)
         link = await self._card_link(ev, question_id)
         try:
-            entry = ev.answers.get(question_id)
-            split = split_wait(ev) if card_state(ev, question_id) == "split" else None
-            missing = still_to_vote(ev, question_id) if ev.mode == "vote" and not split else []
+            state, entry = card_state(ev, question_id), ev.answers.get(question_id)
+            split = split_wait(ev) if state == "split" else None
+            # left without an answer (no card takes answers or votes): by the starter's Not sure on a second split,
+            # for them or a lead to answer; else skipped twice, for anyone. A question skipped once is asked again
+            left = state == "skipped" and entry is not None and not asked_again(entry.skips)
+            chosen = left and left_open_by(ev, question_id) is not None
+            votes = hidden_votes(ev, question_id)  # None unless its card takes votes
+            missing = still_to_vote(ev, question_id) if votes is not None else []
             wait = IdleWait(project=ev.project, key=q.key, question=q.name, text=q.text,
                             people=missing or [ev.started_by], link=link)
-            text = idle_text(wait, skipped=entry is not None and entry.value is None, split=split,
-                             votes=hidden_votes(ev, question_id), to_vote=bool(missing))
+            text = idle_text(wait, skipped=left and not chosen, split=split, votes=votes, to_vote=bool(missing),
+                             left_open=chosen)
             # named by the write that recorded this nudge (``ev.version``): a nudge of a later quiet spell is another
             await self.presenter.post_once(ev, f"{ev.id}:nudge:{question_id}:{ev.version}", thread_ts=ev.thread_ts,
                                            text=text)

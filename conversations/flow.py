@@ -503,7 +503,7 @@ def next_question(ev: Evaluation, checklist: Checklist) -> str | None:
             return q.id
     for q in checklist.questions:
         entry = ev.answers.get(q.id)
-        if entry is not None and entry.value is None and entry.skips == 1 and q.id not in open_questions:
+        if entry is not None and entry.value is None and asked_again(entry.skips) and q.id not in open_questions:
             return q.id
     return None
 
@@ -719,12 +719,18 @@ def team_answer(ev: Evaluation, question_id: str) -> bool:
             and entry.value in ballot.decided())
 
 
+def asked_again(skips: int) -> bool:
+    """Whether a question left Not sure ``skips`` times is asked again (with a fresh vote, in vote mode) before the
+    end: after its first Not sure; a second one leaves it without an answer (:func:`left_open_by`)."""
+    return skips < 2
+
+
 def left_open_by(ev: Evaluation, question_id: str) -> str | None:
     """Vote mode: who chose "Not sure — ask again later" on a split the last time it could be asked, so that it is
     left without an answer; only those who may change a :func:`team_answer` may give it one. None for any other
     question."""
     entry = ev.answers.get(question_id)
-    if ev.mode != "vote" or entry is None or entry.value is not None or entry.skips < 2:
+    if ev.mode != "vote" or entry is None or entry.value is not None or asked_again(entry.skips):
         return None
     return entry.settled_by
 

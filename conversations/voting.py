@@ -17,6 +17,7 @@ from conversations.flow import (
     Notice,
     Outcome,
     advance,
+    asked_again,
     card_state,
     carried_note,
     close_cards_of,
@@ -173,7 +174,7 @@ def settle(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
             return Outcome(status="unchanged")
         label = checklist.option(entry.value).label if entry.value is not None else "Not sure"
         # Not sure is no answer: the question is asked again (once; a second time it is left open)
-        sent_back = None if entry.value is not None else "asked_again" if entry.skips < 2 else "left_open"
+        sent_back = None if entry.value is not None else "asked_again" if asked_again(entry.skips) else "left_open"
         return refused("taken", question=q.key, by=entry.settled_by, label=label, at=entry.at, actor=user,
                        detail=sent_back)
     if state == "answered" and entry is not None:
@@ -184,13 +185,23 @@ def settle(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
                        actor=user, detail="asked_again")
     if state != "split":
         return refused("not_split", question=q.key)
-    skips = (entry.skips if entry else 0) + (1 if value is None else 0)
+    skips = _skips_after(entry, value)
     ev.answers[q.id] = AnswerEntry(question=q.id, value=value, by=user, at=now, settled_by=user, skips=skips,
                                    suggestion=ev.suggestions.get(q.id), **_kept(ev, q.id, value, entry))
     close_cards_of(ev, q.id)
     move = Move(ev)
     move.make("settle", "split", card_state(ev, q.id), q.id)
     return move.outcome(completed=advance(ev, checklist, move, now))
+
+
+def _skips_after(entry: AnswerEntry | None, value: float | None) -> int:
+    return (entry.skips if entry else 0) + (1 if value is None else 0)
+
+
+def not_sure_votes_again(ev: Evaluation, question_id: str) -> bool:
+    """Whether Not sure on the question's split card (:func:`settle`) sends it back for a fresh vote before the end:
+    False on a split of a question already asked again, where Not sure leaves it for the starter or a lead."""
+    return asked_again(_skips_after(ev.answers.get(question_id), None))
 
 
 def _kept(ev: Evaluation, qid: str, value: float | None, prior: AnswerEntry | None) -> dict[str, Any]:

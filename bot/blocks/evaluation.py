@@ -19,6 +19,7 @@ from conversations.engine import scorecard_of
 from conversations.flow import (
     SKIP,
     LastTime,
+    asked_again,
     card_state,
     last_time_of,
     left_open_by,
@@ -27,7 +28,7 @@ from conversations.flow import (
     note_carried,
 )
 from conversations.models import AnswerEntry, Ballot, EarlierRound, Evaluation
-from conversations.voting import hidden_tally
+from conversations.voting import hidden_tally, not_sure_votes_again
 from scoring.checklist import Checklist, Question
 from scoring.scorecard import fmt_score
 from scoring.verdict import Verdict, verdict_of
@@ -314,14 +315,24 @@ def split_card_blocks(ev: Evaluation, checklist: Checklist, question_id: str) ->
     value = action_value(ev, q.id)
     settle = [button(f"{o.label} — team answer", f"{SETTLE_ACTION}_{o.key}", f"{value}|{o.key}")
               for o in checklist.options]
-    settle.append(button("Not sure — ask again later", f"{SETTLE_ACTION}_{SKIP}", f"{value}|{SKIP}"))
+    again = not_sure_votes_again(ev, q.id)
+    settle.append(button("Not sure — ask again later" if again else "Not sure — leave it open",
+                         f"{SETTLE_ACTION}_{SKIP}", f"{value}|{SKIP}"))
     return [
         section(f"*Question {q.number} of {len(checklist.questions)}* · *Split* — the team disagrees\n*{esc(q.text)}*"),
         section(_spread_revealed(ev, checklist, ev.ballots[q.id])),
-        context(f"The starter ({user(ev.started_by)}), a lead or an admin chooses the team answer, or Not sure to "
-                "vote on it again before the end; the spread stays on the record."),
+        context(f"The starter ({user(ev.started_by)}), a lead or an admin chooses the team answer, or Not sure "
+                f"{_not_sure_then(again, 'one of them picks it')}; the spread stays on the record."),
         actions(f"settle:{q.id}", *settle),
     ]
+
+
+def _not_sure_then(again: bool, who: str) -> str:
+    """What Not sure on a split card does (``voting.not_sure_votes_again``), said alike by the card and the ping:
+    ``who`` may answer a question it leaves open (``flow.left_open_by``)."""
+    if again:
+        return "to vote on it again before the end"
+    return f"to leave it without an answer (it was voted on twice) until {who} from the ⋯ menu"
 
 
 def _spread(ev: Evaluation, checklist: Checklist, ballot: Ballot) -> str:
@@ -430,7 +441,7 @@ def _what_next(ev: Evaluation, q: Question, entry: AnswerEntry) -> str | None:
     evaluation was deleted (nothing more happens in its thread)."""
     if ev.status == "deleted":
         return None
-    if entry.skips < 2:
+    if asked_again(entry.skips):
         return "asked again before the end"
     if left_open_by(ev, q.id):
         return f"{answerers(ev)} picks its answer from the ⋯ menu"
@@ -574,7 +585,7 @@ def _left_text(ev: Evaluation, q: Question, entry: AnswerEntry) -> str | None:
     """:func:`_what_next`, short: ``asked again before the end``, ``left for the team``."""
     if ev.status == "deleted":
         return None
-    if entry.skips < 2:
+    if asked_again(entry.skips):
         return "asked again before the end"
     return "left for the starter or a lead to answer" if left_open_by(ev, q.id) else "left for the team"
 
@@ -602,4 +613,5 @@ def split_ping_text(ev: Evaluation, checklist: Checklist, question_id: str, card
                         for v, uids in spread.items())
     card = f"<{card_link}|the card>" if card_link else "the card"
     return (f"{user(ev.started_by)}: {q.key} ({short(q)}) split — {counts}. The team answer is yours to choose on "
-            f"{card} (a lead or a workspace admin may too), or Not sure to vote on it again before the end.")
+            f"{card} (a lead or a workspace admin may too), or Not sure "
+            f"{_not_sure_then(not_sure_votes_again(ev, q.id), 'you, a lead or an admin pick it')}.")

@@ -413,7 +413,7 @@ class IdleWait:
 
 
 def idle_text(wait: IdleWait, *, skipped: bool = False, split: str | None = None,
-              votes: tuple[int, int] | None = None, to_vote: bool = False) -> str:
+              votes: tuple[int, int] | None = None, to_vote: bool = False, left_open: bool = False) -> str:
     """The idle nudge, posted in the thread: Slack's notifications and Activity show only this text, cut at about
     80 characters, so it starts with the project and the question, and mentions the people who can move it on
     (a mention reaches them whether or not they follow the thread).
@@ -421,7 +421,9 @@ def idle_text(wait: IdleWait, *, skipped: bool = False, split: str | None = None
     ``skipped``: the team was not sure twice; the answer goes in through the card's ⋯ menu. ``split``: the
     team's votes split and the card waits for someone to choose the team answer (``evaluation.split_wait``, which
     names them). ``votes``: a team vote's hidden votes so far and its quorum (:func:`vote_wait`); ``to_vote``:
-    ``wait.people`` are those still to vote."""
+    ``wait.people`` are those still to vote. ``left_open``: a team vote's question left without an answer by the
+    starter's (or a lead's) second Not sure (``flow.left_open_by``): only the starter (``wait.people``), a lead or an
+    admin picks its answer, from the ⋯ menu."""
     where = f"<{wait.link}|its card>" if wait.link else "its card"
     name, asked = esc(wait.project), f"\u201c{esc(wait.text)}\u201d"
     if split:
@@ -434,6 +436,9 @@ def idle_text(wait: IdleWait, *, skipped: bool = False, split: str | None = None
         head += ":"
     if votes is not None and votes[0]:
         return f"{head} {asked} {vote_wait(wait.key, *votes, where=where)}"
+    if left_open:
+        return (f"{head} {asked} You, a lead or an admin can pick its answer from the ⋯ menu on {where} (the team "
+                "was not sure of it twice).")
     how = f"from the ⋯ menu on {where} (the team skipped it twice)" if skipped else f"on {where}"
     return f"{head} {asked} Anyone in the channel can {'vote' if votes is not None else 'answer'} {how}."
 

@@ -30,7 +30,7 @@ from bot.terminal.words import (
     shorten,
 )
 from conversations.engine import scorecard_of
-from conversations.flow import LastTime, Notice, Outcome, gone_cards, last_time_of, note_carried
+from conversations.flow import LastTime, Notice, Outcome, asked_again, gone_cards, last_time_of, note_carried
 from conversations.models import AnswerEntry, Evaluation
 from scoring.checklist import Checklist
 from scoring.render import render_text
@@ -252,7 +252,7 @@ def answers_list(ev: Evaluation, checklist: Checklist, width: int, tz: tzinfo = 
     labels = {q.id: label_of(ev, checklist, q.id) for q in checklist.questions}
     for q in checklist.questions:
         entry = ev.answers.get(q.id)
-        if entry and entry.skips >= 2 and entry.value is None:
+        if entry and entry.value is None and not asked_again(entry.skips):
             labels[q.id] += " (skipped twice)"
     column = max(10, *(len(label) for label in labels.values()))
     cut: list[str] = []  # questions whose note is shortened here

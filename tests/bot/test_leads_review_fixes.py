@@ -175,6 +175,7 @@ async def test_not_allowed_names_the_leads(leads: str, who: str, slack: SlackSta
 
 async def test_a_delete_run_again_does_not_reach_into_another_channel(slack: SlackStandIn, redis_server: RedisServer,
                                                                       redis_client: aioredis.Redis) -> None:
+    channels(slack)
     async with running_bot(slack, redis_server.url) as bot:
         await evaluate(bot, "Beta", EXAMPLES["example1_support_intent"]["answers"], channel="C1")
         await evaluate(bot, "Beta", EXAMPLES["example1_support_intent"]["answers"], channel="C2")
@@ -189,6 +190,7 @@ async def test_a_delete_run_again_does_not_reach_into_another_channel(slack: Sla
 
 async def test_the_export_of_a_reevaluation_carries_the_result_before_it_in_this_channel(
         slack: SlackStandIn, redis_server: RedisServer) -> None:
+    channels(slack)
     answers = EXAMPLES["example1_support_intent"]["answers"]
     async with running_bot(slack, redis_server.url) as bot:
         await evaluate(bot, "Beta", {**answers, "q1": 0.0}, channel="C1")
