@@ -179,12 +179,14 @@ def _start(rest: str) -> Command:
     if vote and quick:
         raise CommandError("Pick one: `--vote` (the team votes on each card) or `--quick` (the first answer "
                            "counts).")
-    if not vote and quorum is not None:
-        raise CommandError("`--quorum` goes with `--vote`: `/ftcheck start &lt;project&gt; --vote --quorum 4`.")
+    if quick and quorum is not None:
+        raise CommandError("`--quorum` goes with `--vote` (the team votes; the card reveals at N votes), not with "
+                           "`--quick`: drop one of them.")
+    vote = vote or quorum is not None  # "--quorum 2" alone asks for a vote revealed at 2 votes
     unknown = next((w for w in words if w.startswith("--") and len(w) > 2), None)
     if unknown is not None:
         raise CommandError(f"`{esc(unknown)}` is not an option of `/ftcheck start`; it takes `--checklist ID`, "
-                           "`--vote`, `--quorum N` (with `--vote`), `--quick` and `--fresh`.")
+                           "`--vote`, `--quorum N` (a vote revealed at N votes), `--quick` and `--fresh`.")
     project = _name(" ".join(words))
     if not project:
         raise CommandError("Name the project: `/ftcheck start &lt;project name&gt;`.")

@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from conversations import voting
 from conversations.engine import scorecard_of
@@ -83,9 +83,10 @@ class AnswerRow(BaseModel):
     last_time_at: str | None = None
     last_time_note: str | None = None
     last_time_note_by: str | None = None
-    # the note is last time's, carried onto the answer kept: when that evaluation was completed (ISO-8601; "last time"
-    # for a re-evaluation started before that date was kept); None: the note was written in this evaluation
+    # the note is last time's, carried onto the answer kept: when that evaluation was completed (ISO-8601; None when a
+    # re-evaluation started before that date was kept, or the note was written in this evaluation: see carried)
     note_from: str | None = None
+    carried: bool = Field(default=False, exclude=True)  # the note is last time's (the Markdown says so, dated or not)
 
 
 class PreviousResult(BaseModel):
@@ -235,7 +236,7 @@ def _whose_then(ev: Evaluation, qid: str, names: dict[str, str]) -> dict[str, An
     """The row's provenance of last time's answer and of a note carried from it (``flow.last_time_of``)."""
     then = last_time_of(ev, qid)
     at = ev.prefill_at.isoformat() if ev.prefill_at is not None else None
-    carried = {"note_from": at or "last time"} if note_carried(ev, qid) else {}
+    carried = {"note_from": at, "carried": True} if note_carried(ev, qid) else {}
     if then is None:
         return carried
     return {"last_time_by": _name(names, then.by) if then.by else None, "last_time_team": then.team,
@@ -337,7 +338,7 @@ def _note_md(row: AnswerRow, tz: tzinfo) -> str | None:
     if not row.note:
         return row.note
     about = [f"on the earlier {row.note_on}"] if row.note_on else []
-    about += [f"from {_day(row.note_from, tz)}"] if row.note_from else []
+    about += [f"from {_day(row.note_from, tz)}" if row.note_from else "from last time"] if row.carried else []
     return f"({'; '.join(about)}) {row.note}" if about else row.note
 
 
@@ -350,14 +351,14 @@ def _last_time_md(row: AnswerRow, tz: tzinfo) -> str | None:
            "changed": f"changed by {row.last_time_by} after the vote"}.get(row.last_time_team or "", row.last_time_by)
     whose = ", ".join(p for p in (who, _day(row.last_time_at, tz) if row.last_time_at else None) if p)
     text = f"{row.last_time} — {whose}" if whose else row.last_time
-    if row.last_time_note and not row.note_from:
+    if row.last_time_note and not row.carried:
         by = f" — {row.last_time_note_by}" if row.last_time_note_by else ""
         text += f"; note: \u201c{row.last_time_note}\u201d{by}"
     return text
 
 
 def _day(iso: str, tz: tzinfo) -> str:
-    """``2030-01-07``: the day of an ISO-8601 time in the team's zone (``last time`` stays as it is)."""
+    """``2030-01-07``: the day of an ISO-8601 time in the team's zone."""
     try:
         return f"{datetime.fromisoformat(iso).astimezone(tz):%Y-%m-%d}"
     except ValueError:
@@ -433,7 +434,7 @@ def _record_csv(ev: Evaluation, checklist: Checklist, rows: list[AnswerRow], agr
                   for s in agreement.splits]
     buf = io.StringIO()
     buf.write(BOM)
-    writer = csv.DictWriter(buf, fieldnames=list(AnswerRow.model_fields))
+    writer = csv.DictWriter(buf, fieldnames=[n for n, f in AnswerRow.model_fields.items() if not f.exclude])
     writer.writeheader()
     writer.writerows({k: _csv_cell(v) for k, v in row.model_dump().items()} for row in rows)
     writer.writerows({"question": _csv_cell(key), "text": _csv_cell(value)} for key, value in extra)

@@ -166,6 +166,14 @@ def test_a_re_evaluation_kept_before_it_knew_whose_still_loads_and_says_what_it_
         old._deliver()
     assert block_text(old.blocks(old.cards("q12")[0])).splitlines() == [
         "✓ *q12* No — <@U2> · _kept from last time_ · ML engineer", f":memo: from last time, <@U3>: {NOTE}"]
+    # the data files hold a time or nothing where the date is not known (not the words "last time"); the
+    # Markdown still says the note is last time's
+    answers = {a["question"]: a for a in json.loads(decision_record(old.ev, FT, "json", names=NAMES))["answers"]}
+    assert (answers["q12"]["note"], answers["q12"]["note_from"], answers["q12"]["last_time_at"]) == (NOTE, None, None)
+    assert "carried" not in answers["q12"]
+    assert "last time" not in decision_record(old.ev, FT, "csv", names=NAMES).split("\n", 1)[0]
+    md = decision_record(old.ev, FT, "md", names=NAMES, tz=NZ)
+    assert f"(from last time) {NOTE} — U3" in md or f"(from last time) {NOTE}" in md, md
 
 
 def test_whose_and_when_costs_ids_and_one_date() -> None:

@@ -29,6 +29,7 @@ from tests.standins.slack_api import SlackStandIn
     ("start Router —quick", "quick", None),  # smart punctuation
     ("start Router --vote", "vote", None),
     ("start Router --vote --quorum 2", "vote", 2),
+    ("start Router --quorum 2", "vote", 2),  # a quorum alone asks for a vote (it was refused with another example)
 ])
 def test_start_says_how_to_score_only_when_typed(text: str, mode: str | None, quorum: int | None) -> None:
     command = cmd.parse(text)
@@ -38,7 +39,6 @@ def test_start_says_how_to_score_only_when_typed(text: str, mode: str | None, qu
 @pytest.mark.parametrize(("text", "refusal"), [
     ("start Router --vote --quick", "Pick one: `--vote`"),
     ("start Router --quick --quorum 2", "`--quorum` goes with `--vote`"),
-    ("start Router --quorum 3", "`--quorum` goes with `--vote`"),
 ])
 def test_contradictory_start_options_are_refused(text: str, refusal: str) -> None:
     with pytest.raises(cmd.CommandError, match=refusal.replace("`", ".")):
