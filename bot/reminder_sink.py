@@ -20,7 +20,7 @@ from bot.leads.reminders import own_cadence, turn_on_again
 from bot.links import message_url
 from bot.presenter import SlackPresenter
 from conversations.effects import DeliveryFailed
-from conversations.flow import card_state, left_open_by
+from conversations.flow import asked_again, card_state, left_open_by
 from conversations.models import Evaluation, utcnow
 from conversations.reminders import (
     UNSAID,
@@ -31,7 +31,7 @@ from conversations.reminders import (
     reminder_attempt,
 )
 from conversations.store import Store
-from conversations.voting import asked_again, hidden_votes, still_to_vote
+from conversations.voting import hidden_votes, still_to_vote
 from scoring.checklist import Registry, UnknownChecklist
 from scoring.scorecard import Scorecard
 

@@ -124,7 +124,8 @@ async def test_reevaluation_is_prefilled_and_adds_a_history_entry(slack: SlackSt
         await asyncio.gather(bot.click(msg, "reeval_start", user="U2"), bot.click(msg, "reeval_start", user="U3"))
         await slack.wait_for(lambda: bot.open_card() is not None, what="first card of the re-evaluation")
         await bot.settle(quiet_s=0.05)
-        roots = [m for m in slack.messages("C1", top_level=True) if m.text.startswith(("Evaluation of", "Re-evaluation of"))]
+        roots = [m for m in slack.messages("C1", top_level=True)
+                 if m.text.startswith(("Evaluation of", "Re-evaluation of"))]
         assert len(roots) == 2 and "Re-evaluation: " + EX2["title"] in texts(roots[-1].blocks)
         assert "0 of 20 answered" in texts(roots[-1].blocks)  # pre-filled, yet nothing counts until people click
         assert "Re-evaluation started by" in texts(reminders(slack)[0].blocks)

@@ -43,7 +43,8 @@ def cli(*args: str, env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
         proc.communicate(timeout=10)
 
 
-async def until_ready(url: str, proc: subprocess.Popen[str], timeout: float = 20) -> None:
+async def until_ready(url: str, proc: subprocess.Popen[str], timeout: float = 20, log: Path | None = None) -> None:
+    """``url``'s /readyz answers 200 while ``proc`` runs; else fails with the end of ``log`` (its stderr)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     async with aiohttp.ClientSession() as session:
@@ -55,7 +56,8 @@ async def until_ready(url: str, proc: subprocess.Popen[str], timeout: float = 20
             except aiohttp.ClientError:
                 pass
             await asyncio.sleep(0.1)
-    raise AssertionError(f"the server did not start (exit code {proc.poll()})")
+    said = log.read_text(errors="replace")[-2000:] if log is not None and log.exists() else ""
+    raise AssertionError(f"the server did not start (exit code {proc.poll()}): {said}")
 
 
 async def test_sigterm_stops_the_http_server_cleanly_with_json_logs_only(slack: SlackStandIn,

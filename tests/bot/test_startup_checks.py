@@ -88,10 +88,12 @@ async def test_a_redis_outage_while_serving_is_logged_when_it_starts_and_when_it
         slack: SlackStandIn, tmp_path: Path) -> None:
     redis = RedisServer(port=free_port())
     port, log = free_port(), tmp_path / "stderr.txt"
+    while port == redis.port:  # Redis is not listening yet: its port may be handed out again
+        port = free_port()
     env = env_for(slack, redis.url, FTCHECK_LOG_JSON="true", FTCHECK_OUTBOX_TICK_SECONDS="0.1")
     try:
         with serving(["serve", "--http", "--port", str(port), "--host", "127.0.0.1"], env, log) as proc:
-            await until_ready(f"http://127.0.0.1:{port}", proc)  # Redis down at start: one warning
+            await until_ready(f"http://127.0.0.1:{port}", proc, log=log)  # Redis down at start: one warning
             await until(lambda: any(e["event"] == "redis_unreachable_at_start" for e in events(log)), "the warning")
             redis.start()
             await until(lambda: any(e["event"] == "redis_outage_ended" for e in events(log)), "the outage's end")
