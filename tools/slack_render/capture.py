@@ -258,7 +258,9 @@ async def run_walk(slack: SlackStandIn, redis_url: str, mode: str, example: dict
     for uid, (display, real) in PEOPLE.items():
         slack.set_user(uid, name=display, real_name=real)
     walk = quick_walk if mode == "quick" else vote_walk
-    async with running_bot(slack, redis_url) as bot:
+    # the root's progress is redrawn at most every 3 s (FTCHECK_ROOT_REDRAW_SECONDS); 0 draws it after each click,
+    # so each picture shows the root as a person sees it once that trailing draw has come, not one it is about to fix
+    async with running_bot(slack, redis_url, FTCHECK_ROOT_REDRAW_SECONDS="0") as bot:
         return await walk(bot, example, out, png=png)
 
 
