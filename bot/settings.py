@@ -179,7 +179,9 @@ class Settings(BaseSettings):
                                                      "due time is moved into working hours, so the date the bot "
                                                      "shows is the day the reminder comes.")
     idle_nudge_after: str = Field("2d", validation_alias="FTCHECK_IDLE_NUDGE_AFTER",
-                                  description="One nudge when an evaluation gets no answer for this long.")
+                                  description="One nudge when an evaluation gets no answer for this long: it "
+                                              "names the project and the question and mentions who is awaited "
+                                              "(the starter; in a vote, who has not voted).")
     abandon_after: str = Field("30d", validation_alias="FTCHECK_ABANDON_AFTER",
                                description="An evaluation with no answer for this long is closed, with a note in "
                                            "its thread (never sooner than this minus FTCHECK_IDLE_NUDGE_AFTER "
