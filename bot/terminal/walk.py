@@ -486,8 +486,12 @@ class Walk:
                  f"`{ftcheck_command()} run --brief FILE`.")
 
     def answer(self, target: Target, value: float | None, accepted: str | None = None) -> None:
-        """``accepted``: whose answer Enter took (``the suggestion``), said once it is recorded."""
+        """``accepted``: whose answer Enter took (``the suggestion``), echoed under its prompt before it is written
+        (the last answer's scorecard is shown while it is written); a refusal follows it if the store refuses."""
         engine, user, question = self.session.engine, self.session.user, target.question
+        key = self.checklist.question(question).key
+        if accepted and value is not None:
+            self.say(f"  {key}: {self.checklist.option(value).label} ({accepted})")
         if target.card_ts is not None:
             outcome = self.record(engine.answer(self.ev.id, card_ts=target.card_ts, user=user, value=value),
                                   question, "answer")
@@ -497,14 +501,11 @@ class Walk:
         else:
             outcome = self.record(engine.change(self.ev.id, question=question, user=user, value=value),
                                   question, "answer")
-        key = self.checklist.question(question).key
         typed = None if value is None else self.checklist.option(value).key
         advice = f"To give yours instead, type change {key} {typed}." if typed else None
         refused = refusal(outcome, advice, self.session.tz)
         if refused:
             self.say(f"  {refused}")
-        elif accepted and value is not None:
-            self.say(f"  {key}: {self.checklist.option(value).label} ({accepted})")
 
     def command(self, command: Command, target: Target) -> bool:
         """Carry out a command; True when the evaluation changed (the question is shown again)."""

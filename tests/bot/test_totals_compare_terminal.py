@@ -48,6 +48,8 @@ async def test_the_first_reevaluation_after_the_upgrade_says_the_change_since(
     assert "Starting a re-evaluation" in again.stdout, again.stdout
     assert "+1 since last time (12/20)." in again.stdout, again.stdout[-3000:]
     assert CHANGED_SINCE_LAST not in again.stdout
+    kept_last = again.stdout.index("q20: No (last time's answer)")  # said under its prompt, before the scorecard
+    assert kept_last < again.stdout.index("+1 since last time"), again.stdout[-3000:]
     history = run(["history", "Router"], "", env)
     assert history.returncode == 0, history.stderr
     assert f"(+1 since {day})" in history.stdout, history.stdout
