@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from conversations import voting
 from conversations.engine import scorecard_of
-from conversations.flow import last_time_of, note_carried
+from conversations.flow import last_time_of, note_carried, whose_words
 from conversations.models import AnswerEntry, Ballot, Evaluation, SuggestionRef
 from scoring.agreement import NOT_SURE, Agreement, outcome_text, spread_text
 from scoring.checklist import Checklist, Question
@@ -347,8 +347,7 @@ def _last_time_md(row: AnswerRow, tz: tzinfo) -> str | None:
     was and when; with its note when the note was not carried onto this answer (``; note: “…” — Cy (U3)``)."""
     if row.last_time is None:
         return None
-    who = {"vote": "team vote", "split": f"split, settled by {row.last_time_by}",
-           "changed": f"changed by {row.last_time_by} after the vote"}.get(row.last_time_team or "", row.last_time_by)
+    who = whose_words(row.last_time_team, row.last_time_by)
     whose = ", ".join(p for p in (who, _day(row.last_time_at, tz) if row.last_time_at else None) if p)
     text = f"{row.last_time} — {whose}" if whose else row.last_time
     if row.last_time_note and not row.carried:

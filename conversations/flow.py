@@ -276,6 +276,19 @@ class LastTime(NamedTuple):
     note_by: str | None
 
 
+def whose_words(team: str | None, by: str | None) -> str:
+    """``team vote``, ``split, settled by <by>``, ``changed by <by> after the vote``, or ``<by>``: whose last time's
+    answer was, in words every front end shares; ``by``: the person as that front end names them (a mention, a
+    name), None when not known."""
+    if team == "vote":
+        return "team vote"
+    if team == "split":
+        return f"split, settled by {by or 'the starter'}"
+    if team == "changed":
+        return f"changed by {by or 'the starter'} after the vote"
+    return by or ""
+
+
 def last_time_of(ev: Evaluation, question_id: str) -> LastTime | None:
     """Last time's answer to the question, pre-filled or not (``last_answers``), with whose it was; None when there
     is none (a first evaluation, a fresh start, or the question was not answered then)."""

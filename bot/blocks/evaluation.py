@@ -26,6 +26,7 @@ from conversations.flow import (
     next_question,
     not_carried,
     note_carried,
+    whose_words,
 )
 from conversations.models import AnswerEntry, Ballot, EarlierRound, Evaluation
 from conversations.voting import hidden_tally, not_sure_votes_again
@@ -286,9 +287,7 @@ def _last_time(ev: Evaluation, checklist: Checklist, question_id: str) -> str:
 def whose_then(then: LastTime) -> str:
     """``@ana, Sep 5``, ``team vote, Sep 5``, ``split, settled by @maya, Sep 5``, ``changed by @maya after the vote,
     Sep 5``: whose last time's answer was and the day of that evaluation (in each reader's time zone)."""
-    who = {"vote": "team vote", "split": f"split, settled by {user(then.by or '')}",
-           "changed": f"changed by {user(then.by or '')} after the vote"}.get(then.team or "", "")
-    parts = [who or (user(then.by) if then.by else ""), day_of(then.at) if then.at else ""]
+    parts = [whose_words(then.team, user(then.by) if then.by else None), day_of(then.at) if then.at else ""]
     return ", ".join(p for p in parts if p)
 
 

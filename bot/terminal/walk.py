@@ -30,7 +30,7 @@ from bot.terminal.words import (
     shorten,
 )
 from conversations.engine import scorecard_of
-from conversations.flow import LastTime, Notice, Outcome, asked_again, gone_cards, last_time_of, note_carried
+from conversations.flow import Notice, Outcome, asked_again, gone_cards, last_time_of, note_carried, whose_words
 from conversations.models import AnswerEntry, Evaluation
 from scoring.checklist import Checklist
 from scoring.render import render_text
@@ -192,19 +192,9 @@ def whose_then(ev: Evaluation, question: str, tz: tzinfo = UTC) -> str:
     then = last_time_of(ev, question)
     if then is None:
         return ""
-    parts = [_who_then(then), f"{then.at.astimezone(tz):%Y-%m-%d}" if then.at else ""]
+    parts = [whose_words(then.team, then.by), f"{then.at.astimezone(tz):%Y-%m-%d}" if then.at else ""]
     said = ", ".join(p for p in parts if p)
     return f" ({said})" if said else ""
-
-
-def _who_then(then: LastTime) -> str:
-    if then.team == "vote":
-        return "team vote"
-    if then.team == "split":
-        return f"split, settled by {then.by}"
-    if then.team == "changed":
-        return f"changed by {then.by} after the vote"
-    return then.by or ""
 
 
 def carried_from(ev: Evaluation, question: str, tz: tzinfo = UTC) -> str | None:
