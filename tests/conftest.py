@@ -37,7 +37,7 @@ for _var in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "OPEN
 
 
 @pytest.fixture(scope="session")
-def redis_server() -> Iterator[RedisServer]:
+def redis_server_process() -> Iterator[RedisServer]:
     server = RedisServer()
     server.start()
     yield server
@@ -45,9 +45,17 @@ def redis_server() -> Iterator[RedisServer]:
 
 
 @pytest.fixture
+def redis_server(redis_server_process: RedisServer) -> RedisServer:
+    """The worker's redis-server, emptied for each test, as the Slack stand-in is: a test that asked for the server
+    alone used to meet the evaluations, outbox entries and reminders an earlier test in its worker left behind."""
+    with redis_server_process.client() as client:
+        client.flushall()
+    return redis_server_process
+
+
+@pytest.fixture
 async def redis_client(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
-    client: aioredis.Redis = aioredis.Redis.from_url(redis_server.url)
-    await client.flushall()
+    client: aioredis.Redis = aioredis.Redis.from_url(redis_server.url)  # on the emptied server
     yield client
     await client.aclose()
 
