@@ -39,7 +39,6 @@ from bot.settings import (
     refused_credentials,
     speaks_no_redis,
 )
-from bot.suggestions import report_retries
 from conversations.migrations import migrate
 from conversations.outbox import Outbox
 from conversations.reminders import Reminders, WorkingHours
@@ -248,7 +247,6 @@ class Runtime:
             log.warning("shutdown_left_listener_work", listeners=left, waited_s=AFTER_ACK_GRACE_S)
         self.closed = True
         await stop_tasks(self._ticks)
-        await stop_tasks(report_retries())  # a deleted description's report line not redrawn yet: logged, not owed
         await self.services.engine.aclose()  # booked draws: owed in the documents (the outbox draws them), or drawn
         await self.services.store.flush()
         client = self.services.client

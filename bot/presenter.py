@@ -27,11 +27,12 @@ from bot.blocks import evaluation as eb
 from bot.blocks.common import Block, context, esc, section
 from bot.blocks.leads import start_again_text
 from bot.blocks.scorecard import decision_change_text, scorecard_blocks, scorecard_text
+from bot.blocks.suggestions import deleted_report_text, not_kept_blocks
 from bot.links import message_url
 from bot.metrics import SLACK_API_RETRIES
 from bot.ratelimit import findable_post
 from bot.slack_errors import error_code
-from conversations.effects import DeliveryFailed, PostDecisionChange, PostSplit
+from conversations.effects import DeliveryFailed, PostDecisionChange, PostSplit, RedrawDeletedReport, report_ref
 from conversations.engine import delivery_hold
 from conversations.models import Evaluation
 from conversations.voting import agreement
@@ -53,6 +54,10 @@ _WHAT = {"root": "the evaluation's first message", "card": "a question card", "s
          "update_root": "an update of the evaluation's first message", "update_card": "an update of a card",
          "decision_change": "the note that a changed answer changed the decision",
          "split": "the note that a split question waits for its team answer"}
+
+
+# Where a deleted description came from, as its report line names it (``RedrawDeletedReport.via``)
+READ_ORIGIN = {"paste": "the pasted description", "command": "the description given to `@ftcheck suggest`"}
 
 
 def deleted_message(ev: Evaluation) -> tuple[str, list[Block]]:
@@ -323,6 +328,22 @@ class SlackPresenter:
         text = eb.split_ping_text(ev, checklist, split.question, link)
         return await self._post(ev, ev.post_ref(split.key), thread_ts=ev.thread_ts, text=text)
 
+    async def redraw_deleted_report(self, ev: Evaluation, report: RedrawDeletedReport) -> None:
+        """The line that reported on a reading of a description deleted since (``engine.ReportLines``) now says it
+        was deleted, and quotes none of it. Found by its metadata; a line not in the thread (never posted, or its
+        thread is gone) is nothing to redraw. The same line however often it is drawn: a repeat is harmless."""
+        try:
+            ts = await self.find_posted(ev, report_ref(ev.id, report.revision))
+        except DeliveryFailed as exc:
+            if exc.reason != "thread_not_found":
+                raise
+            return
+        if ts is None:
+            return
+        quoted = any(a.suggestion is not None and a.suggestion.source == report.source for a in ev.answers.values())
+        line = deleted_report_text(READ_ORIGIN[report.via], quoted)
+        await self._call("chat.update", channel=ev.channel, ts=ts, text=line, blocks=not_kept_blocks(line))
+
     async def tell_undelivered(self, ev: Evaluation, checklist: Checklist, what: str, reason: str) -> None:
         """Say plainly what could not be posted, and how to go on; in the thread, or to the starter when the bot
         cannot post in the channel."""
@@ -408,6 +429,10 @@ def _undelivered_text(ev: Evaluation, checklist: Checklist, kind: str, reason: s
         every = "monthly" if (checklist.reevaluate_every or (0, 0))[0] == 1 else "quarterly"
         return (f"I could not book the next re-evaluation reminder for *{project}*, after trying for a few minutes "
                 f"(the error was `{why}`). Every answer is saved; `/ftcheck remind {project} {every}` here books it.")
+    if kind == "redraw_deleted_report":  # a refusal for good ends it with a warning: Slack failed for minutes
+        return (f"A line in this thread still quotes a description of *{project}* that was deleted: Slack did not "
+                f"take its update (`{why}`). The description's words are out of the evaluation and its exports, "
+                "and I'll redraw that line when Slack answers again.")
     if kind in _OUT_OF_DATE and reason not in PERMANENT and (kind != "post_scorecard" or ev.scorecard_ts):
         return (f"{_OUT_OF_DATE[kind]} *{project}* in this thread is out of date: Slack did not take its update "
                 f"(`{why}`). Every answer is saved, and I'll redraw it when Slack answers again; meanwhile "

@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 import structlog
-from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import Block, esc
 from bot.blocks.suggestions import (
-    deleted_report_text,
     failed_blocks,
     not_kept_blocks,
     reading_blocks,
@@ -22,13 +20,12 @@ from bot.blocks.suggestions import (
 )
 from bot.links import thread_link
 from bot.metrics import LLM_CALLS, LLM_COST, LLM_TOKENS
-from bot.presenter import PERMANENT, SlackPresenter
+from bot.presenter import SlackPresenter
 from bot.replies import Recorded, Reply
 from bot.services import Services
-from bot.slack_errors import error_code
 from bot.slack_text import plain_text
 from conversations import flow
-from conversations.effects import DeliveryFailed
+from conversations.effects import DeliveryFailed, ReadVia, report_ref
 from conversations.models import Evaluation, SuggestionRef
 from conversations.queries import suggest_for, suggestion_refs
 from conversations.store import StoreUnavailable
@@ -65,7 +62,8 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
         await reply(refusal)
         return
     origin = f"the description given to `{command}`" if command else "the pasted description"
-    placeholder = Placeholder(svc, ev, report_ref(ev, revision or source or secrets.token_hex(6)))
+    read = revision or source or secrets.token_hex(6)  # the text read: names its report line
+    placeholder = Placeholder(svc, ev, report_ref(ev.id, read))
     await placeholder.post(origin)
     stage: Stage = "reading"
     try:
@@ -86,7 +84,7 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
         line = report_text(report, tally(report, checklist, ev, refs, stored), origin=origin, earlier=earlier,
                            mrkdwn=True)  # its quotes escaped: it is also the notification's text
         await placeholder.show(line, report_blocks(line))
-        await _deleted_meanwhile(svc, placeholder, source, origin)
+        await _deleted_meanwhile(svc, placeholder, source, read, command)
         if command:
             await reply(f"{line} It is in the thread of *{esc(ev.project)}*: {await thread_link(svc.client, ev)}")
     except Exception as exc:
@@ -133,7 +131,7 @@ async def forget_description(svc: Services, channel: str, thread_ts: str, ts: st
         return
     may_be_read = ev.status == "in_progress" and (text is None or await is_description(svc, plain_text(text)))
     if may_be_read or was_read(ev, ts):
-        await _forget(svc, ev, ts, user=user, origin="the pasted description")
+        await _forget(svc, ev, ts, user=user, via="paste")
 
 
 async def forget_suggest_command(svc: Services, team: str, channel: str, ts: str, *, user: str,
@@ -147,7 +145,7 @@ async def forget_suggest_command(svc: Services, team: str, channel: str, ts: str
     owed = {ev.id: ev for ev in running if ev.status == "in_progress"}
     owed |= {ev.id: ev for ev in [*running, *recent] if was_read(ev, ts)}
     for ev in owed.values():
-        await _forget(svc, ev, ts, user=user, origin="the description given to `@ftcheck suggest`")
+        await _forget(svc, ev, ts, user=user, via="command")
 
 
 def was_read(ev: Evaluation, ts: str) -> bool:
@@ -165,114 +163,25 @@ async def is_description(svc: Services, text: str) -> bool:
     return await asyncio.to_thread(reads_as_description, text)  # regex work on up to 20,000 characters
 
 
-def report_ref(ev: Evaluation, revision: str) -> str:
-    """The name (Slack metadata) of the line in the thread that reports on one reading: "Reading the
-    description…", then what it found. ``revision``: the ts of the text read (a message's, or its edit's)."""
-    return f"{ev.id}:reading:{revision}"
+async def _forget(svc: Services, ev: Evaluation, ts: str, *, user: str, via: ReadVia) -> None:
+    """Take the deleted message ``ts``'s words out of ``ev`` and, in the same write, owe the redraw of the line that
+    reported on its reading as one that says it was deleted (``flow.forget_source``): the outbox redraws it after a
+    Slack failure, a restart, or on another replica."""
+    await svc.engine.forget_source(ev.id, ts, user=user, via=via)
 
 
-async def _forget(svc: Services, ev: Evaluation, ts: str, *, user: str, origin: str) -> None:
-    """Take the deleted message ``ts``'s words out of ``ev`` (``flow.forget_source``), and turn the line that
-    reported on its reading into one that says it was deleted."""
-    read = ev.read_revisions.get(ts)  # the text of it whose report stands in the thread; None: none was stored
-    ev = await svc.engine.forget_source(ev.id, ts, user=user)
-    if read is not None:
-        await _redraw_deleted(svc, ev, report_ref(ev, read), ts, origin)
-
-
-async def _deleted_meanwhile(svc: Services, placeholder: Placeholder, source: str | None, origin: str) -> None:
+async def _deleted_meanwhile(svc: Services, placeholder: Placeholder, source: str | None, revision: str,
+                             command: str | None) -> None:
     """The description was deleted after its suggestions were stored and before the report replaced "Reading the
-    description…": the deletion's own redraw may have come first, so the report it overwrote is redrawn here."""
+    description…": the deletion's own redraw may have come first, so the report drawn over it is owed its redraw
+    again (``flow.report_drawn``, decided in one write)."""
     if source is None:
         return
     try:
-        ev = await svc.store.get(placeholder.ev.id)
-    except StoreUnavailable:
-        log.warning("suggestions_deletion_not_checked", evaluation=placeholder.ev.id)
-        return
-    if ev is not None and flow.source_state(ev, source) == "deleted":
-        await _redraw_deleted(svc, ev, placeholder.ref, source, origin, ts=placeholder.ts)
-
-
-async def _redraw_deleted(svc: Services, ev: Evaluation, ref: str, source: str, origin: str, *,
-                          ts: str | None = None) -> None:
-    """Turn the report named ``ref`` (at ``ts``, else looked for) into the line that says its description was
-    deleted. The deletion itself is recorded and the cards no longer quote it; a Slack failure here (a 5xx, a
-    timeout) is tried again in the background (:class:`_DeletedReport`), for the report still quotes it."""
-    quoted = any(a.suggestion is not None and a.suggestion.source == source for a in ev.answers.values())
-    report = _DeletedReport(svc, ev, ref, deleted_report_text(origin, quoted), ts)
-    try:
-        await report.redraw()
-    except Exception as exc:
-        if _permanent(exc):
-            log.warning("suggestions_report_not_redrawn", evaluation=ev.id, ref=ref, error=_reason(exc))
-            return
-        log.info("suggestions_report_redraw_retrying", evaluation=ev.id, ref=ref, error=_reason(exc))
-        report.retry_later()
-
-
-# A deleted description's report that Slack did not redraw is tried again after each of these waits (seconds: about
-# ten minutes in all), then given up with one warning. Held in this process only: a restart meanwhile drops it.
-REDRAW_RETRY_S: tuple[float, ...] = (2, 4, 8, 16, 30, 60, 120, 180, 180)
-_RETRYING: dict[str, asyncio.Task[None]] = {}  # report ref -> its retry (one per report, however often deleted)
-
-
-def report_retries() -> list[asyncio.Task[None]]:
-    """The retries still running, for a shutdown to stop (``Runtime.aclose``): a stopped bot redraws nothing."""
-    return list(_RETRYING.values())
-
-
-@dataclass
-class _DeletedReport:
-    """The report line of a deleted description, to be redrawn as the line that says it was deleted."""
-
-    svc: Services
-    ev: Evaluation
-    ref: str
-    line: str
-    ts: str | None = None  # None until found by its metadata
-
-    async def redraw(self) -> None:
-        self.ts = self.ts or await SlackPresenter(self.svc.client).find_posted(self.ev, self.ref)
-        if self.ts is not None:  # none found: no report stands in the thread
-            await self.svc.client.chat_update(channel=self.ev.channel, ts=self.ts, text=self.line,
-                                              blocks=not_kept_blocks(self.line))
-
-    def retry_later(self) -> None:
-        if self.ref in _RETRYING:
-            return  # already being retried: it draws the same line
-        task = asyncio.get_running_loop().create_task(self._retry())
-        _RETRYING[self.ref] = task
-        task.add_done_callback(lambda _: _RETRYING.pop(self.ref, None))
-
-    async def _retry(self) -> None:
-        error, tries = "unknown", 1
-        for wait in REDRAW_RETRY_S:
-            await asyncio.sleep(wait)
-            tries += 1
-            try:
-                await self.redraw()
-            except Exception as exc:
-                error = _reason(exc)
-                if _permanent(exc):
-                    break
-                continue
-            log.info("suggestions_report_redrawn_late", evaluation=self.ev.id, ref=self.ref, tries=tries)
-            return
-        log.warning("suggestions_report_not_redrawn", evaluation=self.ev.id, ref=self.ref, error=error, tries=tries)
-
-
-def _permanent(exc: Exception) -> bool:
-    """Slack refused the redraw in a way no retry helps (the report was deleted, the channel archived)."""
-    if isinstance(exc, DeliveryFailed):
-        return exc.permanent
-    return isinstance(exc, SlackApiError) and error_code(exc) in PERMANENT
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, DeliveryFailed):
-        return exc.reason
-    return error_code(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+        await svc.engine.report_drawn(placeholder.ev.id, source=source, revision=revision,
+                                      via="command" if command else "paste")
+    except (StoreUnavailable, KeyError) as exc:
+        log.warning("suggestions_deletion_not_checked", evaluation=placeholder.ev.id, error=str(exc))
 
 
 def _refusal(ev: Evaluation, checklist: Checklist, cleaned: str) -> str | None:

@@ -169,8 +169,32 @@ class BookReminder(_Effect):
     kind: Literal["book_reminder"] = "book_reminder"
 
 
+ReadVia = Literal["paste", "command"]  # a description pasted in the thread, or given to ``@ftcheck suggest``
+
+
+def report_ref(eid: str, revision: str) -> str:
+    """The name (Slack metadata) of the line in the thread that reports on one reading of a description: "Reading
+    the description…", then what it found. ``revision``: the ts of the text read (a message's, or its edit's)."""
+    return f"{eid}:reading:{revision}"
+
+
+class RedrawDeletedReport(_Effect):
+    """A pasted description was deleted (perhaps confidential): the line that reported on its reading, which quotes
+    it, is redrawn as the line that says it was deleted. Owed by the write that records the deletion, so a Slack
+    failure or a restart leaves it owed and the outbox redraws it; a line not in the thread is nothing to redraw."""
+
+    kind: Literal["redraw_deleted_report"] = "redraw_deleted_report"
+    source: str  # the deleted message's ts
+    revision: str  # the ts of its text whose reading the line reports on (:func:`report_ref`)
+    via: ReadVia = "paste"
+
+    @property
+    def key(self) -> str:
+        return f"redraw_deleted_report:{self.revision}"
+
+
 Effect = Annotated[PostRoot | UpdateRoot | PostCard | UpdateCard | PostScorecard | PostNote | PostDecisionChange
-                   | PostSplit | TellUndelivered | BookReminder, Field(discriminator="kind")]
+                   | PostSplit | TellUndelivered | BookReminder | RedrawDeletedReport, Field(discriminator="kind")]
 
 
 LEASE_S = 3.0  # an owner delivers what it owed within this (renewed while in flight); then the outbox tick may

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 import structlog
 
@@ -37,9 +37,12 @@ from conversations.effects import (
     PostRoot,
     PostScorecard,
     PostSplit,
+    ReadVia,
+    RedrawDeletedReport,
     TellUndelivered,
     UpdateCard,
     UpdateRoot,
+    report_ref,
 )
 from conversations.models import Card, Evaluation, Mode, SuggestionRef, utcnow
 from conversations.redraws import KEPT, Rechecks, Redraws, RootPace
@@ -84,6 +87,16 @@ class Recovery(Protocol):
     async def post_note(self, ev: Evaluation, checklist: Checklist, about: str) -> str: ...
     async def post_decision_change(self, ev: Evaluation, checklist: Checklist, change: PostDecisionChange) -> str: ...
     async def post_split(self, ev: Evaluation, checklist: Checklist, split: PostSplit) -> str: ...
+
+
+@runtime_checkable
+class ReportLines(Protocol):
+    """What a front end that shows the helper's report lines in the thread offers (Slack), beside its Recovery: the
+    line of a description deleted since, redrawn to say so. The terminal shows no such line: none is redrawn there."""
+
+    async def redraw_deleted_report(self, ev: Evaluation, report: RedrawDeletedReport) -> None:
+        """Redraw the report line named ``report_ref(ev.id, report.revision)``; one not in the thread is left be.
+        Raises :class:`DeliveryFailed` (permanent when Slack refuses it for good)."""
 
 
 def scorecard_of(ev: Evaluation, checklist: Checklist) -> Scorecard:
@@ -319,10 +332,21 @@ class Engine:
             ev, _ = await self.deliver(ev, outcome.effects)
         return ev, stored
 
-    async def forget_source(self, eid: str, source: str, *, user: str) -> Evaluation:
-        """A pasted description was deleted: its words leave the cards and the answers (``flow.forget_source``)."""
-        ev, outcome, _ = await self.store.update(eid, lambda e: flow.forget_source(e, source), by=user,
+    async def forget_source(self, eid: str, source: str, *, user: str, via: ReadVia = "paste") -> Evaluation:
+        """A pasted description was deleted: its words leave the cards and the answers, and its report line is
+        redrawn to say so, owed in the same write (``flow.forget_source``)."""
+        ev, outcome, _ = await self.store.update(eid, lambda e: flow.forget_source(e, source, via), by=user,
                                                  action="description deleted")
+        if outcome is not None and outcome.effects:
+            ev, _ = await self.deliver(ev, outcome.effects)
+        return ev
+
+    async def report_drawn(self, eid: str, *, source: str, revision: str, via: ReadVia = "paste") -> Evaluation:
+        """The report of a reading of ``source`` was drawn in the thread: if the message was deleted meanwhile, the
+        report is redrawn as deleted, owed again (``flow.report_drawn``); else nothing changes (one read)."""
+        ev, outcome, _ = await self.store.update(eid, lambda e: flow.report_drawn(e, source, revision, via),
+                                                 by="ftcheck", action="report of a deleted description drawn",
+                                                 quiet=True)
         if outcome is not None and outcome.effects:
             ev, _ = await self.deliver(ev, outcome.effects)
         return ev
@@ -780,11 +804,13 @@ def _give_up_or_retry(e: Evaluation, failed: dict[str, DeliveryFailed], now: flo
     return flow.owe(e, [TellUndelivered(what=entry.key, reason=exc.reason)])
 
 
-_TOLD_FIRST = ("lost post", "post_scorecard", "update_root", "update_card", "other")
+# a line still quoting a deleted (perhaps confidential) description comes before a stale scorecard
+_TOLD_FIRST = ("lost post", "redraw_deleted_report", "post_scorecard", "update_root", "update_card", "other")
 
 
 def _told_kind(e: Evaluation, entry: Owed) -> str:
-    """A message never posted is named first, then an out-of-date scorecard (the decision), the root, a card."""
+    """A message never posted is named first, then a report line still quoting a deleted description, an out-of-date
+    scorecard (the decision), the root, a card."""
     if entry.effect.posts and not _redraw(e, entry):
         return "lost post"
     kind = entry.effect.kind
@@ -917,6 +943,23 @@ async def _book_reminder(engine: Engine, run: Delivery, effect: Effect) -> None:
         await hook(run.view)
 
 
+async def _redraw_deleted_report(engine: Engine, run: Delivery, effect: Effect) -> None:
+    """A deleted description's report line says it was deleted (Slack; the terminal shows no report line). Redrawn
+    whatever the evaluation's state, for it quotes the description. A line Slack refuses for good (deleted, its
+    channel archived) is done, with one warning; any other failure is tried again by the outbox."""
+    assert isinstance(effect, RedrawDeletedReport)
+    lines = engine.recovery
+    if not isinstance(lines, ReportLines):
+        return
+    try:
+        await lines.redraw_deleted_report(run.view, effect)
+    except DeliveryFailed as exc:
+        if not exc.permanent:
+            raise
+        log.warning("deleted_report_not_redrawn", evaluation=run.view.id, ref=report_ref(run.view.id, effect.revision),
+                    error=exc.reason)
+
+
 HANDLERS: dict[type, Handler] = {
     PostRoot: _post_root,
     UpdateRoot: _update_root,
@@ -928,4 +971,5 @@ HANDLERS: dict[type, Handler] = {
     PostSplit: _post_split,
     TellUndelivered: _tell_undelivered,
     BookReminder: _book_reminder,
+    RedrawDeletedReport: _redraw_deleted_report,
 }

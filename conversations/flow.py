@@ -26,6 +26,8 @@ from conversations.effects import (
     PostNote,
     PostRoot,
     PostScorecard,
+    ReadVia,
+    RedrawDeletedReport,
     UpdateCard,
     UpdateRoot,
 )
@@ -833,18 +835,34 @@ def apply_suggestions(ev: Evaluation, suggestions: Mapping[str, SuggestionRef], 
     return move.outcome()
 
 
-def forget_source(ev: Evaluation, source: str) -> Outcome:
+def forget_source(ev: Evaluation, source: str, via: ReadVia = "paste") -> Outcome:
     """A pasted description was deleted (perhaps confidential): its suggestions leave the cards, its words leave
-    the answers confirmed from it (answer and score stay) and a reading of it still running is never stored."""
+    the answers confirmed from it (answer and score stay) and a reading of it still running is never stored.
+
+    A reading of it that was stored has its report line in the thread, quoting it: its redraw as the line that says
+    the description was deleted is owed in this same write (:class:`RedrawDeletedReport`). ``via``: how it was
+    given (pasted, or to ``@ftcheck suggest``), which that line names."""
     if source not in ev.deleted_sources:
         ev.deleted_sources.append(source)
-    ev.read_revisions.pop(source, None)
+    read = ev.read_revisions.pop(source, None)  # the text whose report stands in the thread; None: none was stored
     move = Move(ev)
     _withdraw(ev, move, [q for q, ref in ev.suggestions.items() if ref.source == source])
     for entry in ev.answers.values():
         if entry.suggestion is not None and entry.suggestion.source == source:
             entry.suggestion = scrubbed(entry.suggestion)
-    return move.outcome()
+    outcome = move.outcome()
+    if read is not None:  # no move of the walk: owed after the cards' redraws, as ``voting`` owes its split reply
+        outcome.effects += owe(ev, [RedrawDeletedReport(source=source, revision=read, via=via)])
+    return outcome
+
+
+def report_drawn(ev: Evaluation, source: str, revision: str, via: ReadVia = "paste") -> Outcome:
+    """The report of a reading of ``source`` (its text at ``revision``) was drawn in the thread. When the message was
+    deleted meanwhile, the deletion's redraw may have come first and been drawn over: it is owed again (decided in
+    this write, so a deletion recorded after it owes its own). Else nothing changes."""
+    if source not in ev.deleted_sources:
+        return Outcome(status="unchanged")
+    return Outcome(status="ok", effects=owe(ev, [RedrawDeletedReport(source=source, revision=revision, via=via)]))
 
 
 def quotes_from(ev: Evaluation, source: str) -> bool:
