@@ -165,8 +165,9 @@ class Unit:
     row: bool = False
 
 
-# bullets of every nesting level ("• ◦ ▪ ‣ ⁃ ▫ ○ ■ □ ▸ ►"), "1." / "1)" and "a)" / "(a)" items
-_LIST_MARKER = re.compile(r"^\s*(?:[-*•>+◦▪‣⁃▫○■□▸►·]|\d+[.)]|\(?[a-z][)])\s+")
+# bullets of every nesting level ("• ◦ ▪ ‣ ⁃ ▫ ○ ■ □ ▸ ►"), check marks ("✅ ✔ ☑ ✓"), "1." / "1)" and "a)" / "(a)"
+# items; a cross ("❌ ✗") starts an item too but stays in its text, since it says the item is missing
+_LIST_MARKER = re.compile(r"^\s*(?:(?:[-*•>+◦▪‣⁃▫○■□▸►·✅✔☑✓]|\d+[.)]|\(?[a-z][)])\s+|(?=[❌✗✘✖]\s))")
 # a chat time: "9:14", "9:14 AM", "21:05:30"
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AaPp]\.?[Mm]\.?)?"
 # "[10:02] jules: …", "[9:21 AM] Anna Berg: …", "@hanna-b: …", "Budget: …": a chat message or a labelled line

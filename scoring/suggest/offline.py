@@ -61,8 +61,15 @@ _TEST = r"test set|held[- ]?out|hold-out|holdout|eval(uation)? set|test split|fo
 _TARGET = (
     r"\btarget|\btgt\b|\bgoal\b|\baim(ing)?\b|\bneed(s|ed)?\b|\brequire[sd]?\b|\brequirement\b|\bmust\b|"
     r"\bwants?\b|\bat least\b|\bexpect(ed)?\b|\bto reach\b|\bbefore (this|it) is\b|\b('d|would) like\b|"
-    r"\basks?\b|\bminimum\b|\barrive to\b|\bwould let us\b"
+    r"\basks?\b|\bminimum\b|\barrive to\b|\bwould let us\b|\b(?:acceptance|success|exit) criteri(?:a|on)\b"
 )
+# a heading over what the model must reach ("Acceptance criteria"): its accuracy figures are targets, its other
+# figures (a class's recall, a latency share) neither targets nor results
+_CRITERIA_HEADING = (
+    r"^\W*(?:(?:acceptance|success|exit|launch|go-live|release) (?:criteria|requirements)|definition of done|"
+    r"requirements)\W*$"
+)
+_CRITERION_ACCURACY = r"accura|correct|exact match|\bf1\b|pass rate|success rate|hit rate|\bscore"
 # the target named after its value: "so 90% is the target", "85% is our goal", "90% is the bar"
 _TARGET_AFTER = (
     r"^\+?\s*(?:accuracy\s+)?(?:is|was|will be|would be|as)\s+(?:the|our|a|an|their)\s+(?:\w+\s+)?"
@@ -77,7 +84,8 @@ _BARE_TARGET = re.compile(
 _ARROWS = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d+)?%?(?:\s*(?:→|->|=>)\s*\d{1,3}(?:\.\d+)?%?)+")
 # "82, 83, 83, 84, 83": a history written as a list (three or more results, read like arrows)
 _LIST = re.compile(
-    r"(?<![\w.$€£])\d{1,3}(?:\.\d+)?%?(?:\s*,\s+\d{1,3}(?:\.\d+)?%?){2,}(?:,?\s+(?:and|then)\s+\d{1,3}(?:\.\d+)?%?)?"
+    r"(?<![\w.$€£])\d{1,3}(?:\.\d+)?%?(?:(?:\s*,\s+|\s+/\s+)\d{1,3}(?:\.\d+)?%?){2,}"
+    r"(?:,?\s+(?:and|then)\s+\d{1,3}(?:\.\d+)?%?)?"
     r"(?![\w%]|[.,]\d)"
 )
 # "between 77.5% and 78.4%", "80%-81.5%", "ranged from 77 to 78%": the spread of several results, not two more
@@ -138,7 +146,7 @@ _NOT_BUDGET = (
 _PENDING = (
     rf"{HEDGE}|\bnot (yet )?(been )?(yet )?(committed|secured|allocated)\b|"
     r"\b(pending|awaiting|waiting (for|on)|subject to|needs?|requires?) (\w+ )?(approval|sign[- ]?off|"
-    r"confirmation)\b|\bun(approved|confirmed)\b"
+    r"confirmation)\b|\bun(approved|confirmed)\b|\bnot (yet )?submitted\b|\bto be submitted\b|\bdraft\b"
 )
 # A third party proposing numbers ("the deadline the vendor proposed, two weeks")
 _THIRD_PARTY = (
@@ -159,7 +167,11 @@ _NOUNS = (
     r"reports?|files?|images?|data ?points?|utterances?|calls?|chats?|forms?|receipts?|(purchase )?orders|"
     r"pos|pages?|transactions?|descriptions?|responses?|answers?|dialogues?|completions?|outputs?|"
     r"translations?|sentences?|articles?|posts?|comments?|claims?|pdfs?|scans?|q&a pairs|prompts?|"
-    r"clauses?|(?:product|invoice|order) lines?|line items?"
+    r"clauses?|(?:product|invoice|order) lines?|line items?|"
+    # what support, finance, public-sector and ops teams label
+    r"returns|refunds|disputes|chargebacks|complaints|enquiries|inquiries|requests|(?:log )?entries|letters|memos|"
+    r"resumes|cvs|abstracts|headlines|titles|photos|videos|recordings|(?:audio )?clips|bills|payslips|prescriptions|"
+    r"referrals|tweets|job (?:ads|postings)|surveys|commits|diffs"
 )
 # a noun used as a modifier: what follows is what was counted ("6 prompt iterations", "4 ticket queues")
 _COMPOUND_HEAD = (
@@ -167,9 +179,12 @@ _COMPOUND_HEAD = (
     r"queues?|categories|classes|types?|formats?|fields?|sources?|schemas?|engineers?|writers?|styles?)\b"
 )
 _LABELED = (
-    r"label|annotat|tagged|categori[sz]ed|classified|graded|rated|ground truth|reviewed|\bhave\b|checked|"
+    # "have" as possession, not in "would not have caught"
+    r"label|annotat|tagged|categori[sz]ed|classified|graded|rated|ground truth|reviewed|"
+    r"(?<!\bnot )(?<!\bwould )(?<!\bcould )(?<!\bshould )(?<!\bmight )(?<!\bmust )(?<!n't )\bhave\b|checked|"
     r"\bcoded\b|triaged|rewritten|marked up|corrected|translated|accepted|approved|written by|paired|"
     r"\bhas\b|we've got|there are|\bdataset\b|\bdata set\b|\bcorpus\b|collected|historical|"
+    r"\bgold(?:en|-standard)?\b|hand-picked|\bcurated\b|transcribed into|"
     r"\bin (our|the) (repo|monorepo|codebase|archive)"
 )
 _PLANNED = (
@@ -224,7 +239,8 @@ _WEEKS_NEEDED = (
 _WEEKS_AVAILABLE = (
     r"\bavailable\b|\ballocate|\bcan (spend|give|dedicate|commit|set aside)\b|\bbefore (the )?"
     r"(launch|deadline|release)\b|\bdeadline\b|\btime ?box|\bwe have\b|\bwindow\b|\bgive this\b|"
-    r"\basking for\b|\bof \w+'s time\b|\btimeline\b|\bperiod of\b|\bwe can\b"
+    r"\basking for\b|\bof \w+'s time\b|\btimeline\b|\bperiod of\b|\bwe can\b|\bpencil+ed in\b|\bblocked (out|off)\b|"
+    r"\bfte for\b|\b(full|part|half)[- ]time for\b"
 )
 # Durations that are not the schedule: data history, elapsed time, delays before a start
 _NOT_SCHEDULE = (
@@ -239,6 +255,13 @@ _PHASE = (
 _TOTAL = r"\btotal\b|\bfull cycle\b|\boverall\b|\bend[- ]to[- ]end\b|\bwhole project\b|\bentire project\b"
 
 
+# a heading over what the team will do: what is listed under it is planned, not done
+_PLAN_HEADING = (
+    r"^\W*(?:(?:the |our )?road ?map|next steps?|(?:the )?plan|planned|planning|to ?dos?|action items?|actions|"
+    r"milestones|future work|upcoming|coming up)\W*$"
+)
+
+
 @dataclass
 class Sentence:
     unit: Unit
@@ -247,6 +270,7 @@ class Sentence:
     label: str = ""  # the heading or chat question just before the sentence
     # a checklist question the team answered "no", read as its denial: its numbers are the checklist's thresholds
     denied: bool = False
+    quoted: bool = False  # on an email's quoted line ("> …") beside the reply's own lines
 
     @property
     def quote(self) -> str:
@@ -286,7 +310,7 @@ def _before(text: str, start: int, width: int = 60) -> str:
 # The held-out share: "a held-out test set of 15% of the data", "we hold out 15%", "300 examples (15%)"
 _ABOUT = r"(?:about |around |roughly |approximately |~)?"
 _HELD_BEFORE = (
-    rf"\b(?:(?:hold(?:ing)?|held|carve[sd]?|split) (?:out|off|back)|set aside|reserve[ds]?)\s+"
+    rf"\b(?:(?:hold(?:ing)?|held|carve[sd]?|split) (?:out|off|back)|set aside|reserve[ds]?)\s*\(?\s*"
     rf"(?:another |a |an )?{_ABOUT}$|"
     rf"\b(?:(?:held[- ]?out|hold-?out|holdout|locked) )?(?:test|eval(?:uation)?|validation|held-out|holdout) "
     rf"(?:set|split|data|portion|slice)(?: size)?(?: is| of| =|:| at| with)?\s*{_ABOUT}$"
@@ -315,10 +339,10 @@ def _test_share(text: str, p: num.Found, before: str) -> bool:
     )
 
 
-def _spreads(s: Sentence, out: _Collector) -> list[tuple[int, int]]:
+def _spreads(s: Sentence, out: _Collector, tops: list[float]) -> list[tuple[int, int]]:
     """Ranges of prompting results ("the last five versions were all between 77.5% and 78.4%"): a spread under
-    the ceiling's gain is a plateau the team states; the range's ends are not two more results. Returns the
-    spans read here."""
+    the ceiling's gain is a plateau the team states (its top added to ``tops``); the range's ends are not two more
+    results. Returns the spans read here."""
     text = s.norm
     if s.reading.time == "wished" or _has(_AGREEMENT, text) or _has(_SYNTHETIC, text):
         return []
@@ -339,6 +363,7 @@ def _spreads(s: Sentence, out: _Collector) -> list[tuple[int, int]]:
         spans.append((m.start(), m.end()))
         if _has(_SEVERAL, text) and 0 <= high - low < rules.CEILING_GAIN:
             out.status("prompting_plateau", "yes", f"the results stayed within {high - low:.2g} points", s)
+            tops.append(high)
     return spans
 
 
@@ -357,6 +382,8 @@ def _percents(s: Sentence, out: _Collector, spread: list[tuple[int, int]]) -> No
             continue  # a wish ("next time, get agreement above 80%") states no result; a target is a wish
         if _bound(text, p):
             continue  # "agree less than 80% of the time": below some unknown value, not 80%
+        if re.match(r"\+?\s*(?:[\w-]+\s+)?disagree", after):
+            continue  # "40%+ disagreement on two intents": a disagreement rate (often of a subset), not agreement
         if any(a <= p.start < b for a, b in spread + listed):
             continue  # a range's end, or one of a listed history (read by _spreads and _bare_numbers)
         if synthetic and not agreement and _has(_REAL_SHARE, re.split(r"[;,]", text[p.end :])[0]):
@@ -371,6 +398,9 @@ def _percents(s: Sentence, out: _Collector, spread: list[tuple[int, int]]) -> No
                         "since or no longer holds — check", s)
         elif agreement and not _has(_TARGET, before):
             out.add("agreement_pct", p.value, s)
+        elif _has(_CRITERIA_HEADING, s.label):
+            if _has(_CRITERION_ACCURACY, text) and not wished:
+                _target(s, p, out)
         elif _has(_NOT_ACCURACY, own[-40:] + after) and not _has(_ACCURACY, re.split(r"[;,]", after)[0]):
             continue
         elif after_finetuning(text, p.start):
@@ -511,15 +541,33 @@ def _test_count(s: Sentence, n: num.Found, out: _Collector) -> bool:
     told = re.match(rf"^\+?(?:[\s-]*[\w-]+){{0,5}}?[\s-]*({_TEST})", after)
     # "2,000 labelled tickets but no test set": the count is not the test set a denial names
     test_after = told is not None and not _has(rf"\b(?:but|{NEG})\b", told.group(0))
-    part_of = _has(r"^\s+of\s+(?:our |the |all )?\d", after)
-    if test_before and _has(r"\d[\d,.]*k?\s+of\s+(?:our |the |all |a total of )?$", text[: n.start]):
-        out.add("dataset_size", n.value, s)  # "300 of our 2,000": the whole the test set is taken from
+    part_of = _has(_PART_OF, after)
+    pair = _test_pair(text, n)
+    if (test_before and _has(_WHOLE_OF, text[: n.start])) or pair == "whole":
+        out.add("dataset_size", n.value, s)  # "300 of our 2,000", "10% of the 8,000": the whole the test set is from
         return True
-    if (test_before or test_after) and (not part_of or (test_before and not test_after)):
+    if pair == "part" or ((test_before or test_after) and (not part_of or (test_before and not test_after))):
         if not _has(r"\b(need|should|want|plan|will|hold out \d+%)\b", before) and s.reading.time != "planned":
             out.add("test_set_size", n.value, s)
         return True
     return False
+
+
+_PART_OF = r"^\s+of\s+(?:our |the |all |a total of )?\d"
+_WHOLE_OF = r"\d[\d,.]*k?%?\s+of\s+(?:our |the |all |a total of )?$"
+
+
+def _test_pair(text: str, n: num.Found) -> str | None:
+    """ "We set aside 300 of our 2,000 examples as a test set": in a clause that names a test set (not denied), the
+    part ("part") is the test set and the whole ("whole") the data it is taken from; None for other numbers."""
+    part, whole = _has(_PART_OF, text[n.end :]), _has(_WHOLE_OF, text[: n.start])
+    if not (part or whole):
+        return None
+    clause = clause_at(text, n.start, n.end)
+    named = [m for m in re.finditer(_TEST, clause) if not _has(rf"\b{NEG}\b", clause[: m.start()])]
+    if not named:
+        return None
+    return "part" if part else "whole"
 
 # a document just before a number of pages: "a written routing guide (14 pages)", "the spec is 20 pages"
 _DOCUMENT_BEFORE = (
@@ -593,7 +641,18 @@ def _bound(text: str, n: num.Found, *, cap_is_amount: bool = False) -> bool:
 def _unclear_amount(text: str, n: num.Found, *, money: bool = False) -> bool:
     """The number is not what the team has now: negated, a bound, no longer true, or of unlabeled items."""
     return (_negated(text, n.start) or _bound(text, n, cap_is_amount=money)
-            or _has(_LAPSED, text) or _has(_UNLABELED, text))
+            or _has(_LAPSED, text) or _unlabeled(text, n))
+
+
+def _unlabeled(text: str, n: num.Found) -> bool:
+    """ "Unlabelled" said of this number's items: no other number stands between them ("1.5K rows labelled …
+    another 2k unlabelled rows" says it of the 2k only)."""
+    others = [f for f in num.numbers(text) if f.start != n.start and not _is_year(text, f)]
+    for m in re.finditer(_UNLABELED, text):
+        lo, hi = (n.end, m.start()) if m.start() >= n.end else (m.end(), n.start)
+        if not any(lo <= f.start < hi for f in others):
+            return True
+    return False
 
 
 def _is_year(text: str, n: num.Found) -> bool:
@@ -605,7 +664,7 @@ def _is_year(text: str, n: num.Found) -> bool:
 def _money(s: Sentence, out: _Collector) -> list[num.Found]:
     """The budget; the heading or chat question the sentence answers (e.g. "Budget.") counts as context."""
     text = s.norm
-    amounts = num.money(text)
+    amounts = num.money(text) or _bare_budget(text)
     topic = f"{s.label} {text}"
     if not amounts and s.reading.time == "done" and _has(num.NO_BUDGET, text) and not _has(_THIRD_PARTY, text):
         out.add("budget_usd", 0, s)  # "we have no budget", "Budget: none"
@@ -629,6 +688,17 @@ def _money(s: Sentence, out: _Collector) -> list[num.Found]:
     return list(amounts)
 
 
+# "Budget: 4k approved", "$$: 4k": thousands without a currency sign, named as the budget
+_BARE_BUDGET = re.compile(
+    r"(?:^\W*\$\$\s*:|\bbudget\b\s*(?::|=|is|of)?)\s*(?:~|about |around |roughly |approx\.? )?(\d+(?:\.\d+)?)\s?k\b"
+)
+
+
+def _bare_budget(text: str) -> list[num.Money]:
+    m = _BARE_BUDGET.search(text)
+    return [num.Money(float(m.group(1)) * 1000, m.start(1), m.end())] if m else []
+
+
 # amounts that add up: "$6,000 for labeling and $3,000 for compute", "$8,000 in review time and $200 in compute"
 _ADDED = r"\bplus\b|\s\+\s|\bon top\b|\band another\b|\bcombined\b|\btogether\b|\baltogether\b"
 
@@ -645,7 +715,8 @@ def _parts(text: str, amounts: list[num.Money]) -> bool:
 def _pending(text: str, amount: num.Found) -> bool:
     """The amount is proposed but not approved: said in its clause before it, or in the rest of its sentence."""
     rest = re.split(r";|\.\s|\band\b", text[amount.end :])[0]  # up to the next clause joined by "and"
-    return _has(_PENDING, _before(text, amount.start)) or _has(_PENDING, rest)
+    unchecked = _has(r"^\W*todo:", text)  # "[ ] Budget approved ($5,000)"
+    return unchecked or _has(_PENDING, _before(text, amount.start)) or _has(_PENDING, rest)
 
 
 def _durations(s: Sentence, out: _Collector) -> list[num.Found]:
@@ -712,7 +783,7 @@ _PLAN_LATER = (
     r"to) be (written|drafted|defined|created|made|set up|worked out|figured out|decided|agreed)\b|"
     r"\b(will|'ll|going to|plan to|need to|needs to|have to|has to|yet to|still to|to) (write|draft|define|create|"
     r"make|work out|figure out|come up with|put together|decide on)\b[^.;]{0,30}\b(plan|runbook|playbook|"
-    r"procedure|process|strategy)\b|\bplan\b[^.;]{0,20}\b(later|tbd|to follow)\b"
+    r"procedure|process|strategy)\b|\bplan\b[^.;]{0,20}\b(later|tbd|to follow)\b|^\W*todo:"
 )
 
 
@@ -755,7 +826,9 @@ def _match(name: str, cues: list[Cue], units: list[Sentence]) -> _Hit | None:
                 continue
             if c.level != "no" and name in _PAST_TENSE and conditional(s.norm, m.start()):
                 continue  # "relabel if accuracy stalls": a condition, not something that happened
-            if c.level != "no" and name in _EXISTS and time_of(_part(s.norm, m.start())) == "planned":
+            if c.level != "no" and name in _EXISTS and (
+                time_of(_part(s.norm, m.start())) == "planned" or _has(_PLAN_HEADING, s.label)
+            ):
                 ambiguous = ambiguous or _Hit(c, s, m.group(0), True, "in a sentence about a plan")
                 continue  # "we will set aside 300 examples as a held-out test set": none exists yet
             if c.level != "no" and _not_now(name, s.norm):
@@ -782,11 +855,23 @@ def _reading_text(u: Unit) -> str:
     tells of the past replaced by the current ones (:func:`scoring.suggest.reading.current_values`)."""
     cells = row_cells(u.text) if u.row else None
     text = f"{cells[0]}: {'; '.join(cells[1:])}" if cells else u.text
-    return current_values(normalise(text))
+    # "❌ Held-out test set": there is none; "[ ] Rollback plan", an unchecked box: still to do
+    text = re.sub(r"^\[ \]\s*", "todo: ", re.sub(r"^[❌✗✘✖]\s*", "no ", normalise(text)))
+    return current_values(text)
+
+
+def _quoted_lines(description: str) -> set[int]:
+    """Lines quoted from an earlier email ("> …"), when the description has lines of its own too; a description
+    quoted whole is the team's own words."""
+    lines = description.split("\n")
+    quoted = {i for i, line in enumerate(lines) if line.lstrip().startswith(">")}
+    own = [line for i, line in enumerate(lines) if i not in quoted and any(ch.isalnum() for ch in line)]
+    return quoted if own else set()
 
 
 def read_units(description: str) -> list[Sentence]:
     replies = reply_lines(description)
+    quoted = _quoted_lines(description)
     out: list[Sentence] = []
     label = ""
     for u in sentences(description):
@@ -797,7 +882,9 @@ def read_units(description: str) -> list[Sentence]:
         reading = read(norm, in_reply=line in replies)
         if reading.time != "wished" and time_of(label) == "wished":  # under "Next time." or "Wishlist:"
             reading = Reading(reading.counts, "wished", reading.after_finetuning)
-        s = Sentence(u, norm, reading, asked or label, denied)
+        elif reading.time == "done" and _has(_PLAN_HEADING, label):  # "June 24: freeze a test set" under "Roadmap"
+            reading = Reading(reading.counts, "planned", reading.after_finetuning)
+        s = Sentence(u, norm, reading, asked or label, denied, line in quoted)
         if not u.row and not asked and (len(norm.split()) <= 4 or norm.rstrip().endswith("?")):
             label = norm  # a heading or a chat question ("ben: timeline?") frames what follows; a row does not
         out.append(s)
@@ -826,18 +913,16 @@ def _caution(question: str, hit: _Hit) -> CautionMention:
 
 def extract(description: str) -> Extraction:
     units = read_units(description)
-    out = _Collector()
-    for s in units:
-        if not s.reading.counts or s.denied:
-            continue
-        taken = _money(s, out) + _durations(s, out) + num.percents(s.norm)
-        _percents(s, out, _spreads(s, out))
-        _bare_numbers(s, out)
-        _counts(s, out, taken)
-        _kappa(s, out)
+    # an email's quoted lines ("> You mentioned €4k") are earlier words: read only for what the reply does not say
+    reply, quoted = [s for s in units if not s.quoted], [s for s in units if s.quoted]
+    out, earlier = _read_numbers(reply), _read_numbers(quoted)
+    said = {m.fact for m in out.numbers} | {m.fact for m in out.statuses}
+    out.numbers += [m for m in earlier.numbers if m.fact not in said]
+    out.statuses += [m for m in earlier.statuses if m.fact not in said]
+    out.cautions += [c for c in earlier.cautions if c.question not in said]
     statuses, answers, cautions = [], [], []
     for fact, cues in STATUS_CUES.items():
-        hit = _match(fact, cues, units)
+        hit = _match(fact, cues, reply) or _match(fact, cues, quoted)
         if hit is None:
             continue
         if hit.ambiguous:
@@ -849,7 +934,7 @@ def extract(description: str) -> Extraction:
             )
         )
     for question, cues in ANSWER_CUES.items():
-        hit = _match(question, cues, units)
+        hit = _match(question, cues, reply) or _match(question, cues, quoted)
         if hit is None:
             continue
         if hit.ambiguous:
@@ -864,6 +949,25 @@ def extract(description: str) -> Extraction:
     return Extraction(
         numbers=out.numbers, statuses=statuses + out.statuses, answers=answers, cautions=out.cautions + cautions
     )
+
+
+def _read_numbers(units: list[Sentence]) -> _Collector:
+    out = _Collector()
+    for s in units:
+        if not s.reading.counts or s.denied:
+            continue
+        taken = _money(s, out) + _durations(s, out) + num.percents(s.norm)
+        tops: list[float] = []
+        results = sum(1 for m in out.numbers if m.fact == "prompting_accuracy")
+        _percents(s, out, _spreads(s, out, tops))
+        _bare_numbers(s, out)
+        if tops and results == sum(1 for m in out.numbers if m.fact == "prompting_accuracy"):
+            # "accuracy has sat between 76% and 77%" and no other result in the sentence: the best the prompt
+            # reached, for the gap to the target
+            out.add("prompting_accuracy", max(tops), s)
+        _counts(s, out, taken)
+        _kappa(s, out)
+    return out
 
 
 class OfflineSuggester:

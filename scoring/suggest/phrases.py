@@ -45,6 +45,18 @@ _RUNNING_COST = (
     r"\b(api|inference|hosting|compute|gpu|cloud|openai|llm|prompt|prompting|running) (costs?|bills?|spend)\b|"
     r"\b(costs?|bills?|spend) (is|are|was|were|runs?|comes? to)\b"
 )
+# a test set that may not be held out: "we have not checked that they were excluded", "the eval set might overlap"
+_TEST_WORD = r"\b(?:test|eval\w*|held[- ]?out|hold-?out)\b"
+_LEAK = (
+    r"\b(?:not|n't|never) (?:yet )?(?:checked|verified|confirmed|made sure)\b[^.;]{0,60}\b(?:excluded|held out|"
+    r"kept out|left out|overlap\w*|leak\w*)|"
+    r"\b(?:may|might|could) (?:have )?(?:overlap\w*|leak\w*|been (?:used|seen) in training)"
+)
+# "about a third of the 8,000 are from one marketplace seller": a large share from one source is a skew
+_ONE_SOURCE = (
+    r"\b(a third|a quarter|half|two thirds|most|\d+\s?%) of (the |our |all )?([\d,.]+k? )?([\w-]+ )?(are|is|come|"
+    r"came|were|was) (all )?from (one|a single|the same|just one|only one)\b"
+)
 NEG = r"(?:no|not|never|without|lacks?|lacking|none|nobody|neither|nor|don't|doesn't|didn't|isn't|aren't|can't|cannot|haven't|hasn't|won't)"  # noqa: E501
 
 STATUS_CUES: dict[str, list[Cue]] = {
@@ -57,6 +69,12 @@ STATUS_CUES: dict[str, list[Cue]] = {
         ),
         cue("no", r"\b(single|one) (labeler|annotator)\b", "a single labeler, no agreement test"),
         cue("no", rf"\b{NEG}{W3}(agreement|inter-annotator|inter-rater)\b", "no agreement test"),
+        cue(
+            "no",  # "Agreement between labellers: not measured", "Agreement check (second tagger): not started"
+            r"\b(agreement|inter-annotator|inter-rater)\b[^.;]{0,40}?\b(not (yet |been )*(measured|started|done|tested|"
+            r"checked|run|computed|calculated)|never (been )?(measured|tested|checked|run)|todo|tbd)\b",
+            "no agreement test",
+        ),
         cue(
             "no",
             rf"\b{NEG}{W3}(two|2|multiple|several|a second|more than one) (people|persons|annotators|labell?ers|"
@@ -75,6 +93,12 @@ STATUS_CUES: dict[str, list[Cue]] = {
     ],
     "prompting_plateau": [
         cue("no", r"\bstill improving\b|\bkeeps? improving\b", "still improving"),
+        cue(
+            "no",  # "we ran a few letters through Copilot once …; we didn't record any numbers"
+            r"\bprompt\w*\b.{0,100}\b(haven't|have not|didn't|did not|never)\s+(really |properly |actually )?"
+            r"(benchmark\w*|measur\w*|record\w*|track\w*)\b",
+            "prompting tried but not measured",
+        ),
         cue(
             "no",
             r"\b(haven't|have not|hasn't|has not|not yet|never|nobody has|no one has|nobody's) (really |seriously |"
@@ -151,6 +175,25 @@ STATUS_CUES: dict[str, list[Cue]] = {
             "no held-out test set",
         ),
         cue(
+            "no",  # "Test set: we'd have to build one from scratch", "we would need to build a held-out test set"
+            r"\b(test|eval\w*|held-out|holdout) set\b[^.;]{0,30}\b(we'd|we would|would|we'll|we will|will) (have|need) "
+            r"to (build|create|make|assemble|set up|carve out) (one|it)\b|\b(we'd|we would|would) (have|need) to "
+            r"(build|create|make|assemble|set up|carve out) (a|an) (held-out |holdout |locked )?(test|eval\w*) set\b",
+            "no held-out test set yet",
+        ),
+        cue(
+            "partly",
+            rf"{_TEST_WORD}[^.]*?(?:{_LEAK})|(?:{_LEAK})[^.]*?{_TEST_WORD}",
+            "the test set may overlap the training data",
+            negatable=False,
+        ),
+        cue(
+            "partly",
+            r"\b(tun\w+|iterat\w+|optimi[sz]\w+)\b( \w+){0,3}? (against|on) (the |our )?(test|eval|evaluation|held-out|"
+            r"holdout) set\b",
+            "the prompt may have been tuned against the test set",
+        ),
+        cue(
             "yes",
             r"\b(held-out|holdout|hold-out|locked) (test|eval|evaluation) set\b|\bfrozen as (a |the )?test\b|"
             r"\bkeep [\d,]+ \w+ aside\b|\btest set\b.{0,60}"
@@ -176,22 +219,27 @@ STATUS_CUES: dict[str, list[Cue]] = {
         cue(
             "partly",
             r"\b(outdated|out of date|out-of-date|stale|legacy|skewed|over-represented|unbalanced|"
-            r"imbalanced)\b",
+            rf"imbalanced)\b|{_ONE_SOURCE}",
             "possibly outdated or skewed",
         ),
         cue(
             "yes",
             r"\b(no|without|zero|0%) (synthetic|generated|ai-generated|llm-generated) (data|examples|samples|"
-            r"records)\b|\bnone (of (it|them) )?(is |are )?synthetic\b|\bnot (invented|synthetic)\b",
+            r"records)\b|\bnone (of (it|them) )?(is |are )?synthetic\b|\bnot (invented|synthetic)\b|"
+            r"\b(not|never|haven't|didn't) (used|use|include|included|add|added) any (synthetic|generated|ai-generated|"
+            r"llm-generated)\b",
             "no synthetic data",
             negatable=False,
         ),
         cue(
             "yes",
-            r"\b(all|only) real\b|"
-            r"\breal (customer|client|production|user|patient|encounter|world|employee)\b|"
-            r"\breal (\w+ )?(tickets|documents|records|conversations|emails|questions|cases|traffic)\b|"
-            r"\b(from|in) production\b|\bproduction (data|traffic|logs|code)\b|\bfrom (our )?(clients|"
+            r"\b(all|only) (real|genuine)\b|"
+            r"\b(real|genuine) (customer|client|production|user|patient|encounter|world|employee|resident)\b|"
+            r"\b(real|genuine) (\w+ )?(tickets|documents|records|conversations|emails|questions|cases|traffic|"
+            r"correspondence|letters)\b|"
+            r"\b(from|in) prod(uction)?\b|\bprod(uction)? (data|traffic|logs|code)\b|"
+            r"\b(exported|pulled|taken|extracted) from (our |the )?(zendesk|salesforce|intercom|freshdesk|servicenow|"
+            r"hubspot|crm|helpdesk|help desk|ticketing system|case tool)\b|\bfrom (our )?(clients|"
             r"customers|users)\b|\b(historical|actual|real) (tickets|documents|records|contracts|emails|"
             r"conversations|cases|data|notes|encounter notes)\b",
             "real-world data",
@@ -221,7 +269,9 @@ STATUS_CUES: dict[str, list[Cue]] = {
     "timeline_pressure": [
         cue(
             "yes",
-            r"\basap\b|\bas soon as possible\b|\byesterday\b|\b(timeline|deadline|schedule) (is )?"
+            # "wanted it yesterday", not "the sign-off came through yesterday"
+            r"\basap\b|\bas soon as possible\b|\b(needed|wanted|needs?|wants?|due|live|ready|by)\b[\w ]{0,15}"
+            r"\byesterday\b|\b(timeline|deadline|schedule) (is )?"
             r"(very |too |really )?tight\b|\btight (deadline|timeline)\b|\bno time\b|"
             r"\bby (the )?end of (next|this) week\b",
             "the deadline is very tight",
@@ -247,12 +297,21 @@ STATUS_CUES: dict[str, list[Cue]] = {
             # "no ML engineer in our team, but Ravi, who has fine-tuned models before, will work with us": help
             # from someone who can run it, for a while
             rf"\b{NEG}{W3}(ml|machine[- ]learning|ai) (engineer|expert|expertise|specialist|person|staff|team|"
-            r"experience)\b[^.;]*\b(but|though|however)\b[^.;]*\b(fine-tuned|trained (an? )?models?|has (done|run) "
-            r"(fine-tuning|training)|experience (with|in) (the )?(training|fine-tun|ml)|(will|can|could|is going to) "
-            r"(work with us|help us|join us|support us|run (the )?(training|fine-tuning)))",
+            r"experience|capability|capabilities)\b(?:[^.;]*\b(but|though|however)\b|\s*;)[^.;]*\b(fine-tuned|trained "
+            r"(an? )?models?|has (done|run) (fine-tuning|training)|experience (with|in) (the )?(training|fine-tun|ml)|"
+            r"(will|can|could|is going to|(has |have )?agreed to) (work with us|help us|join us|support us|run (the )?"
+            r"(training|fine-tuning)))",
             "no ML engineer in the team; someone who can run fine-tuning will help",
             negatable=False,
         ),
+        cue(
+            "partly",  # "IT can lend us Piotr, who ran the fine-tuning for the fraud model"
+            r"\b(lend|lends|lent|loan|loans|second|seconds|seconded)\b( us)?\b[^.;]{0,40}\bwho (has )?(ran|run|did|"
+            r"done|led|fine-tuned|trained)\b",
+            "someone from another team who has run fine-tuning will help",
+            negatable=False,
+        ),
+        cue("no", rf"\b{NEG}{W3}mles?\b", "no ML engineer"),
         cue(
             "no",
             rf"\b{NEG}{W3}(ml|machine[- ]learning|ai) (engineer|expert|expertise|specialist|"
@@ -266,7 +325,12 @@ STATUS_CUES: dict[str, list[Cue]] = {
             "nobody can run fine-tuning",
         ),
         cue("no", r"\bnever trained an? (model|ml model)\b", "nobody has trained a model", negatable=False),
-        cue("partly", r"\b(consultant|contractor|freelancer|agency)\b", "only outside help", unless=_MOVED_ON),
+        cue(
+            "partly",
+            r"\b(consultant|contractor|freelancer|agency)\b|\b(ml|ai|data science|machine learning) partners?\b",
+            "only outside help",
+            unless=_MOVED_ON,
+        ),
         cue(
             "yes",
             r"\b(can|will|would) run (the )?(training|fine-tuning|training runs)\b|\bexperience (with|in) "
@@ -275,7 +339,7 @@ STATUS_CUES: dict[str, list[Cue]] = {
         ),
         cue(
             "yes",
-            r"\b(ml|machine[- ]learning|ai) engineers?\b|\bdata scientists?\b|\bengineers?\b.{0,30}"
+            r"\b(ml|machine[- ]learning|ai) engineers?\b|\bmles?\b|\bdata scientists?\b|\bengineers?\b.{0,30}"
             r"\bavailable\b|\bfine-tuned\b.{0,40}\b(before|last year|previously)\b",
             "someone can run fine-tuning",
         ),
@@ -310,6 +374,13 @@ STATUS_CUES: dict[str, list[Cue]] = {
             "only partial monitoring",
         ),
         cue(
+            "partly",  # "our weekly review samples 50 conversations by hand, which would not have caught this"
+            r"\bour (weekly|daily|monthly|regular|periodic) (manual )?(reviews?|audits?)\b[^.;]{0,40}\b(samples?|"
+            r"sampled|by hand|manually)\b",
+            "only a periodic manual review",
+            negatable=False,
+        ),
+        cue(
             "yes",
             r"\bmonitor(ing|ed)?\b|\b(quality|accuracy|drift|metrics?|monitoring) dashboards?\b|"
             r"\bdashboards?\b.{0,40}\b(alert|track|monitor|quality|accuracy|drift)|\balerting\b|"
@@ -337,7 +408,10 @@ STATUS_CUES: dict[str, list[Cue]] = {
             r"\bbehind a (feature )?flag\b|\bkept warm\b|"
             r"\bback to (the )?(manual|current|existing|base|previous)|\bturn (it|the \w+) off\b|"
             r"\bkill switch\b|\bfeature flag\b|\b(stays?|remains?) in place as (the|a) (fallback|backup)\b|"
-            r"\blike today\b",
+            r"\blike today\b|\bstay (on|with) (the )?(prompt|prompted|current|existing|old|base|rules?)\w*\b|"
+            # "if the model underperforms, officers will continue to categorise manually"
+            r"\bif\b[^.;]{0,50}\b(underperform\w*|fails?|doesn't work|does not work|is worse|isn't good enough)\b"
+            r"[^.;]{0,40}\b(continue|keep|carry on|stay)\b",
             "rollback plan",
         ),
     ],
@@ -354,7 +428,8 @@ STATUS_CUES: dict[str, list[Cue]] = {
             r"\b(high|unrealistic|inflated|sky-high) expectations\b|\bexpects? (it|the model|this) to "
             r"(be perfect|beat|replace|work (perfectly|right away|immediately)|just work)|"
             r"\b(thinks?|expects?|believes?|assumes?)\b.{0,30}\b(will|would) (fully |completely |totally )?"
-            r"(replace|eliminate|solve)\b",
+            r"(replace|eliminate|solve)\b|\bexpects?\b[^.;]{0,30}\bto (fully |completely |totally |entirely )?"
+            r"(replace|eliminate)\b",
             "expectations are unrealistic",
         ),
         cue(
@@ -382,7 +457,9 @@ STATUS_CUES: dict[str, list[Cue]] = {
         cue(
             "no",
             rf"\b{NEG}{W3}(retraining|maintenance|maintain|retrain)\b|\b(nobody|no one)\b.{{0,30}}"
-            r"\b(maintains?|maintenance|retrains?)\b|\bnot (think|thought) about how to maintain\b",
+            r"\b(maintains?|maintenance|retrains?)\b|\bnot (think|thought) about how to maintain\b|"
+            r"\b(retraining|maintenance|retrain)\b[^.;]{0,30}\b(not (yet )?(decided|agreed|planned|defined|owned|"
+            r"assigned)|tbd|undecided|unassigned)\b",
             "no maintenance plan",
         ),
         cue(
@@ -408,7 +485,8 @@ ANSWER_CUES: dict[str, list[Cue]] = {
         cue(
             "partly",
             r"\b(somewhat diverse|some variety|skewed toward|over-represented|imbalanced|"
-            r"mostly from one)\b|\bmostly (come |came )?from (the |our )?(two|three|one|a few|a handful|same)\b",
+            r"mostly from one)\b|\bmostly (come |came )?from (the |our )?(two|three|one|a few|a handful|same)\b|"
+            rf"{_ONE_SOURCE}",
             "diversity is limited",
         ),
         cue(
@@ -419,7 +497,9 @@ ANSWER_CUES: dict[str, list[Cue]] = {
             r"\bdifferent (phrasings?|styles?|templates?|types?|categories|contexts?|product|email|body|"
             r"age|ways)\b|\bedge cases\b|\bmix of\b|\bdozens of (templates|formats|types)\b|"
             r"\b(many|multiple|\d+) (different )?(templates|formats|languages|sources|services|"
-            r"suppliers|vendors|customers|clients|issuers|authors|domains)\b|"
+            r"suppliers|vendors|issuers|authors|domains)\b|"
+            # customers the data comes from, not customers an assistant answered ("told 37 customers")
+            r"\b(from|across|of|by|covering|spanning|among) (many|multiple|[\d,]+) (different )?(customers|clients)\b|"
             r"\bacross (more than )?\d+|\b(layouts?|formats?|styles?|phrasings?|templates?) (vary|differ)\b|"
             r"\bmultilingual\b",
             "the examples are varied",
@@ -451,9 +531,15 @@ ANSWER_CUES: dict[str, list[Cue]] = {
             r"((task|labell?ing|annotation|style|output|format) )?(definitions?|guides?|guidelines?|standards|specs?|"
             r"specifications?|polic(y|ies)|playbooks?|handbooks?)\b|\b(guide|standards|"
             r"rules|criteria|definitions?|policy|style guide|schema|taxonomy) (is |are )?(documented|written)\b|"
-            r"\b(labeling|labelling|annotation|routing|style|tagging|content|moderation) (guide(lines)?|handbook|"
-            r"policy)\b|\bplaybook\b|\bcoding standards\b|\bschema\b|\bmandated\b|\brubric\b|"
-            r"\btaxonomy\b|\bcriteria\b.{0,30}\b(defined|written|documented)\b",
+            r"\b(labeling|labelling|annotation|routing|style|tagging|content|moderation|voice|tone|brand|"
+            r"categori[sz]ation|classification|coding) (guide(lines)?|handbook|manual|"
+            # a schema the prompt asks the model to fill ("+ output schema", "JSON schema") defines no task
+            r"policy)\b|\bplaybook\b|\bcoding standards\b|(?<!output )(?<!json )(?<!response )(?<!\+ )\bschema\b|"
+            r"\bmandated\b|\brubric\b|"
+            r"\btaxonomy\b|\bcriteria\b.{0,30}\b(defined|written|documented)\b|"
+            # a guide with examples, a manual that defines each class
+            r"\b(guide|guidelines|manual|handbook)\b[^.;]{0,60}\bwith (\d+ )?(worked |annotated |before/after )?"
+            r"examples\b|\bdefines? (each|every|all)( of the)? (queue|class|category|label|intent|tag|code|type)s?\b",
             "the task is defined",
         ),
     ],
@@ -475,7 +561,9 @@ ANSWER_CUES: dict[str, list[Cue]] = {
             r"\b(updated|grows?|growing) continuously\b|\brelabel\b|\bnew examples arrive\b|"
             r"\bkeep (annotating|labell?ing)\b|\b(label|annotate|add)\b.{0,15}\bmore\b|"
             r"\bnew \w+ (every|each) (day|week|month)\b|\bcommit(ted)? to (re)?(label|annotat|collect)\w*|"
-            r"\b(could|can) be (re)?(labell?ed|annotated) later\b",
+            r"\b(could|can) be (re)?(labell?ed|annotated) later\b|"
+            # "monthly retraining on the invoices that ops corrected": corrections keep adding labelled data
+            r"\b(monthly|weekly|quarterly|nightly|regular) retrain\w*\b[^.;]{0,40}\b(new|corrected|fresh)\b",
             "new data keeps coming",
         ),
     ],

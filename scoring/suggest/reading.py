@@ -47,7 +47,9 @@ _QUESTION_HEADER = re.compile(r"^\s*(?:q\s*[:.]|question\s*[:.])")
 _WISHED = re.compile(
     r"\b(?:hope|hoping|hopefully|we'?d like|would like|wish|eventually|someday|some day|ideally|"
     r"next time|would do differently|we would do|should have|could have|dream|nice to have one day|"
-    r"would be nice|wishlist|tbd|to be decided|not decided|undecided|not discussed|not yet discussed)\b"
+    r"would be nice|wishlist|tbd|to be decided|not decided|undecided|not discussed|not yet discussed|"
+    # "monitoring is something we'd look at once there's a model": not even planned yet
+    r"(?:we'?d|we would) (?:look at|look into|think about|consider|figure out|worry about|deal with|get to))\b"
 )
 _PLANNED = re.compile(
     r"\b(?:will|'ll|plan(?:s|ned)? to|going to|intend|to be (?:written|set up|done|added)|once we|"
@@ -156,6 +158,10 @@ _KEPT_APART = re.compile(
 _MOVED_ON = re.compile(r"\bno longer (?:depend|rely|relies|need|use|work with)\w*\s+(?:on\s+)?[^,;:.]*")
 
 
+# "do/don't examples", "dos and don'ts": a guide's kind of examples, not a negation
+_DOS_AND_DONTS = re.compile(r"\bdo(?:'s|s)?\s*(?:/|and|&)\s*don'?ts?\b")
+
+
 # what a negation word is read with, to name it: "not been checked" → "not … checked" reads as "not been checked"
 _FILLER = frozenset({"a", "an", "the", "any", "be", "been", "being", "yet", "ever", "even", "really", "so", "very",
                      "quite", "all", "to", "have", "has", "had"})
@@ -186,7 +192,7 @@ def negation_words(text: str) -> str | None:
     """The words that make the sentence negative for :func:`sentence_negated`, as a caution names them: the
     negation and what it negates ("nobody counted", "not include", "not been checked"); None when none does."""
     rest = _CONDITION_SPAN.sub(" ", text)
-    rest = _MOVED_ON.sub(" ", _KEPT_APART.sub(" ", rest))
+    rest = _DOS_AND_DONTS.sub(" ", _MOVED_ON.sub(" ", _KEPT_APART.sub(" ", rest)))
     m = re.search(NEGATION, rest)
     if m is None:
         return None

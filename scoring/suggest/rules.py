@@ -338,6 +338,10 @@ def accuracy_gap(f: ProjectFacts, origin: Origin) -> Verdict | None:
 
 
 def held_out_test_set(f: ProjectFacts, origin: Origin) -> Verdict | None:
+    if f.held_out_test_set is not None and f.held_out_test_set.value == "partly":
+        # whatever its size, a test set that may overlap the training data (or was tuned against) is only partly one
+        said = {"partly": "The test set may not be held out."}
+        return _status("held_out_test_set", f.held_out_test_set, origin, said)
     test = f.test_set_size
     total = f.dataset_size or f.labeled_examples
     if total is not None and test is not None and f.dataset_size is None and test.value > total.value:
@@ -580,7 +584,8 @@ def dataset_readiness(f: ProjectFacts, origin: Origin) -> list[Verdict]:
         reason = data.reason if data.answer != PARTLY else f"Mostly real data; confirm: {data.reason}"
         out.append(Verdict("production_data", answer, reason, data.evidence, data.origin))
     test = held_out_test_set(f, origin)
-    if test is not None:
+    leaky = f.held_out_test_set is not None and f.held_out_test_set.value == "partly"  # no pass, no sure fail
+    if test is not None and not leaky:
         answer = NO if test.answer == NO else YES
         out.append(Verdict("locked_test_set", answer, test.reason, test.evidence, test.origin))
     review = _status(
