@@ -12,6 +12,10 @@ is retried by slack_sdk's RateLimitErrorRetryHandler honouring Retry-After — e
 find (:func:`findable_post`), whose 429 the presenter handles (``bot.presenter``). The bucket lives in the
 process: with several replicas each paces its own posts (a channel's evaluation is normally served by
 whichever replica gets the click, so bursts per channel stay small).
+
+:class:`SlackOutage` watches every answer Slack gives the process's clients (Bolt's per-request clients included)
+and logs one ``slack_outage_started`` warning when calls keep failing, and one ``slack_outage_ended`` line when one
+succeeds again.
 """
 
 from __future__ import annotations
@@ -19,21 +23,29 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
+from urllib.parse import urlparse
 
 import aiohttp
 import orjson
+import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.metrics import SLACK_API_ERRORS
 from bot.slack_errors import error_code
+
+log = structlog.get_logger(__name__)
 
 # A post that can be found again by its metadata is not repeated blindly after a 5xx or a dropped connection: Slack
 # may have applied it, and a repeat would post it twice. Its poster looks for it first: the outbox for an evaluation's
@@ -98,26 +110,101 @@ class ChannelRateLimiter:
         return delay
 
 
+OUTAGE_AFTER_S = 10.0  # calls failing this long, with none succeeding between, are an outage …
+OUTAGE_MIN_FAILURES = 3  # … once at least this many requests failed (a call's retries are requests too)
+OUTAGE_MEANS = ("Slack's Web API keeps failing: clicks that reach ftcheck are still saved, and the cards and thread "
+                "messages they owe stay owed in Redis and go out when Slack answers again (the outbox retries them); "
+                "private replies to clicks are not retried")
+
+
+def failure_kind(response: HttpResponse | None, error: Exception | None) -> str | None:
+    """Why a request to Slack failed, in a word for the log: ``429``, ``500``/``503``/…, ``connection``, ``timeout``;
+    None when Slack answered (an ``ok: false`` refusal is an answer), "" for an error that says nothing of Slack."""
+    if error is None:
+        status = response.status_code if response is not None else 0
+        return str(status) if status == 429 or status >= 500 else None
+    if isinstance(error, SlackApiError):  # a body that is not Slack's JSON: a proxy's error page, say
+        status = int(getattr(error.response, "status", 0) or getattr(error.response, "status_code", 0) or 0)
+        return str(status) if status == 429 or status >= 500 else ""
+    if isinstance(error, asyncio.TimeoutError):
+        return "timeout"
+    if isinstance(error, aiohttp.ClientError | OSError):
+        return "connection"
+    return ""
+
+
+class SlackOutage(AsyncRetryHandler):
+    """A Slack outage in the log, as ``bot.app.RedisOutage`` does Redis's: one warning when Web API calls keep
+    failing (429, 5xx, connection errors or timeouts for ``after_s`` with at least ``min_failures`` failed requests
+    and no success between, so one odd 500 is no outage), naming the kinds seen; one line when a request succeeds
+    again, with how long it lasted and how many requests failed. Nothing per failed request.
+
+    It watches as the first of the client's retry handlers: slack_sdk asks them in turn about every request's
+    answer (a success included) and every error, until one retries. This one never retries. Bolt's per-request
+    clients copy the list, so their calls are watched too."""
+
+    def __init__(self, where: str = "slack.com", *, after_s: float = OUTAGE_AFTER_S,
+                 min_failures: int = OUTAGE_MIN_FAILURES, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(max_retry_count=0)
+        self.where, self.after_s, self.min_failures, self.clock = where, after_s, min_failures, clock
+        self.since: float | None = None  # when requests began failing with no success since; None while they succeed
+        self.failed: Counter[str] = Counter()  # failed requests since then, by kind
+        self.started = False  # the warning was logged
+
+    async def can_retry_async(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+                              error: Exception | None = None) -> bool:
+        self.saw(failure_kind(response, error))
+        return False
+
+    def saw(self, kind: str | None) -> None:
+        """One request's outcome: ``kind`` of failure, None for an answer from Slack, "" for neither."""
+        if kind is None:
+            if self.since is not None:
+                self._ended()
+            return
+        if not kind:
+            return
+        now = self.clock()
+        if self.since is None:
+            self.since = now
+        self.failed[kind] += 1
+        if not self.started and now - self.since >= self.after_s and self.failed.total() >= self.min_failures:
+            self.started = True
+            log.warning("slack_outage_started", slack=self.where, failed_requests=self.failed.total(),
+                        errors=dict(self.failed), failing_s=round(now - self.since, 1), means=OUTAGE_MEANS)
+
+    def _ended(self) -> None:
+        if self.started and self.since is not None:
+            log.info("slack_outage_ended", slack=self.where, lasted_s=round(self.clock() - self.since, 1),
+                     failed_requests=self.failed.total(), errors=dict(self.failed))
+        self.since, self.started = None, False
+        self.failed.clear()
+
+
 class PacedWebClient(AsyncWebClient):
     def __init__(self, *args: Any, limiter: ChannelRateLimiter | None = None, **kwargs: Any) -> None:
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
         self._retry_handlers: list[AsyncRetryHandler] = []
+        self.outage = SlackOutage()  # first, for super().__init__ sets the retry handlers
         super().__init__(*args, **kwargs)
+        self.outage.where = urlparse(self.base_url).netloc or self.base_url
         self.limiter = limiter or ChannelRateLimiter()
 
     @property
     def retry_handlers(self) -> list[AsyncRetryHandler]:
-        """The client's retry handlers, read by slack_sdk at each call; inside :func:`findable_post` without the
-        429 handler (the presenter handles that 429: ``SlackPresenter._post``) unless the client waits it out.
-        Bolt's per-request clients copy the whole list (they never post findable messages)."""
+        """The client's retry handlers, read by slack_sdk at each call, after :attr:`outage` (which watches every
+        answer and never retries); inside :func:`findable_post` without the 429 handler (the presenter handles
+        that 429: ``SlackPresenter._post``) unless the client waits it out. Bolt's per-request clients copy the
+        whole list (they never post findable messages)."""
         if _FINDABLE.get() == "presenter":
-            return [h for h in self._retry_handlers if not isinstance(h, AsyncRateLimitErrorRetryHandler)]
-        return self._retry_handlers
+            return [self.outage, *(h for h in self._retry_handlers
+                                   if not isinstance(h, AsyncRateLimitErrorRetryHandler))]
+        return [self.outage, *self._retry_handlers]
 
     @retry_handlers.setter
     def retry_handlers(self, value: list[AsyncRetryHandler]) -> None:
-        self._retry_handlers = value
+        self._retry_handlers = [h for h in value if not isinstance(h, SlackOutage)]  # one watch, always first
 
     @property
     def session(self) -> aiohttp.ClientSession | None:

@@ -17,7 +17,7 @@ import asyncio
 import functools
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 from slack_bolt.context.respond.async_respond import AsyncRespond
@@ -27,6 +27,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.ack_first import CURRENT, GATE, Ticket
 from bot.blocks.common import clip, esc
+from bot.blocks.evaluation import ANSWER_ACTION, REVEAL_ACTION
 from bot.blocks.notices import notice_text
 from bot.commands import CommandError
 from bot.payloads import ReplyTarget
@@ -43,14 +44,20 @@ Listener = Callable[..., Awaitable[None]]
 _WHAT = {"command": "command", "block_actions": "click", "view_submission": "note"}
 
 
-def unavailable_text(exc: StoreUnavailable, what: str = "click") -> str:
-    """The truth about an outage: say nothing was recorded only when the store is sure of it."""
+# What a click whose write may or may not have landed was, as far as the card shows it: a vote on an open vote card
+# shows only who has voted until the reveal (``bot.blocks.evaluation._tally``), never what they chose.
+Clicked = Literal["answer", "vote", "reveal"]
+
+
+def unavailable_text(exc: StoreUnavailable, what: str = "click", *, clicked: Clicked = "answer") -> str:
+    """The truth about an outage: say nothing was recorded only when the store is sure of it. ``clicked``: what
+    the click was, so "look at the card" names what the card will show (a hidden vote shows only its voter)."""
     if exc.reason == "full":
         return (f"ftcheck's data store is full and refuses new data, so this {what} was not saved — your earlier "
                 "answers are safe. Tell your admin (Redis reached its memory limit), then try again.")
     if exc.recorded == "unknown":
         return (f"ftcheck's data store stopped answering while it handled your {what}, so we could not confirm it "
-                f"was saved. {_check_later(what)}")
+                f"was saved. {_check_later(what, clicked)}")
     if exc.reason == "refused":
         return (f"ftcheck's data store turned down this {what} for a moment (it is failing over, cannot save to its "
                 "disk, or is busy), so nothing from it was recorded — your earlier answers are safe. Try again in a "
@@ -84,10 +91,33 @@ def checklist_unavailable_text(exc: UnknownChecklist, what: str = "click") -> st
             f"so far are safe. {checklist_fix(exc)}")
 
 
-def _check_later(what: str) -> str:
-    if what == "click":
-        return "Look at the card in a minute: if it shows your answer, it was recorded; if not, click again."
-    return "Wait a minute and check whether it took effect before you try again."
+def _check_later(what: str, clicked: Clicked = "answer") -> str:
+    if what != "click":
+        return "Wait a minute and check whether it took effect before you try again."
+    if clicked == "vote":
+        return ("Look at the card in a minute: it lists who has voted, never what. If it lists you, your vote was "
+                "recorded (click the same answer again to see it); if not, vote again.")
+    if clicked == "reveal":
+        return ("Look at the card in a minute: if it shows the votes, they were revealed; if not, click Reveal votes "
+                "again.")
+    return "Look at the card in a minute: if it shows your answer, it was recorded; if not, click again."
+
+
+def clicked_of(body: dict[str, Any], action: str | None) -> Clicked:
+    """What a click was, read from its payload: a vote is an answer button on an open vote card (one with a Reveal
+    votes button: Slack sends the clicked message's blocks with the click)."""
+    if action == REVEAL_ACTION:
+        return "reveal"
+    if not (action or "").startswith(f"{ANSWER_ACTION}_"):
+        return "answer"
+    message = body.get("message")
+    blocks = message.get("blocks") if isinstance(message, dict) else None
+    for block in blocks if isinstance(blocks, list) else []:
+        elements = block.get("elements") if isinstance(block, dict) else None
+        if isinstance(elements, list) and any(isinstance(e, dict) and e.get("action_id") == REVEAL_ACTION
+                                              for e in elements):
+            return "vote"
+    return "answer"
 
 
 class Recorded(CommandError):
@@ -203,12 +233,12 @@ def missing_scope_text(scope: dict[str, str], what: str) -> str:
             f"({MANIFESTS}: *App Manifest* in the app's settings) and reinstall it. Your earlier answers are safe.")
 
 
-def words_for(error: BaseException, what: str) -> tuple[str, str | None]:
+def words_for(error: BaseException, what: str, clicked: Clicked = "answer") -> tuple[str, str | None]:
     """(text for the person, a log reference when the error was unexpected)."""
     if isinstance(error, CommandError):
         return (str(error.args[0]) if error.args else str(error)), None
     if isinstance(error, StoreUnavailable):
-        return unavailable_text(error, what), None
+        return unavailable_text(error, what, clicked=clicked), None
     if isinstance(error, UnknownChecklist):
         return checklist_unavailable_text(error, what), None
     if (scope := missing_scope(error)) is not None:
@@ -227,7 +257,7 @@ async def on_error(error: Exception, body: dict[str, Any], client: AsyncWebClien
     if isinstance(error, Tailed):
         tail = f" {error.tail}"
         error = error.error
-    text, ref = words_for(error, what)
+    text, ref = words_for(error, what, clicked_of(body, target.ids.get("action")))
     text += tail
     if ref is not None:
         log.error("listener_failed", kind=target.kind, ref=ref, error_type=type(error).__name__, **target.ids,
