@@ -372,9 +372,15 @@ def run_cmd(project: Annotated[str | None, typer.Option(help="Project name (term
                 help="Project description file for suggestions; - reads it from stdin, ended by a line `.`")] = None,
             terminal: Annotated[bool, typer.Option(help="Use the terminal even if Slack tokens are set")] = False,
             fresh: Annotated[bool, typer.Option(
-                help="Start without last time's answers as defaults (a project evaluated before)")] = False
+                help="Start without last time's answers as defaults (a project evaluated before)")] = False,
+            vote: Annotated[bool, typer.Option(hidden=True)] = False,  # Slack's: said so, not "No such option"
+            quorum: Annotated[str | None, typer.Option(hidden=True)] = None,
             ) -> None:
     """The main job: Slack (Socket Mode or HTTP) when tokens are set, else the walk-through in the terminal."""
+    if vote or quorum is not None:
+        from bot.terminal.run import team_vote_refused
+
+        raise fail(team_vote_refused())
     settings = load_settings()
     if settings.slack_enabled and not terminal:
         if not settings.slack_app_token and not settings.slack_signing_secret:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -91,10 +92,42 @@ def tree_lines(card: Scorecard) -> list[str]:
 
 
 def wrap(text: str, indent: str = "", first: str | None = None, width: int = WIDTH) -> list[str]:
-    """Wrap for a terminal ``width`` columns wide (80 by default); continuation lines get ``indent``."""
+    """Wrap for a terminal ``width`` columns wide (80 by default); continuation lines get ``indent``. Measured in
+    the terminal's columns: ⏳ ✅ ⛔ take two (``textwrap`` counts characters, so a line that starts with one
+    came out a column too wide, and the terminal's own wrap then left its last word alone on a line)."""
     head = indent if first is None else first
+    if text.strip() and cells_of(head + text + indent) != len(head + text + indent):
+        return wrap_cells(text, width, head, indent)
     return textwrap.wrap(text, width=width, initial_indent=head, subsequent_indent=indent,
                          break_on_hyphens=False) or [head.rstrip()]
+
+
+def cells_of(text: str) -> int:
+    """Terminal columns ``text`` takes: East Asian wide and full-width characters (CJK, most emoji) take two,
+    combining marks none."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrap_cells(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
+    """Word wrapping measured in terminal columns (:func:`cells_of`); the first line starts with ``first``, the
+    others with ``rest``. A word wider than the line (CJK text has no spaces) is broken where the line ends."""
+    out: list[str] = []
+    current = first
+    for word in text.split():
+        sep = " " if current.strip() else ""
+        if cells_of(current + sep + word) <= width:
+            current += sep + word
+            continue
+        if current.strip():
+            out.append(current)
+            current = rest
+        while cells_of(current + word) > width:
+            cut = next(n for n in range(len(word), 0, -1) if cells_of(current + word[:n]) <= width or n == 1)
+            out.append(current + word[:cut])
+            word, current = word[cut:], rest
+        current += word
+    out.append(current)
+    return out
 
 
 def gap_list(gaps: Sequence[GapRef]) -> str:

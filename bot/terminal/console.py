@@ -16,11 +16,14 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import FrameType
 from typing import TextIO
 
 from bot.terminal.invocation import ftcheck_command
+from bot.terminal.words import shorten
+from scoring.render import cells_of as cells_of  # re-exported: the terminal's measure of a line
+from scoring.render import wrap_cells
 
 END_OF_PASTE = "."
 LINUX_LINE_LIMIT = 4095  # bytes a Linux terminal passes in one line (canonical mode); it drops the rest
@@ -91,34 +94,6 @@ class Console:
         return "\n".join(lines)
 
 
-def cells_of(text: str) -> int:
-    """Terminal columns ``text`` takes: East Asian wide and full-width characters (CJK, most emoji) take two,
-    combining marks none."""
-    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def wrap_cells(line: str, width: int, indent: str, hang: str) -> list[str]:
-    """Word wrapping measured in terminal columns, for lines with wide characters (``textwrap`` counts
-    characters). A word wider than the line (CJK text has no spaces) is broken where the line ends."""
-    out: list[str] = []
-    current = indent
-    for word in line.split():
-        sep = " " if current.strip() else ""
-        if cells_of(current + sep + word) <= width:
-            current += sep + word
-            continue
-        if current.strip():
-            out.append(current)
-            current = hang
-        while cells_of(current + word) > width:
-            cut = next(n for n in range(len(word), 0, -1) if cells_of(current + word[:n]) <= width or n == 1)
-            out.append(current + word[:cut])
-            word, current = word[cut:], hang
-        current += word
-    out.append(current)
-    return out
-
-
 def _width(out: TextIO) -> int:
     try:
         is_tty = out.isatty()
@@ -166,21 +141,27 @@ class LineReader:
         self.console = console
         self.interactive = _isatty(stdin)
         self.pushed: list[str] = []
+        self.shown: str | None = None  # a line handed back to be shown after the prompt that takes it (``unread``)
         self.pending: list[PasteLine | None] = []  # further lines of one read (None: the end of input)
         self.more = False  # input was already waiting behind the line ``line()`` returned last
         self.joined = False  # that line came right behind the one before it (``more`` when that one was taken)
         self.editing = self.interactive and _line_editing(stdin, console.out)
         self.limit = _line_limit(stdin) if self.interactive else 0
 
-    def unread(self, line: str) -> None:
-        """Hand a line back: the next ``line()`` returns it without reading."""
+    def unread(self, line: str, show: bool = False) -> None:
+        """Hand a line back: the next ``line()`` returns it without reading. ``show``: it was typed at another
+        prompt (the description offer's), so it is shown after the prompt that takes it, as if typed there."""
         self.pushed.append(line)
+        self.shown = line if show else None
 
     def line(self, prompt: str = "> ") -> str | None:
         """A line typed at ``prompt``, without control characters."""
         self.joined = self.more
         if self.pushed:
             text: str | None = self.pushed.pop()
+            if self.interactive and text is not None and text == self.shown:
+                self.console.say(prompt + text)
+            self.shown = None
         elif self.editing and not self.waiting(0):
             text = self._edited(prompt)
         else:  # not a terminal, no readline, or typed ahead while the program was busy (see _edited)
@@ -404,26 +385,57 @@ def cut_line_warning(limit: int) -> str:
             "(or pipe it in with `--brief -`, the answers after its `.` line).")
 
 
-def offer_description(reader: LineReader, console: Console, is_reply: Callable[[str], bool]) -> str:
+def offer_description(reader: LineReader, console: Console, is_reply: Callable[[str], bool], minimum: int = 400
+                      ) -> str:
     """Ask for a description on a terminal; an empty first line answers from scratch.
 
     A first line that is an answer or a command (``yes``, ``help``) was meant for the first question: it is
     handed back to the walk instead of starting a description. With more input already waiting behind the first
     line, it is a paste (copied text often starts with a blank line), whatever that line holds: no line pasted
-    here is taken as an answer.
+    here is taken as an answer. A line typed alone that is neither, and far shorter than a description
+    (``minimum``: where the short-description warning starts), may be a typo (``yse``): the person is asked
+    before it starts a description (:func:`confirm_description`).
     """
     console.say("Paste a project description to get suggested answers (blank lines are fine); end it with a "
                 f"line holding only {END_OF_PASTE} or with Ctrl-D. Press Enter now to go on without one.")
     first = reader.paste_line()
     if first is None or first.text.strip() == END_OF_PASTE:
         return ""
-    pasting = not first.last and reader.waiting()
-    if not pasting and not first.text.strip():
+    if not first.last and reader.waiting():  # a paste
+        return rest_of_paste(reader, [first])
+    if not first.text.strip():
         return ""
-    if not pasting and is_reply(first.text):
-        reader.unread(first.text)
+    if is_reply(first.text):
+        reader.unread(first.text, show=True)
         return ""
+    if first.last:  # Ctrl-D right after the text: a description of one line, ended there
+        return rest_of_paste(reader, [first])
+    if len(first.text.strip()) < minimum:
+        return confirm_description(reader, console, is_reply, first)
+    console.say(f"  Reading a description: end it with a line holding only {END_OF_PASTE} or with Ctrl-D.")
     return rest_of_paste(reader, [first])
+
+
+def confirm_description(reader: LineReader, console: Console, is_reply: Callable[[str], bool], first: PasteLine
+                        ) -> str:
+    """A short line typed alone at the description offer: asked whether it begins a description. More text goes
+    on with it, and ``.`` or Ctrl-D ends it; Enter goes on without one; an answer or a command (``yes`` typed
+    again) is handed to the walk, so no typed answer is lost."""
+    shown = shorten(first.text)
+    console.say(f"  Is “{shown}” the start of a description? Go on typing or pasting it and end it with a line "
+                f"holding only {END_OF_PASTE}, or press Enter to go on without one.")
+    line = reader.paste_line()
+    if line is None or line.text.strip() == END_OF_PASTE:  # ended right there: a description of one line
+        return rest_of_paste(reader, [replace(first, last=True)])
+    pasted = reader.waiting()
+    if not pasted and not line.text.strip():
+        console.say(f"  No description; “{shown}” is not used.")
+        return ""
+    if not pasted and is_reply(line.text):
+        reader.unread(line.text, show=True)  # shown again after the first question's prompt, which takes it
+        console.say(f"  No description; “{shown}” is not used.")
+        return ""
+    return rest_of_paste(reader, [first, line])
 
 
 def short_description_warning(text: str, minimum: int) -> str | None:

@@ -41,10 +41,30 @@ def _shown(program: str, cwd: str) -> str:
     return relative if os.sep in relative else f".{os.sep}{relative}"
 
 
-def run_again() -> str:
-    """How to start the walk-through again from this shell: ``make run`` when make started it (its quick start),
-    else the command as it can be typed here (``.venv/bin/ftcheck run``)."""
-    return "make run" if os.environ.get("MAKELEVEL") else f"{ftcheck_command()} run"
+def run_again(project: str | None = None, checklist: str | None = None) -> str:
+    """How to start the walk-through again from this shell, for ``project`` (and ``checklist``) when known, so the
+    command continues that evaluation (piped, ``ftcheck run`` alone starts "my project"): ``make run ARGS='--project
+    "Ticket router"'`` when make started it (its quick start), else the command as it can be typed here
+    (``.venv/bin/ftcheck run --project 'Ticket router'``)."""
+    if os.environ.get("MAKELEVEL"):
+        args = make_args(project, checklist)
+        if args is not None:
+            return f"make run ARGS='{args}'" if args else "make run"
+    words = [*(["--project", shell_word(project)] if project is not None else []),
+             *(["--checklist", shell_word(checklist)] if checklist else [])]
+    return " ".join([ftcheck_command(), "run", *words])
+
+
+def make_args(project: str | None, checklist: str | None) -> str | None:
+    """The options as ``make run ARGS='…'`` passes them (``--project "Ticket router"``, the Makefile's own
+    example); None when the name can't go there as typed: make expands a ``$`` itself, and quotes, backslashes
+    and ``!`` would need escaping a person would not retype."""
+    if (project is not None and set(project) & set("'\"$`\\!")) or (checklist and shlex.quote(checklist) != checklist):
+        return None
+    words = [*(["--project", project if shlex.quote(project) == project else f'"{project}"']
+               if project is not None else []),
+             *(["--checklist", checklist] if checklist else [])]
+    return " ".join(words)
 
 
 def shell_word(text: str) -> str:

@@ -24,7 +24,7 @@ from bot.settings import (
 from bot.store_location import StoreLocation
 from bot.terminal.console import Console, LineReader, offer_description, read_paste, short_description_warning
 from bot.terminal.invocation import ftcheck_command, run_again, shell_word
-from bot.terminal.session import TEAM, Session, Stop, drop_if_empty, open_or_start, unloaded
+from bot.terminal.session import TEAM, TEAM_VOTE_IN_SLACK, Session, Stop, drop_if_empty, open_or_start, unloaded
 from bot.terminal.walk import Walk
 from bot.terminal.words import is_reply, shorten
 from conversations.engine import scorecard_of
@@ -36,14 +36,21 @@ from scoring.suggest import DescriptionTooLong, Suggester, render_report_text
 from scoring.suggest.pipeline import profile_for
 
 NOTHING_STARTED = "Stopped before a project was chosen; nothing was started."
-
-
-def saved() -> str:
-    return f"saved — run `{run_again()}` again to continue"
 INTERRUPTED = 130  # the shell's code for a program stopped by SIGINT
 CONNECT_SLACK = ("To run this in Slack: create an app from deploy/slack-manifest-socket.yaml (Socket Mode) or "
                  "deploy/slack-manifest-http.yaml (HTTP), then set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (or "
                  "SLACK_SIGNING_SECRET) and run `make run` again. The README walks through it.")
+
+
+def saved(again: str) -> str:
+    """``again``: how to continue (:meth:`Session.run_again`)."""
+    return f"saved — run `{again}` again to continue"
+
+
+def team_vote_refused() -> str:
+    """What `ftcheck run --vote` (or ``--quorum N``) says: the terminal has one person at the keyboard."""
+    return (f"--vote and --quorum start a team vote, which the terminal does not run: it records one person's "
+            f"answers. {TEAM_VOTE_IN_SLACK} To answer here, run `{ftcheck_command()} run` without them.")
 
 
 @dataclass(frozen=True)
@@ -151,10 +158,10 @@ def run_terminal(location: StoreLocation, registry: Registry, suggester: Suggest
 def tell_ending(session: Session, location: StoreLocation, ending: Ending) -> int:
     console = session.console
     if ending.interrupted:
-        console.say(f"\n{ending.dropped or (saved() if session.project else NOTHING_STARTED)}")
+        console.say(f"\n{ending.dropped or (saved(session.run_again()) if session.project else NOTHING_STARTED)}")
         return INTERRUPTED
     if ending.outage is not None:
-        console.say(outage_text(location, ending.outage, session.recorded, session.writing))
+        console.say(outage_text(location, ending.outage, session.recorded, session.writing, session.run_again()))
         return 1
     if ending.broken is not None:
         console.say(f"\nThis evaluation uses {unloaded(ending.broken)}. Its answers so far are saved. Fix the file "
@@ -164,19 +171,22 @@ def tell_ending(session: Session, location: StoreLocation, ending: Ending) -> in
     return 0
 
 
-def outage_text(location: StoreLocation, exc: StoreUnavailable, recorded: int = 0, writing: str | None = None) -> str:
-    """What failed, what is recorded (this run's answers; the one on its way), and what to do, for this store."""
+def outage_text(location: StoreLocation, exc: StoreUnavailable, recorded: int = 0, writing: str | None = None,
+                again: str | None = None) -> str:
+    """What failed, what is recorded (this run's answers; the one on its way), and what to do, for this store;
+    ``again``: how to continue (:meth:`Session.run_again`)."""
     kept = kept_text(exc, recorded, writing)
+    again = again or run_again()
     where = redis_host(location.url)
     if refused_credentials(exc):  # no retry helps: the fix is REDIS_URL's, worded as `list` and `serve` word it
         problem = credentials_problem(where, redis_has_password(location.url))
-        return f"\n{problem} {kept} Then run `{run_again()}` again."
+        return f"\n{problem} {kept} Then run `{again}` again."
     if speaks_no_redis(exc):
         return (f"\nThe store did not answer as Redis does: {location.label}: {str(exc).rstrip('.')}. {kept} "
-                f"{not_redis_problem(where)}; then run `{run_again()}` again.")
+                f"{not_redis_problem(where)}; then run `{again}` again.")
     refused = exc.reason == "refused"
     return (f"\nThe store {'turned the write down' if refused else 'did not answer'}: {location.label}: "
-            f"{str(exc).rstrip('.')}. {kept} {fix_text(location, refused)}")
+            f"{str(exc).rstrip('.')}. {kept} {fix_text(location, refused, again)}")
 
 
 def kept_text(exc: StoreUnavailable, recorded: int, writing: str | None) -> str:
@@ -193,22 +203,22 @@ def kept_text(exc: StoreUnavailable, recorded: int, writing: str | None) -> str:
     return f"{done} The {writing} just given was not recorded; give it again."
 
 
-def fix_text(location: StoreLocation, refused: bool) -> str:
+def fix_text(location: StoreLocation, refused: bool, again: str | None = None) -> str:
+    again = again or run_again()
     if location.source == "embedded" and location.embedded is not None:
         if refused:
-            return (f"Check that {location.embedded.directory} has room and can be written, and run `{run_again()}` "
-                    "again.")
-        return f"Run `{run_again()}` again: it starts the embedded Redis anew if it stopped."
+            return f"Check that {location.embedded.directory} has room and can be written, and run `{again}` again."
+        return f"Run `{again}` again: it starts the embedded Redis anew if it stopped."
     check = "that this Redis is a primary that can write to its disk" if refused else "that this Redis is running"
     other = {"REDIS_URL": " (or unset REDIS_URL to use the embedded one)",
              "FTCHECK_PROBE_LOCAL_REDIS": " (or unset FTCHECK_PROBE_LOCAL_REDIS to use the embedded one)"}
-    return f"Check {check}{other.get(location.source or '', '')} and run `{run_again()}` again."
+    return f"Check {check}{other.get(location.source or '', '')} and run `{again}` again."
 
 
 def walk_through(session: Session, options: RunOptions) -> None:
     walk: Walk | None = None
     try:
-        session.project = options.project or ask_project(session)
+        session.project, session.checklist_id = options.project or ask_project(session), options.checklist_id
         ev = open_or_start(session, session.project, options.checklist_id, fresh=options.fresh)
         brief = read_paste(session.reader) if options.brief_stdin else options.brief
         walk = Walk(session, use_description(session, ev, brief))
@@ -221,9 +231,10 @@ def walk_through(session: Session, options: RunOptions) -> None:
         elif dropped is not None:
             session.console.say(dropped)
         elif reason == "quit":
-            session.console.say(saved())
+            session.console.say(saved(session.run_again()))
         else:
-            session.console.say("\nEnd of input — your answers are saved; run again to continue.")
+            session.console.say(f"\nEnd of input — your answers are saved; run `{session.run_again()}` again to "
+                                "continue.")
             if walk is not None:
                 show_card(session, walk.ev)
         return
@@ -254,7 +265,8 @@ def use_description(session: Session, ev: Evaluation, brief: str | None) -> Eval
     if brief is None:
         if not (session.reader.interactive and supported and not ev.answers and not ev.suggestions):
             return ev
-        brief = offer_description(session.reader, session.console, lambda line: is_reply(line, checklist))
+        brief = offer_description(session.reader, session.console, lambda line: is_reply(line, checklist),
+                                  session.description_min_chars)
     if not brief.strip():
         return ev
     say = session.console.say
@@ -294,7 +306,7 @@ def finish(session: Session, ev: Evaluation, left_open: set[str]) -> None:
     kept = "Your answers are saved" if answered else "Nothing is answered yet; your skips are saved"
     if keys:
         them = "it" if len(left_open) == 1 else "them"
-        say(f"\nStill open: {keys}. {kept}; run `{run_again()}` again to answer {them}.")
+        say(f"\nStill open: {keys}. {kept}; run `{session.run_again()}` again to answer {them}.")
     else:
-        say(f"\n{kept}; run `{run_again()}` again to continue.")
+        say(f"\n{kept}; run `{session.run_again()}` again to continue.")
     show_card(session, ev)

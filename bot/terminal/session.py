@@ -34,6 +34,8 @@ T = TypeVar("T")
 
 TEAM = "terminal"
 CHANNEL = "terminal"
+TEAM_VOTE_IN_SLACK = ("A team vote (everyone votes on each question, hidden until the quorum has voted) needs the "
+                      "Slack app: `/ftcheck start <project> --vote [--quorum N]` there.")
 
 
 class Stop(Exception):
@@ -51,6 +53,7 @@ class Session:
     description_min_chars: int = 400
     user: str = ""
     project: str | None = None  # once chosen, an evaluation of it is resumed or started (Ctrl-C: "saved")
+    checklist_id: str | None = None  # --checklist, when given: named again in how to run again
     started: Evaluation | None = None  # the evaluation this run started (None: it resumed one, or none yet)
     started_from: str | None = None  # a re-evaluation's: the day of the result it starts from
     recorded: int = 0  # answers (and changes) the store took in this run
@@ -78,6 +81,10 @@ class Session:
 
     def checklist(self, ev: Evaluation) -> Checklist:
         return self.registry.get(ev.checklist)
+
+    def run_again(self) -> str:
+        """How to continue this evaluation from this shell: the command with this run's project (and checklist)."""
+        return run_again(self.project, self.checklist_id)
 
     def close(self) -> None:
         self.call(self.redis.aclose())
@@ -145,6 +152,9 @@ def open_or_start(session: Session, project: str, checklist_id: str | None, *, f
     if previous is not None:
         session.started_from = day(previous.completed_at or previous.started_at, session.tz)
         say(f"Starting a re-evaluation: the answers of {session.started_from} are the defaults (Enter keeps each).")
+        if previous.mode == "vote":
+            say(f"The evaluation of {session.started_from} was a team vote; this one records one person's answers, "
+                f"yours. {TEAM_VOTE_IN_SLACK}")
     session.started = session.call(session.engine.start(
         team=TEAM, channel=CHANNEL, project=project, checklist_id=wanted, user=session.user, origin="terminal",
         previous=previous, fresh_after=last if fresh else None))
@@ -189,5 +199,5 @@ def drop_if_empty(session: Session) -> str | None:
         return None
     if session.started_from is not None:
         return (f"Nothing was answered, so the re-evaluation was not kept; the result of {session.started_from} "
-                f"stands. Run `{run_again()}` again to re-evaluate.")
-    return f"Nothing was answered, so the evaluation was not kept; run `{run_again()}` again to start it."
+                f"stands. Run `{session.run_again()}` again to re-evaluate.")
+    return f"Nothing was answered, so the evaluation was not kept; run `{session.run_again()}` again to start it."

@@ -45,15 +45,18 @@ class Target:
     card_ts: str | None  # None: a question skipped twice, answered through a change
 
 
-def refusal(outcome: Outcome | None, advice: str | None = None, tz: tzinfo = UTC) -> str | None:
+def refusal(outcome: Outcome | None, advice: str | None = None, tz: tzinfo = UTC, project: str | None = None
+            ) -> str | None:
     """Why the engine did not apply an action, in terminal words: plain dates in the team's zone ``tz``, and
     `change q2 no` where Slack would point at a card's menu. ``advice``: what to type instead, when the walk knows
-    what the person wanted."""
+    what the person wanted; ``project``: the one walked through, named in a command to run."""
     if outcome is None or outcome.notice is None:
         return None
     notice = outcome.notice
     if notice.at is not None:
         notice = notice.model_copy(update={"at": notice.at.astimezone(tz)})
+    if notice.project is None and project is not None:
+        notice = notice.model_copy(update={"project": project})
     return _NOTICE_WORDS[notice.kind](notice, advice)
 
 
@@ -100,7 +103,8 @@ def _voted(n: Notice, advice: str | None) -> str:
 _NOTICE_WORDS: dict[str, Callable[[Notice, str | None], str]] = {
     "taken": _taken,
     "closed": _closed,
-    "deleted": lambda n, _: f"This evaluation was deleted, so nothing was recorded; `{run_again()}` starts a new one.",
+    "deleted": lambda n, _: (f"This evaluation was deleted, so nothing was recorded; `{run_again(n.project)}` starts "
+                             "a new one."),
     "unknown_card": lambda n, _: "That question is no longer asked in this evaluation, so nothing was recorded.",
     "unchanged": lambda n, _: f"{n.question} is already {n.label}; nothing changed.",
     "invalid": lambda n, _: n.detail or "That did not work; nothing was recorded.",
@@ -134,8 +138,10 @@ def label_of(ev: Evaluation, checklist: Checklist, question: str) -> str:
     return "Not sure" if entry.value is None else checklist.option(entry.value).label
 
 
-def prompt_for(ev: Evaluation, checklist: Checklist, target: Target, tz: tzinfo = UTC) -> str:
-    """The question's full prompt; ``tz``: the team's zone, for the day of last time's answer."""
+def prompt_for(ev: Evaluation, checklist: Checklist, target: Target, tz: tzinfo = UTC, user: str | None = None
+               ) -> str:
+    """The question's full prompt; ``tz``: the team's zone, for the day of last time's answer; ``user``: the person
+    at this terminal (a question they skipped is asked again saying "you")."""
     q = checklist.question(target.question)
     lines = [f"Question {q.number} of {len(checklist.questions)} · {checklist.section(q.section).title}",
              f"  {q.text}", f"  Why it matters: {q.why}"]
@@ -161,8 +167,12 @@ def prompt_for(ev: Evaluation, checklist: Checklist, target: Target, tz: tzinfo 
             lines.append(f"{said} (press Enter to keep it)")
         else:
             lines.append(f"{said}. Enter keeps {then}, not the suggested {checklist.option(suggestion.value).label}.")
+    entry = ev.answers.get(q.id)
     if target.card_ts is None:
         lines.append("  Skipped twice so far: answer it now, or skip to leave it open.")
+    elif entry is not None and entry.value is None:  # skipped once: asked again now that the rest is answered
+        who = "you were" if entry.by == user else f"{entry.by} was"
+        lines.append(f"  Asked again: {who} not sure the first time.")
     lines.append(f"  {option_words(checklist)} · help for commands")
     return "\n".join(lines)
 
@@ -326,8 +336,13 @@ class Walk:
 
     def record(self, call: Coroutine[Any, Any, tuple[Evaluation, Outcome | None]], question: str,
                what: str) -> Outcome | None:
-        """An answer, change or note to the store; the session knows one is on its way, should the store fail."""
+        """An answer, change or note to the store; the session knows one is on its way, should the store fail.
+
+        A PING goes first: a connection Redis closed while the person typed (it stopped) fails on the PING, not on
+        the write, which then finds the store refusing the connection before anything is sent, so the person is told
+        the answer was not recorded (sent on the closed connection, whether it landed could not be known)."""
         self.session.writing = what
+        self.session.call(self.session.store.ping())
         ev, outcome = self.session.call(call)
         self.session.writing = None
         if what != "note" and outcome is not None and outcome.applied:
@@ -388,7 +403,7 @@ class Walk:
                 self.say(f"Question {q.number} of {len(self.checklist.questions)}: {q.text} "
                          f"({option_words(self.checklist)})")
             else:
-                self.say("\n" + prompt_for(self.ev, self.checklist, target, self.session.tz))
+                self.say("\n" + prompt_for(self.ev, self.checklist, target, self.session.tz, self.session.user))
             self.shown = target
             self.ask(target)
         self.tell_meanwhile()
@@ -431,10 +446,17 @@ class Walk:
             if reads_as_prose(line, parsed):
                 self.not_a_note(line)
             elif isinstance(parsed, Command):
-                self.command(parsed, anywhere)
+                # a change reprints the scorecard (some 90 lines): the instruction is said again under it (back
+                # gone past the first question says it itself, and returns False)
+                if self.command(parsed, anywhere) or parsed.name in RECALLED:
+                    self.say(self.review_hint())
             else:
-                self.say(f"  Every question is answered: type change q3 {self.checklist.options[-1].key} to "
-                         "correct one, or press Enter to finish.")
+                self.say(f"  {self.review_hint()}")
+
+    def review_hint(self) -> str:
+        """What the final review takes, said again when the scorecard or a list pushed the first saying up."""
+        return (f"Every question is answered: type change q3 {self.checklist.options[-1].key} to correct one, or "
+                "press Enter to finish.")
 
     def ask(self, target: Target) -> None:
         """Read lines until one changes the evaluation (an answer, change, back or note).
@@ -493,7 +515,7 @@ class Walk:
                                   question, "answer")
         typed = None if value is None else self.checklist.option(value).key
         advice = f"To give yours instead, type change {key} {typed}." if typed else None
-        refused = refusal(outcome, advice, self.session.tz)
+        refused = refusal(outcome, advice, self.session.tz, self.session.project)
         if refused:
             self.say(f"  {refused}")
 
@@ -532,10 +554,13 @@ class Walk:
         change = self.session.engine.change(self.ev.id, question=parsed.question, user=self.session.user,
                                             value=parsed.value)
         outcome = self.record(change, parsed.question, "change")
-        if outcome is not None and not outcome.applied:
-            self.say(f"  {refusal(outcome, tz=self.session.tz) or 'Not changed.'}")
-            return False
         q = self.checklist.question(parsed.question)
+        if outcome is not None and outcome.status == "unchanged" and outcome.notice is None:  # the person's own
+            outcome = outcome.model_copy(update={"notice": Notice(  # answer: the engine says nothing, this says why
+                kind="unchanged", question=q.key, label=self.checklist.option(parsed.value).label)})
+        if outcome is not None and not outcome.applied:
+            self.say(f"  {refusal(outcome, tz=self.session.tz, project=self.session.project) or 'Not changed.'}")
+            return False
         self.say(f"  {q.key} is now {self.checklist.option(parsed.value).label}.")
         return True
 
@@ -562,7 +587,7 @@ class Walk:
         outcome = self.record(self.session.engine.note(self.ev.id, question=question, user=self.session.user,
                                                        text=text), question, "note")
         if outcome is not None and not outcome.applied:
-            self.say(f"  {refusal(outcome, tz=self.session.tz) or 'Note not added.'}")
+            self.say(f"  {refusal(outcome, tz=self.session.tz, project=self.session.project) or 'Note not added.'}")
         elif old:
             by = f" (by {old_by})" if old_by and old_by != self.session.user else ""
             self.say(f"  {key}'s note is replaced. It was{by}: “{old}”. To keep both, type note {key} followed by "
@@ -578,7 +603,7 @@ class Walk:
         outcome = self.record(self.session.engine.note(self.ev.id, question=question, user=self.session.user,
                                                        text=""), question, "note")
         if outcome is not None and not outcome.applied:
-            self.say(f"  {refusal(outcome, tz=self.session.tz) or 'Note not removed.'}")
+            self.say(f"  {refusal(outcome, tz=self.session.tz, project=self.session.project) or 'Note not removed.'}")
         else:
             by = f" (by {entry.note_by})" if entry.note_by and entry.note_by != self.session.user else ""
             self.say(f"  {key}'s note is removed. It was{by}: “{entry.note}”.")
@@ -591,14 +616,18 @@ class Walk:
         self.say(f"  “{shorten(line)}” reads like a sentence, so it was not taken for a note: {how}.")
 
     def back(self, current: str) -> bool:
-        """Answer earlier questions again, newest first: Enter keeps an answer, back goes one further."""
+        """Answer earlier questions again, newest first: Enter keeps an answer, back goes one further. Gone past the
+        first, the question the next answer goes to is named again (the earlier one ``back`` showed is still on
+        screen)."""
+        shown = None
         for question in asked_before(self.ev, self.checklist, current):
-            q = self.checklist.question(question)
-            self.say(f"\n{q.key}: {q.text}\n  Now: {label_of(self.ev, self.checklist, question)}. "
+            shown = self.checklist.question(question)
+            self.say(f"\n{shown.key}: {shown.text}\n  Now: {label_of(self.ev, self.checklist, question)}. "
                      f"{self.back_hint()}")
-            if not self.changed_in_back(q.key):
+            if not self.changed_in_back(shown.key):
                 return True
-        self.say("  Nothing answered before this question.")
+        self.say(f"  Nothing answered before {shown.key if shown else 'this question'}.")
+        self.say(open_reminder(self.checklist, current) if current else self.review_hint())
         return False
 
     def back_hint(self, key: str | None = None) -> str:

@@ -127,15 +127,13 @@ def parse_change(args: str, checklist: Checklist) -> Change | Problem:
 
 def parse_note(args: str, checklist: Checklist, last: str | None) -> tuple[str, str] | Problem:
     """``q3 some text`` or ``some text`` (the question answered last) -> (question id, text); ``q3`` alone ->
-    (question id, ""), to see q3's note."""
+    (question id, ""), to see q3's note. Only ``q3`` (any case) names a question: a note that starts with a number
+    or a word that is also a question's id ("2 agents labeled…", "timeline slipped…") is text, whole."""
     ref, _, rest = args.strip().partition(" ")
-    try:
-        question = checklist.question(ref)
-    except KeyError:
-        question = None
-    if question is not None:
-        return question.id, rest.strip()  # no text: the walk shows the question's note
-    if re.fullmatch(r"q\d+", ref, re.IGNORECASE):  # a question named, not the note's first word: no such question
+    if re.fullmatch(r"q\d+", ref, re.IGNORECASE):
+        named = next((q for q in checklist.questions if q.key == ref.lower()), None)
+        if named is not None:
+            return named.id, rest.strip()  # no text: the walk shows the question's note
         return Problem(f"{shorten(ref)} is not a question here; use q1–q{len(checklist.questions)} (nothing was "
                        "recorded)")
     if not args.strip():

@@ -135,7 +135,7 @@ def test_brief_file_and_a_short_description_warning(redis_server: RedisServer, r
     proc = run(["--project", "Short", "--brief", str(short)], "quit\n", {"REDIS_URL": redis_server.url})
     assert proc.returncode == 0, proc.stderr
     assert "characters; below 400 there is usually too little" in flat(proc.stdout)
-    assert "saved — run `ftcheck run` again to continue" in proc.stdout
+    assert "saved — run `ftcheck run --project Short` again to continue" in proc.stdout
     missing = run(["--project", "Short", "--brief", str(tmp_path / "nope.md")], "", {"REDIS_URL": redis_server.url})
     assert missing.returncode == 2 and "cannot read the description" in missing.stderr
 
@@ -295,7 +295,8 @@ def test_everything_skipped_twice_says_so_without_claiming_answers(redis_server:
     assert proc.returncode == 0, proc.stderr
     out = flat(proc.stdout)
     assert "No question has an answer yet. Skipped twice: q1, q2" in out and "Everything else is answered" not in out
-    assert "Nothing is answered yet; your skips are saved; run `ftcheck run` again to answer them." in out
+    assert ("Nothing is answered yet; your skips are saved; run `ftcheck run --project Unsure` again to answer them."
+            in out)
 
 
 def test_the_answers_list_keeps_its_columns_with_a_long_label() -> None:

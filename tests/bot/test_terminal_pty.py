@@ -13,7 +13,7 @@ from tests.bot.terminal_pty import CTRL_C, CTRL_D, PtyRun, children_of, redis_se
 from tests.standins.redis_server import RedisServer
 
 BRIEF = (Path(__file__).parent.parent / "data" / "briefs" / "example1_support_intent.md").read_text()
-SAVED = "saved — run `ftcheck run` again to continue"  # started as `python -m bot`, not by make
+SAVED = "saved — run `ftcheck run --project "  # started as `python -m bot`, not by make; the project follows
 
 pytestmark = pytest.mark.timeout(120)
 
