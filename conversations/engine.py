@@ -196,6 +196,7 @@ class Engine:
         self.recovery = recovery
         self.on_completed: list[Callable[[Evaluation], Awaitable[object]]] = []
         self.redraws = Redraws()
+        store.on_set_back = self.redraws.forget
         self.root_pace = RootPace(root_every_s, self._draw_root_later)
         self._deleted: OrderedDict[str, str | None] = OrderedDict()  # deleted lately, as this process saw: by whom
         self.rechecks = Rechecks(LATE_DRAW_S, self._recheck_later)
@@ -429,6 +430,8 @@ class Engine:
             raced = racing[0] if racing else None
             if raced is not None:
                 self.rechecks.book(eid, [e for e in outcome.effects if flow.redraws(ev, e) and raced(e)])
+        elif outcome.redraw:  # refused because the thread is ahead of what is stored (``flow.not_saved``)
+            self.rechecks.book(eid, outcome.redraw)
         return ev, outcome
 
     def _racing(self, ev: Evaluation) -> Callable[[Effect], bool] | None:

@@ -69,6 +69,11 @@ class Notice(BaseModel):
     project: str | None = None  # ``closed`` for inactivity: the project, so the words can say how to start anew
     round: int | None = None  # ``unknown_card`` on a question asked again: which round of it the card held (1 = first)
     team: bool | None = None  # ``revealed``: the card's answer is the team's (a vote's, or a split's to choose)
+    # ``unknown_card`` (:func:`not_saved`): the question the saved evaluation asks now (its key), and how many of the
+    # checklist's questions it has answered
+    asks: str | None = None
+    answered: int | None = None
+    total: int | None = None
 
 
 class Outcome(BaseModel):
@@ -77,6 +82,9 @@ class Outcome(BaseModel):
     effects: list[Effect] = Field(default_factory=list)
     moves: list[str] = Field(default_factory=list)  # walk rows that fired, "event:source->target"
     completed: bool = False
+    # a refusal's redraws of what is stored, booked by the front end for a moment later (``engine.Rechecks``, one
+    # read): the thread shows a state the saved evaluation does not hold (:func:`not_saved`); nothing is owed
+    redraw: list[Effect] = Field(default_factory=list)
 
     @property
     def applied(self) -> bool:
@@ -462,11 +470,13 @@ def changed_under(ev: Evaluation, checklist: Checklist, *, card_ts: str, questio
     """A click the checklist changed under, else None (:func:`answer` or ``voting.vote`` takes it): on the card of
     a question the checklist no longer has, or on a button of an option it no longer has (Yes/Partly/No became
     Pass/Fail while the card was out). Nothing is recorded and the person is told why. The walk goes on: a card
-    whose question is gone closes (the next question is asked); a card with old buttons is redrawn with today's."""
+    whose question is gone closes (the next question is asked); a card with old buttons is redrawn with today's.
+    A click on a deleted evaluation, or on a card the saved evaluation does not hold, is refused here too, alike
+    in both modes (:func:`find_card`)."""
     old_button = option is not None and option != SKIP and not any(option == o.key for o in checklist.options)
-    found = find_card(ev, card_ts, question)
+    found = find_card(ev, card_ts, question, checklist)
     if isinstance(found, Outcome):
-        return found if old_button else None
+        return found  # deleted, or a card the saved evaluation does not know (:func:`not_saved`), in either mode
     if not checklist.asks(found.question):
         return _question_gone(ev, checklist, found)
     return _old_buttons(ev, checklist, found) if old_button else None
@@ -595,8 +605,11 @@ def scorecard_posted(ev: Evaluation, ts: str) -> None:
 
 # -- quick mode: one click answers --------------------------------------------------------------------------
 
-def find_card(ev: Evaluation, card_ts: str, question: str | None) -> Card | Outcome:
-    """The card a click was on; a click on a card Slack shows but whose post is not recorded yet is adopted."""
+def find_card(ev: Evaluation, card_ts: str, question: str | None,
+              checklist: Checklist | None = None) -> Card | Outcome:
+    """The card a click was on; a click on a card Slack shows but whose post is not recorded yet is adopted. One the
+    saved evaluation does not know is refused (:func:`not_saved`; ``checklist`` lets the refusal name questions and
+    ask one no card asks)."""
     if ev.status == "deleted":
         return refused("deleted")
     owed_post = question is not None and any(o.key == f"post_card:{question}" for o in ev.pending)
@@ -605,15 +618,65 @@ def find_card(ev: Evaluation, card_ts: str, question: str | None) -> Card | Outc
         delivered(ev, f"post_card:{question}")  # someone just clicked it: the card exists, never post it again
     card = ev.cards.get(card_ts)
     if card is None:
-        return refused("unknown_card")
+        return not_saved(ev, checklist, question, _unknown_why(ev, question))
     return card
+
+
+NotSaved = Literal["lost", "answer_lost", "copy"]
+
+
+def _unknown_why(ev: Evaluation, question: str | None) -> NotSaved | None:
+    """Why the saved evaluation does not know a card of ``question`` that Slack shows: it knows another card of it
+    (``copy``: one posted twice, or asked again after the point it was set back to), or none, so the card was posted
+    after that point (``lost``); None when that is not known (its post was given up on: Slack may have applied it)."""
+    if question is None:
+        return None
+    if ev.cards_of(question):
+        return "copy"
+    return None if f"post_card:{question}" in ev.undelivered else "lost"
+
+
+def not_saved(ev: Evaluation, checklist: Checklist | None, question: str | None, why: NotSaved | None) -> Outcome:
+    """A click on a card the saved evaluation does not hold (or a change of an answer it does not hold): the thread
+    is ahead of what is stored (Redis restarted from a snapshot, a failover lost the last writes), or shows a card
+    twice. Nothing is recorded. A finished or closed evaluation refuses it as closed.
+
+    While it is in progress, what the thread shows is out of date: the refusal redraws what is stored, a moment
+    later (``Outcome.redraw``, as a click on a closed card is redrawn): the cards of the question it waits for get
+    their buttons back, and the root its count. A waiting question no card asks (its card was given up on, or lost)
+    is asked again, as ``/ftcheck status`` asks it (:func:`resume`). ``why``: :data:`NotSaved`, for the words."""
+    key = _key(checklist, question)
+    if ev.status != "in_progress":
+        return refuse_closed(ev, key)
+    outcome = resume(ev, checklist) if checklist is not None else Outcome(status="unchanged")
+    if not outcome.applied:
+        outcome = Outcome(status="refused", redraw=[*(UpdateCard(question=q) for q in waiting(ev)), UpdateRoot()])
+    asks = next(iter(waiting(ev)), None)
+    answered = None if checklist is None else sum(1 for q in checklist.questions if ev.value(q.id) is not None)
+    outcome.notice = Notice(kind="unknown_card", question=key, detail=why, asks=_key(checklist, asks),
+                            answered=answered, total=None if checklist is None else len(checklist.questions))
+    return outcome
+
+
+def waiting(ev: Evaluation) -> list[str]:
+    """The questions the evaluation asks now: on an open card, or on a card on its way (owed, or being adopted)."""
+    open_now = [c.question for c in ev.open_cards().values()]
+    on_its_way = [o.effect.question for o in ev.pending if isinstance(o.effect, PostCard)]
+    return list(dict.fromkeys(open_now + on_its_way))
+
+
+def _key(checklist: Checklist | None, question: str | None) -> str | None:
+    """The question's key ("q4") for the words; None without a checklist or for a question it no longer has."""
+    if checklist is None or question is None or not _known(checklist, question):
+        return None
+    return checklist.question(question).key
 
 
 def answer(ev: Evaluation, checklist: Checklist, *, card_ts: str, user: str, value: float | None,
            question: str | None = None, now: datetime | None = None) -> Outcome:
     """Answer the question on an open card; ``value`` None means "Not sure" (skip for now)."""
     now = now or utcnow()
-    found = find_card(ev, card_ts, question)
+    found = find_card(ev, card_ts, question, checklist)
     if isinstance(found, Outcome):
         return found
     card = found
@@ -655,6 +718,10 @@ def change(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
     if not checklist.allows(value):
         return _not_an_option(checklist, q.id, value)
     if prior is None:
+        state = card_state(ev, q.id)
+        if ev.status == "in_progress" and (state == "unasked" or (state == "asked" and _asked(ev, q.id))):
+            # the ⋯ menu is only on a card drawn answered: the saved evaluation lost that answer, or that card
+            return not_saved(ev, checklist, q.id, "answer_lost" if state == "asked" else _unknown_why(ev, q.id))
         return invalid(f"{q.key} has not been answered yet; answer it on its card.")
     if prior.value == value:  # the person's own change clicked again says nothing; anyone else's is told
         notice = None if prior.by == user else Notice(kind="unchanged", question=q.key,

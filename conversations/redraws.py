@@ -36,6 +36,12 @@ class Redraws:
         while len(self._latest) > self.kept:
             del self._latest[next(iter(self._latest))]
 
+    def forget(self, eid: str) -> None:
+        """The evaluation's stored versions went back (``Store.on_set_back``): the versions drawn here before no longer
+        say which draw is newer, and a redraw of what is stored now must not be left to a write that was lost."""
+        for key in [k for k in self._latest if k[0] == eid]:
+            del self._latest[key]
+
     def superseded(self, eid: str, key: str, version: int) -> bool:
         """Whether a later write of this process owes the update too (its delivery draws it after this one's)."""
         return self._latest.get((eid, key), 0) > version

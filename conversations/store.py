@@ -250,6 +250,9 @@ class Store:
         self.round_trips = 0  # counted for the benchmark; cheap
         self.on_unavailable: Callable[[], object] | None = None  # e.g. a metrics counter
         self._docs: OrderedDict[str, str] = OrderedDict()  # evaluation id -> JSON last read or written here
+        # told the id of an evaluation Redis holds at an earlier version than one it held before (restored from a
+        # snapshot, a failover that lost the last writes): what this process ordered by version no longer holds
+        self.on_set_back: Callable[[str], object] | None = None
         self._tracks_sends = track_sends(redis)  # a lost connection: was anything of the call sent?
 
     # -- the JSON of recent evaluations -------------------------------------------------------------------
@@ -572,6 +575,7 @@ class Store:
                     if verdict == "dup":
                         return await self._duplicate(eid, fresh, indexed)
                     if verdict == "stale":
+                        self._set_back_if(eid, version, fresh)
                         raw = fresh
                         continue
                 self._written(eid, folded)
@@ -594,9 +598,18 @@ class Store:
                 await self._reindex_if(indexed, work)
                 return work, result, False
             self._remember(eid, raw)
+            if status == "conflict":
+                self._set_back_if(eid, version, raw)
             if status == "dup":
                 return await self._duplicate(eid, raw, indexed)
         raise StoreUnavailable(f"evaluation {eid}: too many concurrent writers, try again", reason="busy")
+
+    def _set_back_if(self, eid: str, version: int, stored: bytes | str | None) -> None:
+        """Redis holds ``stored`` where this store last saw the evaluation at ``version`` (read from Redis, or written
+        there): versions only grow, so an earlier one means Redis went back to an earlier state (``on_set_back``)."""
+        if stored and self.on_set_back is not None and _version_of(text_of(stored)) < version:
+            log.warning("evaluation_set_back", evaluation=eid, saw=version, stored=_version_of(text_of(stored)))
+            self.on_set_back(eid)
 
     async def _confirm_no_op(self, eid: str, decided_on: str, seen: str | None
                              ) -> tuple[Literal["same", "stale", "dup"], bytes | str | None]:
@@ -783,6 +796,15 @@ def _bump(dumped: str, eid: str, version: int) -> str | None:
     if not dumped.startswith(head):
         return None
     return f'{{"id":"{eid}","version":{version + 1},' + dumped[len(head):]
+
+
+_VERSION = re.compile(r'^{"id":"[^"]*","version":(\d+)')
+
+
+def _version_of(doc: str) -> int:
+    """The version a stored document starts with (0 when it does not say: nothing to compare)."""
+    found = _VERSION.match(doc)
+    return int(found.group(1)) if found else 0
 
 
 def _audit_detail(result: object) -> dict[str, Any]:

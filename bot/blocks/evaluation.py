@@ -518,6 +518,20 @@ def _splits(entry: AnswerEntry, ballot: Ballot | None) -> str:
     return "split twice" if times == 2 else f"split {times} times" if times > 2 else "split"
 
 
+# -- a card the saved evaluation does not hold ------------------------------------------------------------------
+
+def stale_card(checklist: Checklist, question_id: str, words: str) -> tuple[str, list[Block]]:
+    """A card Slack shows that the saved evaluation does not hold (``flow.not_saved``: its data was set back to an
+    earlier point, or the card was posted twice), drawn without buttons: its question, and ``words``
+    (``notices.stale_card_words``) say why it takes no answers and where the evaluation went on. Text and blocks."""
+    head = "A question card"
+    if checklist.asks(question_id):
+        q = checklist.question(question_id)
+        head = f"{q.key} ({short(q)})"
+    return f"{head}: not in ftcheck's saved evaluation", [section(f"~{head}~ — not in the saved evaluation"),
+                                                          context(words)]
+
+
 # -- a card before its question was asked again -----------------------------------------------------------------
 
 def earlier_card_blocks(ev: Evaluation, checklist: Checklist, card_ts: str,

@@ -49,7 +49,7 @@ def _closed(n: Notice) -> str:
     if n.detail == "abandoned":
         return _closed_for_inactivity(n)
     if n.by is None:
-        return f"This evaluation is finished, so {n.question} can no longer be answered here."
+        return f"This evaluation is finished, so {n.question or 'that card'} can no longer be answered here."
     return _taken(n)
 
 
@@ -100,7 +100,57 @@ def late_vote(n: Notice, *, may_change: bool, team_answer: bool, answerers_are: 
 def _unknown_card(n: Notice) -> str:
     if n.detail == "asked_again":
         return older_card(n)
-    return "That card is not part of this evaluation any more. Use the newest card in the thread."
+    return not_saved(n)
+
+
+def not_saved(n: Notice, link: str | None = None, what: str = "click") -> str:
+    """A click (``what``: a vote, a change) on a card the saved evaluation does not hold (``flow.not_saved``): why
+    nothing was recorded, and where the evaluation asks now (``link``: that card's permalink)."""
+    if n.detail == "answer_lost":
+        why = (f"{n.question}'s answer is not in ftcheck's saved evaluation, so your {what} was not recorded: "
+               f"ftcheck's saved data was set back to an earlier point, before {n.question} was answered{_saved(n)}.")
+    elif n.detail == "copy":
+        why = (f"That card is not the one ftcheck recorded for {n.question or 'its question'}, so your {what} was "
+               "not recorded.")
+    else:
+        why = f"That card is not in ftcheck's saved evaluation, so your {what} was not recorded"
+        why += (f": ftcheck's saved data was set back to an earlier point, before that card was posted{_saved(n)}."
+                if n.detail == "lost" else ".")
+    return f"{why} {_asked_now(n, link)}"
+
+
+def _saved(n: Notice) -> str:
+    return f" (the saved evaluation has {n.answered} of {n.total} answered)" if n.total else ""
+
+
+def _asked_now(n: Notice, link: str | None) -> str:
+    """Where the saved evaluation asks now: its card, which the refusal redraws with its buttons."""
+    if n.asks is None:
+        return "The thread's first message shows where the evaluation stands."
+    again = " again" if n.detail in ("lost", "answer_lost") else ""
+    return f"{n.asks} is asked{again} on its card: <{link}|{n.asks}>." if link else (
+        f"{n.asks} is asked{again} on its card in this thread.")
+
+
+def stale_card_words(n: Notice, link: str | None) -> str:
+    """What a card the saved evaluation does not hold says instead of its buttons (``flow.not_saved``): that it takes
+    no answers, why, and the card the evaluation went on from (``link``: its permalink). Of an evaluation that is
+    over (``closed``), that it is (``link``: its scorecard's permalink)."""
+    if n.kind == "closed":
+        over = ("The evaluation was closed for inactivity." if n.detail == "abandoned" else
+                f"The evaluation is finished: <{link}|its scorecard>." if link else "The evaluation is finished.")
+        return f"This card is not in ftcheck's saved evaluation, so it takes no answers. {over}"
+    if n.detail == "copy":
+        why = f"This card is not the one ftcheck recorded for {n.question or 'its question'}, so it takes no answers."
+    elif n.detail == "lost":
+        why = ("This card is not in ftcheck's saved evaluation, so it takes no answers: ftcheck's saved data was set "
+               "back to an earlier point, before this card was posted.")
+    else:
+        why = "This card is not in ftcheck's saved evaluation, so it takes no answers."
+    if n.asks is None:
+        return why
+    card = f"<{link}|{n.asks}'s card>" if link else f"{n.asks}'s card"
+    return f"{why} The evaluation went on from {card}."
 
 
 def older_card(n: Notice, round_no: int | None = None, link: str | None = None) -> str:

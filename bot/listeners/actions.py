@@ -3,26 +3,39 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
+import aiohttp
+import structlog
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.evaluation import ANSWER_ACTION, CHANGE_ACTION, NOTE_ACTION, NOTE_OPTION
-from bot.blocks.notices import DELETED, late_vote, notice_text_of, older_card, team_answer_refusal
+from bot.blocks.evaluation import ANSWER_ACTION, CHANGE_ACTION, NOTE_ACTION, NOTE_OPTION, stale_card
+from bot.blocks.notices import (
+    DELETED,
+    late_vote,
+    not_saved,
+    notice_text_of,
+    older_card,
+    stale_card_words,
+    team_answer_refusal,
+)
 from bot.blocks.scorecard import answerers
 from bot.blocks.views import note_modal
 from bot.commands import CommandError
 from bot.leads.access import may_manage
 from bot.links import message_url
 from bot.payloads import AnswerClick, BlockAction
+from bot.presenter import post_metadata
 from bot.replies import after_ack, tell_notice, tell_text
 from bot.services import Services
 from bot.slack_errors import error_code
 from conversations import flow
 from conversations.models import Evaluation
+
+log = structlog.get_logger(__name__)
 
 ANSWER_PATTERN = re.compile(rf"^{ANSWER_ACTION}_[a-z0-9_-]+$")
 # no record at all: nobody deleted it (a deleted evaluation is kept, marked deleted), so the words must not say so
@@ -52,10 +65,17 @@ async def on_answer(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
         await existing(services, click.ref.evaluation)  # the store's way of saying "no such evaluation"
         raise
     notice = outcome.notice if outcome is not None else None
+    if outcome is not None and notice is not None and notice.kind == "unknown_card" and notice.detail != "asked_again":
+        await tell_not_saved(services, client, body, click, ev, outcome, "vote" if ev.mode == "vote" else "click")
+        return
     if notice is not None and ev.mode == "vote" and notice.kind in ("revealed", "unknown_card"):
         await tell_text(client, body, await _vote_refusal(services, client, ev, click, notice))
         return
     await tell_notice(client, body, outcome)
+    if notice is not None and notice.kind == "closed" and click.message_ts not in ev.cards:
+        # a card the saved evaluation does not hold, of one that is over: it stops offering buttons too
+        link = await message_url(client, ev.channel, ev.scorecard_ts, ev.thread_ts)
+        await _draw_stale(services, client, ev, click, stale_card_words(notice, link))
 
 
 async def _vote_refusal(services: Services, client: AsyncWebClient, ev: Evaluation, click: AnswerClick,
@@ -72,6 +92,37 @@ async def _vote_refusal(services: Services, client: AsyncWebClient, ev: Evaluati
     team = bool(notice.team)
     may_change = team and await may_manage(services, click.user.id, ev)
     return late_vote(notice, may_change=may_change, team_answer=team, answerers_are=answerers(ev))
+
+
+async def tell_not_saved(services: Services, client: AsyncWebClient, body: dict[str, Any], click: BlockAction,
+                         ev: Evaluation, outcome: flow.Outcome, what: Literal["click", "vote", "change"]) -> None:
+    """A click on a card the saved evaluation does not hold (``flow.not_saved``): the thread is ahead of what is
+    stored. The person is told why nothing was recorded and which card asks now (the engine draws what is stored
+    again a moment later: ``Outcome.redraw``, so that card gets its buttons back, the root its count); and the card
+    clicked, when the saved evaluation does not hold it, stops offering
+    buttons that cannot work."""
+    notice = outcome.notice
+    assert notice is not None
+    asking = [ts for q in flow.waiting(ev) if (ts := ev.card_for(q)) is not None and ev.cards[ts].open]
+    link = await message_url(client, ev.channel, asking[0], ev.thread_ts) if asking else None
+    await tell_text(client, body, not_saved(notice, link, what))
+    if click.message_ts not in ev.cards:
+        await _draw_stale(services, client, ev, click, stale_card_words(notice, link))
+
+
+async def _draw_stale(services: Services, client: AsyncWebClient, ev: Evaluation, click: BlockAction,
+                      words: str) -> None:
+    """Redraw the clicked message without buttons. Its metadata is renamed, so that looking for the card it was
+    (``card:<question>:<n>``) never adopts it: a card of that question posted later is the one that asks."""
+    text, blocks = stale_card(services.registry.get(ev.checklist), click.ref.question, words)
+    ref = f"{ev.id}:stale:{click.ref.question}:{click.message_ts}"
+    try:
+        await client.chat_update(channel=click.channel.id, ts=click.message_ts, text=text, blocks=blocks,
+                                 metadata=post_metadata(ev.id, ref))
+    except (SlackApiError, SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+        # the person was told already; the card keeps its buttons, and a click on it is refused the same way
+        log.warning("stale_card_not_redrawn", evaluation=ev.id, card=click.message_ts,
+                    error=error_code(exc) if isinstance(exc, SlackApiError) else type(exc).__name__)
 
 
 @after_ack()
@@ -96,6 +147,9 @@ async def on_change(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                                                    seen=click.seen_token(), may_override=may_override)
     if outcome is not None and outcome.notice is not None and outcome.notice.kind == "team_answer":
         raise CommandError(team_answer_refusal(stored, checklist, checklist.question(ref.question).id))
+    if outcome is not None and outcome.notice is not None and outcome.notice.kind == "unknown_card":
+        await tell_not_saved(services, client, body, click, stored, outcome, "change")
+        return
     await tell_notice(client, body, outcome)
 
 
