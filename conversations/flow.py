@@ -801,6 +801,12 @@ def team_answer(ev: Evaluation, question_id: str) -> bool:
             and entry.value in ballot.decided())
 
 
+def asked_again_words(who_was: str) -> str:
+    """What a card asked again after a first Not sure says, in words every front end shares; ``who_was``: "the team
+    was", "you were", "<name> was"."""
+    return f"Asked again: {who_was} not sure the first time."
+
+
 def asked_again(skips: int) -> bool:
     """Whether a question left Not sure ``skips`` times is asked again (with a fresh vote, in vote mode) before the
     end: after its first Not sure; a second one leaves it without an answer (:func:`left_open_by`)."""

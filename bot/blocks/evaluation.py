@@ -20,6 +20,7 @@ from conversations.flow import (
     SKIP,
     LastTime,
     asked_again,
+    asked_again_words,
     card_state,
     last_time_of,
     left_open_by,
@@ -255,7 +256,7 @@ def open_card_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> 
         blocks.append(context(_last_time(ev, checklist, q.id)))
     entry = ev.answers.get(q.id)
     if entry is not None and entry.value is None:
-        blocks.append(context("Asked again: the team was not sure the first time."))
+        blocks.append(context(asked_again_words("the team was")))
     value = action_value(ev, q.id)
     suggested = ev.suggestions[q.id].value if q.id in ev.suggestions else None
     last_time = ev.prefill.get(q.id)  # last quarter's answer is the one to confirm: its button is primary

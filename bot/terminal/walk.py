@@ -30,7 +30,16 @@ from bot.terminal.words import (
     shorten,
 )
 from conversations.engine import scorecard_of
-from conversations.flow import Notice, Outcome, asked_again, gone_cards, last_time_of, note_carried, whose_words
+from conversations.flow import (
+    Notice,
+    Outcome,
+    asked_again,
+    asked_again_words,
+    gone_cards,
+    last_time_of,
+    note_carried,
+    whose_words,
+)
 from conversations.models import AnswerEntry, Evaluation
 from scoring.checklist import Checklist
 from scoring.render import render_text
@@ -172,7 +181,7 @@ def prompt_for(ev: Evaluation, checklist: Checklist, target: Target, tz: tzinfo 
         lines.append("  Skipped twice so far: answer it now, or skip to leave it open.")
     elif entry is not None and entry.value is None:  # skipped once: asked again now that the rest is answered
         who = "you were" if entry.by == user else f"{entry.by} was"
-        lines.append(f"  Asked again: {who} not sure the first time.")
+        lines.append(f"  {asked_again_words(who)}")
     lines.append(f"  {option_words(checklist)} · help for commands")
     return "\n".join(lines)
 
