@@ -15,7 +15,7 @@ import pytest
 import structlog
 
 from bot.blocks.suggestions import report_text
-from scoring.checklist import BUILTIN_DIR, Checklist, load_checklist
+from scoring.checklist import Checklist
 from scoring.suggest import SuggestConfig, llm
 from scoring.suggest.llm import LLMSuggester
 from tests.scoring.suggestions import suggestion_for
@@ -64,11 +64,6 @@ def _fresh(api: OpenAIStandin) -> Iterator[None]:
     yield
     structlog.configure(**saved)
     assert api.pending == 0, "a planned response was not used"
-
-
-@pytest.fixture(scope="module")
-def checklist() -> Checklist:
-    return load_checklist(BUILTIN_DIR / "fine-tuning-readiness.yaml")
 
 
 def suggester(api: OpenAIStandin, *, timeout_s: float = 3.0, max_retries: int = 1,

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from scoring.checklist import BUILTIN_DIR, Checklist, load_checklist
+from scoring.checklist import Checklist
 from scoring.suggest import OfflineSuggester, SuggestConfig
 from scoring.suggest.evaluate import CorpusError, EvalResult, evaluate, load_corpus, render_table
 from scoring.suggest.facts import DIRECT
@@ -25,11 +25,6 @@ from tests.standins.openai_api import OpenAIStandin
 
 BEFORE = {"precision": 0.70, "recall": 0.38, "unsupported": 0.14}
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def checklist() -> Checklist:
-    return load_checklist(BUILTIN_DIR / "fine-tuning-readiness.yaml")
 
 
 def test_corpus_has_25_plus_fully_labelled_descriptions_in_varied_styles() -> None:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scoring.checklist import BUILTIN_DIR, Checklist, load_checklist
+from scoring.checklist import Checklist
 from scoring.suggest import (
     MAX_DESCRIPTION_CHARS,
     DescriptionTooLong,
@@ -27,12 +27,6 @@ from scoring.suggest.evidence import (
     quote_problem,
     sentences,
 )
-
-
-@pytest.fixture(scope="module")
-def checklist() -> Checklist:
-    return load_checklist(BUILTIN_DIR / "fine-tuning-readiness.yaml")
-
 
 # -- cleaning and limits ---------------------------------------------------------------------------
 

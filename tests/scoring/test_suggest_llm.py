@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import structlog
 
-from scoring.checklist import BUILTIN_DIR, Checklist, load_checklist
+from scoring.checklist import Checklist
 from scoring.suggest import (
     DescriptionTooLong,
     OfflineSuggester,
@@ -113,11 +113,6 @@ def _default_logging() -> Iterator[None]:
     structlog.reset_defaults()
     yield
     structlog.configure(**saved)
-
-
-@pytest.fixture(scope="module")
-def checklist() -> Checklist:
-    return load_checklist(BUILTIN_DIR / "fine-tuning-readiness.yaml")
 
 
 def suggester(api: OpenAIStandin, *, timeout_s: float = 3.0, max_retries: int = 1) -> LLMSuggester:

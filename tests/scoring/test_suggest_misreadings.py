@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from scoring.checklist import BUILTIN_DIR, Checklist, load_checklist
+from scoring.checklist import Checklist
 from scoring.suggest import OfflineSuggester, SuggestionReport
 from scoring.suggest.evidence import quote_in_description, sentences
 from scoring.suggest.reading import sentence_negated
@@ -29,11 +29,6 @@ Background
 - Monitoring: none yet. There is no rollback plan.
 - Die Rechnungen kommen aus 12 Ländern, also ist die Vielfalt hoch.
 """  # noqa: E501
-
-
-@pytest.fixture(scope="module")
-def checklist() -> Checklist:
-    return load_checklist(BUILTIN_DIR / "fine-tuning-readiness.yaml")
 
 
 def run(text: str, checklist: Checklist) -> SuggestionReport:

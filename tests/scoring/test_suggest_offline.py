@@ -33,11 +33,6 @@ VARIANTS: dict[str, list[float]] = {
 
 
 @pytest.fixture(scope="module")
-def checklist() -> Checklist:
-    return load_checklist(BUILTIN_DIR / "fine-tuning-readiness.yaml")
-
-
-@pytest.fixture(scope="module")
 def dataset_checklist() -> Checklist:
     return load_checklist(BUILTIN_DIR / "dataset-readiness.yaml")
 

@@ -10,15 +10,10 @@ import re
 
 import pytest
 
-from scoring.checklist import BUILTIN_DIR, Checklist, load_checklist
+from scoring.checklist import Checklist
 from scoring.suggest import OfflineSuggester, SuggestionReport
 from scoring.suggest.evidence import quote_in_description
 from tests.scoring.suggestions import suggestion_for
-
-
-@pytest.fixture(scope="module")
-def checklist() -> Checklist:
-    return load_checklist(BUILTIN_DIR / "fine-tuning-readiness.yaml")
 
 
 def run(text: str, checklist: Checklist) -> SuggestionReport:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from scoring.checklist import BUILTIN_DIR, Checklist, load_checklist
+from scoring.checklist import Checklist
 from scoring.suggest import OfflineSuggester
 from tests.scoring.suggestions import CAUTION, NONE, Expected, assert_reads, suggestion_for
 
@@ -181,11 +181,6 @@ DESCRIPTIONS: list[tuple[str, str, Expected]] = [
     (SLACK_BRACKETS, "q4", 1.0),
     (SLACK_BRACKETS, "q14", 1.0),
 ]
-
-
-@pytest.fixture(scope="module")
-def checklist() -> Checklist:
-    return load_checklist(BUILTIN_DIR / "fine-tuning-readiness.yaml")
 
 
 @pytest.mark.parametrize(("text", "question", "expected"), CASES, ids=[f"{q}-{t[:40]}" for t, q, _ in CASES])

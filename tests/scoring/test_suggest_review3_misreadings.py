@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from scoring.checklist import BUILTIN_DIR, Checklist, load_checklist
+from scoring.checklist import Checklist
 from scoring.suggest import OfflineSuggester
 from tests.scoring.suggestions import CAUTION, NONE, Expected, assert_reads, suggestion_for
 
@@ -51,11 +51,6 @@ CASES: list[tuple[str, str, Expected]] = [
     (HISTORICAL, "q5", CAUTION),
     ("All examples are real customer emails.", "q5", 1.0),  # guard: no hedge, an answer
 ]
-
-
-@pytest.fixture(scope="module")
-def checklist() -> Checklist:
-    return load_checklist(BUILTIN_DIR / "fine-tuning-readiness.yaml")
 
 
 @pytest.mark.parametrize(("text", "question", "expected"), CASES)

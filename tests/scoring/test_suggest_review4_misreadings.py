@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scoring.checklist import BUILTIN_DIR, Checklist, load_checklist
+from scoring.checklist import Checklist
 from scoring.suggest import OfflineSuggester
 from tests.scoring.suggestions import CAUTION, NONE, Expected, assert_reads, suggestion_for
 
@@ -91,11 +91,6 @@ CASES: list[tuple[str, str, Expected]] = [
     ("• Test set\n    ◦ 200 claims set aside, not used in prompt work\n• Data\n    ◦ Labelled claims: 1,800",
      "q10", 1.0),
 ]
-
-
-@pytest.fixture(scope="module")
-def checklist() -> Checklist:
-    return load_checklist(BUILTIN_DIR / "fine-tuning-readiness.yaml")
 
 
 @pytest.mark.parametrize(("text", "question", "expected"), CASES)

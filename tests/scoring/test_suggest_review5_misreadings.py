@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scoring.checklist import BUILTIN_DIR, Checklist, load_checklist
+from scoring.checklist import Checklist
 from scoring.suggest import OfflineSuggester
 from tests.scoring.suggestions import CAUTION, NONE, Expected, assert_reads, suggestion_for
 
@@ -158,11 +158,6 @@ CASES: list[tuple[str, str, Expected]] = [
     ("- [x] Held-out test set of 300 tickets, locked", "q10", 1.0),  # guard
     ("- [x] Rollback: keep the rules engine running", "q17", 1.0),  # guard
 ]
-
-
-@pytest.fixture(scope="module")
-def checklist() -> Checklist:
-    return load_checklist(BUILTIN_DIR / "fine-tuning-readiness.yaml")
 
 
 @pytest.mark.parametrize(("text", "question", "expected"), CASES)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from scoring.checklist import BUILTIN_DIR, Checklist, load_checklist
+from scoring.checklist import Checklist
 from tests.scoring.suggestions import CAUTION, NONE, Expected, assert_reads
 
 # (sentence, question, expected)
@@ -99,11 +99,6 @@ CASES: list[tuple[str, str, Expected]] = [
     ("Roughly 90% of the labelled set is real copywriter text; the rest is synthetic.", "q5", 0.5),
     ("70% real, 30% synthetic.", "q5", 0.5),
 ]
-
-
-@pytest.fixture(scope="module")
-def checklist() -> Checklist:
-    return load_checklist(BUILTIN_DIR / "fine-tuning-readiness.yaml")
 
 
 @pytest.mark.parametrize(("text", "question", "expected"), CASES, ids=[f"{q}-{t[:40]}" for t, q, _ in CASES])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from scoring.checklist import BUILTIN_DIR, Checklist, load_checklist
+from scoring.checklist import Checklist
 from scoring.suggest import OfflineSuggester
 from tests.scoring.suggestions import NONE, Expected, assert_reads, suggestion_for
 from tests.scoring.test_suggest_offline import brief
@@ -41,11 +41,6 @@ CASES: list[tuple[str, str, Expected]] = [
     ("More prompt work did not help.", "q7", 1.0),
     ("Adding more few-shot examples has not improved accuracy.", "q7", 1.0),
 ]
-
-
-@pytest.fixture(scope="module")
-def checklist() -> Checklist:
-    return load_checklist(BUILTIN_DIR / "fine-tuning-readiness.yaml")
 
 
 @pytest.mark.parametrize(("text", "question", "expected"), CASES, ids=[f"{q}-{t[:40]}" for t, q, _ in CASES])
