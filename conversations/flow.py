@@ -82,7 +82,7 @@ class Outcome(BaseModel):
     effects: list[Effect] = Field(default_factory=list)
     moves: list[str] = Field(default_factory=list)  # walk rows that fired, "event:source->target"
     completed: bool = False
-    # a refusal's redraws of what is stored, booked by the front end for a moment later (``engine.Rechecks``, one
+    # a refusal's redraws of what is stored, booked by the engine for a moment later (``engine.Rechecks``, one
     # read): the thread shows a state the saved evaluation does not hold (:func:`not_saved`); nothing is owed
     redraw: list[Effect] = Field(default_factory=list)
 
