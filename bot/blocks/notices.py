@@ -107,8 +107,9 @@ def not_saved(n: Notice, link: str | None = None, what: str = "click") -> str:
     """A click (``what``: a vote, a change) on a card the saved evaluation does not hold (``flow.not_saved``): why
     nothing was recorded, and where the evaluation asks now (``link``: that card's permalink)."""
     if n.detail == "answer_lost":
-        why = (f"{n.question}'s answer is not in ftcheck's saved evaluation, so your {what} was not recorded: "
-               f"ftcheck's saved data was set back to an earlier point, before {n.question} was answered{_saved(n)}.")
+        # the card shows a click (an answer, or a Not sure) that the saved evaluation does not hold
+        why = (f"{n.question}'s card shows a click that is not in ftcheck's saved evaluation, so your {what} was not "
+               f"recorded: ftcheck's saved data was set back to an earlier point, before that click{_saved(n)}.")
     elif n.detail == "copy":
         why = (f"That card is not the one ftcheck recorded for {n.question or 'its question'}, so your {what} was "
                "not recorded.")

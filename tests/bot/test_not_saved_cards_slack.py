@@ -74,16 +74,18 @@ async def link_to(bot: Bot, msg: Message) -> str | None:
     return await message_url(bot.runtime.services.client, "C1", msg.ts, msg.thread_ts)
 
 
-async def one_click_lost(bot: Bot, redis: aioredis.Redis, start: str, answered: int) -> tuple[Message, Message]:
-    """``answered`` cards answered, then a snapshot; the next card answered No by U2 (the one after it posted), then
-    Redis is back at the snapshot. Returns the card whose answer was lost, as the thread shows it, and the next."""
+async def one_click_lost(bot: Bot, redis: aioredis.Redis, start: str, answered: int, click: str = "answer_no"
+                         ) -> tuple[Message, Message]:
+    """``answered`` cards answered, then a snapshot; the next card clicked by U2 (``click``: No) and the one after it
+    posted, then Redis is back at the snapshot. Returns the card whose click was lost, as the thread shows it, and
+    the next."""
     await bot.command(start)
     await bot.answer_all(ALL_YES, limit=answered)
     lost = await bot.next_card(bot.cards(FT.question(f"q{answered}").id)[0])
     eid = ref_of(lost).split(":")[0]
     await quiet(bot)
     snapshot = await saved(redis, eid)
-    await bot.click(lost, "answer_no", user="U2")
+    await bot.click(lost, click, user="U2")
     after = await bot.next_card(lost)
     await quiet(bot)
     await restore(redis, eid, snapshot)
@@ -130,9 +132,9 @@ async def test_a_change_of_an_answer_the_restore_lost_gives_its_card_its_buttons
         q4, q5 = await one_click_lost(a, redis_client, "start Router", 3)
         told = await reply_to(b, q4, "yes", "U2", select=True)
         link = await link_to(b, q4)
-        assert told == ("q4's answer is not in ftcheck's saved evaluation, so your change was not recorded: "
-                        "ftcheck's saved data was set back to an earlier point, before q4 was answered (the saved "
-                        f"evaluation has 3 of 20 answered). q4 is asked again on its card: <{link}|q4>.")
+        assert told == ("q4's card shows a click that is not in ftcheck's saved evaluation, so your change was not "
+                        "recorded: ftcheck's saved data was set back to an earlier point, before that click (the "
+                        f"saved evaluation has 3 of 20 answered). q4 is asked again on its card: <{link}|q4>.")
         await slack.wait_for(lambda: has_buttons(now(b, q4)), what="q4's card with its buttons again")
         assert has_buttons(now(b, q5))  # not clicked, so not redrawn: a click on it is refused as above
         await b.click(now(b, q4), "answer_partly", user="U2")
@@ -193,3 +195,14 @@ async def test_a_click_on_the_copy_of_a_card_posted_twice_points_to_the_recorded
         assert has_buttons(now(bot, q5)) and [m.ts for m in bot.cards(Q5)] == [q5.ts]
         await bot.click(now(bot, q5), "answer_no", user="U3")
         assert "Question 6 of 20" in (await bot.next_card(q5)).text
+
+
+async def test_a_lost_not_sure_is_not_called_an_answer(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    async with replicas(slack, redis_server.url) as (a, b):
+        q4, _ = await one_click_lost(a, redis_client, "start Router", 3, click="answer_skip")
+        assert "Not sure" in q4.text and not has_buttons(q4)  # the thread shows the skip Redis lost
+        told = await reply_to(b, q4, "yes", "U3", select=True)
+        assert told.startswith("q4's card shows a click that is not in ftcheck's saved evaluation") and (
+            "answered" not in told.split("(")[0]), told  # it was never answered
+        await slack.wait_for(lambda: has_buttons(now(b, q4)), what="q4's card with its buttons again")
