@@ -27,7 +27,7 @@ from bot.blocks import evaluation as eb
 from bot.blocks.common import Block, context, esc, section
 from bot.blocks.leads import start_again_text
 from bot.blocks.scorecard import decision_change_text, scorecard_blocks, scorecard_text
-from bot.blocks.suggestions import deleted_report_text, not_kept_blocks
+from bot.blocks.suggestions import PASTED, deleted_report_text, given_to, not_kept_blocks
 from bot.links import message_url
 from bot.metrics import SLACK_API_RETRIES
 from bot.ratelimit import findable_post
@@ -57,7 +57,7 @@ _WHAT = {"root": "the evaluation's first message", "card": "a question card", "s
 
 
 # Where a deleted description came from, as its report line names it (``RedrawDeletedReport.via``)
-READ_ORIGIN = {"paste": "the pasted description", "command": "the description given to `@ftcheck suggest`"}
+READ_ORIGIN = {"paste": PASTED, "command": given_to("@ftcheck suggest")}
 
 
 def deleted_message(ev: Evaluation) -> tuple[str, list[Block]]:

@@ -11,7 +11,9 @@ import structlog
 
 from bot.blocks.common import Block, esc
 from bot.blocks.suggestions import (
+    PASTED,
     failed_blocks,
+    given_to,
     not_kept_blocks,
     reading_blocks,
     report_blocks,
@@ -61,7 +63,7 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
     if refusal is not None:
         await reply(refusal)
         return
-    origin = f"the description given to `{command}`" if command else "the pasted description"
+    origin = given_to(command) if command else PASTED
     read = revision or source or secrets.token_hex(6)  # the text read: names its report line
     placeholder = Placeholder(svc, ev, report_ref(ev.id, read))
     await placeholder.post(origin)

@@ -15,7 +15,15 @@ DIFFERS_NAMED = 3  # answered questions the report names where the description r
 DIFFERS_QUOTE = 60  # characters of each one's quote
 
 
-def reading_blocks(origin: str = "the pasted description") -> list[Block]:
+PASTED = "the pasted description"  # where a description came from, as the thread's report line names it
+
+
+def given_to(command: str) -> str:
+    """A description given to a command (``@ftcheck suggest``), as the report line names where it came from."""
+    return f"the description given to `{command}`"
+
+
+def reading_blocks(origin: str = PASTED) -> list[Block]:
     # no mention of who pasted it: a post that names them would notify them of their own message
     return [context(f":hourglass_flowing_sand: Reading {esc(origin)}…")]
 
@@ -128,7 +136,7 @@ def _differs_text(differs: tuple[Differs, ...], mrkdwn: bool) -> str:
     return f" The description reads {named}" + (f"; and {more} more" if more > 0 else "") + "."
 
 
-def report_text(report: SuggestionReport, counted: Tally | None = None, *, origin: str = "the pasted description",
+def report_text(report: SuggestionReport, counted: Tally | None = None, *, origin: str = PASTED,
                 earlier: bool = False, mrkdwn: bool = False) -> str:
     """The whole report in one line; the detail sits on each question's card. ``counted``: what the cards show
     (:func:`tally`; default: everything in the report, nothing answered yet). Questions the team had answered keep

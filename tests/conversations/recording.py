@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+from conversations.effects import PostDecisionChange, PostSplit
 from conversations.models import Evaluation
 from scoring.checklist import Checklist
 from scoring.scorecard import Scorecard
@@ -42,3 +43,26 @@ class RecordingPresenter:
 
     def kinds(self, kind: str) -> list[str]:
         return [arg for k, arg in self.log if k == kind]
+
+
+class RecordingRecovery(RecordingPresenter):
+    """A RecordingPresenter with the Recovery side (``conversations.engine.Recovery``): nothing found in the thread,
+    nothing to delete or tell, and every post Slack takes. A test's fake overrides the part it exercises."""
+
+    async def find_posted(self, ev: Evaluation, ref: str, *, but: str | None = None) -> str | None:
+        return None
+
+    async def delete_posted(self, ev: Evaluation, ts: str) -> None:
+        return None
+
+    async def tell_undelivered(self, ev: Evaluation, checklist: Checklist, what: str, reason: str) -> None:
+        return None
+
+    async def post_note(self, ev: Evaluation, checklist: Checklist, about: str) -> str:
+        return self._next()
+
+    async def post_decision_change(self, ev: Evaluation, checklist: Checklist, change: PostDecisionChange) -> str:
+        return self._next()
+
+    async def post_split(self, ev: Evaluation, checklist: Checklist, split: PostSplit) -> str:
+        return self._next()

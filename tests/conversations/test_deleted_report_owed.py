@@ -12,13 +12,13 @@ import redis.asyncio as aioredis
 import structlog
 
 from conversations import flow
-from conversations.effects import DeliveryFailed, PostDecisionChange, PostSplit
+from conversations.effects import DeliveryFailed
 from conversations.engine import Engine
 from conversations.models import Evaluation, SuggestionRef
 from conversations.outbox import Outbox
 from conversations.store import Store, eval_key
-from scoring.checklist import Checklist, Registry
-from tests.conversations.recording import RecordingPresenter
+from scoring.checklist import Registry
+from tests.conversations.recording import RecordingPresenter, RecordingRecovery
 
 if TYPE_CHECKING:
     from conversations.effects import RedrawDeletedReport
@@ -36,7 +36,7 @@ async def stored(redis_client: aioredis.Redis, eid: str) -> tuple[Evaluation, st
     return Evaluation.model_validate_json(raw), raw.decode()
 
 
-class Slack(RecordingPresenter):
+class Slack(RecordingRecovery):
     """The front end, with the Recovery side and report lines: each redraw of a report line reads what Redis holds
     at that moment (the delivery runs after the write that owed it, before it records anything)."""
 
@@ -52,24 +52,6 @@ class Slack(RecordingPresenter):
         if self.failure is not None:
             raise self.failure
         self.redrawn.append((report.source, report.revision, report.via))
-
-    async def find_posted(self, ev: Evaluation, ref: str, *, but: str | None = None) -> str | None:
-        return None
-
-    async def delete_posted(self, ev: Evaluation, ts: str) -> None:
-        return None
-
-    async def tell_undelivered(self, ev: Evaluation, checklist: Checklist, what: str, reason: str) -> None:
-        return None
-
-    async def post_note(self, ev: Evaluation, checklist: Checklist, about: str) -> str:
-        return self._next()
-
-    async def post_decision_change(self, ev: Evaluation, checklist: Checklist, change: PostDecisionChange) -> str:
-        return self._next()
-
-    async def post_split(self, ev: Evaluation, checklist: Checklist, split: PostSplit) -> str:
-        return self._next()
 
 
 def ref(evidence: str) -> SuggestionRef:

@@ -9,21 +9,21 @@ import time
 import redis.asyncio as aioredis
 
 from conversations import flow, voting
-from conversations.effects import DeliveryFailed, PostDecisionChange, PostSplit
+from conversations.effects import DeliveryFailed, PostSplit
 from conversations.engine import Engine
 from conversations.models import Evaluation
 from conversations.outbox import Outbox
 from conversations.store import Store
 from scoring.checklist import Checklist, Registry
 from tests.bot.delivered import Delivered
-from tests.conversations.recording import RecordingPresenter
+from tests.conversations.recording import RecordingRecovery
 
 REGISTRY = Registry()
 FT = REGISTRY.get()
 Q1, Q2 = FT.questions[0].id, FT.questions[1].id
 
 
-class Slack(RecordingPresenter):
+class Slack(RecordingRecovery):
     """Posts land in ``posted`` (by their metadata ref); ``fail``: the next split post fails so, once."""
 
     def __init__(self) -> None:
@@ -34,18 +34,6 @@ class Slack(RecordingPresenter):
 
     async def find_posted(self, ev: Evaluation, ref: str, *, but: str | None = None) -> str | None:
         return self.posted.get(ref)
-
-    async def delete_posted(self, ev: Evaluation, ts: str) -> None:
-        return None
-
-    async def tell_undelivered(self, ev: Evaluation, checklist: Checklist, what: str, reason: str) -> None:
-        return None
-
-    async def post_note(self, ev: Evaluation, checklist: Checklist, about: str) -> str:
-        return self._next()
-
-    async def post_decision_change(self, ev: Evaluation, checklist: Checklist, change: PostDecisionChange) -> str:
-        return self._next()
 
     async def post_split(self, ev: Evaluation, checklist: Checklist, split: PostSplit) -> str:
         fail, self.fail = self.fail, None

@@ -9,19 +9,19 @@ import time
 
 import redis.asyncio as aioredis
 
-from conversations.effects import DeliveryFailed, PostDecisionChange, PostSplit
+from conversations.effects import DeliveryFailed
 from conversations.engine import REDRAW_LATER_S, Engine, scorecard_of
 from conversations.models import Evaluation
 from conversations.outbox import Outbox
 from conversations.store import Store
 from scoring.checklist import Checklist
 from scoring.scorecard import Scorecard
-from tests.conversations.recording import RecordingPresenter
+from tests.conversations.recording import RecordingRecovery
 from tests.conversations.test_reminder_gaps import REGISTRY, evaluated
 from tests.standins.redis_server import RedisServer
 
 
-class SlackDown(RecordingPresenter):
+class SlackDown(RecordingRecovery):
     """Every redraw fails with Slack's 500 while ``down``."""
 
     def __init__(self) -> None:
@@ -46,23 +46,8 @@ class SlackDown(RecordingPresenter):
         await super().update_scorecard(ev, checklist, card)
 
     # the Recovery side: what the people in the thread are told
-    async def find_posted(self, ev: Evaluation, ref: str, *, but: str | None = None) -> str | None:
-        return None
-
-    async def delete_posted(self, ev: Evaluation, ts: str) -> None:
-        return None
-
     async def tell_undelivered(self, ev: Evaluation, checklist: Checklist, what: str, reason: str) -> None:
         self.told.append((what, reason))
-
-    async def post_note(self, ev: Evaluation, checklist: Checklist, about: str) -> str:
-        return self._next()
-
-    async def post_decision_change(self, ev: Evaluation, checklist: Checklist, change: PostDecisionChange) -> str:
-        return self._next()  # a post, not a redraw: Slack takes it (only its redraws fail here)
-
-    async def post_split(self, ev: Evaluation, checklist: Checklist, split: PostSplit) -> str:
-        return self._next()
 
 
 async def test_redraws_slack_kept_failing_are_drawn_once_it_answers_and_told_once(
