@@ -154,11 +154,7 @@ def render_text(card: Scorecard, agreement: Agreement | None = None, project: st
     if v.top_gaps:
         lines += ["Top gaps:", *(line for g in v.top_gaps for line in wrap(f"• {g.name}: {g.answer}", "    ", "  ",
                                                                             width))]
-    lines += ["", "Sections"]
-    column = max(len(s.title) for s in card.sections)
-    for s in card.sections:
-        pending = f"  ({s.unanswered} unanswered)" if s.unanswered else ""
-        lines.append(f"  {s.title:<{column}}  {bar(s.score, s.max)} {fmt_score(s.score)}/{fmt_score(s.max)}{pending}")
+    lines += ["", "Sections", *_section_lines(card, width)]
     if v.tree:
         lines += ["", "Decision tree", *wrap(v.tree, "    ", "  ", width)]
     if agreement is not None:
@@ -194,11 +190,25 @@ def agreement_text(agreement: Agreement, width: int = WIDTH) -> list[str]:
     return lines
 
 
+def _section_lines(card: Scorecard, width: int) -> list[str]:
+    """One line per section, ``  Data & Labeling  █████░░░░░ 3/6  (1 unanswered)``; in a narrow terminal the
+    unanswered count goes on a line of its own rather than being wrapped by the terminal under the bar."""
+    column = max(len(s.title) for s in card.sections)
+    lines: list[str] = []
+    for s in card.sections:
+        line = f"  {s.title:<{column}}  {bar(s.score, s.max)} {fmt_score(s.score)}/{fmt_score(s.max)}"
+        pending = f"({s.unanswered} unanswered)" if s.unanswered else ""
+        if pending and cells_of(f"{line}  {pending}") <= width:
+            line, pending = f"{line}  {pending}", ""
+        lines += [line, *([f"  {' ' * column}  {pending}"] if pending else [])]
+    return lines
+
+
 def _text_gaps(card: Scorecard, first: str | None, width: int = WIDTH) -> list[str]:
     if not card.gaps:
         return []
     count = sum(len(group.gaps) for group in card.gaps)
-    lines = ["", f"{gaps_title(count)} (weakest section first)"]
+    lines = ["", *wrap(f"{gaps_title(count)} (weakest section first)", "  ", "", width)]
     for group in card.gaps:
         lines.append(f"  {group.title} ({fmt_score(group.score)}/{fmt_score(group.max)})")
         for gap in group.gaps:
