@@ -661,7 +661,8 @@ class Engine:
         now, rendered = time.time(), ev.version  # ``ev`` is handed to the store below, which may change it
 
         def record(e: Evaluation) -> list[Effect]:
-            if e.status == "deleted" and not run.struck:  # deleted (on another replica) while this was in flight
+            if e.status == "deleted" and not run.struck and run.view.status != "deleted":  # deleted (on another
+                # replica) while this was in flight; a delivery for a deleted evaluation drew nothing to strike
                 self._note_deleted(e.id, e.deleted_by)
                 _background(asyncio.get_running_loop().create_task(self._strike(run)))
             _posted(run, e)

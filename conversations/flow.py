@@ -28,6 +28,7 @@ from conversations.effects import (
     PostScorecard,
     ReadVia,
     RedrawDeletedReport,
+    TellUndelivered,
     UpdateCard,
     UpdateRoot,
 )
@@ -386,15 +387,24 @@ def begin(ev: Evaluation, checklist: Checklist) -> Outcome:
 
 
 def discard(ev: Evaluation, by: str | None = None, now: datetime | None = None) -> Outcome:
-    """Mark an evaluation deleted (kept for the audit trail, hidden everywhere), by ``by``; nothing more is owed.
+    """Mark an evaluation deleted (kept for the audit trail, hidden everywhere), by ``by``; nothing more is owed but
+    the redraw of a report line still quoting a deleted description (:func:`still_owed_when_deleted`).
     The delete is its last activity: its audit entry, and what says when it was deleted, take that time."""
     move = Move(ev)
     if ev.status != "deleted":
         move.make("discard", ev.status, "deleted")
         ev.deleted_by, ev.last_activity = by, now or utcnow()
     ev.status = "deleted"
-    ev.pending = []
+    ev.pending = still_owed_when_deleted(ev)
     return Outcome(status="ok", moves=move.moves)
+
+
+def still_owed_when_deleted(ev: Evaluation) -> list[Owed]:
+    """What a deleted evaluation still owes: the redraw of a line quoting a description deleted before it (perhaps
+    confidential, the thread stays in Slack), and the notice that it could not be redrawn. Nothing else is posted."""
+    reports = {o.key for o in ev.pending if isinstance(o.effect, RedrawDeletedReport)}
+    return [o for o in ev.pending if o.key in reports
+            or (isinstance(o.effect, TellUndelivered) and o.effect.what in reports)]
 
 
 def abandon(ev: Evaluation, now: datetime | None = None) -> Outcome:

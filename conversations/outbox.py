@@ -16,6 +16,7 @@ import time
 
 import structlog
 
+from conversations import flow
 from conversations.due_queues import OUTBOX_DUE, RELEASE, hold_score
 from conversations.engine import Engine
 from conversations.models import Evaluation
@@ -68,12 +69,13 @@ class Outbox:
 
     async def repair(self, eid: str, now: float, held: int) -> None:
         ev = await self.store.get(eid)
-        if ev is None or ev.status == "deleted" or not ev.pending or ev.origin != "slack":
+        owed = [] if ev is None else flow.still_owed_when_deleted(ev) if ev.status == "deleted" else ev.pending
+        if ev is None or not owed or ev.origin != "slack":
             await self.store._call(lambda: self._release(keys=[OUTBOX_DUE], args=[eid, held]))
             return
-        due = [o.effect for o in ev.pending if o.next_at <= now]
+        due = [o.effect for o in owed if o.next_at <= now]
         if not due:
-            later = min(o.next_at for o in ev.pending)
+            later = min(o.next_at for o in owed)
             await self.store.hold(eid, now, later - now)
             return
         if not await self._checklist_loaded(ev, now):

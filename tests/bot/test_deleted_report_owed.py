@@ -94,3 +94,29 @@ async def test_a_restarted_bot_redraws_the_report_of_a_description_deleted_while
         text = thread_text(bot, ts)
         assert [q for q in quotes if q in text or esc(q) in text] == []
         assert QUOTED not in text
+
+
+async def test_the_report_is_redrawn_when_the_evaluation_is_deleted_before_slack_answers_again(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    """Deleting the evaluation gives up what its thread is owed, but not the redraw that stops a message quoting a
+    deleted description: it is delivered once Slack answers again, and nothing else is posted in the thread."""
+    async with running_bot(slack, redis_server.url) as bot:
+        ts = await _quoting_report(bot)
+        await _delete_while_updates_fail(bot, slack, ts)
+        reply = await bot.reply_to("delete Ticket router")
+        assert "Deleted" in reply, reply
+        deleted = await the_evaluation(redis_client, bot)
+        assert deleted.status == "deleted"
+        assert [o.key for o in deleted.pending] == [f"redraw_deleted_report:{ts}"]
+        assert QUOTED in report(bot)
+        slack.fail_next("chat.update", times=0)
+        posts_before = len(slack.calls_to("chat.postMessage"))
+        for _ in range(20):
+            if not report(bot):
+                break
+            await bot.runtime.outbox.tick(now=time.time() + 120)
+            await bot.settle()
+        assert any(m.text == DELETED for m in bot.thread()), [m.text for m in bot.thread()]
+        assert QUOTED not in thread_text(bot, ts)
+        assert len(slack.calls_to("chat.postMessage")) == posts_before
+        assert (await the_evaluation(redis_client, bot)).pending == []

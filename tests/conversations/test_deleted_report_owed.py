@@ -12,7 +12,7 @@ import redis.asyncio as aioredis
 import structlog
 
 from conversations import flow
-from conversations.effects import DeliveryFailed
+from conversations.effects import DeliveryFailed, TellUndelivered, UpdateRoot
 from conversations.engine import Engine
 from conversations.models import Evaluation, SuggestionRef
 from conversations.outbox import Outbox
@@ -149,3 +149,42 @@ def test_a_deletion_owes_the_redraw_once_and_only_for_a_reading_that_was_stored(
     assert KEY.replace(SOURCE, "5.5") in [e.key for e in flow.forget_source(ev, SOURCE).effects]
     assert [o.key for o in ev.pending if o.key.startswith("redraw_deleted_report")] == ["redraw_deleted_report:5.5"]
     assert flow.forget_source(ev, SOURCE).effects == []  # the same deletion again (Slack retried its event)
+
+
+async def test_deleting_the_evaluation_keeps_the_owed_redraw_and_nothing_else(
+        slack: Slack, redis_client: aioredis.Redis) -> None:
+    """The evaluation is deleted while Slack still fails the redraw: what its thread was owed is given up (a card,
+    the root), but not the line that quotes the deleted description; the outbox redraws it, and draws nothing else."""
+    engine = Engine(Store(redis_client), REGISTRY, slack, slack)
+    ev = await read(engine)
+    slack.failure = DeliveryFailed("internal_error", permanent=False)
+    await engine.forget_source(ev.id, SOURCE, user="U2")
+    await redis_client.set(eval_key(ev.id), _owing_a_card_too((await stored(redis_client, ev.id))[0]))
+    await engine.discard(ev.id, user="U1")
+    deleted, _ = await stored(redis_client, ev.id)
+    assert deleted.status == "deleted" and [o.key for o in deleted.pending] == [KEY]
+    slack.failure, slack.log = None, []
+    await Outbox(Engine(Store(redis_client), REGISTRY, slack, slack)).tick(now=time.time() + 120)
+    assert slack.redrawn == [(SOURCE, SOURCE, "paste")] and slack.log == []
+    done, _ = await stored(redis_client, ev.id)
+    assert done.pending == []
+
+
+def _owing_a_card_too(ev: Evaluation) -> str:
+    """``ev`` also owing its root's redraw, as a click whose delivery failed would leave it."""
+    flow.owe(ev, [UpdateRoot()])
+    return ev.model_dump_json()
+
+
+def test_a_deleted_evaluation_still_owes_only_the_report_lines_and_their_notice() -> None:
+    checklist = REGISTRY.get()
+    ev = flow.start(team="T", channel="C", project="P", checklist=checklist, user="U1")
+    flow.apply_suggestions(ev, {"labeled_examples": ref(SECRET)}, source=SOURCE, revision=SOURCE)
+    flow.forget_source(ev, SOURCE)
+    flow.owe(ev, [TellUndelivered(what=KEY, reason="internal_error")])
+    flow.discard(ev, "U1")
+    assert [o.key for o in ev.pending] == [KEY, "tell_undelivered"]
+    other = flow.start(team="T", channel="C", project="P", checklist=checklist, user="U1")
+    flow.owe(other, [UpdateRoot(), TellUndelivered(what="update_root", reason="internal_error")])
+    flow.discard(other, "U1")
+    assert other.pending == []
