@@ -222,7 +222,8 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings, redis_url: str) -> Runtime:
-        services = Services.build(settings, make_redis(redis_url, settings.redis_timeout_s), make_client(settings))
+        client = make_client(settings)
+        services = Services.build(settings, make_redis(redis_url, settings.redis_timeout_s), client)
         reminders = Reminders(services.store, services.registry,
                               SlackReminderSink(services.client, services.registry, settings.zone,
                                                 store=services.store, after=settings.reevaluate_delta),
@@ -231,8 +232,10 @@ class Runtime:
                               abandon_after=settings.abandon_delta, close=services.engine.abandon)
         services.engine.on_completed.append(reminders.on_completed)
         services.store.on_unavailable = REDIS_ERRORS.inc
+        outbox = Outbox(services.engine)
+        client.outage.on_ended.append(outbox.wake)  # what failed meanwhile is retried at the next tick
         return cls(settings=settings, services=services, app=build_app(services), reminders=reminders,
-                   outbox=Outbox(services.engine),
+                   outbox=outbox,
                    outage=RedisOutage(redis_host(redis_url), redis_has_password(redis_url),
                                       writable=services.store.writable))
 
@@ -316,6 +319,13 @@ class Runtime:
         with self._ticking() as running:
             if running:
                 await self._deliver_owed()
+
+    async def probe_slack(self) -> None:
+        """During a Slack outage, ask Slack now and then whether it answers again (``SlackOutage.probe``): its end
+        wakes the outbox, which retries at once what failed meanwhile."""
+        with self._ticking() as running:
+            if running and isinstance(client := self.services.client, PacedWebClient):
+                await client.outage.probe(client)
 
     async def _deliver_owed(self) -> None:
         try:

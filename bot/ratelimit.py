@@ -112,6 +112,7 @@ class ChannelRateLimiter:
 
 OUTAGE_AFTER_S = 10.0  # calls failing this long, with none succeeding between, are an outage …
 OUTAGE_MIN_FAILURES = 3  # … once at least this many requests failed (a call's retries are requests too)
+OUTAGE_PROBE_S = 5.0  # during an outage, Slack is asked (auth.test) when nothing else asked it for this long …
 OUTAGE_MEANS = ("Slack's Web API keeps failing: clicks that reach ftcheck are still saved, and the cards and thread "
                 "messages they owe stay owed in Redis and go out when Slack answers again (the outbox retries them); "
                 "private replies to clicks are not retried")
@@ -150,6 +151,23 @@ class SlackOutage(AsyncRetryHandler):
         self.since: float | None = None  # when requests began failing with no success since; None while they succeed
         self.failed: Counter[str] = Counter()  # failed requests since then, by kind
         self.started = False  # the warning was logged
+        self.on_ended: list[Callable[[], None]] = []  # called when an outage that was logged ends
+        self.last_seen = clock()  # when a request last came back, whatever its outcome
+        self._probing = False
+
+    async def probe(self, client: AsyncWebClient, every_s: float = OUTAGE_PROBE_S) -> None:
+        """… for every owed message waits out its backoff meanwhile (up to a minute, then 10): with nothing asking
+        Slack, its end would go unseen until then. One ``auth.test`` when the outage has been quiet ``every_s``;
+        its answer ends the outage (and wakes the outbox, :attr:`on_ended`). Never two at once."""
+        if not self.started or self._probing or self.clock() - self.last_seen < every_s:
+            return
+        self._probing = True
+        try:
+            await client.auth_test()
+        except Exception as exc:  # still down: this watch counted it
+            log.debug("slack_probe_failed", error=type(exc).__name__)
+        finally:
+            self._probing = False
 
     async def can_retry_async(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
                               error: Exception | None = None) -> bool:
@@ -158,6 +176,7 @@ class SlackOutage(AsyncRetryHandler):
 
     def saw(self, kind: str | None) -> None:
         """One request's outcome: ``kind`` of failure, None for an answer from Slack, "" for neither."""
+        self.last_seen = self.clock()
         if kind is None:
             if self.since is not None:
                 self._ended()
@@ -177,6 +196,8 @@ class SlackOutage(AsyncRetryHandler):
         if self.started and self.since is not None:
             log.info("slack_outage_ended", slack=self.where, lasted_s=round(self.clock() - self.since, 1),
                      failed_requests=self.failed.total(), errors=dict(self.failed))
+            for hook in self.on_ended:
+                hook()
         self.since, self.started = None, False
         self.failed.clear()
 

@@ -31,6 +31,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.ack_first import CURRENT, GATE
 from bot.app import Runtime
 from bot.metrics import ACK_SECONDS, REQUESTS, request_kind
+from bot.ratelimit import OUTAGE_PROBE_S
 from bot.slack_errors import error_code
 from conversations.migrations import MIGRATE_EVERY_S
 
@@ -72,6 +73,8 @@ def start_clock(runtime: Runtime) -> AsyncIOScheduler:
                       id="ftcheck-tick")
     scheduler.add_job(runtime.deliver_owed, "interval", seconds=runtime.settings.outbox_tick_s, max_instances=1,
                       coalesce=True, id="ftcheck-outbox")
+    scheduler.add_job(runtime.probe_slack, "interval", seconds=OUTAGE_PROBE_S, max_instances=1, coalesce=True,
+                      id="ftcheck-slack-probe")
     # now, then every few minutes: one cut short runs again, and cheaply does nothing once all are done
     scheduler.add_job(runtime.migrate, "interval", seconds=MIGRATE_EVERY_S, next_run_time=datetime.now(UTC),
                       max_instances=1, coalesce=True, id="ftcheck-migrate")

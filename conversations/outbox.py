@@ -18,6 +18,7 @@ import structlog
 
 from conversations import flow
 from conversations.due_queues import OUTBOX_DUE, RELEASE, hold_score
+from conversations.effects import LEASE_S
 from conversations.engine import Engine
 from conversations.models import Evaluation
 from conversations.store import StoreUnavailable
@@ -32,7 +33,18 @@ for _, m in ipairs(due) do redis.call('ZADD', KEYS[1], ARGV[3], m) end
 return due
 """
 
+# Bring forward up to ARGV[2] members held for a retry's backoff, not for a delivery in flight: a delivery's lease is
+# at most LEASE_S ahead of its holder's clock (renewed every second), so a score past ARGV[1] (now + WAKE_AFTER_S)
+# is a backoff. Each is held until ARGV[3] for the caller, as a claim.
+_WAKE = """
+local held = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'LIMIT', 0, tonumber(ARGV[2]))
+for _, m in ipairs(held) do redis.call('ZADD', KEYS[1], ARGV[3], m) end
+return held
+"""
+
 BATCH = 50
+# A delivery's lease plus two seconds for the replicas' clocks to disagree.
+WAKE_AFTER_S = LEASE_S + 2.0
 CONCURRENCY = 8
 # An evaluation whose checklist is not loaded (its team file went bad or away after it started) keeps what it
 # owes and is looked at again this much later: only a restart with the file fixed loads it again.
@@ -45,20 +57,29 @@ class Outbox:
         self.store = engine.store
         self._claim = self.store.redis.register_script(_CLAIM)
         self._release = self.store.redis.register_script(RELEASE)
+        self._wake = self.store.redis.register_script(_WAKE)
         self._unavailable: set[str] = set()  # evaluations already warned about (their checklist is not loaded)
+        self._woken = False
+
+    def wake(self) -> None:
+        """Slack answers again after an outage: the next tick retries at once what failed meanwhile, instead of
+        when each entry's backoff runs out (up to a minute, or 10 minutes for a redraw that ran out of tries), so a
+        thread is not left out of date that long. A Retry-After's hold is kept (its entry failed ``ratelimited``)."""
+        self._woken = True
 
     async def tick(self, now: float | None = None) -> int:
         """Deliver what is due now; returns how many evaluations were looked at."""
         now = time.time() if now is None else now
         held = hold_score(now)
+        woken = await self._claim_woken(now, held) if self._woken else set()
         raw = await self.store._call(lambda: self._claim(keys=[OUTBOX_DUE], args=[int(now * 1000), BATCH, held]))
-        eids = [m.decode() if isinstance(m, bytes) else str(m) for m in raw]
+        eids = [*woken, *(e for e in map(_member, raw) if e not in woken)]
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def one(eid: str) -> None:
             async with gate:
                 try:
-                    await self.repair(eid, now, held)
+                    await self.repair(eid, now, held, woken=eid in woken)
                 except StoreUnavailable:  # Redis went away mid-tick: the server logs the outage once
                     pass  # the hold runs out and the next tick tries again
                 except Exception:  # isolated: the hold runs out and the next tick tries again
@@ -67,13 +88,23 @@ class Outbox:
         await asyncio.gather(*(one(eid) for eid in eids))
         return len(eids)
 
-    async def repair(self, eid: str, now: float, held: int) -> None:
+    async def _claim_woken(self, now: float, held: int) -> set[str]:
+        """Claim the evaluations held for a backoff (:meth:`wake`); the wake lasts until none is left."""
+        raw = await self.store._call(lambda: self._wake(keys=[OUTBOX_DUE],
+                                                        args=[hold_score(now, WAKE_AFTER_S), BATCH, held]))
+        self._woken = len(raw) >= BATCH
+        if raw:
+            log.info("outbox_woken", evaluations=len(raw))
+        return {_member(m) for m in raw}
+
+    async def repair(self, eid: str, now: float, held: int, *, woken: bool = False) -> None:
+        """Deliver what ``eid`` owes that is due; ``woken``: also what failed before Slack answered again."""
         ev = await self.store.get(eid)
         owed = [] if ev is None else flow.still_owed_when_deleted(ev) if ev.status == "deleted" else ev.pending
         if ev is None or not owed or ev.origin != "slack":
             await self.store._call(lambda: self._release(keys=[OUTBOX_DUE], args=[eid, held]))
             return
-        due = [o.effect for o in owed if o.next_at <= now]
+        due = [o.effect for o in owed if o.next_at <= now or (woken and o.attempts and o.error != "ratelimited")]
         if not due:
             later = min(o.next_at for o in owed)
             await self.store.hold(eid, now, later - now)
@@ -96,3 +127,7 @@ class Outbox:
                             reason=exc.reason, owed=[o.key for o in ev.pending])
             return False
         return True
+
+
+def _member(raw: bytes | str) -> str:
+    return raw.decode() if isinstance(raw, bytes) else str(raw)
