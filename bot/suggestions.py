@@ -78,7 +78,7 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
                  stored=len(stored), dropped=len(report.dropped), tokens=report.usage.total_tokens,
                  cost_usd=report.usage.estimated_cost_usd, source_state=state)
         if state != "current":  # deleted or edited meanwhile: nothing was stored, and nobody needs telling twice
-            line = not_kept_line(state)
+            line = not_kept_line(state, ev)
             await _replace(placeholder, line, not_kept_blocks(line))
             return
         stage = "showing"
@@ -221,8 +221,16 @@ def failure_line(stage: Stage, exc: Exception) -> str:
     return "The suggestions are saved and shown on the open cards; this summary could not be posted."
 
 
-def not_kept_line(state: flow.SourceState) -> str:
-    """What "Reading the description…" becomes when the description changed while the helper read it."""
+def not_kept_line(state: flow.SourceState, ev: Evaluation) -> str:
+    """What "Reading the description…" becomes when the description changed while the helper read it, or the
+    evaluation was deleted or closed."""
+    if state == "closed":
+        project = esc(ev.project)
+        if ev.status == "deleted":
+            return (f"The evaluation of *{project}* was deleted while the helper read the description, so nothing "
+                    "from it was kept.")
+        return (f"The evaluation of *{project}* was closed for inactivity while the helper read the description, "
+                f"so nothing from it was kept. `/ftcheck start {project}` starts a new one that can use it.")
     if state == "deleted":
         return "The description was deleted while the helper read it, so nothing from it was kept."
     return ("The description was edited while the helper read it, so this reading of the older text was not kept; "

@@ -871,15 +871,18 @@ def takes_suggestion(ev: Evaluation, question_id: str) -> bool:
     return entry is None or entry.value is None
 
 
-SourceState = Literal["current", "deleted", "superseded"]
+SourceState = Literal["current", "deleted", "superseded", "closed"]
 
 
 def source_state(ev: Evaluation, source: str | None, revision: str | None = None) -> SourceState:
     """Whether a reading of the message ``source`` (at ``revision``: its ts, or its edit's) may still be stored.
 
     ``deleted``: the message was deleted (perhaps while the helper read it); ``superseded``: a later revision of it
-    (an edit) was read first, and the edited text is what counts. A description typed in a command has no source.
+    (an edit) was read first, and the edited text is what counts; ``closed``: the evaluation was deleted or closed
+    for inactivity meanwhile. A description typed in a command has no source.
     """
+    if ev.status in ("deleted", "abandoned"):
+        return "closed"
     if source is None:
         return "current"
     if source in ev.deleted_sources:
