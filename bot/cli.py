@@ -155,6 +155,10 @@ def configure_logging(settings: Settings) -> None:
 # Where ftcheck's own code lives: a traceback with a frame in one of these is ftcheck's failure (or passed through it)
 OWN_CODE = tuple(str(Path(__file__).resolve().parents[1] / package) + os.sep
                  for package in ("bot", "conversations", "scoring"))
+# ftcheck's code that libraries call as their own: the Web API client (bot/ratelimit.py) that Bolt hands to slack_sdk's
+# Socket Mode client, whose apps.connections.open failures ("Failed to connect … Retrying...", every 10 s while
+# Slack cannot be reached) pass through it. Such a frame is ftcheck's only when the exception was raised in it.
+PASS_THROUGH = frozenset({(str(Path(__file__).resolve().parent / "ratelimit.py"), "PacedWebClient.api_call")})
 
 
 def one_line_library_errors(_: Any, __: str, event_dict: structlog.typing.EventDict) -> structlog.typing.EventDict:
@@ -174,7 +178,8 @@ def one_line_library_errors(_: Any, __: str, event_dict: structlog.typing.EventD
 
 
 def _runs_through_own_code(exc: BaseException) -> bool:
-    """Whether a frame of ``exc``'s traceback, or of the exceptions it was raised from, is ftcheck's."""
+    """Whether a frame of ``exc``'s traceback, or of the exceptions it was raised from, is ftcheck's (a
+    :data:`PASS_THROUGH` frame only where the exception was raised)."""
     seen: set[int] = set()
     todo: list[BaseException | None] = [exc]
     while todo:
@@ -184,7 +189,9 @@ def _runs_through_own_code(exc: BaseException) -> bool:
         seen.add(id(current))
         tb = current.__traceback__
         while tb is not None:
-            if tb.tb_frame.f_code.co_filename.startswith(OWN_CODE):
+            code = tb.tb_frame.f_code
+            passed_through = tb.tb_next is not None and (code.co_filename, code.co_qualname) in PASS_THROUGH
+            if code.co_filename.startswith(OWN_CODE) and not passed_through:
                 return True
             tb = tb.tb_next
         todo += [current.__cause__, current.__context__]

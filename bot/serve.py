@@ -10,11 +10,13 @@ import gc
 import json
 import logging
 import signal
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Coroutine, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, cast
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlparse
 
 import aiohttp
 import structlog
@@ -411,7 +413,43 @@ async def stop_signals() -> AsyncIterator[asyncio.Event]:
             loop.remove_signal_handler(sig)
 
 
-async def serve_socket(runtime: Runtime, watchdog_s: float = 60.0) -> None:
+# Socket Mode's heartbeat: a file touched every HEARTBEAT_S while the WebSocket is connected and removed while it is
+# not (and at start and stop), so a health check reads the connection from its age (deploy/compose.yaml).
+HEARTBEAT_FILE = "ftcheck-socket-mode.alive"
+HEARTBEAT_S = 10.0
+NOT_CONNECTED_WARNING_S = 30.0  # Socket Mode not connected this long: one warning saying what to check
+
+
+def heartbeat_path() -> Path:
+    """Where Socket Mode keeps its heartbeat: the temp dir (``$TMPDIR``, else /tmp), which compose mounts as a
+    tmpfs; a health check running in the same container computes the same path."""
+    return Path(tempfile.gettempdir()) / HEARTBEAT_FILE
+
+
+class Heartbeat:
+    """The heartbeat file: fresh while connected, absent otherwise."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.unwritable = False
+
+    def beat(self) -> None:
+        try:
+            self.path.touch()
+        except OSError as exc:
+            if not self.unwritable:  # once: the health check will say unhealthy, this says why
+                self.unwritable = True
+                log.warning("socket_heartbeat_unwritable", path=str(self.path), error=exc.strerror or str(exc),
+                            means="a health check of the heartbeat file reports this bot unhealthy; point TMPDIR "
+                                  "at a writable directory")
+
+    def clear(self) -> None:
+        with contextlib.suppress(OSError):
+            self.path.unlink(missing_ok=True)
+
+
+async def serve_socket(runtime: Runtime, watchdog_s: float = 60.0, heartbeat_s: float = HEARTBEAT_S,
+                       warn_after_s: float = NOT_CONNECTED_WARNING_S) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     token = runtime.settings.slack_app_token
@@ -422,23 +460,123 @@ async def serve_socket(runtime: Runtime, watchdog_s: float = 60.0) -> None:
     await check_bot_token(runtime)
     await check_app_token(runtime, token)
     await runtime.check_redis()
+    heartbeat = Heartbeat(heartbeat_path())
+    heartbeat.clear()  # a previous run's
     scheduler = start_clock(runtime)
     handler = AsyncSocketModeHandler(runtime.app, token)
     settle_heap()
-    await handler.connect_async()  # type: ignore[no-untyped-call]
-    log.info("socket_mode_connected")
     try:
+        # from here a stop signal shuts down, connected or not: slack_sdk retries a connection forever
         async with stop_signals() as stop:
-            while not stop.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), watchdog_s)
-                if not stop.is_set():
-                    await _watchdog(handler)
+            if await _connect(handler, stop, warn_after_s):
+                log.info("socket_mode_connected")
+                await _stay_connected(handler, stop, heartbeat, watchdog_s, heartbeat_s, warn_after_s)
         log.info("shutting_down")
     finally:
+        heartbeat.clear()
         scheduler.shutdown(wait=False)
         await handler.close_async()  # type: ignore[no-untyped-call]
         await runtime.aclose()
+
+
+async def _connect(handler: Any, stop: asyncio.Event, warn_after_s: float) -> bool:
+    """Connect (slack_sdk tries again every 10 s, forever) until connected, True, or until ``stop`` is set, False;
+    one warning saying what to check when still not connected after ``warn_after_s``."""
+    connecting = asyncio.ensure_future(handler.connect_async())
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        done, _ = await asyncio.wait((connecting, stopping), timeout=warn_after_s,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if not done:
+            _warn_not_connected(handler, warn_after_s)
+            done, _ = await asyncio.wait((connecting, stopping), return_when=asyncio.FIRST_COMPLETED)
+        if stopping in done:
+            return False
+        connecting.result()  # what slack_sdk's loop let out (it retries every Exception): raised here
+        return True
+    finally:
+        for task in (connecting, stopping):
+            task.cancel()
+        await asyncio.gather(connecting, stopping, return_exceptions=True)
+
+
+async def _stay_connected(handler: Any, stop: asyncio.Event, heartbeat: Heartbeat, watchdog_s: float,
+                          heartbeat_s: float, warn_after_s: float) -> None:
+    """Until ``stop``: every ``heartbeat_s`` the heartbeat file is touched while connected (removed while not, with
+    one warning once that lasts ``warn_after_s``); every ``watchdog_s`` the watchdog looks at the connection, in a
+    task of its own, so a stop signal is never kept waiting by a reconnection that keeps failing."""
+    loop = asyncio.get_running_loop()
+    next_watch = loop.time() + watchdog_s
+    watching: asyncio.Task[None] | None = None
+    down_since: float | None = None
+    warned = False
+    heartbeat.beat()
+    try:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), heartbeat_s)
+            if stop.is_set():
+                return
+            if await _down(handler) is None:
+                heartbeat.beat()
+                if warned:
+                    log.info("socket_mode_connected", was_down_s=round(loop.time() - (down_since or 0)))
+                down_since, warned = None, False
+            else:
+                heartbeat.clear()
+                down_since = loop.time() if down_since is None else down_since
+                if not warned and loop.time() - down_since >= warn_after_s:
+                    _warn_not_connected(handler, loop.time() - down_since)
+                    warned = True
+            if loop.time() >= next_watch and (watching is None or watching.done()):
+                watching = asyncio.ensure_future(_watched(handler))
+                next_watch = loop.time() + watchdog_s
+    finally:
+        if watching is not None:
+            watching.cancel()
+            await asyncio.gather(watching, return_exceptions=True)
+
+
+def _warn_not_connected(handler: Any, after_s: float) -> None:
+    """One line saying which half of Socket Mode fails (Slack's Web API handing out a WebSocket URL, or the
+    WebSocket itself) and what to check; slack_sdk's own "Failed to connect" lines give the error of each try."""
+    client = getattr(handler, "client", None)
+    wss = getattr(client, "wss_uri", None)  # the URL slack_sdk was handed (it holds a ticket: only its host is said)
+    api = urlparse(str(getattr(getattr(client, "web_client", None), "base_url", "") or "")).netloc or "slack.com"
+    if wss:
+        host = urlparse(str(wss)).netloc or "its host"
+        why = (f"Slack's Web API ({api}) took SLACK_APP_TOKEN and handed out a WebSocket URL, but connecting to "
+               f"{host} fails")
+        fix = (f"allow outbound WebSocket connections (wss://, port 443) to {host}: a firewall or proxy that blocks "
+               "WebSocket upgrades, or a TLS-inspecting proxy")
+    else:
+        why = f"no WebSocket URL from Slack's Web API ({api})"
+        fix = (f"check that this host resolves and reaches {api} over HTTPS (DNS, firewall, proxy), and that "
+               "SLACK_APP_TOKEN is this app's App-Level Token (xapp-…) with connections:write")
+    log.warning("socket_mode_not_connected", after_s=round(after_s), why=why, fix=fix,
+                means="until it connects nothing from Slack reaches this bot (/ftcheck answers dispatch_failed); "
+                      "it keeps trying every 10 s")
+
+
+async def _down(handler: object, stale_after_s: float = 90.0) -> str | None:
+    """Why the Socket Mode connection is not usable ("stale": slack_sdk believes it is connected but no ping/pong
+    arrived for ``stale_after_s``; "not connected"), or None while it is."""
+    client = getattr(handler, "client", None)
+    if client is None:
+        return None
+    last = getattr(client, "last_ping_pong_time", None)
+    if last is not None and time.time() - float(last) > stale_after_s:
+        return "stale"
+    return None if await client.is_connected() else "not connected"
+
+
+async def _watched(handler: object) -> None:
+    """The watchdog, with a failure to reconnect (Slack unreachable for a new URL) said in one line: the next
+    pass, and slack_sdk's own monitor, try again."""
+    try:
+        await _watchdog(handler)
+    except Exception as exc:  # anything slack_sdk lets out of a reconnection: never the server's end
+        log.warning("socket_mode_reconnect_failed", error=f"{type(exc).__name__}: {exc}")
 
 
 async def _watchdog(handler: object, stale_after_s: float = 90.0) -> None:
@@ -448,10 +586,7 @@ async def _watchdog(handler: object, stale_after_s: float = 90.0) -> None:
     where ``is_connected()`` stays true and no events arrive.
     """
     client = getattr(handler, "client", None)
-    if client is None:
-        return
-    last = getattr(client, "last_ping_pong_time", None)
-    silent = last is not None and time.time() - float(last) > stale_after_s
-    if silent or not await client.is_connected():
-        log.warning("socket_mode_reconnect", reason="stale" if silent else "not connected")
+    reason = await _down(handler, stale_after_s)
+    if client is not None and reason is not None:
+        log.warning("socket_mode_reconnect", reason=reason)
         await client.connect_to_new_endpoint(force=True)
