@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import structlog
@@ -30,7 +30,7 @@ from conversations import flow
 from conversations.effects import DeliveryFailed, ReadVia, report_ref
 from conversations.models import Evaluation, SuggestionRef
 from conversations.queries import suggest_for, suggestion_refs
-from conversations.store import StoreUnavailable
+from conversations.store import CorruptRecord, StoreUnavailable
 from scoring.checklist import Checklist
 from scoring.suggest import MAX_DESCRIPTION_CHARS, DescriptionTooLong, SuggestionReport, clean_description
 from scoring.suggest.gate import reads_as_description
@@ -73,6 +73,7 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
         _count_usage(report)  # spent whether or not the suggestions get saved
         stage = "saving"
         refs = suggestion_refs(report, checklist, source)
+        replacing = await _replacing(svc, ev.id, refs, source)
         ev, stored, state = await _save(svc, ev.id, refs, user=user, source=source, revision=revision or source)
         log.info("suggestions", evaluation=ev.id, engine=report.engine, suggested=len(report.suggestions),
                  stored=len(stored), dropped=len(report.dropped), tokens=report.usage.total_tokens,
@@ -83,7 +84,8 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
             return
         stage = "showing"
         earlier = any(ref.source != source for ref in ev.suggestions.values())
-        line = report_text(report, tally(report, checklist, ev, refs, stored), origin=origin, earlier=earlier,
+        counted = replace(tally(report, checklist, ev, refs, stored), replaced=replacing)
+        line = report_text(report, counted, origin=origin, earlier=earlier,
                            mrkdwn=True)  # its quotes escaped: it is also the notification's text
         await placeholder.show(line, report_blocks(line))
         await _deleted_meanwhile(svc, placeholder, source, read, command)
@@ -110,6 +112,19 @@ async def _save(svc: Services, eid: str, refs: dict[str, SuggestionRef], *, user
     """
     ev, stored = await svc.engine.suggest(eid, refs, user=user, source=source, revision=revision)
     return ev, stored, flow.source_state(ev, source, revision)
+
+
+async def _replacing(svc: Services, eid: str, refs: dict[str, SuggestionRef], source: str | None) -> int:
+    """How many of ``refs`` would replace a suggestion another description put on a card: read just before the
+    write, so the new line can say so (the earlier line said its suggestions were shown on each card)."""
+    try:
+        before = await svc.store.get(eid)
+    except (StoreUnavailable, CorruptRecord):
+        return 0
+    if before is None:
+        return 0
+    return sum(1 for q in refs if (old := before.suggestions.get(q)) is not None and old.source != source
+               and flow.takes_suggestion(before, q))
 
 
 async def withdraw_description(svc: Services, ev: Evaluation, *, source: str, revision: str, user: str) -> None:

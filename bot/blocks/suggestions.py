@@ -92,12 +92,14 @@ class Differs:
 class Tally:
     """What a reading put on the cards: ``shown`` answers and ``checks`` (a caution or a conflict, no answer) on
     the questions still open; ``kept``: answers for questions the team had answered (their answer stays, nothing
-    is shown for them, nor is a check on them); ``differs``: those the description reads otherwise."""
+    is shown for them, nor is a check on them); ``differs``: those the description reads otherwise; ``replaced``:
+    suggestions of another description it replaced on the cards."""
 
     shown: int
     checks: int
     kept: int = 0
     differs: tuple[Differs, ...] = ()
+    replaced: int = 0
 
     @classmethod
     def of_report(cls, report: SuggestionReport) -> Tally:
@@ -156,6 +158,8 @@ def report_text(report: SuggestionReport, counted: Tally | None = None, *, origi
         return line + _left_out(report) + "."
     line = (f"{_plural(shown, 'suggestion')} from {origin}, shown on each card" if shown
             else f"No new suggestions from {origin} for the questions still open")
+    if counted.replaced:
+        line += f" in place of {counted.replaced} from an earlier description"
     if checks:
         line += f"; {_plural(checks, 'question')} marked to check"
     if kept:
