@@ -114,6 +114,27 @@ def locate_parts(quote: str, description: str) -> list[Located] | None:
     return spans
 
 
+_ENDS = re.compile(r"^[\s'\".]+|[\s'\".]+$")  # of a normalised quote: quote marks, a full stop, an ellipsis
+
+
+def quote_core(quote: str) -> str:
+    """The quote normalised (:func:`normalise`), without quote marks, full stops or ellipses at its ends."""
+    return _ENDS.sub("", normalise(quote))
+
+
+def locate_whole(quote: str, description: str) -> Located | None:
+    """Where ``quote`` sits in ``description`` as one stretch of text, or None. An ellipsis at either end (a quote cut
+    short) is allowed; one inside must be in the description too: excerpts joined with "…" are not one stretch."""
+    part = quote_core(quote)
+    if not part:
+        return None
+    haystack, where = _normalise_with_map(description)
+    found = haystack.find(part)
+    if found < 0:
+        return None
+    return Located(where[found], where[found + len(part) - 1] + 1)
+
+
 def locate(quote: str, description: str) -> Located | None:
     """The stretch of ``description`` that ``quote`` covers, or None if it is not there."""
     spans = locate_parts(quote, description)
@@ -149,9 +170,19 @@ _INSTRUCTION_RE = re.compile(
 )
 
 
+# The helper's own card words, pasted back with a copied thread (":bulb: Helper suggests: Yes — …"): not the team's
+_BOT_WORDS_RE = re.compile(r"\bhelper suggests\s*:|\bthe helper's reading of the description\b")
+
+
+def looks_like_bot_words(text: str) -> bool:
+    """Whether ``text`` is the helper's own card text (a copied thread pasted back), not the team's words."""
+    return _BOT_WORDS_RE.search(normalise(text)) is not None
+
+
 def looks_like_instruction(text: str) -> bool:
-    """Whether ``text`` reads as an instruction to an AI assistant (prompt injection)."""
-    return _INSTRUCTION_RE.search(normalise(text)) is not None
+    """Whether ``text`` reads as an instruction to an AI assistant (prompt injection), or is the helper's own card
+    text pasted back (:func:`looks_like_bot_words`): either way not a statement of the team, so never read."""
+    return _INSTRUCTION_RE.search(normalise(text)) is not None or looks_like_bot_words(text)
 
 
 @dataclass(frozen=True)
@@ -327,13 +358,28 @@ def display_quote(text: str) -> str:
     return " ".join(text.split())
 
 
-def quote_problem(quote: str, description: str, injected: list[Located] | None = None) -> str | None:
-    """Why ``quote`` cannot serve as evidence, or None when it can."""
+NOT_FOUND = "the quote was not found in the description"
+STITCHED = f"{NOT_FOUND} as one stretch (it joins separate parts with '…')"
+
+
+def quote_problem(
+    quote: str, description: str, injected: list[Located] | None = None, *, whole: bool = False
+) -> str | None:
+    """Why ``quote`` cannot serve as evidence, or None when it can. ``whole``: the quote must be one stretch of the
+    description (:func:`locate_whole`), as a model's quote must: excerpts it joined with "…" are its own wording,
+    and the words it left out may be the ones that carry the meaning ("We have … fine-tuned a model")."""
     if len(normalise(_strip_quote(quote)).split()) < _MIN_WORDS:
         return "the quote is empty or too short to be evidence"
     parts = locate_parts(quote, description)
     if not parts:
-        return "the quote was not found in the description"
+        return NOT_FOUND
+    if whole:
+        one = locate_whole(quote, description)
+        if one is None:
+            return STITCHED
+        parts = [one]
+    if looks_like_bot_words(quote):
+        return "the quote is the helper's own words pasted back, not a fact about the project"
     if looks_like_instruction(quote):
         return "the quote is an instruction to the assistant, not a fact about the project"
     for span in injected if injected is not None else instruction_spans(description):

@@ -4,9 +4,15 @@ The model only extracts facts and answers the qualitative questions, each with a
 quotes are verified and the thresholds applied in code (:mod:`scoring.suggest.pipeline`).
 Retries with backoff on 429/5xx/timeouts are done here (:func:`call_within`), not by the openai client: the
 whole call, retries and ``Retry-After`` waits included, must end within one deadline (:data:`DEADLINE_S`), after
-which the offline suggester answers. A model quote must be in the description and, for a number or a statement,
-sit among the words the offline reader looks for with that fact (:func:`off_topic`); when none of the model's
-quotes holds up, the offline suggester answers instead.
+which the offline suggester answers. A model quote must be one stretch of the description (excerpts joined with "…"
+are not), and sit among the words the offline reader looks for with its fact or question (:func:`off_topic`); a
+statement or a direct answer must also read the same to the offline reader in the whole sentence it was cut from (a
+"the team has fine-tuned a model" cut from "Nobody on the team has fine-tuned a model" does not). When none of the
+model's quotes holds up, the offline suggester answers instead; otherwise the offline reader's answers fill the
+questions the model left open, and a question both answer differently is a conflict (:func:`pipeline.combine`).
+
+Every request is counted, with the tokens the server reports for it, by hooks on the HTTP client (:class:`Ledger`):
+a request that timed out, a content-filter stop or an answer with no choices cost what the server says they did.
 
 How failures surface (langchain-openai 1.8, openai 2.x), and why the schema is sent as a dict: given a pydantic
 class, ``with_structured_output`` hands it to ``chat.completions.parse``, which validates the JSON inside the
@@ -21,12 +27,15 @@ completion and its usage; a content-filter stop raises without them (``ContentFi
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import email.utils
 import json
 import random
 import re
 import time
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import httpx
 import openai
@@ -41,13 +50,14 @@ from pydantic import SecretStr, ValidationError
 
 from scoring.checklist import Checklist
 from scoring.suggest import offline as off
-from scoring.suggest.evidence import check_description, locate_parts
-from scoring.suggest.facts import AnswerMention, CautionMention, StatusMention
-from scoring.suggest.models import Dropped, SuggestConfig, SuggestionReport, Usage
+from scoring.suggest.evidence import check_description, locate_whole, normalise, quote_core, quote_problem
+from scoring.suggest.facts import AnswerMention, CautionMention, NumberMention, StatusMention
+from scoring.suggest.models import Dropped, FailureKind, SuggestConfig, SuggestionReport, Usage
 from scoring.suggest.offline import OfflineSuggester
-from scoring.suggest.phrases import QUESTION_REASON, STATUS_CUES
-from scoring.suggest.pipeline import Extraction, Profile, assemble, profile_for
+from scoring.suggest.phrases import ANSWER_CUES, QUESTION_REASON, STATUS_CUES, Cue
+from scoring.suggest.pipeline import Extraction, Profile, assemble, combine, profile_for
 from scoring.suggest.prompt import ModelOutput, build_messages
+from scoring.suggest.reading import clause_at, hedged, negation_words, time_of
 from scoring.suggest.render import TIMED_OUT, quotes_reason, slow_reason
 
 log = structlog.get_logger(__name__)
@@ -91,8 +101,18 @@ def retry_after_s(headers: httpx.Headers) -> float | None:
     return None if parsed is None else float(email.utils.mktime_tz(parsed) - time.time())
 
 
+def out_of_quota(exc: BaseException) -> bool:
+    """OpenAI's 429 for an account out of credit (``insufficient_quota``): waiting does not help, billing does."""
+    if not isinstance(exc, openai.RateLimitError):
+        return False
+    body = exc.body if isinstance(exc.body, Mapping) else {}
+    return "insufficient_quota" in (exc.code, exc.type, body.get("code"), body.get("type"))
+
+
 def retry_wait(exc: BaseException, attempt: int) -> float | None:
     """How long to wait before trying again after ``exc`` (as the openai client would), None when not worth it."""
+    if out_of_quota(exc):
+        return None
     if isinstance(exc, openai.APIStatusError):
         flag = exc.response.headers.get("x-should-retry")
         if flag == "false" or (flag != "true" and exc.status_code not in _RETRY_STATUSES and exc.status_code < 500):
@@ -140,47 +160,138 @@ def fallback_notice(reason: str) -> str:
     return f"The LLM answer could not be used ({reason}); suggestions come from the offline suggester."
 
 
-def failure_reason(exc: BaseException) -> str:
-    """A short, human reason for a failed call (no secrets, no description text)."""
+# -- what the server said, and what it cost ----------------------------------------------------------------------
+
+@dataclass
+class Ledger:
+    """The requests of one suggestion as the HTTP client saw them: every request sent (retries included) and the
+    tokens of every answer, whether the SDK or langchain could then use it or not (a content-filter stop raises
+    without its usage; an answer with no choices raises an ``IndexError`` in langchain)."""
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    no_choices: bool = False  # the last answer held an empty ``choices`` list
+
+    def usage(self, config: SuggestConfig) -> Usage:
+        return priced(self.prompt_tokens, self.completion_tokens, self.total_tokens, config, calls=self.requests)
+
+
+_LEDGER: contextvars.ContextVar[Ledger | None] = contextvars.ContextVar("ftcheck_llm_ledger", default=None)
+
+
+async def _count_request(request: httpx.Request) -> None:
+    ledger = _LEDGER.get()
+    if ledger is not None:
+        ledger.requests += 1
+
+
+async def _count_answer(response: httpx.Response) -> None:
+    """The tokens a 200 answer reports (its body read here, once; the SDK then reads the same bytes)."""
+    ledger = _LEDGER.get()
+    if ledger is None or response.status_code != 200:
+        return
+    try:
+        await response.aread()
+        body = json.loads(response.content)
+    except (httpx.HTTPError, ValueError):
+        return
+    if not isinstance(body, dict):
+        return
+    usage = body.get("usage")
+    if isinstance(usage, dict):
+        prompt, completion = _tokens(usage.get("prompt_tokens")), _tokens(usage.get("completion_tokens"))
+        ledger.prompt_tokens += prompt
+        ledger.completion_tokens += completion
+        ledger.total_tokens += _tokens(usage.get("total_tokens")) or prompt + completion
+    ledger.no_choices = body.get("choices") == []
+
+
+def _tokens(value: object) -> int:
+    return value if isinstance(value, int) and value > 0 else 0
+
+
+def counting_client() -> httpx.AsyncClient:
+    """The openai SDK's own async HTTP client (its timeouts, pool and redirects) with :class:`Ledger`'s hooks."""
+    return openai.DefaultAsyncHttpxClient(
+        event_hooks={"request": [_count_request], "response": [_count_answer]}
+    )
+
+
+_SECRET = re.compile(r"\b(?:sk|pk|rk|sess|org|proj)-[\w*.-]{2,}|\bxox[a-z]-[\w-]+|\bbearer\s+\S+", re.IGNORECASE)
+SERVER_MESSAGE_CHARS = 200
+
+
+def server_message(exc: BaseException) -> str | None:
+    """What the server said about a refused request ("The model `gpt-4o-mni` does not exist…"), for the operator's
+    log: one line, at most :data:`SERVER_MESSAGE_CHARS` characters, API keys and tokens masked."""
+    if not isinstance(exc, openai.APIStatusError):
+        return None
+    body = exc.body
+    said = body.get("message") if isinstance(body, Mapping) else body
+    if not isinstance(said, str) or not said.strip():
+        return None
+    line = _SECRET.sub("[redacted]", " ".join(said.split()))
+    return line if len(line) <= SERVER_MESSAGE_CHARS else line[: SERVER_MESSAGE_CHARS - 1] + "…"
+
+
+def failure(exc: BaseException, ledger: Ledger | None = None) -> tuple[FailureKind, str]:
+    """What kind of failure ``exc`` is and a short, human reason (no secrets, no description text)."""
     if isinstance(exc, TooSlow):
-        return str(exc)
+        return "slow", str(exc)
     if isinstance(exc, OpenAIRefusalError):
-        return "refused"
+        return "refused", "refused"
     if isinstance(exc, openai.ContentFilterFinishReasonError):
-        return "refused by the content filter"
+        return "content_filter", "refused by the content filter"
     if isinstance(exc, openai.LengthFinishReasonError):
-        return "the answer was cut off"
+        return "cut_off", "the answer was cut off"
     if isinstance(exc, openai.APITimeoutError):
-        return TIMED_OUT
+        return "timeout", TIMED_OUT
+    if out_of_quota(exc):
+        return "quota", "the account is out of credit or over its quota (HTTP 429 insufficient_quota): check billing"
     if isinstance(exc, openai.RateLimitError):
-        return "rate-limited (HTTP 429)"
+        return "rate_limited", "rate-limited (HTTP 429)"
     if isinstance(exc, openai.AuthenticationError):
-        return "the API key was rejected"
+        return "auth", "the API key was rejected"
+    if isinstance(exc, openai.NotFoundError):
+        return "not_found", "the model or endpoint was not found (HTTP 404)"
+    if isinstance(exc, openai.APIStatusError) and 400 <= exc.status_code < 500:
+        return "bad_request", f"the server refused the request (HTTP {exc.status_code})"
     if isinstance(exc, openai.APIStatusError):
-        return f"server error (HTTP {exc.status_code})"
+        return "server_error", f"server error (HTTP {exc.status_code})"
     if isinstance(exc, openai.APIConnectionError):
-        return "could not reach the server"
+        return "connection", "could not reach the server"
+    if isinstance(exc, IndexError) and ledger is not None and ledger.no_choices:
+        return "no_choices", "the server's answer held no choices"
     if isinstance(
         exc, ValidationError | json.JSONDecodeError | OutputParserException | ValueError | TypeError
     ):
-        return "malformed output"
-    return f"unexpected error: {type(exc).__name__}"
+        return "malformed", "malformed output"
+    return "unexpected", f"unexpected error: {type(exc).__name__}"
+
+
+# a JSON answer in a Markdown code fence, as local models often write it
+_FENCED = re.compile(r"\A\s*```[ \t]*(?:json|JSON)?[ \t]*\n?(.*?)\n?[ \t]*```\s*\Z", re.DOTALL)
 
 
 def read_output(raw: BaseMessage) -> tuple[ModelOutput | None, str | None]:
-    """The model's answer validated against the schema, or None and why it cannot be used."""
+    """The model's answer validated against the schema, or None and why it cannot be used. JSON inside a Markdown
+    code fence is read when the rest is valid."""
     if raw.additional_kwargs.get("refusal"):
         return None, "refused"
     if not isinstance(raw.content, str):
         return None, "malformed output"
+    fenced = _FENCED.match(raw.content)
     try:
-        return ModelOutput.model_validate_json(raw.content), None
+        return ModelOutput.model_validate_json(fenced.group(1) if fenced else raw.content), None
     except ValidationError:
         return None, "malformed output"
 
 
 def error_usage(exc: BaseException, config: SuggestConfig) -> Usage:
-    """What a failed call cost: an answer cut off at the length limit still carries its completion's usage."""
+    """What a failed call cost when the HTTP client counted nothing: an answer cut off at the length limit still
+    carries its completion's usage."""
     completion = exc.completion if isinstance(exc, openai.LengthFinishReasonError) else None
     if completion is None or completion.usage is None:
         return Usage(calls=1)
@@ -188,14 +299,14 @@ def error_usage(exc: BaseException, config: SuggestConfig) -> Usage:
     return priced(u.prompt_tokens, u.completion_tokens, u.total_tokens, config)
 
 
-def priced(prompt: int, completion: int, total: int, config: SuggestConfig) -> Usage:
+def priced(prompt: int, completion: int, total: int, config: SuggestConfig, *, calls: int = 1) -> Usage:
     cost = prompt / 1e6 * config.price_input_per_1m + completion / 1e6 * config.price_output_per_1m
     return Usage(
         prompt_tokens=prompt,
         completion_tokens=completion,
         total_tokens=total or prompt + completion,
         estimated_cost_usd=round(cost, 6),
-        calls=1,
+        calls=calls,
     )
 
 
@@ -213,6 +324,15 @@ def usage_of(raw: object, config: SuggestConfig) -> Usage:
             completion = int(token_usage.get("completion_tokens", 0))
             total = int(token_usage.get("total_tokens", 0))
     return priced(prompt, completion, total, config)
+
+
+def spent(ledger: Ledger, config: SuggestConfig, answered: object) -> Usage:
+    """What the suggestion's requests cost, as the HTTP client counted them; ``answered``: the answer (or the error)
+    to read the usage from when the client counted no tokens (a stand-in chat model without HTTP)."""
+    if ledger.prompt_tokens or ledger.completion_tokens:
+        return ledger.usage(config)
+    got = error_usage(answered, config) if isinstance(answered, BaseException) else usage_of(answered, config)
+    return got.model_copy(update={"calls": max(ledger.requests, 1)})
 
 
 UNCLEAR = "the description touches this ambiguously — check"
@@ -239,58 +359,202 @@ def off_point(subject: str) -> str:
     return f"the quote does not speak of {subject}"
 
 
+Judgement = Literal["keep", "drop", "check"]
+
+
+@dataclass(frozen=True)
+class Judged:
+    """What becomes of one of the model's claims once its quote is read in its sentence: kept (``evidence``: the
+    quote to show, the whole sentence when the cut changed its meaning), dropped (``why``), or shown as a check
+    (``caution``) with no answer picked."""
+
+    judgement: Judgement
+    why: str = ""
+    evidence: str = ""
+    caution: CautionMention | None = None
+
+
+def _speaks(cue: Cue, text: str) -> bool:
+    return cue.pattern.search(text) is not None and (cue.unless is None or cue.unless.search(text) is None)
+
+
 class _Context:
-    """The offline reader's context checks applied to the model's quotes: a number needs the words the offline
-    reader looks for around it (budget words for a budget…), a statement one of the offline reader's phrases for
-    its fact (at any level: the model may read the level better), in the sentence quoted or under its heading."""
+    """The offline reader's checks applied to the model's quotes, in the sentences they sit in (with the heading or
+    chat question before them): a number needs the words the offline reader looks for around it (budget words for a
+    budget…); a statement or a direct answer needs one of the offline reader's phrases for its fact or question (at
+    any level: the model may read the level better), and must not read otherwise to the offline reader in its whole
+    sentence (a negation, a wish, a hedge the quote cut off)."""
 
     def __init__(self, description: str) -> None:
         self.description = description
         self.units = off.read_units(description)
 
+    def quoted(self, evidence: str) -> list[off.Sentence] | None:
+        """The sentences the quote sits in, as the offline reader reads them; None when it is not one stretch of
+        the description (the pipeline drops it and says so)."""
+        at = locate_whole(evidence, self.description)
+        if at is None:
+            return None
+        return [u for u in self.units if u.unit.start < at.end and at.start < u.unit.end]
+
     def around(self, evidence: str) -> str | None:
         """The quoted sentences with their headings, as the offline reader reads them; None if not quoted."""
-        spans = locate_parts(evidence, self.description)
-        if not spans:
-            return None  # not in the description: the pipeline drops it and says so
-        hit = [u for u in self.units if any(u.unit.start < p.end and p.start < u.unit.end for p in spans)]
-        return " ".join(f"{u.label} {u.norm}" for u in hit)
+        hit = self.quoted(evidence)
+        return None if hit is None else " ".join(f"{u.label} {u.norm}" for u in hit)
 
-    def number_problem(self, fact: str, evidence: str) -> str | None:
-        text = self.around(evidence)
-        if text is None or fact not in off.FACT_CONTEXT:
+    def number_problem(self, m: NumberMention) -> str | None:
+        text = self.around(m.evidence)
+        if text is None or m.fact not in off.FACT_CONTEXT:
             return None
-        pattern, subject = off.FACT_CONTEXT[fact]
-        return None if re.search(pattern, text) else off_point(subject)
+        pattern, subject = off.FACT_CONTEXT[m.fact]
+        if not re.search(pattern, text):
+            return off_point(subject)
+        return self.cut_negation(m.evidence)
 
-    def statement_problem(self, fact: str, evidence: str) -> str | None:
-        text = self.around(evidence)
-        cues = STATUS_CUES.get(fact, [])
-        if text is None or not cues or any(c.pattern.search(text) for c in cues):
+    def cut_negation(self, evidence: str) -> str | None:
+        """A negation in the number's clause that the quote left out ("labeled the 2,000 tickets" from "Nobody has
+        labeled the 2,000 tickets"): the number is not what the team has."""
+        cut = quote_core(evidence)
+        for u in self.quoted(evidence) or []:
+            sentence = normalise(u.unit.text)
+            at = sentence.find(cut)
+            if at < 0 or not cut:
+                continue
+            said = negation_words(clause_at(sentence, at, at + len(cut)))
+            if said is not None and negation_words(cut) is None:
+                return f"the sentence says '{said}'"
+        return None
+
+    def judge(self, name: str, cues: list[Cue], level: str, evidence: str, subject: str) -> Judged:
+        """The model's ``level`` for fact or question ``name`` (the offline reader's ``cues`` for it), read in the
+        whole sentence its quote comes from."""
+        units = self.quoted(evidence)
+        if units is None:
+            return Judged("keep", evidence=evidence)  # not one stretch of the text: the pipeline drops it
+        if not units:  # only in what the offline reader skips (an instruction): the pipeline says why
+            problem = quote_problem(evidence, self.description, whole=True)
+            return Judged("keep", evidence=evidence) if problem else Judged("drop", off_point(subject))
+        in_sentence = any(_speaks(c, u.norm) for c in cues for u in units)
+        if not in_sentence and not any(_speaks(c, u.label) for c in cues for u in units):
+            return Judged("drop", off_point(subject))
+        hit = off._match(name, cues, units)
+        if hit is not None and hit.ambiguous:
+            return Judged("check", caution=off._caution(name, hit))
+        if hit is not None and hit.cue.level != level:
+            return Judged("drop", f"the sentence reads as {hit.cue.level}, not {level}")
+        if hit is None:
+            why = self.not_read(units, level, in_sentence)
+            if why is not None:
+                return Judged("drop", why)
+        return Judged("keep", evidence=self.shown(evidence, units))
+
+    @staticmethod
+    def not_read(units: list[off.Sentence], level: str, in_sentence: bool) -> str | None:
+        """Why a sentence the offline reader finds no answer in does not back ``level`` either, or None when nothing
+        in it says otherwise (a negative sentence backs a "no"; a plain one under a heading on the topic, a "yes")."""
+        for u in units:
+            if not u.reading.counts:
+                return "the sentence is a question or someone else's advice, not the team's statement"
+            if u.reading.time == "wished":
+                return "the sentence tells a wish, not what the team has"
+            if hedged(u.norm):
+                return "the sentence hedges it"
+        negated = next((w for u in units if (w := negation_words(u.norm)) is not None), None)
+        if level == "no":
+            return None if negated is not None else "the sentence does not say no"
+        if negated is not None:
+            return f"the sentence says '{negated}'"
+        return f"the built-in reader does not read the sentence as {level}" if in_sentence else None
+
+    @staticmethod
+    def shown(evidence: str, units: list[off.Sentence]) -> str:
+        """The model's quote, or its whole sentence when what the quote cut off changes how it reads (a negation, a
+        hedge, a plan or a wish)."""
+        cut = normalise(evidence)
+        whole = " ".join(normalise(u.unit.text) for u in units)
+
+        def reads(text: str) -> tuple[bool, bool, str]:
+            return negation_words(text) is not None, hedged(text), time_of(text)
+
+        return evidence if reads(cut) == reads(whole) else " ".join(u.quote for u in units)
+
+    def about(self, cues: list[Cue], evidence: str, subject: str) -> str | None:
+        """Why the quote of a model's "unclear" is not about its question (no phrase of it in the sentence or its
+        heading), or None."""
+        units = self.quoted(evidence)
+        if not units or any(_speaks(c, f"{u.label} {u.norm}") for c in cues for u in units):
             return None
-        return off_point(fact.replace("_", " ").replace("ml engineer", "an ML engineer"))
+        return off_point(subject)
+
+
+
+def reader_cues(question: str, profile: Profile) -> tuple[str, list[Cue]] | None:
+    """The offline reader's name and phrases for a question the model answers directly: its own (a qualitative
+    question) or those of the statement that answers it (``maintenance_plan`` is read from ``retraining_plan``)."""
+    if question in ANSWER_CUES:
+        return question, ANSWER_CUES[question]
+    for fact, questions in profile.fact_questions.items():
+        if questions[0] == question and fact in STATUS_CUES:
+            return fact, STATUS_CUES[fact]
+    return None
 
 
 def off_topic(
     extraction: Extraction, description: str, checklist: Checklist, profile: Profile
 ) -> tuple[Extraction, list[Dropped]]:
-    """``extraction`` without the numbers and statements whose quote lacks the offline reader's context, and
-    the drops (question, quote, why) for the report."""
+    """``extraction`` with only the claims whose quote holds up in its sentence (:class:`_Context`): the rest are
+    dropped (question, quote, why) for the report, or become cautions when the sentence is ambiguous; a quote cut so
+    that it reads otherwise than its sentence is replaced by the sentence."""
     ctx = _Context(description)
     dropped: list[Dropped] = []
+    cautions: list[CautionMention] = []
 
-    def keeps(fact: str, evidence: str, why: str | None) -> bool:
-        questions = profile.fact_questions.get(fact)
-        if why is None or not questions:
+    def question_of(name: str) -> str | None:
+        questions = profile.fact_questions.get(name)
+        qid = questions[0] if questions else (name if name in profile.qualitative else None)
+        return checklist.question(qid).key if qid is not None else None
+
+    def keeps(name: str, evidence: str, why: str | None) -> bool:
+        key = question_of(name)
+        if why is None or key is None:
             return True
-        dropped.append(Dropped(question=checklist.question(questions[0]).key, evidence=evidence, why=why))
+        dropped.append(Dropped(question=key, evidence=evidence, why=why))
         return False
 
-    numbers = [m for m in extraction.numbers if keeps(m.fact, m.evidence, ctx.number_problem(m.fact, m.evidence))]
-    statuses = [
-        m for m in extraction.statuses if keeps(m.fact, m.evidence, ctx.statement_problem(m.fact, m.evidence))
-    ]
-    kept = Extraction(numbers=numbers, statuses=statuses, answers=extraction.answers, cautions=extraction.cautions)
+    def judged(claim: str, read_as: str, cues: list[Cue], level: str, evidence: str, subject: str) -> str | None:
+        """The quote to keep ``claim`` (a fact or a question) with, or None when it is dropped or becomes a caution;
+        ``read_as``: the offline reader's name for it (a direct answer may be read as a statement, with that
+        statement's tense rules: "a rollback plan will be written later" is none)."""
+        if question_of(claim) is None:
+            return evidence
+        j = ctx.judge(read_as, cues, level, evidence, subject)
+        if j.judgement == "check" and j.caution is not None:
+            cautions.append(j.caution)
+            return None
+        return j.evidence if keeps(claim, evidence, j.why or None) else None
+
+    numbers = [m for m in extraction.numbers if keeps(m.fact, m.evidence, ctx.number_problem(m))]
+    statuses: list[StatusMention] = []
+    for st in extraction.statuses:
+        said = st.fact.replace("_", " ").replace("ml engineer", "an ML engineer")  # "monitoring", "an ML engineer"
+        quote = (judged(st.fact, st.fact, STATUS_CUES[st.fact], st.value, st.evidence, said)
+                 if st.fact in STATUS_CUES else st.evidence)
+        if quote is not None:
+            statuses.append(st.model_copy(update={"evidence": quote}))
+    def subject(question: str) -> str:
+        asked = next((q for q in checklist.questions if q.id == question), None)
+        return (asked.short if asked is not None else None) or question.replace("_", " ")
+
+    answers: list[AnswerMention] = []
+    for a in extraction.answers:
+        reader = reader_cues(a.question, profile)
+        quote = judged(a.question, *reader, a.answer, a.evidence, subject(a.question)) if reader else a.evidence
+        if quote is not None:
+            answers.append(a.model_copy(update={"evidence": quote}))
+    unclear = [c for c in extraction.cautions
+               if (reader := reader_cues(c.question, profile)) is None
+               or keeps(c.question, c.evidence, ctx.about(reader[1], c.evidence, subject(c.question)))]
+    kept = Extraction(numbers=numbers, statuses=statuses, answers=answers, cautions=[*unclear, *cautions])
     return kept, dropped
 
 
@@ -328,6 +592,7 @@ class LLMSuggester:
             max_retries=0,  # retried by call_within, within the deadline
             temperature=0,
             use_responses_api=False,
+            http_async_client=counting_client(),
         )
         self._chat: Runnable[LanguageModelInput, BaseMessage] = chat.bind(response_format=RESPONSE_FORMAT)
 
@@ -337,38 +602,49 @@ class LLMSuggester:
         if profile is None:
             return await self.fallback.suggest(text, checklist)
         log.debug("suggest.llm.request", model=self.config.model, description_chars=len(text))
+        ledger = Ledger()
+        counting = _LEDGER.set(ledger)
         try:
             raw = await call_within(self._chat, build_messages(text, checklist), deadline_s=self.deadline_s,
                                     retries=self.config.max_retries)
         except Exception as exc:  # any failure of the call falls back; the reason goes in the notice
-            usage = error_usage(exc, self.config)
-            return await self._fall_back(text, checklist, failure_reason(exc), usage, exc)
-        usage = usage_of(raw, self.config)  # the model answered: its tokens are paid whatever the answer says
+            kind, reason = failure(exc, ledger)
+            return await self._fall_back(text, checklist, kind, reason, spent(ledger, self.config, exc), exc)
+        finally:
+            _LEDGER.reset(counting)
+        usage = spent(ledger, self.config, raw)  # the model answered: its tokens are paid whatever the answer says
         parsed, problem = read_output(raw)
         if parsed is None:
-            return await self._fall_back(text, checklist, problem or "malformed output", usage, None)
+            kind = "refused" if problem == "refused" else "malformed"
+            return await self._fall_back(text, checklist, kind, problem or "malformed output", usage, None)
         report = await asyncio.to_thread(read_checked, text, checklist, profile, to_extraction(parsed), usage)
         if nothing_held(report):  # every quote made up or off the point: the offline reader may still find some
             reason = quotes_reason(len(report.dropped))
-            return await self._fall_back(text, checklist, reason, usage, None, dropped=report.dropped)
+            return await self._fall_back(text, checklist, "quotes", reason, usage, None, dropped=report.dropped)
+        reader = await asyncio.to_thread(self.fallback.suggest_now, text, checklist)
+        merged = combine(report, reader, checklist)
         log.info(
             "suggest.llm.done",
             model=self.config.model,
             checklist=checklist.id,
+            requests=usage.calls,
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
             total_tokens=usage.total_tokens,
             cost_usd=usage.estimated_cost_usd,
-            suggestions=len(report.suggestions),
-            dropped=len(report.dropped),
-            conflicts=len(report.conflicts),
+            suggestions=len(merged.suggestions),
+            from_model=len(report.suggestions),
+            from_reader=sum(1 for s in merged.suggestions if s not in report.suggestions),
+            dropped=len(merged.dropped),
+            conflicts=len(merged.conflicts),
         )
-        return report
+        return merged
 
     async def _fall_back(
         self,
         text: str,
         checklist: Checklist,
+        kind: FailureKind,
         reason: str,
         usage: Usage,
         error: object,
@@ -379,8 +655,12 @@ class LLMSuggester:
         log.warning(
             "suggest.llm.fallback",
             model=self.config.model,
+            failure=kind,
             reason=reason,
             error_type=type(error).__name__ if error is not None else None,
+            http_status=error.status_code if isinstance(error, openai.APIStatusError) else None,
+            server_message=server_message(error) if isinstance(error, BaseException) else None,
+            requests=usage.calls,
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
             cost_usd=usage.estimated_cost_usd,
@@ -388,4 +668,7 @@ class LLMSuggester:
         report = await asyncio.to_thread(
             self.fallback.suggest_now, text, checklist, notice=fallback_notice(reason), usage=usage
         )
-        return report.model_copy(update={"dropped": [*(dropped or []), *report.dropped]}) if dropped else report
+        update: dict[str, Any] = {"failure": kind}
+        if dropped:
+            update["dropped"] = [*dropped, *report.dropped]
+        return report.model_copy(update=update)

@@ -12,6 +12,11 @@ MAX_DESCRIPTION_CHARS = 20_000
 
 Origin = Literal["rule", "model", "phrase"]
 Engine = Literal["llm", "offline"]
+# Why the model's answer was not used, for operators and metrics (a small fixed set, fit for a metric label)
+FailureKind = Literal[
+    "slow", "timeout", "rate_limited", "quota", "auth", "not_found", "bad_request", "server_error", "connection",
+    "refused", "content_filter", "cut_off", "no_choices", "malformed", "quotes", "unexpected",
+]
 
 
 class DescriptionTooLong(ValueError):
@@ -68,6 +73,9 @@ class Caution(BaseModel):
 
 
 class Usage(BaseModel):
+    """What the model calls of one suggestion cost: ``calls`` counts every request sent (retries included), the
+    tokens every answer the server gave, used or not."""
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
@@ -86,6 +94,9 @@ class SuggestionReport(BaseModel):
     cautions: list[Caution] = Field(default_factory=list)
     facts: dict[str, Any] = Field(default_factory=dict)
     usage: Usage = Field(default_factory=Usage)
+    failure: FailureKind | None = Field(
+        default=None, description="Why the model's answer was not used (the offline suggester's stood in); None when "
+        "it was, or when no model was asked.")
 
 
 class Suggester(Protocol):

@@ -87,14 +87,16 @@ _WORD_PERCENT_RE = re.compile(r"\s?(?:%|percent\b|per cent\b)", re.IGNORECASE)
 USD_PER: dict[str, float] = {
     "USD": 1.0, "EUR": 1.08, "GBP": 1.27, "CHF": 1.12, "CAD": 0.73, "AUD": 0.66, "INR": 0.012, "JPY": 0.0067,
 }
-_SYMBOL = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP"}
+_SYMBOL = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "c$": "CAD", "ca$": "CAD", "a$": "AUD", "au$": "AUD"}
 _CODE = {
     "usd": "USD", "dollar": "USD", "dollars": "USD", "bucks": "USD", "eur": "EUR", "euro": "EUR",
-    "euros": "EUR", "gbp": "GBP", "pounds": "GBP", "chf": "CHF", "cad": "CAD", "aud": "AUD", "inr": "INR",
-    "jpy": "JPY",
+    "euros": "EUR", "€": "EUR", "gbp": "GBP", "pounds": "GBP", "chf": "CHF", "cad": "CAD", "aud": "AUD",
+    "inr": "INR", "jpy": "JPY", "yen": "JPY",
 }
-_PREFIX = r"(us\$|\$|€|£|usd|eur|gbp|chf|cad|aud|inr|jpy)\s?"
-_SUFFIX = r"\s?(usd|dollars?|bucks|eur|euros?|gbp|pounds|chf|cad|aud|inr|jpy)\b"
+# "$" after a letter is another dollar ("R$", "HK$"), unless ftcheck knows it ("C$", "A$")
+_PREFIX = r"(?<![a-z])(us\$|c\$|ca\$|a\$|au\$|\$|€|£|usd|eur|gbp|chf|cad|aud|inr|jpy)\s?"
+# after the amount: a code or a word, or the euro sign as much of Europe writes it ("3.000 €")
+_SUFFIX = r"\s?(usd|dollars?|bucks|eur|euros?|€|gbp|pounds|chf|cad|aud|inr|jpy|yen)(?!\w)"
 _WORD_SUFFIX_RE = re.compile(_SUFFIX, re.IGNORECASE)
 _RANGE_END = r"(?:\s?(?:-|–|to)\s?" + NUM_CORE + MULT + r")?"
 _MONEY_RE = re.compile(
@@ -208,6 +210,48 @@ def money(text: str) -> list[Money]:
         if unit is not None and not any(w.start < o.end and o.start < unit.end() for o in out):
             out.append(Money(w.value, w.start, unit.end(), None, _CODE[unit.group(1).lower()]))
     return sorted(out, key=lambda f: f.start)
+
+
+# Currencies ftcheck has no rate for, as written before or after an amount. "¥" is among them: it is the yen's sign
+# and the yuan's, a hundred-fold apart. An amount in one of them is never read as dollars (see :func:`foreign_money`).
+_FOREIGN_SIGN = r"¥|￥|₩|₽|₺|₪|₦|฿|₱|₫|[RrHhSs]\$|HK\$|NZ\$|MX\$|zł|kr\.?|Kr\.?"
+# ISO codes in capitals only ("TRY", not the verb), and the currencies' names after the amount
+_FOREIGN_CODE = (
+    r"CNY|RMB|SEK|NOK|DKK|PLN|BRL|MXN|ZAR|KRW|SGD|HKD|NZD|RUB|TRY|ILS|NGN|THB|CZK|HUF|AED|SAR|IDR|MYR|PHP|VND"
+)
+_FOREIGN_NAME = (
+    r"(?i:yuan|renminbi|zloty|zlotys|reais|pesos|rand|roubles?|rubles?|lira|shekels?|naira|baht|forints?|dirhams?|"
+    r"riyals?|rupiah|ringgit|kronor|kroner|krona|krone)"
+)
+_FOREIGN_RE = re.compile(
+    rf"(?:(?<![\w$])({_FOREIGN_SIGN}|{_FOREIGN_CODE})\s?{NUM}{MULT})|"
+    rf"(?:{NUM}{MULT}\s?({_FOREIGN_SIGN}|{_FOREIGN_CODE}|{_FOREIGN_NAME})(?!\w))"
+)
+
+
+@dataclass(frozen=True)
+class Foreign(Found):
+    """An amount of money in a currency ftcheck cannot convert to dollars; ``currency`` as written ("¥", "SEK")."""
+
+    currency: str = ""
+
+    @property
+    def shown(self) -> str:
+        sign = self.currency if not self.currency.isalpha() else ""
+        return f"{sign}{self.value:,.0f}" if sign else f"{self.value:,.0f} {self.currency}"
+
+
+def foreign_money(text: str) -> list[Foreign]:
+    """Amounts in a currency ftcheck has no rate for ("¥500,000", "40 000 SEK", "R$ 20k"); :func:`money` leaves them
+    out, so they are never taken for dollars."""
+    out = []
+    for m in _FOREIGN_RE.finditer(text):
+        if m.group(1) is not None:
+            sign, number, mult = m.group(1), m.group(2), m.group(3)
+        else:
+            number, mult, sign = m.group(4), m.group(5), m.group(6)
+        out.append(Foreign(to_number(number, mult), m.start(), m.end(), None, sign))
+    return out
 
 
 def show_money(amount: Money) -> str:

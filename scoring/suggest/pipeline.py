@@ -25,7 +25,7 @@ from scoring.suggest.facts import (
     normalise_number,
 )
 from scoring.suggest.models import Caution, Conflict, Dropped, Engine, Origin, Suggestion, SuggestionReport, Usage
-from scoring.suggest.numbers import states_value
+from scoring.suggest.numbers import close, foreign_money, money, states_value
 
 
 @dataclass
@@ -124,12 +124,17 @@ def empty_report(checklist: Checklist, engine: Engine, notice: str | None, usage
 
 
 class _Assembler:
-    def __init__(self, description: str, checklist: Checklist, profile: Profile) -> None:
+    """``whole``: every quote an extraction gives must be one stretch of the description (a model's quotes); the
+    quotes the rules join with "…" are checked part by part."""
+
+    def __init__(self, description: str, checklist: Checklist, profile: Profile, *, whole: bool = False) -> None:
         self.description = description
         self.checklist = checklist
         self.profile = profile
+        self.whole = whole
         self.injected = instruction_spans(description)
         self.dropped: list[Dropped] = []
+        self.unconverted: list[CautionMention] = []  # budgets in a currency there is no rate for
 
     def key(self, question_id: str) -> str:
         return self.checklist.question(question_id).key
@@ -138,11 +143,12 @@ class _Assembler:
         questions = self.profile.fact_questions.get(fact)
         return self.key(questions[0]) if questions else None
 
-    def keep(self, question: str | None, evidence: str, extra: str | None = None) -> bool:
-        """Whether the evidence holds up; records a drop when it does not."""
+    def keep(self, question: str | None, evidence: str, extra: str | None = None, *, whole: bool = False) -> bool:
+        """Whether the evidence holds up; records a drop when it does not. ``whole``: it must be one stretch of the
+        description (an extraction's own quote, when :attr:`whole`)."""
         if question is None:
             return False
-        why = quote_problem(evidence, self.description, self.injected) or extra
+        why = quote_problem(evidence, self.description, self.injected, whole=whole and self.whole) or extra
         if why is not None:
             self.dropped.append(Dropped(question=question, evidence=evidence, why=why))
             return False
@@ -151,9 +157,27 @@ class _Assembler:
     def number_ok(self, m: NumberMention) -> bool:
         m = normalise_number(m)
         kind = NUMBER_KIND[m.fact]
+        question = self.primary(m.fact)
+        if kind == "money" and question is not None and self._unconverted(m, question):
+            return False
         states = states_value(m.evidence, m.value, kind)
         extra = None if states else f"the quote does not state the {kind} {m.value:g}"
-        return self.keep(self.primary(m.fact), m.evidence, extra)
+        return self.keep(question, m.evidence, extra, whole=True)
+
+    def _unconverted(self, m: NumberMention, question: str) -> bool:
+        """An amount in a currency ftcheck has no rate for ("¥500,000"): never read as dollars. When the quote holds
+        up, its question gets a caution to check the amount against the checklist's range, and no answer."""
+        foreign = [f for f in foreign_money(m.evidence) if close(f.value, m.value, 0.01)]
+        known = any(close(x.value, m.value, 0.01) or close(x.usd, m.value, 0.01) for x in money(m.evidence))
+        if not foreign or known:
+            return False
+        if quote_problem(m.evidence, self.description, self.injected, whole=self.whole) is None:
+            note = (f"mentions {foreign[0].shown}, in a currency ftcheck cannot convert to dollars — check it against "
+                    f"the ${rules.MIN_BUDGET:,.0f}–${rules.MAX_BUDGET:,.0f} range")
+            self.unconverted.append(CautionMention(question=m.fact, note=note, evidence=m.evidence))
+        else:
+            self.keep(question, m.evidence, whole=True)  # recorded as dropped, with why
+        return True
 
     def conflict(self, c: FactConflict) -> Conflict:
         question = self.primary(c.fact)
@@ -185,15 +209,18 @@ class _Assembler:
             out.append(rules.Verdict(question, LEVEL_VALUE[x.answer], x.reason, x.evidence, origin))
         return out
 
-    def cautions(self, said: list[CautionMention], taken: set[str]) -> list[Caution]:
-        """Ambiguous evidence for questions that got neither a suggestion nor a conflict, one per question."""
+    def cautions(self, ruled: list[CautionMention], said: list[CautionMention], taken: set[str]) -> list[Caution]:
+        """Ambiguous evidence for questions that got neither a suggestion nor a conflict, one per question: first what
+        the rules could not decide (``ruled``, quotes they may have joined), then what the extraction said."""
         out: dict[str, Caution] = {}
         ids = {q.id for q in self.checklist.questions}
-        for c in said:
+        for c in ruled + said:
+            whole = not any(c is r for r in ruled)
             question = self.primary(c.question) or (
                 self.key(c.question) if c.question in self.profile.qualitative or c.question in ids else None
             )
-            if question is None or question in taken or question in out or not self.keep(question, c.evidence):
+            if (question is None or question in taken or question in out
+                    or not self.keep(question, c.evidence, whole=whole)):
                 continue
             out[question] = Caution(question=question, note=c.note, quote=display_quote(c.evidence))
         return list(out.values())
@@ -243,13 +270,14 @@ def assemble(
             "the team's answer."
         )
         return empty_report(checklist, engine, note, usage)
-    a = _Assembler(description, checklist, profile)
+    # a model's quotes must be copied whole; the offline reader's are whole sentences anyway
+    a = _Assembler(description, checklist, profile, whole=origin == "model")
     numbers = sorted((m for m in extraction.numbers if a.number_ok(m)), key=lambda m: a.position(m.evidence))
-    statuses = [s for s in extraction.statuses if a.keep(a.primary(s.fact), s.evidence)]
+    statuses = [s for s in extraction.statuses if a.keep(a.primary(s.fact), s.evidence, whole=True)]
     answers = [
         x
         for x in extraction.answers
-        if x.question in profile.qualitative and a.keep(a.key(x.question), x.evidence)
+        if x.question in profile.qualitative and a.keep(a.key(x.question), x.evidence, whole=True)
     ]
 
     facts, fact_conflicts = merge(numbers, statuses)
@@ -258,7 +286,7 @@ def assemble(
 
     conflicted = {c.question for c in conflicts}
     suggestions = _grounded(a, checklist, verdicts, conflicted)
-    cautions = a.cautions(a.undecided(verdicts) + extraction.cautions, set(suggestions) | conflicted)
+    cautions = a.cautions(a.undecided(verdicts), a.unconverted + extraction.cautions, set(suggestions) | conflicted)
     ordered = sorted(suggestions.values(), key=lambda s: checklist.question(s.question).number)
     return SuggestionReport(
         checklist=checklist.id,
@@ -276,3 +304,51 @@ def assemble(
         facts=facts.dump(),
         usage=usage,
     )
+
+
+def _label(checklist: Checklist, value: float) -> str:
+    try:
+        return checklist.option(value).label
+    except KeyError:
+        return f"{value:g}"
+
+
+def combine(model: SuggestionReport, reader: SuggestionReport, checklist: Checklist) -> SuggestionReport:
+    """The model's report with the offline reader's where the model gave no answer: a question the model left
+    unanswered ("not_mentioned", "unclear", or an answer the checks dropped) takes the reader's suggestion (or its
+    conflict, or its caution when the model has none either); where both answer and disagree, the question gets a
+    conflict with both quotes, as two answers of the model that disagree do. Each suggestion keeps the ``origin`` it
+    was made with ("model": the model's direct reading; "phrase": the reader's key phrase; "rule": a threshold applied
+    to either's numbers); the report stays the model's ("llm"), and the drops counted are the model's."""
+    ms, rs = ({s.question: s for s in r.suggestions} for r in (model, reader))
+    mc, rc = ({c.question: c for c in r.conflicts} for r in (model, reader))
+    mw, rw = ({w.question: w for w in r.cautions} for r in (model, reader))
+    suggestions: list[Suggestion] = []
+    conflicts: list[Conflict] = []
+    cautions: list[Caution] = []
+    for q in checklist.questions:
+        k = q.key
+        mine, theirs = ms.get(k), rs.get(k)
+        if k in mc:
+            conflicts.append(mc[k])
+        elif mine is not None and theirs is not None and mine.answer != theirs.answer:
+            note = (f"The evidence points both ways (the AI helper reads {_label(checklist, mine.answer)}, the "
+                    f"built-in reader {_label(checklist, theirs.answer)}); ask the team.")
+            quotes = list(dict.fromkeys([mine.evidence, theirs.evidence]))
+            conflicts.append(Conflict(question=k, note=note, quotes=quotes))
+        elif k in rc:
+            conflicts.append(rc[k])  # the description disagrees with itself: no answer picked, whatever the model read
+        elif mine is not None:
+            suggestions.append(mine)
+        elif theirs is not None:
+            suggestions.append(theirs)
+        elif k in mw or k in rw:
+            cautions.append(mw.get(k) or rw[k])
+    shown = {s.question for s in suggestions} | {c.question for c in conflicts} | {w.question for w in cautions}
+    return model.model_copy(update={
+        "suggestions": suggestions,
+        "conflicts": conflicts,
+        "cautions": cautions,
+        "no_evidence": [q.number for q in checklist.questions if q.key not in shown],
+        "facts": {**reader.facts, **model.facts},
+    })

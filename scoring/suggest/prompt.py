@@ -75,7 +75,7 @@ Rules:
   vendor quotes, and wishes or hopes ("we'd like…", "next time…"). Plans the team commits to count.
 - A result measured after fine-tuning is not a prompting result and not a target.
 - A history given in months of data is not the schedule; a range such as "10-12 documents" is one range.
-- "evidence" is copied verbatim (one sentence or part of one, max 300 chars).
+- "evidence" is one unbroken verbatim part of one sentence (max 300 chars).
 - No arithmetic and no thresholds: report numbers as stated (percent as 0-100, 1 month = 4.35 weeks).
 - Same fact stated twice with different values: report both.
 

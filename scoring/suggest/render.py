@@ -86,7 +86,8 @@ def render_report_text(report: SuggestionReport, checklist: Checklist) -> str:
     u = report.usage
     if u.calls:
         lines.append(
-            f"Usage: {u.calls} call, {u.prompt_tokens:,} prompt + {u.completion_tokens:,} completion = "
+            f"Usage: {u.calls} call{'' if u.calls == 1 else 's'}, {u.prompt_tokens:,} prompt + "
+            f"{u.completion_tokens:,} completion = "
             f"{u.total_tokens:,} tokens, estimated ${u.estimated_cost_usd:.4f}"
         )
     else:

@@ -7,8 +7,10 @@ shows (bot.blocks.suggestions.report_text) as well as the report.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +18,8 @@ import structlog
 
 from bot.blocks.suggestions import report_text
 from scoring.checklist import Checklist
-from scoring.suggest import SuggestConfig, llm
+from scoring.suggest import OfflineSuggester, SuggestConfig, SuggestionReport, llm, render_report_text
+from scoring.suggest.evidence import quote_problem
 from scoring.suggest.llm import LLMSuggester
 from tests.scoring.suggestions import suggestion_for
 from tests.standins.openai_api import OpenAIStandin
@@ -99,8 +102,10 @@ async def test_some_quotes_made_up_keeps_the_rest_and_says_how_many_were_left_ou
     api.respond_json(out(numbers=[LABELED, num("budget_usd", 9000, "Our budget is $9,000 for labeling")]))
     report = await suggester(api).suggest(DESCRIPTION, checklist)
 
-    assert report.engine == "llm" and [s.question for s in report.suggestions] == ["q1"]
-    assert report_text(report) == ("1 suggestion from the pasted description, shown on each card; 1 of the AI "
+    # q1 from the model; q12 from the built-in reader, which fills the questions the model left open
+    assert report.engine == "llm" and [(s.question, s.origin) for s in report.suggestions] == [
+        ("q1", "rule"), ("q12", "phrase")]
+    assert report_text(report) == ("2 suggestions from the pasted description, shown on each card; 1 of the AI "
                                    "helper's answers left out because their quotes are not in your text.")
 
 
@@ -127,7 +132,9 @@ async def test_a_quote_that_only_contains_the_number_is_dropped(
     api.respond_json(claims)
     report = await suggester(api).suggest(DESCRIPTION, checklist)
 
-    assert report.engine == "llm" and suggestion_for(report, question) is None
+    assert report.engine == "llm"
+    shown = suggestion_for(report, question)  # never the model's claim; the built-in reader's own reading, if any
+    assert shown is None or (shown.origin != "model" and shown.evidence != claim["evidence"]), shown
     assert [(d.question, d.why) for d in report.dropped] == [(question, f"the quote does not speak of {subject}")]
     assert suggestion_for(report, "q1") is not None  # the claim with a quote in context stays
     assert report_text(report).endswith("1 of the AI helper's answers left out because their quotes do not back "
@@ -227,3 +234,315 @@ async def test_made_up_quotes_and_nothing_found_say_both(api: OpenAIStandin, che
     assert report_text(report) == (
         "No suggestions from the pasted description: the AI helper's quote could not be found in your text, and "
         "the built-in reader found nothing it could quote either.")
+
+
+# == Second review of the LLM path ==================================================================================
+# A model's quote must be one stretch of the text and read, in its whole sentence, as the model's answer; the built-in
+# reader fills what the model leaves open; every request and every token the server reports is counted; what the
+# server says about a refused request is logged; money in a currency ftcheck cannot convert is never dollars; JSON
+# in a Markdown fence is read.
+
+CLAIMS_BASE = (
+    "# Claims triage\n\nWe have 300 labeled claims so far… The insurer serves 20,000 customers in three regions. "
+    "Our written triage guide defines each category with examples. Two adjusters labeled the same 100 claims and "
+    "agreed on 81% of them. A held-out test set of 60 claims is kept apart. We have 3 weeks. Prompting reached 70%, "
+    "71%, 70.5% over three iterations and has plateaued; we need 85%.\n"
+)
+CLAIMS = CLAIMS_BASE + "Budget: $4,000.\n"
+AGREED = num("agreement_pct", 81, "Two adjusters labeled the same 100 claims and agreed on 81% of them.")
+SUPPORT = (Path(__file__).parent.parent / "data" / "briefs" / "example1_support_intent.md").read_text(encoding="utf-8")
+TICKETS = num("labeled_examples", 2000, "We have 2,000 historical tickets labeled with the correct queue")
+INVOICES = (
+    "# Invoice extraction\n\nThe finance team keys supplier invoices into the ERP by hand every morning, which "
+    "takes two people most of the day.\n\nWe have 120 labeled invoices. Nobody on the team has fine-tuned a model. "
+    "We have no test set yet. Stakeholders expect it to work in a week.\nWe have not thought about rollback or "
+    "retraining. Prompting got 70%.\n"
+)
+HUNDRED_TWENTY = num("labeled_examples", 120, "We have 120 labeled invoices.")
+STITCHED = "the quote was not found in the description as one stretch (it joins separate parts with '…')"
+
+
+def ans(question: str, answer: str, evidence: str) -> dict[str, Any]:
+    return {"question": question, "answer": answer, "evidence": evidence}
+
+
+def offline_answers(text: str, checklist: Checklist) -> dict[str, float]:
+    return {s.question: s.answer for s in OfflineSuggester().suggest_now(text, checklist).suggestions}
+
+
+# -- 5. a model quote stitched with "…" is not the team's words ----------------------------------------------------
+
+async def test_a_stitched_model_quote_is_not_taken_for_a_verbatim_one(api: OpenAIStandin, checklist: Checklist) -> None:
+    api.respond_json(out(numbers=[AGREED, num("labeled_examples", 20000, "We have … 20,000 … labeled claims")]))
+    report = await suggester(api).suggest(CLAIMS, checklist)
+
+    assert [(d.question, d.why) for d in report.dropped] == [("q1", STITCHED)]
+    q1 = suggestion_for(report, "q1")  # the built-in reader's 300, not the model's 20,000
+    assert q1 is not None and q1.answer == 0.0 and "300" in q1.reason and "20,000" not in q1.reason
+    assert report_text(report).endswith("1 of the AI helper's answers left out because their quotes are not in "
+                                        "your text.")
+
+
+async def test_a_model_quote_with_the_descriptions_own_ellipsis_or_cut_short_holds(
+    api: OpenAIStandin, checklist: Checklist
+) -> None:
+    api.respond_json(out(numbers=[num("labeled_examples", 300, "We have 300 labeled claims so far… The insurer"),
+                                  num("test_set_size", 60, "…A held-out test set of 60 claims is kept…")]))
+    report = await suggester(api).suggest(CLAIMS, checklist)
+
+    assert report.dropped == []
+    assert report.facts["labeled_examples"]["value"] == 300 and report.facts["test_set_size"]["value"] == 60
+
+
+def test_a_whole_quote_is_one_stretch_of_the_text() -> None:
+    text = "We have 300 labeled claims so far… The insurer serves 20,000 customers."
+    assert quote_problem("We have … 20,000 … labeled claims", text) is None  # the rules' own joins: part by part
+    assert quote_problem("We have … 20,000 … labeled claims", text, whole=True) == STITCHED
+    assert quote_problem("we have 300 labeled claims so far... the insurer", text, whole=True) is None
+    assert quote_problem("...300 labeled claims so far", text, whole=True) is None
+
+
+# -- 6. a verbatim quote must be about its question, and read the same in its whole sentence ----------------------
+
+async def test_a_verbatim_quote_about_something_else_backs_no_answer(api: OpenAIStandin, checklist: Checklist) -> None:
+    api.respond_json(out(numbers=[TICKETS], answers=[
+        ans("rollback_plan", "yes", "We have 2,000 historical tickets labeled with the correct queue"),
+        ans("stakeholders_briefed", "yes", "Budget: $3K for labeling, training runs and hosting."),
+    ]))
+    report = await suggester(api).suggest(SUPPORT, checklist)
+
+    assert sorted((d.question, d.why) for d in report.dropped) == [
+        ("q16", "the quote does not speak of stakeholders briefed"),
+        ("q17", "the quote does not speak of rollback plan")]
+    for key in ("q16", "q17"):  # the built-in reader's readings, from the sentences that say so
+        got = suggestion_for(report, key)
+        assert got is not None and got.origin == "phrase" and "Budget" not in got.evidence
+        assert "historical tickets" not in got.evidence
+
+
+async def test_a_quote_cut_from_a_negated_sentence_backs_no_yes(api: OpenAIStandin, checklist: Checklist) -> None:
+    api.respond_json(out(
+        numbers=[HUNDRED_TWENTY],
+        statements=[said("ml_engineer", "yes", "the team has fine-tuned a model")],
+        answers=[ans("rollback_plan", "yes", "thought about rollback or retraining"),
+                 ans("maintenance_plan", "yes", "about rollback or retraining")]))
+    report = await suggester(api).suggest(INVOICES, checklist)
+
+    assert sorted((d.question, d.why) for d in report.dropped) == [
+        ("q12", "the sentence reads as no, not yes"),
+        ("q17", "the sentence says 'not thought'"),
+        ("q20", "the quote does not speak of maintenance plan")]
+    assert all(s.answer != 1.0 for s in report.suggestions if s.question in ("q12", "q17", "q20"))
+    q12 = suggestion_for(report, "q12")  # the whole sentence, read by the built-in reader
+    assert q12 is not None and q12.answer == 0.0 and q12.evidence == "Nobody on the team has fine-tuned a model."
+
+
+async def test_the_helpers_own_words_pasted_back_are_no_evidence(api: OpenAIStandin, checklist: Checklist) -> None:
+    text = SUPPORT + ("\n\nftcheck  APP  9:14 AM\nQuestion 19 of 20 · Operations\n"
+                      ":bulb: Helper suggests: Yes — there is a fallback if the fine-tuned model underperforms.\n")
+    api.respond_json(out(numbers=[TICKETS], answers=[
+        ans("stakeholders_briefed", "yes", "Helper suggests: Yes"),
+        ans("rollback_plan", "yes", "Helper suggests: Yes — there is a fallback if the fine-tuned model underperforms"),
+    ]))
+    report = await suggester(api).suggest(text, checklist)
+
+    assert sorted(d.question for d in report.dropped) == ["q16", "q17"]
+    assert all("Helper suggests" not in s.evidence for s in report.suggestions)
+    assert "the quote is the helper's own words pasted back, not a fact about the project" in {
+        d.why for d in report.dropped}
+    offline = OfflineSuggester().suggest_now(text, checklist)  # the built-in reader skips those lines too
+    assert all("Helper suggests" not in s.evidence for s in offline.suggestions)
+
+
+async def test_a_sentence_that_points_both_ways_is_a_check_with_the_whole_sentence(
+    api: OpenAIStandin, checklist: Checklist
+) -> None:
+    text = CLAIMS + "Monitoring dashboards exist, but nobody has looked at them since March.\n"
+    api.respond_json(out(numbers=[AGREED], statements=[said("monitoring", "yes", "Monitoring dashboards exist")]))
+    report = await suggester(api).suggest(text, checklist)
+
+    assert suggestion_for(report, "q15") is None
+    check = next(c for c in report.cautions if c.question == "q15")
+    assert check.quote == "Monitoring dashboards exist, but nobody has looked at them since March."
+    assert "nobody has looked" in check.note
+
+
+async def test_a_fragment_that_leaves_out_the_negation_is_shown_as_its_whole_sentence(
+    api: OpenAIStandin, checklist: Checklist
+) -> None:
+    text = CLAIMS + "We do not have a rollback plan yet.\n"
+    api.respond_json(out(numbers=[AGREED], answers=[ans("rollback_plan", "no", "have a rollback plan")]))
+    report = await suggester(api).suggest(text, checklist)
+
+    q17 = suggestion_for(report, "q17")
+    assert q17 is not None and q17.answer == 0.0 and q17.origin == "model"
+    assert q17.evidence == "We do not have a rollback plan yet."
+
+
+async def test_a_number_cut_from_a_negated_clause_is_dropped(api: OpenAIStandin, checklist: Checklist) -> None:
+    text = CLAIMS_BASE + "We have not labeled the 2,000 tickets we exported from Zendesk.\n"
+    api.respond_json(out(numbers=[AGREED, num("labeled_examples", 2000, "labeled the 2,000 tickets")]))
+    report = await suggester(api).suggest(text, checklist)
+
+    assert [(d.question, d.why) for d in report.dropped] == [("q1", "the sentence says 'not labeled'")]
+    q1 = suggestion_for(report, "q1")  # the built-in reader's 300
+    assert q1 is not None and q1.answer == 0.0 and "300" in q1.reason
+
+
+# -- 7. the built-in reader fills what the model leaves open; disagreement is a conflict ----------------------------
+
+async def test_the_built_in_reader_answers_what_the_model_leaves_open(api: OpenAIStandin, checklist: Checklist) -> None:
+    api.respond_json(out(numbers=[AGREED], answers=[ans("diverse_examples", "not_mentioned", ""),
+                                                    ans("task_definition", "unclear", "Our written triage guide")]))
+    report = await suggester(api).suggest(CLAIMS, checklist)
+
+    assert report.engine == "llm" and report.notice is None
+    assert {s.question: s.answer for s in report.suggestions} == offline_answers(CLAIMS, checklist)
+    assert len(report.suggestions) == 8  # the model's one (q4) and the built-in reader's seven others
+    origins = {s.question: s.origin for s in report.suggestions}
+    assert origins["q3"] == "phrase" and origins["q1"] == "rule"  # the model said "unclear" on q3
+    assert report_text(report) == "8 suggestions from the pasted description, shown on each card."
+
+
+async def test_the_model_and_the_built_in_reader_disagreeing_is_a_conflict(
+    api: OpenAIStandin, checklist: Checklist
+) -> None:
+    text = CLAIMS + "What counts as urgent is still vague.\n"
+    said_yes = "Our written triage guide defines each category with examples."
+    api.respond_json(out(numbers=[AGREED], answers=[ans("task_definition", "yes", said_yes)]))
+    report = await suggester(api).suggest(text, checklist)
+
+    assert suggestion_for(report, "q3") is None
+    conflict = next(c for c in report.conflicts if c.question == "q3")
+    assert conflict.quotes == [said_yes, "What counts as urgent is still vague."]
+    assert conflict.note == ("The evidence points both ways (the AI helper reads Yes, the built-in reader Partly); "
+                             "ask the team.")
+
+
+# -- 8. every request and every token the server reports is counted ------------------------------------------------
+
+async def test_two_timed_out_requests_are_two_calls(api: OpenAIStandin, checklist: Checklist) -> None:
+    api.respond_delay(2.0, then=out())
+    api.respond_delay(2.0, then=out())
+    report = await suggester(api, timeout_s=0.3, max_retries=1, deadline_s=5.0).suggest(CLAIMS, checklist)
+
+    assert (report.usage.calls, report.usage.prompt_tokens) == (2, 0)
+    assert "Usage: 2 calls, 0 prompt + 0 completion" in render_report_text(report, checklist)
+    assert report.engine == "offline" and report.failure == "timeout"
+
+
+async def test_a_content_filter_stop_costs_the_prompt_tokens_the_server_reports(
+    api: OpenAIStandin, checklist: Checklist
+) -> None:
+    api.respond_json(out(), usage=(1_200, 0), finish_reason="content_filter")
+    report = await suggester(api).suggest(CLAIMS, checklist)
+
+    assert report.notice is not None and "(refused by the content filter)" in report.notice
+    assert (report.usage.calls, report.usage.prompt_tokens, report.usage.completion_tokens) == (1, 1_200, 0)
+    assert report.usage.estimated_cost_usd == pytest.approx(1_200 * 0.15e-6)
+    assert report.failure == "content_filter"
+
+
+async def test_an_answer_with_no_choices_has_its_own_reason_and_cost(api: OpenAIStandin, checklist: Checklist) -> None:
+    api.respond_no_choices(usage=(1_200, 0))
+    with structlog.testing.capture_logs() as logs:
+        report = await suggester(api).suggest(CLAIMS, checklist)
+
+    assert report.notice is not None and "(the server's answer held no choices)" in report.notice
+    assert report.failure == "no_choices" and report.usage.prompt_tokens == 1_200
+    assert report.usage.estimated_cost_usd == pytest.approx(1_200 * 0.15e-6)
+    fell = next(e for e in logs if e["event"] == "suggest.llm.fallback")
+    assert fell["failure"] == "no_choices" and "unexpected" not in fell["reason"]
+
+
+# -- 9. what the server said is logged; an account out of credit is not retried ------------------------------------
+
+async def fallback_log(api: OpenAIStandin, checklist: Checklist, **kw: Any) -> tuple[SuggestionReport, Any]:
+    with structlog.testing.capture_logs() as logs:
+        report = await suggester(api, **kw).suggest(CLAIMS, checklist)
+    return report, next(e for e in logs if e["event"] == "suggest.llm.fallback")
+
+
+@pytest.mark.parametrize(("status", "message", "failure", "reason"), [
+    (404, "The model `gpt-4o-mni` does not exist or you do not have access to it.", "not_found",
+     "the model or endpoint was not found (HTTP 404)"),
+    (400, "Unrecognized request argument supplied: response_format", "bad_request",
+     "the server refused the request (HTTP 400)"),
+])
+async def test_a_refused_request_logs_what_the_server_said(
+    api: OpenAIStandin, checklist: Checklist, status: int, message: str, failure: str, reason: str
+) -> None:
+    api.respond_status(status, message=message)
+    report, logged = await fallback_log(api, checklist)
+
+    assert (logged["log_level"], logged["http_status"], logged["failure"]) == ("warning", status, failure)
+    assert logged["server_message"] == message and logged["reason"] == reason
+    assert report.failure == failure and report.notice is not None and f"({reason})" in report.notice
+
+
+async def test_the_logged_server_message_is_short_and_masks_keys(api: OpenAIStandin, checklist: Checklist) -> None:
+    api.respond_status(401, message="Incorrect API key provided: sk-proj-abc123XYZ. " + "x" * 400)
+    _, logged = await fallback_log(api, checklist)
+
+    said = logged["server_message"]
+    assert said.startswith("Incorrect API key provided: [redacted]") and "abc123" not in said
+    assert len(said) <= 200 and said.endswith("…")
+
+
+async def test_an_account_out_of_credit_is_not_retried_and_says_so(api: OpenAIStandin, checklist: Checklist) -> None:
+    api.respond_status(429, message="You exceeded your current quota, please check your plan and billing details.",
+                       code="insufficient_quota", error_type="insufficient_quota")
+    report, logged = await fallback_log(api, checklist, max_retries=2)
+
+    assert len(api.requests) == 1
+    assert logged["failure"] == "quota" and "out of credit" in logged["reason"] and "billing" in logged["reason"]
+    assert "rate-limited" not in (report.notice or "") and report.failure == "quota"
+
+
+# -- 10. money in a currency ftcheck cannot convert is never read as dollars -----------------------------------------
+
+async def test_a_budget_in_yen_or_yuan_is_a_check_not_dollars(api: OpenAIStandin, checklist: Checklist) -> None:
+    text = CLAIMS_BASE + "Budget: ¥500,000 for the whole project.\n"
+    api.respond_json(out(numbers=[AGREED, num("budget_usd", 500000, "Budget: ¥500,000")]))
+    report = await suggester(api).suggest(text, checklist)
+
+    assert suggestion_for(report, "q14") is None
+    check = next(c for c in report.cautions if c.question == "q14")
+    assert "¥500,000" in check.note and "cannot convert" in check.note and check.quote == "Budget: ¥500,000"
+    assert "$500,000" not in render_report_text(report, checklist)
+
+
+async def test_a_budget_in_euros_written_after_the_amount_is_converted(
+    api: OpenAIStandin, checklist: Checklist
+) -> None:
+    text = CLAIMS_BASE + "Budget: 3.000 € for labeling and training.\n"
+    api.respond_json(out(numbers=[AGREED, num("budget_usd", 3000, "Budget: 3.000 € for labeling and training.")]))
+    report = await suggester(api).suggest(text, checklist)
+
+    q14 = suggestion_for(report, "q14")
+    assert q14 is not None and q14.answer == 1.0 and "€3,000 (about $3,240)" in q14.reason
+
+
+# -- 11. JSON in a Markdown fence ----------------------------------------------------------------------------------
+
+async def test_json_in_a_markdown_fence_is_read(api: OpenAIStandin, checklist: Checklist) -> None:
+    api.respond_text("```json\n" + json.dumps(out(numbers=[AGREED])) + "\n```")
+    report = await suggester(api).suggest(CLAIMS, checklist)
+
+    assert report.engine == "llm" and report.notice is None and report.failure is None
+    assert suggestion_for(report, "q4") is not None
+
+
+async def test_a_fence_around_invalid_json_is_still_malformed(api: OpenAIStandin, checklist: Checklist) -> None:
+    api.respond_text('```json\n{"numbers": [\n```')
+    report = await suggester(api).suggest(CLAIMS, checklist)
+
+    assert report.engine == "offline" and report.failure == "malformed"
+
+
+async def test_an_unclear_answer_quoting_another_topic_is_no_check(api: OpenAIStandin, checklist: Checklist) -> None:
+    api.respond_json(out(numbers=[AGREED], answers=[ans("rollback_plan", "unclear", "Budget: $4,000.")]))
+    report = await suggester(api).suggest(CLAIMS, checklist)
+
+    assert all(c.question != "q17" for c in report.cautions)
+    assert [(d.question, d.why) for d in report.dropped] == [("q17", "the quote does not speak of rollback plan")]

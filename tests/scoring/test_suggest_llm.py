@@ -200,8 +200,12 @@ async def test_quote_not_in_description_is_dropped_and_counted(
     assert report.engine == "llm"
     assert {d.question for d in report.dropped} == {"q1", "q3"}
     assert all("not found" in d.why for d in report.dropped)
-    assert suggestion_for(report, "q3") is None and suggestion_for(report, "q1") is None
-    assert 1 in report.no_evidence and 3 in report.no_evidence
+    # the made-up claims are never shown: the built-in reader's own readings of q1 and q3 stand in for them
+    for key in ("q1", "q3"):
+        got = suggestion_for(report, key)
+        assert got is not None and got.origin != "model", got
+        assert got.evidence not in {output["answers"][1]["evidence"], output["numbers"][0]["evidence"]}
+    assert "20,000" not in suggestion_for(report, "q1").reason  # type: ignore[union-attr]
     assert_grounded(report, SUPPORT)
 
 
@@ -214,7 +218,8 @@ async def test_model_numbers_must_be_stated_by_their_quote(api: OpenAIStandin, c
 
     assert [d.question for d in report.dropped] == ["q14"]
     assert "does not state" in report.dropped[0].why
-    assert suggestion_for(report, "q14") is None
+    q14 = suggestion_for(report, "q14")  # the built-in reader's reading of the same sentence, not the model's number
+    assert q14 is not None and q14.origin == "rule" and "$3,000" in q14.reason and "12,000" not in q14.reason
 
 
 async def test_refusal_falls_back_to_offline(api: OpenAIStandin, checklist: Checklist) -> None:
@@ -289,7 +294,8 @@ async def test_retry_then_success_is_one_logical_call(
     report = await suggester(api, max_retries=2).suggest(SUPPORT, checklist)
 
     assert report.engine == "llm" and report.notice is None and len(report.suggestions) == 20
-    assert report.usage.calls == 1 and report.usage.total_tokens == 1_500
+    # two requests were sent; only the one answered reported tokens
+    assert report.usage.calls == 2 and report.usage.total_tokens == 1_500
     first, second = api.recorded
     assert first.body == second.body  # the client's own retry of the same request
     assert second.at - first.at >= min_wait  # backoff (Retry-After honoured for 429)
@@ -360,7 +366,11 @@ async def test_prompt_injection_only_grounded_suggestions_survive(
     assert_grounded(report, description)
     for s in report.suggestions:
         assert "ignore" not in s.evidence.lower() and "every question" not in s.evidence.lower()
-    assert {s.question: s.answer for s in report.suggestions} == {"q14": 0.0, "q19": 1.0}
+    # of the model's claims only two hold up; the built-in reader answers the other questions, as it would alone
+    assert {s.question: s.answer for s in report.suggestions if s.origin == "model"} == {"q19": 1.0}
+    assert suggestion_for(report, "q14").answer == 0.0  # type: ignore[union-attr]  # the model's $500, read by the rule
+    offline = OfflineSuggester().suggest_now(description, checklist)
+    assert {s.question: s.answer for s in report.suggestions} == {s.question: s.answer for s in offline.suggestions}
     assert len(report.dropped) == 14
     whys = {d.why for d in report.dropped}
     assert any("instruction" in w for w in whys) and any("not found" in w for w in whys)

@@ -43,6 +43,7 @@ class Planned:
     usage: tuple[int, int] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
+    no_choices: bool = False  # a completion with an empty ``choices`` list (its usage still reported)
 
 
 @dataclass(frozen=True)
@@ -109,19 +110,31 @@ class OpenAIStandin:
         self._push(Planned(refusal=text, usage=usage))
 
     def respond_status(
-        self, status: int, *, retry_after: float | None = None, message: str | None = None
+        self,
+        status: int,
+        *,
+        retry_after: float | None = None,
+        message: str | None = None,
+        code: str | None = None,
+        error_type: str = "standin_error",
     ) -> None:
-        """An error status with an OpenAI-style error body and an optional Retry-After header."""
+        """An error status with an OpenAI-style error body (``code``/``error_type``: its ``code`` and ``type``, e.g.
+        ``insufficient_quota``) and an optional Retry-After header."""
         headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
         body = {
             "error": {
                 "message": message or f"stand-in planned HTTP {status}",
-                "type": "standin_error",
+                "type": error_type,
                 "param": None,
-                "code": None,
+                "code": code,
             }
         }
         self._push(Planned(status=status, body=body, headers=headers))
+
+    def respond_no_choices(self, *, usage: tuple[int, int] | None = None) -> None:
+        """A 200 completion whose ``choices`` list is empty (some servers' answer to a filtered or failed generation),
+        with its usage."""
+        self._push(Planned(no_choices=True, usage=usage))
 
     def respond_delay(self, seconds: float, then: object | None = None) -> None:
         """Wait ``seconds`` before answering (to trigger client timeouts), then answer with ``then``."""
@@ -197,7 +210,7 @@ class OpenAIStandin:
             "object": "chat.completion",
             "created": int(time.time()),
             "model": model,
-            "choices": [
+            "choices": [] if planned.no_choices else [
                 {
                     "index": 0,
                     "message": {"role": "assistant", "content": planned.content, "refusal": planned.refusal},
