@@ -13,6 +13,11 @@ REDIS_ERRORS = Counter("ftcheck_redis_errors_total", "Redis calls that failed (o
 LLM_CALLS = Counter("ftcheck_llm_calls_total", "Suggestion runs by engine", ["engine"])
 LLM_TOKENS = Counter("ftcheck_llm_tokens_total", "LLM tokens", ["kind"])
 LLM_COST = Counter("ftcheck_llm_cost_usd_total", "Estimated LLM cost in USD")
+LLM_REQUESTS = Counter("ftcheck_llm_requests_total", "Requests sent to the LLM, retries included")
+# quota, auth and not_found are configuration to fix (billing, OPENAI_API_KEY, FTCHECK_LLM_MODEL); watch the rate of
+# the others (timeout, rate_limited, server_error …): the built-in reader stood in for each
+LLM_FAILURES = Counter("ftcheck_llm_failures_total", "Suggestion runs whose LLM answer was not used, by why",
+                       ["failure"])
 REMINDERS_POSTED = Counter("ftcheck_reminders_posted_total", "Re-evaluation reminders posted")
 
 

@@ -21,7 +21,7 @@ from bot.blocks.suggestions import (
     tally,
 )
 from bot.links import thread_link
-from bot.metrics import LLM_CALLS, LLM_COST, LLM_TOKENS
+from bot.metrics import LLM_CALLS, LLM_COST, LLM_FAILURES, LLM_REQUESTS, LLM_TOKENS
 from bot.presenter import SlackPresenter
 from bot.replies import Recorded, Reply
 from bot.services import Services
@@ -302,3 +302,6 @@ def _count_usage(report: SuggestionReport) -> None:
     LLM_TOKENS.labels("prompt").inc(report.usage.prompt_tokens)
     LLM_TOKENS.labels("completion").inc(report.usage.completion_tokens)
     LLM_COST.inc(report.usage.estimated_cost_usd)
+    LLM_REQUESTS.inc(report.usage.calls)
+    if report.failure is not None:
+        LLM_FAILURES.labels(report.failure).inc()

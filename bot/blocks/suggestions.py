@@ -192,7 +192,7 @@ def _quotes(quotes: list[str]) -> str:
 
 def _hint(ref: SuggestionRef, checklist: Checklist) -> list[Block]:
     if ref.conflict:
-        return [section(f":bulb: *Helper: the description disagrees with itself — check.* {esc(ref.reason)}\n"
+        return [section(f":bulb: *Helper: the evidence points both ways — check.* {esc(ref.reason)}\n"
                         f"{_quotes(ref.conflict)}")]
     if ref.value is None:
         return [section(f":bulb: *Helper: {esc(ref.caution or ref.reason)}*\n{_quotes([ref.evidence])}")]

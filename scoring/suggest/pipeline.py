@@ -332,8 +332,8 @@ def combine(model: SuggestionReport, reader: SuggestionReport, checklist: Checkl
         if k in mc:
             conflicts.append(mc[k])
         elif mine is not None and theirs is not None and mine.answer != theirs.answer:
-            note = (f"The evidence points both ways (the AI helper reads {_label(checklist, mine.answer)}, the "
-                    f"built-in reader {_label(checklist, theirs.answer)}); ask the team.")
+            note = (f"The AI helper reads {_label(checklist, mine.answer)} and the built-in reader "
+                    f"{_label(checklist, theirs.answer)}; ask the team.")
             quotes = list(dict.fromkeys([mine.evidence, theirs.evidence]))
             conflicts.append(Conflict(question=k, note=note, quotes=quotes))
         elif k in rc:

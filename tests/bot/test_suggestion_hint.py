@@ -60,7 +60,7 @@ def test_conflict_shows_both_quotes(checklist: Checklist) -> None:
     ref = SuggestionRef(value=None, reason="The description gives 2,000 vs 1,500; confirm which is right.",
                         evidence=quotes[0], conflict=quotes)
     text = flat(suggestion_hint_blocks(evaluation(labeled_examples=ref), checklist, "labeled_examples"))
-    assert "disagrees with itself" in text and all(f"\n> {q}" in text for q in quotes)
+    assert "the evidence points both ways — check." in text and all(f"\n> {q}" in text for q in quotes)
 
 
 def test_stored_suggestions_without_the_new_fields_still_load() -> None:

@@ -415,8 +415,7 @@ async def test_the_model_and_the_built_in_reader_disagreeing_is_a_conflict(
     assert suggestion_for(report, "q3") is None
     conflict = next(c for c in report.conflicts if c.question == "q3")
     assert conflict.quotes == [said_yes, "What counts as urgent is still vague."]
-    assert conflict.note == ("The evidence points both ways (the AI helper reads Yes, the built-in reader Partly); "
-                             "ask the team.")
+    assert conflict.note == "The AI helper reads Yes and the built-in reader Partly; ask the team."
 
 
 # -- 8. every request and every token the server reports is counted ------------------------------------------------
