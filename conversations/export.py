@@ -18,7 +18,7 @@ from conversations.flow import last_time_of, note_carried, whose_words
 from conversations.models import AnswerEntry, Ballot, Evaluation, SuggestionRef
 from scoring.agreement import NOT_SURE, Agreement, outcome_text, spread_text
 from scoring.checklist import Checklist, Question
-from scoring.render import AnswerRecord, render_json, render_markdown, signed
+from scoring.render import AnswerRecord, md_text, render_json, render_markdown, signed
 from scoring.scorecard import CHANGED_SINCE_LAST, fmt_score
 from scoring.verdict import step_answer, verdict_of
 
@@ -290,9 +290,9 @@ def _record_md(ev: Evaluation, checklist: Checklist, rows: list[AnswerRow], name
         sug = entry.suggestion if entry is not None else ev.suggestions.get(row.id)  # as the row's: the CSV's
         if entry is not None or row.votes is not None or row.earlier_votes or sug is not None:
             records[row.id] = _md_record(checklist, row, entry, sug, _revealed(ev, row.id), tz)
-    where = channel_name or f"channel {ev.channel}"  # the id only when Slack did not name the channel
+    where = md_text(channel_name) if channel_name else f"channel {ev.channel}"  # the id when Slack named none
     head = [f"- **Evaluation:** `{ev.id}` ({STATUS_TEXT[ev.status]}) in {where}",
-            f"- **Started:** {_exact(ev.started_at, tz)} by {_name(names, ev.started_by)}"]
+            f"- **Started:** {_exact(ev.started_at, tz)} by {md_text(_name(names, ev.started_by))}"]
     if ev.status == "abandoned" and ev.completed_at is not None:
         head.append(f"- **Closed for inactivity:** {_exact(ev.completed_at, tz)}")
     else:

@@ -4,6 +4,7 @@ the verdict."""
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -228,8 +229,19 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
     return f"{count} {noun if count == 1 else many or noun + 's'}"
 
 
+_MD_LINKS = str.maketrans({"[": "\\[", "]": "\\]", "\r": " "})
+_HTML_START = re.compile(r"<(?=[A-Za-z/!?])")  # a tag, a comment or a directive; "< 2%" stays as written
+
+
+def md_text(text: str) -> str:
+    """People's words (a project name, a note, a Slack name, a quote) as Markdown shows them and no more: no HTML
+    (``<img onerror=…>`` would run wherever the record is rendered as a web page), no links of their own making
+    (``[Signed off by the CTO](https://…)``), no carriage return ending a table row."""
+    return _HTML_START.sub("&lt;", text.translate(_MD_LINKS))
+
+
 def _md_cell(text: str | None) -> str:
-    return (text or "").replace("|", "\\|").replace("\n", " ")
+    return md_text(text or "").replace("|", "\\|").replace("\n", " ")
 
 
 def render_markdown(card: Scorecard, checklist: Checklist, answers: Mapping[str, float],
@@ -243,7 +255,7 @@ def render_markdown(card: Scorecard, checklist: Checklist, answers: Mapping[str,
     the previous result (section id -> points), a column of the Sections table.
     """
     v = verdict_of(card)
-    title = f"# Decision log: {project}" if project else f"# Decision log: {card.title}"
+    title = f"# Decision log: {md_text(project)}" if project else f"# Decision log: {card.title}"
     decision = f"**{v.symbol} {v.decision}** — {v.reason}" + (f"; {v.band_alone}." if v.band_alone else ".")
     out = [title, "", _closed_line(card, checklist, decision if v.tone != "pending" else None) if closed
            else decision]
