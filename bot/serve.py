@@ -137,6 +137,8 @@ def parse_signed(body: str, content_type: str, bolt_type: str | None) -> dict[st
                 problem = "neither a slash command nor an interaction payload"
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise Malformed("malformed JSON") from None
+    except RecursionError:  # signed, yet nested deeper than Python parses: no Slack payload is
+        raise Malformed("JSON nested too deeply") from None
     if problem:
         raise Malformed(problem)
     if "json" in content_type:

@@ -329,7 +329,7 @@ def _shown(name: str, value: object) -> str:
         return "(not set)"
     if any(word in name for word in SECRET_WORDS):
         return "set (hidden)"
-    if name == "redis_url":
+    if name.endswith("_url"):  # REDIS_URL, and a proxy's or gateway's user:password in SLACK_API_URL, OPENAI_BASE_URL
         return hide_password(str(value))
     return str(value).lower() if isinstance(value, bool) else str(value)
 

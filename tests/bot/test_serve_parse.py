@@ -212,3 +212,13 @@ async def test_a_slash_command_reaches_its_listener_with_the_flat_form(slack: Sl
         assert request.body["command"] == "/ftcheck" and request.body["text"] == "help"
         assert all(isinstance(value, str) for value in request.body.values())
         assert request.context.user_id == "U3" and request.mode == "http"
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-www-form-urlencoded"])
+def test_json_nested_deeper_than_python_parses_is_malformed_not_a_crash(content_type: str) -> None:
+    """A signed body of deeply nested JSON gave an unhandled RecursionError, a 500 and a traceback (security
+    review): it is a 400 like any body that is no Slack request."""
+    nested = "[" * 100_000 + "]" * 100_000
+    body = nested if "json" in content_type else "payload=" + quote(nested)
+    with pytest.raises(Malformed, match="nested too deeply"):
+        parse_signed(body, content_type, content_type)

@@ -76,3 +76,16 @@ def test_an_unknown_log_level_is_refused_with_the_levels_listed(level: str) -> N
     with pytest.raises(ValidationError, match="DEBUG, INFO, WARNING, ERROR, CRITICAL"):
         Settings(_env_file=None, FTCHECK_LOG_LEVEL=level)
     assert Settings(_env_file=None, FTCHECK_LOG_LEVEL=" debug").log_level == "DEBUG"
+
+
+def test_a_password_in_any_url_setting_is_hidden_by_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proxy's or gateway's user:password in SLACK_API_URL or OPENAI_BASE_URL was printed in clear (security
+    review); REDIS_URL's already was hidden."""
+    for name, url in (("SLACK_API_URL", "https://u:APIPASS@slack.proxy.example/api/"),
+                      ("OPENAI_BASE_URL", "https://user:BASEPASS@llm.example/v1"),
+                      ("REDIS_URL", "redis://:RPASS@redis.example:6379/0")):
+        monkeypatch.setenv(name, url)
+    shown = {row.variable: row.value for row in in_force(Settings(_env_file=None))}
+    assert shown["SLACK_API_URL"] == "https://u:***@slack.proxy.example/api/"
+    assert shown["OPENAI_BASE_URL"] == "https://user:***@llm.example/v1"
+    assert not any(p in " ".join(shown.values()) for p in ("APIPASS", "BASEPASS", "RPASS"))
