@@ -280,6 +280,12 @@ def unclear_schedule(project: str | None, rest: list[str], typed: str) -> str:
             f"`off` or a date like `2027-03-01`, e.g. `/ftcheck remind {name} quarterly`.")
 
 
-def help_text(checklist_ids: list[str], unknown: str | None = None) -> str:
+def help_text(checklist_ids: list[str], unknown: str | None = None, ai_at: str | None = None) -> str:
+    """``ai_at``: where the AI helper sends descriptions (the host of OPENAI_BASE_URL), when it is on: people are
+    told, for a description may be confidential."""
     intro = f"`{esc(unknown)}` is not an ftcheck command.\n" if unknown else ""
-    return intro + HELP.format(checklists=", ".join(f"`{c}`" for c in checklist_ids))
+    text = HELP.format(checklists=", ".join(f"`{c}`" for c in checklist_ids))
+    if ai_at:
+        text += (f"\nThe AI helper is on here: a description (and a long thread reply that reads like one) is sent "
+                 f"to {esc(ai_at)} to suggest answers.")
+    return intro + text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import cast
+from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 import structlog
@@ -95,6 +96,13 @@ def suggest_config(settings: Settings) -> SuggestConfig:
                          model=settings.openai_model, timeout_s=settings.openai_timeout_s,
                          max_retries=settings.openai_max_retries, price_input_per_1m=settings.price_input_per_1m,
                          price_output_per_1m=settings.price_output_per_1m)
+
+
+def ai_helper_host(settings: Settings) -> str | None:
+    """Where the AI helper sends descriptions (OPENAI_BASE_URL's host; OpenAI's without one), or None when it is off."""
+    if not settings.openai_api_key:
+        return None
+    return urlsplit(settings.openai_base_url or "https://api.openai.com/v1").hostname or settings.openai_base_url
 
 
 @dataclass

@@ -17,7 +17,7 @@ from bot.leads.summaries import history_text, list_text, status_lines, summary
 from bot.links import thread_link
 from bot.payloads import SlashCommand
 from bot.replies import Reply, checklist_fix, checklist_problem
-from bot.services import Services
+from bot.services import Services, ai_helper_host
 from bot.slack_text import plain_text, typed_text
 from bot.suggestions import run_suggestions
 from bot.visibility import Visibility
@@ -68,7 +68,7 @@ async def run_command(svc: Services, request: SlashCommand, reply: Reply) -> Non
 
 
 async def _help(svc: Services, request: SlashCommand, command: cmd.Command, reply: Reply) -> None:
-    await reply(cmd.help_text(svc.registry.ids(), command.unknown))
+    await reply(cmd.help_text(svc.registry.ids(), command.unknown, ai_helper_host(svc.settings)))
 
 
 NOTHING_HERE = ("There is no evaluation in progress in this channel. Start one with "

@@ -8,6 +8,8 @@ import pytest
 
 from bot.commands import CommandError, help_text, name_splits, parse, unclear_schedule
 from bot.leads.reminders import _spoken
+from bot.services import ai_helper_host
+from bot.settings import Settings
 
 
 @pytest.mark.parametrize(("text", "project"), [
@@ -79,3 +81,17 @@ def test_start_options_are_read_however_their_dashes_arrived(text: str, mode: st
 
 def test_a_dash_inside_a_name_stays_part_of_it() -> None:
     assert parse("start Router — v2 -draft").project == "Router — v2 -draft"
+
+
+def test_help_says_where_descriptions_go_when_the_ai_helper_is_on() -> None:
+    """People were never told that a description (or a long thread reply) goes to the LLM server (security
+    review): help says so, naming the host, when OPENAI_API_KEY is set, and says nothing of it otherwise."""
+    on = Settings(_env_file=None, OPENAI_API_KEY="sk-x", OPENAI_BASE_URL="https://llm.internal.example/v1")
+    host = ai_helper_host(on)
+    assert host == "llm.internal.example"
+    assert help_text(["x"], ai_at=host).endswith(
+        "The AI helper is on here: a description (and a long thread reply that reads like one) is sent to "
+        "llm.internal.example to suggest answers.")
+    assert ai_helper_host(Settings(_env_file=None, OPENAI_API_KEY="sk-x")) == "api.openai.com"
+    off = ai_helper_host(Settings(_env_file=None, OPENAI_API_KEY=None))
+    assert off is None and "AI helper" not in help_text(["x"], ai_at=off)
