@@ -69,6 +69,9 @@ LATEST = "ftc:{rem}:latest"
 POSTING = "ftc:{rem}:posting"
 GONE = "ftc:{rem}:gone"  # evaluations deleted in the last day (see ``_HAND_BACK``)
 CHOSEN = "ftc:{rem}:chosen"  # evaluations whose reminder a lead set (off, a date, a cadence): a late booking keeps it
+# projects (``latest``'s fields: team, channel, project) whose reminders a lead turned off: a re-evaluation completed
+# there books none, until a lead sets a cadence or a date again (off used to last only until the next completion)
+OFF = "ftc:{rem}:off"
 LEASE_S = 120
 RETRY_S = 60
 # While an evaluation of the project is open in the channel, its reminder is looked at again this much later.
@@ -114,8 +117,9 @@ return 0
 # a stored cadence with its due time; a cadence not among them (none is written today) falls back to now + seconds.
 # A reminder scheduled or dropped here is a new one: the first try of an earlier one (``posting``) is forgotten.
 # An evaluation deleted meanwhile (``gone``: the delete's hand-back ran first) is not scheduled: returns 'gone'.
-# One whose reminder a lead already set (``chosen``: off, a date, a cadence; a booking retried late) keeps it.
-# KEYS: due, lease, every, latest, posting, gone, chosen. ARGV: id, previous id or '', now, due at the default,
+# One whose reminder a lead already set (``chosen``: off, a date, a cadence; a booking retried late) keeps it. One of
+# a project whose reminders a lead turned off in this channel (``off``) is not scheduled.
+# KEYS: due, lease, every, latest, posting, gone, chosen, off. ARGV: id, previous id or '', now, due at the default,
 # project field, started, then cadence, due, cadence, due …
 _COMPLETE = """
 if redis.call('ZSCORE', KEYS[6], ARGV[1]) then
@@ -144,7 +148,9 @@ if not chosen then
       if ARGV[i] == every then at = ARGV[i + 1] end
     end
   end
-  redis.call('ZADD', KEYS[1], at, ARGV[1])
+  if redis.call('HEXISTS', KEYS[8], ARGV[5]) == 0 then
+    redis.call('ZADD', KEYS[1], at, ARGV[1])
+  end
   redis.call('HDEL', KEYS[5], ARGV[1])
 end
 if newer then
@@ -381,7 +387,7 @@ class ReminderQueue:
         for every, due in dues.items():
             args += [str(int(every.total_seconds())), repr(due.timestamp())]
         raw = await self.store._call(
-            lambda: self._complete(keys=[DUE, LEASE, EVERY, LATEST, POSTING, GONE, CHOSEN], args=args))
+            lambda: self._complete(keys=[DUE, LEASE, EVERY, LATEST, POSTING, GONE, CHOSEN, OFF], args=args))
         if raw in (b"gone", "gone"):
             return False
         return None if raw is None else timedelta(seconds=int(raw))
@@ -417,6 +423,24 @@ class ReminderQueue:
             return await pipe.execute()
 
         await self.store._call(both)
+
+    async def turn_off(self, ev: Evaluation) -> None:
+        """A lead turned the project's reminders off in its channel: ``ev``'s goes, and a re-evaluation completed
+        there later books none (:data:`OFF`) until :meth:`turn_on`."""
+        async def all_of() -> object:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.zrem(DUE, ev.id)
+            pipe.zrem(LEASE, ev.id)
+            pipe.hdel(EVERY, ev.id)
+            pipe.hdel(POSTING, ev.id)
+            pipe.hset(OFF, _field(ev), "1")
+            return await pipe.execute()
+
+        await self.store._call(all_of)
+
+    async def turn_on(self, ev: Evaluation) -> None:
+        """A lead set a cadence, a date or a snooze: the project's reminders are on again in its channel."""
+        await self.store._call(lambda: self.redis.hdel(OFF, _field(ev)))
 
     async def lead_chose(self, eid: str) -> None:
         """A lead set ``eid``'s reminder (off, a date, a cadence): a completion booked late keeps it (``_COMPLETE``)."""

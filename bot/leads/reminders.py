@@ -154,7 +154,7 @@ async def remind(svc: Services, vis: Visibility, asker: Asker, command: Command)
     await queue.lead_chose(ev.id)  # first: a booking of its completion that comes late must not undo this
     if command.schedule == "off":
         own = await own_cadence(queue, svc.settings.reevaluate_delta, svc.registry, ev)  # before it is dropped
-        await queue.cancel(ev.id)
+        await queue.turn_off(ev)
         return _off_text(ev, own, where)
     now = time_now()
     due, cadence = next_due(svc, command.schedule, now)
@@ -162,6 +162,7 @@ async def remind(svc: Services, vis: Visibility, asker: Asker, command: Command)
     then = None if cadence else then_words(default_cadence(svc.settings.reevaluate_delta,
                                                            svc.registry.get(ev.checklist)))
     await queue.cancel(ev.id)  # drops an earlier cadence too
+    await queue.turn_on(ev)
     await queue.schedule(ev.id, due)
     if cadence is None:
         once = _once(svc, then or "", date_of(command.schedule), due, now)
@@ -310,13 +311,14 @@ async def change_reminders(svc: Services, click: EvaluationClick, reply: Reply, 
     queue = ReminderQueue(svc.store)
     if snooze:
         due = working_hours(svc).after(time_now(), SNOOZE)
+        await queue.turn_on(ev)
         await queue.schedule(ev.id, due)
         shown = day(due, svc.settings.zone)
         await reply(f"Snoozed: the next reminder for *{esc(ev.project)}* comes on {shown}.")
         await after_click(svc, click, clicked, f"Snoozed by <@{user}> until {shown}.")
     else:
         cadence = await own_cadence(queue, svc.settings.reevaluate_delta, svc.registry, ev)  # before it is dropped
-        await queue.cancel(ev.id)
+        await queue.turn_off(ev)
         await reply(_off_text(ev, cadence))
         await after_click(svc, click, clicked, f"Reminders stopped by <@{user}>.")
 
