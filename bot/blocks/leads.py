@@ -57,6 +57,7 @@ class Scored:
     answered: int
     questions: int
     agreement: Agreement | None = None  # set for a team vote
+    dropped: tuple[str, ...] = ()  # gaps then in questions the team's checklist no longer asks (:func:`dropped_gaps`)
 
     @property
     def done(self) -> bool:
@@ -151,7 +152,7 @@ def summary_text(current: Scored, previous: Scored | None, running: Scored | Non
         lines += ["", f"*Decision tree:* {esc(tree)}"]
     if current.agreement is not None:
         lines += ["", agreement_mrkdwn(current.agreement, _agreement_moved(current, previous, tz))]
-    lines += _gap_lines(card)
+    lines += _gap_lines(card, current.dropped)
     lines += ["", _who_and_when(ev), link]
     if rerun is not None:
         lines.append(f":hourglass_flowing_sand: A re-evaluation is in progress ({rerun.progress} answered) "
@@ -230,15 +231,18 @@ def _since(current: Scored, previous: Scored | None, tz: tzinfo) -> str:
     return f" · {signed(current.card.total - previous.card.total)} since {then}"
 
 
-def _gap_lines(card: Scorecard) -> list[str]:
+def _gap_lines(card: Scorecard, dropped: tuple[str, ...] = ()) -> list[str]:
+    """The gaps and their next steps; then those in questions the checklist no longer asks (a result scored before
+    the team dropped them: "none" would contradict a decision they blocked)."""
+    then = ["", "*Gaps in questions no longer in the checklist:*", *dropped] if dropped else []
     if not card.gaps:
-        return ["", f"*Gaps:* none — {NO_GAPS}."] if not card.provisional else []
+        return then or (["", f"*Gaps:* none — {NO_GAPS}."] if not card.provisional else [])
     count = sum(len(group.gaps) for group in card.gaps)
     lines = ["", f"*{gaps_title(count)}* (weakest section first)"]
     for group in card.gaps:
         for g in group.gaps:
             lines.append(f"• *{esc(g.name)}: {g.answer}* — {esc(g.text)}\n    → {esc(g.next_step)}")
-    return lines
+    return lines + then
 
 
 def _who_and_when(ev: Evaluation) -> str:
@@ -336,7 +340,7 @@ def reminder_blocks(ev: Evaluation, card: Scorecard, *, tz: tzinfo, outcome: str
     blocks = [
         section(f":calendar: *Time to re-evaluate {esc(ev.project)}.* {_why_again(card)}\n"
                 f"*Last time* ({day(evaluated_at(ev), tz)}): {verdict_line(card)}"),
-        section(_reminder_gaps(ev, card, _dropped_gaps(ev, checklist))),
+        section(_reminder_gaps(ev, card, dropped_gaps(ev, checklist))),
     ]
     if outcome is not None:
         return [*blocks, context(outcome)]
@@ -361,7 +365,7 @@ def _prefilled(ev: Evaluation, checklist: Checklist | None) -> str:
     return f"{head} {missing}"
 
 
-def _dropped_gaps(ev: Evaluation, checklist: Checklist | None) -> list[str]:
+def dropped_gaps(ev: Evaluation, checklist: Checklist | None) -> list[str]:
     """``• *beta: No* — no longer in the checklist``: a gap then whose question the team dropped from its
     checklist since (named by its id: its text went with it)."""
     if checklist is None:
