@@ -113,6 +113,12 @@ class _Names:
         else:
             self._put(ident, _Known(None, now + pause_s, now + pause_s))
 
+    def hidden(self, ident: str) -> None:
+        """Slack named it, but its name is not to be shown (a private channel): its id is shown, also in place of a
+        name seen before (a public channel made private since), until it is asked again after a minute."""
+        now = time.monotonic()
+        self._put(ident, _Known(None, now + REFUSED_TTL_S, now + REFUSED_TTL_S))
+
     def _put(self, ident: str, known: _Known) -> None:
         """Remembered; with too many, the longest unused is forgotten (not all: those in use stay named)."""
         self.known.pop(ident, None)
@@ -127,10 +133,11 @@ _remembered: weakref.WeakKeyDictionary[object, _Names] = weakref.WeakKeyDictiona
 
 async def mention_names(client: AsyncWebClient, text: str) -> dict[str, str]:
     """The names shown for the mentions in ``text`` that came without a label: a person's display name (else their
-    full name), a channel's name, a user group's handle. Asked of Slack (users.info, conversations.info,
-    usergroups.list) at most once per few minutes and process, one call per id however many commands ask at once,
-    a refusal remembered for a minute; a lookup ends within :data:`LOOKUP_S`. One Slack would not name is left out
-    (its id is shown) unless it was named before: that name is shown while Slack fails."""
+    full name), a public channel's name (a private one is shown by its id, as one the bot cannot see: the bot's
+    access must not name it to the people who read the text), a user group's handle. Asked of Slack (users.info,
+    conversations.info, usergroups.list) at most once per few minutes and process, one call per id however many
+    commands ask at once, a refusal remembered for a minute; a lookup ends within :data:`LOOKUP_S`. One Slack would
+    not name is left out (its id is shown) unless it was named before: that name is shown while Slack fails."""
     wanted: dict[str, str] = {}  # id -> "@", "#" or "!"
     for m in _UNLABELLED.finditer(text):
         wanted[m.group(2) or m.group(3)] = m.group(1) or "!"
@@ -194,7 +201,13 @@ async def _named(client: AsyncWebClient, names: _Names, kind: str, ident: str) -
             profile = user.get("profile") or {}
             name = str(profile.get("display_name") or profile.get("real_name") or user.get("real_name") or "")
         else:
-            name = str(((await client.conversations_info(channel=ident)).get("channel") or {}).get("name") or "")
+            channel = (await client.conversations_info(channel=ident)).get("channel") or {}
+            if not _public(channel):
+                # the bot's own access must not name a private channel to whoever reads the text (the channel it is
+                # posted in, listings, exports): it reads as one the bot cannot see, by its id
+                names.hidden(ident)
+                return
+            name = str(channel.get("name") or "")
     except (SlackApiError, aiohttp.ClientError, TimeoutError, asyncio.CancelledError) as exc:
         # not allowed to see it, Slack down or slow: the id (or the name seen before) is shown
         log.info("mention_not_named", id=ident, error=_why(exc))
@@ -206,6 +219,14 @@ async def _named(client: AsyncWebClient, names: _Names, kind: str, ident: str) -
         names.named(ident, name)
     else:
         names.unnamed(ident, REFUSED_TTL_S)
+
+
+def _public(channel: Mapping[str, Any]) -> bool:
+    """Whether conversations.info says the channel is public: named only then. A private channel, a DM or group DM,
+    or an answer that does not say (no ``is_private``) is not named."""
+    if channel.get("is_im") or channel.get("is_mpim") or channel.get("is_group"):
+        return False
+    return channel.get("is_private") is False
 
 
 async def _groups(client: AsyncWebClient, names: _Names, wanted: list[str]) -> None:

@@ -276,7 +276,9 @@ async def _history(svc: Services, request: SlashCommand, command: cmd.Command, r
 
 
 async def _export(svc: Services, request: SlashCommand, command: cmd.Command, reply: Reply) -> None:
-    await export(svc, *_asked(svc, request), command)
+    said = await export(svc, *_asked(svc, request), command)
+    if said:
+        await reply(said)
 
 
 async def _remind(svc: Services, request: SlashCommand, command: cmd.Command, reply: Reply) -> None:

@@ -254,15 +254,18 @@ class Engine:
 
     async def answer(self, eid: str, *, card_ts: str, user: str, value: float | None = None,
                      option: str | None = None, question: str | None = None,
-                     seen: str | None = None) -> tuple[Evaluation, flow.Outcome | None]:
+                     seen: str | None = None, channel: str | None = None) -> tuple[Evaluation, flow.Outcome | None]:
         """A click on Yes / Partly / No / Not sure: the answer in quick mode, a hidden vote in vote mode.
 
         An option key is resolved against the evaluation's own checklist inside the transition, so a click
-        needs no read of its own.
+        needs no read of its own; so is ``channel``, where the click came from (a card lives in its evaluation's
+        channel: one from elsewhere carries a copied button value, refused as ``other_channel``).
         """
         label = option or ("skip" if value is None else f"{value:g}")
 
         def transition(ev: Evaluation) -> flow.Outcome:
+            if channel is not None and channel != ev.channel:
+                return flow.refused("other_channel")
             checklist = self.checklist(ev)
             changed = flow.changed_under(ev, checklist, card_ts=card_ts, question=question, option=option)
             if changed is not None:  # the team changed its checklist under the card: its question or option is gone

@@ -54,7 +54,7 @@ TeamHow = Literal["vote", "split", "changed"]
 TEAM_HOWS: tuple[TeamHow, ...] = ("vote", "split", "changed")
 OutcomeStatus = Literal["ok", "refused", "unchanged"]
 NoticeKind = Literal["taken", "closed", "deleted", "unknown_card", "unchanged", "invalid", "not_allowed",
-                     "revealed", "not_split", "voted", "team_answer"]
+                     "revealed", "not_split", "voted", "team_answer", "other_channel"]
 
 
 class Notice(BaseModel):

@@ -86,9 +86,35 @@ def has_voted(ev: Evaluation, user: str) -> bool:
             or any(user in r.votes for entry in ev.answers.values() for r in entry.earlier))
 
 
-def reveal(ev: Evaluation, checklist: Checklist, *, question: str, user: str,
+# A Reveal before the quorum needs this many votes, unless the starter, a lead or an admin clicks it: one person
+# cannot vote and reveal their own vote as the team's answer (which only those three may then change).
+EARLY_REVEAL_VOTES = 2
+
+
+def early_reveal_short(ev: Evaluation, checklist: Checklist, question: str) -> int | None:
+    """The rule for Reveal votes before the quorum, for someone who is not the starter, a lead or an admin (they
+    reveal any number of votes: a small team): the card must hold :data:`EARLY_REVEAL_VOTES` votes. Returns the votes
+    the card holds when the rule refuses such a Reveal; None when it allows it, and when :func:`reveal` answers the
+    click otherwise (nobody has voted, the card does not take votes, the question left the checklist, the
+    evaluation is over)."""
+    if ev.mode != "vote" or ev.status != "in_progress" or retired_choice(checklist, question, None) is not None:
+        return None
+    qid = checklist.question(question).id
+    ballot = ev.ballots.get(qid)
+    if ballot is None or ballot.revealed or card_state(ev, qid) != "asked":
+        return None
+    votes = len(ballot.votes)
+    return votes if 0 < votes < EARLY_REVEAL_VOTES else None
+
+
+def reveal(ev: Evaluation, checklist: Checklist, *, question: str, user: str, may_manage: bool | None = None,
            now: datetime | None = None) -> Outcome:
-    """Someone clicked Reveal before the quorum was reached."""
+    """Someone clicked Reveal before the quorum was reached.
+
+    ``may_manage``: ``user`` is the starter, a lead or an admin, who may reveal any number of votes; anyone else
+    needs :data:`EARLY_REVEAL_VOTES` (:func:`early_reveal_short`). None: the caller applied that rule to its own
+    read of the evaluation just before (a card's votes are only added until it is revealed, so a Reveal it allowed
+    stays allowed)."""
     now = now or utcnow()
     if (gone := retired_choice(checklist, question, None)) is not None:  # dropped from the team's checklist
         if ev.status == "deleted":
@@ -111,6 +137,9 @@ def reveal(ev: Evaluation, checklist: Checklist, *, question: str, user: str,
         return refused("taken", question=q.key, by=entry.by, label=label, at=entry.at, actor=user)
     if ballot is None or not ballot.votes:
         return invalid(f"Nobody has voted on {q.key} yet; vote first, then reveal.")
+    if may_manage is False and (votes := early_reveal_short(ev, checklist, q.id)) is not None:
+        return invalid(f"Nothing was revealed: {q.key} has {votes} of the {EARLY_REVEAL_VOTES} votes a Reveal "
+                       "before the quorum needs. The evaluation's starter, a lead or an admin can reveal it sooner.")
     return _reveal(ev, checklist, q.id, user, Move(ev), now, by=user)
 
 

@@ -30,7 +30,7 @@ from conversations.flow import (
     whose_words,
 )
 from conversations.models import AnswerEntry, Ballot, EarlierRound, Evaluation
-from conversations.voting import hidden_tally, not_sure_votes_again
+from conversations.voting import EARLY_REVEAL_VOTES, hidden_tally, not_sure_votes_again
 from scoring.checklist import Checklist, Question
 from scoring.scorecard import fmt_score
 from scoring.verdict import Verdict, verdict_of
@@ -299,15 +299,42 @@ def day_of(at: datetime) -> str:
 
 
 def _tally(ev: Evaluation, question_id: str) -> str:
+    """Who has voted (never what), and what reveals the votes: the quorum, or Reveal votes, which takes
+    :data:`EARLY_REVEAL_VOTES` votes unless the starter, a lead or an admin clicks it (``voting.early_reveal_short``).
+    No mention of the starter: the card is posted with this line, and a mention there would notify them."""
     voters = hidden_tally(ev.ballots.get(question_id))
-    if not voters:
-        return f"Team vote: nobody has voted yet. Votes stay hidden until {ev.quorum} people have voted or someone " \
-               "clicks Reveal votes."
-    names = ", ".join(map(user, voters))
-    more = ev.quorum - len(voters)
-    until = "one more person votes" if more == 1 else f"{more} more people vote"
-    return (f"Team vote: {len(voters)} of {ev.quorum} have voted ({names}). Votes stay hidden until {until} or "
-            "someone clicks Reveal votes.")
+    voted = len(voters)
+    head = (f"Team vote: {voted} of {ev.quorum} have voted ({', '.join(map(user, voters))})." if voters
+            else "Team vote: nobody has voted yet.")
+    if ev.quorum == 1:
+        return f"{head} The first vote reveals the card."
+    more = ev.quorum - voted
+    until = (f"{ev.quorum} people have voted" if not voters else "one more person votes" if more == 1
+             else f"{more} more people vote")
+    if voted >= EARLY_REVEAL_VOTES:
+        return f"{head} Votes stay hidden until {until} or someone clicks Reveal votes."
+    if ev.quorum <= EARLY_REVEAL_VOTES:  # the votes a Reveal needs reveal the card anyway
+        return f"{head} Votes stay hidden until {until} or the starter, a lead or an admin clicks Reveal votes."
+    enough = f"{EARLY_REVEAL_VOTES} have" if not voters else (
+        "one more has" if EARLY_REVEAL_VOTES - voted == 1 else f"{EARLY_REVEAL_VOTES - voted} more have")
+    return (f"{head} Votes stay hidden until {until}, or until {enough} and someone clicks Reveal votes (the "
+            f"starter, a lead or an admin may reveal {'sooner' if not voters else 'them now'}).")
+
+
+def early_reveal_refused(ev: Evaluation, question_key: str, votes: int, *, voted: bool) -> str:
+    """Why a Reveal votes click revealed nothing (``voting.early_reveal_short``): the votes so far, what a Reveal
+    needs, and who may reveal sooner (``voted``: the person who clicked has voted on the card)."""
+    so_far = "only your vote" if voted and votes == 1 else plural(votes, "vote") + (" (yours too)" if voted else "")
+    if ev.quorum <= EARLY_REVEAL_VOTES:  # the votes a Reveal needs reveal the card by themselves
+        more = ev.quorum - votes
+        then = "One more vote reveals it" if more == 1 else f"{more} more votes reveal it"
+    else:
+        second = not voted and EARLY_REVEAL_VOTES - votes == 1
+        then = (f"Reveal votes works once {EARLY_REVEAL_VOTES} people have voted"
+                f"{': yours would be the second' if second else ''} ({ev.quorum} votes reveal the card by themselves)")
+    return (f"Nothing was revealed: {question_key} has {so_far} so far, and one person's vote alone does not become "
+            f"the team's answer. {then}; only the evaluation's starter ({user(ev.started_by)}), a lead or a "
+            "workspace admin can reveal it sooner.")
 
 
 def split_card_blocks(ev: Evaluation, checklist: Checklist, question_id: str) -> list[Block]:

@@ -29,6 +29,7 @@ from bot.blocks.common import (
 from bot.blocks.evaluation import not_prefilled_text, prefills_any
 from bot.blocks.scorecard import agreement_mrkdwn, verdict_line, verdict_mrkdwn
 from conversations.models import Evaluation
+from conversations.voting import EARLY_REVEAL_VOTES
 from scoring.agreement import Agreement
 from scoring.checklist import Checklist
 from scoring.render import gap_list, gaps_title, plural, signed
@@ -460,6 +461,9 @@ def vote_wait(question_key: str, voted: int, quorum: int, *, where: str = "its c
     on its card, moves it on.`` (a card does not say who is missing: anyone in the channel may vote)."""
     more = quorum - voted
     need = "one more vote" if more == 1 else f"{more} more votes"
+    if voted < EARLY_REVEAL_VOTES:  # one vote alone is no team answer: Reveal waits for a second (voting.py)
+        return (f"{question_key} has {voted} of {quorum} votes: {need} {'moves' if more == 1 else 'move'} it on, or "
+                f"one more and Reveal votes on {where} (the starter, a lead or an admin can reveal it now).")
     return (f"{question_key} has {voted} of {quorum} votes: {need}, or Reveal votes on {where}, "
             f"{'moves' if more == 1 else 'move'} it on.")
 

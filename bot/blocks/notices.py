@@ -20,6 +20,11 @@ def notice_text(outcome: Outcome | None) -> str | None:
     return notice_text_of(outcome.notice)
 
 
+# A card's button clicked in a channel that is not its evaluation's (a copied button value): names nothing of it
+OTHER_CHANNEL = ("That button belongs to a card in another channel, so nothing was changed. Use the card in its "
+                 "evaluation's thread.")
+
+
 def notice_text_of(n: Notice) -> str:
     return _WORDS[n.kind](n)
 
@@ -184,6 +189,7 @@ _WORDS: dict[str, Callable[[Notice], str]] = {
     "voted": _voted,
     "team_answer": lambda n: (f"{n.question}'s answer is the team's; only the starter, a lead or a workspace admin "
                               "can change it, so your click changed nothing."),
+    "other_channel": lambda n: OTHER_CHANNEL,
 }
 
 

@@ -5,7 +5,9 @@ workspace admins.
 
 A button carries only an evaluation id, which anyone could guess: before it says anything about the
 evaluation, the person must be able to see its channel; otherwise the answer is the same as for an id
-that does not exist, so a guess reveals nothing (not the project, not its starter, not that it exists).
+that does not exist, so a guess reveals nothing (not the project, not its starter, not that it exists). A card's
+buttons carry the evaluation and question: their click must come from the evaluation's own channel
+(:func:`in_its_channel`), where the card is.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import esc, user
 from bot.blocks.leads import day
+from bot.blocks.notices import OTHER_CHANNEL
 from bot.commands import CommandError
 from bot.leads.projects import Project
 from bot.payloads import EvaluationClick, SlashCommand
@@ -151,4 +154,21 @@ async def clicked_evaluation(svc: Services, click: EvaluationClick) -> Evaluatio
     ev = await svc.store.get(click.evaluation)
     if ev is None or ev.status == "deleted" or not await visibility(svc).can_see(click.user.id, ev.channel):
         raise NotVisible()
+    return ev
+
+
+class OtherChannel(CommandError):
+    """A card's button clicked in a channel that is not its evaluation's. A card lives in its evaluation's thread,
+    so a real click comes from there; one from elsewhere carries a value copied from another channel's card. The
+    words name nothing of that evaluation."""
+
+    def __init__(self) -> None:
+        super().__init__(OTHER_CHANNEL)
+
+
+def in_its_channel(ev: Evaluation, channel: str | None) -> Evaluation:
+    """``ev`` when a card's click (or its note dialog) came from the evaluation's own channel; else
+    :class:`OtherChannel`, as :func:`clicked_evaluation` refuses the buttons that carry only an evaluation id."""
+    if channel != ev.channel:
+        raise OtherChannel()
     return ev

@@ -1,4 +1,5 @@
-"""``export``: the decision record of a project's current evaluation, uploaded to the channel."""
+"""``export``: the decision record of a project's current evaluation, uploaded to the channel (another channel's
+to the asker's direct message with ftcheck)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,11 @@ from conversations.models import Evaluation
 _NOT_IN_CHANNEL = ("not_in_channel", "channel_not_found")
 
 
-async def export(svc: Services, vis: Visibility, asker: Asker, command: Command) -> None:
+async def export(svc: Services, vis: Visibility, asker: Asker, command: Command) -> str | None:
+    """Upload the decision record of the project's evaluation. One of this channel's is shared here; one of another
+    channel's goes to the asker alone, in their direct message with ftcheck: only the asker was checked to see that
+    channel, and people here may not (guests, the other organization of a Slack Connect channel). Returns what to
+    tell the asker besides the file (None: the file in the channel says it)."""
     if asker.here is None:
         raise CommandError("Run `/ftcheck export &lt;project&gt;` in a channel; the file is shared there.")
     found = await find_in_channel(svc, vis, asker, command.project or "")
@@ -31,16 +36,48 @@ async def export(svc: Services, vis: Visibility, asker: Asker, command: Command)
                               tz=ZoneInfo(svc.settings.timezone), channel_name=await channel_name(svc, ev.channel),
                               previous=found.project.previous)
     started = day(ev.started_at, svc.settings.zone).replace("-", "")  # the team's day, as every other date
+
+    async def upload(channel: str, comment: str) -> None:
+        await svc.client.files_upload_v2(channel=channel, content=content, initial_comment=comment,
+                                         filename=f"ftcheck-{ev.project_key}-{started}.{command.format}",
+                                         title=f"Decision record: {ev.project}")
+
     comment = f"Decision record for {esc(ev.project)}, requested by <@{asker.user}>."
+    dm = None if ev.channel == asker.here else await _dm_with(svc, asker, ev)
+    if dm is None or dm == asker.here:  # this channel's evaluation (or asked in the asker's own DM with ftcheck)
+        try:
+            await upload(asker.here, f"{comment} {found.note}".rstrip())
+        except SlackApiError as exc:
+            if error_code(exc) in _NOT_IN_CHANNEL:
+                raise CommandError("I can't share files in this channel yet. Invite me with `/invite @ftcheck` and "
+                                   "run the export again.") from None
+            raise
+        return None
+    await upload(dm, f"Decision record for {esc(ev.project)} from <#{ev.channel}>, which you asked for in "
+                     f"<#{asker.here}>. It comes to you here instead: people there may not be able to see "
+                     f"<#{ev.channel}>.")
+    return (f"{found.note} Its decision record is not shared here, where people who cannot see <#{ev.channel}> "
+            "could read it: I sent it to you in a direct message from ftcheck.")
+
+
+async def _dm_with(svc: Services, asker: Asker, ev: Evaluation) -> str:
+    """The id of the asker's direct message with ftcheck (``conversations.open``, as ``SlackPresenter.dm_channel``
+    opens it), for another channel's decision record."""
     try:
-        await svc.client.files_upload_v2(
-            channel=asker.here, content=content, filename=f"ftcheck-{ev.project_key}-{started}.{command.format}",
-            title=f"Decision record: {ev.project}", initial_comment=f"{comment} {found.note}".rstrip())
+        opened = await svc.client.conversations_open(users=asker.user)
     except SlackApiError as exc:
-        if error_code(exc) in _NOT_IN_CHANNEL:
-            raise CommandError("I can't share files in this channel yet. Invite me with `/invite @ftcheck` and "
-                               "run the export again.") from None
-        raise
+        if error_code(exc) != "missing_scope":
+            raise
+        raise CommandError(f"The evaluation of *{esc(ev.project)}* is from <#{ev.channel}>, and people here may not "
+                           "be able to see that channel, so its decision record would go to you in a direct "
+                           "message, which this installation of ftcheck may not send (it lacks the im:write "
+                           "permission; whoever runs ftcheck can reinstall it from its manifest). Run the export "
+                           f"in <#{ev.channel}> instead.") from None
+    dm = (opened.get("channel") or {}).get("id")
+    if not isinstance(dm, str) or not dm:
+        raise CommandError("Slack did not open a direct message with you, so the decision record was not sent. "
+                           "Try the export again in a minute.")
+    return dm
 
 
 async def channel_name(svc: Services, channel: str) -> str | None:

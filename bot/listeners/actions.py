@@ -25,7 +25,7 @@ from bot.blocks.notices import (
 from bot.blocks.scorecard import answerers
 from bot.blocks.views import note_modal
 from bot.commands import CommandError
-from bot.leads.access import may_manage
+from bot.leads.access import OtherChannel, in_its_channel, may_manage
 from bot.links import message_url
 from bot.payloads import AnswerClick, BlockAction
 from bot.presenter import post_metadata
@@ -34,6 +34,7 @@ from bot.services import Services
 from bot.slack_errors import error_code
 from conversations import flow
 from conversations.models import Evaluation
+from conversations.store import StoreUnavailable
 
 log = structlog.get_logger(__name__)
 
@@ -44,13 +45,33 @@ NO_RECORD = ("ftcheck has no record of this evaluation any more, so nothing was 
              "new one.")
 
 
-async def existing(services: Services, eid: str) -> Evaluation:
-    ev = await services.store.get(eid)
+async def existing(services: Services, eid: str, *, channel: str) -> Evaluation:
+    """The evaluation a card's button (or its note dialog) names, clicked in ``channel``: refused when it is not
+    stored, when the click comes from another channel than the evaluation's (``access.in_its_channel``; said before
+    anything about the evaluation, so a copied button value learns nothing), and when it was deleted."""
+    ev = await stored(services, eid)
     if ev is None:
         raise CommandError(NO_RECORD)
+    in_its_channel(ev, channel)
     if ev.status == "deleted":
         raise CommandError(DELETED)
     return ev
+
+
+async def stored(services: Services, eid: str) -> Evaluation | None:
+    """The evaluation as Redis holds it, read before a click's write. A read records nothing: when Redis fails it,
+    the person is told that nothing was recorded, whatever the failure."""
+    try:
+        return await services.store.get(eid)
+    except StoreUnavailable as exc:
+        raise StoreUnavailable(str(exc), recorded="no", reason=exc.reason) from exc
+
+
+async def clicked_here(services: Services, click: BlockAction) -> Evaluation | None:
+    """The evaluation a card's click names, when stored, refused (``access.in_its_channel``) unless the click comes
+    from its channel; None when it is not stored (the click's write says so, as before)."""
+    ev = await stored(services, click.ref.evaluation)
+    return None if ev is None else in_its_channel(ev, click.channel.id)
 
 
 @after_ack()
@@ -60,11 +81,13 @@ async def on_answer(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     try:
         ev, outcome = await services.engine.answer(
             click.ref.evaluation, card_ts=click.message_ts, user=click.user.id, option=click.option(ANSWER_ACTION),
-            question=click.ref.question, seen=click.seen_token())
+            question=click.ref.question, seen=click.seen_token(), channel=click.channel.id)
     except KeyError:
-        await existing(services, click.ref.evaluation)  # the store's way of saying "no such evaluation"
+        await existing(services, click.ref.evaluation, channel=click.channel.id)  # the store's "no such evaluation"
         raise
     notice = outcome.notice if outcome is not None else None
+    if notice is not None and notice.kind == "other_channel":  # checked in the write: no read of its own
+        raise OtherChannel()
     if outcome is not None and notice is not None and notice.kind == "unknown_card" and notice.detail != "asked_again":
         await tell_not_saved(services, client, body, click, ev, outcome, "vote" if ev.mode == "vote" else "click")
         return
@@ -134,7 +157,7 @@ async def on_change(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     if ref.option == NOTE_OPTION:
         await open_note(click, client, services)
         return
-    ev = await existing(services, ref.evaluation)
+    ev = await existing(services, ref.evaluation, channel=click.channel.id)
     if ref.option is None:
         raise ValueError("change_answer without an option")
     checklist = services.registry.get(ev.checklist)
@@ -160,7 +183,7 @@ async def on_note_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebCl
 
 
 async def open_note(click: BlockAction, client: AsyncWebClient, services: Services) -> None:
-    ev = await existing(services, click.ref.evaluation)
+    ev = await existing(services, click.ref.evaluation, channel=click.channel.id)
     if not click.trigger_id:
         raise ValueError("add_note without a trigger id")
     checklist = services.registry.get(ev.checklist)

@@ -10,7 +10,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.notices import notice_text
 from bot.blocks.views import NOTE_ACTION_ID, NOTE_BLOCK, NOTE_CALLBACK
-from bot.listeners.actions import existing
+from bot.leads.access import in_its_channel
+from bot.listeners.actions import existing, stored
 from bot.payloads import NoteSubmission
 from bot.replies import Tailed, after_ack, tell_text, unsaved_note
 from bot.services import Services
@@ -38,11 +39,14 @@ async def on_note(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, s
 
 
 async def _saved(services: Services, submission: NoteSubmission, text: str) -> Outcome | None:
+    ev = await stored(services, submission.ref.evaluation)
+    if ev is not None:
+        in_its_channel(ev, submission.channel)  # the dialog carries the channel of the card it was opened from
     try:
         _, outcome = await services.engine.note(submission.ref.evaluation, question=submission.ref.question,
                                                 user=submission.user.id, text=text)
     except KeyError:
-        await existing(services, submission.ref.evaluation)  # the store's way of saying "no such evaluation"
+        await existing(services, submission.ref.evaluation, channel=submission.channel)  # "no such evaluation"
         raise
     return outcome
 

@@ -122,6 +122,8 @@ _NOTICE_WORDS: dict[str, Callable[[Notice, str | None], str]] = {
     "not_split": lambda n, _: f"{n.question} is not split, so there is nothing to settle.",
     "voted": _voted,
     "team_answer": lambda n, _: f"{n.question}'s answer is the team's vote; only its starter or a lead can change it.",
+    # a Slack card clicked from another channel; the terminal never says where it is, so never meets it
+    "other_channel": lambda n, _: "That evaluation belongs to another channel, so nothing was changed.",
 }
 
 Mark = tuple[float | None, str, datetime, int]

@@ -62,9 +62,10 @@ async def test_a_project_in_two_channels_is_shown_channel_by_channel(
         assert elsewhere.startswith(":information_source: No evaluation of *Shared* in this channel. This is its "
                                     "evaluation in <#C2>.\n\n*Shared* — :no_entry: *Don't fine-tune yet*"), elsewhere
         assert "Also evaluated in <#C1>" in elsewhere and "since" not in elsewhere, elsewhere
-        await bot.command("export Shared md", channel="C3")
+        await bot.command("export Shared md", channel="C3")  # C2's record goes to the asker alone, not into C3
         await slack.wait_for(lambda: len(slack.files) == 2, what="the second export")
-        assert "This is its evaluation in <#C2>." in (slack.files[1].initial_comment or "")
+        assert slack.files[1].channel_id == slack.dm_channel("U1")
+        assert "from <#C2>, which you asked for in <#C3>" in (slack.files[1].initial_comment or "")
 
 
 async def test_a_channel_summary_is_capped_and_gives_decided_projects_in_full(

@@ -123,7 +123,7 @@ def test_prose_starting_with_note_is_not_taken_for_a_note(redis_server: RedisSer
 
 NOTICES = [("taken", None), ("closed", None), ("closed", "abandoned"), ("deleted", None), ("unknown_card", None),
            ("unchanged", None), ("invalid", None), ("not_allowed", None), ("revealed", None), ("revealed", "split"),
-           ("not_split", None), ("voted", None), ("voted", "revealed"), ("team_answer", None)]
+           ("not_split", None), ("voted", None), ("voted", "revealed"), ("team_answer", None), ("other_channel", None)]
 
 
 @pytest.mark.parametrize(("kind", "detail"), NOTICES)
