@@ -558,6 +558,53 @@ def off_topic(
     return kept, dropped
 
 
+UNNAMED = "the quoted sentence does not name {subject}: check it backs this answer"
+
+
+def unnamed_where_open(merged: SuggestionReport, extraction: Extraction, text: str, checklist: Checklist,
+                       profile: Profile, usage: Usage) -> SuggestionReport:
+    """The model's direct answers whose quote names nothing of their question (none of the offline reader's phrases
+    for it), which :func:`off_topic` dropped, back on the questions nothing else answers, with a
+    caution to check the quote backs them. The offline reader's phrases miss much a sentence can say ("14 product
+    lines and three regions, in English, Spanish and German" for diverse examples; "retraining takes two hours"):
+    dropping them lost right answers. Where the offline reader answers the question, or the sentence read otherwise
+    (a negation, a hedge), they stay dropped."""
+    unnamed = {d.question: d for d in merged.dropped if d.why.startswith(off_point(""))}
+    if not unnamed:
+        return merged
+    shown = ({s.question for s in merged.suggestions} | {c.question for c in merged.conflicts}
+             | {w.question for w in merged.cautions})
+
+    ctx = _Context(text)
+
+    def back_on(question: str, level: str, evidence: str) -> bool:
+        """Dropped as unnamed, open, and nothing in its sentence reads otherwise (a negation, a hedge, a wish)."""
+        key = checklist.question(question).key
+        units = ctx.quoted(evidence)
+        return (key in unnamed and key not in shown and unnamed[key].evidence == evidence and bool(units)
+                and ctx.not_read(units or [], level, in_sentence=False) is None)
+
+    # direct answers only: a statement is a fact (monitoring, an ML engineer), which its sentence must name
+    claims = Extraction(answers=[a for a in extraction.answers if back_on(a.question, a.answer, a.evidence)])
+    if not claims.answers:
+        return merged
+    extra = assemble(text, checklist, claims, engine="llm", origin="model", notice=None, usage=usage)
+    back = [s.model_copy(update={"caution": UNNAMED.format(subject=_subject(checklist, s.question))})
+            for s in extra.suggestions if s.question not in shown]
+    kept = {s.question for s in back}
+    ordered = sorted([*merged.suggestions, *back], key=lambda s: checklist.question(s.question).number)
+    return merged.model_copy(update={
+        "suggestions": ordered,
+        "dropped": [d for d in merged.dropped if not (d.question in kept and d.why.startswith(off_point("")))],
+        "no_evidence": [n for n in merged.no_evidence if checklist.question(f"q{n}").key not in kept],
+    })
+
+
+def _subject(checklist: Checklist, question: str) -> str:
+    asked = checklist.question(question)
+    return asked.short or asked.id.replace("_", " ")
+
+
 def nothing_held(report: SuggestionReport) -> bool:
     """The model claimed something and not one claim survived the checks: its reading is of no use."""
     return bool(report.dropped) and not (report.suggestions or report.conflicts or report.cautions)
@@ -622,7 +669,8 @@ class LLMSuggester:
             reason = quotes_reason(len(report.dropped))
             return await self._fall_back(text, checklist, "quotes", reason, usage, None, dropped=report.dropped)
         reader = await asyncio.to_thread(self.fallback.suggest_now, text, checklist)
-        merged = combine(report, reader, checklist)
+        merged = unnamed_where_open(combine(report, reader, checklist), to_extraction(parsed), text, checklist,
+                                    profile, usage)
         log.info(
             "suggest.llm.done",
             model=self.config.model,

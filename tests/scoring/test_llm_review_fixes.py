@@ -545,3 +545,33 @@ async def test_an_unclear_answer_quoting_another_topic_is_no_check(api: OpenAISt
 
     assert all(c.question != "q17" for c in report.cautions)
     assert [(d.question, d.why) for d in report.dropped] == [("q17", "the quote does not speak of rollback plan")]
+
+
+# -- 7. a right answer whose sentence names nothing of its question is kept where nothing else answers -------------
+
+CLAUSES = (
+    "Contract clause tagging for the procurement team.\n\n"
+    "Two paralegals have tagged 5,200 supplier contract clauses so far. A mis-tagged liability clause sends the "
+    "contract to outside counsel at $450 an hour, so getting it right pays for itself. Retraining finishes in under "
+    "an hour and we can redeploy the same afternoon. We might be able to retrain weekly, but nobody has tried."
+)
+
+
+async def test_an_unnamed_but_plain_sentence_backs_its_answer_with_a_caution_where_nothing_else_answers(
+        api: OpenAIStandin, checklist: Checklist) -> None:
+    """A review of the session's changes: the offline reader's phrases miss much a sentence can say, so requiring
+    one of them dropped right answers ("Retraining finishes in under an hour…" for iterating quickly). Such an answer
+    now shows where the built-in reader has nothing, with a caution to check it; a hedged sentence still backs none."""
+    api.respond_json(out(
+        numbers=[num("labeled_examples", 5200, "Two paralegals have tagged 5,200 supplier contract clauses so far.")],
+        answers=[ans("justified_effort", "yes", "A mis-tagged liability clause sends the contract to outside counsel "
+                                                "at $450 an hour, so getting it right pays for itself."),
+                 ans("iterate_quickly", "yes", "We might be able to retrain weekly, but nobody has tried.")]))
+    report = await suggester(api).suggest(CLAUSES, checklist)
+
+    effort = suggestion_for(report, checklist.question("justified_effort").key)
+    assert effort is not None and effort.answer == 1.0 and effort.origin == "model"
+    assert effort.caution is not None and effort.caution.startswith("the quoted sentence does not name")
+    assert all(d.question != effort.question for d in report.dropped)
+    iterate = suggestion_for(report, checklist.question("iterate_quickly").key)
+    assert iterate is None or iterate.origin != "model"  # "might … nobody has tried": hedged, no yes
