@@ -18,7 +18,7 @@ import structlog
 
 from conversations import flow
 from conversations.due_queues import OUTBOX_DUE, RELEASE, hold_score
-from conversations.effects import LEASE_S
+from conversations.effects import LEASE_S, Owed
 from conversations.engine import Engine
 from conversations.models import Evaluation
 from conversations.store import StoreUnavailable
@@ -43,6 +43,7 @@ return held
 """
 
 BATCH = 50
+WAKE_MAX = 200  # evaluations one wake retries at once (each delivered at most CONCURRENCY at a time)
 # A delivery's lease plus two seconds for the replicas' clocks to disagree.
 WAKE_AFTER_S = LEASE_S + 2.0
 CONCURRENCY = 8
@@ -89,10 +90,12 @@ class Outbox:
         return len(eids)
 
     async def _claim_woken(self, now: float, held: int) -> set[str]:
-        """Claim the evaluations held for a backoff (:meth:`wake`); the wake lasts until none is left."""
+        """Claim the evaluations held for a backoff (:meth:`wake`), up to :data:`WAKE_MAX`, once per wake: the
+        ones held on for a Retry-After or an unloaded checklist are held again past the threshold, and claiming them
+        at every tick would never end."""
+        self._woken = False
         raw = await self.store._call(lambda: self._wake(keys=[OUTBOX_DUE],
-                                                        args=[hold_score(now, WAKE_AFTER_S), BATCH, held]))
-        self._woken = len(raw) >= BATCH
+                                                        args=[hold_score(now, WAKE_AFTER_S), WAKE_MAX, held]))
         if raw:
             log.info("outbox_woken", evaluations=len(raw))
         return {_member(m) for m in raw}
@@ -104,7 +107,7 @@ class Outbox:
         if ev is None or not owed or ev.origin != "slack":
             await self.store._call(lambda: self._release(keys=[OUTBOX_DUE], args=[eid, held]))
             return
-        due = [o.effect for o in owed if o.next_at <= now or (woken and o.attempts and o.error != "ratelimited")]
+        due = [o.effect for o in owed if _due(o, now, woken)]
         if not due:
             later = min(o.next_at for o in owed)
             await self.store.hold(eid, now, later - now)
@@ -131,3 +134,12 @@ class Outbox:
 
 def _member(raw: bytes | str) -> str:
     return raw.decode() if isinstance(raw, bytes) else str(raw)
+
+
+def _due(entry: Owed, now: float, woken: bool) -> bool:
+    """Whether the tick delivers ``entry`` now. A woken evaluation (:meth:`Outbox.wake`) gets only what failed
+    before Slack answered again: a backoff hold hides a lease under it (holds only go up), so an entry owed since
+    may be its writer's, still in flight. A Retry-After's hold is kept (``ratelimited``)."""
+    if woken:
+        return entry.attempts > 0 and entry.error != "ratelimited"
+    return entry.next_at <= now

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import redis.asyncio as aioredis
+import structlog
 
 from conversations.due_queues import OUTBOX_DUE, hold_score
 from conversations.effects import LEASE_S, Owed, UpdateRoot
@@ -58,3 +59,20 @@ async def test_a_wake_retries_backoffs_now_but_not_a_live_lease_nor_a_retry_afte
     assert (await redis_client.zscore(OUTBOX_DUE, limited) or 0) >= hold_score(time.time(), 25)  # held again
     slack.log = []
     assert await outbox.tick() == 0 and slack.log == []  # the wake is over: backoffs are kept again
+
+
+async def test_a_wake_ends_after_one_claim_when_every_hold_is_kept(redis_client: aioredis.Redis) -> None:
+    """60 evaluations held for a Retry-After (or a checklist not loaded): each is held again past the threshold
+    when looked at, and a wake that lasted while 50 or more were claimed re-read the same 50 at every tick, two
+    `outbox_woken` lines a second, until the holds ran out (for a checklist, until a restart). One claim per wake."""
+    slack = RecordingRecovery()
+    engine = Engine(Store(redis_client), REGISTRY, slack, slack)
+    for i in range(60):
+        await owing_a_failed_redraw(engine, redis_client, f"Limited{i}", error="ratelimited", held_for=30)
+    outbox = Outbox(Engine(Store(redis_client), REGISTRY, slack, slack))
+    slack.log = []
+    outbox.wake()
+    with structlog.testing.capture_logs() as logs:
+        looked = [await outbox.tick() for _ in range(20)]
+    assert looked == [60] + [0] * 19
+    assert [e["event"] for e in logs].count("outbox_woken") == 1 and slack.log == []
