@@ -229,7 +229,7 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
     return f"{count} {noun if count == 1 else many or noun + 's'}"
 
 
-_MD_LINKS = str.maketrans({"[": "\\[", "]": "\\]", "\r": " "})
+_MD_LINKS = str.maketrans({"\\": "\\\\", "[": "\\[", "]": "\\]", "\r": " "})  # "\[" typed stays text too
 _HTML_START = re.compile(r"<(?=[A-Za-z/!?])")  # a tag, a comment or a directive; "< 2%" stays as written
 
 

@@ -158,7 +158,7 @@ def report_text(report: SuggestionReport, counted: Tally | None = None, *, origi
         return line + _left_out(report) + "."
     line = (f"{_plural(shown, 'suggestion')} from {origin}, shown on each card" if shown
             else f"No new suggestions from {origin} for the questions still open")
-    if counted.replaced:
+    if counted.replaced and shown:
         line += f" in place of {counted.replaced} from an earlier description"
     if checks:
         line += f"; {_plural(checks, 'question')} marked to check"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import redis.asyncio as aioredis
 
+from bot.blocks.suggestions import Tally, report_text
+from scoring.suggest import SuggestionReport
 from tests.bot.harness import running_bot
 from tests.bot.test_slack_surface import started
 from tests.bot.test_suggestions_slack import BRIEF, card_text, is_report, paste
@@ -31,3 +33,10 @@ async def test_the_second_line_says_it_replaced_the_first_descriptions_suggestio
         assert second.startswith(f"{total} suggestions from the pasted description, shown on each card in place of "
                                  f"{total} from an earlier description"), second
         assert "Helper suggests: No" in card_text(bot)  # the second description's 200 tickets
+
+
+def test_a_reading_that_only_leaves_a_check_does_not_say_it_replaced_anything() -> None:
+    """"No new suggestions … for the questions still open in place of 1 from an earlier description" (review)."""
+    report = SuggestionReport(checklist="fine-tuning-readiness", engine="offline")
+    line = report_text(report, Tally(shown=0, checks=1, replaced=1))
+    assert "in place of" not in line and line.startswith("No new suggestions from the pasted description")

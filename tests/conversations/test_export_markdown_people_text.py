@@ -27,3 +27,12 @@ def test_html_and_links_from_people_are_text_in_the_markdown() -> None:
     row = next(line for line in md.splitlines() if line.startswith(f"| {FT.question('q1').key} "))
     assert "second line" in row and "\r" not in md
     assert "(improvement < 2% over 5 iterations)" in md  # the checklist's own "<" is not escaped
+
+
+def test_a_backslash_typed_before_a_bracket_does_not_bring_the_link_back() -> None:
+    """``\\[Approved by legal\\](https://…)`` in a note: escaping the brackets alone turned ``\\[`` into ``\\\\[``,
+    whose backslash escaped itself and left the bracket live (review of md_text)."""
+    ev = completed({}, datetime(2030, 1, 7, 9, tzinfo=UTC))
+    ev.answers[FT.question("q1").id].note = "\\[Approved by legal\\](https://evil.example/phish)"
+    md = decision_record(ev, FT, "md")
+    assert "\\\\\\[Approved by legal\\\\\\](https://evil.example/phish)" in md
