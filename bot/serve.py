@@ -422,20 +422,29 @@ HEARTBEAT_S = 10.0
 NOT_CONNECTED_WARNING_S = 30.0  # Socket Mode not connected this long: one warning saying what to check
 
 
-def heartbeat_path() -> Path:
+def heartbeat_path() -> Path | None:
     """Where Socket Mode keeps its heartbeat: the temp dir (``$TMPDIR``, else /tmp), which compose mounts as a
-    tmpfs; a health check running in the same container computes the same path."""
-    return Path(tempfile.gettempdir()) / HEARTBEAT_FILE
+    tmpfs; a health check running in the same container computes the same path. None when no temp dir is writable
+    (a read-only root with no tmpfs): the bot serves on without a heartbeat, and says so once."""
+    try:
+        return Path(tempfile.gettempdir()) / HEARTBEAT_FILE
+    except OSError as exc:  # tempfile found no writable directory
+        log.warning("socket_heartbeat_unwritable", path=None, error=str(exc),
+                    means="a health check of the heartbeat file reports this bot unhealthy; point TMPDIR at a "
+                          "writable directory")
+        return None
 
 
 class Heartbeat:
     """The heartbeat file: fresh while connected, absent otherwise."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | None) -> None:
         self.path = path
-        self.unwritable = False
+        self.unwritable = path is None  # said once already (heartbeat_path)
 
     def beat(self) -> None:
+        if self.path is None:
+            return
         try:
             self.path.touch()
         except OSError as exc:
@@ -446,8 +455,9 @@ class Heartbeat:
                                   "at a writable directory")
 
     def clear(self) -> None:
-        with contextlib.suppress(OSError):
-            self.path.unlink(missing_ok=True)
+        if self.path is not None:
+            with contextlib.suppress(OSError):
+                self.path.unlink(missing_ok=True)
 
 
 async def serve_socket(runtime: Runtime, watchdog_s: float = 60.0, heartbeat_s: float = HEARTBEAT_S,

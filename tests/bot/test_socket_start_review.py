@@ -13,6 +13,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import structlog
 import yaml
 from aiohttp import WSMsgType, web
 from structlog.testing import capture_logs
@@ -167,7 +169,8 @@ def test_compose_checks_the_heartbeat_file_the_bot_keeps(tmp_path: Path) -> None
     """The check and the bot agree on the file, and the check wants it fresh (a hung bot stops touching it)."""
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     assert serve.HEARTBEAT_FILE in compose_health_check()[-1]
-    assert serve.heartbeat_path().name == serve.HEARTBEAT_FILE
+    path = serve.heartbeat_path()
+    assert path is not None and path.name == serve.HEARTBEAT_FILE
     assert not healthy(env)  # no file
     beat = tmp_path / serve.HEARTBEAT_FILE
     beat.touch()
@@ -258,16 +261,17 @@ async def test_a_reconnection_that_fails_is_one_warning_not_the_servers_end() ->
 async def test_a_stop_is_not_kept_waiting_by_a_reconnection_and_the_heartbeat_follows(tmp_path: Path) -> None:
     """Connected: the file is touched. Dropped: removed, one warning, and the watchdog's reconnection (which
     slack_sdk retries forever) runs beside the loop, so a stop ends it at once."""
-    client, beat = Client(connected=True), serve.Heartbeat(tmp_path / serve.HEARTBEAT_FILE)
+    path = tmp_path / serve.HEARTBEAT_FILE
+    client, beat = Client(connected=True), serve.Heartbeat(path)
     stop_event = asyncio.Event()
     with capture_logs() as logs:
         staying = asyncio.ensure_future(serve._stay_connected(SimpleNamespace(client=client), stop_event, beat,
                                                               watchdog_s=0.1, heartbeat_s=0.05, warn_after_s=0.2))
         await asyncio.sleep(0.2)
-        assert beat.path.exists() and client.reconnecting == 0
+        assert path.exists() and client.reconnecting == 0
         client.connected = False
         await asyncio.sleep(0.5)
-        assert not beat.path.exists() and client.reconnecting == 1  # one reconnection at a time
+        assert not path.exists() and client.reconnecting == 1  # one reconnection at a time
         stop_event.set()
         await asyncio.wait_for(staying, 2)
     assert client.cancelled == 1
@@ -332,3 +336,17 @@ def test_the_docker_run_health_check_in_deploy_readme_is_composes(tmp_path: Path
     assert runs() == 1
     (tmp_path / serve.HEARTBEAT_FILE).touch()
     assert runs() == 0
+
+
+def test_no_writable_temp_dir_serves_on_without_a_heartbeat(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only root with no tmpfs: tempfile finds no writable directory. Socket Mode crashed at start with
+    FileNotFoundError (review of this session's heartbeat); it now says so once and serves on without one."""
+    def nowhere() -> str:
+        raise FileNotFoundError("No usable temporary directory found")
+
+    monkeypatch.setattr(tempfile, "gettempdir", nowhere)
+    with structlog.testing.capture_logs() as logs:
+        heartbeat = serve.Heartbeat(serve.heartbeat_path())
+        heartbeat.beat()
+        heartbeat.clear()
+    assert [e["event"] for e in logs] == ["socket_heartbeat_unwritable"]
