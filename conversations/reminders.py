@@ -172,9 +172,10 @@ return every
 # the cadence ARGV[6] when one was chosen). A newer result completed meanwhile (``latest`` names another) is left
 # alone. Returns 1 when the reminder was handed back, 0 when the deleted one had none to hand, -1 when none was
 # due to move (not the latest, or no result left). The deleted id is kept in ``gone`` for a day, so a completion
-# booking it late (its delivery was in flight during the delete) books nothing (``_COMPLETE``).
-# KEYS: due, lease, every, latest, posting, gone. ARGV: deleted id, project field, current id or '', current started,
-# due, cadence, now.
+# booking it late (its delivery was in flight during the delete) books nothing (``_COMPLETE``). With no result left
+# in the channel, reminders a lead turned off there (``off``) are forgotten too: the project starts over.
+# KEYS: due, lease, every, latest, posting, gone, off. ARGV: deleted id, project field, current id or '', current
+# started, due, cadence, now.
 _HAND_BACK = """
 redis.call('ZADD', KEYS[6], ARGV[7], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', tonumber(ARGV[7]) - 86400)
@@ -189,6 +190,7 @@ if not latest or string.sub(latest, -(#ARGV[1] + 1)) ~= '|' .. ARGV[1] then
 end
 if ARGV[3] == '' then
   redis.call('HDEL', KEYS[4], ARGV[2])
+  redis.call('HDEL', KEYS[7], ARGV[2])
   return -1
 end
 redis.call('HSET', KEYS[4], ARGV[2], ARGV[4] .. '|' .. ARGV[3])
@@ -401,7 +403,7 @@ class ReminderQueue:
                 repr(current.started_at.timestamp()) if current else "", repr(due.timestamp()) if due else "0",
                 str(int(every.total_seconds())) if every else "", repr((now or utcnow()).timestamp())]
         raw = await self.store._call(
-            lambda: self._hand_back(keys=[DUE, LEASE, EVERY, LATEST, POSTING, GONE], args=args))
+            lambda: self._hand_back(keys=[DUE, LEASE, EVERY, LATEST, POSTING, GONE, OFF], args=args))
         return int(raw)
 
     async def schedule(self, eid: str, due: datetime) -> None:

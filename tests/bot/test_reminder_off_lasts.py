@@ -42,3 +42,18 @@ async def test_off_lasts_through_a_reevaluation_until_a_lead_turns_it_on(
         await reevaluate_by_hand(bot, "OffProj")
         third = next(ev for ev in await evaluations(redis_client) if ev.id not in (first.id, second.id))
         assert await queue.due_at(third.id) is not None  # on again: the next result is reminded
+
+
+async def test_deleting_every_result_forgets_off(
+        slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
+    """With no result of the project left in the channel, it starts over: a new evaluation is reminded (review of
+    this change: "off" outlived deleting the only evaluation, and `list` said "no reminder scheduled")."""
+    people(slack)
+    queue = ReminderQueue(Store(redis_client))
+    async with running_bot(slack, redis_server.url) as bot:
+        await evaluate(bot, "OffProj", EX2)
+        assert "are off" in await ask(bot, "remind OffProj off")
+        assert "Deleted" in await ask(bot, "delete OffProj")
+        await evaluate(bot, "OffProj", EX2)
+        fresh = next(ev for ev in await evaluations(redis_client) if ev.status == "completed")
+        assert await queue.due_at(fresh.id) is not None
