@@ -15,23 +15,12 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 
 from bot.ratelimit import PacedWebClient, SlackOutage
 from conversations.due_queues import OUTBOX_DUE
-from conversations.models import Evaluation
-from conversations.store import eval_key
-from tests.bot.harness import Bot, running_bot
+from tests.bot.harness import running_bot
+from tests.bot.test_deleted_report_owed import the_evaluation
 from tests.bot.test_slack_outage_log import Clock
 from tests.bot.test_vote_notices import FT, card, started
 from tests.standins.redis_server import RedisServer
 from tests.standins.slack_api import SlackStandIn
-
-
-async def stored(bot: Bot, redis_client: aioredis.Redis) -> Evaluation:
-    root = bot.slack.messages("C1", top_level=True)[-1]
-    ev = await bot.runtime.services.store.by_thread("C1", root.ts)
-    assert ev is not None
-    raw = await redis_client.get(eval_key(ev.id))  # as stored, not as this process folded it
-    assert raw is not None
-    return Evaluation.model_validate_json(raw)
-
 
 METHODS = ("chat.update", "chat.postMessage", "conversations.replies", "conversations.history", "auth.test")
 
@@ -52,11 +41,11 @@ async def test_what_failed_during_an_outage_goes_out_as_soon_as_slack_answers_ag
         with structlog.testing.capture_logs() as logs:
             await bot.click(card(bot, "q1"), "answer_yes", user="U2")
             await bot.settle()
-            owed = (await stored(bot, redis_client)).pending
+            owed = (await the_evaluation(redis_client, bot)).pending
             assert owed and all(o.attempts >= 1 and o.next_at > time.time() + 1 for o in owed), owed
             await bot.runtime.outbox.tick(now=time.time() + 4)  # past the click's lease: tried again, failed again
             await bot.settle()
-            held = await redis_client.zscore(OUTBOX_DUE, (await stored(bot, redis_client)).id)
+            held = await redis_client.zscore(OUTBOX_DUE, (await the_evaluation(redis_client, bot)).id)
             assert held is not None and held > (time.time() + 5) * 1000  # held for the backoff
             probes = len(slack.calls_to("auth.test"))  # Bolt asked it once, at start
             await bot.runtime.probe_slack()  # quiet for less than 5 s: no probe
@@ -76,4 +65,4 @@ async def test_what_failed_during_an_outage_goes_out_as_soon_as_slack_answers_ag
         assert bot.open_card() == card(bot, "q2")  # q1's card was redrawn answered, without its buttons
         events = [e["event"] for e in logs]
         assert events.count("slack_outage_ended") == 1 and "outbox_woken" in events, events
-        assert (await stored(bot, redis_client)).pending == []
+        assert (await the_evaluation(redis_client, bot)).pending == []
