@@ -21,6 +21,7 @@ from conversations.due_queues import OUTBOX_DUE, RELEASE, hold_score
 from conversations.effects import LEASE_S, Owed
 from conversations.engine import Engine
 from conversations.models import Evaluation
+from conversations.read_models import text_of
 from conversations.store import StoreUnavailable
 from scoring.checklist import UnknownChecklist
 
@@ -74,7 +75,7 @@ class Outbox:
         held = hold_score(now)
         woken = await self._claim_woken(now, held) if self._woken else set()
         raw = await self.store._call(lambda: self._claim(keys=[OUTBOX_DUE], args=[int(now * 1000), BATCH, held]))
-        eids = [*woken, *(e for e in map(_member, raw) if e not in woken)]
+        eids = [*woken, *(e for e in map(text_of, raw) if e not in woken)]
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def one(eid: str) -> None:
@@ -98,7 +99,7 @@ class Outbox:
                                                         args=[hold_score(now, WAKE_AFTER_S), WAKE_MAX, held]))
         if raw:
             log.info("outbox_woken", evaluations=len(raw))
-        return {_member(m) for m in raw}
+        return {text_of(m) for m in raw}
 
     async def repair(self, eid: str, now: float, held: int, *, woken: bool = False) -> None:
         """Deliver what ``eid`` owes that is due; ``woken``: also what failed before Slack answered again."""
@@ -130,10 +131,6 @@ class Outbox:
                             reason=exc.reason, owed=[o.key for o in ev.pending])
             return False
         return True
-
-
-def _member(raw: bytes | str) -> str:
-    return raw.decode() if isinstance(raw, bytes) else str(raw)
 
 
 def _due(entry: Owed, now: float, woken: bool) -> bool:

@@ -415,30 +415,24 @@ class ReminderQueue:
 
         await self.store._call(both)
 
-    async def cancel(self, eid: str) -> None:
+    async def cancel(self, eid: str, *, off: str | None = None) -> None:
+        """Drop ``eid``'s reminder and its cadence; ``off``: the project field whose reminders stay off too."""
         async def both() -> object:
             pipe = self.redis.pipeline(transaction=False)
             pipe.zrem(DUE, eid)
             pipe.zrem(LEASE, eid)
             pipe.hdel(EVERY, eid)
             pipe.hdel(POSTING, eid)
+            if off is not None:
+                pipe.hset(OFF, off, "1")
             return await pipe.execute()
 
         await self.store._call(both)
 
     async def turn_off(self, ev: Evaluation) -> None:
-        """A lead turned the project's reminders off in its channel: ``ev``'s goes, and a re-evaluation completed
-        there later books none (:data:`OFF`) until :meth:`turn_on`."""
-        async def all_of() -> object:
-            pipe = self.redis.pipeline(transaction=False)
-            pipe.zrem(DUE, ev.id)
-            pipe.zrem(LEASE, ev.id)
-            pipe.hdel(EVERY, ev.id)
-            pipe.hdel(POSTING, ev.id)
-            pipe.hset(OFF, _field(ev), "1")
-            return await pipe.execute()
-
-        await self.store._call(all_of)
+        """A lead turned the project's reminders off in its channel: ``ev``'s goes (:meth:`cancel`), and a
+        re-evaluation completed there later books none (:data:`OFF`) until :meth:`turn_on`; one round trip."""
+        await self.cancel(ev.id, off=_field(ev))
 
     async def turn_on(self, ev: Evaluation) -> None:
         """A lead set a cadence, a date or a snooze: the project's reminders are on again in its channel."""

@@ -12,9 +12,11 @@ from bot.blocks.leads import day
 from bot.commands import Command, CommandError
 from bot.leads.access import Asker, find_in_channel
 from bot.links import message_url
+from bot.presenter import SlackPresenter
 from bot.services import Services
 from bot.slack_errors import error_code
 from bot.visibility import Visibility
+from conversations.effects import DeliveryFailed
 from conversations.export import decision_record
 from conversations.models import Evaluation
 
@@ -61,22 +63,19 @@ async def export(svc: Services, vis: Visibility, asker: Asker, command: Command)
 
 
 async def _dm_with(svc: Services, asker: Asker, ev: Evaluation) -> str:
-    """The id of the asker's direct message with ftcheck (``conversations.open``, as ``SlackPresenter.dm_channel``
-    opens it), for another channel's decision record."""
+    """The id of the asker's direct message with ftcheck (``SlackPresenter.dm_channel``), for another channel's
+    decision record."""
     try:
-        opened = await svc.client.conversations_open(users=asker.user)
-    except SlackApiError as exc:
-        if error_code(exc) != "missing_scope":
-            raise
+        dm = await SlackPresenter(svc.client).dm_channel(asker.user)
+    except DeliveryFailed:
+        raise CommandError("Slack did not open a direct message with you, so the decision record was not sent. "
+                           "Try the export again in a minute.") from None
+    if dm is None:  # the app may not open DMs (installed before it asked for im:write)
         raise CommandError(f"The evaluation of *{esc(ev.project)}* is from <#{ev.channel}>, and people here may not "
                            "be able to see that channel, so its decision record would go to you in a direct "
                            "message, which this installation of ftcheck may not send (it lacks the im:write "
                            "permission; whoever runs ftcheck can reinstall it from its manifest). Run the export "
-                           f"in <#{ev.channel}> instead.") from None
-    dm = (opened.get("channel") or {}).get("id")
-    if not isinstance(dm, str) or not dm:
-        raise CommandError("Slack did not open a direct message with you, so the decision record was not sent. "
-                           "Try the export again in a minute.")
+                           f"in <#{ev.channel}> instead.")
     return dm
 
 

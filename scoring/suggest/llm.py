@@ -541,19 +541,16 @@ def off_topic(
                  if st.fact in STATUS_CUES else st.evidence)
         if quote is not None:
             statuses.append(st.model_copy(update={"evidence": quote}))
-    def subject(question: str) -> str:
-        asked = next((q for q in checklist.questions if q.id == question), None)
-        return (asked.short if asked is not None else None) or question.replace("_", " ")
-
     answers: list[AnswerMention] = []
     for a in extraction.answers:
         reader = reader_cues(a.question, profile)
-        quote = judged(a.question, *reader, a.answer, a.evidence, subject(a.question)) if reader else a.evidence
+        about = _subject(checklist, a.question)
+        quote = judged(a.question, *reader, a.answer, a.evidence, about) if reader else a.evidence
         if quote is not None:
             answers.append(a.model_copy(update={"evidence": quote}))
     unclear = [c for c in extraction.cautions
                if (reader := reader_cues(c.question, profile)) is None
-               or keeps(c.question, c.evidence, ctx.about(reader[1], c.evidence, subject(c.question)))]
+               or keeps(c.question, c.evidence, ctx.about(reader[1], c.evidence, _subject(checklist, c.question)))]
     kept = Extraction(numbers=numbers, statuses=statuses, answers=answers, cautions=[*unclear, *cautions])
     return kept, dropped
 
@@ -601,8 +598,9 @@ def unnamed_where_open(merged: SuggestionReport, extraction: Extraction, text: s
 
 
 def _subject(checklist: Checklist, question: str) -> str:
-    asked = checklist.question(question)
-    return asked.short or asked.id.replace("_", " ")
+    """What a question is about, in a few words (its ``short``), for the reasons a quote is dropped or checked."""
+    asked = next((q for q in checklist.questions if question in (q.id, q.key)), None)
+    return (asked.short if asked is not None else None) or question.replace("_", " ")
 
 
 def nothing_held(report: SuggestionReport) -> bool:

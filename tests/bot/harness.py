@@ -11,8 +11,10 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from bot.app import Runtime
+from bot.ratelimit import PacedWebClient
 from bot.serve import READ_TIMEOUT_S, make_runner
 from bot.settings import Settings
 from scoring.checklist import Registry
@@ -233,3 +235,13 @@ async def running_bot(slack: SlackStandIn, redis_url: str, *, read_timeout_s: fl
             await runner.cleanup()  # as the HTTP server shuts down: aclose lets listeners finish after their ack
             await runtime.aclose()
             await runtime.services.store.redis.aclose()
+
+
+def retry_at_once(bot: Bot) -> PacedWebClient:
+    """The bot's Web API client, retrying each 5xx or dropped connection as it does, without its backoff's seconds
+    of waiting between tries."""
+    client = bot.runtime.services.client
+    assert isinstance(client, PacedWebClient)
+    for handler in client.retry_handlers:
+        handler.interval_calculator = FixedValueRetryIntervalCalculator(0.01)
+    return client

@@ -10,12 +10,11 @@ import time
 
 import pytest
 import redis.asyncio as aioredis
-from slack_sdk.http_retry import FixedValueRetryIntervalCalculator
 
 from bot.blocks.common import esc
 from conversations.models import Evaluation
 from conversations.store import eval_key
-from tests.bot.harness import Bot, message_texts, running_bot
+from tests.bot.harness import Bot, message_texts, retry_at_once, running_bot
 from tests.bot.test_slack_surface import started
 from tests.bot.test_suggestion_report_fixes import DELETED, answer_open
 from tests.bot.test_suggestions_slack import BRIEF, _revision, card_text, handled, paste, report
@@ -63,8 +62,7 @@ async def _delete_while_updates_fail(bot: Bot, slack: SlackStandIn, ts: str, *, 
     returns once the deletion's handler is done. The client still retries each 5xx as it does (3 times), without
     its backoff's seconds of waiting."""
     root = slack.messages("C1", top_level=True)[-1]
-    for handler in bot.runtime.services.client.retry_handlers:
-        handler.interval_calculator = FixedValueRetryIntervalCalculator(0.01)
+    retry_at_once(bot)
     if fail:
         slack.fail_next("chat.update", status=500, times=10_000)
     await handled(bot, _revision(root.ts, ts, BRIEF, subtype="message_deleted"))

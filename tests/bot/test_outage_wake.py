@@ -11,11 +11,10 @@ import time
 
 import redis.asyncio as aioredis
 import structlog
-from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
-from bot.ratelimit import PacedWebClient, SlackOutage
+from bot.ratelimit import SlackOutage
 from conversations.due_queues import OUTBOX_DUE
-from tests.bot.harness import running_bot
+from tests.bot.harness import retry_at_once, running_bot
 from tests.bot.test_deleted_report_owed import the_evaluation
 from tests.bot.test_slack_outage_log import Clock
 from tests.bot.test_vote_notices import FT, card, started
@@ -29,10 +28,7 @@ async def test_what_failed_during_an_outage_goes_out_as_soon_as_slack_answers_ag
         slack: SlackStandIn, redis_server: RedisServer, redis_client: aioredis.Redis) -> None:
     async with running_bot(slack, redis_server.url) as bot:
         await started(bot, "Router")
-        client = bot.runtime.services.client
-        assert isinstance(client, PacedWebClient)
-        for handler in client.retry_handlers:
-            handler.interval_calculator = FixedValueRetryIntervalCalculator(0.01)
+        client = retry_at_once(bot)
         clock = Clock()
         client.outage = SlackOutage(client.outage.where, after_s=0, clock=clock)
         client.outage.on_ended.append(bot.runtime.outbox.wake)

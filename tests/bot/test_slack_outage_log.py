@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ratelimit import OUTAGE_MEANS, ChannelRateLimiter, PacedWebClient, SlackOutage
-from tests.bot.harness import running_bot
+from tests.bot.harness import retry_at_once, running_bot
 from tests.bot.test_vote_notices import FT, card, started
 from tests.standins.redis_server import RedisServer, free_port
 from tests.standins.slack_api import SlackStandIn
@@ -119,10 +119,7 @@ async def test_a_bot_whose_slack_fails_for_a_while_logs_one_outage(
     the end counts every 500 Slack answered."""
     async with running_bot(slack, redis_server.url) as bot:
         await started(bot, "Router")
-        client = bot.runtime.services.client
-        assert isinstance(client, PacedWebClient)
-        for handler in client.retry_handlers:
-            handler.interval_calculator = FixedValueRetryIntervalCalculator(0.01)
+        client = retry_at_once(bot)
         client.outage.after_s = 0  # three failed requests in a row make an outage here
         before = len(slack.calls)
         methods = ("chat.update", "chat.postMessage", "conversations.replies", "conversations.history")
