@@ -31,7 +31,7 @@ from bot.blocks.scorecard import agreement_mrkdwn, verdict_line, verdict_mrkdwn
 from conversations.models import Evaluation
 from conversations.voting import EARLY_REVEAL_VOTES
 from scoring.agreement import Agreement
-from scoring.checklist import Checklist
+from scoring.checklist import Checklist, exact
 from scoring.render import gap_list, gaps_title, plural, signed
 from scoring.scorecard import CHANGED_SINCE_LAST, Scorecard, fmt_score
 from scoring.verdict import Verdict, ranked_gaps, step_answer, verdict_of
@@ -47,6 +47,7 @@ HOME_HEAD_BLOCKS, HOME_FOOT_BLOCKS, HOME_ROW_BLOCKS = 2, 2, 3  # header + intro;
 # the rows a Home page holds: its pages are cut by rows (a project per channel), not projects, so all of them fit
 HOME_ROWS = (HOME_BLOCKS - HOME_HEAD_BLOCKS - HOME_FOOT_BLOCKS) // HOME_ROW_BLOCKS
 GAPS_IN_REMINDER = 3  # the reminder names the top gaps, as the scorecard does; the rest are counted
+GONE_NAMED = 3  # questions no longer in the checklist a change names (history, summary); the rest are summed
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Scored:
     questions: int
     agreement: Agreement | None = None  # set for a team vote
     dropped: tuple[str, ...] = ()  # gaps then in questions the team's checklist no longer asks (:func:`dropped_gaps`)
+    gone: tuple[tuple[str, float], ...] = ()  # answers to those questions, by id (:func:`gone_answers`)
 
     @property
     def done(self) -> bool:
@@ -144,10 +146,13 @@ def summary_text(current: Scored, previous: Scored | None, running: Scored | Non
         lines += [f"*Next step for {esc(v.next_step.name)}:* {esc(v.next_step.next_step)}",
                   f"*Top gaps:* {esc(gap_list(v.top_gaps))}"]
     lines += ["", "*Sections*"]
-    before = {s.id: s for s in previous.card.sections} if previous and comparable(current, previous) else {}
+    then = previous if previous is not None and comparable(current, previous) else None
+    before = {s.id: s for s in then.card.sections} if then is not None else {}
     for s in card.sections:
         change = f" ({signed(s.score - before[s.id].score)})" if s.id in before else ""
         lines.append(f"{slack_bar(s.score, s.max)}  {fmt_score(s.score)}/{fmt_score(s.max)} {esc(s.title)}{change}")
+    if then is not None and (gone := _gone_moves(current, then)):
+        lines.append(f"No longer in the checklist: {gone}")
     tree = _closed_tree(card) if closed else v.tree
     if tree:
         lines += ["", f"*Decision tree:* {esc(tree)}"]
@@ -327,7 +332,38 @@ def history_line(entry: Scored, before: Scored | None, link: str, tz: tzinfo) ->
         return f"{line}\n    No Δ total: the checklist changed in between, so the totals do not compare{moved}"
     old = {s.id: s.score for s in before.card.sections}
     parts = [f"{esc(s.title)} {signed(s.score - old.get(s.id, 0.0))}" for s in card.sections]
-    return f"{line}\n    Δ total {signed(card.total - before.card.total)} · {', '.join(parts)}{moved}"
+    gone = _gone_moves(entry, before)
+    also = f" · no longer in the checklist: {gone}" if gone else ""
+    return f"{line}\n    Δ total {signed(card.total - before.card.total)} · {', '.join(parts)}{also}{moved}"
+
+
+def _gone_moves(entry: Scored, before: Scored) -> str:
+    """``beta -1, eta +0.5``: how the answers to questions the team's checklist no longer asks moved between two
+    results whose totals compare, "" when they did not. Two results scored before the team dropped a question count
+    it in their totals, while their sections read today's checklist: with these, the sections add up to the change
+    of the total. Named when the answers tell them (:func:`_gone_answers`), at most :data:`GONE_NAMED` and the rest
+    summed; else their sum alone."""
+    old = {s.id: s.score for s in before.card.sections}
+    sections = sum(s.score - old.get(s.id, 0.0) for s in entry.card.sections)
+    rest = exact(entry.card.total - before.card.total - sections)
+    named = _gone_answers(entry, before)
+    if not named or exact(sum(d for _, d in named)) != rest:
+        return signed(rest) if rest else ""
+    shown = ", ".join(f"{esc(qid)} {signed(d)}" for qid, d in named[:GONE_NAMED])
+    if len(named) > GONE_NAMED:
+        shown += f" and {len(named) - GONE_NAMED} more {signed(exact(sum(d for _, d in named[GONE_NAMED:])))}"
+    return shown
+
+
+def _gone_answers(entry: Scored, before: Scored) -> list[tuple[str, float]]:
+    """The answers that moved between two results scored with the checklist as it was (``Scorecard.decided``) to
+    questions it no longer asks, by id and by how much. Nothing for a result scored with today's checklist: its
+    total leaves out what today's checklist does not ask."""
+    if entry.card.decided is None or before.card.decided is None:
+        return []
+    now, then = dict(entry.gone), dict(before.gone)
+    moves = ((qid, exact(now.get(qid, 0.0) - then.get(qid, 0.0))) for qid in dict.fromkeys([*then, *now]))
+    return [(qid, d) for qid, d in moves if d]
 
 
 # -- reminders and nudges ---------------------------------------------------------------------------------
@@ -366,14 +402,21 @@ def _prefilled(ev: Evaluation, checklist: Checklist | None) -> str:
     return f"{head} {missing}"
 
 
+def gone_answers(ev: Evaluation, checklist: Checklist | None) -> tuple[tuple[str, float], ...]:
+    """The evaluation's scored answers to questions the team dropped from its checklist since, by id."""
+    if checklist is None:
+        return ()
+    asked = {q.id for q in checklist.questions}
+    return tuple((qid, value) for qid, value in ev.scored().items() if qid not in asked)
+
+
 def dropped_gaps(ev: Evaluation, checklist: Checklist | None) -> list[str]:
     """``• *beta: No* — no longer in the checklist``: a gap then whose question the team dropped from its
     checklist since (named by its id: its text went with it)."""
     if checklist is None:
         return []
-    asked = {q.id for q in checklist.questions}
     return [f"• *{esc(qid)}: {checklist.option(value).label}* — no longer in the checklist"
-            for qid, value in ev.scored().items() if qid not in asked and value < 1]
+            for qid, value in gone_answers(ev, checklist) if value < 1]
 
 
 def _why_again(card: Scorecard) -> str:

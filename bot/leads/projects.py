@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.blocks.leads import Scored, dropped_gaps
+from bot.blocks.leads import Scored, dropped_gaps, gone_answers
 from bot.replies import checklist_problem
 from bot.services import Services
 from conversations import queries
@@ -84,7 +84,7 @@ def scored(svc: Services, ev: Evaluation) -> Scored:
     card = scorecard_of(ev, checklist)
     return Scored(ev=ev, card=card, answered=len(checklist.questions) - len(card.unanswered),
                   questions=len(checklist.questions), agreement=agreement(ev, checklist),
-                  dropped=tuple(dropped_gaps(ev, checklist)))
+                  dropped=tuple(dropped_gaps(ev, checklist)), gone=gone_answers(ev, checklist))
 
 
 def maybe_scored(svc: Services, ev: Evaluation | None) -> Scored | None:
