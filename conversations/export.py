@@ -19,7 +19,7 @@ from conversations.models import AnswerEntry, Ballot, Evaluation, SuggestionRef
 from scoring.agreement import NOT_SURE, Agreement, outcome_text, spread_text
 from scoring.checklist import Checklist, Question
 from scoring.render import AnswerRecord, md_text, render_json, render_markdown, signed
-from scoring.scorecard import CHANGED_SINCE_LAST, fmt_score
+from scoring.scorecard import CHANGED_SINCE_LAST, DroppedChange, dropped_change, fmt_score, not_asked
 from scoring.verdict import step_answer, verdict_of
 
 SUGGESTED_BY = {"offline": "built-in rules", "llm": "language model"}
@@ -102,6 +102,9 @@ class PreviousResult(BaseModel):
     # now minus then, in total and by section id; None when the checklist changed in between (they do not compare)
     change: float | None
     section_changes: dict[str, float] | None
+    # the part of ``change`` in questions the checklist no longer asks (both results were decided with them), which
+    # the section changes leave out; None when there is none
+    dropped_change: DroppedChange | None = None
     # the decision the team was given ("Not yet"), and its line as the thread, reminder and history said it
     # ("⚠ Not yet — q1 (…) blocks it; the score alone, 12/20, would be Conditional go"): scoring.verdict's Verdict
     decision: str
@@ -172,6 +175,8 @@ def _previous(ev: Evaluation, checklist: Checklist, previous: Evaluation | None)
         evaluation=previous.id, completed_at=_evaluated_at(previous).isoformat(), total=then.total, max=then.max,
         band=then.band.id, band_name=then.band.name, change=now.total - then.total if compared else None,
         section_changes={s.id: s.score - old[s.id] for s in now.sections} if compared else None,
+        dropped_change=dropped_change(now, not_asked(ev.scored(), checklist), then,
+                                      not_asked(previous.scored(), checklist)) if compared else None,
         decision=said.decision, decision_line=said.line())
 
 
@@ -314,7 +319,16 @@ def _previous_md(before: PreviousResult | None, tz: tzinfo) -> list[str]:
     then = f"- **Previous result:** {before.decision_line}. Completed {at}"
     if before.change is None:
         return [then, f"- **Change since then:** not shown: {CHANGED_SINCE_LAST}"]
-    return [then, f"- **Change since then:** {signed(before.change)} in total; by section in the Sections table"]
+    change = f"- **Change since then:** {signed(before.change)} in total; by section in the Sections table"
+    return [then, change + _dropped_md(before.dropped_change)]
+
+
+def _dropped_md(dropped: DroppedChange | None) -> str:
+    """``; in questions no longer in the checklist: beta -1``: the part of the change the sections leave out."""
+    if dropped is None:
+        return ""
+    moves = ", ".join(f"{md_text(qid)} {signed(d)}" for qid, d in dropped.moves.items()) or signed(dropped.total)
+    return f"; in questions no longer in the checklist: {moves}"
 
 
 def _md_record(checklist: Checklist, row: AnswerRow, entry: AnswerEntry | None, sug: SuggestionRef | None,
@@ -462,7 +476,11 @@ def _previous_csv(before: PreviousResult | None) -> list[tuple[str, str]]:
     rows = [("previous_completed_at", before.completed_at), ("previous_total", _score_cell(before.total, before.max)),
             ("previous_band", before.band_name), ("previous_decision", before.decision_line),
             ("change", CHANGED_SINCE_LAST if before.change is None else _change_cell(before.change))]
-    return rows + [(f"change:{sid}", _change_cell(d)) for sid, d in (before.section_changes or {}).items()]
+    rows += [(f"change:{sid}", _change_cell(d)) for sid, d in (before.section_changes or {}).items()]
+    if (dropped := before.dropped_change) is not None:
+        rows.append(("change:no_longer_asked", _change_cell(dropped.total)))
+        rows += [(f"change:no_longer_asked:{qid}", _change_cell(d)) for qid, d in dropped.moves.items()]
+    return rows
 
 
 def _csv_cell(value: object) -> object:

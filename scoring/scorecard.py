@@ -175,6 +175,37 @@ def with_totals(decided: Decided, checklist: Checklist, answers: Mapping[str, fl
     return decided.model_copy(update={"totals": totals_of(decided, score(checklist, answers))})
 
 
+def not_asked(answers: Mapping[str, float], checklist: Checklist) -> dict[str, float]:
+    """The answers to questions ``checklist`` no longer asks (the team dropped them since), by id."""
+    asked = {q.id for q in checklist.questions}
+    return {qid: value for qid, value in answers.items() if qid not in asked}
+
+
+class DroppedChange(BaseModel):
+    """What part of a total's change between two results lies in questions the checklist no longer asks. Results
+    decided before the team dropped a question count it in their totals (``Scorecard.decided``) while their sections
+    read today's checklist: ``total`` is the change the sections leave out, ``moves`` the dropped questions' answers
+    that make it up (empty when they do not add up to it: an answer kept that its result's total did not count)."""
+
+    total: float
+    moves: dict[str, float]
+
+
+def dropped_change(now: Scorecard, now_gone: Mapping[str, float], then: Scorecard,
+                   then_gone: Mapping[str, float]) -> DroppedChange | None:
+    """The change between ``then`` and ``now`` (comparable results) the sections do not show, or None: ``*_gone``
+    are each result's answers that :func:`not_asked` left out."""
+    old = {s.id: s.score for s in then.sections}
+    rest = exact(now.total - then.total - sum(s.score - old.get(s.id, 0.0) for s in now.sections))
+    if not rest:
+        return None
+    moves: dict[str, float] = {}
+    if now.decided is not None and then.decided is not None:
+        ids = dict.fromkeys([*then_gone, *now_gone])
+        moves = {q: d for q in ids if (d := exact(now_gone.get(q, 0.0) - then_gone.get(q, 0.0)))}
+    return DroppedChange(total=rest, moves=moves if exact(sum(moves.values())) == rest else {})
+
+
 def fmt_score(value: float) -> str:
     """18.5 -> '18.5', 20.0 -> '20'."""
     return f"{value:g}"

@@ -33,7 +33,7 @@ from conversations.voting import EARLY_REVEAL_VOTES
 from scoring.agreement import Agreement
 from scoring.checklist import Checklist, exact
 from scoring.render import gap_list, gaps_title, plural, signed
-from scoring.scorecard import CHANGED_SINCE_LAST, Scorecard, fmt_score
+from scoring.scorecard import CHANGED_SINCE_LAST, Scorecard, dropped_change, fmt_score, not_asked
 from scoring.verdict import Verdict, ranked_gaps, step_answer, verdict_of
 
 REEVAL_START = "reeval_start"
@@ -339,31 +339,19 @@ def history_line(entry: Scored, before: Scored | None, link: str, tz: tzinfo) ->
 
 def _gone_moves(entry: Scored, before: Scored) -> str:
     """``beta -1, eta +0.5``: how the answers to questions the team's checklist no longer asks moved between two
-    results whose totals compare, "" when they did not. Two results scored before the team dropped a question count
-    it in their totals, while their sections read today's checklist: with these, the sections add up to the change
-    of the total. Named when the answers tell them (:func:`_gone_answers`), at most :data:`GONE_NAMED` and the rest
-    summed; else their sum alone."""
-    old = {s.id: s.score for s in before.card.sections}
-    sections = sum(s.score - old.get(s.id, 0.0) for s in entry.card.sections)
-    rest = exact(entry.card.total - before.card.total - sections)
-    named = _gone_answers(entry, before)
-    if not named or exact(sum(d for _, d in named)) != rest:
-        return signed(rest) if rest else ""
+    comparable results (:func:`scoring.scorecard.dropped_change`), "" when they did not: with these, the sections
+    add up to the change of the total. At most :data:`GONE_NAMED` named and the rest summed; their sum alone when
+    the moves do not add up."""
+    change = dropped_change(entry.card, dict(entry.gone), before.card, dict(before.gone))
+    if change is None:
+        return ""
+    named = list(change.moves.items())
+    if not named:
+        return signed(change.total)
     shown = ", ".join(f"{esc(qid)} {signed(d)}" for qid, d in named[:GONE_NAMED])
     if len(named) > GONE_NAMED:
         shown += f" and {len(named) - GONE_NAMED} more {signed(exact(sum(d for _, d in named[GONE_NAMED:])))}"
     return shown
-
-
-def _gone_answers(entry: Scored, before: Scored) -> list[tuple[str, float]]:
-    """The answers that moved between two results scored with the checklist as it was (``Scorecard.decided``) to
-    questions it no longer asks, by id and by how much. Nothing for a result scored with today's checklist: its
-    total leaves out what today's checklist does not ask."""
-    if entry.card.decided is None or before.card.decided is None:
-        return []
-    now, then = dict(entry.gone), dict(before.gone)
-    moves = ((qid, exact(now.get(qid, 0.0) - then.get(qid, 0.0))) for qid in dict.fromkeys([*then, *now]))
-    return [(qid, d) for qid, d in moves if d]
 
 
 # -- reminders and nudges ---------------------------------------------------------------------------------
@@ -404,10 +392,7 @@ def _prefilled(ev: Evaluation, checklist: Checklist | None) -> str:
 
 def gone_answers(ev: Evaluation, checklist: Checklist | None) -> tuple[tuple[str, float], ...]:
     """The evaluation's scored answers to questions the team dropped from its checklist since, by id."""
-    if checklist is None:
-        return ()
-    asked = {q.id for q in checklist.questions}
-    return tuple((qid, value) for qid, value in ev.scored().items() if qid not in asked)
+    return () if checklist is None else tuple(not_asked(ev.scored(), checklist).items())
 
 
 def dropped_gaps(ev: Evaluation, checklist: Checklist | None) -> list[str]:

@@ -5,6 +5,7 @@ sections) now name what moved in the dropped question, so the parts add up to th
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC
 from pathlib import Path
@@ -13,6 +14,7 @@ import redis.asyncio as aioredis
 
 from bot.blocks.leads import Scored, dropped_gaps, gone_answers, history_line, summary_modal, summary_text
 from conversations.engine import scorecard_of
+from conversations.export import decision_record
 from conversations.models import AnswerEntry, Evaluation
 from conversations.store import Store
 from scoring.checklist import Checklist, Registry
@@ -20,6 +22,7 @@ from tests.bot.harness import running_bot
 from tests.bot.test_checklist_drift_followups_slack import BETA_DROPPED, QUESTIONS, click_through, gate_started
 from tests.bot.test_leads import ask, people
 from tests.conversations.test_checklist_drift import HEAD, YES_PARTLY_NO, engine_with, gate_dir, walk
+from tests.conversations.test_export_review_fixes import csv_rows
 from tests.standins.block_kit import MESSAGE_TEXT_MAX, VIEW_MAX_BLOCKS, check_blocks, check_text
 from tests.standins.redis_server import RedisServer
 from tests.standins.slack_api import SlackStandIn
@@ -121,3 +124,23 @@ async def test_answers_the_totals_do_not_count_are_not_named_as_the_change(
     today = Registry(gate_dir(tmp_path, "cl3", YES_PARTLY_NO, BETA_DROPPED)).get("team-gate")
     line = history_line(scored(second, today), scored(first, today), "", UTC)
     assert line.endswith("\n    Δ total +0 · Stuff +1 · no longer in the checklist: -1"), line
+
+
+async def test_the_exported_record_names_the_dropped_questions_move_too(
+        redis_client: aioredis.Redis, tmp_path: Path) -> None:
+    """The decision record said "+0 in total; by section in the Sections table" above a Stuff +1 row (review): each
+    format now gives the part of the change that lies in questions no longer in the checklist."""
+    engine = engine_with(redis_client, Registry(gate_dir(tmp_path, "cl1", YES_PARTLY_NO, QUESTIONS)))
+    first = await walk(engine, [0.0, 1.0, 1.0])
+    second = await walk(engine, [1.0, 0.0, 1.0], previous=first)
+    today = Registry(gate_dir(tmp_path, "cl3", YES_PARTLY_NO, BETA_DROPPED)).get("team-gate")
+    previous = json.loads(decision_record(second, today, "json", previous=first))["previous"]
+    assert (previous["change"], previous["section_changes"]) == (0.0, {"s": 1.0})
+    assert previous["dropped_change"] == {"total": -1.0, "moves": {"beta": -1.0}}
+    md = decision_record(second, today, "md", previous=first)
+    assert ("- **Change since then:** +0 in total; by section in the Sections table; in questions no longer in the "
+            "checklist: beta -1\n") in md, md
+    rows = csv_rows(decision_record(second, today, "csv", previous=first))
+    assert {k: rows[k]["text"] for k in ("change", "change:s", "change:no_longer_asked", "change:no_longer_asked:beta")
+            } == {"change": "no change", "change:s": "up 1", "change:no_longer_asked": "down 1",
+                  "change:no_longer_asked:beta": "down 1"}
