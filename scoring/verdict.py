@@ -183,9 +183,10 @@ def _recommendation(card: Scorecard, tone: Tone, advice: str | None) -> str | No
 
 
 def situation_advice(card: Scorecard) -> list[Advice]:
-    """The checklist's "your situation → what to do" rows, shown where its gaps are: none without a gap. All of
-    them: the rows name situations (dataset size, synthetic data, a vendor's dataset) the answers do not tell."""
-    return list(card.advice) if card.gaps else []
+    """The checklist's "your situation → what to do" rows, all of them, gaps or none: the rows name situations
+    (dataset size, synthetic data, a vendor's dataset) the answers do not tell, so passing every check does not
+    rule one out (under 500 examples the article says not to fine-tune, whatever the checks say)."""
+    return list(card.advice)
 
 
 def situation_lead(card: Scorecard) -> str:
@@ -194,7 +195,7 @@ def situation_lead(card: Scorecard) -> str:
     text = ("Find the row that matches your dataset: these are the checklist's rows for common situations, not "
             "chosen from your answers.")
     if verdict_of(card).tone == "go":
-        return text
+        return f"The checks passed, but they do not tell your dataset's size or origin. {text}"
     return f"{text} Whatever a row says to do, the decision comes first: close the gaps above before any training."
 
 
@@ -367,8 +368,10 @@ STEP_WORDS = {"yes": "Yes", "no": "No", "uncertain": "Partly", "unanswered": "no
 def step_answer(step: TreeStep) -> str:
     """How a step of the decision tree was answered: ``Yes``, ``No``, ``Partly`` (counted as a Yes), ``not answered
     yet``, or ``Partly, counted as No`` for a step that a Partly short of its threshold stopped (``partly_fails``);
-    where the step asks more than one question, which: ``Partly for q14, counted as No``."""
+    where the step asks more than one question, which: ``Partly for q14, counted as No``, ``No for q14``."""
+    which = "" if set(step.questions) <= set(step.failed) else f" for {' and '.join(step.failed)}"
     if step.outcome == "no" and step.failed and set(step.failed) <= set(step.partly):
-        which = "" if step.failed == step.questions else f" for {' and '.join(step.failed)}"
         return f"Partly{which}, counted as No"
+    if step.outcome == "no" and step.failed:
+        return f"No{which}"  # of a step asking two questions, the one answered No (review: both were blamed)
     return STEP_WORDS[step.outcome]

@@ -148,3 +148,11 @@ def test_a_two_question_step_says_whose_partly_it_counted_as_no() -> None:
     one = verdict_of(card(q1=0.5)).tree
     assert one is not None and one.startswith("500+ labeled examples (or the budget to create them)? Partly, counted "
                                               "as No (q1)")
+
+
+def test_a_two_question_step_says_which_was_answered_no() -> None:
+    """Only q14 No read "Budget ($2K+) and timeline (2–4 weeks)? No (q13, q14)": both were blamed (review)."""
+    tree = verdict_of(card(q14=0.0)).tree
+    assert tree is not None and "Budget ($2K+) and timeline (2–4 weeks)? No for q14 (q13, q14) → Defer" in tree
+    both = verdict_of(card(q13=0.0, q14=0.0)).tree
+    assert both is not None and "Budget ($2K+) and timeline (2–4 weeks)? No (q13, q14) → Defer" in both
