@@ -160,6 +160,10 @@ class Settings(BaseSettings):
                                     "answers.")
     openai_max_retries: int = Field(2, ge=0, validation_alias="FTCHECK_LLM_RETRIES",
                                     description="Retries (with backoff) on 429/5xx/timeouts.")
+    ai_readings_per_hour: int = Field(10, ge=0, validation_alias="FTCHECK_AI_READINGS_PER_HOUR",
+                                      description="Descriptions the AI helper reads for one member in an hour "
+                                                  "(counted from their first); past that the built-in reader "
+                                                  "reads theirs until the hour is up. 0 = no limit.")
     price_input_per_1m: float = Field(0.15, validation_alias="FTCHECK_PRICE_INPUT_PER_1M",
                                       description="USD per 1M prompt tokens, for cost estimates.")
     price_output_per_1m: float = Field(0.60, validation_alias="FTCHECK_PRICE_OUTPUT_PER_1M",

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import secrets
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Literal
 
 import structlog
 
-from bot.blocks.common import Block, esc
+from bot.blocks.common import Block, esc, when
 from bot.blocks.suggestions import (
     PASTED,
     failed_blocks,
@@ -26,13 +28,20 @@ from bot.presenter import SlackPresenter
 from bot.replies import Recorded, Reply
 from bot.services import Services
 from bot.slack_text import plain_text
-from conversations import flow
+from conversations import ai_quota, flow
 from conversations.effects import DeliveryFailed, ReadVia, report_ref
 from conversations.models import Evaluation, SuggestionRef
 from conversations.queries import suggest_for, suggestion_refs
 from conversations.store import CorruptRecord, StoreUnavailable
 from scoring.checklist import Checklist
-from scoring.suggest import MAX_DESCRIPTION_CHARS, DescriptionTooLong, SuggestionReport, clean_description
+from scoring.suggest import (
+    MAX_DESCRIPTION_CHARS,
+    DescriptionTooLong,
+    OfflineSuggester,
+    Suggester,
+    SuggestionReport,
+    clean_description,
+)
 from scoring.suggest.gate import reads_as_description
 from scoring.suggest.pipeline import profile_for
 
@@ -53,15 +62,21 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
     with a command (``/ftcheck suggest``, ``@ftcheck suggest``), named in the report; its writer also gets the
     report line, with a link to the thread, where they typed it.
 
+    Each AI helper reading is an LLM call, paid for: a description the AI helper read for ``ev`` before, all of
+    whose suggestions are still on it, is not read again (the person is told so); past the member's
+    FTCHECK_AI_READINGS_PER_HOUR the built-in reader reads it instead, and the report line says so and when the AI
+    helper is theirs again.
+
     Once "Reading the description…" is in the thread, a failure turns it into a line that says what was saved;
     the error is raised again so the person who pasted hears about it (:func:`bot.replies.on_error`). It is posted
     once (:class:`Placeholder`): a post Slack applied but did not confirm is looked for and replaced, never left.
     """
     checklist = svc.registry.get(ev.checklist)
     cleaned = clean_description(text)
-    refusal = _refusal(ev, checklist, cleaned)
-    if refusal is not None:
-        await reply(refusal)
+    digest = ai_quota.description_digest(cleaned)
+    reader = await _reader_for(svc, ev, checklist, cleaned, digest, user=user, revision=revision, command=command,
+                               reply=reply)
+    if reader is None:
         return
     origin = given_to(command) if command else PASTED
     read = revision or source or secrets.token_hex(6)  # the text read: names its report line
@@ -69,7 +84,7 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
     await placeholder.post(origin)
     stage: Stage = "reading"
     try:
-        report = await svc.suggester.suggest(cleaned, checklist)
+        report = await reader.suggester.suggest(cleaned, checklist)
         _count_usage(report)  # spent whether or not the suggestions get saved
         stage = "saving"
         refs = suggestion_refs(report, checklist, source)
@@ -77,20 +92,19 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
         ev, stored, state = await _save(svc, ev.id, refs, user=user, source=source, revision=revision or source)
         log.info("suggestions", evaluation=ev.id, engine=report.engine, suggested=len(report.suggestions),
                  stored=len(stored), dropped=len(report.dropped), tokens=report.usage.total_tokens,
-                 cost_usd=report.usage.estimated_cost_usd, source_state=state)
+                 cost_usd=report.usage.estimated_cost_usd, source_state=state, capped=reader.capped is not None)
         if state != "current":  # deleted or edited meanwhile: nothing was stored, and nobody needs telling twice
             line = not_kept_line(state, ev)
             await _replace(placeholder, line, not_kept_blocks(line))
             return
+        if report.engine == "llm" and report.failure is None:  # the AI helper's own reading: not paid for twice
+            await _remember(svc, ev, digest, stored)
         stage = "showing"
         earlier = any(ref.source != source for ref in ev.suggestions.values())
         counted = replace(tally(report, checklist, ev, refs, stored), replaced=replacing)
         line = report_text(report, counted, origin=origin, earlier=earlier,
                            mrkdwn=True)  # its quotes escaped: it is also the notification's text
-        await placeholder.show(line, report_blocks(line))
-        await _deleted_meanwhile(svc, placeholder, source, read, command)
-        if command:
-            await reply(f"{line} It is in the thread of *{esc(ev.project)}*: {await thread_link(svc.client, ev)}")
+        await _show(svc, placeholder, reader, line, ev, reply, source=source, read=read, command=command)
     except Exception as exc:
         line = failure_line(stage, exc)
         await _replace(placeholder, line)
@@ -101,6 +115,87 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
             raise Recorded("The suggestions from your description are saved and shown on the open cards, but "
                            "Slack did not take the summary line in the thread. No need to paste it again.") from exc
         raise
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads a description: the configured helper, or the built-in reader when the member who gave it used up
+    their AI helper readings for the hour (``capped``: their count, and when it starts again)."""
+
+    suggester: Suggester
+    capped: ai_quota.Taken | None = None
+
+    def after(self, line: str, *, you: bool) -> str:
+        """The report ``line``, followed by why the built-in reader read it when the member's limit was reached;
+        ``you``: told to that member alone (else in the thread, where everyone reads it)."""
+        return line if self.capped is None else f"{line} {capped_text(self.capped, you=you)}"
+
+
+async def _reader_for(svc: Services, ev: Evaluation, checklist: Checklist, cleaned: str, digest: str, *, user: str,
+                      revision: str | None, command: str | None, reply: Reply) -> Reader | None:
+    """Who reads the description (``digest``: :func:`conversations.ai_quota.description_digest` of ``cleaned``), or
+    None when it is not read: it is refused, or the AI helper read it for ``ev`` before and all it suggested then is
+    still on the cards (an edit is always read: its message's earlier text may be being read; the built-in reader
+    costs nothing, so what it read, or stood in for the AI helper on, is read again). The person is told which."""
+    refusal = _refusal(ev, checklist, cleaned)
+    if refusal is not None:
+        await reply(refusal)
+        return None
+    if revision is None and svc.settings.openai_api_key and await ai_quota.already_read(svc.store, ev, digest):
+        await reply(await _already_read_text(svc, ev, command))
+        return None
+    return await _reader(svc, ev, user)
+
+
+async def _show(svc: Services, placeholder: Placeholder, reader: Reader, line: str, ev: Evaluation, reply: Reply, *,
+                source: str | None, read: str, command: str | None) -> None:
+    """Replace "Reading the description…" with the report ``line``; a command's writer also gets it, privately."""
+    shown = reader.after(line, you=False)
+    await placeholder.show(shown, report_blocks(shown))
+    await _deleted_meanwhile(svc, placeholder, source, read, command)
+    if command:
+        await reply(f"{reader.after(line, you=True)} It is in the thread of *{esc(ev.project)}*: "
+                    f"{await thread_link(svc.client, ev)}")
+
+
+async def _reader(svc: Services, ev: Evaluation, user: str) -> Reader:
+    """The configured helper, and one AI helper reading counted for ``user`` when it is the AI helper and
+    FTCHECK_AI_READINGS_PER_HOUR limits it; past the limit, the built-in reader (nothing is refused or lost)."""
+    limit = svc.settings.ai_readings_per_hour
+    if not svc.settings.openai_api_key or limit == 0:
+        return Reader(svc.suggester)
+    taken = await ai_quota.take_reading(svc.store, user, limit)
+    if taken.allowed:
+        return Reader(svc.suggester)
+    log.info("ai_readings_capped", evaluation=ev.id, user=user, limit=limit, resets_at=taken.resets_at.isoformat())
+    return Reader(OfflineSuggester(), capped=taken)
+
+
+def capped_text(taken: ai_quota.Taken, *, you: bool, now: datetime | None = None) -> str:
+    """Why the built-in reader read a description: the AI helper's hourly limit for the member who gave it, and
+    when the AI helper reads theirs again. ``you``: said to that member."""
+    whose = "you" if you else "the member who gave this description"
+    minutes = max(1, math.ceil((taken.resets_at - (now or datetime.now(UTC))).total_seconds() / 60))
+    return (f"The AI helper's hourly limit for {whose} ({taken.limit} "
+            f"{'reading' if taken.limit == 1 else 'readings'} an hour) was reached, so the built-in reader was "
+            f"used; the AI helper is available to {'you' if you else 'them'} again from {when(taken.resets_at)} "
+            f"(in {minutes} {'minute' if minutes == 1 else 'minutes'}).")
+
+
+async def _already_read_text(svc: Services, ev: Evaluation, command: str | None) -> str:
+    """The reply to a description read before for ``ev`` whose suggestions are all still on it: nothing is read."""
+    where = f": {await thread_link(svc.client, ev)}" if command else "."
+    return (f"This description was already read for *{esc(ev.project)}*, and its suggestions are still on the "
+            f"cards, so it was not read again{where}")
+
+
+async def _remember(svc: Services, ev: Evaluation, digest: str, stored: list[str]) -> None:
+    """Record the reading just stored, so the same description is not read again while its suggestions stand; a
+    failure only costs that (the next identical description is read again)."""
+    try:
+        await ai_quota.remember_reading(svc.store, ev, digest, stored)
+    except StoreUnavailable as exc:
+        log.warning("suggestions_reading_not_recorded", evaluation=ev.id, error=str(exc))
 
 
 async def _save(svc: Services, eid: str, refs: dict[str, SuggestionRef], *, user: str, source: str | None,

@@ -8,6 +8,8 @@ multi-key script runs unchanged on Redis Cluster):
 ``ftc:{e:<id>}:audit``                      list of JSON audit entries, one per applied change
 ``ftc:{e:<id>}:seen``                       hash: digests of deliveries already applied (Slack retry, double
                                             click); expires 24 h after its last write
+``ftc:{e:<id>}:readings``                   hash: digests of the descriptions the AI helper read for it and of
+                                            what each stored; expires 30 days after its last write (ai_quota.py)
 ``ftc:thread:<channel>:<thread_ts>``        thread root -> evaluation id
 ``ftc:chan:<team>:<channel>``               sorted set of evaluation ids by start time
 ``ftc:proj:<team>:<project_key>``           sorted set: the project's evaluations (its history)
@@ -18,12 +20,13 @@ multi-key script runs unchanged on Redis Cluster):
 ``ftc:{rem}:due`` / ``:lease`` / ``:every``   reminders; also ``:latest``, ``:gone``, ``:chosen`` (reminders.py)
 ``ftc:{ob}:due``                            outbox: evaluations owing messages, by hold time (due_queues.py)
 ``ftc:{idle}:due``                          idle evaluations, by the start of their quiet spell (due_queues.py)
+``ftc:{ai}:readings:<user>``                a member's AI helper readings this hour; TTL one hour (ai_quota.py)
 ==========================================  ==========================================================
 
 The read models (per-project summaries, team/channel project indexes) are listed in ``read_models.py``.
 Index keys are written in the same round trip as the evaluation (right after it) and can be rebuilt from the documents
-(:meth:`Store.rebuild_indexes`). No key expires except the dedupe markers: completed evaluations are
-the project's history and in-progress ones wait for their team.
+(:meth:`Store.rebuild_indexes`). No key expires except the dedupe markers and the AI helper's records: completed
+evaluations are the project's history and in-progress ones wait for their team.
 
 Documents are stored without default values (an unanswered note is simply absent), and the store keeps the JSON
 it last read or wrote of each recent evaluation (:data:`DOC_CACHE_SIZE`): a click starts from that copy instead of
@@ -213,12 +216,13 @@ class AuditEntry(BaseModel):
     detail: dict[str, Any] = {}
 
 
-def _key(eid: str, part: str) -> str:
+def part_key(eid: str, part: str) -> str:
+    """One of an evaluation's keys: all of them share its hash tag (one Cluster slot)."""
     return f"ftc:{{e:{eid}}}:{part}"
 
 
 def eval_key(eid: str) -> str:
-    return _key(eid, "eval")
+    return part_key(eid, "eval")
 
 
 def dump(ev: Evaluation) -> str:
@@ -423,7 +427,7 @@ class Store:
         ``index`` the index keys follow in the same pipeline, right after the script (other slots on a cluster,
         so not inside it); a caller whose write then did not land indexes what is stored (``_reindex_if``).
         """
-        keys = [eval_key(ev.id), _key(ev.id, "audit"), _key(ev.id, "seen")]
+        keys = [eval_key(ev.id), part_key(ev.id, "audit"), part_key(ev.id, "seen")]
         entry = audit.model_dump_json(exclude_defaults=True) if audit else ""  # an empty detail is left out
         args: list[Any] = [expected, doc or dump(ev), entry, SEEN_TTL_S, "1" if seen else "0",
                            _digest(seen) if seen else ""]
@@ -622,7 +626,7 @@ class Store:
             pipe = self.redis.pipeline(transaction=False)
             pipe.get(eval_key(eid))
             if seen:
-                pipe.hexists(_key(eid, "seen"), _digest(seen))
+                pipe.hexists(part_key(eid, "seen"), _digest(seen))
             return list(await pipe.execute())
 
         replies = await self._call(read)
@@ -727,7 +731,7 @@ class Store:
         return await self._many([text_of(r) for r in ids])
 
     async def audit(self, eid: str) -> list[AuditEntry]:
-        raw = await self._call(lambda: self.redis.lrange(_key(eid, "audit"), 0, -1))
+        raw = await self._call(lambda: self.redis.lrange(part_key(eid, "audit"), 0, -1))
         return [AuditEntry.model_validate_json(r) for r in raw]
 
     async def once(self, token: str, ttl_s: int = SEEN_TTL_S) -> bool:
