@@ -257,6 +257,10 @@ class Checklist(_Frozen):
     advice: list[Advice] = Field(default_factory=list)
     revisit: str | None = Field(default=None, min_length=1, max_length=500, description=(
         "Said under a not-yet decision: when to look again and why the answer can change."))
+    triggers: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=6, description=(
+            "What should bring a team back before its next re-evaluation is due (a metric's drop, new data, a "
+            "changed task), each a phrase that completes \"Re-evaluate early if …\"."))
     reevaluate: str | None = Field(
         None, description="How often to re-evaluate: monthly, quarterly, or a number of days, weeks or months (60d, "
                           "8w, 6 months); the reminder after completion follows it unless FTCHECK_REEVALUATE_AFTER "

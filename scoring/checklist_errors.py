@@ -63,7 +63,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
                "why": 'why: "Too few examples give brittle results"'},
 }
 OPTIONAL: dict[str, tuple[str, ...]] = {
-    "checklist": ("source", "decision_tree", "advice", "reevaluate", "revisit"),
+    "checklist": ("source", "decision_tree", "advice", "reevaluate", "revisit", "triggers"),
     "question": ("short", "if_partly", "criteria", "source", "priority"),
     "node": ("partly_fails",),
     "leaf": ("score_check",),

@@ -63,7 +63,7 @@ def render_json(card: Scorecard, agreement: Agreement | None = None) -> str:
     data["verdict"] = {"decision": v.decision, "line": v.line(), "tone": v.tone, "blocking": v.blocking,
                        "band_alone": v.band_alone, "next_step": v.next_step.question if v.next_step else None,
                        "top_gaps": [g.question for g in v.top_gaps], "recommendation": v.recommendation,
-                       "revisit": v.revisit}
+                       "revisit": v.revisit, "sooner": v.sooner}
     if agreement is not None:
         data["agreement"] = {**agreement.model_dump(mode="json"), "share": agreement.share,
                              "below_bar": agreement.below_bar}
@@ -147,6 +147,8 @@ def render_text(card: Scorecard, agreement: Agreement | None = None, project: st
         lines += wrap(v.advice, "  ", "", width)
     if v.revisit:
         lines += wrap(v.revisit, "  ", "", width)
+    if v.sooner and not v.provisional:
+        lines += wrap(v.sooner, "  ", "", width)
     if card.provisional:
         lines += wrap(f"Unanswered: {', '.join(card.unanswered)}. An unanswered question is never counted "
                       "as 0.", "  ", "", width)
@@ -263,6 +265,8 @@ def render_markdown(card: Scorecard, checklist: Checklist, answers: Mapping[str,
         out += ["", v.advice]
     if v.revisit:
         out += ["", v.revisit]
+    if v.sooner and not v.provisional:
+        out += ["", v.sooner]
     if v.next_step:
         out += ["", f"**Next step for {v.next_step.name}:** {v.next_step.next_step}"]
     if v.top_gaps:

@@ -105,6 +105,7 @@ class Scorecard(BaseModel):
     # render_json writes them itself, so they are left out of the dump)
     description: str = Field(default="", exclude=True)
     revisit: str | None = Field(default=None, exclude=True)  # said under a not-yet decision (Verdict.revisit)
+    triggers: list[str] = Field(default_factory=list, exclude=True)  # Checklist.triggers (Verdict.sooner)
     advice: list[Advice] = Field(default_factory=list, exclude=True)  # "your situation → what to do" rows
 
     def comparable(self, other: Scorecard | Decided) -> bool:
@@ -267,6 +268,7 @@ def score(checklist: Checklist, answers: Mapping[str, float]) -> Scorecard:
         retired=[q.key for q in checklist.questions if q.id in answers and not checklist.allows(answers[q.id])],
         description=checklist.description,
         revisit=checklist.revisit,
+        triggers=list(checklist.triggers),
         advice=list(checklist.advice),
     )
 

@@ -49,6 +49,8 @@ class Verdict(BaseModel):
     unanswered: int
     # the checklist's line on when to look again (Checklist.revisit), under a not-yet decision only
     revisit: str | None = None
+    # when to come back before the next re-evaluation is due (Checklist.triggers); front ends show it under a result
+    sooner: str | None = None
     # what to do, as the decision has it: the band's advice, or the tree's verdict when it overrules the band
     recommendation: str | None = None
 
@@ -78,6 +80,7 @@ def verdict_of(card: Scorecard) -> Verdict:
         band=card.band.name, advice=advice, blocking=blocking, next_step=refs[0] if refs else None,
         top_gaps=refs[:TOP_GAPS], gap_count=len(refs), tree=tree_line(card),
         provisional=card.provisional, unanswered=len(card.unanswered), revisit=_revisit(card, tone),
+        sooner=sooner_line(card),
         recommendation=_recommendation(card, tone, advice),
     )
 
@@ -96,7 +99,7 @@ def _kept(card: Scorecard, decided: Decided) -> Verdict:
         band_alone=decided.band_alone, total_text=card.total_text, band=card.band.name, advice=advice,
         blocking=re.findall(_KEY_IN_NAMES, blocked["names"]) if blocked else [], next_step=refs[0] if refs else None,
         top_gaps=refs[:TOP_GAPS], gap_count=len(refs), tree=None, provisional=False, unanswered=0,
-        revisit=_revisit(card, decided.tone),
+        revisit=_revisit(card, decided.tone), sooner=sooner_line(card),
         recommendation=_kept_recommendation(decided, advice, band, blocked["names"] if blocked else None),
     )
 
@@ -161,6 +164,15 @@ def _confirm_first(names: str, one: bool, advice: str | None) -> str:
     counted = "its Partly as a Yes" if one else "their Partly answers as Yes"
     text = f"Confirm {names} first: the decision tree goes ahead only by counting {counted}."
     return f"{text} Once confirmed, the score's advice holds: {advice}" if advice else text
+
+
+def sooner_line(card: Scorecard) -> str | None:
+    """``Re-evaluate early if a, b or c.`` (the checklist's triggers), or None."""
+    t = card.triggers
+    if not t:
+        return None
+    said = t[0] if len(t) == 1 else f"{', '.join(t[:-1])} or {t[-1]}"
+    return f"Re-evaluate early if {said}."
 
 
 def _revisit(card: Scorecard, tone: Tone) -> str | None:
