@@ -288,11 +288,19 @@ def close(a: float, b: float, rel: float = 0.001) -> bool:
     return abs(a - b) <= max(abs(a), abs(b)) * rel + 1e-9
 
 
-# A budget stated as none: "we have no budget", "Budget: none", "a zero budget". Not a budget still to be set
-# ("no budget set yet", "no budget approved so far") nor money for one thing ("no budget for more labelling").
+# What "no budget for …" may name and still be the project's budget: the project, the fine-tuning, "it", "this"
+_WHOLE_PROJECT = (
+    r"(?:(?:this|the|that|our|the whole|the entire)\s+)?(?:(?:fine[- ]?tun\w*|ml|ai|llm|model)\s+)?"
+    r"(?:project|work|effort|initiative|pilot|experiment|poc|proof of concept)\b|"
+    r"fine[- ]?tun\w*\b(?!\s+(?:runs?|jobs?|compute|gpus?|credits|infra\w*|hosting)\b)|"
+    r"(?:it|this|that|anything)\s*(?:$|[.,;:!?)]|\s(?:and|but|so|or|at all|now|right now|either)\b)"
+)
+# A budget stated as none: "we have no budget", "Budget: none", "a zero budget", "no budget for this project". Not a
+# budget still to be set ("no budget set yet", "no budget approved so far") nor money for one thing ("no budget for
+# more labelling", "no budget for a labeling vendor": the project may have a budget all the same).
 NO_BUDGET = (
-    r"\b(?:no|zero|nil)\s+budget\b(?!\s+(?:set|approved|decided|agreed|confirmed|allocated|for\s+(?:more|extra|"
-    r"additional|further))\b)(?![^.;]*\b(?:yet|so far|pending|until|awaiting)\b)|"
+    r"\b(?:no|zero|nil)\s+budget\b(?!\s+(?:set|approved|decided|agreed|confirmed|allocated)\b)"
+    rf"(?!\s+for\s+(?!{_WHOLE_PROJECT}))(?![^.;]*\b(?:yet|so far|pending|until|awaiting)\b)|"
     r"\bbudget\s*(?::|is|of)\s*(?:none|nothing|zero|nil|n/a|\$?0)\b(?![^.;]*\b(?:yet|so far|pending|until)\b)"
 )
 

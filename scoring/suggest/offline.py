@@ -835,12 +835,64 @@ def _match(name: str, cues: list[Cue], units: list[Sentence]) -> _Hit | None:
                 why = "in a sentence about the past, a plan or a maybe"  # not (or not yet) true now: to check
                 ambiguous = ambiguous or _Hit(c, s, m.group(0), True, why)
                 continue
-            said = negation_words(s.norm) if c.negatable and c.level != "no" else None
+            # a negation elsewhere in the sentence, unless a join sets it apart ("… part-time and no budget for …")
+            reach = _negation_reach(s.norm, m.start(), m.end())
+            said = negation_words(reach) if c.negatable and c.level != "no" else None
             if said is not None:  # a negation elsewhere in the sentence: named, for the team to judge
                 ambiguous = ambiguous or _Hit(c, s, m.group(0), True, f"the same sentence says '{said}'")
                 continue
             return _Hit(c, s, m.group(0), False)
     return ambiguous
+
+
+# Where a sentence joins two statements: "…part-time and no budget for …", "…; there is no budget", "…, but we have …"
+_JOIN = re.compile(r"\s*;\s*|,?\s+(?:and|but)\s+")
+# a joined part that states something of its own: it has its own subject ("we …", "there is …")
+_OWN_SUBJECT = re.compile(r"(?:we|i|our|my|there|the team|nobody|no one)\b")
+# ... or it negates a new thing ("and no budget for a labeling vendor"), not what came before ("but no longer")
+_NEW_NEGATED = re.compile(r"(?:no|zero)\s+(?!longer\b|more\b|less\b|fewer\b|one\b|later\b)[a-z]|nobody\b|no one\b")
+# a part that points back at what came before is about the same thing: "dashboards exist, but nobody has looked at
+# them", "an ML engineer, but she has never fine-tuned"
+_POINTS_BACK = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her)\b")
+# a concession qualifies what it follows, up to the sentence's end ("…, though 10% were relabelled and nobody …")
+_CONCESSION = re.compile(r"\b(?:though|although|except|whereas|while|unless)\b")
+_COMMON = frozenset({
+    "have", "with", "from", "this", "that", "there", "were", "been", "does", "done", "about", "after", "before",
+    "team", "only", "also", "some", "then", "than", "what", "when", "will", "would", "could", "should", "each",
+    "most", "more", "much", "many", "very", "just", "into", "over", "under", "still", "since", "your", "ours",
+    "nobody", "none", "anyone", "everyone", "someone", "being", "having", "time", "times",
+})
+
+
+def _words(text: str) -> set[str]:
+    """The content words of ``text``, cut to five letters ("labels" and "labelled" are one word)."""
+    return {w[:5] for w in re.findall(r"[a-z][a-z'-]{3,}", text) if w not in _COMMON}
+
+
+def _stands_alone(before: str, join: str, after: str, *, new_thing: bool) -> bool:
+    """The part after a join is a statement of its own, not more about the part before: joined by ";", with its own
+    subject or (``new_thing``) negating a new thing; pointing back at nothing before it and naming nothing it names."""
+    if _POINTS_BACK.search(after) or _words(before) & _words(after):
+        return False
+    return ";" in join or _OWN_SUBJECT.match(after) is not None or (new_thing and _NEW_NEGATED.match(after) is not None)
+
+
+def _negation_reach(text: str, start: int, end: int) -> str:
+    """The part of the sentence a negation must stand in to bear on the phrase at ``start:end``: the sentence, less
+    the parts a join sets apart from the phrase's (:func:`_stands_alone`). "We have one ML engineer part-time and no
+    budget for a labeling vendor" does not doubt the engineer; "an ML engineer, but not full-time" and "we don't have
+    a budget or an ML engineer" still do."""
+    joins = list(_JOIN.finditer(text))
+    lo = 0
+    for i, j in enumerate(joins):
+        after = text[j.end() : joins[i + 1].start() if i + 1 < len(joins) else len(text)]
+        if j.end() <= start and _stands_alone(text[lo : j.start()], j.group(0), after, new_thing=False):
+            lo = j.end()  # the phrase's part says something of its own
+        elif j.start() >= end and _CONCESSION.search(text[end : j.start()]) is not None:
+            break  # "…, though 10% were relabelled and nobody counted …": all of it qualifies the phrase
+        elif j.start() >= end and _stands_alone(text[lo : j.start()], j.group(0), after, new_thing=True):
+            return text[lo : j.start()]
+    return text[lo:]
 
 
 def _part(text: str, at: int) -> str:

@@ -34,6 +34,8 @@ def cue(level: Level, pattern: str, note: str, negatable: bool | None = None, un
 
 
 W3 = r"\s+(?:[\w'/-]+\s+){0,3}?"  # up to three words in between
+# ... none of them "and" or "but": "no budget and one ML engineer" negates the budget, not the engineer
+W3_SAME = r"\s+(?:(?!(?:and|but)\s)[\w'/-]+\s+){0,3}?"
 # "we no longer depend on a contractor": the outside help the team moved away from
 _MOVED_ON = (
     r"\bno longer (depend|rely|relies|need|use|work with)\w*\s+(on\s+)?(a |an |the |our )?(outside |external )?"
@@ -73,6 +75,14 @@ STATUS_CUES: dict[str, list[Cue]] = {
             "no",  # "Agreement between labellers: not measured", "Agreement check (second tagger): not started"
             r"\b(agreement|inter-annotator|inter-rater)\b[^.;]{0,40}?\b(not (yet |been )*(measured|started|done|tested|"
             r"checked|run|computed|calculated)|never (been )?(measured|tested|checked|run)|todo|tbd)\b",
+            "no agreement test",
+        ),
+        cue(
+            "no",  # "nobody has measured how often the two agents agree", "we haven't checked whether they agree"
+            rf"\b{NEG}{W3}(measured|checked|tested|compared|calculated|computed|verified|assessed|tracked|know)\s+"
+            r"(how (often|much|well|closely)|whether|if)\b[^.;]{0,60}?\b(two|both|each other|one another|"
+            r"labell?ers|annotators|agents|reviewers|raters|experts|coders|taggers|graders)\b[^.;]{0,30}?"
+            r"\b(dis)?agree(s|d)?\b",
             "no agreement test",
         ),
         cue(
@@ -311,10 +321,10 @@ STATUS_CUES: dict[str, list[Cue]] = {
             "someone from another team who has run fine-tuning will help",
             negatable=False,
         ),
-        cue("no", rf"\b{NEG}{W3}mles?\b", "no ML engineer"),
+        cue("no", rf"\b{NEG}{W3_SAME}mles?\b", "no ML engineer"),
         cue(
             "no",
-            rf"\b{NEG}{W3}(ml|machine[- ]learning|ai) (engineer|expert|expertise|specialist|"
+            rf"\b{NEG}{W3_SAME}(ml|machine[- ]learning|ai) (engineer|expert|expertise|specialist|"
             r"person|staff|team|experience)",
             "no ML engineer",
         ),
