@@ -29,7 +29,7 @@ from bot.ack_first import CURRENT, GATE, Ticket
 from bot.blocks.common import clip, esc
 from bot.blocks.evaluation import ANSWER_ACTION, REVEAL_ACTION
 from bot.blocks.notices import notice_text
-from bot.commands import CommandError
+from bot.commands import CommandError, is_read_only
 from bot.payloads import ReplyTarget
 from bot.slack_errors import error_code
 from conversations.flow import Outcome
@@ -49,12 +49,17 @@ _WHAT = {"command": "command", "block_actions": "click", "view_submission": "not
 Clicked = Literal["answer", "vote", "reveal"]
 
 
-def unavailable_text(exc: StoreUnavailable, what: str = "click", *, clicked: Clicked = "answer") -> str:
+def unavailable_text(exc: StoreUnavailable, what: str = "click", *, clicked: Clicked = "answer",
+                     reads_only: bool = False) -> str:
     """The truth about an outage: say nothing was recorded only when the store is sure of it. ``clicked``: what
-    the click was, so "look at the card" names what the card will show (a hidden vote shows only its voter)."""
+    the click was, so "look at the card" names what the card will show (a hidden vote shows only its voter).
+    ``reads_only``: a command that changes nothing anyone entered (:data:`bot.commands.READS_ONLY`)."""
     if exc.reason == "full":
         return (f"ftcheck's data store is full and refuses new data, so this {what} was not saved — your earlier "
                 "answers are safe. Tell your admin (Redis reached its memory limit), then try again.")
+    if exc.recorded == "unknown" and reads_only:
+        return ("ftcheck's data store stopped answering, so this command could not finish. It changes nothing you "
+                "entered: your answers are as they were. Try again in a minute.")
     if exc.recorded == "unknown":
         return (f"ftcheck's data store stopped answering while it handled your {what}, so we could not confirm it "
                 f"was saved. {_check_later(what, clicked)}")
@@ -233,12 +238,14 @@ def missing_scope_text(scope: dict[str, str], what: str) -> str:
             f"({MANIFESTS}: *App Manifest* in the app's settings) and reinstall it. Your earlier answers are safe.")
 
 
-def words_for(error: BaseException, what: str, clicked: Clicked = "answer") -> tuple[str, str | None]:
-    """(text for the person, a log reference when the error was unexpected)."""
+def words_for(error: BaseException, what: str, clicked: Clicked = "answer", *,
+              reads_only: bool = False) -> tuple[str, str | None]:
+    """(text for the person, a log reference when the error was unexpected); ``reads_only``: as
+    :func:`unavailable_text`."""
     if isinstance(error, CommandError):
         return (str(error.args[0]) if error.args else str(error)), None
     if isinstance(error, StoreUnavailable):
-        return unavailable_text(error, what, clicked=clicked), None
+        return unavailable_text(error, what, clicked=clicked, reads_only=reads_only), None
     if isinstance(error, UnknownChecklist):
         return checklist_unavailable_text(error, what), None
     if (scope := missing_scope(error)) is not None:
@@ -257,7 +264,8 @@ async def on_error(error: Exception, body: dict[str, Any], client: AsyncWebClien
     if isinstance(error, Tailed):
         tail = f" {error.tail}"
         error = error.error
-    text, ref = words_for(error, what, clicked_of(body, target.ids.get("action")))
+    text, ref = words_for(error, what, clicked_of(body, target.ids.get("action")),
+                          reads_only=target.kind == "command" and is_read_only(str(body.get("text") or "")))
     text += tail
     if ref is not None:
         log.error("listener_failed", kind=target.kind, ref=ref, error_type=type(error).__name__, **target.ids,

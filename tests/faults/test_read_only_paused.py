@@ -1,0 +1,38 @@
+"""A command that only reads, during a Redis that accepts connections but answers nothing (paused): the reply said
+"we could not confirm it was saved … check whether it took effect", about `/ftcheck list`, which saves nothing
+(README review). It now says the command could not finish and that nothing anyone entered changed; a command that
+writes keeps the careful words."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.bot.harness import running_bot
+from tests.standins.redis_server import RedisServer
+from tests.standins.slack_api import SlackStandIn
+
+QUICK = {"FTCHECK_REDIS_TIMEOUT": "0.2"}  # the paused store times out fast
+
+
+@pytest.mark.parametrize("verb", ["list", "status", "history Router", "summary Router"])
+async def test_a_read_only_command_says_it_could_not_finish(slack: SlackStandIn, verb: str) -> None:
+    with RedisServer() as server:
+        async with running_bot(slack, server.url, **QUICK) as bot:
+            server.pause()
+            try:
+                told = await bot.reply_to(verb)
+            finally:
+                server.resume()
+    assert told == ("ftcheck's data store stopped answering, so this command could not finish. It changes nothing "
+                    "you entered: your answers are as they were. Try again in a minute."), told
+
+
+async def test_a_command_that_writes_still_cannot_say_it_was_not_saved(slack: SlackStandIn) -> None:
+    with RedisServer() as server:
+        async with running_bot(slack, server.url, **QUICK) as bot:
+            server.pause()
+            try:
+                told = await bot.reply_to("start Router")
+            finally:
+                server.resume()
+    assert "could not confirm it was saved" in told and "changes nothing" not in told, told
