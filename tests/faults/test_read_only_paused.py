@@ -11,13 +11,11 @@ from tests.bot.harness import running_bot
 from tests.standins.redis_server import RedisServer
 from tests.standins.slack_api import SlackStandIn
 
-QUICK = {"FTCHECK_REDIS_TIMEOUT": "0.2"}  # the paused store times out fast
-
 
 @pytest.mark.parametrize("verb", ["list", "status", "history Router", "summary Router"])
 async def test_a_read_only_command_says_it_could_not_finish(slack: SlackStandIn, verb: str) -> None:
     with RedisServer() as server:
-        async with running_bot(slack, server.url, **QUICK) as bot:
+        async with running_bot(slack, server.url, FTCHECK_REDIS_TIMEOUT="0.2") as bot:
             server.pause()
             try:
                 told = await bot.reply_to(verb)
@@ -29,7 +27,7 @@ async def test_a_read_only_command_says_it_could_not_finish(slack: SlackStandIn,
 
 async def test_a_command_that_writes_still_cannot_say_it_was_not_saved(slack: SlackStandIn) -> None:
     with RedisServer() as server:
-        async with running_bot(slack, server.url, **QUICK) as bot:
+        async with running_bot(slack, server.url, FTCHECK_REDIS_TIMEOUT="0.2") as bot:
             server.pause()
             try:
                 told = await bot.reply_to("start Router")
