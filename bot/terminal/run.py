@@ -12,6 +12,7 @@ from datetime import UTC, tzinfo
 from types import FrameType, TracebackType
 from typing import Any, TextIO
 
+from bot.commands import NAME_MAX
 from bot.services import make_redis
 from bot.settings import (
     credentials_problem,
@@ -115,6 +116,11 @@ def run_terminal(location: StoreLocation, registry: Registry, suggester: Suggest
     """Run the walk-through; returns the exit code (130 after Ctrl-C, 128+n after SIGHUP or SIGTERM). Stops the
     embedded Redis in every case."""
     console = Console(out or sys.stdout)
+    problem = None if options.project is None else name_too_long(options.project)
+    if problem is not None:  # as the command line refuses a bad option: on stderr, exit code 2, nothing started
+        location.stop()
+        print(f"ftcheck: {problem} Give a shorter --project.", file=sys.stderr, flush=True)
+        return 2
     reader = LineReader(stdin or sys.stdin, console)
     console.say(f"Answers are kept in: {location.label}")
     runner = asyncio.Runner()
@@ -233,10 +239,10 @@ def walk_through(session: Session, options: RunOptions) -> None:
         elif reason == "quit":
             session.console.say(saved(session.run_again()))
         else:
+            if walk is not None:  # the how-to-continue line last, under the scorecard's some 70 lines
+                show_card(session, walk.ev)
             session.console.say(f"\nEnd of input — your answers are saved; run `{session.run_again()}` again to "
                                 "continue.")
-            if walk is not None:
-                show_card(session, walk.ev)
         return
     finish(session, ev, walk.left_open)
 
@@ -252,10 +258,23 @@ def ask_project(session: Session) -> str:
     names = sorted({ev.project for ev in session.call(session.store.team_evaluations(TEAM))})
     if names:
         session.console.say("Projects in this store: " + ", ".join(shorten(name, 40) for name in names))
-    line = session.reader.line(f"Project name [{DEFAULT_PROJECT}]: ")
-    if line is None:
-        raise Stop("no project")
-    return line.strip() or DEFAULT_PROJECT
+    while True:
+        line = session.reader.line(f"Project name [{DEFAULT_PROJECT}]: ")
+        if line is None:
+            raise Stop("no project")
+        name = line.strip() or DEFAULT_PROJECT
+        problem = name_too_long(name)
+        if problem is None:
+            return name
+        session.console.say(f"  {problem} Type a shorter name.")
+
+
+def name_too_long(name: str) -> str | None:
+    """What `/ftcheck start` says of a name over Slack's limit (``bot.commands.NAME_MAX``), so a project started
+    here can be named in Slack too; None when ``name`` is within it."""
+    if len(name) <= NAME_MAX:
+        return None
+    return f"Project names are limited to {NAME_MAX} characters (this one has {len(name)})."
 
 
 def use_description(session: Session, ev: Evaluation, brief: str | None) -> Evaluation:
@@ -284,7 +303,7 @@ def use_description(session: Session, ev: Evaluation, brief: str | None) -> Eval
     except (DescriptionTooLong, ValueError) as exc:
         say(f"Description not used: {exc}")
         return ev
-    say(render_report_text(report, checklist).rstrip("\n"))
+    session.console.show(lambda width: render_report_text(report, checklist, width).rstrip("\n"))
     ev, _ = session.call(session.engine.suggest(ev.id, suggestion_refs(report, checklist), user=session.user))
     return ev
 
@@ -307,9 +326,9 @@ def finish(session: Session, ev: Evaluation, left_open: set[str]) -> None:
     keys = ", ".join(checklist.question(q).key for q in sorted(left_open, key=lambda q: checklist.question(q).number))
     answered = any(ev.value(q.id) is not None for q in checklist.questions)
     kept = "Your answers are saved" if answered else "Nothing is answered yet; your skips are saved"
+    show_card(session, ev)  # first: how to continue is the last thing on the screen, not scrolled away above it
     if keys:
         them = "it" if len(left_open) == 1 else "them"
         say(f"\nStill open: {keys}. {kept}; run `{session.run_again()}` again to answer {them}.")
     else:
         say(f"\n{kept}; run `{session.run_again()}` again to continue.")
-    show_card(session, ev)

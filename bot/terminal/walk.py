@@ -21,6 +21,7 @@ from bot.terminal.words import (
     Parsed,
     Problem,
     answer_words,
+    by_score,
     help_text,
     is_reply,
     option_words,
@@ -158,8 +159,24 @@ def prompt_for(ev: Evaluation, checklist: Checklist, target: Target, tz: tzinfo 
              f"  {q.text}", f"  Why it matters: {q.why}"]
     if q.criteria:
         lines.append(f"  Criteria: {q.criteria}")
-    suggestion = ev.suggestions.get(q.id)
-    last = ev.prefill.get(q.id)
+    lines += enter_lines(ev, checklist, q.id, tz)
+    entry = ev.answers.get(q.id)
+    if target.card_ts is None:
+        lines.append("  Skipped twice so far: answer it now, or skip to leave it open.")
+    elif entry is not None and entry.value is None:  # skipped once: asked again now that the rest is answered
+        who = "you were" if entry.by == user else f"{entry.by} was"
+        lines.append(f"  {asked_again_words(who)}")
+    lines.append(f"  {option_words(checklist)} · help for commands")
+    return "\n".join(lines)
+
+
+def enter_lines(ev: Evaluation, checklist: Checklist, question: str, tz: tzinfo = UTC) -> list[str]:
+    """The suggestion (with its quote) and, on a re-evaluation, last time's answer, each saying what Enter does:
+    part of the question's first prompt and of every reminder of it after a command (:meth:`Walk.remind`), so Enter
+    never takes an answer the screen does not show (:func:`enter_takes`)."""
+    lines: list[str] = []
+    suggestion = ev.suggestions.get(question)
+    last = ev.prefill.get(question)
     if suggestion is not None and suggestion.value is not None:
         lines.append(f"  Suggested: {checklist.option(suggestion.value).label} — {suggestion.reason}")
         confirm = ("(press Enter to confirm, or type another answer)" if last in (None, suggestion.value)
@@ -173,19 +190,12 @@ def prompt_for(ev: Evaluation, checklist: Checklist, target: Target, tz: tzinfo 
         lines += [f"    “{quote}”" for quote in dict.fromkeys(suggestion.conflict or [suggestion.evidence]) if quote]
     if last is not None:  # on a re-evaluation, always: Enter keeps it, whatever is suggested
         then = checklist.option(last).label
-        said = f"  Last time: {then}{whose_then(ev, q.id, tz)}{last_note(ev, q.id)}"
+        said = f"  Last time: {then}{whose_then(ev, question, tz)}{last_note(ev, question)}"
         if suggestion is None or suggestion.value in (None, last):
             lines.append(f"{said} (press Enter to keep it)")
         else:
             lines.append(f"{said}. Enter keeps {then}, not the suggested {checklist.option(suggestion.value).label}.")
-    entry = ev.answers.get(q.id)
-    if target.card_ts is None:
-        lines.append("  Skipped twice so far: answer it now, or skip to leave it open.")
-    elif entry is not None and entry.value is None:  # skipped once: asked again now that the rest is answered
-        who = "you were" if entry.by == user else f"{entry.by} was"
-        lines.append(f"  {asked_again_words(who)}")
-    lines.append(f"  {option_words(checklist)} · help for commands")
-    return "\n".join(lines)
+    return lines
 
 
 def open_reminder(checklist: Checklist, question: str) -> str:
@@ -411,8 +421,8 @@ class Walk:
                 break
             if target == self.shown:  # still the same question after a change or back: a short reminder
                 q = self.checklist.question(target.question)
-                self.say(f"Question {q.number} of {len(self.checklist.questions)}: {q.text} "
-                         f"({option_words(self.checklist)})")
+                self.remind(f"Question {q.number} of {len(self.checklist.questions)}: {q.text} "
+                            f"({option_words(self.checklist)})", target.question)
             else:
                 self.say("\n" + prompt_for(self.ev, self.checklist, target, self.session.tz, self.session.user))
             self.shown = target
@@ -491,12 +501,21 @@ class Walk:
             elif isinstance(parsed, Problem):
                 self.say(f"  {parsed.message}")
             elif isinstance(parsed, Answer):
-                self.answer(target, parsed.value, whose if blank else None)
+                typed = f"typed as {shorten(line.strip())}" if by_score(line, self.checklist) is not None else None
+                self.answer(target, parsed.value, whose if blank else typed)
                 return
             elif self.command(parsed, target):
                 return
             elif parsed.name in RECALLED:
-                self.say(open_reminder(self.checklist, target.question))
+                self.remind(open_reminder(self.checklist, target.question), target.question)
+
+    def remind(self, line: str, question: str) -> None:
+        """``line``, a reminder of the open question after a command's output, and what Enter takes there when it
+        takes an answer (the suggestion, last time's), as its first prompt said: the bare prompt after it must not
+        take an answer it does not show."""
+        default, _ = enter_takes(self.ev, question)
+        shown = enter_lines(self.ev, self.checklist, question, self.session.tz) if default is not None else []
+        self.say("\n".join([line, *shown]))
 
     def pasted_text(self, target: Target) -> None:
         """Text pasted at a question prompt (a description, say): nothing of it is recorded, and the rest of the
@@ -509,8 +528,9 @@ class Walk:
                  f"`{ftcheck_command()} run --brief FILE`.")
 
     def answer(self, target: Target, value: float | None, accepted: str | None = None) -> None:
-        """``accepted``: whose answer Enter took (``the suggestion``), echoed under its prompt before it is written
-        (the last answer's scorecard is shown while it is written); a refusal follows it if the store refuses."""
+        """``accepted``: whose answer Enter took (``the suggestion``), or the score typed for it (``typed as 0``),
+        echoed under its prompt before it is written (the last answer's scorecard is shown while it is written); a
+        refusal follows it if the store refuses."""
         engine, user, question = self.session.engine, self.session.user, target.question
         key = self.checklist.question(question).key
         if accepted and value is not None:
@@ -572,8 +592,16 @@ class Walk:
         if outcome is not None and not outcome.applied:
             self.say(f"  {refusal(outcome, tz=self.session.tz, project=self.session.project) or 'Not changed.'}")
             return False
-        self.say(f"  {q.key} is now {self.checklist.option(parsed.value).label}.")
+        self.say(f"  {q.key} is now {self.checklist.option(parsed.value).label}{self.was(parsed.question)}.")
         return True
+
+    def was(self, question: str) -> str:
+        """`` (was No)``: the answer a change replaced, as the store had it when the change was written (another
+        session may have changed it since this walk showed it)."""
+        entry = self.ev.answers.get(question)
+        if entry is None:
+            return ""
+        return f" (was {'Not sure' if entry.previous is None else self.checklist.option(entry.previous).label})"
 
     def note(self, args: str) -> bool:
         """A note on an answer; one already there is replaced, and shown, so no note is lost unseen."""
@@ -638,7 +666,10 @@ class Walk:
             if not self.changed_in_back(shown.key):
                 return True
         self.say(f"  Nothing answered before {shown.key if shown else 'this question'}.")
-        self.say(open_reminder(self.checklist, current) if current else self.review_hint())
+        if current:
+            self.remind(open_reminder(self.checklist, current), current)
+        else:
+            self.say(self.review_hint())
         return False
 
     def back_hint(self, key: str | None = None) -> str:

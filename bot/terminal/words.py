@@ -69,15 +69,25 @@ def parse_value(word: str, checklist: Checklist, *, skip: bool = True) -> float 
     starts = [o for o in checklist.options if text and o.key.startswith(text)]
     if len(starts) == 1:
         return starts[0].value
-    try:
-        number = float(text)
-    except ValueError:
-        number = None
+    number = by_score(text, checklist)
     if number is not None:
-        for o in checklist.options:
-            if o.value == number:
-                return o.value
+        return number
     return Problem(f"“{shorten(word)}” is not an answer here; type {answers}" + (", or help" if skip else ""))
+
+
+def by_score(word: str, checklist: Checklist) -> float | None:
+    """The option whose score ``word`` is (``0`` -> No's 0.0, ``0.5`` -> Partly's), else None. The walk says which
+    answer a number recorded, since nothing on the screen names the scores (:func:`score_words`)."""
+    try:
+        number = float(word.strip())
+    except ValueError:
+        return None
+    return next((o.value for o in checklist.options if o.value == number), None)
+
+
+def score_words(checklist: Checklist) -> str:
+    """``1 / 0.5 / 0``: the scores that answer as their options do."""
+    return " / ".join(f"{o.value:g}" for o in checklist.options)
 
 
 def _has_key(checklist: Checklist, text: str) -> bool:
@@ -146,7 +156,7 @@ def parse_note(args: str, checklist: Checklist, last: str | None) -> tuple[str, 
 def help_text(checklist: Checklist) -> str:
     keys = answer_words(checklist)
     return "\n".join([
-        f"Answer with {keys}, or skip (not sure: asked again later).",
+        f"Answer with {keys} (or their scores, {score_words(checklist)}), or skip (not sure: asked again later).",
         "Commands, at any question:",
         "  back                 answer the previous question again",
         f"  change q3 {checklist.options[-1].key:<10} change an earlier answer",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from scoring.checklist import Checklist
+from scoring.render import wrap
 from scoring.suggest.models import Dropped, SuggestionReport
 
 # Why the LLM's answer was replaced by the offline reader's: the LLM suggester writes the reason into the notice
@@ -50,7 +51,9 @@ def _label(checklist: Checklist, value: float) -> str:
         return f"{value:g}"
 
 
-def render_report_text(report: SuggestionReport, checklist: Checklist) -> str:
+def render_report_text(report: SuggestionReport, checklist: Checklist, width: int | None = None) -> str:
+    """The report as text, quotes in “ ” as the question cards show them; with ``width`` (a terminal's columns) a
+    suggested question's line that wraps hangs under its key."""
     engine = "LLM" if report.engine == "llm" else "offline suggester"
     lines = [
         f"Suggested answers for {checklist.title} — {len(report.suggestions)} of "
@@ -62,9 +65,9 @@ def render_report_text(report: SuggestionReport, checklist: Checklist) -> str:
         q = checklist.question(s.question)
         lines += [
             "",
-            f"{q.key}. {q.text}",
+            *(wrap(f"{q.key}. {q.text}", "  ", "", width) if width else [f"{q.key}. {q.text}"]),
             f"    {_label(checklist, s.answer)} — {s.reason}",
-            f'    "{s.evidence}"',
+            f"    “{s.evidence}”",
         ]
         if s.caution:
             lines.append(f"    Check: {s.caution}")
@@ -79,9 +82,9 @@ def render_report_text(report: SuggestionReport, checklist: Checklist) -> str:
             f"({'; '.join(sorted({d.why for d in report.dropped}))})."
         )
     for w in report.cautions:
-        lines.append(f'Check {w.question} (no answer suggested): {w.note} "{w.quote}"')
+        lines.append(f"Check {w.question} (no answer suggested): {w.note} “{w.quote}”")
     for c in report.conflicts:
-        quotes = " / ".join(f'"{q}"' for q in c.quotes)
+        quotes = " / ".join(f"“{q}”" for q in c.quotes)
         lines.append(f"Conflict on {c.question}: {c.note} {quotes}")
     u = report.usage
     if u.calls:

@@ -107,10 +107,10 @@ def test_change_back_note_and_list_at_a_question(redis_server: RedisServer, redi
     proc = run(["--project", "Changer"], script, {"REDIS_URL": redis_server.url})
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert "q1 is now Partly." in out
+    assert "q1 is now Partly (was Yes)." in out
     assert "q9 has no answer yet; answer it when it is asked." in flat(out)
     assert "“maybe” is not an answer here" in out
-    assert "q2 is now Yes." in out  # back, then yes
+    assert "q2 is now Yes (was No)." in out  # back, then yes
     assert "Note added to q2." in out
     assert "    q1  Partly" in out and "    q2  Yes" in out
     assert "        note: “labels from the 2025 audit”" in out  # the note's text under its answer
@@ -254,7 +254,7 @@ def test_pasted_prose_is_not_a_command_and_back_asks_again_until_it_understands(
     assert "Type a new answer for q2 (yes / partly / no), Enter to keep it, or back to go further back." in out
     assert "“help” is not an answer" not in out
     assert "a change needs an answer (yes / partly / no), not skip; Enter keeps the answer" in out  # still on q2
-    assert "q2 is now Partly." in out  # the original case is kept, and back ended with the change
+    assert "q2 is now Partly (was Yes)." in out  # the original case is kept, and back ended with the change
     assert "“maybe” is not an answer here; type yes / partly / no" in out
     assert "“maybe” is not an answer here; type yes / partly / no / skip" not in out  # a change is never offered skip
     assert "Question 4 of 20" in out  # change q3 no, q3 on screen: its answer
@@ -426,7 +426,7 @@ def test_a_paste_read_from_a_pipe_keeps_a_last_line_without_a_newline(redis_serv
     proc = run(["--project", "No newline", "--brief", "-"], "We have 12,000 labeled tickets.\nBudget is $5,000",
                {"REDIS_URL": redis_server.url})
     assert proc.returncode == 0, proc.stderr
-    assert '"Budget is $5,000"' in proc.stdout and "End of input" in proc.stdout
+    assert "“Budget is $5,000”" in proc.stdout and "End of input" in proc.stdout
 
 
 def test_typed_text_loses_escape_sequences_and_control_characters() -> None:

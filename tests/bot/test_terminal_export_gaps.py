@@ -108,14 +108,14 @@ def test_commands_work_where_back_shows_an_earlier_question(redis_server: RedisS
     at = term.expect("q3: Do you have a clear, written definition", after=at)
     hint = "Type a new answer for q3 (yes / partly / no), Enter to keep it, or back to go further back."
     for command, shown in [("list", "Answers so far (Backwards"), ("score", "Fine-tuning readiness scorecard"),
-                           ("help", "Commands, at any question:"), ("change q1 partly", "q1 is now Partly."),
+                           ("help", "Commands, at any question:"), ("change q1 partly", "q1 is now Partly (was Yes)."),
                            ("note labels from the 2025 audit", "Note added to q1.")]:
         term.line(command)
         at = term.expect(shown, after=at)
         at = term.expect(hint, after=at)  # the question `back` showed is still the one asked
     assert "is not an answer here" not in term.flat
     term.line("change q3 partly")  # a change of the question shown answers it: back is done
-    at = term.expect("q3 is now Partly.", after=at)
+    at = term.expect("q3 is now Partly (was Yes).", after=at)
     at = term.expect("Question 4 of 20", after=at)
     term.line("list")
     listed = term.expect("Answers so far (Backwards", after=at)
@@ -138,7 +138,7 @@ async def test_a_change_after_the_scorecard_and_the_helpers_checks_reach_the_mar
         term.line("" if n == 1 else "yes")  # Enter: q1's suggested Yes
     at = term.expect("All 20 answered. To correct one")
     term.line("change q3 no")
-    term.expect("q3 is now No.", after=at)
+    term.expect("q3 is now No (was Yes).", after=at)
     term.line("")
     assert term.wait() == 0
     env = {"REDIS_URL": redis_server.url}

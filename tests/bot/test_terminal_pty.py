@@ -98,7 +98,7 @@ def test_twice_skipped_question_is_finished_at_a_later_terminal_run(redis_server
     second = terminal(["--project", "Later"], env)
     start = second.expect("Skipped twice so far")
     second.line("change q2 partly")
-    second.expect("q2 is now Partly.")
+    second.expect("q2 is now Partly (was Yes).")
     second.line("help")
     second.expect("change an earlier answer")
     second.line("yes")
@@ -175,7 +175,7 @@ def test_one_ctrl_d_after_a_last_line_without_a_newline_ends_the_paste(redis_ser
     term.send(ONE_LINE_BRIEF + "\rBudget is $5,000" + CTRL_D)  # the last line has no newline: one Ctrl-D
     seen = term.expect("Question 1 of 20", timeout=15)
     out = term.flat[:seen]
-    assert '"Budget is $5,000"' in out and "Budget $5,000 is within $2,000–$10,000" in out  # the last line is kept
+    assert "“Budget is $5,000”" in out and "Budget $5,000 is within $2,000–$10,000" in out  # the last line is kept
     assert "Labelers agreed 88% of the time" in out
     term.line("quit")
     assert term.wait() == 0
@@ -276,4 +276,5 @@ def test_answers_and_a_ctrl_d_typed_ahead_are_all_taken(redis_server: RedisServe
     assert term.wait() == 0
     out = term.flat
     assert "Question 4 of 20" in out and "End of input — your answers are saved" in out
-    assert "1.5/20 so far" in out.split("End of input")[1]  # yes + no + partly: 1 + 0 + 0.5
+    assert "1.5/20 so far" in out.split("End of input")[0]  # yes + no + partly: 1 + 0 + 0.5
+    assert out.endswith("again to continue.")  # how to continue last, under the provisional scorecard

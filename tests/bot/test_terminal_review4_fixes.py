@@ -284,7 +284,7 @@ def test_a_change_in_the_final_review_repeats_how_to_finish_under_the_scorecard(
     """Review finding: after `change q1 no` the reprinted scorecard (some 90 lines) ended in a bare prompt, the
     "press Enter to finish" instruction scrolled off."""
     out = walk(redis_server, "Review", [""] + ["yes"] * 20 + ["change q1 no", ""], monkeypatch, person=True)
-    after = out[out.index("q1 is now No."):]
+    after = out[out.index("q1 is now No (was Yes)."):]
     said = after[:after.index("\n> ")]
     assert "press Enter to finish" in flat(said), said
 

@@ -214,8 +214,8 @@ def test_render_report_text(checklist: Checklist) -> None:
     out = render_report_text(report, checklist)
     assert "q14. Is your budget $2,000–$10,000" in out
     assert "Yes (1) — Budget $3,000 is within $2,000–$10,000." in out
-    assert '"Budget: $3K."' in out
+    assert '“Budget: $3K.”' in out  # quoted as the question cards quote
     assert "No (0)" in out
     assert "No evidence — ask the team: q2, q3," in out
-    assert "Conflict on q1:" in out and '"We have 2,000 labeled tickets."' in out
+    assert "Conflict on q1:" in out and '“We have 2,000 labeled tickets.”' in out
     assert "Usage: no model calls (offline), $0.00" in out
