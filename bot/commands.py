@@ -20,7 +20,7 @@ HELP = """*ftcheck* — decide on evidence whether to fine-tune.
   (the first answer on each card counts); a project finished here before starts pre-filled with its last
   answers as defaults to confirm (`--fresh` starts without them)
 • `/ftcheck start &lt;project&gt; --vote [--quorum N]` — everyone votes on each card, hidden until N have voted
-  (default 3) or someone clicks Reveal once two have voted (the starter or a lead: any time); the starter or a lead
+  (default 3) or someone clicks Reveal once two have voted (the starter, a lead or an admin: any time); one of them
   settles a split. A re-evaluation scores the way the last one did (a vote stays a vote, with its quorum); `--quick`
   makes the first answer count instead
 • `/ftcheck suggest [project:] &lt;project description&gt;` — suggested answers for this channel's open evaluation

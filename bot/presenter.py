@@ -32,7 +32,14 @@ from bot.links import message_url
 from bot.metrics import SLACK_API_RETRIES
 from bot.ratelimit import findable_post
 from bot.slack_errors import error_code
-from conversations.effects import DeliveryFailed, PostDecisionChange, PostSplit, RedrawDeletedReport, report_ref
+from conversations.effects import (
+    DeliveryFailed,
+    PostDecisionChange,
+    PostSplit,
+    RedrawDeletedReport,
+    UpdateSplit,
+    report_ref,
+)
 from conversations.engine import delivery_hold
 from conversations.models import Evaluation
 from conversations.voting import agreement
@@ -328,6 +335,11 @@ class SlackPresenter:
         text = eb.split_ping_text(ev, checklist, split.question, link)
         return await self._post(ev, ev.post_ref(split.key), thread_ts=ev.thread_ts, text=text)
 
+    async def update_split(self, ev: Evaluation, checklist: Checklist, split: UpdateSplit, ts: str) -> None:
+        """That reply (``ts``), once the split is settled or asked again (``engine.SplitReplies``): what happened, and
+        nothing left to do. Its metadata stays (an edit without any keeps it), so the outbox still finds it."""
+        await self._call("chat.update", channel=ev.channel, ts=ts, text=eb.split_settled_text(checklist, split))
+
     async def redraw_deleted_report(self, ev: Evaluation, report: RedrawDeletedReport) -> None:
         """The line that reported on a reading of a description deleted since (``engine.ReportLines``) now says it
         was deleted, and quotes none of it. Found by its metadata; a line not in the thread (never posted, or its
@@ -418,7 +430,7 @@ def _tell_attempts(ev: Evaluation) -> int:
 
 
 _OUT_OF_DATE = {"update_root": "The first message of", "update_card": "A question card of",
-                "post_scorecard": "The scorecard of"}
+                "post_scorecard": "The scorecard of", "update_split": "The reply about a split question of"}
 
 
 def _undelivered_text(ev: Evaluation, checklist: Checklist, kind: str, reason: str) -> str:

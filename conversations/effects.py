@@ -150,6 +150,33 @@ class PostSplit(_Effect):
         return True
 
 
+SplitCounts = tuple[tuple[float | None, int], ...]  # a split's spread: each answer (None: Not sure) and its votes
+
+
+class UpdateSplit(_Effect):
+    """Vote mode: a split told in the thread (:class:`PostSplit`) was settled, or sent back to the team with Not sure:
+    its reply is edited to say what happened, with nothing left to do. Owed by the settle's own write, and only when
+    the reply was posted or is owed. It carries what it says, for the question may be asked again, voted on anew and
+    even split again before the edit is delivered. An edit: idempotent, redone like any redraw."""
+
+    kind: Literal["update_split"] = "update_split"
+    question: str  # id
+    card: str  # the ts of the card that split: its reply is ``Card.split_reply``, or found by ``PostSplit``'s ref
+    by: str  # who settled it
+    value: float | None  # the team answer; None: Not sure
+    again: bool = True  # Not sure: voted on again before the end; False: left open (it was voted on twice)
+    counts: SplitCounts  # the spread, in voting order
+
+    @property
+    def key(self) -> str:
+        return f"update_split:{self.card}"
+
+    @property
+    def told(self) -> str:
+        """The key of the :class:`PostSplit` whose reply this edits."""
+        return PostSplit(question=self.question, card=self.card).key
+
+
 class TellUndelivered(_Effect):
     """Tell the people in the thread (or the starter, by DM) that a message could not be delivered."""
 
@@ -194,7 +221,8 @@ class RedrawDeletedReport(_Effect):
 
 
 Effect = Annotated[PostRoot | UpdateRoot | PostCard | UpdateCard | PostScorecard | PostNote | PostDecisionChange
-                   | PostSplit | TellUndelivered | BookReminder | RedrawDeletedReport, Field(discriminator="kind")]
+                   | PostSplit | UpdateSplit | TellUndelivered | BookReminder | RedrawDeletedReport,
+                   Field(discriminator="kind")]
 
 
 LEASE_S = 3.0  # an owner delivers what it owed within this (renewed while in flight); then the outbox tick may

@@ -42,6 +42,7 @@ from conversations.effects import (
     TellUndelivered,
     UpdateCard,
     UpdateRoot,
+    UpdateSplit,
     report_ref,
 )
 from conversations.models import Card, Evaluation, Mode, SuggestionRef, utcnow
@@ -97,6 +98,16 @@ class ReportLines(Protocol):
     async def redraw_deleted_report(self, ev: Evaluation, report: RedrawDeletedReport) -> None:
         """Redraw the report line named ``report_ref(ev.id, report.revision)``; one not in the thread is left be.
         Raises :class:`DeliveryFailed` (permanent when Slack refuses it for good)."""
+
+
+@runtime_checkable
+class SplitReplies(Protocol):
+    """What a front end that tells the starter of a split in a reply offers (Slack), beside its Recovery: that reply,
+    edited once the split is settled or asked again. The terminal has no such reply: nothing is edited there."""
+
+    async def update_split(self, ev: Evaluation, checklist: Checklist, split: UpdateSplit, ts: str) -> None:
+        """Edit the reply ``ts`` to say how the split ended. Raises :class:`DeliveryFailed` (permanent when Slack
+        refuses it for good: deleted, its channel archived)."""
 
 
 def scorecard_of(ev: Evaluation, checklist: Checklist) -> Scorecard:
@@ -170,6 +181,7 @@ class Delivery:
     look_first: bool  # a repeat: find out whether an earlier attempt landed before posting again
     paced: bool = True  # the root waits for its pace (RootPace); not for a repeat or the trailing draw itself
     cards: list[tuple[str, str]] = field(default_factory=list)
+    splits: list[tuple[str, str]] = field(default_factory=list)  # (a card that split, the reply that told of it)
     done: list[str] = field(default_factory=list)
     failed: dict[str, DeliveryFailed] = field(default_factory=dict)
     struck: bool = False  # deleted while this delivery was in flight: what it drew was drawn as deleted again
@@ -751,6 +763,8 @@ def _posted(run: Delivery, e: Evaluation) -> None:
         flow.scorecard_posted(e, run.view.scorecard_ts)
     for qid, ts in run.cards:
         flow.card_posted(e, qid, ts)
+    for card, ts in run.splits:
+        flow.split_reply_posted(e, card, ts)
 
 
 def _every(effect: Effect) -> bool:
@@ -933,7 +947,46 @@ async def _post_split(engine: Engine, run: Delivery, effect: Effect) -> None:
         return
     if view.thread_ts is None:
         raise Deferred
-    await engine.find_or_post(run, view.post_ref(effect.key), lambda: recovery.post_split(view, run.checklist, effect))
+    ts = await engine.find_or_post(run, view.post_ref(effect.key),
+                                   lambda: recovery.post_split(view, run.checklist, effect))
+    run.splits.append((effect.card, ts))  # recorded with the delivery: the reply is edited once the split is settled
+
+
+async def _update_split(engine: Engine, run: Delivery, effect: Effect) -> None:
+    """The reply that told the starter of a split says how it ended (Slack; the terminal has no reply), whatever the
+    evaluation's state since (the scorecard may be out). A reply Slack refuses for good (deleted, its channel
+    archived) is done, with one warning; any other failure is tried again by the outbox."""
+    assert isinstance(effect, UpdateSplit)
+    replies = engine.recovery
+    if not isinstance(replies, SplitReplies) or not run.checklist.asks(effect.question):
+        return
+    ts = await _split_reply(engine, run, effect)
+    if ts is None:
+        return
+    try:
+        await replies.update_split(run.view, run.checklist, effect, ts)
+    except DeliveryFailed as exc:
+        if not exc.permanent:
+            raise
+        log.warning("split_reply_not_edited", evaluation=run.view.id, card=effect.card, error=exc.reason)
+
+
+async def _split_reply(engine: Engine, run: Delivery, effect: UpdateSplit) -> str | None:
+    """The ts of the reply :func:`_update_split` edits, or None when there is none to edit. Recorded with the card;
+    else its post is owed still, or was not recorded (a crash, a record that failed): the writer leaves the edit to
+    the outbox, which looks for the reply by its metadata once the post's hold is over (never drawn before it
+    lands)."""
+    card = run.view.cards.get(effect.card)
+    if card is not None and card.split_reply is not None:
+        return card.split_reply
+    if not run.look_first:  # still under way, or posted and not recorded: not an attempt that failed
+        raise Deferred
+    if engine.recovery is None:
+        return None
+    ts = await engine.recovery.find_posted(run.view, run.view.post_ref(effect.told))
+    if ts is not None:
+        run.splits.append((effect.card, ts))
+    return ts
 
 
 async def _tell_undelivered(engine: Engine, run: Delivery, effect: Effect) -> None:
@@ -976,6 +1029,7 @@ HANDLERS: dict[type, Handler] = {
     PostNote: _post_note,
     PostDecisionChange: _post_decision_change,
     PostSplit: _post_split,
+    UpdateSplit: _update_split,
     TellUndelivered: _tell_undelivered,
     BookReminder: _book_reminder,
     RedrawDeletedReport: _redraw_deleted_report,

@@ -26,6 +26,7 @@ from conversations.effects import (
     PostNote,
     PostRoot,
     PostScorecard,
+    PostSplit,
     ReadVia,
     RedrawDeletedReport,
     TellUndelivered,
@@ -133,9 +134,11 @@ class Move:
         self.effects: list[Effect] = []
 
     def make(self, event: walk.Event, source: str, target: str, question: str | None = None) -> None:
+        """Record a move of the walk and owe what its row owes, but :data:`BUILT_BY_CALLER`: the caller owes those."""
         self.moves.append(walk.row_id(event, source, target))
         for kind in walk.owes(event, source, target):
-            self.owe(_effect(kind, question))
+            if kind not in BUILT_BY_CALLER:
+                self.owe(_effect(kind, question))
 
     def owe(self, effect: Effect) -> None:
         if all(e.key != effect.key for e in self.effects):
@@ -148,8 +151,11 @@ class Move:
         return Outcome(status="ok", effects=mine, moves=list(self.moves), completed=completed)
 
 
-_ORDER = ("post_root", "post_card", "update_card", "post_scorecard", "post_decision_change", "post_note",
-          "tell_undelivered", "update_root", "book_reminder")
+# effects that carry more than a question (which card split, how it ended): the transition making the move owes them
+BUILT_BY_CALLER = frozenset({"post_split", "update_split"})
+
+_ORDER = ("post_root", "post_card", "update_card", "update_split", "post_scorecard", "post_decision_change",
+          "post_note", "tell_undelivered", "update_root", "book_reminder")
 
 
 def _effect(kind: walk.EffectKind, question: str | None) -> Effect:
@@ -611,6 +617,22 @@ def root_posted(ev: Evaluation, ts: str) -> None:
 
 def scorecard_posted(ev: Evaluation, ts: str) -> None:
     ev.scorecard_ts = ts
+
+
+def split_reply_posted(ev: Evaluation, card_ts: str, ts: str) -> None:
+    """The reply that told the starter the card ``card_ts`` split is ``ts`` (posted, or found by its metadata)."""
+    card = ev.cards.get(card_ts)
+    if card is not None:
+        card.split_reply = ts
+
+
+def split_told(ev: Evaluation, card_ts: str) -> bool:
+    """Whether a reply told the starter that the card ``card_ts`` split, or may yet: posted, or still owed (perhaps
+    under way). Such a reply is edited once the split is settled (``voting.settle``)."""
+    card = ev.cards.get(card_ts)
+    if card is not None and card.split_reply is not None:
+        return True
+    return any(isinstance(o.effect, PostSplit) and o.effect.card == card_ts for o in ev.pending)
 
 
 # -- quick mode: one click answers --------------------------------------------------------------------------

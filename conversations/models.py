@@ -159,6 +159,9 @@ class Card(_Record):
 
     question: str
     open: bool = True
+    # vote mode: the ts of the reply that told the starter this card split (``PostSplit``), so that the reply can be
+    # edited to say how the split ended once it is settled or asked again (``UpdateSplit``)
+    split_reply: str | None = None
 
 
 # ``card:<ts>`` (redraw a card) had no question id: redrawing the root is the harmless stand-in.

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from conversations import walk
-from conversations.effects import PostSplit
+from conversations.effects import PostSplit, UpdateSplit
 from conversations.flow import (
     Move,
     Notice,
@@ -28,6 +28,7 @@ from conversations.flow import (
     refuse_closed,
     refused,
     retired_choice,
+    split_told,
     team_answer,
 )
 from conversations.models import AnswerEntry, Ballot, Evaluation, Vote, utcnow
@@ -215,12 +216,28 @@ def settle(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
     if state != "split":
         return refused("not_split", question=q.key)
     skips = _skips_after(entry, value)
+    told = _settled_reply(ev, q.id, user, value, asked_again(skips))  # before the walk moves on (a fresh round)
     ev.answers[q.id] = AnswerEntry(question=q.id, value=value, by=user, at=now, settled_by=user, skips=skips,
                                    suggestion=ev.suggestions.get(q.id), **_kept(ev, q.id, value, entry))
     close_cards_of(ev, q.id)
     move = Move(ev)
-    move.make("settle", "split", card_state(ev, q.id), q.id)
-    return move.outcome(completed=advance(ev, checklist, move, now))
+    settled = card_state(ev, q.id)
+    move.make("settle", "split", settled, q.id)
+    completed = advance(ev, checklist, move, now)
+    if told is not None and "update_split" in walk.owes("settle", "split", settled):
+        move.owe(told)  # the row declares it; it is built here: it carries how the split ended
+    return move.outcome(completed=completed)
+
+
+def _settled_reply(ev: Evaluation, qid: str, user: str, value: float | None, again: bool) -> UpdateSplit | None:
+    """The edit of the reply that told the starter this split (``_ask_to_settle``), owed in the settle's own write:
+    it says how the split ended, and asks nothing any more. None when no reply was posted nor is owed (the starter's
+    own click split it, or Slack refused the reply for good): the ``settle`` rows owe it when there is one."""
+    card = ev.card_for(qid)
+    if card is None or not split_told(ev, card):
+        return None
+    counts = tuple((v, len(uids)) for v, uids in ev.ballots[qid].spread().items())
+    return UpdateSplit(question=qid, card=card, by=user, value=value, again=again, counts=counts)
 
 
 def _skips_after(entry: AnswerEntry | None, value: float | None) -> int:

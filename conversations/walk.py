@@ -18,7 +18,7 @@ EvalState = Literal["new", "in_progress", "completed", "abandoned", "deleted"]
 Event = Literal["start", "ask", "answer", "skip", "change", "note", "suggest", "vote", "reveal", "settle",
                 "complete", "stall", "abandon", "discard", "reevaluate", "redecide", "wait"]
 EffectKind = Literal["post_root", "update_root", "post_card", "update_card", "post_scorecard", "post_note",
-                     "book_reminder", "post_decision_change", "post_split"]
+                     "book_reminder", "post_decision_change", "post_split", "update_split"]
 
 
 class Row(NamedTuple):
@@ -46,9 +46,10 @@ CARD: tuple[Row, ...] = (
     Row("reveal", "asked", "split", ("update_card", "update_root"), "votes differ: the starter or a lead settles"),
     Row("wait", "split", "split", ("post_split",),
         "the split waits for the starter: one reply mentions them, unless their own click split it"),
-    Row("settle", "split", "answered", ("update_card", "update_root"), "Team answer, kept with the spread"),
-    Row("settle", "split", "skipped", ("update_card", "update_root"),
-        "Not sure as the team answer: asked again (a fresh vote) before the end"),
+    Row("settle", "split", "answered", ("update_card", "update_root", "update_split"),
+        "Team answer, kept with the spread; the reply that asked the starter says so (when there was one)"),
+    Row("settle", "split", "skipped", ("update_card", "update_root", "update_split"),
+        "Not sure as the team answer: asked again (a fresh vote) before the end; the reply says so"),
 )
 
 EVALUATION: tuple[Row, ...] = (

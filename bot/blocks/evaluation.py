@@ -15,6 +15,7 @@ from datetime import datetime
 from bot.blocks.common import Block, actions, button, context, esc, header, one_line, plural, section, slack_bar, user
 from bot.blocks.scorecard import answerers, left_words, verdict_mrkdwn
 from bot.blocks.suggestions import suggestion_hint_blocks
+from conversations.effects import SplitCounts, UpdateSplit
 from conversations.engine import scorecard_of
 from conversations.flow import (
     SKIP,
@@ -159,7 +160,7 @@ def _status(ev: Evaluation, checklist: Checklist, card_link: str | None,
 
 def split_wait(ev: Evaluation) -> str:
     """Who a split card waits for, said alike by the root, `/ftcheck status` and the idle nudge."""
-    return f"waiting for {user(ev.started_by)} (or a lead) to choose the team answer"
+    return f"waiting for the starter ({user(ev.started_by)}), a lead or an admin to choose the team answer"
 
 
 def left_cards(ev: Evaluation, checklist: Checklist) -> dict[str, str]:
@@ -645,14 +646,29 @@ def _answered_by(ev: Evaluation, q: Question, entry: AnswerEntry) -> str:
     return user(entry.by)
 
 
+def _split_head(checklist: Checklist, q: Question, counts: SplitCounts) -> str:
+    """``q1 (500+ labeled examples) split — Yes 1 · No 1``: the start of the split reply, before and after."""
+    spread = " · ".join(f"{'Not sure' if v is None else checklist.option(v).label} {n}" for v, n in counts)
+    return f"{q.key} ({short(q)}) split — {spread}"
+
+
 def split_ping_text(ev: Evaluation, checklist: Checklist, question_id: str, card_link: str | None) -> str:
     """The one reply that tells the starter a split card waits for them (a card's redraw notifies nobody):
     ``@maya: q1 (500+ labeled examples) split — Yes 1 · No 1. The team answer is yours to choose on the card …``."""
     q = checklist.question(question_id)
-    spread = ev.ballots[q.id].spread()
-    counts = " · ".join(f"{'Not sure' if v is None else checklist.option(v).label} {len(uids)}"
-                        for v, uids in spread.items())
+    counts = tuple((v, len(uids)) for v, uids in ev.ballots[q.id].spread().items())
     card = f"<{card_link}|the card>" if card_link else "the card"
-    return (f"{user(ev.started_by)}: {q.key} ({short(q)}) split — {counts}. The team answer is yours to choose on "
+    return (f"{user(ev.started_by)}: {_split_head(checklist, q, counts)}. The team answer is yours to choose on "
             f"{card} (a lead or a workspace admin may too), or Not sure "
             f"{_not_sure_then(not_sure_votes_again(ev, q.id), 'you, a lead or an admin pick it')}.")
+
+
+def split_settled_text(checklist: Checklist, split: UpdateSplit) -> str:
+    """What that reply says once the split no longer waits (:class:`UpdateSplit`): how it ended, and no call to act.
+    ``q1 (500+ labeled examples) split — Yes 1 · No 1. Settled by @maya: Yes.``"""
+    head = _split_head(checklist, checklist.question(split.question), split.counts)
+    if split.value is not None:
+        return f"{head}. Settled by {user(split.by)}: {checklist.option(split.value).label}."
+    if split.again:
+        return f"{head}. Asked again by {user(split.by)}: the team votes on it again before the end."
+    return f"{head}. Left open by {user(split.by)}: it was voted on twice, so it stays without an answer."

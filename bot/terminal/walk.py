@@ -100,7 +100,7 @@ def _closed(n: Notice, advice: str | None) -> str:
 def _revealed(n: Notice, advice: str | None) -> str:
     late = f"The votes on {n.question} were already revealed, so this vote came too late to count."
     if n.detail == "split":
-        return f"{late} They differ: the starter or a lead chooses the team answer."
+        return f"{late} They differ: the starter, a lead or a workspace admin chooses the team answer."
     return f"{late} {advice or f'If the answer should change, type change {n.question} and the new answer.'}"
 
 
@@ -122,7 +122,8 @@ _NOTICE_WORDS: dict[str, Callable[[Notice, str | None], str]] = {
     "revealed": _revealed,
     "not_split": lambda n, _: f"{n.question} is not split, so there is nothing to settle.",
     "voted": _voted,
-    "team_answer": lambda n, _: f"{n.question}'s answer is the team's vote; only its starter or a lead can change it.",
+    "team_answer": lambda n, _: (f"{n.question}'s answer is the team's vote; only its starter, a lead or a workspace "
+                                 "admin can change it."),
     # a Slack card clicked from another channel; the terminal never says where it is, so never meets it
     "other_channel": lambda n, _: "That evaluation belongs to another channel, so nothing was changed.",
 }

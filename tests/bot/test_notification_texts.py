@@ -129,7 +129,7 @@ def test_a_split_waiting_for_the_starter_says_so_on_its_card_and_the_root() -> N
     assert t.text("q1") == ("Question 1 of 20: split, waiting for <@U1> to choose the team answer · "
                             "500+ labeled examples")
     assert t.root() == "Evaluation of Router: q1 split, waiting for <@U1> · 0 of 20 answered"
-    assert "split: waiting for <@U1>" in block_text(root_blocks(t.ev, FT))
+    assert "split: waiting for the starter (<@U1>), a lead or an admin" in block_text(root_blocks(t.ev, FT))
 
 
 def test_an_open_card_keeps_its_question_as_its_text() -> None:
