@@ -19,6 +19,7 @@ import structlog
 import structlog.tracebacks
 import typer
 from pydantic import ValidationError
+from redis.exceptions import RedisClusterException, RedisError
 from structlog.typing import Processor
 
 from bot.settings import (
@@ -353,6 +354,24 @@ def store_for(settings: Settings, *, allow_embedded: bool) -> StoreLocation:
         raise fail(data_dir_problem(settings, exc)) from None
 
 
+def redis_checked(location: StoreLocation, timeout_s: float) -> StoreLocation:
+    """``location`` once Redis there takes REDIS_URL as written; else the command stops with one line naming the fix
+    (a URL redis-py can't read, a database Redis does not have, a cluster named as one server or the reverse: no retry
+    helps). An outage or refused credentials are left to the command, which words them its own way."""
+    from bot.redis_refusals import redis_refusal_at
+    from bot.services import RedisUrlError
+
+    if location.embedded is not None:
+        return location
+    try:
+        problem = asyncio.run(redis_refusal_at(location.url, timeout_s))
+    except RedisUrlError as exc:
+        raise fail(str(exc)) from None
+    if problem:
+        raise fail(problem, code=1)
+    return location
+
+
 def data_dir_problem(settings: Settings, exc: OSError) -> str:
     """One line naming the setting and the fix (bot.store_location checks the directory first; this is the
     fallback for what it does not foresee)."""
@@ -413,8 +432,8 @@ def run_cmd(project: Annotated[str | None, typer.Option(help="Project name (term
     options = RunOptions(project=name, checklist_id=checklist, fresh=fresh, brief=text, brief_stdin=brief == "-",
                          description_min_chars=settings.description_min_chars,
                          redis_timeout_s=settings.redis_timeout_s, timezone=settings.zone)
-    code = run_terminal(store_for(settings, allow_embedded=True), registry,
-                        make_suggester(suggest_config(settings)), options)
+    location = redis_checked(store_for(settings, allow_embedded=True), settings.redis_timeout_s)
+    code = run_terminal(location, registry, make_suggester(suggest_config(settings)), options)
     if code:
         raise typer.Exit(code)
 
@@ -428,7 +447,7 @@ class ExportFormat(StrEnum):
 def with_store(read: Callable[[Store, Registry, tzinfo], Awaitable[str]]) -> str:
     """Run one read against the terminal's store (the same one `ftcheck run` uses), then stop it; dates in the
     team's zone (FTCHECK_TIMEZONE)."""
-    from bot.services import make_redis
+    from bot.services import RedisUrlError, make_redis
     from bot.terminal.reports import NotFound
     from bot.terminal.session import unloaded
     from conversations.migrations import rekey_projects
@@ -454,17 +473,37 @@ def with_store(read: Callable[[Store, Registry, tzinfo], Awaitable[str]]) -> str
     except UnknownChecklist as exc:
         raise fail(f"that evaluation uses {unloaded(exc)}; fix the file (`{ftcheck_command()} checklists` lists what "
                    "loads and what was skipped) and try again", code=1) from None
-    except StoreUnavailable as exc:
-        if refused_credentials(exc):  # no retry helps: say what REDIS_URL must look like
-            problem = credentials_problem(redis_host(location.url), redis_has_password(location.url))
-            raise fail(problem, code=1) from None
-        if speaks_no_redis(exc):
-            raise fail(not_redis_problem(redis_host(location.url)), code=1) from None
-        raise fail(f"the store did not answer: {location.label}: {exc}", code=1) from None
+    except RedisUrlError as exc:
+        raise fail(str(exc)) from None
+    except (StoreUnavailable, RedisError, RedisClusterException) as exc:
+        problem = store_problem(exc, location)
+        if problem is None:
+            raise
+        raise fail(problem, code=1) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     finally:
         location.stop()
+
+
+def store_problem(exc: BaseException, location: StoreLocation) -> str | None:
+    """The one line, with the fix, for a store that failed a command; None for an error that is not the store's."""
+    from bot.redis_refusals import redis_refusal
+    from bot.terminal.invocation import shell_word
+    from bot.terminal.run import fix_text
+
+    where = redis_host(location.url)
+    if refused_credentials(exc):  # no retry helps: say what REDIS_URL must look like
+        return credentials_problem(where, redis_has_password(location.url))
+    if speaks_no_redis(exc):
+        return not_redis_problem(where)
+    refusal = redis_refusal(exc, location.url)  # a database Redis lacks, a cluster named as one server or the reverse
+    if refusal is not None or not isinstance(exc, StoreUnavailable):
+        return refusal
+    refused = exc.reason == "refused"
+    again = " ".join([ftcheck_command(), *map(shell_word, sys.argv[1:])])  # this command, as typed
+    return (f"the store {'turned the write down' if refused else 'did not answer'}: {location.label}: "
+            f"{str(exc).rstrip('.')}. {fix_text(location, refused, again)}")
 
 
 @app.command("list")
@@ -508,7 +547,7 @@ def serve(settings: Settings, *, http: bool, host: str, port: int) -> None:
 
     if not settings.slack_bot_token:
         raise fail("SLACK_BOT_TOKEN is not set (OAuth & Permissions → Bot User OAuth Token, xoxb-…).")
-    url = store_for(settings, allow_embedded=False).url
+    url = redis_checked(store_for(settings, allow_embedded=False), settings.redis_timeout_s).url
 
     async def main() -> None:
         runtime = Runtime.build(settings, url)

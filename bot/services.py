@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import cast
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import redis.asyncio as aioredis
 import structlog
@@ -13,11 +14,12 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.driver_info import DriverInfo
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisClusterException, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.presenter import SlackPresenter
-from bot.settings import Settings, redis_url_problem
+from bot.settings import REDIS_URL_EXAMPLE, Settings, redis_url_problem
 from conversations.effects import LEASE_S
 from conversations.engine import Engine
 from conversations.store import Store
@@ -38,6 +40,11 @@ DRIVER_INFO = DriverInfo()
 FOLD_S = LEASE_S / 2
 
 
+class RedisUrlError(ValueError):
+    """REDIS_URL can't be used as written (a setting to fix, not an outage): the message names it and the fix, never
+    its password."""
+
+
 def make_redis(url: str, timeout_s: float = 2.0) -> aioredis.Redis:
     """A pool that fails fast during an outage and reconnects by itself when Redis is back.
 
@@ -45,10 +52,23 @@ def make_redis(url: str, timeout_s: float = 2.0) -> aioredis.Redis:
     evaluation shares a hash tag, so the compare-and-set script runs on one node. Lost connections and a
     cluster without a primary for a slot re-read the topology and retry twice; ``TRYAGAIN`` during a slot
     migration is retried by the store within the request budget (``conversations/redis_retry.py``).
+
+    Raises RedisUrlError when the URL can't be used as written. Settings checks REDIS_URL's shape too: this also
+    covers a URL from anywhere else, and what only redis-py reads (the database, the query options).
     """
-    problem = redis_url_problem(url)  # Settings checks REDIS_URL too: this covers a URL from anywhere else
+    try:
+        problem = redis_url_problem(url) or _database_problem(url)
+    except ValueError as exc:  # urlsplit's own ("Invalid IPv6 URL")
+        problem = f"REDIS_URL is not a valid URL ({exc}): use e.g. {REDIS_URL_EXAMPLE}"
     if problem:
-        raise ValueError(problem)
+        raise RedisUrlError(problem)
+    try:
+        return _client(url, timeout_s)
+    except (TypeError, ValueError, RedisError, RedisClusterException) as exc:  # redis-py reading the URL's options
+        raise RedisUrlError(_options_problem(exc)) from None
+
+
+def _client(url: str, timeout_s: float) -> aioredis.Redis:
     retry = Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2)
     scheme, _, rest = url.partition("://")
     if scheme.lower().endswith("+cluster"):
@@ -70,8 +90,29 @@ def make_redis(url: str, timeout_s: float = 2.0) -> aioredis.Redis:
         health_check_interval=15,
         driver_info=DRIVER_INFO,
     )
+    # a connection is built without I/O: an option redis-py can't take (?foo=, ?protocol=4) fails here, not at the
+    # first command
+    pool.connection_class(**pool.connection_kwargs)
     client: aioredis.Redis = aioredis.Redis.from_pool(pool)
     return client
+
+
+def _database_problem(url: str) -> str | None:
+    """A database that is not a number (``/abc``), which redis-py quietly reads as database 0."""
+    parts = urlsplit(url)
+    database = unquote(parts.path).strip("/")
+    if parts.scheme.lower() == "unix" or not database or database.isdigit():
+        return None
+    return (f"REDIS_URL's database (the part after host:port/) is not a database number: end it with one, e.g. "
+            f"{REDIS_URL_EXAMPLE} (percent-encode any / @ : in the password)")
+
+
+def _options_problem(exc: BaseException) -> str:
+    """REDIS_URL's query options or database as redis-py refused them, with the fix (the values are not echoed)."""
+    unknown = re.search(r"unexpected keyword argument '(\w+)'", str(exc))
+    said = f"?{unknown[1]}= is not an option Redis clients take" if unknown else str(exc).rstrip(".")
+    return (f"REDIS_URL cannot be used as written ({said}): correct or remove that part of it, e.g. "
+            f"{REDIS_URL_EXAMPLE} (redis+cluster://host:6379, with no database, for a Redis Cluster)")
 
 
 def build_registry(settings: Settings) -> Registry:
