@@ -36,10 +36,14 @@ from bot.metrics import ACK_SECONDS, REQUESTS, request_kind
 from bot.ratelimit import OUTAGE_PROBE_S
 from bot.slack_errors import error_code
 from conversations.migrations import MIGRATE_EVERY_S
+from conversations.store import Store
 
 log = structlog.get_logger(__name__)
 
 READ_TIMEOUT_S = 10.0  # Slack sends a request in one go; anything slower is a stuck or hostile client
+# /healthz answers within this, under the probes' own timeouts (the Dockerfile's 8 s): a Redis that accepts
+# connections but answers nothing took its retries, about 40 s, to come out as "down"
+HEALTH_DEADLINE_S = 3.0
 
 
 class _SkippedRunIsNormal(logging.Filter):
@@ -286,10 +290,17 @@ def http_app(runtime: Runtime, read_timeout_s: float = READ_TIMEOUT_S) -> web.Ap
             ticket.release()
             CURRENT.reset(token)
 
+    checking: asyncio.Task[str] | None = None  # one check at a time, however many probes ask
+
     async def healthz(_: web.Request) -> web.Response:
-        if await runtime.services.store.writable():
+        nonlocal checking
+        if checking is None or checking.done():
+            checking = asyncio.ensure_future(redis_state(runtime.services.store))
+        # waited for, never cancelled (a cancelled redis-py call can leave its connection mid-reply)
+        done, _pending = await asyncio.wait({checking}, timeout=HEALTH_DEADLINE_S)
+        state = checking.result() if done else "not answering"
+        if state == "up":
             return web.json_response({"ok": True, "redis": "up"})
-        state = "up, refusing writes" if await runtime.services.store.ping() else "down"
         return web.json_response({"ok": False, "redis": state}, status=503)
 
     async def readyz(_: web.Request) -> web.Response:
@@ -306,6 +317,13 @@ def http_app(runtime: Runtime, read_timeout_s: float = READ_TIMEOUT_S) -> web.Ap
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
     return app
+
+
+async def redis_state(store: Store) -> str:
+    """``up`` (answers and takes writes), ``up, refusing writes`` (full, read-only) or ``down``."""
+    if await store.writable():
+        return "up"
+    return "up, refusing writes" if await store.ping() else "down"
 
 
 def make_runner(runtime: Runtime, read_timeout_s: float = READ_TIMEOUT_S) -> web.AppRunner:
