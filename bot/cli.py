@@ -574,7 +574,7 @@ def settings_cmd(table: Annotated[bool, typer.Option(
     if table:
         typer.echo("| Variable | Default | Meaning |\n|---|---|---|")
         for name, field in Settings.model_fields.items():
-            default = "" if field.default is None else f"`{field.default}`"
+            default = "" if field.default in (None, "") else f"`{field.default}`"
             typer.echo(f"| `{env_name(name)}` | {default} | {field.description} |")
         return
     rows = in_force(load_settings())
