@@ -10,9 +10,8 @@ import time
 import pytest
 import redis.asyncio as aioredis
 
-from conversations.models import Evaluation
-from conversations.store import eval_key
 from tests.bot.harness import Bot, message_texts, ref_of, retry_at_once, running_bot
+from tests.bot.test_deleted_report_owed import the_evaluation
 from tests.bot.test_votes import _card_for, _card_has, _card_posted
 from tests.standins.redis_server import RedisServer
 from tests.standins.slack_api import SlackStandIn
@@ -37,15 +36,6 @@ async def split_q1(bot: Bot) -> Message:
     await bot.slack.wait_for(lambda: len(replies(bot)) == 1, what="the reply")
     assert replies(bot)[0].text.startswith(f"<@U1>: {HEAD} The team answer is yours to choose")
     return _card_for(bot, "q1")
-
-
-async def stored(redis_client: aioredis.Redis, bot: Bot) -> Evaluation:
-    root = bot.slack.messages("C1", top_level=True)[-1]
-    ev = await bot.runtime.services.store.by_thread("C1", root.ts)
-    assert ev is not None
-    raw = await redis_client.get(eval_key(ev.id))  # as stored, not as this process folded it
-    assert raw is not None
-    return Evaluation.model_validate_json(raw)
 
 
 async def test_settled_by_the_starter_the_reply_says_so_and_the_root_named_who_may(
@@ -89,7 +79,7 @@ async def test_an_edit_slack_failed_is_made_by_the_outbox(slack: SlackStandIn, r
         await bot.settle()
         assert any(c.status == 500 and c.params.get("ts") == reply.ts for c in slack.calls_to("chat.update"))
         assert replies(bot)[0].text == reply.text  # still asks: Slack did not take the edit
-        owed = await stored(redis_client, bot)
+        owed = await the_evaluation(redis_client, bot)
         assert f"update_split:{card.ts}" in [o.key for o in owed.pending]
         slack.fail_next("chat.update", times=0)  # Slack answers again
         settled = f"{HEAD} Settled by <@U1>: No."
@@ -99,4 +89,4 @@ async def test_an_edit_slack_failed_is_made_by_the_outbox(slack: SlackStandIn, r
             await bot.runtime.outbox.tick(now=time.time() + 120)
             await bot.settle()
         assert [m.text for m in replies(bot)] == [settled]  # edited, never posted again
-        assert f"update_split:{card.ts}" not in [o.key for o in (await stored(redis_client, bot)).pending]
+        assert f"update_split:{card.ts}" not in [o.key for o in (await the_evaluation(redis_client, bot)).pending]
