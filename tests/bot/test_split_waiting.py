@@ -32,8 +32,8 @@ async def test_the_idle_nudge_of_a_split_card_asks_for_the_team_answer_not_for_v
         await bot.runtime.reminders.tick(datetime.now(UTC) + timedelta(minutes=61))
         await slack.wait_for(lambda: any(m.text.startswith("Router is waiting") for m in bot.thread()), what="nudge")
         nudge = next(m.text for m in bot.thread() if m.text.startswith("Router is waiting"))
-        assert nudge.startswith("Router is waiting for the starter (<@U1>), a lead or an admin to choose the team answer to q1 (500+ "
-                                "labeled examples): the votes split on <"), nudge
+        assert nudge.startswith("Router is waiting for the starter (<@U1>), a lead or an admin to choose the team "
+                                "answer to q1 (500+ labeled examples): the votes split on <"), nudge
         assert "Still to vote" not in nudge and "Anyone in the channel" not in nudge
 
 
@@ -43,5 +43,6 @@ async def test_status_says_a_split_card_waits_for_the_team_answer(
         await split_q1(bot)
         status = await bot.reply_to("status", user="U4")
         assert WAITS in status and "Waiting for q1" not in status
-        await slack.wait_for(lambda: "split: waiting for the starter (<@U1>), a lead or an admin to choose the team answer" in message_texts(
-            slack.messages("C1", top_level=True)[-1]), what="the root's same words (after its paced redraw)")
+        words = "split: waiting for the starter (<@U1>), a lead or an admin to choose the team answer"
+        await slack.wait_for(lambda: words in message_texts(slack.messages("C1", top_level=True)[-1]),
+                             what="the root's same words (after its paced redraw)")

@@ -113,7 +113,8 @@ def test_json_and_csv_carry_the_previous_result_and_the_change() -> None:
         "evaluation": before.id, "completed_at": "2030-01-07T09:00:00+00:00", "total": 12.0, "max": 20.0,
         "band": "conditional", "band_name": "Conditional go", "change": 7.0,
         "section_changes": {"data": 1.5, "accuracy": 2.0, "resources": 1.5, "organizational": 2.0},
-        "dropped_change": None, "decision": "Not yet", "decision_line": ("⚠ Not yet — q1 (500+ labeled examples) blocks it (answered Partly, "
+        "dropped_change": None,
+        "decision": "Not yet", "decision_line": ("⚠ Not yet — q1 (500+ labeled examples) blocks it (answered Partly, "
                                                  "which the decision tree counts as No there); the score alone, "
                                                  "12/20, would be Conditional go")}
     rows = csv_rows(decision_record(ev, FT, "csv", previous=before))
