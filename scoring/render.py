@@ -147,7 +147,7 @@ def render_text(card: Scorecard, agreement: Agreement | None = None, project: st
         lines += wrap(v.advice, "  ", "", width)
     if v.revisit:
         lines += wrap(v.revisit, "  ", "", width)
-    if v.sooner and not v.provisional:
+    if v.sooner:
         lines += wrap(v.sooner, "  ", "", width)
     if card.provisional:
         lines += wrap(f"Unanswered: {', '.join(card.unanswered)}. An unanswered question is never counted "
@@ -265,7 +265,7 @@ def render_markdown(card: Scorecard, checklist: Checklist, answers: Mapping[str,
         out += ["", v.advice]
     if v.revisit:
         out += ["", v.revisit]
-    if v.sooner and not v.provisional:
+    if v.sooner:
         out += ["", v.sooner]
     if v.next_step:
         out += ["", f"**Next step for {v.next_step.name}:** {v.next_step.next_step}"]

@@ -167,9 +167,10 @@ def _confirm_first(names: str, one: bool, advice: str | None) -> str:
 
 
 def sooner_line(card: Scorecard) -> str | None:
-    """``Re-evaluate early if a, b or c.`` (the checklist's triggers), or None."""
+    """``Re-evaluate early if a, b or c.`` (the checklist's triggers), or None: also under a provisional result,
+    whose end comes first."""
     t = card.triggers
-    if not t:
+    if not t or card.provisional:
         return None
     said = t[0] if len(t) == 1 else f"{', '.join(t[:-1])} or {t[-1]}"
     return f"Re-evaluate early if {said}."
@@ -380,10 +381,14 @@ STEP_WORDS = {"yes": "Yes", "no": "No", "uncertain": "Partly", "unanswered": "no
 def step_answer(step: TreeStep) -> str:
     """How a step of the decision tree was answered: ``Yes``, ``No``, ``Partly`` (counted as a Yes), ``not answered
     yet``, or ``Partly, counted as No`` for a step that a Partly short of its threshold stopped (``partly_fails``);
-    where the step asks more than one question, which: ``Partly for q14, counted as No``, ``No for q14``."""
-    which = "" if set(step.questions) <= set(step.failed) else f" for {' and '.join(step.failed)}"
-    if step.outcome == "no" and step.failed and set(step.failed) <= set(step.partly):
-        return f"Partly{which}, counted as No"
-    if step.outcome == "no" and step.failed:
-        return f"No{which}"  # of a step asking two questions, the one answered No (review: both were blamed)
-    return STEP_WORDS[step.outcome]
+    where the step asks more than one question, which: ``Partly for q14, counted as No``, ``No for q14``,
+    ``No for q13; Partly for q14, counted as No``."""
+    if step.outcome != "no" or not step.failed:
+        return STEP_WORDS[step.outcome]
+    partly = [q for q in step.failed if q in step.partly]
+    no = [q for q in step.failed if q not in step.partly]
+    every = set(step.questions) <= set(step.failed) and not (partly and no)  # one word says it for all
+    said = [f"No{'' if every else ' for ' + ' and '.join(no)}"] if no else []
+    if partly:
+        said.append(f"Partly{'' if every else ' for ' + ' and '.join(partly)}, counted as No")
+    return "; ".join(said)  # of a step asking two questions, which was answered how (review: both were blamed)

@@ -247,7 +247,7 @@ def _decision(v: Verdict, card: Scorecard, previous: Scorecard | Decided | None)
         lines.append(f"_{esc(v.advice)}_")
     if v.revisit:
         lines.append(f"_{esc(v.revisit)}_")
-    if v.sooner and not v.provisional:
+    if v.sooner:
         lines.append(f"_{esc(v.sooner)}_")
     return "\n".join(lines)
 

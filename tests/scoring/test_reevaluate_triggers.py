@@ -51,3 +51,8 @@ def test_the_slack_scorecard_says_it_too() -> None:
     result = example("example1_support_intent")
     assert f"_{EARLY}_" in _decision(verdict_of(result), result, None)
     assert FT.triggers and len(FT.triggers) == 4
+
+
+def test_a_provisional_result_says_it_nowhere_json_included() -> None:
+    partial = card(q5=None)  # type: ignore[arg-type]
+    assert verdict_of(partial).sooner is None and json.loads(render_json(partial))["verdict"]["sooner"] is None

@@ -156,3 +156,9 @@ def test_a_two_question_step_says_which_was_answered_no() -> None:
     assert tree is not None and "Budget ($2K+) and timeline (2–4 weeks)? No for q14 (q13, q14) → Defer" in tree
     both = verdict_of(card(q13=0.0, q14=0.0)).tree
     assert both is not None and "Budget ($2K+) and timeline (2–4 weeks)? No (q13, q14) → Defer" in both
+
+
+def test_a_two_question_step_with_a_no_and_a_partly_says_each() -> None:
+    tree = verdict_of(card(q13=0.0, q14=0.5)).tree
+    assert tree is not None
+    assert "Budget ($2K+) and timeline (2–4 weeks)? No for q13; Partly for q14, counted as No (q13, q14)" in tree
