@@ -64,15 +64,19 @@ def first_word(text: str) -> str:
     return (text or "").strip().partition(" ")[0].lower()
 
 
+MENTION = re.compile(r"^\s*<@([A-Z0-9]+)(?:\|[^<>]*)?>\s*")  # "@ftcheck list": the mention before a command
+
 # Commands that change nothing a person entered (``status`` may post again a card Slack refused): when Redis stops
 # answering during one, the person is told just that, not to check whether it "took effect"
 READS_ONLY = frozenset({"help", "status", "list", "summary", "history", "export"})
 
 
 def is_read_only(text: str | None) -> bool:
-    """Whether the command ``text`` is one of :data:`READS_ONLY`; False for text that does not parse."""
+    """Whether the command ``text`` is one of :data:`READS_ONLY`; False for None and text that does not parse."""
+    if text is None:
+        return False
     try:
-        return parse(text or "").verb in READS_ONLY
+        return parse(text).verb in READS_ONLY
     except ValueError:
         return False
 

@@ -29,7 +29,7 @@ from bot.ack_first import CURRENT, GATE, Ticket
 from bot.blocks.common import clip, esc
 from bot.blocks.evaluation import ANSWER_ACTION, REVEAL_ACTION
 from bot.blocks.notices import notice_text
-from bot.commands import CommandError, is_read_only
+from bot.commands import MENTION, CommandError, is_read_only
 from bot.payloads import ReplyTarget
 from bot.slack_errors import error_code
 from conversations.flow import Outcome
@@ -265,7 +265,7 @@ async def on_error(error: Exception, body: dict[str, Any], client: AsyncWebClien
         tail = f" {error.tail}"
         error = error.error
     text, ref = words_for(error, what, clicked_of(body, target.ids.get("action")),
-                          reads_only=target.kind == "command" and is_read_only(str(body.get("text") or "")))
+                          reads_only=is_read_only(_command_text(target.kind, body)))
     text += tail
     if ref is not None:
         log.error("listener_failed", kind=target.kind, ref=ref, error_type=type(error).__name__, **target.ids,
@@ -289,6 +289,16 @@ async def on_error(error: Exception, body: dict[str, Any], client: AsyncWebClien
             await ephemeral(client, target)(text)
     except Exception:
         log.exception("reply_failed", kind=target.kind, **target.ids)
+
+
+def _command_text(kind: str, body: dict[str, Any]) -> str | None:
+    """The command a slash command or an ``@ftcheck …`` mention asked for; None for any other request."""
+    if kind == "command":
+        return str(body.get("text") or "")
+    event = body.get("event")
+    if kind == "event:app_mention" and isinstance(event, dict):
+        return MENTION.sub("", str(event.get("text") or ""))
+    return None
 
 
 def command_reply(client: AsyncWebClient, response_url: str) -> Reply:

@@ -761,7 +761,7 @@ def change(ev: Evaluation, checklist: Checklist, *, question: str, user: str, va
         return Outcome(status="unchanged", notice=notice)
     source = card_state(ev, q.id)
     if source == "split":
-        return invalid(f"{q.key} is split: the starter or a lead chooses the team answer on its card.")
+        return invalid(f"{q.key} is split: the starter, a lead or an admin chooses the team answer on its card.")
     if team_answer(ev, q.id) and not may_override:
         return refused("team_answer", question=q.key, actor=user)
     team = team_answer(ev, q.id)

@@ -629,7 +629,7 @@ def _left_text(ev: Evaluation, q: Question, entry: AnswerEntry) -> str | None:
         return None
     if asked_again(entry.skips):
         return "asked again before the end"
-    return "left for the starter or a lead to answer" if left_open_by(ev, q.id) else "left for the team"
+    return "left for the starter, a lead or an admin to answer" if left_open_by(ev, q.id) else "left for the team"
 
 
 def _answered_by(ev: Evaluation, q: Question, entry: AnswerEntry) -> str:

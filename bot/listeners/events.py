@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands import VERBS, first_word
+from bot.commands import MENTION, VERBS, first_word
 from bot.links import message_url
 from bot.payloads import MessageEnvelope, PostedMessage, ReplyTarget, SlashCommand
 from bot.replies import Reply, after_ack, ephemeral
@@ -28,7 +28,6 @@ from bot.verbs import run_command
 from conversations.models import Evaluation
 from scoring.checklist import Checklist
 
-_MENTION = re.compile(r"^\s*<@([A-Z0-9]+)(?:\|[^<>]*)?>\s*")
 # a thread reply also sent to the channel, and a reply with a file attached, are descriptions like any other
 _DESCRIPTION_SUBTYPES = (None, "thread_broadcast", "file_share")
 # a reply that is only an answer ("Yes", "not sure!"): the buttons record answers, typed words do not
@@ -50,7 +49,7 @@ def command_to(text: str, bot_user_id: str | None) -> bool:
     Slack sends such a message twice (a ``message`` and an ``app_mention`` event, different ids): the message
     listener leaves it to on_mention. "@ftcheck here is our brief: …" is no command, so it is read as a description.
     """
-    found = _MENTION.match(text)
+    found = MENTION.match(text)
     return found is not None and found.group(1) == bot_user_id and first_word(text[found.end():]) in VERBS
 
 
@@ -172,13 +171,13 @@ async def on_delete(services: Services, envelope: MessageEnvelope, bot_user_id: 
 async def _suggest_text(services: Services, text: str) -> str:
     """What followed ``@ftcheck suggest``, read as ``bot.verbs.read`` reads a command (mentions by name): a
     project's name may lead it (``Invoice extraction: …``)."""
-    found = _MENTION.match(text)
+    found = MENTION.match(text)
     rest = text[found.end():] if found else text
     return (await typed_text(services.client, rest)).strip().partition(" ")[2]
 
 
 def _suggest_command(text: str, bot_user_id: str | None) -> bool:
-    found = _MENTION.match(text)
+    found = MENTION.match(text)
     return command_to(text, bot_user_id) and found is not None and first_word(text[found.end():]) == "suggest"
 
 
@@ -188,7 +187,7 @@ async def on_mention(body: dict[str, Any], client: AsyncWebClient, services: Ser
     msg = envelope.event
     if not msg.user or not await first_delivery(services, envelope):
         return
-    request = SlashCommand(text=_MENTION.sub("", msg.text), user_id=msg.user, channel_id=msg.channel,
+    request = SlashCommand(text=MENTION.sub("", msg.text), user_id=msg.user, channel_id=msg.channel,
                            team_id=envelope.team, message_ts=msg.ts,
                            thread_ts=msg.thread_ts if msg.thread_ts != msg.ts else None)
     await run_command(services, request, replier(client, body))
