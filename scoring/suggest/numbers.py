@@ -293,7 +293,9 @@ _WHOLE_PROJECT = (
     r"(?:(?:this|the|that|our|the whole|the entire)\s+)?(?:(?:fine[- ]?tun\w*|ml|ai|llm|model)\s+)?"
     r"(?:project|work|effort|initiative|pilot|experiment|poc|proof of concept)\b|"
     r"fine[- ]?tun\w*\b(?!\s+(?:runs?|jobs?|compute|gpus?|credits|infra\w*|hosting)\b)|"
-    r"(?:it|this|that|anything)\s*(?:$|[.,;:!?)]|\s(?:and|but|so|or|at all|now|right now|either)\b)"
+    r"(?:it|this|that|anything)\s*(?:$|[.,;:!?)]|\s(?:and|but|so|or|at all|now|right now|either)\b)|"
+    # what fine-tuning itself spends, or a time: no money for the project all the same
+    r"(?:(?:the|any|model)\s+)?(?:training|compute|gpus?)\b|(?:this|the|next)\s+(?:quarter|year|month|half)\b|now\b"
 )
 # A budget stated as none: "we have no budget", "Budget: none", "a zero budget", "no budget for this project". Not a
 # budget still to be set ("no budget set yet", "no budget approved so far") nor money for one thing ("no budget for

@@ -851,6 +851,8 @@ _JOIN = re.compile(r"\s*;\s*|,?\s+(?:and|but)\s+")
 _OWN_SUBJECT = re.compile(r"(?:we|i|our|my|there|the team|nobody|no one)\b")
 # ... or it negates a new thing ("and no budget for a labeling vendor"), not what came before ("but no longer")
 _NEW_NEGATED = re.compile(r"(?:no|zero)\s+(?!longer\b|more\b|less\b|fewer\b|one\b|later\b)[a-z]|nobody\b|no one\b")
+# after "but", only a new thing lacking is a statement of its own ("but no GPU budget"; not "but nobody …")
+_BUT_LACKS = re.compile(r"(?:no|zero)\s+(?!longer\b|more\b|less\b|fewer\b|one\b|later\b)[a-z]")
 # a part that points back at what came before is about the same thing: "dashboards exist, but nobody has looked at
 # them", "an ML engineer, but she has never fine-tuned"
 _POINTS_BACK = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her)\b")
@@ -890,6 +892,12 @@ def _negation_reach(text: str, start: int, end: int) -> str:
             lo = j.end()  # the phrase's part says something of its own
         elif j.start() >= end and _CONCESSION.search(text[end : j.start()]) is not None:
             break  # "…, though 10% were relabelled and nobody counted …": all of it qualifies the phrase
+        elif j.start() >= end and "but" in j.group(0):
+            # "but no GPU budget" lacks a new thing; "but there is nobody in that role now", "but nobody watches"
+            # qualify the phrase's own
+            if _BUT_LACKS.match(after) and _stands_alone(text[lo : j.start()], j.group(0), after, new_thing=True):
+                return text[lo : j.start()]
+            break
         elif j.start() >= end and _stands_alone(text[lo : j.start()], j.group(0), after, new_thing=True):
             return text[lo : j.start()]
     return text[lo:]

@@ -85,3 +85,23 @@ def test_the_reviewers_brief(checklist: Checklist) -> None:
     assert test_set is not None and test_set.answer == 0.0 and test_set.evidence == AGREE
     assert engineer is not None and engineer.answer == 1.0 and engineer.evidence == ENGINEER
     assert not [c for c in report.cautions if c.question in ("q12", "q14")], report.cautions
+
+
+@pytest.mark.parametrize(("text", "question", "caution"), [
+    # what follows "but" about the same thing qualifies it: the doubt stays (review of the session: these read a false
+    # Yes). "We have an ML engineer but no fine-tuning experience" is a Yes: an ML engineer is what q12 asks for, and
+    # "but no <a new thing>" lacks something else, as "but no GPU budget" does
+    ("We had an ML engineer, but there is nobody in that role now.", "q12", True),
+    ("We have monitoring dashboards, but nobody watches.", "q15", True),
+])
+def test_a_but_clause_keeps_its_doubt(text: str, question: str, caution: bool, checklist: Checklist) -> None:
+    report = OfflineSuggester().suggest_now(text, checklist)
+    assert question not in {s.question for s in report.suggestions}, report.suggestions
+    assert (question in {c.question for c in report.cautions}) is caution
+
+
+@pytest.mark.parametrize("text", ["There is no budget for training.", "We have no budget for GPUs.",
+                                  "No budget for this quarter."])
+def test_no_money_for_what_fine_tuning_spends_or_for_now_is_no_budget(text: str, checklist: Checklist) -> None:
+    report = OfflineSuggester().suggest_now(text, checklist)
+    assert [(s.question, s.answer) for s in report.suggestions if s.question == "q14"] == [("q14", 0.0)], report
