@@ -109,6 +109,7 @@ class Ending:
     dropped: str | None = None  # what to say when the evaluation this run started was left empty, and not kept
     outage: StoreUnavailable | None = None
     broken: UnknownChecklist | None = None
+    refused: str | None = None  # --project over Slack's limit, for a project this store does not have yet
 
 
 def run_terminal(location: StoreLocation, registry: Registry, suggester: Suggester, options: RunOptions,
@@ -116,11 +117,6 @@ def run_terminal(location: StoreLocation, registry: Registry, suggester: Suggest
     """Run the walk-through; returns the exit code (130 after Ctrl-C, 128+n after SIGHUP or SIGTERM). Stops the
     embedded Redis in every case."""
     console = Console(out or sys.stdout)
-    problem = None if options.project is None else name_too_long(options.project)
-    if problem is not None:  # as the command line refuses a bad option: on stderr, exit code 2, nothing started
-        location.stop()
-        print(f"ftcheck: {problem} Give a shorter --project.", file=sys.stderr, flush=True)
-        return 2
     reader = LineReader(stdin or sys.stdin, console)
     console.say(f"Answers are kept in: {location.label}")
     runner = asyncio.Runner()
@@ -139,6 +135,8 @@ def run_terminal(location: StoreLocation, registry: Registry, suggester: Suggest
             ending.outage = exc
         except UnknownChecklist as exc:  # the evaluation resumed uses a team checklist whose file went bad or away
             ending.broken = exc
+        except NameRefused as exc:
+            ending.refused = str(exc)
         except OSError:
             if signals.received != signal.SIGHUP:
                 raise
@@ -163,6 +161,9 @@ def run_terminal(location: StoreLocation, registry: Registry, suggester: Suggest
 
 def tell_ending(session: Session, location: StoreLocation, ending: Ending) -> int:
     console = session.console
+    if ending.refused is not None:  # as the command line refuses a bad option: on stderr, exit code 2
+        print(f"ftcheck: {ending.refused} Give a shorter --project.", file=sys.stderr, flush=True)
+        return 2
     if ending.interrupted:
         console.say(f"\n{ending.dropped or (saved(session.run_again()) if session.project else NOTHING_STARTED)}")
         return INTERRUPTED
@@ -225,6 +226,8 @@ def walk_through(session: Session, options: RunOptions) -> None:
     walk: Walk | None = None
     try:
         session.project, session.checklist_id = options.project or ask_project(session), options.checklist_id
+        if options.project is not None:
+            refuse_new_long_name(session, options.project)
         ev = open_or_start(session, session.project, options.checklist_id, fresh=options.fresh)
         brief = read_paste(session.reader) if options.brief_stdin else options.brief
         walk = Walk(session, use_description(session, ev, brief))
@@ -267,6 +270,18 @@ def ask_project(session: Session) -> str:
         if problem is None:
             return name
         session.console.say(f"  {problem} Type a shorter name.")
+
+
+class NameRefused(Exception):
+    """--project names a new project over Slack's limit (:func:`name_too_long`): nothing was started."""
+
+
+def refuse_new_long_name(session: Session, name: str) -> None:
+    """Raise NameRefused for a name over Slack's limit, unless this store has the project already: one named before
+    the limit was kept here can still be continued."""
+    problem = name_too_long(name)
+    if problem and all(ev.project != name for ev in session.call(session.store.team_evaluations(TEAM))):
+        raise NameRefused(problem)
 
 
 def name_too_long(name: str) -> str | None:

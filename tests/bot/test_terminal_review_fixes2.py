@@ -20,7 +20,8 @@ import redis.asyncio as aioredis
 
 from bot.store_location import StoreLocation
 from bot.terminal.run import RunOptions, run_terminal
-from bot.terminal.session import TEAM
+from bot.terminal.session import CHANNEL, TEAM
+from conversations.engine import Engine
 from conversations.models import Evaluation, project_key
 from conversations.store import Store
 from scoring.checklist import Registry
@@ -28,6 +29,7 @@ from scoring.suggest import SuggestConfig, SuggestionReport, make_suggester, ren
 from scoring.suggest.models import Caution, Conflict, Suggestion
 from tests.bot.terminal_pty import CTRL_D
 from tests.bot.test_terminal_review4_fixes import Typed, between, flat, walk
+from tests.conversations.recording import RecordingPresenter
 from tests.standins.redis_server import RedisServer
 
 # suggests an answer to every question (Yes), with the offline reader
@@ -188,8 +190,24 @@ async def test_a_project_option_over_80_characters_exits_with_the_message(redis_
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip() == ("ftcheck: Project names are limited to 80 characters (this one has 5000). Give a "
                                    "shorter --project.")
-    assert proc.stdout == ""
+    assert "Question 1 of" not in proc.stdout
     assert await Store(redis_client).project_history(TEAM, project_key(long)) == []
+
+
+async def test_a_project_named_before_the_limit_can_still_be_continued(redis_server: RedisServer,
+                                                                       redis_client: aioredis.Redis) -> None:
+    """Review of the session: a terminal evaluation named with 94 characters before the limit came could not be
+    continued with the very command its run printed."""
+    long = "Support ticket router for the enterprise tier with multilingual intents and escalation rule v2"
+    assert len(long) == 94
+    engine = Engine(Store(redis_client), Registry(), RecordingPresenter())
+    ev = await engine.start(team=TEAM, channel=CHANNEL, project=long, checklist_id=None, user="terminal",
+                            origin="terminal")
+    proc = pipe(["--project", long], "yes\nquit\n", env_of(redis_server))
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert "Question 1 of 20" in proc.stdout
+    stored = await Store(redis_client).get(ev.id)
+    assert stored is not None and [a.value for a in stored.answers.values()] == [1.0]  # continued, not started anew
 
 
 # -- 4. a number typed as an answer ------------------------------------------------------------------------------------
