@@ -12,7 +12,7 @@ import logging
 import signal
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -290,19 +290,6 @@ def http_app(runtime: Runtime, read_timeout_s: float = READ_TIMEOUT_S) -> web.Ap
             ticket.release()
             CURRENT.reset(token)
 
-    checking: asyncio.Task[str] | None = None  # one check at a time, however many probes ask
-
-    async def healthz(_: web.Request) -> web.Response:
-        nonlocal checking
-        if checking is None or checking.done():
-            checking = asyncio.ensure_future(redis_state(runtime.services.store))
-        # waited for, never cancelled (a cancelled redis-py call can leave its connection mid-reply)
-        done, _pending = await asyncio.wait({checking}, timeout=HEALTH_DEADLINE_S)
-        state = checking.result() if done else "not answering"
-        if state == "up":
-            return web.json_response({"ok": True, "redis": "up"})
-        return web.json_response({"ok": False, "redis": state}, status=503)
-
     async def readyz(_: web.Request) -> web.Response:
         # the process answers: Kubernetes readiness, so a Redis outage leaves every pod serving its own
         # "temporarily unavailable" replies instead of an Ingress 503 (/healthz reports Redis)
@@ -313,10 +300,28 @@ def http_app(runtime: Runtime, read_timeout_s: float = READ_TIMEOUT_S) -> web.Ap
 
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_post("/slack/events", events)
-    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/healthz", health_handler(runtime.services.store))
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
     return app
+
+
+def health_handler(store: Store) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """``/healthz``: 200 while Redis answers and takes writes, else 503 with why, within :data:`HEALTH_DEADLINE_S`."""
+    checking: asyncio.Task[str] | None = None  # one check at a time, however many probes ask
+
+    async def healthz(_: web.Request) -> web.Response:
+        nonlocal checking
+        if checking is None or checking.done():
+            checking = asyncio.ensure_future(redis_state(store))
+        # waited for, never cancelled (a cancelled redis-py call can leave its connection mid-reply)
+        done, _pending = await asyncio.wait({checking}, timeout=HEALTH_DEADLINE_S)
+        state = checking.result() if done else "not answering"
+        if state == "up":
+            return web.json_response({"ok": True, "redis": "up"})
+        return web.json_response({"ok": False, "redis": state}, status=503)
+
+    return healthz
 
 
 async def redis_state(store: Store) -> str:

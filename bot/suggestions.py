@@ -34,6 +34,7 @@ from conversations.models import Evaluation, SuggestionRef
 from conversations.queries import suggest_for, suggestion_refs
 from conversations.store import CorruptRecord, StoreUnavailable
 from scoring.checklist import Checklist
+from scoring.render import plural
 from scoring.suggest import (
     MAX_DESCRIPTION_CHARS,
     DescriptionTooLong,
@@ -60,12 +61,7 @@ async def run_suggestions(svc: Services, ev: Evaluation, text: str, user: str, r
     ts of the edit read (default: the message's own ts); a reading is stored only if, by then, the message was
     not deleted and no later edit of it was read (checked in the write that stores it). ``command``: the text came
     with a command (``/ftcheck suggest``, ``@ftcheck suggest``), named in the report; its writer also gets the
-    report line, with a link to the thread, where they typed it.
-
-    Each AI helper reading is an LLM call, paid for: a description the AI helper read for ``ev`` before, all of
-    whose suggestions are still on it, is not read again (the person is told so); past the member's
-    FTCHECK_AI_READINGS_PER_HOUR the built-in reader reads it instead, and the report line says so and when the AI
-    helper is theirs again.
+    report line, with a link to the thread, where they typed it. Who reads it, and whether at all: :func:`_reader_for`.
 
     Once "Reading the description…" is in the thread, a failure turns it into a line that says what was saved;
     the error is raised again so the person who pasted hears about it (:func:`bot.replies.on_error`). It is posted
@@ -176,10 +172,9 @@ def capped_text(taken: ai_quota.Taken, *, you: bool, now: datetime | None = None
     when the AI helper reads theirs again. ``you``: said to that member."""
     whose = "you" if you else "the member who gave this description"
     minutes = max(1, math.ceil((taken.resets_at - (now or datetime.now(UTC))).total_seconds() / 60))
-    return (f"The AI helper's hourly limit for {whose} ({taken.limit} "
-            f"{'reading' if taken.limit == 1 else 'readings'} an hour) was reached, so the built-in reader was "
-            f"used; the AI helper is available to {'you' if you else 'them'} again from {when(taken.resets_at)} "
-            f"(in {minutes} {'minute' if minutes == 1 else 'minutes'}).")
+    return (f"The AI helper's hourly limit for {whose} ({plural(taken.limit, 'reading')} an hour) was reached, so "
+            f"the built-in reader was used; the AI helper is available to {'you' if you else 'them'} again from "
+            f"{when(taken.resets_at)} (in {plural(minutes, 'minute')}).")
 
 
 async def _already_read_text(svc: Services, ev: Evaluation, command: str | None) -> str:
