@@ -69,9 +69,9 @@ def scorecard_blocks(ev: Evaluation, checklist: Checklist, card: Scorecard, *, t
     if agreement is not None:
         blocks.append(section(agreement_mrkdwn(agreement)))
     blocks.append(divider())
-    if v.gap_count:
-        blocks.append(actions(f"scorecard:{ev.id}",
-                              button(gaps_title(v.gap_count), GAPS_ACTION, ev.id)))
+    if v.gap_count or situation_advice(card):  # the situation rows hold even when every check passed
+        title = gaps_title(v.gap_count) if v.gap_count else SITUATIONS_TITLE
+        blocks.append(actions(f"scorecard:{ev.id}", button(title, GAPS_ACTION, ev.id)))
     if agreement is not None and agreement.voters:  # a team vote: every answer is the team's
         blocks.append(context("Voted: " + ", ".join(user(uid) for uid in agreement.voters)))
     else:
