@@ -14,12 +14,12 @@ from tests.standins.slack_api import SlackStandIn
 async def test_a_dataset_pass_opens_the_situation_rows(slack: SlackStandIn, redis_server: RedisServer) -> None:
     async with running_bot(slack, redis_server.url) as bot:
         assert (await bot.command("start Data --checklist dataset-readiness"))[0] == 200
-        for _ in range(3):  # Pass on each check
+        for n in range(1, 4):  # Pass on each check
             await slack.wait_for(lambda: bot.open_card() is not None, what="a check's card")
             open_card = bot.open_card()
             assert open_card is not None
             await bot.click(open_card, "answer_pass")
-            await slack.wait_for(lambda c=open_card: bot.open_card() != c, what="the next card")
+            await slack.wait_for(lambda: str(bot.thread()).count("✓") >= n, what="the check answered")  # noqa: B023
         await slack.wait_for(lambda: bot.scorecard() is not None, what="scorecard")
         card = bot.scorecard()
         assert card is not None and "Ready to train" in str(card.blocks)
