@@ -850,9 +850,10 @@ _JOIN = re.compile(r"\s*;\s*|,?\s+(?:and|but)\s+")
 # a joined part that states something of its own: it has its own subject ("we …", "there is …")
 _OWN_SUBJECT = re.compile(r"(?:we|i|our|my|there|the team|nobody|no one)\b")
 # ... or it negates a new thing ("and no budget for a labeling vendor"), not what came before ("but no longer")
-_NEW_NEGATED = re.compile(r"(?:no|zero)\s+(?!longer\b|more\b|less\b|fewer\b|one\b|later\b)[a-z]|nobody\b|no one\b")
+_LACKS = r"(?:no|zero)\s+(?!longer\b|more\b|less\b|fewer\b|one\b|later\b)[a-z]"
+_NEW_NEGATED = re.compile(rf"{_LACKS}|nobody\b|no one\b")
 # after "but", only a new thing lacking is a statement of its own ("but no GPU budget"; not "but nobody …")
-_BUT_LACKS = re.compile(r"(?:no|zero)\s+(?!longer\b|more\b|less\b|fewer\b|one\b|later\b)[a-z]")
+_BUT_LACKS = re.compile(_LACKS)
 # a part that points back at what came before is about the same thing: "dashboards exist, but nobody has looked at
 # them", "an ML engineer, but she has never fine-tuned"
 _POINTS_BACK = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her)\b")
