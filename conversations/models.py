@@ -150,6 +150,10 @@ class Ballot(_Record):
             out.setdefault(vote.value, []).append(uid)
         return out
 
+    def counts(self) -> tuple[tuple[float | None, int], ...]:
+        """How many voted each answer (None: Not sure), in voting order: a split's ``Yes 1 · No 1``."""
+        return tuple((value, len(uids)) for value, uids in self.spread().items())
+
     def decided(self) -> set[float]:
         return {v.value for v in self.votes.values() if v.value is not None}
 

@@ -236,8 +236,7 @@ def _settled_reply(ev: Evaluation, qid: str, user: str, value: float | None, aga
     card = ev.card_for(qid)
     if card is None or not split_told(ev, card):
         return None
-    counts = tuple((v, len(uids)) for v, uids in ev.ballots[qid].spread().items())
-    return UpdateSplit(question=qid, card=card, by=user, value=value, again=again, counts=counts)
+    return UpdateSplit(question=qid, card=card, by=user, value=value, again=again, counts=ev.ballots[qid].counts())
 
 
 def _skips_after(entry: AnswerEntry | None, value: float | None) -> int:

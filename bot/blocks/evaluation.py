@@ -656,7 +656,7 @@ def split_ping_text(ev: Evaluation, checklist: Checklist, question_id: str, card
     """The one reply that tells the starter a split card waits for them (a card's redraw notifies nobody):
     ``@maya: q1 (500+ labeled examples) split — Yes 1 · No 1. The team answer is yours to choose on the card …``."""
     q = checklist.question(question_id)
-    counts = tuple((v, len(uids)) for v, uids in ev.ballots[q.id].spread().items())
+    counts = ev.ballots[q.id].counts()
     card = f"<{card_link}|the card>" if card_link else "the card"
     return (f"{user(ev.started_by)}: {_split_head(checklist, q, counts)}. The team answer is yours to choose on "
             f"{card} (a lead or a workspace admin may too), or Not sure "
